@@ -1,0 +1,139 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { stackNameFromPath } from "../../../../src/cli/commands/plan-summary";
+import { runCli } from "../../../../src/cli/main";
+import { captureIo } from "../test-io";
+
+const fixtures = path.join(__dirname, "..", "plan", "fixtures");
+const fixture = (name: string) => path.join(fixtures, `${name}.json`);
+
+describe("blockfleet plan-summary", () => {
+  it("GIVEN a clean plan THEN it prints the report and exits 0", async () => {
+    const io = captureIo();
+
+    const code = await runCli(["plan-summary", fixture("clean")], io);
+
+    expect(code).toBe(0);
+    expect(io.out()).toContain("✅ No dangerous changes in 1 stack.");
+    expect(io.out()).toContain("## `clean`");
+    expect(io.out()).toContain("**1 to create, 2 to update, 1 to replace, 1 to delete** · 1 unchanged");
+    expect(io.out()).toContain("| ♻️ replace | `aws_launch_template.p5_block_a_launch_template_3A4B5C6D` | aws_launch_template |");
+    expect(io.out()).not.toContain("DANGER");
+    expect(io.err()).toBe("");
+  });
+
+  it("GIVEN a capacity block purchase THEN it exits 2 and the DANGER section shows the fee", async () => {
+    const io = captureIo();
+
+    const code = await runCli(["plan-summary", fixture("capacity-block-purchase")], io);
+
+    expect(code).toBe(2);
+    expect(io.out()).toContain("> [!CAUTION]\n> **1 dangerous change** in `capacity-block-purchase`.");
+    expect(io.out()).toContain("### 🛑 DANGER");
+    expect(io.out()).toContain("  - Upfront fee: USD 10,752.00 (USD 4.00 per GPU-hour), charged at purchase");
+  });
+
+  it("GIVEN danger and --allow-danger THEN it still reports the danger but exits 0", async () => {
+    const io = captureIo();
+
+    const code = await runCli(["plan-summary", "--allow-danger", fixture("kms-key-delete")], io);
+
+    expect(code).toBe(0);
+    expect(io.out()).toContain("**Delete KMS key**: `aws_kms_key.cluster_secrets_key_6F7A8B9C`");
+  });
+
+  it("GIVEN several plans THEN it reports each stack and an overview row per stack", async () => {
+    const io = captureIo();
+
+    const code = await runCli(["plan-summary", fixture("clean"), fixture("eks-cluster-replace"), fixture("state-bucket-delete")], io);
+
+    expect(code).toBe(2);
+    expect(io.out()).toContain("**2 dangerous changes** in `eks-cluster-replace`, `state-bucket-delete`.");
+    expect(io.out()).toContain("| `clean` | 1 | 2 | 1 | 1 | — |");
+    expect(io.out()).toContain("| `eks-cluster-replace` | 0 | 0 | 1 | 0 | 🛑 1 |");
+    expect(io.out().match(/^## /gm)).toHaveLength(3);
+  });
+
+  it("GIVEN --json THEN it prints machine-readable summaries", async () => {
+    const io = captureIo();
+
+    const code = await runCli(["plan-summary", "--json", "--stack", "prod-cluster", fixture("eks-node-group-delete")], io);
+    const [summary] = JSON.parse(io.out());
+
+    expect(code).toBe(2);
+    expect(summary.stack).toBe("prod-cluster");
+    expect(summary.dangers[0].kind).toBe("eks-node-group");
+  });
+
+  it("GIVEN - as the file THEN it reads the plan from stdin", async () => {
+    const io = captureIo({ stdin: readFileSync(fixture("clean"), "utf8") });
+
+    const code = await runCli(["plan-summary", "-", "--stack", "dev-cluster"], io);
+
+    expect(code).toBe(0);
+    expect(io.out()).toContain("## `dev-cluster`");
+  });
+
+  it("GIVEN a stack folder holding plan.json THEN the stack is named after the folder", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "blockfleet-plan-"));
+    mkdirSync(path.join(root, "stacks", "prod-cluster"), { recursive: true });
+    writeFileSync(path.join(root, "stacks", "prod-cluster", "plan.json"), readFileSync(fixture("clean")));
+    const io = captureIo({ cwd: root });
+
+    await runCli(["plan-summary", "stacks/prod-cluster/plan.json"], io);
+
+    expect(io.out()).toContain("## `prod-cluster`");
+  });
+
+  it("fails when the file is missing, with one line and exit 1", async () => {
+    const io = captureIo();
+
+    const code = await runCli(["plan-summary", "missing-plan.json"], io);
+
+    expect(code).toBe(1);
+    expect(io.err()).toBe("blockfleet: plan-summary: cannot read missing-plan.json: no such file\n");
+    expect(io.out()).toBe("");
+  });
+
+  it("fails when the file is a binary plan, with one line and exit 1", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "blockfleet-plan-"));
+    writeFileSync(path.join(root, "tfplan"), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00]));
+    const io = captureIo({ cwd: root });
+
+    const code = await runCli(["plan-summary", "tfplan"], io);
+
+    expect(code).toBe(1);
+    expect(io.err().split("\n")).toHaveLength(2);
+    expect(io.err()).toMatch(/^blockfleet: tfplan is not JSON .*not the binary plan file\n$/);
+  });
+
+  it("fails when --stack is given with several files", async () => {
+    const io = captureIo();
+
+    const code = await runCli(["plan-summary", "--stack", "x", fixture("clean"), fixture("kms-key-delete")], io);
+
+    expect(code).toBe(1);
+    expect(io.err()).toBe("blockfleet: plan-summary: --stack names a single plan, but 2 files were given\n");
+  });
+
+  it("fails when no file is given", async () => {
+    const io = captureIo();
+
+    expect(await runCli(["plan-summary"], io)).toBe(1);
+    expect(io.err()).toContain("give at least one plan JSON file");
+  });
+});
+
+describe("stackNameFromPath", () => {
+  it.each([
+    ["plans/prod-cluster.json", "prod-cluster"],
+    ["prod-karpenter.plan.json", "prod-karpenter"],
+    ["dev-bootstrap.tfplan.json", "dev-bootstrap"],
+    ["cdktf.out/stacks/dev-cluster/plan.json", "dev-cluster"],
+    ["cdktf.out/stacks/dev-cluster/tfplan.json", "dev-cluster"],
+  ])("GIVEN %s THEN the stack is %s", (file, stack) => {
+    expect(stackNameFromPath(file)).toBe(stack);
+  });
+});

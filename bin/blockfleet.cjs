@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// The `blockfleet` command: runs the TypeScript CLI straight from a clone (tsx is a dependency of the dev setup).
+"use strict";
+
+require("tsx/cjs");
+const { runCli } = require("../src/cli/main.ts");
+
+/** Reads all of stdin, for `blockfleet plan-summary -`. */
+function readStdin() {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    process.stdin.on("data", (chunk) => chunks.push(chunk));
+    process.stdin.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    process.stdin.on("error", reject);
+  });
+}
+
+runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  now: () => new Date(),
+  readStdin,
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`blockfleet: ${error && error.message ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

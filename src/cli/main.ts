@@ -1,0 +1,75 @@
+import { PLAN_SUMMARY_HELP, runPlanSummary } from "./commands/plan-summary";
+import { CliError, EXIT } from "./errors";
+import type { CliIo } from "./io";
+
+interface Command {
+  /** Words that select it, e.g. ["capacity", "offerings"]. */
+  readonly words: readonly string[];
+  readonly summary: string;
+  readonly help: string;
+  run(argv: readonly string[], io: CliIo): Promise<number>;
+}
+
+const COMMANDS: readonly Command[] = [
+  {
+    words: ["plan-summary"],
+    summary: "Markdown review of `terraform show -json` plans with a DANGER section",
+    help: PLAN_SUMMARY_HELP,
+    run: runPlanSummary,
+  },
+];
+
+export const MAIN_HELP = `Usage: blockfleet <command> [options]
+
+GPU Kubernetes on AWS around EC2 Capacity Blocks for ML.
+
+Commands:
+${COMMANDS.map((command) => `  ${command.words.join(" ").padEnd(22)}${command.summary}`).join("\n")}
+
+Global options:
+  --help, -h            show help for blockfleet or a command
+  --debug               print stack traces with errors`;
+
+/**
+ * Runs one command line and returns the exit code. Errors come out as one line on stderr; the stack trace only
+ * with --debug. Nothing here touches `process`: bin/blockfleet.cjs passes the real streams in.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const endOfOptions = argv.indexOf("--");
+  const flags = endOfOptions === -1 ? argv : argv.slice(0, endOfOptions);
+  const debug = flags.includes("--debug");
+  const wantsHelp = flags.includes("--help") || flags.includes("-h");
+  const args = argv.filter((arg, index) => (endOfOptions !== -1 && index >= endOfOptions) || !["--debug", "--help", "-h"].includes(arg));
+
+  const command = COMMANDS.find((candidate) => candidate.words.every((word, index) => args[index] === word));
+  try {
+    if (!command) {
+      if (args.length === 0 || wantsHelp) {
+        const group = args.length > 0 ? COMMANDS.filter((candidate) => candidate.words[0] === args[0]) : [];
+        io.stdout.write(`${group.length > 0 ? groupHelp(args[0]!, group) : MAIN_HELP}\n`);
+        return args.length === 0 && !wantsHelp ? EXIT.failure : EXIT.ok;
+      }
+      throw new CliError(`unknown command "${args.join(" ")}"; run \`blockfleet --help\` for the list`);
+    }
+    if (wantsHelp) {
+      io.stdout.write(`${command.help}\n`);
+      return EXIT.ok;
+    }
+    return await command.run(args.slice(command.words.length), io);
+  } catch (error) {
+    const known = error instanceof CliError;
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`blockfleet: ${known ? message : `unexpected error: ${message}${debug ? "" : " (rerun with --debug for details)"}`}\n`);
+    if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    return known ? error.exitCode : EXIT.failure;
+  }
+}
+
+function groupHelp(word: string, commands: readonly Command[]): string {
+  return [
+    `Usage: blockfleet ${word} <command> [options]`,
+    "",
+    "Commands:",
+    ...commands.map((command) => `  ${command.words.join(" ").padEnd(22)}${command.summary}`),
+  ].join("\n");
+}
