@@ -1,0 +1,37 @@
+# dev: the smallest useful blockfleet environment. One small capacity block, a single NAT gateway, a private
+# API endpoint. Copy it to another region by changing region, availability_zones and the block's zone.
+region             = "us-east-2"
+vpc_cidr           = "10.20.0.0/16"
+availability_zones = ["us-east-2a", "us-east-2b"]
+single_nat_gateway = true
+
+tags = {
+  team        = "ml-platform"
+  cost-center = "gpu-dev"
+}
+
+cluster = {
+  version                = "1.34"
+  endpoint_public_access = true
+  public_access_cidrs    = ["203.0.113.0/24"]
+  log_retention_days     = 30
+}
+
+system_node_group = {
+  instance_types = ["m7i.large"]
+  min_size       = 2
+  max_size       = 3
+  desired_size   = 2
+}
+
+capacity_blocks = [
+  {
+    name              = "p5-dev"
+    reservation_id    = "cr-0a1b2c3d4e5f60718"
+    instance_type     = "p5.48xlarge"
+    instance_count    = 1
+    availability_zone = "us-east-2a"
+    ami_type          = "BOTTLEROCKET_x86_64_NVIDIA"
+    root_volume_gib   = 200
+  },
+]

@@ -1,0 +1,49 @@
+# prod: the reference production setup. Two capacity blocks in different AZs, one NAT gateway per AZ, a private
+# API endpoint, EFA for multi-node training on the H100 block.
+region             = "us-east-1"
+account_id         = "111122223333"
+vpc_cidr           = "10.40.0.0/16"
+availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+single_nat_gateway = false
+
+tags = {
+  team        = "ml-platform"
+  cost-center = "gpu-prod"
+}
+
+cluster = {
+  version                = "1.34"
+  endpoint_public_access = false
+  admin_principal_arns   = ["arn:aws:iam::111122223333:role/platform-admin"]
+  log_retention_days     = 365
+}
+
+system_node_group = {
+  instance_types = ["m7i.xlarge", "m6i.xlarge"]
+  min_size       = 3
+  max_size       = 6
+  desired_size   = 3
+}
+
+capacity_blocks = [
+  {
+    name              = "p5-training"
+    reservation_id    = "cr-0123456789abcdef0"
+    instance_type     = "p5.48xlarge"
+    instance_count    = 4
+    availability_zone = "us-east-1a"
+    ami_type          = "AL2023_x86_64_NVIDIA"
+    efa               = true
+    labels            = { workload = "training" }
+  },
+  {
+    name              = "p5e-inference"
+    reservation_id    = "cr-0fedcba9876543210"
+    instance_type     = "p5e.48xlarge"
+    instance_count    = 2
+    availability_zone = "us-east-1b"
+    ami_type          = "BOTTLEROCKET_x86_64_NVIDIA"
+    labels            = { workload = "inference" }
+    taints            = [{ key = "workload", value = "inference", effect = "NO_SCHEDULE" }]
+  },
+]

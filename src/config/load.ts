@@ -1,0 +1,179 @@
+/**
+ * Reads environment files (tfvars HCL or tfvars JSON), validates them against the schema, and turns every problem
+ * into an issue a person can act on: file, key path, what was expected, what was given. All issues at once.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import type { z } from "zod";
+import { environmentSchema, type EnvironmentConfig } from "./schema";
+
+export interface LoadedEnvironment {
+  /** Environment name, from the file name (`prod.tfvars` → `prod`). */
+  readonly name: string;
+  readonly file: string;
+  readonly config: EnvironmentConfig;
+}
+
+export interface ConfigIssue {
+  readonly file: string;
+  /** Key path such as `capacity_blocks[0].reservation_id`; empty for the file as a whole. */
+  readonly path: string;
+  readonly message: string;
+  /** The offending value, rendered as JSON, when there is one. */
+  readonly received?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(formatConfigIssues(issues));
+    this.name = "ConfigError";
+  }
+}
+
+const ENVIRONMENT_FILE = /^([a-z][a-z0-9-]{0,15})\.tfvars(\.json)?$/;
+
+export function environmentNameOf(file: string): string | undefined {
+  return ENVIRONMENT_FILE.exec(basename(file))?.[1];
+}
+
+/** Parses and validates one environment file's text. Never throws for bad input: returns the issues instead. */
+export async function parseEnvironment(
+  file: string,
+  text: string,
+): Promise<{ ok: true; environment: LoadedEnvironment } | { ok: false; issues: ConfigIssue[] }> {
+  const name = environmentNameOf(file);
+  if (!name) {
+    return {
+      ok: false,
+      issues: [{ file, path: "", message: "environment files are named <env>.tfvars or <env>.tfvars.json, <env> being 1-16 lower-case letters, digits or '-' starting with a letter" }],
+    };
+  }
+  let raw: unknown;
+  try {
+    raw = file.endsWith(".json") ? JSON.parse(text) : await parseHcl(file, text);
+  } catch (error) {
+    return { ok: false, issues: [{ file, path: "", message: `cannot be parsed: ${(error as Error).message.split("\n")[0]}` }] };
+  }
+  const result = environmentSchema.safeParse(raw);
+  if (!result.success) return { ok: false, issues: toConfigIssues(file, raw, result.error) };
+  return { ok: true, environment: { name, file, config: result.data } };
+}
+
+async function parseHcl(file: string, text: string): Promise<unknown> {
+  // Loaded lazily: the HCL parser is WebAssembly and costs ~100 ms to start; JSON files don't need it.
+  const { parse } = await import("@cdktf/hcl2json");
+  return parse(file, text);
+}
+
+/** Loads the named environments (all `*.tfvars[.json]` in dir when names is empty). Throws ConfigError listing every issue. */
+export async function loadEnvironments(options: { readonly dir: string; readonly names?: readonly string[] }): Promise<LoadedEnvironment[]> {
+  const files = (await readdir(options.dir)).filter((entry) => ENVIRONMENT_FILE.test(entry) || entry.endsWith(".tfvars") || entry.endsWith(".tfvars.json")).sort();
+  const available = new Map(files.map((entry) => [environmentNameOf(entry) ?? entry, entry]));
+  const wanted = options.names && options.names.length > 0 ? [...options.names] : [...available.keys()];
+  const issues: ConfigIssue[] = [];
+  const environments: LoadedEnvironment[] = [];
+  for (const name of wanted) {
+    const entry = available.get(name);
+    if (!entry) {
+      issues.push({ file: join(options.dir, `${name}.tfvars`), path: "", message: `no such environment; available: ${[...available.keys()].join(", ") || "none"}` });
+      continue;
+    }
+    const file = join(options.dir, entry);
+    const result = await parseEnvironment(file, await readFile(file, "utf8"));
+    if (result.ok) environments.push(result.environment);
+    else issues.push(...result.issues);
+  }
+  if (wanted.length === 0) issues.push({ file: options.dir, path: "", message: "no environment files (<env>.tfvars) found" });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return environments;
+}
+
+export function formatConfigIssues(issues: readonly ConfigIssue[]): string {
+  const lines = issues.map((issue) => {
+    const where = issue.path ? `${issue.file}: ${issue.path}` : issue.file;
+    const given = issue.received === undefined ? "" : ` (got ${issue.received})`;
+    return `  ${where}: ${issue.message}${given}`;
+  });
+  return `${issues.length} problem${issues.length === 1 ? "" : "s"} in environment configuration:\n${lines.join("\n")}`;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => (typeof key === "number" ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), "");
+}
+
+function toConfigIssues(file: string, raw: unknown, error: z.ZodError): ConfigIssue[] {
+  return error.issues.flatMap((issue): ConfigIssue[] => {
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => {
+        const known = knownKeysAt(raw, issue.path);
+        const suggestion = closest(key, known);
+        return {
+          file,
+          path: formatPath([...issue.path, key]),
+          message: `unknown key${suggestion ? `; did you mean "${suggestion}"?` : known.length > 0 ? `; expected one of ${known.join(", ")}` : ""}`,
+        };
+      });
+    }
+    const value = valueAt(raw, issue.path);
+    const message = issue.code === "invalid_type" && value === undefined ? `required: ${issue.message.replace(/, received undefined$/, "")}` : issue.message;
+    return [{ file, path: formatPath(issue.path), message, received: value === undefined ? undefined : renderValue(value) }];
+  });
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined), raw);
+}
+
+function renderValue(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Keys the schema accepts for the object at path, found by walking the schema alongside the data. */
+function knownKeysAt(_raw: unknown, path: readonly PropertyKey[]): string[] {
+  let node: unknown = environmentSchema;
+  for (const key of [...path, undefined]) {
+    node = unwrap(node);
+    const def = (node as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+    if (!def) return [];
+    if (key === undefined) return def.type === "object" ? Object.keys(def.shape as object) : [];
+    if (def.type === "object") node = (def.shape as Record<string, unknown>)[String(key)];
+    else if (def.type === "array") node = def.element;
+    else if (def.type === "record") node = def.valueType;
+    else return [];
+  }
+  return [];
+}
+
+function unwrap(schema: unknown): unknown {
+  let current = schema as { _zod?: { def?: Record<string, unknown> } } | undefined;
+  for (;;) {
+    const def = current?._zod?.def;
+    if (!def) return current;
+    if (def.type === "default" || def.type === "optional" || def.type === "nullable" || def.type === "prefault" || def.type === "readonly") current = def.innerType as typeof current;
+    else if (def.type === "pipe") current = def.in as typeof current;
+    else return current;
+  }
+}
+
+/** The known key within edit distance 2 (or a third of its length) of the unknown one, if any. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(word, candidate);
+    if (distance <= Math.max(2, Math.floor(candidate.length / 3)) && (!best || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}

@@ -1,0 +1,191 @@
+/**
+ * The environment file schema: one strict zod schema, snake_case keys like Terraform variables, defaults here and
+ * nowhere else, cross-field rules as refinements that name the field. Parsed once, at the edge (load.ts).
+ */
+import { z } from "zod";
+import { cidrsOverlap, MAX_AVAILABILITY_ZONES, MIN_VPC_PREFIX, parseCidr } from "../lib/cidr";
+import { SUPPORTED_EKS_VERSIONS } from "../lib/eks-versions";
+import {
+  CAPACITY_BLOCK_FAMILIES,
+  CAPACITY_BLOCK_INSTANCE_TYPES,
+  DEPRECATED_AMI_TYPES,
+  GPU_AMI_TYPES,
+} from "../lib/instance-types";
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const RESERVATION_ID = /^cr-[0-9a-f]{17}$/;
+const AVAILABILITY_ZONE = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
+/** Retention periods CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+const cidr = z.string().refine((value) => parseCidr(value) !== undefined, {
+  message: 'expected an IPv4 network in CIDR notation, e.g. "10.0.0.0/16" (host bits zero)',
+});
+
+const availabilityZone = z.string().regex(AVAILABILITY_ZONE, { message: 'expected an availability zone name such as "us-east-1a"' });
+
+const iamPrincipalArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role|root)/, {
+    message: "expected an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)",
+  });
+
+const taintSchema = z.strictObject({
+  key: z.string().min(1),
+  value: z.string().default(""),
+  effect: z.enum(["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]),
+});
+
+const amiType = z.string().superRefine((value, ctx) => {
+  const replacement = DEPRECATED_AMI_TYPES[value];
+  if (replacement) {
+    ctx.addIssue({ code: "custom", message: `ami_type "${value}" is deprecated by EKS (no GPU AMIs are published for it); use "${replacement}"` });
+  } else if (!(value in GPU_AMI_TYPES)) {
+    ctx.addIssue({ code: "custom", message: `expected a GPU AMI type, one of ${Object.keys(GPU_AMI_TYPES).join(", ")}` });
+  }
+});
+
+export const capacityBlockSchema = z
+  .strictObject({
+    /** Node group and label name; DNS-safe. */
+    name: z.string().max(40).regex(DNS_LABEL, { message: "expected a DNS-safe name: lower-case letters, digits and '-', at most 40 characters" }),
+    reservation_id: z.string().regex(RESERVATION_ID, { message: 'expected a capacity reservation id: "cr-" followed by 17 hex digits' }),
+    instance_type: z.string().refine((value) => value in CAPACITY_BLOCK_INSTANCE_TYPES, {
+      message: `expected an instance type sold as a capacity block (families ${CAPACITY_BLOCK_FAMILIES.join(", ")}; e.g. p5.48xlarge)`,
+    }),
+    instance_count: z.number().int().min(1).max(64),
+    availability_zone: availabilityZone,
+    ami_type: amiType.default("AL2023_x86_64_NVIDIA"),
+    labels: z.record(z.string(), z.string()).default({}),
+    taints: z.array(taintSchema).default([]),
+    root_volume_gib: z.number().int().min(50).max(16_384).default(500),
+    /** EFA interfaces, a cluster placement group and an all-traffic self rule for multi-node training. */
+    efa: z.boolean().default(false),
+  })
+  .superRefine((block, ctx) => {
+    const instance = CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type];
+    const ami = GPU_AMI_TYPES[block.ami_type as keyof typeof GPU_AMI_TYPES];
+    if (!instance || !ami) return;
+    if (instance.architecture !== ami.architecture || instance.acceleratorKind !== ami.acceleratorKind) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ami_type"],
+        message: `ami_type "${block.ami_type}" (${ami.architecture}, ${ami.acceleratorKind}) does not fit instance_type "${block.instance_type}" (${instance.architecture}, ${instance.acceleratorKind})`,
+      });
+    }
+  });
+
+const clusterSchema = z.strictObject({
+  version: z.enum(SUPPORTED_EKS_VERSIONS as [string, ...string[]], {
+    message: `expected a Kubernetes version EKS supports: ${SUPPORTED_EKS_VERSIONS.join(", ")}`,
+  }),
+  endpoint_public_access: z.boolean().default(false),
+  public_access_cidrs: z.array(cidr).default([]),
+  /** Must be set to allow a public endpoint open to 0.0.0.0/0; off because it exposes the API server to the internet. */
+  allow_public_endpoint_from_anywhere: z.boolean().default(false),
+  admin_principal_arns: z.array(iamPrincipalArn).default([]),
+  log_retention_days: z
+    .number()
+    .int()
+    .refine((value) => (LOG_RETENTION_DAYS as readonly number[]).includes(value), {
+      message: `expected a CloudWatch Logs retention period: ${LOG_RETENTION_DAYS.join(", ")}`,
+    })
+    .default(90),
+});
+
+const systemNodeGroupSchema = z
+  .strictObject({
+    instance_types: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { message: 'expected an instance type such as "m7i.large"' })).min(1).default(["m7i.large"]),
+    min_size: z.number().int().min(1).default(2),
+    max_size: z.number().int().min(1).default(4),
+    desired_size: z.number().int().min(1).default(2),
+  })
+  .superRefine((group, ctx) => {
+    if (group.min_size > group.desired_size || group.desired_size > group.max_size) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["desired_size"],
+        message: `sizes must satisfy min_size <= desired_size <= max_size, got min_size=${group.min_size}, desired_size=${group.desired_size}, max_size=${group.max_size}`,
+      });
+    }
+  });
+
+export const environmentShape = {
+  region: z.string().regex(REGION, { message: 'expected an AWS region name such as "us-east-1"' }),
+  /** Becomes the provider's allowed_account_ids, so a plan against the wrong account fails before it changes anything. */
+  account_id: z.string().regex(/^\d{12}$/, { message: "expected a 12-digit AWS account id" }).optional(),
+  tags: z.record(z.string(), z.string()).default({}),
+  /** S3 bucket holding this environment's Terraform state. @default blockfleet-tfstate-<env>[-<account_id>] */
+  state_bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "expected an S3 bucket name" }).optional(),
+  vpc_cidr: cidr,
+  availability_zones: z.array(availabilityZone).min(2, { message: "EKS needs subnets in at least 2 availability zones" }).max(MAX_AVAILABILITY_ZONES),
+  single_nat_gateway: z.boolean().default(true),
+  cluster: clusterSchema,
+  system_node_group: systemNodeGroupSchema.default(() => systemNodeGroupSchema.parse({})),
+  capacity_blocks: z.array(capacityBlockSchema).default([]),
+};
+
+/** Cross-field rules that span sections of the file. Each names the field it blames. */
+function checkEnvironment(env: z.output<z.ZodObject<typeof environmentShape>>, ctx: z.RefinementCtx): void {
+  const vpc = parseCidr(env.vpc_cidr);
+  if (vpc && vpc.prefix > MIN_VPC_PREFIX) {
+    ctx.addIssue({ code: "custom", path: ["vpc_cidr"], message: `too small for the subnet plan (a private /20, a public /24 and an intra /24 per AZ); use a /${MIN_VPC_PREFIX} or larger` });
+  }
+  env.availability_zones.forEach((zone, index) => {
+    if (!zone.startsWith(env.region)) {
+      ctx.addIssue({ code: "custom", path: ["availability_zones", index], message: `"${zone}" is not in region "${env.region}"` });
+    }
+    if (env.availability_zones.indexOf(zone) !== index) {
+      ctx.addIssue({ code: "custom", path: ["availability_zones", index], message: `"${zone}" is listed twice` });
+    }
+  });
+  if (env.cluster.endpoint_public_access) {
+    if (env.cluster.public_access_cidrs.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["cluster", "public_access_cidrs"], message: "a public endpoint needs the CIDRs allowed to reach it" });
+    }
+    const openIndex = env.cluster.public_access_cidrs.findIndex((block) => parseCidr(block)?.prefix === 0);
+    if (openIndex >= 0 && !env.cluster.allow_public_endpoint_from_anywhere) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cluster", "public_access_cidrs", openIndex],
+        message: `"${env.cluster.public_access_cidrs[openIndex]}" opens the API server to the internet; restrict it, or set cluster.allow_public_endpoint_from_anywhere = true`,
+      });
+    }
+  }
+  const parsedPublic = env.cluster.public_access_cidrs.map(parseCidr);
+  parsedPublic.forEach((block, index) => {
+    const overlapping = parsedPublic.findIndex((other, otherIndex) => otherIndex < index && block && other && cidrsOverlap(block, other));
+    if (overlapping >= 0) {
+      ctx.addIssue({ code: "custom", path: ["cluster", "public_access_cidrs", index], message: `overlaps "${env.cluster.public_access_cidrs[overlapping]}"` });
+    }
+  });
+  env.capacity_blocks.forEach((block, index) => {
+    if (!env.availability_zones.includes(block.availability_zone)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["capacity_blocks", index, "availability_zone"],
+        message: `"${block.availability_zone}" is not one of availability_zones [${env.availability_zones.join(", ")}]; a capacity block's nodes can only launch in its own AZ`,
+      });
+    }
+    const firstWithName = env.capacity_blocks.findIndex((other) => other.name === block.name);
+    if (firstWithName !== index) {
+      ctx.addIssue({ code: "custom", path: ["capacity_blocks", index, "name"], message: `"${block.name}" is already used by capacity_blocks[${firstWithName}]` });
+    }
+    const firstWithReservation = env.capacity_blocks.findIndex((other) => other.reservation_id === block.reservation_id);
+    if (firstWithReservation !== index) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["capacity_blocks", index, "reservation_id"],
+        message: `"${block.reservation_id}" is already attached by capacity_blocks[${firstWithReservation}]`,
+      });
+    }
+  });
+}
+
+export const environmentSchema = z.strictObject(environmentShape).superRefine(checkEnvironment);
+
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
+export type CapacityBlockConfig = EnvironmentConfig["capacity_blocks"][number];
+export type ClusterConfig = EnvironmentConfig["cluster"];

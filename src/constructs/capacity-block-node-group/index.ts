@@ -1,0 +1,171 @@
+import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
+import { PlacementGroup } from "@cdktf/provider-aws/lib/placement-group";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import type { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
+import { NodeLaunchTemplate } from "../node-launch-template";
+
+/** Labels every capacity-block node carries, so workloads and the capacity manager can find the block. */
+export const CAPACITY_BLOCK_LABELS = {
+  name: "blockfleet.io/capacity-block",
+  reservationId: "blockfleet.io/capacity-reservation-id",
+} as const;
+
+/** Taint that keeps non-accelerator pods off the block's nodes, per accelerator kind. */
+export const ACCELERATOR_TAINTS = {
+  nvidia: { key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" },
+  neuron: { key: "aws.amazon.com/neuron", value: "true", effect: "NO_SCHEDULE" },
+} as const;
+
+export interface NodeTaint {
+  readonly key: string;
+  readonly value: string;
+  readonly effect: "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE";
+}
+
+export interface CapacityBlockNodeGroupProps {
+  readonly clusterName: string;
+  /** The block's name: node group name prefix and label value. */
+  readonly blockName: string;
+  readonly reservationId: string;
+  /** Exactly one instance type: a reservation holds one type. */
+  readonly instanceTypes: readonly string[];
+  readonly instanceCount: number;
+  readonly availabilityZone: string;
+  /** The private subnet in the block's AZ; a block's instances can launch nowhere else. */
+  readonly subnetIds: readonly string[];
+  readonly subnetAvailabilityZones: readonly string[];
+  readonly amiType: string;
+  readonly nodeRoleArn: string;
+  readonly vpcId: string;
+  readonly securityGroupIds: readonly string[];
+  /** The node role's policy attachments and networking add-ons: destroyed after the nodes, created before. */
+  readonly dependsOn: readonly ITerraformDependable[];
+  /**
+   * Extra node labels.
+   * @default {}
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Extra taints beside the accelerator taint.
+   * @default []
+   */
+  readonly taints?: readonly NodeTaint[];
+  /**
+   * Data volume size in GiB.
+   * @default 500
+   */
+  readonly rootVolumeGib?: number;
+  /**
+   * EFA interfaces, a cluster placement group and an all-traffic self rule for multi-node training.
+   * @default false
+   */
+  readonly efa?: boolean;
+}
+
+/**
+ * An EKS managed node group on an EC2 Capacity Block: a launch template targeting the reservation with the
+ * `capacity-block` market type, `CAPACITY_BLOCK` capacity, and a size of 0 until the block is active — EKS scales it
+ * up at the block's start and down before its end, so Terraform must not fight over the desired size.
+ */
+export class CapacityBlockNodeGroup extends Construct {
+  readonly nodeGroupName: string;
+  readonly nodeGroupArn: string;
+
+  constructor(scope: Construct, id: string, props: CapacityBlockNodeGroupProps) {
+    super(scope, id);
+    const labels = props.labels ?? {};
+    const extraTaints = props.taints ?? [];
+    const rootVolumeGib = props.rootVolumeGib ?? 500;
+    const efa = props.efa ?? false;
+    const where = `capacity block node group "${props.blockName}"`;
+
+    if (props.instanceTypes.length !== 1) {
+      throw new Error(`${where}: instanceTypes must hold exactly one type, got ${JSON.stringify(props.instanceTypes)}`);
+    }
+    const instanceType = props.instanceTypes[0]!;
+    const instance = CAPACITY_BLOCK_INSTANCE_TYPES[instanceType];
+    if (!instance) throw new Error(`${where}: instance type "${instanceType}" is not sold as a capacity block`);
+    const strayZones = props.subnetAvailabilityZones.filter((zone) => zone !== props.availabilityZone);
+    if (props.subnetIds.length === 0 || strayZones.length > 0) {
+      throw new Error(`${where}: subnets must all be in the block's zone "${props.availabilityZone}", got zones ${JSON.stringify(props.subnetAvailabilityZones)}`);
+    }
+    if (!Number.isInteger(props.instanceCount) || props.instanceCount < 1) {
+      throw new Error(`${where}: instanceCount must be a whole number >= 1, got ${props.instanceCount}`);
+    }
+
+    const securityGroupIds = [...props.securityGroupIds];
+    let placementGroupName: string | undefined;
+    if (efa) {
+      // EFA traffic must be allowed both ways between the nodes themselves, on every protocol.
+      const efaGroup = new SecurityGroup(this, "efa-security-group", {
+        namePrefix: `${props.clusterName}-${props.blockName}-efa-`,
+        description: `EFA traffic between nodes of capacity block ${props.blockName}`,
+        vpcId: props.vpcId,
+        tags: { Name: `${props.clusterName}-${props.blockName}-efa` },
+        lifecycle: { createBeforeDestroy: true },
+      });
+      new VpcSecurityGroupIngressRule(this, "efa-ingress-self", {
+        securityGroupId: efaGroup.id,
+        referencedSecurityGroupId: efaGroup.id,
+        ipProtocol: "-1",
+        description: "EFA: all traffic from nodes of the same block",
+      });
+      new VpcSecurityGroupEgressRule(this, "efa-egress-self", {
+        securityGroupId: efaGroup.id,
+        referencedSecurityGroupId: efaGroup.id,
+        ipProtocol: "-1",
+        description: "EFA: all traffic to nodes of the same block",
+      });
+      securityGroupIds.push(efaGroup.id);
+      placementGroupName = new PlacementGroup(this, "placement-group", {
+        name: `${props.clusterName}-${props.blockName}`,
+        strategy: "cluster",
+      }).name;
+    }
+
+    const isBottlerocket = props.amiType.startsWith("BOTTLEROCKET");
+    const launchTemplate = new NodeLaunchTemplate(this, "launch-template", {
+      namePrefix: `${props.clusterName}-${props.blockName}`,
+      instanceType,
+      capacityBlockReservationId: props.reservationId,
+      securityGroupIds,
+      volumeSizeGib: rootVolumeGib,
+      volumeDeviceName: isBottlerocket ? "/dev/xvdb" : "/dev/xvda",
+      efaInterfaces: efa ? instance.maxEfaInterfaces : 0,
+      placementGroupName,
+      resourceTags: { Name: `${props.clusterName}-${props.blockName}`, "blockfleet.io/capacity-reservation-id": props.reservationId },
+    });
+
+    const acceleratorTaint = ACCELERATOR_TAINTS[instance.acceleratorKind];
+    const nodeGroup = new EksNodeGroup(this, "node-group", {
+      clusterName: props.clusterName,
+      // A prefix, not a name: create_before_destroy needs the replacement to have a different name.
+      nodeGroupNamePrefix: `${props.blockName}-`,
+      nodeRoleArn: props.nodeRoleArn,
+      subnetIds: [...props.subnetIds],
+      amiType: props.amiType,
+      capacityType: "CAPACITY_BLOCK",
+      scalingConfig: { minSize: 0, desiredSize: 0, maxSize: props.instanceCount },
+      updateConfig: { maxUnavailable: 1 },
+      launchTemplate: { id: launchTemplate.launchTemplateId, version: launchTemplate.latestVersion },
+      labels: {
+        ...labels,
+        [CAPACITY_BLOCK_LABELS.name]: props.blockName,
+        [CAPACITY_BLOCK_LABELS.reservationId]: props.reservationId,
+      },
+      taint: [acceleratorTaint, ...extraTaints].map((taint) => ({ ...taint })),
+      tags: {
+        "k8s.io/cluster-autoscaler/enabled": "false",
+        "blockfleet.io/capacity-reservation-id": props.reservationId,
+      },
+      lifecycle: { createBeforeDestroy: true, ignoreChanges: ["scaling_config[0].desired_size"] },
+      dependsOn: [...props.dependsOn],
+    });
+    this.nodeGroupName = nodeGroup.nodeGroupName;
+    this.nodeGroupArn = nodeGroup.arn;
+  }
+}

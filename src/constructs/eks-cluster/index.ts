@@ -1,0 +1,220 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsIamSessionContext } from "@cdktf/provider-aws/lib/data-aws-iam-session-context";
+import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
+import { EksAccessPolicyAssociation } from "@cdktf/provider-aws/lib/eks-access-policy-association";
+import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
+import { EksCluster as AwsEksCluster } from "@cdktf/provider-aws/lib/eks-cluster";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
+import type { AwsContext } from "../../lib/aws-context";
+import { managedPolicyArn, serviceAssumeRolePolicy } from "../../lib/iam";
+import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
+import { EncryptionKey } from "../kms-key";
+
+/** Every control-plane log type EKS can ship; all are on, because an audit gap can't be filled afterwards. */
+export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+
+/** Managed add-ons every cluster gets. coredns needs nodes, so it waits for them. */
+export const MANAGED_ADDONS = ["vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns"] as const;
+
+/** Policies every EKS node needs: join the cluster, pull images, run the VPC CNI, be reachable by SSM. */
+export const NODE_MANAGED_POLICIES = [
+  "AmazonEKSWorkerNodePolicy",
+  "AmazonEC2ContainerRegistryPullOnly",
+  "AmazonEKS_CNI_Policy",
+  "AmazonSSMManagedInstanceCore",
+] as const;
+
+export interface EksClusterProps {
+  readonly clusterName: string;
+  readonly kubernetesVersion: string;
+  readonly vpcId: string;
+  /** Subnets for nodes (private). */
+  readonly nodeSubnetIds: readonly string[];
+  /** Subnets for the control plane's network interfaces (intra: no internet route). */
+  readonly controlPlaneSubnetIds: readonly string[];
+  readonly aws: AwsContext;
+  /** KMS key for the control-plane log group. */
+  readonly logsKmsKeyArn: string;
+  /**
+   * Control-plane log retention in days.
+   * @default 90
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Serve the API on a public endpoint too (the private endpoint is always on).
+   * @default false
+   */
+  readonly endpointPublicAccess?: boolean;
+  /**
+   * CIDRs allowed to reach the public endpoint. Must be non-empty when the endpoint is public.
+   * @default []
+   */
+  readonly publicAccessCidrs?: readonly string[];
+  /**
+   * IAM principals that get cluster-admin through access entries.
+   * @default []
+   */
+  readonly adminPrincipalArns?: readonly string[];
+  /**
+   * Give the identity running Terraform cluster-admin, so later stacks (Helm, manifests) can reach the API on the
+   * first deploy. The entry is explicit and removable, unlike EKS's implicit creator permissions.
+   * @default true
+   */
+  readonly grantDeployerAdmin?: boolean;
+}
+
+/**
+ * An EKS cluster with secrets envelope-encrypted by its own KMS key, every control-plane log type retained,
+ * API-only authentication (access entries, no aws-auth ConfigMap), the managed add-ons, and the node role.
+ */
+export class EksCluster extends Construct {
+  readonly clusterName: string;
+  readonly clusterEndpoint: string;
+  readonly clusterCertificateAuthority: string;
+  readonly clusterArn: string;
+  /** The security group EKS creates for control plane ↔ node traffic. */
+  readonly clusterSecurityGroupId: string;
+  /** Additional node security group, tagged for Karpenter discovery. */
+  readonly nodeSecurityGroupId: string;
+  readonly nodeRoleArn: string;
+  readonly nodeRoleName: string;
+  /** The node role's policy attachments: node groups depend on them so a destroy never strands nodes. */
+  readonly nodeRolePolicyAttachments: readonly ITerraformDependable[];
+  readonly secretsKmsKeyArn: string;
+  private readonly addons = new Map<string, EksAddon>();
+  private readonly cluster: AwsEksCluster;
+
+  constructor(scope: Construct, id: string, props: EksClusterProps) {
+    super(scope, id);
+    const logRetentionDays = props.logRetentionDays ?? 90;
+    const endpointPublicAccess = props.endpointPublicAccess ?? false;
+    const publicAccessCidrs = props.publicAccessCidrs ?? [];
+    const adminPrincipalArns = props.adminPrincipalArns ?? [];
+    const grantDeployerAdmin = props.grantDeployerAdmin ?? true;
+    if (endpointPublicAccess && publicAccessCidrs.length === 0) {
+      throw new Error(`eks cluster "${props.clusterName}": publicAccessCidrs must list the allowed networks when endpointPublicAccess is true, got []`);
+    }
+    const { partition } = props.aws;
+
+    const secretsKey = new EncryptionKey(this, "secrets-key", {
+      aliasName: `${props.clusterName}-eks-secrets`,
+      description: `Envelope encryption of Kubernetes secrets in ${props.clusterName}`,
+      aws: props.aws,
+    });
+
+    const logGroup = new CloudwatchLogGroup(this, "control-plane-logs", {
+      // EKS writes to this exact name; creating it first lets us own retention and encryption.
+      name: `/aws/eks/${props.clusterName}/cluster`,
+      retentionInDays: logRetentionDays,
+      kmsKeyId: props.logsKmsKeyArn,
+    });
+
+    const clusterRole = new IamRole(this, "cluster-role", {
+      name: `${props.clusterName}-cluster`,
+      assumeRolePolicy: serviceAssumeRolePolicy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]),
+    });
+    const clusterRolePolicies = ["AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController"].map(
+      (policy) => new IamRolePolicyAttachment(this, `cluster-role-${policy}`, { role: clusterRole.name, policyArn: managedPolicyArn(partition, policy) }),
+    );
+
+    const nodeSecurityGroup = new SecurityGroup(this, "node-security-group", {
+      name: `${props.clusterName}-node`,
+      description: `Nodes of ${props.clusterName}`,
+      vpcId: props.vpcId,
+      tags: { Name: `${props.clusterName}-node`, [KARPENTER_DISCOVERY_TAG]: props.clusterName },
+    });
+    new VpcSecurityGroupIngressRule(this, "node-to-node", {
+      securityGroupId: nodeSecurityGroup.id,
+      referencedSecurityGroupId: nodeSecurityGroup.id,
+      ipProtocol: "-1",
+      description: "Node to node: pod networking, CoreDNS, webhooks",
+    });
+    new VpcSecurityGroupEgressRule(this, "node-egress", {
+      securityGroupId: nodeSecurityGroup.id,
+      cidrIpv4: "0.0.0.0/0",
+      ipProtocol: "-1",
+      description: "Nodes reach AWS APIs, registries and the control plane",
+    });
+
+    this.cluster = new AwsEksCluster(this, "cluster", {
+      name: props.clusterName,
+      version: props.kubernetesVersion,
+      roleArn: clusterRole.arn,
+      vpcConfig: {
+        subnetIds: [...props.controlPlaneSubnetIds],
+        endpointPrivateAccess: true,
+        endpointPublicAccess,
+        publicAccessCidrs: endpointPublicAccess ? [...publicAccessCidrs] : undefined,
+      },
+      encryptionConfig: { provider: { keyArn: secretsKey.keyArn }, resources: ["secrets"] },
+      enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+      accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+      deletionProtection: true,
+      dependsOn: [logGroup, ...clusterRolePolicies],
+    });
+
+    const nodeRole = new IamRole(this, "node-role", {
+      name: `${props.clusterName}-node`,
+      assumeRolePolicy: serviceAssumeRolePolicy("ec2.amazonaws.com"),
+    });
+    this.nodeRolePolicyAttachments = NODE_MANAGED_POLICIES.map(
+      (policy) => new IamRolePolicyAttachment(this, `node-role-${policy}`, { role: nodeRole.name, policyArn: managedPolicyArn(partition, policy) }),
+    );
+
+    const admins = [...adminPrincipalArns];
+    if (grantDeployerAdmin) {
+      // An assumed-role session ARN can't hold an access entry; the session context resolves it to the role.
+      admins.push(new DataAwsIamSessionContext(this, "deployer-role", { arn: props.aws.callerArn }).issuerArn);
+    }
+    admins.forEach((principalArn, index) => {
+      const entryScope = new Construct(this, `admin-${index}`);
+      const entry = new EksAccessEntry(entryScope, "access-entry", { clusterName: this.cluster.name, principalArn, type: "STANDARD" });
+      new EksAccessPolicyAssociation(entryScope, "cluster-admin", {
+        clusterName: this.cluster.name,
+        principalArn,
+        policyArn: `arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
+        accessScope: { type: "cluster" },
+        dependsOn: [entry],
+      });
+    });
+
+    for (const addonName of MANAGED_ADDONS) {
+      this.addons.set(
+        addonName,
+        new EksAddon(this, `addon-${addonName}`, {
+          clusterName: this.cluster.name,
+          addonName,
+          resolveConflictsOnCreate: "OVERWRITE",
+          resolveConflictsOnUpdate: "OVERWRITE",
+        }),
+      );
+    }
+
+    this.clusterName = this.cluster.name;
+    this.clusterEndpoint = this.cluster.endpoint;
+    this.clusterCertificateAuthority = this.cluster.certificateAuthority.get(0).data;
+    this.clusterArn = this.cluster.arn;
+    this.clusterSecurityGroupId = this.cluster.vpcConfig.clusterSecurityGroupId;
+    this.nodeSecurityGroupId = nodeSecurityGroup.id;
+    this.nodeRoleArn = nodeRole.arn;
+    this.nodeRoleName = nodeRole.name;
+    this.secretsKmsKeyArn = secretsKey.keyArn;
+  }
+
+  /** Add-ons that must exist before nodes join (networking); node groups depend on these. */
+  get networkingAddons(): readonly ITerraformDependable[] {
+    return [...this.addons].filter(([name]) => name !== "coredns").map(([, addon]) => addon);
+  }
+
+  /** Makes the add-ons that need running nodes (CoreDNS) wait for the given node group. */
+  addonsNeedNodesFrom(nodeGroup: ITerraformDependable): void {
+    const coredns = this.addons.get("coredns")!;
+    coredns.dependsOn = [...(coredns.dependsOn ?? []), nodeGroup.fqn];
+  }
+}

@@ -1,0 +1,67 @@
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { Construct } from "constructs";
+import type { AwsContext } from "../../lib/aws-context";
+
+export interface KmsKeyProps {
+  /** Alias without the `alias/` prefix; also the key's description. */
+  readonly aliasName: string;
+  readonly description: string;
+  readonly aws: AwsContext;
+  /**
+   * Service principals (e.g. `logs.<region>.amazonaws.com`) allowed to use the key for encryption, scoped to this
+   * account by `aws:SourceAccount`.
+   * @default [] — only the account's IAM policies grant use
+   */
+  readonly servicePrincipals?: readonly string[];
+  /**
+   * Days before a scheduled deletion completes; the longest window gives the most time to notice a mistake.
+   * @default 30
+   */
+  readonly deletionWindowInDays?: number;
+}
+
+/** A customer-managed key with rotation on, an alias, and a key policy that names who may use it. */
+export class EncryptionKey extends Construct {
+  readonly keyArn: string;
+  readonly keyId: string;
+
+  constructor(scope: Construct, id: string, props: KmsKeyProps) {
+    super(scope, id);
+    const servicePrincipals = props.servicePrincipals ?? [];
+    const deletionWindowInDays = props.deletionWindowInDays ?? 30;
+    if (deletionWindowInDays < 7 || deletionWindowInDays > 30) {
+      throw new Error(`kms key "${props.aliasName}": deletionWindowInDays must be 7-30, got ${deletionWindowInDays}`);
+    }
+    const { accountId, partition } = props.aws;
+    const statements: object[] = [
+      {
+        Sid: "AccountAdministers",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+    ];
+    if (servicePrincipals.length > 0) {
+      statements.push({
+        Sid: "ServicesEncrypt",
+        Effect: "Allow",
+        Principal: { Service: [...servicePrincipals] },
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      });
+    }
+    const key = new KmsKey(this, "key", {
+      description: props.description,
+      enableKeyRotation: true,
+      deletionWindowInDays,
+      policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
+      lifecycle: { preventDestroy: true },
+    });
+    new KmsAlias(this, "alias", { name: `alias/${props.aliasName}`, targetKeyId: key.keyId });
+    this.keyArn = key.arn;
+    this.keyId = key.keyId;
+  }
+}

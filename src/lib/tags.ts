@@ -1,0 +1,11 @@
+/** Tags every resource of an environment carries, through the provider's default_tags. */
+export function defaultTags(environment: string, userTags: Readonly<Record<string, string>>): Record<string, string> {
+  return {
+    ...userTags,
+    environment,
+    "managed-by": "blockfleet",
+  };
+}
+
+/** The discovery tag Karpenter selects subnets and security groups by. */
+export const KARPENTER_DISCOVERY_TAG = "karpenter.sh/discovery";

@@ -1,0 +1,37 @@
+/**
+ * The cdktf app entry (`npm run synth [-- <env>...]`, `cdktf synth|diff|deploy`). The only place that reads argv and
+ * the environment; everything below receives typed values.
+ */
+import { ConfigError } from "./config/load";
+import { synthesizeEnvironments } from "./synth";
+
+async function main(): Promise<number> {
+  const names = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
+  // cdktf's CLI tells the app where to write; run directly, we write to cdktf.out.
+  const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
+  try {
+    const result = await synthesizeEnvironments({ environmentsDir: "environments", names, outdir });
+    const width = Math.max(...result.stacks.map((stack) => stack.name.length));
+    for (const stack of result.stacks) {
+      console.log(`${stack.name.padEnd(width)}  ${String(stack.resourceCount).padStart(4)} resources`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      console.error("Nothing was written.");
+      return 1;
+    }
+    throw error;
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  },
+);

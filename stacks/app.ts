@@ -1,0 +1,24 @@
+import { App } from "cdktf";
+import type { LoadedEnvironment } from "../src/config/load";
+import { BootstrapStack } from "./bootstrap-stack";
+import { ClusterStack } from "./cluster-stack";
+
+export interface BuildAppOptions {
+  readonly outdir: string;
+}
+
+/**
+ * Wires every environment's stacks into one cdktf App. Stacks only wire constructs; order between an environment's
+ * stacks is declared with addDependency so `cdktf deploy '<env>-*'` runs them in order.
+ */
+export function buildApp(environments: readonly LoadedEnvironment[], options: BuildAppOptions): App {
+  const app = new App({ outdir: options.outdir, skipValidation: false });
+  for (const { name, config } of environments) {
+    const props = { environment: name, config };
+    const bootstrap = new BootstrapStack(app, props);
+    const cluster = new ClusterStack(app, props);
+    // Every remote-state stack needs the bucket the bootstrap stack creates.
+    cluster.addDependency(bootstrap);
+  }
+  return app;
+}

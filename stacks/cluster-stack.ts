@@ -1,0 +1,130 @@
+import { TerraformOutput } from "cdktf";
+import type { Construct } from "constructs";
+import { CapacityBlockNodeGroup } from "../src/constructs/capacity-block-node-group";
+import { EksCluster } from "../src/constructs/eks-cluster";
+import { EncryptionKey } from "../src/constructs/kms-key";
+import { Network } from "../src/constructs/network";
+import { SystemNodeGroup } from "../src/constructs/system-node-group";
+import { awsContext } from "../src/lib/aws-context";
+import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
+
+/** What later stacks of the environment need from the cluster stack. */
+export interface ClusterStackOutputs {
+  readonly clusterName: string;
+  readonly clusterEndpoint: string;
+  readonly clusterCertificateAuthority: string;
+  readonly nodeRoleArn: string;
+  readonly nodeRoleName: string;
+  readonly nodeSecurityGroupId: string;
+  readonly clusterSecurityGroupId: string;
+  readonly vpcId: string;
+  readonly privateSubnetIds: readonly string[];
+  /** Node group name per capacity block name. */
+  readonly capacityBlockNodeGroups: Readonly<Record<string, string>>;
+}
+
+/** `<env>-cluster`: network, EKS, the system node group and one node group per capacity block. */
+export class ClusterStack extends EnvironmentStack {
+  readonly network: Network;
+  readonly cluster: EksCluster;
+  readonly outputs: ClusterStackOutputs;
+
+  constructor(scope: Construct, props: Omit<EnvironmentStackProps, "stateBackend">) {
+    super(scope, "cluster", props);
+    const { config, names } = this;
+    const aws = awsContext(this, config.region);
+
+    const logsKey = new EncryptionKey(this, "logs-key", {
+      aliasName: `${names.clusterName}-logs`,
+      description: `CloudWatch Logs of ${names.clusterName}`,
+      aws,
+      servicePrincipals: [`logs.${config.region}.amazonaws.com`],
+    });
+
+    this.network = new Network(this, "network", {
+      namePrefix: names.clusterName,
+      vpcCidr: config.vpc_cidr,
+      availabilityZones: config.availability_zones,
+      region: config.region,
+      clusterName: names.clusterName,
+      singleNatGateway: config.single_nat_gateway,
+      logsKmsKeyArn: logsKey.keyArn,
+      flowLogRetentionDays: config.cluster.log_retention_days,
+    });
+
+    this.cluster = new EksCluster(this, "eks", {
+      clusterName: names.clusterName,
+      kubernetesVersion: config.cluster.version,
+      vpcId: this.network.vpcId,
+      nodeSubnetIds: this.network.privateSubnetIds,
+      controlPlaneSubnetIds: this.network.intraSubnetIds,
+      aws,
+      logsKmsKeyArn: logsKey.keyArn,
+      logRetentionDays: config.cluster.log_retention_days,
+      endpointPublicAccess: config.cluster.endpoint_public_access,
+      publicAccessCidrs: config.cluster.public_access_cidrs,
+      adminPrincipalArns: config.cluster.admin_principal_arns,
+    });
+    const nodeSecurityGroupIds = [this.cluster.clusterSecurityGroupId, this.cluster.nodeSecurityGroupId];
+    const nodeDependencies = [...this.cluster.nodeRolePolicyAttachments, ...this.cluster.networkingAddons];
+
+    const systemNodes = new SystemNodeGroup(this, "system-nodes", {
+      clusterName: this.cluster.clusterName,
+      nodeRoleArn: this.cluster.nodeRoleArn,
+      subnetIds: this.network.privateSubnetIds,
+      securityGroupIds: nodeSecurityGroupIds,
+      instanceTypes: config.system_node_group.instance_types,
+      minSize: config.system_node_group.min_size,
+      maxSize: config.system_node_group.max_size,
+      desiredSize: config.system_node_group.desired_size,
+      dependsOn: nodeDependencies,
+    });
+    this.cluster.addonsNeedNodesFrom(systemNodes.nodeGroup);
+
+    const capacityBlockNodeGroups: Record<string, string> = {};
+    for (const block of config.capacity_blocks) {
+      const group = new CapacityBlockNodeGroup(this, `capacity-block-${block.name}`, {
+        clusterName: this.cluster.clusterName,
+        blockName: block.name,
+        reservationId: block.reservation_id,
+        instanceTypes: [block.instance_type],
+        instanceCount: block.instance_count,
+        availabilityZone: block.availability_zone,
+        subnetIds: [this.network.privateSubnetIn(block.availability_zone)],
+        subnetAvailabilityZones: [block.availability_zone],
+        amiType: block.ami_type,
+        nodeRoleArn: this.cluster.nodeRoleArn,
+        vpcId: this.network.vpcId,
+        securityGroupIds: nodeSecurityGroupIds,
+        dependsOn: nodeDependencies,
+        labels: block.labels,
+        taints: block.taints,
+        rootVolumeGib: block.root_volume_gib,
+        efa: block.efa,
+      });
+      capacityBlockNodeGroups[block.name] = group.nodeGroupName;
+    }
+
+    this.outputs = {
+      clusterName: this.cluster.clusterName,
+      clusterEndpoint: this.cluster.clusterEndpoint,
+      clusterCertificateAuthority: this.cluster.clusterCertificateAuthority,
+      nodeRoleArn: this.cluster.nodeRoleArn,
+      nodeRoleName: this.cluster.nodeRoleName,
+      nodeSecurityGroupId: this.cluster.nodeSecurityGroupId,
+      clusterSecurityGroupId: this.cluster.clusterSecurityGroupId,
+      vpcId: this.network.vpcId,
+      privateSubnetIds: this.network.privateSubnetIds,
+      capacityBlockNodeGroups,
+    };
+
+    new TerraformOutput(this, "cluster_name", { value: this.cluster.clusterName });
+    new TerraformOutput(this, "cluster_endpoint", { value: this.cluster.clusterEndpoint });
+    new TerraformOutput(this, "region", { value: config.region });
+    new TerraformOutput(this, "configure_kubectl", {
+      value: `aws eks update-kubeconfig --region ${config.region} --name ${names.clusterName}`,
+    });
+    new TerraformOutput(this, "node_role_arn", { value: this.cluster.nodeRoleArn });
+    new TerraformOutput(this, "private_subnet_ids", { value: this.network.privateSubnetIds });
+  }
+}

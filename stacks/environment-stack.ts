@@ -1,0 +1,60 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import type { EnvironmentConfig } from "../src/config/schema";
+import { naming, type Naming } from "../src/lib/naming";
+import { defaultTags } from "../src/lib/tags";
+
+export interface EnvironmentStackProps {
+  readonly environment: string;
+  readonly config: EnvironmentConfig;
+  /**
+   * Where the stack keeps its state: the environment's S3 bucket, or a local file (only the bootstrap stack, which
+   * creates that bucket).
+   * @default "s3"
+   */
+  readonly stateBackend?: "s3" | "local";
+}
+
+/** Name of the bucket holding an environment's state. */
+export function stateBucketName(environment: string, config: Pick<EnvironmentConfig, "state_bucket" | "account_id">): string {
+  return config.state_bucket ?? ["blockfleet-tfstate", environment, config.account_id].filter(Boolean).join("-");
+}
+
+/**
+ * Base of every blockfleet stack: the AWS provider with the environment's default tags and account guard, and the
+ * state backend. The stack name is `<env>-<kind>` and its state key `<env>/<stack>.tfstate`.
+ */
+export class EnvironmentStack extends TerraformStack {
+  readonly environment: string;
+  readonly config: EnvironmentConfig;
+  readonly names: Naming;
+
+  constructor(scope: Construct, kind: string, props: EnvironmentStackProps) {
+    const names = naming(props.environment);
+    super(scope, names.stackName(kind));
+    const stateBackend = props.stateBackend ?? "s3";
+    this.environment = props.environment;
+    this.config = props.config;
+    this.names = names;
+
+    new AwsProvider(this, "aws", {
+      region: props.config.region,
+      allowedAccountIds: props.config.account_id ? [props.config.account_id] : undefined,
+      defaultTags: [{ tags: defaultTags(props.environment, props.config.tags) }],
+    });
+
+    if (stateBackend === "local") {
+      new LocalBackend(this, { path: `terraform.${this.node.id}.tfstate` });
+    } else {
+      const backend = new S3Backend(this, {
+        bucket: stateBucketName(props.environment, props.config),
+        key: `${props.environment}/${this.node.id}.tfstate`,
+        region: props.config.region,
+        encrypt: true,
+      });
+      // S3-native locking (terraform >= 1.10); cdktf 0.21's typed config predates the key.
+      backend.addOverride("use_lockfile", true);
+    }
+  }
+}
