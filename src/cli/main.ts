@@ -1,3 +1,4 @@
+import { CAPACITY_OFFERINGS_HELP, runCapacityOfferings } from "./commands/capacity-offerings";
 import { PLAN_SUMMARY_HELP, runPlanSummary } from "./commands/plan-summary";
 import { CliError, EXIT } from "./errors";
 import type { CliIo } from "./io";
@@ -16,6 +17,12 @@ const COMMANDS: readonly Command[] = [
     summary: "Markdown review of `terraform show -json` plans with a DANGER section",
     help: PLAN_SUMMARY_HELP,
     run: runPlanSummary,
+  },
+  {
+    words: ["capacity", "offerings"],
+    summary: "capacity blocks for sale, ranked by price per GPU-hour",
+    help: CAPACITY_OFFERINGS_HELP,
+    run: runCapacityOfferings,
   },
 ];
 
@@ -44,10 +51,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const command = COMMANDS.find((candidate) => candidate.words.every((word, index) => args[index] === word));
   try {
     if (!command) {
-      if (args.length === 0 || wantsHelp) {
-        const group = args.length > 0 ? COMMANDS.filter((candidate) => candidate.words[0] === args[0]) : [];
+      const group = COMMANDS.filter((candidate) => candidate.words.length > 1 && candidate.words[0] === args[0]);
+      // `blockfleet` or `blockfleet capacity` alone: show what can follow (an error unless help was asked for).
+      if (args.length === 0 || (group.length > 0 && args.length === 1)) {
         io.stdout.write(`${group.length > 0 ? groupHelp(args[0]!, group) : MAIN_HELP}\n`);
-        return args.length === 0 && !wantsHelp ? EXIT.failure : EXIT.ok;
+        return wantsHelp ? EXIT.ok : EXIT.failure;
+      }
+      if (wantsHelp) {
+        io.stdout.write(`${MAIN_HELP}\n`);
+        return EXIT.ok;
       }
       throw new CliError(`unknown command "${args.join(" ")}"; run \`blockfleet --help\` for the list`);
     }

@@ -10,7 +10,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
-import type { ITerraformDependable } from "cdktf";
+import { dependable, type ITerraformDependable } from "cdktf";
 import type { AwsContext } from "../../lib/aws-context";
 import { managedPolicyArn, serviceAssumeRolePolicy } from "../../lib/iam";
 import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
@@ -215,6 +215,6 @@ export class EksCluster extends Construct {
   /** Makes the add-ons that need running nodes (CoreDNS) wait for the given node group. */
   addonsNeedNodesFrom(nodeGroup: ITerraformDependable): void {
     const coredns = this.addons.get("coredns")!;
-    coredns.dependsOn = [...(coredns.dependsOn ?? []), nodeGroup.fqn];
+    coredns.dependsOn = [...(coredns.dependsOn ?? []), dependable(nodeGroup)];
   }
 }

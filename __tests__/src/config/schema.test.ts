@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import { baseEnvironmentInput, issuesOf } from "../../support/synth";
+
+type Input = Record<string, unknown>;
+
+function withBlock(overrides: Input): Input {
+  const base = baseEnvironmentInput();
+  const [block] = base.capacity_blocks as Input[];
+  return { ...base, capacity_blocks: [{ ...block, ...overrides }] };
+}
+
+function withCluster(overrides: Input): Input {
+  return { ...baseEnvironmentInput(), cluster: { version: "1.34", ...overrides } };
+}
+
+/** Asserts the input is rejected with exactly one issue at `path` whose message matches. */
+async function expectRejected(input: Input, path: string, message: RegExp): Promise<void> {
+  const issues = await issuesOf(input);
+  const atPath = issues.filter((issue) => issue.path === path);
+  expect(atPath, `issues were ${JSON.stringify(issues)}`).toHaveLength(1);
+  expect(atPath[0]!.message).toMatch(message);
+}
+
+describe("environment schema", () => {
+  it("accepts the base environment and fills in documented defaults", async () => {
+    // GIVEN a minimal environment  WHEN validated  THEN there are no issues
+    expect(await issuesOf(baseEnvironmentInput())).toEqual([]);
+  });
+
+  describe("capacity blocks", () => {
+    it("fails when a reservation id is not cr- followed by 17 hex digits", async () => {
+      await expectRejected(withBlock({ reservation_id: "cr-12345" }), "capacity_blocks[0].reservation_id", /"cr-" followed by 17 hex digits/);
+    });
+
+    it("fails when a reservation id has upper-case hex", async () => {
+      await expectRejected(withBlock({ reservation_id: "cr-0123456789ABCDEF0" }), "capacity_blocks[0].reservation_id", /17 hex digits/);
+    });
+
+    it("fails when a block name is not DNS-safe", async () => {
+      await expectRejected(withBlock({ name: "P5_Block" }), "capacity_blocks[0].name", /DNS-safe name/);
+    });
+
+    it("fails when two blocks share a name", async () => {
+      const base = baseEnvironmentInput();
+      const [block] = base.capacity_blocks as Input[];
+      const input = { ...base, capacity_blocks: [block, { ...block, reservation_id: "cr-0fedcba9876543210" }] };
+      await expectRejected(input, "capacity_blocks[1].name", /"p5-a" is already used by capacity_blocks\[0\]/);
+    });
+
+    it("fails when two blocks attach the same reservation", async () => {
+      const base = baseEnvironmentInput();
+      const [block] = base.capacity_blocks as Input[];
+      const input = { ...base, capacity_blocks: [block, { ...block, name: "p5-b" }] };
+      await expectRejected(input, "capacity_blocks[1].reservation_id", /already attached by capacity_blocks\[0\]/);
+    });
+
+    it("fails when a block's availability zone is not one of the environment's", async () => {
+      await expectRejected(withBlock({ availability_zone: "us-east-1d" }), "capacity_blocks[0].availability_zone", /"us-east-1d" is not one of availability_zones \[us-east-1a, us-east-1b\]/);
+    });
+
+    it("fails when the instance type is not a family capacity blocks sell", async () => {
+      await expectRejected(withBlock({ instance_type: "g5.48xlarge" }), "capacity_blocks[0].instance_type", /sold as a capacity block \(families p4d, p4de, p5/);
+    });
+
+    it("fails when the AMI type is not a GPU AMI", async () => {
+      await expectRejected(withBlock({ ami_type: "AL2023_x86_64_STANDARD" }), "capacity_blocks[0].ami_type", /expected a GPU AMI type, one of AL2023_x86_64_NVIDIA/);
+    });
+
+    it("fails when the deprecated AL2 GPU AMI is used, naming its replacement", async () => {
+      await expectRejected(withBlock({ ami_type: "AL2_x86_64_GPU" }), "capacity_blocks[0].ami_type", /"AL2_x86_64_GPU" is deprecated.*use "AL2023_x86_64_NVIDIA"/);
+    });
+
+    it("fails when the AMI's architecture does not fit the instance type", async () => {
+      await expectRejected(
+        withBlock({ instance_type: "trn2.48xlarge", ami_type: "AL2023_x86_64_NVIDIA" }),
+        "capacity_blocks[0].ami_type",
+        /does not fit instance_type "trn2.48xlarge" \(x86_64, neuron\)/,
+      );
+    });
+
+    it("fails when the instance count is zero", async () => {
+      await expectRejected(withBlock({ instance_count: 0 }), "capacity_blocks[0].instance_count", />=1/);
+    });
+
+    it("fails when a taint effect is not one EKS knows", async () => {
+      await expectRejected(withBlock({ taints: [{ key: "a", value: "b", effect: "NoSchedule" }] }), "capacity_blocks[0].taints[0].effect", /NO_SCHEDULE/);
+    });
+  });
+
+  describe("network", () => {
+    it("fails when the VPC CIDR is not a valid network", async () => {
+      await expectRejected({ ...baseEnvironmentInput(), vpc_cidr: "10.0.0.1/16" }, "vpc_cidr", /IPv4 network in CIDR notation/);
+    });
+
+    it("fails when the VPC CIDR is too small for the subnet plan", async () => {
+      await expectRejected({ ...baseEnvironmentInput(), vpc_cidr: "10.0.0.0/20" }, "vpc_cidr", /too small for the subnet plan.*\/16 or larger/);
+    });
+
+    it("fails when an availability zone is in another region", async () => {
+      await expectRejected({ ...baseEnvironmentInput(), availability_zones: ["us-east-1a", "us-west-2b"] }, "availability_zones[1]", /"us-west-2b" is not in region "us-east-1"/);
+    });
+
+    it("fails when an availability zone is listed twice", async () => {
+      await expectRejected({ ...baseEnvironmentInput(), availability_zones: ["us-east-1a", "us-east-1a"] }, "availability_zones[1]", /listed twice/);
+    });
+
+    it("fails when fewer than two availability zones are given", async () => {
+      await expectRejected({ ...baseEnvironmentInput(), availability_zones: ["us-east-1a"], capacity_blocks: [] }, "availability_zones", /at least 2 availability zones/);
+    });
+
+    it("fails when more than eight availability zones are given", async () => {
+      const zones = "abcdefghi".split("").map((letter) => `us-east-1${letter}`);
+      await expectRejected({ ...baseEnvironmentInput(), availability_zones: zones }, "availability_zones", /<=8/);
+    });
+
+    it("fails when the region is not an AWS region name", async () => {
+      await expectRejected({ ...baseEnvironmentInput(), region: "virginia" }, "region", /AWS region name/);
+    });
+
+    it("fails when the account id is not 12 digits", async () => {
+      await expectRejected({ ...baseEnvironmentInput(), account_id: "1234" }, "account_id", /12-digit AWS account id/);
+    });
+  });
+
+  describe("cluster", () => {
+    it("fails when the Kubernetes version is not one EKS supports", async () => {
+      await expectRejected(withCluster({ version: "1.27" }), "cluster.version", /Kubernetes version EKS supports: 1.32/);
+    });
+
+    it("fails when a public endpoint is open to 0.0.0.0/0 without the explicit opt-in", async () => {
+      await expectRejected(
+        withCluster({ endpoint_public_access: true, public_access_cidrs: ["0.0.0.0/0"] }),
+        "cluster.public_access_cidrs[0]",
+        /opens the API server to the internet.*allow_public_endpoint_from_anywhere = true/,
+      );
+    });
+
+    it("accepts 0.0.0.0/0 on a public endpoint when explicitly allowed", async () => {
+      expect(await issuesOf(withCluster({ endpoint_public_access: true, public_access_cidrs: ["0.0.0.0/0"], allow_public_endpoint_from_anywhere: true }))).toEqual([]);
+    });
+
+    it("fails when a public endpoint lists no CIDRs", async () => {
+      await expectRejected(withCluster({ endpoint_public_access: true }), "cluster.public_access_cidrs", /needs the CIDRs allowed to reach it/);
+    });
+
+    it("fails when public access CIDRs overlap", async () => {
+      await expectRejected(
+        withCluster({ endpoint_public_access: true, public_access_cidrs: ["203.0.113.0/24", "203.0.113.128/25"] }),
+        "cluster.public_access_cidrs[1]",
+        /overlaps "203.0.113.0\/24"/,
+      );
+    });
+
+    it("fails when an admin principal is not an IAM ARN", async () => {
+      await expectRejected(withCluster({ admin_principal_arns: ["alice"] }), "cluster.admin_principal_arns[0]", /IAM role or user ARN/);
+    });
+
+    it("fails when the log retention is not a period CloudWatch accepts", async () => {
+      await expectRejected(withCluster({ log_retention_days: 45 }), "cluster.log_retention_days", /CloudWatch Logs retention period/);
+    });
+
+    it("fails when the cluster section is missing", async () => {
+      const { cluster: _omitted, ...input } = baseEnvironmentInput();
+      await expectRejected(input, "cluster", /required/);
+    });
+  });
+
+  describe("system node group", () => {
+    it("fails when desired size is outside min and max", async () => {
+      await expectRejected(
+        { ...baseEnvironmentInput(), system_node_group: { min_size: 2, max_size: 3, desired_size: 5 } },
+        "system_node_group.desired_size",
+        /min_size <= desired_size <= max_size, got min_size=2, desired_size=5, max_size=3/,
+      );
+    });
+  });
+
+  describe("unknown keys", () => {
+    it("fails when a key is misspelt, suggesting the close one", async () => {
+      await expectRejected(withCluster({ endpont_public_access: true }), "cluster.endpont_public_access", /unknown key; did you mean "endpoint_public_access"\?/);
+    });
+
+    it("fails when a key is unknown and nothing is close, listing the expected keys", async () => {
+      await expectRejected({ ...baseEnvironmentInput(), zzz: 1 }, "zzz", /unknown key; expected one of region, account_id/);
+    });
+  });
+});

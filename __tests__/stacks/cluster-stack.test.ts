@@ -1,0 +1,251 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { CONTROL_PLANE_LOG_TYPES, MANAGED_ADDONS, NODE_MANAGED_POLICIES } from "../../src/constructs/eks-cluster";
+import { baseEnvironmentInput, synthesizeWith, type Synthesized } from "../support/synth";
+
+type Json = Record<string, any>;
+
+const STACK = "test-cluster";
+const BLOCK_A = { name: "p5-a", reservation_id: "cr-0123456789abcdef0", instance_type: "p5.48xlarge", instance_count: 2, availability_zone: "us-east-1a", efa: true };
+const BLOCK_B = {
+  name: "p5e-b",
+  reservation_id: "cr-0fedcba9876543210",
+  instance_type: "p5e.48xlarge",
+  instance_count: 3,
+  availability_zone: "us-east-1b",
+  ami_type: "BOTTLEROCKET_x86_64_NVIDIA",
+  labels: { team: "research" },
+  taints: [{ key: "team", value: "research", effect: "NO_SCHEDULE" }],
+};
+
+describe("cluster stack", () => {
+  let out: Synthesized;
+  const nodeGroupFor = (blockName: string): Json => out.resource(STACK, "aws_eks_node_group", `capacity-block-${blockName}_`);
+  const launchTemplateFor = (blockName: string): Json => out.resource(STACK, "aws_launch_template", `capacity-block-${blockName}_`);
+
+  beforeAll(async () => {
+    // GIVEN an environment with two capacity blocks in two AZs, one with EFA, and a restricted public endpoint
+    out = await synthesizeWith({
+      account_id: "111122223333",
+      tags: { team: "ml" },
+      single_nat_gateway: false,
+      availability_zones: ["us-east-1a", "us-east-1b", "us-east-1c"],
+      cluster: { version: "1.34", endpoint_public_access: true, public_access_cidrs: ["198.51.100.0/24"], admin_principal_arns: ["arn:aws:iam::111122223333:role/admin"], log_retention_days: 30 },
+      capacity_blocks: [BLOCK_A, BLOCK_B],
+    });
+  });
+
+  describe("state and provider", () => {
+    it("keeps state in the environment's S3 bucket with encryption and S3-native locking", () => {
+      expect(out.stack(STACK).terraform!.backend).toEqual({
+        s3: { bucket: "blockfleet-tfstate-test-111122223333", key: "test/test-cluster.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true },
+      });
+    });
+
+    it("guards the account and tags everything through default tags", () => {
+      expect(out.stack(STACK).provider!.aws![0]).toEqual({
+        region: "us-east-1",
+        allowed_account_ids: ["111122223333"],
+        default_tags: [{ tags: { team: "ml", environment: "test", "managed-by": "blockfleet" } }],
+      });
+    });
+  });
+
+  describe("network", () => {
+    it("creates public, private and intra subnets per AZ from the deterministic plan", () => {
+      const subnets = out.resources(STACK, "aws_subnet").map(([, subnet]) => [subnet.availability_zone, (subnet.tags as Json).tier, subnet.cidr_block]);
+      expect(subnets).toEqual(
+        expect.arrayContaining([
+          ["us-east-1a", "private", "10.0.0.0/20"],
+          ["us-east-1b", "private", "10.0.16.0/20"],
+          ["us-east-1c", "private", "10.0.32.0/20"],
+          ["us-east-1a", "public", "10.0.128.0/24"],
+          ["us-east-1c", "public", "10.0.130.0/24"],
+          ["us-east-1a", "intra", "10.0.136.0/24"],
+        ]),
+      );
+      expect(subnets).toHaveLength(9);
+    });
+
+    it("tags private subnets for Karpenter discovery and internal load balancers, public ones for internet-facing", () => {
+      for (const [, subnet] of out.resources(STACK, "aws_subnet")) {
+        const tags = subnet.tags as Json;
+        expect(subnet.map_public_ip_on_launch).toBe(false);
+        if (tags.tier === "private") expect(tags).toMatchObject({ "karpenter.sh/discovery": "blockfleet-test", "kubernetes.io/role/internal-elb": "1" });
+        if (tags.tier === "public") expect(tags).toMatchObject({ "kubernetes.io/role/elb": "1" });
+        if (tags.tier !== "private") expect(tags["karpenter.sh/discovery"]).toBeUndefined();
+      }
+    });
+
+    it("creates one NAT gateway per AZ when single_nat_gateway is false", () => {
+      expect(out.resources(STACK, "aws_nat_gateway")).toHaveLength(3);
+      const natRoutes = out.resources(STACK, "aws_route").filter(([, route]) => route.nat_gateway_id);
+      expect(new Set(natRoutes.map(([, route]) => route.nat_gateway_id)).size).toBe(3);
+    });
+
+    it("closes the default security group and logs all VPC traffic to an encrypted, retained log group", () => {
+      const defaultGroup = out.resource(STACK, "aws_default_security_group");
+      expect(defaultGroup.ingress).toBeUndefined();
+      expect(defaultGroup.egress).toBeUndefined();
+      expect(out.resource(STACK, "aws_flow_log")).toMatchObject({ traffic_type: "ALL", log_destination_type: "cloud-watch-logs" });
+      expect(out.resource(STACK, "aws_cloudwatch_log_group", "flow-log")).toMatchObject({ retention_in_days: 30, kms_key_id: expect.stringContaining("aws_kms_key.") });
+    });
+
+    it("routes S3 through a gateway endpoint from private and intra subnets", () => {
+      const endpoint = out.resource(STACK, "aws_vpc_endpoint");
+      expect(endpoint).toMatchObject({ service_name: "com.amazonaws.us-east-1.s3", vpc_endpoint_type: "Gateway" });
+      expect(endpoint.route_table_ids).toHaveLength(4);
+    });
+  });
+
+  describe("EKS", () => {
+    let cluster: Json;
+    beforeAll(() => {
+      cluster = out.resource(STACK, "aws_eks_cluster");
+    });
+
+    it("encrypts secrets with a rotating KMS key", () => {
+      expect(cluster.encryption_config).toEqual({ provider: { key_arn: expect.stringMatching(/^\$\{aws_kms_key\.eks_secrets-key_\w+\.arn\}$/) }, resources: ["secrets"] });
+      for (const [, key] of out.resources(STACK, "aws_kms_key")) expect(key).toMatchObject({ enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
+    });
+
+    it("ships every control-plane log type to a retained log group created before the cluster", () => {
+      expect(cluster.enabled_cluster_log_types).toEqual([...CONTROL_PLANE_LOG_TYPES]);
+      expect(out.resource(STACK, "aws_cloudwatch_log_group", "control-plane")).toMatchObject({ name: "/aws/eks/blockfleet-test/cluster", retention_in_days: 30 });
+      expect(cluster.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_cloudwatch_log_group\.eks_control-plane-logs/)]));
+    });
+
+    it("authenticates with access entries only and gives admins cluster-admin", () => {
+      expect(cluster.access_config).toEqual({ authentication_mode: "API", bootstrap_cluster_creator_admin_permissions: false });
+      const principals = out.resources(STACK, "aws_eks_access_entry").map(([, entry]) => entry.principal_arn);
+      expect(principals).toEqual(["arn:aws:iam::111122223333:role/admin", expect.stringMatching(/^\$\{data\.aws_iam_session_context\..*\.issuer_arn\}$/)]);
+      for (const [, association] of out.resources(STACK, "aws_eks_access_policy_association")) {
+        expect(association).toMatchObject({ policy_arn: "arn:${data.aws_partition.partition.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", access_scope: { type: "cluster" } });
+      }
+    });
+
+    it("keeps the private endpoint and restricts the public one to the given CIDRs", () => {
+      expect(cluster.vpc_config).toMatchObject({ endpoint_private_access: true, endpoint_public_access: true, public_access_cidrs: ["198.51.100.0/24"] });
+      expect(cluster.vpc_config.subnet_ids).toHaveLength(3);
+      expect(cluster.vpc_config.subnet_ids.every((id: string) => id.includes("_intra_"))).toBe(true);
+    });
+
+    it("installs the managed add-ons, CoreDNS after the system nodes", () => {
+      const addons = out.resources(STACK, "aws_eks_addon").map(([, addon]) => addon);
+      expect(addons.map((addon) => addon.addon_name).sort()).toEqual([...MANAGED_ADDONS].sort());
+      const coredns = addons.find((addon) => addon.addon_name === "coredns")!;
+      expect(coredns.depends_on).toEqual([expect.stringMatching(/^aws_eks_node_group\.system-nodes/)]);
+    });
+
+    it("gives nodes a role with the AWS managed policies they need", () => {
+      const attachments = out.resources(STACK, "aws_iam_role_policy_attachment").map(([, attachment]) => String(attachment.policy_arn));
+      for (const policy of NODE_MANAGED_POLICIES) expect(attachments).toContain(`arn:\${data.aws_partition.partition.partition}:iam::aws:policy/${policy}`);
+    });
+
+    it("tags the node security group for Karpenter discovery and describes every rule", () => {
+      expect(out.resource(STACK, "aws_security_group", "node-security-group").tags).toMatchObject({ "karpenter.sh/discovery": "blockfleet-test" });
+      const rules = [...out.resources(STACK, "aws_vpc_security_group_ingress_rule"), ...out.resources(STACK, "aws_vpc_security_group_egress_rule")];
+      for (const [, rule] of rules) expect(String(rule.description).length).toBeGreaterThan(10);
+    });
+  });
+
+  describe("system node group", () => {
+    it("runs on-demand with the system label and the configured sizes", () => {
+      const group = out.resource(STACK, "aws_eks_node_group", "system-nodes");
+      expect(group).toMatchObject({ capacity_type: "ON_DEMAND", labels: { "blockfleet.io/node-role": "system" }, scaling_config: { min_size: 2, max_size: 4, desired_size: 2 } });
+    });
+  });
+
+  describe("capacity block node groups", () => {
+    it("creates one node group per capacity block", () => {
+      expect(out.resources(STACK, "aws_eks_node_group")).toHaveLength(3);
+    });
+
+    it("launches into the reservation with the capacity-block market type and the single instance type", () => {
+      for (const block of [BLOCK_A, BLOCK_B]) {
+        expect(launchTemplateFor(block.name)).toMatchObject({
+          instance_type: block.instance_type,
+          instance_market_options: { market_type: "capacity-block" },
+          capacity_reservation_specification: { capacity_reservation_target: { capacity_reservation_id: block.reservation_id } },
+        });
+        expect(nodeGroupFor(block.name).instance_types).toBeUndefined();
+      }
+    });
+
+    it("requires IMDSv2 with hop limit 1 and encrypts a gp3 volume on the AMI's data device", () => {
+      for (const [name, device] of [["p5-a", "/dev/xvda"], ["p5e-b", "/dev/xvdb"]] as const) {
+        const template = launchTemplateFor(name);
+        expect(template.metadata_options).toMatchObject({ http_tokens: "required", http_put_response_hop_limit: 1 });
+        expect(template.block_device_mappings).toEqual([{ device_name: device, ebs: expect.objectContaining({ encrypted: "true", volume_type: "gp3", volume_size: 500 }) }]);
+      }
+    });
+
+    it("uses CAPACITY_BLOCK capacity, the GPU AMI, and sits at 0 until the block is active", () => {
+      const group = nodeGroupFor("p5e-b");
+      expect(group).toMatchObject({
+        capacity_type: "CAPACITY_BLOCK",
+        ami_type: "BOTTLEROCKET_x86_64_NVIDIA",
+        scaling_config: { min_size: 0, desired_size: 0, max_size: 3 },
+        update_config: { max_unavailable: 1 },
+        lifecycle: { create_before_destroy: true, ignore_changes: ["scaling_config[0].desired_size"] },
+      });
+      expect(group.tags).toMatchObject({ "k8s.io/cluster-autoscaler/enabled": "false" });
+    });
+
+    it("places each block's nodes in its own AZ's private subnet only", () => {
+      expect(nodeGroupFor("p5-a").subnet_ids).toEqual([expect.stringMatching(/network_us-east-1a_private_/)]);
+      expect(nodeGroupFor("p5e-b").subnet_ids).toEqual([expect.stringMatching(/network_us-east-1b_private_/)]);
+    });
+
+    it("taints for the GPU, labels with the reservation, and keeps user labels and taints", () => {
+      const group = nodeGroupFor("p5e-b");
+      expect(group.taint).toEqual([
+        { key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" },
+        { key: "team", value: "research", effect: "NO_SCHEDULE" },
+      ]);
+      expect(group.labels).toEqual({ team: "research", "blockfleet.io/capacity-block": "p5e-b", "blockfleet.io/capacity-reservation-id": "cr-0fedcba9876543210" });
+    });
+
+    it("depends on the node role's policy attachments so a destroy never strands nodes", () => {
+      const dependsOn = nodeGroupFor("p5-a").depends_on as string[];
+      expect(dependsOn.filter((address) => address.startsWith("aws_iam_role_policy_attachment.eks_node-role"))).toHaveLength(NODE_MANAGED_POLICIES.length);
+    });
+
+    it("gives an EFA block one EFA interface per network card, a cluster placement group and a self-referencing rule", () => {
+      const template = launchTemplateFor("p5-a");
+      expect(template.network_interfaces).toHaveLength(32);
+      expect(template.network_interfaces[0]).toMatchObject({ device_index: 0, network_card_index: 0, interface_type: "efa" });
+      expect(template.network_interfaces[31]).toMatchObject({ device_index: 1, network_card_index: 31, interface_type: "efa-only" });
+      expect(template.vpc_security_group_ids).toBeUndefined();
+      expect(template.placement).toEqual({ group_name: expect.stringContaining("aws_placement_group.capacity-block-p5-a") });
+      expect(out.resource(STACK, "aws_placement_group")).toMatchObject({ strategy: "cluster" });
+      const efaGroup = out.resource(STACK, "aws_security_group", "efa");
+      const efaIngress = out.resource(STACK, "aws_vpc_security_group_ingress_rule", "efa-ingress-self");
+      expect(efaIngress).toMatchObject({ ip_protocol: "-1", referenced_security_group_id: efaIngress.security_group_id });
+      expect(efaIngress.security_group_id).toContain("capacity-block-p5-a_efa-security-group");
+      expect(efaGroup.description).toContain("p5-a");
+    });
+
+    it("gives a block without EFA plain security groups and no placement group", () => {
+      const template = launchTemplateFor("p5e-b");
+      expect(template.network_interfaces).toBeUndefined();
+      expect(template.vpc_security_group_ids).toHaveLength(2);
+      expect(template.placement).toBeUndefined();
+    });
+  });
+
+  it("outputs what operators and later stacks need", () => {
+    const outputs = out.stack(STACK).output!;
+    expect(Object.keys(outputs).sort()).toEqual(expect.arrayContaining(["cluster_endpoint", "cluster_name", "configure_kubectl", "node_role_arn", "private_subnet_ids", "region"]));
+    expect(outputs.configure_kubectl!.value).toBe("aws eks update-kubeconfig --region us-east-1 --name blockfleet-test");
+  });
+});
+
+describe("cluster stack without capacity blocks", () => {
+  it("synthesizes no capacity-block node group and a single NAT gateway by default", async () => {
+    const out = await synthesizeWith({ capacity_blocks: [] });
+    expect(out.resources(STACK, "aws_eks_node_group").map(([id]) => id)).toEqual([expect.stringMatching(/^system-nodes/)]);
+    expect(out.resources(STACK, "aws_nat_gateway")).toHaveLength(1);
+    expect(out.resources(STACK, "aws_launch_template").some(([, template]) => template.instance_market_options)).toBe(false);
+    expect(baseEnvironmentInput().capacity_blocks).toHaveLength(1);
+  });
+});

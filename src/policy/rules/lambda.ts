@@ -1,0 +1,120 @@
+import { firstBlock, isJsonObject } from "../model";
+import { secretIn } from "./compute";
+import { refersTo } from "./network";
+import { type Rule, asNumber, hasValue, resourceRule } from "./rule";
+
+/**
+ * Lambda runtimes AWS has not deprecated as of this release (checked against the Lambda runtime
+ * deprecation schedule); update the list when AWS announces new deprecation dates.
+ */
+export const SUPPORTED_LAMBDA_RUNTIMES: readonly string[] = [
+  "nodejs22.x",
+  "nodejs24.x",
+  "python3.11",
+  "python3.12",
+  "python3.13",
+  "python3.14",
+  "java17",
+  "java21",
+  "java25",
+  "dotnet8",
+  "dotnet10",
+  "ruby3.4",
+  "provided.al2023",
+];
+
+/** Environment variable names that promise a secret value. */
+const SECRET_NAME = /(secret|password|passwd|token|api[_-]?key|private[_-]?key|credential)/i;
+/** Values that are pointers to secrets (names, ARNs, paths), not the secrets themselves. */
+const POINTER_VALUE = /^(arn:|\/|[a-z0-9-]+\/)|(_name|_arn|_id)$/i;
+
+function looksRandom(value: string): boolean {
+  return value.length >= 16 && /[A-Z]/.test(value) && /[a-z]/.test(value) && /\d/.test(value) && !/\s/.test(value);
+}
+
+export const lambdaRules: readonly Rule[] = [
+  resourceRule({
+    id: "BF-LAMBDA-001",
+    checkovId: "CKV_AWS_115",
+    title: "Lambda reserved concurrency",
+    fix: "set reserved_concurrent_executions to the most concurrent runs the function may have",
+    types: ["aws_lambda_function"],
+    test: (fn) => {
+      const reserved = asNumber(fn.config["reserved_concurrent_executions"]);
+      return reserved !== undefined && reserved >= 0 ? undefined : "no reserved concurrency: one noisy caller can take the account's whole concurrency";
+    },
+  }),
+  resourceRule({
+    id: "BF-LAMBDA-002",
+    checkovId: "CKV_AWS_116",
+    title: "Lambda dead-letter queue or on-failure destination",
+    fix: "set dead_letter_config.target_arn, or an aws_lambda_function_event_invoke_config with destination_config.on_failure",
+    types: ["aws_lambda_function"],
+    test: (fn, { workspace }) => {
+      if (hasValue(firstBlock(fn.config["dead_letter_config"])?.["target_arn"])) return undefined;
+      const onFailure = workspace
+        .resources("aws_lambda_function_event_invoke_config")
+        .filter((invokeConfig) => refersTo(workspace, invokeConfig, invokeConfig.config["function_name"], fn))
+        .some((invokeConfig) => hasValue(firstBlock(firstBlock(invokeConfig.config["destination_config"])?.["on_failure"])?.["destination"]));
+      return onFailure ? undefined : "failed asynchronous invocations are dropped (no dead-letter queue or on-failure destination)";
+    },
+  }),
+  resourceRule({
+    id: "BF-LAMBDA-003",
+    checkovId: "CKV_AWS_50",
+    title: "Lambda X-Ray tracing active",
+    fix: 'add tracing_config { mode = "Active" }',
+    types: ["aws_lambda_function"],
+    test: (fn) => {
+      const mode = firstBlock(fn.config["tracing_config"])?.["mode"];
+      return mode === "Active" ? undefined : `tracing is ${JSON.stringify(mode ?? "off")}, expected "Active"`;
+    },
+  }),
+  resourceRule({
+    id: "BF-LAMBDA-004",
+    checkovId: "CKV_AWS_363",
+    title: "Lambda runtime supported",
+    fix: `use one of ${SUPPORTED_LAMBDA_RUNTIMES.join(", ")}`,
+    types: ["aws_lambda_function"],
+    test: (fn) => {
+      if (fn.config["package_type"] === "Image") return undefined;
+      const runtime = fn.config["runtime"];
+      return typeof runtime === "string" && SUPPORTED_LAMBDA_RUNTIMES.includes(runtime) ? undefined : `runtime ${JSON.stringify(runtime ?? "unset")} is deprecated or unknown`;
+    },
+  }),
+  resourceRule({
+    id: "BF-LAMBDA-005",
+    checkovId: "CKV_AWS_45",
+    title: "No secrets in Lambda environment variables",
+    fix: "store the secret in Secrets Manager and pass its name or ARN; the function reads it at runtime",
+    types: ["aws_lambda_function"],
+    test: (fn) => {
+      const variables = firstBlock(fn.config["environment"])?.["variables"];
+      if (!isJsonObject(variables)) return undefined;
+      return Object.entries(variables).flatMap(([name, value]) => {
+        if (typeof value !== "string" || value.includes("${")) return [];
+        const pattern = secretIn(`${name}=${value}`);
+        if (pattern && !POINTER_VALUE.test(value)) return [`environment variable ${name} holds ${pattern}`];
+        if (SECRET_NAME.test(name) && !POINTER_VALUE.test(name) && !POINTER_VALUE.test(value) && looksRandom(value)) {
+          return [`environment variable ${name} holds a secret-looking literal value`];
+        }
+        return [];
+      });
+    },
+  }),
+  resourceRule({
+    id: "BF-LAMBDA-006",
+    checkovId: "CKV_AWS_364",
+    title: "Lambda permissions scoped by source ARN",
+    fix: "set source_arn (and source_account for S3) on the aws_lambda_permission",
+    types: ["aws_lambda_permission"],
+    test: (permission) => {
+      const principal = String(permission.config["principal"] ?? "");
+      if (principal === "*") return "any principal may invoke the function";
+      if (principal.endsWith(".amazonaws.com") && !hasValue(permission.config["source_arn"])) {
+        return `${principal} may invoke the function on behalf of any account's resources (no source_arn)`;
+      }
+      return undefined;
+    },
+  }),
+];
