@@ -3,6 +3,8 @@
 "use strict";
 
 require("tsx/cjs");
+// The SDK warns on every run that its 2027 releases need Node 22; blockfleet supports Node 20 until then.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const { runCli } = require("../src/cli/main.ts");
 
 /** Reads all of stdin, for `blockfleet plan-summary -`. */
