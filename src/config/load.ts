@@ -97,8 +97,14 @@ export function formatConfigIssues(issues: readonly ConfigIssue[]): string {
   return `${issues.length} problem${issues.length === 1 ? "" : "s"} in environment configuration:\n${lines.join("\n")}`;
 }
 
+/** `capacity_blocks[0].name`; keys that aren't plain identifiers are quoted (`tags["team name"]`). */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === "number" ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), "");
+  return path.reduce<string>((text, key) => {
+    if (typeof key === "number") return `${text}[${key}]`;
+    const name = String(key);
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) return `${text}[${JSON.stringify(name)}]`;
+    return text ? `${text}.${name}` : name;
+  }, "");
 }
 
 function toConfigIssues(file: string, raw: unknown, error: z.ZodError): ConfigIssue[] {

@@ -1,0 +1,84 @@
+/**
+ * fast-check generators for environment files. `validEnvironmentInput` only produces inputs the schema accepts, so
+ * properties over it ("a valid config synthesizes", "a valid config passes the policy gate") mean something.
+ */
+import fc from "fast-check";
+import { SUPPORTED_EKS_VERSIONS } from "../../src/lib/eks-versions";
+import { CAPACITY_BLOCK_INSTANCE_TYPES, GPU_AMI_TYPES } from "../../src/lib/instance-types";
+
+const REGIONS = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "ap-northeast-1"] as const;
+
+const reservationId = fc.stringMatching(/^[0-9a-f]{17}$/).map((hex) => `cr-${hex}`);
+const dnsName = fc.stringMatching(/^[a-z][a-z0-9]{0,10}$/);
+
+/** AMI types that fit an instance type's architecture and accelerator. */
+function amiTypesFor(instanceType: string): string[] {
+  const instance = CAPACITY_BLOCK_INSTANCE_TYPES[instanceType]!;
+  return Object.entries(GPU_AMI_TYPES)
+    .filter(([, ami]) => ami.architecture === instance.architecture && ami.acceleratorKind === instance.acceleratorKind)
+    .map(([name]) => name);
+}
+
+const capacityBlock = (zones: readonly string[]) =>
+  fc
+    .record({
+      name: dnsName,
+      reservation_id: reservationId,
+      instance_type: fc.constantFrom(...Object.keys(CAPACITY_BLOCK_INSTANCE_TYPES)),
+      instance_count: fc.integer({ min: 1, max: 64 }),
+      availability_zone: fc.constantFrom(...zones),
+      efa: fc.boolean(),
+      root_volume_gib: fc.integer({ min: 50, max: 2000 }),
+    })
+    .chain((block) => fc.constantFrom(...amiTypesFor(block.instance_type)).map((ami_type) => ({ ...block, ami_type })));
+
+/** Inputs (as an environment file holds them) that the schema accepts. */
+export const validEnvironmentInput: fc.Arbitrary<Record<string, unknown>> = fc
+  .record({
+    region: fc.constantFrom(...REGIONS),
+    zoneCount: fc.integer({ min: 2, max: 4 }),
+    secondOctet: fc.integer({ min: 0, max: 255 }),
+    version: fc.constantFrom(...SUPPORTED_EKS_VERSIONS),
+    publicEndpoint: fc.boolean(),
+    singleNat: fc.boolean(),
+    retention: fc.constantFrom(7, 30, 90, 365),
+  })
+  .chain((base) => {
+    const zones = "abcd".slice(0, base.zoneCount).split("").map((letter) => `${base.region}${letter}`);
+    return fc
+      .uniqueArray(capacityBlock(zones), { maxLength: 3, selector: (block) => block.name })
+      .filter((blocks) => new Set(blocks.map((block) => block.reservation_id)).size === blocks.length)
+      .map((capacity_blocks) => ({
+        region: base.region,
+        vpc_cidr: `10.${base.secondOctet}.0.0/16`,
+        availability_zones: zones,
+        single_nat_gateway: base.singleNat,
+        cluster: {
+          version: base.version,
+          endpoint_public_access: base.publicEndpoint,
+          public_access_cidrs: base.publicEndpoint ? ["203.0.113.0/24"] : [],
+          log_retention_days: base.retention,
+        },
+        capacity_blocks,
+      }));
+  });
+
+/** Ways to break one field on purpose: the path that must be blamed and the input with that field broken. */
+export const brokenField: fc.Arbitrary<{ path: string; input: Record<string, unknown> }> = validEnvironmentInput.chain((input) => {
+  const breakages: Array<{ path: string; input: Record<string, unknown> }> = [
+    { path: "region", input: { ...input, region: "mars-1" } },
+    { path: "vpc_cidr", input: { ...input, vpc_cidr: "10.0.0.300/16" } },
+    { path: "cluster.version", input: { ...input, cluster: { ...(input.cluster as object), version: "1.0" } } },
+    { path: "cluster.log_retention_days", input: { ...input, cluster: { ...(input.cluster as object), log_retention_days: 2 } } },
+    { path: "availability_zones", input: { ...input, availability_zones: "us-east-1a" } },
+  ];
+  const blocks = input.capacity_blocks as Array<Record<string, unknown>>;
+  blocks.forEach((block, index) => {
+    const broken = (field: string, value: unknown) => ({
+      path: `capacity_blocks[${index}].${field}`,
+      input: { ...input, capacity_blocks: blocks.map((other, otherIndex) => (otherIndex === index ? { ...block, [field]: value } : other)) },
+    });
+    breakages.push(broken("reservation_id", "cr-xyz"), broken("instance_type", "m5.large"), broken("instance_count", -1), broken("ami_type", "AL2_x86_64_GPU"));
+  });
+  return fc.constantFrom(...breakages);
+});
