@@ -3,8 +3,10 @@
  * nowhere else, cross-field rules as refinements that name the field. Parsed once, at the edge (load.ts).
  */
 import { z } from "zod";
+import { capacityManagerSchema, checkCapacityManager } from "./capacity-manager-schema";
 import { cidrsOverlap, MAX_AVAILABILITY_ZONES, MIN_VPC_PREFIX, parseCidr } from "../lib/cidr";
 import { SUPPORTED_EKS_VERSIONS } from "../lib/eks-versions";
+import { LOG_RETENTION_DAYS } from "../lib/log-retention";
 import {
   CAPACITY_BLOCK_FAMILIES,
   CAPACITY_BLOCK_INSTANCE_TYPES,
@@ -17,8 +19,8 @@ const RESERVATION_ID = /^cr-[0-9a-f]{17}$/;
 const AVAILABILITY_ZONE = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
-/** Retention periods CloudWatch Logs accepts. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+/** Retention periods CloudWatch Logs accepts (defined in lib so section schemas can share it without an import cycle). */
+export { LOG_RETENTION_DAYS };
 
 const cidr = z.string().refine((value) => parseCidr(value) !== undefined, {
   message: 'expected an IPv4 network in CIDR notation, e.g. "10.0.0.0/16" (host bits zero)',
@@ -125,10 +127,13 @@ export const environmentShape = {
   cluster: clusterSchema,
   system_node_group: systemNodeGroupSchema.default(() => systemNodeGroupSchema.parse({})),
   capacity_blocks: z.array(capacityBlockSchema).default([]),
+  /** The capacity manager service (`<env>-capacity-manager`); absent means none. */
+  capacity_manager: capacityManagerSchema.optional(),
 };
 
 /** Cross-field rules that span sections of the file. Each names the field it blames. */
 function checkEnvironment(env: z.output<z.ZodObject<typeof environmentShape>>, ctx: z.RefinementCtx): void {
+  checkCapacityManager(env, ctx);
   const vpc = parseCidr(env.vpc_cidr);
   if (vpc && vpc.prefix > MIN_VPC_PREFIX) {
     ctx.addIssue({ code: "custom", path: ["vpc_cidr"], message: `too small for the subnet plan (a private /20, a public /24 and an intra /24 per AZ); use a /${MIN_VPC_PREFIX} or larger` });

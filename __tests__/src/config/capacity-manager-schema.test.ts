@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { environmentSchema } from "../../../src/config/schema";
+import { baseEnvironmentInput, issuesOf } from "../../support/synth";
+
+type Input = Record<string, unknown>;
+
+function withManager(section: Input): Input {
+  return { ...baseEnvironmentInput(), capacity_manager: section };
+}
+
+/** Asserts the input is rejected with exactly one issue at `path` whose message matches. */
+async function expectRejected(input: Input, path: string, message: RegExp): Promise<void> {
+  const issues = await issuesOf(input);
+  const atPath = issues.filter((issue) => issue.path === path);
+  expect(atPath, `issues were ${JSON.stringify(issues)}`).toHaveLength(1);
+  expect(atPath[0]!.message).toMatch(message);
+}
+
+const WEB_ACL = "arn:aws:wafv2:us-east-1:111122223333:regional/webacl/blockfleet/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
+
+describe("capacity_manager schema", () => {
+  it("leaves the section absent when the environment file has none", () => {
+    // GIVEN an environment without capacity_manager  WHEN parsed  THEN there is no manager config
+    expect(environmentSchema.parse(baseEnvironmentInput()).capacity_manager).toBeUndefined();
+  });
+
+  it("fills every default from an empty block: IAM and key, every minute, no new purchases", () => {
+    // GIVEN `capacity_manager = {}`  WHEN parsed  THEN the secure defaults are set
+    const manager = environmentSchema.parse(withManager({})).capacity_manager;
+    expect(manager).toEqual({
+      schedule_expression: "rate(1 minute)",
+      api_auth: "iam_and_key",
+      throttle: { rate_limit: 10, burst_limit: 20, quota_per_day: 10_000 },
+      allow_new_purchases: false,
+      log_retention_days: 90,
+      api_reserved_concurrency: 10,
+      manage_api_gateway_account: true,
+      alarms: { reconcile_errors: 1, reconcile_throttles: 5, dlq_messages: 1, expiring_without_extension: 1, period_seconds: 300, evaluation_periods: 1 },
+    });
+  });
+
+  it("accepts explicit settings, a cron schedule and a web ACL of the environment's region", async () => {
+    const input = withManager({
+      schedule_expression: "cron(0/5 * * * ? *)",
+      notification_email: "gpu-oncall@example.com",
+      api_auth: "api_key_only",
+      throttle: { rate_limit: 2, burst_limit: 4, quota_per_day: 500 },
+      waf_web_acl_arn: WEB_ACL,
+      allow_new_purchases: true,
+      log_retention_days: 365,
+    });
+    expect(await issuesOf(input)).toEqual([]);
+  });
+
+  it("fails when the schedule is not an EventBridge expression", async () => {
+    await expectRejected(withManager({ schedule_expression: "every minute" }), "capacity_manager.schedule_expression", /expected an EventBridge schedule expression/);
+  });
+
+  it("fails when a rate of 1 uses the plural unit, which EventBridge rejects", async () => {
+    await expectRejected(withManager({ schedule_expression: "rate(1 minutes)" }), "capacity_manager.schedule_expression", /needs "minute" with 1/);
+  });
+
+  it("fails when a rate above 1 uses the singular unit", async () => {
+    await expectRejected(withManager({ schedule_expression: "rate(5 minute)" }), "capacity_manager.schedule_expression", /needs "minutes" with 5/);
+  });
+
+  it("fails when a rate is zero", async () => {
+    await expectRejected(withManager({ schedule_expression: "rate(0 minutes)" }), "capacity_manager.schedule_expression", /at least 1/);
+  });
+
+  it("fails when api_auth is not a known mode", async () => {
+    await expectRejected(withManager({ api_auth: "none" }), "capacity_manager.api_auth", /expected one of iam_and_key, api_key_only/);
+  });
+
+  it("fails when the notification e-mail is not an address", async () => {
+    await expectRejected(withManager({ notification_email: "oncall" }), "capacity_manager.notification_email", /expected an e-mail address/);
+  });
+
+  it("fails when the burst limit is below the rate limit", async () => {
+    await expectRejected(
+      withManager({ throttle: { rate_limit: 50, burst_limit: 10 } }),
+      "capacity_manager.throttle.burst_limit",
+      /burst_limit must be at least rate_limit, got burst_limit=10, rate_limit=50/,
+    );
+  });
+
+  it("fails when the rate limit is not positive", async () => {
+    await expectRejected(withManager({ throttle: { rate_limit: 0 } }), "capacity_manager.throttle.rate_limit", /Too small/i);
+  });
+
+  it("fails when the web ACL is a CloudFront (global) one", async () => {
+    await expectRejected(
+      withManager({ waf_web_acl_arn: WEB_ACL.replace("regional/", "global/") }),
+      "capacity_manager.waf_web_acl_arn",
+      /expected a REGIONAL WAFv2 web ACL ARN/,
+    );
+  });
+
+  it("fails when the web ACL is in another region than the environment", async () => {
+    await expectRejected(
+      withManager({ waf_web_acl_arn: WEB_ACL.replace("us-east-1", "eu-west-1") }),
+      "capacity_manager.waf_web_acl_arn",
+      /the web ACL is in "eu-west-1" but the API is in "us-east-1"/,
+    );
+  });
+
+  it("fails when the log retention is not a period CloudWatch accepts", async () => {
+    await expectRejected(withManager({ log_retention_days: 45 }), "capacity_manager.log_retention_days", /expected a CloudWatch Logs retention period: 1, 3, 5/);
+  });
+
+  it("fails when an alarm period is not a whole number of minutes", async () => {
+    await expectRejected(withManager({ alarms: { period_seconds: 90 } }), "capacity_manager.alarms.period_seconds", /multiple of 60 seconds/);
+  });
+
+  it("fails when an alarm threshold is zero (it would always be in alarm)", async () => {
+    await expectRejected(withManager({ alarms: { dlq_messages: 0 } }), "capacity_manager.alarms.dlq_messages", /Too small/i);
+  });
+
+  it("fails when the API reserved concurrency is zero (the API would never run)", async () => {
+    await expectRejected(withManager({ api_reserved_concurrency: 0 }), "capacity_manager.api_reserved_concurrency", /Too small/i);
+  });
+
+  it("fails when a key is misspelt, suggesting the right one", async () => {
+    await expectRejected(withManager({ allow_new_purchase: true }), "capacity_manager.allow_new_purchase", /did you mean "allow_new_purchases"/);
+  });
+});

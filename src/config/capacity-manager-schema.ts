@@ -1,0 +1,116 @@
+/**
+ * The `capacity_manager = { … }` section of an environment file: the Lambda service that tracks, extends and
+ * approves capacity blocks. Absent means the environment has no `<env>-capacity-manager` stack. Every key has a
+ * default, so `capacity_manager = {}` deploys the secure setup.
+ */
+import { z } from "zod";
+import { isLogRetentionDays, LOG_RETENTION_MESSAGE } from "../lib/log-retention";
+
+/** `rate(1 minute)`, `rate(5 minutes)`: EventBridge wants the singular unit for 1 and the plural otherwise. */
+const RATE_EXPRESSION = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+/** `cron(minutes hours day-of-month month day-of-week year)`: six fields. */
+const CRON_EXPRESSION = /^cron\((\S+ ){5}\S+\)$/;
+const REGIONAL_WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:([a-z0-9-]+):\d{12}:regional\/webacl\/[A-Za-z0-9_-]+\/[0-9a-f-]{36}$/;
+
+/** How API callers are authorized. */
+export const API_AUTH_MODES = ["iam_and_key", "api_key_only"] as const;
+export type ApiAuthMode = (typeof API_AUTH_MODES)[number];
+
+const scheduleExpression = z.string().superRefine((value, ctx) => {
+  const rate = RATE_EXPRESSION.exec(value);
+  if (rate) {
+    const amount = Number(rate[1]);
+    const unit = rate[2]!;
+    const singular = !unit.endsWith("s");
+    if (amount < 1) ctx.addIssue({ code: "custom", message: `a rate must be at least 1, got "${value}"` });
+    else if (singular !== (amount === 1)) {
+      ctx.addIssue({ code: "custom", message: `EventBridge needs "${amount === 1 ? unit.replace(/s$/, "") : `${unit}s`}" with ${amount}: "${value}" is rejected at deploy` });
+    }
+    return;
+  }
+  if (!CRON_EXPRESSION.test(value)) {
+    ctx.addIssue({ code: "custom", message: 'expected an EventBridge schedule expression such as "rate(1 minute)", "rate(5 minutes)" or "cron(0/5 * * * ? *)"' });
+  }
+});
+
+const logRetentionDays = z.number().int().refine(isLogRetentionDays, { message: LOG_RETENTION_MESSAGE });
+
+const throttleSchema = z
+  .strictObject({
+    /** Steady-state requests per second, for the stage and for the usage plan of the API key. */
+    rate_limit: z.number().positive().max(10_000).default(10),
+    /** Requests above the rate absorbed at once. */
+    burst_limit: z.number().int().min(1).max(5_000).default(20),
+    /** Requests per day allowed to the API key (usage plan quota). */
+    quota_per_day: z.number().int().min(1).max(10_000_000).default(10_000),
+  })
+  .superRefine((throttle, ctx) => {
+    if (throttle.burst_limit < throttle.rate_limit) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["burst_limit"],
+        message: `burst_limit must be at least rate_limit, got burst_limit=${throttle.burst_limit}, rate_limit=${throttle.rate_limit}`,
+      });
+    }
+  });
+
+const alarmsSchema = z.strictObject({
+  /** Reconcile invocations that failed within one period before alarming. */
+  reconcile_errors: z.number().int().min(1).default(1),
+  /** Throttled reconcile invocations within one period (reserved concurrency is 1, so overlaps are throttled). */
+  reconcile_throttles: z.number().int().min(1).default(5),
+  /** Messages waiting in the dead-letter queue. */
+  dlq_messages: z.number().int().min(1).default(1),
+  /** Tracked blocks ending within 24 h with no extension (the manager's `ExpiringWithoutExtension` metric). */
+  expiring_without_extension: z.number().int().min(1).default(1),
+  period_seconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(86_400)
+    .refine((value) => value % 60 === 0, { message: "expected a multiple of 60 seconds (CloudWatch metric periods)" })
+    .default(300),
+  evaluation_periods: z.number().int().min(1).max(288).default(1),
+});
+
+export const capacityManagerSchema = z.strictObject({
+  /** When reconcile runs besides EC2 events. */
+  schedule_expression: scheduleExpression.default("rate(1 minute)"),
+  /** Subscribed to the manager's topic (approvals, alerts, alarms); the address must confirm the subscription. */
+  notification_email: z.email({ message: "expected an e-mail address" }).optional(),
+  /**
+   * `iam_and_key`: every method needs SigV4 (AWS_IAM) and the API key. `api_key_only`: the key alone authorizes,
+   * like the Capacity Block Manager sample's curl workflow — anyone holding the key can approve purchases, so synth
+   * warns about it.
+   */
+  api_auth: z.enum(API_AUTH_MODES, { message: `expected one of ${API_AUTH_MODES.join(", ")}` }).default("iam_and_key"),
+  throttle: throttleSchema.default(() => throttleSchema.parse({})),
+  /** A REGIONAL WAFv2 web ACL (same region as the environment) attached to the API stage. */
+  waf_web_acl_arn: z.string().regex(REGIONAL_WEB_ACL_ARN, { message: "expected a REGIONAL WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)" }).optional(),
+  /** Lets reconcile buy new capacity blocks (ec2:PurchaseCapacityBlock); extensions need no opt-in. */
+  allow_new_purchases: z.boolean().default(false),
+  log_retention_days: logRetentionDays.default(90),
+  /** Concurrent API invocations reserved (and capped); reconcile always runs alone. */
+  api_reserved_concurrency: z.number().int().min(1).max(1_000).default(10),
+  /**
+   * Set API Gateway's account-wide CloudWatch Logs role for this region, which access and execution logging need.
+   * Turn off when another stack of the account already manages `aws_api_gateway_account` in this region.
+   */
+  manage_api_gateway_account: z.boolean().default(true),
+  alarms: alarmsSchema.default(() => alarmsSchema.parse({})),
+});
+
+export type CapacityManagerConfig = z.output<typeof capacityManagerSchema>;
+
+/** Rules that need the rest of the environment. Each names the field it blames. */
+export function checkCapacityManager(env: { readonly region: string; readonly capacity_manager?: CapacityManagerConfig | undefined }, ctx: z.RefinementCtx): void {
+  const arn = env.capacity_manager?.waf_web_acl_arn;
+  const aclRegion = arn ? REGIONAL_WEB_ACL_ARN.exec(arn)?.[1] : undefined;
+  if (aclRegion !== undefined && aclRegion !== env.region) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["capacity_manager", "waf_web_acl_arn"],
+      message: `the web ACL is in "${aclRegion}" but the API is in "${env.region}"; a regional web ACL only attaches to resources of its own region`,
+    });
+  }
+}
