@@ -1,0 +1,24 @@
+/**
+ * REST API contract, shared with the infrastructure that builds the API Gateway resources.
+ * `approvePermission` marks the route that spends money (approving a purchase): give it to finance
+ * approvers only. Paths use API Gateway's `{PK}` path parameter syntax.
+ */
+export interface ApiRoute {
+  readonly method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH";
+  readonly path: "/" | "/import" | "/{PK}";
+  readonly operation: "listRecords" | "createRecord" | "importRecords" | "getRecord" | "updateRecord" | "deleteRecord" | "approveRecord";
+  readonly approvePermission: boolean;
+}
+
+export const API_ROUTES: readonly ApiRoute[] = [
+  { method: "GET", path: "/", operation: "listRecords", approvePermission: false },
+  { method: "POST", path: "/", operation: "createRecord", approvePermission: false },
+  { method: "POST", path: "/import", operation: "importRecords", approvePermission: false },
+  { method: "GET", path: "/{PK}", operation: "getRecord", approvePermission: false },
+  { method: "PUT", path: "/{PK}", operation: "updateRecord", approvePermission: false },
+  { method: "DELETE", path: "/{PK}", operation: "deleteRecord", approvePermission: false },
+  { method: "PATCH", path: "/{PK}", operation: "approveRecord", approvePermission: true },
+];
+
+/** Name of the path parameter in `/{PK}`. */
+export const PK_PATH_PARAMETER = "PK";

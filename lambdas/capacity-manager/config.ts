@@ -1,0 +1,42 @@
+import { z } from "zod";
+
+/**
+ * The only place the capacity manager reads its environment. Region, credentials and endpoints
+ * (AWS_REGION, AWS_ENDPOINT_URL_*) are read by the AWS SDK itself.
+ */
+export interface ManagerConfig {
+  readonly tableName: string;
+  /** Absent: nobody is notified, and nothing that needs approval is ever bought without a PATCH. */
+  readonly topicArn: string | undefined;
+  /** Largest API request body accepted. */
+  readonly maxBodyBytes: number;
+  /** Default and largest page size of GET /. */
+  readonly defaultPageSize: number;
+  readonly maxPageSize: number;
+  /** Records reconciled concurrently. */
+  readonly reconcileConcurrency: number;
+}
+
+export const CONFIG_DEFAULTS = {
+  maxBodyBytes: 16 * 1024,
+  defaultPageSize: 50,
+  maxPageSize: 500,
+  reconcileConcurrency: 16,
+} as const;
+
+const envSchema = z.object({
+  TABLE_NAME: z.string({ error: "TABLE_NAME must be set to the capacity manager's DynamoDB table" }).min(1, "TABLE_NAME must not be empty"),
+  TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$/, "TOPIC_ARN must be an SNS topic ARN")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+});
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ManagerConfig {
+  const parsed = envSchema.safeParse({ TABLE_NAME: env["TABLE_NAME"], TOPIC_ARN: env["TOPIC_ARN"] });
+  if (!parsed.success) {
+    throw new Error(`capacity manager configuration: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  }
+  return { tableName: parsed.data.TABLE_NAME, topicArn: parsed.data.TOPIC_ARN, ...CONFIG_DEFAULTS };
+}

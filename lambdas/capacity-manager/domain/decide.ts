@@ -1,0 +1,577 @@
+import {
+  APPROVAL_LEAD_MS,
+  EXPIRING_HORIZON_MS,
+  HOUR_MS,
+  INTENT_RESOLUTION_GRACE_MS,
+  MINUTE_MS,
+  NODE_GROUP_SCALE_DOWN_BEFORE_END_MS,
+  OFFERINGS_CLOSE_BEFORE_END_MS,
+  OFFERINGS_OPEN_BEFORE_END_MS,
+  PAYMENT_CUTOFF_BEFORE_END_MS,
+  PAYMENT_MAX_MS,
+  PURCHASE_CLOCK_SKEW_MS,
+  RECORD_RETENTION_MS,
+  REMINDER_INTERVAL_MS,
+} from "./rules";
+import type {
+  CapacityRecord,
+  ExtensionView,
+  HistoryEntry,
+  HistoryKind,
+  NotificationKind,
+  NotificationMark,
+  OfferingView,
+  Proposal,
+  PurchaseIntent,
+  RecordChanges,
+  RecordStatus,
+  ReservationView,
+} from "./types";
+
+/** A side effect the reconciler performs after the record write that announces it. */
+export type Action =
+  | { readonly kind: "purchase"; readonly intent: PurchaseIntent }
+  | {
+      readonly kind: "notify";
+      readonly notification: NotificationKind;
+      readonly subject: string;
+      readonly message: string;
+    }
+  | {
+      readonly kind: "scaleNodeGroup";
+      readonly clusterName: string;
+      readonly nodegroupName: string;
+      readonly desiredSize: number;
+      readonly reason: string;
+    };
+
+export interface Decision {
+  /** Fields to write (conditionally on the record's version). Empty: nothing changed. */
+  readonly changes: RecordChanges;
+  readonly history: readonly HistoryEntry[];
+  readonly actions: readonly Action[];
+  /** Set when the decision needs extension offerings: fetch them and decide again. */
+  readonly needsOfferings?: { readonly durationHours: number };
+  /** The block ends within 24 h and nothing extends it. */
+  readonly expiringWithoutExtension: boolean;
+}
+
+export interface DecideInput {
+  readonly record: CapacityRecord;
+  /** undefined: EC2 does not know the reservation. */
+  readonly reservation: ReservationView | undefined;
+  /** Extension history of this reservation (empty when it was not needed). */
+  readonly extensions: readonly ExtensionView[];
+  /** Offerings for `record.extendByHours`; undefined when not fetched yet. */
+  readonly offerings?: readonly OfferingView[];
+  readonly now: Date;
+  /** False when no SNS topic is configured: nobody can be told, so nothing is auto-approved either. */
+  readonly notificationsEnabled: boolean;
+  /**
+   * An EC2 "Capacity Block … Expiration Warning" event arrived for this reservation, about the
+   * block end `endDate` (a stale warning for an end that was since extended is ignored).
+   */
+  readonly expirationWarning?: { readonly endDate?: string };
+}
+
+/** Outcome of one PurchaseCapacityBlockExtension call, as classified by the EC2 adapter. */
+export type PurchaseOutcome =
+  | { readonly kind: "purchased"; readonly extension?: ExtensionView }
+  /** EC2 refused before buying (validation, unknown offering, throttling): nothing was bought. */
+  | { readonly kind: "rejected"; readonly code: string; readonly message: string }
+  /** Timeout, network error or 5xx: the purchase may have gone through. */
+  | { readonly kind: "unknown"; readonly message: string };
+
+const TERMINAL_STATES: Readonly<Record<string, RecordStatus>> = {
+  expired: "EXPIRED",
+  cancelled: "NOT_EXTENDABLE",
+  cancelling: "NOT_EXTENDABLE",
+  failed: "NOT_EXTENDABLE",
+  unsupported: "NOT_EXTENDABLE",
+  unavailable: "NOT_EXTENDABLE",
+};
+const EXTENDABLE_STATES = new Set(["active", "scheduled"]);
+const SAME_INSTANT_TOLERANCE_MS = MINUTE_MS;
+
+/** Mutable accumulator behind one decision. */
+class Draft {
+  readonly changes: Record<string, unknown> = {};
+  readonly history: HistoryEntry[] = [];
+  readonly actions: Action[] = [];
+  private notifications: Partial<Record<NotificationKind, NotificationMark>>;
+  private notificationsChanged = false;
+  needsOfferings?: { durationHours: number };
+  expiringWithoutExtension = false;
+
+  constructor(
+    readonly record: CapacityRecord,
+    readonly now: Date,
+    readonly notificationsEnabled: boolean,
+  ) {
+    this.notifications = { ...(record.notifications ?? {}) };
+  }
+
+  get nowIso(): string {
+    return this.now.toISOString();
+  }
+
+  set<K extends keyof RecordChanges>(field: K, value: RecordChanges[K]): void {
+    const current = (this.record as unknown as Record<string, unknown>)[field];
+    if (value === null && current === undefined) return;
+    if (sameValue(current, value)) {
+      delete this.changes[field];
+      return;
+    }
+    this.changes[field] = value;
+  }
+
+  status(status: RecordStatus, reason: string): void {
+    this.set("status", status);
+    this.set("statusReason", reason);
+  }
+
+  /** Appends history once per status change (so a record that waits for hours does not grow). */
+  historyOnStatusChange(kind: HistoryKind, detail: string, extra: Partial<HistoryEntry> = {}): void {
+    if (this.record.status === this.changes["status"] || this.changes["status"] === undefined) return;
+    this.append(kind, detail, extra);
+  }
+
+  append(kind: HistoryKind, detail: string, extra: Partial<HistoryEntry> = {}): void {
+    this.history.push({ at: this.nowIso, kind, detail, ...extra });
+  }
+
+  /** Notifies at once for a new `key`, then at most every 6 hours. Returns whether it notified. */
+  notify(kind: NotificationKind, key: string, subject: string, message: string): boolean {
+    if (!this.notificationsEnabled) return false;
+    const mark = this.notifications[kind];
+    if (mark && mark.key === key && this.now.getTime() - Date.parse(mark.at) < REMINDER_INTERVAL_MS) return false;
+    this.notifications[kind] = { at: this.nowIso, key };
+    this.notificationsChanged = true;
+    this.actions.push({ kind: "notify", notification: kind, subject, message });
+    return true;
+  }
+
+  finish(): Decision {
+    if (this.notificationsChanged) this.changes["notifications"] = this.notifications;
+    // Only records that changed are written, so a quiet minute costs no writes.
+    if (Object.keys(this.changes).length > 0 || this.history.length > 0) this.changes["lastReconciledAt"] = this.nowIso;
+    return {
+      changes: this.changes as RecordChanges,
+      history: this.history,
+      actions: this.actions,
+      ...(this.needsOfferings ? { needsOfferings: this.needsOfferings } : {}),
+      expiringWithoutExtension: this.expiringWithoutExtension,
+    };
+  }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === "object" && typeof b === "object" && a !== null && b !== null) {
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+  return false;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const usd = (fee: number): string => `$${fee.toFixed(2)}`;
+
+/**
+ * Decides what to do with one tracked block. Pure: everything it knows comes in `input`,
+ * time included; everything it wants done comes out as data.
+ */
+export function decide(input: DecideInput): Decision {
+  const { record, reservation, now } = input;
+  const d = new Draft(record, now, input.notificationsEnabled);
+
+  if (!reservation) {
+    d.status("NOT_FOUND", `EC2 has no capacity reservation ${record.capacityReservationId} in this account and region`);
+    d.set("expiresAt", Math.floor((now.getTime() + RECORD_RETENTION_MS) / 1000));
+    d.historyOnStatusChange("NOT_FOUND", `reservation ${record.capacityReservationId} does not exist`);
+    d.notify(
+      "NOT_FOUND",
+      record.capacityReservationId,
+      `Capacity block ${record.capacityReservationId} not found`,
+      `Record ${record.PK} tracks ${record.capacityReservationId}, which EC2 does not know. Fix or delete the record.`,
+    );
+    return d.finish();
+  }
+
+  refreshFromEc2(d, reservation);
+  const endIso = reservation.endDate ?? record.endDate;
+  const endMs = Date.parse(endIso);
+
+  if (reservation.reservationType !== undefined && reservation.reservationType !== "capacity-block") {
+    d.status("NOT_EXTENDABLE", `reservation type is ${reservation.reservationType}, not capacity-block`);
+    return d.finish();
+  }
+
+  if (record.intent) {
+    resolveIntent(d, record.intent, input.extensions);
+    return d.finish();
+  }
+
+  const terminal = TERMINAL_STATES[reservation.state];
+  if (terminal) {
+    d.status(terminal, `EC2 reports the reservation as ${reservation.state}`);
+    d.set("expiresAt", Math.floor((Math.max(endMs, now.getTime()) + RECORD_RETENTION_MS) / 1000));
+    d.set("proposal", null);
+    d.historyOnStatusChange(terminal === "EXPIRED" ? "EXPIRED" : "NOT_FOUND", `reservation is ${reservation.state}`);
+    planNodeGroup(d, reservation.state, endMs);
+    return d.finish();
+  }
+  d.set("expiresAt", null);
+  planNodeGroup(d, reservation.state, endMs);
+
+  if (input.expirationWarning && isCurrentEnd(input.expirationWarning.endDate, endMs)) {
+    d.expiringWithoutExtension = true;
+    d.status("EXPIRING", `EC2 warned that the block ends at ${endIso}; instances are terminated 30 minutes before`);
+    d.append("EXPIRING", "EC2 expiration warning received");
+    d.notify(
+      "EXPIRING",
+      `${endIso}|warning`,
+      `Capacity block ${record.capacityReservationId} is about to expire`,
+      `EC2 warned that ${record.capacityReservationId} (${record.PK}) ends at ${endIso}.`,
+    );
+    return d.finish();
+  }
+
+  if (!EXTENDABLE_STATES.has(reservation.state)) {
+    d.status("TRACKING", `reservation is ${reservation.state}; only active or scheduled blocks can be extended`);
+    return d.finish();
+  }
+
+  if (waitForExtensionInFlight(d, input.extensions, endIso, endMs)) return d.finish();
+
+  decideExtension(d, input, endIso, endMs);
+  return d.finish();
+}
+
+function isCurrentEnd(warnedEnd: string | undefined, endMs: number): boolean {
+  if (warnedEnd === undefined || Number.isNaN(Date.parse(warnedEnd))) return true;
+  return Math.abs(Date.parse(warnedEnd) - endMs) <= SAME_INSTANT_TOLERANCE_MS;
+}
+
+/** When decisions about this block begin (approval requests first, then the purchase window). */
+function considerFromMs(record: CapacityRecord, endMs: number): number {
+  const windowStart = endMs - record.extendBeforeHours * HOUR_MS;
+  return Math.max(endMs - OFFERINGS_OPEN_BEFORE_END_MS, record.requireApproval ? windowStart - APPROVAL_LEAD_MS : windowStart);
+}
+
+/**
+ * Whether deciding about this record needs its EC2 extension history: a purchase is in flight or
+ * was made, or the block is close enough to its end that the manager may act.
+ */
+export function needsExtensionHistory(record: CapacityRecord, reservation: ReservationView | undefined, now: Date): boolean {
+  if (!reservation) return false;
+  if (record.intent || record.status === "PURCHASING" || record.status === "EXTENSION_PENDING" || record.status === "PAYMENT_FAILED") return true;
+  const endMs = Date.parse(reservation.endDate ?? record.endDate);
+  return now.getTime() >= considerFromMs(record, endMs) && now.getTime() < endMs;
+}
+
+function refreshFromEc2(d: Draft, r: ReservationView): void {
+  d.set("reservationState", r.state);
+  if (r.startDate) d.set("startDate", r.startDate);
+  if (r.endDate) d.set("endDate", r.endDate);
+  if (r.instanceType) d.set("instanceType", r.instanceType);
+  if (r.availabilityZone) d.set("availabilityZone", r.availabilityZone);
+  if (r.instanceCount !== undefined) d.set("instanceCount", r.instanceCount);
+  if (r.tenancy) d.set("tenancy", r.tenancy);
+  if (r.platform) d.set("platform", r.platform);
+}
+
+/** The extension in EC2's history that a purchase intent produced, if any. */
+export function findIntentPurchase(intent: PurchaseIntent, extensions: readonly ExtensionView[]): ExtensionView | undefined {
+  const notBefore = Date.parse(intent.startedAt) - PURCHASE_CLOCK_SKEW_MS;
+  return (
+    extensions.find((e) => e.offeringId === intent.offeringId) ??
+    extensions.find((e) => e.purchaseDate !== undefined && Date.parse(e.purchaseDate) >= notBefore)
+  );
+}
+
+function resolveIntent(d: Draft, intent: PurchaseIntent, extensions: readonly ExtensionView[]): void {
+  const bought = findIntentPurchase(intent, extensions);
+  if (bought) {
+    recordPurchase(d, intent, bought, "PURCHASE_CONFIRMED", "EC2 extension history shows the purchase");
+    return;
+  }
+  const waited = d.now.getTime() - Date.parse(intent.startedAt);
+  if (waited < INTENT_RESOLUTION_GRACE_MS) {
+    d.status(
+      "PURCHASING",
+      `purchase ${intent.intentId} started at ${intent.startedAt}; waiting for EC2's extension history before any new attempt`,
+    );
+    return;
+  }
+  d.set("intent", null);
+  d.status("TRACKING", `purchase ${intent.intentId} does not appear in EC2's extension history; it was not bought`);
+  d.append("PURCHASE_NOT_FOUND", `no extension in EC2 history ${Math.round(waited / MINUTE_MS)} min after the intent`, {
+    intentId: intent.intentId,
+    offeringId: intent.offeringId,
+  });
+}
+
+function recordPurchase(
+  d: Draft,
+  intent: PurchaseIntent,
+  extension: ExtensionView | undefined,
+  kind: HistoryKind,
+  detail: string,
+): void {
+  const failed = extension?.status === "payment-failed";
+  d.set("intent", null);
+  d.set("approval", null);
+  d.set("approved", false);
+  d.set("proposal", null);
+  d.set("lastExtension", {
+    intentId: intent.intentId,
+    offeringId: extension?.offeringId ?? intent.offeringId,
+    feeUsd: extension?.feeUsd ?? intent.feeUsd,
+    durationHours: intent.durationHours,
+    forEndDate: intent.forEndDate,
+    purchasedAt: extension?.purchaseDate ?? d.nowIso,
+    ...(failed ? { paymentFailed: true } : {}),
+  });
+  d.append(kind, detail, {
+    intentId: intent.intentId,
+    offeringId: intent.offeringId,
+    feeUsd: extension?.feeUsd ?? intent.feeUsd,
+    durationHours: intent.durationHours,
+    ...(intent.approvedBy ? { approvedBy: intent.approvedBy } : {}),
+  });
+  if (failed) {
+    markPaymentFailed(d, intent.offeringId);
+    return;
+  }
+  d.status("EXTENSION_PENDING", `extension ${intent.offeringId} bought for the block ending ${intent.forEndDate}; waiting for payment`);
+}
+
+function markPaymentFailed(d: Draft, offeringId: string): void {
+  const { record } = d;
+  d.status("PAYMENT_FAILED", `payment for extension ${offeringId} failed`);
+  d.append("PAYMENT_FAILED", `EC2 reports payment-failed for ${offeringId}`, { offeringId });
+  d.notify(
+    "PAYMENT_FAILED",
+    offeringId,
+    `Capacity block ${record.capacityReservationId}: extension payment failed`,
+    `Payment for extension ${offeringId} of ${record.capacityReservationId} (${record.PK}) failed. The manager will try a new offering if time allows.`,
+  );
+}
+
+/** True when an extension is already under way for this end, so nothing may be bought. */
+function waitForExtensionInFlight(d: Draft, extensions: readonly ExtensionView[], endIso: string, endMs: number): boolean {
+  const { record } = d;
+  const last = record.lastExtension;
+  const lastFailed = last && !last.paymentFailed && extensions.find((e) => e.offeringId === last.offeringId && e.status === "payment-failed");
+  if (last && lastFailed) {
+    d.set("lastExtension", { ...last, paymentFailed: true });
+    markPaymentFailed(d, last.offeringId);
+  }
+  const pending =
+    extensions.find((e) => e.status === "payment-pending") ??
+    extensions.find((e) => e.status === "payment-succeeded" && e.endDate !== undefined && Date.parse(e.endDate) > endMs + SAME_INSTANT_TOLERANCE_MS);
+  if (pending) {
+    d.status("EXTENSION_PENDING", `extension ${pending.offeringId} is ${pending.status}; EC2 allows no other until it settles`);
+    d.set("proposal", null);
+    return true;
+  }
+  if (last && !last.paymentFailed && !lastFailed && Date.parse(last.forEndDate) >= endMs - SAME_INSTANT_TOLERANCE_MS) {
+    d.status("EXTENSION_PENDING", `extension ${last.offeringId} was bought for the end ${last.forEndDate}; waiting for EC2 to move the end (now ${endIso})`);
+    return true;
+  }
+  return false;
+}
+
+function planNodeGroup(d: Draft, state: string, endMs: number): void {
+  const link = d.record.nodeGroup;
+  if (!link) return;
+  const scaleDownAt = endMs - NODE_GROUP_SCALE_DOWN_BEFORE_END_MS;
+  d.set("nodeGroupScaleDownAt", iso(scaleDownAt));
+  const active = state === "active" && d.now.getTime() < scaleDownAt;
+  const target = active ? link.desiredSize : 0;
+  // While active the size is verified every run: EKS schedules its own scale-down against the end
+  // it saw at creation, so after an extension the manager puts the nodes back until the real end.
+  if (!active && d.record.nodeGroupAppliedSize === target) return;
+  const reason = active
+    ? `block active until ${iso(endMs)}; keep ${target} nodes until ${iso(scaleDownAt)}`
+    : state === "active"
+      ? `block ends at ${iso(endMs)}; scale to 0 forty minutes before`
+      : `block is ${state}; no nodes can run`;
+  d.actions.push({ kind: "scaleNodeGroup", clusterName: link.clusterName, nodegroupName: link.nodegroupName, desiredSize: target, reason });
+}
+
+function decideExtension(d: Draft, input: DecideInput, endIso: string, endMs: number): void {
+  const { record, now } = d;
+  const nowMs = now.getTime();
+  const windowStart = endMs - record.extendBeforeHours * HOUR_MS;
+  const considerFrom = considerFromMs(record, endMs);
+
+  if (nowMs >= endMs - OFFERINGS_CLOSE_BEFORE_END_MS) {
+    flagExpiring(d, endIso, endMs, "EC2 sells no extension in the last hour");
+    return;
+  }
+  if (nowMs < considerFrom) {
+    const approvedAhead = record.approval !== undefined;
+    d.status(approvedAhead ? "APPROVED" : "TRACKING", `nothing to do before ${iso(considerFrom)}`);
+    flagExpiring(d, endIso, endMs, "no extension yet");
+    return;
+  }
+  if (input.offerings === undefined) {
+    d.needsOfferings = { durationHours: record.extendByHours };
+    return;
+  }
+
+  const offering = cheapestMatching(input.offerings, record.extendByHours, endMs);
+  if (!offering) {
+    d.status("NO_OFFERING", `EC2 offers no ${record.extendByHours} h extension for the block ending ${endIso}`);
+    d.historyOnStatusChange("NO_OFFERING", d.changes["statusReason"] as string);
+    d.notify("NO_OFFERING", `${endIso}|none`, `No extension offering for ${record.capacityReservationId}`, `${record.PK}: ${d.changes["statusReason"] ?? record.statusReason}`);
+    flagExpiring(d, endIso, endMs, "no offering");
+    return;
+  }
+  const fee = offering.feeUsd as number;
+  if (record.maxUpfrontFeeUsd !== undefined && fee > record.maxUpfrontFeeUsd) {
+    const reason = `cheapest ${record.extendByHours} h extension costs ${usd(fee)}, above maxUpfrontFeeUsd ${usd(record.maxUpfrontFeeUsd)}`;
+    d.status("NO_OFFERING", reason);
+    d.historyOnStatusChange("NO_OFFERING", reason, { offeringId: offering.offeringId, feeUsd: fee });
+    d.notify("NO_OFFERING", `${endIso}|cap`, `Extension for ${record.capacityReservationId} above the price cap`, `${record.PK}: ${reason}`);
+    flagExpiring(d, endIso, endMs, "no offering within the cap");
+    return;
+  }
+
+  const proposal: Proposal = {
+    offeringId: offering.offeringId,
+    durationHours: offering.durationHours,
+    feeUsd: fee,
+    forEndDate: endIso,
+    newEndDate: offering.endDate ?? iso(endMs + offering.durationHours * HOUR_MS),
+    approveBy: iso(Math.max(windowStart, endMs - PAYMENT_MAX_MS - PAYMENT_CUTOFF_BEFORE_END_MS)),
+    proposedAt: record.proposal?.offeringId === offering.offeringId && record.proposal.feeUsd === fee ? record.proposal.proposedAt : d.nowIso,
+  };
+
+  if (!record.requireApproval) {
+    purchase(d, proposal, undefined);
+    return;
+  }
+  const approval = record.approval;
+  const covers =
+    approval !== undefined &&
+    fee <= approval.maxFeeUsd &&
+    approval.durationHours === proposal.durationHours &&
+    (approval.forEndDate === undefined || approval.forEndDate === endIso);
+  if (covers) {
+    if (nowMs >= windowStart) {
+      purchase(d, proposal, approval.by);
+      return;
+    }
+    d.set("proposal", proposal);
+    d.set("approved", true);
+    d.status("APPROVED", `approved by ${approval.by}; buying at ${iso(windowStart)}`);
+    return;
+  }
+  askForApproval(d, proposal, endIso, endMs);
+}
+
+function cheapestMatching(offerings: readonly OfferingView[], durationHours: number, endMs: number): OfferingView | undefined {
+  let best: OfferingView | undefined;
+  for (const o of offerings) {
+    if (o.durationHours !== durationHours || o.feeUsd === undefined || !Number.isFinite(o.feeUsd) || o.feeUsd < 0) continue;
+    if (o.currency !== undefined && o.currency !== "USD") continue;
+    if (o.startDate !== undefined && Math.abs(Date.parse(o.startDate) - endMs) > SAME_INSTANT_TOLERANCE_MS) continue;
+    if (!best || o.feeUsd < (best.feeUsd as number)) best = o;
+  }
+  return best;
+}
+
+function askForApproval(d: Draft, proposal: Proposal, endIso: string, endMs: number): void {
+  const { record } = d;
+  const previous = record.approval;
+  d.set("proposal", proposal);
+  d.set("approved", false);
+  let reason = previous
+    ? `proposal (${proposal.durationHours} h for ${usd(proposal.feeUsd)}) exceeds the approval by ${previous.by} (${previous.durationHours} h up to ${usd(previous.maxFeeUsd)}); approval needed again`
+    : `approval needed: ${proposal.durationHours} h for ${usd(proposal.feeUsd)} (offering ${proposal.offeringId}) by ${proposal.approveBy}`;
+  if (!d.notificationsEnabled) reason += "; no SNS topic is configured (TOPIC_ARN), so nobody is notified: approve with PATCH /{PK}";
+  d.status("AWAITING_APPROVAL", reason);
+  const key = `${endIso}|${previous?.at ?? ""}`;
+  const first = record.notifications?.APPROVAL_REQUEST?.key !== key;
+  const sent = d.notify(
+    "APPROVAL_REQUEST",
+    key,
+    `Approve extension of capacity block ${record.capacityReservationId}`,
+    [
+      `Record: ${record.PK} (${record.capacityReservationId}, ${record.instanceCount} x ${record.instanceType} in ${record.availabilityZone})`,
+      `Block ends: ${endIso}`,
+      `Proposal: extend by ${proposal.durationHours} h to ${proposal.newEndDate}`,
+      `Offering: ${proposal.offeringId}`,
+      `Upfront fee: ${usd(proposal.feeUsd)}`,
+      `Approve by: ${proposal.approveBy} (PATCH /${encodeURIComponent(record.PK)})`,
+    ].join("\n"),
+  );
+  if (sent && first) {
+    d.append("APPROVAL_REQUESTED", reason, { offeringId: proposal.offeringId, feeUsd: proposal.feeUsd, durationHours: proposal.durationHours });
+  }
+  flagExpiring(d, endIso, endMs, "awaiting approval");
+}
+
+function purchase(d: Draft, proposal: Proposal, approvedBy: string | undefined): void {
+  const { record } = d;
+  const intent: PurchaseIntent = {
+    intentId: `${record.capacityReservationId}|${proposal.forEndDate}|v${record.version}`,
+    offeringId: proposal.offeringId,
+    durationHours: proposal.durationHours,
+    feeUsd: proposal.feeUsd,
+    forEndDate: proposal.forEndDate,
+    startedAt: d.nowIso,
+    ...(approvedBy ? { approvedBy } : {}),
+  };
+  d.set("intent", intent);
+  d.set("proposal", proposal);
+  d.status("PURCHASING", `buying ${proposal.durationHours} h extension ${proposal.offeringId} for ${usd(proposal.feeUsd)}`);
+  d.append("PURCHASE_STARTED", `purchase of ${proposal.offeringId}`, {
+    intentId: intent.intentId,
+    offeringId: intent.offeringId,
+    feeUsd: intent.feeUsd,
+    durationHours: intent.durationHours,
+    ...(approvedBy ? { approvedBy } : {}),
+  });
+  d.actions.push({ kind: "purchase", intent });
+}
+
+function flagExpiring(d: Draft, endIso: string, endMs: number, why: string): void {
+  if (endMs - d.now.getTime() > EXPIRING_HORIZON_MS) return;
+  d.expiringWithoutExtension = true;
+  const { record } = d;
+  if (d.changes["status"] === undefined || d.changes["status"] === "TRACKING" || d.changes["status"] === "APPROVED") {
+    d.status("EXPIRING", `block ends at ${endIso} with no extension (${why})`);
+  }
+  d.notify(
+    "EXPIRING",
+    endIso,
+    `Capacity block ${record.capacityReservationId} expires within 24 h`,
+    `${record.PK} (${record.capacityReservationId}) ends at ${endIso} and is not extended: ${why}. Instances are terminated 30 minutes before the end.`,
+  );
+}
+
+/**
+ * Applies the outcome of the purchase call to a record that holds the intent.
+ * A lost reply is never treated as "not bought": it stays PURCHASING until EC2's history answers.
+ */
+export function applyPurchaseOutcome(record: CapacityRecord, intent: PurchaseIntent, outcome: PurchaseOutcome, now: Date): Decision {
+  const d = new Draft(record, now, false);
+  switch (outcome.kind) {
+    case "purchased":
+      recordPurchase(d, intent, outcome.extension, "PURCHASED", "PurchaseCapacityBlockExtension succeeded");
+      break;
+    case "rejected":
+      d.set("intent", null);
+      d.status("TRACKING", `EC2 rejected purchase ${intent.intentId}: ${outcome.code}: ${outcome.message}`);
+      d.append("PURCHASE_REJECTED", `${outcome.code}: ${outcome.message}`, { intentId: intent.intentId, offeringId: intent.offeringId });
+      break;
+    case "unknown":
+      d.status("PURCHASING", `outcome of purchase ${intent.intentId} unknown (${outcome.message}); EC2's extension history decides`);
+      d.append("PURCHASE_OUTCOME_UNKNOWN", outcome.message, { intentId: intent.intentId, offeringId: intent.offeringId });
+      break;
+  }
+  return d.finish();
+}

@@ -1,0 +1,52 @@
+/**
+ * EC2 Capacity Block facts the manager relies on. Kept in one place so every rule
+ * and every test names the same numbers.
+ */
+export const HOUR_MS = 3_600_000;
+export const MINUTE_MS = 60_000;
+
+/** Extension offerings are sold from 56 days down to 1 hour before a block ends. */
+export const OFFERINGS_OPEN_BEFORE_END_MS = 56 * 24 * HOUR_MS;
+export const OFFERINGS_CLOSE_BEFORE_END_MS = 1 * HOUR_MS;
+
+/** Payment may take up to 12 h and must clear 35 min before the end, so buy at least 13 h ahead. */
+export const MIN_EXTEND_BEFORE_HOURS = 13;
+export const MAX_EXTEND_BEFORE_HOURS = 56 * 24;
+export const PAYMENT_MAX_MS = 12 * HOUR_MS;
+export const PAYMENT_CUTOFF_BEFORE_END_MS = 35 * MINUTE_MS;
+
+/** EKS scales a capacity-block node group to zero 40 minutes before the block ends. */
+export const NODE_GROUP_SCALE_DOWN_BEFORE_END_MS = 40 * MINUTE_MS;
+
+/** Approval requests go out this long before the purchase window opens, so people have a day to answer. */
+export const APPROVAL_LEAD_MS = 24 * HOUR_MS;
+/** Reminders and repeated alerts are sent at most this often. */
+export const REMINDER_INTERVAL_MS = 6 * HOUR_MS;
+/** A block ending within this horizon with no extension is reported (metric + alert). */
+export const EXPIRING_HORIZON_MS = 24 * HOUR_MS;
+/**
+ * After a purchase whose outcome is unknown, EC2's extension history is the only truth.
+ * Only when it still shows nothing after this grace period is the intent considered not bought.
+ */
+export const INTENT_RESOLUTION_GRACE_MS = 15 * MINUTE_MS;
+/** A purchase in the history counts for an intent when made no earlier than this before the intent. */
+export const PURCHASE_CLOCK_SKEW_MS = 5 * MINUTE_MS;
+/** Expired or vanished records are removed by DynamoDB TTL this long after the end. */
+export const RECORD_RETENTION_MS = 90 * 24 * HOUR_MS;
+
+export const DEFAULT_EXTEND_BEFORE_HOURS = 24;
+export const DEFAULT_EXTEND_BY_HOURS = 24;
+/** Money safety: without an explicit opt-out a person approves every purchase. */
+export const DEFAULT_REQUIRE_APPROVAL = true;
+
+/**
+ * Durations EC2 sells for a Capacity Block (and its extensions): 1-day steps up to 14 days,
+ * then 7-day steps up to 182 days.
+ */
+export function isSellableDurationHours(hours: number): boolean {
+  if (!Number.isInteger(hours) || hours <= 0) return false;
+  if (hours % 24 !== 0) return false;
+  const days = hours / 24;
+  if (days <= 14) return true;
+  return days <= 182 && days % 7 === 0;
+}

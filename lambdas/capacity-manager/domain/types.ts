@@ -1,0 +1,208 @@
+/** Record lifecycle as shown to people (API) and used by the reconciler. */
+export const RECORD_STATUSES = [
+  "TRACKING",
+  "APPROVED",
+  "AWAITING_APPROVAL",
+  "PURCHASING",
+  "EXTENSION_PENDING",
+  "NO_OFFERING",
+  "PAYMENT_FAILED",
+  "EXPIRING",
+  "EXPIRED",
+  "NOT_FOUND",
+  "NOT_EXTENDABLE",
+] as const;
+export type RecordStatus = (typeof RECORD_STATUSES)[number];
+
+export interface NodeGroupLink {
+  readonly clusterName: string;
+  readonly nodegroupName: string;
+  /** Nodes to run while the block is active. */
+  readonly desiredSize: number;
+}
+
+/** A person's consent to pay up to `maxFeeUsd` for the next extension (optionally bound to one proposal). */
+export interface Approval {
+  readonly by: string;
+  readonly at: string;
+  readonly maxFeeUsd: number;
+  readonly durationHours: number;
+  /** Set when approving a concrete proposal: the block end it extends. */
+  readonly forEndDate?: string;
+  readonly offeringId?: string;
+}
+
+/** The exact purchase the manager wants to make, shown to approvers. */
+export interface Proposal {
+  readonly offeringId: string;
+  readonly durationHours: number;
+  readonly feeUsd: number;
+  readonly forEndDate: string;
+  readonly newEndDate: string;
+  /** Approve by then so payment (up to 12 h) clears before the 35-minute cut-off. */
+  readonly approveBy: string;
+  readonly proposedAt: string;
+}
+
+/** Written (conditionally) before calling PurchaseCapacityBlockExtension. */
+export interface PurchaseIntent {
+  readonly intentId: string;
+  readonly offeringId: string;
+  readonly durationHours: number;
+  readonly feeUsd: number;
+  readonly forEndDate: string;
+  readonly startedAt: string;
+  readonly approvedBy?: string;
+}
+
+export interface LastExtension {
+  readonly intentId: string;
+  readonly offeringId: string;
+  readonly feeUsd: number;
+  readonly durationHours: number;
+  readonly forEndDate: string;
+  readonly purchasedAt: string;
+  readonly paymentFailed?: boolean;
+}
+
+export const HISTORY_KINDS = [
+  "CREATED",
+  "IMPORTED",
+  "UPDATED",
+  "APPROVED",
+  "APPROVAL_REQUESTED",
+  "PURCHASE_STARTED",
+  "PURCHASED",
+  "PURCHASE_REJECTED",
+  "PURCHASE_OUTCOME_UNKNOWN",
+  "PURCHASE_CONFIRMED",
+  "PURCHASE_NOT_FOUND",
+  "PAYMENT_SUCCEEDED",
+  "PAYMENT_FAILED",
+  "NO_OFFERING",
+  "EXPIRING",
+  "EXPIRED",
+  "NOT_FOUND",
+  "NODE_GROUP_SCALED",
+] as const;
+export type HistoryKind = (typeof HISTORY_KINDS)[number];
+
+/** One append-only entry: what happened, when, and for money decisions which offering, fee and approver. */
+export interface HistoryEntry {
+  readonly at: string;
+  readonly kind: HistoryKind;
+  readonly detail?: string;
+  readonly intentId?: string;
+  readonly offeringId?: string;
+  readonly feeUsd?: number;
+  readonly durationHours?: number;
+  readonly approvedBy?: string;
+}
+
+/** Kinds of notifications; each is rate limited on its own. */
+export type NotificationKind =
+  | "APPROVAL_REQUEST"
+  | "NO_OFFERING"
+  | "PAYMENT_FAILED"
+  | "EXPIRING"
+  | "NOT_FOUND"
+  | "PURCHASE_UNKNOWN";
+
+export interface NotificationMark {
+  readonly at: string;
+  /** What the notification was about (e.g. the block end); a new key is notified at once. */
+  readonly key: string;
+}
+
+/** Fields a record's owner sets (sample fields and policy). */
+export interface RecordSpec {
+  readonly PK: string;
+  readonly capacityReservationId: string;
+  readonly instanceType: string;
+  readonly availabilityZone: string;
+  readonly platform: string;
+  readonly tenancy: string;
+  readonly startDate: string;
+  readonly endDate: string;
+  readonly instanceCount: number;
+  readonly extendBeforeHours: number;
+  readonly extendByHours: number;
+  readonly requireApproval: boolean;
+  /** Absent: no cap (the cheapest matching offering is still chosen). */
+  readonly maxUpfrontFeeUsd?: number;
+  readonly nodeGroup?: NodeGroupLink;
+}
+
+/** Fields the manager maintains. */
+export interface RecordState {
+  readonly approved: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly status: RecordStatus;
+  readonly statusReason?: string;
+  /** EC2's state of the reservation at the last reconcile. */
+  readonly reservationState?: string;
+  readonly approval?: Approval;
+  readonly proposal?: Proposal;
+  readonly intent?: PurchaseIntent;
+  readonly lastExtension?: LastExtension;
+  readonly notifications?: Partial<Record<NotificationKind, NotificationMark>>;
+  /** When the linked node group is scaled to zero (40 min before the real end). */
+  readonly nodeGroupScaleDownAt?: string;
+  /** Node count the manager last set on the linked node group. */
+  readonly nodeGroupAppliedSize?: number;
+  readonly lastReconciledAt?: string;
+  /** DynamoDB TTL (epoch seconds) once a record's block is gone. */
+  readonly expiresAt?: number;
+  /** Optimistic-lock counter; every write is conditional on it. */
+  readonly version: number;
+  readonly history: readonly HistoryEntry[];
+}
+
+export type CapacityRecord = RecordSpec & RecordState;
+
+/** Record fields a decision may set; `null` removes an optional field. History is only appended. */
+export type RecordChanges = {
+  readonly [K in Exclude<keyof CapacityRecord, "PK" | "version" | "history" | "createdAt">]?:
+    | CapacityRecord[K]
+    | (undefined extends CapacityRecord[K] ? null : never);
+};
+
+/** What EC2 says about a reservation (DescribeCapacityReservations). */
+export interface ReservationView {
+  readonly capacityReservationId: string;
+  readonly state: string;
+  readonly reservationType?: string;
+  readonly startDate?: string;
+  readonly endDate?: string;
+  readonly instanceType?: string;
+  readonly availabilityZone?: string;
+  readonly instanceCount?: number;
+  readonly tenancy?: string;
+  readonly platform?: string;
+}
+
+export type ExtensionStatus = "payment-pending" | "payment-failed" | "payment-succeeded";
+
+/** One entry of DescribeCapacityBlockExtensionHistory. */
+export interface ExtensionView {
+  readonly capacityReservationId: string;
+  readonly offeringId: string;
+  readonly status: ExtensionStatus;
+  readonly durationHours?: number;
+  readonly purchaseDate?: string;
+  readonly startDate?: string;
+  readonly endDate?: string;
+  readonly feeUsd?: number;
+}
+
+/** One DescribeCapacityBlockExtensionOfferings result. */
+export interface OfferingView {
+  readonly offeringId: string;
+  readonly durationHours: number;
+  /** Parsed upfront fee; undefined when EC2 sent something that is not a number. */
+  readonly feeUsd: number | undefined;
+  readonly currency?: string;
+  readonly startDate?: string;
+  readonly endDate?: string;
+}

@@ -1,0 +1,127 @@
+import { z } from "zod";
+import {
+  DEFAULT_EXTEND_BEFORE_HOURS,
+  DEFAULT_EXTEND_BY_HOURS,
+  DEFAULT_REQUIRE_APPROVAL,
+  MAX_EXTEND_BEFORE_HOURS,
+  MIN_EXTEND_BEFORE_HOURS,
+  isSellableDurationHours,
+} from "../domain/rules";
+
+/** Any date string JavaScript parses (the sample accepts any), stored as ISO 8601 UTC. */
+const dateString = z
+  .string()
+  .refine((v) => !Number.isNaN(Date.parse(v)), { error: "must be a date such as 2025-06-30T23:59:59Z" })
+  .transform((v) => new Date(Date.parse(v)).toISOString());
+
+const text = (max: number) => z.string().max(max, { error: `must be at most ${max} characters` });
+
+export const capacityReservationIdSchema = z.string().regex(/^cr-[0-9a-f]{8,17}$/, { error: "must be a capacity reservation id such as cr-0123456789abcdef0" });
+
+export const pkSchema = z
+  .string()
+  .min(1, { error: "must not be empty" })
+  .max(256, { error: "must be at most 256 characters" })
+  .regex(/^[^/\s]+$/, { error: "must not contain '/' or whitespace" });
+
+const policyFields = {
+  /** Buy this many hours before the real end (13 h minimum: payment may take 12 h and must clear 35 min before the end). */
+  extendBeforeHours: z
+    .number()
+    .int({ error: "must be a whole number of hours" })
+    .min(MIN_EXTEND_BEFORE_HOURS, { error: `must be at least ${MIN_EXTEND_BEFORE_HOURS} (payment can take 12 h and must clear 35 min before the end)` })
+    .max(MAX_EXTEND_BEFORE_HOURS, { error: `must be at most ${MAX_EXTEND_BEFORE_HOURS} (offerings open 56 days before the end)` }),
+  extendByHours: z.number().refine(isSellableDurationHours, {
+    error: "must be a duration EC2 sells: 24 h steps up to 336 (14 days), then 168 h (7-day) steps up to 4368 (182 days)",
+  }),
+  requireApproval: z.boolean(),
+  maxUpfrontFeeUsd: z.number().positive({ error: "must be a positive amount in USD" }).max(100_000_000, { error: "must be at most 100000000" }),
+  nodeGroup: z.strictObject({
+    clusterName: text(100).min(1, { error: "must not be empty" }),
+    nodegroupName: text(63).min(1, { error: "must not be empty" }),
+    desiredSize: z.number().int({ error: "must be a whole number" }).min(0).max(1000),
+  }),
+};
+
+const descriptiveFields = {
+  instanceType: text(64),
+  availabilityZone: text(64),
+  platform: text(64),
+  tenancy: text(32),
+  startDate: dateString,
+  endDate: dateString,
+  instanceCount: z.number().int({ error: "must be a whole number" }).min(0).max(10_000),
+};
+
+/**
+ * POST / body: the Capacity Block Manager sample's documented body as it is, plus optional policy.
+ * `approved` may only be false (approval is PATCH /{PK}); createdAt/updatedAt are accepted and replaced.
+ */
+export const createBodySchema = z.strictObject({
+  PK: pkSchema,
+  capacityReservationId: capacityReservationIdSchema,
+  instanceType: descriptiveFields.instanceType.default(""),
+  availabilityZone: descriptiveFields.availabilityZone.default(""),
+  platform: descriptiveFields.platform.default(""),
+  tenancy: descriptiveFields.tenancy.default("default"),
+  startDate: descriptiveFields.startDate.optional(),
+  endDate: descriptiveFields.endDate.optional(),
+  instanceCount: descriptiveFields.instanceCount.default(0),
+  approved: z.literal(false, { error: "may only be false here: approve with PATCH /{PK}, which records who approved" }).optional(),
+  createdAt: dateString.optional(),
+  updatedAt: dateString.optional(),
+  extendBeforeHours: policyFields.extendBeforeHours.default(DEFAULT_EXTEND_BEFORE_HOURS),
+  extendByHours: policyFields.extendByHours.default(DEFAULT_EXTEND_BY_HOURS),
+  requireApproval: policyFields.requireApproval.default(DEFAULT_REQUIRE_APPROVAL),
+  maxUpfrontFeeUsd: policyFields.maxUpfrontFeeUsd.optional(),
+  nodeGroup: policyFields.nodeGroup.optional(),
+});
+export type CreateBody = z.infer<typeof createBodySchema>;
+
+/** Fields a record has but PUT may not set; naming them is a 422 with the field, not an unknown-field 400. */
+export const NOT_UPDATABLE_FIELDS = [
+  "approved",
+  "PK",
+  "capacityReservationId",
+  "createdAt",
+  "updatedAt",
+  "status",
+  "statusReason",
+  "approval",
+  "proposal",
+  "intent",
+  "lastExtension",
+  "history",
+  "version",
+] as const;
+
+/** PUT /{PK} body: owner fields only; `null` removes the cap or the node group link. */
+export const updateBodySchema = z.strictObject({
+  instanceType: descriptiveFields.instanceType.optional(),
+  availabilityZone: descriptiveFields.availabilityZone.optional(),
+  platform: descriptiveFields.platform.optional(),
+  tenancy: descriptiveFields.tenancy.optional(),
+  startDate: descriptiveFields.startDate.optional(),
+  endDate: descriptiveFields.endDate.optional(),
+  instanceCount: descriptiveFields.instanceCount.optional(),
+  extendBeforeHours: policyFields.extendBeforeHours.optional(),
+  extendByHours: policyFields.extendByHours.optional(),
+  requireApproval: policyFields.requireApproval.optional(),
+  maxUpfrontFeeUsd: policyFields.maxUpfrontFeeUsd.nullable().optional(),
+  nodeGroup: policyFields.nodeGroup.nullable().optional(),
+});
+export type UpdateBody = z.infer<typeof updateBodySchema>;
+
+/** PATCH /{PK} takes no body (an empty object is tolerated). */
+export const approveBodySchema = z.strictObject({});
+
+export const listQuerySchema = (maxPageSize: number, defaultPageSize: number) =>
+  z.strictObject({
+    limit: z
+      .string()
+      .regex(/^\d+$/, { error: "must be a whole number" })
+      .transform(Number)
+      .pipe(z.number().int().min(1, { error: "must be at least 1" }).max(maxPageSize, { error: `must be at most ${maxPageSize}` }))
+      .default(defaultPageSize),
+    cursor: z.string().min(1).max(2048).optional(),
+  });

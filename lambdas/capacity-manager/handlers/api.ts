@@ -1,0 +1,194 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { z } from "zod";
+import { API_ROUTES, PK_PATH_PARAMETER, type ApiRoute } from "../api-routes";
+import { InvalidCursorError } from "../adapters/dynamodb-store";
+import { loadConfig, type ManagerConfig } from "../config";
+import { DomainError } from "../domain/errors";
+import type { RecordChanges } from "../domain/types";
+import type { Logger } from "../log";
+import { RecordExistsError, RecordNotFoundError, VersionConflictError } from "../service/errors";
+import type { RecordsService } from "../service/records-service";
+import { approveBodySchema, createBodySchema, listQuerySchema, NOT_UPDATABLE_FIELDS, pkSchema, updateBodySchema } from "./api-schemas";
+import { createRecordsService, createRuntime } from "./dependencies";
+
+/** An error answered to the caller as `{ "error": { code, message, field } }`. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly field: string | null = null,
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+}
+
+/** Type and shape problems are 400; values of the right type that break a rule are 422. */
+const SHAPE_ISSUES = new Set(["invalid_type", "unrecognized_keys", "invalid_union", "invalid_key"]);
+
+function fromZod(error: z.ZodError, prefix: string): HttpError {
+  const issue = error.issues[0];
+  if (!issue) return new HttpError(400, "INVALID_REQUEST", `invalid ${prefix}`);
+  const keys = issue.code === "unrecognized_keys" ? issue.keys : [];
+  const path = [...issue.path, ...(keys.length === 1 ? keys : [])].map(String).join(".");
+  const field = path === "" ? null : path;
+  const message = issue.code === "unrecognized_keys" ? `unknown field${keys.length > 1 ? "s" : ""} ${keys.join(", ")}` : `${field ?? prefix}: ${issue.message}`;
+  return SHAPE_ISSUES.has(issue.code) ? new HttpError(400, "INVALID_REQUEST", message, field) : new HttpError(422, "VALIDATION_FAILED", message, field);
+}
+
+function json(statusCode: number, body: unknown): APIGatewayProxyResult {
+  return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+}
+
+function errorResponse(error: HttpError): APIGatewayProxyResult {
+  return json(error.statusCode, { error: { code: error.code, message: error.message, field: error.field } });
+}
+
+function readBody(event: APIGatewayProxyEvent, maxBytes: number): unknown {
+  if (event.body === null || event.body === undefined || event.body === "") return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
+  if (raw.byteLength > maxBytes) throw new HttpError(413, "BODY_TOO_LARGE", `request body is ${raw.byteLength} bytes; the limit is ${maxBytes}`);
+  try {
+    return JSON.parse(raw.toString("utf8")) as unknown;
+  } catch {
+    throw new HttpError(400, "MALFORMED_JSON", "request body is not valid JSON");
+  }
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw fromZod(result.error, what);
+  return result.data;
+}
+
+function findRoute(event: APIGatewayProxyEvent): ApiRoute {
+  const byPath = API_ROUTES.filter((r) => r.path === event.resource);
+  if (byPath.length === 0) throw new HttpError(404, "ROUTE_NOT_FOUND", `no route ${event.resource}`);
+  const route = byPath.find((r) => r.method === event.httpMethod);
+  if (!route) throw new HttpError(405, "METHOD_NOT_ALLOWED", `${event.httpMethod} is not allowed on ${event.resource}; allowed: ${byPath.map((r) => r.method).join(", ")}`);
+  return route;
+}
+
+function pathPk(event: APIGatewayProxyEvent): string {
+  const raw = event.pathParameters?.[PK_PATH_PARAMETER];
+  if (raw === undefined) throw new HttpError(400, "INVALID_REQUEST", "path parameter PK is missing", "PK");
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, "INVALID_REQUEST", "path parameter PK is not valid URL encoding", "PK");
+  }
+  return parse(pkSchema, decoded, "PK");
+}
+
+/** PUT bodies naming a field the manager owns (notably `approved`) are refused, never ignored. */
+function rejectNotUpdatable(body: unknown): void {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return;
+  const field = NOT_UPDATABLE_FIELDS.find((f) => Object.hasOwn(body, f));
+  if (field === "approved") throw new HttpError(422, "NOT_UPDATABLE", "approved cannot be set with PUT: approve with PATCH /{PK}, which records who approved", field);
+  if (field) throw new HttpError(422, "NOT_UPDATABLE", `${field} is managed by the capacity manager and cannot be updated`, field);
+}
+
+function callerIdentity(event: APIGatewayProxyEvent): string {
+  const arn = event.requestContext?.identity?.userArn;
+  if (!arn) throw new HttpError(403, "IDENTITY_REQUIRED", "approval needs a caller identity (IAM-authorized request with requestContext.identity.userArn)");
+  return arn;
+}
+
+async function route(event: APIGatewayProxyEvent, service: RecordsService, config: ManagerConfig): Promise<APIGatewayProxyResult> {
+  const r = findRoute(event);
+  const body = readBody(event, config.maxBodyBytes);
+  switch (r.operation) {
+    case "listRecords": {
+      const query = parse(listQuerySchema(config.maxPageSize, config.defaultPageSize), event.queryStringParameters ?? {}, "query");
+      const page = await service.list(query.limit, query.cursor);
+      return json(200, { items: page.records, nextCursor: page.cursor ?? null });
+    }
+    case "getRecord":
+      return json(200, await service.get(pathPk(event)));
+    case "createRecord": {
+      const input = parse(createBodySchema, body ?? null, "body");
+      const record = await service.create({
+        PK: input.PK,
+        capacityReservationId: input.capacityReservationId,
+        instanceType: input.instanceType,
+        availabilityZone: input.availabilityZone,
+        platform: input.platform,
+        tenancy: input.tenancy,
+        startDate: input.startDate ?? "",
+        endDate: input.endDate ?? "",
+        instanceCount: input.instanceCount,
+        extendBeforeHours: input.extendBeforeHours,
+        extendByHours: input.extendByHours,
+        requireApproval: input.requireApproval,
+        ...(input.maxUpfrontFeeUsd !== undefined ? { maxUpfrontFeeUsd: input.maxUpfrontFeeUsd } : {}),
+        ...(input.nodeGroup ? { nodeGroup: input.nodeGroup } : {}),
+      });
+      return json(201, record);
+    }
+    case "updateRecord": {
+      const pk = pathPk(event);
+      rejectNotUpdatable(body);
+      const input = parse(updateBodySchema, body ?? null, "body");
+      if (Object.keys(input).length === 0) throw new HttpError(422, "NOTHING_TO_UPDATE", "body names no updatable field");
+      return json(200, await service.update(pk, input as RecordChanges));
+    }
+    case "deleteRecord": {
+      const pk = pathPk(event);
+      await service.remove(pk);
+      return json(200, { deleted: pk });
+    }
+    case "approveRecord": {
+      const pk = pathPk(event);
+      parse(approveBodySchema, body ?? {}, "body");
+      return json(200, await service.approve(pk, callerIdentity(event)));
+    }
+    case "importRecords":
+      parse(approveBodySchema, body ?? {}, "body");
+      return json(200, await service.importBlocks());
+  }
+}
+
+function toHttpError(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+  if (error instanceof DomainError) {
+    const status = { invalid: 422, conflict: 409, "not-found": 404, forbidden: 403 }[error.kind];
+    return new HttpError(status, error.code, error.message, error.field ?? null);
+  }
+  if (error instanceof RecordExistsError) return new HttpError(409, "RECORD_EXISTS", error.message, "PK");
+  if (error instanceof VersionConflictError) return new HttpError(409, "CONCURRENT_UPDATE", `${error.message}; read it again and retry`);
+  if (error instanceof RecordNotFoundError) return new HttpError(404, "RECORD_NOT_FOUND", error.message, "PK");
+  if (error instanceof InvalidCursorError) return new HttpError(400, "INVALID_CURSOR", error.message, "cursor");
+  return undefined;
+}
+
+export function createApiHandler(getDeps: () => { service: RecordsService; config: ManagerConfig; logger: Logger }) {
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const { service, config, logger } = getDeps();
+    try {
+      const result = await route(event, service, config);
+      logger.info("api request", { method: event.httpMethod, resource: event.resource, PK: event.pathParameters?.[PK_PATH_PARAMETER], statusCode: result.statusCode });
+      return result;
+    } catch (error) {
+      const http = toHttpError(error);
+      if (http) {
+        logger.info("api request refused", { method: event.httpMethod, resource: event.resource, PK: event.pathParameters?.[PK_PATH_PARAMETER], statusCode: http.statusCode, code: http.code });
+        return errorResponse(http);
+      }
+      logger.error("api request failed", { method: event.httpMethod, resource: event.resource, PK: event.pathParameters?.[PK_PATH_PARAMETER], error });
+      return errorResponse(new HttpError(500, "INTERNAL", "internal error; see the logs"));
+    }
+  };
+}
+
+let wired: { service: RecordsService; config: ManagerConfig; logger: Logger } | undefined;
+
+/** Lambda entry point (API Gateway REST proxy integration). */
+export const handler = createApiHandler(() => {
+  if (!wired) {
+    const runtime = createRuntime(loadConfig());
+    wired = { service: createRecordsService(runtime), config: runtime.config, logger: runtime.logger };
+  }
+  return wired;
+});

@@ -1,0 +1,45 @@
+import { EKSClient } from "@aws-sdk/client-eks";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { createDynamoRecordStoreFromEnv } from "../adapters/dynamodb-store";
+import { createEc2Clients, Ec2CapacityApi } from "../adapters/ec2";
+import { EksNodeGroupScaler } from "../adapters/eks-scaler";
+import { SnsNotifier } from "../adapters/sns-notifier";
+import type { ManagerConfig } from "../config";
+import { createLogger, type Logger } from "../log";
+import type { CapacityApi, RecordStore } from "../service/ports";
+import { Reconciler } from "../service/reconciler";
+import { RecordsService } from "../service/records-service";
+
+/** Built once per Lambda container (clients keep their connections between invocations). */
+export interface Runtime {
+  readonly config: ManagerConfig;
+  readonly logger: Logger;
+  readonly store: RecordStore;
+  readonly ec2: CapacityApi;
+}
+
+export function createRuntime(config: ManagerConfig): Runtime {
+  return {
+    config,
+    logger: createLogger(),
+    store: createDynamoRecordStoreFromEnv(config.tableName),
+    ec2: new Ec2CapacityApi(createEc2Clients()),
+  };
+}
+
+export function createReconciler(runtime: Runtime): Reconciler {
+  const { config } = runtime;
+  return new Reconciler({
+    store: runtime.store,
+    ec2: runtime.ec2,
+    notifier: config.topicArn ? new SnsNotifier(new SNSClient({}), config.topicArn) : undefined,
+    scaler: new EksNodeGroupScaler(new EKSClient({})),
+    logger: runtime.logger,
+    clock: () => new Date(),
+    concurrency: config.reconcileConcurrency,
+  });
+}
+
+export function createRecordsService(runtime: Runtime): RecordsService {
+  return new RecordsService({ store: runtime.store, ec2: runtime.ec2, clock: () => new Date() });
+}

@@ -1,0 +1,51 @@
+/**
+ * Metric contract of the capacity manager. Alarms are built on these names, so they are stable.
+ * Metrics are written as CloudWatch Embedded Metric Format log lines (no CloudWatch client).
+ */
+export const METRIC_NAMESPACE = "Blockfleet/CapacityManager";
+
+export const METRICS = {
+  /** A tracked block ends within 24 h and nothing extends it. */
+  ExpiringWithoutExtension: "ExpiringWithoutExtension",
+  /** A record could not be reconciled (throttling, write conflict, timeout…). */
+  RecordFailures: "RecordFailures",
+  RecordsReconciled: "RecordsReconciled",
+  PurchasesAttempted: "PurchasesAttempted",
+  PurchasesSucceeded: "PurchasesSucceeded",
+  PurchasesRejected: "PurchasesRejected",
+  /** Purchase calls whose outcome is unknown (timeout/5xx) and is resolved from EC2 history. */
+  PurchasesUnknown: "PurchasesUnknown",
+  ApprovalsRequested: "ApprovalsRequested",
+  AwaitingApproval: "AwaitingApproval",
+  NoOfferingWithinCap: "NoOfferingWithinCap",
+  PaymentFailed: "PaymentFailed",
+  ReservationsNotFound: "ReservationsNotFound",
+  NodeGroupsScaled: "NodeGroupsScaled",
+  WriteConflicts: "WriteConflicts",
+  NotificationFailures: "NotificationFailures",
+  Ec2Calls: "Ec2Calls",
+} as const;
+export type MetricName = (typeof METRICS)[keyof typeof METRICS];
+
+/** Dimension sets used in every metric line (one: the whole service). */
+export const METRIC_DIMENSIONS = [["Service"]] as const;
+export const METRIC_SERVICE = "capacity-manager";
+
+/** One EMF document for a set of counts (unit Count). */
+export function embeddedMetricLine(values: Partial<Record<MetricName, number>>, timestamp: Date): string {
+  const entries = Object.entries(values).filter(([, v]) => typeof v === "number");
+  return JSON.stringify({
+    _aws: {
+      Timestamp: timestamp.getTime(),
+      CloudWatchMetrics: [
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: METRIC_DIMENSIONS,
+          Metrics: entries.map(([name]) => ({ Name: name, Unit: "Count" })),
+        },
+      ],
+    },
+    Service: METRIC_SERVICE,
+    ...Object.fromEntries(entries),
+  });
+}

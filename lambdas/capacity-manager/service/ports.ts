@@ -1,0 +1,45 @@
+import type { PurchaseOutcome } from "../domain/decide";
+import type { CapacityRecord, ExtensionView, HistoryEntry, OfferingView, PurchaseIntent, RecordChanges, ReservationView } from "../domain/types";
+
+/** Persistence of tracked records. Every write is conditional; history is append-only. */
+export interface RecordStore {
+  /** One page of records in key order; `cursor` continues after the previous page. */
+  scan(options?: { readonly cursor?: string; readonly limit?: number }): Promise<{ records: CapacityRecord[]; cursor?: string }>;
+  get(pk: string): Promise<CapacityRecord | undefined>;
+  /** Records tracking a given reservation (usually one). */
+  findByReservationId(capacityReservationId: string): Promise<CapacityRecord[]>;
+  /** @throws RecordExistsError when the PK is taken. */
+  create(record: CapacityRecord): Promise<void>;
+  /**
+   * Applies `changes` and appends `history` if the stored version still equals `expectedVersion`.
+   * @throws VersionConflictError when another writer got there first; RecordNotFoundError when gone.
+   */
+  update(pk: string, expectedVersion: number, changes: RecordChanges, history: readonly HistoryEntry[]): Promise<CapacityRecord>;
+  /** @throws VersionConflictError / RecordNotFoundError. */
+  delete(pk: string, expectedVersion: number): Promise<void>;
+}
+
+export interface ReservationLookup {
+  readonly found: ReadonlyMap<string, ReservationView>;
+  /** Ids EC2 reports as not existing (or malformed). */
+  readonly missing: ReadonlySet<string>;
+}
+
+export interface CapacityApi {
+  describeReservations(ids: readonly string[]): Promise<ReservationLookup>;
+  describeExtensionHistory(ids: readonly string[]): Promise<ExtensionView[]>;
+  describeExtensionOfferings(capacityReservationId: string, durationHours: number): Promise<OfferingView[]>;
+  /** Never retried: the answer is classified as purchased, rejected (nothing bought) or unknown. */
+  purchaseExtension(capacityReservationId: string, intent: PurchaseIntent): Promise<PurchaseOutcome>;
+  /** The account's active and scheduled capacity blocks. */
+  listCapacityBlocks(): Promise<ReservationView[]>;
+}
+
+export interface Notifier {
+  publish(subject: string, message: string, attributes: Readonly<Record<string, string>>): Promise<void>;
+}
+
+export interface NodeGroupScaler {
+  /** Sets the node group's desired size if it differs; returns the size found before. */
+  ensureDesiredSize(clusterName: string, nodegroupName: string, desiredSize: number): Promise<{ changed: boolean; previous: number | undefined }>;
+}

@@ -1,0 +1,217 @@
+import { applyPurchaseOutcome, decide, needsExtensionHistory, type Action, type Decision } from "../domain/decide";
+import type { CapacityRecord, ExtensionView, ReservationView } from "../domain/types";
+import type { Logger } from "../log";
+import { METRICS, type MetricName } from "../metrics";
+import { VersionConflictError } from "./errors";
+import type { CapacityApi, NodeGroupScaler, Notifier, RecordStore } from "./ports";
+
+export interface ReconcilerDeps {
+  readonly store: RecordStore;
+  readonly ec2: CapacityApi;
+  /** Absent when no SNS topic is configured. */
+  readonly notifier: Notifier | undefined;
+  readonly scaler: NodeGroupScaler;
+  readonly logger: Logger;
+  readonly clock: () => Date;
+  /** Records reconciled at once. */
+  readonly concurrency: number;
+}
+
+export interface ReconcileSummary {
+  readonly records: number;
+  readonly failures: number;
+  readonly purchases: number;
+  readonly expiringWithoutExtension: number;
+}
+
+type Counts = Partial<Record<MetricName, number>>;
+
+/** Runs `task` over `items` with at most `limit` in flight. */
+async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+/**
+ * Reconciles tracked records against EC2: reads the truth in batches, asks the domain per record,
+ * and performs its decisions. A failing record is logged and counted; only a failure to read the
+ * table or EC2 as a whole stops the run (and is thrown).
+ */
+export class Reconciler {
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  /** Scheduled run over every record. */
+  async reconcileAll(): Promise<ReconcileSummary> {
+    const records: CapacityRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.store.scan(cursor ? { cursor } : {});
+      records.push(...page.records);
+      cursor = page.cursor;
+    } while (cursor);
+    return this.reconcileRecords(records, undefined);
+  }
+
+  /** Event-driven run for the records of one reservation. */
+  async reconcileReservation(capacityReservationId: string, expirationWarning?: { endDate?: string }): Promise<ReconcileSummary> {
+    const records = await this.deps.store.findByReservationId(capacityReservationId);
+    if (records.length === 0) {
+      this.deps.logger.info("event for an untracked reservation", { capacityReservationId });
+      return { records: 0, failures: 0, purchases: 0, expiringWithoutExtension: 0 };
+    }
+    return this.reconcileRecords(records, expirationWarning);
+  }
+
+  private async reconcileRecords(records: readonly CapacityRecord[], expirationWarning: { endDate?: string } | undefined): Promise<ReconcileSummary> {
+    const { ec2, logger, clock } = this.deps;
+    const counts: Counts = {};
+    const count = (name: MetricName, by = 1): void => {
+      counts[name] = (counts[name] ?? 0) + by;
+    };
+    const now = clock();
+    const lookup = await ec2.describeReservations(records.map((r) => r.capacityReservationId));
+    const historyIds = records
+      .filter((r) => needsExtensionHistory(r, lookup.found.get(r.capacityReservationId), now))
+      .map((r) => r.capacityReservationId);
+    const history = historyIds.length > 0 ? await ec2.describeExtensionHistory(historyIds) : [];
+    const byReservation = new Map<string, ExtensionView[]>();
+    for (const e of history) {
+      const list = byReservation.get(e.capacityReservationId) ?? [];
+      list.push(e);
+      byReservation.set(e.capacityReservationId, list);
+    }
+
+    let failures = 0;
+    let purchases = 0;
+    let expiring = 0;
+    await forEachLimited(records, this.deps.concurrency, async (record) => {
+      const ids = { PK: record.PK, capacityReservationId: record.capacityReservationId };
+      try {
+        const result = await this.reconcileRecord(record, lookup.found.get(record.capacityReservationId), byReservation.get(record.capacityReservationId) ?? [], expirationWarning, count);
+        if (result.purchased) purchases += 1;
+        if (result.expiringWithoutExtension) expiring += 1;
+      } catch (error) {
+        failures += 1;
+        if (error instanceof VersionConflictError) count(METRICS.WriteConflicts);
+        logger.error("record reconcile failed", { ...ids, error });
+      }
+    });
+    count(METRICS.RecordsReconciled, records.length);
+    count(METRICS.RecordFailures, failures);
+    count(METRICS.ExpiringWithoutExtension, expiring);
+    logger.metrics(counts);
+    logger.info("reconcile finished", { records: records.length, failures, purchases, expiringWithoutExtension: expiring });
+    return { records: records.length, failures, purchases, expiringWithoutExtension: expiring };
+  }
+
+  private async reconcileRecord(
+    record: CapacityRecord,
+    reservation: ReservationView | undefined,
+    extensions: readonly ExtensionView[],
+    expirationWarning: { endDate?: string } | undefined,
+    count: (name: MetricName, by?: number) => void,
+  ): Promise<{ purchased: boolean; expiringWithoutExtension: boolean }> {
+    const { ec2, store, logger, clock } = this.deps;
+    const base = {
+      record,
+      reservation,
+      extensions,
+      now: clock(),
+      notificationsEnabled: this.deps.notifier !== undefined,
+      ...(expirationWarning ? { expirationWarning } : {}),
+    };
+    let decision: Decision = decide(base);
+    if (decision.needsOfferings) {
+      const offerings = await ec2.describeExtensionOfferings(record.capacityReservationId, decision.needsOfferings.durationHours);
+      decision = decide({ ...base, offerings });
+    }
+    countDecision(decision, reservation, count);
+    const ids = { PK: record.PK, capacityReservationId: record.capacityReservationId };
+    if (Object.keys(decision.changes).length === 0 && decision.history.length === 0 && decision.actions.length === 0) {
+      return { purchased: false, expiringWithoutExtension: decision.expiringWithoutExtension };
+    }
+
+    let current = record;
+    if (Object.keys(decision.changes).length > 0 || decision.history.length > 0) {
+      // The conditional write is the lease: only the reconciler that wins it performs the actions.
+      current = await store.update(record.PK, record.version, decision.changes, decision.history);
+      logger.info("record decided", { ...ids, status: current.status, reason: current.statusReason, actions: decision.actions.map((a) => a.kind) });
+    }
+
+    let purchased = false;
+    for (const action of decision.actions) {
+      if (action.kind === "purchase") {
+        current = await this.purchase(current, action, count);
+        purchased = current.lastExtension?.intentId === action.intent.intentId;
+      }
+    }
+    for (const action of decision.actions) {
+      if (action.kind === "notify") await this.notify(current, action, count);
+      if (action.kind === "scaleNodeGroup") current = await this.scale(current, action, count);
+    }
+    return { purchased, expiringWithoutExtension: decision.expiringWithoutExtension };
+  }
+
+  private async purchase(record: CapacityRecord, action: Extract<Action, { kind: "purchase" }>, count: (name: MetricName) => void): Promise<CapacityRecord> {
+    const { ec2, store, logger, clock } = this.deps;
+    const ids = { PK: record.PK, capacityReservationId: record.capacityReservationId, intentId: action.intent.intentId };
+    count(METRICS.PurchasesAttempted);
+    const outcome = await ec2.purchaseExtension(record.capacityReservationId, action.intent);
+    if (outcome.kind === "purchased") count(METRICS.PurchasesSucceeded);
+    if (outcome.kind === "rejected") count(METRICS.PurchasesRejected);
+    if (outcome.kind === "unknown") count(METRICS.PurchasesUnknown);
+    logger.info("purchase call finished", { ...ids, outcome: outcome.kind, offeringId: action.intent.offeringId, feeUsd: action.intent.feeUsd });
+    const after = applyPurchaseOutcome(record, action.intent, outcome, clock());
+    // If this write fails the record keeps its intent; the next run reads EC2's history instead of buying.
+    return store.update(record.PK, record.version, after.changes, after.history);
+  }
+
+  private async notify(record: CapacityRecord, action: Extract<Action, { kind: "notify" }>, count: (name: MetricName) => void): Promise<void> {
+    const notifier = this.deps.notifier;
+    if (!notifier) return;
+    if (action.notification === "APPROVAL_REQUEST") count(METRICS.ApprovalsRequested);
+    try {
+      await notifier.publish(action.subject, action.message, {
+        kind: action.notification,
+        PK: record.PK,
+        capacityReservationId: record.capacityReservationId,
+      });
+    } catch (error) {
+      count(METRICS.NotificationFailures);
+      this.deps.logger.error("notification failed", { PK: record.PK, capacityReservationId: record.capacityReservationId, notification: action.notification, error });
+    }
+  }
+
+  private async scale(record: CapacityRecord, action: Extract<Action, { kind: "scaleNodeGroup" }>, count: (name: MetricName) => void): Promise<CapacityRecord> {
+    const { scaler, store, logger, clock } = this.deps;
+    const result = await scaler.ensureDesiredSize(action.clusterName, action.nodegroupName, action.desiredSize);
+    if (!result.changed && record.nodeGroupAppliedSize === action.desiredSize) return record;
+    if (result.changed) {
+      count(METRICS.NodeGroupsScaled);
+      logger.info("node group scaled", { PK: record.PK, capacityReservationId: record.capacityReservationId, nodegroup: action.nodegroupName, from: result.previous, to: action.desiredSize, reason: action.reason });
+    }
+    const at = clock().toISOString();
+    return store.update(
+      record.PK,
+      record.version,
+      { nodeGroupAppliedSize: action.desiredSize, lastReconciledAt: at },
+      result.changed
+        ? [{ at, kind: "NODE_GROUP_SCALED", detail: `${action.clusterName}/${action.nodegroupName}: ${result.previous ?? "?"} -> ${action.desiredSize} (${action.reason})` }]
+        : [],
+    );
+  }
+}
+
+function countDecision(decision: Decision, reservation: ReservationView | undefined, count: (name: MetricName) => void): void {
+  const status = decision.changes.status;
+  if (!reservation) count(METRICS.ReservationsNotFound);
+  if (status === "AWAITING_APPROVAL") count(METRICS.AwaitingApproval);
+  if (status === "NO_OFFERING") count(METRICS.NoOfferingWithinCap);
+  if (decision.history.some((h) => h.kind === "PAYMENT_FAILED")) count(METRICS.PaymentFailed);
+}

@@ -1,0 +1,95 @@
+import { DomainError } from "../domain/errors";
+import { approveRecord, newRecord, updateRecord } from "../domain/records";
+import { DEFAULT_EXTEND_BEFORE_HOURS, DEFAULT_EXTEND_BY_HOURS, DEFAULT_REQUIRE_APPROVAL } from "../domain/rules";
+import type { CapacityRecord, RecordChanges, RecordSpec } from "../domain/types";
+import { RecordExistsError } from "./errors";
+import type { CapacityApi, RecordStore } from "./ports";
+
+export interface RecordsServiceDeps {
+  readonly store: RecordStore;
+  readonly ec2: CapacityApi;
+  readonly clock: () => Date;
+}
+
+export interface ImportResult {
+  readonly imported: string[];
+  readonly alreadyTracked: string[];
+}
+
+/** The API's operations on records; parsing and HTTP mapping stay in the handler. */
+export class RecordsService {
+  constructor(private readonly deps: RecordsServiceDeps) {}
+
+  list(limit: number, cursor: string | undefined): Promise<{ records: CapacityRecord[]; cursor?: string }> {
+    return this.deps.store.scan({ limit, ...(cursor ? { cursor } : {}) });
+  }
+
+  async get(pk: string): Promise<CapacityRecord> {
+    const record = await this.deps.store.get(pk);
+    if (!record) throw new DomainError("not-found", "RECORD_NOT_FOUND", `record ${pk} does not exist`, "PK");
+    return record;
+  }
+
+  /** Stores the record without calling EC2; the next reconcile checks the reservation. */
+  async create(spec: RecordSpec): Promise<CapacityRecord> {
+    const record = newRecord(spec, this.deps.clock(), "CREATED");
+    await this.deps.store.create(record);
+    return record;
+  }
+
+  async update(pk: string, patch: RecordChanges): Promise<CapacityRecord> {
+    const record = await this.get(pk);
+    const mutation = updateRecord(record, patch, this.deps.clock());
+    return this.deps.store.update(pk, record.version, mutation.changes, mutation.history);
+  }
+
+  async remove(pk: string): Promise<void> {
+    const record = await this.get(pk);
+    if (record.status === "PURCHASING") {
+      throw new DomainError("conflict", "PURCHASE_IN_PROGRESS", `record ${pk} is buying an extension; delete it once the purchase settles`);
+    }
+    await this.deps.store.delete(pk, record.version);
+  }
+
+  async approve(pk: string, approvedBy: string): Promise<CapacityRecord> {
+    const record = await this.get(pk);
+    const mutation = approveRecord(record, approvedBy, this.deps.clock());
+    return this.deps.store.update(pk, record.version, mutation.changes, mutation.history);
+  }
+
+  /** Tracks the account's active and scheduled capacity blocks not tracked yet (PK = reservation id). */
+  async importBlocks(): Promise<ImportResult> {
+    const blocks = await this.deps.ec2.listCapacityBlocks();
+    const result: ImportResult = { imported: [], alreadyTracked: [] };
+    const now = this.deps.clock();
+    for (const block of blocks) {
+      const id = block.capacityReservationId;
+      if ((await this.deps.store.findByReservationId(id)).length > 0) {
+        result.alreadyTracked.push(id);
+        continue;
+      }
+      const spec: RecordSpec = {
+        PK: id,
+        capacityReservationId: id,
+        instanceType: block.instanceType ?? "",
+        availabilityZone: block.availabilityZone ?? "",
+        platform: block.platform ?? "",
+        tenancy: block.tenancy ?? "default",
+        startDate: block.startDate ?? "",
+        endDate: block.endDate ?? "",
+        instanceCount: block.instanceCount ?? 0,
+        extendBeforeHours: DEFAULT_EXTEND_BEFORE_HOURS,
+        extendByHours: DEFAULT_EXTEND_BY_HOURS,
+        requireApproval: DEFAULT_REQUIRE_APPROVAL,
+      };
+      try {
+        await this.deps.store.create({ ...newRecord(spec, now, "IMPORTED"), reservationState: block.state });
+        result.imported.push(id);
+      } catch (error) {
+        if (!(error instanceof RecordExistsError)) throw error;
+        result.alreadyTracked.push(id);
+      }
+    }
+    return result;
+  }
+}
