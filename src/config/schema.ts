@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { capacityManagerSchema, checkCapacityManager } from "./capacity-manager-schema";
+import { checkPlatform, platformSchema } from "./platform-schema";
 import { cidrsOverlap, MAX_AVAILABILITY_ZONES, MIN_VPC_PREFIX, parseCidr } from "../lib/cidr";
 import { SUPPORTED_EKS_VERSIONS } from "../lib/eks-versions";
 import { LOG_RETENTION_DAYS } from "../lib/log-retention";
@@ -129,11 +130,14 @@ export const environmentShape = {
   capacity_blocks: z.array(capacityBlockSchema).default([]),
   /** The capacity manager service (`<env>-capacity-manager`); absent means none. */
   capacity_manager: capacityManagerSchema.optional(),
+  /** Optional platform services (`<env>-platform`, `<env>-platform-k8s`, `<env>-platform-manifests`); absent means none. */
+  platform: platformSchema.optional(),
 };
 
 /** Cross-field rules that span sections of the file. Each names the field it blames. */
 function checkEnvironment(env: z.output<z.ZodObject<typeof environmentShape>>, ctx: z.RefinementCtx): void {
   checkCapacityManager(env, ctx);
+  checkPlatform(env, ctx);
   const vpc = parseCidr(env.vpc_cidr);
   if (vpc && vpc.prefix > MIN_VPC_PREFIX) {
     ctx.addIssue({ code: "custom", path: ["vpc_cidr"], message: `too small for the subnet plan (a private /20, a public /24 and an intra /24 per AZ); use a /${MIN_VPC_PREFIX} or larger` });
