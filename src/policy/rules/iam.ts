@@ -1,0 +1,312 @@
+import { validateIdentityPolicy, validateResourcePolicy, validateTrustPolicy } from "@cloud-copilot/iam-policy";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { expandAction, isScopable, matchesAction } from "../iam-actions";
+import { type PolicySource, statementsOfDocument } from "../iam-documents";
+import { type Finding, type JsonObject, type TerraformBlock, stringList } from "../model";
+import type { Workspace } from "../workspace";
+import { isPublicPrincipal } from "./data-services";
+import { refersTo } from "./network";
+import type { Rule, RuleContext } from "./rule";
+
+/** A role and everything that grants it permissions in the synthesized output. */
+export interface RolePermissions {
+  readonly role: TerraformBlock;
+  readonly arn: string;
+  readonly policies: readonly PolicySource[];
+  /** ARNs of attached managed policies, resolved. */
+  readonly attachedArns: readonly string[];
+}
+
+/** Joins roles with inline policies, `aws_iam_role_policy` and attached `aws_iam_policy` documents. */
+export function rolePermissions(workspace: Workspace, policies: readonly PolicySource[]): RolePermissions[] {
+  return workspace.resources("aws_iam_role").map((role) => {
+    const granted: PolicySource[] = [];
+    const attachedArns: string[] = stringList(role.config["managed_policy_arns"]).map((arn) => workspace.resolveString(role.stack, arn));
+    for (const source of policies) {
+      if (source.kind !== "identity") continue;
+      const owner = source.owner;
+      if (owner.address === role.address) granted.push(source);
+      else if (owner.type === "aws_iam_role_policy" && refersTo(workspace, owner, owner.config["role"], role)) granted.push(source);
+    }
+    const attachments = [
+      ...workspace.resources("aws_iam_role_policy_attachment").filter((attachment) => refersTo(workspace, attachment, attachment.config["role"], role)),
+      ...workspace
+        .resources("aws_iam_policy_attachment")
+        .filter((attachment) => stringList(attachment.config["roles"]).some((entry) => refersTo(workspace, attachment, entry, role))),
+    ];
+    for (const attachment of attachments) {
+      const target = workspace.target(attachment.stack, attachment.config["policy_arn"] ?? null);
+      if (target?.block.type === "aws_iam_policy") {
+        granted.push(...policies.filter((source) => source.owner.address === target.block.address));
+      } else if (typeof attachment.config["policy_arn"] === "string") {
+        attachedArns.push(workspace.resolveString(attachment.stack, attachment.config["policy_arn"]));
+      }
+    }
+    return { role, arn: workspace.arnOf(role), policies: granted, attachedArns };
+  });
+}
+
+function statementLabel(statement: JsonObject, index: number): string {
+  return `statement ${JSON.stringify(statement["Sid"] ?? index)}`;
+}
+
+function where(source: PolicySource): string {
+  return source.dataSource ? `${source.attribute} (from ${source.dataSource})` : source.attribute;
+}
+
+const validators = { identity: validateIdentityPolicy, trust: validateTrustPolicy, resource: validateResourcePolicy } as const;
+
+/** Services whose roles, once passed, run code or instances with the role's permissions, and how to start them. */
+const PASS_ROLE_TARGETS: ReadonlyArray<{ service: string; start: readonly string[] }> = [
+  { service: "ec2.amazonaws.com", start: ["ec2:RunInstances", "ec2:CreateFleet", "autoscaling:CreateAutoScalingGroup"] },
+  { service: "lambda.amazonaws.com", start: ["lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"] },
+  { service: "ecs-tasks.amazonaws.com", start: ["ecs:RunTask", "ecs:RegisterTaskDefinition"] },
+  { service: "cloudformation.amazonaws.com", start: ["cloudformation:CreateStack", "cloudformation:UpdateStack"] },
+  { service: "glue.amazonaws.com", start: ["glue:CreateDevEndpoint", "glue:CreateJob"] },
+  { service: "sagemaker.amazonaws.com", start: ["sagemaker:CreateNotebookInstance", "sagemaker:CreateTrainingJob"] },
+  { service: "codebuild.amazonaws.com", start: ["codebuild:CreateProject"] },
+  { service: "states.amazonaws.com", start: ["states:CreateStateMachine"] },
+];
+
+type ProbeKind = "role" | "policy" | "user" | "group" | "function";
+
+/** Actions that let a principal raise its own permissions, and what they act on. */
+const ESCALATION_ACTIONS: ReadonlyArray<{ action: string; on: ProbeKind }> = [
+  { action: "iam:CreatePolicyVersion", on: "policy" },
+  { action: "iam:SetDefaultPolicyVersion", on: "policy" },
+  { action: "iam:AttachRolePolicy", on: "role" },
+  { action: "iam:PutRolePolicy", on: "role" },
+  { action: "iam:UpdateAssumeRolePolicy", on: "role" },
+  { action: "iam:AttachUserPolicy", on: "user" },
+  { action: "iam:PutUserPolicy", on: "user" },
+  { action: "iam:CreateAccessKey", on: "user" },
+  { action: "iam:CreateLoginProfile", on: "user" },
+  { action: "iam:UpdateLoginProfile", on: "user" },
+  { action: "iam:AddUserToGroup", on: "group" },
+  { action: "iam:AttachGroupPolicy", on: "group" },
+  { action: "iam:PutGroupPolicy", on: "group" },
+  { action: "lambda:UpdateFunctionCode", on: "function" },
+  { action: "sts:AssumeRole", on: "role" },
+];
+
+const PROBE_NAME = "blockfleet-policy-gate-probe";
+
+function probeArn(kind: ProbeKind, account: string, region: string): string {
+  if (kind === "function") return `arn:aws:lambda:${region}:${account}:function:${PROBE_NAME}`;
+  return `arn:aws:iam::${account}:${kind}/${PROBE_NAME}`;
+}
+
+async function isAllowed(principal: RolePermissions, account: string, action: string, resource: string, context: Record<string, string> = {}): Promise<boolean> {
+  const identityPolicies = principal.policies
+    .filter((source) => source.document !== undefined)
+    .map((source, index) => ({ name: `policy-${index}`, policy: source.document }));
+  if (identityPolicies.length === 0) return false;
+  const result = await runSimulation(
+    {
+      request: { principal: principal.arn, action, resource: { resource, accountId: account }, contextVariables: context },
+      identityPolicies,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    { simulationMode: "Strict" },
+  );
+  return result.resultType !== "error" && result.overallResult === "Allowed";
+}
+
+/** Action patterns the principal's Allow statements name, ignoring resources and conditions. */
+function allowedPatterns(principal: RolePermissions): string[] {
+  return principal.policies.flatMap((source) =>
+    source.document ? statementsOfDocument(source.document).filter((statement) => statement["Effect"] === "Allow").flatMap((statement) => stringList(statement["Action"])) : [],
+  );
+}
+
+async function escalationFindings({ workspace, policies }: RuleContext): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const roles = rolePermissions(workspace, policies);
+  for (const principal of roles) {
+    const account = workspace.account(principal.role.stack);
+    const region = workspace.region(principal.role.stack);
+    const otherRoles = roles.map((candidate) => candidate.arn);
+    for (const { action, on } of ESCALATION_ACTIONS) {
+      const targets = [probeArn(on, account, region), ...(on === "role" && action !== "sts:AssumeRole" ? otherRoles : [])];
+      const reachable: string[] = [];
+      for (const target of targets) if (await isAllowed(principal, account, action, target)) reachable.push(target);
+      if (reachable.length === 0) continue;
+      const scope = reachable[0]!.endsWith(PROBE_NAME) ? `any ${on}` : reachable.join(", ");
+      findings.push({ ruleId: "BF-IAM-005", address: principal.role.address, message: `role can ${action} on ${scope}, which lets it raise its own permissions` });
+    }
+    for (const { service } of PASS_ROLE_TARGETS) {
+      if (await isAllowed(principal, account, "iam:PassRole", probeArn("role", account, region), { "iam:PassedToService": service })) {
+        findings.push({ ruleId: "BF-IAM-005", address: principal.role.address, message: `role can iam:PassRole any role to ${service}` });
+        break;
+      }
+    }
+  }
+  return findings;
+}
+
+async function passRoleComboFindings({ workspace, policies }: RuleContext): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const roles = rolePermissions(workspace, policies);
+  for (const principal of roles) {
+    const account = workspace.account(principal.role.stack);
+    const patterns = allowedPatterns(principal);
+    for (const { service, start } of PASS_ROLE_TARGETS) {
+      const starters = start.filter((action) => matchesAction(patterns, action));
+      if (starters.length === 0) continue;
+      const passable: string[] = [];
+      for (const target of roles) {
+        if (target.role.address === principal.role.address) continue;
+        if (await isAllowed(principal, account, "iam:PassRole", target.arn, { "iam:PassedToService": service })) passable.push(target.role.address);
+      }
+      if (passable.length === 0) continue;
+      findings.push({
+        ruleId: "BF-IAM-006",
+        address: principal.role.address,
+        message: `role can pass ${passable.join(", ")} to ${service} and start it (${starters.join(", ")}), so it can act with that role's permissions`,
+      });
+    }
+  }
+  return findings;
+}
+
+const ADMIN_MANAGED_POLICIES: ReadonlySet<string> = new Set(["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"]);
+
+export const iamRules: readonly Rule[] = [
+  {
+    id: "BF-IAM-001",
+    checkovId: "",
+    title: "Policy documents are valid",
+    fix: "fix the document so IAM accepts it; build it with JSON.stringify or an aws_iam_policy_document and reference resources that exist",
+    check: ({ policies, workspace }) =>
+      policies.flatMap((source) => {
+        if (source.error) return [{ ruleId: "BF-IAM-001", address: source.owner.address, message: source.error }];
+        const errors = validators[source.kind](source.document).map(
+          (error) => `${where(source)}: ${error.path}: ${error.message}`,
+        );
+        const unresolved = source.unresolved.map(
+          (placeholder) => `${where(source)}: reference ${workspace.unresolvedExpression(placeholder)} does not point at anything in the synthesized output`,
+        );
+        return [...errors, ...unresolved].map((message) => ({ ruleId: "BF-IAM-001", address: source.owner.address, message }));
+      }),
+  },
+  {
+    id: "BF-IAM-002",
+    checkovId: "",
+    title: "Every action exists",
+    fix: "correct the action name (see the service authorization reference); a misspelt action silently grants nothing",
+    check: async ({ policies }) => {
+      const findings: Finding[] = [];
+      for (const source of policies) {
+        if (!source.document) continue;
+        const names = new Set(statementsOfDocument(source.document).flatMap((statement) => [...stringList(statement["Action"]), ...stringList(statement["NotAction"])]));
+        for (const name of names) {
+          if (name === "*") continue;
+          const expanded = await expandAction(name);
+          if (!expanded.serviceExists) findings.push({ ruleId: "BF-IAM-002", address: source.owner.address, message: `${where(source)}: unknown service in action ${JSON.stringify(name)}` });
+          else if (expanded.actions.length === 0) findings.push({ ruleId: "BF-IAM-002", address: source.owner.address, message: `${where(source)}: action ${JSON.stringify(name)} does not exist` });
+        }
+      }
+      return findings;
+    },
+  },
+  {
+    id: "BF-IAM-003",
+    checkovId: "CKV_AWS_63, CKV_AWS_49",
+    title: "No * action",
+    fix: "list the actions the principal needs",
+    check: ({ policies }) =>
+      policies.flatMap((source) =>
+        source.document
+          ? statementsOfDocument(source.document).flatMap((statement, index) => {
+              if (statement["Effect"] !== "Allow") return [];
+              if (stringList(statement["Action"]).includes("*")) {
+                return [{ ruleId: "BF-IAM-003", address: source.owner.address, message: `${where(source)}: ${statementLabel(statement, index)} allows every action ("*")` }];
+              }
+              if (statement["NotAction"] !== undefined) {
+                return [{ ruleId: "BF-IAM-003", address: source.owner.address, message: `${where(source)}: ${statementLabel(statement, index)} allows every action except ${JSON.stringify(statement["NotAction"])} (Allow with NotAction)` }];
+              }
+              return [];
+            })
+          : [],
+      ),
+  },
+  {
+    id: "BF-IAM-004",
+    checkovId: "CKV_AWS_355, CKV_AWS_356",
+    title: "No * resource on actions that can be scoped",
+    fix: "replace \"*\" with the ARNs (or ARN patterns such as arn:aws:ec2:<region>:<account>:instance/*) the actions need",
+    check: async ({ policies }) => {
+      const findings: Finding[] = [];
+      for (const source of policies) {
+        if (source.kind !== "identity" || !source.document) continue;
+        for (const [index, statement] of statementsOfDocument(source.document).entries()) {
+          if (statement["Effect"] !== "Allow" || !stringList(statement["Resource"]).includes("*")) continue;
+          const scopable: string[] = [];
+          for (const name of stringList(statement["Action"])) {
+            if (name === "*") continue; // BF-IAM-003 reports it.
+            const expanded = await expandAction(name);
+            if (expanded.actions.length === 0) continue; // BF-IAM-002 reports it.
+            const flags = await Promise.all(expanded.actions.map(isScopable));
+            // A wildcard pattern counts only when every action it names could be scoped.
+            if (expanded.isWildcard ? flags.every(Boolean) : flags[0]) scopable.push(name);
+          }
+          if (scopable.length > 0) {
+            findings.push({
+              ruleId: "BF-IAM-004",
+              address: source.owner.address,
+              message: `${where(source)}: ${statementLabel(statement, index)} grants ${scopable.join(", ")} on "*" although they support resource ARNs`,
+            });
+          }
+        }
+      }
+      return findings;
+    },
+  },
+  {
+    id: "BF-IAM-005",
+    checkovId: "CKV_AWS_286",
+    title: "No privilege escalation",
+    fix: "remove the action or scope it to resources that cannot raise the principal's permissions (IAM simulation with a probe resource shows it reaches any)",
+    check: escalationFindings,
+  },
+  {
+    id: "BF-IAM-006",
+    checkovId: "CKV_AWS_286",
+    title: "No iam:PassRole combined with a way to start the passed role",
+    fix: "drop the PassRole or the start action; where it is the design (Karpenter launching nodes with the node role), waive with the reason",
+    check: passRoleComboFindings,
+  },
+  {
+    id: "BF-IAM-007",
+    checkovId: "CKV_AWS_60",
+    title: "No role trust with a * principal",
+    fix: "trust named principals: a service (ec2.amazonaws.com, pods.eks.amazonaws.com) or specific role/account ARNs",
+    check: ({ policies }) =>
+      policies
+        .filter((source) => source.kind === "trust" && source.document)
+        .flatMap((source) =>
+          statementsOfDocument(source.document!)
+            .map((statement, index) => ({ statement, index }))
+            .filter(({ statement }) => statement["Effect"] === "Allow" && isPublicPrincipal(statement["Principal"]))
+            .map(({ statement, index }) => ({
+              ruleId: "BF-IAM-007",
+              address: source.owner.address,
+              message: `${statementLabel(statement, index)} of the trust policy lets any principal (*) assume the role`,
+            })),
+        ),
+  },
+  {
+    id: "BF-IAM-008",
+    checkovId: "CKV_AWS_274, CKV2_AWS_56",
+    title: "No AWS managed administrator policies",
+    fix: "attach a least-privilege policy instead of AdministratorAccess, IAMFullAccess or PowerUserAccess",
+    check: ({ workspace, policies }) =>
+      rolePermissions(workspace, policies).flatMap(({ role, attachedArns }) =>
+        attachedArns
+          .map((arn) => /^arn:[^:]+:iam::aws:policy\/(.+)$/.exec(arn)?.[1])
+          .filter((name): name is string => name !== undefined && ADMIN_MANAGED_POLICIES.has(name))
+          .map((name) => ({ ruleId: "BF-IAM-008", address: role.address, message: `role has the AWS managed ${name} policy attached` })),
+      ),
+  },
+];

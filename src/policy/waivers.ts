@@ -1,0 +1,47 @@
+import { existsSync, readFileSync } from "node:fs";
+import { z } from "zod";
+import type { Finding } from "./model";
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected an ISO date (YYYY-MM-DD)").refine((value) => !Number.isNaN(Date.parse(value)), "expected a real calendar date");
+
+const waiverSchema = z
+  .object({
+    rule: z.string().regex(/^BF-[A-Z0-9]+-\d{3}$/, "expected a rule id such as BF-IAM-006"),
+    resource: z.string().min(1, "expected a resource address such as prod-cluster/aws_iam_role.karpenter (* matches any text)"),
+    reason: z.string().min(10, "say why the finding is acceptable (at least 10 characters)"),
+    expires: isoDate,
+  })
+  .strict();
+
+export const waiverFileSchema = z.object({ waivers: z.array(waiverSchema) }).strict();
+
+export type Waiver = z.infer<typeof waiverSchema>;
+
+/** Reads and validates the waiver file; a missing file means no waivers. */
+export function loadWaivers(file: string): Waiver[] {
+  if (!existsSync(file)) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  const parsed = waiverFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    throw new Error(`${file}: invalid waiver file\n${issues.join("\n")}`);
+  }
+  return parsed.data.waivers;
+}
+
+/** `*` in a waiver's resource matches any text, so one waiver can cover every environment. */
+export function waiverMatches(waiver: Waiver, finding: Finding): boolean {
+  if (waiver.rule !== finding.ruleId) return false;
+  const pattern = waiver.resource.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
+  return new RegExp(`^${pattern}$`).test(finding.address);
+}
+
+/** A waiver is valid through its expiry date (UTC). */
+export function isExpired(waiver: Waiver, today: Date): boolean {
+  return waiver.expires < today.toISOString().slice(0, 10);
+}
