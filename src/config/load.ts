@@ -2,8 +2,10 @@
  * Reads environment files (tfvars HCL or tfvars JSON), validates them against the schema, and turns every problem
  * into an issue a person can act on: file, key path, what was expected, what was given. All issues at once.
  */
-import { readdir, readFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { projectRoot } from "../lib/paths";
 import type { z } from "zod";
 import { environmentSchema, type EnvironmentConfig } from "./schema";
 
@@ -59,10 +61,21 @@ export async function parseEnvironment(
   return { ok: true, environment: { name, file, config: result.data } };
 }
 
+/**
+ * HCL → JSON. The parser is WebAssembly and costs more to start than the rest of a synth, so results are cached by
+ * the text's hash (a cache of derived data: deleting it only costs time).
+ */
 async function parseHcl(file: string, text: string): Promise<unknown> {
-  // Loaded lazily: the HCL parser is WebAssembly and costs ~100 ms to start; JSON files don't need it.
+  const cacheFile = join(projectRoot(), "node_modules", ".cache", "blockfleet", "tfvars", `${createHash("sha256").update(text).digest("hex")}.json`);
+  const cached = await readFile(cacheFile, "utf8").catch(() => undefined);
+  if (cached !== undefined) return JSON.parse(cached);
   const { parse } = await import("@cdktf/hcl2json");
-  return parse(file, text);
+  const parsed = await parse(file, text);
+  await mkdir(dirname(cacheFile), { recursive: true })
+    .then(() => writeFile(`${cacheFile}.${process.pid}`, JSON.stringify(parsed)))
+    .then(() => rename(`${cacheFile}.${process.pid}`, cacheFile))
+    .catch(() => undefined);
+  return parsed;
 }
 
 /** Loads the named environments (all `*.tfvars[.json]` in dir when names is empty). Throws ConfigError listing every issue. */
