@@ -1,4 +1,6 @@
 import { CAPACITY_OFFERINGS_HELP, runCapacityOfferings } from "./commands/capacity-offerings";
+import { CAPACITY_STATUS_HELP, runCapacityStatus } from "./commands/capacity-status";
+import { CAPACITY_TIMELINE_HELP, runCapacityTimeline } from "./commands/capacity-timeline";
 import { PLAN_SUMMARY_HELP, runPlanSummary } from "./commands/plan-summary";
 import { CliError, EXIT } from "./errors";
 import type { CliIo } from "./io";
@@ -23,6 +25,18 @@ const COMMANDS: readonly Command[] = [
     summary: "capacity blocks for sale, ranked by price per GPU-hour",
     help: CAPACITY_OFFERINGS_HELP,
     run: runCapacityOfferings,
+  },
+  {
+    words: ["capacity", "status"],
+    summary: "the environment's blocks: state, time left, extensions, who uses them",
+    help: CAPACITY_STATUS_HELP,
+    run: runCapacityStatus,
+  },
+  {
+    words: ["capacity", "timeline"],
+    summary: "blocks, extensions and gaps over the coming weeks, as a drawing and a Mermaid gantt",
+    help: CAPACITY_TIMELINE_HELP,
+    run: runCapacityTimeline,
   },
 ];
 

@@ -7,6 +7,7 @@ import {
   paginateDescribeCapacityBlockExtensionHistory,
   paginateDescribeCapacityBlockOfferings,
   paginateDescribeCapacityReservations,
+  type CapacityBlockExtension,
   type CapacityBlockOffering,
   type CapacityReservation,
 } from "@aws-sdk/client-ec2";
@@ -105,32 +106,36 @@ export async function listCapacityBlocks(client: EC2Client, onPage: PageListener
   return reservations;
 }
 
-/** Extension purchases (pending, failed and paid) for the given reservations. */
+/** Extension purchases (pending, failed and paid) for the given reservations, asked about a page of ids at a time. */
 export async function listExtensions(
   client: EC2Client,
   reservationIds: readonly string[],
   onPage: PageListener = () => undefined,
 ): Promise<Extension[]> {
-  if (reservationIds.length === 0) return [];
   const extensions: Extension[] = [];
-  const pages = paginateDescribeCapacityBlockExtensionHistory({ client, pageSize: PAGE_SIZE }, { CapacityReservationIds: [...reservationIds] });
-  await forEachPage(pages, "DescribeCapacityBlockExtensionHistory", (response) => {
-    for (const extension of response.CapacityBlockExtensions ?? []) {
-      if (!extension.CapacityReservationId || !extension.CapacityBlockExtensionStatus) continue;
-      extensions.push({
-        reservationId: extension.CapacityReservationId,
-        status: extension.CapacityBlockExtensionStatus,
-        durationHours: extension.CapacityBlockExtensionDurationHours,
-        startDate: extension.CapacityBlockExtensionStartDate,
-        endDate: extension.CapacityBlockExtensionEndDate,
-        purchaseDate: extension.CapacityBlockExtensionPurchaseDate,
-        upfrontFee: decimal(extension.UpfrontFee),
-        currency: extension.CurrencyCode,
-      });
-    }
+  for (let offset = 0; offset < reservationIds.length; offset += PAGE_SIZE) {
+    const ids = reservationIds.slice(offset, offset + PAGE_SIZE);
+    const pages = paginateDescribeCapacityBlockExtensionHistory({ client, pageSize: PAGE_SIZE }, { CapacityReservationIds: ids });
+    await forEachPage(pages, "DescribeCapacityBlockExtensionHistory", (response) => collectExtensions(response.CapacityBlockExtensions ?? [], extensions));
     onPage(`reading extension history: ${extensions.length} extensions`);
-  });
+  }
   return extensions;
+}
+
+function collectExtensions(page: readonly CapacityBlockExtension[], into: Extension[]): void {
+  for (const extension of page) {
+    if (!extension.CapacityReservationId || !extension.CapacityBlockExtensionStatus) continue;
+    into.push({
+      reservationId: extension.CapacityReservationId,
+      status: extension.CapacityBlockExtensionStatus,
+      durationHours: extension.CapacityBlockExtensionDurationHours,
+      startDate: extension.CapacityBlockExtensionStartDate,
+      endDate: extension.CapacityBlockExtensionEndDate,
+      purchaseDate: extension.CapacityBlockExtensionPurchaseDate,
+      upfrontFee: decimal(extension.UpfrontFee),
+      currency: extension.CurrencyCode,
+    });
+  }
 }
 
 /** Runs the pages, turning SDK failures (no credentials, access denied, throttling past retries) into one line. */
@@ -144,7 +149,7 @@ async function forEachPage<T>(pages: AsyncIterable<T>, operation: string, handle
       name === "CredentialsProviderError"
         ? " (configure AWS credentials, e.g. AWS_PROFILE or `aws sso login`)"
         : name === "UnauthorizedOperation" || name === "AccessDenied"
-          ? ` (the caller needs ec2:${operation} permission)`
+          ? ` (the caller needs the ec2:${operation.split(" ")[0]} permission)`
           : "";
     throw new CliError(`EC2 ${operation} failed: ${name && name !== "Error" ? `${name}: ` : ""}${message.split("\n")[0]}${hint}`);
   }

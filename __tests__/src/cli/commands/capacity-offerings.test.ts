@@ -128,7 +128,7 @@ describe("blockfleet capacity offerings", () => {
 
     expect(code).toBe(1);
     expect(io.err()).toBe(
-      "blockfleet: EC2 DescribeCapacityBlockOfferings (p5.48xlarge) failed: UnauthorizedOperation: You are not authorized to perform this operation. (the caller needs ec2:DescribeCapacityBlockOfferings (p5.48xlarge) permission)\n",
+      "blockfleet: EC2 DescribeCapacityBlockOfferings (p5.48xlarge) failed: UnauthorizedOperation: You are not authorized to perform this operation. (the caller needs the ec2:DescribeCapacityBlockOfferings permission)\n",
     );
   });
 

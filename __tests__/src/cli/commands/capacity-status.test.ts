@@ -1,0 +1,185 @@
+import { DescribeCapacityBlockExtensionHistoryCommand, DescribeCapacityReservationsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { mockClient } from "aws-sdk-client-mock";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "../../../../src/cli/main";
+import { EXTENSIONS, NOW, RESERVATION_PAGES } from "../capacity/fixtures/ec2-snapshot";
+import { captureIo } from "../test-io";
+
+const ec2 = mockClient(EC2Client);
+const dir = path.join(__dirname, "..", "capacity", "fixtures", "environments");
+const status = ["capacity", "status", "--env", "staging", "--dir", dir];
+
+interface JsonBlock {
+  name: string | null;
+  reservation_id: string;
+  state: string;
+  timing: string;
+  tracked: boolean;
+  extensions: { status: string; end_date: string; upfront_fee: number }[];
+  used_by: string[];
+  warnings: string[];
+}
+
+describe("blockfleet capacity status", () => {
+  const givenEc2 = () => {
+    ec2.reset();
+    ec2
+      .on(DescribeCapacityReservationsCommand)
+      .resolvesOnce({ CapacityReservations: RESERVATION_PAGES[0], NextToken: "next" })
+      .resolvesOnce({ CapacityReservations: RESERVATION_PAGES[1] });
+    ec2.on(DescribeCapacityBlockExtensionHistoryCommand).resolves({ CapacityBlockExtensions: EXTENSIONS });
+  };
+
+  beforeEach(givenEc2);
+
+  const runJson = async () => {
+    const io = captureIo({ now: NOW });
+    const code = await runCli([...status, "--json"], io);
+    return { code, io, json: JSON.parse(io.out()) as { environment: string; region: string; blocks: JsonBlock[] } };
+  };
+
+  it("GIVEN the staging file and EC2's answer THEN it lists tracked blocks and live untracked ones, by start date", async () => {
+    const { code, json } = await runJson();
+
+    expect(code).toBe(0);
+    expect(json).toMatchObject({ environment: "staging", region: "us-east-1" });
+    expect(json.blocks.map((block) => [block.name, block.reservation_id, block.state, block.tracked])).toEqual([
+      [null, "cr-0bbbbbbbbbbbbbbbb", "active", false],
+      ["p5-training", "cr-0123456789abcdef0", "active", true],
+      ["p5e-inference", "cr-0fedcba9876543210", "scheduled", true],
+      ["p4d-typo", "cr-0aaaaaaaaaaaaaaaa", "not-found", true],
+    ]);
+  });
+
+  it("GIVEN paginated reservations THEN it reads every page and asks for extensions of live or tracked blocks only", async () => {
+    await runJson();
+    const reservationCalls = ec2.commandCalls(DescribeCapacityReservationsCommand);
+    const extensionCalls = ec2.commandCalls(DescribeCapacityBlockExtensionHistoryCommand);
+
+    expect(reservationCalls).toHaveLength(2);
+    expect(reservationCalls[1]?.args[0].input.NextToken).toBe("next");
+    expect(extensionCalls).toHaveLength(1);
+    expect(extensionCalls[0]?.args[0].input.CapacityReservationIds).toEqual(["cr-0123456789abcdef0", "cr-0fedcba9876543210", "cr-0bbbbbbbbbbbbbbbb"]);
+  });
+
+  it("GIVEN an active block with a pending extension THEN it shows time left, the extension and its node group, without warnings", async () => {
+    const { json } = await runJson();
+    const training = json.blocks.find((block) => block.name === "p5-training");
+
+    expect(training?.timing).toBe("23h 30m left");
+    expect(training?.extensions).toEqual([
+      expect.objectContaining({ status: "payment-pending", end_date: "2026-11-30T11:30:00.000Z", upfront_fee: 10752 }),
+    ]);
+    expect(training?.used_by).toEqual(["node group p5-training-*"]);
+    expect(training?.warnings).toEqual([]);
+  });
+
+  it("GIVEN EC2 puts a tracked block in another AZ THEN it warns about the AZ mismatch", async () => {
+    const { json } = await runJson();
+    const inference = json.blocks.find((block) => block.name === "p5e-inference");
+
+    expect(inference?.timing).toBe("starts in 8d 23h");
+    expect(inference?.warnings).toEqual([
+      "availability_zone is us-east-1b in staging.tfvars but the reservation is in us-east-1c: its node group cannot launch (AZ mismatch)",
+    ]);
+  });
+
+  it("GIVEN a tracked id EC2 doesn't know THEN it is shown as not-found with a warning", async () => {
+    const { json } = await runJson();
+
+    expect(json.blocks.find((block) => block.name === "p4d-typo")?.warnings).toEqual([
+      "cr-0aaaaaaaaaaaaaaaa is not a capacity block in this region: check reservation_id and region in staging.tfvars",
+    ]);
+  });
+
+  it("GIVEN an untracked block ending soon whose extension failed THEN it warns it is unused, the payment failed and when instances go", async () => {
+    const { json } = await runJson();
+
+    expect(json.blocks[0]?.warnings).toEqual([
+      "not in capacity_blocks of staging.tfvars: no node group uses it (attach it, or it is paid for and idle)",
+      "extension to 2026-11-24 00:00 UTC failed payment: the block ends at its current end date",
+      "ends in 12h with no extension; EC2 terminates its instances at 2026-11-22 23:30 UTC",
+    ]);
+  });
+
+  it("GIVEN a terminal THEN the table is coloured and warnings follow it; piped, there are no escape codes", async () => {
+    const tty = captureIo({ now: NOW, tty: true });
+    await runCli(status, tty);
+    givenEc2();
+    const piped = captureIo({ now: NOW });
+    await runCli(status, piped);
+
+    expect(tty.out()).toContain("\u001b[32mactive\u001b[39m");
+    expect(piped.out()).not.toContain("\u001b[");
+    expect(piped.out()).toMatch(/^p5-training\s+cr-0123456789abcdef0\s+2 × p5\.48xlarge\s+us-east-1a\s+active\s+2026-11-20 11:30\s+2026-11-23 11:30\s+23h 30m left\s+pending to 2026-11-30 11:30 UTC \(USD 10,752\.00\)\s+node group p5-training-\*$/m);
+    expect(piped.out()).toContain("⚠ p5e-inference: availability_zone is us-east-1b");
+  });
+
+  it("fails when the environment file is invalid, listing the issue with file and key path", async () => {
+    const io = captureIo({ now: NOW });
+
+    const code = await runCli(["capacity", "status", "--env", "broken", "--dir", dir], io);
+
+    expect(code).toBe(1);
+    expect(io.err()).toContain("broken.tfvars: capacity_blocks[0].reservation_id: expected a capacity reservation id");
+    expect(ec2.commandCalls(DescribeCapacityReservationsCommand)).toHaveLength(0);
+  });
+
+  it("fails when --env is missing", async () => {
+    const io = captureIo();
+
+    expect(await runCli(["capacity", "status", "--dir", dir], io)).toBe(1);
+    expect(io.err()).toBe("blockfleet: capacity status: --env is required (see `blockfleet capacity status --help`)\n");
+  });
+
+  it("fails when the environment does not exist, naming the ones that do", async () => {
+    const io = captureIo();
+
+    expect(await runCli(["capacity", "status", "--env", "qa", "--dir", dir], io)).toBe(1);
+    expect(io.err()).toContain("qa.tfvars: no such environment; available: broken, staging");
+  });
+});
+
+describe("blockfleet capacity timeline", () => {
+  beforeEach(() => {
+    ec2.reset();
+    ec2.on(DescribeCapacityReservationsCommand).resolves({ CapacityReservations: RESERVATION_PAGES.flat() });
+    ec2.on(DescribeCapacityBlockExtensionHistoryCommand).resolves({ CapacityBlockExtensions: EXTENSIONS });
+  });
+
+  it("GIVEN the staging environment THEN it draws the timeline and writes a Mermaid gantt in a Markdown file", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "blockfleet-timeline-"));
+    const io = captureIo({ now: NOW, cwd });
+
+    const code = await runCli(["capacity", "timeline", "--env", "staging", "--dir", dir], io);
+    const markdown = readFileSync(path.join(cwd, "capacity-timeline-staging.md"), "utf8");
+
+    expect(code).toBe(0);
+    expect(io.out()).toMatch(/^p5-training\s+██▒+/m);
+    expect(io.out()).toMatch(/^no capacity\s+ +░░ +░+$/m);
+    expect(io.out()).toContain("Mermaid gantt written to capacity-timeline-staging.md");
+    expect(markdown).toMatch(/^```mermaid\ngantt\n/m);
+    expect(markdown).toContain("    no capacity block :crit, g0, 2026-11-30 11:30, 2026-12-01 11:30\n");
+  });
+
+  it("GIVEN --mermaid - THEN it prints only the chart", async () => {
+    const io = captureIo({ now: NOW });
+
+    await runCli(["capacity", "timeline", "--env", "staging", "--dir", dir, "--mermaid", "-", "--weeks", "2"], io);
+
+    expect(io.out().startsWith("gantt\n")).toBe(true);
+    expect(io.out()).toContain("    no capacity block :crit, g0, 2026-11-30 11:30, 2026-12-01 11:30\n");
+    expect(io.out()).not.toContain(" g1,");
+    expect(io.out()).not.toContain("Capacity timeline of");
+  });
+
+  it("fails when --weeks is beyond what EC2 sells", async () => {
+    const io = captureIo({ now: NOW });
+
+    expect(await runCli(["capacity", "timeline", "--env", "staging", "--dir", dir, "--weeks", "30"], io)).toBe(1);
+    expect(io.err()).toBe("blockfleet: capacity timeline: --weeks must be at most 26 (capacity blocks are sold up to 26 weeks ahead), got 30\n");
+  });
+});

@@ -1,0 +1,213 @@
+import type { CapacityBlockConfig } from "../../config/schema";
+import { formatDuration, formatMoney, formatUtc, textTable } from "../format/text";
+import type { Palette } from "../io";
+import type { Extension, Reservation } from "./ec2";
+
+/** EC2 terminates a block's instances this long before its end time. */
+export const TERMINATION_LEAD_MS = 30 * 60_000;
+/** A block ending within this window with no extension on the way is worth a warning. */
+const EXPIRY_WARNING_MS = 24 * 3_600_000;
+
+/** States of a block that is, or will be, usable and paid for. */
+export const LIVE_STATES: ReadonlySet<string> = new Set(["active", "scheduled", "payment-pending", "pending", "assessing", "delayed"]);
+
+export interface BlockStatus {
+  /** The capacity_blocks entry's name, when the environment file tracks the block. */
+  readonly name?: string;
+  readonly reservationId: string;
+  readonly tracked: boolean;
+  readonly instanceType: string;
+  readonly instanceCount: number;
+  readonly availabilityZone: string;
+  /** EC2's state, or `not-found` for a tracked id EC2 doesn't know in this region. */
+  readonly state: string;
+  readonly startDate?: Date;
+  readonly endDate?: Date;
+  /** `5d 3h left`, `starts in 2d`, `ended 4h ago`. */
+  readonly timing: string;
+  /** Extensions that are pending, failed, or paid and not yet over. */
+  readonly extensions: readonly Extension[];
+  /** The node groups and node pools that launch into it. */
+  readonly usedBy: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+export interface StatusInput {
+  readonly environment: string;
+  readonly blocks: readonly CapacityBlockConfig[];
+  readonly reservations: readonly Reservation[];
+  readonly extensions: readonly Extension[];
+  readonly now: Date;
+}
+
+/**
+ * Joins what the environment file says with what EC2 says: every tracked block (found or not) and every live
+ * capacity block in the region the file doesn't track, ordered by start. EC2 is the truth for dates and state; a
+ * disagreement with the file becomes a warning.
+ */
+export function capacityStatus(input: StatusInput): BlockStatus[] {
+  const byId = new Map(input.reservations.map((reservation) => [reservation.reservationId, reservation]));
+  const trackedIds = new Set(input.blocks.map((block) => block.reservation_id));
+  const tracked = input.blocks.map((block) => trackedStatus(block, byId.get(block.reservation_id), input));
+  const discovered = input.reservations
+    .filter((reservation) => !trackedIds.has(reservation.reservationId) && LIVE_STATES.has(reservation.state))
+    .map((reservation) => blockStatus({ reservation, input, usedBy: [], tracked: false }));
+  return [...tracked, ...discovered].sort(
+    (left, right) => (left.startDate?.getTime() ?? Number.MAX_SAFE_INTEGER) - (right.startDate?.getTime() ?? Number.MAX_SAFE_INTEGER),
+  );
+}
+
+function trackedStatus(block: CapacityBlockConfig, reservation: Reservation | undefined, input: StatusInput): BlockStatus {
+  const usedBy = [`node group ${block.name}-*`];
+  if (!reservation) {
+    return {
+      name: block.name,
+      reservationId: block.reservation_id,
+      tracked: true,
+      instanceType: block.instance_type,
+      instanceCount: block.instance_count,
+      availabilityZone: block.availability_zone,
+      state: "not-found",
+      timing: "—",
+      extensions: [],
+      usedBy,
+      warnings: [`${block.reservation_id} is not a capacity block in this region: check reservation_id and region in ${input.environment}.tfvars`],
+    };
+  }
+  const mismatches: string[] = [];
+  if (reservation.availabilityZone !== block.availability_zone) {
+    mismatches.push(
+      `availability_zone is ${block.availability_zone} in ${input.environment}.tfvars but the reservation is in ${reservation.availabilityZone}: its node group cannot launch (AZ mismatch)`,
+    );
+  }
+  if (reservation.instanceType !== block.instance_type) {
+    mismatches.push(`instance_type is ${block.instance_type} in ${input.environment}.tfvars but the reservation holds ${reservation.instanceType}`);
+  }
+  if (block.instance_count > reservation.totalInstances) {
+    mismatches.push(`instance_count is ${block.instance_count} in ${input.environment}.tfvars but the reservation holds ${reservation.totalInstances}`);
+  }
+  return blockStatus({ reservation, input, usedBy, tracked: true, name: block.name, mismatches });
+}
+
+function blockStatus(options: {
+  reservation: Reservation;
+  input: StatusInput;
+  usedBy: string[];
+  tracked: boolean;
+  name?: string;
+  mismatches?: string[];
+}): BlockStatus {
+  const { reservation, input } = options;
+  const now = input.now.getTime();
+  const extensions = input.extensions.filter(
+    (extension) =>
+      extension.reservationId === reservation.reservationId &&
+      (extension.status !== "payment-succeeded" || (extension.endDate !== undefined && extension.endDate.getTime() > now)),
+  );
+  const warnings = [...(options.mismatches ?? [])];
+  if (!options.tracked && LIVE_STATES.has(reservation.state)) {
+    warnings.push(`not in capacity_blocks of ${input.environment}.tfvars: no node group uses it (attach it, or it is paid for and idle)`);
+  }
+  if (reservation.state === "payment-failed") warnings.push("payment failed: the block will not start");
+  for (const extension of extensions.filter((candidate) => candidate.status === "payment-failed")) {
+    warnings.push(`extension to ${extension.endDate ? formatUtc(extension.endDate) : "?"} failed payment: the block ends at its current end date`);
+  }
+  const end = reservation.endDate?.getTime();
+  const extensionOnTheWay = extensions.some((extension) => extension.status !== "payment-failed");
+  if (reservation.state === "active" && end !== undefined && end - now <= EXPIRY_WARNING_MS && !extensionOnTheWay) {
+    warnings.push(
+      `ends in ${formatDuration(end - now)} with no extension; EC2 terminates its instances at ${formatUtc(new Date(end - TERMINATION_LEAD_MS))}`,
+    );
+  }
+  return {
+    ...(options.name ? { name: options.name } : {}),
+    reservationId: reservation.reservationId,
+    tracked: options.tracked,
+    instanceType: reservation.instanceType,
+    instanceCount: reservation.totalInstances,
+    availabilityZone: reservation.availabilityZone,
+    state: reservation.state,
+    startDate: reservation.startDate,
+    endDate: reservation.endDate,
+    timing: timing(reservation, now),
+    extensions,
+    usedBy: options.usedBy,
+    warnings,
+  };
+}
+
+function timing(reservation: Reservation, now: number): string {
+  const start = reservation.startDate?.getTime();
+  const end = reservation.endDate?.getTime();
+  if (start !== undefined && start > now) return `starts in ${formatDuration(start - now)}`;
+  if (end !== undefined && end > now) return `${formatDuration(end - now)} left`;
+  if (end !== undefined) return `ended ${formatDuration(now - end)} ago`;
+  return "—";
+}
+
+function stateColour(state: string, colours: Palette): string {
+  if (state === "active") return colours.green(state);
+  if (state === "scheduled" || state === "payment-pending" || state === "pending") return colours.cyan(state);
+  if (state === "payment-failed" || state === "not-found" || state === "failed") return colours.red(state);
+  return colours.dim(state);
+}
+
+function describeExtension(extension: Extension): string {
+  const until = extension.endDate ? ` to ${formatUtc(extension.endDate)}` : "";
+  const fee = extension.upfrontFee !== undefined ? ` (${formatMoney(extension.upfrontFee, extension.currency ?? "USD")})` : "";
+  const label = { "payment-pending": "pending", "payment-failed": "FAILED", "payment-succeeded": "paid" }[extension.status] ?? extension.status;
+  return `${label}${until}${fee}`;
+}
+
+export function renderStatus(environment: string, region: string, blocks: readonly BlockStatus[], colours: Palette): string {
+  if (blocks.length === 0) {
+    return `No capacity blocks tracked by ${environment}.tfvars or live in ${region}.\nFind one with \`blockfleet capacity offerings\`.\n`;
+  }
+  const table = textTable(
+    ["Name", "Reservation", "Instances", "AZ", "State", "Start (UTC)", "End (UTC)", "Time", "Extensions", "Used by"],
+    blocks.map((block) => [
+      block.name ?? colours.dim("(untracked)"),
+      block.reservationId,
+      `${block.instanceCount} × ${block.instanceType}`,
+      block.availabilityZone,
+      stateColour(block.state, colours),
+      block.startDate ? formatUtc(block.startDate).replace(" UTC", "") : "—",
+      block.endDate ? formatUtc(block.endDate).replace(" UTC", "") : "—",
+      block.timing,
+      block.extensions.length > 0 ? block.extensions.map(describeExtension).join("; ") : "—",
+      block.usedBy.length > 0 ? block.usedBy.join(", ") : "—",
+    ]),
+  );
+  const warnings = blocks.flatMap((block) => block.warnings.map((warning) => colours.yellow(`⚠ ${block.name ?? block.reservationId}: ${warning}`)));
+  return `${colours.bold(`Capacity blocks of ${environment} (${region})`)}\n\n${table}\n${warnings.length > 0 ? `\n${warnings.join("\n")}\n` : ""}`;
+}
+
+export function statusJson(environment: string, region: string, blocks: readonly BlockStatus[]): unknown {
+  const iso = (date: Date | undefined) => date?.toISOString() ?? null;
+  return {
+    environment,
+    region,
+    blocks: blocks.map((block) => ({
+      name: block.name ?? null,
+      reservation_id: block.reservationId,
+      tracked: block.tracked,
+      instance_type: block.instanceType,
+      instance_count: block.instanceCount,
+      availability_zone: block.availabilityZone,
+      state: block.state,
+      start_date: iso(block.startDate),
+      end_date: iso(block.endDate),
+      timing: block.timing,
+      extensions: block.extensions.map((extension) => ({
+        status: extension.status,
+        start_date: iso(extension.startDate),
+        end_date: iso(extension.endDate),
+        duration_hours: extension.durationHours ?? null,
+        upfront_fee: extension.upfrontFee ?? null,
+        currency: extension.currency ?? null,
+      })),
+      used_by: block.usedBy,
+      warnings: block.warnings,
+    })),
+  };
+}

@@ -1,0 +1,61 @@
+import { parseCommandLine, requireOption } from "../args";
+import { ec2Client, listCapacityBlocks, listExtensions } from "../capacity/ec2";
+import { capacityStatus, LIVE_STATES, renderStatus, statusJson } from "../capacity/status";
+import { CliError, EXIT } from "../errors";
+import { palette, progress, useColour, type CliIo } from "../io";
+import { loadForCli } from "./environment";
+
+export const CAPACITY_STATUS_HELP = `Usage: blockfleet capacity status --env E [--dir environments] [--json]
+
+Shows every capacity block the environment file tracks and every live capacity block in its region that it doesn't:
+state, start, end and time left (UTC), pending or failed extensions and their payment, and the node group using it.
+Warns about AZ or instance type mismatches with the file, blocks nobody uses, and blocks ending within 24 hours
+with no extension. Reads the region from environments/<E>.tfvars; needs ec2:DescribeCapacityReservations and
+ec2:DescribeCapacityBlockExtensionHistory.
+
+Options:
+  --env E        environment name (environments/E.tfvars)
+  --dir DIR      folder holding the environment files (default: environments)
+  --json         print JSON for scripts (colour is used only on a terminal)`;
+
+const OPTIONS = {
+  env: { type: "string" },
+  dir: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+const COMMAND = "capacity status";
+
+export async function runCapacityStatus(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandLine(COMMAND, argv, OPTIONS);
+  if (positionals.length > 0) throw new CliError(`${COMMAND}: unexpected argument "${positionals[0]}" (use --env ${positionals[0]})`);
+  const snapshot = await capacitySnapshot(io, requireOption(COMMAND, "env", values.env), values.dir);
+  const blocks = capacityStatus({ ...snapshot, now: io.now() });
+  io.stdout.write(
+    values.json
+      ? `${JSON.stringify(statusJson(snapshot.environment, snapshot.region, blocks), null, 2)}\n`
+      : renderStatus(snapshot.environment, snapshot.region, blocks, palette(useColour(io.stdout, io.env))),
+  );
+  return EXIT.ok;
+}
+
+/** The environment's blocks and what EC2 says about them and their extensions, read in as few calls as pages allow. */
+export async function capacitySnapshot(io: CliIo, environment: string, dir: string | undefined) {
+  const [loaded] = await loadForCli(io, dir, [environment]);
+  if (!loaded) throw new CliError(`no environment "${environment}"`);
+  const { region, capacity_blocks: blocks } = loaded.config;
+  const client = ec2Client(region);
+  const status = progress(io);
+  try {
+    const reservations = await listCapacityBlocks(client, status.update);
+    const tracked = new Set(blocks.map((block) => block.reservation_id));
+    // Only ids EC2 listed (an unknown id fails the whole call), and only blocks that are tracked or still live.
+    const ids = reservations
+      .filter((reservation) => tracked.has(reservation.reservationId) || LIVE_STATES.has(reservation.state))
+      .map((reservation) => reservation.reservationId);
+    const extensions = await listExtensions(client, ids, status.update);
+    return { environment: loaded.name, region, blocks, reservations, extensions };
+  } finally {
+    status.done();
+  }
+}

@@ -1,0 +1,54 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseCommandLine, positiveInteger, requireOption } from "../args";
+import { capacityStatus } from "../capacity/status";
+import { buildTimeline, mermaidGantt, renderTimeline } from "../capacity/timeline";
+import { CliError, EXIT } from "../errors";
+import { palette, useColour, type CliIo } from "../io";
+import { capacitySnapshot } from "./capacity-status";
+
+export const CAPACITY_TIMELINE_HELP = `Usage: blockfleet capacity timeline --env E [--weeks 6] [--mermaid FILE] [--dir environments]
+
+Draws the environment's capacity blocks, their extensions and the gaps between them over the coming weeks (UTC),
+in the terminal, and writes the same timeline as a Mermaid gantt chart for docs and pull requests. A FILE ending
+in .md gets a \`\`\`mermaid fence so GitHub renders it.
+
+Options:
+  --env E          environment name (environments/E.tfvars)
+  --weeks N        weeks to show from today (default 6)
+  --mermaid FILE   where to write the chart (default capacity-timeline-E.md; - prints it instead of the drawing)
+  --dir DIR        folder holding the environment files (default: environments)`;
+
+const OPTIONS = {
+  env: { type: "string" },
+  weeks: { type: "string" },
+  mermaid: { type: "string" },
+  dir: { type: "string" },
+} as const;
+
+const COMMAND = "capacity timeline";
+
+export async function runCapacityTimeline(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandLine(COMMAND, argv, OPTIONS);
+  if (positionals.length > 0) throw new CliError(`${COMMAND}: unexpected argument "${positionals[0]}" (use --env ${positionals[0]})`);
+  const environment = requireOption(COMMAND, "env", values.env);
+  const weeks = values.weeks === undefined ? 6 : positiveInteger(COMMAND, "weeks", values.weeks);
+  if (weeks > 26) throw new CliError(`${COMMAND}: --weeks must be at most 26 (capacity blocks are sold up to 26 weeks ahead), got ${weeks}`);
+  const snapshot = await capacitySnapshot(io, environment, values.dir);
+  const now = io.now();
+  const timeline = buildTimeline(snapshot.environment, capacityStatus({ ...snapshot, now }), now, weeks);
+  const chart = mermaidGantt(timeline);
+  const target = values.mermaid ?? `capacity-timeline-${snapshot.environment}.md`;
+  if (target === "-") {
+    io.stdout.write(chart);
+    return EXIT.ok;
+  }
+  const file = path.resolve(io.cwd, target);
+  try {
+    writeFileSync(file, file.endsWith(".md") ? `# Capacity timeline: ${snapshot.environment}\n\n\`\`\`mermaid\n${chart}\`\`\`\n` : chart);
+  } catch (error) {
+    throw new CliError(`${COMMAND}: cannot write ${target}: ${(error as Error).message}`);
+  }
+  io.stdout.write(`${renderTimeline(timeline, palette(useColour(io.stdout, io.env)))}\nMermaid gantt written to ${target}\n`);
+  return EXIT.ok;
+}
