@@ -1,0 +1,89 @@
+import { TerraformStack, Testing } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { CapacityBlockNodeGroup, type CapacityBlockNodeGroupProps } from "../../../src/constructs/capacity-block-node-group";
+import { EksCluster } from "../../../src/constructs/eks-cluster";
+import { EncryptionKey } from "../../../src/constructs/kms-key";
+import { Network } from "../../../src/constructs/network";
+import { NodeLaunchTemplate } from "../../../src/constructs/node-launch-template";
+import { SystemNodeGroup } from "../../../src/constructs/system-node-group";
+
+const aws = { accountId: "111122223333", callerArn: "arn:aws:iam::111122223333:user/ci", partition: "aws", region: "us-east-1" };
+
+function stack(): TerraformStack {
+  return new TerraformStack(Testing.app(), "test");
+}
+
+function blockProps(overrides: Partial<CapacityBlockNodeGroupProps> = {}): CapacityBlockNodeGroupProps {
+  return {
+    clusterName: "c",
+    blockName: "p5-block-a",
+    reservationId: "cr-0123456789abcdef0",
+    instanceTypes: ["p5.48xlarge"],
+    instanceCount: 2,
+    availabilityZone: "us-east-1a",
+    subnetIds: ["subnet-1"],
+    subnetAvailabilityZones: ["us-east-1a"],
+    amiType: "AL2023_x86_64_NVIDIA",
+    nodeRoleArn: "arn:aws:iam::111122223333:role/node",
+    vpcId: "vpc-1",
+    securityGroupIds: ["sg-1"],
+    dependsOn: [],
+    ...overrides,
+  };
+}
+
+describe("construct validation", () => {
+  it("accepts a well-formed capacity block node group", () => {
+    expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps())).not.toThrow();
+  });
+
+  it("fails when a capacity block node group has more than one instance type", () => {
+    expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ instanceTypes: ["p5.48xlarge", "p5e.48xlarge"] }))).toThrow(
+      'capacity block node group "p5-block-a": instanceTypes must hold exactly one type, got ["p5.48xlarge","p5e.48xlarge"]',
+    );
+  });
+
+  it("fails when a capacity block node group's instance type is not sold as a capacity block", () => {
+    expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ instanceTypes: ["g6.xlarge"] }))).toThrow('instance type "g6.xlarge" is not sold as a capacity block');
+  });
+
+  it("fails when a capacity block node group's subnets are outside the block's AZ", () => {
+    expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ subnetIds: ["subnet-1", "subnet-2"], subnetAvailabilityZones: ["us-east-1a", "us-east-1b"] }))).toThrow(
+      'subnets must all be in the block\'s zone "us-east-1a", got zones ["us-east-1a","us-east-1b"]',
+    );
+  });
+
+  it("fails when a capacity block node group has no subnets", () => {
+    expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ subnetIds: [], subnetAvailabilityZones: [] }))).toThrow("subnets must all be in the block's zone");
+  });
+
+  it("fails when a capacity block node group's instance count is not positive", () => {
+    expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ instanceCount: 0 }))).toThrow("instanceCount must be a whole number >= 1, got 0");
+  });
+
+  it("fails when a launch template asks for a negative number of EFA interfaces", () => {
+    expect(() => new NodeLaunchTemplate(stack(), "lt", { namePrefix: "x", securityGroupIds: [], volumeSizeGib: 50, resourceTags: {}, efaInterfaces: -1 })).toThrow(
+      'launch template "x": efaInterfaces must be a whole number >= 0, got -1',
+    );
+  });
+
+  it("fails when an EKS cluster has a public endpoint without allowed CIDRs", () => {
+    const props = { clusterName: "c", kubernetesVersion: "1.34", vpcId: "vpc", nodeSubnetIds: ["a"], controlPlaneSubnetIds: ["b"], aws, logsKmsKeyArn: "k", endpointPublicAccess: true };
+    expect(() => new EksCluster(stack(), "eks", props)).toThrow('eks cluster "c": publicAccessCidrs must list the allowed networks when endpointPublicAccess is true, got []');
+  });
+
+  it("fails when the system node group's desired size is outside min and max", () => {
+    const props = { clusterName: "c", nodeRoleArn: "r", subnetIds: ["s"], securityGroupIds: ["g"], instanceTypes: ["m7i.large"], minSize: 3, maxSize: 4, desiredSize: 2, dependsOn: [] };
+    expect(() => new SystemNodeGroup(stack(), "system", props)).toThrow("system node group: sizes must satisfy minSize <= desiredSize <= maxSize, got 3/2/4");
+  });
+
+  it("fails when a KMS key's deletion window is outside 7-30 days", () => {
+    expect(() => new EncryptionKey(stack(), "key", { aliasName: "a", description: "d", aws, deletionWindowInDays: 3 })).toThrow('kms key "a": deletionWindowInDays must be 7-30, got 3');
+  });
+
+  it("fails when asked for a private subnet in an AZ the network does not span", () => {
+    const network = new Network(stack(), "network", { namePrefix: "n", vpcCidr: "10.0.0.0/16", availabilityZones: ["us-east-1a", "us-east-1b"], region: "us-east-1", clusterName: "c", logsKmsKeyArn: "k" });
+    expect(network.privateSubnetIn("us-east-1b")).toBe(network.zones[1]!.privateSubnetId);
+    expect(() => network.privateSubnetIn("us-east-1c")).toThrow('network: no subnets in availability zone "us-east-1c"; zones are us-east-1a, us-east-1b');
+  });
+});
