@@ -445,7 +445,7 @@ function decideExtension(d: Draft, input: DecideInput, endIso: string, endMs: nu
     feeUsd: fee,
     forEndDate: endIso,
     newEndDate: offering.endDate ?? iso(endMs + offering.durationHours * HOUR_MS),
-    approveBy: iso(Math.max(windowStart, endMs - PAYMENT_MAX_MS - PAYMENT_CUTOFF_BEFORE_END_MS)),
+    approveBy: iso(endMs - PAYMENT_MAX_MS - PAYMENT_CUTOFF_BEFORE_END_MS),
     proposedAt: record.proposal?.offeringId === offering.offeringId && record.proposal.feeUsd === fee ? record.proposal.proposedAt : d.nowIso,
   };
 

@@ -90,10 +90,12 @@ function rejectNotUpdatable(body: unknown): void {
   if (field) throw new HttpError(422, "NOT_UPDATABLE", `${field} is managed by the capacity manager and cannot be updated`, field);
 }
 
+/** The approver: the IAM caller, or the API key when the API is key-only (the weaker mode, recorded as such). */
 function callerIdentity(event: APIGatewayProxyEvent): string {
-  const arn = event.requestContext?.identity?.userArn;
-  if (!arn) throw new HttpError(403, "IDENTITY_REQUIRED", "approval needs a caller identity (IAM-authorized request with requestContext.identity.userArn)");
-  return arn;
+  const identity = event.requestContext?.identity;
+  if (identity?.userArn) return identity.userArn;
+  if (identity?.apiKeyId) return `apiKey:${identity.apiKeyId}`;
+  throw new HttpError(403, "IDENTITY_REQUIRED", "approval needs a caller identity (requestContext.identity.userArn of an IAM-authorized request)");
 }
 
 async function route(event: APIGatewayProxyEvent, service: RecordsService, config: ManagerConfig): Promise<APIGatewayProxyResult> {

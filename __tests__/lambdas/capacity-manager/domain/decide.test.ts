@@ -1,0 +1,315 @@
+import { describe, expect, it } from "vitest";
+import { applyPurchaseOutcome, decide, needsExtensionHistory, type DecideInput } from "../../../../lambdas/capacity-manager/domain/decide";
+import type { CapacityRecord } from "../../../../lambdas/capacity-manager/domain/types";
+import { aRecord, aReservation, anExtension, anOffering, at, END, END_ISO, HOUR, MINUTE, RESERVATION_ID } from "../fixtures";
+
+function input(overrides: Partial<DecideInput> & { record?: CapacityRecord } = {}): DecideInput {
+  return {
+    record: aRecord(),
+    reservation: aReservation(),
+    extensions: [],
+    now: at(10 * HOUR),
+    notificationsEnabled: true,
+    ...overrides,
+  };
+}
+/** The status a record has after the decision is written. */
+const statusAfter = (i: DecideInput, d: ReturnType<typeof decide>) => d.changes.status ?? i.record.status;
+const purchaseOf = (d: ReturnType<typeof decide>) => d.actions.find((a) => a.kind === "purchase");
+const notifications = (d: ReturnType<typeof decide>) => d.actions.flatMap((a) => (a.kind === "notify" ? [a.notification] : []));
+
+describe("decide: when the manager looks at offerings", () => {
+  it.each([
+    ["auto-extend, before the window", aRecord({ extendBeforeHours: 24 }), at(30 * HOUR), false],
+    ["auto-extend, window open", aRecord({ extendBeforeHours: 24 }), at(24 * HOUR), true],
+    ["approval, more than a day before the window", aRecord({ requireApproval: true, extendBeforeHours: 24 }), at(49 * HOUR), false],
+    ["approval, within the day before the window", aRecord({ requireApproval: true, extendBeforeHours: 24 }), at(47 * HOUR), true],
+    ["long lead capped by the 56-day offering horizon", aRecord({ extendBeforeHours: 56 * 24 }), at(57 * 24 * HOUR), false],
+  ])("GIVEN %s WHEN deciding THEN needsOfferings=%s", (_name, record, now, expected) => {
+    const decision = decide(input({ record, now }));
+    expect(decision.needsOfferings !== undefined).toBe(expected);
+    expect(purchaseOf(decision)).toBeUndefined();
+    if (expected) expect(decision.needsOfferings).toEqual({ durationHours: record.extendByHours });
+  });
+});
+
+describe("decide: choosing the offering", () => {
+  const now = at(20 * HOUR);
+  it.each([
+    ["the cheapest matching one", [anOffering({ offeringId: "cbeo-dear", feeUsd: 2000 }), anOffering({ offeringId: "cbeo-cheap", feeUsd: 900 })], undefined, "cbeo-cheap"],
+    ["not a wrong duration", [anOffering({ offeringId: "cbeo-48h", durationHours: 48, feeUsd: 10 }), anOffering({ offeringId: "cbeo-24h", feeUsd: 900 })], undefined, "cbeo-24h"],
+    ["not another currency", [anOffering({ offeringId: "cbeo-eur", currency: "EUR", feeUsd: 10 }), anOffering({ offeringId: "cbeo-usd" })], undefined, "cbeo-usd"],
+    ["not one starting at another time", [anOffering({ offeringId: "cbeo-late", startDate: new Date(END.getTime() + HOUR).toISOString(), feeUsd: 10 }), anOffering({ offeringId: "cbeo-ok" })], undefined, "cbeo-ok"],
+    ["not one with an unreadable fee", [anOffering({ offeringId: "cbeo-nan", feeUsd: undefined }), anOffering({ offeringId: "cbeo-ok" })], undefined, "cbeo-ok"],
+    ["one at exactly the cap", [anOffering({ offeringId: "cbeo-cap", feeUsd: 1500 })], 1500, "cbeo-cap"],
+    ["none above the cap", [anOffering({ feeUsd: 1500.01 })], 1500, undefined],
+    ["none when EC2 offers nothing", [], undefined, undefined],
+  ])("GIVEN auto-extend in the window THEN it buys %s", (_name, offerings, cap, expectedOffering) => {
+    const record = aRecord(cap === undefined ? {} : { maxUpfrontFeeUsd: cap });
+    const decision = decide(input({ record, now, offerings }));
+    const purchase = purchaseOf(decision);
+    if (expectedOffering === undefined) {
+      expect(purchase).toBeUndefined();
+      expect(decision.changes.status).toBe("NO_OFFERING");
+      expect(notifications(decision)).toContain("NO_OFFERING");
+    } else {
+      expect(purchase?.kind === "purchase" && purchase.intent.offeringId).toBe(expectedOffering);
+      expect(decision.changes.status).toBe("PURCHASING");
+      expect(decision.changes.intent?.forEndDate).toBe(END_ISO);
+      expect(decision.history.map((h) => h.kind)).toEqual(["PURCHASE_STARTED"]);
+    }
+  });
+
+  it("fails when the cap is exceeded: the reason names the fee and the cap", () => {
+    const decision = decide(input({ record: aRecord({ maxUpfrontFeeUsd: 500 }), now, offerings: [anOffering({ feeUsd: 750 })] }));
+    expect(decision.changes.statusReason).toBe("cheapest 24 h extension costs $750.00, above maxUpfrontFeeUsd $500.00");
+  });
+});
+
+describe("decide: EC2 rules for extending", () => {
+  const now = at(20 * HOUR);
+  const offerings = [anOffering()];
+  it.each([
+    ["active", "PURCHASING", true],
+    ["scheduled", "PURCHASING", true],
+    ["payment-pending", "TRACKING", false],
+    ["pending", "TRACKING", false],
+    ["expired", "EXPIRED", false],
+    ["cancelled", "NOT_EXTENDABLE", false],
+    ["failed", "NOT_EXTENDABLE", false],
+  ])("GIVEN a %s reservation THEN status %s, buys=%s", (state, status, buys) => {
+    const given = input({ reservation: aReservation({ state }), now, offerings });
+    const decision = decide(given);
+    expect(statusAfter(given, decision)).toBe(status);
+    expect(purchaseOf(decision) !== undefined).toBe(buys);
+  });
+
+  it("GIVEN a reservation EC2 does not know THEN NOT_FOUND, one alert, a TTL and no purchase", () => {
+    const first = decide(input({ reservation: undefined, now }));
+    expect(first.changes.status).toBe("NOT_FOUND");
+    expect(first.changes.expiresAt).toBe(Math.floor((now.getTime() + 90 * 24 * HOUR) / 1000));
+    expect(notifications(first)).toEqual(["NOT_FOUND"]);
+    const again = decide(input({ record: aRecord({ status: "NOT_FOUND", notifications: first.changes.notifications ?? {} }), reservation: undefined, now: new Date(now.getTime() + HOUR) }));
+    expect(notifications(again)).toEqual([]);
+  });
+
+  it("GIVEN an on-demand capacity reservation THEN NOT_EXTENDABLE", () => {
+    const decision = decide(input({ reservation: aReservation({ reservationType: "default" }), now, offerings }));
+    expect(decision.changes.status).toBe("NOT_EXTENDABLE");
+    expect(purchaseOf(decision)).toBeUndefined();
+  });
+
+  it.each([
+    ["an extension in payment-pending", [anExtension({ status: "payment-pending" })]],
+    ["a succeeded extension EC2 has not applied to the end yet", [anExtension({ status: "payment-succeeded" })]],
+  ])("GIVEN %s THEN it waits (EXTENSION_PENDING) and buys nothing", (_name, extensions) => {
+    const decision = decide(input({ now, offerings, extensions }));
+    expect(decision.changes.status).toBe("EXTENSION_PENDING");
+    expect(purchaseOf(decision)).toBeUndefined();
+    expect(decision.expiringWithoutExtension).toBe(false);
+  });
+
+  it("GIVEN the manager already bought for this end THEN it never buys again for it", () => {
+    const record = aRecord({ lastExtension: { intentId: "i1", offeringId: "cbeo-aaaa", feeUsd: 1000, durationHours: 24, forEndDate: END_ISO, purchasedAt: at(21 * HOUR).toISOString() } });
+    const decision = decide(input({ record, now, offerings }));
+    expect(purchaseOf(decision)).toBeUndefined();
+    expect(decision.changes.status).toBe("EXTENSION_PENDING");
+  });
+
+  it("GIVEN the last extension's payment failed THEN it alerts and buys a new offering", () => {
+    const record = aRecord({ lastExtension: { intentId: "i1", offeringId: "cbeo-old", feeUsd: 1000, durationHours: 24, forEndDate: END_ISO, purchasedAt: at(21 * HOUR).toISOString() } });
+    const decision = decide(input({ record, now, offerings: [anOffering({ offeringId: "cbeo-new" })], extensions: [anExtension({ offeringId: "cbeo-old", status: "payment-failed" })] }));
+    expect(decision.changes.lastExtension?.paymentFailed).toBe(true);
+    expect(notifications(decision)).toContain("PAYMENT_FAILED");
+    expect(decision.history.map((h) => h.kind)).toContain("PAYMENT_FAILED");
+    const purchase = purchaseOf(decision);
+    expect(purchase?.kind === "purchase" && purchase.intent.offeringId).toBe("cbeo-new");
+  });
+
+  it("GIVEN the last hour before the end THEN no purchase and the block is reported expiring", () => {
+    const decision = decide(input({ now: at(59 * MINUTE), offerings }));
+    expect(purchaseOf(decision)).toBeUndefined();
+    expect(decision.needsOfferings).toBeUndefined();
+    expect(decision.changes.status).toBe("EXPIRING");
+    expect(decision.expiringWithoutExtension).toBe(true);
+  });
+
+  it("GIVEN stored dates a user typed THEN EC2's dates replace them", () => {
+    const record = aRecord({ endDate: "2030-01-01T00:00:00.000Z", startDate: "2020-01-01T00:00:00.000Z", instanceCount: 99 });
+    const decision = decide(input({ record, now: at(40 * 24 * HOUR) }));
+    expect(decision.changes.endDate).toBe(END_ISO);
+    expect(decision.changes.startDate).toBe("2026-03-01T12:00:00.000Z");
+    expect(decision.changes.instanceCount).toBe(2);
+  });
+
+  it("GIVEN a record decided a minute ago and nothing changed THEN the decision writes nothing", () => {
+    const first = decide(input({ now: at(40 * 24 * HOUR) }));
+    const record = { ...aRecord(), ...first.changes } as CapacityRecord;
+    const decision = decide(input({ record, now: at(40 * 24 * HOUR - MINUTE) }));
+    expect(Object.keys(first.changes)).toContain("lastReconciledAt");
+    expect(decision.changes).toEqual({});
+    expect(decision.actions).toEqual([]);
+  });
+});
+
+describe("decide: an unresolved purchase intent", () => {
+  const intent = { intentId: "cr|end|v3", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(20 * HOUR).toISOString() };
+  const record = aRecord({ status: "PURCHASING", intent });
+  it.each([
+    ["EC2 history shows it", [anExtension({ offeringId: "cbeo-aaaa" })], at(20 * HOUR - MINUTE), "EXTENSION_PENDING", "PURCHASE_CONFIRMED"],
+    ["history shows a purchase made after the intent", [anExtension({ offeringId: "cbeo-other", purchaseDate: at(20 * HOUR - MINUTE).toISOString() })], at(19 * HOUR), "EXTENSION_PENDING", "PURCHASE_CONFIRMED"],
+    ["history is empty within the grace period", [], at(20 * HOUR - 14 * MINUTE), undefined, undefined],
+    ["history is empty after the grace period", [], at(20 * HOUR - 16 * MINUTE), "TRACKING", "PURCHASE_NOT_FOUND"],
+    ["history shows it failed", [anExtension({ offeringId: "cbeo-aaaa", status: "payment-failed" })], at(19 * HOUR), "PAYMENT_FAILED", "PURCHASE_CONFIRMED"],
+  ])("GIVEN %s THEN status %s and never a second purchase", (_name, extensions, now, status, historyKind) => {
+    const decision = decide(input({ record, extensions, now, offerings: [anOffering()] }));
+    expect(purchaseOf(decision)).toBeUndefined();
+    expect(decision.changes.status).toBe(status);
+    expect(decision.history[0]?.kind).toBe(historyKind);
+  });
+});
+
+describe("decide: approval", () => {
+  const proposalNow = at(40 * HOUR);
+  const approvalRecord = (overrides: Partial<CapacityRecord> = {}) => aRecord({ requireApproval: true, ...overrides });
+
+  it("GIVEN approval is required and none given THEN AWAITING_APPROVAL with the exact proposal and one notification", () => {
+    const decision = decide(input({ record: approvalRecord(), now: proposalNow, offerings: [anOffering({ offeringId: "cbeo-p", feeUsd: 1234.5 })] }));
+    expect(decision.changes.status).toBe("AWAITING_APPROVAL");
+    expect(decision.changes.proposal).toMatchObject({ offeringId: "cbeo-p", feeUsd: 1234.5, durationHours: 24, forEndDate: END_ISO });
+    expect(decision.changes.proposal?.approveBy).toBe(at(12 * HOUR + 35 * MINUTE).toISOString());
+    const notify = decision.actions.find((a) => a.kind === "notify");
+    expect(notify?.kind === "notify" && notify.message).toContain("$1234.50");
+    expect(notify?.kind === "notify" && notify.message).toContain("cbeo-p");
+    expect(purchaseOf(decision)).toBeUndefined();
+    expect(decision.history.map((h) => h.kind)).toEqual(["APPROVAL_REQUESTED"]);
+  });
+
+  it.each([
+    ["a minute later", MINUTE, 0],
+    ["5 h 59 min later", 6 * HOUR - MINUTE, 0],
+    ["6 h later", 6 * HOUR, 1],
+  ])("GIVEN the request was sent THEN %s it sends %i reminder", (_name, later, expected) => {
+    const first = decide(input({ record: approvalRecord(), now: at(46 * HOUR), offerings: [anOffering()] }));
+    const waiting = approvalRecord({ status: "AWAITING_APPROVAL", notifications: first.changes.notifications ?? {} });
+    const next = decide(input({ record: waiting, now: new Date(at(46 * HOUR).getTime() + later), offerings: [anOffering()] }));
+    expect(notifications(next).filter((n) => n === "APPROVAL_REQUEST")).toHaveLength(expected);
+  });
+
+  it("GIVEN no topic is configured THEN it never auto-approves and the record says why it waits", () => {
+    const decision = decide(input({ record: approvalRecord(), now: at(20 * HOUR), offerings: [anOffering()], notificationsEnabled: false }));
+    expect(decision.changes.status).toBe("AWAITING_APPROVAL");
+    expect(decision.changes.statusReason).toContain("no SNS topic is configured");
+    expect(decision.actions.filter((a) => a.kind !== "scaleNodeGroup")).toEqual([]);
+  });
+
+  const approval = { by: "arn:aws:iam::123456789012:user/finance", at: at(45 * HOUR).toISOString(), maxFeeUsd: 1000, durationHours: 24, forEndDate: END_ISO, offeringId: "cbeo-aaaa" };
+  it.each([
+    ["before the window it waits as APPROVED", approval, at(30 * HOUR), 1000, "APPROVED", false],
+    ["in the window it buys with the approver recorded", approval, at(20 * HOUR), 1000, "PURCHASING", true],
+    ["a cheaper fee is still covered", approval, at(20 * HOUR), 900, "PURCHASING", true],
+    ["a higher fee asks again", approval, at(20 * HOUR), 1000.01, "AWAITING_APPROVAL", false],
+    ["an approval for an earlier end does not cover this one", { ...approval, forEndDate: "2026-03-09T12:00:00.000Z" }, at(20 * HOUR), 1000, "AWAITING_APPROVAL", false],
+    ["an approval for another duration does not cover", { ...approval, durationHours: 48 }, at(20 * HOUR), 1000, "AWAITING_APPROVAL", false],
+    ["an advance approval (no end) covers the next proposal", { by: "arn:x", at: at(100 * HOUR).toISOString(), maxFeeUsd: 1500, durationHours: 24 }, at(20 * HOUR), 1400, "PURCHASING", true],
+  ])("GIVEN an approval: %s", (_name, given, now, fee, status, buys) => {
+    const decision = decide(input({ record: approvalRecord({ approval: given, approved: true }), now, offerings: [anOffering({ feeUsd: fee })] }));
+    expect(decision.changes.status).toBe(status);
+    const purchase = purchaseOf(decision);
+    expect(purchase !== undefined).toBe(buys);
+    if (purchase?.kind === "purchase") expect(purchase.intent.approvedBy).toBe(given.by);
+    if (status === "AWAITING_APPROVAL") expect(notifications(decision)).toContain("APPROVAL_REQUEST");
+  });
+});
+
+describe("decide: expiry", () => {
+  it("GIVEN 20 h left and no offering THEN ExpiringWithoutExtension and an EXPIRING alert", () => {
+    const decision = decide(input({ now: at(20 * HOUR), offerings: [] }));
+    expect(decision.expiringWithoutExtension).toBe(true);
+    expect(notifications(decision)).toEqual(expect.arrayContaining(["NO_OFFERING", "EXPIRING"]));
+  });
+
+  it("GIVEN 30 h left THEN the block is not reported as expiring", () => {
+    const decision = decide(input({ record: aRecord({ extendBeforeHours: 13 }), now: at(30 * HOUR) }));
+    expect(decision.expiringWithoutExtension).toBe(false);
+  });
+
+  it.each([
+    ["for the current end", END_ISO, true],
+    ["without an end date", undefined, true],
+    ["for an end since extended (stale, out of order)", "2026-03-09T12:00:00.000Z", false],
+  ])("GIVEN an expiration warning %s THEN expiring=%s", (_name, endDate, expected) => {
+    // EC2 now reports the end as END; the stale warning was about an end a day earlier.
+    const now = new Date(Date.parse("2026-03-09T12:00:00.000Z") - 40 * MINUTE);
+    const record = aRecord({ lastExtension: { intentId: "i0", offeringId: "cbeo-prev", feeUsd: 1, durationHours: 24, forEndDate: "2026-03-09T12:00:00.000Z", purchasedAt: "2026-03-08T00:00:00.000Z" } });
+    const decision = decide(input({ record, now, expirationWarning: endDate ? { endDate } : {} }));
+    expect(decision.changes.status === "EXPIRING").toBe(expected);
+    expect(notifications(decision).includes("EXPIRING")).toBe(expected);
+  });
+});
+
+describe("decide: linked node group", () => {
+  const nodeGroup = { clusterName: "prod", nodegroupName: "p5-block-a", desiredSize: 4 };
+  const scale = (d: ReturnType<typeof decide>) => d.actions.find((a) => a.kind === "scaleNodeGroup");
+  it.each([
+    ["the block turns active", "active", at(5 * 24 * HOUR), undefined, 4],
+    ["the block is active and was scaled (verified every run)", "active", at(5 * 24 * HOUR), 4, 4],
+    ["40 minutes before the real end", "active", at(40 * MINUTE), 4, 0],
+    ["the block is scheduled and nothing was set", "scheduled", at(5 * 24 * HOUR), undefined, 0],
+    ["the block is scheduled and already at 0", "scheduled", at(5 * 24 * HOUR), 0, undefined],
+    ["the block expired", "expired", new Date(END.getTime() + HOUR), 4, 0],
+  ])("GIVEN %s THEN desired size %s", (_name, state, now, applied, expected) => {
+    const record = aRecord({ nodeGroup, ...(applied !== undefined ? { nodeGroupAppliedSize: applied } : {}) });
+    const action = scale(decide(input({ record, reservation: aReservation({ state }), now })));
+    expect(action?.kind === "scaleNodeGroup" ? action.desiredSize : undefined).toBe(expected);
+  });
+
+  it("GIVEN an extension moved the end THEN the scale-down moves to 40 minutes before the new end and nodes stay up", () => {
+    const newEnd = new Date(END.getTime() + 24 * HOUR);
+    const record = aRecord({ nodeGroup, nodeGroupAppliedSize: 4, nodeGroupScaleDownAt: new Date(END.getTime() - 40 * MINUTE).toISOString() });
+    const decision = decide(input({ record, reservation: aReservation({ endDate: newEnd.toISOString() }), now: at(30 * MINUTE) }));
+    expect(decision.changes.nodeGroupScaleDownAt).toBe(new Date(newEnd.getTime() - 40 * MINUTE).toISOString());
+    const action = scale(decision);
+    expect(action?.kind === "scaleNodeGroup" && action.desiredSize).toBe(4);
+  });
+});
+
+describe("applyPurchaseOutcome", () => {
+  const intent = { intentId: "i-1", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(20 * HOUR).toISOString(), approvedBy: "arn:approver" };
+  const record = aRecord({ status: "PURCHASING", intent, approval: { by: "arn:approver", at: at(30 * HOUR).toISOString(), maxFeeUsd: 1000, durationHours: 24 }, approved: true });
+  it.each([
+    ["purchased", { kind: "purchased" as const }, "EXTENSION_PENDING", "PURCHASED", null],
+    ["rejected", { kind: "rejected" as const, code: "InvalidParameterValue", message: "offering expired" }, "TRACKING", "PURCHASE_REJECTED", null],
+    ["unknown", { kind: "unknown" as const, message: "TimeoutError" }, "PURCHASING", "PURCHASE_OUTCOME_UNKNOWN", undefined],
+  ])("GIVEN the call %s THEN status %s", (_name, outcome, status, historyKind, intentChange) => {
+    const decision = applyPurchaseOutcome(record, intent, outcome, at(20 * HOUR - 1000));
+    expect(decision.changes.status ?? record.status).toBe(status);
+    expect(decision.changes.statusReason).toContain(outcome.kind === "unknown" ? "unknown" : outcome.kind === "rejected" ? "rejected" : "bought");
+    expect(decision.history[0]?.kind).toBe(historyKind);
+    expect(decision.changes.intent).toBe(intentChange);
+  });
+
+  it("GIVEN a purchase THEN the approval is consumed and the fee and approver are in the history", () => {
+    const decision = applyPurchaseOutcome(record, intent, { kind: "purchased" }, at(20 * HOUR - 1000));
+    expect(decision.changes.approval).toBeNull();
+    expect(decision.changes.approved).toBe(false);
+    expect(decision.changes.lastExtension).toMatchObject({ forEndDate: END_ISO, offeringId: "cbeo-aaaa", feeUsd: 1000 });
+    expect(decision.history[0]).toMatchObject({ feeUsd: 1000, approvedBy: "arn:approver", intentId: "i-1" });
+  });
+});
+
+describe("needsExtensionHistory", () => {
+  it.each([
+    ["far from the end", aRecord(), at(40 * 24 * HOUR), false],
+    ["in the window", aRecord(), at(20 * HOUR), true],
+    ["a purchase in flight", aRecord({ status: "PURCHASING" }), at(40 * 24 * HOUR), true],
+    ["an extension pending", aRecord({ status: "EXTENSION_PENDING" }), at(40 * 24 * HOUR), true],
+  ])("GIVEN %s THEN %s", (_name, record, now, expected) => {
+    expect(needsExtensionHistory(record, aReservation(), now)).toBe(expected);
+  });
+
+  it("GIVEN an unknown reservation THEN no history is needed", () => {
+    expect(needsExtensionHistory(aRecord(), undefined, at(HOUR))).toBe(false);
+    expect(RESERVATION_ID).toMatch(/^cr-/);
+  });
+});

@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { isSellableDurationHours } from "../../../../lambdas/capacity-manager/domain/rules";
+
+describe("isSellableDurationHours", () => {
+  it.each([
+    [24, true],
+    [48, true],
+    [336, true], // 14 days
+    [504, true], // 21 days
+    [4368, true], // 182 days
+    [0, false],
+    [12, false],
+    [25, false],
+    [360, false], // 15 days: only 7-day steps after 14 days
+    [4536, false], // 189 days: beyond 182
+    [24.5, false],
+  ])("GIVEN %i hours THEN sellable is %s", (hours, expected) => {
+    expect(isSellableDurationHours(hours)).toBe(expected);
+  });
+});
