@@ -47,3 +47,25 @@ capacity_blocks = [
     taints            = [{ key = "workload", value = "inference", effect = "NO_SCHEDULE" }]
   },
 ]
+
+# Karpenter: pinned chart and Bottlerocket release. The capacity-block pool selects both blocks above by id and any
+# block tagged deployment = prod (bought later by the capacity manager); on-demand GPUs stay at 0 until raised.
+karpenter = {
+  chart_version     = "1.14.1"
+  ami_family        = "bottlerocket"
+  ami_alias_version = "v1.66.0"
+}
+
+node_pools = {
+  gpu_spot = {
+    instance_types = ["g6e.12xlarge", "g6e.48xlarge", "p5.48xlarge"]
+    gpu_limit      = 32
+  }
+  gpu_capacity_block = {
+    reservation_tags         = { deployment = "prod" }
+    termination_grace_period = "24h"
+  }
+  gpu_on_demand = {
+    gpu_limit = 0
+  }
+}

@@ -2,6 +2,8 @@ import { App } from "cdktf";
 import type { LoadedEnvironment } from "../src/config/load";
 import { BootstrapStack } from "./bootstrap-stack";
 import { ClusterStack } from "./cluster-stack";
+import { KarpenterPoolsStack } from "./karpenter-pools-stack";
+import { KarpenterStack } from "./karpenter-stack";
 
 export interface BuildAppOptions {
   readonly outdir: string;
@@ -19,6 +21,13 @@ export function buildApp(environments: readonly LoadedEnvironment[], options: Bu
     const cluster = new ClusterStack(app, props);
     // Every remote-state stack needs the bucket the bootstrap stack creates.
     cluster.addDependency(bootstrap);
+    if (config.karpenter.enabled) {
+      // Helm needs the cluster's nodes; the node pools need the CRDs the Helm release installs.
+      const karpenter = new KarpenterStack(app, props);
+      karpenter.addDependency(cluster);
+      const karpenterPools = new KarpenterPoolsStack(app, props);
+      karpenterPools.addDependency(karpenter);
+    }
   }
   return app;
 }

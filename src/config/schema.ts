@@ -3,6 +3,7 @@
  * nowhere else, cross-field rules as refinements that name the field. Parsed once, at the edge (load.ts).
  */
 import { z } from "zod";
+import { karpenterSchema, nodePoolsSchema } from "./karpenter-schema";
 import { capacityManagerSchema, checkCapacityManager } from "./capacity-manager-schema";
 import { checkPlatform, platformSchema } from "./platform-schema";
 import { cidrsOverlap, MAX_AVAILABILITY_ZONES, MIN_VPC_PREFIX, parseCidr } from "../lib/cidr";
@@ -128,6 +129,12 @@ export const environmentShape = {
   cluster: clusterSchema,
   system_node_group: systemNodeGroupSchema.default(() => systemNodeGroupSchema.parse({})),
   capacity_blocks: z.array(capacityBlockSchema).default([]),
+  /** Karpenter controller (`<env>-karpenter`, `<env>-karpenter-pools` stacks); on by default. */
+  karpenter: karpenterSchema.prefault({}),
+  /** Create the EC2 Spot service-linked role; off because most accounts have it and creating it twice fails. */
+  create_spot_service_linked_role: z.boolean().default(false),
+  /** Karpenter node pools: default, gpu_spot, gpu_capacity_block, gpu_on_demand. */
+  node_pools: nodePoolsSchema.prefault({}),
   /** The capacity manager service (`<env>-capacity-manager`); absent means none. */
   capacity_manager: capacityManagerSchema.optional(),
   /** Optional platform services (`<env>-platform`, `<env>-platform-k8s`, `<env>-platform-manifests`); absent means none. */

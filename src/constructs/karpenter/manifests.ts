@@ -1,0 +1,306 @@
+/**
+ * Karpenter EC2NodeClasses and NodePools as plain objects, built from the environment file. Pure: the pools stack
+ * wraps them in kubernetes_manifest, tests validate them against the CRDs directly.
+ */
+import type { AmiFamily, NodePoolsConfig } from "../../config/karpenter-schema";
+import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
+import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
+import { bottlerocketUserData, SOCI_PULL_PROFILES, type SociPullProfile } from "./user-data";
+
+export type TaintEffect = "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+
+export interface Taint {
+  readonly key: string;
+  readonly value: string;
+  readonly effect: TaintEffect;
+}
+
+export interface Requirement {
+  readonly key: string;
+  readonly operator: "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt";
+  readonly values: string[];
+}
+
+export interface DisruptionBudget {
+  readonly nodes: string;
+}
+
+export interface NodePoolManifest {
+  readonly apiVersion: "karpenter.sh/v1";
+  readonly kind: "NodePool";
+  readonly metadata: { readonly name: string; readonly labels: Record<string, string> };
+  readonly spec: {
+    readonly weight?: number;
+    readonly limits?: Record<string, string>;
+    readonly disruption: {
+      readonly consolidationPolicy: "WhenEmpty" | "WhenEmptyOrUnderutilized";
+      readonly consolidateAfter: string;
+      readonly budgets: DisruptionBudget[];
+    };
+    readonly template: {
+      readonly metadata: { readonly labels: Record<string, string> };
+      readonly spec: {
+        readonly nodeClassRef: { readonly group: "karpenter.k8s.aws"; readonly kind: "EC2NodeClass"; readonly name: string };
+        readonly requirements: Requirement[];
+        readonly taints?: Taint[];
+        readonly expireAfter: string;
+        readonly terminationGracePeriod?: string;
+      };
+    };
+  };
+}
+
+export interface BlockDeviceMapping {
+  readonly deviceName: string;
+  readonly rootVolume?: boolean;
+  readonly ebs: { readonly volumeSize: string; readonly volumeType: "gp3"; readonly encrypted: true; readonly deleteOnTermination: true };
+}
+
+export interface EC2NodeClassManifest {
+  readonly apiVersion: "karpenter.k8s.aws/v1";
+  readonly kind: "EC2NodeClass";
+  readonly metadata: { readonly name: string; readonly labels: Record<string, string> };
+  readonly spec: {
+    readonly role: string;
+    readonly amiSelectorTerms: Array<{ readonly alias: string }>;
+    readonly subnetSelectorTerms: Array<{ readonly tags: Record<string, string> }>;
+    readonly securityGroupSelectorTerms: Array<{ readonly tags: Record<string, string> }>;
+    readonly capacityReservationSelectorTerms?: Array<{ readonly id: string } | { readonly tags: Record<string, string> }>;
+    readonly metadataOptions: {
+      readonly httpEndpoint: "enabled";
+      readonly httpProtocolIPv6: "disabled";
+      readonly httpPutResponseHopLimit: 1;
+      readonly httpTokens: "required";
+    };
+    readonly blockDeviceMappings: BlockDeviceMapping[];
+    readonly userData?: string;
+    readonly instanceStorePolicy?: "RAID0";
+    readonly tags: Record<string, string>;
+  };
+}
+
+/** Pool (and node class) names; workloads select pools by the `karpenter.sh/nodepool` label. */
+export const NODE_POOL_NAMES = {
+  default: "default",
+  gpuSpot: "gpu-spot",
+  gpuCapacityBlock: "gpu-capacity-block",
+  gpuOnDemand: "gpu-on-demand",
+} as const;
+
+/** Taints the GPU pools set; a workload tolerates exactly the ones of the capacity it accepts. */
+export const KARPENTER_TAINTS = {
+  gpu: { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" },
+  capacityBlock: { key: "blockfleet.io/capacity-block", value: "true", effect: "NoSchedule" },
+  gpuOnDemand: { key: "blockfleet.io/gpu-on-demand", value: "true", effect: "NoSchedule" },
+} as const satisfies Record<string, Taint>;
+
+/** Label every blockfleet node pool puts on its nodes and objects. */
+export const NODE_POOL_LABEL = "blockfleet.io/node-pool";
+
+/** GPU families on Graviton; every other NVIDIA family is x86. */
+const ARM64_GPU_FAMILIES = ["g5g", "p6e-gb200"];
+
+export interface KarpenterManifestsInput {
+  readonly environment: string;
+  readonly clusterName: string;
+  /** Role named in every EC2NodeClass; Karpenter creates the instance profiles from it. */
+  readonly nodeRoleName: string;
+  readonly amiFamily: AmiFamily;
+  /** Pinned release, e.g. "v1.66.0" for Bottlerocket. */
+  readonly amiAliasVersion: string;
+  readonly nodePools: NodePoolsConfig;
+  /** The environment's capacity blocks; the NVIDIA ones are selected by id. */
+  readonly capacityBlocks: ReadonlyArray<{ readonly reservation_id: string; readonly instance_type: string }>;
+}
+
+export interface KarpenterManifests {
+  readonly nodeClasses: EC2NodeClassManifest[];
+  readonly nodePools: NodePoolManifest[];
+}
+
+interface NodeClassOptions {
+  readonly name: string;
+  readonly volumeGib: number;
+  readonly soci: SociPullProfile;
+  /** GPU nodes keep container storage on the instance-store NVMe disks. */
+  readonly instanceStore: boolean;
+  readonly capacityReservationSelectorTerms?: EC2NodeClassManifest["spec"]["capacityReservationSelectorTerms"];
+}
+
+const requirement = (key: string, operator: Requirement["operator"], values: readonly string[]): Requirement => ({ key, operator, values: [...values] });
+
+/** Only instance types with local NVMe: the GPU node classes' boot command binds storage to those disks. */
+const HAS_INSTANCE_STORE = requirement("karpenter.k8s.aws/instance-local-nvme", "Gt", ["0"]);
+
+function architecturesOf(instanceTypes: readonly string[]): string[] {
+  const arm = instanceTypes.some((type) => ARM64_GPU_FAMILIES.some((family) => type.startsWith(`${family}.`)));
+  const x86 = instanceTypes.some((type) => !ARM64_GPU_FAMILIES.some((family) => type.startsWith(`${family}.`)));
+  return [...(x86 ? ["amd64"] : []), ...(arm ? ["arm64"] : [])];
+}
+
+/** Capacity reservation selector terms for the capacity-block pool; empty when there is nothing to select. */
+export function capacityReservationTerms(input: Pick<KarpenterManifestsInput, "capacityBlocks" | "nodePools">): Array<{ id: string } | { tags: Record<string, string> }> {
+  // Neuron (Trainium) blocks would never satisfy the pool's NVIDIA requirement or taint; they stay with their node groups.
+  const nvidiaBlocks = input.capacityBlocks.filter((block) => CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type]?.acceleratorKind === "nvidia");
+  const tags = input.nodePools.gpu_capacity_block.reservation_tags;
+  return [...nvidiaBlocks.map((block) => ({ id: block.reservation_id })), ...(Object.keys(tags).length > 0 ? [{ tags: { ...tags } }] : [])];
+}
+
+export function karpenterManifests(input: KarpenterManifestsInput): KarpenterManifests {
+  const { nodePools: config } = input;
+  const labels = (pool: string) => ({ "app.kubernetes.io/managed-by": "blockfleet", [NODE_POOL_LABEL]: pool });
+
+  const nodeClass = (options: NodeClassOptions): EC2NodeClassManifest => {
+    const bottlerocket = input.amiFamily === "bottlerocket";
+    const volume = (size: string) => ({ volumeSize: size, volumeType: "gp3", encrypted: true, deleteOnTermination: true }) as const;
+    return {
+      apiVersion: "karpenter.k8s.aws/v1",
+      kind: "EC2NodeClass",
+      metadata: { name: options.name, labels: labels(options.name) },
+      spec: {
+        role: input.nodeRoleName,
+        amiSelectorTerms: [{ alias: `${input.amiFamily}@${input.amiAliasVersion}` }],
+        subnetSelectorTerms: [{ tags: { [KARPENTER_DISCOVERY_TAG]: input.clusterName } }],
+        securityGroupSelectorTerms: [{ tags: { [KARPENTER_DISCOVERY_TAG]: input.clusterName } }],
+        ...(options.capacityReservationSelectorTerms ? { capacityReservationSelectorTerms: options.capacityReservationSelectorTerms } : {}),
+        // IMDSv2 only, one hop: pods cannot reach the node role's credentials.
+        metadataOptions: { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" },
+        // Bottlerocket keeps the OS on a small first volume and containers on the second.
+        blockDeviceMappings: bottlerocket
+          ? [
+              { deviceName: "/dev/xvda", ebs: volume("4Gi") },
+              { deviceName: "/dev/xvdb", ebs: volume(`${options.volumeGib}Gi`) },
+            ]
+          : [{ deviceName: "/dev/xvda", rootVolume: true, ebs: volume(`${options.volumeGib}Gi`) }],
+        ...(bottlerocket
+          ? { userData: bottlerocketUserData({ soci: options.soci, bindContainerStorageToInstanceStore: options.instanceStore }) }
+          : options.instanceStore
+            ? { instanceStorePolicy: "RAID0" as const }
+            : {}),
+        // Provider default tags don't reach instances Karpenter launches; these do.
+        tags: { environment: input.environment, "managed-by": "blockfleet", [NODE_POOL_LABEL]: options.name },
+      },
+    };
+  };
+
+  const nodePool = (name: string, spec: Omit<NodePoolManifest["spec"], "template"> & { template: Omit<NodePoolManifest["spec"]["template"]["spec"], "nodeClassRef"> }): NodePoolManifest => ({
+    apiVersion: "karpenter.sh/v1",
+    kind: "NodePool",
+    metadata: { name, labels: labels(name) },
+    spec: {
+      ...spec,
+      template: {
+        metadata: { labels: { [NODE_POOL_LABEL]: name } },
+        spec: { nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name }, ...spec.template },
+      },
+    },
+  });
+
+  const nodeClasses: EC2NodeClassManifest[] = [];
+  const nodePools: NodePoolManifest[] = [];
+
+  if (config.default.enabled) {
+    const pool = config.default;
+    nodeClasses.push(nodeClass({ name: NODE_POOL_NAMES.default, volumeGib: pool.volume_gib, soci: SOCI_PULL_PROFILES.general, instanceStore: false }));
+    nodePools.push(
+      nodePool(NODE_POOL_NAMES.default, {
+        limits: { cpu: String(pool.cpu_limit) },
+        disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "1m", budgets: [{ nodes: "10%" }] },
+        template: {
+          requirements: [
+            requirement("karpenter.k8s.aws/instance-category", "In", pool.instance_categories),
+            requirement("karpenter.k8s.aws/instance-generation", "Gt", [String(pool.min_instance_generation - 1)]),
+            requirement("karpenter.sh/capacity-type", "In", pool.capacity_types),
+            requirement("kubernetes.io/arch", "In", pool.architectures),
+            requirement("kubernetes.io/os", "In", ["linux"]),
+          ],
+          expireAfter: "720h",
+        },
+      }),
+    );
+  }
+
+  // GPU jobs are not moved for bin packing: only empty GPU nodes are consolidated.
+  const gpuDisruption = { consolidationPolicy: "WhenEmpty", consolidateAfter: "5m", budgets: [{ nodes: "10%" }] } as const;
+
+  if (config.gpu_spot.enabled) {
+    const pool = config.gpu_spot;
+    nodeClasses.push(nodeClass({ name: NODE_POOL_NAMES.gpuSpot, volumeGib: pool.volume_gib, soci: SOCI_PULL_PROFILES.gpu, instanceStore: true }));
+    nodePools.push(
+      nodePool(NODE_POOL_NAMES.gpuSpot, {
+        weight: 50,
+        limits: { "nvidia.com/gpu": String(pool.gpu_limit) },
+        disruption: { ...gpuDisruption, budgets: [...gpuDisruption.budgets] },
+        template: {
+          requirements: [
+            requirement("node.kubernetes.io/instance-type", "In", pool.instance_types),
+            requirement("karpenter.sh/capacity-type", "In", ["spot"]),
+            requirement("kubernetes.io/arch", "In", architecturesOf(pool.instance_types)),
+            HAS_INSTANCE_STORE,
+          ],
+          taints: [{ ...KARPENTER_TAINTS.gpu }],
+          expireAfter: "720h",
+        },
+      }),
+    );
+  }
+
+  const reservationTerms = capacityReservationTerms(input);
+  if (config.gpu_capacity_block.enabled && reservationTerms.length > 0) {
+    const pool = config.gpu_capacity_block;
+    nodeClasses.push(
+      nodeClass({
+        name: NODE_POOL_NAMES.gpuCapacityBlock,
+        volumeGib: pool.volume_gib,
+        soci: SOCI_PULL_PROFILES.gpu,
+        instanceStore: true,
+        capacityReservationSelectorTerms: reservationTerms,
+      }),
+    );
+    nodePools.push(
+      nodePool(NODE_POOL_NAMES.gpuCapacityBlock, {
+        // Prepaid capacity first: pods tolerating several GPU pools land here while the block has room.
+        weight: 100,
+        // A block's nodes are never disrupted voluntarily; EC2 ends them at the block's end and Karpenter drains first.
+        disruption: { consolidationPolicy: "WhenEmpty", consolidateAfter: "10m", budgets: [{ nodes: "0" }] },
+        template: {
+          requirements: [
+            requirement("karpenter.sh/capacity-type", "In", ["reserved"]),
+            requirement("karpenter.k8s.aws/capacity-reservation-type", "In", ["capacity-block"]),
+            requirement("karpenter.k8s.aws/instance-gpu-manufacturer", "In", ["nvidia"]),
+            requirement("kubernetes.io/arch", "In", ["amd64", "arm64"]),
+            HAS_INSTANCE_STORE,
+          ],
+          taints: [{ ...KARPENTER_TAINTS.gpu }, { ...KARPENTER_TAINTS.capacityBlock }],
+          // The block's end bounds the node's life; expiring earlier would cut a training run short.
+          expireAfter: "Never",
+          terminationGracePeriod: pool.termination_grace_period,
+        },
+      }),
+    );
+  }
+
+  if (config.gpu_on_demand.enabled) {
+    const pool = config.gpu_on_demand;
+    nodeClasses.push(nodeClass({ name: NODE_POOL_NAMES.gpuOnDemand, volumeGib: pool.volume_gib, soci: SOCI_PULL_PROFILES.gpu, instanceStore: true }));
+    nodePools.push(
+      nodePool(NODE_POOL_NAMES.gpuOnDemand, {
+        weight: 10,
+        limits: { "nvidia.com/gpu": String(pool.gpu_limit) },
+        disruption: { ...gpuDisruption, budgets: [...gpuDisruption.budgets] },
+        template: {
+          requirements: [
+            requirement("node.kubernetes.io/instance-type", "In", pool.instance_types),
+            requirement("karpenter.sh/capacity-type", "In", ["on-demand"]),
+            requirement("kubernetes.io/arch", "In", architecturesOf(pool.instance_types)),
+            HAS_INSTANCE_STORE,
+          ],
+          taints: [{ ...KARPENTER_TAINTS.gpu }, { ...KARPENTER_TAINTS.gpuOnDemand }],
+          expireAfter: "720h",
+        },
+      }),
+    );
+  }
+
+  return { nodeClasses, nodePools };
+}

@@ -1,0 +1,30 @@
+import type { Naming } from "../../lib/naming";
+
+/**
+ * Physical names of Karpenter's pieces, derived from the environment alone, so the stacks that create them and the
+ * stacks that refer to them (Helm values, EC2NodeClass roles) agree without passing tokens between stacks.
+ */
+export interface KarpenterNames {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly releaseName: string;
+  /** SQS queue receiving interruption events; also the Helm `settings.interruptionQueue`. */
+  readonly queueName: string;
+  readonly controllerRoleName: string;
+  /** Role of the nodes Karpenter launches; EC2NodeClasses name it in `spec.role`. */
+  readonly nodeRoleName: string;
+  /** EventBridge rule name for an interruption event kind, within the 64-character limit. */
+  ruleName(kind: string): string;
+}
+
+export function karpenterNames(names: Naming): KarpenterNames {
+  return {
+    namespace: "karpenter",
+    serviceAccount: "karpenter",
+    releaseName: "karpenter",
+    queueName: names.resource("karpenter", 80),
+    controllerRoleName: names.resource("karpenter-controller"),
+    nodeRoleName: names.resource("karpenter-node"),
+    ruleName: (kind) => names.resource(`karpenter-${kind}`, 64),
+  };
+}
