@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { runGate } from "../../../src/policy/engine";
+import { ALL_RULES } from "../../../src/policy/rules";
+import { TODAY, secureStacks, toStacks } from "./fixtures";
+
+describe("policy gate on the secure fixture", () => {
+  it("passes every rule, so each failing fixture below differs by exactly what it breaks", async () => {
+    // GIVEN the hand-written secure output WHEN the whole gate runs
+    const result = await runGate({ stacks: toStacks(secureStacks()), today: TODAY });
+    // THEN nothing is reported
+    expect(result.findings.map((finding) => `${finding.ruleId} ${finding.address}: ${finding.message}`)).toEqual([]);
+  });
+
+  it("has unique rule ids in the BF-<GROUP>-<NNN> form and Checkov ids in Checkov's form", () => {
+    const ids = ALL_RULES.map((rule) => rule.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const rule of ALL_RULES) {
+      expect(rule.id).toMatch(/^BF-[A-Z0-9]+-\d{3}$/);
+      for (const checkov of rule.checkovId.split(", ").filter(Boolean)) expect(checkov).toMatch(/^CKV2?_AWS_\d+$/);
+      expect(rule.fix.length).toBeGreaterThan(10);
+    }
+  });
+});

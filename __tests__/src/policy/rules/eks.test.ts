@@ -1,0 +1,75 @@
+import { SUPPORTED_EKS_VERSIONS } from "../../../../src/lib/eks-versions";
+import { describeRuleCases } from "../rule-cases";
+import { patch } from "../fixtures";
+
+const CLUSTER = "resource.aws_eks_cluster.main";
+const at = "test-cluster/aws_eks_cluster.main";
+
+describeRuleCases("EKS rules", [
+  { rule: "BF-EKS-001", when: "all five log types are enabled", change: () => {}, expected: [] },
+  {
+    rule: "BF-EKS-001",
+    when: "scheduler and controllerManager logs are off",
+    change: (s) => patch(s["test-cluster"]!, CLUSTER, { enabled_cluster_log_types: ["api", "audit", "authenticator"] }),
+    expected: [`${at}: control-plane log types not enabled: controllerManager, scheduler`],
+  },
+  { rule: "BF-EKS-002", when: "secrets use a KMS key", change: () => {}, expected: [] },
+  {
+    rule: "BF-EKS-002",
+    when: "there is no encryption_config",
+    change: (s) => patch(s["test-cluster"]!, CLUSTER, { encryption_config: undefined }),
+    expected: [`${at}: Kubernetes secrets are not envelope-encrypted (no encryption_config for "secrets")`],
+  },
+  {
+    rule: "BF-EKS-002",
+    when: "the encryption config has no key",
+    change: (s) => patch(s["test-cluster"]!, CLUSTER, { encryption_config: { resources: ["secrets"], provider: {} } }),
+    expected: [`${at}: encryption_config has no provider.key_arn`],
+  },
+  {
+    rule: "BF-EKS-003",
+    when: "the public endpoint is restricted to named CIDRs",
+    change: (s) => patch(s["test-cluster"]!, CLUSTER, { vpc_config: { endpoint_private_access: true, endpoint_public_access: true, public_access_cidrs: ["203.0.113.0/24"] } }),
+    expected: [],
+  },
+  {
+    rule: "BF-EKS-003",
+    when: "the endpoint is public by default with no CIDRs and private access off",
+    change: (s) => patch(s["test-cluster"]!, CLUSTER, { vpc_config: { subnet_ids: [] } }),
+    expected: [
+      `${at}: the private API endpoint is disabled (endpoint_private_access is not true)`,
+      `${at}: the public API endpoint is open to 0.0.0.0/0 (no public_access_cidrs)`,
+    ],
+  },
+  {
+    rule: "BF-EKS-003",
+    when: "the public endpoint allows 0.0.0.0/0",
+    change: (s) => patch(s["test-cluster"]!, CLUSTER, { vpc_config: { endpoint_private_access: true, endpoint_public_access: true, public_access_cidrs: ["0.0.0.0/0"] } }),
+    expected: [`${at}: the public API endpoint allows 0.0.0.0/0`],
+  },
+  { rule: "BF-EKS-004", when: "the version is supported", change: () => {}, expected: [] },
+  {
+    rule: "BF-EKS-004",
+    when: "the version is out of support",
+    change: (s) => patch(s["test-cluster"]!, CLUSTER, { version: "1.27" }),
+    expected: [`${at}: Kubernetes 1.27 is not supported by EKS (supported: ${SUPPORTED_EKS_VERSIONS.join(", ")})`],
+  },
+  {
+    rule: "BF-EKS-004",
+    when: "the version is not pinned",
+    change: (s) => patch(s["test-cluster"]!, CLUSTER, { version: undefined }),
+    expected: [`${at}: version is not pinned (EKS would pick its default and upgrade it under you)`],
+  },
+  {
+    rule: "BF-EKS-005",
+    when: "SSH is limited to source security groups",
+    change: (s) => patch(s["test-cluster"]!, "resource.aws_eks_node_group.gpu", { remote_access: { ec2_ssh_key: "ops", source_security_group_ids: ["${aws_security_group.nodes.id}"] } }),
+    expected: [],
+  },
+  {
+    rule: "BF-EKS-005",
+    when: "an SSH key is set without source security groups",
+    change: (s) => patch(s["test-cluster"]!, "resource.aws_eks_node_group.gpu", { remote_access: { ec2_ssh_key: "ops" } }),
+    expected: ['test-cluster/aws_eks_node_group.gpu: SSH key "ops" is reachable from 0.0.0.0/0 (no source_security_group_ids)'],
+  },
+]);

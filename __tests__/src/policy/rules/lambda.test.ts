@@ -1,0 +1,69 @@
+import { patch } from "../fixtures";
+import { describeRuleCases } from "../rule-cases";
+
+const FN = "resource.aws_lambda_function.reconcile";
+const fn = "test-cluster/aws_lambda_function.reconcile";
+
+describeRuleCases("Lambda rules", [
+  { rule: "BF-LAMBDA-001", when: "concurrency is reserved", change: () => {}, expected: [] },
+  {
+    rule: "BF-LAMBDA-001",
+    when: "concurrency is unreserved",
+    change: (s) => patch(s["test-cluster"]!, FN, { reserved_concurrent_executions: -1 }),
+    expected: [`${fn}: no reserved concurrency: one noisy caller can take the account's whole concurrency`],
+  },
+  { rule: "BF-LAMBDA-002", when: "an on-failure destination is set", change: () => {}, expected: [] },
+  {
+    rule: "BF-LAMBDA-002",
+    when: "a dead-letter queue replaces the destination",
+    change: (s) => {
+      patch(s["test-cluster"]!, "resource.aws_lambda_function_event_invoke_config", null);
+      patch(s["test-cluster"]!, FN, { dead_letter_config: { target_arn: "${aws_sqs_queue.dlq.arn}" } });
+    },
+    expected: [],
+  },
+  {
+    rule: "BF-LAMBDA-002",
+    when: "failures go nowhere",
+    change: (s) => patch(s["test-cluster"]!, "resource.aws_lambda_function_event_invoke_config", null),
+    expected: [`${fn}: failed asynchronous invocations are dropped (no dead-letter queue or on-failure destination)`],
+  },
+  { rule: "BF-LAMBDA-003", when: "tracing is active", change: () => {}, expected: [] },
+  {
+    rule: "BF-LAMBDA-003",
+    when: "tracing only passes through",
+    change: (s) => patch(s["test-cluster"]!, FN, { tracing_config: { mode: "PassThrough" } }),
+    expected: [`${fn}: tracing is "PassThrough", expected "Active"`],
+  },
+  { rule: "BF-LAMBDA-004", when: "the runtime is current", change: () => {}, expected: [] },
+  { rule: "BF-LAMBDA-004", when: "the function is a container image", change: (s) => patch(s["test-cluster"]!, FN, { runtime: undefined, package_type: "Image" }), expected: [] },
+  {
+    rule: "BF-LAMBDA-004",
+    when: "the runtime is deprecated",
+    change: (s) => patch(s["test-cluster"]!, FN, { runtime: "nodejs16.x" }),
+    expected: [`${fn}: runtime "nodejs16.x" is deprecated or unknown`],
+  },
+  { rule: "BF-LAMBDA-005", when: "variables hold names and references", change: () => {}, expected: [] },
+  {
+    rule: "BF-LAMBDA-005",
+    when: "variables hold an access key and a literal token",
+    change: (s) =>
+      patch(s["test-cluster"]!, FN, {
+        environment: { variables: { AWS_ACCESS_KEY_ID: "AKIAABCDEFGHIJKLMNOP", WEBHOOK_TOKEN_VALUE: "q8Zr4Lm2Xv9Tb1Nw6Yc3", TABLE_NAME: "records" } },
+      }),
+    expected: [`${fn}: environment variable AWS_ACCESS_KEY_ID holds an AWS access key id`, `${fn}: environment variable WEBHOOK_TOKEN_VALUE holds a secret-looking literal value`],
+  },
+  { rule: "BF-LAMBDA-006", when: "EventBridge is limited to its rule", change: () => {}, expected: [] },
+  {
+    rule: "BF-LAMBDA-006",
+    when: "a service or anyone may invoke without a source ARN",
+    change: (s) => {
+      patch(s["test-cluster"]!, "resource.aws_lambda_permission.schedule", { source_arn: undefined });
+      patch(s["test-cluster"]!, "resource.aws_lambda_permission.public", { function_name: "x", action: "lambda:InvokeFunction", principal: "*" });
+    },
+    expected: [
+      "test-cluster/aws_lambda_permission.schedule: events.amazonaws.com may invoke the function on behalf of any account's resources (no source_arn)",
+      "test-cluster/aws_lambda_permission.public: any principal may invoke the function",
+    ],
+  },
+]);

@@ -1,0 +1,42 @@
+import { patch } from "../fixtures";
+import { describeRuleCases } from "../rule-cases";
+
+describeRuleCases("reliability rules", [
+  { rule: "BF-REL-001", when: "stateful resources are protected", change: () => {}, expected: [] },
+  {
+    rule: "BF-REL-001",
+    when: "a database relies on its own deletion protection",
+    change: (s) => patch(s["test-cluster"]!, "resource.aws_db_instance.db", { lifecycle: undefined }),
+    expected: [],
+  },
+  {
+    rule: "BF-REL-001",
+    when: "the state bucket, a key and a table can be destroyed",
+    change: (s) => {
+      patch(s["test-bootstrap"]!, "resource.aws_s3_bucket.state", { lifecycle: undefined });
+      patch(s["test-cluster"]!, "resource.aws_kms_key.main", { lifecycle: { prevent_destroy: false } });
+      patch(s["test-cluster"]!, "resource.aws_dynamodb_table.records", { lifecycle: undefined, deletion_protection_enabled: false });
+    },
+    expected: [
+      "test-bootstrap/aws_s3_bucket.state: a destroy or replacement would delete its data (no prevent_destroy)",
+      "test-cluster/aws_kms_key.main: a destroy or replacement would delete its data (no prevent_destroy)",
+      "test-cluster/aws_dynamodb_table.records: a destroy or replacement would delete its data (no prevent_destroy or deletion_protection_enabled)",
+    ],
+  },
+  { rule: "BF-REL-002", when: "the state-bucket stack keeps local state and the rest use S3", change: () => {}, expected: [] },
+  {
+    rule: "BF-REL-002",
+    when: "the S3 backend lacks encryption and a lock file",
+    change: (s) => patch(s["test-cluster"]!, "terraform.backend.s3", { encrypt: undefined, use_lockfile: false }),
+    expected: [
+      "test-cluster/terraform.backend: S3 backend does not encrypt state (encrypt is not true)",
+      "test-cluster/terraform.backend: S3 backend has no lock file (use_lockfile is not true), so two applies can race",
+    ],
+  },
+  {
+    rule: "BF-REL-002",
+    when: "a stack with more than state storage keeps local state",
+    change: (s) => patch(s["test-cluster"]!, "terraform.backend", { s3: undefined, local: { path: "x.tfstate" } }),
+    expected: ["test-cluster/terraform.backend: stack state is not in the S3 backend (backend: local)"],
+  },
+]);
