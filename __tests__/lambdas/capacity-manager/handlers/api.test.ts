@@ -1,0 +1,222 @@
+import { DescribeCapacityReservationsCommand } from "@aws-sdk/client-ec2";
+import type { APIGatewayProxyResult } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_ROUTES } from "../../../../lambdas/capacity-manager/api-routes";
+import { createApiHandler } from "../../../../lambdas/capacity-manager/handlers/api";
+import { startDynalite, type LocalDynamo } from "../dynalite";
+import { at, END, HOUR } from "../fixtures";
+import { apiEvent, createHarness, type Harness } from "./harness";
+
+let dynamo: LocalDynamo;
+let h: Harness;
+let api: ReturnType<typeof createApiHandler>;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  await dynamo.createTable("api-records");
+  h = createHarness(dynamo, "api-records", at(30 * 24 * HOUR));
+  const service = h.service();
+  api = createApiHandler(() => ({ service, config: h.config, logger: h.logger }));
+});
+afterAll(async () => {
+  await dynamo.stop();
+});
+
+/** The sample README's POST body, unchanged. */
+const SAMPLE_BODY = {
+  PK: "env-123",
+  capacityReservationId: "cr-0123456789abcdef0",
+  instanceType: "p4d.24xlarge",
+  availabilityZone: "us-east-1a",
+  platform: "Linux/UNIX",
+  tenancy: "default",
+  startDate: "2025-01-01T00:00:00Z",
+  endDate: "2025-06-30T23:59:59Z",
+  instanceCount: 8,
+  approved: false,
+};
+
+const bodyOf = (r: APIGatewayProxyResult) => JSON.parse(r.body) as Record<string, unknown> & { error?: { code: string; message: string; field: string | null } };
+async function create(body: Record<string, unknown>) {
+  return api(apiEvent("POST", "/", { body }));
+}
+
+describe("POST /", () => {
+  it("GIVEN the sample's documented body THEN 201 with documented policy defaults, without calling EC2", async () => {
+    const res = await create(SAMPLE_BODY);
+    expect(res.statusCode).toBe(201);
+    expect(bodyOf(res)).toMatchObject({
+      PK: "env-123",
+      endDate: "2025-06-30T23:59:59.000Z",
+      approved: false,
+      status: "TRACKING",
+      extendBeforeHours: 24,
+      extendByHours: 24,
+      requireApproval: true,
+      version: 0,
+    });
+    expect(bodyOf(res)).not.toHaveProperty("maxUpfrontFeeUsd");
+    expect(h.ec2Read.calls()).toHaveLength(0);
+  });
+
+  it("fails with 409 when the PK exists", async () => {
+    const res = await create(SAMPLE_BODY);
+    expect(res.statusCode).toBe(409);
+    expect(bodyOf(res).error).toEqual({ code: "RECORD_EXISTS", message: "record env-123 already exists", field: "PK" });
+  });
+
+  it.each([
+    ["PK is missing", { ...SAMPLE_BODY, PK: undefined }, 400, "PK"],
+    ["approved is true", { ...SAMPLE_BODY, PK: "a1", approved: true }, 422, "approved"],
+    ["extendBeforeHours is below 13", { ...SAMPLE_BODY, PK: "a2", extendBeforeHours: 12 }, 422, "extendBeforeHours"],
+    ["extendByHours is not sold by EC2", { ...SAMPLE_BODY, PK: "a3", extendByHours: 25 }, 422, "extendByHours"],
+    ["maxUpfrontFeeUsd is negative", { ...SAMPLE_BODY, PK: "a4", maxUpfrontFeeUsd: -1 }, 422, "maxUpfrontFeeUsd"],
+    ["a field is unknown", { ...SAMPLE_BODY, PK: "a5", colour: "blue" }, 400, "colour"],
+    ["instanceCount is a string", { ...SAMPLE_BODY, PK: "a6", instanceCount: "8" }, 400, "instanceCount"],
+    ["a date is not a date", { ...SAMPLE_BODY, PK: "a7", endDate: "soon" }, 422, "endDate"],
+    ["the reservation id is malformed", { ...SAMPLE_BODY, PK: "a8", capacityReservationId: "reservation-1" }, 422, "capacityReservationId"],
+    ["the node group size is negative", { ...SAMPLE_BODY, PK: "a9", nodeGroup: { clusterName: "c", nodegroupName: "n", desiredSize: -1 } }, 422, "nodeGroup.desiredSize"],
+  ])("fails when %s (%i, field %s)", async (_name, body, status, field) => {
+    const res = await create(body as Record<string, unknown>);
+    expect(res.statusCode).toBe(status);
+    expect(bodyOf(res).error?.field).toBe(field);
+  });
+
+  it("fails when extendBeforeHours is below 13 with a message explaining the payment delay", async () => {
+    const res = await create({ ...SAMPLE_BODY, PK: "b1", extendBeforeHours: 12 });
+    expect(bodyOf(res).error?.message).toBe("extendBeforeHours: must be at least 13 (payment can take 12 h and must clear 35 min before the end)");
+  });
+
+  it.each([
+    ["malformed JSON", "{not json", 400, "MALFORMED_JSON"],
+    ["a JSON array", "[]", 400, "INVALID_REQUEST"],
+    ["an oversized body", JSON.stringify({ ...SAMPLE_BODY, PK: "big", instanceType: "x".repeat(20_000) }), 413, "BODY_TOO_LARGE"],
+    ["no body", "", 400, "INVALID_REQUEST"],
+  ])("fails with a 4xx JSON error for %s", async (_name, rawBody, status, code) => {
+    const res = await api(apiEvent("POST", "/", { rawBody }));
+    expect(res.statusCode).toBe(status);
+    expect(bodyOf(res).error?.code).toBe(code);
+  });
+});
+
+describe("GET", () => {
+  it("GIVEN records THEN GET / pages with limit and an opaque cursor", async () => {
+    for (const pk of ["list-1", "list-2", "list-3"]) expect((await create({ ...SAMPLE_BODY, PK: pk })).statusCode).toBe(201);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await api(apiEvent("GET", "/", { query: { limit: "2", ...(cursor ? { cursor } : {}) } }));
+      expect(res.statusCode).toBe(200);
+      const page = bodyOf(res) as { items: { PK: string }[]; nextCursor: string | null };
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((i) => i.PK));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(expect.arrayContaining(["env-123", "list-1", "list-2", "list-3"]));
+  });
+
+  it.each([
+    [{ limit: "0" }, 422, "limit"],
+    [{ limit: "ten" }, 422, "limit"],
+    [{ limit: "100000" }, 422, "limit"],
+    [{ cursor: "garbage" }, 400, "cursor"],
+    [{ sort: "asc" }, 400, "sort"],
+  ])("fails for query %j with %i", async (query, status, field) => {
+    const res = await api(apiEvent("GET", "/", { query }));
+    expect(res.statusCode).toBe(status);
+    expect(bodyOf(res).error?.field).toBe(field);
+  });
+
+  it("GIVEN a PK THEN GET /{PK} returns it; a missing one is 404", async () => {
+    expect(bodyOf(await api(apiEvent("GET", "/{PK}", { pk: "env-123" }))).PK).toBe("env-123");
+    const missing = await api(apiEvent("GET", "/{PK}", { pk: "nope" }));
+    expect(missing.statusCode).toBe(404);
+    expect(bodyOf(missing).error).toEqual({ code: "RECORD_NOT_FOUND", message: "record nope does not exist", field: "PK" });
+  });
+});
+
+describe("PUT /{PK}", () => {
+  it("GIVEN updatable fields THEN 200 with them applied and a history entry", async () => {
+    const res = await api(apiEvent("PUT", "/{PK}", { pk: "env-123", body: { instanceCount: 16, endDate: "2025-12-31T23:59:59Z", maxUpfrontFeeUsd: 5000 } }));
+    expect(res.statusCode).toBe(200);
+    const record = bodyOf(res) as { instanceCount: number; maxUpfrontFeeUsd: number; history: { kind: string }[] };
+    expect([record.instanceCount, record.maxUpfrontFeeUsd]).toEqual([16, 5000]);
+    expect(record.history.at(-1)?.kind).toBe("UPDATED");
+  });
+
+  it.each([
+    ["tries to set approved", { approved: true }, 422, "approved"],
+    ["tries to set status", { status: "TRACKING" }, 422, "status"],
+    ["names an unknown field", { colour: "blue" }, 400, "colour"],
+    ["names nothing", {}, 422, null],
+    ["sets an invalid duration", { extendByHours: 360 }, 422, "extendByHours"],
+  ])("fails when the body %s", async (_name, body, status, field) => {
+    const res = await api(apiEvent("PUT", "/{PK}", { pk: "env-123", body }));
+    expect(res.statusCode).toBe(status);
+    expect(bodyOf(res).error?.field).toBe(field);
+  });
+
+  it("fails with 404 for a missing record", async () => {
+    expect((await api(apiEvent("PUT", "/{PK}", { pk: "nope", body: { instanceCount: 1 } }))).statusCode).toBe(404);
+  });
+});
+
+describe("PATCH /{PK} (approve)", () => {
+  it("GIVEN a cap and no proposal THEN it approves the next proposal up to the cap, recording the caller's ARN", async () => {
+    const res = await api(apiEvent("PATCH", "/{PK}", { pk: "env-123" }));
+    expect(res.statusCode).toBe(200);
+    expect(bodyOf(res)).toMatchObject({ approved: true, status: "APPROVED", approval: { by: "arn:aws:iam::123456789012:user/finance", maxFeeUsd: 5000, durationHours: 24 } });
+  });
+
+  it.each([
+    ["the record is missing", "nope", undefined, "arn:x", 404, "RECORD_NOT_FOUND"],
+    ["there is neither a proposal nor a cap", "list-1", undefined, "arn:x", 422, "NOTHING_TO_APPROVE"],
+    ["the body has fields", "env-123", { fee: 1 }, "arn:x", 400, "INVALID_REQUEST"],
+    ["the caller has no identity", "env-123", undefined, null, 403, "IDENTITY_REQUIRED"],
+  ])("fails when %s", async (_name, pk, body, userArn, status, code) => {
+    const res = await api(apiEvent("PATCH", "/{PK}", { pk, body, userArn }));
+    expect(res.statusCode).toBe(status);
+    expect(bodyOf(res).error?.code).toBe(code);
+  });
+});
+
+describe("DELETE /{PK}, POST /import and routing", () => {
+  it("GIVEN a record THEN DELETE removes it and a second DELETE is 404", async () => {
+    expect((await api(apiEvent("DELETE", "/{PK}", { pk: "list-3" }))).statusCode).toBe(200);
+    expect((await api(apiEvent("GET", "/{PK}", { pk: "list-3" }))).statusCode).toBe(404);
+    expect((await api(apiEvent("DELETE", "/{PK}", { pk: "list-3" }))).statusCode).toBe(404);
+  });
+
+  it("GIVEN capacity blocks in the account THEN POST /import tracks the untracked ones once", async () => {
+    h.ec2Read.on(DescribeCapacityReservationsCommand).resolves({
+      CapacityReservations: [
+        { CapacityReservationId: "cr-0123456789abcdef0", State: "active", ReservationType: "capacity-block", EndDate: END },
+        { CapacityReservationId: "cr-0fedcba987654321f", State: "scheduled", ReservationType: "capacity-block", EndDate: END, InstanceType: "p5.48xlarge", TotalInstanceCount: 2 },
+      ],
+    });
+    const first = bodyOf(await api(apiEvent("POST", "/import")));
+    expect(first).toEqual({ imported: ["cr-0fedcba987654321f"], alreadyTracked: ["cr-0123456789abcdef0"] });
+    const imported = bodyOf(await api(apiEvent("GET", "/{PK}", { pk: "cr-0fedcba987654321f" })));
+    expect(imported).toMatchObject({ instanceType: "p5.48xlarge", instanceCount: 2, requireApproval: true, reservationState: "scheduled" });
+    expect(bodyOf(await api(apiEvent("POST", "/import")))).toEqual({ imported: [], alreadyTracked: ["cr-0123456789abcdef0", "cr-0fedcba987654321f"] });
+  });
+
+  it.each([
+    ["POST", "/{PK}", 405, "METHOD_NOT_ALLOWED"],
+    ["GET", "/nowhere", 404, "ROUTE_NOT_FOUND"],
+  ])("fails for %s %s with %i", async (method, resource, status, code) => {
+    const res = await api(apiEvent(method, resource, { pk: "env-123" }));
+    expect(res.statusCode).toBe(status);
+    expect(bodyOf(res).error?.code).toBe(code);
+  });
+
+  it("GIVEN the routes contract THEN only PATCH /{PK} needs the approve permission and every route is served", async () => {
+    expect(API_ROUTES.filter((r) => r.approvePermission).map((r) => `${r.method} ${r.path}`)).toEqual(["PATCH /{PK}"]);
+    for (const route of API_ROUTES) {
+      const res = await api(apiEvent(route.method, route.path, route.path === "/{PK}" ? { pk: "env-123", body: route.method === "PUT" ? { instanceCount: 2 } : undefined } : {}));
+      const code = res.statusCode >= 400 ? bodyOf(res).error?.code : "OK";
+      expect([route.operation, code]).not.toContainEqual(expect.stringMatching(/^(ROUTE_NOT_FOUND|METHOD_NOT_ALLOWED|INTERNAL)$/));
+      expect(res.statusCode).toBeLessThan(500);
+    }
+  });
+});
