@@ -1,42 +1,73 @@
-import { CAPACITY_OFFERINGS_HELP, runCapacityOfferings } from "./commands/capacity-offerings";
-import { CAPACITY_STATUS_HELP, runCapacityStatus } from "./commands/capacity-status";
-import { CAPACITY_TIMELINE_HELP, runCapacityTimeline } from "./commands/capacity-timeline";
-import { PLAN_SUMMARY_HELP, runPlanSummary } from "./commands/plan-summary";
 import { CliError, EXIT } from "./errors";
+import {
+  CAPACITY_OFFERINGS_HELP,
+  CAPACITY_STATUS_HELP,
+  CAPACITY_TIMELINE_HELP,
+  PLAN_SUMMARY_HELP,
+  SYNTH_HELP,
+  VALIDATE_HELP,
+} from "./help";
 import type { CliIo } from "./io";
+import { loadSibling } from "./lazy";
+
+type Run = (argv: readonly string[], io: CliIo) => Promise<number>;
 
 interface Command {
   /** Words that select it, e.g. ["capacity", "offerings"]. */
   readonly words: readonly string[];
   readonly summary: string;
   readonly help: string;
-  run(argv: readonly string[], io: CliIo): Promise<number>;
+  run: Run;
 }
 
+/** A command whose module is loaded only when it runs. */
+function lazy<M>(modulePath: string, pick: (module: M) => Run): Run {
+  return async (argv, io) => pick(await loadSibling<M>(modulePath))(argv, io);
+}
+
+type SynthModule = typeof import("./commands/synth");
+type ValidateModule = typeof import("./commands/validate");
+type PlanSummaryModule = typeof import("./commands/plan-summary");
+type OfferingsModule = typeof import("./commands/capacity-offerings");
+type StatusModule = typeof import("./commands/capacity-status");
+type TimelineModule = typeof import("./commands/capacity-timeline");
+
 const COMMANDS: readonly Command[] = [
+  {
+    words: ["synth"],
+    summary: "validate environments and synthesize their stacks into cdktf.out",
+    help: SYNTH_HELP,
+    run: lazy<SynthModule>("commands/synth", (module) => module.runSynth),
+  },
+  {
+    words: ["validate"],
+    summary: "check environment files against the schema (fast, no synthesis)",
+    help: VALIDATE_HELP,
+    run: lazy<ValidateModule>("commands/validate", (module) => module.runValidate),
+  },
   {
     words: ["plan-summary"],
     summary: "Markdown review of `terraform show -json` plans with a DANGER section",
     help: PLAN_SUMMARY_HELP,
-    run: runPlanSummary,
+    run: lazy<PlanSummaryModule>("commands/plan-summary", (module) => module.runPlanSummary),
   },
   {
     words: ["capacity", "offerings"],
     summary: "capacity blocks for sale, ranked by price per GPU-hour",
     help: CAPACITY_OFFERINGS_HELP,
-    run: runCapacityOfferings,
+    run: lazy<OfferingsModule>("commands/capacity-offerings", (module) => module.runCapacityOfferings),
   },
   {
     words: ["capacity", "status"],
     summary: "the environment's blocks: state, time left, extensions, who uses them",
     help: CAPACITY_STATUS_HELP,
-    run: runCapacityStatus,
+    run: lazy<StatusModule>("commands/capacity-status", (module) => module.runCapacityStatus),
   },
   {
     words: ["capacity", "timeline"],
     summary: "blocks, extensions and gaps over the coming weeks, as a drawing and a Mermaid gantt",
     help: CAPACITY_TIMELINE_HELP,
-    run: runCapacityTimeline,
+    run: lazy<TimelineModule>("commands/capacity-timeline", (module) => module.runCapacityTimeline),
   },
 ];
 

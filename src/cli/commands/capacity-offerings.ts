@@ -5,25 +5,6 @@ import { attachSnippet, offeringsJson, rankOfferings, renderOfferingsTable } fro
 import { CliError, EXIT } from "../errors";
 import { palette, progress, useColour, type CliIo } from "../io";
 
-export const CAPACITY_OFFERINGS_HELP = `Usage: blockfleet capacity offerings --instance-type T[,T2] --count N --duration 7d [--region R]
-                                     [--start-after DATE] [--end-before DATE] [--availability-zone AZ[,AZ2]]
-                                     [--limit N] [--json]
-
-Searches EC2 Capacity Block offerings for every listed instance type in every availability zone of the region,
-ranks them by price per GPU-hour (then per instance-hour, then earliest start), prints start and end in UTC, and
-the tfvars entry that attaches the best one to an environment once you have bought it. Never buys anything.
-
-Options:
-  --instance-type T[,T2]   instance types to compare, e.g. p5.48xlarge,p5e.48xlarge
-  --count N                instances in the block
-  --duration D             block length: 1d..14d in days, then whole weeks up to 26w (182 days)
-  --region R               AWS region (default: AWS_REGION or AWS_DEFAULT_REGION)
-  --start-after DATE       earliest start, e.g. 2026-12-01 or 2026-12-01T11:30Z (UTC)
-  --end-before DATE        latest end (UTC)
-  --availability-zone AZ   keep only offerings in these zones (e.g. your environment's availability_zones)
-  --limit N                rows to show (default 20; --json returns all)
-  --json                   print JSON for scripts`;
-
 const OPTIONS = {
   "instance-type": { type: "string", multiple: true },
   count: { type: "string" },

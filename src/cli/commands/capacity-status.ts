@@ -5,19 +5,6 @@ import { CliError, EXIT } from "../errors";
 import { palette, progress, useColour, type CliIo } from "../io";
 import { loadForCli } from "./environment";
 
-export const CAPACITY_STATUS_HELP = `Usage: blockfleet capacity status --env E [--dir environments] [--json]
-
-Shows every capacity block the environment file tracks and every live capacity block in its region that it doesn't:
-state, start, end and time left (UTC), pending or failed extensions and their payment, and the node group using it.
-Warns about AZ or instance type mismatches with the file, blocks nobody uses, and blocks ending within 24 hours
-with no extension. Reads the region from environments/<E>.tfvars; needs ec2:DescribeCapacityReservations and
-ec2:DescribeCapacityBlockExtensionHistory.
-
-Options:
-  --env E        environment name (environments/E.tfvars)
-  --dir DIR      folder holding the environment files (default: environments)
-  --json         print JSON for scripts (colour is used only on a terminal)`;
-
 const OPTIONS = {
   env: { type: "string" },
   dir: { type: "string" },

@@ -7,18 +7,6 @@ import { CliError, EXIT } from "../errors";
 import { palette, useColour, type CliIo } from "../io";
 import { capacitySnapshot } from "./capacity-status";
 
-export const CAPACITY_TIMELINE_HELP = `Usage: blockfleet capacity timeline --env E [--weeks 6] [--mermaid FILE] [--dir environments]
-
-Draws the environment's capacity blocks, their extensions and the gaps between them over the coming weeks (UTC),
-in the terminal, and writes the same timeline as a Mermaid gantt chart for docs and pull requests. A FILE ending
-in .md gets a \`\`\`mermaid fence so GitHub renders it.
-
-Options:
-  --env E          environment name (environments/E.tfvars)
-  --weeks N        weeks to show from today (default 6)
-  --mermaid FILE   where to write the chart (default capacity-timeline-E.md; - prints it instead of the drawing)
-  --dir DIR        folder holding the environment files (default: environments)`;
-
 const OPTIONS = {
   env: { type: "string" },
   weeks: { type: "string" },

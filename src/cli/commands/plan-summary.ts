@@ -7,22 +7,6 @@ import { parsePlanJson } from "../plan/plan-json";
 import { dangerCount, renderPlanReport } from "../plan/render";
 import { summarizePlan } from "../plan/summarize";
 
-export const PLAN_SUMMARY_HELP = `Usage: blockfleet plan-summary <plan.json>... [--stack NAME] [--allow-danger] [--json]
-
-Summarizes \`terraform show -json <planfile>\` output as Markdown for review: per stack the counts of creates,
-updates, replaces and deletes, a table of changed resources, and a DANGER section for capacity block purchases
-(irreversible) and for replacing or deleting an EKS cluster, node group, DynamoDB table, KMS key or state bucket.
-
-The stack is named after the file (prod-cluster.json → prod-cluster) or, for a generic name like plan.json, after
-its folder (cdktf.out/stacks/prod-cluster/plan.json → prod-cluster). Use - to read one plan from stdin.
-
-Options:
-  --stack NAME      name the stack of a single plan file explicitly
-  --allow-danger    exit 0 even when the plan has dangerous changes
-  --json            print the summaries as JSON instead of Markdown
-
-Exit codes: 0 nothing dangerous, 2 dangerous changes (unless --allow-danger), 1 unreadable input.`;
-
 const OPTIONS = {
   stack: { type: "string" },
   "allow-danger": { type: "boolean" },

@@ -1,0 +1,84 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../../../src/cli/main";
+import { captureIo, type CapturedIo } from "../test-io";
+
+const fixtures = path.join(__dirname, "..", "capacity", "fixtures", "environments");
+const repository = path.join(__dirname, "..", "..", "..", "..");
+
+describe("blockfleet synth", () => {
+  let out: string;
+  let io: CapturedIo;
+  let code: number;
+
+  beforeAll(async () => {
+    out = path.join(mkdtempSync(path.join(tmpdir(), "blockfleet-synth-")), "cdktf.out");
+    io = captureIo({ cwd: repository });
+    code = await runCli(["synth", "dev", "--out", out], io);
+  });
+
+  it("GIVEN the shipped dev environment THEN it writes each stack and prints one line per stack with its resource count", () => {
+    const lines = io.out().trimEnd().split("\n");
+
+    expect(code).toBe(0);
+    expect(lines).toContainEqual(expect.stringMatching(/^dev-cluster\s+\d+ resources$/));
+    for (const line of lines) {
+      const [stack, count] = line.split(/\s+/);
+      const json = JSON.parse(readFileSync(path.join(out, "stacks", stack!, "cdk.tf.json"), "utf8")) as { resource?: Record<string, object> };
+      const resources = Object.values(json.resource ?? {}).reduce((sum, byName) => sum + Object.keys(byName).length, 0);
+      expect(resources).toBe(Number(count));
+    }
+  });
+
+  it("GIVEN no terminal THEN no progress is written", () => {
+    expect(io.err()).toBe("");
+  });
+
+  it("fails when an environment file is invalid, listing the problem and writing nothing", async () => {
+    const target = path.join(mkdtempSync(path.join(tmpdir(), "blockfleet-synth-")), "cdktf.out");
+    const failing = captureIo({ cwd: path.dirname(fixtures) });
+
+    const exit = await runCli(["synth", "broken", "--dir", "environments", "--out", target], failing);
+
+    expect(exit).toBe(1);
+    expect(failing.err()).toBe(
+      [
+        "blockfleet: 1 problem in environment configuration:",
+        '  environments/broken.tfvars: capacity_blocks[0].reservation_id: expected a capacity reservation id: "cr-" followed by 17 hex digits (got "cr-123")',
+        "Nothing was written.",
+        "",
+      ].join("\n"),
+    );
+    expect(existsSync(target)).toBe(false);
+  });
+});
+
+describe("blockfleet validate", () => {
+  it("GIVEN valid environments THEN it prints one line each and exits 0", async () => {
+    const io = captureIo({ cwd: path.dirname(fixtures) });
+
+    const code = await runCli(["validate", "staging", "--dir", "environments"], io);
+
+    expect(code).toBe(0);
+    expect(io.out()).toBe("✓ environments/staging.tfvars: us-east-1, 2 AZs, 3 capacity blocks\n");
+  });
+
+  it("fails when a file is invalid, with the same message as synth", async () => {
+    const io = captureIo({ cwd: path.dirname(fixtures) });
+
+    const code = await runCli(["validate", "--dir", "environments"], io);
+
+    expect(code).toBe(1);
+    expect(io.err()).toContain("environments/broken.tfvars: capacity_blocks[0].reservation_id: expected a capacity reservation id");
+    expect(io.out()).toBe("");
+  });
+
+  it("fails when the folder does not exist", async () => {
+    const io = captureIo({ cwd: tmpdir() });
+
+    expect(await runCli(["validate"], io)).toBe(1);
+    expect(io.err()).toBe("blockfleet: no environments folder at environments (run from the project root or pass --dir)\n");
+  });
+});

@@ -1,0 +1,92 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../../src/cli/main";
+import { captureIo } from "./test-io";
+
+describe("blockfleet", () => {
+  it("GIVEN --help THEN it lists every command and exits 0", async () => {
+    const io = captureIo();
+
+    expect(await runCli(["--help"], io)).toBe(0);
+    for (const command of ["synth", "validate", "plan-summary", "capacity offerings", "capacity status", "capacity timeline"]) {
+      expect(io.out()).toMatch(new RegExp(`^  ${command} `, "m"));
+    }
+  });
+
+  it("GIVEN no arguments THEN it shows the help and exits 1", async () => {
+    const io = captureIo();
+
+    expect(await runCli([], io)).toBe(1);
+    expect(io.out()).toContain("Usage: blockfleet <command> [options]");
+  });
+
+  it("GIVEN a group word alone THEN it shows the group's commands", async () => {
+    const io = captureIo();
+
+    expect(await runCli(["capacity"], io)).toBe(1);
+    expect(io.out()).toBe(
+      [
+        "Usage: blockfleet capacity <command> [options]",
+        "",
+        "Commands:",
+        "  capacity offerings    capacity blocks for sale, ranked by price per GPU-hour",
+        "  capacity status       the environment's blocks: state, time left, extensions, who uses them",
+        "  capacity timeline     blocks, extensions and gaps over the coming weeks, as a drawing and a Mermaid gantt",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("GIVEN a command and --help THEN it prints that command's help without running it", async () => {
+    const io = captureIo();
+
+    expect(await runCli(["capacity", "status", "--help"], io)).toBe(0);
+    expect(io.out()).toMatch(/^Usage: blockfleet capacity status --env E/);
+  });
+
+  it("fails when the command is unknown, in one line", async () => {
+    const io = captureIo();
+
+    expect(await runCli(["deploy", "prod"], io)).toBe(1);
+    expect(io.err()).toBe('blockfleet: unknown command "deploy prod"; run `blockfleet --help` for the list\n');
+  });
+
+  it("GIVEN an unexpected error THEN it prints one line pointing to --debug, and the stack only with --debug", async () => {
+    const failing = () => {
+      const io = captureIo();
+      let calls = 0;
+      const stdout = { write: () => { calls += 1; throw new Error("stdout closed"); } };
+      return { io: { ...io, stdout }, calls: () => calls };
+    };
+    const quiet = failing();
+    const verbose = failing();
+
+    expect(await runCli(["validate", "--dir", "__tests__/src/cli/capacity/fixtures/environments", "staging"], quiet.io)).toBe(1);
+    expect(await runCli(["validate", "--debug", "--dir", "__tests__/src/cli/capacity/fixtures/environments", "staging"], verbose.io)).toBe(1);
+
+    expect(quiet.io.err()).toBe("blockfleet: unexpected error: stdout closed (rerun with --debug for details)\n");
+    expect(verbose.io.err()).toMatch(/^blockfleet: unexpected error: stdout closed\nError: stdout closed\n\s+at /);
+  });
+});
+
+describe("bin/blockfleet.cjs", () => {
+  const bin = path.join(__dirname, "..", "..", "..", "bin", "blockfleet.cjs");
+  const fixture = path.join(__dirname, "plan", "fixtures", "capacity-block-purchase.json");
+
+  it("GIVEN a dangerous plan THEN the real process prints the report and exits 2", () => {
+    const result = spawnSync(process.execPath, [bin, "plan-summary", fixture], { encoding: "utf8" });
+
+    expect(result.status).toBe(2);
+    expect(result.stdout).toContain("### 🛑 DANGER");
+    expect(result.stderr).toBe("");
+  });
+
+  it("GIVEN a plan on stdin and --allow-danger THEN it exits 0", () => {
+    const result = spawnSync(process.execPath, [bin, "plan-summary", "-", "--allow-danger"], { encoding: "utf8", input: readFileSync(fixture) });
+
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("## `stdin`");
+  });
+});

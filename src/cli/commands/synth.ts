@@ -1,0 +1,27 @@
+import path from "node:path";
+import { synthesizeEnvironments } from "../../synth";
+import { parseCommandLine } from "../args";
+import { EXIT } from "../errors";
+import { progress, type CliIo } from "../io";
+import { DEFAULT_ENVIRONMENTS_DIR, environmentError } from "./environment";
+
+export async function runSynth(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandLine("synth", argv, { dir: { type: "string" }, out: { type: "string" } });
+  const status = progress(io);
+  status.update(`synthesizing ${positionals.length > 0 ? positionals.join(", ") : "all environments"}…`);
+  let result;
+  try {
+    result = await synthesizeEnvironments({
+      environmentsDir: path.resolve(io.cwd, values.dir ?? DEFAULT_ENVIRONMENTS_DIR),
+      names: positionals,
+      outdir: path.resolve(io.cwd, values.out ?? "cdktf.out"),
+    });
+  } catch (error) {
+    throw environmentError(io, error, values.dir, "\nNothing was written.");
+  } finally {
+    status.done();
+  }
+  const width = Math.max(...result.stacks.map((stack) => stack.name.length));
+  for (const stack of result.stacks) io.stdout.write(`${stack.name.padEnd(width)}  ${String(stack.resourceCount).padStart(4)} resources\n`);
+  return EXIT.ok;
+}
