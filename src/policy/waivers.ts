@@ -2,7 +2,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import type { Finding } from "./model";
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected an ISO date (YYYY-MM-DD)").refine((value) => !Number.isNaN(Date.parse(value)), "expected a real calendar date");
+/** A calendar date written YYYY-MM-DD (2026-02-30 is refused). */
+const isoDate = z.string().refine((value) => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+}, "expected an ISO date (YYYY-MM-DD)");
 
 const waiverSchema = z
   .object({

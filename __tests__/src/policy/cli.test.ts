@@ -1,0 +1,97 @@
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { DEFAULT_WAIVERS_FILE, check, parseArguments } from "../../../src/policy/cli";
+import type { JsonObject } from "../../../src/policy/model";
+import { TODAY, patch, secureStacks } from "./fixtures";
+
+const root = mkdtempSync(join(tmpdir(), "blockfleet-check-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const noWaivers = join(root, "no-waivers.json");
+
+/** Writes stacks the way cdktf does: <dir>/stacks/<name>/cdk.tf.json. */
+function writeOutput(name: string, stacks: Record<string, JsonObject>): string {
+  const dir = join(root, name);
+  for (const [stack, json] of Object.entries(stacks)) {
+    mkdirSync(join(dir, "stacks", stack), { recursive: true });
+    writeFileSync(join(dir, "stacks", stack, "cdk.tf.json"), JSON.stringify(json));
+  }
+  return dir;
+}
+
+const secureDir = writeOutput("secure", secureStacks());
+const brokenDir = (() => {
+  const stacks = secureStacks();
+  patch(stacks["test-cluster"]!, "resource.aws_eks_cluster.main", { enabled_cluster_log_types: ["api"] });
+  return writeOutput("broken", stacks);
+})();
+
+describe("npm run check", () => {
+  it("exits 0 and says so when every stack passes", async () => {
+    const { exitCode, output } = await check({ dir: secureDir, waiversFile: noWaivers, synthesizeIfMissing: false }, TODAY);
+    expect(exitCode).toBe(0);
+    expect(output).toBe("policy gate passed: 2 stack(s), 0 waived finding(s)");
+  });
+
+  it("exits 1 with a table of rule, Checkov id, resource, message and fix for each finding", async () => {
+    const { exitCode, output } = await check({ dir: brokenDir, waiversFile: noWaivers, synthesizeIfMissing: false }, TODAY);
+    expect(exitCode).toBe(1);
+    const lines = output.split("\n");
+    expect(lines[0]).toBe("Findings (1):");
+    expect(lines[1]).toMatch(/^RULE\s+CHECKOV\s+RESOURCE\s+MESSAGE$/);
+    expect(lines[2]).toMatch(/^BF-EKS-001\s+CKV_AWS_37\s+test-cluster\/aws_eks_cluster\.main\s+control-plane log types not enabled: audit, authenticator, controllerManager, scheduler$/);
+    expect(lines[3]).toMatch(/^\s+fix: set enabled_cluster_log_types = \["api","audit","authenticator","controllerManager","scheduler"\]$/);
+    expect(lines.at(-1)).toBe("policy gate FAILED: 1 finding(s) in 2 stack(s), 0 waived");
+  });
+
+  it("exits 2 when the folder given does not exist or holds no stacks", async () => {
+    const missing = join(root, "missing");
+    expect(await check({ dir: missing, waiversFile: noWaivers, synthesizeIfMissing: false }, TODAY)).toEqual({ exitCode: 2, output: `${missing} does not exist` });
+    const empty = join(root, "empty");
+    mkdirSync(empty);
+    expect(await check({ dir: empty, waiversFile: noWaivers, synthesizeIfMissing: false }, TODAY)).toEqual({ exitCode: 2, output: `no cdk.tf.json under ${empty}` });
+  });
+
+  it("parses the folder and the waiver file, defaulting to cdktf.out (synthesized when missing) and the repo's waivers", () => {
+    expect(parseArguments([])).toEqual({ dir: resolve("cdktf.out"), waiversFile: DEFAULT_WAIVERS_FILE, synthesizeIfMissing: true });
+    expect(parseArguments(["out", "--waivers", "w.json"])).toEqual({ dir: resolve("out"), waiversFile: resolve("w.json"), synthesizeIfMissing: false });
+    expect(DEFAULT_WAIVERS_FILE).toBe(resolve(__dirname, "../../../policy-waivers.json"));
+  });
+
+  it("fails on unknown options, a second folder or a missing waiver file argument", () => {
+    expect(() => parseArguments(["--fast"])).toThrow("unknown option --fast; usage: npm run check -- [dir] [--waivers file]");
+    expect(() => parseArguments(["a", "b"])).toThrow("only one folder can be checked, got ");
+    expect(() => parseArguments(["--waivers"])).toThrow("--waivers needs a file");
+  });
+
+  it("runs as a command with the documented exit codes", async () => {
+    const run = async (...args: string[]) => {
+      try {
+        const { stdout } = await promisify(execFile)("node", ["--require", "tsx/cjs", "src/policy/main.ts", ...args], { cwd: resolve(__dirname, "../../..") });
+        return { code: 0, text: stdout };
+      } catch (error) {
+        const failed = error as { code: number; stderr: string };
+        return { code: failed.code, text: failed.stderr };
+      }
+    };
+    const [passed, failed, broken] = await Promise.all([
+      run(secureDir, "--waivers", noWaivers),
+      run(brokenDir, "--waivers", noWaivers),
+      run(secureDir, "--waivers", writeBadWaivers()),
+    ]);
+    expect(passed).toEqual({ code: 0, text: "policy gate passed: 2 stack(s), 0 waived finding(s)\n" });
+    expect(failed.code).toBe(1);
+    expect(failed.text).toContain("BF-EKS-001");
+    expect(broken.code).toBe(2);
+    expect(broken.text).toMatch(/^policy gate error: .*invalid waiver file/);
+  }, 30_000);
+});
+
+function writeBadWaivers(): string {
+  const file = join(root, "bad-waivers.json");
+  writeFileSync(file, JSON.stringify({ waivers: [{ rule: "nope" }] }));
+  return file;
+}

@@ -1,0 +1,129 @@
+import { ACCOUNT, patch, policy } from "../fixtures";
+import { describeRuleCases } from "../rule-cases";
+
+const C = "test-cluster";
+const controllerRole = `${C}/aws_iam_role.controller`;
+const reconcilePolicy = `${C}/aws_iam_role_policy.reconcile`;
+const controllerDocument = "data.aws_iam_policy_document.controller";
+
+/** Gives the reconcile role exactly these statements. */
+const reconcileStatements = (...statements: Array<Record<string, unknown>>) => (s: Record<string, Record<string, unknown>>) =>
+  patch(s[C] as never, "resource.aws_iam_role_policy.reconcile", { policy: policy(statements as never) });
+
+/** Replaces the Karpenter controller's policy document statements (aws_iam_policy_document syntax). */
+const controllerStatements = (...statements: Array<Record<string, unknown>>) => (s: Record<string, Record<string, unknown>>) =>
+  patch(s[C] as never, `data.aws_iam_policy_document.controller`, { statement: statements as never });
+
+const passNodeRoleTo = (service: string) => ({
+  sid: "PassNodeRole",
+  actions: ["iam:PassRole"],
+  resources: ["${aws_iam_role.node.arn}"],
+  condition: [{ test: "StringEquals", variable: "iam:PassedToService", values: [service] }],
+});
+const launchInstances = { sid: "Launch", actions: ["ec2:RunInstances"], resources: [`arn:aws:ec2:us-east-1:${ACCOUNT}:*`] };
+
+describeRuleCases("IAM rules", [
+  { rule: "BF-IAM-001", when: "every document is valid", change: () => {}, expected: [] },
+  {
+    rule: "BF-IAM-001",
+    when: "a statement has an invalid effect",
+    change: reconcileStatements({ Effect: "Permit", Action: "dynamodb:GetItem", Resource: "${aws_dynamodb_table.records.arn}" }),
+    expected: [`${reconcilePolicy}: policy: Statement[0].Effect: Effect must be present and exactly "Allow" or "Deny"`],
+  },
+  {
+    rule: "BF-IAM-001",
+    when: "a statement references a resource that does not exist",
+    change: reconcileStatements({ Effect: "Allow", Action: "dynamodb:GetItem", Resource: "${aws_dynamodb_table.missing.arn}" }),
+    expected: [`${reconcilePolicy}: policy: reference \${aws_dynamodb_table.missing.arn} does not point at anything in the synthesized output`],
+  },
+  {
+    rule: "BF-IAM-001",
+    when: "the document is a Terraform function call",
+    change: (s) => patch(s[C]!, "resource.aws_iam_role_policy.reconcile", { policy: '${jsonencode({Statement = []})}' }),
+    expected: [
+      `${reconcilePolicy}: policy is not a JSON document the gate can read (use JSON.stringify or an aws_iam_policy_document, not a Terraform function): \${jsonencode({Statement = []})}`,
+    ],
+  },
+  { rule: "BF-IAM-002", when: "patterns match real actions", change: controllerStatements({ actions: ["ec2:Describe*"], resources: ["*"] }), expected: [] },
+  {
+    rule: "BF-IAM-002",
+    when: "an action is misspelt or its service unknown",
+    change: controllerStatements({ actions: ["sqs:RecieveMessage", "ec3:RunInstances"], resources: ["${aws_sqs_queue.interruption.arn}"] }),
+    expected: [
+      `${C}/aws_iam_role_policy.controller: policy (from ${C}/${controllerDocument}): action "sqs:RecieveMessage" does not exist`,
+      `${C}/aws_iam_role_policy.controller: policy (from ${C}/${controllerDocument}): unknown service in action "ec3:RunInstances"`,
+    ],
+  },
+  { rule: "BF-IAM-003", when: "actions are listed", change: () => {}, expected: [] },
+  {
+    rule: "BF-IAM-003",
+    when: "a statement allows every action or uses NotAction",
+    change: reconcileStatements({ Sid: "Admin", Effect: "Allow", Action: "*", Resource: "*" }, { Effect: "Allow", NotAction: "iam:*", Resource: "*" }),
+    expected: [
+      `${reconcilePolicy}: policy: statement "Admin" allows every action ("*")`,
+      `${reconcilePolicy}: policy: statement 1 allows every action except "iam:*" (Allow with NotAction)`,
+    ],
+  },
+  {
+    rule: "BF-IAM-004",
+    when: '"*" only carries wildcard-only actions or a mixed wildcard pattern',
+    change: reconcileStatements({ Effect: "Allow", Action: ["ec2:DescribeCapacityReservations", "ec2:Describe*", "sts:GetCallerIdentity"], Resource: "*" }),
+    expected: [],
+  },
+  {
+    rule: "BF-IAM-004",
+    when: '"*" carries actions that support resource ARNs',
+    change: reconcileStatements({ Sid: "Table", Effect: "Allow", Action: ["dynamodb:GetItem", "ec2:DescribeCapacityReservations", "ec2:PurchaseCapacityBlockExtension"], Resource: "*" }),
+    expected: [`${reconcilePolicy}: policy: statement "Table" grants dynamodb:GetItem, ec2:PurchaseCapacityBlockExtension on "*" although they support resource ARNs`],
+  },
+  {
+    rule: "BF-IAM-005",
+    when: "PassRole is scoped by reference to the node role (the reference does not match every role)",
+    change: controllerStatements(passNodeRoleTo("ec2.amazonaws.com")),
+    expected: [],
+  },
+  {
+    rule: "BF-IAM-005",
+    when: "PassRole is unscoped",
+    change: controllerStatements({ actions: ["iam:PassRole"], resources: ["*"] }),
+    expected: [`${controllerRole}: role can iam:PassRole any role to ec2.amazonaws.com`],
+  },
+  {
+    rule: "BF-IAM-005",
+    when: "the role may rewrite its own policies and any policy version",
+    change: controllerStatements(
+      { actions: ["iam:PutRolePolicy"], resources: ["${aws_iam_role.controller.arn}"] },
+      { actions: ["iam:CreatePolicyVersion"], resources: [`arn:aws:iam::${ACCOUNT}:policy/*`] },
+    ),
+    expected: [
+      `${controllerRole}: role can iam:CreatePolicyVersion on any policy, which lets it raise its own permissions`,
+      `${controllerRole}: role can iam:PutRolePolicy on arn:aws:iam::${ACCOUNT}:role/blockfleet-test-karpenter, which lets it raise its own permissions`,
+    ],
+  },
+  {
+    rule: "BF-IAM-006",
+    when: "the node role may only be passed to Lambda, which the role cannot start",
+    change: controllerStatements(passNodeRoleTo("lambda.amazonaws.com"), launchInstances),
+    expected: [],
+  },
+  {
+    rule: "BF-IAM-006",
+    when: "the role may pass the node role to EC2 and launch instances (the Karpenter pattern)",
+    change: controllerStatements(passNodeRoleTo("ec2.amazonaws.com"), launchInstances),
+    expected: [`${controllerRole}: role can pass ${C}/aws_iam_role.node to ec2.amazonaws.com and start it (ec2:RunInstances), so it can act with that role's permissions`],
+  },
+  { rule: "BF-IAM-007", when: "roles trust named services", change: () => {}, expected: [] },
+  {
+    rule: "BF-IAM-007",
+    when: "a role trusts any AWS principal",
+    change: (s) => patch(s[C]!, "resource.aws_iam_role.reconcile", { assume_role_policy: policy([{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }]) }),
+    expected: [`${C}/aws_iam_role.reconcile: statement 0 of the trust policy lets any principal (*) assume the role`],
+  },
+  { rule: "BF-IAM-008", when: "only narrow managed policies are attached", change: () => {}, expected: [] },
+  {
+    rule: "BF-IAM-008",
+    when: "AdministratorAccess is attached through the partition data source",
+    change: (s) => patch(s[C]!, "resource.aws_iam_role_policy_attachment.admin", { role: "${aws_iam_role.reconcile.name}", policy_arn: "arn:${data.aws_partition.current.partition}:iam::aws:policy/AdministratorAccess" }),
+    expected: [`${C}/aws_iam_role.reconcile: role has the AWS managed AdministratorAccess policy attached`],
+  },
+]);
