@@ -125,7 +125,11 @@ class Draft {
     this.changes[field] = value;
   }
 
+  /** The status this decision settled on (also when equal to the stored one, so no change is written). */
+  decided: RecordStatus | undefined;
+
   status(status: RecordStatus, reason: string): void {
+    this.decided = status;
     this.set("status", status);
     this.set("statusReason", reason);
   }
@@ -542,7 +546,8 @@ function flagExpiring(d: Draft, endIso: string, endMs: number, why: string): voi
   if (endMs - d.now.getTime() > EXPIRING_HORIZON_MS) return;
   d.expiringWithoutExtension = true;
   const { record } = d;
-  if (d.changes["status"] === undefined || d.changes["status"] === "TRACKING" || d.changes["status"] === "APPROVED") {
+  const decided = d.decided;
+  if (decided === undefined || decided === "TRACKING" || decided === "APPROVED" || decided === "EXPIRING") {
     d.status("EXPIRING", `block ends at ${endIso} with no extension (${why})`);
   }
   d.notify(

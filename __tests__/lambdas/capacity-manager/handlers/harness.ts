@@ -1,4 +1,14 @@
-import { EC2Client, type EC2ClientResolvedConfig, type ServiceInputTypes, type ServiceOutputTypes } from "@aws-sdk/client-ec2";
+import {
+  DescribeCapacityBlockExtensionHistoryCommand,
+  DescribeCapacityBlockExtensionOfferingsCommand,
+  DescribeCapacityReservationsCommand,
+  EC2Client,
+  EC2ServiceException,
+  PurchaseCapacityBlockExtensionCommand,
+  type EC2ClientResolvedConfig,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+} from "@aws-sdk/client-ec2";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import { createDocumentClient, DynamoRecordStore } from "../../../../lambdas/capacity-manager/adapters/dynamodb-store";
@@ -93,3 +103,72 @@ export function apiEvent(httpMethod: string, resource: string, options: EventOpt
 }
 
 export const metricLines = (lines: readonly Record<string, unknown>[]) => lines.filter((l) => "_aws" in l);
+
+export interface FakeBlock {
+  state: string;
+  end: Date;
+  /** Offerings EC2 sells for this block (24 h unless said otherwise). */
+  offerings: { id: string; fee: string; hours?: number }[];
+}
+
+/** EC2 as seen through the SDK: capacity blocks, extension history and purchases, with hooks for faults. */
+export interface FakeEc2 {
+  readonly blocks: Map<string, FakeBlock>;
+  readonly extensions: { CapacityReservationId: string; CapacityBlockExtensionOfferingId: string; CapacityBlockExtensionStatus: string; CapacityBlockExtensionPurchaseDate: Date; UpfrontFee: string }[];
+  purchases: number;
+  /** Throws from the purchase call after (or instead of) buying. */
+  purchaseFault?: { afterBuying: boolean; error: Error };
+  offeringsFault?: { id: string; error: Error };
+}
+
+export function installFakeEc2(h: Harness): FakeEc2 {
+  const fake: FakeEc2 = { blocks: new Map(), extensions: [], purchases: 0 };
+  h.ec2Read.on(DescribeCapacityReservationsCommand).callsFake((input: { CapacityReservationIds?: string[] }) => {
+    const ids = input.CapacityReservationIds ?? [...fake.blocks.keys()];
+    const unknown = ids.find((id) => !fake.blocks.has(id));
+    if (unknown) {
+      throw new EC2ServiceException({ name: "InvalidCapacityReservationId.NotFound", message: `The capacity reservation ID '${unknown}' does not exist`, $fault: "client", $metadata: { httpStatusCode: 400 } });
+    }
+    return {
+      CapacityReservations: ids.map((id) => {
+        const b = fake.blocks.get(id) as FakeBlock;
+        return { CapacityReservationId: id, State: b.state, ReservationType: "capacity-block", EndDate: b.end, InstanceType: "p5.48xlarge", TotalInstanceCount: 2 };
+      }),
+    };
+  });
+  h.ec2Read.on(DescribeCapacityBlockExtensionHistoryCommand).callsFake((input: { CapacityReservationIds?: string[] }) => ({
+    CapacityBlockExtensions: fake.extensions.filter((e) => input.CapacityReservationIds?.includes(e.CapacityReservationId) ?? true),
+  }));
+  h.ec2Read.on(DescribeCapacityBlockExtensionOfferingsCommand).callsFake((input: { CapacityReservationId: string; CapacityBlockExtensionDurationHours: number }) => {
+    if (fake.offeringsFault?.id === input.CapacityReservationId) throw fake.offeringsFault.error;
+    const b = fake.blocks.get(input.CapacityReservationId);
+    return {
+      CapacityBlockExtensionOfferings: (b?.offerings ?? [])
+        .filter((o) => (o.hours ?? 24) === input.CapacityBlockExtensionDurationHours)
+        .map((o) => ({
+          CapacityBlockExtensionOfferingId: o.id,
+          CapacityBlockExtensionDurationHours: o.hours ?? 24,
+          UpfrontFee: o.fee,
+          CurrencyCode: "USD",
+          CapacityBlockExtensionStartDate: b?.end,
+        })),
+    };
+  });
+  h.ec2Purchase.on(PurchaseCapacityBlockExtensionCommand).callsFake((input: { CapacityReservationId: string; CapacityBlockExtensionOfferingId: string }) => {
+    const fault = fake.purchaseFault;
+    if (fault && !fault.afterBuying) throw fault.error;
+    fake.purchases += 1;
+    const offer = fake.blocks.get(input.CapacityReservationId)?.offerings.find((o) => o.id === input.CapacityBlockExtensionOfferingId);
+    const entry = {
+      CapacityReservationId: input.CapacityReservationId,
+      CapacityBlockExtensionOfferingId: input.CapacityBlockExtensionOfferingId,
+      CapacityBlockExtensionStatus: "payment-pending",
+      CapacityBlockExtensionPurchaseDate: h.now,
+      UpfrontFee: offer?.fee ?? "0",
+    };
+    fake.extensions.push(entry);
+    if (fault) throw fault.error;
+    return { CapacityBlockExtensions: [entry] };
+  });
+  return fake;
+}

@@ -1,0 +1,226 @@
+import { PurchaseCapacityBlockExtensionCommand } from "@aws-sdk/client-ec2";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createDocumentClient, DynamoRecordStore } from "../../../../lambdas/capacity-manager/adapters/dynamodb-store";
+import { newRecord } from "../../../../lambdas/capacity-manager/domain/records";
+import type { RecordSpec } from "../../../../lambdas/capacity-manager/domain/types";
+import { createReconcileHandler, parseReconcileEvent } from "../../../../lambdas/capacity-manager/handlers/reconcile";
+import { METRIC_NAMESPACE, METRICS } from "../../../../lambdas/capacity-manager/metrics";
+import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
+import { startDynalite, type LocalDynamo } from "../dynalite";
+import { END, HOUR, MINUTE } from "../fixtures";
+import { createHarness, installFakeEc2, metricLines, type FakeEc2, type Harness } from "./harness";
+
+let dynamo: LocalDynamo;
+let tableCounter = 0;
+let h: Harness;
+let ec2: FakeEc2;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(async () => {
+  await dynamo.stop();
+});
+beforeEach(async () => {
+  tableCounter += 1;
+  const table = `reconcile-${tableCounter}`;
+  await dynamo.createTable(table);
+  h = createHarness(dynamo, table, new Date(END.getTime() - 20 * HOUR));
+  ec2 = installFakeEc2(h);
+});
+
+const SCHEDULE = { source: "aws.events", "detail-type": "Scheduled Event", detail: {} };
+const crId = (n: number) => `cr-0${n.toString(16).padStart(16, "0")}`;
+
+async function track(n: number, overrides: Partial<RecordSpec> = {}, block: Partial<typeof ec2.blocks extends Map<string, infer B> ? B : never> = {}) {
+  const id = crId(n);
+  ec2.blocks.set(id, { state: "active", end: END, offerings: [{ id: `cbeo-${n}`, fee: "1000.00" }], ...block });
+  const spec: RecordSpec = {
+    PK: `rec-${n}`,
+    capacityReservationId: id,
+    instanceType: "p5.48xlarge",
+    availabilityZone: "us-east-1a",
+    platform: "Linux/UNIX",
+    tenancy: "default",
+    startDate: "2020-01-01T00:00:00.000Z",
+    endDate: "2030-01-01T00:00:00.000Z",
+    instanceCount: 8,
+    extendBeforeHours: 24,
+    extendByHours: 24,
+    requireApproval: false,
+    ...overrides,
+  };
+  await h.store.create(newRecord(spec, h.now, "CREATED"));
+  return spec.PK;
+}
+
+function handlerFor(reconciler: Reconciler) {
+  return createReconcileHandler(() => ({ reconciler, logger: h.logger }));
+}
+
+describe("reconcile on the schedule", () => {
+  it("GIVEN an auto-extend block in its window THEN it buys once, refreshes dates from EC2 and never buys again", async () => {
+    await track(1);
+    const handler = handlerFor(h.reconciler());
+    expect(await handler(SCHEDULE)).toEqual({ records: 1, failures: 0, purchases: 1, expiringWithoutExtension: 0 });
+    h.now = new Date(h.now.getTime() + MINUTE);
+    await handler(SCHEDULE);
+    h.now = new Date(h.now.getTime() + 10 * MINUTE);
+    await handler(SCHEDULE);
+    expect(ec2.purchases).toBe(1);
+    const record = await h.store.get("rec-1");
+    expect(record?.status).toBe("EXTENSION_PENDING");
+    expect(record?.endDate).toBe(END.toISOString());
+    expect(record?.history.map((e) => e.kind)).toEqual(["CREATED", "PURCHASE_STARTED", "PURCHASED"]);
+    expect(record?.history[2]).toMatchObject({ offeringId: "cbeo-1", feeUsd: 1000 });
+  });
+
+  it("GIVEN a record whose reservation EC2 does not know THEN it is marked NOT_FOUND and the others proceed", async () => {
+    await track(1);
+    await track(2);
+    ec2.blocks.delete(crId(2));
+    await handlerFor(h.reconciler())(SCHEDULE);
+    expect((await h.store.get("rec-2"))?.status).toBe("NOT_FOUND");
+    expect((await h.store.get("rec-1"))?.status).toBe("EXTENSION_PENDING");
+    expect(h.published.map((p) => p.attributes["kind"])).toContain("NOT_FOUND");
+  });
+
+  it("GIVEN approval is required THEN one request, an approval through the API, then the purchase records the approver", async () => {
+    await track(1, { requireApproval: true });
+    const reconciler = h.reconciler();
+    await reconciler.reconcileAll();
+    h.now = new Date(h.now.getTime() + MINUTE);
+    await reconciler.reconcileAll();
+    expect(ec2.purchases).toBe(0);
+    expect(h.published.filter((p) => p.attributes["kind"] === "APPROVAL_REQUEST")).toHaveLength(1);
+    expect(h.published[0]?.message).toContain("$1000.00");
+    expect((await h.store.get("rec-1"))?.status).toBe("AWAITING_APPROVAL");
+    await h.service().approve("rec-1", "arn:aws:iam::123456789012:user/finance");
+    await reconciler.reconcileAll();
+    expect(ec2.purchases).toBe(1);
+    const history = (await h.store.get("rec-1"))?.history ?? [];
+    expect(history.find((e) => e.kind === "PURCHASED")?.approvedBy).toBe("arn:aws:iam::123456789012:user/finance");
+  });
+
+  it("GIVEN approval is required and no topic THEN nothing is bought and the record says why", async () => {
+    await track(1, { requireApproval: true });
+    await h.reconciler({ notifications: false }).reconcileAll();
+    const record = await h.store.get("rec-1");
+    expect(ec2.purchases).toBe(0);
+    expect(record?.status).toBe("AWAITING_APPROVAL");
+    expect(record?.statusReason).toContain("no SNS topic is configured");
+  });
+
+  it("GIVEN the purchase times out after EC2 bought THEN the record stays PURCHASING and the next runs confirm from history without buying again", async () => {
+    await track(1);
+    ec2.purchaseFault = { afterBuying: true, error: Object.assign(new Error("socket timeout"), { name: "TimeoutError" }) };
+    const reconciler = h.reconciler();
+    await reconciler.reconcileAll();
+    expect((await h.store.get("rec-1"))?.status).toBe("PURCHASING");
+    ec2.purchaseFault = undefined;
+    for (let i = 0; i < 20; i++) {
+      h.now = new Date(h.now.getTime() + MINUTE);
+      await reconciler.reconcileAll();
+    }
+    expect(ec2.purchases).toBe(1);
+    expect(h.ec2Purchase.commandCalls(PurchaseCapacityBlockExtensionCommand)).toHaveLength(1);
+    const record = await h.store.get("rec-1");
+    expect(record?.status).toBe("EXTENSION_PENDING");
+    expect(record?.history.map((e) => e.kind)).toEqual(["CREATED", "PURCHASE_STARTED", "PURCHASE_OUTCOME_UNKNOWN", "PURCHASE_CONFIRMED"]);
+  });
+
+  it("GIVEN two reconciles at once THEN only the winner of the conditional write buys", async () => {
+    await track(1);
+    await track(2);
+    const [a, b] = await Promise.all([h.reconciler().reconcileAll(), h.reconciler().reconcileAll()]);
+    expect(ec2.purchases).toBe(2);
+    expect(a.purchases + b.purchases).toBe(2);
+    expect(a.failures + b.failures).toBe(2);
+    expect(metricLines(h.lines).reduce((sum, l) => sum + Number(l[METRICS.WriteConflicts] ?? 0), 0)).toBe(2);
+  });
+
+  it("GIVEN one record's EC2 call is throttled THEN it is logged and counted, the others are reconciled and the run succeeds", async () => {
+    await track(1);
+    await track(2);
+    ec2.offeringsFault = { id: crId(1), error: Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded", $metadata: { httpStatusCode: 503 } }) };
+    const summary = await handlerFor(h.reconciler())(SCHEDULE);
+    expect(summary).toMatchObject({ records: 2, failures: 1, purchases: 1 });
+    const failureLog = h.lines.find((l) => l["message"] === "record reconcile failed");
+    expect(failureLog).toMatchObject({ PK: "rec-1", capacityReservationId: crId(1), errorName: "RequestLimitExceeded" });
+    const metrics = metricLines(h.lines).at(-1) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] } };
+    expect(metrics._aws.CloudWatchMetrics[0]?.Namespace).toBe(METRIC_NAMESPACE);
+    expect(metrics[METRICS.RecordFailures]).toBe(1);
+    expect(metrics._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name)).toContain(METRICS.ExpiringWithoutExtension);
+  });
+
+  it("GIVEN a block ending within 24 h with no offering THEN ExpiringWithoutExtension counts it", async () => {
+    await track(1, {}, { offerings: [] });
+    const summary = await h.reconciler().reconcileAll();
+    expect(summary.expiringWithoutExtension).toBe(1);
+    expect(metricLines(h.lines).at(-1)?.[METRICS.ExpiringWithoutExtension]).toBe(1);
+    expect(h.published.map((p) => p.attributes["kind"]).sort()).toEqual(["EXPIRING", "NO_OFFERING"]);
+  });
+
+  it("fails (throws) when the table cannot be read at all", async () => {
+    const broken = new Reconciler({
+      store: new DynamoRecordStore(createDocumentClient(dynamo.client), "no-such-table"),
+      ec2: { describeReservations: async () => ({ found: new Map(), missing: new Set() }) } as never,
+      notifier: undefined,
+      scaler: { ensureDesiredSize: async () => ({ changed: false, previous: 0 }) },
+      logger: h.logger,
+      clock: () => h.now,
+      concurrency: 1,
+    });
+    await expect(handlerFor(broken)(SCHEDULE)).rejects.toThrow(/non-existent table|not found/i);
+  });
+
+  it("GIVEN a linked node group and an active block THEN it is scaled to the desired size", async () => {
+    await track(1, { nodeGroup: { clusterName: "prod", nodegroupName: "p5-a", desiredSize: 4 } });
+    await h.reconciler().reconcileAll();
+    expect(h.scaled).toEqual([{ nodegroupName: "p5-a", desiredSize: 4 }]);
+    const record = await h.store.get("rec-1");
+    expect(record?.nodeGroupAppliedSize).toBe(4);
+    expect(record?.nodeGroupScaleDownAt).toBe(new Date(END.getTime() - 40 * MINUTE).toISOString());
+  });
+});
+
+describe("reconcile on EC2 events", () => {
+  const warning = (id: string, end: Date) => ({
+    source: "aws.ec2",
+    "detail-type": "Capacity Block Expiration Warning",
+    resources: [`arn:aws:ec2:us-east-1:123456789012:capacity-reservation/${id}`],
+    detail: { "capacity-reservation-id": id, "end-date": end.toISOString() },
+  });
+
+  it("GIVEN an expiration warning for a tracked block THEN it is marked EXPIRING and alerted, once even if the event repeats", async () => {
+    await track(1, {}, { offerings: [] });
+    h.now = new Date(END.getTime() - 40 * MINUTE);
+    const handler = handlerFor(h.reconciler());
+    await handler(warning(crId(1), END));
+    await handler(warning(crId(1), END));
+    expect((await h.store.get("rec-1"))?.status).toBe("EXPIRING");
+    expect(h.published.filter((p) => p.attributes["kind"] === "EXPIRING")).toHaveLength(1);
+  });
+
+  it("GIVEN an event for an untracked reservation THEN nothing happens", async () => {
+    expect(await handlerFor(h.reconciler())(warning(crId(9), END))).toEqual({ records: 0, failures: 0, purchases: 0, expiringWithoutExtension: 0 });
+  });
+
+  it.each([
+    ["a schedule", SCHEDULE, { kind: "all" }],
+    ["a state change", { source: "aws.ec2", "detail-type": "EC2 Capacity Reservation Active", detail: { "capacity-reservation-id": "cr-0123456789abcdef0", state: "active" } }, { kind: "reservation", capacityReservationId: "cr-0123456789abcdef0" }],
+    ["a delivered block (id only in resources)", { source: "aws.ec2", "detail-type": "Capacity Block Reservation Delivered", resources: ["arn:aws:ec2:us-east-1:1:capacity-reservation/cr-0123456789abcdef0"], detail: {} }, { kind: "reservation", capacityReservationId: "cr-0123456789abcdef0" }],
+    ["an expiration warning", warning("cr-0123456789abcdef0", END), { kind: "reservation", capacityReservationId: "cr-0123456789abcdef0", expirationWarning: { endDate: END.toISOString() } }],
+  ])("parses %s", (_name, event, expected) => {
+    expect(parseReconcileEvent(event)).toEqual(expected);
+  });
+
+  it.each([
+    ["an S3 event", { source: "aws.s3", "detail-type": "Object Created" }],
+    ["an unrelated EC2 event", { source: "aws.ec2", "detail-type": "EC2 Instance State-change Notification", detail: {} }],
+    ["an interruption warning naming no reservation", { source: "aws.ec2", "detail-type": "EC2 Capacity Reservation Instance Interruption Warning", detail: { "instance-id": "i-1" } }],
+    ["not an object", "hello"],
+  ])("ignores %s", (_name, event) => {
+    expect(parseReconcileEvent(event).kind).toBe("ignored");
+  });
+});
