@@ -69,3 +69,7 @@ node_pools = {
     gpu_limit = 0
   }
 }
+
+# The capacity manager service with its secure defaults: IAM + API key on every method, reconcile every minute,
+# extensions only (no new purchases).
+capacity_manager = {}

@@ -15,6 +15,7 @@ async function main(): Promise<number> {
     for (const stack of result.stacks) {
       console.log(`${stack.name.padEnd(width)}  ${String(stack.resourceCount).padStart(4)} resources`);
     }
+    for (const warning of result.warnings) console.error(`WARNING ${warning}`);
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { buildApp } from "../stacks/app";
+import { appWarnings, buildApp } from "../stacks/app";
 import { loadEnvironments, type LoadedEnvironment } from "./config/load";
 
 export interface SynthesizeOptions {
@@ -28,6 +28,8 @@ export interface SynthesizedStack {
 export interface SynthesisResult {
   readonly environments: readonly LoadedEnvironment[];
   readonly stacks: readonly SynthesizedStack[];
+  /** Configuration choices an operator should know about (printed by main, never fatal). */
+  readonly warnings: readonly string[];
 }
 
 interface Manifest {
@@ -56,7 +58,7 @@ export async function synthesizeLoaded(environments: readonly LoadedEnvironment[
     } else {
       await mergeStacks(staging, target);
     }
-    return { environments, stacks: stacks.map((stack) => ({ ...stack, file: join(target, "stacks", stack.name, "cdk.tf.json") })) };
+    return { environments, stacks: stacks.map((stack) => ({ ...stack, file: join(target, "stacks", stack.name, "cdk.tf.json") })), warnings: appWarnings(app) };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

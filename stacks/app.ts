@@ -1,6 +1,7 @@
 import { App } from "cdktf";
 import type { LoadedEnvironment } from "../src/config/load";
 import { BootstrapStack } from "./bootstrap-stack";
+import { CapacityManagerStack } from "./capacity-manager-stack";
 import { ClusterStack } from "./cluster-stack";
 import { KarpenterPoolsStack } from "./karpenter-pools-stack";
 import { KarpenterStack } from "./karpenter-stack";
@@ -28,6 +29,16 @@ export function buildApp(environments: readonly LoadedEnvironment[], options: Bu
       const karpenterPools = new KarpenterPoolsStack(app, props);
       karpenterPools.addDependency(karpenter);
     }
+    if (config.capacity_manager) {
+      // Scales the cluster's node groups, so it deploys after them.
+      const capacityManager = new CapacityManagerStack(app, { ...props, manager: config.capacity_manager });
+      capacityManager.addDependency(cluster);
+    }
   }
   return app;
+}
+
+/** Warnings stacks raised about their configuration (e.g. a weaker auth mode chosen on purpose), for synth to print. */
+export function appWarnings(app: App): string[] {
+  return app.node.children.flatMap((child) => (child instanceof CapacityManagerStack ? [...child.warnings] : []));
 }

@@ -1,0 +1,99 @@
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { Construct } from "constructs";
+import { METRIC_DIMENSIONS, METRIC_NAMESPACE, METRIC_SERVICE, METRICS } from "../../../lambdas/capacity-manager/metrics";
+
+/** Thresholds (counts within one period) and the period itself. */
+export interface AlarmSettings {
+  readonly reconcileErrors: number;
+  readonly reconcileThrottles: number;
+  readonly dlqMessages: number;
+  readonly expiringWithoutExtension: number;
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+}
+
+export interface ManagerAlarmsProps {
+  /** Alarm names start with it (the topic policy lets exactly these publish). */
+  readonly alarmNamePrefix: string;
+  readonly topicArn: string;
+  readonly reconcileFunctionName: string;
+  readonly deadLetterQueueName: string;
+  readonly settings: AlarmSettings;
+}
+
+interface AlarmSpec {
+  readonly id: string;
+  readonly description: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Record<string, string>;
+  readonly statistic: "Sum" | "Maximum";
+  readonly threshold: number;
+}
+
+/** What an on-call engineer must hear about: reconcile failing or starved, lost events, a block about to lapse. */
+export class ManagerAlarms extends Construct {
+  readonly alarmNames: readonly string[];
+
+  constructor(scope: Construct, id: string, props: ManagerAlarmsProps) {
+    super(scope, id);
+    const { settings } = props;
+    const specs: AlarmSpec[] = [
+      {
+        id: "reconcile-errors",
+        description: "Reconcile invocations failed: blocks may not be extended. Check the function's logs.",
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: props.reconcileFunctionName },
+        statistic: "Sum",
+        threshold: settings.reconcileErrors,
+      },
+      {
+        id: "reconcile-throttles",
+        description: "Reconcile invocations throttled (reserved concurrency 1): runs overlap or take too long.",
+        namespace: "AWS/Lambda",
+        metricName: "Throttles",
+        dimensions: { FunctionName: props.reconcileFunctionName },
+        statistic: "Sum",
+        threshold: settings.reconcileThrottles,
+      },
+      {
+        id: "dead-letters",
+        description: "Events or invocations failed every retry and wait in the dead-letter queue.",
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: props.deadLetterQueueName },
+        statistic: "Maximum",
+        threshold: settings.dlqMessages,
+      },
+      {
+        id: "expiring-without-extension",
+        description: "A tracked capacity block ends within 24 h and nothing extends it: approve, raise the fee cap, or plan the end.",
+        namespace: METRIC_NAMESPACE,
+        metricName: METRICS.ExpiringWithoutExtension,
+        dimensions: Object.fromEntries(METRIC_DIMENSIONS[0].map((name) => [name, METRIC_SERVICE])),
+        statistic: "Maximum",
+        threshold: settings.expiringWithoutExtension,
+      },
+    ];
+    this.alarmNames = specs.map((spec) => {
+      const alarm = new CloudwatchMetricAlarm(this, spec.id, {
+        alarmName: `${props.alarmNamePrefix}${spec.id}`,
+        alarmDescription: spec.description,
+        namespace: spec.namespace,
+        metricName: spec.metricName,
+        dimensions: spec.dimensions,
+        statistic: spec.statistic,
+        period: settings.periodSeconds,
+        evaluationPeriods: settings.evaluationPeriods,
+        threshold: spec.threshold,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        // No data means nothing failed (and no block is expiring); reconcile not running shows as no Invocations.
+        treatMissingData: "notBreaching",
+        alarmActions: [props.topicArn],
+        okActions: [props.topicArn],
+      });
+      return alarm.alarmName;
+    });
+  }
+}

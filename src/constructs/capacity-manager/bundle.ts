@@ -1,0 +1,194 @@
+/**
+ * Bundles a Lambda handler with esbuild into a deterministic zip, offline and synchronously, during synthesis.
+ *
+ * The archive holds `<name>.js` (a two-line loader that turns on source maps, so stack traces point at the
+ * TypeScript), `<name>.bundle.js` (minified) and its source map (without sources, to stay small). Same code → same
+ * bytes → same hash, so an unchanged build shows no diff in the plan.
+ *
+ * Builds are cached by the content of every file the previous build read (esbuild's metafile): a synth with
+ * unchanged code only re-hashes those files instead of bundling again.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
+import { projectRoot } from "../../lib/paths";
+import { deterministicZip, type ZipEntry } from "./zip";
+
+/** The handlers of the capacity manager service, by function name. */
+export function capacityManagerHandlers(): { readonly reconcile: string; readonly api: string } {
+  const root = projectRoot();
+  return {
+    reconcile: join(root, "lambdas/capacity-manager/handlers/reconcile.ts"),
+    api: join(root, "lambdas/capacity-manager/handlers/api.ts"),
+  };
+}
+
+/** The Lambda runtime the bundles target; keep in step with `target` below. */
+export const LAMBDA_RUNTIME = "nodejs22.x";
+
+
+/** Build settings that shape the output; part of the cache key. */
+const ESBUILD_OPTIONS = {
+  bundle: true,
+  platform: "node",
+  target: "node22",
+  format: "cjs",
+  minify: true,
+  sourcemap: "linked",
+  sourcesContent: false,
+  // ESM builds of the AWS SDK tree-shake better than its CJS ones.
+  mainFields: ["module", "main"],
+  legalComments: "none",
+  charset: "utf8",
+  define: { "process.env.NODE_ENV": '"production"' },
+  logLevel: "silent",
+} as const satisfies BuildOptions;
+
+export interface LambdaBundleSpec {
+  /** Function name: names the files in the archive (`<name>.js`) and the handler (`<name>.handler`). */
+  readonly name: string;
+  /** Absolute path of the TypeScript module exporting `handler`. */
+  readonly entryPoint: string;
+  /**
+   * Folder holding built archives and the cache manifests.
+   * @default node_modules/.cache/blockfleet/lambda-bundles under the project root
+   */
+  readonly cacheDir?: string;
+  /**
+   * Reuse the previous build when none of its input files changed.
+   * @default true
+   */
+  readonly useCache?: boolean;
+}
+
+export interface LambdaBundle {
+  readonly name: string;
+  /** Absolute path of the zip; content-addressed, never overwritten with other bytes. */
+  readonly zipPath: string;
+  /** Lambda `handler` setting. */
+  readonly handler: string;
+  /** Hex SHA-256 of the zip (the asset hash). */
+  readonly sha256: string;
+  /** Base64 SHA-256 of the zip, Lambda's `source_code_hash` (what `filebase64sha256` gives). */
+  readonly sourceCodeHash: string;
+  readonly zipBytes: number;
+  /** Uncompressed size of each file in the archive. */
+  readonly fileBytes: Readonly<Record<string, number>>;
+  /** Number of source files bundled (from esbuild's metafile). */
+  readonly inputFiles: number;
+  readonly fromCache: boolean;
+}
+
+interface CacheManifest {
+  readonly fingerprint: string;
+  /** Input path (relative to the repository root) → SHA-256 of its content. */
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly bundle: Omit<LambdaBundle, "fromCache" | "zipPath">;
+}
+
+export function bundleLambda(spec: LambdaBundleSpec): LambdaBundle {
+  const root = projectRoot();
+  const cacheDir = spec.cacheDir ?? join(root, "node_modules/.cache/blockfleet/lambda-bundles");
+  const useCache = spec.useCache ?? true;
+  if (!/^[a-z][a-z0-9-]*$/.test(spec.name)) throw new Error(`lambda bundle: name must be lower-case letters, digits and '-', got "${spec.name}"`);
+  if (!existsSync(spec.entryPoint)) throw new Error(`lambda bundle "${spec.name}": entryPoint ${spec.entryPoint} does not exist`);
+
+  const fingerprint = sha256Hex(JSON.stringify({ esbuildVersion, ESBUILD_OPTIONS, entry: relativePath(root, spec.entryPoint), loader: loaderSource(spec.name) }));
+  const manifestPath = join(cacheDir, `${spec.name}.json`);
+  if (useCache) {
+    const cached = readCache(root, manifestPath, fingerprint, cacheDir);
+    if (cached) return cached;
+  }
+
+  const result = buildSync({
+    ...ESBUILD_OPTIONS,
+    mainFields: [...ESBUILD_OPTIONS.mainFields],
+    entryPoints: { [`${spec.name}.bundle`]: spec.entryPoint },
+    absWorkingDir: root,
+    // Never written (write: false); fixes the relative paths in the source map.
+    outdir: join(root, ".lambda-bundle"),
+    write: false,
+    metafile: true,
+  });
+  const entries: ZipEntry[] = result.outputFiles.map((file) => ({ name: relative(join(root, ".lambda-bundle"), file.path).split(sep).join("/"), data: Buffer.from(file.contents) }));
+  entries.push({ name: `${spec.name}.js`, data: Buffer.from(loaderSource(spec.name)) });
+  const zip = deterministicZip(entries);
+  const sha256 = sha256Hex(zip);
+  const bundle: CacheManifest["bundle"] = {
+    name: spec.name,
+    handler: `${spec.name}.handler`,
+    sha256,
+    sourceCodeHash: createHash("sha256").update(zip).digest("base64"),
+    zipBytes: zip.length,
+    fileBytes: Object.fromEntries(entries.map((entry) => [entry.name, entry.data.length]).sort(([a], [b]) => String(a).localeCompare(String(b)))),
+    inputFiles: Object.keys(result.metafile.inputs).length,
+  };
+  const zipPath = zipPathFor(cacheDir, bundle);
+  writeAtomically(zipPath, zip);
+  const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((input) => [input, hashFile(join(root, input))]));
+  writeAtomically(manifestPath, Buffer.from(JSON.stringify({ fingerprint, inputs, bundle } satisfies CacheManifest)));
+  return { ...bundle, zipPath, fromCache: false };
+}
+
+/** The previous build, when its settings and every file it read are unchanged and its zip is still there. */
+function readCache(root: string, manifestPath: string, fingerprint: string, cacheDir: string): LambdaBundle | undefined {
+  let manifest: CacheManifest;
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as CacheManifest;
+  } catch {
+    return undefined;
+  }
+  if (manifest.fingerprint !== fingerprint) return undefined;
+  for (const [input, hash] of Object.entries(manifest.inputs)) {
+    if (hashFile(join(root, input)) !== hash) return undefined;
+  }
+  const zipPath = zipPathFor(cacheDir, manifest.bundle);
+  if (!existsSync(zipPath) || statSync(zipPath).size !== manifest.bundle.zipBytes) return undefined;
+  return { ...manifest.bundle, zipPath, fromCache: true };
+}
+
+/**
+ * Lambda loads `<name>.js`; it turns source maps on before requiring the bundle, because Node applies them only to
+ * code loaded afterwards (and the function's environment holds no NODE_OPTIONS).
+ */
+function loaderSource(name: string): string {
+  return `"use strict";\nprocess.setSourceMapsEnabled(true);\nmodule.exports = require("./${name}.bundle.js");\n`;
+}
+
+function zipPathFor(cacheDir: string, bundle: Pick<LambdaBundle, "name" | "sha256">): string {
+  return join(cacheDir, bundle.sha256, `${bundle.name}.zip`);
+}
+
+/** Write then rename, so concurrent syntheses (parallel tests) never read a half-written file. */
+function writeAtomically(path: string, data: Buffer): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, data);
+  renameSync(temporary, path);
+}
+
+function hashFile(path: string): string {
+  try {
+    return sha256Hex(readFileSync(path));
+  } catch {
+    return "missing";
+  }
+}
+
+function sha256Hex(data: string | Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+function relativePath(root: string, path: string): string {
+  return relative(root, path).split(sep).join("/");
+}
+
+/** Both capacity manager handlers, built (or taken from the cache). */
+export function buildCapacityManagerBundles(options: Pick<LambdaBundleSpec, "cacheDir" | "useCache"> = {}): { readonly reconcile: LambdaBundle; readonly api: LambdaBundle } {
+  const handlers = capacityManagerHandlers();
+  return {
+    reconcile: bundleLambda({ name: "reconcile", entryPoint: handlers.reconcile, ...options }),
+    api: bundleLambda({ name: "api", entryPoint: handlers.api, ...options }),
+  };
+}

@@ -1,0 +1,66 @@
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
+import { Lazy } from "cdktf";
+import { Construct } from "constructs";
+import { keyViaServiceStatement, type FailureDestination, type Grantee, resourcePolicyDocument } from "./permissions";
+
+export interface DeadLetterQueueProps {
+  readonly queueName: string;
+  readonly kmsKeyArn: string;
+  readonly region: string;
+}
+
+/** Fourteen days: the longest SQS keeps a message, time to notice the alarm and replay. */
+const RETENTION_SECONDS = 14 * 24 * 3600;
+
+/**
+ * Where events that could not be delivered or processed end up: EventBridge deliveries that failed (allowed by
+ * the queue policy, per rule ARN) and asynchronous invocations that failed every attempt (granted to the function).
+ */
+export class DeadLetterQueue extends Construct implements FailureDestination {
+  readonly queueArn: string;
+  readonly queueName: string;
+  private readonly kmsKeyArn: string;
+  private readonly region: string;
+  private readonly eventRuleArns: string[] = [];
+
+  constructor(scope: Construct, id: string, props: DeadLetterQueueProps) {
+    super(scope, id);
+    const queue = new SqsQueue(this, "queue", {
+      name: props.queueName,
+      kmsMasterKeyId: props.kmsKeyArn,
+      kmsDataKeyReusePeriodSeconds: 300,
+      messageRetentionSeconds: RETENTION_SECONDS,
+    });
+    this.queueArn = queue.arn;
+    this.queueName = queue.name;
+    this.kmsKeyArn = props.kmsKeyArn;
+    this.region = props.region;
+    new SqsQueuePolicy(this, "policy", {
+      queueUrl: queue.url,
+      policy: Lazy.stringValue({
+        produce: () =>
+          resourcePolicyDocument([
+            {
+              Sid: "EventBridgeDeadLetters",
+              Effect: "Allow",
+              Principal: { Service: "events.amazonaws.com" },
+              Action: "sqs:SendMessage",
+              Resource: queue.arn,
+              Condition: { ArnEquals: { "aws:SourceArn": [...this.eventRuleArns] } },
+            },
+          ]),
+      }),
+    });
+  }
+
+  /** Lets an EventBridge rule put its undeliverable events here. */
+  acceptFromEventRule(ruleArn: string): void {
+    this.eventRuleArns.push(ruleArn);
+  }
+
+  grantSend(grantee: Grantee): void {
+    grantee.addToRolePolicy({ Sid: "SendToDeadLetterQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.queueArn });
+    grantee.addToRolePolicy(keyViaServiceStatement("DeadLetterQueueKey", this.kmsKeyArn, "sqs", this.region));
+  }
+}

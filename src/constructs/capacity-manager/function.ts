@@ -1,0 +1,135 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
+import { AssetType, Lazy, TerraformAsset } from "cdktf";
+import { Construct } from "constructs";
+import { policyDocument, serviceAssumeRolePolicy, type PolicyStatement } from "../../lib/iam";
+import { LAMBDA_RUNTIME, type LambdaBundle } from "./bundle";
+import type { FailureDestination, Grantee } from "./permissions";
+
+/** How asynchronous invocations (EventBridge) that fail are handled. */
+export interface AsyncInvocationSettings {
+  /** SQS queue receiving the events that failed every attempt; it grants the function send. */
+  readonly onFailureQueue: FailureDestination;
+  /** Events older than this are dropped to the queue instead of run late. */
+  readonly maximumEventAgeSeconds: number;
+  readonly maximumRetryAttempts: number;
+}
+
+export interface ManagerFunctionProps {
+  readonly functionName: string;
+  readonly description: string;
+  /** The built code (see bundle.ts). */
+  readonly bundle: LambdaBundle;
+  /** Plain configuration only: values here are visible to anyone who can read the function. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Concurrent executions reserved, and the cap. */
+  readonly reservedConcurrency: number;
+  readonly logRetentionDays: number;
+  /** Key encrypting the function's log group. */
+  readonly logsKmsKeyArn: string;
+  /**
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * @default 30
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Limits and failure destination of asynchronous invocations.
+   * @default none — Lambda's defaults (6 h, 2 retries, events dropped)
+   */
+  readonly asyncInvocation?: AsyncInvocationSettings;
+}
+
+/**
+ * A Node.js Lambda function on arm64 with its own role (nothing but its logs and traces until granted more), a log
+ * group with retention and KMS created before the function so no unencrypted group appears, and X-Ray tracing.
+ */
+export class ManagerFunction extends Construct implements Grantee {
+  readonly functionName: string;
+  readonly functionArn: string;
+  readonly invokeArn: string;
+  readonly roleArn: string;
+  readonly roleName: string;
+  readonly logGroupName: string;
+  private readonly statements: PolicyStatement[] = [];
+
+  constructor(scope: Construct, id: string, props: ManagerFunctionProps) {
+    super(scope, id);
+    const memorySize = props.memorySize ?? 256;
+    const timeoutSeconds = props.timeoutSeconds ?? 30;
+    if (props.reservedConcurrency < 1) {
+      throw new Error(`function "${props.functionName}": reservedConcurrency must be at least 1 (0 disables the function), got ${props.reservedConcurrency}`);
+    }
+
+    const logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: `/aws/lambda/${props.functionName}`,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.logsKmsKeyArn,
+    });
+    const role = new IamRole(this, "role", {
+      name: props.functionName,
+      description: `Execution role of ${props.functionName}`,
+      assumeRolePolicy: serviceAssumeRolePolicy("lambda.amazonaws.com"),
+    });
+    this.statements.push(
+      { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroup.arn}:*` },
+      // X-Ray's write actions have no resource-level permissions.
+      { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+    );
+    props.asyncInvocation?.onFailureQueue.grantSend(this);
+    const policy = new IamRolePolicy(this, "policy", {
+      name: "least-privilege",
+      role: role.name,
+      // Lazy: resources grant their permissions after the function exists (table.grantReadWrite(fn)).
+      policy: Lazy.stringValue({ produce: () => policyDocument(this.statements) }),
+    });
+
+    const code = new TerraformAsset(this, "code", { path: props.bundle.zipPath, type: AssetType.FILE, assetHash: props.bundle.sha256 });
+    const fn = new LambdaFunction(this, "function", {
+      functionName: props.functionName,
+      description: props.description,
+      role: role.arn,
+      runtime: LAMBDA_RUNTIME,
+      architectures: ["arm64"],
+      handler: props.bundle.handler,
+      filename: code.path,
+      sourceCodeHash: props.bundle.sourceCodeHash,
+      memorySize,
+      timeout: timeoutSeconds,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      tracingConfig: { mode: "Active" },
+      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
+      environment: { variables: { ...props.environment } },
+      // The role's permissions must exist before the first invocation writes logs or reads the table.
+      dependsOn: [logGroup, policy],
+    });
+    if (props.asyncInvocation) {
+      new LambdaFunctionEventInvokeConfig(this, "async", {
+        functionName: fn.functionName,
+        maximumEventAgeInSeconds: props.asyncInvocation.maximumEventAgeSeconds,
+        maximumRetryAttempts: props.asyncInvocation.maximumRetryAttempts,
+        destinationConfig: { onFailure: { destination: props.asyncInvocation.onFailureQueue.queueArn } },
+        dependsOn: [policy],
+      });
+    }
+
+    this.functionName = fn.functionName;
+    this.functionArn = fn.arn;
+    this.invokeArn = fn.invokeArn;
+    this.roleArn = role.arn;
+    this.roleName = role.name;
+    this.logGroupName = logGroup.name;
+  }
+
+  addToRolePolicy(statement: PolicyStatement): void {
+    if (this.statements.some((existing) => existing.Sid !== undefined && existing.Sid === statement.Sid)) {
+      throw new Error(`function "${this.node.path}": a statement with Sid "${statement.Sid}" was already granted`);
+    }
+    this.statements.push(statement);
+  }
+}

@@ -1,0 +1,285 @@
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { Construct } from "constructs";
+import type { ApiAuthMode } from "../../config/capacity-manager-schema";
+import type { AwsContext } from "../../lib/aws-context";
+import { policyDocument, type PolicyStatement } from "../../lib/iam";
+import { EncryptionKey } from "../kms-key";
+import { ManagerAlarms, type AlarmSettings } from "./alarms";
+import { RecordsApi, type ApiPermission } from "./api";
+import { buildCapacityManagerBundles, type LambdaBundle } from "./bundle";
+import { DeadLetterQueue } from "./dead-letter-queue";
+import { ManagerFunction } from "./function";
+import { NotificationTopic } from "./notifications";
+import { keyViaServiceStatement } from "./permissions";
+import { RecordsTable } from "./table";
+import { ReconcileTriggers } from "./triggers";
+
+export { permissionOf, executeApiResource, API_STAGE_NAME } from "./api";
+
+/** Reconcile decides purchases: two runs at once could both buy, so it never runs concurrently. */
+export const RECONCILE_RESERVED_CONCURRENCY = 1;
+
+export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
+  reconcileErrors: 1,
+  reconcileThrottles: 5,
+  dlqMessages: 1,
+  expiringWithoutExtension: 1,
+  periodSeconds: 300,
+  evaluationPeriods: 1,
+};
+
+export interface CapacityManagerProps {
+  /** Prefix of every physical name, e.g. `blockfleet-prod-capacity-manager`. */
+  readonly namePrefix: string;
+  /** SSM parameters live under `/blockfleet/<environment>/`. */
+  readonly environment: string;
+  readonly aws: AwsContext;
+  /** The EKS cluster whose node groups reconcile may scale (records link node groups by name). */
+  readonly clusterName: string;
+  /**
+   * @default "rate(1 minute)"
+   */
+  readonly scheduleExpression?: string;
+  /**
+   * Subscribed to the notification topic.
+   * @default none
+   */
+  readonly notificationEmail?: string;
+  /**
+   * @default "iam_and_key"
+   */
+  readonly apiAuth?: ApiAuthMode;
+  /**
+   * @default 10
+   */
+  readonly throttleRateLimit?: number;
+  /**
+   * @default 20
+   */
+  readonly throttleBurstLimit?: number;
+  /**
+   * @default 10000
+   */
+  readonly quotaPerDay?: number;
+  /**
+   * @default none
+   */
+  readonly wafWebAclArn?: string;
+  /**
+   * Let reconcile buy new capacity blocks, not only extend them.
+   * @default false
+   */
+  readonly allowNewPurchases?: boolean;
+  /**
+   * @default 90
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * @default 10
+   */
+  readonly apiReservedConcurrency?: number;
+  /**
+   * @default true
+   */
+  readonly manageApiGatewayAccount?: boolean;
+  /**
+   * @default DEFAULT_ALARM_SETTINGS
+   */
+  readonly alarms?: AlarmSettings;
+  /**
+   * Built handler code.
+   * @default bundled from lambdas/capacity-manager/handlers at synth
+   */
+  readonly bundles?: { readonly reconcile: LambdaBundle; readonly api: LambdaBundle };
+}
+
+/**
+ * The capacity manager service: records table, reconcile (schedule and EC2 events) and API functions, the REST
+ * API with its key in Secrets Manager, notifications, dead letters and alarms — one KMS key for all of it.
+ */
+export class CapacityManager extends Construct {
+  readonly tableName: string;
+  readonly topicArn: string;
+  readonly apiUrl: string;
+  readonly apiKeySecretName: string;
+  readonly deadLetterQueueArn: string;
+  readonly reconcileRoleArn: string;
+  readonly apiRoleArn: string;
+  /** Execute-api ARN patterns per caller permission (approve = PATCH /{PK}). */
+  readonly executeArns: Readonly<Record<ApiPermission, readonly string[]>>;
+  /** Managed policies to attach to API callers, per permission. */
+  readonly callerPolicyArns: Readonly<Record<ApiPermission, string>>;
+  /** Things an operator should know about this configuration, printed by synth. */
+  readonly warnings: readonly string[];
+
+  constructor(scope: Construct, id: string, props: CapacityManagerProps) {
+    super(scope, id);
+    const scheduleExpression = props.scheduleExpression ?? "rate(1 minute)";
+    const apiAuth = props.apiAuth ?? "iam_and_key";
+    const allowNewPurchases = props.allowNewPurchases ?? false;
+    const logRetentionDays = props.logRetentionDays ?? 90;
+    const apiReservedConcurrency = props.apiReservedConcurrency ?? 10;
+    const alarms = props.alarms ?? DEFAULT_ALARM_SETTINGS;
+    const bundles = props.bundles ?? buildCapacityManagerBundles();
+    const { accountId, partition, region } = props.aws;
+    const prefix = props.namePrefix;
+    const alarmNamePrefix = `${prefix}-`;
+
+    const key = new EncryptionKey(this, "key", {
+      aliasName: prefix,
+      description: `Capacity manager ${prefix}: records, logs, topic, dead letters, API key`,
+      aws: props.aws,
+      // Services that encrypt on their own behalf: log delivery, EventBridge dead letters, alarms to the topic.
+      servicePrincipals: [`logs.${region}.amazonaws.com`, "events.amazonaws.com", "cloudwatch.amazonaws.com"],
+    });
+    const table = new RecordsTable(this, "records", { tableName: prefix, kmsKeyArn: key.keyArn, region });
+    const topic = new NotificationTopic(this, "notifications", { topicName: prefix, kmsKeyArn: key.keyArn, aws: props.aws, alarmNamePrefix, email: props.notificationEmail });
+    const deadLetters = new DeadLetterQueue(this, "dead-letters", { queueName: `${prefix}-dlq`, kmsKeyArn: key.keyArn, region });
+
+    const reconcile = new ManagerFunction(this, "reconcile", {
+      functionName: `${prefix}-reconcile`,
+      description: "Reconciles tracked capacity blocks with EC2: extends, asks for approval, alerts, scales node groups",
+      bundle: bundles.reconcile,
+      environment: { TABLE_NAME: table.tableName, TOPIC_ARN: topic.topicArn },
+      reservedConcurrency: RECONCILE_RESERVED_CONCURRENCY,
+      memorySize: 512,
+      timeoutSeconds: 120,
+      logRetentionDays,
+      logsKmsKeyArn: key.keyArn,
+      // Stale events are dropped to the queue: the next scheduled run re-reads EC2 anyway.
+      asyncInvocation: { onFailureQueue: deadLetters, maximumEventAgeSeconds: 300, maximumRetryAttempts: 1 },
+    });
+    table.grantReadWrite(reconcile);
+    topic.grantPublish(reconcile);
+    for (const statement of reconcileCapacityStatements({ accountId, partition, region, clusterName: props.clusterName, allowNewPurchases })) {
+      reconcile.addToRolePolicy(statement);
+    }
+
+    const apiFunction = new ManagerFunction(this, "api", {
+      functionName: `${prefix}-api`,
+      description: "REST API of the capacity manager: records, approvals, import",
+      bundle: bundles.api,
+      environment: { TABLE_NAME: table.tableName },
+      reservedConcurrency: apiReservedConcurrency,
+      // API Gateway gives up on an integration after 29 s.
+      timeoutSeconds: 28,
+      logRetentionDays,
+      logsKmsKeyArn: key.keyArn,
+    });
+    table.grantReadWrite(apiFunction);
+    // Import lists the account's blocks; nothing here can spend money.
+    apiFunction.addToRolePolicy({ Sid: "ListCapacityForImport", Effect: "Allow", Action: "ec2:DescribeCapacityReservations", Resource: "*" });
+
+    new ReconcileTriggers(this, "triggers", { namePrefix: prefix, scheduleExpression, reconcile, deadLetters, accountId });
+
+    const api = new RecordsApi(this, "rest-api", {
+      apiName: prefix,
+      aws: props.aws,
+      handler: apiFunction,
+      logsKmsKeyArn: key.keyArn,
+      logRetentionDays,
+      throttleRateLimit: props.throttleRateLimit ?? 10,
+      throttleBurstLimit: props.throttleBurstLimit ?? 20,
+      quotaPerDay: props.quotaPerDay ?? 10_000,
+      authMode: apiAuth,
+      wafWebAclArn: props.wafWebAclArn,
+      manageAccountLoggingRole: props.manageApiGatewayAccount,
+    });
+
+    const secret = new SecretsmanagerSecret(this, "api-key-secret", {
+      name: `blockfleet/${props.environment}/capacity-manager/api-key`,
+      description: `API key of ${prefix} (x-api-key header)`,
+      kmsKeyId: key.keyArn,
+      recoveryWindowInDays: 30,
+    });
+    new SecretsmanagerSecretVersion(this, "api-key-secret-value", { secretId: secret.id, secretString: api.apiKeyValue });
+    const urlParameter = new SsmParameter(this, "api-url-parameter", {
+      name: `/blockfleet/${props.environment}/api-url`,
+      type: "String",
+      value: api.invokeUrl,
+      description: `Base URL of ${prefix}`,
+    });
+    const secretNameParameter = new SsmParameter(this, "api-key-secret-name-parameter", {
+      name: `/blockfleet/${props.environment}/api-key-secret-name`,
+      type: "String",
+      value: secret.name,
+      description: `Secrets Manager secret holding the API key of ${prefix}`,
+    });
+
+    const findApi: PolicyStatement[] = [
+      { Sid: "FindApi", Effect: "Allow", Action: "ssm:GetParameter", Resource: [urlParameter.arn, secretNameParameter.arn] },
+      { Sid: "ReadApiKey", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret.arn },
+      keyViaServiceStatement("DecryptApiKey", key.keyArn, "secretsmanager", region),
+    ];
+    const purposes: Record<ApiPermission, string> = {
+      read: "list and read tracked capacity blocks",
+      write: "track, change, delete and import capacity blocks (no approvals)",
+      approve: "approve capacity block extension purchases (spends money)",
+    };
+    const callerPolicyArns = {} as Record<ApiPermission, string>;
+    for (const permission of ["read", "write", "approve"] as const) {
+      const policy = new IamPolicy(this, `caller-${permission}`, {
+        name: `${prefix}-${permission}`,
+        description: `Capacity manager API: ${purposes[permission]}`,
+        policy: policyDocument([{ Sid: "InvokeApi", Effect: "Allow", Action: "execute-api:Invoke", Resource: [...new Set(api.executeArns[permission])] }, ...findApi]),
+      });
+      callerPolicyArns[permission] = policy.arn;
+    }
+
+    new ManagerAlarms(this, "alarms", {
+      alarmNamePrefix,
+      topicArn: topic.topicArn,
+      reconcileFunctionName: reconcile.functionName,
+      deadLetterQueueName: deadLetters.queueName,
+      settings: alarms,
+    });
+
+    this.warnings =
+      apiAuth === "api_key_only"
+        ? [
+            `${prefix}: api_auth = "api_key_only" — the API key alone authorizes every method, including PATCH /{PK} which approves purchases; ` +
+              `anyone holding the key can spend money and calls are not tied to an IAM identity. Use "iam_and_key" unless you need the key-only curl workflow.`,
+          ]
+        : [];
+    this.tableName = table.tableName;
+    this.topicArn = topic.topicArn;
+    this.apiUrl = api.invokeUrl;
+    this.apiKeySecretName = secret.name;
+    this.deadLetterQueueArn = deadLetters.queueArn;
+    this.reconcileRoleArn = reconcile.roleArn;
+    this.apiRoleArn = apiFunction.roleArn;
+    this.executeArns = api.executeArns;
+    this.callerPolicyArns = callerPolicyArns;
+  }
+}
+
+/** What reconcile may do in EC2 and EKS: read capacity, extend it, scale the cluster's node groups. */
+export function reconcileCapacityStatements(options: {
+  readonly accountId: string;
+  readonly partition: string;
+  readonly region: string;
+  readonly clusterName: string;
+  readonly allowNewPurchases: boolean;
+}): PolicyStatement[] {
+  const { accountId, partition, region } = options;
+  const reservations = `arn:${partition}:ec2:${region}:${accountId}:capacity-reservation/*`;
+  const statements: PolicyStatement[] = [
+    // Neither action supports resource-level permissions.
+    { Sid: "ReadCapacity", Effect: "Allow", Action: ["ec2:DescribeCapacityReservations", "ec2:DescribeCapacityBlockExtensionHistory"], Resource: "*" },
+    { Sid: "FindExtensionOfferings", Effect: "Allow", Action: "ec2:DescribeCapacityBlockExtensionOfferings", Resource: reservations },
+    { Sid: "ExtendCapacityBlocks", Effect: "Allow", Action: "ec2:PurchaseCapacityBlockExtension", Resource: reservations },
+    {
+      Sid: "ScaleLinkedNodeGroups",
+      Effect: "Allow",
+      Action: ["eks:DescribeNodegroup", "eks:UpdateNodegroupConfig"],
+      Resource: `arn:${partition}:eks:${region}:${accountId}:nodegroup/${options.clusterName}/*/*`,
+    },
+  ];
+  if (options.allowNewPurchases) {
+    statements.push({ Sid: "BuyNewCapacityBlocks", Effect: "Allow", Action: "ec2:PurchaseCapacityBlock", Resource: reservations });
+  }
+  return statements;
+}

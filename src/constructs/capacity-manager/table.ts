@@ -1,0 +1,64 @@
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { Construct } from "constructs";
+import { RESERVATION_INDEX, TABLE_ATTRIBUTES, TABLE_PARTITION_KEY, TTL_ATTRIBUTE } from "../../../lambdas/capacity-manager/table";
+import { keyViaServiceStatement, type Grantee } from "./permissions";
+
+export interface RecordsTableProps {
+  readonly tableName: string;
+  readonly kmsKeyArn: string;
+  readonly region: string;
+}
+
+/** Item actions the manager uses (reads, conditional writes, queries of the reservation index). */
+const READ_WRITE_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:BatchGetItem",
+  "dynamodb:Query",
+  "dynamodb:Scan",
+  "dynamodb:ConditionCheckItem",
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:DescribeTable",
+] as const;
+
+/**
+ * The capacity manager's records, keyed as the Lambda's table contract says: on-demand, point-in-time recovery,
+ * deletion protection and `prevent_destroy` (the history of what was bought lives here), SSE with the service key,
+ * and TTL so records of expired blocks go away by themselves.
+ */
+export class RecordsTable extends Construct {
+  readonly tableName: string;
+  readonly tableArn: string;
+  private readonly kmsKeyArn: string;
+  private readonly region: string;
+
+  constructor(scope: Construct, id: string, props: RecordsTableProps) {
+    super(scope, id);
+    const table = new DynamodbTable(this, "table", {
+      name: props.tableName,
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: TABLE_PARTITION_KEY.name,
+      attribute: TABLE_ATTRIBUTES.map((attribute) => ({ name: attribute.name, type: attribute.type })),
+      globalSecondaryIndex: [
+        { name: RESERVATION_INDEX.name, hashKey: RESERVATION_INDEX.partitionKey.name, projectionType: RESERVATION_INDEX.projection },
+      ],
+      pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: true,
+      serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
+      ttl: { attributeName: TTL_ATTRIBUTE, enabled: true },
+      lifecycle: { preventDestroy: true },
+    });
+    this.tableName = table.name;
+    this.tableArn = table.arn;
+    this.kmsKeyArn = props.kmsKeyArn;
+    this.region = props.region;
+  }
+
+  /** Item reads and writes on this table and its indexes, and its key through DynamoDB only. */
+  grantReadWrite(grantee: Grantee): void {
+    grantee.addToRolePolicy({ Sid: "ReadWriteRecords", Effect: "Allow", Action: [...READ_WRITE_ACTIONS], Resource: [this.tableArn, `${this.tableArn}/index/*`] });
+    grantee.addToRolePolicy(keyViaServiceStatement("RecordsTableKey", this.kmsKeyArn, "dynamodb", this.region));
+  }
+}

@@ -1,0 +1,70 @@
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { Construct } from "constructs";
+
+/** EC2 events that change a tracked block: matched by prefix so new event types of both families arrive too. */
+export const RECONCILE_EVENT_PATTERNS = {
+  "capacity-block-events": { source: ["aws.ec2"], "detail-type": [{ prefix: "Capacity Block" }] },
+  "capacity-reservation-events": { source: ["aws.ec2"], "detail-type": [{ prefix: "EC2 Capacity Reservation " }] },
+} as const;
+
+/** EventBridge delivery: a few retries within an hour, then the dead-letter queue. */
+const TARGET_RETRY_POLICY = { maximumRetryAttempts: 4, maximumEventAgeInSeconds: 3600 } as const;
+
+export interface ReconcileTriggersProps {
+  readonly namePrefix: string;
+  readonly scheduleExpression: string;
+  readonly reconcile: { readonly functionName: string; readonly functionArn: string };
+  /** Where undeliverable events go; each rule is allowed to send there. */
+  readonly deadLetters: { readonly queueArn: string; acceptFromEventRule(ruleArn: string): void };
+  readonly accountId: string;
+}
+
+/**
+ * What runs reconcile: the schedule and the EC2 capacity events, each a rule whose target retries and then
+ * dead-letters, and whose invoke permission names that rule's ARN (no other rule or account can invoke).
+ */
+export class ReconcileTriggers extends Construct {
+  readonly ruleArns: readonly string[];
+
+  constructor(scope: Construct, id: string, props: ReconcileTriggersProps) {
+    super(scope, id);
+    const rules: Array<[string, CloudwatchEventRule]> = [
+      [
+        "schedule",
+        new CloudwatchEventRule(this, "schedule", {
+          name: `${props.namePrefix}-schedule`,
+          description: "Reconciles every tracked capacity block",
+          scheduleExpression: props.scheduleExpression,
+        }),
+      ],
+      ...Object.entries(RECONCILE_EVENT_PATTERNS).map(([name, pattern]): [string, CloudwatchEventRule] => [
+        name,
+        new CloudwatchEventRule(this, name, {
+          name: `${props.namePrefix}-${name}`,
+          description: `Reconciles the reservation named by ${pattern["detail-type"][0].prefix}* events`,
+          eventPattern: JSON.stringify(pattern),
+        }),
+      ]),
+    ];
+    for (const [name, rule] of rules) {
+      props.deadLetters.acceptFromEventRule(rule.arn);
+      new CloudwatchEventTarget(this, `${name}-target`, {
+        rule: rule.name,
+        targetId: "reconcile",
+        arn: props.reconcile.functionArn,
+        retryPolicy: { ...TARGET_RETRY_POLICY },
+        deadLetterConfig: { arn: props.deadLetters.queueArn },
+      });
+      new LambdaPermission(this, `${name}-invoke`, {
+        functionName: props.reconcile.functionName,
+        action: "lambda:InvokeFunction",
+        principal: "events.amazonaws.com",
+        sourceArn: rule.arn,
+        sourceAccount: props.accountId,
+      });
+    }
+    this.ruleArns = rules.map(([, rule]) => rule.arn);
+  }
+}

@@ -1,0 +1,59 @@
+import { TerraformOutput } from "cdktf";
+import type { Construct } from "constructs";
+import type { CapacityManagerConfig } from "../src/config/capacity-manager-schema";
+import { CapacityManager } from "../src/constructs/capacity-manager";
+import { awsContext } from "../src/lib/aws-context";
+import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
+
+/**
+ * `<env>-capacity-manager`: the Lambda service that tracks, extends and approves the environment's capacity blocks,
+ * with its REST API. Created only when the environment file has a `capacity_manager` block.
+ */
+export class CapacityManagerStack extends EnvironmentStack {
+  readonly manager: CapacityManager;
+  /** Printed by synth (see src/main.ts). */
+  readonly warnings: readonly string[];
+
+  constructor(scope: Construct, props: Omit<EnvironmentStackProps, "stateBackend"> & { readonly manager: CapacityManagerConfig }) {
+    super(scope, "capacity-manager", props);
+    const { config, names } = this;
+    const settings = props.manager;
+    this.manager = new CapacityManager(this, "capacity-manager", {
+      namePrefix: names.resource("capacity-manager", 40),
+      environment: this.environment,
+      aws: awsContext(this, config.region),
+      clusterName: names.clusterName,
+      scheduleExpression: settings.schedule_expression,
+      notificationEmail: settings.notification_email,
+      apiAuth: settings.api_auth,
+      throttleRateLimit: settings.throttle.rate_limit,
+      throttleBurstLimit: settings.throttle.burst_limit,
+      quotaPerDay: settings.throttle.quota_per_day,
+      wafWebAclArn: settings.waf_web_acl_arn,
+      allowNewPurchases: settings.allow_new_purchases,
+      logRetentionDays: settings.log_retention_days,
+      apiReservedConcurrency: settings.api_reserved_concurrency,
+      manageApiGatewayAccount: settings.manage_api_gateway_account,
+      alarms: {
+        reconcileErrors: settings.alarms.reconcile_errors,
+        reconcileThrottles: settings.alarms.reconcile_throttles,
+        dlqMessages: settings.alarms.dlq_messages,
+        expiringWithoutExtension: settings.alarms.expiring_without_extension,
+        periodSeconds: settings.alarms.period_seconds,
+        evaluationPeriods: settings.alarms.evaluation_periods,
+      },
+    });
+    this.warnings = this.manager.warnings.map((warning) => `${props.environment}: ${warning}`);
+
+    const manager = this.manager;
+    new TerraformOutput(this, "api_url", { value: manager.apiUrl });
+    new TerraformOutput(this, "api_key_secret_name", { value: manager.apiKeySecretName });
+    new TerraformOutput(this, "table_name", { value: manager.tableName });
+    new TerraformOutput(this, "topic_arn", { value: manager.topicArn });
+    new TerraformOutput(this, "api_execute_arns", {
+      value: manager.executeArns,
+      description: "execute-api:Invoke resources per permission; approve (PATCH /{PK}) spends money",
+    });
+    new TerraformOutput(this, "caller_policy_arns", { value: manager.callerPolicyArns, description: "Managed policies to attach to API callers, per permission" });
+  }
+}
