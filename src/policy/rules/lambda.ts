@@ -28,6 +28,9 @@ const SECRET_NAME = /(secret|password|passwd|token|api[_-]?key|private[_-]?key|c
 /** Values that are pointers to secrets (names, ARNs, paths), not the secrets themselves. */
 const POINTER_VALUE = /^(arn:|\/|[a-z0-9-]+\/)|(_name|_arn|_id)$/i;
 
+/** Services that only invoke functions synchronously, where dead-letter queues and destinations never apply. */
+const SYNCHRONOUS_INVOKERS = new Set(["apigateway.amazonaws.com", "elasticloadbalancing.amazonaws.com"]);
+
 function looksRandom(value: string): boolean {
   return value.length >= 16 && /[A-Z]/.test(value) && /[a-z]/.test(value) && /\d/.test(value) && !/\s/.test(value);
 }
@@ -48,10 +51,15 @@ export const lambdaRules: readonly Rule[] = [
     id: "BF-LAMBDA-002",
     checkovId: "CKV_AWS_116",
     title: "Lambda dead-letter queue or on-failure destination",
-    fix: "set dead_letter_config.target_arn, or an aws_lambda_function_event_invoke_config with destination_config.on_failure",
+    fix: "set dead_letter_config.target_arn, or an aws_lambda_function_event_invoke_config with destination_config.on_failure (functions only API Gateway or a load balancer invoke are exempt: they are called synchronously)",
     types: ["aws_lambda_function"],
     test: (fn, { workspace }) => {
       if (hasValue(firstBlock(fn.config["dead_letter_config"])?.["target_arn"])) return undefined;
+      const invokers = workspace
+        .resources("aws_lambda_permission")
+        .filter((permission) => refersTo(workspace, permission, permission.config["function_name"], fn))
+        .map((permission) => String(permission.config["principal"] ?? ""));
+      if (invokers.length > 0 && invokers.every((principal) => SYNCHRONOUS_INVOKERS.has(principal))) return undefined;
       const onFailure = workspace
         .resources("aws_lambda_function_event_invoke_config")
         .filter((invokeConfig) => refersTo(workspace, invokeConfig, invokeConfig.config["function_name"], fn))

@@ -24,6 +24,15 @@ describeRuleCases("Lambda rules", [
   },
   {
     rule: "BF-LAMBDA-002",
+    when: "only API Gateway invokes the function (synchronously, where destinations never apply)",
+    change: (s) => {
+      patch(s["test-cluster"]!, "resource.aws_lambda_function_event_invoke_config", null);
+      patch(s["test-cluster"]!, "resource.aws_lambda_permission.schedule", { principal: "apigateway.amazonaws.com", source_arn: "${aws_api_gateway_rest_api.api.execution_arn}/*/*" });
+    },
+    expected: [],
+  },
+  {
+    rule: "BF-LAMBDA-002",
     when: "failures go nowhere",
     change: (s) => patch(s["test-cluster"]!, "resource.aws_lambda_function_event_invoke_config", null),
     expected: [`${fn}: failed asynchronous invocations are dropped (no dead-letter queue or on-failure destination)`],
