@@ -77,3 +77,13 @@ at once, exit code 1 when any file is invalid.
 
 Options:
   --dir DIR    folder holding the environment files (default: environments)`;
+
+export const STACKS_HELP = `Usage: blockfleet stacks [env...] [--out cdktf.out] [--remote-state-only] [--json]
+
+Lists synthesized stacks in dependency order (each after the stacks it needs), one name per line, for scripts and
+CI that run terraform stack by stack. Reads cdktf.out/manifest.json, so run \`blockfleet synth\` first.
+
+Options:
+  --out DIR              cdktf output folder (default: cdktf.out)
+  --remote-state-only    leave out stacks with local state (the bootstrap stack, applied once by hand)
+  --json                 name, directory, dependencies, backend and region of each stack`;

@@ -4,6 +4,7 @@ import {
   CAPACITY_STATUS_HELP,
   CAPACITY_TIMELINE_HELP,
   PLAN_SUMMARY_HELP,
+  STACKS_HELP,
   SYNTH_HELP,
   VALIDATE_HELP,
 } from "./help";
@@ -27,6 +28,7 @@ function lazy<M>(modulePath: string, pick: (module: M) => Run): Run {
 
 type SynthModule = typeof import("./commands/synth");
 type ValidateModule = typeof import("./commands/validate");
+type StacksModule = typeof import("./commands/stacks");
 type PlanSummaryModule = typeof import("./commands/plan-summary");
 type OfferingsModule = typeof import("./commands/capacity-offerings");
 type StatusModule = typeof import("./commands/capacity-status");
@@ -44,6 +46,12 @@ const COMMANDS: readonly Command[] = [
     summary: "check environment files against the schema (fast, no synthesis)",
     help: VALIDATE_HELP,
     run: lazy<ValidateModule>("commands/validate", (module) => module.runValidate),
+  },
+  {
+    words: ["stacks"],
+    summary: "synthesized stacks in dependency order, for CI",
+    help: STACKS_HELP,
+    run: lazy<StacksModule>("commands/stacks", (module) => module.runStacks),
   },
   {
     words: ["plan-summary"],

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../../../src/cli/main";
+import { loadEnvironments } from "../../../../src/config/load";
 import { captureIo, type CapturedIo } from "../test-io";
 
 const fixtures = path.join(__dirname, "..", "capacity", "fixtures", "environments");
@@ -34,6 +35,32 @@ describe("blockfleet synth", () => {
 
   it("GIVEN no terminal THEN no progress is written", () => {
     expect(io.err()).toBe("");
+  });
+
+  it("GIVEN the synthesized output THEN stacks lists every stack after its dependencies, bootstrap first", async () => {
+    const listing = captureIo({ cwd: repository });
+
+    expect(await runCli(["stacks", "dev", "--out", out], listing)).toBe(0);
+    const names = listing.out().trimEnd().split("\n");
+    const manifest = JSON.parse(readFileSync(path.join(out, "manifest.json"), "utf8")) as { stacks: Record<string, { dependencies: string[] }> };
+
+    expect(names[0]).toBe("dev-bootstrap");
+    expect([...names].sort()).toEqual(Object.keys(manifest.stacks).sort());
+    names.forEach((name, index) => {
+      for (const dependency of manifest.stacks[name]!.dependencies) expect(names.indexOf(dependency)).toBeLessThan(index);
+    });
+  });
+
+  it("GIVEN --remote-state-only --json THEN the local-state bootstrap stack is left out and each stack shows its S3 region", async () => {
+    const listing = captureIo({ cwd: repository });
+
+    await runCli(["stacks", "dev", "--out", out, "--remote-state-only", "--json"], listing);
+    const rows = JSON.parse(listing.out()) as { name: string; backend: string; region: string }[];
+
+    expect(rows.map((row) => row.name)).not.toContain("dev-bootstrap");
+    expect(rows.length).toBeGreaterThan(0);
+    const [dev] = await loadEnvironments({ dir: path.join(repository, "environments"), names: ["dev"] });
+    expect(rows.every((row) => row.backend === "s3" && row.region === dev?.config.region)).toBe(true);
   });
 
   it("fails when an environment file is invalid, listing the problem and writing nothing", async () => {
