@@ -1,0 +1,40 @@
+import type { APIGatewayProxyResult } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startDynalite, type LocalDynamo } from "../dynalite";
+import { apiEvent } from "./harness";
+
+let dynamo: LocalDynamo;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  await dynamo.createTable("entry-records");
+  // Only the documented variables: the table, and the standard AWS SDK settings.
+  vi.stubEnv("TABLE_NAME", "entry-records");
+  vi.stubEnv("AWS_REGION", "us-east-1");
+  vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
+  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
+  vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint);
+  vi.stubEnv("AWS_ENDPOINT_URL_EC2", "http://127.0.0.1:9");
+  vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+});
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+  await dynamo.stop();
+});
+
+describe("Lambda entry points wired from the environment", () => {
+  it("GIVEN TABLE_NAME and AWS_ENDPOINT_URL_DYNAMODB THEN the api handler creates and lists records in that table", async () => {
+    const { handler } = await import("../../../../lambdas/capacity-manager/handlers/api");
+    const created: APIGatewayProxyResult = await handler(apiEvent("POST", "/", { body: { PK: "entry-1", capacityReservationId: "cr-0123456789abcdef0" } }));
+    expect(created.statusCode).toBe(201);
+    const listed = JSON.parse((await handler(apiEvent("GET", "/"))).body) as { items: { PK: string }[] };
+    expect(listed.items.map((i) => i.PK)).toEqual(["entry-1"]);
+  });
+
+  it("GIVEN a schedule event THEN the reconcile handler runs against the same table (EC2 unreachable fails that run, loudly)", async () => {
+    const { handler } = await import("../../../../lambdas/capacity-manager/handlers/reconcile");
+    await expect(handler({ source: "aws.events", "detail-type": "Scheduled Event" })).rejects.toThrow();
+    expect(await handler({ source: "aws.s3", "detail-type": "x" })).toEqual({ ignored: expect.stringContaining("source") });
+  });
+});
