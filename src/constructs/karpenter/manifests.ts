@@ -220,29 +220,37 @@ export function karpenterManifests(input: KarpenterManifestsInput): KarpenterMan
     );
   }
 
-  // GPU jobs are not moved for bin packing: only empty GPU nodes are consolidated.
-  const gpuDisruption = { consolidationPolicy: "WhenEmpty", consolidateAfter: "5m", budgets: [{ nodes: "10%" }] } as const;
-
-  if (config.gpu_spot.enabled) {
-    const pool = config.gpu_spot;
-    nodeClasses.push(nodeClass({ name: NODE_POOL_NAMES.gpuSpot, volumeGib: pool.volume_gib, soci: SOCI_PULL_PROFILES.gpu, instanceStore: true }));
+  /** A GPU pool of listed instance types bought one way (spot or on-demand), limited in GPUs. */
+  const addInstanceTypeGpuPool = (
+    name: string,
+    pool: { readonly instance_types: readonly string[]; readonly gpu_limit: number; readonly volume_gib: number },
+    capacityType: "spot" | "on-demand",
+    weight: number,
+    taints: readonly Taint[],
+  ): void => {
+    nodeClasses.push(nodeClass({ name, volumeGib: pool.volume_gib, soci: SOCI_PULL_PROFILES.gpu, instanceStore: true }));
     nodePools.push(
-      nodePool(NODE_POOL_NAMES.gpuSpot, {
-        weight: 50,
+      nodePool(name, {
+        weight,
         limits: { "nvidia.com/gpu": String(pool.gpu_limit) },
-        disruption: { ...gpuDisruption, budgets: [...gpuDisruption.budgets] },
+        // GPU jobs are not moved for bin packing: only empty GPU nodes are consolidated.
+        disruption: { consolidationPolicy: "WhenEmpty", consolidateAfter: "5m", budgets: [{ nodes: "10%" }] },
         template: {
           requirements: [
             requirement("node.kubernetes.io/instance-type", "In", pool.instance_types),
-            requirement("karpenter.sh/capacity-type", "In", ["spot"]),
+            requirement("karpenter.sh/capacity-type", "In", [capacityType]),
             requirement("kubernetes.io/arch", "In", architecturesOf(pool.instance_types)),
             HAS_INSTANCE_STORE,
           ],
-          taints: [{ ...KARPENTER_TAINTS.gpu }],
+          taints: taints.map((taint) => ({ ...taint })),
           expireAfter: "720h",
         },
       }),
     );
+  };
+
+  if (config.gpu_spot.enabled) {
+    addInstanceTypeGpuPool(NODE_POOL_NAMES.gpuSpot, config.gpu_spot, "spot", 50, [KARPENTER_TAINTS.gpu]);
   }
 
   const reservationTerms = capacityReservationTerms(input);
@@ -281,25 +289,7 @@ export function karpenterManifests(input: KarpenterManifestsInput): KarpenterMan
   }
 
   if (config.gpu_on_demand.enabled) {
-    const pool = config.gpu_on_demand;
-    nodeClasses.push(nodeClass({ name: NODE_POOL_NAMES.gpuOnDemand, volumeGib: pool.volume_gib, soci: SOCI_PULL_PROFILES.gpu, instanceStore: true }));
-    nodePools.push(
-      nodePool(NODE_POOL_NAMES.gpuOnDemand, {
-        weight: 10,
-        limits: { "nvidia.com/gpu": String(pool.gpu_limit) },
-        disruption: { ...gpuDisruption, budgets: [...gpuDisruption.budgets] },
-        template: {
-          requirements: [
-            requirement("node.kubernetes.io/instance-type", "In", pool.instance_types),
-            requirement("karpenter.sh/capacity-type", "In", ["on-demand"]),
-            requirement("kubernetes.io/arch", "In", architecturesOf(pool.instance_types)),
-            HAS_INSTANCE_STORE,
-          ],
-          taints: [{ ...KARPENTER_TAINTS.gpu }, { ...KARPENTER_TAINTS.gpuOnDemand }],
-          expireAfter: "720h",
-        },
-      }),
-    );
+    addInstanceTypeGpuPool(NODE_POOL_NAMES.gpuOnDemand, config.gpu_on_demand, "on-demand", 10, [KARPENTER_TAINTS.gpu, KARPENTER_TAINTS.gpuOnDemand]);
   }
 
   return { nodeClasses, nodePools };
