@@ -97,6 +97,9 @@ export const KARPENTER_TAINTS = {
 /** Label every blockfleet node pool puts on its nodes and objects. */
 export const NODE_POOL_LABEL = "blockfleet.io/node-pool";
 
+/** Tag EKS puts on the cluster security group it creates; only AWS can set `aws:` tags, so it selects exactly that group. */
+const EKS_CLUSTER_SECURITY_GROUP_TAG = "aws:eks:cluster-name";
+
 /** GPU families on Graviton; every other NVIDIA family is x86. */
 const ARM64_GPU_FAMILIES = ["g5g", "p6e-gb200"];
 
@@ -161,7 +164,8 @@ export function karpenterManifests(input: KarpenterManifestsInput): KarpenterMan
         role: input.nodeRoleName,
         amiSelectorTerms: [{ alias: `${input.amiFamily}@${input.amiAliasVersion}` }],
         subnetSelectorTerms: [{ tags: { [KARPENTER_DISCOVERY_TAG]: input.clusterName } }],
-        securityGroupSelectorTerms: [{ tags: { [KARPENTER_DISCOVERY_TAG]: input.clusterName } }],
+        // The node group's security group and the one EKS made for the cluster (API server <-> kubelet), as managed nodes get.
+        securityGroupSelectorTerms: [{ tags: { [KARPENTER_DISCOVERY_TAG]: input.clusterName } }, { tags: { [EKS_CLUSTER_SECURITY_GROUP_TAG]: input.clusterName } }],
         ...(options.capacityReservationSelectorTerms ? { capacityReservationSelectorTerms: options.capacityReservationSelectorTerms } : {}),
         // IMDSv2 only, one hop: pods cannot reach the node role's credentials.
         metadataOptions: { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" },

@@ -103,12 +103,12 @@ describe("Karpenter manifests", () => {
   });
 
   describe("node classes", () => {
-    it("require IMDSv2 with one hop, encrypted gp3 volumes, discovery by the cluster tag and the Karpenter node role", () => {
+    it("require IMDSv2 with one hop, encrypted gp3 volumes, the node and EKS cluster security groups, discovery by the cluster tag and the Karpenter node role", () => {
       for (const candidate of [...variants.bottlerocket.nodeClasses, ...variants.al2023.nodeClasses] as Json[]) {
         expect(candidate.spec.metadataOptions).toEqual({ httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" });
         for (const mapping of candidate.spec.blockDeviceMappings) expect(mapping.ebs).toMatchObject({ volumeType: "gp3", encrypted: true });
         expect(candidate.spec.subnetSelectorTerms).toEqual([{ tags: { "karpenter.sh/discovery": "blockfleet-test" } }]);
-        expect(candidate.spec.securityGroupSelectorTerms).toEqual([{ tags: { "karpenter.sh/discovery": "blockfleet-test" } }]);
+        expect(candidate.spec.securityGroupSelectorTerms).toEqual([{ tags: { "karpenter.sh/discovery": "blockfleet-test" } }, { tags: { "aws:eks:cluster-name": "blockfleet-test" } }]);
         expect(candidate.spec.role).toBe("blockfleet-test-karpenter-node");
         expect(candidate.spec.tags).toMatchObject({ environment: "test", "managed-by": "blockfleet" });
       }
