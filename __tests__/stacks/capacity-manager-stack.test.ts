@@ -1,0 +1,382 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { API_ROUTES } from "../../lambdas/capacity-manager/api-routes";
+import { METRIC_NAMESPACE } from "../../lambdas/capacity-manager/metrics";
+import { TTL_ATTRIBUTE } from "../../lambdas/capacity-manager/table";
+import { buildCapacityManagerBundles } from "../../src/constructs/capacity-manager/bundle";
+import { stackFromJson } from "../../src/policy/load";
+import type { JsonObject } from "../../src/policy/model";
+import { runGate } from "../../src/policy/engine";
+import { appWarnings, buildApp } from "../../stacks/app";
+import { baseEnvironmentInput, environmentFrom, synthesize, type Synthesized, type TerraformJson } from "../support/synth";
+
+const WEB_ACL = "arn:aws:wafv2:us-east-1:111122223333:regional/webacl/blockfleet/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
+
+/** `capacity_manager = {}`: every default. */
+const DEFAULTS = environmentFrom("cm", { ...baseEnvironmentInput(), capacity_manager: {} });
+/** Every option away from its default. */
+const CUSTOM = environmentFrom("cmx", {
+  ...baseEnvironmentInput(),
+  capacity_manager: {
+    schedule_expression: "rate(5 minutes)",
+    notification_email: "gpu-oncall@example.com",
+    api_auth: "api_key_only",
+    throttle: { rate_limit: 2, burst_limit: 4, quota_per_day: 500 },
+    waf_web_acl_arn: WEB_ACL,
+    allow_new_purchases: true,
+    log_retention_days: 365,
+    api_reserved_concurrency: 3,
+    manage_api_gateway_account: false,
+    alarms: { reconcile_errors: 2, reconcile_throttles: 10, dlq_messages: 3, expiring_without_extension: 1, period_seconds: 600, evaluation_periods: 2 },
+  },
+});
+const NONE = environmentFrom("plain", baseEnvironmentInput());
+
+const D = "cm-capacity-manager";
+const X = "cmx-capacity-manager";
+
+let synthesized: Synthesized;
+beforeAll(async () => {
+  synthesized = await synthesize([DEFAULTS, CUSTOM]);
+});
+
+type Body = Record<string, unknown>;
+const all = (stack: string, type: string): Body[] => synthesized.resources(stack, type).map(([, body]) => body);
+const one = (stack: string, type: string, idPart = ""): Body => synthesized.resource(stack, type, idPart);
+/** `${aws_x.<logical id>.attr}` of the single resource of a type matching idPart. */
+function ref(stack: string, type: string, idPart: string, attribute: string): string {
+  const matches = synthesized.resources(stack, type).filter(([id]) => id.includes(idPart));
+  if (matches.length !== 1) throw new Error(`expected one ${type} matching "${idPart}", found ${matches.length}`);
+  return `\${${type}.${matches[0]![0]}.${attribute}}`;
+}
+const parse = (text: unknown): { Statement: Array<Record<string, unknown>> } => JSON.parse(text as string);
+
+describe("capacity manager stack", () => {
+  describe("wiring", () => {
+    it("exists only when the environment file has a capacity_manager block, after the cluster stack", () => {
+      // GIVEN one environment with the block and one without  WHEN the app is built
+      const outdir = mkdtempSync(join(tmpdir(), "blockfleet-cm-"));
+      try {
+        const app = buildApp([DEFAULTS, NONE], { outdir });
+        const names = app.node.children.map((child) => child.node.id);
+        // THEN only the first gets the stack, and it deploys after its cluster
+        expect(names).toContain("cm-capacity-manager");
+        expect(names.filter((name) => name.startsWith("plain-"))).not.toContain("plain-capacity-manager");
+        const stack = app.node.findChild("cm-capacity-manager") as unknown as { dependencies: Array<{ node: { id: string } }> };
+        expect(stack.dependencies.map((dependency) => dependency.node.id)).toEqual(["cm-cluster"]);
+      } finally {
+        rmSync(outdir, { recursive: true, force: true });
+      }
+    });
+
+    it("warns only when the API key alone authorizes, naming the approve route", () => {
+      const outdir = mkdtempSync(join(tmpdir(), "blockfleet-cm-"));
+      try {
+        expect(appWarnings(buildApp([DEFAULTS], { outdir }))).toEqual([]);
+        const warnings = appWarnings(buildApp([CUSTOM], { outdir }));
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toMatch(/^cmx: .*api_auth = "api_key_only".*PATCH \/\{PK\} which approves purchases/);
+      } finally {
+        rmSync(outdir, { recursive: true, force: true });
+      }
+    });
+
+    it("uses the S3 backend of the environment and no random provider", () => {
+      const stack = synthesized.stack(D);
+      expect((stack.terraform as { backend: { s3: { key: string } } }).backend.s3.key).toBe("cm/cm-capacity-manager.tfstate");
+      expect(Object.keys(stack.provider ?? {})).toEqual(["aws"]);
+    });
+  });
+
+  describe("functions", () => {
+    it("ships each handler as its own hashed zip on arm64 nodejs22.x with X-Ray", () => {
+      const bundles = buildCapacityManagerBundles();
+      for (const name of ["reconcile", "api"] as const) {
+        const fn = one(D, "aws_lambda_function", `${name}_function`);
+        expect(fn).toMatchObject({
+          function_name: `blockfleet-cm-capacity-manager-${name}`,
+          runtime: "nodejs22.x",
+          architectures: ["arm64"],
+          handler: `${name}.handler`,
+          tracing_config: { mode: "Active" },
+          source_code_hash: bundles[name].sourceCodeHash,
+        });
+        expect(fn.filename).toMatch(new RegExp(`^assets/[^/]+/${bundles[name].sha256}/${name}\\.zip$`));
+      }
+    });
+
+    it("runs reconcile alone (reserved concurrency 1) and the API with the configured reservation", () => {
+      expect(one(D, "aws_lambda_function", "reconcile_function").reserved_concurrent_executions).toBe(1);
+      expect(one(D, "aws_lambda_function", "api_function").reserved_concurrent_executions).toBe(10);
+      expect(one(X, "aws_lambda_function", "reconcile_function").reserved_concurrent_executions).toBe(1);
+      expect(one(X, "aws_lambda_function", "api_function").reserved_concurrent_executions).toBe(3);
+    });
+
+    it("gives each function its own role", () => {
+      const roles = all(D, "aws_lambda_function").map((fn) => fn.role);
+      expect(new Set(roles).size).toBe(2);
+      expect(roles).toContain(ref(D, "aws_iam_role", "reconcile_role", "arn"));
+      expect(roles).toContain(ref(D, "aws_iam_role", "api_role", "arn"));
+    });
+
+    it("passes only the table name and topic ARN, as references, in environment variables", () => {
+      expect(one(D, "aws_lambda_function", "reconcile_function").environment).toEqual({
+        variables: { TABLE_NAME: ref(D, "aws_dynamodb_table", "", "name"), TOPIC_ARN: ref(D, "aws_sns_topic", "", "arn") },
+      });
+      expect(one(D, "aws_lambda_function", "api_function").environment).toEqual({ variables: { TABLE_NAME: ref(D, "aws_dynamodb_table", "", "name") } });
+    });
+
+    it("limits asynchronous reconcile invocations and sends the failed ones to the encrypted dead-letter queue", () => {
+      const config = one(D, "aws_lambda_function_event_invoke_config");
+      expect(config).toMatchObject({
+        function_name: ref(D, "aws_lambda_function", "reconcile_function", "function_name"),
+        maximum_event_age_in_seconds: 300,
+        maximum_retry_attempts: 1,
+        destination_config: { on_failure: { destination: ref(D, "aws_sqs_queue", "", "arn") } },
+      });
+      expect(one(D, "aws_sqs_queue")).toMatchObject({ kms_master_key_id: ref(D, "aws_kms_key", "", "arn"), message_retention_seconds: 1_209_600 });
+    });
+
+    it("writes JSON logs to log groups created first, with the configured retention and the KMS key", () => {
+      for (const [stack, days] of [[D, 90], [X, 365]] as const) {
+        for (const name of ["reconcile", "api"]) {
+          const group = one(stack, "aws_cloudwatch_log_group", `${name}_logs`);
+          expect(group).toMatchObject({ name: `/aws/lambda/blockfleet-${stack.split("-")[0]}-capacity-manager-${name}`, retention_in_days: days, kms_key_id: ref(stack, "aws_kms_key", "", "arn") });
+          const fn = one(stack, "aws_lambda_function", `${name}_function`);
+          expect(fn.logging_config).toMatchObject({ log_format: "JSON", log_group: ref(stack, "aws_cloudwatch_log_group", `${name}_logs`, "name") });
+          expect(fn.depends_on).toContain(`aws_cloudwatch_log_group.${synthesized.resources(stack, "aws_cloudwatch_log_group").find(([id]) => id.includes(`${name}_logs`))![0]}`);
+        }
+      }
+      for (const group of all(X, "aws_cloudwatch_log_group")) {
+        expect(group).toMatchObject({ retention_in_days: 365, kms_key_id: ref(X, "aws_kms_key", "", "arn") });
+      }
+    });
+  });
+
+  describe("records table", () => {
+    it("is on-demand, recoverable, protected twice, encrypted with the service key and expires records by TTL", () => {
+      expect(one(D, "aws_dynamodb_table")).toMatchObject({
+        name: "blockfleet-cm-capacity-manager",
+        billing_mode: "PAY_PER_REQUEST",
+        hash_key: "PK",
+        point_in_time_recovery: { enabled: true },
+        deletion_protection_enabled: true,
+        server_side_encryption: { enabled: true, kms_key_arn: ref(D, "aws_kms_key", "", "arn") },
+        ttl: { attribute_name: TTL_ATTRIBUTE, enabled: true },
+        lifecycle: { prevent_destroy: true },
+      });
+    });
+
+    it("is encrypted with a rotated key that cannot be destroyed by a plan", () => {
+      expect(one(D, "aws_kms_key")).toMatchObject({ enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
+    });
+  });
+
+  describe("triggers", () => {
+    it("schedules reconcile every minute by default, or as configured", () => {
+      expect(one(D, "aws_cloudwatch_event_rule", "schedule").schedule_expression).toBe("rate(1 minute)");
+      expect(one(X, "aws_cloudwatch_event_rule", "schedule").schedule_expression).toBe("rate(5 minutes)");
+    });
+
+    it("matches capacity block and capacity reservation events of EC2 by detail-type prefix", () => {
+      expect(JSON.parse(one(D, "aws_cloudwatch_event_rule", "capacity-block-events").event_pattern as string)).toEqual({
+        source: ["aws.ec2"],
+        "detail-type": [{ prefix: "Capacity Block" }],
+      });
+      expect(JSON.parse(one(D, "aws_cloudwatch_event_rule", "capacity-reservation-events").event_pattern as string)).toEqual({
+        source: ["aws.ec2"],
+        "detail-type": [{ prefix: "EC2 Capacity Reservation " }],
+      });
+    });
+
+    it("targets reconcile from every rule with retries and the dead-letter queue, which accepts exactly those rules", () => {
+      const rules = synthesized.resources(D, "aws_cloudwatch_event_rule").map(([id]) => id);
+      expect(rules).toHaveLength(3);
+      const targets = all(D, "aws_cloudwatch_event_target");
+      expect(targets.map((target) => target.rule).sort()).toEqual(rules.map((id) => `\${aws_cloudwatch_event_rule.${id}.name}`).sort());
+      for (const target of targets) {
+        expect(target).toMatchObject({
+          arn: ref(D, "aws_lambda_function", "reconcile_function", "arn"),
+          retry_policy: { maximum_retry_attempts: 4, maximum_event_age_in_seconds: 3600 },
+          dead_letter_config: { arn: ref(D, "aws_sqs_queue", "", "arn") },
+        });
+      }
+      const [statement] = parse(one(D, "aws_sqs_queue_policy").policy).Statement;
+      expect(statement).toMatchObject({ Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage" });
+      expect((statement!.Condition as { ArnEquals: { "aws:SourceArn": string[] } }).ArnEquals["aws:SourceArn"].sort()).toEqual(rules.map((id) => `\${aws_cloudwatch_event_rule.${id}.arn}`).sort());
+    });
+
+    it("scopes every invoke permission to one source ARN and the account", () => {
+      const permissions = all(D, "aws_lambda_permission");
+      const rules = synthesized.resources(D, "aws_cloudwatch_event_rule").map(([id]) => `\${aws_cloudwatch_event_rule.${id}.arn}`);
+      const fromEvents = permissions.filter((permission) => permission.principal === "events.amazonaws.com");
+      expect(fromEvents.map((permission) => permission.source_arn).sort()).toEqual([...rules].sort());
+      const fromApi = permissions.filter((permission) => permission.principal === "apigateway.amazonaws.com");
+      expect(fromApi).toHaveLength(1);
+      expect(fromApi[0]).toMatchObject({
+        function_name: ref(D, "aws_lambda_function", "api_function", "function_name"),
+        source_arn: `${ref(D, "aws_api_gateway_rest_api", "", "execution_arn")}/v1/*/*`,
+      });
+      for (const permission of permissions) expect(permission.source_account).toBe("${data.aws_caller_identity.caller-identity.account_id}");
+    });
+  });
+
+  describe("notifications", () => {
+    it("encrypts the topic and lets only this account's manager alarms publish as a service", () => {
+      expect(one(D, "aws_sns_topic").kms_master_key_id).toBe(ref(D, "aws_kms_key", "", "arn"));
+      const [statement] = parse(one(D, "aws_sns_topic_policy").policy).Statement;
+      expect(statement).toMatchObject({
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: "sns:Publish",
+        Condition: { ArnLike: { "aws:SourceArn": expect.stringMatching(/:alarm:blockfleet-cm-capacity-manager-\*$/) } },
+      });
+    });
+
+    it("subscribes the e-mail address only when one is configured", () => {
+      expect(all(D, "aws_sns_topic_subscription")).toEqual([]);
+      expect(one(X, "aws_sns_topic_subscription")).toMatchObject({ protocol: "email", endpoint: "gpu-oncall@example.com", topic_arn: ref(X, "aws_sns_topic", "", "arn") });
+    });
+
+    it("alarms to the topic on reconcile errors and throttles, dead letters and blocks expiring without extension", () => {
+      const alarms = Object.fromEntries(synthesized.resources(D, "aws_cloudwatch_metric_alarm").map(([, alarm]) => [alarm.metric_name, alarm]));
+      expect(Object.keys(alarms).sort()).toEqual(["ApproximateNumberOfMessagesVisible", "Errors", "ExpiringWithoutExtension", "Throttles"]);
+      expect(alarms.Errors).toMatchObject({ namespace: "AWS/Lambda", dimensions: { FunctionName: ref(D, "aws_lambda_function", "reconcile_function", "function_name") }, threshold: 1 });
+      expect(alarms.Throttles).toMatchObject({ namespace: "AWS/Lambda", threshold: 5 });
+      expect(alarms.ApproximateNumberOfMessagesVisible).toMatchObject({ namespace: "AWS/SQS", dimensions: { QueueName: ref(D, "aws_sqs_queue", "", "name") }, threshold: 1 });
+      expect(alarms.ExpiringWithoutExtension).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, threshold: 1 });
+      for (const alarm of Object.values(alarms)) {
+        expect(alarm).toMatchObject({ alarm_actions: [ref(D, "aws_sns_topic", "", "arn")], ok_actions: [ref(D, "aws_sns_topic", "", "arn")], period: 300, evaluation_periods: 1 });
+      }
+    });
+
+    it("takes alarm thresholds and periods from the environment file", () => {
+      const alarms = Object.fromEntries(synthesized.resources(X, "aws_cloudwatch_metric_alarm").map(([, alarm]) => [alarm.metric_name, alarm]));
+      expect(alarms.Errors).toMatchObject({ threshold: 2, period: 600, evaluation_periods: 2 });
+      expect(alarms.Throttles!.threshold).toBe(10);
+      expect(alarms.ApproximateNumberOfMessagesVisible!.threshold).toBe(3);
+    });
+  });
+
+  describe("REST API", () => {
+    const methodKey = (method: Body, stack: string): string => {
+      const resource = method.resource_id === ref(stack, "aws_api_gateway_rest_api", "", "root_resource_id") ? "/" : null;
+      const path = resource ?? `/${synthesized.resources(stack, "aws_api_gateway_resource").find(([id]) => method.resource_id === `\${aws_api_gateway_resource.${id}.id}`)![1].path_part}`;
+      return `${method.http_method} ${path}`;
+    };
+
+    it("declares exactly the manager's routes as resources and methods, without an OpenAPI body", () => {
+      expect(one(D, "aws_api_gateway_rest_api").body).toBeUndefined();
+      expect(all(D, "aws_api_gateway_method").map((method) => methodKey(method, D)).sort()).toEqual(API_ROUTES.map((route) => `${route.method} ${route.path}`).sort());
+    });
+
+    it("requires AWS_IAM and the API key on every method by default", () => {
+      for (const method of all(D, "aws_api_gateway_method")) expect(method).toMatchObject({ authorization: "AWS_IAM", api_key_required: true });
+    });
+
+    it("lets the key alone authorize only in api_key_only mode, still requiring the key", () => {
+      for (const method of all(X, "aws_api_gateway_method")) expect(method).toMatchObject({ authorization: "NONE", api_key_required: true });
+    });
+
+    it("validates requests: record bodies against a JSON object model, the {PK} parameter everywhere it appears", () => {
+      const bodyValidator = ref(D, "aws_api_gateway_request_validator", "validate-body", "id");
+      const parameterValidator = ref(D, "aws_api_gateway_request_validator", "validate-parameters", "id");
+      expect(one(D, "aws_api_gateway_request_validator", "validate-body")).toMatchObject({ validate_request_body: true, validate_request_parameters: true });
+      for (const method of all(D, "aws_api_gateway_method")) {
+        const key = methodKey(method, D);
+        const withBody = key === "POST /" || key === "PUT /{PK}";
+        expect(method.request_validator_id, key).toBe(withBody ? bodyValidator : parameterValidator);
+        expect(method.request_models, key).toEqual(withBody ? { "application/json": ref(D, "aws_api_gateway_model", "", "name") } : undefined);
+        if (key.endsWith("{PK}")) expect(method.request_parameters, key).toEqual({ "method.request.path.PK": true });
+      }
+      expect(JSON.parse(one(D, "aws_api_gateway_model").schema as string)).toMatchObject({ type: "object" });
+    });
+
+    it("proxies every method to the API function", () => {
+      const integrations = all(D, "aws_api_gateway_integration");
+      expect(integrations).toHaveLength(API_ROUTES.length);
+      for (const integration of integrations) {
+        expect(integration).toMatchObject({ type: "AWS_PROXY", integration_http_method: "POST", uri: ref(D, "aws_lambda_function", "api_function", "invoke_arn") });
+      }
+    });
+
+    it("redeploys when any method or integration changes, and when authorization changes in place", () => {
+      const deployment = one(D, "aws_api_gateway_deployment");
+      expect(deployment.lifecycle).toEqual({ create_before_destroy: true });
+      const trigger = (deployment.triggers as { redeployment: string }).redeployment;
+      for (const type of ["aws_api_gateway_method", "aws_api_gateway_integration"]) {
+        for (const [id] of synthesized.resources(D, type)) expect(trigger).toContain(`${type}.${id}.id`);
+      }
+      const shapeOf = (stack: string): string => /"([0-9a-f]{64})"/.exec((one(stack, "aws_api_gateway_deployment").triggers as { redeployment: string }).redeployment)![1]!;
+      expect(shapeOf(D)).not.toBe(shapeOf(X));
+    });
+
+    it("logs access as JSON lines with the caller's IAM ARN and key, and traces with X-Ray", () => {
+      const stage = one(D, "aws_api_gateway_stage");
+      expect(stage).toMatchObject({ stage_name: "v1", xray_tracing_enabled: true, access_log_settings: { destination_arn: ref(D, "aws_cloudwatch_log_group", "access-logs", "arn") } });
+      const format = JSON.parse((stage.access_log_settings as { format: string }).format);
+      expect(format).toMatchObject({ requestId: "$context.requestId", userArn: "$context.identity.userArn", apiKeyId: "$context.identity.apiKeyId", status: "$context.status" });
+      expect(one(D, "aws_cloudwatch_log_group", "execution-logs").name).toBe(`API-Gateway-Execution-Logs_${ref(D, "aws_api_gateway_rest_api", "", "id")}/v1`);
+    });
+
+    it("turns on metrics and INFO logging without data tracing, and throttles every method", () => {
+      expect(one(D, "aws_api_gateway_method_settings")).toMatchObject({
+        method_path: "*/*",
+        settings: { metrics_enabled: true, logging_level: "INFO", data_trace_enabled: false, throttling_rate_limit: 10, throttling_burst_limit: 20 },
+      });
+      expect(one(X, "aws_api_gateway_method_settings").settings).toMatchObject({ throttling_rate_limit: 2, throttling_burst_limit: 4 });
+    });
+
+    it("limits the key with a usage plan: rate, burst and daily quota", () => {
+      expect(one(D, "aws_api_gateway_usage_plan")).toMatchObject({
+        api_stages: [{ api_id: ref(D, "aws_api_gateway_rest_api", "", "id"), stage: ref(D, "aws_api_gateway_stage", "", "stage_name") }],
+        throttle_settings: { rate_limit: 10, burst_limit: 20 },
+        quota_settings: { limit: 10_000, period: "DAY" },
+      });
+      expect(one(X, "aws_api_gateway_usage_plan")).toMatchObject({ throttle_settings: { rate_limit: 2, burst_limit: 4 }, quota_settings: { limit: 500 } });
+      expect(one(D, "aws_api_gateway_usage_plan_key")).toMatchObject({ key_id: ref(D, "aws_api_gateway_api_key", "", "id"), key_type: "API_KEY" });
+    });
+
+    it("attaches the web ACL only when configured", () => {
+      expect(all(D, "aws_wafv2_web_acl_association")).toEqual([]);
+      expect(one(X, "aws_wafv2_web_acl_association")).toEqual(expect.objectContaining({ resource_arn: ref(X, "aws_api_gateway_stage", "", "arn"), web_acl_arn: WEB_ACL }));
+    });
+
+    it("manages API Gateway's account logging role unless told another stack does", () => {
+      expect(one(D, "aws_api_gateway_account").cloudwatch_role_arn).toBe(ref(D, "aws_iam_role", "account-logging-role", "arn"));
+      expect(all(X, "aws_api_gateway_account")).toEqual([]);
+    });
+  });
+
+  describe("API key", () => {
+    it("is generated by API Gateway, kept in a KMS-encrypted secret, and findable through SSM", () => {
+      expect(one(D, "aws_api_gateway_api_key").value).toBeUndefined();
+      expect(one(D, "aws_secretsmanager_secret")).toMatchObject({ name: "blockfleet/cm/capacity-manager/api-key", kms_key_id: ref(D, "aws_kms_key", "", "arn") });
+      expect(one(D, "aws_secretsmanager_secret_version")).toMatchObject({
+        secret_id: ref(D, "aws_secretsmanager_secret", "", "id"),
+        secret_string: ref(D, "aws_api_gateway_api_key", "", "value"),
+      });
+      const parameters = Object.fromEntries(all(D, "aws_ssm_parameter").map((parameter) => [parameter.name, parameter.value]));
+      expect(parameters).toEqual({
+        "/blockfleet/cm/api-url": ref(D, "aws_api_gateway_stage", "", "invoke_url"),
+        "/blockfleet/cm/api-key-secret-name": ref(D, "aws_secretsmanager_secret", "", "name"),
+      });
+    });
+  });
+
+  describe("policy gate", () => {
+    const gateFindings = async (stack: TerraformJson, name: string) =>
+      (await runGate({ stacks: [stackFromJson(stack as JsonObject, name)], today: new Date("2026-11-22T00:00:00Z") })).failures.map((finding) => `${finding.ruleId} ${finding.address}`);
+
+    it("passes with the defaults", async () => {
+      expect(await gateFindings(synthesized.stack(D), D)).toEqual([]);
+    });
+
+    it("flags every method in api_key_only mode as lacking authorization, and nothing else", async () => {
+      const failures = await gateFindings(synthesized.stack(X), X);
+      expect(failures).toHaveLength(API_ROUTES.length);
+      expect(new Set(failures.map((failure) => failure.split(" ")[0]))).toEqual(new Set(["BF-APIGW-001"]));
+    });
+  });
+});
