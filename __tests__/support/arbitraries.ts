@@ -82,3 +82,20 @@ export const brokenField: fc.Arbitrary<{ path: string; input: Record<string, unk
   });
   return fc.constantFrom(...breakages);
 });
+
+/**
+ * Valid environments that also switch the optional services on and off (Karpenter and its AMI family, the capacity
+ * manager with or without purchases), for properties over everything an environment can synthesize. Only the
+ * secure choices: opt-ins that weaken security on purpose (`api_key_only`, an endpoint open to 0.0.0.0/0) are left out.
+ */
+export const validEnvironmentWithServicesInput: fc.Arbitrary<Record<string, unknown>> = validEnvironmentInput.chain((input) =>
+  fc
+    .record({
+      karpenter: fc.record({ enabled: fc.boolean(), ami_family: fc.constantFrom("bottlerocket", "al2023") }),
+      capacityManager: fc.option(
+        fc.record({ allow_new_purchases: fc.boolean(), log_retention_days: fc.constantFrom(30, 90, 365), schedule_expression: fc.constantFrom("rate(1 minute)", "rate(5 minutes)") }),
+        { nil: undefined },
+      ),
+    })
+    .map(({ karpenter, capacityManager }) => ({ ...input, karpenter, ...(capacityManager ? { capacity_manager: capacityManager } : {}) })),
+);
