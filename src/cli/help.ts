@@ -1,6 +1,6 @@
 /** Help texts, kept apart from the commands so showing help loads none of them. */
 
-export const PLAN_SUMMARY_HELP = `Usage: blockfleet plan-summary <plan.json>... [--stack NAME] [--allow-danger] [--json]
+export const PLAN_SUMMARY_HELP = `Usage: blockfleet plan-summary <plan.json>... [--stack NAME] [--allow-danger] [--json] [--title TEXT]
 
 Summarizes \`terraform show -json <planfile>\` output as Markdown for review: per stack the counts of creates,
 updates, replaces and deletes, a table of changed resources, and a DANGER section for capacity block purchases
@@ -13,6 +13,7 @@ Options:
   --stack NAME      name the stack of a single plan file explicitly
   --allow-danger    exit 0 even when the plan has dangerous changes
   --json            print the summaries as JSON instead of Markdown
+  --title TEXT      the report's heading (default: Terraform plan summary)
 
 Exit codes: 0 nothing dangerous, 2 dangerous changes (unless --allow-danger), 1 unreadable input.`;
 

@@ -11,6 +11,7 @@ const OPTIONS = {
   stack: { type: "string" },
   "allow-danger": { type: "boolean" },
   json: { type: "boolean" },
+  title: { type: "string" },
 } as const;
 
 export async function runPlanSummary(argv: readonly string[], io: CliIo): Promise<number> {
@@ -25,7 +26,7 @@ export async function runPlanSummary(argv: readonly string[], io: CliIo): Promis
     const stack = values.stack ?? (file === "-" ? "stdin" : stackNameFromPath(file));
     summaries.push(summarizePlan(stack, parsePlanJson(text, file === "-" ? "stdin" : file)));
   }
-  io.stdout.write(values.json ? `${JSON.stringify(summaries, null, 2)}\n` : renderPlanReport(summaries));
+  io.stdout.write(values.json ? `${JSON.stringify(summaries, null, 2)}\n` : renderPlanReport(summaries, values.title));
   return dangerCount(summaries) > 0 && values["allow-danger"] !== true ? EXIT.danger : EXIT.ok;
 }
 

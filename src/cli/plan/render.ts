@@ -19,7 +19,7 @@ export function dangerCount(summaries: readonly StackSummary[]): number {
 }
 
 /** The whole report: a verdict, an overview table and one section per stack. */
-export function renderPlanReport(summaries: readonly StackSummary[]): string {
+export function renderPlanReport(summaries: readonly StackSummary[], title = "Terraform plan summary"): string {
   const dangers = dangerCount(summaries);
   const dangerousStacks = summaries.filter((summary) => summary.dangers.length > 0).map((summary) => code(summary.stack));
   const verdict =
@@ -40,7 +40,7 @@ export function renderPlanReport(summaries: readonly StackSummary[]): string {
       summary.dangers.length > 0 ? `🛑 ${summary.dangers.length}` : "—",
     ]),
   );
-  return [`# Terraform plan summary`, verdict, overview, ...summaries.map(renderStack)].join("\n\n") + "\n";
+  return [`# ${title}`, verdict, overview, ...summaries.map(renderStack)].join("\n\n") + "\n";
 }
 
 function renderStack(summary: StackSummary): string {

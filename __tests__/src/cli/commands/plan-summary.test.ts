@@ -67,6 +67,14 @@ describe("blockfleet plan-summary", () => {
     expect(summary.dangers[0].kind).toBe("eks-node-group");
   });
 
+  it("GIVEN --title THEN it heads the report", async () => {
+    const io = captureIo();
+
+    await runCli(["plan-summary", "--title", "Plan for prod", fixture("clean")], io);
+
+    expect(io.out().startsWith("# Plan for prod\n\n✅ No dangerous changes")).toBe(true);
+  });
+
   it("GIVEN - as the file THEN it reads the plan from stdin", async () => {
     const io = captureIo({ stdin: readFileSync(fixture("clean"), "utf8") });
 

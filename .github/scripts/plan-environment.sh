@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Plans every remote-state stack of one environment in dependency order (read-only: no state lock) and writes one
+# Markdown report with blockfleet plan-summary. The bootstrap stack keeps local state and is applied by hand.
+#
+# Usage: plan-environment.sh <env> <report.md>
+# Environment: TERRAFORM_BINARY_NAME (terraform or tofu), ALLOW_DANGER=true to report danger without failing,
+#              BLOCKFLEET (command running the CLI), CDKTF_OUT (synth output, default cdktf.out).
+# Exit: 0 clean, 2 dangerous changes (unless ALLOW_DANGER=true), 1 a stack failed to plan.
+set -euo pipefail
+
+environment="${1:?usage: plan-environment.sh <env> <report.md>}"
+report="${2:?usage: plan-environment.sh <env> <report.md>}"
+terraform="${TERRAFORM_BINARY_NAME:-terraform}"
+blockfleet="${BLOCKFLEET:-npx --no-install blockfleet}"
+out="${CDKTF_OUT:-cdktf.out}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+failed=()
+for stack in $($blockfleet stacks "$environment" --out "$out" --remote-state-only); do
+  dir="$out/stacks/$stack"
+  echo "::group::plan $stack"
+  if "$terraform" -chdir="$dir" init -input=false -no-color >"$work/$stack.log" 2>&1 &&
+    "$terraform" -chdir="$dir" plan -input=false -no-color -lock=false -out=tfplan >>"$work/$stack.log" 2>&1 &&
+    "$terraform" -chdir="$dir" show -json tfplan >"$work/$stack.json" 2>>"$work/$stack.log"; then
+    cat "$work/$stack.log"
+  else
+    cat "$work/$stack.log"
+    failed+=("$stack")
+    rm -f "$work/$stack.json"
+  fi
+  echo "::endgroup::"
+done
+
+status=0
+shopt -s nullglob
+plans=("$work"/*.json)
+if ((${#plans[@]} > 0)); then
+  allow=()
+  if [[ "${ALLOW_DANGER:-false}" == "true" ]]; then allow=(--allow-danger); fi
+  $blockfleet plan-summary --title "Terraform plan: $environment" "${allow[@]}" "${plans[@]}" >"$report" || status=$?
+else
+  printf '# Terraform plan: %s\n\nNo stack could be planned.\n' "$environment" >"$report"
+fi
+
+if ((${#failed[@]} > 0)); then
+  {
+    printf '\n## ❌ Plan failed\n\n'
+    for stack in "${failed[@]}"; do
+      printf '<details><summary><code>%s</code></summary>\n\n```\n' "$stack"
+      tail -n 40 "$work/$stack.log"
+      printf '```\n\n</details>\n\n'
+    done
+  } >>"$report"
+  status=1
+fi
+exit "$status"
