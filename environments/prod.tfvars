@@ -73,3 +73,50 @@ node_pools = {
 # The capacity manager service with its secure defaults: IAM + API key on every method, reconcile every minute,
 # extensions only (no new purchases).
 capacity_manager = {}
+
+# Platform services, every part on: model registry, PostgreSQL 17 (Multi-AZ, 30-day backups), Redis with failover,
+# the secrets layout synced by External Secrets, an internet-facing ALB class with TLS 1.3, GPU device plugins
+# (NVIDIA for the AL2023 block, EFA because p5-training uses it), DCGM metrics, container logs and Reloader.
+# OIDC client secrets are set in Secrets Manager (prod/oidc_secret), never here.
+platform = {
+  model_registry = {
+    service_accounts = [
+      { namespace = "ml-platform", name = "control-plane" },
+      { namespace = "ml-platform", name = "harmony" },
+    ]
+  }
+  database = {
+    instance_class        = "db.m8g.2xlarge"
+    multi_az              = true
+    backup_retention_days = 30
+    allocated_storage_gib = 200
+  }
+  cache = {
+    node_type          = "cache.r7g.large"
+    automatic_failover = true
+    num_cache_clusters = 2
+  }
+  secrets = {
+    oidc_providers = [
+      {
+        name       = "Cognito"
+        key        = "cognito"
+        issuer_url = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1"
+        client_id  = "4example5client6id7"
+      },
+    ]
+  }
+  external_secrets = {}
+  load_balancer_controller = {
+    certificate_arn = "arn:aws:acm:us-east-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+    scheme          = "internet-facing"
+  }
+  gpu = {
+    nvidia_device_plugin = true
+    dcgm_exporter        = true
+  }
+  logs = {
+    retention_days = 400
+  }
+  reloader = {}
+}

@@ -5,6 +5,7 @@ import { CapacityManagerStack } from "./capacity-manager-stack";
 import { ClusterStack } from "./cluster-stack";
 import { KarpenterPoolsStack } from "./karpenter-pools-stack";
 import { KarpenterStack } from "./karpenter-stack";
+import { addPlatformStacks } from "./platform-stack";
 
 export interface BuildAppOptions {
   readonly outdir: string;
@@ -33,6 +34,10 @@ export function buildApp(environments: readonly LoadedEnvironment[], options: Bu
       // Scales the cluster's node groups, so it deploys after them.
       const capacityManager = new CapacityManagerStack(app, { ...props, manager: config.capacity_manager });
       capacityManager.addDependency(cluster);
+    }
+    if (config.platform) {
+      // <env>-platform, <env>-platform-k8s, <env>-platform-manifests, each after the one before.
+      addPlatformStacks(app, { ...props, platform: config.platform }, cluster);
     }
   }
   return app;

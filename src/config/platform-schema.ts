@@ -181,7 +181,15 @@ export function checkPlatform(env: EnvironmentForPlatform, ctx: z.RefinementCtx)
       message: `the certificate is in "${certificateRegion}" but the environment is in "${env.region}"; an ALB only uses ACM certificates of its own region`,
     });
   }
-  if (env.platform?.gpu?.gpu_operator) {
+  const platform = env.platform;
+  if (platform?.external_secrets && !platform.database && !platform.cache && !platform.model_registry && !platform.secrets) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["platform", "external_secrets"],
+      message: "External Secrets would have nothing to sync; turn on at least one of database, cache, model_registry or secrets",
+    });
+  }
+  if (platform?.gpu?.gpu_operator) {
     env.capacity_blocks.forEach((block, index) => {
       if (block.ami_type.startsWith("BOTTLEROCKET") && block.labels[GPU_OPERATOR_OPT_OUT_LABEL.key] !== GPU_OPERATOR_OPT_OUT_LABEL.value) {
         ctx.addIssue({

@@ -143,7 +143,11 @@ describe("platform schema", () => {
   });
 
   it("fails when a namespace is not a DNS label", async () => {
-    await expectRejected(withPlatform({ external_secrets: { namespace: "ML_Platform" } }), "platform.external_secrets.namespace", /expected a DNS label/);
+    await expectRejected(withPlatform({ secrets: {}, external_secrets: { namespace: "ML_Platform" } }), "platform.external_secrets.namespace", /expected a DNS label/);
+  });
+
+  it("fails when External Secrets is on with nothing to sync", async () => {
+    await expectRejected(withPlatform({ external_secrets: {} }), "platform.external_secrets", /nothing to sync; turn on at least one of database, cache, model_registry or secrets/);
   });
 
   it("fails when the load balancer certificate is not an ACM ARN", async () => {

@@ -1,0 +1,140 @@
+import { Release } from "@cdktf/provider-helm/lib/release";
+import { Construct } from "constructs";
+import { SYSTEM_NODE_LABEL } from "../system-node-group";
+import {
+  devicePluginNodeTerms,
+  fleetUsesEfa,
+  gpuTolerations,
+  nvidiaNodeTerms,
+  requiredNodeAffinity,
+  type GpuFleet,
+} from "./gpu-scheduling";
+
+export interface ChartPin {
+  readonly repository: string;
+  readonly chart: string;
+  readonly version: string;
+}
+
+/** Charts the platform installs, pinned; upgrading one is a reviewed change to this table. */
+export const PLATFORM_CHARTS = {
+  externalSecrets: { repository: "https://charts.external-secrets.io", chart: "external-secrets", version: "2.0.1" },
+  loadBalancerController: { repository: "https://aws.github.io/eks-charts", chart: "aws-load-balancer-controller", version: "1.14.0" },
+  nvidiaDevicePlugin: { repository: "https://nvidia.github.io/k8s-device-plugin", chart: "nvidia-device-plugin", version: "0.19.1" },
+  gpuOperator: { repository: "https://helm.ngc.nvidia.com/nvidia", chart: "gpu-operator", version: "v25.10.1" },
+  efaDevicePlugin: { repository: "https://aws.github.io/eks-charts", chart: "aws-efa-k8s-device-plugin", version: "v0.5.29" },
+  dcgmExporter: { repository: "https://nvidia.github.io/dcgm-exporter/helm-charts", chart: "dcgm-exporter", version: "4.7.0" },
+  reloader: { repository: "https://stakater.github.io/stakater-charts", chart: "reloader", version: "2.2.16" },
+} as const satisfies Record<string, ChartPin>;
+
+/** Service accounts of the controllers that assume IAM roles (their Pod Identity associations name these). */
+export const CONTROLLER_SERVICE_ACCOUNTS = {
+  externalSecrets: { namespace: "external-secrets", name: "external-secrets" },
+  loadBalancerController: { namespace: "kube-system", name: "aws-load-balancer-controller" },
+} as const;
+
+export interface PlatformChartsProps {
+  readonly clusterName: string;
+  readonly region: string;
+  /** The cluster's VPC; required with the load balancer controller. */
+  readonly vpcId?: string;
+  readonly fleet: GpuFleet;
+  readonly externalSecrets: boolean;
+  readonly loadBalancerController: boolean;
+  readonly nvidiaDevicePlugin: boolean;
+  readonly gpuOperator: boolean;
+  /** undefined: on when a capacity block uses EFA. */
+  readonly efaDevicePlugin: boolean | undefined;
+  readonly dcgmExporter: boolean;
+  readonly reloader: boolean;
+}
+
+const systemNodes = { nodeSelector: { [SYSTEM_NODE_LABEL.key]: SYSTEM_NODE_LABEL.value } };
+
+/**
+ * The platform's Helm releases. Controllers run on the system node group with two replicas where the chart supports
+ * it; GPU daemons tolerate the GPU taints and select only the nodes that need them. CRDs come with the charts, so
+ * resources of those kinds live in a later stack.
+ */
+export class PlatformCharts extends Construct {
+  /** Releases by key, for dependencies and tests. */
+  readonly releases = new Map<keyof typeof PLATFORM_CHARTS, Release>();
+
+  constructor(scope: Construct, id: string, props: PlatformChartsProps) {
+    super(scope, id);
+    const tolerations = gpuTolerations(props.fleet);
+
+    if (props.externalSecrets) {
+      const account = CONTROLLER_SERVICE_ACCOUNTS.externalSecrets;
+      this.install("externalSecrets", account.namespace, {
+        installCRDs: true,
+        replicaCount: 2,
+        serviceAccount: { create: true, name: account.name },
+        ...systemNodes,
+        webhook: { replicaCount: 2, ...systemNodes },
+        certController: systemNodes,
+      });
+    }
+    if (props.loadBalancerController) {
+      if (props.vpcId === undefined) throw new Error("platform charts: vpcId is required with loadBalancerController, got undefined");
+      const account = CONTROLLER_SERVICE_ACCOUNTS.loadBalancerController;
+      this.install("loadBalancerController", account.namespace, {
+        clusterName: props.clusterName,
+        region: props.region,
+        // Pods can't reach instance metadata (hop limit 1), so the VPC is given rather than discovered.
+        vpcId: props.vpcId,
+        replicaCount: 2,
+        serviceAccount: { create: true, name: account.name },
+        podDisruptionBudget: { maxUnavailable: 1 },
+        ...systemNodes,
+      });
+    }
+    const pluginTerms = devicePluginNodeTerms(props.fleet);
+    // No AL2023 NVIDIA nodes means nothing needs the plugin; an empty affinity would match no node anyway.
+    if (props.nvidiaDevicePlugin && pluginTerms.length > 0) {
+      this.install("nvidiaDevicePlugin", "nvidia-device-plugin", { affinity: requiredNodeAffinity(pluginTerms), tolerations });
+    }
+    if (props.gpuOperator) {
+      this.install("gpuOperator", "gpu-operator", {
+        // The EKS accelerated AMIs ship the driver and the container toolkit.
+        driver: { enabled: false },
+        toolkit: { enabled: false },
+        devicePlugin: { enabled: true },
+        dcgmExporter: { enabled: props.dcgmExporter },
+        operator: systemNodes,
+        daemonsets: { tolerations },
+        "node-feature-discovery": { worker: { tolerations }, master: systemNodes, gc: systemNodes },
+      });
+    }
+    if (props.efaDevicePlugin ?? fleetUsesEfa(props.fleet)) {
+      // The chart's own affinity already limits it to EFA-capable instance types.
+      this.install("efaDevicePlugin", "kube-system", { tolerations });
+    }
+    const nvidiaTerms = nvidiaNodeTerms(props.fleet);
+    if (props.dcgmExporter && !props.gpuOperator && nvidiaTerms.length > 0) {
+      this.install("dcgmExporter", "dcgm-exporter", { affinity: requiredNodeAffinity(nvidiaTerms), tolerations });
+    }
+    if (props.reloader) {
+      this.install("reloader", "reloader", { reloader: { watchGlobally: true, deployment: systemNodes } });
+    }
+  }
+
+  private install(key: keyof typeof PLATFORM_CHARTS, namespace: string, values: Record<string, unknown>): void {
+    const pin = PLATFORM_CHARTS[key];
+    const release = new Release(this, key, {
+      name: pin.chart,
+      namespace,
+      createNamespace: namespace !== "kube-system",
+      repository: pin.repository,
+      chart: pin.chart,
+      version: pin.version,
+      skipCrds: false,
+      wait: true,
+      atomic: true,
+      timeout: 600,
+      // JSON is YAML; Terraform resolves tokens (the VPC id) inside the string.
+      values: [JSON.stringify(values)],
+    });
+    this.releases.set(key, release);
+  }
+}

@@ -1,0 +1,56 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
+import { Construct } from "constructs";
+import { managedPolicyArn } from "../../lib/iam";
+import { PodIdentityRole } from "./pod-identity-role";
+
+export const OBSERVABILITY_ADDON = "amazon-cloudwatch-observability";
+
+/** The add-on's agent, whose service account the role is associated with. */
+export const CLOUDWATCH_AGENT_SERVICE_ACCOUNT = { namespace: "amazon-cloudwatch", name: "cloudwatch-agent" } as const;
+
+/** Log groups Container Insights writes; created here first so retention and encryption are ours. */
+export const CONTAINER_INSIGHTS_LOG_GROUPS = ["application", "dataplane", "host", "performance"] as const;
+
+export interface ClusterObservabilityProps {
+  readonly clusterName: string;
+  readonly partition: string;
+  readonly logRetentionDays: number;
+  readonly logsKmsKeyArn: string;
+}
+
+/**
+ * Container logs and metrics through the CloudWatch Observability EKS add-on: its agent assumes a Pod Identity role
+ * with the CloudWatch agent policy, and the Container Insights log groups exist beforehand with the environment's
+ * retention and a KMS key.
+ */
+export class ClusterObservability extends Construct {
+  constructor(scope: Construct, id: string, props: ClusterObservabilityProps) {
+    super(scope, id);
+    const logGroups = CONTAINER_INSIGHTS_LOG_GROUPS.map(
+      (kind) =>
+        new CloudwatchLogGroup(this, `log-group-${kind}`, {
+          name: `/aws/containerinsights/${props.clusterName}/${kind}`,
+          retentionInDays: props.logRetentionDays,
+          kmsKeyId: props.logsKmsKeyArn,
+        }),
+    );
+    const role = new PodIdentityRole(this, "agent", {
+      clusterName: props.clusterName,
+      roleName: `${props.clusterName}-cloudwatch-agent`,
+      serviceAccounts: [CLOUDWATCH_AGENT_SERVICE_ACCOUNT],
+      managedPolicyArns: [managedPolicyArn(props.partition, "CloudWatchAgentServerPolicy")],
+      // The add-on associates the role with its own service account.
+      associate: false,
+    });
+    new EksAddon(this, "addon", {
+      clusterName: props.clusterName,
+      addonName: OBSERVABILITY_ADDON,
+      resolveConflictsOnCreate: "OVERWRITE",
+      resolveConflictsOnUpdate: "OVERWRITE",
+      podIdentityAssociation: [{ roleArn: role.roleArn, serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT.name }],
+      configurationValues: JSON.stringify({ containerLogs: { enabled: true } }),
+      dependsOn: logGroups,
+    });
+  }
+}

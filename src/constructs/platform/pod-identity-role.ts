@@ -1,0 +1,73 @@
+import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { Construct } from "constructs";
+import { podIdentityAssumeRolePolicy, policyDocument, type PolicyStatement } from "../../lib/iam";
+
+export interface ServiceAccountRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface PodIdentityRoleProps {
+  readonly clusterName: string;
+  /** Physical role name. */
+  readonly roleName: string;
+  /** Service accounts whose pods get the role through EKS Pod Identity. */
+  readonly serviceAccounts: readonly ServiceAccountRef[];
+  /**
+   * Inline permissions.
+   * @default [] — none
+   */
+  readonly statements?: readonly PolicyStatement[];
+  /**
+   * AWS managed policies to attach, by ARN.
+   * @default []
+   */
+  readonly managedPolicyArns?: readonly string[];
+  /**
+   * Create the pod identity associations. Off when an EKS add-on associates the role itself.
+   * @default true
+   */
+  readonly associate?: boolean;
+}
+
+/**
+ * An IAM role that pods assume through EKS Pod Identity (trust `pods.eks.amazonaws.com`, AssumeRole + TagSession),
+ * its permissions, and one association per service account. The association may precede the service account.
+ */
+export class PodIdentityRole extends Construct {
+  readonly roleArn: string;
+  readonly roleName: string;
+
+  constructor(scope: Construct, id: string, props: PodIdentityRoleProps) {
+    super(scope, id);
+    const statements = props.statements ?? [];
+    const managedPolicyArns = props.managedPolicyArns ?? [];
+    const associate = props.associate ?? true;
+    if (props.serviceAccounts.length === 0) {
+      throw new Error(`pod identity role "${props.roleName}": serviceAccounts must name at least one service account, got []`);
+    }
+    if (statements.length === 0 && managedPolicyArns.length === 0) {
+      throw new Error(`pod identity role "${props.roleName}": give it statements or managedPolicyArns, got neither`);
+    }
+    const role = new IamRole(this, "role", { name: props.roleName, assumeRolePolicy: podIdentityAssumeRolePolicy() });
+    if (statements.length > 0) {
+      new IamRolePolicy(this, "policy", { role: role.id, name: "permissions", policy: policyDocument(statements) });
+    }
+    managedPolicyArns.forEach((policyArn, index) => new IamRolePolicyAttachment(this, `managed-policy-${index}`, { role: role.name, policyArn }));
+    if (associate) {
+      for (const account of props.serviceAccounts) {
+        new EksPodIdentityAssociation(this, `association-${account.namespace}-${account.name}`, {
+          clusterName: props.clusterName,
+          namespace: account.namespace,
+          serviceAccount: account.name,
+          roleArn: role.arn,
+        });
+      }
+    }
+    this.roleArn = role.arn;
+    this.roleName = role.name;
+  }
+}

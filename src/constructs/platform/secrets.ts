@@ -1,0 +1,120 @@
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { Construct } from "constructs";
+import type { AwsContext } from "../../lib/aws-context";
+import type { PolicyStatement } from "../../lib/iam";
+import { EncryptionKey } from "../kms-key";
+
+/** What a reader of a secret needs: its value and its metadata (External Secrets checks both). */
+export const SECRET_READ_ACTIONS = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"] as const;
+
+/** The Secrets Manager layout under `<prefix>/`, as a self-hosted ML platform's Helm values expect it. */
+export function platformSecretNames(prefix: string) {
+  return {
+    /** JSON: endpoint, port, database_name. */
+    databaseConnection: `${prefix}/rds/connection`,
+    /** JSON: model_registry and workdir S3 URLs. */
+    storage: `${prefix}/s3/storage`,
+    /** JSON: url, with the auth token, of the Redis primary endpoint. */
+    redis: `${prefix}/redis/auth-token`,
+    /** String: JSON array of OIDC provider configurations. */
+    oidcProviders: `${prefix}/oidc_secret`,
+    /** String: random, signs session cookies. */
+    cookies: `${prefix}/cookies-secret`,
+  } as const;
+}
+
+export type PlatformSecretKind = keyof ReturnType<typeof platformSecretNames>;
+
+export interface SecretsStoreProps {
+  readonly clusterName: string;
+  /** Path prefix of every secret (the environment name). */
+  readonly prefix: string;
+  readonly aws: AwsContext;
+  /**
+   * Days a deleted secret can still be restored.
+   * @default 30
+   */
+  readonly recoveryWindowInDays?: number;
+}
+
+export interface AddSecretOptions {
+  readonly description: string;
+  /** The secret's value; may hold Terraform references. */
+  readonly value: string;
+  /**
+   * Terraform writes the first value only; later values are set in Secrets Manager (by people or rotation) and kept.
+   * @default false
+   */
+  readonly valueManagedOutsideTerraform?: boolean;
+}
+
+/**
+ * The platform's secrets under `<prefix>/…`, encrypted with their own KMS key. Readers are granted exactly the
+ * secrets added here (see readStatements), never the whole account's.
+ */
+export class SecretsStore extends Construct {
+  readonly keyArn: string;
+  readonly names: ReturnType<typeof platformSecretNames>;
+  private readonly secretArns = new Map<PlatformSecretKind, string>();
+  private readonly recoveryWindowInDays: number;
+  private readonly region: string;
+
+  constructor(scope: Construct, id: string, props: SecretsStoreProps) {
+    super(scope, id);
+    this.recoveryWindowInDays = props.recoveryWindowInDays ?? 30;
+    if (this.recoveryWindowInDays < 7 || this.recoveryWindowInDays > 30) {
+      throw new Error(`secrets store "${props.prefix}": recoveryWindowInDays must be 7-30, got ${this.recoveryWindowInDays}`);
+    }
+    this.names = platformSecretNames(props.prefix);
+    this.region = props.aws.region;
+    this.keyArn = new EncryptionKey(this, "key", { aliasName: `${props.clusterName}-secrets`, description: `Platform secrets of ${props.clusterName}`, aws: props.aws }).keyArn;
+  }
+
+  /** Creates the secret of one kind of the layout with its value; returns its ARN. */
+  addSecret(kind: PlatformSecretKind, options: AddSecretOptions): string {
+    if (this.secretArns.has(kind)) throw new Error(`secrets store: secret "${this.names[kind]}" was already added`);
+    const secretScope = new Construct(this, kind);
+    const secret = new SecretsmanagerSecret(secretScope, "secret", {
+      name: this.names[kind],
+      description: options.description,
+      kmsKeyId: this.keyArn,
+      recoveryWindowInDays: this.recoveryWindowInDays,
+    });
+    new SecretsmanagerSecretVersion(secretScope, "value", {
+      secretId: secret.id,
+      secretString: options.value,
+      lifecycle: options.valueManagedOutsideTerraform ? { ignoreChanges: ["secret_string"] } : undefined,
+    });
+    this.secretArns.set(kind, secret.arn);
+    return secret.arn;
+  }
+
+  /** Kinds of secret added so far, in the order they were added. */
+  get kinds(): readonly PlatformSecretKind[] {
+    return [...this.secretArns.keys()];
+  }
+
+  /**
+   * Read access to exactly the secrets added here, plus `extraSecretArns` (e.g. the RDS-managed master secret
+   * encrypted with this store's key), and decryption with the store's key only through Secrets Manager.
+   */
+  readStatements(extra: readonly PolicyStatement[] = []): PolicyStatement[] {
+    if (this.secretArns.size === 0 && extra.length === 0) throw new Error("secrets store: nothing to read; add a secret or pass extra statements");
+    const own: PolicyStatement[] =
+      this.secretArns.size > 0
+        ? [{ Sid: "ReadPlatformSecrets", Effect: "Allow", Action: [...SECRET_READ_ACTIONS], Resource: [...this.secretArns.values()] }]
+        : [];
+    return [
+      ...own,
+      ...extra,
+      {
+        Sid: "DecryptPlatformSecrets",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: this.keyArn,
+        Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${this.region}.amazonaws.com` } },
+      },
+    ];
+  }
+}
