@@ -17,8 +17,8 @@ export class RoleSimulator {
   readonly workspace: Workspace;
   private readonly roles: RolePermissions[];
 
-  /** Every stack of a synthesis, so cross-stack references resolve too. */
-  constructor(synthesized: Synthesized) {
+  /** Every stack of a synthesis (stack name → cdk.tf.json), so cross-stack references resolve too. */
+  constructor(synthesized: Pick<Synthesized, "stacks">) {
     this.workspace = new Workspace(Object.entries(synthesized.stacks).map(([name, json]) => stackFromJson(json as JsonObject, name)));
     this.roles = rolePermissions(this.workspace, collectPolicies(this.workspace));
   }
@@ -59,8 +59,23 @@ export class RoleSimulator {
     return this.workspace.region(stack);
   }
 
-  /** The decision for one request by the role, with only its own identity policies (no SCPs, no boundaries). */
-  async decide(role: RolePermissions, action: string, resource: string, context: Record<string, string | string[]> = {}): Promise<Decision> {
+  /** The resolved resource policy of a resource (e.g. a KMS key's policy, which KMS always evaluates). */
+  resourcePolicy(stack: string, type: string, idPart = "", attribute = "policy"): JsonObject {
+    const block = this.block(stack, type, idPart);
+    return JSON.parse(this.workspace.resolveString(stack, block.config[attribute] as string)) as JsonObject;
+  }
+
+  /**
+   * The decision for one request by the role, with its own identity policies (no SCPs, no boundaries) and, when
+   * given, the target's resource policy.
+   */
+  async decide(
+    role: RolePermissions,
+    action: string,
+    resource: string,
+    context: Record<string, string | string[]> = {},
+    resourcePolicy?: JsonObject,
+  ): Promise<Decision> {
     const unreadable = role.policies.filter((source) => source.document === undefined || source.unresolved.length > 0);
     if (unreadable.length > 0) {
       throw new Error(`policies of ${role.role.address} are unreadable or hold unresolved references: ${unreadable.map((source) => source.error ?? source.unresolved.join(", ")).join("; ")}`);
@@ -71,6 +86,7 @@ export class RoleSimulator {
         identityPolicies: role.policies.map((source, index) => ({ name: `policy-${index}`, policy: source.document })),
         serviceControlPolicies: [],
         resourceControlPolicies: [],
+        resourcePolicy,
       },
       { simulationMode: "Strict" },
     );

