@@ -2,8 +2,8 @@
  * The `npm run check` command: argument parsing and the run itself, apart from process handling so tests can
  * call it. Exit codes: 0 passed, 1 unwaived findings, 2 the gate could not run (bad arguments, files, synthesis).
  */
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { runGate } from "./engine";
 import { findStackFiles, loadStackFile } from "./load";
 import { formatReport } from "./report";
@@ -46,6 +46,7 @@ export async function check(args: CheckArguments, today: Date): Promise<{ exitCo
     if (!args.synthesizeIfMissing) return { exitCode: 2, output: `${args.dir} does not exist` };
     // Loaded only when needed: synthesis pulls in the stacks and the AWS provider bindings.
     const { synthesizeEnvironments } = await import("../synth");
+    mkdirSync(dirname(args.dir), { recursive: true });
     await synthesizeEnvironments({ environmentsDir: join(REPO_ROOT, "environments"), outdir: args.dir });
   }
   const files = findStackFiles(args.dir);

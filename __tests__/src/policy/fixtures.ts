@@ -300,10 +300,10 @@ export function toStacks(json: Record<string, JsonObject>): StackDocument[] {
 }
 
 /** Findings of one rule on the fixture (waivers applied), as `address: message` lines. */
-export async function findingsOf(ruleId: string, json: Record<string, JsonObject>, waivers: readonly Waiver[] = []): Promise<string[]> {
+export async function findingsOf(ruleId: string, json: Record<string, JsonObject>, waivers: readonly Waiver[] = [], today = TODAY): Promise<string[]> {
   const rules = ALL_RULES.filter((rule) => rule.id === ruleId);
   if (rules.length !== 1) throw new Error(`no rule ${ruleId}`);
-  const result = await runGate({ stacks: toStacks(json), rules, waivers, today: TODAY });
+  const result = await runGate({ stacks: toStacks(json), rules, waivers, today });
   return result.failures.map((finding) => `${finding.address}: ${finding.message}`);
 }
 

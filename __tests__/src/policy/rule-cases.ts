@@ -10,18 +10,20 @@ export interface RuleCase {
   readonly change: (stacks: Record<string, JsonObject>) => void;
   /** Exact `address: message` lines; [] for a passing case. */
   readonly expected: readonly string[];
+  /** Evaluation date. @default TODAY */
+  readonly today?: Date;
 }
 
 export function describeRuleCases(title: string, cases: readonly RuleCase[]): void {
   describe(title, () => {
     it.each(cases.map((ruleCase) => ({ ...ruleCase, name: `${ruleCase.rule} ${ruleCase.expected.length > 0 ? "fails" : "passes"} when ${ruleCase.when}` })))(
       "$name",
-      async ({ rule, change, expected }) => {
+      async ({ rule, change, expected, today }) => {
         // GIVEN the secure fixture with one change
         const stacks = secureStacks();
         change(stacks);
         // WHEN the rule runs THEN it reports exactly the expected findings
-        expect(await findingsOf(rule, stacks)).toEqual(expected);
+        expect(await findingsOf(rule, stacks, [], today)).toEqual(expected);
       },
     );
     it("covers every rule it names with a passing and a failing case", () => {

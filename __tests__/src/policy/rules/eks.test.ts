@@ -1,4 +1,4 @@
-import { SUPPORTED_EKS_VERSIONS } from "../../../../src/lib/eks-versions";
+import { EKS_VERSIONS, SUPPORTED_EKS_VERSIONS } from "../../../../src/lib/eks-versions";
 import { describeRuleCases } from "../rule-cases";
 import { patch } from "../fixtures";
 
@@ -53,6 +53,13 @@ describeRuleCases("EKS rules", [
     when: "the version is out of support",
     change: (s) => patch(s["test-cluster"]!, CLUSTER, { version: "1.27" }),
     expected: [`${at}: Kubernetes 1.27 is not supported by EKS (supported: ${SUPPORTED_EKS_VERSIONS.join(", ")})`],
+  },
+  {
+    rule: "BF-EKS-004",
+    when: "a listed version has left extended support by the evaluation date",
+    change: (s) => patch(s["test-cluster"]!, CLUSTER, { version: "1.34" }),
+    today: new Date(`${EKS_VERSIONS["1.34"]!.endOfExtendedSupport}T00:00:00Z`.replace(/^(\d{4})/, (year) => String(Number(year) + 1))),
+    expected: [`${at}: Kubernetes 1.34 left EKS extended support on ${EKS_VERSIONS["1.34"]!.endOfExtendedSupport}`],
   },
   {
     rule: "BF-EKS-004",
