@@ -32,9 +32,17 @@ export interface BlockStatus {
   readonly warnings: readonly string[];
 }
 
+/** The Karpenter node pool that launches into capacity blocks and the reservation selector terms it uses. */
+export interface NodePoolSelection {
+  readonly nodePool: string;
+  readonly terms: readonly ({ readonly id: string } | { readonly tags: Readonly<Record<string, string>> })[];
+}
+
 export interface StatusInput {
   readonly environment: string;
   readonly blocks: readonly CapacityBlockConfig[];
+  /** Absent when the environment runs no capacity-block node pool. */
+  readonly karpenter?: NodePoolSelection;
   readonly reservations: readonly Reservation[];
   readonly extensions: readonly Extension[];
   readonly now: Date;
@@ -51,14 +59,22 @@ export function capacityStatus(input: StatusInput): BlockStatus[] {
   const tracked = input.blocks.map((block) => trackedStatus(block, byId.get(block.reservation_id), input));
   const discovered = input.reservations
     .filter((reservation) => !trackedIds.has(reservation.reservationId) && LIVE_STATES.has(reservation.state))
-    .map((reservation) => blockStatus({ reservation, input, usedBy: [], tracked: false }));
+    .map((reservation) => blockStatus({ reservation, input, usedBy: nodePoolsUsing(reservation.reservationId, reservation.tags, input.karpenter), tracked: false }));
   return [...tracked, ...discovered].sort(
     (left, right) => (left.startDate?.getTime() ?? Number.MAX_SAFE_INTEGER) - (right.startDate?.getTime() ?? Number.MAX_SAFE_INTEGER),
   );
 }
 
+/** Karpenter selects a reservation by its id or by carrying every tag of a term. */
+function nodePoolsUsing(reservationId: string, tags: Readonly<Record<string, string>>, selection: NodePoolSelection | undefined): string[] {
+  const selected = selection?.terms.some((term) =>
+    "id" in term ? term.id === reservationId : Object.entries(term.tags).every(([key, value]) => tags[key] === value),
+  );
+  return selected && selection ? [`node pool ${selection.nodePool}`] : [];
+}
+
 function trackedStatus(block: CapacityBlockConfig, reservation: Reservation | undefined, input: StatusInput): BlockStatus {
-  const usedBy = [`node group ${block.name}-*`];
+  const usedBy = [`node group ${block.name}-*`, ...nodePoolsUsing(block.reservation_id, reservation?.tags ?? {}, input.karpenter)];
   if (!reservation) {
     return {
       name: block.name,
@@ -105,8 +121,8 @@ function blockStatus(options: {
       (extension.status !== "payment-succeeded" || (extension.endDate !== undefined && extension.endDate.getTime() > now)),
   );
   const warnings = [...(options.mismatches ?? [])];
-  if (!options.tracked && LIVE_STATES.has(reservation.state)) {
-    warnings.push(`not in capacity_blocks of ${input.environment}.tfvars: no node group uses it (attach it, or it is paid for and idle)`);
+  if (!options.tracked && options.usedBy.length === 0 && LIVE_STATES.has(reservation.state)) {
+    warnings.push(`not in capacity_blocks of ${input.environment}.tfvars and no node pool selects it: nothing uses it (attach it, or it is paid for and idle)`);
   }
   if (reservation.state === "payment-failed") warnings.push("payment failed: the block will not start");
   for (const extension of extensions.filter((candidate) => candidate.status === "payment-failed")) {

@@ -1,3 +1,4 @@
+import { capacityReservationTerms, NODE_POOL_NAMES } from "../../constructs/karpenter/manifests";
 import { parseCommandLine, requireOption } from "../args";
 import { ec2Client, listCapacityBlocks, listExtensions } from "../capacity/ec2";
 import { capacityStatus, LIVE_STATES, renderStatus, statusJson } from "../capacity/status";
@@ -30,7 +31,9 @@ export async function runCapacityStatus(argv: readonly string[], io: CliIo): Pro
 export async function capacitySnapshot(io: CliIo, environment: string, dir: string | undefined) {
   const [loaded] = await loadForCli(io, dir, [environment]);
   if (!loaded) throw new CliError(`no environment "${environment}"`);
-  const { region, capacity_blocks: blocks } = loaded.config;
+  const { region, capacity_blocks: blocks, karpenter, node_pools: nodePools } = loaded.config;
+  const terms = karpenter.enabled && nodePools.gpu_capacity_block.enabled ? capacityReservationTerms({ capacityBlocks: blocks, nodePools }) : [];
+  const selection = terms.length > 0 ? { nodePool: NODE_POOL_NAMES.gpuCapacityBlock, terms } : undefined;
   const client = ec2Client(region);
   const status = progress(io);
   try {
@@ -41,7 +44,7 @@ export async function capacitySnapshot(io: CliIo, environment: string, dir: stri
       .filter((reservation) => tracked.has(reservation.reservationId) || LIVE_STATES.has(reservation.state))
       .map((reservation) => reservation.reservationId);
     const extensions = await listExtensions(client, ids, status.update);
-    return { environment: loaded.name, region, blocks, reservations, extensions };
+    return { environment: loaded.name, region, blocks, karpenter: selection, reservations, extensions };
   } finally {
     status.done();
   }

@@ -50,6 +50,7 @@ describe("blockfleet capacity status", () => {
       [null, "cr-0bbbbbbbbbbbbbbbb", "active", false],
       ["p5-training", "cr-0123456789abcdef0", "active", true],
       ["p5e-inference", "cr-0fedcba9876543210", "scheduled", true],
+      [null, "cr-0eeeeeeeeeeeeeeee", "scheduled", false],
       ["p4d-typo", "cr-0aaaaaaaaaaaaaaaa", "not-found", true],
     ]);
   });
@@ -62,10 +63,15 @@ describe("blockfleet capacity status", () => {
     expect(reservationCalls).toHaveLength(2);
     expect(reservationCalls[1]?.args[0].input.NextToken).toBe("next");
     expect(extensionCalls).toHaveLength(1);
-    expect(extensionCalls[0]?.args[0].input.CapacityReservationIds).toEqual(["cr-0123456789abcdef0", "cr-0fedcba9876543210", "cr-0bbbbbbbbbbbbbbbb"]);
+    expect(extensionCalls[0]?.args[0].input.CapacityReservationIds).toEqual([
+      "cr-0123456789abcdef0",
+      "cr-0fedcba9876543210",
+      "cr-0bbbbbbbbbbbbbbbb",
+      "cr-0eeeeeeeeeeeeeeee",
+    ]);
   });
 
-  it("GIVEN an active block with a pending extension THEN it shows time left, the extension and its node group, without warnings", async () => {
+  it("GIVEN an active block with a pending extension THEN it shows time left, the extension, its node group and node pool, without warnings", async () => {
     const { json } = await runJson();
     const training = json.blocks.find((block) => block.name === "p5-training");
 
@@ -73,7 +79,7 @@ describe("blockfleet capacity status", () => {
     expect(training?.extensions).toEqual([
       expect.objectContaining({ status: "payment-pending", end_date: "2026-11-30T11:30:00.000Z", upfront_fee: 10752 }),
     ]);
-    expect(training?.used_by).toEqual(["node group p5-training-*"]);
+    expect(training?.used_by).toEqual(["node group p5-training-*", "node pool gpu-capacity-block"]);
     expect(training?.warnings).toEqual([]);
   });
 
@@ -95,13 +101,23 @@ describe("blockfleet capacity status", () => {
     ]);
   });
 
-  it("GIVEN an untracked block ending soon whose extension failed THEN it warns it is unused, the payment failed and when instances go", async () => {
+  it("GIVEN an untracked block tagged for the environment THEN Karpenter's pool uses it; ending soon with a failed extension, it warns when instances go", async () => {
     const { json } = await runJson();
 
+    expect(json.blocks[0]?.used_by).toEqual(["node pool gpu-capacity-block"]);
     expect(json.blocks[0]?.warnings).toEqual([
-      "not in capacity_blocks of staging.tfvars: no node group uses it (attach it, or it is paid for and idle)",
       "extension to 2026-11-24 00:00 UTC failed payment: the block ends at its current end date",
       "ends in 12h with no extension; EC2 terminates its instances at 2026-11-22 23:30 UTC",
+    ]);
+  });
+
+  it("GIVEN an untracked block without the pool's tags THEN it warns that nothing uses it", async () => {
+    const { json } = await runJson();
+    const idle = json.blocks.find((block) => block.reservation_id === "cr-0eeeeeeeeeeeeeeee");
+
+    expect(idle?.used_by).toEqual([]);
+    expect(idle?.warnings).toEqual([
+      "not in capacity_blocks of staging.tfvars and no node pool selects it: nothing uses it (attach it, or it is paid for and idle)",
     ]);
   });
 
@@ -114,7 +130,7 @@ describe("blockfleet capacity status", () => {
 
     expect(tty.out()).toContain("\u001b[32mactive\u001b[39m");
     expect(piped.out()).not.toContain("\u001b[");
-    expect(piped.out()).toMatch(/^p5-training\s+cr-0123456789abcdef0\s+2 × p5\.48xlarge\s+us-east-1a\s+active\s+2026-11-20 11:30\s+2026-11-23 11:30\s+23h 30m left\s+pending to 2026-11-30 11:30 UTC \(USD 10,752\.00\)\s+node group p5-training-\*$/m);
+    expect(piped.out()).toMatch(/^p5-training\s+cr-0123456789abcdef0\s+2 × p5\.48xlarge\s+us-east-1a\s+active\s+2026-11-20 11:30\s+2026-11-23 11:30\s+23h 30m left\s+pending to 2026-11-30 11:30 UTC \(USD 10,752\.00\)\s+node group p5-training-\*, node pool gpu-capacity-block$/m);
     expect(piped.out()).toContain("⚠ p5e-inference: availability_zone is us-east-1b");
   });
 
@@ -159,10 +175,11 @@ describe("blockfleet capacity timeline", () => {
 
     expect(code).toBe(0);
     expect(io.out()).toMatch(/^p5-training\s+██▒+/m);
-    expect(io.out()).toMatch(/^no capacity\s+ +░░ +░+$/m);
+    expect(io.out()).toMatch(/^no capacity\s+ +░░ +░+ +░+$/m);
     expect(io.out()).toContain("Mermaid gantt written to capacity-timeline-staging.md");
     expect(markdown).toMatch(/^```mermaid\ngantt\n/m);
     expect(markdown).toContain("    no capacity block :crit, g0, 2026-11-30 11:30, 2026-12-01 11:30\n");
+    expect(markdown).toContain("    no capacity block :crit, g1, 2026-12-15 11:30, 2026-12-20 11:30\n");
   });
 
   it("GIVEN --mermaid - THEN it prints only the chart", async () => {
