@@ -159,7 +159,7 @@ export class PlatformDatabase extends Construct {
       Effect: "Allow",
       Action: [...SECRET_READ_ACTIONS],
       Resource: `arn:${partition}:secretsmanager:${region}:${accountId}:secret:rds!db-*`,
-      Condition: { StringEquals: { [`secretsmanager:ResourceTag/${RDS_SECRET_INSTANCE_TAG}`]: this.instanceArn } },
+      Condition: { StringEquals: { [`aws:ResourceTag/${RDS_SECRET_INSTANCE_TAG}`]: this.instanceArn } },
     };
   }
 }
