@@ -284,13 +284,17 @@ function refreshFromEc2(d: Draft, r: ReservationView): void {
   if (r.platform) d.set("platform", r.platform);
 }
 
-/** The extension in EC2's history that a purchase intent produced, if any. */
+/** Purchased no earlier than `notBefore` (entries without a purchase date cannot be ruled out). */
+const purchasedSince = (e: ExtensionView, notBefore: number): boolean => e.purchaseDate === undefined || Date.parse(e.purchaseDate) >= notBefore;
+
+/**
+ * The extension in EC2's history that a purchase intent produced, if any. Offering ids can repeat
+ * (a re-purchase after a failed payment), so only entries bought after the intent started count.
+ */
 export function findIntentPurchase(intent: PurchaseIntent, extensions: readonly ExtensionView[]): ExtensionView | undefined {
   const notBefore = Date.parse(intent.startedAt) - PURCHASE_CLOCK_SKEW_MS;
-  return (
-    extensions.find((e) => e.offeringId === intent.offeringId) ??
-    extensions.find((e) => e.purchaseDate !== undefined && Date.parse(e.purchaseDate) >= notBefore)
-  );
+  const since = extensions.filter((e) => purchasedSince(e, notBefore));
+  return since.find((e) => e.offeringId === intent.offeringId) ?? since.find((e) => e.purchaseDate !== undefined);
 }
 
 function resolveIntent(d: Draft, intent: PurchaseIntent, extensions: readonly ExtensionView[]): void {
@@ -366,7 +370,10 @@ function markPaymentFailed(d: Draft, offeringId: string): void {
 function waitForExtensionInFlight(d: Draft, extensions: readonly ExtensionView[], endIso: string, endMs: number): boolean {
   const { record } = d;
   const last = record.lastExtension;
-  const lastFailed = last && !last.paymentFailed && extensions.find((e) => e.offeringId === last.offeringId && e.status === "payment-failed");
+  const lastFailed =
+    last &&
+    !last.paymentFailed &&
+    extensions.find((e) => e.offeringId === last.offeringId && e.status === "payment-failed" && purchasedSince(e, Date.parse(last.purchasedAt) - PURCHASE_CLOCK_SKEW_MS));
   if (last && lastFailed) {
     d.set("lastExtension", { ...last, paymentFailed: true });
     markPaymentFailed(d, last.offeringId);

@@ -126,6 +126,18 @@ describe("decide: EC2 rules for extending", () => {
     expect(purchase?.kind === "purchase" && purchase.intent.offeringId).toBe("cbeo-new");
   });
 
+  it("GIVEN a re-purchase of the same offering id after a failed payment THEN the old failure is not taken for the new purchase", () => {
+    const record = aRecord({ lastExtension: { intentId: "i2", offeringId: "cbeo-aaaa", feeUsd: 1000, durationHours: 24, forEndDate: END_ISO, purchasedAt: at(15 * HOUR).toISOString() } });
+    const extensions = [
+      anExtension({ status: "payment-failed", purchaseDate: at(20 * HOUR).toISOString() }),
+      anExtension({ status: "payment-pending", purchaseDate: at(15 * HOUR).toISOString() }),
+    ];
+    const decision = decide(input({ record, now: at(14 * HOUR), offerings, extensions }));
+    expect(decision.changes.status).toBe("EXTENSION_PENDING");
+    expect(decision.changes.lastExtension).toBeUndefined();
+    expect(purchaseOf(decision)).toBeUndefined();
+  });
+
   it("GIVEN the last hour before the end THEN no purchase and the block is reported expiring", () => {
     const decision = decide(input({ now: at(59 * MINUTE), offerings }));
     expect(purchaseOf(decision)).toBeUndefined();
@@ -160,6 +172,7 @@ describe("decide: an unresolved purchase intent", () => {
     ["history shows a purchase made after the intent", [anExtension({ offeringId: "cbeo-other", purchaseDate: at(20 * HOUR - MINUTE).toISOString() })], at(19 * HOUR), "EXTENSION_PENDING", "PURCHASE_CONFIRMED"],
     ["history is empty within the grace period", [], at(20 * HOUR - 14 * MINUTE), undefined, undefined],
     ["history is empty after the grace period", [], at(20 * HOUR - 16 * MINUTE), "TRACKING", "PURCHASE_NOT_FOUND"],
+    ["history holds only an older purchase of the same offering (after the grace period)", [anExtension({ offeringId: "cbeo-aaaa", status: "payment-failed", purchaseDate: at(30 * HOUR).toISOString() })], at(19 * HOUR), "TRACKING", "PURCHASE_NOT_FOUND"],
     ["history shows it failed", [anExtension({ offeringId: "cbeo-aaaa", status: "payment-failed" })], at(19 * HOUR), "PAYMENT_FAILED", "PURCHASE_CONFIRMED"],
   ])("GIVEN %s THEN status %s and never a second purchase", (_name, extensions, now, status, historyKind) => {
     const decision = decide(input({ record, extensions, now, offerings: [anOffering()] }));
