@@ -1,0 +1,131 @@
+import { ClusterSecretStore } from "@kubernetes-models/external-secrets/external-secrets.io/v1/ClusterSecretStore";
+import { ExternalSecret } from "@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  ALB_SSL_POLICY,
+  albIngressClass,
+  albIngressClassParams,
+  CLUSTER_SECRET_STORE,
+  clusterSecretStore,
+  externalSecrets,
+  type KubernetesObject,
+} from "../../../../src/constructs/platform/manifests";
+import { platformSecretNames } from "../../../../src/constructs/platform/secrets";
+
+/**
+ * Strict shapes of the External Secrets v1 and ALB fields blockfleet writes, from the CRDs: unlike the schema
+ * package (which lets unknown keys through), a misspelt field fails here.
+ */
+const metadata = z.strictObject({ name: z.string().min(1), namespace: z.string().min(1).optional(), labels: z.record(z.string(), z.string()).optional() });
+const duration = z.string().regex(/^(\d+(ns|us|µs|ms|s|m|h))+$/);
+const externalSecretSchema = z.strictObject({
+  apiVersion: z.literal("external-secrets.io/v1"),
+  kind: z.literal("ExternalSecret"),
+  metadata,
+  spec: z.strictObject({
+    refreshInterval: duration,
+    secretStoreRef: z.strictObject({ name: z.string(), kind: z.enum(["SecretStore", "ClusterSecretStore"]) }),
+    target: z.strictObject({ name: z.string(), creationPolicy: z.enum(["Owner", "Orphan", "Merge", "None"]) }),
+    data: z.array(z.strictObject({ secretKey: z.string().min(1), remoteRef: z.strictObject({ key: z.string().min(1), property: z.string().min(1).optional() }) })).min(1),
+  }),
+});
+const clusterSecretStoreSchema = z.strictObject({
+  apiVersion: z.literal("external-secrets.io/v1"),
+  kind: z.literal("ClusterSecretStore"),
+  metadata,
+  spec: z.strictObject({ provider: z.strictObject({ aws: z.strictObject({ service: z.enum(["SecretsManager", "ParameterStore"]), region: z.string() }) }) }),
+});
+const ingressClassParamsSchema = z.strictObject({
+  apiVersion: z.literal("elbv2.k8s.aws/v1beta1"),
+  kind: z.literal("IngressClassParams"),
+  metadata,
+  spec: z.strictObject({
+    scheme: z.enum(["internal", "internet-facing"]),
+    ipAddressType: z.enum(["ipv4", "dualstack", "dualstack-without-public-ipv4"]),
+    certificateArn: z.array(z.string().startsWith("arn:")).min(1),
+    sslPolicy: z.string().min(1),
+    loadBalancerAttributes: z.array(z.strictObject({ key: z.string(), value: z.string() })),
+  }),
+});
+
+const names = platformSecretNames("prod");
+const MASTER = "arn:aws:secretsmanager:us-east-1:111122223333:secret:rds!db-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b-AbCdEf";
+const everything = externalSecrets({ namespace: "ml-platform", secretNames: names, databaseMasterSecretArn: MASTER });
+const byName = (objects: readonly KubernetesObject[], name: string) => objects.find((object) => object.metadata.name === name)!;
+
+describe("External Secrets manifests", () => {
+  it("validate with the External Secrets v1 models and the strict CRD shapes", () => {
+    const store = clusterSecretStore("us-east-1");
+    expect(() => new ClusterSecretStore(store as never).validate()).not.toThrow();
+    expect(clusterSecretStoreSchema.safeParse(store).error?.issues ?? []).toEqual([]);
+    expect(everything).toHaveLength(4);
+    for (const object of everything) {
+      expect(() => new ExternalSecret(object as never).validate(), object.metadata.name).not.toThrow();
+      expect(externalSecretSchema.safeParse(object).error?.issues ?? [], object.metadata.name).toEqual([]);
+    }
+  });
+
+  it("rejects a misspelt field that the schema package lets through", () => {
+    // GIVEN an ExternalSecret with a typo  WHEN validated  THEN the strict shape names it and the package does not
+    const misspelt = structuredClone(everything[0]!) as unknown as { spec: Record<string, unknown> };
+    misspelt.spec["refreshIntervall"] = "1h";
+    expect(() => new ExternalSecret(misspelt as never).validate()).not.toThrow();
+    expect(externalSecretSchema.safeParse(misspelt).error?.issues.map((issue) => issue.message)).toEqual([expect.stringMatching(/Unrecognized key: "refreshIntervall"/)]);
+  });
+
+  it("reads with the controller's own Pod Identity credentials: no auth block, no static keys", () => {
+    expect(clusterSecretStore("eu-west-1").spec).toEqual({ provider: { aws: { service: "SecretsManager", region: "eu-west-1" } } });
+  });
+
+  it("refresh database credentials every 3 minutes and everything else hourly, all from the cluster store", () => {
+    expect(everything.map((object) => [object.metadata.name, object.spec["refreshInterval"]])).toEqual([
+      ["platform-database", "3m"],
+      ["platform-storage", "1h"],
+      ["platform-redis", "1h"],
+      ["platform-auth", "1h"],
+    ]);
+    for (const object of everything) {
+      expect(object.metadata.namespace).toBe("ml-platform");
+      expect(object.spec["secretStoreRef"]).toEqual({ name: CLUSTER_SECRET_STORE, kind: "ClusterSecretStore" });
+    }
+  });
+
+  it("take the credentials from the RDS-managed secret and the location from <env>/rds/connection", () => {
+    expect(byName(everything, "platform-database").spec["data"]).toEqual([
+      { secretKey: "dbUsername", remoteRef: { key: MASTER, property: "username" } },
+      { secretKey: "dbPassword", remoteRef: { key: MASTER, property: "password" } },
+      { secretKey: "dbHost", remoteRef: { key: "prod/rds/connection", property: "endpoint" } },
+      { secretKey: "dbPort", remoteRef: { key: "prod/rds/connection", property: "port" } },
+      { secretKey: "dbName", remoteRef: { key: "prod/rds/connection", property: "database_name" } },
+    ]);
+    expect(byName(everything, "platform-auth").spec["data"]).toEqual([
+      { secretKey: "oidcProviders", remoteRef: { key: "prod/oidc_secret" } },
+      { secretKey: "cookiesSecret", remoteRef: { key: "prod/cookies-secret" } },
+    ]);
+  });
+
+  it("sync only the secrets that exist", () => {
+    const storageOnly = externalSecrets({ namespace: "ml", secretNames: { storage: names.storage } });
+    expect(storageOnly.map((object) => object.metadata.name)).toEqual(["platform-storage"]);
+    expect(externalSecrets({ namespace: "ml", secretNames: { databaseConnection: names.databaseConnection } })).toEqual([]);
+  });
+});
+
+describe("ALB ingress class", () => {
+  it("sets the scheme, the certificate and the TLS 1.3 policy, and drops invalid headers", () => {
+    const params = albIngressClassParams({ certificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/abc", scheme: "internal" });
+    expect(ingressClassParamsSchema.safeParse(params).error?.issues ?? []).toEqual([]);
+    expect(params.spec).toMatchObject({ scheme: "internal", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", certificateArn: ["arn:aws:acm:us-east-1:111122223333:certificate/abc"] });
+    expect(params.spec["sslPolicy"]).toBe(ALB_SSL_POLICY);
+    expect(params.spec["loadBalancerAttributes"]).toEqual([{ key: "routing.http.drop_invalid_header_fields.enabled", value: "true" }]);
+  });
+
+  it("points the IngressClass at its parameters and the ALB controller", () => {
+    expect(albIngressClass()).toMatchObject({
+      apiVersion: "networking.k8s.io/v1",
+      metadata: { name: "alb" },
+      spec: { controller: "ingress.k8s.aws/alb", parameters: { apiGroup: "elbv2.k8s.aws", kind: "IngressClassParams", name: "alb" } },
+    });
+  });
+});
