@@ -9,7 +9,7 @@
  * unchanged code only re-hashes those files instead of bundling again.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
 import { projectRoot } from "../../lib/paths";
@@ -23,6 +23,13 @@ export function capacityManagerHandlers(): { readonly reconcile: string; readonl
     api: join(root, "lambdas/capacity-manager/handlers/api.ts"),
   };
 }
+
+/**
+ * Largest zip a handler may grow to. Measured 2026-11-22: reconcile 864 kB, api 813 kB (AWS SDK v3 clients for
+ * EC2, DynamoDB, SNS, EKS, minified, with source maps). ~25 % headroom; Lambda's own limit for a direct upload is
+ * 50 MB and issue 5 asks for under 3 MB. Raise it deliberately, with the reason, if a dependency must grow.
+ */
+export const BUNDLE_BUDGET_BYTES = 1_100_000;
 
 /** The Lambda runtime the bundles target; keep in step with `target` below. */
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -128,6 +135,7 @@ export function bundleLambda(spec: LambdaBundleSpec): LambdaBundle {
   writeAtomically(zipPath, zip);
   const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((input) => [input, hashFile(join(root, input))]));
   writeAtomically(manifestPath, Buffer.from(JSON.stringify({ fingerprint, inputs, bundle } satisfies CacheManifest)));
+  pruneOldArchives(cacheDir, spec.name);
   return { ...bundle, zipPath, fromCache: false };
 }
 
@@ -158,6 +166,17 @@ function loaderSource(name: string): string {
 
 function zipPathFor(cacheDir: string, bundle: Pick<LambdaBundle, "name" | "sha256">): string {
   return join(cacheDir, bundle.sha256, `${bundle.name}.zip`);
+}
+
+/** Archives kept per function: the current one and a few recent ones another synthesis may still be copying. */
+const ARCHIVES_KEPT = 3;
+
+function pruneOldArchives(cacheDir: string, name: string): void {
+  const archives = readdirSync(cacheDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && /^[0-9a-f]{64}$/.test(entry.name) && existsSync(join(cacheDir, entry.name, `${name}.zip`)))
+    .map((entry) => ({ folder: join(cacheDir, entry.name), modified: statSync(join(cacheDir, entry.name, `${name}.zip`)).mtimeMs }))
+    .sort((a, b) => b.modified - a.modified);
+  for (const stale of archives.slice(ARCHIVES_KEPT)) rmSync(stale.folder, { recursive: true, force: true });
 }
 
 /** Write then rename, so concurrent syntheses (parallel tests) never read a half-written file. */
