@@ -1,0 +1,43 @@
+import { TerraformStack, Testing } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { nodePoolsSchema } from "../../../../src/config/karpenter-schema";
+import { karpenterManifests } from "../../../../src/constructs/karpenter/manifests";
+import { karpenterNames } from "../../../../src/constructs/karpenter/names";
+import { KarpenterNodePools } from "../../../../src/constructs/karpenter/node-pools";
+import { KarpenterRelease } from "../../../../src/constructs/karpenter/release";
+import { naming } from "../../../../src/lib/naming";
+
+const names = karpenterNames(naming("test"));
+const stack = () => new TerraformStack(Testing.app(), "test");
+
+describe("Karpenter constructs", () => {
+  it("fails when the release is asked for no controller replicas", () => {
+    expect(() => new KarpenterRelease(stack(), "karpenter", { clusterName: "blockfleet-test", clusterEndpoint: "https://example", names, chartVersion: "1.14.1", replicas: 0, dependsOn: [] })).toThrow(
+      "karpenter release: replicas must be a whole number >= 1, got 0",
+    );
+  });
+
+  it("fails when a NodePool refers to a node class that is not applied", () => {
+    const manifests = karpenterManifests({
+      environment: "test",
+      clusterName: "blockfleet-test",
+      nodeRoleName: names.nodeRoleName,
+      amiFamily: "bottlerocket",
+      amiAliasVersion: "v1.66.0",
+      nodePools: nodePoolsSchema.parse({}),
+      capacityBlocks: [],
+    });
+    const withoutDefaultClass = { ...manifests, nodeClasses: manifests.nodeClasses.filter((nodeClass) => nodeClass.metadata.name !== "default") };
+    expect(() => new KarpenterNodePools(stack(), "node-pools", { manifests: withoutDefaultClass })).toThrow(
+      'karpenter node pools: NodePool "default" refers to EC2NodeClass "default", which is not among ["gpu-spot","gpu-on-demand"]',
+    );
+  });
+
+  it("derives every physical name from the environment within AWS limits", () => {
+    const long = karpenterNames(naming("abcdefghijklmnop"));
+    expect(names.queueName).toBe("blockfleet-test-karpenter");
+    expect(long.ruleName("capacity-interruption").length).toBeLessThanOrEqual(64);
+    expect(long.ruleName("capacity-interruption")).toBe("blockfleet-abcdefghijklmnop-karpenter-capacity-interruption");
+    expect(long.controllerRoleName.length).toBeLessThanOrEqual(64);
+  });
+});
