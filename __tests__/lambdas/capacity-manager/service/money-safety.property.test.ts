@@ -19,7 +19,7 @@ import type { CapacityApi, RecordStore, ReservationLookup } from "../../../../la
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
 import { RecordsService } from "../../../../lambdas/capacity-manager/service/records-service";
 
-const FC_RUNS = Number(process.env["FC_RUNS"] ?? 6);
+const FC_RUNS = Number(process.env["FC_RUNS"] ?? 5);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
