@@ -113,10 +113,17 @@ async function isAllowed(principal: RolePermissions, account: string, action: st
   return result.resultType !== "error" && result.overallResult === "Allowed";
 }
 
-/** Action patterns the principal's Allow statements name, ignoring resources and conditions. */
+/**
+ * Action patterns the principal's Allow statements name, ignoring resources and conditions (an Allow with
+ * NotAction counts as `*`). A cheap upper bound: actions outside it are never simulated.
+ */
 function allowedPatterns(principal: RolePermissions): string[] {
   return principal.policies.flatMap((source) =>
-    source.document ? statementsOfDocument(source.document).filter((statement) => statement["Effect"] === "Allow").flatMap((statement) => stringList(statement["Action"])) : [],
+    source.document
+      ? statementsOfDocument(source.document)
+          .filter((statement) => statement["Effect"] === "Allow")
+          .flatMap((statement) => (statement["NotAction"] !== undefined ? ["*"] : stringList(statement["Action"])))
+      : [],
   );
 }
 
@@ -127,7 +134,9 @@ async function escalationFindings({ workspace, policies }: RuleContext): Promise
     const account = workspace.account(principal.role.stack);
     const region = workspace.region(principal.role.stack);
     const otherRoles = roles.map((candidate) => candidate.arn);
+    const patterns = allowedPatterns(principal);
     for (const { action, on } of ESCALATION_ACTIONS) {
+      if (!matchesAction(patterns, action)) continue;
       const targets = [probeArn(on, account, region), ...(on === "role" && action !== "sts:AssumeRole" ? otherRoles : [])];
       const reachable: string[] = [];
       for (const target of targets) if (await isAllowed(principal, account, action, target)) reachable.push(target);
@@ -135,7 +144,7 @@ async function escalationFindings({ workspace, policies }: RuleContext): Promise
       const scope = reachable[0]!.endsWith(PROBE_NAME) ? `any ${on}` : reachable.join(", ");
       findings.push({ ruleId: "BF-IAM-005", address: principal.role.address, message: `role can ${action} on ${scope}, which lets it raise its own permissions` });
     }
-    for (const { service } of PASS_ROLE_TARGETS) {
+    for (const { service } of matchesAction(patterns, "iam:PassRole") ? PASS_ROLE_TARGETS : []) {
       if (await isAllowed(principal, account, "iam:PassRole", probeArn("role", account, region), { "iam:PassedToService": service })) {
         findings.push({ ruleId: "BF-IAM-005", address: principal.role.address, message: `role can iam:PassRole any role to ${service}` });
         break;
@@ -151,6 +160,7 @@ async function passRoleComboFindings({ workspace, policies }: RuleContext): Prom
   for (const principal of roles) {
     const account = workspace.account(principal.role.stack);
     const patterns = allowedPatterns(principal);
+    if (!matchesAction(patterns, "iam:PassRole")) continue;
     for (const { service, start } of PASS_ROLE_TARGETS) {
       const starters = start.filter((action) => matchesAction(patterns, action));
       if (starters.length === 0) continue;

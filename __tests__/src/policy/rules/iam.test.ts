@@ -101,6 +101,12 @@ describeRuleCases("IAM rules", [
     ],
   },
   {
+    rule: "BF-IAM-005",
+    when: "an Allow with NotAction reaches any function's code",
+    change: controllerStatements({ not_actions: ["s3:*"], resources: [`arn:aws:lambda:us-east-1:${ACCOUNT}:function:*`] }),
+    expected: [`${controllerRole}: role can lambda:UpdateFunctionCode on any function, which lets it raise its own permissions`],
+  },
+  {
     rule: "BF-IAM-006",
     when: "the node role may only be passed to Lambda, which the role cannot start",
     change: controllerStatements(passNodeRoleTo("lambda.amazonaws.com"), launchInstances),
