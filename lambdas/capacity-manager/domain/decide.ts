@@ -230,7 +230,7 @@ export function decide(input: DecideInput): Decision {
   if (input.expirationWarning && isCurrentEnd(input.expirationWarning.endDate, endMs)) {
     d.expiringWithoutExtension = true;
     d.status("EXPIRING", `EC2 warned that the block ends at ${endIso}; instances are terminated 30 minutes before`);
-    d.append("EXPIRING", "EC2 expiration warning received");
+    d.historyOnStatusChange("EXPIRING", "EC2 expiration warning received");
     d.notify(
       "EXPIRING",
       `${endIso}|warning`,

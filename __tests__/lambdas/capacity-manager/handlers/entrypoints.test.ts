@@ -38,3 +38,17 @@ describe("Lambda entry points wired from the environment", () => {
     expect(await handler({ source: "aws.s3", "detail-type": "x" })).toEqual({ ignored: expect.stringContaining("source") });
   });
 });
+
+describe("handlers load straight from TypeScript and bundle cleanly", () => {
+  it("GIVEN both handlers THEN tsx loads them and esbuild bundles them with no warnings", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { build } = await import("esbuild");
+    const entries = ["reconcile", "api"].map((name) => `lambdas/capacity-manager/handlers/${name}.ts`);
+    const script = entries.map((e) => `typeof require("./${e}").handler`).join("+','+");
+    const loaded = execFileSync(process.execPath, ["--require", "tsx/cjs", "-e", `process.stdout.write(${script})`], { encoding: "utf8" });
+    expect(loaded).toBe("function,function");
+    const result = await build({ entryPoints: entries, bundle: true, platform: "node", target: "node22", outdir: "bundle", write: false, logLevel: "silent" });
+    expect(result.warnings).toEqual([]);
+    expect(result.outputFiles.map((f) => f.path.split("/").pop())).toEqual(["reconcile.js", "api.js"]);
+  });
+});
