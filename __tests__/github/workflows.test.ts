@@ -83,6 +83,15 @@ describe("every workflow", () => {
     }
   });
 
+  it.each(allFiles.filter((file) => text(file).includes("setup-terraform")))(
+    "GIVEN %s THEN it installs a Terraform that supports the S3 backend's native lock file (1.11 or newer)",
+    (file) => {
+      const [major, minor] = String((load(file) as Workflow & { env?: Record<string, string> }).env?.TERRAFORM_VERSION).split(".").map(Number);
+
+      expect(major === 1 && (minor ?? 0) >= 11).toBe(true);
+    },
+  );
+
   it.each(allFiles)("GIVEN %s THEN Terraform runs without its stdout wrapper so show -json stays parseable", (file) => {
     const setups = Object.values(load(file).jobs).flatMap((job) => job.steps ?? []).filter((step) => step.uses?.startsWith("hashicorp/setup-terraform@"));
 
