@@ -10,28 +10,15 @@ import { stackFromJson } from "../../src/policy/load";
 import type { JsonObject } from "../../src/policy/model";
 import { runGate } from "../../src/policy/engine";
 import { appWarnings, buildApp } from "../../stacks/app";
+import { customCapacityManagerInput, WEB_ACL_ARN } from "../support/capacity-manager";
 import { baseEnvironmentInput, environmentFrom, synthesize, type Synthesized, type TerraformJson } from "../support/synth";
 
-const WEB_ACL = "arn:aws:wafv2:us-east-1:111122223333:regional/webacl/blockfleet/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
+const WEB_ACL = WEB_ACL_ARN;
 
 /** `capacity_manager = {}`: every default. */
 const DEFAULTS = environmentFrom("cm", { ...baseEnvironmentInput(), capacity_manager: {} });
 /** Every option away from its default. */
-const CUSTOM = environmentFrom("cmx", {
-  ...baseEnvironmentInput(),
-  capacity_manager: {
-    schedule_expression: "rate(5 minutes)",
-    notification_email: "gpu-oncall@example.com",
-    api_auth: "api_key_only",
-    throttle: { rate_limit: 2, burst_limit: 4, quota_per_day: 500 },
-    waf_web_acl_arn: WEB_ACL,
-    allow_new_purchases: true,
-    log_retention_days: 365,
-    api_reserved_concurrency: 3,
-    manage_api_gateway_account: false,
-    alarms: { reconcile_errors: 2, reconcile_throttles: 10, dlq_messages: 3, expiring_without_extension: 1, period_seconds: 600, evaluation_periods: 2 },
-  },
-});
+const CUSTOM = environmentFrom("cmx", { ...baseEnvironmentInput(), capacity_manager: customCapacityManagerInput() });
 const NONE = environmentFrom("plain", baseEnvironmentInput());
 
 const D = "cm-capacity-manager";

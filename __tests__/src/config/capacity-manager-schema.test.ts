@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { environmentSchema } from "../../../src/config/schema";
+import { customCapacityManagerInput, WEB_ACL_ARN } from "../../support/capacity-manager";
 import { baseEnvironmentInput, issuesOf } from "../../support/synth";
 
 type Input = Record<string, unknown>;
@@ -16,7 +17,7 @@ async function expectRejected(input: Input, path: string, message: RegExp): Prom
   expect(atPath[0]!.message).toMatch(message);
 }
 
-const WEB_ACL = "arn:aws:wafv2:us-east-1:111122223333:regional/webacl/blockfleet/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
+const WEB_ACL = WEB_ACL_ARN;
 
 describe("capacity_manager schema", () => {
   it("leaves the section absent when the environment file has none", () => {
@@ -39,17 +40,12 @@ describe("capacity_manager schema", () => {
     });
   });
 
-  it("accepts explicit settings, a cron schedule and a web ACL of the environment's region", async () => {
-    const input = withManager({
-      schedule_expression: "cron(0/5 * * * ? *)",
-      notification_email: "gpu-oncall@example.com",
-      api_auth: "api_key_only",
-      throttle: { rate_limit: 2, burst_limit: 4, quota_per_day: 500 },
-      waf_web_acl_arn: WEB_ACL,
-      allow_new_purchases: true,
-      log_retention_days: 365,
-    });
-    expect(await issuesOf(input)).toEqual([]);
+  it("accepts every option set explicitly, including a web ACL of the environment's region", async () => {
+    expect(await issuesOf(withManager(customCapacityManagerInput()))).toEqual([]);
+  });
+
+  it("accepts a cron schedule", async () => {
+    expect(await issuesOf(withManager({ schedule_expression: "cron(0/5 * * * ? *)" }))).toEqual([]);
   });
 
   it("fails when the schedule is not an EventBridge expression", async () => {

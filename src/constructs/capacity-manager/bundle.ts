@@ -35,6 +35,9 @@ export const BUNDLE_BUDGET_BYTES = 1_100_000;
 export const LAMBDA_RUNTIME = "nodejs22.x";
 
 
+/** Bump when the archive layout (zip.ts, the loader) changes: cached archives were made by the old code. */
+const ARCHIVE_FORMAT_VERSION = 1;
+
 /** Build settings that shape the output; part of the cache key. */
 const ESBUILD_OPTIONS = {
   bundle: true,
@@ -101,7 +104,7 @@ export function bundleLambda(spec: LambdaBundleSpec): LambdaBundle {
   if (!/^[a-z][a-z0-9-]*$/.test(spec.name)) throw new Error(`lambda bundle: name must be lower-case letters, digits and '-', got "${spec.name}"`);
   if (!existsSync(spec.entryPoint)) throw new Error(`lambda bundle "${spec.name}": entryPoint ${spec.entryPoint} does not exist`);
 
-  const fingerprint = sha256Hex(JSON.stringify({ esbuildVersion, ESBUILD_OPTIONS, entry: relativePath(root, spec.entryPoint), loader: loaderSource(spec.name) }));
+  const fingerprint = sha256Hex(JSON.stringify({ ARCHIVE_FORMAT_VERSION, esbuildVersion, ESBUILD_OPTIONS, entry: relativePath(root, spec.entryPoint), loader: loaderSource(spec.name) }));
   const manifestPath = join(cacheDir, `${spec.name}.json`);
   if (useCache) {
     const cached = readCache(root, manifestPath, fingerprint, cacheDir);
