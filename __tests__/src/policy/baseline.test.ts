@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runGate } from "../../../src/policy/engine";
 import { ALL_RULES } from "../../../src/policy/rules";
@@ -19,5 +21,12 @@ describe("policy gate on the secure fixture", () => {
       for (const checkov of rule.checkovId.split(", ").filter(Boolean)) expect(checkov).toMatch(/^CKV2?_AWS_\d+$/);
       expect(rule.fix.length).toBeGreaterThan(10);
     }
+  });
+});
+
+describe("policy gate documentation", () => {
+  it("lists every rule with its Checkov id in src/policy/README.md", () => {
+    const readme = readFileSync(resolve(__dirname, "../../../src/policy/README.md"), "utf8");
+    for (const rule of ALL_RULES) expect(readme).toContain(`| ${rule.id} | ${rule.checkovId || "—"} | ${rule.title} |`);
   });
 });

@@ -275,14 +275,14 @@ export const iamRules: readonly Rule[] = [
   },
   {
     id: "BF-IAM-005",
-    checkovId: "CKV_AWS_286",
+    checkovId: "CKV_AWS_286, CKV_AWS_110",
     title: "No privilege escalation",
     fix: "remove the action or scope it to resources that cannot raise the principal's permissions (IAM simulation with a probe resource shows it reaches any)",
     check: escalationFindings,
   },
   {
     id: "BF-IAM-006",
-    checkovId: "CKV_AWS_286",
+    checkovId: "CKV_AWS_286, CKV_AWS_110",
     title: "No iam:PassRole combined with a way to start the passed role",
     fix: "drop the PassRole or the start action; where it is the design (Karpenter launching nodes with the node role), waive with the reason",
     check: passRoleComboFindings,
