@@ -76,10 +76,18 @@ export class Reconciler {
     };
     const now = clock();
     const lookup = await ec2.describeReservations(records.map((r) => r.capacityReservationId));
-    const historyIds = records
-      .filter((r) => needsExtensionHistory(r, lookup.found.get(r.capacityReservationId), now))
-      .map((r) => r.capacityReservationId);
-    const history = historyIds.length > 0 ? await ec2.describeExtensionHistory(historyIds) : [];
+    const historyIds = new Set(
+      records.filter((r) => needsExtensionHistory(r, lookup.found.get(r.capacityReservationId), now)).map((r) => r.capacityReservationId),
+    );
+    let history: ExtensionView[] = [];
+    let historyError: unknown;
+    try {
+      history = historyIds.size > 0 ? await ec2.describeExtensionHistory([...historyIds]) : [];
+    } catch (error) {
+      // Without the history no purchase decision is safe: those records fail this run, the others go on.
+      historyError = error;
+      logger.error("extension history unavailable", { records: historyIds.size, error });
+    }
     const byReservation = new Map<string, ExtensionView[]>();
     for (const e of history) {
       const list = byReservation.get(e.capacityReservationId) ?? [];
@@ -93,6 +101,7 @@ export class Reconciler {
     await forEachLimited(records, this.deps.concurrency, async (record) => {
       const ids = { PK: record.PK, capacityReservationId: record.capacityReservationId };
       try {
+        if (historyError !== undefined && historyIds.has(record.capacityReservationId)) throw historyError;
         const result = await this.reconcileRecord(record, lookup.found.get(record.capacityReservationId), byReservation.get(record.capacityReservationId) ?? [], expirationWarning, count);
         if (result.purchased) purchases += 1;
         if (result.expiringWithoutExtension) expiring += 1;

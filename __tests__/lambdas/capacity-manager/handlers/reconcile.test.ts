@@ -224,3 +224,16 @@ describe("reconcile on EC2 events", () => {
     expect(parseReconcileEvent(event).kind).toBe("ignored");
   });
 });
+
+describe("reconcile when the extension history cannot be read", () => {
+  it("GIVEN DescribeCapacityBlockExtensionHistory fails THEN records that need it fail (no purchase) and the others are reconciled", async () => {
+    const { DescribeCapacityBlockExtensionHistoryCommand } = await import("@aws-sdk/client-ec2");
+    await track(1);
+    await track(2, {}, { end: new Date(END.getTime() + 30 * 24 * HOUR) });
+    h.ec2Read.on(DescribeCapacityBlockExtensionHistoryCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded", $metadata: { httpStatusCode: 503 } }));
+    const summary = await h.reconciler().reconcileAll();
+    expect(summary).toMatchObject({ records: 2, failures: 1, purchases: 0 });
+    expect(ec2.purchases).toBe(0);
+    expect((await h.store.get("rec-2"))?.endDate).toBe(new Date(END.getTime() + 30 * 24 * HOUR).toISOString());
+  });
+});
