@@ -61,6 +61,12 @@ function decodedUserData(value: unknown): string {
   return value;
 }
 
+/** A launch template's metadata options, or "disabled" when the instance metadata service is off (nothing to check). */
+function metadataOptions(config: JsonObject): JsonObject | "disabled" {
+  const options = firstBlock(config["metadata_options"]) ?? {};
+  return options["http_endpoint"] === "disabled" ? "disabled" : options;
+}
+
 export const computeRules: readonly Rule[] = [
   computeRule({
     id: "BF-EC2-001",
@@ -68,9 +74,9 @@ export const computeRules: readonly Rule[] = [
     title: "IMDSv2 required on launch templates and node classes",
     fix: 'set metadata_options.http_tokens = "required" (node classes: metadataOptions.httpTokens: required)',
     launchTemplate: (config) => {
-      const options = firstBlock(config["metadata_options"]);
-      if (options?.["http_endpoint"] === "disabled") return undefined;
-      return options?.["http_tokens"] === "required" ? undefined : `IMDSv1 is allowed (metadata_options.http_tokens is ${JSON.stringify(options?.["http_tokens"] ?? "unset")})`;
+      const options = metadataOptions(config);
+      if (options === "disabled" || options["http_tokens"] === "required") return undefined;
+      return `IMDSv1 is allowed (metadata_options.http_tokens is ${JSON.stringify(options["http_tokens"] ?? "unset")})`;
     },
     // Karpenter defaults httpTokens to required; only an explicit other value is a problem.
     nodeClass: (spec) => {
@@ -84,9 +90,9 @@ export const computeRules: readonly Rule[] = [
     title: "IMDS hop limit 1 on launch templates and node classes",
     fix: "set metadata_options.http_put_response_hop_limit = 1 (node classes: metadataOptions.httpPutResponseHopLimit: 1)",
     launchTemplate: (config) => {
-      const options = firstBlock(config["metadata_options"]);
-      if (options?.["http_endpoint"] === "disabled") return undefined;
-      const limit = asNumber(options?.["http_put_response_hop_limit"]);
+      const options = metadataOptions(config);
+      if (options === "disabled") return undefined;
+      const limit = asNumber(options["http_put_response_hop_limit"]);
       // AL2023 AMIs default to 2, so the limit must be explicit.
       return limit === 1 ? undefined : `pods can reach the node's instance credentials (metadata hop limit is ${limit ?? "unset"}, expected 1)`;
     },

@@ -29,7 +29,19 @@ describeRuleCases("launch template and node class rules", [
     change: (s) => patch(s["test-cluster"]!, TEMPLATE, { metadata_options: undefined }),
     expected: [`${lt}: IMDSv1 is allowed (metadata_options.http_tokens is "unset")`],
   },
+  {
+    rule: "BF-EC2-001",
+    when: "the metadata service is disabled altogether",
+    change: (s) => patch(s["test-cluster"]!, TEMPLATE, { metadata_options: { http_endpoint: "disabled" } }),
+    expected: [],
+  },
   { rule: "BF-EC2-002", when: "the hop limit is 1", change: () => {}, expected: [] },
+  {
+    rule: "BF-EC2-002",
+    when: "the metadata service is disabled altogether",
+    change: (s) => patch(s["test-cluster"]!, TEMPLATE, { metadata_options: { http_endpoint: "disabled" } }),
+    expected: [],
+  },
   {
     rule: "BF-EC2-002",
     when: "the hop limit is 2",
