@@ -189,6 +189,8 @@ describe("database", () => {
   it("forces TLS through its parameter group", () => {
     const group = one(P, "aws_db_parameter_group");
     expect(group["family"]).toBe("postgres17");
+    expect(group["name_prefix"]).toBe("blockfleet-pf-platform-postgres17-");
+    expect(one(P, "aws_db_instance")["parameter_group_name"]).toMatch(/^\$\{aws_db_parameter_group\.database_parameter-group_\w+\.name\}$/);
     expect(group["parameter"]).toEqual([{ name: "rds.force_ssl", value: "1", apply_method: "pending-reboot" }]);
   });
 

@@ -90,7 +90,8 @@ export class PlatformDatabase extends Construct {
       subnetIds: [...props.subnetIds],
     });
     const parameterGroup = new DbParameterGroup(this, "parameter-group", {
-      name: `${props.identifier}-postgres${major}`,
+      // A prefix: with create_before_destroy the replacement needs a name of its own.
+      namePrefix: `${props.identifier}-postgres${major}-`,
       family: `postgres${major}`,
       description: `TLS-only connections for ${props.identifier}`,
       parameter: [{ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" }],
