@@ -78,6 +78,15 @@ const EC2_ID_PREFIX: Record<string, string> = {
   aws_ec2_capacity_reservation: "cr",
 };
 
+/** Attributes that hold another resource's EC2-style id (`vpc_config[0].vpc_id`, `cluster_security_group_id`). */
+const ID_ATTRIBUTE_PREFIX: Record<string, string> = {
+  vpc_id: "vpc",
+  subnet_id: "subnet",
+  security_group_id: "sg",
+  route_table_id: "rtb",
+  launch_template_id: "lt",
+};
+
 /** Types whose Terraform `id` is their physical name. */
 const ID_IS_NAME = new Set([
   "aws_iam_role",
@@ -172,7 +181,7 @@ export class Workspace {
     }
     const block = this.block(stack, dataPrefix === "data" ? "data" : "resource", type, name);
     if (!block) return undefined;
-    return { block, attribute: path.find((part) => !/^\d+$/.test(part)) ?? "id" };
+    return { block, attribute: attributeOf(path) };
   }
 
   /** Replaces every `${…}` in a string with its fake value. */
@@ -275,7 +284,14 @@ export class Workspace {
         if (typeof literal === "string" || typeof literal === "number" || typeof literal === "boolean") {
           return this.resolveString(block.stack, String(literal), depth + 1);
         }
-        return `${attribute.replace(/_/g, "-")}-${shortHash(`${block.address}.${attribute}`, 10)}`;
+        const hash = shortHash(`${block.address}.${attribute}`, 16);
+        const idPrefix = Object.entries(ID_ATTRIBUTE_PREFIX).find(([suffix]) => attribute === suffix || attribute.endsWith(`_${suffix}`))?.[1];
+        if (idPrefix) return `${idPrefix}-0${hash}`;
+        if (attribute.endsWith("_arn")) {
+          const service = this.arnOf(block, depth).split(":")[2];
+          return `arn:aws:${service}:${region}:${account}:${attribute.slice(0, -4).replace(/_/g, "-")}/${hash}`;
+        }
+        return `${attribute.replace(/_/g, "-")}-${hash.slice(0, 10)}`;
       }
     }
   }
@@ -310,7 +326,7 @@ export class Workspace {
       }
     }
     const block = this.block(stack, dataPrefix === "data" ? "data" : "resource", type, name);
-    const attribute = path.find((part) => !/^\d+$/.test(part)) ?? "id";
+    const attribute = attributeOf(path);
     if (!block) return this.unresolvable(expression);
     return this.attributeValue(block, attribute, depth + 1);
   }
@@ -352,6 +368,11 @@ export class Workspace {
     if (block.type === "aws_api_gateway_rest_api") return shortHash(block.address, 10);
     return shortHash(block.address, 12);
   }
+}
+
+/** The attribute a traversal reads: the last name of `arn`, `vpc_config[0].vpc_id` … (`id` when none). */
+function attributeOf(path: readonly string[]): string {
+  return [...path].reverse().find((part) => !/^\d+$/.test(part)) ?? "id";
 }
 
 function matchingBrace(text: string, openIndex: number): number {

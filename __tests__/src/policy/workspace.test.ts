@@ -28,6 +28,9 @@ describe("reference resolution", () => {
     expect(resolve("arn:aws:iam::${data.aws_caller_identity.current.account_id}:root")).toBe("arn:aws:iam::111122223333:root");
     expect(resolve("${data.aws_region.current.region}/${data.aws_partition.current.partition}")).toBe("us-east-1/aws");
     expect(resolve("literal $${not.a.reference}")).toBe("literal ${not.a.reference}");
+    // Nested attributes read the last name: an EC2 id for *_id, an ARN for *_arn.
+    expect(resolve("${aws_eks_cluster.main.vpc_config[0].vpc_id}")).toMatch(/^vpc-0[0-9a-f]{16}$/);
+    expect(resolve("${aws_db_instance.db.master_user_secret[0].secret_arn}")).toMatch(/^arn:aws:rds:us-east-1:111122223333:secret\/[0-9a-f]{16}$/);
   });
 
   it("never resolves an unknown reference to something that matches everything", () => {
