@@ -1,4 +1,5 @@
-import { CAPACITY_BLOCK_INSTANCE_TYPES, type GpuAmiType } from "../../lib/instance-types";
+import { capacityBlockSchema } from "../../config/schema";
+import { CAPACITY_BLOCK_INSTANCE_TYPES, GPU_AMI_TYPES, type GpuAmiType } from "../../lib/instance-types";
 import { formatDuration, formatMoney, formatUtc, textTable } from "../format/text";
 import type { Palette } from "../io";
 import type { Offering } from "./ec2";
@@ -57,11 +58,13 @@ export function renderOfferingsTable(offerings: readonly RankedOffering[], colou
   );
 }
 
-/** The GPU AMI a node group on this instance type should use: AL2023 for its architecture and accelerator. */
+/** The GPU AMI a node group on this instance type should use: the AL2023 one for its architecture and accelerator. */
 export function defaultAmiType(instanceType: string): GpuAmiType {
   const facts = CAPACITY_BLOCK_INSTANCE_TYPES[instanceType];
-  if (facts?.acceleratorKind === "neuron") return "AL2023_x86_64_NEURON";
-  return facts?.architecture === "arm64" ? "AL2023_ARM_64_NVIDIA" : "AL2023_x86_64_NVIDIA";
+  const fitting = (Object.keys(GPU_AMI_TYPES) as GpuAmiType[]).filter(
+    (amiType) => GPU_AMI_TYPES[amiType].architecture === (facts?.architecture ?? "x86_64") && GPU_AMI_TYPES[amiType].acceleratorKind === (facts?.acceleratorKind ?? "nvidia"),
+  );
+  return fitting.find((amiType) => amiType.startsWith("AL2023_")) ?? fitting[0] ?? "AL2023_x86_64_NVIDIA";
 }
 
 /** A DNS-safe capacity block name: family, AZ suffix and start day, e.g. `p5-use1a-1201` (at most 40 characters). */
@@ -78,6 +81,8 @@ export function suggestedBlockName(offering: Offering): string {
  * it is replaced.
  */
 export function attachSnippet(offering: Offering, region: string): string {
+  // The optional keys show the schema's defaults, so the snippet says what the entry gets without them.
+  const shape = capacityBlockSchema.shape;
   return [
     `# 1. Buy it (irreversible; the upfront fee of ${formatMoney(offering.upfrontFee, offering.currency)} is charged now):`,
     `#    aws ec2 purchase-capacity-block --region ${region} --capacity-block-offering-id ${offering.offeringId} \\`,
@@ -90,9 +95,9 @@ export function attachSnippet(offering: Offering, region: string): string {
     `  instance_count    = ${offering.instanceCount}`,
     `  availability_zone = "${offering.availabilityZone}"`,
     `  ami_type          = "${defaultAmiType(offering.instanceType)}"`,
-    `  labels            = {}`,
-    `  taints            = []`,
-    `  root_volume_gib   = 500`,
+    `  labels            = ${JSON.stringify(shape.labels.parse(undefined))}`,
+    `  taints            = ${JSON.stringify(shape.taints.parse(undefined))}`,
+    `  root_volume_gib   = ${shape.root_volume_gib.parse(undefined)}`,
     `},`,
     `# The availability zone must be one of the environment's availability_zones. Starts ${formatUtc(offering.startDate)}, ends ${formatUtc(offering.endDate)}.`,
   ].join("\n");
