@@ -49,7 +49,7 @@ Options:
   --dir DIR      folder holding the environment files (default: environments)
   --json         print JSON for scripts (colour is used only on a terminal)`;
 
-export const CAPACITY_TIMELINE_HELP = `Usage: blockfleet capacity timeline --env E [--weeks 6] [--mermaid FILE] [--dir environments]
+export const CAPACITY_TIMELINE_HELP = `Usage: blockfleet capacity timeline --env E [--weeks 6] [--mermaid FILE] [--svg FILE] [--dir environments]
 
 Draws the environment's capacity blocks, their extensions and the gaps between them over the coming weeks (UTC),
 in the terminal, and writes the same timeline as a Mermaid gantt chart for docs and pull requests. A FILE ending
@@ -59,6 +59,7 @@ Options:
   --env E          environment name (environments/E.tfvars)
   --weeks N        weeks to show from today (default 6)
   --mermaid FILE   where to write the chart (default capacity-timeline-E.md; - prints it instead of the drawing)
+  --svg FILE       also write the timeline as an SVG image
   --dir DIR        folder holding the environment files (default: environments)`;
 
 export const SYNTH_HELP = `Usage: blockfleet synth [env...] [--dir environments] [--out cdktf.out]

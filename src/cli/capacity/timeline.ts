@@ -162,3 +162,44 @@ export function mermaidGantt(timeline: Timeline): string {
   }
   return `${lines.join("\n")}\n`;
 }
+
+const SVG_COLOUR: Readonly<Record<SegmentKind, string>> = {
+  active: "#2da44e",
+  scheduled: "#0969da",
+  "extension-pending": "#54aeff",
+  "extension-paid": "#2da44e",
+  "extension-failed": "#cf222e",
+  gap: "#ff8182",
+};
+
+/** The same timeline as a standalone SVG image (no library needed): one bar row per block, a row of gaps, week ticks. */
+export function timelineSvg(timeline: Timeline): string {
+  const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  const [labelWidth, chartWidth, rowHeight, top] = [220, 720, 28, 56];
+  const span = timeline.to.getTime() - timeline.from.getTime();
+  const x = (date: Date) => labelWidth + Math.max(0, Math.min(1, (date.getTime() - timeline.from.getTime()) / span)) * chartWidth;
+  const rows = [...timeline.rows.map((row) => ({ label: row.label, title: row.detail, segments: row.segments })), { label: "no capacity", title: "no block active or scheduled", segments: timeline.gaps }];
+  const height = top + rows.length * rowHeight + 16;
+  const weeks = Array.from({ length: Math.ceil(span / (7 * DAY_MS)) }, (_, week) => new Date(timeline.from.getTime() + week * 7 * DAY_MS));
+  const bars = rows.flatMap((row, index) => {
+    const y = top + index * rowHeight;
+    return [
+      `<text x="8" y="${y + 18}">${escape(row.label)}</text>`,
+      ...row.segments
+        .filter((segment) => segment.end > timeline.from && segment.start < timeline.to)
+        .map((segment) => {
+          const [left, right] = [x(segment.start), x(segment.end)];
+          const tooltip = `${SEGMENT_TITLE[segment.kind]}: ${formatUtc(segment.start)} → ${formatUtc(segment.end)}`;
+          return `<rect x="${left.toFixed(1)}" y="${y + 5}" width="${Math.max(1, right - left).toFixed(1)}" height="${rowHeight - 10}" rx="3" fill="${SVG_COLOUR[segment.kind]}"><title>${escape(`${row.title}: ${tooltip}`)}</title></rect>`;
+        }),
+    ];
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + chartWidth + 16}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    `<text x="8" y="20" font-size="14" font-weight="bold">${escape(`Capacity timeline of ${timeline.environment} (UTC)`)}</text>`,
+    ...weeks.map((week) => `<line x1="${x(week).toFixed(1)}" y1="${top - 12}" x2="${x(week).toFixed(1)}" y2="${height - 16}" stroke="#d0d7de"/><text x="${(x(week) + 3).toFixed(1)}" y="${top - 16}" fill="#57606a">${week.toISOString().slice(5, 10)}</text>`),
+    ...bars,
+    `</svg>`,
+  ].join("\n") + "\n";
+}

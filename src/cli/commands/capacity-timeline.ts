@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseCommandLine, positiveInteger, requireOption } from "../args";
 import { capacityStatus } from "../capacity/status";
-import { buildTimeline, mermaidGantt, renderTimeline } from "../capacity/timeline";
+import { buildTimeline, mermaidGantt, renderTimeline, timelineSvg } from "../capacity/timeline";
 import { CliError, EXIT } from "../errors";
 import { palette, useColour, type CliIo } from "../io";
 import { capacitySnapshot } from "./capacity-status";
@@ -11,6 +11,7 @@ const OPTIONS = {
   env: { type: "string" },
   weeks: { type: "string" },
   mermaid: { type: "string" },
+  svg: { type: "string" },
   dir: { type: "string" },
 } as const;
 
@@ -26,17 +27,23 @@ export async function runCapacityTimeline(argv: readonly string[], io: CliIo): P
   const now = io.now();
   const timeline = buildTimeline(snapshot.environment, capacityStatus({ ...snapshot, now }), now, weeks);
   const chart = mermaidGantt(timeline);
+  if (values.svg !== undefined) write(io, values.svg, timelineSvg(timeline));
   const target = values.mermaid ?? `capacity-timeline-${snapshot.environment}.md`;
   if (target === "-") {
     io.stdout.write(chart);
     return EXIT.ok;
   }
-  const file = path.resolve(io.cwd, target);
+  const markdown = target.endsWith(".md");
+  write(io, target, markdown ? `# Capacity timeline: ${snapshot.environment}\n\n\`\`\`mermaid\n${chart}\`\`\`\n` : chart);
+  io.stdout.write(`${renderTimeline(timeline, palette(useColour(io.stdout, io.env)))}\nMermaid gantt written to ${target}\n`);
+  if (values.svg !== undefined) io.stdout.write(`SVG written to ${values.svg}\n`);
+  return EXIT.ok;
+}
+
+function write(io: CliIo, target: string, content: string): void {
   try {
-    writeFileSync(file, file.endsWith(".md") ? `# Capacity timeline: ${snapshot.environment}\n\n\`\`\`mermaid\n${chart}\`\`\`\n` : chart);
+    writeFileSync(path.resolve(io.cwd, target), content);
   } catch (error) {
     throw new CliError(`${COMMAND}: cannot write ${target}: ${(error as Error).message}`);
   }
-  io.stdout.write(`${renderTimeline(timeline, palette(useColour(io.stdout, io.env)))}\nMermaid gantt written to ${target}\n`);
-  return EXIT.ok;
 }

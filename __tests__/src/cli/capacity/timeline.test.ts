@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BlockStatus } from "../../../../src/cli/capacity/status";
-import { buildTimeline, mermaidGantt, renderTimeline } from "../../../../src/cli/capacity/timeline";
+import { buildTimeline, mermaidGantt, renderTimeline, timelineSvg } from "../../../../src/cli/capacity/timeline";
 import { palette } from "../../../../src/cli/io";
 
 const NOW = new Date("2026-11-22T12:00:00Z");
@@ -109,5 +109,26 @@ describe("mermaidGantt", () => {
     const chart = mermaidGantt(buildTimeline("prod", [block({ name: "a:b;c#d" })], NOW, 1));
 
     expect(chart).toContain("    section a b c d\n");
+  });
+});
+
+describe("timelineSvg", () => {
+  it("GIVEN a block and its gap THEN it draws one bar each, placed in proportion to the window, with escaped labels", () => {
+    const svg = timelineSvg(buildTimeline("prod <eu>", [block({ name: "p5 & co" })], NOW, 2));
+    const bars = [...svg.matchAll(/<rect x="([\d.]+)" y="\d+" width="([\d.]+)"[^>]*fill="(#[0-9a-f]+)"/g)].map((match) => ({
+      x: Number(match[1]),
+      width: Number(match[2]),
+      fill: match[3],
+    }));
+
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+    expect(svg).toContain("Capacity timeline of prod &lt;eu&gt; (UTC)");
+    expect(svg).toContain(">p5 &amp; co</text>");
+    // Window: 14 days over 720 px from x=220. The block runs (clipped) 0 → 5.479 days, the gap 5.479 → 14 days.
+    expect(bars).toEqual([
+      { x: 220, width: 281.8, fill: "#2da44e" },
+      { x: 501.8, width: 438.2, fill: "#ff8182" },
+    ]);
   });
 });

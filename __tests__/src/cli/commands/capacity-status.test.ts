@@ -166,18 +166,21 @@ describe("blockfleet capacity timeline", () => {
     ec2.on(DescribeCapacityBlockExtensionHistoryCommand).resolves({ CapacityBlockExtensions: EXTENSIONS });
   });
 
-  it("GIVEN the staging environment THEN it draws the timeline and writes a Mermaid gantt in a Markdown file", async () => {
+  it("GIVEN the staging environment THEN it draws the timeline and writes a Mermaid gantt in a Markdown file and an SVG", async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), "blockfleet-timeline-"));
     const io = captureIo({ now: NOW, cwd });
 
-    const code = await runCli(["capacity", "timeline", "--env", "staging", "--dir", dir], io);
+    const code = await runCli(["capacity", "timeline", "--env", "staging", "--dir", dir, "--svg", "timeline.svg"], io);
     const markdown = readFileSync(path.join(cwd, "capacity-timeline-staging.md"), "utf8");
+    const svg = readFileSync(path.join(cwd, "timeline.svg"), "utf8");
 
     expect(code).toBe(0);
     expect(io.out()).toMatch(/^p5-training\s+██▒+/m);
     expect(io.out()).toMatch(/^no capacity\s+ +░░ +░+ +░+$/m);
     expect(io.out()).toContain("Mermaid gantt written to capacity-timeline-staging.md");
     expect(markdown).toMatch(/^```mermaid\ngantt\n/m);
+    expect(io.out()).toContain("SVG written to timeline.svg");
+    expect(svg).toContain(">p5-training</text>");
     expect(markdown).toContain("    no capacity block :crit, g0, 2026-11-30 11:30, 2026-12-01 11:30\n");
     expect(markdown).toContain("    no capacity block :crit, g1, 2026-12-15 11:30, 2026-12-20 11:30\n");
   });
