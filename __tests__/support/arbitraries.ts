@@ -83,10 +83,37 @@ export const brokenField: fc.Arbitrary<{ path: string; input: Record<string, unk
   return fc.constantFrom(...breakages);
 });
 
+/** Platform parts (issue 8) switched on and off; External Secrets only with something to sync. */
+const platformInput = (region: string) =>
+  fc
+    .record({
+      model_registry: fc.option(fc.constant({}), { nil: undefined }),
+      database: fc.option(fc.record({ multi_az: fc.boolean(), backup_retention_days: fc.integer({ min: 1, max: 35 }) }), { nil: undefined }),
+      cache: fc.option(fc.constant({}), { nil: undefined }),
+      secrets: fc.option(fc.constant({}), { nil: undefined }),
+      external_secrets: fc.option(fc.constant({}), { nil: undefined }),
+      load_balancer_controller: fc.option(
+        fc.record({
+          certificate_arn: fc.constant(`arn:aws:acm:${region}:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b`),
+          scheme: fc.constantFrom("internal", "internet-facing"),
+        }),
+        { nil: undefined },
+      ),
+      gpu: fc.option(fc.record({ dcgm_exporter: fc.boolean() }), { nil: undefined }),
+      logs: fc.option(fc.constant({}), { nil: undefined }),
+      reloader: fc.option(fc.constant({}), { nil: undefined }),
+    })
+    .map((parts) => {
+      const syncs = parts.model_registry ?? parts.database ?? parts.cache ?? parts.secrets;
+      const chosen = Object.entries({ ...parts, external_secrets: syncs ? parts.external_secrets : undefined }).filter(([, value]) => value !== undefined);
+      return Object.fromEntries(chosen);
+    });
+
 /**
  * Valid environments that also switch the optional services on and off (Karpenter and its AMI family, the capacity
- * manager with or without purchases), for properties over everything an environment can synthesize. Only the
- * secure choices: opt-ins that weaken security on purpose (`api_key_only`, an endpoint open to 0.0.0.0/0) are left out.
+ * manager with or without purchases, platform parts), for properties over everything an environment can synthesize.
+ * Only the secure choices: opt-ins that weaken security on purpose (`api_key_only`, an endpoint open to 0.0.0.0/0)
+ * are left out.
  */
 export const validEnvironmentWithServicesInput: fc.Arbitrary<Record<string, unknown>> = validEnvironmentInput.chain((input) =>
   fc
@@ -96,6 +123,12 @@ export const validEnvironmentWithServicesInput: fc.Arbitrary<Record<string, unkn
         fc.record({ allow_new_purchases: fc.boolean(), log_retention_days: fc.constantFrom(30, 90, 365), schedule_expression: fc.constantFrom("rate(1 minute)", "rate(5 minutes)") }),
         { nil: undefined },
       ),
+      platform: fc.option(platformInput(String(input["region"])), { nil: undefined }),
     })
-    .map(({ karpenter, capacityManager }) => ({ ...input, karpenter, ...(capacityManager ? { capacity_manager: capacityManager } : {}) })),
+    .map(({ karpenter, capacityManager, platform }) => ({
+      ...input,
+      karpenter,
+      ...(capacityManager ? { capacity_manager: capacityManager } : {}),
+      ...(platform ? { platform } : {}),
+    })),
 );
