@@ -8,9 +8,9 @@ import { CliError } from "../errors";
  */
 const changeSchema = z.looseObject({
   actions: z.array(z.string()).min(1),
-  before: z.unknown(),
-  after: z.unknown(),
-  after_unknown: z.unknown(),
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
+  after_unknown: z.unknown().optional(),
   replace_paths: z.array(z.array(z.union([z.string(), z.number()]))).optional(),
 });
 
@@ -38,7 +38,7 @@ const stateResourceSchema = z.looseObject({
   address: z.string(),
   mode: z.string().optional(),
   type: z.string(),
-  values: z.unknown(),
+  values: z.unknown().optional(),
 });
 
 const stateModuleSchema: z.ZodType<StateModule> = z.lazy(() =>

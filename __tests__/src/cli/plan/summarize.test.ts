@@ -115,6 +115,12 @@ describe("summarizePlan", () => {
 });
 
 describe("parsePlanJson", () => {
+  it("GIVEN a change that leaves out before, after and after_unknown THEN it still parses", () => {
+    const plan = { format_version: "1.2", resource_changes: [{ address: "aws_kms_key.a", type: "aws_kms_key", change: { actions: ["delete"] } }] };
+
+    expect(summarizePlan("minimal", parsePlanJson(JSON.stringify(plan), "plan.json")).dangers.map((danger) => danger.kind)).toEqual(["kms-key"]);
+  });
+
   it("fails when the text is not JSON, pointing at terraform show -json", () => {
     expect(() => parsePlanJson("tfplan\u0000binary", "tfplan")).toThrow(
       /^tfplan is not JSON \(.+\); pass the output of `terraform show -json <planfile>`, not the binary plan file$/,
