@@ -79,12 +79,16 @@ const COMMANDS: readonly Command[] = [
   },
 ];
 
+function commandList(commands: readonly Command[]): string {
+  return commands.map((command) => `  ${command.words.join(" ").padEnd(22)}${command.summary}`).join("\n");
+}
+
 export const MAIN_HELP = `Usage: blockfleet <command> [options]
 
 GPU Kubernetes on AWS around EC2 Capacity Blocks for ML.
 
 Commands:
-${COMMANDS.map((command) => `  ${command.words.join(" ").padEnd(22)}${command.summary}`).join("\n")}
+${commandList(COMMANDS)}
 
 Global options:
   --help, -h            show help for blockfleet or a command
@@ -131,10 +135,5 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 function groupHelp(word: string, commands: readonly Command[]): string {
-  return [
-    `Usage: blockfleet ${word} <command> [options]`,
-    "",
-    "Commands:",
-    ...commands.map((command) => `  ${command.words.join(" ").padEnd(22)}${command.summary}`),
-  ].join("\n");
+  return `Usage: blockfleet ${word} <command> [options]\n\nCommands:\n${commandList(commands)}`;
 }
