@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import type { Extension, Reservation } from "../../../../src/cli/capacity/ec2";
+import { capacityStatus, type StatusInput } from "../../../../src/cli/capacity/status";
+import { capacityBlockSchema, type CapacityBlockConfig } from "../../../../src/config/schema";
+
+const NOW = new Date("2026-11-22T12:00:00Z");
+
+const block = (overrides: Partial<CapacityBlockConfig> = {}): CapacityBlockConfig =>
+  capacityBlockSchema.parse({
+    name: "p5-training",
+    reservation_id: "cr-0123456789abcdef0",
+    instance_type: "p5.48xlarge",
+    instance_count: 2,
+    availability_zone: "us-east-1a",
+    ...overrides,
+  });
+
+const reservation = (overrides: Partial<Reservation> = {}): Reservation => ({
+  reservationId: "cr-0123456789abcdef0",
+  instanceType: "p5.48xlarge",
+  availabilityZone: "us-east-1a",
+  totalInstances: 2,
+  availableInstances: 0,
+  state: "active",
+  startDate: new Date("2026-11-20T11:30:00Z"),
+  endDate: new Date("2026-11-27T11:30:00Z"),
+  tags: {},
+  ...overrides,
+});
+
+const statusOf = (input: Partial<StatusInput>) =>
+  capacityStatus({ environment: "prod", blocks: [block()], reservations: [reservation()], extensions: [], now: NOW, ...input });
+
+describe("capacityStatus", () => {
+  it("GIVEN a block that matches EC2 THEN it has no warnings and shows the time left", () => {
+    const [status] = statusOf({});
+
+    expect(status).toMatchObject({ name: "p5-training", state: "active", timing: "4d 23h left", warnings: [], usedBy: ["node group p5-training-*"] });
+  });
+
+  it("GIVEN EC2 holds another instance type and fewer instances than the file says THEN both are warned about", () => {
+    const [status] = statusOf({ reservations: [reservation({ instanceType: "p5e.48xlarge", totalInstances: 1 })] });
+
+    expect(status?.warnings).toEqual([
+      "instance_type is p5.48xlarge in prod.tfvars but the reservation holds p5e.48xlarge",
+      "instance_count is 2 in prod.tfvars but the reservation holds 1",
+    ]);
+  });
+
+  it("GIVEN the block's payment failed THEN it warns the block will not start", () => {
+    const [status] = statusOf({ reservations: [reservation({ state: "payment-failed", startDate: new Date("2026-12-01T11:30:00Z") })] });
+
+    expect(status?.warnings).toEqual(["payment failed: the block will not start"]);
+    expect(status?.timing).toBe("starts in 8d 23h");
+  });
+
+  it("GIVEN a tracked block that expired THEN it is still listed, with how long ago it ended", () => {
+    const [status] = statusOf({ reservations: [reservation({ state: "expired", endDate: new Date("2026-11-22T06:00:00Z") })] });
+
+    expect(status).toMatchObject({ state: "expired", timing: "ended 6h ago", warnings: [] });
+  });
+
+  it("GIVEN extensions THEN paid ones already over are dropped and pending and failed ones are kept", () => {
+    const extension = (status: string, end: string): Extension => ({ reservationId: "cr-0123456789abcdef0", status, endDate: new Date(end) });
+
+    const [status] = statusOf({
+      extensions: [
+        extension("payment-succeeded", "2026-11-20T11:30:00Z"),
+        extension("payment-succeeded", "2026-11-27T11:30:00Z"),
+        extension("payment-pending", "2026-12-04T11:30:00Z"),
+        extension("payment-failed", "2026-12-04T11:30:00Z"),
+      ],
+    });
+
+    expect(status?.extensions.map((entry) => entry.status)).toEqual(["payment-succeeded", "payment-pending", "payment-failed"]);
+  });
+
+  it("GIVEN a Karpenter pool selecting by tag THEN an untracked block with all the tags is used by it and one missing a tag is not", () => {
+    const karpenter = { nodePool: "gpu-capacity-block", terms: [{ tags: { deployment: "prod", team: "ml" } }] };
+    const tagged = reservation({ reservationId: "cr-0bbbbbbbbbbbbbbbb", tags: { deployment: "prod", team: "ml", extra: "x" } });
+    const partly = reservation({ reservationId: "cr-0cccccccccccccccc", tags: { deployment: "prod" } });
+
+    const statuses = statusOf({ blocks: [], reservations: [tagged, partly], karpenter });
+
+    expect(statuses.map((status) => [status.reservationId, status.usedBy])).toEqual([
+      ["cr-0bbbbbbbbbbbbbbbb", ["node pool gpu-capacity-block"]],
+      ["cr-0cccccccccccccccc", []],
+    ]);
+  });
+});
