@@ -11,13 +11,16 @@ set -euo pipefail
 
 environment="${1:?usage: deploy-environment.sh <env>}"
 terraform="${TERRAFORM_BINARY_NAME:-terraform}"
-blockfleet="${BLOCKFLEET:-npx --no-install blockfleet}"
+# The CLI of this checkout, run by node directly (no npx lookup, nothing fetched).
+blockfleet="${BLOCKFLEET:-node $(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bin/blockfleet.cjs}"
 out="${CDKTF_OUT:-cdktf.out}"
 summary="${GITHUB_STEP_SUMMARY:-/dev/null}"
 allow=()
 if [[ "${ALLOW_DANGER:-false}" == "true" ]]; then allow=(--allow-danger); fi
 
-for stack in $($blockfleet stacks "$environment" --out "$out" --remote-state-only); do
+# A plain assignment, so a failure to list the stacks stops the script (set -e ignores it inside `for … in $(…)`).
+stacks="$($blockfleet stacks "$environment" --out "$out" --remote-state-only)"
+for stack in $stacks; do
   dir="$out/stacks/$stack"
   echo "::group::deploy $stack"
   "$terraform" -chdir="$dir" init -input=false -no-color

@@ -11,13 +11,16 @@ set -euo pipefail
 environment="${1:?usage: plan-environment.sh <env> <report.md>}"
 report="${2:?usage: plan-environment.sh <env> <report.md>}"
 terraform="${TERRAFORM_BINARY_NAME:-terraform}"
-blockfleet="${BLOCKFLEET:-npx --no-install blockfleet}"
+# The CLI of this checkout, run by node directly (no npx lookup, nothing fetched).
+blockfleet="${BLOCKFLEET:-node $(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bin/blockfleet.cjs}"
 out="${CDKTF_OUT:-cdktf.out}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 failed=()
-for stack in $($blockfleet stacks "$environment" --out "$out" --remote-state-only); do
+# A plain assignment, so a failure to list the stacks stops the script (set -e ignores it inside `for … in $(…)`).
+stacks="$($blockfleet stacks "$environment" --out "$out" --remote-state-only)"
+for stack in $stacks; do
   dir="$out/stacks/$stack"
   echo "::group::plan $stack"
   if "$terraform" -chdir="$dir" init -input=false -no-color >"$work/$stack.log" 2>&1 &&

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -149,5 +149,18 @@ describe(".github/scripts/deploy-environment.sh", () => {
 
     expect(result.status).toBe(0);
     expect(result.calls.filter((call) => call.includes(" apply ")).map((call) => call.split(" ")[0])).toEqual(["dev-cluster", "dev-karpenter"]);
+  });
+});
+
+describe("both scripts", () => {
+  it.each(["plan-environment.sh", "deploy-environment.sh"])("fails in %s when there is no synthesized output, before running terraform", (script) => {
+    const { run, workspace } = givenWorkspace({});
+    rmSync(path.join(workspace, "cdktf.out", "manifest.json"));
+
+    const result = run(script, ["dev", "report.md"]);
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("cdktf.out has no manifest.json; run `blockfleet synth` first");
+    expect(result.calls).toEqual([]);
   });
 });
