@@ -52,7 +52,6 @@ function givenWorkspace(plans: Record<string, string>, options: { failPlanOf?: s
       env: {
         ...process.env,
         TERRAFORM_BINARY_NAME: terraform,
-        BLOCKFLEET: `node ${path.join(root, "bin", "blockfleet.cjs")}`,
         FAKE_LOG: log,
         FAKE_PLANS: plansDir,
         FAKE_FAIL_PLAN_OF: options.failPlanOf ?? "",
