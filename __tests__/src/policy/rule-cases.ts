@@ -1,6 +1,7 @@
 /** Table-driven rule tests: each case breaks (or legitimately varies) the secure fixture and names what the rule reports. */
 import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../../src/policy/model";
+import type { Rule } from "../../../src/policy/rules";
 import { findingsOf, secureStacks } from "./fixtures";
 
 export interface RuleCase {
@@ -14,7 +15,8 @@ export interface RuleCase {
   readonly today?: Date;
 }
 
-export function describeRuleCases(title: string, cases: readonly RuleCase[]): void {
+/** Runs the cases of one rule module; every rule of the module must have a passing and a failing case. */
+export function describeRuleCases(title: string, rules: readonly Rule[], cases: readonly RuleCase[]): void {
   describe(title, () => {
     it.each(cases.map((ruleCase) => ({ ...ruleCase, name: `${ruleCase.rule} ${ruleCase.expected.length > 0 ? "fails" : "passes"} when ${ruleCase.when}` })))(
       "$name",
@@ -26,11 +28,13 @@ export function describeRuleCases(title: string, cases: readonly RuleCase[]): vo
         expect(await findingsOf(rule, stacks, [], today)).toEqual(expected);
       },
     );
-    it("covers every rule it names with a passing and a failing case", () => {
-      for (const rule of new Set(cases.map((ruleCase) => ruleCase.rule))) {
-        expect(cases.some((ruleCase) => ruleCase.rule === rule && ruleCase.expected.length > 0), `${rule} failing case`).toBe(true);
-        expect(cases.some((ruleCase) => ruleCase.rule === rule && ruleCase.expected.length === 0), `${rule} passing case`).toBe(true);
+    it("has a passing and a failing case for every rule of the module, and no case for another module's rule", () => {
+      const ids = rules.map((rule) => rule.id);
+      for (const id of ids) {
+        expect(cases.some((ruleCase) => ruleCase.rule === id && ruleCase.expected.length > 0), `${id} failing case`).toBe(true);
+        expect(cases.some((ruleCase) => ruleCase.rule === id && ruleCase.expected.length === 0), `${id} passing case`).toBe(true);
       }
+      expect(cases.filter((ruleCase) => !ids.includes(ruleCase.rule)).map((ruleCase) => ruleCase.rule)).toEqual([]);
     });
   });
 }

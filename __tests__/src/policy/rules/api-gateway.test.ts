@@ -1,9 +1,10 @@
+import { apiGatewayRules } from "../../../../src/policy/rules/api-gateway";
 import { patch } from "../fixtures";
 import { describeRuleCases } from "../rule-cases";
 
 const C = "test-cluster";
 
-describeRuleCases("API Gateway rules", [
+describeRuleCases("API Gateway rules", apiGatewayRules, [
   { rule: "BF-APIGW-001", when: "methods use IAM and OPTIONS is open", change: () => {}, expected: [] },
   {
     rule: "BF-APIGW-001",

@@ -1,3 +1,4 @@
+import { capacityBlockRules } from "../../../../src/policy/rules/capacity-blocks";
 import { patch } from "../fixtures";
 import { describeRuleCases } from "../rule-cases";
 
@@ -6,7 +7,7 @@ const TEMPLATE = "resource.aws_launch_template.gpu";
 const ng = "test-cluster/aws_eks_node_group.gpu";
 const lt = "test-cluster/aws_launch_template.gpu";
 
-describeRuleCases("capacity block rules", [
+describeRuleCases("capacity block rules", capacityBlockRules, [
   { rule: "BF-CB-001", when: "the launch template buys into the block", change: () => {}, expected: [] },
   {
     rule: "BF-CB-001",

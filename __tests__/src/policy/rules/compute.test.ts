@@ -1,17 +1,18 @@
+import { computeRules } from "../../../../src/policy/rules/compute";
 import { patch } from "../fixtures";
-import { describeRuleCases } from "../rule-cases";
+import { type RuleCase, describeRuleCases } from "../rule-cases";
 
 const TEMPLATE = "resource.aws_launch_template.gpu";
 const lt = "test-cluster/aws_launch_template.gpu";
 const nc = "test-cluster/kubernetes_manifest.gpu_node_class";
 
 /** Replaces the node class spec with the given one. */
-const nodeClassSpec = (spec: Record<string, unknown>) => (s: Parameters<Parameters<typeof describeRuleCases>[1][number]["change"]>[0]) =>
+const nodeClassSpec = (spec: Record<string, unknown>): RuleCase["change"] => (s) =>
   patch(s["test-cluster"]!, "resource.kubernetes_manifest.gpu_node_class", {
     manifest: { apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "gpu" }, spec: spec as never },
   });
 
-describeRuleCases("launch template and node class rules", [
+describeRuleCases("launch template and node class rules", computeRules, [
   { rule: "BF-EC2-001", when: "both require IMDSv2", change: () => {}, expected: [] },
   { rule: "BF-EC2-001", when: "a node class leaves metadata options to Karpenter's secure defaults", change: nodeClassSpec({}), expected: [] },
   {

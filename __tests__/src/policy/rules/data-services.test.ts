@@ -1,10 +1,11 @@
+import { dataServiceRules } from "../../../../src/policy/rules/data-services";
 import { patch, policy } from "../fixtures";
 import { describeRuleCases } from "../rule-cases";
 
 const C = "test-cluster";
 const publicStatement = { Sid: "Anyone", Effect: "Allow", Principal: "*", Action: "sqs:SendMessage", Resource: "*" };
 
-describeRuleCases("data service rules", [
+describeRuleCases("data service rules", dataServiceRules, [
   { rule: "BF-SQS-001", when: "queues use SSE-SQS or a KMS key", change: () => {}, expected: [] },
   {
     rule: "BF-SQS-001",

@@ -1,3 +1,4 @@
+import { eksRules } from "../../../../src/policy/rules/eks";
 import { EKS_VERSIONS, SUPPORTED_EKS_VERSIONS } from "../../../../src/lib/eks-versions";
 import { describeRuleCases } from "../rule-cases";
 import { patch } from "../fixtures";
@@ -5,7 +6,7 @@ import { patch } from "../fixtures";
 const CLUSTER = "resource.aws_eks_cluster.main";
 const at = "test-cluster/aws_eks_cluster.main";
 
-describeRuleCases("EKS rules", [
+describeRuleCases("EKS rules", eksRules, [
   { rule: "BF-EKS-001", when: "all five log types are enabled", change: () => {}, expected: [] },
   {
     rule: "BF-EKS-001",

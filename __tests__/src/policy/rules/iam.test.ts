@@ -1,5 +1,7 @@
+import { iamRules } from "../../../../src/policy/rules/iam";
 import { ACCOUNT, patch, policy } from "../fixtures";
-import { describeRuleCases } from "../rule-cases";
+import type { JsonObject } from "../../../../src/policy/model";
+import { type RuleCase, describeRuleCases } from "../rule-cases";
 
 const C = "test-cluster";
 const controllerRole = `${C}/aws_iam_role.controller`;
@@ -7,12 +9,12 @@ const reconcilePolicy = `${C}/aws_iam_role_policy.reconcile`;
 const controllerDocument = "data.aws_iam_policy_document.controller";
 
 /** Gives the reconcile role exactly these statements. */
-const reconcileStatements = (...statements: Array<Record<string, unknown>>) => (s: Record<string, Record<string, unknown>>) =>
-  patch(s[C] as never, "resource.aws_iam_role_policy.reconcile", { policy: policy(statements as never) });
+const reconcileStatements = (...statements: JsonObject[]): RuleCase["change"] => (s) =>
+  patch(s[C]!, "resource.aws_iam_role_policy.reconcile", { policy: policy(statements) });
 
 /** Replaces the Karpenter controller's policy document statements (aws_iam_policy_document syntax). */
-const controllerStatements = (...statements: Array<Record<string, unknown>>) => (s: Record<string, Record<string, unknown>>) =>
-  patch(s[C] as never, `data.aws_iam_policy_document.controller`, { statement: statements as never });
+const controllerStatements = (...statements: JsonObject[]): RuleCase["change"] => (s) =>
+  patch(s[C]!, "data.aws_iam_policy_document.controller", { statement: statements });
 
 const passNodeRoleTo = (service: string) => ({
   sid: "PassNodeRole",
@@ -22,7 +24,7 @@ const passNodeRoleTo = (service: string) => ({
 });
 const launchInstances = { sid: "Launch", actions: ["ec2:RunInstances"], resources: [`arn:aws:ec2:us-east-1:${ACCOUNT}:*`] };
 
-describeRuleCases("IAM rules", [
+describeRuleCases("IAM rules", iamRules, [
   { rule: "BF-IAM-001", when: "every document is valid", change: () => {}, expected: [] },
   {
     rule: "BF-IAM-001",

@@ -1,10 +1,11 @@
+import { lambdaRules } from "../../../../src/policy/rules/lambda";
 import { patch } from "../fixtures";
 import { describeRuleCases } from "../rule-cases";
 
 const FN = "resource.aws_lambda_function.reconcile";
 const fn = "test-cluster/aws_lambda_function.reconcile";
 
-describeRuleCases("Lambda rules", [
+describeRuleCases("Lambda rules", lambdaRules, [
   { rule: "BF-LAMBDA-001", when: "concurrency is reserved", change: () => {}, expected: [] },
   {
     rule: "BF-LAMBDA-001",

@@ -1,10 +1,11 @@
+import { networkRules } from "../../../../src/policy/rules/network";
 import { patch } from "../fixtures";
 import { describeRuleCases } from "../rule-cases";
 
 const vpc = "test-cluster/aws_vpc.main";
 const sg = "test-cluster/aws_security_group.nodes";
 
-describeRuleCases("network rules", [
+describeRuleCases("network rules", networkRules, [
   { rule: "BF-NET-001", when: "the VPC has a flow log", change: () => {}, expected: [] },
   {
     rule: "BF-NET-001",

@@ -1,7 +1,8 @@
+import { reliabilityRules } from "../../../../src/policy/rules/reliability";
 import { patch } from "../fixtures";
 import { describeRuleCases } from "../rule-cases";
 
-describeRuleCases("reliability rules", [
+describeRuleCases("reliability rules", reliabilityRules, [
   { rule: "BF-REL-001", when: "stateful resources are protected", change: () => {}, expected: [] },
   {
     rule: "BF-REL-001",
