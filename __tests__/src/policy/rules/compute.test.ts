@@ -1,4 +1,5 @@
 import { computeRules } from "../../../../src/policy/rules/compute";
+import type { JsonObject } from "../../../../src/policy/model";
 import { patch } from "../fixtures";
 import { type RuleCase, describeRuleCases } from "../rule-cases";
 
@@ -7,9 +8,9 @@ const lt = "test-cluster/aws_launch_template.gpu";
 const nc = "test-cluster/kubernetes_manifest.gpu_node_class";
 
 /** Replaces the node class spec with the given one. */
-const nodeClassSpec = (spec: Record<string, unknown>): RuleCase["change"] => (s) =>
+const nodeClassSpec = (spec: JsonObject): RuleCase["change"] => (s) =>
   patch(s["test-cluster"]!, "resource.kubernetes_manifest.gpu_node_class", {
-    manifest: { apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "gpu" }, spec: spec as never },
+    manifest: { apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "gpu" }, spec },
   });
 
 describeRuleCases("launch template and node class rules", computeRules, [
