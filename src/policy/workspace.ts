@@ -184,6 +184,11 @@ export class Workspace {
     return { block, attribute: attributeOf(path) };
   }
 
+  /** True when `value` (an argument of `from`) is a reference to `block`, in any stack, through cross-stack outputs. */
+  refersTo(from: TerraformBlock, value: JsonValue | undefined, block: TerraformBlock): boolean {
+    return this.target(from.stack, value ?? null)?.block.address === block.address;
+  }
+
   /** Replaces every `${…}` in a string with its fake value. */
   resolveString(stack: string, text: string, depth = 0): string {
     if (!text.includes("${")) return text;

@@ -1,6 +1,5 @@
 import { type TerraformBlock, firstBlock, isJsonObject, nestedBlocks } from "../model";
 import type { Workspace } from "../workspace";
-import { refersTo } from "./network";
 import { type Rule, asNumber, hasValue, isTrue, resourceRule } from "./rule";
 
 function restApiOf(workspace: Workspace, block: TerraformBlock): TerraformBlock | undefined {
@@ -11,7 +10,7 @@ function restApiOf(workspace: Workspace, block: TerraformBlock): TerraformBlock 
 function usagePlansFor(workspace: Workspace, api: TerraformBlock): TerraformBlock[] {
   return workspace
     .resources("aws_api_gateway_usage_plan")
-    .filter((plan) => nestedBlocks(plan.config["api_stages"]).some((stage) => refersTo(workspace, plan, stage["api_id"], api)));
+    .filter((plan) => nestedBlocks(plan.config["api_stages"]).some((stage) => workspace.refersTo(plan, stage["api_id"], api)));
 }
 
 function throttled(settings: Record<string, unknown> | undefined): boolean {
@@ -57,7 +56,7 @@ export const apiGatewayRules: readonly Rule[] = [
     test: (stage, { workspace }) => {
       const methodSettings = workspace
         .resources("aws_api_gateway_method_settings")
-        .filter((settings) => refersTo(workspace, settings, settings.config["stage_name"], stage) || settings.config["stage_name"] === stage.config["stage_name"]);
+        .filter((settings) => workspace.refersTo(settings, settings.config["stage_name"], stage) || settings.config["stage_name"] === stage.config["stage_name"]);
       if (methodSettings.some((settings) => throttled(firstBlock(settings.config["settings"])))) return undefined;
       const api = restApiOf(workspace, stage);
       const planThrottles = api ? usagePlansFor(workspace, api).some((plan) => throttled(firstBlock(plan.config["throttle_settings"]))) : false;
@@ -76,7 +75,7 @@ export const apiGatewayRules: readonly Rule[] = [
       if (!needsKey) return undefined;
       const plans = usagePlansFor(workspace, api);
       if (plans.length === 0) return "methods require an API key but no usage plan covers the API";
-      const keyed = workspace.resources("aws_api_gateway_usage_plan_key").some((key) => plans.some((plan) => refersTo(workspace, key, key.config["usage_plan_id"], plan)));
+      const keyed = workspace.resources("aws_api_gateway_usage_plan_key").some((key) => plans.some((plan) => workspace.refersTo(key, key.config["usage_plan_id"], plan)));
       const quota = plans.some((plan) => isJsonObject(firstBlock(plan.config["quota_settings"])));
       if (!keyed) return "the usage plan has no API key attached (aws_api_gateway_usage_plan_key)";
       return quota ? undefined : "the usage plan has no quota_settings";

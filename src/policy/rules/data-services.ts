@@ -1,6 +1,6 @@
 import { statementsOfDocument } from "../iam-documents";
 import { type JsonValue, type TerraformBlock, firstBlock, isJsonObject, stringList } from "../model";
-import { refersTo } from "./network";
+import type { Workspace } from "../workspace";
 import { type Rule, asNumber, hasValue, isTrue, resourceRule } from "./rule";
 
 /** True when a statement's principal is everyone (`"*"` or `{"AWS": "*"}`). */
@@ -33,8 +33,9 @@ function publicPrincipalRule(id: string, checkovId: string, service: string, own
   };
 }
 
-function hasResourceOf(block: TerraformBlock, types: string, workspace: Parameters<typeof refersTo>[0], key = "bucket"): TerraformBlock[] {
-  return workspace.resources(types).filter((candidate) => refersTo(workspace, candidate, candidate.config[key], block));
+/** The resources of a type whose `bucket` argument points at the bucket (versioning, encryption … are separate resources). */
+function bucketSettings(workspace: Workspace, type: string, bucket: TerraformBlock): TerraformBlock[] {
+  return workspace.resources(type).filter((candidate) => workspace.refersTo(candidate, candidate.config["bucket"], bucket));
 }
 
 export const dataServiceRules: readonly Rule[] = [
@@ -130,7 +131,7 @@ export const dataServiceRules: readonly Rule[] = [
     fix: "add an aws_s3_bucket_public_access_block with all four settings true",
     types: ["aws_s3_bucket"],
     test: (bucket, { workspace }) => {
-      const blocks = hasResourceOf(bucket, "aws_s3_bucket_public_access_block", workspace);
+      const blocks = bucketSettings(workspace, "aws_s3_bucket_public_access_block", bucket);
       const settings = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"];
       if (blocks.length === 0) return "bucket has no public access block";
       const off = settings.filter((setting) => !blocks.some((block) => isTrue(block.config[setting])));
@@ -144,7 +145,7 @@ export const dataServiceRules: readonly Rule[] = [
     fix: "add an aws_s3_bucket_server_side_encryption_configuration (aws:kms with a customer managed key, or AES256)",
     types: ["aws_s3_bucket"],
     test: (bucket, { workspace }) =>
-      hasResourceOf(bucket, "aws_s3_bucket_server_side_encryption_configuration", workspace).length > 0 ? undefined : "bucket has no server-side encryption configuration",
+      bucketSettings(workspace, "aws_s3_bucket_server_side_encryption_configuration", bucket).length > 0 ? undefined : "bucket has no server-side encryption configuration",
   }),
   resourceRule({
     id: "BF-S3-003",
@@ -153,7 +154,7 @@ export const dataServiceRules: readonly Rule[] = [
     fix: 'add an aws_s3_bucket_versioning with versioning_configuration { status = "Enabled" }',
     types: ["aws_s3_bucket"],
     test: (bucket, { workspace }) =>
-      hasResourceOf(bucket, "aws_s3_bucket_versioning", workspace).some((versioning) => firstBlock(versioning.config["versioning_configuration"])?.["status"] === "Enabled")
+      bucketSettings(workspace, "aws_s3_bucket_versioning", bucket).some((versioning) => firstBlock(versioning.config["versioning_configuration"])?.["status"] === "Enabled")
         ? undefined
         : "versioning is not enabled",
   }),
@@ -164,7 +165,7 @@ export const dataServiceRules: readonly Rule[] = [
     fix: 'add a bucket policy statement denying s3:* when aws:SecureTransport is "false"',
     types: ["aws_s3_bucket"],
     test: (bucket, { workspace, policies }) => {
-      const bucketPolicies = policies.filter((source) => source.owner.type === "aws_s3_bucket_policy" && refersTo(workspace, source.owner, source.owner.config["bucket"], bucket));
+      const bucketPolicies = policies.filter((source) => source.owner.type === "aws_s3_bucket_policy" && workspace.refersTo(source.owner, source.owner.config["bucket"], bucket));
       const deniesHttp = bucketPolicies.some((source) =>
         statementsOfDocument(source.document ?? {}).some((statement) => {
           const condition = statement["Condition"];

@@ -5,7 +5,6 @@ import { type PolicySource, statementsOfDocument } from "../iam-documents";
 import { type Finding, type JsonObject, type TerraformBlock, stringList } from "../model";
 import type { Workspace } from "../workspace";
 import { isPublicPrincipal } from "./data-services";
-import { refersTo } from "./network";
 import type { Rule, RuleContext } from "./rule";
 
 /** A role and everything that grants it permissions in the synthesized output. */
@@ -26,13 +25,13 @@ export function rolePermissions(workspace: Workspace, policies: readonly PolicyS
       if (source.kind !== "identity") continue;
       const owner = source.owner;
       if (owner.address === role.address) granted.push(source);
-      else if (owner.type === "aws_iam_role_policy" && refersTo(workspace, owner, owner.config["role"], role)) granted.push(source);
+      else if (owner.type === "aws_iam_role_policy" && workspace.refersTo(owner, owner.config["role"], role)) granted.push(source);
     }
     const attachments = [
-      ...workspace.resources("aws_iam_role_policy_attachment").filter((attachment) => refersTo(workspace, attachment, attachment.config["role"], role)),
+      ...workspace.resources("aws_iam_role_policy_attachment").filter((attachment) => workspace.refersTo(attachment, attachment.config["role"], role)),
       ...workspace
         .resources("aws_iam_policy_attachment")
-        .filter((attachment) => stringList(attachment.config["roles"]).some((entry) => refersTo(workspace, attachment, entry, role))),
+        .filter((attachment) => stringList(attachment.config["roles"]).some((entry) => workspace.refersTo(attachment, entry, role))),
     ];
     for (const attachment of attachments) {
       const target = workspace.target(attachment.stack, attachment.config["policy_arn"] ?? null);

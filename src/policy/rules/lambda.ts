@@ -1,6 +1,5 @@
 import { firstBlock, isJsonObject } from "../model";
 import { secretIn } from "./compute";
-import { refersTo } from "./network";
 import { type Rule, asNumber, hasValue, resourceRule } from "./rule";
 
 /**
@@ -57,12 +56,12 @@ export const lambdaRules: readonly Rule[] = [
       if (hasValue(firstBlock(fn.config["dead_letter_config"])?.["target_arn"])) return undefined;
       const invokers = workspace
         .resources("aws_lambda_permission")
-        .filter((permission) => refersTo(workspace, permission, permission.config["function_name"], fn))
+        .filter((permission) => workspace.refersTo(permission, permission.config["function_name"], fn))
         .map((permission) => String(permission.config["principal"] ?? ""));
       if (invokers.length > 0 && invokers.every((principal) => SYNCHRONOUS_INVOKERS.has(principal))) return undefined;
       const onFailure = workspace
         .resources("aws_lambda_function_event_invoke_config")
-        .filter((invokeConfig) => refersTo(workspace, invokeConfig, invokeConfig.config["function_name"], fn))
+        .filter((invokeConfig) => workspace.refersTo(invokeConfig, invokeConfig.config["function_name"], fn))
         .some((invokeConfig) => hasValue(firstBlock(firstBlock(invokeConfig.config["destination_config"])?.["on_failure"])?.["destination"]));
       return onFailure ? undefined : "failed asynchronous invocations are dropped (no dead-letter queue or on-failure destination)";
     },

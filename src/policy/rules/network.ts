@@ -8,11 +8,6 @@ const ADMIN_PORTS: ReadonlyArray<{ port: number; service: string }> = [
 ];
 const OPEN_CIDRS = new Set(["0.0.0.0/0", "::/0"]);
 
-/** True when `value` is a reference to `block` (in any stack, through cross-stack outputs). */
-export function refersTo(workspace: Workspace, from: TerraformBlock, value: JsonValue | undefined, block: TerraformBlock): boolean {
-  return workspace.target(from.stack, value ?? null)?.block.address === block.address;
-}
-
 /** One security-group rule, whichever resource declares it. */
 interface SecurityGroupRule {
   readonly address: string;
@@ -76,13 +71,13 @@ function publicSubnets(workspace: Workspace): Set<string> {
     const inline = nestedBlocks(table.config["route"]).some((route) => route["cidr_block"] === "0.0.0.0/0" && isIgw(route));
     const separate = workspace
       .resources("aws_route")
-      .some((route) => refersTo(workspace, route, route.config["route_table_id"], table) && route.config["destination_cidr_block"] === "0.0.0.0/0" && isIgw(route.config));
+      .some((route) => workspace.refersTo(route, route.config["route_table_id"], table) && route.config["destination_cidr_block"] === "0.0.0.0/0" && isIgw(route.config));
     return inline || separate;
   };
   const publicTables = workspace.resources("aws_route_table").filter(routesToInternet);
   const subnets = new Set<string>();
   for (const association of workspace.resources("aws_route_table_association")) {
-    if (!publicTables.some((table) => refersTo(workspace, association, association.config["route_table_id"], table))) continue;
+    if (!publicTables.some((table) => workspace.refersTo(association, association.config["route_table_id"], table))) continue;
     const subnet = workspace.target(association.stack, association.config["subnet_id"] ?? null);
     if (subnet) subnets.add(subnet.block.address);
   }
@@ -97,7 +92,7 @@ export const networkRules: readonly Rule[] = [
     fix: "add an aws_flow_log for the VPC (traffic_type ALL) to CloudWatch Logs or S3",
     types: ["aws_vpc"],
     test: (vpc, { workspace }) =>
-      workspace.resources("aws_flow_log").some((log) => refersTo(workspace, log, log.config["vpc_id"], vpc)) ? undefined : "VPC has no flow log",
+      workspace.resources("aws_flow_log").some((log) => workspace.refersTo(log, log.config["vpc_id"], vpc)) ? undefined : "VPC has no flow log",
   }),
   resourceRule({
     id: "BF-NET-002",
@@ -106,7 +101,7 @@ export const networkRules: readonly Rule[] = [
     fix: "manage the VPC's aws_default_security_group with no ingress and no egress blocks",
     types: ["aws_vpc"],
     test: (vpc, { workspace }) => {
-      const defaults = workspace.resources("aws_default_security_group").filter((group) => refersTo(workspace, group, group.config["vpc_id"], vpc));
+      const defaults = workspace.resources("aws_default_security_group").filter((group) => workspace.refersTo(group, group.config["vpc_id"], vpc));
       if (defaults.length === 0) return "the VPC's default security group is not managed, so it keeps AWS's allow rules";
       return defaults
         .filter((group) => nestedBlocks(group.config["ingress"]).length > 0 || nestedBlocks(group.config["egress"]).length > 0)

@@ -31,7 +31,7 @@ interface ResourceRuleSpec {
   readonly fix: string;
   /** Resource types the rule inspects. */
   readonly types: readonly string[];
-  /** Also inspect data sources of these types (rarely useful). */
+  /** The problems of one resource. */
   readonly test: (block: TerraformBlock, context: RuleContext) => BlockProblems;
 }
 
