@@ -1,6 +1,6 @@
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import type { Construct } from "constructs";
-import { EksClusterAccess } from "../src/constructs/karpenter/cluster-access";
+import { EksClusterAccess } from "../src/constructs/cluster-access";
 import { karpenterManifests } from "../src/constructs/karpenter/manifests";
 import { karpenterNames } from "../src/constructs/karpenter/names";
 import { KarpenterNodePools } from "../src/constructs/karpenter/node-pools";

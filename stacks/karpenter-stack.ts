@@ -2,7 +2,7 @@ import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { KarpenterInfrastructure } from "../src/constructs/karpenter";
-import { EksClusterAccess } from "../src/constructs/karpenter/cluster-access";
+import { EksClusterAccess } from "../src/constructs/cluster-access";
 import { karpenterNames } from "../src/constructs/karpenter/names";
 import { KarpenterRelease } from "../src/constructs/karpenter/release";
 import { awsContext } from "../src/lib/aws-context";

@@ -4,7 +4,7 @@ import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import type { Construct } from "constructs";
 import type { PlatformConfig } from "../src/config/platform-schema";
-import { EksClusterAccess } from "../src/constructs/karpenter/cluster-access";
+import { EksClusterAccess } from "../src/constructs/cluster-access";
 import { PlatformCharts } from "../src/constructs/platform/charts";
 import { ClusterLookup } from "../src/constructs/platform/cluster-lookup";
 import type { GpuFleet } from "../src/constructs/platform/gpu-scheduling";

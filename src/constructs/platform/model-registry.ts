@@ -1,14 +1,9 @@
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../lib/aws-context";
 import type { PolicyStatement } from "../../lib/iam";
 import { EncryptionKey } from "../kms-key";
+import { PrivateBucket } from "../private-bucket";
 import { PodIdentityRole, type ServiceAccountRef } from "./pod-identity-role";
 
 /**
@@ -68,40 +63,9 @@ export class ModelRegistry extends Construct {
     const key = new EncryptionKey(this, "key", { aliasName: `${props.clusterName}-models`, description: `Model registry of ${props.clusterName}`, aws });
 
     // The account id makes the global bucket name unique without a random suffix.
-    const bucket = new S3Bucket(this, "bucket", { bucket: `${props.clusterName}-models-${aws.accountId}`, lifecycle: { preventDestroy: true } });
-    new S3BucketVersioningA(this, "versioning", { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
-    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
-      bucket: bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.keyArn }, bucketKeyEnabled: true }],
-    });
-    const publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, "ownership", { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
-    new S3BucketPolicy(this, "tls-only", {
-      bucket: bucket.id,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [bucket.arn, `${bucket.arn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-        ],
-      }),
-      // S3 rejects a bucket policy while the public access block is being applied.
-      dependsOn: [publicAccessBlock],
-    });
+    const bucket = new PrivateBucket(this, "bucket", { bucketName: `${props.clusterName}-models-${aws.accountId}`, kmsKeyArn: key.keyArn });
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
-      bucket: bucket.id,
+      bucket: bucket.bucketId,
       rule: [
         { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: [{}], abortIncompleteMultipartUpload: [{ daysAfterInitiation: abortDays }] },
         { id: "expire-noncurrent-versions", status: "Enabled", filter: [{}], noncurrentVersionExpiration: [{ noncurrentDays }] },
@@ -112,11 +76,11 @@ export class ModelRegistry extends Construct {
       clusterName: props.clusterName,
       roleName: `${props.clusterName}-model-registry`,
       serviceAccounts: props.serviceAccounts,
-      statements: this.accessStatements(bucket.arn, key.keyArn, aws.region),
+      statements: this.accessStatements(bucket.bucketArn, key.keyArn, aws.region),
     });
 
-    this.bucketName = bucket.bucket;
-    this.bucketArn = bucket.arn;
+    this.bucketName = bucket.bucketName;
+    this.bucketArn = bucket.bucketArn;
     this.roleArn = role.roleArn;
   }
 

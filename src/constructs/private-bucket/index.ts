@@ -6,27 +6,34 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
 
-export interface StateBucketProps {
+export interface PrivateBucketProps {
   readonly bucketName: string;
+  /**
+   * Customer-managed KMS key for default encryption.
+   * @default undefined — the account's AWS managed `aws/s3` key
+   */
+  readonly kmsKeyArn?: string;
 }
 
 /**
- * The S3 bucket that holds Terraform state: versioned (a bad apply can be rolled back), encrypted, private,
- * reachable only over TLS, and protected from `terraform destroy`.
+ * An S3 bucket for data that must survive mistakes: versioned, KMS-encrypted with a bucket key, all public access
+ * blocked, ACLs disabled (bucket owner enforced), reachable only over TLS, and protected from `terraform destroy`.
+ * Used for Terraform state and the model registry.
  */
-export class StateBucket extends Construct {
+export class PrivateBucket extends Construct {
+  readonly bucketId: string;
   readonly bucketName: string;
   readonly bucketArn: string;
 
-  constructor(scope: Construct, id: string, props: StateBucketProps) {
+  constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
     const bucket = new S3Bucket(this, "bucket", { bucket: props.bucketName, lifecycle: { preventDestroy: true } });
     new S3BucketVersioningA(this, "versioning", { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
     new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
       bucket: bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }],
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn }, bucketKeyEnabled: true }],
     });
-    new S3BucketPublicAccessBlock(this, "public-access-block", {
+    const publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
       bucket: bucket.id,
       blockPublicAcls: true,
       blockPublicPolicy: true,
@@ -49,7 +56,10 @@ export class StateBucket extends Construct {
           },
         ],
       }),
+      // S3 rejects a bucket policy while the public access block is being applied.
+      dependsOn: [publicAccessBlock],
     });
+    this.bucketId = bucket.id;
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
   }
