@@ -6,11 +6,14 @@
  * bytes → same hash, so an unchanged build shows no diff in the plan.
  *
  * Builds are cached by the content of every file the previous build read (esbuild's metafile): a synth with
- * unchanged code only re-hashes those files instead of bundling again.
+ * unchanged code only re-hashes those files instead of bundling again. Several processes share the cache (parallel
+ * test files, a synth beside a bench): every write goes to a unique temporary file renamed into place, and pruning
+ * only removes archives nobody has built or reused for a while (see pruneStaleArchives).
  */
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
+import { threadId } from "node:worker_threads";
 import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
 import { projectRoot } from "../../lib/paths";
 import { deterministicZip, type ZipEntry } from "./zip";
@@ -138,11 +141,14 @@ export function bundleLambda(spec: LambdaBundleSpec): LambdaBundle {
   writeAtomically(zipPath, zip);
   const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((input) => [input, hashFile(join(root, input))]));
   writeAtomically(manifestPath, Buffer.from(JSON.stringify({ fingerprint, inputs, bundle } satisfies CacheManifest)));
-  pruneOldArchives(cacheDir, spec.name);
+  pruneStaleArchives(cacheDir, spec.name, Date.now());
   return { ...bundle, zipPath, fromCache: false };
 }
 
-/** The previous build, when its settings and every file it read are unchanged and its zip is still there. */
+/**
+ * The previous build, when its settings and every file it read are unchanged and its zip is still there. A hit
+ * marks the zip as just used (its mtime), so no other process prunes it while this synthesis copies it.
+ */
 function readCache(root: string, manifestPath: string, fingerprint: string, cacheDir: string): LambdaBundle | undefined {
   let manifest: CacheManifest;
   try {
@@ -155,7 +161,14 @@ function readCache(root: string, manifestPath: string, fingerprint: string, cach
     if (hashFile(join(root, input)) !== hash) return undefined;
   }
   const zipPath = zipPathFor(cacheDir, manifest.bundle);
-  if (!existsSync(zipPath) || statSync(zipPath).size !== manifest.bundle.zipBytes) return undefined;
+  try {
+    if (statSync(zipPath).size !== manifest.bundle.zipBytes) return undefined;
+    const now = new Date();
+    utimesSync(zipPath, now, now);
+  } catch {
+    // Pruned by another process between the manifest read and now: build again.
+    return undefined;
+  }
   return { ...manifest.bundle, zipPath, fromCache: true };
 }
 
@@ -171,23 +184,76 @@ function zipPathFor(cacheDir: string, bundle: Pick<LambdaBundle, "name" | "sha25
   return join(cacheDir, bundle.sha256, `${bundle.name}.zip`);
 }
 
-/** Archives kept per function: the current one and a few recent ones another synthesis may still be copying. */
-const ARCHIVES_KEPT = 3;
+/** Archives always kept per function, however old: the newest builds (e.g. of two branches switched between). */
+export const ARCHIVES_KEPT = 3;
 
-function pruneOldArchives(cacheDir: string, name: string): void {
-  const archives = readdirSync(cacheDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && /^[0-9a-f]{64}$/.test(entry.name) && existsSync(join(cacheDir, entry.name, `${name}.zip`)))
-    .map((entry) => ({ folder: join(cacheDir, entry.name), modified: statSync(join(cacheDir, entry.name, `${name}.zip`)).mtimeMs }))
-    .sort((a, b) => b.modified - a.modified);
-  for (const stale of archives.slice(ARCHIVES_KEPT)) rmSync(stale.folder, { recursive: true, force: true });
+/**
+ * How long an archive must have gone unused (not built, not reused from the cache) before it may be deleted.
+ * Another process may have just returned it and be copying it into cdktf.out; that takes seconds, not minutes.
+ */
+export const PRUNE_UNUSED_FOR_MS = 15 * 60 * 1000;
+
+/**
+ * Deletes a function's archives beyond the ARCHIVES_KEPT newest that nobody used for PRUNE_UNUSED_FOR_MS, and
+ * temporary files of writes that crashed as long ago. Entries vanishing meanwhile (another process pruning at
+ * the same time) are skipped, never an error.
+ */
+export function pruneStaleArchives(cacheDir: string, name: string, now: number): void {
+  const cutoff = now - PRUNE_UNUSED_FOR_MS;
+  const archives: Array<{ folder: string; used: number }> = [];
+  for (const entry of readdirSync(cacheDir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !/^[0-9a-f]{64}$/.test(entry.name)) continue;
+    const folder = join(cacheDir, entry.name);
+    const used = modifiedAt(join(folder, `${name}.zip`));
+    if (used !== undefined) archives.push({ folder, used });
+    for (const leftover of listing(folder).filter((file) => file.startsWith(`${name}.zip.`) && file.endsWith(".tmp"))) {
+      removeIfUnusedSince(join(folder, leftover), cutoff);
+    }
+  }
+  archives.sort((a, b) => b.used - a.used);
+  for (const stale of archives.slice(ARCHIVES_KEPT)) {
+    // Re-read: a cache hit elsewhere may have marked it used since the listing.
+    if ((modifiedAt(join(stale.folder, `${name}.zip`)) ?? Infinity) < cutoff) rmSync(stale.folder, { recursive: true, force: true });
+  }
+  for (const leftover of listing(cacheDir).filter((file) => file.startsWith(`${name}.json.`) && file.endsWith(".tmp"))) {
+    removeIfUnusedSince(join(cacheDir, leftover), cutoff);
+  }
 }
 
-/** Write then rename, so concurrent syntheses (parallel tests) never read a half-written file. */
+function modifiedAt(path: string): number | undefined {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+function listing(folder: string): string[] {
+  try {
+    return readdirSync(folder);
+  } catch {
+    return [];
+  }
+}
+
+function removeIfUnusedSince(path: string, cutoff: number): void {
+  if ((modifiedAt(path) ?? Infinity) < cutoff) rmSync(path, { force: true });
+}
+
+/**
+ * Write to a temporary file no other writer uses (process, thread and random part), then rename it into place:
+ * readers see the old file or the whole new one, and two processes writing the same archive both succeed.
+ */
 function writeAtomically(path: string, data: Buffer): void {
   mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, data);
-  renameSync(temporary, path);
+  const temporary = `${path}.${process.pid}-${threadId}-${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    writeFileSync(temporary, data);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }
 
 function hashFile(path: string): string {

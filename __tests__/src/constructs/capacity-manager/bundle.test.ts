@@ -1,14 +1,19 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { fromBuffer, type Entry } from "yauzl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  ARCHIVES_KEPT,
   BUNDLE_BUDGET_BYTES,
+  PRUNE_UNUSED_FOR_MS,
   buildCapacityManagerBundles,
   bundleLambda,
   capacityManagerHandlers,
+  pruneStaleArchives,
   type LambdaBundle,
 } from "../../../../src/constructs/capacity-manager/bundle";
 import { deterministicZip } from "../../../../src/constructs/capacity-manager/zip";
@@ -122,16 +127,86 @@ describe("capacity manager bundles", () => {
       expect(rebuilt.sha256).not.toBe(built.sha256);
     });
 
-    it("keeps only the three most recent archives of a function", () => {
-      const source = join(scratch, "pruned-handler");
+    /** Builds `versions` distinct handlers named `name` into one cache folder; returns their archives, oldest first. */
+    function buildVersions(name: string, cacheDir: string, versions: number): string[] {
+      const source = join(scratch, `${name}-handler`);
       mkdirSync(source, { recursive: true });
-      const zips: string[] = [];
-      for (const version of [1, 2, 3, 4]) {
+      return Array.from({ length: versions }, (_, version) => {
         writeFileSync(join(source, "handler.ts"), `export const handler = async () => ${version};\n`);
-        zips.push(bundleLambda({ name: "pruned", entryPoint: join(source, "handler.ts"), cacheDir: join(scratch, "pruned-cache") }).zipPath);
-      }
-      expect(zips.map((zip) => existsSync(zip))).toEqual([false, true, true, true]);
+        return bundleLambda({ name, entryPoint: join(source, "handler.ts"), cacheDir }).zipPath;
+      });
+    }
+    /** Sets a file's mtime to `minutesAgo` before now, as if nobody had built or reused it since. */
+    const age = (path: string, minutesAgo: number): void => {
+      const when = new Date(Date.now() - minutesAgo * 60_000);
+      utimesSync(path, when, when);
+    };
+    const unusedMinutes = PRUNE_UNUSED_FOR_MS / 60_000;
+
+    it("keeps every archive used recently, however many there are (another synth may be copying it)", () => {
+      // GIVEN five builds in a row  WHEN each one prunes  THEN none is deleted: all were used a moment ago
+      const zips = buildVersions("recent", join(scratch, "recent-cache"), ARCHIVES_KEPT + 2);
+      expect(zips.map((zip) => existsSync(zip))).toEqual(zips.map(() => true));
     });
+
+    it("deletes archives beyond the newest three only once unused for the prune delay, with stale temporary files", () => {
+      // GIVEN five archives, the four oldest unused for longer than the delay, and two leftover temporary files
+      const cacheDir = join(scratch, "stale-cache");
+      const zips = buildVersions("stale", cacheDir, ARCHIVES_KEPT + 2);
+      zips.slice(0, -1).forEach((zip, index) => age(zip, unusedMinutes + 10 - index));
+      const crashedWrite = `${zips[4]!}.4242-0-abcdef.tmp`;
+      const runningWrite = `${zips[4]!}.4343-0-abcdef.tmp`;
+      writeFileSync(crashedWrite, "half");
+      writeFileSync(runningWrite, "half");
+      age(crashedWrite, unusedMinutes + 1);
+      // WHEN the cache is pruned
+      pruneStaleArchives(cacheDir, "stale", Date.now());
+      // THEN the two oldest go; the newest three stay although two of them are old; only the crashed write goes
+      expect(zips.map((zip) => existsSync(zip))).toEqual([false, false, true, true, true]);
+      expect([existsSync(crashedWrite), existsSync(runningWrite)]).toEqual([false, true]);
+    });
+
+    it("marks an archive reused from the cache as just used, so it is not pruned while the synth copies it", () => {
+      // GIVEN an archive unused for longer than the prune delay
+      const cacheDir = join(scratch, "touched-cache");
+      const [zip] = buildVersions("touched", cacheDir, 1);
+      age(zip!, unusedMinutes + 5);
+      // WHEN the unchanged handler is bundled again (a cache hit)
+      const reused = bundleLambda({ name: "touched", entryPoint: join(scratch, "touched-handler", "handler.ts"), cacheDir });
+      // THEN the same archive is returned and its last use is now
+      expect(reused).toMatchObject({ fromCache: true, zipPath: zip });
+      expect(Date.now() - statSync(zip!).mtimeMs).toBeLessThan(60_000);
+    });
+
+    it("lets concurrent processes build into one cache without losing each other's archives", async () => {
+      // GIVEN four processes each building three versions of the same function into one cache folder at once
+      const cacheDir = join(scratch, "shared-cache");
+      const bundleModule = join(projectRoot(), "src/constructs/capacity-manager/bundle.ts");
+      const script = (worker: number) => `
+        const { mkdirSync, writeFileSync } = require("node:fs");
+        const { join } = require("node:path");
+        const { bundleLambda } = require(${JSON.stringify(bundleModule)});
+        const source = join(${JSON.stringify(scratch)}, "shared-${worker}");
+        mkdirSync(source, { recursive: true });
+        const built = [];
+        for (const version of [1, 2, 3]) {
+          writeFileSync(join(source, "handler.ts"), "export const handler = async () => " + JSON.stringify("${worker}-" + version) + ";\\n");
+          const bundle = bundleLambda({ name: "shared", entryPoint: join(source, "handler.ts"), cacheDir: ${JSON.stringify(cacheDir)} });
+          built.push({ zipPath: bundle.zipPath, sha256: bundle.sha256 });
+        }
+        process.stdout.write(JSON.stringify(built));`;
+      const runs = await Promise.all(
+        [1, 2, 3, 4].map((worker) => promisify(execFile)(process.execPath, ["--require", "tsx/cjs", "-e", script(worker)], { cwd: projectRoot(), env: { PATH: process.env.PATH } })),
+      );
+      // WHEN they are done  THEN every archive any of them returned is still there, whole, with its reported hash
+      const built = runs.flatMap((run) => JSON.parse(run.stdout) as Array<{ zipPath: string; sha256: string }>);
+      expect(built).toHaveLength(12);
+      for (const { zipPath, sha256 } of built) {
+        expect(existsSync(zipPath), zipPath).toBe(true);
+        expect(createHash("sha256").update(readFileSync(zipPath)).digest("hex")).toBe(sha256);
+      }
+      expect(readdirSync(cacheDir).filter((file) => file.endsWith(".tmp"))).toEqual([]);
+    }, 60_000);
 
     it("fails when the function name is not a plain lower-case name", () => {
       expect(() => bundleLambda({ name: "Reconcile/v2", entryPoint: capacityManagerHandlers().reconcile })).toThrow(
