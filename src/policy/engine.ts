@@ -14,12 +14,32 @@ export interface GateOptions {
 }
 
 export interface GateResult {
-  /** Every finding, waived or not, in rule order. */
+  /** Every finding, waived or not, in rule order, then expired waivers that matched nothing. */
   readonly findings: readonly ReportedFinding[];
-  /** Findings that fail the gate: unwaived, or covered only by an expired waiver. */
+  /** Findings that fail the gate: unwaived, covered only by an expired waiver, or an expired waiver itself. */
   readonly failures: readonly ReportedFinding[];
-  /** Waivers that matched no finding (stale: remove them). */
+  /** Waivers still valid that matched no finding (stale: remove them). */
   readonly unusedWaivers: readonly Waiver[];
+}
+
+/**
+ * An expired waiver is a finding even when what it covered is gone: the file would otherwise keep an exception
+ * nobody re-reviewed, ready to hide the next finding that matches it.
+ */
+export const EXPIRED_WAIVER_RULE = {
+  id: "BF-WAIVER-001",
+  title: "No expired waiver in the waiver file",
+  fix: "delete the waiver if the finding is fixed; otherwise review the exception again and set a new expires date",
+} as const;
+
+function expiredWaiverFinding(waiver: Waiver): ReportedFinding {
+  return {
+    ruleId: EXPIRED_WAIVER_RULE.id,
+    checkovId: "",
+    address: `waiver ${waiver.rule} ${waiver.resource}`,
+    message: `waiver expired on ${waiver.expires} and matches no finding (reason given: ${waiver.reason})`,
+    fix: EXPIRED_WAIVER_RULE.fix,
+  };
 }
 
 export async function runGate(options: GateOptions): Promise<GateResult> {
@@ -50,9 +70,11 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
       });
     }
   }
+  const unused = waivers.filter((waiver) => !used.has(waiver));
+  findings.push(...unused.filter((waiver) => isExpired(waiver, options.today)).map(expiredWaiverFinding));
   return {
     findings,
     failures: findings.filter((finding) => !finding.waivedBy),
-    unusedWaivers: waivers.filter((waiver) => !used.has(waiver)),
+    unusedWaivers: unused.filter((waiver) => !isExpired(waiver, options.today)),
   };
 }

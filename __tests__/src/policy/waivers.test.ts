@@ -49,6 +49,24 @@ describe("waivers", () => {
     expect(result.unusedWaivers).toEqual([]);
   });
 
+  it("fails when an expired waiver matches no finding any more, reporting the waiver itself", async () => {
+    // GIVEN an expired waiver whose finding is gone (the secure fixture buys nothing)
+    const expired = waiver({ expires: "2026-11-21" });
+    // WHEN the gate runs
+    const result = await runGate({ stacks: toStacks(secureStacks()), waivers: [expired], today: TODAY });
+    // THEN the waiver is a failing finding of its own, with how to fix it, and not merely a stale-waiver warning
+    expect(result.failures.map((finding) => [finding.ruleId, finding.address, finding.message, finding.fix])).toEqual([
+      [
+        "BF-WAIVER-001",
+        `waiver BF-CB-006 ${PURCHASE}`,
+        "waiver expired on 2026-11-21 and matches no finding (reason given: approved in CHG-1234 for the December training run)",
+        "delete the waiver if the finding is fixed; otherwise review the exception again and set a new expires date",
+      ],
+    ]);
+    expect(result.unusedWaivers).toEqual([]);
+    expect(formatReport(result, 2).split("\n").at(-1)).toBe("policy gate FAILED: 1 finding(s) in 2 stack(s), 0 waived");
+  });
+
   it("reports a waiver that matches no finding as a warning without failing", async () => {
     // GIVEN a waiver for a rule that finds nothing in the secure fixture
     const stale = waiver({ rule: "BF-IAM-006", resource: "test-cluster/aws_iam_role.controller" });

@@ -20,7 +20,7 @@ export const eksRules: readonly Rule[] = [
   }),
   resourceRule({
     id: "BF-EKS-002",
-    checkovId: "CKV_AWS_58, CKV_AWS_151",
+    checkovId: "CKV_AWS_58",
     title: "EKS secrets encrypted with a KMS key",
     fix: 'add encryption_config { resources = ["secrets"], provider { key_arn = <customer managed key> } }',
     types: ["aws_eks_cluster"],
