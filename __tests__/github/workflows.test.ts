@@ -103,7 +103,15 @@ describe("pull-request.yml", () => {
   const { test, plan, comment } = pullRequest.jobs;
 
   it("GIVEN a pull request to main THEN it runs, and a newer push cancels the older run", () => {
-    expect(pullRequest.on).toEqual({ pull_request: { branches: ["main"] } });
+    expect(pullRequest.on).toEqual({
+      pull_request: { branches: ["main"], types: ["opened", "synchronize", "reopened", "labeled", "unlabeled"] },
+    });
+  });
+
+  it("GIVEN any label change THEN the whole check reruns, so adding the allow-danger label re-evaluates the plan", () => {
+    // A job skipped for an unrelated label would count as a passing required check and hide a failed DANGER gate.
+    expect(test?.if).toBeUndefined();
+    expect(plan?.needs).toBe("test");
     expect(pullRequest.concurrency).toEqual({ group: "pull-request-${{ github.event.pull_request.number }}", "cancel-in-progress": true });
   });
 

@@ -109,9 +109,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     if (!command) {
       const group = COMMANDS.filter((candidate) => candidate.words.length > 1 && candidate.words[0] === args[0]);
-      // `blockfleet` or `blockfleet capacity` alone: show what can follow (an error unless help was asked for).
+      // `blockfleet` or `blockfleet capacity` alone: show what can follow. Asked for, that is output (stdout, exit 0);
+      // otherwise it is a usage error, so it goes to stderr and keeps stdout clean for scripts reading it.
       if (args.length === 0 || (group.length > 0 && args.length === 1)) {
-        io.stdout.write(`${group.length > 0 ? groupHelp(args[0]!, group) : MAIN_HELP}\n`);
+        (wantsHelp ? io.stdout : io.stderr).write(`${group.length > 0 ? groupHelp(args[0]!, group) : MAIN_HELP}\n`);
         return wantsHelp ? EXIT.ok : EXIT.failure;
       }
       if (wantsHelp) {

@@ -15,18 +15,28 @@ describe("blockfleet", () => {
     }
   });
 
-  it("GIVEN no arguments THEN it shows the help and exits 1", async () => {
+  it("GIVEN no arguments THEN it shows the help on stderr (a usage error) and exits 1", async () => {
     const io = captureIo();
 
     expect(await runCli([], io)).toBe(1);
-    expect(io.out()).toContain("Usage: blockfleet <command> [options]");
+    expect(io.err()).toContain("Usage: blockfleet <command> [options]");
+    expect(io.out()).toBe("");
   });
 
-  it("GIVEN a group word alone THEN it shows the group's commands", async () => {
+  it("GIVEN a group word and --help THEN it shows the group's commands on stdout and exits 0", async () => {
+    const io = captureIo();
+
+    expect(await runCli(["capacity", "--help"], io)).toBe(0);
+    expect(io.out()).toMatch(/^Usage: blockfleet capacity <command> \[options\]\n/);
+    expect(io.err()).toBe("");
+  });
+
+  it("GIVEN a group word alone THEN it shows the group's commands on stderr and exits 1", async () => {
     const io = captureIo();
 
     expect(await runCli(["capacity"], io)).toBe(1);
-    expect(io.out()).toBe(
+    expect(io.out()).toBe("");
+    expect(io.err()).toBe(
       [
         "Usage: blockfleet capacity <command> [options]",
         "",
@@ -51,6 +61,14 @@ describe("blockfleet", () => {
 
     expect(await runCli(["deploy", "prod"], io)).toBe(1);
     expect(io.err()).toBe('blockfleet: unknown command "deploy prod"; run `blockfleet --help` for the list\n');
+  });
+
+  it("fails when an option is unknown, in one line naming the command and its help, without a stack trace", async () => {
+    const io = captureIo();
+
+    expect(await runCli(["plan-summary", "--allow-dangers", "plan.json"], io)).toBe(1);
+    expect(io.err()).toBe("blockfleet: plan-summary: Unknown option '--allow-dangers' (see `blockfleet plan-summary --help`)\n");
+    expect(io.out()).toBe("");
   });
 
   it("GIVEN an unexpected error THEN it prints one line pointing to --debug, and the stack only with --debug", async () => {

@@ -110,6 +110,19 @@ export function attribute(values: unknown, key: string): string | number | boole
   return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? value : undefined;
 }
 
+/** A plain attribute as text (numbers and booleans stringified, as Terraform shows them); undefined when absent. */
+export function attributeText(values: unknown, key: string): string | undefined {
+  const value = attribute(values, key);
+  return value === undefined ? undefined : String(value);
+}
+
+/** A numeric attribute, also when the provider reports it as a decimal string (e.g. `upfront_fee`). */
+export function attributeNumber(values: unknown, key: string): number | undefined {
+  const text = attributeText(values, key);
+  const value = Number(text);
+  return text !== undefined && text.trim() !== "" && Number.isFinite(value) ? value : undefined;
+}
+
 /** A string map attribute such as `tags`; empty when absent. */
 export function stringMap(values: unknown, key: string): Record<string, string> {
   if (typeof values !== "object" || values === null) return {};

@@ -2,6 +2,8 @@ import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
 import { formatMoney, formatUtc } from "../format/text";
 import {
   attribute,
+  attributeNumber,
+  attributeText,
   expressionReferences,
   stateResources,
   stringMap,
@@ -170,13 +172,9 @@ interface OfferingFacts {
 function capacityBlockDetails(change: ResourceChange, plan: TerraformPlan): string[] {
   const after = change.change.after;
   const offering = offeringFor(change, plan);
-  const text = (key: string) => {
-    const value = attribute(after, key);
-    return value === undefined ? undefined : String(value);
-  };
+  const text = (key: string) => attributeText(after, key);
   const instanceType = text("instance_type") ?? offering.instanceType;
-  const countText = text("instance_count");
-  const instanceCount = countText !== undefined ? Number(countText) : offering.instanceCount;
+  const instanceCount = attributeNumber(after, "instance_count") ?? offering.instanceCount;
   const availabilityZone = text("availability_zone") ?? offering.availabilityZone;
   const startDate = text("start_date") ?? offering.startDate;
   const endDate = text("end_date") ?? offering.endDate;
@@ -224,15 +222,8 @@ function offeringFor(change: ResourceChange, plan: TerraformPlan): OfferingFacts
     offerings.find((resource) => offeringId !== undefined && attribute(resource.values, "capacity_block_offering_id") === offeringId) ??
     offerings.find((resource) => references.some((reference) => reference === resource.address || reference.startsWith(`${resource.address}.`)));
   if (!match) return {};
-  const values = match.values;
-  const text = (key: string) => {
-    const value = attribute(values, key);
-    return value === undefined ? undefined : String(value);
-  };
-  const number = (key: string) => {
-    const value = Number(text(key));
-    return text(key) !== undefined && Number.isFinite(value) ? value : undefined;
-  };
+  const text = (key: string) => attributeText(match.values, key);
+  const number = (key: string) => attributeNumber(match.values, key);
   return {
     offeringId: text("capacity_block_offering_id"),
     instanceType: text("instance_type"),
