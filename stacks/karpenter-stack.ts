@@ -9,8 +9,8 @@ import { awsContext } from "../src/lib/aws-context";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 /**
- * `<env>-karpenter`, after `<env>-cluster`: Karpenter's IAM, interruption queue and rules, and the Helm release
- * (which installs the CRDs). Reaches the cluster by name, so it plans without the cluster stack's state.
+ * `<env>-karpenter`, after `<env>-cluster`: Karpenter's IAM, interruption queue and rules, and the Helm releases
+ * (the CRD chart, then the controller). Reaches the cluster by name, so it plans without the cluster stack's state.
  */
 export class KarpenterStack extends EnvironmentStack {
   constructor(scope: Construct, props: Omit<EnvironmentStackProps, "stateBackend">) {

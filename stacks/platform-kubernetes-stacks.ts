@@ -101,6 +101,6 @@ export class PlatformManifestsStack extends EnvironmentStack {
     if (platform.load_balancer_controller) {
       objects.push(albIngressClassParams({ certificateArn: platform.load_balancer_controller.certificate_arn, scheme: platform.load_balancer_controller.scheme }), albIngressClass());
     }
-    new ManifestSet(this, "manifests", objects);
+    new ManifestSet(this, "manifests", { objects });
   }
 }

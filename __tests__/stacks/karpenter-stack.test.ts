@@ -136,12 +136,22 @@ describe("karpenter stacks", () => {
 
   describe("Helm release", () => {
     let release: Json;
+    let crds: Json;
     beforeAll(() => {
-      release = out.resource(KARPENTER, "helm_release");
+      release = out.resource(KARPENTER, "helm_release", "karpenter_release");
+      crds = out.resource(KARPENTER, "helm_release", "karpenter_crds");
     });
 
-    it("installs the pinned chart with its CRDs and waits for the controller", () => {
-      expect(release).toMatchObject({ chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1", namespace: "karpenter", create_namespace: true, skip_crds: false, wait: true });
+    it("installs the pinned chart and waits for the controller", () => {
+      expect(out.resources(KARPENTER, "helm_release")).toHaveLength(2);
+      expect(release).toMatchObject({ chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1", namespace: "karpenter", create_namespace: true, wait: true, atomic: true });
+    });
+
+    it("installs the CRDs from the karpenter-crd chart at the same version, before the controller, so upgrades move them too", () => {
+      // GIVEN Helm never upgrades a chart's bundled crds/  THEN the controller skips them and the CRD chart owns them
+      expect(crds).toMatchObject({ chart: "oci://public.ecr.aws/karpenter/karpenter-crd", version: release.version, name: "karpenter-crd", namespace: "karpenter", wait: true });
+      expect(release.skip_crds).toBe(true);
+      expect(release.depends_on).toContain(`helm_release.${idOf(KARPENTER, "helm_release", "karpenter_crds")}`);
     });
 
     it("configures cluster, endpoint, queue, 2 replicas on the system nodes, resources and a PDB", () => {

@@ -50,7 +50,7 @@ export const karpenterSchema = z
   .strictObject({
     /** Install Karpenter (the `<env>-karpenter` and `<env>-karpenter-pools` stacks). */
     enabled: z.boolean().default(true),
-    /** Version of the `oci://public.ecr.aws/karpenter/karpenter` chart; its CRDs are installed with it. */
+    /** Version of the `oci://public.ecr.aws/karpenter/karpenter` chart and of `karpenter-crd`, which installs and upgrades its CRDs. */
     chart_version: z
       .string()
       .regex(SEMVER, { message: 'expected a chart version such as "1.14.1"' })
@@ -79,9 +79,27 @@ export const karpenterSchema = z
   })
   .transform((karpenter) => ({ ...karpenter, ami_alias_version: karpenter.ami_alias_version ?? DEFAULT_AMI_ALIAS_VERSIONS[karpenter.ami_family] }));
 
-const gpuInstanceType = z.string().refine((value) => NVIDIA_GPU_FAMILIES.some((family) => value.startsWith(`${family}.`)), {
-  message: `expected an NVIDIA GPU instance type (families ${NVIDIA_GPU_FAMILIES.join(", ")}), e.g. "g6e.12xlarge"`,
-});
+/**
+ * NVIDIA families with EBS storage only. GPU nodes keep container storage on instance-store NVMe disks, so the GPU
+ * pools require them and Karpenter would silently never launch these types.
+ */
+export const GPU_FAMILIES_WITHOUT_INSTANCE_STORE = ["g5g", "p3"] as const;
+
+const familyMatches = (instanceType: string, families: readonly string[]): boolean => families.some((family) => instanceType.startsWith(`${family}.`));
+
+const gpuInstanceType = z
+  .string()
+  .refine((value) => familyMatches(value, NVIDIA_GPU_FAMILIES), {
+    message: `expected an NVIDIA GPU instance type (families ${NVIDIA_GPU_FAMILIES.join(", ")}), e.g. "g6e.12xlarge"`,
+  })
+  .superRefine((value, ctx) => {
+    if (familyMatches(value, GPU_FAMILIES_WITHOUT_INSTANCE_STORE)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${value}" has no instance-store NVMe disks, which GPU nodes keep container storage on, so no node would ever launch; choose a type with local NVMe such as "g6e.12xlarge"`,
+      });
+    }
+  });
 
 const gpuInstanceTypes = (defaults: readonly string[]) =>
   z

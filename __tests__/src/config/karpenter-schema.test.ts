@@ -98,6 +98,13 @@ describe("karpenter and node_pools schema", () => {
       await expectRejected(withPool("gpu_spot", { instance_types: ["m7i.large"] }), "node_pools.gpu_spot.instance_types[0]", /expected an NVIDIA GPU instance type \(families g4dn, g5/);
     });
 
+    it("fails when a GPU pool lists a type without instance-store NVMe, which its pool could never launch", async () => {
+      // GIVEN EBS-only GPU types (g5g, p3 but not p3dn)  WHEN parsed  THEN each is named; p3dn with local NVMe passes
+      await expectRejected(withPool("gpu_spot", { instance_types: ["g6e.12xlarge", "g5g.16xlarge"] }), "node_pools.gpu_spot.instance_types[1]", /"g5g\.16xlarge" has no instance-store NVMe disks/);
+      await expectRejected(withPool("gpu_on_demand", { instance_types: ["p3.16xlarge"] }), "node_pools.gpu_on_demand.instance_types[0]", /"p3\.16xlarge" has no instance-store NVMe disks/);
+      expect(await issuesOf(withPool("gpu_on_demand", { instance_types: ["p3dn.24xlarge"] }))).toEqual([]);
+    });
+
     it("fails when a GPU pool lists an instance type twice", async () => {
       await expectRejected(withPool("gpu_on_demand", { instance_types: ["p5.48xlarge", "p5.48xlarge"] }), "node_pools.gpu_on_demand.instance_types", /must not repeat/);
     });

@@ -3,7 +3,9 @@ import { Fn } from "cdktf";
 import { Construct } from "constructs";
 
 export interface EksClusterAccessProps {
+  /** Name of an existing EKS cluster (looked up at plan time). */
   readonly clusterName: string;
+  /** The cluster's region, passed to `aws eks get-token`. */
   readonly region: string;
 }
 

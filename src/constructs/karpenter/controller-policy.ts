@@ -1,6 +1,7 @@
 /**
- * The Karpenter controller's permissions, scoped the way upstream Karpenter scopes them (its getting-started
- * CloudFormation), plus what capacity blocks need: launching into `capacity-reservation/*` and reading reservations.
+ * The Karpenter controller's permissions, scoped the way upstream Karpenter scopes them (the getting-started
+ * CloudFormation matching the default chart, 1.14.1), including what capacity blocks
+ * need: launching into `capacity-reservation/*` and `ec2:DescribeCapacityReservations`.
  * A pure function of plain strings, so tests can simulate the exact policy the stack attaches.
  */
 import type { PolicyStatement } from "../../lib/iam";
@@ -41,13 +42,15 @@ export function controllerPolicyStatements(input: ControllerPolicyInput): Policy
       Sid: "AllowScopedEC2InstanceAccessActions",
       Effect: "Allow",
       Action: ["ec2:RunInstances", "ec2:CreateFleet"],
-      // capacity-reservation/* lets CreateFleet target the blocks the EC2NodeClass selects.
+      // capacity-reservation/* lets CreateFleet target the blocks the EC2NodeClass selects (any owner: blocks can be
+      // shared through RAM); placement-group/* is what Karpenter 1.14's placementGroupSelector launches into.
       Resource: [
         `arn:${partition}:ec2:${region}::image/*`,
         `arn:${partition}:ec2:${region}::snapshot/*`,
         ec2("security-group/*"),
         ec2("subnet/*"),
         ec2("capacity-reservation/*"),
+        ec2("placement-group/*"),
       ],
     },
     {
@@ -109,9 +112,11 @@ export function controllerPolicyStatements(input: ControllerPolicyInput): Policy
         "ec2:DescribeCapacityReservations",
         "ec2:DescribeImages",
         "ec2:DescribeInstances",
+        "ec2:DescribeInstanceStatus",
         "ec2:DescribeInstanceTypeOfferings",
         "ec2:DescribeInstanceTypes",
         "ec2:DescribeLaunchTemplates",
+        "ec2:DescribePlacementGroups",
         "ec2:DescribeSecurityGroups",
         "ec2:DescribeSpotPriceHistory",
         "ec2:DescribeSubnets",

@@ -2,6 +2,8 @@
 import { SYSTEM_NODE_LABEL } from "../system-node-group";
 
 export const KARPENTER_CHART = "oci://public.ecr.aws/karpenter/karpenter";
+/** The same release's CRDs as a chart of their own, so an upgrade of the controller upgrades them too. */
+export const KARPENTER_CRD_CHART = "oci://public.ecr.aws/karpenter/karpenter-crd";
 
 export interface KarpenterHelmValuesInput {
   readonly clusterName: string;

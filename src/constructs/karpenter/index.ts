@@ -32,8 +32,11 @@ export const INTERRUPTION_EVENTS = {
 export const INTERRUPTION_QUEUE_RETENTION_SECONDS = 300;
 
 export interface KarpenterInfrastructureProps {
+  /** The EKS cluster: scopes the controller's permissions and receives the node role's access entry. */
   readonly clusterName: string;
+  /** Physical names shared with the Helm release (queue, roles, namespace, service account). */
   readonly names: KarpenterNames;
+  /** Partition, region and account the policies are scoped to. */
   readonly aws: AwsContext;
   /**
    * Create the EC2 Spot service-linked role. Creating it when the account already has one fails.

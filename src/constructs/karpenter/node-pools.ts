@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import type { KarpenterManifests } from "./manifests";
 
 export interface KarpenterNodePoolsProps {
+  /** EC2NodeClasses and NodePools as built by karpenterManifests; every NodePool's node class must be among them. */
   readonly manifests: KarpenterManifests;
 }
 

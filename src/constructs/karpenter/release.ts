@@ -1,13 +1,17 @@
 import { Release } from "@cdktf/provider-helm/lib/release";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { KARPENTER_CHART, karpenterHelmValues } from "./helm-values";
+import { KARPENTER_CHART, KARPENTER_CRD_CHART, karpenterHelmValues } from "./helm-values";
 import type { KarpenterNames } from "./names";
 
 export interface KarpenterReleaseProps {
+  /** The EKS cluster Karpenter manages (Helm `settings.clusterName`). */
   readonly clusterName: string;
+  /** API server endpoint (Helm `settings.clusterEndpoint`), so the controller needn't call DescribeCluster at start. */
   readonly clusterEndpoint: string;
+  /** Namespace, release, service account and queue names shared with the AWS side. */
   readonly names: KarpenterNames;
+  /** Version of both the controller chart and its CRD chart; they must move together. */
   readonly chartVersion: string;
   /**
    * Controller replicas.
@@ -18,9 +22,14 @@ export interface KarpenterReleaseProps {
   readonly dependsOn: readonly ITerraformDependable[];
 }
 
-/** The Karpenter chart, pinned, with its CRDs; Terraform waits until the controller is ready. */
+/**
+ * The Karpenter chart, pinned, with its CRDs; Terraform waits until the controller is ready. Helm installs a chart's
+ * bundled CRDs on first install only and never upgrades them, so the CRDs come from the `karpenter-crd` chart at the
+ * same version, as a release of their own applied before the controller: raising `chart_version` upgrades both.
+ */
 export class KarpenterRelease extends Construct {
   readonly release: Release;
+  readonly crdRelease: Release;
 
   constructor(scope: Construct, id: string, props: KarpenterReleaseProps) {
     super(scope, id);
@@ -28,13 +37,24 @@ export class KarpenterRelease extends Construct {
     if (!Number.isInteger(replicas) || replicas < 1) {
       throw new Error(`karpenter release: replicas must be a whole number >= 1, got ${replicas}`);
     }
+    this.crdRelease = new Release(this, "crds", {
+      name: `${props.names.releaseName}-crd`,
+      namespace: props.names.namespace,
+      createNamespace: true,
+      chart: KARPENTER_CRD_CHART,
+      version: props.chartVersion,
+      wait: true,
+      atomic: true,
+      timeout: 300,
+    });
     this.release = new Release(this, "release", {
       name: props.names.releaseName,
       namespace: props.names.namespace,
       createNamespace: true,
       chart: KARPENTER_CHART,
       version: props.chartVersion,
-      skipCrds: false,
+      // The CRDs belong to the release above; two owners would fight over them.
+      skipCrds: true,
       wait: true,
       atomic: true,
       timeout: 600,
@@ -50,7 +70,7 @@ export class KarpenterRelease extends Construct {
           }),
         ),
       ],
-      dependsOn: [...props.dependsOn],
+      dependsOn: [...props.dependsOn, this.crdRelease],
     });
   }
 }

@@ -12,12 +12,19 @@ export const REDIS_ENGINE_VERSION = "7.1";
 export interface PlatformCacheProps {
   /** Replication group id: at most 40 characters, starting with a letter. */
   readonly replicationGroupId: string;
+  /** VPC of the cache's security group. */
   readonly vpcId: string;
+  /** Private subnets the nodes are placed in. */
   readonly subnetIds: readonly string[];
+  /** Only these security groups (the nodes') may connect on 6379. */
   readonly clientSecurityGroupIds: readonly string[];
+  /** Encrypts the data at rest and the snapshots. */
   readonly kmsKeyArn: string;
+  /** ElastiCache node type, e.g. `cache.r7g.large`. */
   readonly nodeType: string;
+  /** Promote a replica when the primary fails (Multi-AZ); needs numCacheClusters >= 2. */
   readonly automaticFailover: boolean;
+  /** Primary plus replicas. */
   readonly numCacheClusters: number;
   /**
    * Days automatic snapshots are kept.

@@ -34,18 +34,30 @@ export const CONTROLLER_SERVICE_ACCOUNTS = {
 } as const;
 
 export interface PlatformChartsProps {
+  /** The EKS cluster (load balancer controller `clusterName`). */
   readonly clusterName: string;
+  /** The cluster's region (load balancer controller `region`). */
   readonly region: string;
-  /** The cluster's VPC; required with the load balancer controller. */
+  /**
+   * The cluster's VPC; required with the load balancer controller.
+   * @default undefined — only valid while loadBalancerController is false
+   */
   readonly vpcId?: string;
+  /** The GPU nodes there are, which decide where device plugins and exporters run and which taints they tolerate. */
   readonly fleet: GpuFleet;
+  /** Install External Secrets Operator with its CRDs. */
   readonly externalSecrets: boolean;
+  /** Install the AWS Load Balancer Controller. */
   readonly loadBalancerController: boolean;
+  /** Install the NVIDIA device plugin on the AL2023 NVIDIA nodes (skipped when there are none). */
   readonly nvidiaDevicePlugin: boolean;
+  /** Install the NVIDIA GPU Operator (driver and toolkit off) instead of the standalone plugin. */
   readonly gpuOperator: boolean;
-  /** undefined: on when a capacity block uses EFA. */
+  /** Install the EFA device plugin; undefined means on when a capacity block uses EFA. */
   readonly efaDevicePlugin: boolean | undefined;
+  /** Install the DCGM exporter (through the GPU Operator when that is on). */
   readonly dcgmExporter: boolean;
+  /** Install Stakater Reloader. */
   readonly reloader: boolean;
 }
 

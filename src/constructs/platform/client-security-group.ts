@@ -3,10 +3,13 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Construct } from "constructs";
 
 export interface ClientSecurityGroupProps {
+  /** Physical name of the security group. */
   readonly name: string;
   /** What the group guards, for its description. */
   readonly service: string;
+  /** VPC the group is created in. */
   readonly vpcId: string;
+  /** The one TCP port clients may reach. */
   readonly port: number;
   /** The only groups admitted; every rule names one of them. */
   readonly clientSecurityGroupIds: readonly string[];

@@ -5,6 +5,7 @@ import { Construct } from "constructs";
 import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
 
 export interface ClusterLookupProps {
+  /** Name of an existing EKS cluster whose network is looked up. */
   readonly clusterName: string;
 }
 

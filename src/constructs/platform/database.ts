@@ -20,7 +20,9 @@ export const RDS_SECRET_INSTANCE_TAG = "aws:rds:primaryDBInstanceArn";
 export interface PlatformDatabaseProps {
   /** DB identifier (also names the subnet group, parameter group and security group). */
   readonly identifier: string;
+  /** Partition, region and account the master secret grant is scoped to. */
   readonly aws: AwsContext;
+  /** VPC of the database's security group. */
   readonly vpcId: string;
   /** Private subnets, one per AZ. */
   readonly subnetIds: readonly string[];
@@ -30,15 +32,23 @@ export interface PlatformDatabaseProps {
   readonly storageKmsKeyArn: string;
   /** Encrypts the RDS-managed master user secret (the key External Secrets may decrypt). */
   readonly secretKmsKeyArn: string;
+  /** Encrypts the exported PostgreSQL log groups. */
   readonly logsKmsKeyArn: string;
+  /** Retention of the exported PostgreSQL log groups. */
   readonly logRetentionDays: number;
   /** Major (`17`) or major.minor (`17.6`). */
   readonly engineVersion: string;
+  /** RDS instance class, e.g. `db.m8g.large`. */
   readonly instanceClass: string;
+  /** A synchronous standby in a second AZ. */
   readonly multiAz: boolean;
+  /** Days automated backups are kept (1-35). */
   readonly backupRetentionDays: number;
+  /** Initial gp3 storage. */
   readonly allocatedStorageGib: number;
+  /** Storage autoscaling ceiling; at least allocatedStorageGib. */
   readonly maxAllocatedStorageGib: number;
+  /** Database created on the instance. */
   readonly databaseName: string;
   /**
    * Master user name; its password lives only in the RDS-managed secret.

@@ -27,7 +27,9 @@ export const MODEL_BUCKET_ACTIONS = {
 export const MODEL_REGISTRY_PREFIXES = { modelRegistry: "model_registry", workdir: "shared" } as const;
 
 export interface ModelRegistryProps {
+  /** Names the bucket, its key and the workloads' role; the role's associations are made on this cluster. */
   readonly clusterName: string;
+  /** Partition, region and account: the bucket name's account suffix and the key's `kms:ViaService`. */
   readonly aws: AwsContext;
   /** Service accounts whose pods read and write models. */
   readonly serviceAccounts: readonly ServiceAccountRef[];

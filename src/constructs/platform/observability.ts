@@ -13,9 +13,13 @@ export const CLOUDWATCH_AGENT_SERVICE_ACCOUNT = { namespace: "amazon-cloudwatch"
 export const CONTAINER_INSIGHTS_LOG_GROUPS = ["application", "dataplane", "host", "performance"] as const;
 
 export interface ClusterObservabilityProps {
+  /** The EKS cluster the add-on is installed on; names the Container Insights log groups. */
   readonly clusterName: string;
+  /** Partition of the CloudWatch agent managed policy ARN. */
   readonly partition: string;
+  /** Retention of the Container Insights log groups. */
   readonly logRetentionDays: number;
+  /** Encrypts the Container Insights log groups. */
   readonly logsKmsKeyArn: string;
 }
 

@@ -11,6 +11,7 @@ export interface ServiceAccountRef {
 }
 
 export interface PodIdentityRoleProps {
+  /** The EKS cluster the pod identity associations are made on. */
   readonly clusterName: string;
   /** Physical role name. */
   readonly roleName: string;

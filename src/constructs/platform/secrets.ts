@@ -27,9 +27,11 @@ export function platformSecretNames(prefix: string) {
 export type PlatformSecretKind = keyof ReturnType<typeof platformSecretNames>;
 
 export interface SecretsStoreProps {
+  /** Names the store's KMS key alias. */
   readonly clusterName: string;
   /** Path prefix of every secret (the environment name). */
   readonly prefix: string;
+  /** Account and region of the key; readers decrypt only through this region's Secrets Manager. */
   readonly aws: AwsContext;
   /**
    * Days a deleted secret can still be restored.

@@ -17,6 +17,17 @@ describe("Karpenter constructs", () => {
     );
   });
 
+  it("moves the CRD chart with the controller chart when the version changes", () => {
+    // GIVEN a release pinned to another version  WHEN synthesized  THEN both charts carry it
+    const scope = stack();
+    new KarpenterRelease(scope, "karpenter", { clusterName: "blockfleet-test", clusterEndpoint: "https://example", names, chartVersion: "1.8.2", dependsOn: [] });
+    const releases = Object.values(JSON.parse(Testing.synth(scope)).resource.helm_release as Record<string, { chart: string; version: string }>);
+    expect(releases.map((release) => [release.chart, release.version]).sort()).toEqual([
+      ["oci://public.ecr.aws/karpenter/karpenter", "1.8.2"],
+      ["oci://public.ecr.aws/karpenter/karpenter-crd", "1.8.2"],
+    ]);
+  });
+
   it("fails when a NodePool refers to a node class that is not applied", () => {
     const manifests = karpenterManifests({
       environment: "test",

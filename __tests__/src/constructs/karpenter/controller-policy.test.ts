@@ -69,6 +69,14 @@ describe("Karpenter controller policy", () => {
     expect(await decide("ec2:CreateFleet", `arn:aws:ec2:us-west-2:${ACCOUNT}:fleet/fleet-0123456789abcdef0`, KARPENTER_REQUEST_TAGS, "us-west-2")).toBe("ImplicitlyDenied");
   });
 
+  it("reads reservations, instance status and placement groups in the region, as Karpenter 1.14 does", async () => {
+    const regionalReads = (policy.Statement as Array<{ Sid: string; Action: string[] }>).find((statement) => statement.Sid === "AllowRegionalReadActions")!.Action;
+    expect(regionalReads).toEqual(expect.arrayContaining(["ec2:DescribeCapacityReservations", "ec2:DescribeInstanceStatus", "ec2:DescribePlacementGroups"]));
+    for (const action of regionalReads) expect(await decide(action, "*"), action).toBe("Allowed");
+    expect(await decide("ec2:RunInstances", `arn:aws:ec2:${REGION}:${ACCOUNT}:placement-group/training`)).toBe("Allowed");
+    expect(await decide("ec2:RunInstances", `arn:aws:ec2:us-west-2:${ACCOUNT}:placement-group/training`, {}, "us-west-2")).toBe("ImplicitlyDenied");
+  });
+
   it("denies reads in another region", async () => {
     expect(await decide("ec2:DescribeCapacityReservations", "*", {}, "eu-west-1")).toBe("ImplicitlyDenied");
   });

@@ -228,8 +228,8 @@ describe("Karpenter manifests", () => {
     });
 
     it("gpu-spot: the configured GPU types on spot, tainted for GPUs, GPU-limited", () => {
-      const spot = pool(karpenterManifests(input({}, { gpu_spot: { instance_types: ["g6e.12xlarge", "g5g.16xlarge"], gpu_limit: 4 } })), "gpu-spot");
-      expect(requirementOf(spot, "node.kubernetes.io/instance-type")?.values).toEqual(["g6e.12xlarge", "g5g.16xlarge"]);
+      const spot = pool(karpenterManifests(input({}, { gpu_spot: { instance_types: ["g6e.12xlarge", "p6e-gb200.36xlarge"], gpu_limit: 4 } })), "gpu-spot");
+      expect(requirementOf(spot, "node.kubernetes.io/instance-type")?.values).toEqual(["g6e.12xlarge", "p6e-gb200.36xlarge"]);
       expect(requirementOf(spot, "karpenter.sh/capacity-type")?.values).toEqual(["spot"]);
       expect(requirementOf(spot, "kubernetes.io/arch")?.values).toEqual(["amd64", "arm64"]);
       expect(spot.spec.template.spec.taints).toEqual([KARPENTER_TAINTS.gpu]);

@@ -116,6 +116,6 @@ describe("platform construct validation", () => {
   });
 
   it("fails when a manifest is listed twice", () => {
-    expect(() => new ManifestSet(stack(), "manifests", [albIngressClass(), albIngressClass()])).toThrow('manifest set "manifests": IngressClass "alb" is listed twice');
+    expect(() => new ManifestSet(stack(), "manifests", { objects: [albIngressClass(), albIngressClass()] })).toThrow('manifest set "manifests": objects lists IngressClass "alb" twice');
   });
 });
