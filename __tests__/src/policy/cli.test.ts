@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_WAIVERS_FILE, check, parseArguments } from "../../../src/policy/cli";
+import { DEFAULT_WAIVERS_FILE, check, outputIsStale, parseArguments } from "../../../src/policy/cli";
 import type { JsonObject } from "../../../src/policy/model";
 import { TODAY, patch, secureStacks } from "./fixtures";
 
@@ -31,13 +31,13 @@ const brokenDir = (() => {
 
 describe("npm run check", () => {
   it("exits 0 and says so when every stack passes", async () => {
-    const { exitCode, output } = await check({ dir: secureDir, waiversFile: noWaivers, synthesizeIfMissing: false }, TODAY);
+    const { exitCode, output } = await check({ dir: secureDir, waiversFile: noWaivers, synthesizeWhenStale: false }, TODAY);
     expect(exitCode).toBe(0);
     expect(output).toBe("policy gate passed: 2 stack(s), 0 waived finding(s)");
   });
 
   it("exits 1 with a table of rule, Checkov id, resource, message and fix for each finding", async () => {
-    const { exitCode, output } = await check({ dir: brokenDir, waiversFile: noWaivers, synthesizeIfMissing: false }, TODAY);
+    const { exitCode, output } = await check({ dir: brokenDir, waiversFile: noWaivers, synthesizeWhenStale: false }, TODAY);
     expect(exitCode).toBe(1);
     const lines = output.split("\n");
     expect(lines[0]).toBe("Findings (1):");
@@ -49,15 +49,58 @@ describe("npm run check", () => {
 
   it("exits 2 when the folder given does not exist or holds no stacks", async () => {
     const missing = join(root, "missing");
-    expect(await check({ dir: missing, waiversFile: noWaivers, synthesizeIfMissing: false }, TODAY)).toEqual({ exitCode: 2, output: `${missing} does not exist` });
+    expect(await check({ dir: missing, waiversFile: noWaivers, synthesizeWhenStale: false }, TODAY)).toEqual({ exitCode: 2, output: `${missing} does not exist` });
     const empty = join(root, "empty");
     mkdirSync(empty);
-    expect(await check({ dir: empty, waiversFile: noWaivers, synthesizeIfMissing: false }, TODAY)).toEqual({ exitCode: 2, output: `no cdk.tf.json under ${empty}` });
+    expect(await check({ dir: empty, waiversFile: noWaivers, synthesizeWhenStale: false }, TODAY)).toEqual({ exitCode: 2, output: `no cdk.tf.json under ${empty}` });
   });
 
-  it("parses the folder and the waiver file, defaulting to cdktf.out (synthesized when missing) and the repo's waivers", () => {
-    expect(parseArguments([])).toEqual({ dir: resolve("cdktf.out"), waiversFile: DEFAULT_WAIVERS_FILE, synthesizeIfMissing: true });
-    expect(parseArguments(["out", "--waivers", "w.json"])).toEqual({ dir: resolve("out"), waiversFile: resolve("w.json"), synthesizeIfMissing: false });
+  it("checks the given folder as it is, even when it is older than the sources", async () => {
+    // GIVEN the default mode's staleness test would call the broken output stale
+    const sources = join(root, "sources-newer");
+    mkdirSync(sources, { recursive: true });
+    writeFileSync(join(sources, "main.ts"), "changed after the synth");
+    // WHEN a folder is given explicitly  THEN it is checked without synthesizing (exit 1 from its own findings)
+    const { exitCode, output } = await check({ dir: brokenDir, waiversFile: noWaivers, synthesizeWhenStale: false }, TODAY, [sources]);
+    expect(exitCode).toBe(1);
+    expect(output.split("\n")[0]).toBe("Findings (1):");
+  });
+
+  describe("staleness of the default output", () => {
+    const synthesizedAt = new Date("2026-11-22T10:00:00Z");
+    /** An output folder whose manifest was written at synthesizedAt, and a sources folder with one file at `changedAt`. */
+    function layout(name: string, changedAt: Date | undefined): { outdir: string; sources: string } {
+      const outdir = join(root, name, "cdktf.out");
+      const sources = join(root, name, "src", "nested");
+      mkdirSync(sources, { recursive: true });
+      if (changedAt) {
+        writeFileSync(join(sources, "stack.ts"), "export {};");
+        utimesSync(join(sources, "stack.ts"), changedAt, changedAt);
+      }
+      mkdirSync(outdir, { recursive: true });
+      writeFileSync(join(outdir, "manifest.json"), "{}");
+      utimesSync(join(outdir, "manifest.json"), synthesizedAt, synthesizedAt);
+      return { outdir, sources: join(root, name, "src") };
+    }
+
+    it("is stale when the output was never synthesized", () => {
+      expect(outputIsStale(join(root, "never-synthesized"), [])).toBe(true);
+    });
+
+    it("is fresh when every source is older than the last synthesis", () => {
+      const { outdir, sources } = layout("fresh", new Date("2026-11-22T09:00:00Z"));
+      expect(outputIsStale(outdir, [sources, join(root, "fresh", "absent")])).toBe(false);
+    });
+
+    it("is stale when a source, however deep, changed after the last synthesis", () => {
+      const { outdir, sources } = layout("stale", new Date("2026-11-22T11:00:00Z"));
+      expect(outputIsStale(outdir, [sources])).toBe(true);
+    });
+  });
+
+  it("parses the folder and the waiver file, defaulting to cdktf.out (synthesized when missing or stale) and the repo's waivers", () => {
+    expect(parseArguments([])).toEqual({ dir: resolve("cdktf.out"), waiversFile: DEFAULT_WAIVERS_FILE, synthesizeWhenStale: true });
+    expect(parseArguments(["out", "--waivers", "w.json"])).toEqual({ dir: resolve("out"), waiversFile: resolve("w.json"), synthesizeWhenStale: false });
     expect(DEFAULT_WAIVERS_FILE).toBe(resolve(__dirname, "../../../policy-waivers.json"));
   });
 

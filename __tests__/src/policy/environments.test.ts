@@ -32,7 +32,7 @@ describe("policy gate on the shipped environments", () => {
   beforeAll(async () => {
     // `npm run check` without a folder: cdktf.out is missing, so it synthesizes every environment first.
     // CI runs on the real date, so an expired waiver fails the build.
-    command = await check({ dir: outdir, waiversFile: DEFAULT_WAIVERS_FILE, synthesizeIfMissing: true }, new Date());
+    command = await check({ dir: outdir, waiversFile: DEFAULT_WAIVERS_FILE, synthesizeWhenStale: true }, new Date());
     result = await runGate({ stacks: findStackFiles(outdir).map(loadStackFile), waivers, today: new Date() });
   });
   afterAll(() => rmSync(dirname(outdir), { recursive: true, force: true }));
