@@ -184,6 +184,14 @@ describe("deploy.yml", () => {
     expect(deploy.concurrency).toEqual({ group: "deploy", "cancel-in-progress": false });
   });
 
+  it("GIVEN a manual run on another branch THEN nothing deploys: the first job runs on main only and the rest need it", () => {
+    const { synth, "deploy-dev": dev, "deploy-prod": prod } = deploy.jobs;
+
+    expect(synth?.if).toBe("github.ref == 'refs/heads/main'");
+    expect([dev?.needs, prod?.needs]).toEqual(["synth", "deploy-dev"]);
+    expect([dev?.if, prod?.if]).toEqual([undefined, undefined]);
+  });
+
   it("GIVEN the jobs THEN dev deploys after synth and prod after dev, each through the environment workflow", () => {
     const { synth, "deploy-dev": dev, "deploy-prod": prod } = deploy.jobs;
 

@@ -88,4 +88,4 @@ CI that run terraform stack by stack. Reads cdktf.out/manifest.json, so run \`bl
 Options:
   --out DIR              cdktf output folder (default: cdktf.out)
   --remote-state-only    leave out stacks with local state (the bootstrap stack, applied once by hand)
-  --json                 name, directory, dependencies, backend and region of each stack`;
+  --json                 name, directory, dependencies, backend, region and environment of each stack`;

@@ -19,6 +19,7 @@ export async function runStacks(argv: readonly string[], io: CliIo): Promise<num
       dependencies: stack.dependencies,
       backend: stack.backend,
       region: stack.region ?? null,
+      environment: stack.environment ?? null,
     }));
     io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   } else {

@@ -11,6 +11,11 @@ export interface StackInfo {
   /** `s3` or `local` (the bootstrap stack, whose state stays with whoever created the state bucket). */
   readonly backend: string;
   readonly region?: string;
+  /**
+   * The environment the stack belongs to, from the `environment` tag every blockfleet stack sets in its AWS
+   * provider's default tags. Absent for stacks without it; those are matched by name.
+   */
+  readonly environment?: string;
 }
 
 const manifestSchema = z.looseObject({
@@ -19,6 +24,13 @@ const manifestSchema = z.looseObject({
 
 const stackJsonSchema = z.looseObject({
   terraform: z.looseObject({ backend: z.record(z.string(), z.looseObject({ region: z.string().optional() })).optional() }).optional(),
+  provider: z
+    .looseObject({
+      aws: z
+        .array(z.looseObject({ default_tags: z.array(z.looseObject({ tags: z.record(z.string(), z.string()).optional() })).optional() }))
+        .optional(),
+    })
+    .optional(),
 });
 
 /** Reads cdktf's manifest.json and each stack's backend from the output folder of a synth. */
@@ -29,7 +41,15 @@ export function readStacks(outdir: string): StackInfo[] {
     const directory = path.join(outdir, entry.workingDirectory);
     const stack = stackJsonSchema.safeParse(readJson(path.join(directory, "cdk.tf.json"), `stack ${name} has no cdk.tf.json in ${directory}`));
     const [backend, settings] = Object.entries((stack.success ? stack.data.terraform?.backend : undefined) ?? { local: {} })[0] ?? ["local", {}];
-    return { name, directory, dependencies: entry.dependencies, backend, ...(settings.region ? { region: settings.region } : {}) };
+    const environment = stack.success ? stack.data.provider?.aws?.[0]?.default_tags?.[0]?.tags?.environment : undefined;
+    return {
+      name,
+      directory,
+      dependencies: entry.dependencies,
+      backend,
+      ...(settings.region ? { region: settings.region } : {}),
+      ...(environment ? { environment } : {}),
+    };
   });
 }
 
@@ -66,10 +86,16 @@ export function dependencyOrder(stacks: readonly StackInfo[]): StackInfo[] {
   return ordered;
 }
 
-/** The stacks of the named environments (`<env>-<kind>`), or all of them when none is named. */
+/**
+ * The stacks of the named environments, or all of them when none is named. A stack belongs to the environment its
+ * tag names; the `<env>-` name prefix alone would hand `dev-eu-cluster` to `dev` too (environment names may hold
+ * dashes), and CI would then plan and apply it with dev's credentials.
+ */
 export function stacksOf(stacks: readonly StackInfo[], environments: readonly string[]): StackInfo[] {
   if (environments.length === 0) return [...stacks];
-  const unknown = environments.filter((environment) => !stacks.some((stack) => stack.name.startsWith(`${environment}-`)));
+  const belongs = (stack: StackInfo, environment: string) =>
+    stack.environment !== undefined ? stack.environment === environment : stack.name.startsWith(`${environment}-`);
+  const unknown = environments.filter((environment) => !stacks.some((stack) => belongs(stack, environment)));
   if (unknown.length > 0) throw new CliError(`no synthesized stacks for ${unknown.join(", ")}; run \`blockfleet synth ${unknown.join(" ")}\` first`);
-  return stacks.filter((stack) => environments.some((environment) => stack.name.startsWith(`${environment}-`)));
+  return stacks.filter((stack) => environments.some((environment) => belongs(stack, environment)));
 }

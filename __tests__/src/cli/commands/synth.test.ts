@@ -51,11 +51,14 @@ describe("blockfleet synth", () => {
     });
   });
 
-  it("GIVEN --remote-state-only --json THEN the local-state bootstrap stack is left out and each stack shows its S3 region", async () => {
+  it("GIVEN --remote-state-only --json THEN the local-state bootstrap stack is left out and each stack shows its S3 region and environment", async () => {
     const listing = captureIo({ cwd: repository });
 
     await runCli(["stacks", "dev", "--out", out, "--remote-state-only", "--json"], listing);
-    const rows = JSON.parse(listing.out()) as { name: string; backend: string; region: string }[];
+    const rows = JSON.parse(listing.out()) as { name: string; backend: string; region: string; environment: string }[];
+
+    // The environment comes from the synthesized provider tags, which is what keeps `dev` from matching `dev-eu-*`.
+    expect(rows.map((row) => row.environment)).toEqual(rows.map(() => "dev"));
 
     expect(rows.map((row) => row.name)).not.toContain("dev-bootstrap");
     expect(rows.length).toBeGreaterThan(0);

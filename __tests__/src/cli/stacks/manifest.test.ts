@@ -30,6 +30,14 @@ describe("stacksOf", () => {
     expect(stacksOf(all, ["prod"]).map((entry) => entry.name)).toEqual(["prod-cluster", "prod-karpenter"]);
   });
 
+  it("GIVEN environments dev and dev-eu THEN dev gets only its own stacks, by the environment tag and not the name prefix", () => {
+    const tagged = (name: string, environment: string): StackInfo => ({ ...stack(name), environment });
+    const both = [tagged("dev-cluster", "dev"), tagged("dev-eu-cluster", "dev-eu"), tagged("dev-eu-karpenter", "dev-eu")];
+
+    expect(stacksOf(both, ["dev"]).map((entry) => entry.name)).toEqual(["dev-cluster"]);
+    expect(stacksOf(both, ["dev-eu"]).map((entry) => entry.name)).toEqual(["dev-eu-cluster", "dev-eu-karpenter"]);
+  });
+
   it("fails when an environment has no synthesized stacks", () => {
     expect(() => stacksOf(all, ["qa"])).toThrow("no synthesized stacks for qa; run `blockfleet synth qa` first");
   });
