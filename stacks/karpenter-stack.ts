@@ -35,6 +35,7 @@ export class KarpenterStack extends EnvironmentStack {
       names: karpenter,
       chartVersion: config.karpenter.chart_version,
       replicas: config.karpenter.replicas,
+      systemNodeMinSize: config.system_node_group.min_size,
       dependsOn: infrastructure.readyForController,
     });
 

@@ -94,7 +94,7 @@ export class PlatformManifestsStack extends EnvironmentStack {
         ? new DataAwsDbInstance(this, "database", { dbInstanceIdentifier: named.databaseIdentifier }).masterUserSecret.get(0).secretArn
         : undefined;
       objects.push(
-        clusterSecretStore(config.region),
+        clusterSecretStore({ region: config.region, namespaces: [platform.external_secrets.namespace] }),
         ...externalSecrets({ namespace: platform.external_secrets.namespace, secretNames: existing, databaseMasterSecretArn }),
       );
     }

@@ -369,6 +369,12 @@ describe("manifests", () => {
     }
   });
 
+  it("opens the cluster store only to the namespace the secrets are synced to", () => {
+    const store = manifests(M).find((manifest) => manifest["kind"] === "ClusterSecretStore")!;
+    expect(store["spec"].conditions).toEqual([{ namespaces: ["ml-platform"] }]);
+    expect(store["spec"].provider).toEqual({ aws: { service: "SecretsManager", region: "us-east-1" } });
+  });
+
   it("defines the ALB ingress class with the TLS 1.3 policy and the certificate from the environment file", () => {
     const params = manifests(M).find((manifest) => manifest["kind"] === "IngressClassParams")!;
     expect(params["spec"]).toMatchObject({ scheme: "internet-facing", sslPolicy: ALB_SSL_POLICY, certificateArn: [CERTIFICATE] });

@@ -18,6 +18,11 @@ export interface KarpenterReleaseProps {
    * @default 2
    */
   readonly replicas?: number;
+  /**
+   * Fewest nodes the controller may run on (the system node group's min_size). The chart requires each replica on a
+   * node of its own, so more replicas than nodes leave one Pending and the atomic release fails.
+   */
+  readonly systemNodeMinSize: number;
   /** The controller's IAM, the nodes' access entry and the interruption queue: created before the controller starts. */
   readonly dependsOn: readonly ITerraformDependable[];
 }
@@ -36,6 +41,11 @@ export class KarpenterRelease extends Construct {
     const replicas = props.replicas ?? 2;
     if (!Number.isInteger(replicas) || replicas < 1) {
       throw new Error(`karpenter release: replicas must be a whole number >= 1, got ${replicas}`);
+    }
+    if (replicas > props.systemNodeMinSize) {
+      throw new Error(
+        `karpenter release: replicas must not exceed systemNodeMinSize (each replica needs a system node of its own; karpenter.replicas vs system_node_group.min_size), got replicas=${replicas}, systemNodeMinSize=${props.systemNodeMinSize}`,
+      );
     }
     this.crdRelease = new Release(this, "crds", {
       name: `${props.names.releaseName}-crd`,

@@ -23,13 +23,28 @@ export interface KubernetesObject {
 
 const labels = { "app.kubernetes.io/managed-by": "blockfleet", "app.kubernetes.io/part-of": "blockfleet-platform" };
 
-/** Reads Secrets Manager with the controller's own Pod Identity credentials: no static keys, no service account token exchange. */
-export function clusterSecretStore(region: string): KubernetesObject {
+export interface ClusterSecretStoreInput {
+  /** Region of the platform's secrets. */
+  readonly region: string;
+  /** The only namespaces whose ExternalSecrets may use the store (the platform's). */
+  readonly namespaces: readonly string[];
+}
+
+/**
+ * Reads Secrets Manager with the controller's own Pod Identity credentials: no static keys, no service account token
+ * exchange. Those credentials reach the database master password, so only the listed namespaces may use the store;
+ * without the condition anyone allowed to create an ExternalSecret anywhere could copy it into their namespace.
+ */
+export function clusterSecretStore(input: ClusterSecretStoreInput): KubernetesObject {
+  if (input.namespaces.length === 0) throw new Error("cluster secret store: namespaces must name who may use the store, got []");
   return {
     apiVersion: "external-secrets.io/v1",
     kind: "ClusterSecretStore",
     metadata: { name: CLUSTER_SECRET_STORE, labels },
-    spec: { provider: { aws: { service: "SecretsManager", region } } },
+    spec: {
+      provider: { aws: { service: "SecretsManager", region: input.region } },
+      conditions: [{ namespaces: [...input.namespaces] }],
+    },
   };
 }
 

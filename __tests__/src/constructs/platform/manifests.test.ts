@@ -34,7 +34,10 @@ const clusterSecretStoreSchema = z.strictObject({
   apiVersion: z.literal("external-secrets.io/v1"),
   kind: z.literal("ClusterSecretStore"),
   metadata,
-  spec: z.strictObject({ provider: z.strictObject({ aws: z.strictObject({ service: z.enum(["SecretsManager", "ParameterStore"]), region: z.string() }) }) }),
+  spec: z.strictObject({
+    provider: z.strictObject({ aws: z.strictObject({ service: z.enum(["SecretsManager", "ParameterStore"]), region: z.string() }) }),
+    conditions: z.array(z.strictObject({ namespaces: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)).min(1) })).min(1),
+  }),
 });
 const ingressClassParamsSchema = z.strictObject({
   apiVersion: z.literal("elbv2.k8s.aws/v1beta1"),
@@ -56,7 +59,7 @@ const byName = (objects: readonly KubernetesObject[], name: string) => objects.f
 
 describe("External Secrets manifests", () => {
   it("validate with the External Secrets v1 models and the strict CRD shapes", () => {
-    const store = clusterSecretStore("us-east-1");
+    const store = clusterSecretStore({ region: "us-east-1", namespaces: ["ml-platform"] });
     expect(() => new ClusterSecretStore(store as never).validate()).not.toThrow();
     expect(clusterSecretStoreSchema.safeParse(store).error?.issues ?? []).toEqual([]);
     expect(everything).toHaveLength(4);
@@ -74,8 +77,16 @@ describe("External Secrets manifests", () => {
     expect(externalSecretSchema.safeParse(misspelt).error?.issues.map((issue) => issue.message)).toEqual([expect.stringMatching(/Unrecognized key: "refreshIntervall"/)]);
   });
 
-  it("reads with the controller's own Pod Identity credentials: no auth block, no static keys", () => {
-    expect(clusterSecretStore("eu-west-1").spec).toEqual({ provider: { aws: { service: "SecretsManager", region: "eu-west-1" } } });
+  it("reads with the controller's own Pod Identity credentials (no auth block, no static keys), for the platform's namespace only", () => {
+    // GIVEN the store can read the database master password  THEN only ExternalSecrets in the platform namespace may use it
+    expect(clusterSecretStore({ region: "eu-west-1", namespaces: ["ml-platform"] }).spec).toEqual({
+      provider: { aws: { service: "SecretsManager", region: "eu-west-1" } },
+      conditions: [{ namespaces: ["ml-platform"] }],
+    });
+  });
+
+  it("fails when the store would be open to no namespace", () => {
+    expect(() => clusterSecretStore({ region: "eu-west-1", namespaces: [] })).toThrow("cluster secret store: namespaces must name who may use the store, got []");
   });
 
   it("refresh database credentials every 3 minutes and everything else hourly, all from the cluster store", () => {
