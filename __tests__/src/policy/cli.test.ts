@@ -120,11 +120,21 @@ describe("npm run check", () => {
         return { code: failed.code, text: failed.stderr };
       }
     };
-    const [passed, failed, broken] = await Promise.all([
+    /** The default mode's synthesis, loaded the way `npm run check` loads it (tsx, CommonJS), into a scratch folder. */
+    const synthesizeFirst = async () => {
+      const outdir = join(root, "synthesized", "cdktf.out");
+      const script = `require("./src/policy/cli").check({ dir: ${JSON.stringify(outdir)}, waiversFile: require("./src/policy/cli").DEFAULT_WAIVERS_FILE, synthesizeWhenStale: true }, new Date())
+        .then((result) => process.stdout.write(result.output.split("\\n")[0]), (error) => { process.stderr.write(error.message); process.exitCode = 2; });`;
+      const { stdout } = await promisify(execFile)("node", ["--require", "tsx/cjs", "-e", script], { cwd: resolve(__dirname, "../../..") });
+      return stdout;
+    };
+    const [passed, failed, broken, synthesized] = await Promise.all([
       run(secureDir, "--waivers", noWaivers),
       run(brokenDir, "--waivers", noWaivers),
       run(secureDir, "--waivers", writeBadWaivers()),
+      synthesizeFirst(),
     ]);
+    expect(synthesized).toBe(`synthesized every environment into ${join(root, "synthesized", "cdktf.out")} first (it was missing or older than the sources)`);
     expect(passed).toEqual({ code: 0, text: "policy gate passed: 2 stack(s), 0 waived finding(s)\n" });
     expect(failed.code).toBe(1);
     expect(failed.text).toContain("BF-EKS-001");
