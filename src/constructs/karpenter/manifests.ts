@@ -3,6 +3,7 @@
  * wraps them in kubernetes_manifest, tests validate them against the CRDs directly.
  */
 import type { AmiFamily, NodePoolsConfig } from "../../config/karpenter-schema";
+import { GPU_OPERATOR_OPT_OUT_LABEL } from "../../config/platform-schema";
 import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
 import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
 import { bottlerocketUserData, SOCI_PULL_PROFILES, type SociPullProfile } from "./user-data";
@@ -187,14 +188,18 @@ export function karpenterManifests(input: KarpenterManifestsInput): KarpenterMan
     };
   };
 
-  const nodePool = (name: string, spec: Omit<NodePoolManifest["spec"], "template"> & { template: Omit<NodePoolManifest["spec"]["template"]["spec"], "nodeClassRef"> }): NodePoolManifest => ({
+  const nodePool = (
+    name: string,
+    spec: Omit<NodePoolManifest["spec"], "template"> & { template: Omit<NodePoolManifest["spec"]["template"]["spec"], "nodeClassRef"> },
+    nodeLabels: Readonly<Record<string, string>> = {},
+  ): NodePoolManifest => ({
     apiVersion: "karpenter.sh/v1",
     kind: "NodePool",
     metadata: { name, labels: labels(name) },
     spec: {
       ...spec,
       template: {
-        metadata: { labels: { [NODE_POOL_LABEL]: name } },
+        metadata: { labels: { [NODE_POOL_LABEL]: name, ...nodeLabels } },
         spec: { nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name }, ...spec.template },
       },
     },
@@ -202,6 +207,8 @@ export function karpenterManifests(input: KarpenterManifestsInput): KarpenterMan
 
   const nodeClasses: EC2NodeClassManifest[] = [];
   const nodePools: NodePoolManifest[] = [];
+  // Bottlerocket's NVIDIA variants run their own device plugin; this label keeps a GPU Operator from adding a second.
+  const gpuNodeLabels: Record<string, string> = input.amiFamily === "bottlerocket" ? { [GPU_OPERATOR_OPT_OUT_LABEL.key]: GPU_OPERATOR_OPT_OUT_LABEL.value } : {};
 
   if (config.default.enabled) {
     const pool = config.default;
@@ -249,7 +256,7 @@ export function karpenterManifests(input: KarpenterManifestsInput): KarpenterMan
           taints: taints.map((taint) => ({ ...taint })),
           expireAfter: "720h",
         },
-      }),
+      }, gpuNodeLabels),
     );
   };
 
@@ -288,7 +295,7 @@ export function karpenterManifests(input: KarpenterManifestsInput): KarpenterMan
           expireAfter: "Never",
           terminationGracePeriod: pool.termination_grace_period,
         },
-      }),
+      }, gpuNodeLabels),
     );
   }
 

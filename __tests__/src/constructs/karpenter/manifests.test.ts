@@ -244,6 +244,17 @@ describe("Karpenter manifests", () => {
       expect(onDemand.spec.limits).toEqual({ "nvidia.com/gpu": "0" });
     });
 
+    it("GPU pools on Bottlerocket opt their nodes out of a GPU Operator (Bottlerocket brings its own device plugin); AL2023 and general nodes don't", () => {
+      const gpuPools = [NODE_POOL_NAMES.gpuSpot, NODE_POOL_NAMES.gpuCapacityBlock, NODE_POOL_NAMES.gpuOnDemand];
+      for (const name of gpuPools) {
+        expect(pool(manifests, name).spec.template.metadata.labels).toEqual({ "blockfleet.io/node-pool": name, "nvidia.com/gpu.deploy.operands": "false" });
+      }
+      expect(pool(manifests, "default").spec.template.metadata.labels).toEqual({ "blockfleet.io/node-pool": "default" });
+      for (const name of [NODE_POOL_NAMES.gpuSpot, NODE_POOL_NAMES.gpuOnDemand]) {
+        expect(pool(variants.al2023, name).spec.template.metadata.labels).not.toHaveProperty(["nvidia.com/gpu.deploy.operands"]);
+      }
+    });
+
     it("every pool sets a disruption budget", () => {
       for (const nodePool of all.filter((object) => object.kind === "NodePool")) expect(nodePool.spec.disruption.budgets.length).toBeGreaterThan(0);
     });
