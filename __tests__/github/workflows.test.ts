@@ -21,6 +21,7 @@ interface Job {
   if?: string;
   permissions?: Record<string, string>;
   environment?: string;
+  "runs-on"?: string;
   strategy?: { matrix?: { environment?: string[] } };
   steps?: Step[];
   uses?: string;
@@ -96,6 +97,35 @@ describe("every workflow", () => {
     const setups = Object.values(load(file).jobs).flatMap((job) => job.steps ?? []).filter((step) => step.uses?.startsWith("hashicorp/setup-terraform@"));
 
     for (const setup of setups) expect(setup.with?.terraform_wrapper).toBe(false);
+  });
+});
+
+describe("the jobs that talk to AWS", () => {
+  const awsJobs = [
+    ["pull-request.yml", "plan"],
+    ["deploy-environment.yml", "deploy"],
+  ] as const;
+
+  it.each(awsJobs)("GIVEN %s job %s THEN it can run on a runner that reaches the private cluster endpoint", (file, job) => {
+    expect(load(file).jobs[job]?.["runs-on"]).toBe("${{ vars.BLOCKFLEET_RUNNER || 'ubuntu-latest' }}");
+  });
+});
+
+describe("docs/ci.md", () => {
+  const guide = readFileSync(path.join(root, "docs", "ci.md"), "utf8");
+
+  it.each(allFiles)("GIVEN %s THEN every variable it reads is explained in the CI guide", (file) => {
+    const names = [...text(file).matchAll(/vars\.([A-Z0-9_]+)|vars\[format\('\{0\}(_[A-Z0-9_]+)'/g)].map((match) => match[1] ?? `<ENV>${match[2]}`);
+
+    for (const name of names) expect(guide, name).toContain(`\`${name}\``);
+  });
+
+  it("GIVEN the danger label and the required checks THEN the guide names them as the workflows do", () => {
+    const planJobName = String(pullRequest.jobs.plan?.name).replace("${{ matrix.environment }}", "<env>");
+
+    expect(guide).toContain("`blockfleet:allow-danger`");
+    expect(guide).toContain(`\`${pullRequest.jobs.test?.name}\``);
+    expect(guide).toContain(`\`${planJobName}\``);
   });
 });
 
