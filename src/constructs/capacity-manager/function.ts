@@ -62,8 +62,15 @@ export class ManagerFunction extends Construct implements Grantee {
     super(scope, id);
     const memorySize = props.memorySize ?? 256;
     const timeoutSeconds = props.timeoutSeconds ?? 30;
-    if (props.reservedConcurrency < 1) {
-      throw new Error(`function "${props.functionName}": reservedConcurrency must be at least 1 (0 disables the function), got ${props.reservedConcurrency}`);
+    if (!Number.isInteger(props.reservedConcurrency) || props.reservedConcurrency < 1) {
+      throw new Error(`function "${props.functionName}": reservedConcurrency must be a whole number >= 1 (0 disables the function), got ${props.reservedConcurrency}`);
+    }
+    const asyncInvocation = props.asyncInvocation;
+    if (asyncInvocation && !(Number.isInteger(asyncInvocation.maximumEventAgeSeconds) && asyncInvocation.maximumEventAgeSeconds >= 60 && asyncInvocation.maximumEventAgeSeconds <= 21_600)) {
+      throw new Error(`function "${props.functionName}": asyncInvocation.maximumEventAgeSeconds must be a whole number from 60 to 21600 (Lambda's limits), got ${asyncInvocation.maximumEventAgeSeconds}`);
+    }
+    if (asyncInvocation && ![0, 1, 2].includes(asyncInvocation.maximumRetryAttempts)) {
+      throw new Error(`function "${props.functionName}": asyncInvocation.maximumRetryAttempts must be 0, 1 or 2 (Lambda's limits), got ${asyncInvocation.maximumRetryAttempts}`);
     }
 
     const logGroup = new CloudwatchLogGroup(this, "logs", {
@@ -81,7 +88,7 @@ export class ManagerFunction extends Construct implements Grantee {
       // X-Ray's write actions have no resource-level permissions.
       { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
     );
-    props.asyncInvocation?.onFailureQueue.grantSend(this);
+    asyncInvocation?.onFailureQueue.grantSend(this);
     const policy = new IamRolePolicy(this, "policy", {
       name: "least-privilege",
       role: role.name,
@@ -108,12 +115,12 @@ export class ManagerFunction extends Construct implements Grantee {
       // The role's permissions must exist before the first invocation writes logs or reads the table.
       dependsOn: [logGroup, policy],
     });
-    if (props.asyncInvocation) {
+    if (asyncInvocation) {
       new LambdaFunctionEventInvokeConfig(this, "async", {
         functionName: fn.functionName,
-        maximumEventAgeInSeconds: props.asyncInvocation.maximumEventAgeSeconds,
-        maximumRetryAttempts: props.asyncInvocation.maximumRetryAttempts,
-        destinationConfig: { onFailure: { destination: props.asyncInvocation.onFailureQueue.queueArn } },
+        maximumEventAgeInSeconds: asyncInvocation.maximumEventAgeSeconds,
+        maximumRetryAttempts: asyncInvocation.maximumRetryAttempts,
+        destinationConfig: { onFailure: { destination: asyncInvocation.onFailureQueue.queueArn } },
         dependsOn: [policy],
       });
     }

@@ -122,6 +122,10 @@ export class CapacityManager extends Construct {
     const allowNewPurchases = props.allowNewPurchases ?? false;
     const logRetentionDays = props.logRetentionDays ?? 90;
     const apiReservedConcurrency = props.apiReservedConcurrency ?? 10;
+    const throttleRateLimit = props.throttleRateLimit ?? 10;
+    const throttleBurstLimit = props.throttleBurstLimit ?? 20;
+    const quotaPerDay = props.quotaPerDay ?? 10_000;
+    const manageApiGatewayAccount = props.manageApiGatewayAccount ?? true;
     const alarms = props.alarms ?? DEFAULT_ALARM_SETTINGS;
     const bundles = props.bundles ?? buildCapacityManagerBundles();
     const { accountId, partition, region } = props.aws;
@@ -181,12 +185,12 @@ export class CapacityManager extends Construct {
       handler: apiFunction,
       logsKmsKeyArn: key.keyArn,
       logRetentionDays,
-      throttleRateLimit: props.throttleRateLimit ?? 10,
-      throttleBurstLimit: props.throttleBurstLimit ?? 20,
-      quotaPerDay: props.quotaPerDay ?? 10_000,
+      throttleRateLimit,
+      throttleBurstLimit,
+      quotaPerDay,
       authMode: apiAuth,
       wafWebAclArn: props.wafWebAclArn,
-      manageAccountLoggingRole: props.manageApiGatewayAccount,
+      manageAccountLoggingRole: manageApiGatewayAccount,
     });
 
     const secret = new SecretsmanagerSecret(this, "api-key-secret", {

@@ -1,0 +1,93 @@
+/** The capacity manager's building blocks on their own: the rules they enforce at construction. */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TerraformStack, Testing } from "cdktf";
+import { afterAll, describe, expect, it } from "vitest";
+import { RecordsApi } from "../../../../src/constructs/capacity-manager/api";
+import type { LambdaBundle } from "../../../../src/constructs/capacity-manager/bundle";
+import { ManagerFunction, type ManagerFunctionProps } from "../../../../src/constructs/capacity-manager/function";
+import { RecordsTable } from "../../../../src/constructs/capacity-manager/table";
+import { deterministicZip } from "../../../../src/constructs/capacity-manager/zip";
+
+const scratch = mkdtempSync(join(tmpdir(), "blockfleet-cm-constructs-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const stack = () => new TerraformStack(Testing.app(), "test");
+const aws = { accountId: "111122223333", callerArn: "arn:aws:iam::111122223333:role/deployer", partition: "aws", region: "us-east-1" };
+
+/** A real (tiny) archive: TerraformAsset needs a file to point at. */
+function tinyBundle(): LambdaBundle {
+  const zipPath = join(scratch, "tiny.zip");
+  const zip = deterministicZip([{ name: "tiny.js", data: Buffer.from("exports.handler = async () => 1;\n") }]);
+  writeFileSync(zipPath, zip);
+  return { name: "tiny", zipPath, handler: "tiny.handler", sha256: "0".repeat(64), sourceCodeHash: "AAAA", zipBytes: zip.length, fileBytes: { "tiny.js": 33 }, inputFiles: 1, fromCache: false };
+}
+
+const queue = { queueArn: "arn:aws:sqs:us-east-1:111122223333:dlq", grantSend: () => undefined };
+function functionProps(overrides: Partial<ManagerFunctionProps> = {}): ManagerFunctionProps {
+  return {
+    functionName: "blockfleet-test-reconcile",
+    description: "test",
+    bundle: tinyBundle(),
+    environment: {},
+    reservedConcurrency: 1,
+    logRetentionDays: 30,
+    logsKmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+    asyncInvocation: { onFailureQueue: queue, maximumEventAgeSeconds: 300, maximumRetryAttempts: 1 },
+    ...overrides,
+  };
+}
+
+describe("capacity manager constructs", () => {
+  it("builds a function from valid props, with the failure destination and limits it was given", () => {
+    // GIVEN valid props  WHEN synthesized  THEN the async config carries them (so the failing cases below differ only by their value)
+    const scope = stack();
+    new ManagerFunction(scope, "reconcile", functionProps());
+    const config = Object.values(JSON.parse(Testing.synth(scope)).resource.aws_lambda_function_event_invoke_config as Record<string, unknown>);
+    expect(config).toEqual([expect.objectContaining({ maximum_event_age_in_seconds: 300, maximum_retry_attempts: 1, destination_config: { on_failure: { destination: queue.queueArn } } })]);
+  });
+
+  it("fails when a function reserves no concurrency (0 would disable it)", () => {
+    expect(() => new ManagerFunction(stack(), "reconcile", functionProps({ reservedConcurrency: 0 }))).toThrow(
+      'function "blockfleet-test-reconcile": reservedConcurrency must be a whole number >= 1 (0 disables the function), got 0',
+    );
+  });
+
+  it("fails when failed events would wait longer than Lambda keeps them", () => {
+    expect(() => new ManagerFunction(stack(), "reconcile", functionProps({ asyncInvocation: { onFailureQueue: queue, maximumEventAgeSeconds: 30_000, maximumRetryAttempts: 1 } }))).toThrow(
+      'function "blockfleet-test-reconcile": asyncInvocation.maximumEventAgeSeconds must be a whole number from 60 to 21600 (Lambda\'s limits), got 30000',
+    );
+  });
+
+  it("fails when failed events would be retried more often than Lambda allows", () => {
+    expect(() => new ManagerFunction(stack(), "reconcile", functionProps({ asyncInvocation: { onFailureQueue: queue, maximumEventAgeSeconds: 300, maximumRetryAttempts: 3 } }))).toThrow(
+      'function "blockfleet-test-reconcile": asyncInvocation.maximumRetryAttempts must be 0, 1 or 2 (Lambda\'s limits), got 3',
+    );
+  });
+
+  it("fails when the same permission is granted twice, naming the statement", () => {
+    // GIVEN a function already granted its table  WHEN the grant is repeated  THEN the duplicate Sid is refused
+    const scope = stack();
+    const fn = new ManagerFunction(scope, "reconcile", functionProps());
+    const table = new RecordsTable(scope, "records", { tableName: "records", kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/k", region: "us-east-1" });
+    table.grantReadWrite(fn);
+    expect(() => table.grantReadWrite(fn)).toThrow('function "test/reconcile": a statement with Sid "ReadWriteRecords" was already granted');
+  });
+
+  it("fails when the API's burst limit is below its rate limit", () => {
+    expect(
+      () =>
+        new RecordsApi(stack(), "api", {
+          apiName: "blockfleet-test",
+          aws,
+          handler: { functionName: "api", invokeArn: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/api/invocations" },
+          logsKmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/k",
+          logRetentionDays: 30,
+          throttleRateLimit: 50,
+          throttleBurstLimit: 10,
+          quotaPerDay: 1_000,
+        }),
+    ).toThrow('api "blockfleet-test": throttleBurstLimit must be at least throttleRateLimit, got 10 < 50');
+  });
+});
