@@ -4,7 +4,15 @@ import type { Palette } from "../io";
 import type { Extension, Reservation } from "./ec2";
 
 /** EC2 terminates a block's instances this long before its end time. */
-export const TERMINATION_LEAD_MS = 30 * 60_000;
+const TERMINATION_LEAD_MS = 30 * 60_000;
+/** UltraServer blocks must be empty an hour before their end; P6e-GB200 is sold only as UltraServers. */
+const ULTRASERVER_TERMINATION_LEAD_MS = 60 * 60_000;
+const ULTRASERVER_FAMILIES: ReadonlySet<string> = new Set(["p6e-gb200"]);
+
+/** How long before the end a block of this instance type loses its instances. */
+export function terminationLeadMs(instanceType: string): number {
+  return ULTRASERVER_FAMILIES.has(instanceType.split(".")[0] ?? "") ? ULTRASERVER_TERMINATION_LEAD_MS : TERMINATION_LEAD_MS;
+}
 /** A block ending within this window with no extension on the way is worth a warning. */
 const EXPIRY_WARNING_MS = 24 * 3_600_000;
 
@@ -132,7 +140,7 @@ function blockStatus(options: {
   const extensionOnTheWay = extensions.some((extension) => extension.status !== "payment-failed");
   if (reservation.state === "active" && end !== undefined && end - now <= EXPIRY_WARNING_MS && !extensionOnTheWay) {
     warnings.push(
-      `ends in ${formatDuration(end - now)} with no extension; EC2 terminates its instances at ${formatUtc(new Date(end - TERMINATION_LEAD_MS))}`,
+      `ends in ${formatDuration(end - now)} with no extension; its instances are terminated at ${formatUtc(new Date(end - terminationLeadMs(reservation.instanceType)))}`,
     );
   }
   return {

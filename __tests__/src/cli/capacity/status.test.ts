@@ -54,6 +54,16 @@ describe("capacityStatus", () => {
     expect(status?.timing).toBe("starts in 8d 23h");
   });
 
+  it.each([
+    ["p5.48xlarge", "2026-11-22 23:30 UTC"],
+    ["p6e-gb200.36xlarge", "2026-11-22 23:00 UTC"],
+  ])("GIVEN a %s block ending in 12 hours with no extension THEN it warns when its instances go (UltraServers an hour early)", (instanceType, terminatedAt) => {
+    const ending = reservation({ instanceType, endDate: new Date("2026-11-23T00:00:00Z") });
+    const [status] = statusOf({ blocks: [block({ instance_type: instanceType, ami_type: instanceType.startsWith("p6e") ? "AL2023_ARM_64_NVIDIA" : "AL2023_x86_64_NVIDIA" })], reservations: [ending] });
+
+    expect(status?.warnings).toEqual([`ends in 12h with no extension; its instances are terminated at ${terminatedAt}`]);
+  });
+
   it("GIVEN a tracked block that expired THEN it is still listed, with how long ago it ended", () => {
     const [status] = statusOf({ reservations: [reservation({ state: "expired", endDate: new Date("2026-11-22T06:00:00Z") })] });
 
