@@ -109,6 +109,27 @@ const platformInput = (region: string) =>
       return Object.fromEntries(chosen);
     });
 
+/** Every secure option of `capacity_manager` (issue 5) on or off; `api_auth` stays at its IAM default. */
+const capacityManagerInput = (region: string) =>
+  fc
+    .record(
+      {
+        allow_new_purchases: fc.boolean(),
+        log_retention_days: fc.constantFrom(30, 90, 365),
+        schedule_expression: fc.constantFrom("rate(1 minute)", "rate(5 minutes)", "cron(0/5 * * * ? *)"),
+        notification_email: fc.constant("gpu-oncall@example.com"),
+        throttle: fc.record({ rate_limit: fc.integer({ min: 1, max: 100 }), extraBurst: fc.integer({ min: 0, max: 100 }), quota_per_day: fc.integer({ min: 1, max: 100_000 }) }),
+        waf_web_acl_arn: fc.constant(`arn:aws:wafv2:${region}:111122223333:regional/webacl/blockfleet/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b`),
+        api_reserved_concurrency: fc.integer({ min: 1, max: 50 }),
+        manage_api_gateway_account: fc.boolean(),
+      },
+      { requiredKeys: ["allow_new_purchases"] },
+    )
+    .map(({ throttle, ...manager }) => ({
+      ...manager,
+      ...(throttle ? { throttle: { rate_limit: throttle.rate_limit, burst_limit: throttle.rate_limit + throttle.extraBurst, quota_per_day: throttle.quota_per_day } } : {}),
+    }));
+
 /**
  * Valid environments that also switch the optional services on and off (Karpenter and its AMI family, the capacity
  * manager with or without purchases, platform parts), for properties over everything an environment can synthesize.
@@ -119,10 +140,7 @@ export const validEnvironmentWithServicesInput: fc.Arbitrary<Record<string, unkn
   fc
     .record({
       karpenter: fc.record({ enabled: fc.boolean(), ami_family: fc.constantFrom("bottlerocket", "al2023") }),
-      capacityManager: fc.option(
-        fc.record({ allow_new_purchases: fc.boolean(), log_retention_days: fc.constantFrom(30, 90, 365), schedule_expression: fc.constantFrom("rate(1 minute)", "rate(5 minutes)") }),
-        { nil: undefined },
-      ),
+      capacityManager: fc.option(capacityManagerInput(String(input["region"])), { nil: undefined }),
       platform: fc.option(platformInput(String(input["region"])), { nil: undefined }),
     })
     .map(({ karpenter, capacityManager, platform }) => ({
