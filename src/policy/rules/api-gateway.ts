@@ -54,11 +54,16 @@ export const apiGatewayRules: readonly Rule[] = [
     fix: 'add aws_api_gateway_method_settings for method_path "*/*" with throttling_rate_limit and throttling_burst_limit, or a usage plan with throttle_settings',
     types: ["aws_api_gateway_stage"],
     test: (stage, { workspace }) => {
+      const api = restApiOf(workspace, stage);
+      // Settings name their stage by reference, or by its literal name within the same API (another API may have a "v1" too).
       const methodSettings = workspace
         .resources("aws_api_gateway_method_settings")
-        .filter((settings) => workspace.refersTo(settings, settings.config["stage_name"], stage) || settings.config["stage_name"] === stage.config["stage_name"]);
+        .filter(
+          (settings) =>
+            workspace.refersTo(settings, settings.config["stage_name"], stage) ||
+            (api !== undefined && settings.config["stage_name"] === stage.config["stage_name"] && restApiOf(workspace, settings)?.address === api.address),
+        );
       if (methodSettings.some((settings) => throttled(firstBlock(settings.config["settings"])))) return undefined;
-      const api = restApiOf(workspace, stage);
       const planThrottles = api ? usagePlansFor(workspace, api).some((plan) => throttled(firstBlock(plan.config["throttle_settings"]))) : false;
       return planThrottles ? undefined : "stage has no throttling (method settings or usage plan)";
     },

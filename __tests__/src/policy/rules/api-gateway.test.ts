@@ -41,6 +41,25 @@ describeRuleCases("API Gateway rules", apiGatewayRules, [
     },
     expected: [`${C}/aws_api_gateway_stage.live: stage has no throttling (method settings or usage plan)`],
   },
+  {
+    rule: "BF-APIGW-004",
+    when: "the method settings name the stage literally within its API",
+    change: (s) => {
+      patch(s[C]!, "resource.aws_api_gateway_usage_plan.plan", { throttle_settings: undefined });
+      patch(s[C]!, "resource.aws_api_gateway_method_settings.all", { stage_name: "live" });
+    },
+    expected: [],
+  },
+  {
+    rule: "BF-APIGW-004",
+    when: "only another API's stage of the same name is throttled",
+    change: (s) => {
+      patch(s[C]!, "resource.aws_api_gateway_usage_plan.plan", { throttle_settings: undefined });
+      patch(s[C]!, "resource.aws_api_gateway_rest_api.other", { name: "another-team-api" });
+      patch(s[C]!, "resource.aws_api_gateway_method_settings.all", { rest_api_id: "${aws_api_gateway_rest_api.other.id}", stage_name: "live" });
+    },
+    expected: [`${C}/aws_api_gateway_stage.live: stage has no throttling (method settings or usage plan)`],
+  },
   { rule: "BF-APIGW-005", when: "the key-protected API has a keyed plan with a quota", change: () => {}, expected: [] },
   {
     rule: "BF-APIGW-005",
