@@ -2,7 +2,7 @@ import path from "node:path";
 import { synthesizeEnvironments } from "../../synth";
 import { parseCommandLine } from "../args";
 import { EXIT } from "../errors";
-import { progress, type CliIo } from "../io";
+import { palette, progress, useColour, type CliIo } from "../io";
 import { DEFAULT_ENVIRONMENTS_DIR, environmentError } from "./environment";
 
 export async function runSynth(argv: readonly string[], io: CliIo): Promise<number> {
@@ -23,5 +23,9 @@ export async function runSynth(argv: readonly string[], io: CliIo): Promise<numb
   }
   const width = Math.max(...result.stacks.map((stack) => stack.name.length));
   for (const stack of result.stacks) io.stdout.write(`${stack.name.padEnd(width)}  ${String(stack.resourceCount).padStart(4)} resources\n`);
+  // Choices that synthesize but put money or access at risk (e.g. a key-only capacity manager API): never fatal,
+  // never silent. Same wording as `npm run synth`.
+  const colours = palette(useColour(io.stderr, io.env));
+  for (const warning of result.warnings) io.stderr.write(`${colours.yellow(`WARNING ${warning}`)}\n`);
   return EXIT.ok;
 }
