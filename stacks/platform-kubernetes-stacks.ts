@@ -10,7 +10,7 @@ import { ClusterLookup } from "../src/constructs/platform/cluster-lookup";
 import type { GpuFleet } from "../src/constructs/platform/gpu-scheduling";
 import { ManifestSet } from "../src/constructs/platform/manifest-set";
 import { albIngressClass, albIngressClassParams, clusterSecretStore, externalSecrets, type KubernetesObject } from "../src/constructs/platform/manifests";
-import { platformNames } from "../src/constructs/platform/names";
+import { platformNames, platformSecretKinds } from "../src/constructs/platform/names";
 import type { PlatformSecretKind } from "../src/constructs/platform/secrets";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
@@ -83,12 +83,7 @@ export class PlatformManifestsStack extends EnvironmentStack {
 
     const objects: KubernetesObject[] = [];
     if (platform.external_secrets) {
-      const existing: Partial<Record<PlatformSecretKind, string>> = {
-        ...(platform.database ? { databaseConnection: named.secrets.databaseConnection } : {}),
-        ...(platform.model_registry ? { storage: named.secrets.storage } : {}),
-        ...(platform.cache ? { redis: named.secrets.redis } : {}),
-        ...(platform.secrets ? { oidcProviders: named.secrets.oidcProviders, cookies: named.secrets.cookies } : {}),
-      };
+      const existing: Partial<Record<PlatformSecretKind, string>> = Object.fromEntries(platformSecretKinds(platform).map((kind) => [kind, named.secrets[kind]]));
       // The master secret's name (rds!db-<uuid>) is chosen by RDS; the instance tells it.
       const databaseMasterSecretArn = platform.database
         ? new DataAwsDbInstance(this, "database", { dbInstanceIdentifier: named.databaseIdentifier }).masterUserSecret.get(0).secretArn

@@ -10,7 +10,7 @@ import { ClusterLookup } from "../src/constructs/platform/cluster-lookup";
 import { PlatformDatabase } from "../src/constructs/platform/database";
 import { loadBalancerControllerStatements } from "../src/constructs/platform/load-balancer-controller-policy";
 import { MODEL_REGISTRY_PREFIXES, ModelRegistry } from "../src/constructs/platform/model-registry";
-import { platformNames } from "../src/constructs/platform/names";
+import { platformNames, platformSecretKinds } from "../src/constructs/platform/names";
 import { ClusterObservability } from "../src/constructs/platform/observability";
 import { PodIdentityRole } from "../src/constructs/platform/pod-identity-role";
 import { SecretsStore } from "../src/constructs/platform/secrets";
@@ -57,8 +57,7 @@ export class PlatformStack extends EnvironmentStack {
       platform.database !== undefined || platform.cache !== undefined
         ? new EncryptionKey(this, "data-key", { aliasName: `${names.clusterName}-platform-data`, description: `Platform databases of ${names.clusterName}`, aws })
         : undefined;
-    const needsSecrets = platform.database !== undefined || platform.cache !== undefined || platform.model_registry !== undefined || platform.secrets !== undefined;
-    const secrets = needsSecrets ? new SecretsStore(this, "secrets", { clusterName: names.clusterName, prefix: names.environment, aws }) : undefined;
+    const secrets = platformSecretKinds(platform).length > 0 ? new SecretsStore(this, "secrets", { clusterName: names.clusterName, prefix: names.environment, aws }) : undefined;
 
     if (platform.model_registry && secrets) {
       const registry = new ModelRegistry(this, "model-registry", {

@@ -6,6 +6,8 @@ import { ExternalSecret } from "@kubernetes-models/external-secrets/external-sec
 import { beforeAll, describe, expect, it } from "vitest";
 import { PLATFORM_CHARTS } from "../../src/constructs/platform/charts";
 import { MODEL_BUCKET_ACTIONS } from "../../src/constructs/platform/model-registry";
+import { platformNames, platformSecretKinds } from "../../src/constructs/platform/names";
+import { naming } from "../../src/lib/naming";
 import { ALB_SSL_POLICY } from "../../src/constructs/platform/manifests";
 import { DEFAULT_WAIVERS_FILE } from "../../src/policy/cli";
 import { runGate } from "../../src/policy/engine";
@@ -241,6 +243,16 @@ describe("cache", () => {
 describe("secrets layout", () => {
   const secretNamed = (name: string) => resources(P, "aws_secretsmanager_secret").find(([, body]) => body["name"] === name)?.[1];
   const valueOf = (kind: string) => one(P, "aws_secretsmanager_secret_version", `secrets_${kind}_value`);
+
+  it("creates exactly the secrets the manifests stack syncs, whatever parts are on", () => {
+    // GIVEN every part on, and only the data services  THEN the AWS stack's secrets are the layout's kinds for those parts
+    for (const environment of [FULL, MINIMAL]) {
+      const created = resources(`${environment.name}-platform`, "aws_secretsmanager_secret").map(([, body]) => body["name"]).sort();
+      const layout = platformNames(naming(environment.name)).secrets;
+      expect(created).toEqual(platformSecretKinds(environment.config.platform!).map((kind) => layout[kind]).sort());
+    }
+    expect(platformSecretKinds(MINIMAL.config.platform!)).toEqual(["databaseConnection", "redis"]);
+  });
 
   it("puts every secret under <env>/ with the secrets key and a 30-day recovery window", () => {
     const names = resources(P, "aws_secretsmanager_secret").map(([, body]) => body["name"]).sort();

@@ -1,5 +1,6 @@
+import type { PlatformConfig } from "../../config/platform-schema";
 import type { Naming } from "../../lib/naming";
-import { platformSecretNames } from "./secrets";
+import { platformSecretNames, type PlatformSecretKind } from "./secrets";
 
 /**
  * Physical names of the platform's pieces, derived from the environment alone, so the AWS stack that creates them and
@@ -18,3 +19,16 @@ export function platformNames(names: Naming) {
 }
 
 export type PlatformNames = ReturnType<typeof platformNames>;
+
+/**
+ * The secrets of the `<env>/…` layout a platform section has, by the part that owns each: the AWS stack creates
+ * exactly these and the manifests stack syncs exactly these, so the two stacks can't disagree.
+ */
+export function platformSecretKinds(platform: PlatformConfig): PlatformSecretKind[] {
+  return [
+    ...(platform.model_registry ? (["storage"] as const) : []),
+    ...(platform.database ? (["databaseConnection"] as const) : []),
+    ...(platform.cache ? (["redis"] as const) : []),
+    ...(platform.secrets ? (["oidcProviders", "cookies"] as const) : []),
+  ];
+}
