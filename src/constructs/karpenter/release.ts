@@ -31,8 +31,9 @@ export interface KarpenterReleaseProps {
  * The Karpenter chart, pinned, with its CRDs; Terraform waits until the controller is ready. Helm installs a chart's
  * bundled CRDs on first install only and never upgrades them, so the CRDs come from the `karpenter-crd` chart at the
  * same version, as a release of their own applied before the controller: raising `chart_version` upgrades both.
- * (A cluster whose CRDs an older blockfleet installed through the controller chart needs them annotated with
- * `meta.helm.sh/release-name=karpenter-crd` and `meta.helm.sh/release-namespace=karpenter` once, so Helm adopts them.)
+ * (A cluster whose CRDs an older blockfleet installed through the controller chart needs them labelled
+ * `app.kubernetes.io/managed-by=Helm` and annotated `meta.helm.sh/release-name=karpenter-crd`,
+ * `meta.helm.sh/release-namespace=karpenter` once, so Helm adopts them.)
  */
 export class KarpenterRelease extends Construct {
   readonly release: Release;
