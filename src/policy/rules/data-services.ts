@@ -47,7 +47,7 @@ export const dataServiceRules: readonly Rule[] = [
     types: ["aws_sqs_queue"],
     test: (queue) => (hasValue(queue.config["kms_master_key_id"]) || isTrue(queue.config["sqs_managed_sse_enabled"]) ? undefined : "queue is not encrypted at rest"),
   }),
-  publicPrincipalRule("BF-SQS-002", "CKV_AWS_168", "SQS queue", ["aws_sqs_queue", "aws_sqs_queue_policy"]),
+  publicPrincipalRule("BF-SQS-002", "CKV_AWS_168, CKV_AWS_387", "SQS queue", ["aws_sqs_queue", "aws_sqs_queue_policy"]),
   resourceRule({
     id: "BF-SNS-001",
     checkovId: "CKV_AWS_26",
