@@ -71,7 +71,11 @@ async function describeStacks(folder: string, environments: readonly LoadedEnvir
       const file = join(folder, "stacks", name, "cdk.tf.json");
       const json = JSON.parse(await readFile(file, "utf8")) as { resource?: Record<string, Record<string, unknown>> };
       const resourceCount = Object.values(json.resource ?? {}).reduce((sum, byName) => sum + Object.keys(byName).length, 0);
-      const environment = environments.find((env) => name.startsWith(`${env.name}-`))?.name ?? "";
+      // Longest match: with environments "dev" and "dev-eu", "dev-eu-cluster" belongs to "dev-eu".
+      const environment = environments
+        .map((env) => env.name)
+        .filter((envName) => name.startsWith(`${envName}-`))
+        .reduce((longest, envName) => (envName.length > longest.length ? envName : longest), "");
       return { name, environment, resourceCount, file };
     }),
   );

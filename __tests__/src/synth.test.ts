@@ -85,3 +85,15 @@ describe("synthesis", () => {
     expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
   });
 });
+
+describe("synthesis of environments whose names share a prefix", () => {
+  it("assigns each stack to its own environment, not to one whose name is a prefix of it", async () => {
+    // GIVEN environments "dev" and "dev-eu"  WHEN both are synthesized  THEN "dev-eu-*" stacks belong to "dev-eu"
+    const { environmentsDir, outdir } = workspace();
+    cpSync(join(environmentsDir, "dev.tfvars"), join(environmentsDir, "dev-eu.tfvars"));
+    const result = await synthesizeEnvironments({ environmentsDir, outdir, names: ["dev", "dev-eu"] });
+    const owner = Object.fromEntries(result.stacks.map((stack) => [stack.name, stack.environment]));
+    expect(owner["dev-eu-cluster"]).toBe("dev-eu");
+    expect(owner["dev-cluster"]).toBe("dev");
+  });
+});
