@@ -12,7 +12,14 @@ const isoDate = z.string().refine((value) => {
 const waiverSchema = z
   .object({
     rule: z.string().regex(/^BF-[A-Z0-9]+-\d{3}$/, "expected a rule id such as BF-IAM-006"),
-    resource: z.string().min(1, "expected a resource address such as prod-cluster/aws_iam_role.karpenter (* matches any text)"),
+    // `*` may stand for parts (every environment, cdktf's id hashes) but the resource type stays literal, so one
+    // waiver can never silence a rule for every resource.
+    resource: z
+      .string()
+      .regex(
+        /^[^/\s]+\/(data\.)?[a-z][a-z0-9_]*\.\S+$/,
+        "expected a resource address <stack>/<type>.<name> such as prod-cluster/aws_iam_role.karpenter (* may replace parts of the stack or name, not the type)",
+      ),
     reason: z.string().min(10, "say why the finding is acceptable (at least 10 characters)"),
     expires: isoDate,
   })

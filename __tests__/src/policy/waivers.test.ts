@@ -108,6 +108,12 @@ describe("waivers", () => {
       );
     });
 
+    it("fails when a waiver's resource does not name a resource type, so it cannot silence a rule everywhere", () => {
+      const file = write({ waivers: [waiver({ resource: "*" }), waiver({ resource: "prod-cluster/*" })] });
+      const expected = "expected a resource address <stack>/<type>.<name> such as prod-cluster/aws_iam_role.karpenter (* may replace parts of the stack or name, not the type)";
+      expect(() => loadWaivers(file)).toThrow([`${file}: invalid waiver file`, `  waivers.0.resource: ${expected}`, `  waivers.1.resource: ${expected}`].join("\n"));
+    });
+
     it("fails when the file is not JSON", () => {
       expect(() => loadWaivers(write("{ waivers: "))).toThrow(/not valid JSON/);
     });
