@@ -145,6 +145,15 @@ export const environmentShape = {
 function checkEnvironment(env: z.output<z.ZodObject<typeof environmentShape>>, ctx: z.RefinementCtx): void {
   checkCapacityManager(env, ctx);
   checkPlatform(env, ctx);
+  // The chart spreads controller replicas over distinct nodes; more replicas than system nodes leave one Pending
+  // and fail the atomic Helm release on a fresh deploy.
+  if (env.karpenter.enabled && env.karpenter.replicas > env.system_node_group.min_size) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["karpenter", "replicas"],
+      message: `${env.karpenter.replicas} controller replicas need as many system nodes, but system_node_group.min_size is ${env.system_node_group.min_size}`,
+    });
+  }
   const vpc = parseCidr(env.vpc_cidr);
   if (vpc && vpc.prefix > MIN_VPC_PREFIX) {
     ctx.addIssue({ code: "custom", path: ["vpc_cidr"], message: `too small for the subnet plan (a private /20, a public /24 and an intra /24 per AZ); use a /${MIN_VPC_PREFIX} or larger` });

@@ -175,6 +175,16 @@ describe("environment schema", () => {
     });
   });
 
+  describe("karpenter", () => {
+    it("fails when there are more controller replicas than system nodes", async () => {
+      await expectRejected(
+        { ...baseEnvironmentInput(), karpenter: { replicas: 3 }, system_node_group: { min_size: 2, max_size: 4, desired_size: 2 } },
+        "karpenter.replicas",
+        /3 controller replicas need as many system nodes, but system_node_group.min_size is 2/,
+      );
+    });
+  });
+
   describe("unknown keys", () => {
     it("fails when a key is misspelt, suggesting the close one", async () => {
       await expectRejected(withCluster({ endpont_public_access: true }), "cluster.endpont_public_access", /unknown key; did you mean "endpoint_public_access"\?/);
