@@ -13,8 +13,8 @@ import { loadWaivers } from "./waivers";
 const REPO_ROOT = resolve(__dirname, "..", "..");
 export const DEFAULT_OUTPUT_DIR = "cdktf.out";
 export const DEFAULT_WAIVERS_FILE = join(REPO_ROOT, "policy-waivers.json");
-/** What the synthesized output is made from: a file here newer than the output means the output is stale. */
-export const SYNTHESIS_INPUTS = ["environments", "src", "stacks", "lambdas"].map((folder) => join(REPO_ROOT, folder));
+/** What the synthesized output is made from (folders and files): anything here newer than the output makes it stale. */
+export const SYNTHESIS_INPUTS = ["environments", "src", "stacks", "lambdas", "package-lock.json"].map((path) => join(REPO_ROOT, path));
 
 export interface CheckArguments {
   readonly dir: string;
@@ -48,19 +48,20 @@ export function parseArguments(argv: readonly string[]): CheckArguments {
 }
 
 /**
- * True when `outdir` has no cdktf manifest (never synthesized) or a file under `inputs` changed after the last
- * synthesis wrote it.
+ * True when `outdir` has no cdktf manifest (never synthesized) or an input file (or a file below an input folder)
+ * changed after the last synthesis wrote it. Inputs that don't exist are ignored.
  */
 export function outputIsStale(outdir: string, inputs: readonly string[]): boolean {
   const manifest = join(outdir, "manifest.json");
   if (!existsSync(manifest)) return true;
   const synthesizedAt = statSync(manifest).mtimeMs;
-  const changedSince = (folder: string): boolean =>
-    readdirSync(folder, { withFileTypes: true }).some((entry) => {
-      const path = join(folder, entry.name);
-      return entry.isDirectory() ? changedSince(path) : statSync(path).mtimeMs > synthesizedAt;
-    });
-  return inputs.some((folder) => existsSync(folder) && changedSince(folder));
+  const changedSince = (path: string): boolean => {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (!stat) return false;
+    if (!stat.isDirectory()) return stat.mtimeMs > synthesizedAt;
+    return readdirSync(path).some((entry) => changedSince(join(path, entry)));
+  };
+  return inputs.some(changedSince);
 }
 
 export async function check(args: CheckArguments, today: Date, inputs: readonly string[] = SYNTHESIS_INPUTS): Promise<{ exitCode: number; output: string }> {

@@ -96,6 +96,15 @@ describe("npm run check", () => {
       const { outdir, sources } = layout("stale", new Date("2026-11-22T11:00:00Z"));
       expect(outputIsStale(outdir, [sources])).toBe(true);
     });
+
+    it("is stale when an input file given by itself (the lock file) changed after the last synthesis", () => {
+      const { outdir, sources } = layout("stale-lock", new Date("2026-11-22T09:00:00Z"));
+      const lockFile = join(root, "stale-lock", "package-lock.json");
+      writeFileSync(lockFile, "{}");
+      utimesSync(lockFile, new Date("2026-11-22T11:00:00Z"), new Date("2026-11-22T11:00:00Z"));
+      expect(outputIsStale(outdir, [sources])).toBe(false);
+      expect(outputIsStale(outdir, [sources, lockFile])).toBe(true);
+    });
   });
 
   it("parses the folder and the waiver file, defaulting to cdktf.out (synthesized when missing or stale) and the repo's waivers", () => {
