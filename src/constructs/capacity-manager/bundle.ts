@@ -212,8 +212,10 @@ export function pruneStaleArchives(cacheDir: string, name: string, now: number):
   }
   archives.sort((a, b) => b.used - a.used);
   for (const stale of archives.slice(ARCHIVES_KEPT)) {
-    // Re-read: a cache hit elsewhere may have marked it used since the listing.
-    if ((modifiedAt(join(stale.folder, `${name}.zip`)) ?? Infinity) < cutoff) rmSync(stale.folder, { recursive: true, force: true });
+    // Re-read every file: a cache hit elsewhere may have marked the zip used, or a rebuild of the same bytes may be
+    // writing its temporary file into this folder, since the listing.
+    const entries = listing(stale.folder);
+    if (entries.every((file) => (modifiedAt(join(stale.folder, file)) ?? Infinity) < cutoff)) rmSync(stale.folder, { recursive: true, force: true });
   }
   for (const leftover of listing(cacheDir).filter((file) => file.startsWith(`${name}.json.`) && file.endsWith(".tmp"))) {
     removeIfUnusedSince(join(cacheDir, leftover), cutoff);
@@ -244,7 +246,7 @@ function removeIfUnusedSince(path: string, cutoff: number): void {
  * Write to a temporary file no other writer uses (process, thread and random part), then rename it into place:
  * readers see the old file or the whole new one, and two processes writing the same archive both succeed.
  */
-function writeAtomically(path: string, data: Buffer): void {
+function writeAtomically(path: string, data: Buffer, attempt = 1): void {
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}-${threadId}-${randomBytes(6).toString("hex")}.tmp`;
   try {
@@ -252,6 +254,8 @@ function writeAtomically(path: string, data: Buffer): void {
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
+    // The folder was pruned between mkdir and rename by a process that saw only old files in it: write again.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT" && attempt < 3) return writeAtomically(path, data, attempt + 1);
     throw error;
   }
 }

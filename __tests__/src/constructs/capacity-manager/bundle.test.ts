@@ -166,6 +166,17 @@ describe("capacity manager bundles", () => {
       expect([existsSync(crashedWrite), existsSync(runningWrite)]).toEqual([false, true]);
     });
 
+    it("keeps an old archive's folder while a rebuild of the same bytes is writing into it", () => {
+      // GIVEN four archives, the oldest unused for long, but another process writing its temporary file there now
+      const cacheDir = join(scratch, "rewrite-cache");
+      const zips = buildVersions("rewrite", cacheDir, ARCHIVES_KEPT + 1);
+      age(zips[0]!, unusedMinutes + 10);
+      writeFileSync(`${zips[0]!}.4444-0-abcdef.tmp`, "being written");
+      // WHEN the cache is pruned  THEN that folder stays
+      pruneStaleArchives(cacheDir, "rewrite", Date.now());
+      expect(existsSync(zips[0]!)).toBe(true);
+    });
+
     it("marks an archive reused from the cache as just used, so it is not pruned while the synth copies it", () => {
       // GIVEN an archive unused for longer than the prune delay
       const cacheDir = join(scratch, "touched-cache");
