@@ -1,4 +1,4 @@
-import type { CapacityRecord, ExtensionView, OfferingView, ReservationView } from "../../../lambdas/capacity-manager/domain/types";
+import type { CapacityRecord, ExtensionView, OfferingView, RecordSpec, ReservationView } from "../../../lambdas/capacity-manager/domain/types";
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
@@ -8,7 +8,8 @@ export const END_ISO = END.toISOString();
 export const at = (msBeforeEnd: number): Date => new Date(END.getTime() - msBeforeEnd);
 export const RESERVATION_ID = "cr-0123456789abcdef0";
 
-export function aRecord(overrides: Partial<CapacityRecord> = {}): CapacityRecord {
+/** The owner's fields of a record (what POST / stores), auto-extending 24 h a day before the end. */
+export function aSpec(overrides: Partial<RecordSpec> = {}): RecordSpec {
   return {
     PK: "env-123",
     capacityReservationId: RESERVATION_ID,
@@ -19,12 +20,19 @@ export function aRecord(overrides: Partial<CapacityRecord> = {}): CapacityRecord
     startDate: "2026-03-01T12:00:00.000Z",
     endDate: END_ISO,
     instanceCount: 2,
-    approved: false,
-    createdAt: "2026-02-01T00:00:00.000Z",
-    updatedAt: "2026-02-01T00:00:00.000Z",
     extendBeforeHours: 24,
     extendByHours: 24,
     requireApproval: false,
+    ...overrides,
+  };
+}
+
+export function aRecord(overrides: Partial<CapacityRecord> = {}): CapacityRecord {
+  return {
+    ...aSpec(),
+    approved: false,
+    createdAt: "2026-02-01T00:00:00.000Z",
+    updatedAt: "2026-02-01T00:00:00.000Z",
     status: "TRACKING",
     version: 3,
     history: [],

@@ -131,8 +131,9 @@ export class Ec2CapacityApi implements CapacityApi {
       } while (token);
     } catch (error) {
       if (!NOT_FOUND_CODES.has(errorCode(error))) throw error;
-      const message = (error as AwsErrorShape).message ?? "";
-      const named = batch.filter((id) => message.includes(id));
+      // Whole ids only: an 8-digit id is a prefix of a 17-digit one and must not be taken for it.
+      const inMessage = new Set((error as AwsErrorShape).message?.match(/cr-[0-9a-f]+/g) ?? []);
+      const named = batch.filter((id) => inMessage.has(id));
       if (named.length > 0) {
         for (const id of named) missing.add(id);
         await this.describeBatch(batch.filter((id) => !named.includes(id)), found, missing);

@@ -72,6 +72,11 @@ export interface DecideInput {
    * block end `endDate` (a stale warning for an end that was since extended is ignored).
    */
   readonly expirationWarning?: { readonly endDate?: string };
+  /**
+   * PK of the record that owns this reservation's decisions when several records track it (see
+   * `reservationOwners`). Two owners would each buy an extension for the same end.
+   */
+  readonly duplicateOf?: string;
 }
 
 /** Outcome of one PurchaseCapacityBlockExtension call, as classified by the EC2 adapter. */
@@ -82,7 +87,7 @@ export type PurchaseOutcome =
   /** Timeout, network error or 5xx: the purchase may have gone through. */
   | { readonly kind: "unknown"; readonly message: string };
 
-const TERMINAL_STATES: Readonly<Record<string, RecordStatus>> = {
+const TERMINAL_STATES: Readonly<Record<string, "EXPIRED" | "NOT_EXTENDABLE">> = {
   expired: "EXPIRED",
   cancelled: "NOT_EXTENDABLE",
   cancelling: "NOT_EXTENDABLE",
@@ -117,8 +122,8 @@ class Draft {
 
   set<K extends keyof RecordChanges>(field: K, value: RecordChanges[K]): void {
     const current = (this.record as unknown as Record<string, unknown>)[field];
-    if (value === null && current === undefined) return;
-    if (sameValue(current, value)) {
+    // Removing a field the record does not have, or setting the stored value, writes nothing.
+    if ((value === null && current === undefined) || sameValue(current, value)) {
       delete this.changes[field];
       return;
     }
@@ -215,19 +220,35 @@ export function decide(input: DecideInput): Decision {
     return d.finish();
   }
 
+  // Every time rule is relative to the real end: without one (a typed-in date is not trusted), decide nothing.
+  if (Number.isNaN(endMs)) {
+    d.status("TRACKING", `EC2 reports no end date for ${record.capacityReservationId}; nothing is decided until it does`);
+    return d.finish();
+  }
+
   const terminal = TERMINAL_STATES[reservation.state];
   if (terminal) {
     d.status(terminal, `EC2 reports the reservation as ${reservation.state}`);
     d.set("expiresAt", Math.floor((Math.max(endMs, now.getTime()) + RECORD_RETENTION_MS) / 1000));
     d.set("proposal", null);
-    d.historyOnStatusChange(terminal === "EXPIRED" ? "EXPIRED" : "NOT_FOUND", `reservation is ${reservation.state}`);
+    d.historyOnStatusChange(terminal, `reservation is ${reservation.state}`);
     planNodeGroup(d, reservation.state, endMs);
     return d.finish();
   }
   d.set("expiresAt", null);
+
+  if (input.duplicateOf !== undefined) {
+    d.status("DUPLICATE", `record ${input.duplicateOf} tracks ${record.capacityReservationId} and makes its decisions; this record never buys, asks or scales`);
+    d.set("proposal", null);
+    d.historyOnStatusChange("DUPLICATE", `${record.capacityReservationId} is also tracked by ${input.duplicateOf}`);
+    return d.finish();
+  }
+
   planNodeGroup(d, reservation.state, endMs);
 
-  if (input.expirationWarning && isCurrentEnd(input.expirationWarning.endDate, endMs)) {
+  // A warning about an end that a paid extension already moved (EC2 not showing the new end yet) is stale.
+  const warned = input.expirationWarning && isCurrentEnd(input.expirationWarning.endDate, endMs) && !succeededBeyond(input.extensions, endMs);
+  if (warned) {
     d.expiringWithoutExtension = true;
     d.status("EXPIRING", `EC2 warned that the block ends at ${endIso}; instances are terminated 30 minutes before`);
     d.historyOnStatusChange("EXPIRING", "EC2 expiration warning received");
@@ -249,6 +270,11 @@ export function decide(input: DecideInput): Decision {
 
   decideExtension(d, input, endIso, endMs);
   return d.finish();
+}
+
+/** A paid extension whose new end EC2's reservation does not show yet. */
+function succeededBeyond(extensions: readonly ExtensionView[], endMs: number): ExtensionView | undefined {
+  return extensions.find((e) => e.status === "payment-succeeded" && e.endDate !== undefined && Date.parse(e.endDate) > endMs + SAME_INSTANT_TOLERANCE_MS);
 }
 
 function isCurrentEnd(warnedEnd: string | undefined, endMs: number): boolean {
@@ -378,9 +404,7 @@ function waitForExtensionInFlight(d: Draft, extensions: readonly ExtensionView[]
     d.set("lastExtension", { ...last, paymentFailed: true });
     markPaymentFailed(d, last.offeringId);
   }
-  const pending =
-    extensions.find((e) => e.status === "payment-pending") ??
-    extensions.find((e) => e.status === "payment-succeeded" && e.endDate !== undefined && Date.parse(e.endDate) > endMs + SAME_INSTANT_TOLERANCE_MS);
+  const pending = extensions.find((e) => e.status === "payment-pending") ?? succeededBeyond(extensions, endMs);
   if (pending) {
     d.status("EXTENSION_PENDING", `extension ${pending.offeringId} is ${pending.status}; EC2 allows no other until it settles`);
     d.set("proposal", null);
@@ -434,9 +458,11 @@ function decideExtension(d: Draft, input: DecideInput, endIso: string, endMs: nu
 
   const offering = cheapestMatching(input.offerings, record.extendByHours, endMs);
   if (!offering) {
-    d.status("NO_OFFERING", `EC2 offers no ${record.extendByHours} h extension for the block ending ${endIso}`);
-    d.historyOnStatusChange("NO_OFFERING", d.changes["statusReason"] as string);
-    d.notify("NO_OFFERING", `${endIso}|none`, `No extension offering for ${record.capacityReservationId}`, `${record.PK}: ${d.changes["statusReason"] ?? record.statusReason}`);
+    const reason = `EC2 offers no ${record.extendByHours} h extension for the block ending ${endIso}`;
+    d.status("NO_OFFERING", reason);
+    d.historyOnStatusChange("NO_OFFERING", reason);
+    // Keyed by the block end only: offerings that come and go, or a fee around the cap, alert at most every 6 h.
+    d.notify("NO_OFFERING", endIso, `No extension offering for ${record.capacityReservationId}`, `${record.PK}: ${reason}`);
     flagExpiring(d, endIso, endMs, "no offering");
     return;
   }
@@ -445,7 +471,7 @@ function decideExtension(d: Draft, input: DecideInput, endIso: string, endMs: nu
     const reason = `cheapest ${record.extendByHours} h extension costs ${usd(fee)}, above maxUpfrontFeeUsd ${usd(record.maxUpfrontFeeUsd)}`;
     d.status("NO_OFFERING", reason);
     d.historyOnStatusChange("NO_OFFERING", reason, { offeringId: offering.offeringId, feeUsd: fee });
-    d.notify("NO_OFFERING", `${endIso}|cap`, `Extension for ${record.capacityReservationId} above the price cap`, `${record.PK}: ${reason}`);
+    d.notify("NO_OFFERING", endIso, `Extension for ${record.capacityReservationId} above the price cap`, `${record.PK}: ${reason}`);
     flagExpiring(d, endIso, endMs, "no offering within the cap");
     return;
   }

@@ -11,6 +11,8 @@ export const RECORD_STATUSES = [
   "EXPIRED",
   "NOT_FOUND",
   "NOT_EXTENDABLE",
+  /** Another record tracks the same reservation and makes its decisions; this one only mirrors EC2. */
+  "DUPLICATE",
 ] as const;
 export type RecordStatus = (typeof RECORD_STATUSES)[number];
 
@@ -83,7 +85,9 @@ export const HISTORY_KINDS = [
   "EXPIRING",
   "EXPIRED",
   "NOT_FOUND",
+  "NOT_EXTENDABLE",
   "NODE_GROUP_SCALED",
+  "DUPLICATE",
 ] as const;
 export type HistoryKind = (typeof HISTORY_KINDS)[number];
 
@@ -97,6 +101,8 @@ export interface HistoryEntry {
   readonly feeUsd?: number;
   readonly durationHours?: number;
   readonly approvedBy?: string;
+  /** Caller identity behind a change made through the API (who created or updated the record). */
+  readonly by?: string;
 }
 
 /** Kinds of notifications; each is rate limited on its own. */

@@ -112,8 +112,8 @@ export const updateBodySchema = z.strictObject({
 });
 export type UpdateBody = z.infer<typeof updateBodySchema>;
 
-/** PATCH /{PK} takes no body (an empty object is tolerated). */
-export const approveBodySchema = z.strictObject({});
+/** PATCH /{PK} and POST /import take no body (an empty object is tolerated). */
+export const emptyBodySchema = z.strictObject({});
 
 export const listQuerySchema = (maxPageSize: number, defaultPageSize: number) =>
   z.strictObject({

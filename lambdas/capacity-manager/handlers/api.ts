@@ -8,7 +8,7 @@ import type { RecordChanges } from "../domain/types";
 import type { Logger } from "../log";
 import { RecordExistsError, RecordNotFoundError, VersionConflictError } from "../service/errors";
 import type { RecordsService } from "../service/records-service";
-import { approveBodySchema, createBodySchema, listQuerySchema, NOT_UPDATABLE_FIELDS, pkSchema, updateBodySchema } from "./api-schemas";
+import { createBodySchema, emptyBodySchema, listQuerySchema, NOT_UPDATABLE_FIELDS, pkSchema, updateBodySchema } from "./api-schemas";
 import { createRecordsService, createRuntime } from "./dependencies";
 
 /** An error answered to the caller as `{ "error": { code, message, field } }`. */
@@ -90,12 +90,21 @@ function rejectNotUpdatable(body: unknown): void {
   if (field) throw new HttpError(422, "NOT_UPDATABLE", `${field} is managed by the capacity manager and cannot be updated`, field);
 }
 
-/** The approver: the IAM caller, or the API key when the API is key-only (the weaker mode, recorded as such). */
-function callerIdentity(event: APIGatewayProxyEvent): string {
+/** The caller: the IAM user/role ARN, or the API key when the API is key-only (the weaker mode, recorded as such). */
+function callerIdentity(event: APIGatewayProxyEvent): string | undefined {
   const identity = event.requestContext?.identity;
   if (identity?.userArn) return identity.userArn;
   if (identity?.apiKeyId) return `apiKey:${identity.apiKeyId}`;
-  throw new HttpError(403, "IDENTITY_REQUIRED", "approval needs a caller identity (requestContext.identity.userArn of an IAM-authorized request)");
+  return undefined;
+}
+
+/** An approval spends money, so it must name who approved. */
+function approverIdentity(event: APIGatewayProxyEvent): string {
+  const approver = callerIdentity(event);
+  if (approver === undefined) {
+    throw new HttpError(403, "IDENTITY_REQUIRED", "approval needs a caller identity (requestContext.identity.userArn of an IAM-authorized request)");
+  }
+  return approver;
 }
 
 async function route(event: APIGatewayProxyEvent, service: RecordsService, config: ManagerConfig): Promise<APIGatewayProxyResult> {
@@ -126,7 +135,7 @@ async function route(event: APIGatewayProxyEvent, service: RecordsService, confi
         requireApproval: input.requireApproval,
         ...(input.maxUpfrontFeeUsd !== undefined ? { maxUpfrontFeeUsd: input.maxUpfrontFeeUsd } : {}),
         ...(input.nodeGroup ? { nodeGroup: input.nodeGroup } : {}),
-      });
+      }, callerIdentity(event));
       return json(201, record);
     }
     case "updateRecord": {
@@ -134,7 +143,7 @@ async function route(event: APIGatewayProxyEvent, service: RecordsService, confi
       rejectNotUpdatable(body);
       const input = parse(updateBodySchema, body ?? null, "body");
       if (Object.keys(input).length === 0) throw new HttpError(422, "NOTHING_TO_UPDATE", "body names no updatable field");
-      return json(200, await service.update(pk, input as RecordChanges));
+      return json(200, await service.update(pk, input as RecordChanges, callerIdentity(event)));
     }
     case "deleteRecord": {
       const pk = pathPk(event);
@@ -143,12 +152,12 @@ async function route(event: APIGatewayProxyEvent, service: RecordsService, confi
     }
     case "approveRecord": {
       const pk = pathPk(event);
-      parse(approveBodySchema, body ?? {}, "body");
-      return json(200, await service.approve(pk, callerIdentity(event)));
+      parse(emptyBodySchema, body ?? {}, "body");
+      return json(200, await service.approve(pk, approverIdentity(event)));
     }
     case "importRecords":
-      parse(approveBodySchema, body ?? {}, "body");
-      return json(200, await service.importBlocks());
+      parse(emptyBodySchema, body ?? {}, "body");
+      return json(200, await service.importBlocks(callerIdentity(event)));
   }
 }
 

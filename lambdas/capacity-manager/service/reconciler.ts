@@ -1,4 +1,5 @@
-import { applyPurchaseOutcome, decide, needsExtensionHistory, type Action, type Decision } from "../domain/decide";
+import { applyPurchaseOutcome, decide, needsExtensionHistory, type Action, type DecideInput, type Decision } from "../domain/decide";
+import { reservationOwners } from "../domain/records";
 import type { CapacityRecord, ExtensionView, ReservationView } from "../domain/types";
 import type { Logger } from "../log";
 import { METRICS, type MetricName } from "../metrics";
@@ -74,7 +75,10 @@ export class Reconciler {
     const count = (name: MetricName, by = 1): void => {
       counts[name] = (counts[name] ?? 0) + by;
     };
+    // One instant for the whole run: whether a record's history is read and what is decided for it must
+    // agree, or a record crossing into its window mid-run would be decided without the history.
     const now = clock();
+    const duplicateOf = reservationOwners(records);
     const lookup = await ec2.describeReservations(records.map((r) => r.capacityReservationId));
     const historyIds = new Set(
       records.filter((r) => needsExtensionHistory(r, lookup.found.get(r.capacityReservationId), now)).map((r) => r.capacityReservationId),
@@ -102,7 +106,18 @@ export class Reconciler {
       const ids = { PK: record.PK, capacityReservationId: record.capacityReservationId };
       try {
         if (historyError !== undefined && historyIds.has(record.capacityReservationId)) throw historyError;
-        const result = await this.reconcileRecord(record, lookup.found.get(record.capacityReservationId), byReservation.get(record.capacityReservationId) ?? [], expirationWarning, count);
+        const result = await this.reconcileRecord(
+          {
+            record,
+            reservation: lookup.found.get(record.capacityReservationId),
+            extensions: byReservation.get(record.capacityReservationId) ?? [],
+            now,
+            notificationsEnabled: this.deps.notifier !== undefined,
+            ...(expirationWarning ? { expirationWarning } : {}),
+            ...(duplicateOf.has(record.PK) ? { duplicateOf: duplicateOf.get(record.PK) as string } : {}),
+          },
+          count,
+        );
         if (result.purchased) purchases += 1;
         if (result.expiringWithoutExtension) expiring += 1;
       } catch (error) {
@@ -119,22 +134,9 @@ export class Reconciler {
     return { records: records.length, failures, purchases, expiringWithoutExtension: expiring };
   }
 
-  private async reconcileRecord(
-    record: CapacityRecord,
-    reservation: ReservationView | undefined,
-    extensions: readonly ExtensionView[],
-    expirationWarning: { endDate?: string } | undefined,
-    count: (name: MetricName, by?: number) => void,
-  ): Promise<{ purchased: boolean; expiringWithoutExtension: boolean }> {
-    const { ec2, store, logger, clock } = this.deps;
-    const base = {
-      record,
-      reservation,
-      extensions,
-      now: clock(),
-      notificationsEnabled: this.deps.notifier !== undefined,
-      ...(expirationWarning ? { expirationWarning } : {}),
-    };
+  private async reconcileRecord(base: DecideInput, count: (name: MetricName, by?: number) => void): Promise<{ purchased: boolean; expiringWithoutExtension: boolean }> {
+    const { ec2, store, logger } = this.deps;
+    const { record, reservation } = base;
     let decision: Decision = decide(base);
     if (decision.needsOfferings) {
       const offerings = await ec2.describeExtensionOfferings(record.capacityReservationId, decision.needsOfferings.durationHours);
@@ -153,15 +155,18 @@ export class Reconciler {
       logger.info("record decided", { ...ids, status: current.status, reason: current.statusReason, actions: decision.actions.map((a) => a.kind) });
     }
 
+    // Notifications first: the write above marked them as sent, so a failing purchase write or node group
+    // call after them must not swallow them. Publishing never throws.
+    for (const action of decision.actions) {
+      if (action.kind === "notify") current = await this.notify(current, record, action, count);
+    }
     let purchased = false;
     for (const action of decision.actions) {
-      if (action.kind === "purchase") {
-        current = await this.purchase(current, action, count);
-        purchased = current.lastExtension?.intentId === action.intent.intentId;
-      }
+      if (action.kind !== "purchase") continue;
+      current = await this.purchase(current, action, count);
+      purchased = current.lastExtension?.intentId === action.intent.intentId;
     }
     for (const action of decision.actions) {
-      if (action.kind === "notify") await this.notify(current, action, count);
       if (action.kind === "scaleNodeGroup") current = await this.scale(current, action, count);
     }
     return { purchased, expiringWithoutExtension: decision.expiringWithoutExtension };
@@ -181,19 +186,41 @@ export class Reconciler {
     return store.update(record.PK, record.version, after.changes, after.history);
   }
 
-  private async notify(record: CapacityRecord, action: Extract<Action, { kind: "notify" }>, count: (name: MetricName) => void): Promise<void> {
-    const notifier = this.deps.notifier;
-    if (!notifier) return;
+  /**
+   * Publishes a notification the decision already marked as sent. If publishing fails the mark is put
+   * back as it was before, so the next run sends it again instead of waiting out the reminder interval.
+   */
+  private async notify(
+    record: CapacityRecord,
+    before: CapacityRecord,
+    action: Extract<Action, { kind: "notify" }>,
+    count: (name: MetricName) => void,
+  ): Promise<CapacityRecord> {
+    const { notifier, store, logger } = this.deps;
+    if (!notifier) return record;
     if (action.notification === "APPROVAL_REQUEST") count(METRICS.ApprovalsRequested);
+    const ids = { PK: record.PK, capacityReservationId: record.capacityReservationId, notification: action.notification };
     try {
       await notifier.publish(action.subject, action.message, {
         kind: action.notification,
         PK: record.PK,
         capacityReservationId: record.capacityReservationId,
       });
+      return record;
     } catch (error) {
       count(METRICS.NotificationFailures);
-      this.deps.logger.error("notification failed", { PK: record.PK, capacityReservationId: record.capacityReservationId, notification: action.notification, error });
+      logger.error("notification failed", { ...ids, error });
+    }
+    const marks = { ...(record.notifications ?? {}) };
+    const previous = before.notifications?.[action.notification];
+    if (previous) marks[action.notification] = previous;
+    else delete marks[action.notification];
+    try {
+      return await store.update(record.PK, record.version, { notifications: marks }, []);
+    } catch (error) {
+      // Another writer got there first: the notification waits for the reminder interval instead.
+      logger.warn("notification mark not reset", { ...ids, error });
+      return record;
     }
   }
 

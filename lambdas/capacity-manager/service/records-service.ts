@@ -30,16 +30,30 @@ export class RecordsService {
     return record;
   }
 
-  /** Stores the record without calling EC2; the next reconcile checks the reservation. */
-  async create(spec: RecordSpec): Promise<CapacityRecord> {
-    const record = newRecord(spec, this.deps.clock(), "CREATED");
+  /**
+   * Stores the record without calling EC2; the next reconcile checks the reservation. A reservation
+   * already tracked by another record is refused (two records would each try to extend it; the
+   * reconciler's owner rule covers two POSTs that race past this check).
+   */
+  async create(spec: RecordSpec, by?: string): Promise<CapacityRecord> {
+    const tracking = await this.deps.store.findByReservationId(spec.capacityReservationId);
+    const other = tracking.find((r) => r.PK !== spec.PK);
+    if (other) {
+      throw new DomainError(
+        "conflict",
+        "RESERVATION_TRACKED",
+        `${spec.capacityReservationId} is already tracked by record ${other.PK}; update that record instead`,
+        "capacityReservationId",
+      );
+    }
+    const record = newRecord(spec, this.deps.clock(), "CREATED", by);
     await this.deps.store.create(record);
     return record;
   }
 
-  async update(pk: string, patch: RecordChanges): Promise<CapacityRecord> {
+  async update(pk: string, patch: RecordChanges, by?: string): Promise<CapacityRecord> {
     const record = await this.get(pk);
-    const mutation = updateRecord(record, patch, this.deps.clock());
+    const mutation = updateRecord(record, patch, this.deps.clock(), by);
     return this.deps.store.update(pk, record.version, mutation.changes, mutation.history);
   }
 
@@ -58,7 +72,7 @@ export class RecordsService {
   }
 
   /** Tracks the account's active and scheduled capacity blocks not tracked yet (PK = reservation id). */
-  async importBlocks(): Promise<ImportResult> {
+  async importBlocks(by?: string): Promise<ImportResult> {
     const blocks = await this.deps.ec2.listCapacityBlocks();
     const result: ImportResult = { imported: [], alreadyTracked: [] };
     const now = this.deps.clock();
@@ -83,7 +97,7 @@ export class RecordsService {
         requireApproval: DEFAULT_REQUIRE_APPROVAL,
       };
       try {
-        await this.deps.store.create({ ...newRecord(spec, now, "IMPORTED"), reservationState: block.state });
+        await this.deps.store.create({ ...newRecord(spec, now, "IMPORTED", by), reservationState: block.state });
         result.imported.push(id);
       } catch (error) {
         if (!(error instanceof RecordExistsError)) throw error;

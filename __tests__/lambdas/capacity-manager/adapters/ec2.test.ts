@@ -59,6 +59,18 @@ describe("Ec2CapacityApi.describeReservations", () => {
     expect(readMock.commandCalls(DescribeCapacityReservationsCommand)).toHaveLength(2);
   });
 
+  it("GIVEN the missing id is a longer id starting with a tracked 8-digit id THEN only the longer one is reported missing", async () => {
+    const shortId = "cr-0123abcd";
+    const longId = "cr-0123abcd456789ef0";
+    readMock.on(DescribeCapacityReservationsCommand).callsFake((input: { CapacityReservationIds: string[] }) => {
+      if (input.CapacityReservationIds.includes(longId)) throw ec2Error("InvalidCapacityReservationId.NotFound", `The capacity reservation ID '${longId}' does not exist`, 400);
+      return { CapacityReservations: input.CapacityReservationIds.map((cid) => ({ CapacityReservationId: cid, State: "active" })) };
+    });
+    const lookup = await api.describeReservations([shortId, longId]);
+    expect([...lookup.missing]).toEqual([longId]);
+    expect([...lookup.found.keys()]).toEqual([shortId]);
+  });
+
   it("GIVEN a not-found error that names no id THEN it bisects to isolate the missing one", async () => {
     const missingId = id(5);
     readMock.on(DescribeCapacityReservationsCommand).callsFake((input: { CapacityReservationIds: string[] }) => {

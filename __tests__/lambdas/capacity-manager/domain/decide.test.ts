@@ -25,6 +25,10 @@ describe("decide: when the manager looks at offerings", () => {
     ["approval, more than a day before the window", aRecord({ requireApproval: true, extendBeforeHours: 24 }), at(49 * HOUR), false],
     ["approval, within the day before the window", aRecord({ requireApproval: true, extendBeforeHours: 24 }), at(47 * HOUR), true],
     ["long lead capped by the 56-day offering horizon", aRecord({ extendBeforeHours: 56 * 24 }), at(57 * 24 * HOUR), false],
+    ["long lead, a minute before offerings open (56 days before the end)", aRecord({ extendBeforeHours: 56 * 24 }), at(56 * 24 * HOUR + MINUTE), false],
+    ["long lead, offerings just opened (56 days before the end)", aRecord({ extendBeforeHours: 56 * 24 }), at(56 * 24 * HOUR), true],
+    ["the last minute before offerings close (1 h before the end)", aRecord(), at(HOUR + MINUTE), true],
+    ["offerings closed (1 h before the end)", aRecord(), at(HOUR), false],
   ])("GIVEN %s WHEN deciding THEN needsOfferings=%s", (_name, record, now, expected) => {
     const decision = decide(input({ record, now }));
     expect(decision.needsOfferings !== undefined).toBe(expected);
@@ -146,6 +150,29 @@ describe("decide: EC2 rules for extending", () => {
     expect(decision.expiringWithoutExtension).toBe(true);
   });
 
+  it("GIVEN EC2 reports no end date and the typed-in one is empty THEN nothing is decided (no offerings, no purchase, no node group call)", () => {
+    const record = aRecord({ endDate: "", nodeGroup: { clusterName: "prod", nodegroupName: "p5-a", desiredSize: 4 } });
+    const { endDate: _end, ...noEnd } = aReservation();
+    const decision = decide(input({ record, reservation: noEnd, now: at(20 * HOUR), offerings: [anOffering()] }));
+    expect(decision.changes.status).toBeUndefined();
+    expect(decision.changes.statusReason).toBe("EC2 reports no end date for cr-0123456789abcdef0; nothing is decided until it does");
+    expect(decision.needsOfferings).toBeUndefined();
+    expect(decision.actions).toEqual([]);
+  });
+
+  it("GIVEN another record owns the reservation THEN this one is DUPLICATE: it never buys, asks or scales", () => {
+    const record = aRecord({ requireApproval: false, nodeGroup: { clusterName: "prod", nodegroupName: "p5-a", desiredSize: 4 } });
+    const decision = decide(input({ record, now: at(20 * HOUR), offerings: [anOffering()], duplicateOf: "env-001" }));
+    expect(decision.changes.status).toBe("DUPLICATE");
+    expect(decision.changes.statusReason).toContain("record env-001 tracks cr-0123456789abcdef0");
+    expect(decision.needsOfferings).toBeUndefined();
+    expect(decision.actions).toEqual([]);
+    expect(decision.history.map((h) => h.kind)).toEqual(["DUPLICATE"]);
+    // EC2's dates are still mirrored.
+    expect(decision.changes.endDate).toBeUndefined();
+    expect(decide(input({ record: aRecord({ endDate: "2030-01-01T00:00:00.000Z" }), now: at(20 * HOUR), duplicateOf: "env-001" })).changes.endDate).toBe(END_ISO);
+  });
+
   it("GIVEN stored dates a user typed THEN EC2's dates replace them", () => {
     const record = aRecord({ endDate: "2030-01-01T00:00:00.000Z", startDate: "2020-01-01T00:00:00.000Z", instanceCount: 99 });
     const decision = decide(input({ record, now: at(40 * 24 * HOUR) }));
@@ -216,6 +243,22 @@ describe("decide: approval", () => {
     expect(decision.actions.filter((a) => a.kind !== "scaleNodeGroup")).toEqual([]);
   });
 
+  it("GIVEN the request went out an hour ago, was approved, and the fee then rose THEN it asks again at once (not after 6 h)", () => {
+    const asked = decide(input({ record: approvalRecord(), now: at(46 * HOUR), offerings: [anOffering()] }));
+    const approved = approvalRecord({
+      status: "APPROVED",
+      approved: true,
+      notifications: asked.changes.notifications ?? {},
+      approval: { by: "arn:aws:iam::123456789012:user/finance", at: at(45 * HOUR + 30 * MINUTE).toISOString(), maxFeeUsd: 1000, durationHours: 24, forEndDate: END_ISO, offeringId: "cbeo-aaaa" },
+    });
+    const decision = decide(input({ record: approved, now: at(45 * HOUR), offerings: [anOffering({ feeUsd: 1100 })] }));
+    expect(decision.changes.status).toBe("AWAITING_APPROVAL");
+    expect(decision.changes.approved).toBe(false);
+    expect(decision.changes.statusReason).toContain("exceeds the approval by arn:aws:iam::123456789012:user/finance");
+    expect(notifications(decision)).toEqual(["APPROVAL_REQUEST"]);
+    expect(decision.history.map((h) => h.kind)).toEqual(["APPROVAL_REQUESTED"]);
+  });
+
   const approval = { by: "arn:aws:iam::123456789012:user/finance", at: at(45 * HOUR).toISOString(), maxFeeUsd: 1000, durationHours: 24, forEndDate: END_ISO, offeringId: "cbeo-aaaa" };
   it.each([
     ["before the window it waits as APPROVED", approval, at(30 * HOUR), 1000, "APPROVED", false],
@@ -232,6 +275,22 @@ describe("decide: approval", () => {
     expect(purchase !== undefined).toBe(buys);
     if (purchase?.kind === "purchase") expect(purchase.intent.approvedBy).toBe(given.by);
     if (status === "AWAITING_APPROVAL") expect(notifications(decision)).toContain("APPROVAL_REQUEST");
+  });
+});
+
+describe("decide: alerts are rate limited per block end", () => {
+  it("GIVEN no offering one minute and one above the cap the next THEN one NO_OFFERING alert, not one per flip", () => {
+    const record = aRecord({ maxUpfrontFeeUsd: 500, extendBeforeHours: 48 });
+    const first = decide(input({ record, now: at(40 * HOUR), offerings: [] }));
+    expect(notifications(first)).toEqual(["NO_OFFERING"]);
+    let marks = first.changes.notifications ?? {};
+    for (let minute = 1; minute <= 30; minute++) {
+      const offerings = minute % 2 === 1 ? [anOffering({ feeUsd: 750 })] : [];
+      const next = decide(input({ record: aRecord({ maxUpfrontFeeUsd: 500, extendBeforeHours: 48, status: "NO_OFFERING", notifications: marks }), now: new Date(at(40 * HOUR).getTime() + minute * MINUTE), offerings }));
+      expect(next.changes.status ?? "NO_OFFERING").toBe("NO_OFFERING");
+      expect(notifications(next)).toEqual([]);
+      marks = next.changes.notifications ?? marks;
+    }
   });
 });
 
@@ -258,6 +317,21 @@ describe("decide: expiry", () => {
     const decision = decide(input({ record, now, expirationWarning: endDate ? { endDate } : {} }));
     expect(decision.changes.status === "EXPIRING").toBe(expected);
     expect(notifications(decision).includes("EXPIRING")).toBe(expected);
+  });
+});
+
+describe("decide: expiration warning with a paid extension EC2 has not applied yet", () => {
+  it("GIVEN payment-succeeded for an end beyond the warned one THEN no EXPIRING alert, the record waits for EC2 to move the end", () => {
+    const decision = decide(input({ now: at(40 * MINUTE), expirationWarning: { endDate: END_ISO }, extensions: [anExtension({ status: "payment-succeeded" })] }));
+    expect(decision.changes.status).toBe("EXTENSION_PENDING");
+    expect(notifications(decision)).toEqual([]);
+    expect(decision.expiringWithoutExtension).toBe(false);
+  });
+
+  it("GIVEN only a payment-pending extension THEN the warning still marks EXPIRING and alerts (payment must clear 35 min before the end)", () => {
+    const decision = decide(input({ now: at(40 * MINUTE), expirationWarning: { endDate: END_ISO }, extensions: [anExtension({ status: "payment-pending" })] }));
+    expect(decision.changes.status).toBe("EXPIRING");
+    expect(notifications(decision)).toEqual(["EXPIRING"]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../../../lambdas/capacity-manager/domain/errors";
-import { applyChanges, approveRecord, newRecord, updateRecord } from "../../../../lambdas/capacity-manager/domain/records";
+import { applyChanges, approveRecord, newRecord, reservationOwners, updateRecord } from "../../../../lambdas/capacity-manager/domain/records";
 import { aRecord, at, END_ISO, HOUR } from "../fixtures";
 
 const now = at(30 * HOUR);
@@ -25,6 +25,12 @@ describe("approveRecord", () => {
     );
   });
 
+  it("fails when the record is a duplicate of another record tracking the same reservation", () => {
+    expect(() => approveRecord(aRecord({ status: "DUPLICATE", statusReason: "record env-001 tracks cr-0123456789abcdef0 and makes its decisions" }), "arn:x", now)).toThrowError(
+      "record env-123 never buys: record env-001 tracks cr-0123456789abcdef0 and makes its decisions; approve that record",
+    );
+  });
+
   it("fails when a purchase is in progress", () => {
     expect(() => approveRecord(aRecord({ status: "PURCHASING", proposal }), "arn:x", now)).toThrowError(/already buying/);
   });
@@ -32,9 +38,9 @@ describe("approveRecord", () => {
 
 describe("updateRecord", () => {
   it("GIVEN owner fields THEN they are set with updatedAt and an UPDATED history entry", () => {
-    const mutation = updateRecord(aRecord(), { instanceCount: 16, maxUpfrontFeeUsd: null }, now);
+    const mutation = updateRecord(aRecord(), { instanceCount: 16, maxUpfrontFeeUsd: null }, now, "arn:aws:iam::123456789012:user/ops");
     expect(mutation.changes).toEqual({ instanceCount: 16, maxUpfrontFeeUsd: null, updatedAt: now.toISOString() });
-    expect(mutation.history[0]?.detail).toBe("updated instanceCount, maxUpfrontFeeUsd");
+    expect(mutation.history[0]).toMatchObject({ kind: "UPDATED", detail: "updated instanceCount, maxUpfrontFeeUsd", by: "arn:aws:iam::123456789012:user/ops" });
   });
 
   it("fails when a purchase is in progress", () => {
@@ -53,5 +59,24 @@ describe("newRecord and applyChanges", () => {
     expect(next.version).toBe(1);
     expect(next.history.map((h) => h.kind)).toEqual(["CREATED", "APPROVED"]);
     expect("maxUpfrontFeeUsd" in next).toBe(false);
+  });
+});
+
+describe("reservationOwners", () => {
+  const tracking = (PK: string, capacityReservationId: string, createdAt: string) => ({ PK, capacityReservationId, createdAt });
+  it("GIVEN records sharing a reservation THEN the oldest (then the smallest PK) owns it and the others are its duplicates", () => {
+    const duplicates = reservationOwners([
+      tracking("b-new", "cr-0aaaaaaaaaaaaaaa1", "2026-02-03T00:00:00.000Z"),
+      tracking("z-old", "cr-0aaaaaaaaaaaaaaa1", "2026-02-01T00:00:00.000Z"),
+      tracking("a-old", "cr-0aaaaaaaaaaaaaaa1", "2026-02-01T00:00:00.000Z"),
+      tracking("alone", "cr-0bbbbbbbbbbbbbbb2", "2026-02-01T00:00:00.000Z"),
+    ]);
+    expect(Object.fromEntries(duplicates)).toEqual({ "b-new": "a-old", "z-old": "a-old" });
+  });
+
+  it("GIVEN the same records in another order (another page order, an event run) THEN the same owner", () => {
+    const records = [tracking("x", "cr-0aaaaaaaaaaaaaaa1", "2026-02-02T00:00:00.000Z"), tracking("y", "cr-0aaaaaaaaaaaaaaa1", "2026-02-01T00:00:00.000Z")];
+    expect(Object.fromEntries(reservationOwners(records))).toEqual({ x: "y" });
+    expect(Object.fromEntries(reservationOwners([...records].reverse()))).toEqual({ x: "y" });
   });
 });

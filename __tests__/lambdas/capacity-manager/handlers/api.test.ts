@@ -82,6 +82,45 @@ describe("POST /", () => {
     expect(bodyOf(res).error?.field).toBe(field);
   });
 
+  it("fails with 409 when another record already tracks the reservation (two records would both extend it)", async () => {
+    const res = await create({ ...SAMPLE_BODY, PK: "env-456" });
+    expect(res.statusCode).toBe(409);
+    expect(bodyOf(res).error).toEqual({
+      code: "RESERVATION_TRACKED",
+      message: "cr-0123456789abcdef0 is already tracked by record env-123; update that record instead",
+      field: "capacityReservationId",
+    });
+  });
+
+  it("GIVEN a caller identity THEN the creation history names who created the record", async () => {
+    const res = await api(apiEvent("POST", "/", { body: { ...SAMPLE_BODY, PK: "who-1", capacityReservationId: "cr-0aaaaaaaaaaaaaaa1" }, userArn: "arn:aws:iam::123456789012:user/ops" }));
+    expect((bodyOf(res) as { history: { kind: string; by?: string }[] }).history).toEqual([expect.objectContaining({ kind: "CREATED", by: "arn:aws:iam::123456789012:user/ops" })]);
+  });
+
+  it.each([
+    ["14 days", 336, 201],
+    ["21 days (a 7-day step past 14 days)", 504, 201],
+    ["182 days", 4368, 201],
+    ["15 days (only 7-day steps past 14 days)", 360, 422],
+    ["189 days (past 182 days)", 4536, 422],
+    ["12 hours", 12, 422],
+  ])("GIVEN extendByHours of %s THEN %i", async (_name, extendByHours, status) => {
+    const res = await create({ ...SAMPLE_BODY, PK: `dur-${extendByHours}`, capacityReservationId: `cr-0${extendByHours.toString(16).padStart(16, "0")}`, extendByHours });
+    expect(res.statusCode).toBe(status);
+    if (status === 422) expect(bodyOf(res).error).toMatchObject({ field: "extendByHours", message: expect.stringContaining("must be a duration EC2 sells") });
+  });
+
+  it.each([
+    [13, 201],
+    [12, 422],
+    [13.5, 400], // not a whole number: zod reports the type (expected int)
+    [1345, 422],
+  ])("GIVEN extendBeforeHours %s THEN %i", async (extendBeforeHours, status) => {
+    const res = await create({ ...SAMPLE_BODY, PK: `before-${extendBeforeHours}`, capacityReservationId: `cr-0b${Math.round(extendBeforeHours * 10).toString(16).padStart(15, "0")}`, extendBeforeHours });
+    expect(res.statusCode).toBe(status);
+    if (status !== 201) expect(bodyOf(res).error?.field).toBe("extendBeforeHours");
+  });
+
   it("fails when extendBeforeHours is below 13 with a message explaining the payment delay", async () => {
     const res = await create({ ...SAMPLE_BODY, PK: "b1", extendBeforeHours: 12 });
     expect(bodyOf(res).error?.message).toBe("extendBeforeHours: must be at least 13 (payment can take 12 h and must clear 35 min before the end)");
@@ -101,7 +140,9 @@ describe("POST /", () => {
 
 describe("GET", () => {
   it("GIVEN records THEN GET / pages with limit and an opaque cursor", async () => {
-    for (const pk of ["list-1", "list-2", "list-3"]) expect((await create({ ...SAMPLE_BODY, PK: pk })).statusCode).toBe(201);
+    for (const [i, pk] of ["list-1", "list-2", "list-3"].entries()) {
+      expect((await create({ ...SAMPLE_BODY, PK: pk, capacityReservationId: `cr-0123456789abcdef${i + 1}` })).statusCode).toBe(201);
+    }
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -139,9 +180,10 @@ describe("PUT /{PK}", () => {
   it("GIVEN updatable fields THEN 200 with them applied and a history entry", async () => {
     const res = await api(apiEvent("PUT", "/{PK}", { pk: "env-123", body: { instanceCount: 16, endDate: "2025-12-31T23:59:59Z", maxUpfrontFeeUsd: 5000 } }));
     expect(res.statusCode).toBe(200);
-    const record = bodyOf(res) as { instanceCount: number; maxUpfrontFeeUsd: number; history: { kind: string }[] };
+    const record = bodyOf(res) as { instanceCount: number; maxUpfrontFeeUsd: number; history: { kind: string; by?: string }[] };
     expect([record.instanceCount, record.maxUpfrontFeeUsd]).toEqual([16, 5000]);
-    expect(record.history.at(-1)?.kind).toBe("UPDATED");
+    // Policy changes decide what may be bought, so the history names who made them.
+    expect(record.history.at(-1)).toMatchObject({ kind: "UPDATED", by: "arn:aws:iam::123456789012:user/finance" });
   });
 
   it.each([
@@ -166,6 +208,37 @@ describe("PATCH /{PK} (approve)", () => {
     const res = await api(apiEvent("PATCH", "/{PK}", { pk: "env-123" }));
     expect(res.statusCode).toBe(200);
     expect(bodyOf(res)).toMatchObject({ approved: true, status: "APPROVED", approval: { by: "arn:aws:iam::123456789012:user/finance", maxFeeUsd: 5000, durationHours: 24 } });
+  });
+
+  it("GIVEN a pending proposal THEN it approves exactly that proposal (fee, duration, end), recording who and when", async () => {
+    expect((await create({ ...SAMPLE_BODY, PK: "prop-1", capacityReservationId: "cr-0ccccccccccccccc1", maxUpfrontFeeUsd: 9000 })).statusCode).toBe(201);
+    const proposal = {
+      offeringId: "cbeo-p",
+      durationHours: 24,
+      feeUsd: 1234.5,
+      forEndDate: END.toISOString(),
+      newEndDate: new Date(END.getTime() + 24 * HOUR).toISOString(),
+      approveBy: at(13 * HOUR).toISOString(),
+      proposedAt: h.now.toISOString(),
+    };
+    await h.store.update("prop-1", 0, { status: "AWAITING_APPROVAL", proposal }, []);
+    const res = await api(apiEvent("PATCH", "/{PK}", { pk: "prop-1", userArn: "arn:aws:iam::123456789012:role/finance-approver" }));
+    expect(res.statusCode).toBe(200);
+    const record = bodyOf(res) as { history: { kind: string }[] };
+    expect(record).toMatchObject({
+      approved: true,
+      status: "APPROVED",
+      approval: { by: "arn:aws:iam::123456789012:role/finance-approver", at: h.now.toISOString(), maxFeeUsd: 1234.5, durationHours: 24, forEndDate: END.toISOString(), offeringId: "cbeo-p" },
+    });
+    expect(record.history.at(-1)).toMatchObject({ kind: "APPROVED", approvedBy: "arn:aws:iam::123456789012:role/finance-approver", feeUsd: 1234.5 });
+  });
+
+  it("fails with 409 when the record is a duplicate that never buys", async () => {
+    expect((await create({ ...SAMPLE_BODY, PK: "dup-1", capacityReservationId: "cr-0ccccccccccccccc2", maxUpfrontFeeUsd: 9000 })).statusCode).toBe(201);
+    await h.store.update("dup-1", 0, { status: "DUPLICATE", statusReason: "record prop-9 tracks cr-0ccccccccccccccc2 and makes its decisions" }, []);
+    const res = await api(apiEvent("PATCH", "/{PK}", { pk: "dup-1" }));
+    expect(res.statusCode).toBe(409);
+    expect(bodyOf(res).error).toMatchObject({ code: "DUPLICATE_RECORD", message: expect.stringContaining("record prop-9 tracks") });
   });
 
   it.each([
