@@ -149,12 +149,16 @@ class Draft {
     this.history.push({ at: this.nowIso, kind, detail, ...extra });
   }
 
-  /** Notifies at once for a new `key`, then at most every 6 hours. Returns whether it notified. */
-  notify(kind: NotificationKind, key: string, subject: string, message: string): boolean {
+  /**
+   * Notifies at once for a new `key` or a fee above the one last shown, then at most every 6 hours.
+   * Returns whether it notified.
+   */
+  notify(kind: NotificationKind, key: string, subject: string, message: string, feeUsd?: number): boolean {
     if (!this.notificationsEnabled) return false;
     const mark = this.notifications[kind];
-    if (mark && mark.key === key && this.now.getTime() - Date.parse(mark.at) < REMINDER_INTERVAL_MS) return false;
-    this.notifications[kind] = { at: this.nowIso, key };
+    const feeRose = feeUsd !== undefined && mark?.feeUsd !== undefined && feeUsd > mark.feeUsd;
+    if (mark && mark.key === key && !feeRose && this.now.getTime() - Date.parse(mark.at) < REMINDER_INTERVAL_MS) return false;
+    this.notifications[kind] = { at: this.nowIso, key, ...(feeUsd !== undefined ? { feeUsd } : {}) };
     this.notificationsChanged = true;
     this.actions.push({ kind: "notify", notification: kind, subject, message });
     return true;
@@ -530,8 +534,11 @@ function askForApproval(d: Draft, proposal: Proposal, endIso: string, endMs: num
     : `approval needed: ${proposal.durationHours} h for ${usd(proposal.feeUsd)} (offering ${proposal.offeringId}) by ${proposal.approveBy}`;
   if (!d.notificationsEnabled) reason += "; no SNS topic is configured (TOPIC_ARN), so nobody is notified: approve with PATCH /{PK}";
   d.status("AWAITING_APPROVAL", reason);
+  // A new request for a new end or after a new approval; a fee above the one last sent is sent again too,
+  // because PATCH approves the current proposal and nobody should approve a fee they were not shown.
   const key = `${endIso}|${previous?.at ?? ""}`;
-  const first = record.notifications?.APPROVAL_REQUEST?.key !== key;
+  const lastSent = record.notifications?.APPROVAL_REQUEST;
+  const newRequest = lastSent?.key !== key || (lastSent.feeUsd !== undefined && proposal.feeUsd > lastSent.feeUsd);
   const sent = d.notify(
     "APPROVAL_REQUEST",
     key,
@@ -544,8 +551,9 @@ function askForApproval(d: Draft, proposal: Proposal, endIso: string, endMs: num
       `Upfront fee: ${usd(proposal.feeUsd)}`,
       `Approve by: ${proposal.approveBy} (PATCH /${encodeURIComponent(record.PK)})`,
     ].join("\n"),
+    proposal.feeUsd,
   );
-  if (sent && first) {
+  if (sent && newRequest) {
     d.append("APPROVAL_REQUESTED", reason, { offeringId: proposal.offeringId, feeUsd: proposal.feeUsd, durationHours: proposal.durationHours });
   }
   flagExpiring(d, endIso, endMs, "awaiting approval");

@@ -118,6 +118,8 @@ export interface NotificationMark {
   readonly at: string;
   /** What the notification was about (e.g. the block end); a new key is notified at once. */
   readonly key: string;
+  /** Fee an approval request showed: a higher fee is requested again at once (PATCH approves the current one). */
+  readonly feeUsd?: number;
 }
 
 /** Fields a record's owner sets (sample fields and policy). */

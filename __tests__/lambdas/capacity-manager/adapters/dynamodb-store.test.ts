@@ -3,7 +3,7 @@ import { buildUpdate, createDocumentClient, DynamoRecordStore, InvalidCursorErro
 import { newRecord } from "../../../../lambdas/capacity-manager/domain/records";
 import { RecordExistsError, RecordNotFoundError, VersionConflictError } from "../../../../lambdas/capacity-manager/service/errors";
 import { startDynalite, type LocalDynamo } from "../dynalite";
-import { aRecord, at, HOUR } from "../fixtures";
+import { aSpec, at, HOUR } from "../fixtures";
 
 let dynamo: LocalDynamo;
 let store: DynamoRecordStore;
@@ -18,10 +18,7 @@ afterAll(async () => {
   await dynamo.stop();
 });
 
-const spec = (pk: string, id = "cr-0123456789abcdef0") => {
-  const { status: _s, version: _v, approved: _a, history: _h, createdAt: _c, updatedAt: _u, ...rest } = aRecord();
-  return { ...rest, PK: pk, capacityReservationId: id };
-};
+const spec = (pk: string, id = "cr-0123456789abcdef0") => aSpec({ PK: pk, capacityReservationId: id });
 
 describe("DynamoRecordStore against dynalite", () => {
   it("GIVEN a created record THEN get returns it and creating the same PK again fails with RecordExistsError", async () => {

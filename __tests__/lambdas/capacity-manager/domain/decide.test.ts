@@ -236,6 +236,21 @@ describe("decide: approval", () => {
     expect(notifications(next).filter((n) => n === "APPROVAL_REQUEST")).toHaveLength(expected);
   });
 
+  it("GIVEN a request was sent THEN a higher fee is requested again at once (PATCH approves the current fee), a fee going back and forth is not", () => {
+    let record = approvalRecord();
+    let now = at(46 * HOUR);
+    const sentFees: number[] = [];
+    for (const fee of [1000, 1200, 1000, 1200, 1300, 900]) {
+      const decision = decide(input({ record, now, offerings: [anOffering({ feeUsd: fee })] }));
+      if (notifications(decision).includes("APPROVAL_REQUEST")) sentFees.push(fee);
+      expect(decision.history.length).toBe(notifications(decision).includes("APPROVAL_REQUEST") ? 1 : 0);
+      record = { ...record, ...decision.changes } as CapacityRecord;
+      now = new Date(now.getTime() + MINUTE);
+    }
+    expect(sentFees).toEqual([1000, 1200, 1300]);
+    expect(record.proposal?.feeUsd).toBe(900);
+  });
+
   it("GIVEN no topic is configured THEN it never auto-approves and the record says why it waits", () => {
     const decision = decide(input({ record: approvalRecord(), now: at(20 * HOUR), offerings: [anOffering()], notificationsEnabled: false }));
     expect(decision.changes.status).toBe("AWAITING_APPROVAL");

@@ -7,8 +7,8 @@ import { createReconcileHandler, parseReconcileEvent } from "../../../../lambdas
 import { METRIC_NAMESPACE, METRICS } from "../../../../lambdas/capacity-manager/metrics";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
 import { startDynalite, type LocalDynamo } from "../dynalite";
-import { END, HOUR, MINUTE } from "../fixtures";
-import { createHarness, installFakeEc2, metricLines, type FakeEc2, type Harness } from "./harness";
+import { aSpec, END, HOUR, MINUTE } from "../fixtures";
+import { createHarness, installFakeEc2, metricLines, type FakeBlock, type FakeEc2, type Harness } from "./harness";
 
 let dynamo: LocalDynamo;
 let tableCounter = 0;
@@ -32,24 +32,11 @@ beforeEach(async () => {
 const SCHEDULE = { source: "aws.events", "detail-type": "Scheduled Event", detail: {} };
 const crId = (n: number) => `cr-0${n.toString(16).padStart(16, "0")}`;
 
-async function track(n: number, overrides: Partial<RecordSpec> = {}, block: Partial<typeof ec2.blocks extends Map<string, infer B> ? B : never> = {}) {
+async function track(n: number, overrides: Partial<RecordSpec> = {}, block: Partial<FakeBlock> = {}) {
   const id = crId(n);
   ec2.blocks.set(id, { state: "active", end: END, offerings: [{ id: `cbeo-${n}`, fee: "1000.00" }], ...block });
-  const spec: RecordSpec = {
-    PK: `rec-${n}`,
-    capacityReservationId: id,
-    instanceType: "p5.48xlarge",
-    availabilityZone: "us-east-1a",
-    platform: "Linux/UNIX",
-    tenancy: "default",
-    startDate: "2020-01-01T00:00:00.000Z",
-    endDate: "2030-01-01T00:00:00.000Z",
-    instanceCount: 8,
-    extendBeforeHours: 24,
-    extendByHours: 24,
-    requireApproval: false,
-    ...overrides,
-  };
+  // Typed-in dates and count that are wrong on purpose: the reconcile takes them from EC2.
+  const spec = aSpec({ PK: `rec-${n}`, capacityReservationId: id, startDate: "2020-01-01T00:00:00.000Z", endDate: "2030-01-01T00:00:00.000Z", instanceCount: 8, ...overrides });
   await h.store.create(newRecord(spec, h.now, "CREATED"));
   return spec.PK;
 }
