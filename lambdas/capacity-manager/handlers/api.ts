@@ -27,12 +27,13 @@ export class HttpError extends Error {
 /** Type and shape problems are 400; values of the right type that break a rule are 422. */
 const SHAPE_ISSUES = new Set(["invalid_type", "unrecognized_keys", "invalid_union", "invalid_key"]);
 
-function fromZod(error: z.ZodError, prefix: string): HttpError {
+/** `rootField` names the field when the parsed value is itself one field (a path parameter). */
+function fromZod(error: z.ZodError, prefix: string, rootField: string | null): HttpError {
   const issue = error.issues[0];
   if (!issue) return new HttpError(400, "INVALID_REQUEST", `invalid ${prefix}`);
   const keys = issue.code === "unrecognized_keys" ? issue.keys : [];
   const path = [...issue.path, ...(keys.length === 1 ? keys : [])].map(String).join(".");
-  const field = path === "" ? null : path;
+  const field = path === "" ? rootField : path;
   const message = issue.code === "unrecognized_keys" ? `unknown field${keys.length > 1 ? "s" : ""} ${keys.join(", ")}` : `${field ?? prefix}: ${issue.message}`;
   return SHAPE_ISSUES.has(issue.code) ? new HttpError(400, "INVALID_REQUEST", message, field) : new HttpError(422, "VALIDATION_FAILED", message, field);
 }
@@ -56,9 +57,9 @@ function readBody(event: APIGatewayProxyEvent, maxBytes: number): unknown {
   }
 }
 
-function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+function parse<S extends z.ZodType>(schema: S, value: unknown, what: string, rootField: string | null = null): z.output<S> {
   const result = schema.safeParse(value);
-  if (!result.success) throw fromZod(result.error, what);
+  if (!result.success) throw fromZod(result.error, what, rootField);
   return result.data;
 }
 
@@ -79,7 +80,7 @@ function pathPk(event: APIGatewayProxyEvent): string {
   } catch {
     throw new HttpError(400, "INVALID_REQUEST", "path parameter PK is not valid URL encoding", "PK");
   }
-  return parse(pkSchema, decoded, "PK");
+  return parse(pkSchema, decoded, "PK", "PK");
 }
 
 /** PUT bodies naming a field the manager owns (notably `approved`) are refused, never ignored. */

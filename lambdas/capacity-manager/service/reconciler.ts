@@ -134,13 +134,14 @@ export class Reconciler {
     return { records: records.length, failures, purchases, expiringWithoutExtension: expiring };
   }
 
-  private async reconcileRecord(base: DecideInput, count: (name: MetricName, by?: number) => void): Promise<{ purchased: boolean; expiringWithoutExtension: boolean }> {
+  /** Decides one record (fetching offerings only when the decision asks for them) and performs the decision. */
+  private async reconcileRecord(input: DecideInput, count: (name: MetricName, by?: number) => void): Promise<{ purchased: boolean; expiringWithoutExtension: boolean }> {
     const { ec2, store, logger } = this.deps;
-    const { record, reservation } = base;
-    let decision: Decision = decide(base);
+    const { record, reservation } = input;
+    let decision: Decision = decide(input);
     if (decision.needsOfferings) {
       const offerings = await ec2.describeExtensionOfferings(record.capacityReservationId, decision.needsOfferings.durationHours);
-      decision = decide({ ...base, offerings });
+      decision = decide({ ...input, offerings });
     }
     countDecision(decision, reservation, count);
     const ids = { PK: record.PK, capacityReservationId: record.capacityReservationId };

@@ -168,6 +168,12 @@ describe("GET", () => {
     expect(bodyOf(res).error?.field).toBe(field);
   });
 
+  it("fails with 422 naming PK when the path's PK is not a valid key", async () => {
+    const res = await api(apiEvent("GET", "/{PK}", { pk: "has space" }));
+    expect(res.statusCode).toBe(422);
+    expect(bodyOf(res).error).toEqual({ code: "VALIDATION_FAILED", message: "PK: must not contain '/' or whitespace", field: "PK" });
+  });
+
   it("GIVEN a PK THEN GET /{PK} returns it; a missing one is 404", async () => {
     expect(bodyOf(await api(apiEvent("GET", "/{PK}", { pk: "env-123" }))).PK).toBe("env-123");
     const missing = await api(apiEvent("GET", "/{PK}", { pk: "nope" }));

@@ -1,4 +1,4 @@
-import { PurchaseCapacityBlockExtensionCommand } from "@aws-sdk/client-ec2";
+import { DescribeCapacityReservationsCommand, PurchaseCapacityBlockExtensionCommand } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDocumentClient, DynamoRecordStore } from "../../../../lambdas/capacity-manager/adapters/dynamodb-store";
 import { newRecord } from "../../../../lambdas/capacity-manager/domain/records";
@@ -39,6 +39,20 @@ async function track(n: number, overrides: Partial<RecordSpec> = {}, block: Part
   const spec = aSpec({ PK: `rec-${n}`, capacityReservationId: id, startDate: "2020-01-01T00:00:00.000Z", endDate: "2030-01-01T00:00:00.000Z", instanceCount: 8, ...overrides });
   await h.store.create(newRecord(spec, h.now, "CREATED"));
   return spec.PK;
+}
+
+/** Makes two concurrent runs read their records before either writes: EC2 answers once both have asked. */
+function answerDescribeOnceBothAsked(): void {
+  let release = () => {};
+  const bothAsked = new Promise<void>((resolve) => (release = resolve));
+  let asked = 0;
+  h.ec2Read.on(DescribeCapacityReservationsCommand).callsFake(async (input: { CapacityReservationIds: string[] }) => {
+    if (++asked === 2) release();
+    await bothAsked;
+    return {
+      CapacityReservations: input.CapacityReservationIds.map((id) => ({ CapacityReservationId: id, State: "active", ReservationType: "capacity-block", EndDate: ec2.blocks.get(id)?.end })),
+    };
+  });
 }
 
 function handlerFor(reconciler: Reconciler) {
@@ -119,11 +133,23 @@ describe("reconcile on the schedule", () => {
   it("GIVEN two reconciles at once THEN only the winner of the conditional write buys", async () => {
     await track(1);
     await track(2);
+    answerDescribeOnceBothAsked();
     const [a, b] = await Promise.all([h.reconciler().reconcileAll(), h.reconciler().reconcileAll()]);
     expect(ec2.purchases).toBe(2);
     expect(a.purchases + b.purchases).toBe(2);
     expect(a.failures + b.failures).toBe(2);
     expect(metricLines(h.lines).reduce((sum, l) => sum + Number(l[METRICS.WriteConflicts] ?? 0), 0)).toBe(2);
+  });
+
+  it("GIVEN an EC2 event and the schedule reconciling the same block at once THEN one purchase, the loser counts a write conflict", async () => {
+    await track(1);
+    answerDescribeOnceBothAsked();
+    const event = { source: "aws.ec2", "detail-type": "EC2 Capacity Reservation Active", detail: { "capacity-reservation-id": crId(1), state: "active" } };
+    const [scheduled, onEvent] = await Promise.all([handlerFor(h.reconciler())(SCHEDULE), handlerFor(h.reconciler())(event)]);
+    expect(ec2.purchases).toBe(1);
+    expect([scheduled, onEvent].map((s) => ("purchases" in s ? s.purchases : -1)).sort()).toEqual([0, 1]);
+    expect([scheduled, onEvent].map((s) => ("failures" in s ? s.failures : -1)).sort()).toEqual([0, 1]);
+    expect((await h.store.get("rec-1"))?.history.filter((e) => e.kind === "PURCHASE_STARTED")).toHaveLength(1);
   });
 
   it("GIVEN one record's EC2 call is throttled THEN it is logged and counted, the others are reconciled and the run succeeds", async () => {
