@@ -204,6 +204,15 @@ describe("PUT /{PK}", () => {
     expect(bodyOf(res).error?.field).toBe(field);
   });
 
+  it("fails when approved comes with valid fields: nothing is applied, not even the valid ones", async () => {
+    const before = bodyOf(await api(apiEvent("GET", "/{PK}", { pk: "env-123" }))) as { instanceCount: number; version: number };
+    const res = await api(apiEvent("PUT", "/{PK}", { pk: "env-123", body: { instanceCount: 3, approved: false } }));
+    expect(res.statusCode).toBe(422);
+    expect(bodyOf(res).error).toEqual({ code: "NOT_UPDATABLE", message: "approved cannot be set with PUT: approve with PATCH /{PK}, which records who approved", field: "approved" });
+    const after = bodyOf(await api(apiEvent("GET", "/{PK}", { pk: "env-123" }))) as { instanceCount: number; version: number };
+    expect([after.instanceCount, after.version]).toEqual([before.instanceCount, before.version]);
+  });
+
   it("fails with 404 for a missing record", async () => {
     expect((await api(apiEvent("PUT", "/{PK}", { pk: "nope", body: { instanceCount: 1 } }))).statusCode).toBe(404);
   });
