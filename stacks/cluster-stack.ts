@@ -50,6 +50,7 @@ export class ClusterStack extends EnvironmentStack {
       singleNatGateway: config.single_nat_gateway,
       logsKmsKeyArn: logsKey.keyArn,
       flowLogRetentionDays: config.cluster.log_retention_days,
+      aws,
     });
 
     this.cluster = new EksCluster(this, "eks", {

@@ -90,6 +90,34 @@ describe("cluster stack", () => {
       expect(out.resource(STACK, "aws_cloudwatch_log_group", "flow-log")).toMatchObject({ retention_in_days: 30, kms_key_id: expect.stringContaining("aws_kms_key.") });
     });
 
+    it("lets only this account's flow logs assume the flow-log role", () => {
+      const trust = JSON.parse(out.resource(STACK, "aws_iam_role", "flow-log-role").assume_role_policy as string);
+      expect(trust.Statement).toEqual([
+        {
+          Effect: "Allow",
+          Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: {
+            StringEquals: { "aws:SourceAccount": "${data.aws_caller_identity.caller-identity.account_id}" },
+            ArnLike: { "aws:SourceArn": "arn:${data.aws_partition.partition.partition}:ec2:us-east-1:${data.aws_caller_identity.caller-identity.account_id}:vpc-flow-log/*" },
+          },
+        },
+      ]);
+    });
+
+    it("lets CloudWatch Logs use the logs key only for this account's log groups, by encryption context", () => {
+      const policy = JSON.parse(out.resource(STACK, "aws_kms_key", "logs-key").policy as string);
+      const logsStatement = policy.Statement.find((statement: Json) => statement.Sid === "CloudWatchLogsEncrypt");
+      expect(logsStatement).toMatchObject({
+        Principal: { Service: ["logs.us-east-1.amazonaws.com"] },
+        Condition: {
+          ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:${data.aws_partition.partition.partition}:logs:us-east-1:${data.aws_caller_identity.caller-identity.account_id}:log-group:*" },
+        },
+      });
+      // Logs calls KMS without aws:SourceAccount, so a SourceAccount condition would deny it.
+      expect(JSON.stringify(policy)).not.toContain("aws:SourceAccount");
+    });
+
     it("routes S3 through a gateway endpoint from private and intra subnets", () => {
       const endpoint = out.resource(STACK, "aws_vpc_endpoint");
       expect(endpoint).toMatchObject({ service_name: "com.amazonaws.us-east-1.s3", vpc_endpoint_type: "Gateway" });
@@ -106,6 +134,15 @@ describe("cluster stack", () => {
     it("encrypts secrets with a rotating KMS key", () => {
       expect(cluster.encryption_config).toEqual({ provider: { key_arn: expect.stringMatching(/^\$\{aws_kms_key\.eks_secrets-key_\w+\.arn\}$/) }, resources: ["secrets"] });
       for (const [, key] of out.resources(STACK, "aws_kms_key")) expect(key).toMatchObject({ enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
+    });
+
+    it("lets the cluster role use the secrets key, before the cluster is created", () => {
+      const [address, rolePolicy] = out.resources(STACK, "aws_iam_role_policy").find(([id]) => id.includes("cluster-role-secrets-key"))!;
+      expect(rolePolicy.role).toMatch(/^\$\{aws_iam_role\.eks_cluster-role_\w+\.id\}$/);
+      expect(JSON.parse(rolePolicy.policy as string).Statement).toEqual([
+        { Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: cluster.encryption_config.provider.key_arn },
+      ]);
+      expect(cluster.depends_on).toContain(`aws_iam_role_policy.${address}`);
     });
 
     it("ships every control-plane log type to a retained log group created before the cluster", () => {
@@ -210,14 +247,18 @@ describe("cluster stack", () => {
       expect(dependsOn.filter((address) => address.startsWith("aws_iam_role_policy_attachment.eks_node-role"))).toHaveLength(NODE_MANAGED_POLICIES.length);
     });
 
-    it("gives an EFA block one EFA interface per network card, a cluster placement group and a self-referencing rule", () => {
+    it("gives an EFA block one EFA interface per network card and a self-referencing rule, but no placement group", () => {
       const template = launchTemplateFor("p5-a");
-      expect(template.network_interfaces).toHaveLength(32);
-      expect(template.network_interfaces[0]).toMatchObject({ device_index: 0, network_card_index: 0, interface_type: "efa" });
-      expect(template.network_interfaces[31]).toMatchObject({ device_index: 1, network_card_index: 31, interface_type: "efa-only" });
+      const interfaces = template.network_interfaces as Json[];
+      expect(interfaces).toHaveLength(32);
+      expect(interfaces[0]).toMatchObject({ device_index: 0, network_card_index: 0, interface_type: "efa" });
+      // EC2's multi-card guidance: an EFA-only interface takes device index 0 of its own card.
+      expect(interfaces.slice(1).every((nic, index) => nic.device_index === 0 && nic.network_card_index === index + 1 && nic.interface_type === "efa-only")).toBe(true);
+      expect(interfaces.every((nic) => nic.subnet_id === undefined)).toBe(true);
       expect(template.vpc_security_group_ids).toBeUndefined();
-      expect(template.placement).toEqual({ group_name: expect.stringContaining("aws_placement_group.capacity-block-p5-a") });
-      expect(out.resource(STACK, "aws_placement_group")).toMatchObject({ strategy: "cluster" });
+      // A capacity block is already co-located; a placement group on the reservation can strand part of it.
+      expect(template.placement).toBeUndefined();
+      expect(out.resources(STACK, "aws_placement_group")).toEqual([]);
       const efaGroup = out.resource(STACK, "aws_security_group", "efa");
       const efaIngress = out.resource(STACK, "aws_vpc_security_group_ingress_rule", "efa-ingress-self");
       expect(efaIngress).toMatchObject({ ip_protocol: "-1", referenced_security_group_id: efaIngress.security_group_id });

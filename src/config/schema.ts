@@ -30,10 +30,11 @@ const cidr = z.string().refine((value) => parseCidr(value) !== undefined, {
 
 const availabilityZone = z.string().regex(AVAILABILITY_ZONE, { message: 'expected an availability zone name such as "us-east-1a"' });
 
+// EKS access entries take IAM roles and users only: not the root user, not an assumed-role session ARN.
 const iamPrincipalArn = z
   .string()
-  .regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role|root)/, {
-    message: "expected an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)",
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, {
+    message: "expected an IAM role or user ARN (arn:aws:iam::<account>:role/<name>); access entries refuse root and assumed-role session ARNs",
   });
 
 const taintSchema = z.strictObject({
@@ -65,7 +66,7 @@ export const capacityBlockSchema = z
     labels: z.record(z.string(), z.string()).default({}),
     taints: z.array(taintSchema).default([]),
     root_volume_gib: z.number().int().min(50).max(16_384).default(500),
-    /** EFA interfaces, a cluster placement group and an all-traffic self rule for multi-node training. */
+    /** EFA interfaces on every network card and an all-traffic self rule for multi-node training (no placement group: EC2 co-locates a block). */
     efa: z.boolean().default(false),
   })
   .superRefine((block, ctx) => {

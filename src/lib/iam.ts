@@ -12,11 +12,13 @@ export function policyDocument(statements: readonly PolicyStatement[]): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
 
-/** Trust policy letting one AWS service assume the role. */
-export function serviceAssumeRolePolicy(service: string, actions: readonly string[] = ["sts:AssumeRole"]): string {
+/** Trust policy letting one AWS service assume the role, optionally only under conditions (e.g. `aws:SourceAccount`). */
+export function serviceAssumeRolePolicy(service: string, actions: readonly string[] = ["sts:AssumeRole"], condition?: PolicyStatement["Condition"]): string {
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: actions.length === 1 ? actions[0] : [...actions] }],
+    Statement: [
+      { Effect: "Allow", Principal: { Service: service }, Action: actions.length === 1 ? actions[0] : [...actions], ...(condition ? { Condition: condition } : {}) },
+    ],
   });
 }
 

@@ -155,6 +155,15 @@ describe("environment schema", () => {
       await expectRejected(withCluster({ admin_principal_arns: ["alice"] }), "cluster.admin_principal_arns[0]", /IAM role or user ARN/);
     });
 
+    it("fails when an admin principal is an assumed-role session ARN, which access entries refuse", async () => {
+      const session = "arn:aws:sts::111122223333:assumed-role/admin/alice";
+      await expectRejected(withCluster({ admin_principal_arns: [session] }), "cluster.admin_principal_arns[0]", /refuse root and assumed-role session ARNs/);
+    });
+
+    it("fails when an admin principal is the account root, which access entries refuse", async () => {
+      await expectRejected(withCluster({ admin_principal_arns: ["arn:aws:iam::111122223333:root"] }), "cluster.admin_principal_arns[0]", /IAM role or user ARN/);
+    });
+
     it("fails when the log retention is not a period CloudWatch accepts", async () => {
       await expectRejected(withCluster({ log_retention_days: 45 }), "cluster.log_retention_days", /CloudWatch Logs retention period/);
     });

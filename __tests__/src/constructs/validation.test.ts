@@ -77,12 +77,19 @@ describe("construct validation", () => {
     expect(() => new SystemNodeGroup(stack(), "system", props)).toThrow("system node group: sizes must satisfy minSize <= desiredSize <= maxSize, got 3/2/4");
   });
 
+  it("fails when a launch template targets a capacity block and a placement group at once", () => {
+    const props = { namePrefix: "c-p5", securityGroupIds: ["sg-1"], volumeSizeGib: 500, resourceTags: {}, capacityBlockReservationId: "cr-0123456789abcdef0", placementGroupName: "pg-1" };
+    expect(() => new NodeLaunchTemplate(stack(), "template", props)).toThrow(
+      'launch template "c-p5": placementGroupName must be unset with a capacity block reservation, got "pg-1" with "cr-0123456789abcdef0"',
+    );
+  });
+
   it("fails when a KMS key's deletion window is outside 7-30 days", () => {
     expect(() => new EncryptionKey(stack(), "key", { aliasName: "a", description: "d", aws, deletionWindowInDays: 3 })).toThrow('kms key "a": deletionWindowInDays must be 7-30, got 3');
   });
 
   it("fails when asked for a private subnet in an AZ the network does not span", () => {
-    const network = new Network(stack(), "network", { namePrefix: "n", vpcCidr: "10.0.0.0/16", availabilityZones: ["us-east-1a", "us-east-1b"], region: "us-east-1", clusterName: "c", logsKmsKeyArn: "k" });
+    const network = new Network(stack(), "network", { namePrefix: "n", vpcCidr: "10.0.0.0/16", availabilityZones: ["us-east-1a", "us-east-1b"], region: "us-east-1", clusterName: "c", logsKmsKeyArn: "k", aws });
     expect(network.privateSubnetIn("us-east-1b")).toBe(network.zones[1]!.privateSubnetId);
     expect(() => network.privateSubnetIn("us-east-1c")).toThrow('network: no subnets in availability zone "us-east-1c"; zones are us-east-1a, us-east-1b');
   });

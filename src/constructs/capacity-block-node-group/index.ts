@@ -1,5 +1,4 @@
 import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
-import { PlacementGroup } from "@cdktf/provider-aws/lib/placement-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
@@ -60,7 +59,9 @@ export interface CapacityBlockNodeGroupProps {
    */
   readonly rootVolumeGib?: number;
   /**
-   * EFA interfaces, a cluster placement group and an all-traffic self rule for multi-node training.
+   * EFA interfaces on every network card and an all-traffic self rule for multi-node training. No placement group:
+   * EC2 already co-locates a capacity block's instances, and a placement group on a reservation can leave part of it
+   * unlaunchable (AWS ParallelCluster refuses the combination; eksctl stopped adding one for reservations).
    * @default false
    */
   readonly efa?: boolean;
@@ -98,7 +99,6 @@ export class CapacityBlockNodeGroup extends Construct {
     }
 
     const securityGroupIds = [...props.securityGroupIds];
-    let placementGroupName: string | undefined;
     if (efa) {
       // EFA traffic must be allowed both ways between the nodes themselves, on every protocol.
       const efaGroup = new SecurityGroup(this, "efa-security-group", {
@@ -121,10 +121,6 @@ export class CapacityBlockNodeGroup extends Construct {
         description: "EFA: all traffic to nodes of the same block",
       });
       securityGroupIds.push(efaGroup.id);
-      placementGroupName = new PlacementGroup(this, "placement-group", {
-        name: `${props.clusterName}-${props.blockName}`,
-        strategy: "cluster",
-      }).name;
     }
 
     const isBottlerocket = props.amiType.startsWith("BOTTLEROCKET");
@@ -136,7 +132,6 @@ export class CapacityBlockNodeGroup extends Construct {
       volumeSizeGib: rootVolumeGib,
       volumeDeviceName: isBottlerocket ? "/dev/xvdb" : "/dev/xvda",
       efaInterfaces: efa ? instance.maxEfaInterfaces : 0,
-      placementGroupName,
       resourceTags: { Name: `${props.clusterName}-${props.blockName}`, "blockfleet.io/capacity-reservation-id": props.reservationId },
     });
 

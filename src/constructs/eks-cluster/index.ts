@@ -5,6 +5,7 @@ import { EksAccessPolicyAssociation } from "@cdktf/provider-aws/lib/eks-access-p
 import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
 import { EksCluster as AwsEksCluster } from "@cdktf/provider-aws/lib/eks-cluster";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
@@ -12,7 +13,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Construct } from "constructs";
 import { dependable, type ITerraformDependable } from "cdktf";
 import type { AwsContext } from "../../lib/aws-context";
-import { managedPolicyArn, serviceAssumeRolePolicy } from "../../lib/iam";
+import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy } from "../../lib/iam";
 import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
 import { EncryptionKey } from "../kms-key";
 
@@ -119,8 +120,19 @@ export class EksCluster extends Construct {
       name: `${props.clusterName}-cluster`,
       assumeRolePolicy: serviceAssumeRolePolicy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]),
     });
-    const clusterRolePolicies = ["AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController"].map(
+    const clusterRolePolicies: ITerraformDependable[] = ["AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController"].map(
       (policy) => new IamRolePolicyAttachment(this, `cluster-role-${policy}`, { role: clusterRole.name, policyArn: managedPolicyArn(partition, policy) }),
+    );
+    // AmazonEKSClusterPolicy grants no KMS actions, and the key policy delegates to IAM: without this the control plane
+    // can't envelope-encrypt secrets with the key.
+    clusterRolePolicies.push(
+      new IamRolePolicy(this, "cluster-role-secrets-key", {
+        role: clusterRole.id,
+        name: "encrypt-secrets",
+        policy: policyDocument([
+          { Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: secretsKey.keyArn },
+        ]),
+      }),
     );
 
     const nodeSecurityGroup = new SecurityGroup(this, "node-security-group", {

@@ -10,7 +10,8 @@ export interface KmsKeyProps {
   readonly aws: AwsContext;
   /**
    * Service principals (e.g. `logs.<region>.amazonaws.com`) allowed to use the key for encryption, scoped to this
-   * account by `aws:SourceAccount`.
+   * account. CloudWatch Logs is scoped by the `kms:EncryptionContext:aws:logs:arn` it sends (log groups of this account
+   * and region), as its documentation prescribes; other services by `aws:SourceAccount`.
    * @default [] — only the account's IAM policies grant use
    */
   readonly servicePrincipals?: readonly string[];
@@ -20,6 +21,9 @@ export interface KmsKeyProps {
    */
   readonly deletionWindowInDays?: number;
 }
+
+/** CloudWatch Logs' regional service principal; it calls KMS with the log group's ARN as encryption context. */
+const CLOUDWATCH_LOGS_PRINCIPAL = /^logs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
 
 /** A customer-managed key with rotation on, an alias, and a key policy that names who may use it. */
 export class EncryptionKey extends Construct {
@@ -43,12 +47,25 @@ export class EncryptionKey extends Construct {
         Resource: "*",
       },
     ];
-    if (servicePrincipals.length > 0) {
+    const serviceActions = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"];
+    const logsPrincipals = servicePrincipals.filter((principal) => CLOUDWATCH_LOGS_PRINCIPAL.test(principal));
+    const otherPrincipals = servicePrincipals.filter((principal) => !CLOUDWATCH_LOGS_PRINCIPAL.test(principal));
+    if (logsPrincipals.length > 0) {
+      statements.push({
+        Sid: "CloudWatchLogsEncrypt",
+        Effect: "Allow",
+        Principal: { Service: logsPrincipals },
+        Action: serviceActions,
+        Resource: "*",
+        Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${props.aws.region}:${accountId}:log-group:*` } },
+      });
+    }
+    if (otherPrincipals.length > 0) {
       statements.push({
         Sid: "ServicesEncrypt",
         Effect: "Allow",
-        Principal: { Service: [...servicePrincipals] },
-        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        Principal: { Service: otherPrincipals },
+        Action: serviceActions,
         Resource: "*",
         Condition: { StringEquals: { "aws:SourceAccount": accountId } },
       });

@@ -14,6 +14,7 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Construct } from "constructs";
 import { planSubnets } from "../../lib/cidr";
+import type { AwsContext } from "../../lib/aws-context";
 import { serviceAssumeRolePolicy } from "../../lib/iam";
 import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
 
@@ -32,6 +33,8 @@ export interface NetworkProps {
   readonly singleNatGateway?: boolean;
   /** KMS key ARN for the flow log group. */
   readonly logsKmsKeyArn: string;
+  /** Account and partition the flow-log role's trust is scoped to (confused-deputy protection). */
+  readonly aws: AwsContext;
   /**
    * Flow log retention.
    * @default 90
@@ -149,7 +152,11 @@ export class Network extends Construct {
     });
     const flowLogRole = new IamRole(this, "flow-log-role", {
       name: `${props.namePrefix}-vpc-flow-logs`,
-      assumeRolePolicy: serviceAssumeRolePolicy("vpc-flow-logs.amazonaws.com"),
+      // Only flow logs of this account may assume the role, so another account can't make the service write here.
+      assumeRolePolicy: serviceAssumeRolePolicy("vpc-flow-logs.amazonaws.com", ["sts:AssumeRole"], {
+        StringEquals: { "aws:SourceAccount": props.aws.accountId },
+        ArnLike: { "aws:SourceArn": `arn:${props.aws.partition}:ec2:${props.region}:${props.aws.accountId}:vpc-flow-log/*` },
+      }),
     });
     new IamRolePolicy(this, "flow-log-role-policy", {
       role: flowLogRole.id,

@@ -31,7 +31,8 @@ export interface NodeLaunchTemplateProps {
    */
   readonly efaInterfaces?: number;
   /**
-   * Cluster placement group for low-latency multi-node traffic.
+   * Cluster placement group for low-latency multi-node traffic. Not with a capacity block: its instances are already
+   * co-located by EC2, and a placement group on top can leave part of the reservation unlaunchable.
    * @default undefined — no placement group
    */
   readonly placementGroupName?: string;
@@ -53,6 +54,11 @@ export class NodeLaunchTemplate extends Construct {
     const volumeDeviceName = props.volumeDeviceName ?? "/dev/xvda";
     if (efaInterfaces < 0 || !Number.isInteger(efaInterfaces)) {
       throw new Error(`launch template "${props.namePrefix}": efaInterfaces must be a whole number >= 0, got ${efaInterfaces}`);
+    }
+    if (props.placementGroupName !== undefined && props.capacityBlockReservationId !== undefined) {
+      throw new Error(
+        `launch template "${props.namePrefix}": placementGroupName must be unset with a capacity block reservation, got "${props.placementGroupName}" with "${props.capacityBlockReservationId}"`,
+      );
     }
 
     const config: LaunchTemplateConfig = {
@@ -83,10 +89,12 @@ export class NodeLaunchTemplate extends Construct {
       ...(props.placementGroupName ? { placement: { groupName: props.placementGroupName } } : {}),
       ...(efaInterfaces > 0
         ? {
-            // With explicit interfaces the security groups move onto them; the template may not set both.
+            // With explicit interfaces the security groups move onto them; the template may not set both. Card 0 carries
+            // the primary interface (EFA with ENA, for IP traffic); every further card gets an EFA-only interface at
+            // device index 0, as EC2's multi-card EFA guidance prescribes (device index 1 is for an extra ENA interface).
             networkInterfaces: Array.from({ length: efaInterfaces }, (_, card) => ({
               networkCardIndex: card,
-              deviceIndex: card === 0 ? 0 : 1,
+              deviceIndex: 0,
               interfaceType: card === 0 ? "efa" : "efa-only",
               associatePublicIpAddress: "false",
               deleteOnTermination: "true",
