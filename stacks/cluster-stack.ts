@@ -57,7 +57,6 @@ export class ClusterStack extends EnvironmentStack {
       clusterName: names.clusterName,
       kubernetesVersion: config.cluster.version,
       vpcId: this.network.vpcId,
-      nodeSubnetIds: this.network.privateSubnetIds,
       controlPlaneSubnetIds: this.network.intraSubnetIds,
       aws,
       logsKmsKeyArn: logsKey.keyArn,

@@ -46,7 +46,7 @@ const taintSchema = z.strictObject({
 const amiType = z.string().superRefine((value, ctx) => {
   const replacement = DEPRECATED_AMI_TYPES[value];
   if (replacement) {
-    ctx.addIssue({ code: "custom", message: `ami_type "${value}" is deprecated by EKS (no GPU AMIs are published for it); use "${replacement}"` });
+    ctx.addIssue({ code: "custom", message: `ami_type "${value}" is deprecated: EKS publishes no Amazon Linux 2 AMIs since AL2 reached end of support (2025-11-26); use "${replacement}"` });
   } else if (!(value in GPU_AMI_TYPES)) {
     ctx.addIssue({ code: "custom", message: `expected a GPU AMI type, one of ${Object.keys(GPU_AMI_TYPES).join(", ")}` });
   }

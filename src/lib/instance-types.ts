@@ -44,7 +44,7 @@ export const GPU_AMI_TYPES = {
 
 export type GpuAmiType = keyof typeof GPU_AMI_TYPES;
 
-/** AMI types EKS has retired for GPU nodes, with the replacement to name in the error. */
+/** Amazon Linux 2 AMI types (no longer published by EKS), with the GPU AMI type to name in the error instead. */
 export const DEPRECATED_AMI_TYPES: Readonly<Record<string, GpuAmiType>> = {
   AL2_x86_64_GPU: "AL2023_x86_64_NVIDIA",
   AL2_ARM_64: "AL2023_ARM_64_NVIDIA",

@@ -68,7 +68,7 @@ describe("construct validation", () => {
   });
 
   it("fails when an EKS cluster has a public endpoint without allowed CIDRs", () => {
-    const props = { clusterName: "c", kubernetesVersion: "1.34", vpcId: "vpc", nodeSubnetIds: ["a"], controlPlaneSubnetIds: ["b"], aws, logsKmsKeyArn: "k", endpointPublicAccess: true };
+    const props = { clusterName: "c", kubernetesVersion: "1.34", vpcId: "vpc", controlPlaneSubnetIds: ["b"], aws, logsKmsKeyArn: "k", endpointPublicAccess: true };
     expect(() => new EksCluster(stack(), "eks", props)).toThrow('eks cluster "c": publicAccessCidrs must list the allowed networks when endpointPublicAccess is true, got []');
   });
 

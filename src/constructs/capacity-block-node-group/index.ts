@@ -26,20 +26,29 @@ export interface NodeTaint {
 }
 
 export interface CapacityBlockNodeGroupProps {
+  /** Cluster the node group joins; also prefixes the launch template and EFA security group names. */
   readonly clusterName: string;
   /** The block's name: node group name prefix and label value. */
   readonly blockName: string;
+  /** The capacity block's reservation id (`cr-…`): launch template target and node label. */
   readonly reservationId: string;
   /** Exactly one instance type: a reservation holds one type. */
   readonly instanceTypes: readonly string[];
+  /** Instances the block holds: the node group's max size. */
   readonly instanceCount: number;
+  /** The block's AZ; every subnet must be in it. */
   readonly availabilityZone: string;
   /** The private subnet in the block's AZ; a block's instances can launch nowhere else. */
   readonly subnetIds: readonly string[];
+  /** AZ of each subnet in `subnetIds`, checked against `availabilityZone`. */
   readonly subnetAvailabilityZones: readonly string[];
+  /** EKS GPU AMI type (e.g. `AL2023_x86_64_NVIDIA`); Bottlerocket types put the data volume on `/dev/xvdb`. */
   readonly amiType: string;
+  /** Node IAM role the instances run as. */
   readonly nodeRoleArn: string;
+  /** VPC of the EFA security group. */
   readonly vpcId: string;
+  /** Cluster and node security groups of every node interface. */
   readonly securityGroupIds: readonly string[];
   /** The node role's policy attachments and networking add-ons: destroyed after the nodes, created before. */
   readonly dependsOn: readonly ITerraformDependable[];

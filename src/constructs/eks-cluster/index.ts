@@ -32,13 +32,15 @@ export const NODE_MANAGED_POLICIES = [
 ] as const;
 
 export interface EksClusterProps {
+  /** Name of the cluster; also names its roles, node security group, key alias and log group. */
   readonly clusterName: string;
+  /** Kubernetes minor version, one EKS supports (validated by the config schema). */
   readonly kubernetesVersion: string;
+  /** VPC of the node security group. */
   readonly vpcId: string;
-  /** Subnets for nodes (private). */
-  readonly nodeSubnetIds: readonly string[];
   /** Subnets for the control plane's network interfaces (intra: no internet route). */
   readonly controlPlaneSubnetIds: readonly string[];
+  /** Account, partition and caller of the stack, for ARNs and the deployer's access entry. */
   readonly aws: AwsContext;
   /** KMS key for the control-plane log group. */
   readonly logsKmsKeyArn: string;

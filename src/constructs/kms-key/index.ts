@@ -4,9 +4,11 @@ import { Construct } from "constructs";
 import type { AwsContext } from "../../lib/aws-context";
 
 export interface KmsKeyProps {
-  /** Alias without the `alias/` prefix; also the key's description. */
+  /** Alias without the `alias/` prefix. */
   readonly aliasName: string;
+  /** What the key protects, shown in the KMS console. */
   readonly description: string;
+  /** Account, partition and region the key policy names. */
   readonly aws: AwsContext;
   /**
    * Service principals (e.g. `logs.<region>.amazonaws.com`) allowed to use the key for encryption, scoped to this

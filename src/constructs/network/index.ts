@@ -21,8 +21,11 @@ import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
 export interface NetworkProps {
   /** Prefix for Name tags, e.g. the cluster name. */
   readonly namePrefix: string;
+  /** VPC CIDR, a /16 or larger: the subnet plan is carved from it. */
   readonly vpcCidr: string;
+  /** AZs to lay subnets out in (2–8). */
   readonly availabilityZones: readonly string[];
+  /** Region of the VPC: S3 endpoint service name and flow-log source ARN. */
   readonly region: string;
   /** Cluster the subnets serve: tagged for Karpenter discovery and load balancer placement. */
   readonly clusterName: string;

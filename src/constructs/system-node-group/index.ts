@@ -7,13 +7,21 @@ import { NodeLaunchTemplate } from "../node-launch-template";
 export const SYSTEM_NODE_LABEL = { key: "blockfleet.io/node-role", value: "system" } as const;
 
 export interface SystemNodeGroupProps {
+  /** Cluster the node group joins. */
   readonly clusterName: string;
+  /** Node IAM role the instances run as. */
   readonly nodeRoleArn: string;
+  /** Private subnets, one per AZ, so system pods survive an AZ outage. */
   readonly subnetIds: readonly string[];
+  /** Cluster and node security groups. */
   readonly securityGroupIds: readonly string[];
+  /** On-demand instance types the node group may choose from. */
   readonly instanceTypes: readonly string[];
+  /** Smallest node count; must not exceed `desiredSize`. */
   readonly minSize: number;
+  /** Largest node count. */
   readonly maxSize: number;
+  /** Node count at creation; Terraform ignores later changes (autoscaling owns it). */
   readonly desiredSize: number;
   /** Resources that must exist before nodes join (node role policies, networking add-ons). */
   readonly dependsOn: readonly ITerraformDependable[];
