@@ -30,7 +30,8 @@ const capacityBlock = (zones: readonly string[]) =>
       efa: fc.boolean(),
       root_volume_gib: fc.integer({ min: 50, max: 2000 }),
     })
-    .chain((block) => fc.constantFrom(...amiTypesFor(block.instance_type)).map((ami_type) => ({ ...block, ami_type })));
+    .chain((block) => fc.constantFrom(...amiTypesFor(block.instance_type)).map((ami_type) => ({ ...block, ami_type })))
+    .map((block) => (CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type]!.efaUnsupportedReason ? { ...block, efa: false } : block));
 
 /** Inputs (as an environment file holds them) that the schema accepts. */
 export const validEnvironmentInput: fc.Arbitrary<Record<string, unknown>> = fc

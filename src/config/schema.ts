@@ -72,6 +72,9 @@ export const capacityBlockSchema = z
   .superRefine((block, ctx) => {
     const instance = CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type];
     const ami = GPU_AMI_TYPES[block.ami_type as keyof typeof GPU_AMI_TYPES];
+    if (instance?.efaUnsupportedReason && block.efa) {
+      ctx.addIssue({ code: "custom", path: ["efa"], message: `efa = true is not supported for "${block.instance_type}": ${instance.efaUnsupportedReason}` });
+    }
     if (!instance || !ami) return;
     if (instance.architecture !== ami.architecture || instance.acceleratorKind !== ami.acceleratorKind) {
       ctx.addIssue({

@@ -10,6 +10,11 @@ export interface CapacityBlockInstanceType {
   readonly maxEfaInterfaces: number;
   readonly architecture: "x86_64" | "arm64";
   readonly acceleratorKind: "nvidia" | "neuron";
+  /**
+   * Why blockfleet refuses `efa = true` for this type, when its EFA interface layout is one we can't generate
+   * correctly yet. Absent when the uniform layout (efa on card 0, efa-only on the rest) is right.
+   */
+  readonly efaUnsupportedReason?: string;
 }
 
 export const CAPACITY_BLOCK_INSTANCE_TYPES: Readonly<Record<string, CapacityBlockInstanceType>> = {
@@ -21,7 +26,14 @@ export const CAPACITY_BLOCK_INSTANCE_TYPES: Readonly<Record<string, CapacityBloc
   "p5en.48xlarge": { accelerators: 8, acceleratorName: "H200", maxEfaInterfaces: 16, architecture: "x86_64", acceleratorKind: "nvidia" },
   "p6-b200.48xlarge": { accelerators: 8, acceleratorName: "B200", maxEfaInterfaces: 8, architecture: "x86_64", acceleratorKind: "nvidia" },
   "p6-b300.48xlarge": { accelerators: 8, acceleratorName: "B300", maxEfaInterfaces: 16, architecture: "x86_64", acceleratorKind: "nvidia" },
-  "p6e-gb200.36xlarge": { accelerators: 4, acceleratorName: "GB200", maxEfaInterfaces: 8, architecture: "arm64", acceleratorKind: "nvidia" },
+  "p6e-gb200.36xlarge": {
+    accelerators: 4,
+    acceleratorName: "GB200",
+    maxEfaInterfaces: 8,
+    architecture: "arm64",
+    acceleratorKind: "nvidia",
+    efaUnsupportedReason: "UltraServer capacity blocks need alternating efa/efa-only interfaces, which blockfleet does not generate yet",
+  },
   "trn1.32xlarge": { accelerators: 16, acceleratorName: "Trainium", maxEfaInterfaces: 8, architecture: "x86_64", acceleratorKind: "neuron" },
   "trn2.48xlarge": { accelerators: 16, acceleratorName: "Trainium2", maxEfaInterfaces: 16, architecture: "x86_64", acceleratorKind: "neuron" },
 };

@@ -78,6 +78,14 @@ describe("environment schema", () => {
       );
     });
 
+    it("fails when EFA is asked for on an instance type whose EFA layout blockfleet can't generate", async () => {
+      await expectRejected(
+        withBlock({ instance_type: "p6e-gb200.36xlarge", ami_type: "AL2023_ARM_64_NVIDIA", efa: true }),
+        "capacity_blocks[0].efa",
+        /efa = true is not supported for "p6e-gb200.36xlarge": UltraServer capacity blocks need alternating efa\/efa-only interfaces/,
+      );
+    });
+
     it("fails when the instance count is zero", async () => {
       await expectRejected(withBlock({ instance_count: 0 }), "capacity_blocks[0].instance_count", />=1/);
     });

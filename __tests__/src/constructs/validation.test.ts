@@ -47,6 +47,12 @@ describe("construct validation", () => {
     expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ instanceTypes: ["g6.xlarge"] }))).toThrow('instance type "g6.xlarge" is not sold as a capacity block');
   });
 
+  it("fails when a capacity block node group asks for EFA on a type whose EFA layout isn't supported", () => {
+    expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ instanceTypes: ["p6e-gb200.36xlarge"], amiType: "AL2023_ARM_64_NVIDIA", efa: true }))).toThrow(
+      'capacity block node group "p5-block-a": efa is not supported for "p6e-gb200.36xlarge": UltraServer capacity blocks need alternating',
+    );
+  });
+
   it("fails when a capacity block node group's subnets are outside the block's AZ", () => {
     expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ subnetIds: ["subnet-1", "subnet-2"], subnetAvailabilityZones: ["us-east-1a", "us-east-1b"] }))).toThrow(
       'subnets must all be in the block\'s zone "us-east-1a", got zones ["us-east-1a","us-east-1b"]',

@@ -99,6 +99,7 @@ export class CapacityBlockNodeGroup extends Construct {
     const instanceType = props.instanceTypes[0]!;
     const instance = CAPACITY_BLOCK_INSTANCE_TYPES[instanceType];
     if (!instance) throw new Error(`${where}: instance type "${instanceType}" is not sold as a capacity block`);
+    if (efa && instance.efaUnsupportedReason) throw new Error(`${where}: efa is not supported for "${instanceType}": ${instance.efaUnsupportedReason}`);
     const strayZones = props.subnetAvailabilityZones.filter((zone) => zone !== props.availabilityZone);
     if (props.subnetIds.length === 0 || strayZones.length > 0) {
       throw new Error(`${where}: subnets must all be in the block's zone "${props.availabilityZone}", got zones ${JSON.stringify(props.subnetAvailabilityZones)}`);
