@@ -1,7 +1,9 @@
 /**
  * REST API contract, shared with the infrastructure that builds the API Gateway resources.
- * `approvePermission` marks the route that spends money (approving a purchase): give it to finance
- * approvers only. Paths use API Gateway's `{PK}` path parameter syntax.
+ * `approvePermission` marks the route that spends money: approving a purchase, loosening a record's money
+ * policy (approval off, a higher or no cap, longer extensions, an earlier purchase; PUT refuses these) and
+ * clearing a purchase held as unconfirmed. Give it to finance approvers only. Its body is optional.
+ * Paths use API Gateway's `{PK}` path parameter syntax.
  */
 export interface ApiRoute {
   readonly method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH";

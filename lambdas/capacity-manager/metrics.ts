@@ -15,6 +15,11 @@ export const METRICS = {
   PurchasesRejected: "PurchasesRejected",
   /** Purchase calls whose outcome is unknown (timeout/5xx) and is resolved from EC2 history. */
   PurchasesUnknown: "PurchasesUnknown",
+  /**
+   * Purchases still unknown after the grace period: the block is held (PURCHASE_UNCONFIRMED, alerted once)
+   * until an approver checks EC2 and clears it. Counted once per held purchase.
+   */
+  PurchasesUnconfirmed: "PurchasesUnconfirmed",
   ApprovalsRequested: "ApprovalsRequested",
   AwaitingApproval: "AwaitingApproval",
   NoOfferingWithinCap: "NoOfferingWithinCap",

@@ -36,6 +36,8 @@ export type Action =
       readonly notification: NotificationKind;
       readonly subject: string;
       readonly message: string;
+      /** Sent once, without reminders: the reconciler records its delivery (`deliveredAt`). */
+      readonly once?: boolean;
     }
   | {
       readonly kind: "scaleNodeGroup";
@@ -154,14 +156,33 @@ class Draft {
    * Returns whether it notified.
    */
   notify(kind: NotificationKind, key: string, subject: string, message: string, feeUsd?: number): boolean {
+    return this.send(kind, key, subject, message, REMINDER_INTERVAL_MS, feeUsd);
+  }
+
+  /**
+   * Notifies once per `key`, without reminders. Until its delivery is recorded it is sent again by the next
+   * run (SNS refused it, or the write that marked it lost its reply), so it is sent at least once.
+   */
+  notifyOnce(kind: NotificationKind, key: string, subject: string, message: string): boolean {
+    const mark = this.notifications[kind];
+    if (!this.notificationsEnabled || (mark?.key === key && mark.deliveredAt !== undefined)) return false;
+    this.mark(kind, key, subject, message, undefined, true);
+    return true;
+  }
+
+  private send(kind: NotificationKind, key: string, subject: string, message: string, repeatAfterMs: number, feeUsd?: number): boolean {
     if (!this.notificationsEnabled) return false;
     const mark = this.notifications[kind];
     const feeRose = feeUsd !== undefined && mark?.feeUsd !== undefined && feeUsd > mark.feeUsd;
-    if (mark && mark.key === key && !feeRose && this.now.getTime() - Date.parse(mark.at) < REMINDER_INTERVAL_MS) return false;
+    if (mark && mark.key === key && !feeRose && this.now.getTime() - Date.parse(mark.at) < repeatAfterMs) return false;
+    this.mark(kind, key, subject, message, feeUsd, false);
+    return true;
+  }
+
+  private mark(kind: NotificationKind, key: string, subject: string, message: string, feeUsd: number | undefined, once: boolean): void {
     this.notifications[kind] = { at: this.nowIso, key, ...(feeUsd !== undefined ? { feeUsd } : {}) };
     this.notificationsChanged = true;
-    this.actions.push({ kind: "notify", notification: kind, subject, message });
-    return true;
+    this.actions.push({ kind: "notify", notification: kind, subject, message, ...(once ? { once } : {}) });
   }
 
   finish(): Decision {
@@ -220,7 +241,7 @@ export function decide(input: DecideInput): Decision {
   }
 
   if (record.intent) {
-    resolveIntent(d, record.intent, input.extensions);
+    resolveIntent(d, record.intent, input.extensions, reservation.endDate);
     return d.finish();
   }
 
@@ -327,10 +348,29 @@ export function findIntentPurchase(intent: PurchaseIntent, extensions: readonly 
   return since.find((e) => e.offeringId === intent.offeringId) ?? since.find((e) => e.purchaseDate !== undefined);
 }
 
-function resolveIntent(d: Draft, intent: PurchaseIntent, extensions: readonly ExtensionView[]): void {
+/** The reservation's end as EC2 reports it, when a paid extension has moved it past the intent's base end. */
+function endMovedPast(intent: PurchaseIntent, reservationEnd: string | undefined): string | undefined {
+  if (reservationEnd === undefined) return undefined;
+  const endMs = Date.parse(reservationEnd);
+  return endMs > Date.parse(intent.forEndDate) + SAME_INSTANT_TOLERANCE_MS ? reservationEnd : undefined;
+}
+
+/**
+ * Settles a purchase whose outcome was unknown, from EC2's truth only: the extension history, or the block's
+ * end having moved past the end the intent extended. EC2's history can lag, so when neither shows the purchase
+ * after the grace period the intent is never dropped into a new purchase: it is held for a person.
+ */
+function resolveIntent(d: Draft, intent: PurchaseIntent, extensions: readonly ExtensionView[], reservationEnd: string | undefined): void {
   const bought = findIntentPurchase(intent, extensions);
   if (bought) {
     recordPurchase(d, intent, bought, "PURCHASE_CONFIRMED", "EC2 extension history shows the purchase");
+    return;
+  }
+  const movedTo = endMovedPast(intent, reservationEnd);
+  if (movedTo) {
+    const detail = `EC2 reports the block's end moved from ${intent.forEndDate} to ${movedTo}: the extension was bought and paid`;
+    recordPurchase(d, intent, undefined, "PURCHASE_CONFIRMED", detail);
+    d.status("TRACKING", detail);
     return;
   }
   const waited = d.now.getTime() - Date.parse(intent.startedAt);
@@ -341,12 +381,40 @@ function resolveIntent(d: Draft, intent: PurchaseIntent, extensions: readonly Ex
     );
     return;
   }
-  d.set("intent", null);
-  d.status("TRACKING", `purchase ${intent.intentId} does not appear in EC2's extension history; it was not bought`);
-  d.append("PURCHASE_NOT_FOUND", `no extension in EC2 history ${Math.round(waited / MINUTE_MS)} min after the intent`, {
+  holdUnconfirmedPurchase(d, intent, waited, reservationEnd ?? d.record.endDate);
+}
+
+/** Stops all buying for the block, tells people once what to check, and waits for an approver (PATCH). */
+function holdUnconfirmedPurchase(d: Draft, intent: PurchaseIntent, waitedMs: number, endIso: string): void {
+  const { record } = d;
+  const endMs = Date.parse(endIso);
+  const deadline = Number.isNaN(endMs) ? "unknown (EC2 reports no end date)" : iso(endMs - PAYMENT_MAX_MS - PAYMENT_CUTOFF_BEFORE_END_MS);
+  const minutes = Math.round(waitedMs / MINUTE_MS);
+  const clear = `PATCH /${encodeURIComponent(record.PK)} with body {"clearUnconfirmedPurchase": true}`;
+  d.status(
+    "PURCHASE_UNCONFIRMED",
+    `purchase ${intent.intentId} (offering ${intent.offeringId}, ${usd(intent.feeUsd)}) is neither in EC2's extension history nor visible in the block's end (${endIso}) ${minutes} min after it started; nothing is bought for this block until an approver checks EC2 and clears it (${clear}); a replacement must be bought by ${deadline}`,
+  );
+  d.historyOnStatusChange("PURCHASE_UNCONFIRMED", `no extension in EC2 history and no new end ${minutes} min after the intent; held for an approver`, {
     intentId: intent.intentId,
     offeringId: intent.offeringId,
+    feeUsd: intent.feeUsd,
+    durationHours: intent.durationHours,
   });
+  const id = record.capacityReservationId;
+  d.notifyOnce(
+    "PURCHASE_UNCONFIRMED",
+    intent.intentId,
+    `Capacity block ${id}: purchase unconfirmed, manager stopped`,
+    [
+      `Record: ${record.PK} (${id}, ${record.instanceCount} x ${record.instanceType} in ${record.availabilityZone})`,
+      `Purchase intent: ${intent.intentId}: extend the block ending ${intent.forEndDate} by ${intent.durationHours} h with offering ${intent.offeringId} for ${usd(intent.feeUsd)}, started ${intent.startedAt}${intent.approvedBy ? `, approved by ${intent.approvedBy}` : ""}`,
+      `Outcome: the PurchaseCapacityBlockExtension call timed out or failed on EC2's side; ${minutes} min later EC2's extension history shows no such purchase and the block still ends at ${endIso}.`,
+      `Deadline: a replacement extension must be bought by ${deadline} (payment can take 12 h and must clear 35 min before the end); instances are terminated 30 min before ${endIso}.`,
+      `Check: aws ec2 describe-capacity-block-extension-history --capacity-reservation-ids ${id} (an extension of ${intent.offeringId} bought since ${intent.startedAt}, in any status) and aws ec2 describe-capacity-reservations --capacity-reservation-ids ${id} (an end date later than ${intent.forEndDate}).`,
+      `If either shows the purchase: do nothing, the manager confirms it on its own. If neither does: an approver clears the hold with ${clear}; the manager then proposes or buys again (asking for approval if the record requires it).`,
+    ].join("\n"),
+  );
 }
 
 function recordPurchase(
@@ -367,7 +435,8 @@ function recordPurchase(
     feeUsd: extension?.feeUsd ?? intent.feeUsd,
     durationHours: intent.durationHours,
     forEndDate: intent.forEndDate,
-    purchasedAt: extension?.purchaseDate ?? d.nowIso,
+    // The call follows the intent's write within the same run; EC2's own date wins when it is known.
+    purchasedAt: extension?.purchaseDate ?? intent.startedAt,
     ...(failed ? { paymentFailed: true } : {}),
   });
   d.append(kind, detail, {

@@ -1,5 +1,5 @@
 import { DomainError } from "./errors";
-import type { CapacityRecord, HistoryEntry, RecordChanges, RecordSpec } from "./types";
+import type { CapacityRecord, HistoryEntry, MoneyPolicy, MoneyPolicyChanges, Proposal, RecordChanges, RecordSpec } from "./types";
 
 /** A record as first stored: the owner's fields, manager state at its initial values. */
 export function newRecord(spec: RecordSpec, now: Date, origin: "CREATED" | "IMPORTED", by?: string): CapacityRecord {
@@ -21,54 +21,200 @@ export interface RecordMutation {
   readonly history: readonly HistoryEntry[];
 }
 
+const usd = (fee: number): string => `$${fee.toFixed(2)}`;
+const capText = (cap: number | undefined): string => (cap === undefined ? "no cap" : usd(cap));
+
+/** The money policy a record has now. */
+export function moneyPolicyOf(record: MoneyPolicy): MoneyPolicy {
+  return {
+    requireApproval: record.requireApproval,
+    extendByHours: record.extendByHours,
+    extendBeforeHours: record.extendBeforeHours,
+    ...(record.maxUpfrontFeeUsd !== undefined ? { maxUpfrontFeeUsd: record.maxUpfrontFeeUsd } : {}),
+  };
+}
+
+/** The money policy after `changes` (a `null` cap removes it). */
+export function withPolicyChanges(policy: MoneyPolicy, changes: MoneyPolicyChanges): MoneyPolicy {
+  const cap = changes.maxUpfrontFeeUsd === undefined ? policy.maxUpfrontFeeUsd : (changes.maxUpfrontFeeUsd ?? undefined);
+  return {
+    requireApproval: changes.requireApproval ?? policy.requireApproval,
+    extendByHours: changes.extendByHours ?? policy.extendByHours,
+    extendBeforeHours: changes.extendBeforeHours ?? policy.extendBeforeHours,
+    ...(cap !== undefined ? { maxUpfrontFeeUsd: cap } : {}),
+  };
+}
+
+/** One way a policy change lets the manager buy something nobody agreed to. */
+export interface PolicyLoosening {
+  readonly field: keyof MoneyPolicy;
+  readonly why: string;
+}
+
 /**
- * Changes from PUT /{PK}: owner fields only. A purchase in flight is never changed under it. The caller is
- * recorded because policy changes (requireApproval, maxUpfrontFeeUsd) decide what may be bought.
+ * How `after` loosens `before`: approval switched off, a higher or no cap, a longer extension (a higher fee),
+ * or buying earlier (a longer lead buys extension after extension while the new end is still within it).
+ * The opposite directions tighten and are anyone's to make.
+ */
+export function policyLoosenings(before: MoneyPolicy, after: MoneyPolicy): PolicyLoosening[] {
+  const out: PolicyLoosening[] = [];
+  if (before.requireApproval && !after.requireApproval) out.push({ field: "requireApproval", why: "turning approval off lets purchases happen without an approver" });
+  if (before.maxUpfrontFeeUsd !== undefined && (after.maxUpfrontFeeUsd === undefined || after.maxUpfrontFeeUsd > before.maxUpfrontFeeUsd)) {
+    out.push({ field: "maxUpfrontFeeUsd", why: `raising the cap from ${usd(before.maxUpfrontFeeUsd)} to ${capText(after.maxUpfrontFeeUsd)} allows higher fees` });
+  }
+  if (after.extendByHours > before.extendByHours) {
+    out.push({ field: "extendByHours", why: `extending by ${after.extendByHours} h instead of ${before.extendByHours} h buys more and costs more` });
+  }
+  if (after.extendBeforeHours > before.extendBeforeHours) {
+    out.push({ field: "extendBeforeHours", why: `buying ${after.extendBeforeHours} h instead of ${before.extendBeforeHours} h before the end spends earlier and can chain extensions` });
+  }
+  return out;
+}
+
+/** Policy fields in the order they are reported. */
+const MONEY_POLICY_FIELDS = ["requireApproval", "maxUpfrontFeeUsd", "extendByHours", "extendBeforeHours"] as const;
+
+function pickPolicyChanges(changes: MoneyPolicyChanges): MoneyPolicyChanges {
+  const picked: Record<string, unknown> = {};
+  for (const field of MONEY_POLICY_FIELDS) if (changes[field] !== undefined) picked[field] = changes[field];
+  return picked;
+}
+
+/** The proposal people are asked (or have agreed) to pay for. */
+function pendingProposal(record: CapacityRecord): Proposal | undefined {
+  return record.status === "AWAITING_APPROVAL" || record.status === "APPROVED" ? record.proposal : undefined;
+}
+
+/**
+ * Under a new policy, withdraws the pending proposal when it no longer fits (another duration, a fee above the
+ * cap) together with the approval given for it, and any approval for a duration the policy no longer buys.
+ * An approval is consent to one proposal; the next reconcile proposes again under the new policy.
+ */
+function withdrawWhatPolicyNoLongerAllows(record: CapacityRecord, policy: MoneyPolicy): { changes: Record<string, unknown>; withdrawn: string[] } {
+  const changes: Record<string, unknown> = {};
+  const withdrawn: string[] = [];
+  const proposal = pendingProposal(record);
+  const proposalFits =
+    proposal === undefined ||
+    (proposal.durationHours === policy.extendByHours && (policy.maxUpfrontFeeUsd === undefined || proposal.feeUsd <= policy.maxUpfrontFeeUsd));
+  let approvalFits = record.approval === undefined || record.approval.durationHours === policy.extendByHours;
+  if (proposal && !proposalFits) {
+    changes["proposal"] = null;
+    withdrawn.push(`the proposal (${proposal.durationHours} h for ${usd(proposal.feeUsd)})`);
+    if (record.approval?.forEndDate !== undefined) approvalFits = false;
+  }
+  if (record.approval && !approvalFits) {
+    changes["approval"] = null;
+    changes["approved"] = false;
+    withdrawn.push(`the approval by ${record.approval.by} (${record.approval.durationHours} h up to ${usd(record.approval.maxFeeUsd)})`);
+  }
+  if (withdrawn.length > 0 && (record.status === "APPROVED" || record.status === "AWAITING_APPROVAL")) {
+    changes["status"] = "TRACKING";
+    changes["statusReason"] = `policy changed: withdrew ${withdrawn.join(" and ")}, which it no longer allows; the next reconcile proposes again`;
+  }
+  return { changes, withdrawn };
+}
+
+/**
+ * Changes from PUT /{PK}: owner fields only. A purchase in flight is never changed under it. Loosening the
+ * money policy is an approver's action (PATCH /{PK}); tightening is allowed and withdraws a proposal or
+ * approval it no longer allows. The caller is recorded because policy decides what may be bought.
  */
 export function updateRecord(record: CapacityRecord, patch: RecordChanges, now: Date, by?: string): RecordMutation {
   if (record.status === "PURCHASING") {
     throw new DomainError("conflict", "PURCHASE_IN_PROGRESS", `record ${record.PK} is buying an extension; try again when the purchase settles`);
   }
+  const policyChanges = pickPolicyChanges(patch);
+  const policy = withPolicyChanges(moneyPolicyOf(record), policyChanges);
+  const loosened = policyLoosenings(moneyPolicyOf(record), policy);
+  const first = loosened[0];
+  if (first) {
+    const body = JSON.stringify(Object.fromEntries(loosened.map((l) => [l.field, policyChanges[l.field] ?? null])));
+    throw new DomainError(
+      "forbidden",
+      "APPROVER_REQUIRED",
+      `${loosened.map((l) => `${l.field}: ${l.why}`).join("; ")}; loosening the money policy is an approver's action: use PATCH /${encodeURIComponent(record.PK)} with body ${body}`,
+      first.field,
+    );
+  }
+  const settled = withdrawWhatPolicyNoLongerAllows(record, policy);
   const names = Object.keys(patch);
+  const detail = `updated ${names.join(", ") || "nothing"}${settled.withdrawn.length > 0 ? `; withdrew ${settled.withdrawn.join(" and ")}` : ""}`;
   return {
-    changes: { ...patch, updatedAt: now.toISOString() },
-    history: [{ at: now.toISOString(), kind: "UPDATED", detail: `updated ${names.join(", ") || "nothing"}`, ...(by ? { by } : {}) }],
+    changes: { ...patch, ...settled.changes, updatedAt: now.toISOString() },
+    history: [{ at: now.toISOString(), kind: "UPDATED", detail, ...(by ? { by } : {}) }],
   };
 }
 
 /**
- * PATCH /{PK}: with a pending proposal, approves exactly that proposal's fee and duration;
- * without one, approves the next proposal up to the record's maxUpfrontFeeUsd.
+ * A record created through the API (write permission) starts with approval required: switching it off is an
+ * approver's action, or deleting and re-creating a record would undo what PUT refuses.
  */
-export function approveRecord(record: CapacityRecord, approvedBy: string, now: Date): RecordMutation {
-  const at = now.toISOString();
+export function assertCreatableByWriter(spec: RecordSpec): void {
+  if (!spec.requireApproval) {
+    throw new DomainError(
+      "forbidden",
+      "APPROVER_REQUIRED",
+      `requireApproval: a record is created with approval required; turning it off is an approver's action: create the record, then PATCH /${encodeURIComponent(spec.PK)} with body {"requireApproval":false}`,
+      "requireApproval",
+    );
+  }
+}
+
+function refuseWhileBuying(record: CapacityRecord): void {
   if (record.status === "PURCHASING") {
     throw new DomainError("conflict", "PURCHASE_IN_PROGRESS", `record ${record.PK} is already buying an extension`);
   }
   if (record.status === "DUPLICATE") {
     throw new DomainError("conflict", "DUPLICATE_RECORD", `record ${record.PK} never buys: ${record.statusReason ?? "another record tracks its reservation"}; approve that record`);
   }
-  const proposal = record.status === "AWAITING_APPROVAL" || record.status === "APPROVED" ? record.proposal : undefined;
-  if (proposal) {
-    return {
-      changes: {
-        approved: true,
-        approval: {
-          by: approvedBy,
-          at,
-          maxFeeUsd: proposal.feeUsd,
-          durationHours: proposal.durationHours,
-          forEndDate: proposal.forEndDate,
-          offeringId: proposal.offeringId,
-        },
-        status: "APPROVED",
-        statusReason: `approved by ${approvedBy}: ${proposal.durationHours} h for up to $${proposal.feeUsd.toFixed(2)}`,
-        updatedAt: at,
-      },
-      history: [{ at, kind: "APPROVED", approvedBy, offeringId: proposal.offeringId, feeUsd: proposal.feeUsd, durationHours: proposal.durationHours, detail: "approved the pending proposal" }],
-    };
+}
+
+/**
+ * PATCH /{PK}: applies the approver's money policy changes (loosening ones included), then approves: with a
+ * pending proposal the new policy still allows, exactly that proposal's fee and duration; otherwise the next
+ * proposal up to the (new) maxUpfrontFeeUsd. With approval switched off nothing needs approving.
+ */
+export function approveRecord(record: CapacityRecord, approvedBy: string, now: Date, policyChanges: MoneyPolicyChanges = {}): RecordMutation {
+  const at = now.toISOString();
+  refuseWhileBuying(record);
+  if (record.status === "PURCHASE_UNCONFIRMED") {
+    throw new DomainError(
+      "conflict",
+      "PURCHASE_UNCONFIRMED",
+      `record ${record.PK} holds an unconfirmed purchase (${record.intent?.intentId ?? "unknown intent"}): check EC2 as the alert says; if it was not bought, clear it with PATCH /${encodeURIComponent(record.PK)} and body {"clearUnconfirmedPurchase": true}, then approve`,
+      "clearUnconfirmedPurchase",
+    );
   }
-  if (record.maxUpfrontFeeUsd === undefined) {
+  const before = moneyPolicyOf(record);
+  const policy = withPolicyChanges(before, policyChanges);
+  const changedFields = MONEY_POLICY_FIELDS.filter((f) => before[f] !== policy[f]);
+  const settled = withdrawWhatPolicyNoLongerAllows(record, policy);
+  const history: HistoryEntry[] = [];
+  const changes: Record<string, unknown> = { ...pickPolicyChanges(policyChanges), ...settled.changes, updatedAt: at };
+  if (changedFields.length > 0) {
+    const detail = changedFields.map((f) => `${f} ${String(before[f] ?? "none")} -> ${String(policy[f] ?? "none")}`).join(", ");
+    history.push({ at, kind: "POLICY_CHANGED", approvedBy, detail: `${detail}${settled.withdrawn.length > 0 ? `; withdrew ${settled.withdrawn.join(" and ")}` : ""}` });
+  }
+
+  const proposal = settled.changes["proposal"] === null ? undefined : pendingProposal(record);
+  if (proposal) {
+    changes["approved"] = true;
+    changes["approval"] = { by: approvedBy, at, maxFeeUsd: proposal.feeUsd, durationHours: proposal.durationHours, forEndDate: proposal.forEndDate, offeringId: proposal.offeringId };
+    changes["status"] = "APPROVED";
+    changes["statusReason"] = `approved by ${approvedBy}: ${proposal.durationHours} h for up to ${usd(proposal.feeUsd)}`;
+    history.push({ at, kind: "APPROVED", approvedBy, offeringId: proposal.offeringId, feeUsd: proposal.feeUsd, durationHours: proposal.durationHours, detail: "approved the pending proposal" });
+    return { changes: changes as RecordChanges, history };
+  }
+  if (!policy.requireApproval && changedFields.length > 0) {
+    // The policy change is the approver's consent: purchases within it need no approval of their own.
+    if (record.status === "AWAITING_APPROVAL" || record.status === "APPROVED") {
+      changes["status"] = "TRACKING";
+      changes["statusReason"] = `policy set by ${approvedBy}: ${policy.extendByHours} h extensions up to ${capText(policy.maxUpfrontFeeUsd)} are bought without approval`;
+    }
+    return { changes: changes as RecordChanges, history };
+  }
+  if (policy.maxUpfrontFeeUsd === undefined) {
     throw new DomainError(
       "invalid",
       "NOTHING_TO_APPROVE",
@@ -76,15 +222,54 @@ export function approveRecord(record: CapacityRecord, approvedBy: string, now: D
       "maxUpfrontFeeUsd",
     );
   }
+  changes["approved"] = true;
+  changes["approval"] = { by: approvedBy, at, maxFeeUsd: policy.maxUpfrontFeeUsd, durationHours: policy.extendByHours };
+  changes["status"] = "APPROVED";
+  changes["statusReason"] = `approved in advance by ${approvedBy}: next ${policy.extendByHours} h extension up to ${usd(policy.maxUpfrontFeeUsd)}`;
+  history.push({ at, kind: "APPROVED", approvedBy, feeUsd: policy.maxUpfrontFeeUsd, durationHours: policy.extendByHours, detail: "advance approval up to maxUpfrontFeeUsd" });
+  return { changes: changes as RecordChanges, history };
+}
+
+/**
+ * PATCH /{PK} with `clearUnconfirmedPurchase`: an approver has checked EC2 and found that the held purchase was
+ * not made. The intent is dropped and so is the approval it used, so the normal flow resumes: propose, ask for
+ * approval when the record requires it (at once, not after the reminder interval), buy.
+ */
+export function clearUnconfirmedPurchase(record: CapacityRecord, approvedBy: string, now: Date): RecordMutation {
+  const at = now.toISOString();
+  const intent = record.intent;
+  if (record.status !== "PURCHASE_UNCONFIRMED" || intent === undefined) {
+    throw new DomainError(
+      "conflict",
+      "NO_UNCONFIRMED_PURCHASE",
+      `record ${record.PK} holds no unconfirmed purchase (status ${record.status}); only a PURCHASE_UNCONFIRMED record can be cleared`,
+      "clearUnconfirmedPurchase",
+    );
+  }
+  const { APPROVAL_REQUEST: _lastRequest, ...marks } = record.notifications ?? {};
   return {
     changes: {
-      approved: true,
-      approval: { by: approvedBy, at, maxFeeUsd: record.maxUpfrontFeeUsd, durationHours: record.extendByHours },
-      status: "APPROVED",
-      statusReason: `approved in advance by ${approvedBy}: next ${record.extendByHours} h extension up to $${record.maxUpfrontFeeUsd.toFixed(2)}`,
+      intent: null,
+      approval: null,
+      approved: false,
+      proposal: null,
+      notifications: marks,
+      status: "TRACKING",
+      statusReason: `unconfirmed purchase ${intent.intentId} cleared by ${approvedBy} (not bought); the next reconcile proposes again`,
       updatedAt: at,
     },
-    history: [{ at, kind: "APPROVED", approvedBy, feeUsd: record.maxUpfrontFeeUsd, durationHours: record.extendByHours, detail: "advance approval up to maxUpfrontFeeUsd" }],
+    history: [
+      {
+        at,
+        kind: "UNCONFIRMED_PURCHASE_CLEARED",
+        approvedBy,
+        intentId: intent.intentId,
+        offeringId: intent.offeringId,
+        feeUsd: intent.feeUsd,
+        durationHours: intent.durationHours,
+        detail: "an approver confirmed EC2 shows no such purchase; buying may resume",
+      },
+    ],
   };
 }
 

@@ -11,6 +11,11 @@ export const RECORD_STATUSES = [
   "EXPIRED",
   "NOT_FOUND",
   "NOT_EXTENDABLE",
+  /**
+   * A purchase call's outcome stayed unknown past the grace period: neither EC2's extension history nor the
+   * reservation's end date shows it. Nothing is bought for the block until an approver clears it (PATCH).
+   */
+  "PURCHASE_UNCONFIRMED",
   /** Another record tracks the same reservation and makes its decisions; this one only mirrors EC2. */
   "DUPLICATE",
 ] as const;
@@ -78,7 +83,12 @@ export const HISTORY_KINDS = [
   "PURCHASE_REJECTED",
   "PURCHASE_OUTCOME_UNKNOWN",
   "PURCHASE_CONFIRMED",
+  /** Written by versions that dropped an unconfirmed intent on their own; kept so older histories still type. */
   "PURCHASE_NOT_FOUND",
+  "PURCHASE_UNCONFIRMED",
+  "UNCONFIRMED_PURCHASE_CLEARED",
+  /** An approver changed the money policy (PATCH /{PK}). */
+  "POLICY_CHANGED",
   "PAYMENT_SUCCEEDED",
   "PAYMENT_FAILED",
   "NO_OFFERING",
@@ -112,7 +122,7 @@ export type NotificationKind =
   | "PAYMENT_FAILED"
   | "EXPIRING"
   | "NOT_FOUND"
-  | "PURCHASE_UNKNOWN";
+  | "PURCHASE_UNCONFIRMED";
 
 export interface NotificationMark {
   readonly at: string;
@@ -120,6 +130,11 @@ export interface NotificationMark {
   readonly key: string;
   /** Fee an approval request showed: a higher fee is requested again at once (PATCH approves the current one). */
   readonly feeUsd?: number;
+  /**
+   * For alerts sent once (no reminders): when SNS accepted it. Until then the alert is sent again, so a
+   * write whose reply was lost after marking it cannot swallow it.
+   */
+  readonly deliveredAt?: string;
 }
 
 /** Fields a record's owner sets (sample fields and policy). */
@@ -168,6 +183,17 @@ export interface RecordState {
 }
 
 export type CapacityRecord = RecordSpec & RecordState;
+
+/** Policy fields that decide what may be bought without asking anyone again. */
+export type MoneyPolicy = Pick<RecordSpec, "requireApproval" | "maxUpfrontFeeUsd" | "extendByHours" | "extendBeforeHours">;
+
+/** A change of the money policy; `maxUpfrontFeeUsd: null` removes the cap. */
+export interface MoneyPolicyChanges {
+  readonly requireApproval?: boolean;
+  readonly maxUpfrontFeeUsd?: number | null;
+  readonly extendByHours?: number;
+  readonly extendBeforeHours?: number;
+}
 
 /** Record fields a decision may set; `null` removes an optional field. History is only appended. */
 export type RecordChanges = {

@@ -95,7 +95,18 @@ export const NOT_UPDATABLE_FIELDS = [
   "version",
 ] as const;
 
-/** PUT /{PK} body: owner fields only; `null` removes the cap or the node group link. */
+/** Changes of the money policy (PUT may tighten it, PATCH may also loosen it); `null` removes the cap. */
+const moneyPolicyChangeFields = {
+  extendBeforeHours: policyFields.extendBeforeHours.optional(),
+  extendByHours: policyFields.extendByHours.optional(),
+  requireApproval: policyFields.requireApproval.optional(),
+  maxUpfrontFeeUsd: policyFields.maxUpfrontFeeUsd.nullable().optional(),
+};
+
+/**
+ * PUT /{PK} body: owner fields only; `null` removes the cap or the node group link. Policy changes that
+ * loosen the money policy are refused by the domain (approver's action: PATCH).
+ */
 export const updateBodySchema = z.strictObject({
   instanceType: descriptiveFields.instanceType.optional(),
   availabilityZone: descriptiveFields.availabilityZone.optional(),
@@ -104,15 +115,32 @@ export const updateBodySchema = z.strictObject({
   startDate: descriptiveFields.startDate.optional(),
   endDate: descriptiveFields.endDate.optional(),
   instanceCount: descriptiveFields.instanceCount.optional(),
-  extendBeforeHours: policyFields.extendBeforeHours.optional(),
-  extendByHours: policyFields.extendByHours.optional(),
-  requireApproval: policyFields.requireApproval.optional(),
-  maxUpfrontFeeUsd: policyFields.maxUpfrontFeeUsd.nullable().optional(),
+  ...moneyPolicyChangeFields,
   nodeGroup: policyFields.nodeGroup.nullable().optional(),
 });
 export type UpdateBody = z.infer<typeof updateBodySchema>;
 
-/** PATCH /{PK} and POST /import take no body (an empty object is tolerated). */
+/**
+ * PATCH /{PK} body (optional; absent or `{}` approves): money policy changes applied together with the
+ * approval, or `clearUnconfirmedPurchase: true` alone once an approver has checked EC2.
+ */
+export const approveBodySchema = z
+  .strictObject({
+    ...moneyPolicyChangeFields,
+    clearUnconfirmedPurchase: z.literal(true, { error: "may only be true (send it alone to clear an unconfirmed purchase)" }).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.clearUnconfirmedPurchase && Object.keys(body).length > 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["clearUnconfirmedPurchase"],
+        message: "must be sent alone: clear the unconfirmed purchase first, then approve or change the policy with another PATCH",
+      });
+    }
+  });
+export type ApproveBody = z.infer<typeof approveBodySchema>;
+
+/** POST /import takes no body (an empty object is tolerated). */
 export const emptyBodySchema = z.strictObject({});
 
 export const listQuerySchema = (maxPageSize: number, defaultPageSize: number) =>

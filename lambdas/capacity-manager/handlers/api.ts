@@ -8,7 +8,7 @@ import type { RecordChanges } from "../domain/types";
 import type { Logger } from "../log";
 import { RecordExistsError, RecordNotFoundError, VersionConflictError } from "../service/errors";
 import type { RecordsService } from "../service/records-service";
-import { createBodySchema, emptyBodySchema, listQuerySchema, NOT_UPDATABLE_FIELDS, pkSchema, updateBodySchema } from "./api-schemas";
+import { approveBodySchema, createBodySchema, emptyBodySchema, listQuerySchema, NOT_UPDATABLE_FIELDS, pkSchema, updateBodySchema } from "./api-schemas";
 import { createRecordsService, createRuntime } from "./dependencies";
 
 /** An error answered to the caller as `{ "error": { code, message, field } }`. */
@@ -153,8 +153,10 @@ async function route(event: APIGatewayProxyEvent, service: RecordsService, confi
     }
     case "approveRecord": {
       const pk = pathPk(event);
-      parse(emptyBodySchema, body ?? {}, "body");
-      return json(200, await service.approve(pk, approverIdentity(event)));
+      const { clearUnconfirmedPurchase, ...policy } = parse(approveBodySchema, body ?? {}, "body");
+      const approver = approverIdentity(event);
+      if (clearUnconfirmedPurchase) return json(200, await service.clearUnconfirmedPurchase(pk, approver));
+      return json(200, await service.approve(pk, approver, policy));
     }
     case "importRecords":
       parse(emptyBodySchema, body ?? {}, "body");

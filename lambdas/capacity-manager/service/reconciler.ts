@@ -1,6 +1,6 @@
 import { applyPurchaseOutcome, decide, needsExtensionHistory, type Action, type DecideInput, type Decision } from "../domain/decide";
 import { reservationOwners } from "../domain/records";
-import type { CapacityRecord, ExtensionView, ReservationView } from "../domain/types";
+import type { CapacityRecord, ExtensionView, NotificationKind, ReservationView } from "../domain/types";
 import type { Logger } from "../log";
 import { METRICS, type MetricName } from "../metrics";
 import { VersionConflictError } from "./errors";
@@ -207,7 +207,7 @@ export class Reconciler {
         PK: record.PK,
         capacityReservationId: record.capacityReservationId,
       });
-      return record;
+      return action.once ? await this.recordDelivery(record, action.notification) : record;
     } catch (error) {
       count(METRICS.NotificationFailures);
       logger.error("notification failed", { ...ids, error });
@@ -221,6 +221,19 @@ export class Reconciler {
     } catch (error) {
       // Another writer got there first: the notification waits for the reminder interval instead.
       logger.warn("notification mark not reset", { ...ids, error });
+      return record;
+    }
+  }
+
+  /** Marks a once-only alert as delivered; if this write fails the next run sends it again (at least once). */
+  private async recordDelivery(record: CapacityRecord, kind: NotificationKind): Promise<CapacityRecord> {
+    const { store, logger, clock } = this.deps;
+    const mark = record.notifications?.[kind];
+    if (!mark) return record;
+    try {
+      return await store.update(record.PK, record.version, { notifications: { ...record.notifications, [kind]: { ...mark, deliveredAt: clock().toISOString() } } }, []);
+    } catch (error) {
+      logger.warn("notification delivery not recorded; the next run sends it again", { PK: record.PK, capacityReservationId: record.capacityReservationId, notification: kind, error });
       return record;
     }
   }
@@ -251,4 +264,5 @@ function countDecision(decision: Decision, reservation: ReservationView | undefi
   if (status === "AWAITING_APPROVAL") count(METRICS.AwaitingApproval);
   if (status === "NO_OFFERING") count(METRICS.NoOfferingWithinCap);
   if (decision.history.some((h) => h.kind === "PAYMENT_FAILED")) count(METRICS.PaymentFailed);
+  if (decision.history.some((h) => h.kind === "PURCHASE_UNCONFIRMED")) count(METRICS.PurchasesUnconfirmed);
 }

@@ -1,7 +1,7 @@
 import { DomainError } from "../domain/errors";
-import { approveRecord, newRecord, updateRecord } from "../domain/records";
+import { approveRecord, assertCreatableByWriter, clearUnconfirmedPurchase, newRecord, updateRecord } from "../domain/records";
 import { DEFAULT_EXTEND_BEFORE_HOURS, DEFAULT_EXTEND_BY_HOURS, DEFAULT_REQUIRE_APPROVAL } from "../domain/rules";
-import type { CapacityRecord, RecordChanges, RecordSpec } from "../domain/types";
+import type { CapacityRecord, MoneyPolicyChanges, RecordChanges, RecordSpec } from "../domain/types";
 import { RecordExistsError } from "./errors";
 import type { CapacityApi, RecordStore } from "./ports";
 
@@ -36,6 +36,7 @@ export class RecordsService {
    * reconciler's owner rule covers two POSTs that race past this check).
    */
   async create(spec: RecordSpec, by?: string): Promise<CapacityRecord> {
+    assertCreatableByWriter(spec);
     const tracking = await this.deps.store.findByReservationId(spec.capacityReservationId);
     const other = tracking.find((r) => r.PK !== spec.PK);
     if (other) {
@@ -59,15 +60,31 @@ export class RecordsService {
 
   async remove(pk: string): Promise<void> {
     const record = await this.get(pk);
-    if (record.status === "PURCHASING") {
+    // Deleting (and re-creating) a record must not forget a purchase that may have gone through.
+    if (record.status === "PURCHASE_UNCONFIRMED") {
+      throw new DomainError(
+        "conflict",
+        "PURCHASE_UNCONFIRMED",
+        `record ${pk} holds an unconfirmed purchase; an approver clears it (PATCH /${encodeURIComponent(pk)} with body {"clearUnconfirmedPurchase": true}) before it can be deleted`,
+      );
+    }
+    if (record.status === "PURCHASING" || record.intent !== undefined) {
       throw new DomainError("conflict", "PURCHASE_IN_PROGRESS", `record ${pk} is buying an extension; delete it once the purchase settles`);
     }
     await this.deps.store.delete(pk, record.version);
   }
 
-  async approve(pk: string, approvedBy: string): Promise<CapacityRecord> {
+  /** Approves, applying the approver's money policy changes with the approval. */
+  async approve(pk: string, approvedBy: string, policy: MoneyPolicyChanges = {}): Promise<CapacityRecord> {
     const record = await this.get(pk);
-    const mutation = approveRecord(record, approvedBy, this.deps.clock());
+    const mutation = approveRecord(record, approvedBy, this.deps.clock(), policy);
+    return this.deps.store.update(pk, record.version, mutation.changes, mutation.history);
+  }
+
+  /** An approver found in EC2 that a held purchase was not made: buying may resume. */
+  async clearUnconfirmedPurchase(pk: string, approvedBy: string): Promise<CapacityRecord> {
+    const record = await this.get(pk);
+    const mutation = clearUnconfirmedPurchase(record, approvedBy, this.deps.clock());
     return this.deps.store.update(pk, record.version, mutation.changes, mutation.history);
   }
 

@@ -198,14 +198,100 @@ describe("decide: an unresolved purchase intent", () => {
     ["EC2 history shows it", [anExtension({ offeringId: "cbeo-aaaa" })], at(20 * HOUR - MINUTE), "EXTENSION_PENDING", "PURCHASE_CONFIRMED"],
     ["history shows a purchase made after the intent", [anExtension({ offeringId: "cbeo-other", purchaseDate: at(20 * HOUR - MINUTE).toISOString() })], at(19 * HOUR), "EXTENSION_PENDING", "PURCHASE_CONFIRMED"],
     ["history is empty within the grace period", [], at(20 * HOUR - 14 * MINUTE), undefined, undefined],
-    ["history is empty after the grace period", [], at(20 * HOUR - 16 * MINUTE), "TRACKING", "PURCHASE_NOT_FOUND"],
-    ["history holds only an older purchase of the same offering (after the grace period)", [anExtension({ offeringId: "cbeo-aaaa", status: "payment-failed", purchaseDate: at(30 * HOUR).toISOString() })], at(19 * HOUR), "TRACKING", "PURCHASE_NOT_FOUND"],
+    ["history is empty after the grace period (it can lag)", [], at(20 * HOUR - 16 * MINUTE), "PURCHASE_UNCONFIRMED", "PURCHASE_UNCONFIRMED"],
+    ["history holds only an older purchase of the same offering (after the grace period)", [anExtension({ offeringId: "cbeo-aaaa", status: "payment-failed", purchaseDate: at(30 * HOUR).toISOString() })], at(19 * HOUR), "PURCHASE_UNCONFIRMED", "PURCHASE_UNCONFIRMED"],
     ["history shows it failed", [anExtension({ offeringId: "cbeo-aaaa", status: "payment-failed" })], at(19 * HOUR), "PAYMENT_FAILED", "PURCHASE_CONFIRMED"],
   ])("GIVEN %s THEN status %s and never a second purchase", (_name, extensions, now, status, historyKind) => {
     const decision = decide(input({ record, extensions, now, offerings: [anOffering()] }));
     expect(purchaseOf(decision)).toBeUndefined();
+    expect(decision.needsOfferings).toBeUndefined();
     expect(decision.changes.status).toBe(status);
     expect(decision.history[0]?.kind).toBe(historyKind);
+    // The intent is only ever dropped for a purchase EC2 shows; never because EC2 shows nothing.
+    if (status === "PURCHASE_UNCONFIRMED" || status === undefined) expect(decision.changes.intent).toBeUndefined();
+  });
+
+  it.each([
+    ["within the grace period", "PURCHASING" as const, at(20 * HOUR - 5 * MINUTE)],
+    ["after the grace period", "PURCHASING" as const, at(20 * HOUR - 40 * MINUTE)],
+    ["while held for an operator", "PURCHASE_UNCONFIRMED" as const, at(18 * HOUR)],
+  ])("GIVEN the history still lags but EC2 reports the block's end moved past the intent's end (%s) THEN the purchase is confirmed, not bought again", (_name, status, now) => {
+    const newEnd = new Date(END.getTime() + 24 * HOUR).toISOString();
+    const given = input({ record: aRecord({ status, intent }), reservation: aReservation({ endDate: newEnd }), extensions: [], now, offerings: [anOffering()] });
+    const decision = decide(given);
+    expect(purchaseOf(decision)).toBeUndefined();
+    expect(decision.changes.intent).toBeNull();
+    expect(decision.changes.status).toBe("TRACKING");
+    expect(decision.changes.lastExtension).toMatchObject({ intentId: "cr|end|v3", forEndDate: END_ISO, offeringId: "cbeo-aaaa", feeUsd: 1000, purchasedAt: intent.startedAt });
+    expect(decision.history).toEqual([expect.objectContaining({ kind: "PURCHASE_CONFIRMED", detail: `EC2 reports the block's end moved from ${END_ISO} to ${newEnd}: the extension was bought and paid` })]);
+  });
+
+  it("GIVEN EC2 reports the same end (within a minute) THEN that is no proof of a purchase: still held", () => {
+    const decision = decide(input({ record, reservation: aReservation({ endDate: new Date(END.getTime() + 30_000).toISOString() }), now: at(19 * HOUR) }));
+    expect(decision.changes.status).toBe("PURCHASE_UNCONFIRMED");
+    expect(decision.changes.intent).toBeUndefined();
+  });
+});
+
+describe("decide: a purchase held for an operator (PURCHASE_UNCONFIRMED)", () => {
+  const intent = { intentId: "cr|end|v3", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(20 * HOUR).toISOString(), approvedBy: "arn:aws:iam::123456789012:user/fin" };
+  const held = decide(input({ record: aRecord({ status: "PURCHASING", intent }), now: at(20 * HOUR - 16 * MINUTE) }));
+  const heldRecord = { ...aRecord({ status: "PURCHASING", intent }), ...held.changes, history: held.history } as CapacityRecord;
+  const alert = held.actions.find((a) => a.kind === "notify");
+
+  it("GIVEN the grace period passed with nothing in EC2 THEN the status says why and what an approver must do", () => {
+    expect(held.changes.statusReason).toBe(
+      `purchase cr|end|v3 (offering cbeo-aaaa, $1000.00) is neither in EC2's extension history nor visible in the block's end (${END_ISO}) 16 min after it started; nothing is bought for this block until an approver checks EC2 and clears it (PATCH /env-123 with body {"clearUnconfirmedPurchase": true}); a replacement must be bought by ${at(12 * HOUR + 35 * MINUTE).toISOString()}`,
+    );
+    expect(held.history).toEqual([expect.objectContaining({ kind: "PURCHASE_UNCONFIRMED", intentId: "cr|end|v3", offeringId: "cbeo-aaaa", feeUsd: 1000, durationHours: 24 })]);
+  });
+
+  it("GIVEN the hold starts THEN one alert names the reservation, the intent, the deadline and what an operator must check", () => {
+    expect(notifications(held)).toEqual(["PURCHASE_UNCONFIRMED"]);
+    expect(alert?.kind === "notify" && alert.once).toBe(true);
+    const message = alert?.kind === "notify" ? alert.message : "";
+    expect(alert?.kind === "notify" && alert.subject).toBe(`Capacity block ${RESERVATION_ID}: purchase unconfirmed, manager stopped`);
+    expect(message).toContain(`Record: env-123 (${RESERVATION_ID}, 2 x p5.48xlarge in us-east-1a)`);
+    expect(message).toContain(`Purchase intent: cr|end|v3: extend the block ending ${END_ISO} by 24 h with offering cbeo-aaaa for $1000.00, started ${intent.startedAt}, approved by arn:aws:iam::123456789012:user/fin`);
+    expect(message).toContain(`Deadline: a replacement extension must be bought by ${at(12 * HOUR + 35 * MINUTE).toISOString()}`);
+    expect(message).toContain(`Check: aws ec2 describe-capacity-block-extension-history --capacity-reservation-ids ${RESERVATION_ID}`);
+    expect(message).toContain(`aws ec2 describe-capacity-reservations --capacity-reservation-ids ${RESERVATION_ID} (an end date later than ${END_ISO})`);
+    expect(message).toContain('PATCH /env-123 with body {"clearUnconfirmedPurchase": true}');
+  });
+
+  it.each([
+    ["a minute later", MINUTE],
+    ["7 hours later (past the reminder interval)", 7 * HOUR],
+  ])("GIVEN the alert was delivered THEN %s there is no reminder, no history, no offering lookup and no purchase", (_name, later) => {
+    const delivered = { ...heldRecord, notifications: { PURCHASE_UNCONFIRMED: { ...heldRecord.notifications?.PURCHASE_UNCONFIRMED, deliveredAt: at(20 * HOUR - 16 * MINUTE).toISOString() } } } as CapacityRecord;
+    const next = decide(input({ record: delivered, now: new Date(at(20 * HOUR - 16 * MINUTE).getTime() + later), offerings: [anOffering()] }));
+    expect(next.actions).toEqual([]);
+    expect(next.history).toEqual([]);
+    expect(next.needsOfferings).toBeUndefined();
+    expect(next.changes.status).toBeUndefined();
+  });
+
+  it("GIVEN the write marking the alert lost its reply (no delivery recorded) THEN the next run sends it again", () => {
+    const next = decide(input({ record: heldRecord, now: at(20 * HOUR - 17 * MINUTE) }));
+    expect(notifications(next)).toEqual(["PURCHASE_UNCONFIRMED"]);
+    expect(next.history).toEqual([]);
+  });
+
+  it("GIVEN no topic is configured THEN nothing is sent and the status still shows the hold", () => {
+    const quiet = decide(input({ record: aRecord({ status: "PURCHASING", intent }), now: at(20 * HOUR - 16 * MINUTE), notificationsEnabled: false }));
+    expect(quiet.actions).toEqual([]);
+    expect(quiet.changes.status).toBe("PURCHASE_UNCONFIRMED");
+  });
+
+  it("GIVEN the history finally shows the purchase THEN the hold resolves itself without anyone clearing it", () => {
+    const next = decide(input({ record: heldRecord, extensions: [anExtension({ offeringId: "cbeo-aaaa", purchaseDate: at(20 * HOUR).toISOString() })], now: at(19 * HOUR) }));
+    expect(next.changes.status).toBe("EXTENSION_PENDING");
+    expect(next.changes.intent).toBeNull();
+    expect(next.history.map((h) => h.kind)).toEqual(["PURCHASE_CONFIRMED"]);
+  });
+
+  it("GIVEN a held record THEN it needs the extension history every run", () => {
+    expect(needsExtensionHistory(heldRecord, aReservation(), at(40 * 24 * HOUR))).toBe(true);
   });
 });
 

@@ -268,6 +268,115 @@ describe("PATCH /{PK} (approve)", () => {
   });
 });
 
+describe("money policy: PUT may tighten it, only PATCH (the approve permission) may loosen it", () => {
+  const approver = "arn:aws:iam::123456789012:role/finance-approver";
+  const versionOf = async (pk: string) => (bodyOf(await api(apiEvent("GET", "/{PK}", { pk }))) as { version: number }).version;
+
+  beforeAll(async () => {
+    expect((await create({ ...SAMPLE_BODY, PK: "policy-1", capacityReservationId: "cr-0ddddddddddddddd1", maxUpfrontFeeUsd: 1000 })).statusCode).toBe(201);
+  });
+
+  it.each([
+    ["turns approval off", { requireApproval: false }, "requireApproval"],
+    ["raises the cap", { maxUpfrontFeeUsd: 2000 }, "maxUpfrontFeeUsd"],
+    ["removes the cap", { maxUpfrontFeeUsd: null }, "maxUpfrontFeeUsd"],
+    ["extends by longer", { extendByHours: 48 }, "extendByHours"],
+    ["buys earlier", { extendBeforeHours: 48 }, "extendBeforeHours"],
+  ])("fails with 403 when PUT %s: the error names the field and the PATCH to use, nothing is applied", async (_name, policy, field) => {
+    const before = await versionOf("policy-1");
+    const res = await api(apiEvent("PUT", "/{PK}", { pk: "policy-1", body: { instanceCount: 3, ...policy } }));
+    expect(res.statusCode).toBe(403);
+    expect(bodyOf(res).error).toMatchObject({ code: "APPROVER_REQUIRED", field, message: expect.stringContaining(`use PATCH /policy-1 with body ${JSON.stringify(policy)}`) });
+    expect(await versionOf("policy-1")).toBe(before);
+  });
+
+  it("GIVEN PUT lowers the cap THEN it is applied", async () => {
+    const res = await api(apiEvent("PUT", "/{PK}", { pk: "policy-1", body: { maxUpfrontFeeUsd: 800 } }));
+    expect(res.statusCode).toBe(200);
+    expect(bodyOf(res).maxUpfrontFeeUsd).toBe(800);
+  });
+
+  it("GIVEN an approver PATCHes a looser policy THEN it is applied with the approval, and the history names the approver and the time", async () => {
+    const res = await api(apiEvent("PATCH", "/{PK}", { pk: "policy-1", userArn: approver, body: { maxUpfrontFeeUsd: 2000, extendByHours: 48 } }));
+    expect(res.statusCode).toBe(200);
+    const record = bodyOf(res) as { history: { kind: string }[] };
+    expect(record).toMatchObject({ maxUpfrontFeeUsd: 2000, extendByHours: 48, status: "APPROVED", approval: { by: approver, at: h.now.toISOString(), maxFeeUsd: 2000, durationHours: 48 } });
+    expect(record.history.slice(-2)).toEqual([
+      { at: h.now.toISOString(), kind: "POLICY_CHANGED", approvedBy: approver, detail: "maxUpfrontFeeUsd 800 -> 2000, extendByHours 24 -> 48" },
+      expect.objectContaining({ at: h.now.toISOString(), kind: "APPROVED", approvedBy: approver, feeUsd: 2000, durationHours: 48 }),
+    ]);
+  });
+
+  it("GIVEN an approver PATCHes approval off THEN later purchases need no approval", async () => {
+    const res = await api(apiEvent("PATCH", "/{PK}", { pk: "policy-1", userArn: approver, body: { requireApproval: false } }));
+    expect(res.statusCode).toBe(200);
+    expect(bodyOf(res)).toMatchObject({ requireApproval: false, maxUpfrontFeeUsd: 2000 });
+  });
+
+  it.each([
+    ["a duration EC2 does not sell", { extendByHours: 25 }, 422, "extendByHours"],
+    ["a negative cap", { maxUpfrontFeeUsd: -5 }, 422, "maxUpfrontFeeUsd"],
+    ["a lead below 13 h", { extendBeforeHours: 12 }, 422, "extendBeforeHours"],
+    ["requireApproval as a string", { requireApproval: "no" }, 400, "requireApproval"],
+    ["clearUnconfirmedPurchase false", { clearUnconfirmedPurchase: false }, 422, "clearUnconfirmedPurchase"],
+    ["clearUnconfirmedPurchase with policy changes", { clearUnconfirmedPurchase: true, requireApproval: true }, 422, "clearUnconfirmedPurchase"],
+    ["a field that is not money policy", { nodeGroup: null }, 400, "nodeGroup"],
+    ["approved", { approved: true }, 400, "approved"],
+  ])("fails when the PATCH body has %s", async (_name, body, status, field) => {
+    const res = await api(apiEvent("PATCH", "/{PK}", { pk: "policy-1", userArn: approver, body }));
+    expect(res.statusCode).toBe(status);
+    expect(bodyOf(res).error?.field).toBe(field);
+  });
+
+  it("fails with 403 when POST creates a record without approval (delete and re-create must not undo what PUT refuses)", async () => {
+    const res = await create({ ...SAMPLE_BODY, PK: "policy-2", capacityReservationId: "cr-0ddddddddddddddd2", requireApproval: false });
+    expect(res.statusCode).toBe(403);
+    expect(bodyOf(res).error).toMatchObject({ code: "APPROVER_REQUIRED", field: "requireApproval" });
+    expect((await api(apiEvent("GET", "/{PK}", { pk: "policy-2" }))).statusCode).toBe(404);
+  });
+});
+
+describe("an unconfirmed purchase: only an approver clears it (PATCH /{PK} clearUnconfirmedPurchase)", () => {
+  const approver = "arn:aws:iam::123456789012:user/ops-approver";
+  const intent = { intentId: "cr-0ddddddddddddddd3|end|v0", offeringId: "cbeo-h", durationHours: 24, feeUsd: 900, forEndDate: END.toISOString(), startedAt: at(21 * HOUR).toISOString() };
+
+  beforeAll(async () => {
+    expect((await create({ ...SAMPLE_BODY, PK: "held-1", capacityReservationId: "cr-0ddddddddddddddd3" })).statusCode).toBe(201);
+    await h.store.update("held-1", 0, { status: "PURCHASE_UNCONFIRMED", statusReason: "held", intent }, []);
+  });
+
+  it.each([
+    ["DELETE", undefined, 409, "PURCHASE_UNCONFIRMED"],
+    ["PATCH", undefined, 409, "PURCHASE_UNCONFIRMED"],
+    ["PATCH", { maxUpfrontFeeUsd: 5000 }, 409, "PURCHASE_UNCONFIRMED"],
+  ])("fails when %s %j is sent while the purchase is held", async (method, body, status, code) => {
+    const res = await api(apiEvent(method, "/{PK}", { pk: "held-1", body, userArn: approver }));
+    expect(res.statusCode).toBe(status);
+    expect(bodyOf(res).error).toMatchObject({ code, message: expect.stringContaining('{"clearUnconfirmedPurchase": true}') });
+  });
+
+  it("fails with 403 when the caller clearing it has no identity", async () => {
+    const res = await api(apiEvent("PATCH", "/{PK}", { pk: "held-1", body: { clearUnconfirmedPurchase: true }, userArn: null }));
+    expect(res.statusCode).toBe(403);
+    expect(bodyOf(res).error?.code).toBe("IDENTITY_REQUIRED");
+  });
+
+  it("GIVEN an approver clears it THEN the intent is gone, the record tracks again, and the history names who and when", async () => {
+    const res = await api(apiEvent("PATCH", "/{PK}", { pk: "held-1", body: { clearUnconfirmedPurchase: true }, userArn: approver }));
+    expect(res.statusCode).toBe(200);
+    const record = bodyOf(res) as { history: { kind: string }[] };
+    expect(record).toMatchObject({ status: "TRACKING", approved: false });
+    expect(record).not.toHaveProperty("intent");
+    expect(record.history.at(-1)).toMatchObject({ at: h.now.toISOString(), kind: "UNCONFIRMED_PURCHASE_CLEARED", approvedBy: approver, intentId: intent.intentId });
+  });
+
+  it("fails with 409 when nothing is held", async () => {
+    const res = await api(apiEvent("PATCH", "/{PK}", { pk: "held-1", body: { clearUnconfirmedPurchase: true }, userArn: approver }));
+    expect(res.statusCode).toBe(409);
+    expect(bodyOf(res).error).toMatchObject({ code: "NO_UNCONFIRMED_PURCHASE", field: "clearUnconfirmedPurchase" });
+  });
+});
+
 describe("DELETE /{PK}, POST /import and routing", () => {
   it("GIVEN a record THEN DELETE removes it and a second DELETE is 404", async () => {
     expect((await api(apiEvent("DELETE", "/{PK}", { pk: "list-3" }))).statusCode).toBe(200);

@@ -3,12 +3,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDocumentClient, DynamoRecordStore } from "../../../../lambdas/capacity-manager/adapters/dynamodb-store";
 import { newRecord } from "../../../../lambdas/capacity-manager/domain/records";
 import type { RecordSpec } from "../../../../lambdas/capacity-manager/domain/types";
+import { createApiHandler } from "../../../../lambdas/capacity-manager/handlers/api";
 import { createReconcileHandler, parseReconcileEvent } from "../../../../lambdas/capacity-manager/handlers/reconcile";
 import { METRIC_NAMESPACE, METRICS } from "../../../../lambdas/capacity-manager/metrics";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
 import { startDynalite, type LocalDynamo } from "../dynalite";
 import { aSpec, END, HOUR, MINUTE } from "../fixtures";
-import { createHarness, installFakeEc2, metricLines, type FakeBlock, type FakeEc2, type Harness } from "./harness";
+import { apiEvent, createHarness, installFakeEc2, metricLines, type FakeBlock, type FakeEc2, type Harness } from "./harness";
 
 let dynamo: LocalDynamo;
 let tableCounter = 0;
@@ -194,6 +195,91 @@ describe("reconcile on the schedule", () => {
     const record = await h.store.get("rec-1");
     expect(record?.nodeGroupAppliedSize).toBe(4);
     expect(record?.nodeGroupScaleDownAt).toBe(new Date(END.getTime() - 40 * MINUTE).toISOString());
+  });
+});
+
+describe("reconcile after a purchase whose outcome stayed unknown", () => {
+  const timeout = () => Object.assign(new Error("socket timeout"), { name: "TimeoutError" });
+  const runEveryMinute = async (minutes: number) => {
+    const reconciler = h.reconciler();
+    for (let i = 0; i < minutes; i++) {
+      h.now = new Date(h.now.getTime() + MINUTE);
+      await reconciler.reconcileAll();
+    }
+  };
+  const alerts = () => h.published.filter((p) => p.attributes["kind"] === "PURCHASE_UNCONFIRMED");
+  const unconfirmedCount = () => metricLines(h.lines).reduce((sum, l) => sum + Number(l[METRICS.PurchasesUnconfirmed] ?? 0), 0);
+
+  it("GIVEN EC2 bought but its extension history lags past 15 minutes THEN the block is held and alerted once, never bought again, and confirmed when EC2 shows it", async () => {
+    await track(1);
+    ec2.purchaseFault = { afterBuying: true, error: timeout() };
+    await h.reconciler().reconcileAll();
+    ec2.purchaseFault = undefined;
+    const lagging = ec2.extensions.splice(0);
+    await runEveryMinute(40);
+    expect(ec2.purchases).toBe(1);
+    const held = await h.store.get("rec-1");
+    expect(held?.status).toBe("PURCHASE_UNCONFIRMED");
+    expect(held?.intent?.offeringId).toBe("cbeo-1");
+    expect(alerts()).toHaveLength(1);
+    expect(alerts()[0]?.message).toContain(`Purchase intent: ${held?.intent?.intentId}:`);
+    expect(unconfirmedCount()).toBe(1);
+    ec2.extensions.push(...lagging);
+    await runEveryMinute(1);
+    const confirmed = await h.store.get("rec-1");
+    expect(confirmed?.status).toBe("EXTENSION_PENDING");
+    expect(confirmed?.history.map((e) => e.kind)).toEqual(["CREATED", "PURCHASE_STARTED", "PURCHASE_OUTCOME_UNKNOWN", "PURCHASE_UNCONFIRMED", "PURCHASE_CONFIRMED"]);
+    expect(ec2.purchases).toBe(1);
+  });
+
+  it("GIVEN the history lags but DescribeCapacityReservations shows the end moved THEN the purchase is confirmed from the end date, not bought again", async () => {
+    await track(1);
+    ec2.purchaseFault = { afterBuying: true, error: timeout() };
+    await h.reconciler().reconcileAll();
+    ec2.purchaseFault = undefined;
+    ec2.extensions.splice(0);
+    (ec2.blocks.get(crId(1)) as FakeBlock).end = new Date(END.getTime() + 24 * HOUR);
+    await runEveryMinute(30);
+    expect(ec2.purchases).toBe(1);
+    const record = await h.store.get("rec-1");
+    expect(record?.status).toBe("TRACKING");
+    expect(record?.lastExtension).toMatchObject({ forEndDate: END.toISOString(), offeringId: "cbeo-1" });
+    expect(record?.history.map((e) => e.kind)).toEqual(["CREATED", "PURCHASE_STARTED", "PURCHASE_OUTCOME_UNKNOWN", "PURCHASE_CONFIRMED"]);
+    expect(alerts()).toEqual([]);
+  });
+
+  it("GIVEN EC2 never bought THEN the block stays held for hours without reminders, cannot be deleted, and after an approver clears it (PATCH) it is bought once", async () => {
+    await track(1);
+    ec2.purchaseFault = { afterBuying: false, error: timeout() };
+    await h.reconciler().reconcileAll();
+    ec2.purchaseFault = undefined;
+    await runEveryMinute(20);
+    for (let hour = 0; hour < 7; hour++) {
+      h.now = new Date(h.now.getTime() + HOUR);
+      await h.reconciler().reconcileAll();
+    }
+    expect(ec2.purchases).toBe(0);
+    expect(h.ec2Purchase.commandCalls(PurchaseCapacityBlockExtensionCommand)).toHaveLength(1);
+    expect((await h.store.get("rec-1"))?.status).toBe("PURCHASE_UNCONFIRMED");
+    expect(alerts()).toHaveLength(1);
+    await expect(h.service().remove("rec-1")).rejects.toMatchObject({ code: "PURCHASE_UNCONFIRMED" });
+
+    const api = createApiHandler(() => ({ service: h.service(), config: h.config, logger: h.logger }));
+    const cleared = await api(apiEvent("PATCH", "/{PK}", { pk: "rec-1", body: { clearUnconfirmedPurchase: true }, userArn: "arn:aws:iam::123456789012:user/ops-approver" }));
+    expect(cleared.statusCode).toBe(200);
+    await runEveryMinute(3);
+    expect(ec2.purchases).toBe(1);
+    const record = await h.store.get("rec-1");
+    expect(record?.status).toBe("EXTENSION_PENDING");
+    expect(record?.history.map((e) => e.kind)).toEqual([
+      "CREATED",
+      "PURCHASE_STARTED",
+      "PURCHASE_OUTCOME_UNKNOWN",
+      "PURCHASE_UNCONFIRMED",
+      "UNCONFIRMED_PURCHASE_CLEARED",
+      "PURCHASE_STARTED",
+      "PURCHASED",
+    ]);
   });
 });
 
