@@ -226,13 +226,14 @@ describe("capacity manager stack", () => {
       expect(one(X, "aws_sns_topic_subscription")).toMatchObject({ protocol: "email", endpoint: "gpu-oncall@example.com", topic_arn: ref(X, "aws_sns_topic", "", "arn") });
     });
 
-    it("alarms to the topic on reconcile errors and throttles, dead letters and blocks expiring without extension", () => {
+    it("alarms to the topic on reconcile errors and throttles, dead letters, blocks expiring without extension and unconfirmed purchases", () => {
       const alarms = Object.fromEntries(synthesized.resources(D, "aws_cloudwatch_metric_alarm").map(([, alarm]) => [alarm.metric_name, alarm]));
-      expect(Object.keys(alarms).sort()).toEqual(["ApproximateNumberOfMessagesVisible", "Errors", "ExpiringWithoutExtension", "Throttles"]);
+      expect(Object.keys(alarms).sort()).toEqual(["ApproximateNumberOfMessagesVisible", "Errors", "ExpiringWithoutExtension", "PurchasesUnconfirmed", "Throttles"]);
       expect(alarms.Errors).toMatchObject({ namespace: "AWS/Lambda", dimensions: { FunctionName: ref(D, "aws_lambda_function", "reconcile_function", "function_name") }, threshold: 1 });
       expect(alarms.Throttles).toMatchObject({ namespace: "AWS/Lambda", threshold: 5 });
       expect(alarms.ApproximateNumberOfMessagesVisible).toMatchObject({ namespace: "AWS/SQS", dimensions: { QueueName: ref(D, "aws_sqs_queue", "", "name") }, threshold: 1 });
       expect(alarms.ExpiringWithoutExtension).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, threshold: 1 });
+      expect(alarms.PurchasesUnconfirmed).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 1 });
       for (const alarm of Object.values(alarms)) {
         expect(alarm).toMatchObject({ alarm_actions: [ref(D, "aws_sns_topic", "", "arn")], ok_actions: [ref(D, "aws_sns_topic", "", "arn")], period: 300, evaluation_periods: 1 });
       }

@@ -31,7 +31,10 @@ interface AlarmSpec {
   readonly threshold: number;
 }
 
-/** What an on-call engineer must hear about: reconcile failing or starved, lost events, a block about to lapse. */
+/**
+ * What an on-call engineer must hear about: reconcile failing or starved, lost events, a block about to lapse, a
+ * purchase EC2 hasn't confirmed.
+ */
 export class ManagerAlarms extends Construct {
   readonly alarmNames: readonly string[];
 
@@ -74,6 +77,16 @@ export class ManagerAlarms extends Construct {
         dimensions: Object.fromEntries(METRIC_DIMENSIONS[0].map((name) => [name, METRIC_SERVICE])),
         statistic: "Maximum",
         threshold: settings.expiringWithoutExtension,
+      },
+      {
+        id: "purchases-unconfirmed",
+        // Any one is worth a page: the block is held, nothing will extend it until a person checks EC2 and clears it.
+        description: "An extension purchase has no confirmation from EC2 after 15 minutes; the block is held until an approver checks and clears it (PATCH clearUnconfirmedPurchase).",
+        namespace: METRIC_NAMESPACE,
+        metricName: METRICS.PurchasesUnconfirmed,
+        dimensions: Object.fromEntries(METRIC_DIMENSIONS[0].map((name) => [name, METRIC_SERVICE])),
+        statistic: "Sum",
+        threshold: 1,
       },
     ];
     this.alarmNames = specs.map((spec) => {
