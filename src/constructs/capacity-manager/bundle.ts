@@ -5,8 +5,9 @@
  * TypeScript), `<name>.bundle.js` (minified) and its source map (without sources, to stay small). Same code → same
  * bytes → same hash, so an unchanged build shows no diff in the plan.
  *
- * Builds are cached by the content of every file the previous build read (esbuild's metafile): a synth with
- * unchanged code only re-hashes those files instead of bundling again. Several processes share the cache (parallel
+ * Builds are cached by the content of every project file the previous build read (esbuild's metafile) and by the
+ * lock file, which pins everything read from node_modules: a synth with unchanged code only checks those files'
+ * sizes and mtimes (hashing the ones that differ) instead of bundling again. Several processes share the cache (parallel
  * test files, a synth beside a bench): every write goes to a unique temporary file renamed into place, and pruning
  * only removes archives nobody has built or reused for a while (see pruneStaleArchives).
  */
@@ -40,6 +41,8 @@ export const LAMBDA_RUNTIME = "nodejs22.x";
 
 /** Bump when the archive layout (zip.ts, the loader) changes: cached archives were made by the old code. */
 const ARCHIVE_FORMAT_VERSION = 1;
+/** Bumped when the cache manifest's shape changes, so an old manifest is a miss rather than misread. */
+const CACHE_MANIFEST_VERSION = 2;
 
 /** Build settings that shape the output; part of the cache key. */
 const ESBUILD_OPTIONS = {
@@ -95,9 +98,35 @@ export interface LambdaBundle {
 
 interface CacheManifest {
   readonly fingerprint: string;
-  /** Input path (relative to the repository root) → SHA-256 of its content. */
-  readonly inputs: Readonly<Record<string, string>>;
+  /** Input path (relative to the repository root) → its size, mtime and SHA-256 when the bundle was built. */
+  readonly inputs: Readonly<Record<string, InputStamp>>;
   readonly bundle: Omit<LambdaBundle, "fromCache" | "zipPath">;
+}
+
+interface InputStamp {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly sha256: string;
+}
+
+function stampOf(path: string): InputStamp {
+  const stat = statSync(path);
+  return { size: stat.size, mtimeMs: stat.mtimeMs, sha256: hashFile(path) };
+}
+
+/**
+ * Whether a file still has the content it had at build time. Like git's index, an unchanged size and mtime is
+ * trusted without reading the file (hashing the ~300 SDK files each synth cost more than the rest of the lookup);
+ * anything else is decided by the content hash, so a touched but unchanged file still hits.
+ */
+function unchangedSince(path: string, stamp: InputStamp): boolean {
+  try {
+    const stat = statSync(path);
+    if (stat.size !== stamp.size) return false;
+    return stat.mtimeMs === stamp.mtimeMs || hashFile(path) === stamp.sha256;
+  } catch {
+    return false;
+  }
 }
 
 export function bundleLambda(spec: LambdaBundleSpec): LambdaBundle {
@@ -107,7 +136,11 @@ export function bundleLambda(spec: LambdaBundleSpec): LambdaBundle {
   if (!/^[a-z][a-z0-9-]*$/.test(spec.name)) throw new Error(`lambda bundle: name must be lower-case letters, digits and '-', got "${spec.name}"`);
   if (!existsSync(spec.entryPoint)) throw new Error(`lambda bundle "${spec.name}": entryPoint ${spec.entryPoint} does not exist`);
 
-  const fingerprint = sha256Hex(JSON.stringify({ ARCHIVE_FORMAT_VERSION, esbuildVersion, ESBUILD_OPTIONS, entry: relativePath(root, spec.entryPoint), loader: loaderSource(spec.name) }));
+  // Installed packages are pinned by the lock file, so its hash stands for every file esbuild reads from node_modules.
+  const lockFile = hashFile(join(root, "package-lock.json"));
+  const fingerprint = sha256Hex(
+    JSON.stringify({ ARCHIVE_FORMAT_VERSION, CACHE_MANIFEST_VERSION, esbuildVersion, ESBUILD_OPTIONS, lockFile, entry: relativePath(root, spec.entryPoint), loader: loaderSource(spec.name) }),
+  );
   const manifestPath = join(cacheDir, `${spec.name}.json`);
   if (useCache) {
     const cached = readCache(root, manifestPath, fingerprint, cacheDir);
@@ -139,7 +172,8 @@ export function bundleLambda(spec: LambdaBundleSpec): LambdaBundle {
   };
   const zipPath = zipPathFor(cacheDir, bundle);
   writeAtomically(zipPath, zip);
-  const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((input) => [input, hashFile(join(root, input))]));
+  const ownInputs = Object.keys(result.metafile.inputs).filter((input) => !input.split(/[\\/]/).includes("node_modules"));
+  const inputs = Object.fromEntries(ownInputs.map((input) => [input, stampOf(join(root, input))]));
   writeAtomically(manifestPath, Buffer.from(JSON.stringify({ fingerprint, inputs, bundle } satisfies CacheManifest)));
   pruneStaleArchives(cacheDir, spec.name, Date.now());
   return { ...bundle, zipPath, fromCache: false };
@@ -157,8 +191,8 @@ function readCache(root: string, manifestPath: string, fingerprint: string, cach
     return undefined;
   }
   if (manifest.fingerprint !== fingerprint) return undefined;
-  for (const [input, hash] of Object.entries(manifest.inputs)) {
-    if (hashFile(join(root, input)) !== hash) return undefined;
+  for (const [input, stamp] of Object.entries(manifest.inputs)) {
+    if (!unchangedSince(join(root, input), stamp)) return undefined;
   }
   const zipPath = zipPathFor(cacheDir, manifest.bundle);
   try {

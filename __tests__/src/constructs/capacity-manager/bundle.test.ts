@@ -127,6 +127,24 @@ describe("capacity manager bundles", () => {
       expect(rebuilt.sha256).not.toBe(built.sha256);
     });
 
+    it("rebuilds when a file changes content but not size, and reuses when a file is only touched", () => {
+      // GIVEN a cached build
+      const source = join(scratch, "stamped-handler");
+      mkdirSync(source, { recursive: true });
+      writeFileSync(join(source, "handler.ts"), 'export const handler = async () => "aaaa";\n');
+      const spec = { name: "stamped", entryPoint: join(source, "handler.ts"), cacheDir: join(scratch, "stamped-cache") };
+      const built = bundleLambda(spec);
+      // WHEN the file is touched without a change  THEN the size/mtime check falls back to the content hash: a hit
+      const later = new Date(Date.now() + 5_000);
+      utimesSync(join(source, "handler.ts"), later, later);
+      expect(bundleLambda(spec)).toMatchObject({ fromCache: true, sha256: built.sha256 });
+      // WHEN its content changes and its size doesn't  THEN it is rebuilt
+      writeFileSync(join(source, "handler.ts"), 'export const handler = async () => "bbbb";\n');
+      const rebuilt = bundleLambda(spec);
+      expect(rebuilt.fromCache).toBe(false);
+      expect(rebuilt.sha256).not.toBe(built.sha256);
+    });
+
     /** Builds `versions` distinct handlers named `name` into one cache folder; returns their archives, oldest first. */
     function buildVersions(name: string, cacheDir: string, versions: number): string[] {
       const source = join(scratch, `${name}-handler`);
