@@ -12,7 +12,7 @@ import { loadBalancerControllerStatements } from "../src/constructs/platform/loa
 import { MODEL_REGISTRY_PREFIXES, ModelRegistry } from "../src/constructs/platform/model-registry";
 import { platformNames, platformSecretKinds } from "../src/constructs/platform/names";
 import { ClusterObservability } from "../src/constructs/platform/observability";
-import { PodIdentityRole } from "../src/constructs/platform/pod-identity-role";
+import { PodIdentityRole } from "../src/constructs/pod-identity-role";
 import { SecretsStore } from "../src/constructs/platform/secrets";
 import { awsContext } from "../src/lib/aws-context";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";

@@ -72,7 +72,7 @@ describe("karpenter stacks", () => {
     });
 
     it("carries the upstream-scoped policy for this cluster, region, node role and queue", () => {
-      const policy = JSON.parse(out.resource(KARPENTER, "aws_iam_role_policy", "controller-policy").policy as string);
+      const policy = JSON.parse(out.resource(KARPENTER, "aws_iam_role_policy", "controller-role").policy as string);
       const expected = controllerPolicyStatements({
         partition: "${data.aws_partition.partition.partition}",
         region: "us-east-1",
@@ -174,8 +174,8 @@ describe("karpenter stacks", () => {
     it("starts only after the controller's credentials, the nodes' access entry and the queue rules exist", () => {
       expect(release.depends_on).toEqual(
         expect.arrayContaining([
-          `aws_eks_pod_identity_association.${idOf(KARPENTER, "aws_eks_pod_identity_association", "pod-identity")}`,
-          `aws_iam_role_policy.${idOf(KARPENTER, "aws_iam_role_policy", "controller-policy")}`,
+          `aws_eks_pod_identity_association.${idOf(KARPENTER, "aws_eks_pod_identity_association", "controller-role")}`,
+          `aws_iam_role_policy.${idOf(KARPENTER, "aws_iam_role_policy", "controller-role")}`,
           `aws_eks_access_entry.${idOf(KARPENTER, "aws_eks_access_entry", "node-access")}`,
           ...out.resources(KARPENTER, "aws_cloudwatch_event_target").map(([id]) => `aws_cloudwatch_event_target.${id}`),
         ]),

@@ -1,9 +1,7 @@
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
-import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { IamServiceLinkedRole } from "@cdktf/provider-aws/lib/iam-service-linked-role";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
@@ -11,8 +9,9 @@ import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../lib/aws-context";
-import { managedPolicyArn, podIdentityAssumeRolePolicy, policyDocument, serviceAssumeRolePolicy } from "../../lib/iam";
+import { managedPolicyArn, serviceAssumeRolePolicy } from "../../lib/iam";
 import { NODE_MANAGED_POLICIES } from "../eks-cluster";
+import { PodIdentityRole } from "../pod-identity-role";
 import { controllerPolicyStatements } from "./controller-policy";
 import type { KarpenterNames } from "./names";
 
@@ -119,38 +118,28 @@ export class KarpenterInfrastructure extends Construct {
       });
     });
 
-    const controllerRole = new IamRole(this, "controller-role", {
-      name: names.controllerRoleName,
-      description: `Karpenter controller of ${props.clusterName} (EKS Pod Identity)`,
-      assumeRolePolicy: podIdentityAssumeRolePolicy(),
-    });
-    const controllerPolicy = new IamRolePolicy(this, "controller-policy", {
-      name: "karpenter-controller",
-      role: controllerRole.name,
-      policy: policyDocument(
-        controllerPolicyStatements({
-          partition: aws.partition,
-          region: aws.region,
-          accountId: aws.accountId,
-          clusterName: props.clusterName,
-          nodeRoleArn: nodeRole.arn,
-          interruptionQueueArn: queue.arn,
-        }),
-      ),
-    });
-    const podIdentity = new EksPodIdentityAssociation(this, "pod-identity", {
+    const controller = new PodIdentityRole(this, "controller-role", {
       clusterName: props.clusterName,
-      namespace: names.namespace,
-      serviceAccount: names.serviceAccount,
-      roleArn: controllerRole.arn,
+      roleName: names.controllerRoleName,
+      description: `Karpenter controller of ${props.clusterName} (EKS Pod Identity)`,
+      serviceAccounts: [{ namespace: names.namespace, name: names.serviceAccount }],
+      policyName: "karpenter-controller",
+      statements: controllerPolicyStatements({
+        partition: aws.partition,
+        region: aws.region,
+        accountId: aws.accountId,
+        clusterName: props.clusterName,
+        nodeRoleArn: nodeRole.arn,
+        interruptionQueueArn: queue.arn,
+      }),
     });
 
-    const ready: ITerraformDependable[] = [controllerPolicy, podIdentity, nodeAccess, ...nodePolicies, ...targets];
+    const ready: ITerraformDependable[] = [...controller.grants, nodeAccess, ...nodePolicies, ...targets];
     if (createSpotServiceLinkedRole) {
       ready.push(new IamServiceLinkedRole(this, "spot-service-linked-role", { awsServiceName: "spot.amazonaws.com" }));
     }
 
-    this.controllerRoleArn = controllerRole.arn;
+    this.controllerRoleArn = controller.roleArn;
     this.nodeRoleArn = nodeRole.arn;
     this.nodeRoleName = nodeRole.name;
     this.queueName = queue.name;

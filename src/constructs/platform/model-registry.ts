@@ -4,7 +4,7 @@ import type { AwsContext } from "../../lib/aws-context";
 import type { PolicyStatement } from "../../lib/iam";
 import { EncryptionKey } from "../kms-key";
 import { PrivateBucket } from "../private-bucket";
-import { PodIdentityRole, type ServiceAccountRef } from "./pod-identity-role";
+import { PodIdentityRole, type ServiceAccountRef } from "../pod-identity-role";
 
 /**
  * What pods need to read and write large model files, multipart uploads included. Creating and completing a

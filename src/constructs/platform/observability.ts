@@ -2,7 +2,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
 import { Construct } from "constructs";
 import { managedPolicyArn } from "../../lib/iam";
-import { PodIdentityRole } from "./pod-identity-role";
+import { PodIdentityRole } from "../pod-identity-role";
 
 export const OBSERVABILITY_ADDON = "amazon-cloudwatch-observability";
 

@@ -7,7 +7,7 @@ import { PlatformDatabase, type PlatformDatabaseProps } from "../../../../src/co
 import { ManifestSet } from "../../../../src/constructs/platform/manifest-set";
 import { albIngressClass } from "../../../../src/constructs/platform/manifests";
 import { ModelRegistry } from "../../../../src/constructs/platform/model-registry";
-import { PodIdentityRole } from "../../../../src/constructs/platform/pod-identity-role";
+import { PodIdentityRole } from "../../../../src/constructs/pod-identity-role";
 import { SecretsStore } from "../../../../src/constructs/platform/secrets";
 import { awsContext } from "../../../../src/lib/aws-context";
 

@@ -2,6 +2,7 @@ import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-ident
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { podIdentityAssumeRolePolicy, policyDocument, type PolicyStatement } from "../../lib/iam";
 
@@ -15,6 +16,16 @@ export interface PodIdentityRoleProps {
   readonly clusterName: string;
   /** Physical role name. */
   readonly roleName: string;
+  /**
+   * Role description.
+   * @default undefined — none
+   */
+  readonly description?: string;
+  /**
+   * Name of the inline policy holding `statements`.
+   * @default "permissions"
+   */
+  readonly policyName?: string;
   /** Service accounts whose pods get the role through EKS Pod Identity. */
   readonly serviceAccounts: readonly ServiceAccountRef[];
   /**
@@ -41,34 +52,40 @@ export interface PodIdentityRoleProps {
 export class PodIdentityRole extends Construct {
   readonly roleArn: string;
   readonly roleName: string;
+  /** The permissions and associations: what a pod needs before it can use the role (e.g. a Helm release waits on them). */
+  readonly grants: readonly ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: PodIdentityRoleProps) {
     super(scope, id);
     const statements = props.statements ?? [];
     const managedPolicyArns = props.managedPolicyArns ?? [];
     const associate = props.associate ?? true;
+    const policyName = props.policyName ?? "permissions";
     if (props.serviceAccounts.length === 0) {
       throw new Error(`pod identity role "${props.roleName}": serviceAccounts must name at least one service account, got []`);
     }
     if (statements.length === 0 && managedPolicyArns.length === 0) {
       throw new Error(`pod identity role "${props.roleName}": give it statements or managedPolicyArns, got neither`);
     }
-    const role = new IamRole(this, "role", { name: props.roleName, assumeRolePolicy: podIdentityAssumeRolePolicy() });
+    const role = new IamRole(this, "role", { name: props.roleName, description: props.description, assumeRolePolicy: podIdentityAssumeRolePolicy() });
+    const grants: ITerraformDependable[] = [];
     if (statements.length > 0) {
-      new IamRolePolicy(this, "policy", { role: role.id, name: "permissions", policy: policyDocument(statements) });
+      grants.push(new IamRolePolicy(this, "policy", { role: role.id, name: policyName, policy: policyDocument(statements) }));
     }
-    managedPolicyArns.forEach((policyArn, index) => new IamRolePolicyAttachment(this, `managed-policy-${index}`, { role: role.name, policyArn }));
+    managedPolicyArns.forEach((policyArn, index) => grants.push(new IamRolePolicyAttachment(this, `managed-policy-${index}`, { role: role.name, policyArn })));
     if (associate) {
       for (const account of props.serviceAccounts) {
-        new EksPodIdentityAssociation(this, `association-${account.namespace}-${account.name}`, {
+        const association = new EksPodIdentityAssociation(this, `association-${account.namespace}-${account.name}`, {
           clusterName: props.clusterName,
           namespace: account.namespace,
           serviceAccount: account.name,
           roleArn: role.arn,
         });
+        grants.push(association);
       }
     }
     this.roleArn = role.arn;
     this.roleName = role.name;
+    this.grants = grants;
   }
 }
