@@ -1,6 +1,6 @@
 /**
  * Test support: validates Karpenter objects strictly against the CRDs Karpenter 1.14.1 installs
- * (../shared/crds/karpenter). The CRD's openAPIV3Schema becomes a JSON Schema that rejects unknown keys wherever the
+ * (__tests__/fixtures/crds/karpenter-1.14.1, copied from the release; see SOURCE.md there). The CRD's openAPIV3Schema becomes a JSON Schema that rejects unknown keys wherever the
  * CRD doesn't preserve them, and the CEL rules blockfleet's objects could break are checked by hand (ajv can't run CEL).
  */
 import { readFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { parse } from "yaml";
 
-const CRD_DIR = join(__dirname, "../../../../../shared/crds/karpenter");
+const CRD_DIR = join(__dirname, "../../../fixtures/crds/karpenter-1.14.1");
 
 type SchemaNode = Record<string, unknown>;
 
