@@ -17,6 +17,8 @@ function readStdin() {
   });
 }
 
+// Failure until runCli answers: a command whose work stops without settling must not exit 0.
+process.exitCode = 1;
 runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -27,11 +27,20 @@ async function main(): Promise<number> {
   }
 }
 
+// Failure until main says otherwise: a run whose work stops without settling (a wedged parser, a promise nothing
+// resolves) ends with the event loop empty, and must not exit 0 with nothing written.
+process.exitCode = 1;
+let settled = false;
+process.once("beforeExit", () => {
+  if (!settled) console.error("synthesis stopped before it finished. Nothing was written.");
+});
 main().then(
   (code) => {
+    settled = true;
     process.exitCode = code;
   },
   (error: unknown) => {
+    settled = true;
     console.error(error instanceof Error ? error.message : error);
     process.exitCode = 1;
   },

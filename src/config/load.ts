@@ -3,10 +3,11 @@
  * into an issue a person can act on: file, key path, what was expected, what was given. All issues at once.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { projectRoot } from "../lib/paths";
 import type { z } from "zod";
+import { MAX_FILE_BYTES, parseHclText, parseJsonText, SyntaxProblem } from "./guarded-parse";
 import { environmentSchema, type EnvironmentConfig } from "./schema";
 
 export interface LoadedEnvironment {
@@ -23,6 +24,9 @@ export interface ConfigIssue {
   readonly message: string;
   /** The offending value, rendered as JSON, when there is one. */
   readonly received?: string;
+  /** Line and column (1-based) of a syntax problem, when the parser could tell. */
+  readonly line?: number;
+  readonly column?: number;
 }
 
 export class ConfigError extends Error {
@@ -52,25 +56,54 @@ export async function parseEnvironment(
   }
   let raw: unknown;
   try {
-    raw = file.endsWith(".json") ? JSON.parse(text) : await parseHcl(file, text);
+    raw = file.endsWith(".json") ? parseJsonText(text) : await parseHcl(basename(file), text);
   } catch (error) {
-    return { ok: false, issues: [{ file, path: "", message: `cannot be parsed: ${(error as Error).message.split("\n")[0]}` }] };
+    const problem = error instanceof SyntaxProblem ? error : new SyntaxProblem((error as Error).message.split("\n")[0]!);
+    return { ok: false, issues: [{ file, path: "", message: `cannot be parsed: ${problem.message}`, line: problem.line, column: problem.column }] };
   }
+  const expressions = templateIssues(file, raw);
   const result = environmentSchema.safeParse(raw);
-  if (!result.success) return { ok: false, issues: toConfigIssues(file, raw, result.error) };
+  if (!result.success || expressions.length > 0) {
+    return { ok: false, issues: [...expressions, ...(result.success ? [] : toConfigIssues(file, raw, result.error))] };
+  }
   return { ok: true, environment: { name, file, config: result.data } };
 }
+
+/**
+ * Every string (and map key) holding `${` or `%{`: the synthesized JSON carries it to Terraform, which would evaluate
+ * it as an expression (`file()`, references to other resources). Environment files hold literal values only.
+ */
+function templateIssues(file: string, raw: unknown): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const visit = (node: unknown, path: PropertyKey[]): void => {
+    if (typeof node === "string") {
+      const marker = TEMPLATE_MARKER.exec(node)?.[0];
+      if (marker) issues.push({ file, path: formatPath(path), message: `"${marker}" starts a Terraform template expression, which Terraform would evaluate; environment files take literal values only`, received: renderValue(node) });
+    } else if (Array.isArray(node)) {
+      node.forEach((item, index) => visit(item, [...path, index]));
+    } else if (node !== null && typeof node === "object") {
+      for (const [key, value] of Object.entries(node)) {
+        const marker = TEMPLATE_MARKER.exec(key)?.[0];
+        if (marker) issues.push({ file, path: formatPath([...path, key]), message: `"${marker}" in a key starts a Terraform template expression, which Terraform would evaluate; environment files take literal values only` });
+        visit(value, [...path, key]);
+      }
+    }
+  };
+  visit(raw, []);
+  return issues;
+}
+
+const TEMPLATE_MARKER = /[$%]\{/;
 
 /**
  * HCL → JSON. The parser is WebAssembly and costs more to start than the rest of a synth, so results are cached by
  * the text's hash (a cache of derived data: deleting it only costs time).
  */
-async function parseHcl(file: string, text: string): Promise<unknown> {
+async function parseHcl(fileName: string, text: string): Promise<unknown> {
   const cacheFile = join(projectRoot(), "node_modules", ".cache", "blockfleet", "tfvars", `${createHash("sha256").update(text).digest("hex")}.json`);
   const cached = await readFile(cacheFile, "utf8").catch(() => undefined);
   if (cached !== undefined) return JSON.parse(cached);
-  const { parse } = await import("@cdktf/hcl2json");
-  const parsed = await parse(file, text);
+  const parsed = await parseHclText(fileName, text);
   await mkdir(dirname(cacheFile), { recursive: true })
     .then(() => writeFile(`${cacheFile}.${process.pid}`, JSON.stringify(parsed)))
     .then(() => rename(`${cacheFile}.${process.pid}`, cacheFile))
@@ -92,6 +125,11 @@ export async function loadEnvironments(options: { readonly dir: string; readonly
       continue;
     }
     const file = join(options.dir, entry);
+    const { size } = await stat(file);
+    if (size > MAX_FILE_BYTES) {
+      issues.push({ file, path: "", message: `cannot be parsed: file is ${size} bytes; environment files are limited to ${MAX_FILE_BYTES} bytes` });
+      continue;
+    }
     const result = await parseEnvironment(file, await readFile(file, "utf8"));
     if (result.ok) environments.push(result.environment);
     else issues.push(...result.issues);
@@ -103,7 +141,8 @@ export async function loadEnvironments(options: { readonly dir: string; readonly
 
 export function formatConfigIssues(issues: readonly ConfigIssue[]): string {
   const lines = issues.map((issue) => {
-    const where = issue.path ? `${issue.file}: ${issue.path}` : issue.file;
+    const at = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}${issue.column === undefined ? "" : `:${issue.column}`}`;
+    const where = issue.path ? `${at}: ${issue.path}` : at;
     const given = issue.received === undefined ? "" : ` (got ${issue.received})`;
     return `  ${where}: ${issue.message}${given}`;
   });
@@ -140,7 +179,7 @@ function toConfigIssues(file: string, raw: unknown, error: z.ZodError): ConfigIs
 }
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined), raw);
+  return path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" && Object.hasOwn(node, key) ? (node as Record<PropertyKey, unknown>)[key] : undefined), raw);
 }
 
 function renderValue(value: unknown): string {
@@ -156,7 +195,7 @@ function knownKeysAt(_raw: unknown, path: readonly PropertyKey[]): string[] {
     const def = (node as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
     if (!def) return [];
     if (key === undefined) return def.type === "object" ? Object.keys(def.shape as object) : [];
-    if (def.type === "object") node = (def.shape as Record<string, unknown>)[String(key)];
+    if (def.type === "object") node = Object.hasOwn(def.shape as object, String(key)) ? (def.shape as Record<string, unknown>)[String(key)] : undefined;
     else if (def.type === "array") node = def.element;
     else if (def.type === "record") node = def.valueType;
     else return [];
