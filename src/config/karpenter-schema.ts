@@ -68,7 +68,8 @@ export const karpenterSchema = z
   .superRefine((karpenter, ctx) => {
     const version = karpenter.ami_alias_version;
     if (version === undefined) return;
-    const format = AMI_ALIAS_VERSION_FORMATS[karpenter.ami_family];
+    const format = Object.hasOwn(AMI_ALIAS_VERSION_FORMATS, karpenter.ami_family) ? AMI_ALIAS_VERSION_FORMATS[karpenter.ami_family] : undefined;
+    if (!format) return;
     if (!format.pattern.test(version)) {
       ctx.addIssue({
         code: "custom",

@@ -7,6 +7,16 @@ import { karpenterSchema, nodePoolsSchema } from "./karpenter-schema";
 import { capacityManagerSchema, checkCapacityManager } from "./capacity-manager-schema";
 import { checkPlatform, platformSchema } from "./platform-schema";
 import { cidrsOverlap, MAX_AVAILABILITY_ZONES, MIN_VPC_PREFIX, parseCidr } from "../lib/cidr";
+import {
+  awsTagsSchema,
+  MAX_PUBLIC_ACCESS_CIDRS,
+  MAX_TAINTS,
+  nodeLabelsSchema,
+  publicAccessCidrProblem,
+  taintKeySchema,
+  taintValueSchema,
+  vpcCidrProblem,
+} from "./aws-limits";
 import { SUPPORTED_EKS_VERSIONS } from "../lib/eks-versions";
 import { LOG_RETENTION_DAYS } from "../lib/log-retention";
 import {
@@ -14,7 +24,9 @@ import {
   CAPACITY_BLOCK_INSTANCE_TYPES,
   DEPRECATED_AMI_TYPES,
   GPU_AMI_TYPES,
+  type GpuAmiType,
 } from "../lib/instance-types";
+import { ownValue } from "../lib/lookup";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const RESERVATION_ID = /^cr-[0-9a-f]{17}$/;
@@ -38,16 +50,16 @@ const iamPrincipalArn = z
   });
 
 const taintSchema = z.strictObject({
-  key: z.string().min(1),
-  value: z.string().default(""),
+  key: taintKeySchema,
+  value: taintValueSchema.default(""),
   effect: z.enum(["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]),
 });
 
 const amiType = z.string().superRefine((value, ctx) => {
-  const replacement = DEPRECATED_AMI_TYPES[value];
+  const replacement = ownValue(DEPRECATED_AMI_TYPES, value);
   if (replacement) {
     ctx.addIssue({ code: "custom", message: `ami_type "${value}" is deprecated: EKS publishes no Amazon Linux 2 AMIs since AL2 reached end of support (2025-11-26); use "${replacement}"` });
-  } else if (!(value in GPU_AMI_TYPES)) {
+  } else if (!Object.hasOwn(GPU_AMI_TYPES, value)) {
     ctx.addIssue({ code: "custom", message: `expected a GPU AMI type, one of ${Object.keys(GPU_AMI_TYPES).join(", ")}` });
   }
 });
@@ -57,21 +69,21 @@ export const capacityBlockSchema = z
     /** Node group and label name; DNS-safe. */
     name: z.string().max(40).regex(DNS_LABEL, { message: "expected a DNS-safe name: lower-case letters, digits and '-', at most 40 characters" }),
     reservation_id: z.string().regex(RESERVATION_ID, { message: 'expected a capacity reservation id: "cr-" followed by 17 hex digits' }),
-    instance_type: z.string().refine((value) => value in CAPACITY_BLOCK_INSTANCE_TYPES, {
+    instance_type: z.string().refine((value) => Object.hasOwn(CAPACITY_BLOCK_INSTANCE_TYPES, value), {
       message: `expected an instance type sold as a capacity block (families ${CAPACITY_BLOCK_FAMILIES.join(", ")}; e.g. p5.48xlarge)`,
     }),
     instance_count: z.number().int().min(1).max(64),
     availability_zone: availabilityZone,
     ami_type: amiType.default("AL2023_x86_64_NVIDIA"),
-    labels: z.record(z.string(), z.string()).default({}),
-    taints: z.array(taintSchema).default([]),
+    labels: nodeLabelsSchema.default({}),
+    taints: z.array(taintSchema).max(MAX_TAINTS, { message: `EKS takes at most ${MAX_TAINTS} taints per node group` }).default([]),
     root_volume_gib: z.number().int().min(50).max(16_384).default(500),
     /** EFA interfaces on every network card and an all-traffic self rule for multi-node training (no placement group: EC2 co-locates a block). */
     efa: z.boolean().default(false),
   })
   .superRefine((block, ctx) => {
-    const instance = CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type];
-    const ami = GPU_AMI_TYPES[block.ami_type as keyof typeof GPU_AMI_TYPES];
+    const instance = ownValue(CAPACITY_BLOCK_INSTANCE_TYPES, block.instance_type);
+    const ami = ownValue<(typeof GPU_AMI_TYPES)[GpuAmiType]>(GPU_AMI_TYPES, block.ami_type);
     if (instance?.efaUnsupportedReason && block.efa) {
       ctx.addIssue({ code: "custom", path: ["efa"], message: `efa = true is not supported for "${block.instance_type}": ${instance.efaUnsupportedReason}` });
     }
@@ -90,10 +102,24 @@ const clusterSchema = z.strictObject({
     message: `expected a Kubernetes version EKS supports: ${SUPPORTED_EKS_VERSIONS.join(", ")}`,
   }),
   endpoint_public_access: z.boolean().default(false),
-  public_access_cidrs: z.array(cidr).default([]),
+  public_access_cidrs: z
+    .array(cidr.superRefine((value, ctx) => {
+      const problem = publicAccessCidrProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }))
+    .max(MAX_PUBLIC_ACCESS_CIDRS, { message: `EKS takes at most ${MAX_PUBLIC_ACCESS_CIDRS} public access CIDR blocks per cluster` })
+    .default([]),
   /** Must be set to allow a public endpoint open to 0.0.0.0/0; off because it exposes the API server to the internet. */
   allow_public_endpoint_from_anywhere: z.boolean().default(false),
-  admin_principal_arns: z.array(iamPrincipalArn).default([]),
+  admin_principal_arns: z
+    .array(iamPrincipalArn)
+    .superRefine((arns, ctx) => {
+      arns.forEach((arn, index) => {
+        const first = arns.indexOf(arn);
+        if (first !== index) ctx.addIssue({ code: "custom", path: [index], message: `"${arn}" is already listed at admin_principal_arns[${first}]; EKS keeps one access entry per principal` });
+      });
+    })
+    .default([]),
   log_retention_days: z
     .number()
     .int()
@@ -124,7 +150,7 @@ export const environmentShape = {
   region: z.string().regex(REGION, { message: 'expected an AWS region name such as "us-east-1"' }),
   /** Becomes the provider's allowed_account_ids, so a plan against the wrong account fails before it changes anything. */
   account_id: z.string().regex(/^\d{12}$/, { message: "expected a 12-digit AWS account id" }).optional(),
-  tags: z.record(z.string(), z.string()).default({}),
+  tags: awsTagsSchema.default({}),
   /** S3 bucket holding this environment's Terraform state. @default blockfleet-tfstate-<env>[-<account_id>] */
   state_bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "expected an S3 bucket name" }).optional(),
   vpc_cidr: cidr,
@@ -161,9 +187,22 @@ function checkEnvironment(env: z.output<z.ZodObject<typeof environmentShape>>, c
   const vpc = parseCidr(env.vpc_cidr);
   if (vpc && vpc.prefix > MIN_VPC_PREFIX) {
     ctx.addIssue({ code: "custom", path: ["vpc_cidr"], message: `too small for the subnet plan (a private /20, a public /24 and an intra /24 per AZ); use a /${MIN_VPC_PREFIX} or larger` });
+  } else {
+    const problem = vpcCidrProblem(env.vpc_cidr);
+    if (problem) ctx.addIssue({ code: "custom", path: ["vpc_cidr"], message: problem });
+  }
+  // A wrong region is one mistake, not one per zone: when no zone is in it, blame the region alone.
+  const zoneRegions = [...new Set(env.availability_zones.map((zone) => zone.slice(0, -1)))];
+  const regionIsWrong = !env.availability_zones.some((zone) => zone.startsWith(env.region));
+  if (regionIsWrong && REGION.test(env.region)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["region"],
+      message: `no availability zone is in "${env.region}": availability_zones are in ${zoneRegions.map((region) => `"${region}"`).join(", ")}; fix the region or the zones`,
+    });
   }
   env.availability_zones.forEach((zone, index) => {
-    if (!zone.startsWith(env.region)) {
+    if (!regionIsWrong && !zone.startsWith(env.region)) {
       ctx.addIssue({ code: "custom", path: ["availability_zones", index], message: `"${zone}" is not in region "${env.region}"` });
     }
     if (env.availability_zones.indexOf(zone) !== index) {

@@ -2,6 +2,8 @@
  * Facts about the instance types EC2 sells as Capacity Blocks for ML. Accelerator counts price offerings per GPU-hour;
  * EFA interface counts size the launch template's network interfaces for multi-node training.
  */
+import { lookupTable } from "./lookup";
+
 export interface CapacityBlockInstanceType {
   /** Accelerators per instance (GPUs or Trainium chips). */
   readonly accelerators: number;
@@ -17,7 +19,7 @@ export interface CapacityBlockInstanceType {
   readonly efaUnsupportedReason?: string;
 }
 
-export const CAPACITY_BLOCK_INSTANCE_TYPES: Readonly<Record<string, CapacityBlockInstanceType>> = {
+export const CAPACITY_BLOCK_INSTANCE_TYPES: Readonly<Record<string, CapacityBlockInstanceType>> = lookupTable<Record<string, CapacityBlockInstanceType>>({
   "p4d.24xlarge": { accelerators: 8, acceleratorName: "A100", maxEfaInterfaces: 4, architecture: "x86_64", acceleratorKind: "nvidia" },
   "p4de.24xlarge": { accelerators: 8, acceleratorName: "A100 80GB", maxEfaInterfaces: 4, architecture: "x86_64", acceleratorKind: "nvidia" },
   "p5.4xlarge": { accelerators: 1, acceleratorName: "H100", maxEfaInterfaces: 1, architecture: "x86_64", acceleratorKind: "nvidia" },
@@ -36,7 +38,7 @@ export const CAPACITY_BLOCK_INSTANCE_TYPES: Readonly<Record<string, CapacityBloc
   },
   "trn1.32xlarge": { accelerators: 16, acceleratorName: "Trainium", maxEfaInterfaces: 8, architecture: "x86_64", acceleratorKind: "neuron" },
   "trn2.48xlarge": { accelerators: 16, acceleratorName: "Trainium2", maxEfaInterfaces: 16, architecture: "x86_64", acceleratorKind: "neuron" },
-};
+});
 
 /** Families capacity blocks sell, used to explain a rejected instance type. */
 export const CAPACITY_BLOCK_FAMILIES = [...new Set(Object.keys(CAPACITY_BLOCK_INSTANCE_TYPES).map(familyOf))];
@@ -46,18 +48,18 @@ export function familyOf(instanceType: string): string {
 }
 
 /** GPU AMI types an EKS managed node group accepts, by the architecture and accelerator they serve. */
-export const GPU_AMI_TYPES = {
+export const GPU_AMI_TYPES = lookupTable({
   AL2023_x86_64_NVIDIA: { architecture: "x86_64", acceleratorKind: "nvidia" },
   AL2023_ARM_64_NVIDIA: { architecture: "arm64", acceleratorKind: "nvidia" },
   AL2023_x86_64_NEURON: { architecture: "x86_64", acceleratorKind: "neuron" },
   BOTTLEROCKET_x86_64_NVIDIA: { architecture: "x86_64", acceleratorKind: "nvidia" },
   BOTTLEROCKET_ARM_64_NVIDIA: { architecture: "arm64", acceleratorKind: "nvidia" },
-} as const;
+} as const);
 
 export type GpuAmiType = keyof typeof GPU_AMI_TYPES;
 
 /** Amazon Linux 2 AMI types (no longer published by EKS), with the GPU AMI type to name in the error instead. */
-export const DEPRECATED_AMI_TYPES: Readonly<Record<string, GpuAmiType>> = {
+export const DEPRECATED_AMI_TYPES: Readonly<Record<string, GpuAmiType>> = lookupTable<Record<string, GpuAmiType>>({
   AL2_x86_64_GPU: "AL2023_x86_64_NVIDIA",
   AL2_ARM_64: "AL2023_ARM_64_NVIDIA",
-};
+});
