@@ -7,6 +7,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promise
 import { dirname, join, resolve } from "node:path";
 import { appWarnings, buildApp } from "../stacks/app";
 import { loadEnvironments, type LoadedEnvironment } from "./config/load";
+import { physicalNameViolations } from "./lib/naming";
 
 export interface SynthesizeOptions {
   /** Folder holding `<env>.tfvars` files. */
@@ -53,6 +54,7 @@ export async function synthesizeLoaded(environments: readonly LoadedEnvironment[
     const app = buildApp(environments, { outdir: staging });
     app.synth();
     const stacks = await describeStacks(staging, environments);
+    await refuseOverlongNames(staging, stacks);
     if (replaceAll || !existsSync(join(target, "manifest.json"))) {
       await replaceFolder(staging, target);
     } else {
@@ -79,6 +81,18 @@ async function describeStacks(folder: string, environments: readonly LoadedEnvir
       return { name, environment, resourceCount, file };
     }),
   );
+}
+
+/** The last net under the naming module: a physical name over its limit fails synthesis before anything is moved into place. */
+async function refuseOverlongNames(folder: string, stacks: readonly SynthesizedStack[]): Promise<void> {
+  const violations = [];
+  for (const stack of stacks) {
+    violations.push(...physicalNameViolations(stack.name, JSON.parse(await readFile(join(folder, "stacks", stack.name, "cdk.tf.json"), "utf8"))));
+  }
+  if (violations.length > 0) {
+    const lines = violations.map((violation) => `  ${violation.stack}: ${violation.address}: ${violation.kind} "${violation.name}" is ${violation.name.length} characters, over its limit`);
+    throw new Error(`${violations.length} physical name${violations.length === 1 ? "" : "s"} longer than AWS allows (nothing was written):\n${lines.join("\n")}`);
+  }
 }
 
 async function replaceFolder(staging: string, target: string): Promise<void> {

@@ -19,7 +19,7 @@ export class CapacityManagerStack extends EnvironmentStack {
     const { config, names } = this;
     const settings = props.manager;
     this.manager = new CapacityManager(this, "capacity-manager", {
-      namePrefix: names.resource("capacity-manager", 40),
+      namePrefix: names.resource("capacity-manager"),
       environment: this.environment,
       aws: awsContext(this, config.region),
       clusterName: names.clusterName,

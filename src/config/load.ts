@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { nameLimitProblems } from "../lib/naming";
 import { projectRoot } from "../lib/paths";
 import type { z } from "zod";
 import { MAX_FILE_BYTES, parseHclText, parseJsonText, SyntaxProblem } from "./guarded-parse";
@@ -66,7 +67,29 @@ export async function parseEnvironment(
   if (!result.success || expressions.length > 0) {
     return { ok: false, issues: [...expressions, ...(result.success ? [] : toConfigIssues(file, raw, result.error))] };
   }
+  const names = physicalNameIssues(file, name, result.data);
+  if (names.length > 0) return { ok: false, issues: names };
   return { ok: true, environment: { name, file, config: result.data } };
+}
+
+/**
+ * Names that would be longer than AWS allows, blamed on what makes them long: the environment name (the file name)
+ * or a capacity block's name, with the longest value that fits. One issue per input, for its tightest name.
+ */
+function physicalNameIssues(file: string, environment: string, config: EnvironmentConfig): ConfigIssue[] {
+  const tightest = new Map<string, ReturnType<typeof nameLimitProblems>[number]>();
+  for (const problem of nameLimitProblems(environment, config)) {
+    const key = problem.planned.grows.with === "environment" ? "" : formatPath(["capacity_blocks", problem.planned.grows.index, "name"]);
+    const known = tightest.get(key);
+    if (!known || problem.longestInput < known.longestInput) tightest.set(key, problem);
+  }
+  return [...tightest].map(([path, { planned, limit, longestInput }]) => {
+    const because = `it makes ${planned.kind} "${planned.name}" ${planned.name.length} characters, and AWS allows ${limit}`;
+    const grows = planned.grows;
+    return grows.with === "environment"
+      ? { file, path, message: `the environment name "${environment}" (from the file name) is too long: ${because}; with this file's settings the longest environment name is ${longestInput} characters` }
+      : { file, path, message: `too long: ${because}; the longest name that fits is ${longestInput} characters`, received: renderValue(config.capacity_blocks[grows.index]!.name) };
+  });
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   type GpuAmiType,
 } from "../lib/instance-types";
 import { ownValue } from "../lib/lookup";
+import { MAX_CAPACITY_BLOCK_NAME_LENGTH, NAME_LIMITS } from "../lib/naming";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const RESERVATION_ID = /^cr-[0-9a-f]{17}$/;
@@ -67,7 +68,12 @@ const amiType = z.string().superRefine((value, ctx) => {
 export const capacityBlockSchema = z
   .strictObject({
     /** Node group and label name; DNS-safe. */
-    name: z.string().max(40).regex(DNS_LABEL, { message: "expected a DNS-safe name: lower-case letters, digits and '-', at most 40 characters" }),
+    name: z
+      .string()
+      .max(MAX_CAPACITY_BLOCK_NAME_LENGTH, {
+        message: `at most ${MAX_CAPACITY_BLOCK_NAME_LENGTH} characters: the node group's name_prefix is the name and "-", which aws_eks_node_group allows ${NAME_LIMITS["aws_eks_node_group.node_group_name_prefix"].max} characters`,
+      })
+      .regex(DNS_LABEL, { message: `expected a DNS-safe name: lower-case letters, digits and '-', at most ${MAX_CAPACITY_BLOCK_NAME_LENGTH} characters` }),
     reservation_id: z.string().regex(RESERVATION_ID, { message: 'expected a capacity reservation id: "cr-" followed by 17 hex digits' }),
     instance_type: z.string().refine((value) => Object.hasOwn(CAPACITY_BLOCK_INSTANCE_TYPES, value), {
       message: `expected an instance type sold as a capacity block (families ${CAPACITY_BLOCK_FAMILIES.join(", ")}; e.g. p5.48xlarge)`,

@@ -5,6 +5,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
+import { capacityBlockNodeGroupPrefix } from "../../lib/naming";
 import { NodeLaunchTemplate } from "../node-launch-template";
 
 /** Labels every capacity-block node carries, so workloads and the capacity manager can find the block. */
@@ -149,7 +150,7 @@ export class CapacityBlockNodeGroup extends Construct {
     const nodeGroup = new EksNodeGroup(this, "node-group", {
       clusterName: props.clusterName,
       // A prefix, not a name: create_before_destroy needs the replacement to have a different name.
-      nodeGroupNamePrefix: `${props.blockName}-`,
+      nodeGroupNamePrefix: capacityBlockNodeGroupPrefix(props.blockName),
       nodeRoleArn: props.nodeRoleArn,
       subnetIds: [...props.subnetIds],
       amiType: props.amiType,

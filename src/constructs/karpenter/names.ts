@@ -22,9 +22,9 @@ export function karpenterNames(names: Naming): KarpenterNames {
     namespace: "karpenter",
     serviceAccount: "karpenter",
     releaseName: "karpenter",
-    queueName: names.resource("karpenter", 80),
-    controllerRoleName: names.resource("karpenter-controller"),
-    nodeRoleName: names.resource("karpenter-node"),
-    ruleName: (kind) => names.resource(`karpenter-${kind}`, 64),
+    queueName: names.resource("karpenter", "aws_sqs_queue.name"),
+    controllerRoleName: names.resource("karpenter-controller", "aws_iam_role.name"),
+    nodeRoleName: names.resource("karpenter-node", "aws_iam_role.name"),
+    ruleName: (kind) => names.resource(`karpenter-${kind}`, "aws_cloudwatch_event_rule.name"),
   };
 }

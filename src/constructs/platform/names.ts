@@ -9,12 +9,12 @@ import { platformSecretNames, type PlatformSecretKind } from "./secrets";
 export function platformNames(names: Naming) {
   return {
     /** RDS instance identifier. */
-    databaseIdentifier: names.resource("platform"),
+    databaseIdentifier: names.resource("platform", "aws_db_instance.identifier"),
     /** ElastiCache replication group id (40 characters at most). */
-    cacheReplicationGroupId: names.resource("platform", 40),
+    cacheReplicationGroupId: names.resource("platform", "aws_elasticache_replication_group.replication_group_id"),
     secrets: platformSecretNames(names.environment),
-    externalSecretsRoleName: names.resource("external-secrets"),
-    loadBalancerControllerRoleName: names.resource("aws-load-balancer-controller"),
+    externalSecretsRoleName: names.resource("external-secrets", "aws_iam_role.name"),
+    loadBalancerControllerRoleName: names.resource("aws-load-balancer-controller", "aws_iam_role.name"),
   } as const;
 }
 
