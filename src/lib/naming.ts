@@ -178,6 +178,17 @@ export function plannedNames(environment: string, env: NamedEnvironment): Planne
   return planned;
 }
 
+/** Longest environment name (file name before `.tfvars`) files accept. */
+export const MAX_ENVIRONMENT_NAME_LENGTH = 16;
+
+/** The longest environment name with which every name of this environment fits, at most MAX_ENVIRONMENT_NAME_LENGTH. */
+export function longestEnvironmentName(env: NamedEnvironment): number {
+  const probe = "e";
+  return plannedNames(probe, env)
+    .filter((planned) => planned.grows.with === "environment")
+    .reduce((longest, planned) => Math.min(longest, NAME_LIMITS[planned.kind].max - (planned.name.length - probe.length)), MAX_ENVIRONMENT_NAME_LENGTH);
+}
+
 /** A planned name over its limit, with the longest the growing input may be. */
 export interface NameLimitProblem {
   readonly planned: PlannedName;
