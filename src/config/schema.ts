@@ -81,7 +81,9 @@ export const capacityBlockSchema = z
     instance_count: z.number().int().min(1).max(64),
     availability_zone: availabilityZone,
     ami_type: amiType.default("AL2023_x86_64_NVIDIA"),
+    /** Kubernetes node labels: keys and values in label syntax, each at most 63 characters (EKS). */
     labels: nodeLabelsSchema.default({}),
+    /** At most 50 (EKS); key and value in Kubernetes label syntax, at most 63 characters each. */
     taints: z.array(taintSchema).max(MAX_TAINTS, { message: `EKS takes at most ${MAX_TAINTS} taints per node group` }).default([]),
     root_volume_gib: z.number().int().min(50).max(16_384).default(500),
     /** EFA interfaces on every network card and an all-traffic self rule for multi-node training (no placement group: EC2 co-locates a block). */
@@ -108,6 +110,7 @@ const clusterSchema = z.strictObject({
     message: `expected a Kubernetes version EKS supports: ${SUPPORTED_EKS_VERSIONS.join(", ")}`,
   }),
   endpoint_public_access: z.boolean().default(false),
+  /** Public addresses allowed to reach a public endpoint; at most 40 (EKS quota), no private or reserved ranges. */
   public_access_cidrs: z
     .array(cidr.superRefine((value, ctx) => {
       const problem = publicAccessCidrProblem(value);
@@ -156,6 +159,7 @@ export const environmentShape = {
   region: z.string().regex(REGION, { message: 'expected an AWS region name such as "us-east-1"' }),
   /** Becomes the provider's allowed_account_ids, so a plan against the wrong account fails before it changes anything. */
   account_id: z.string().regex(/^\d{12}$/, { message: "expected a 12-digit AWS account id" }).optional(),
+  /** Tags on every resource: at most 42 (AWS allows 50, blockfleet adds up to 8), keys 1-128 characters not starting with "aws:", values at most 256. */
   tags: awsTagsSchema.default({}),
   /** S3 bucket holding this environment's Terraform state. @default blockfleet-tfstate-<env>[-<account_id>] */
   state_bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "expected an S3 bucket name" }).optional(),
