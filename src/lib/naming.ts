@@ -60,9 +60,13 @@ export class NameTooLongError extends Error {
   }
 }
 
-/** The name unchanged, or NameTooLongError when it is longer than its kind allows. */
+/**
+ * The name unchanged, or NameTooLongError when it is longer than its kind allows. A name holding a cdktf token (a
+ * reference Terraform resolves, such as the cluster's name or the account id) can't be measured here; the synthesized
+ * JSON is measured by physicalNameViolations with those references resolved.
+ */
 export function checkedName(kind: NameKind, name: string): string {
-  if (name.length > NAME_LIMITS[kind].max) throw new NameTooLongError(kind, name);
+  if (!name.includes("${TfToken[") && name.length > NAME_LIMITS[kind].max) throw new NameTooLongError(kind, name);
   return name;
 }
 

@@ -5,7 +5,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
-import { capacityBlockNodeGroupPrefix } from "../../lib/naming";
+import { capacityBlockNodeGroupPrefix, checkedName } from "../../lib/naming";
 import { NodeLaunchTemplate } from "../node-launch-template";
 
 /** Labels every capacity-block node carries, so workloads and the capacity manager can find the block. */
@@ -113,7 +113,7 @@ export class CapacityBlockNodeGroup extends Construct {
     if (efa) {
       // EFA traffic must be allowed both ways between the nodes themselves, on every protocol.
       const efaGroup = new SecurityGroup(this, "efa-security-group", {
-        namePrefix: `${props.clusterName}-${props.blockName}-efa-`,
+        namePrefix: checkedName("aws_security_group.name_prefix", `${props.clusterName}-${props.blockName}-efa-`),
         description: `EFA traffic between nodes of capacity block ${props.blockName}`,
         vpcId: props.vpcId,
         tags: { Name: `${props.clusterName}-${props.blockName}-efa` },

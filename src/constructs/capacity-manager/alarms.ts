@@ -1,6 +1,7 @@
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Construct } from "constructs";
 import { METRIC_DIMENSIONS, METRIC_NAMESPACE, METRIC_SERVICE, METRICS } from "../../../lambdas/capacity-manager/metrics";
+import { checkedName } from "../../lib/naming";
 
 /** Thresholds (counts within one period) and the period itself. */
 export interface AlarmSettings {
@@ -91,7 +92,7 @@ export class ManagerAlarms extends Construct {
     ];
     this.alarmNames = specs.map((spec) => {
       const alarm = new CloudwatchMetricAlarm(this, spec.id, {
-        alarmName: `${props.alarmNamePrefix}${spec.id}`,
+        alarmName: checkedName("aws_cloudwatch_metric_alarm.alarm_name", `${props.alarmNamePrefix}${spec.id}`),
         alarmDescription: spec.description,
         namespace: spec.namespace,
         metricName: spec.metricName,

@@ -23,6 +23,7 @@ import { API_ROUTES, PK_PATH_PARAMETER, type ApiRoute } from "../../../lambdas/c
 import type { ApiAuthMode } from "../../config/capacity-manager-schema";
 import type { AwsContext } from "../../lib/aws-context";
 import { managedPolicyArn, serviceAssumeRolePolicy } from "../../lib/iam";
+import { checkedName } from "../../lib/naming";
 
 /** The one stage; part of every execute-api ARN callers are granted. */
 export const API_STAGE_NAME = "v1";
@@ -198,7 +199,7 @@ export class RecordsApi extends Construct {
     });
 
     const accessLogs = new CloudwatchLogGroup(this, "access-logs", {
-      name: `/aws/apigateway/${props.apiName}/access`,
+      name: checkedName("aws_cloudwatch_log_group.name", `/aws/apigateway/${props.apiName}/access`),
       retentionInDays: props.logRetentionDays,
       kmsKeyId: props.logsKmsKeyArn,
     });
@@ -211,7 +212,7 @@ export class RecordsApi extends Construct {
     const stageDependencies: ITerraformDependable[] = [executionLogs];
     if (manageAccountLoggingRole) {
       const loggingRole = new IamRole(this, "account-logging-role", {
-        name: `${props.apiName}-apigw-logs`.slice(0, 64),
+        name: checkedName("aws_iam_role.name", `${props.apiName}-apigw-logs`),
         description: "Lets API Gateway write access and execution logs in this region (account-wide setting)",
         assumeRolePolicy: serviceAssumeRolePolicy("apigateway.amazonaws.com"),
       });

@@ -3,6 +3,7 @@ import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { Lazy } from "cdktf";
 import { Construct } from "constructs";
 import { keyViaServiceStatement, type FailureDestination, type Grantee, resourcePolicyDocument } from "./permissions";
+import { checkedName } from "../../lib/naming";
 
 export interface DeadLetterQueueProps {
   readonly queueName: string;
@@ -27,7 +28,7 @@ export class DeadLetterQueue extends Construct implements FailureDestination {
   constructor(scope: Construct, id: string, props: DeadLetterQueueProps) {
     super(scope, id);
     const queue = new SqsQueue(this, "queue", {
-      name: props.queueName,
+      name: checkedName("aws_sqs_queue.name", props.queueName),
       kmsMasterKeyId: props.kmsKeyArn,
       kmsDataKeyReusePeriodSeconds: 300,
       messageRetentionSeconds: RETENTION_SECONDS,

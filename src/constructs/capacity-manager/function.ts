@@ -8,6 +8,7 @@ import { Construct } from "constructs";
 import { policyDocument, serviceAssumeRolePolicy, type PolicyStatement } from "../../lib/iam";
 import { LAMBDA_RUNTIME, type LambdaBundle } from "./bundle";
 import type { FailureDestination, Grantee } from "./permissions";
+import { checkedName } from "../../lib/naming";
 
 /** How asynchronous invocations (EventBridge) that fail are handled. */
 export interface AsyncInvocationSettings {
@@ -74,12 +75,12 @@ export class ManagerFunction extends Construct implements Grantee {
     }
 
     const logGroup = new CloudwatchLogGroup(this, "logs", {
-      name: `/aws/lambda/${props.functionName}`,
+      name: checkedName("aws_cloudwatch_log_group.name", `/aws/lambda/${props.functionName}`),
       retentionInDays: props.logRetentionDays,
       kmsKeyId: props.logsKmsKeyArn,
     });
     const role = new IamRole(this, "role", {
-      name: props.functionName,
+      name: checkedName("aws_iam_role.name", props.functionName),
       description: `Execution role of ${props.functionName}`,
       assumeRolePolicy: serviceAssumeRolePolicy("lambda.amazonaws.com"),
     });
@@ -98,7 +99,7 @@ export class ManagerFunction extends Construct implements Grantee {
 
     const code = new TerraformAsset(this, "code", { path: props.bundle.zipPath, type: AssetType.FILE, assetHash: props.bundle.sha256 });
     const fn = new LambdaFunction(this, "function", {
-      functionName: props.functionName,
+      functionName: checkedName("aws_lambda_function.function_name", props.functionName),
       description: props.description,
       role: role.arn,
       runtime: LAMBDA_RUNTIME,

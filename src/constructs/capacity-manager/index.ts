@@ -16,6 +16,7 @@ import { NotificationTopic } from "./notifications";
 import { keyViaServiceStatement } from "./permissions";
 import { RecordsTable } from "./table";
 import { ReconcileTriggers } from "./triggers";
+import { checkedName } from "../../lib/naming";
 
 export { permissionOf, executeApiResource, API_STAGE_NAME } from "./api";
 
@@ -194,20 +195,20 @@ export class CapacityManager extends Construct {
     });
 
     const secret = new SecretsmanagerSecret(this, "api-key-secret", {
-      name: `blockfleet/${props.environment}/capacity-manager/api-key`,
+      name: checkedName("aws_secretsmanager_secret.name", `blockfleet/${props.environment}/capacity-manager/api-key`),
       description: `API key of ${prefix} (x-api-key header)`,
       kmsKeyId: key.keyArn,
       recoveryWindowInDays: 30,
     });
     new SecretsmanagerSecretVersion(this, "api-key-secret-value", { secretId: secret.id, secretString: api.apiKeyValue });
     const urlParameter = new SsmParameter(this, "api-url-parameter", {
-      name: `/blockfleet/${props.environment}/api-url`,
+      name: checkedName("aws_ssm_parameter.name", `/blockfleet/${props.environment}/api-url`),
       type: "String",
       value: api.invokeUrl,
       description: `Base URL of ${prefix}`,
     });
     const secretNameParameter = new SsmParameter(this, "api-key-secret-name-parameter", {
-      name: `/blockfleet/${props.environment}/api-key-secret-name`,
+      name: checkedName("aws_ssm_parameter.name", `/blockfleet/${props.environment}/api-key-secret-name`),
       type: "String",
       value: secret.name,
       description: `Secrets Manager secret holding the API key of ${prefix}`,
@@ -226,7 +227,7 @@ export class CapacityManager extends Construct {
     const callerPolicyArns = {} as Record<ApiPermission, string>;
     for (const permission of ["read", "write", "approve"] as const) {
       const policy = new IamPolicy(this, `caller-${permission}`, {
-        name: `${prefix}-${permission}`,
+        name: checkedName("aws_iam_policy.name", `${prefix}-${permission}`),
         description: `Capacity manager API: ${purposes[permission]}`,
         policy: policyDocument([{ Sid: "InvokeApi", Effect: "Allow", Action: "execute-api:Invoke", Resource: [...new Set(api.executeArns[permission])] }, ...findApi]),
       });

@@ -2,6 +2,7 @@ import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Construct } from "constructs";
 import { RESERVATION_INDEX, TABLE_ATTRIBUTES, TABLE_PARTITION_KEY, TTL_ATTRIBUTE } from "../../../lambdas/capacity-manager/table";
 import { keyViaServiceStatement, type Grantee } from "./permissions";
+import { checkedName } from "../../lib/naming";
 
 export interface RecordsTableProps {
   readonly tableName: string;
@@ -37,7 +38,7 @@ export class RecordsTable extends Construct {
   constructor(scope: Construct, id: string, props: RecordsTableProps) {
     super(scope, id);
     const table = new DynamodbTable(this, "table", {
-      name: props.tableName,
+      name: checkedName("aws_dynamodb_table.name", props.tableName),
       billingMode: "PAY_PER_REQUEST",
       hashKey: TABLE_PARTITION_KEY.name,
       attribute: TABLE_ATTRIBUTES.map((attribute) => ({ name: attribute.name, type: attribute.type })),

@@ -2,6 +2,7 @@ import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Construct } from "constructs";
+import { checkedName } from "../../lib/naming";
 
 /** EC2 events that change a tracked block: matched by prefix so new event types of both families arrive too. */
 export const RECONCILE_EVENT_PATTERNS = {
@@ -34,7 +35,7 @@ export class ReconcileTriggers extends Construct {
       [
         "schedule",
         new CloudwatchEventRule(this, "schedule", {
-          name: `${props.namePrefix}-schedule`,
+          name: checkedName("aws_cloudwatch_event_rule.name", `${props.namePrefix}-schedule`),
           description: "Reconciles every tracked capacity block",
           scheduleExpression: props.scheduleExpression,
         }),
@@ -42,7 +43,7 @@ export class ReconcileTriggers extends Construct {
       ...Object.entries(RECONCILE_EVENT_PATTERNS).map(([name, pattern]): [string, CloudwatchEventRule] => [
         name,
         new CloudwatchEventRule(this, name, {
-          name: `${props.namePrefix}-${name}`,
+          name: checkedName("aws_cloudwatch_event_rule.name", `${props.namePrefix}-${name}`),
           description: `Reconciles the reservation named by ${pattern["detail-type"][0].prefix}* events`,
           eventPattern: JSON.stringify(pattern),
         }),

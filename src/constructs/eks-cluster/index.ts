@@ -16,6 +16,7 @@ import type { AwsContext } from "../../lib/aws-context";
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy } from "../../lib/iam";
 import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
 import { EncryptionKey } from "../kms-key";
+import { checkedName } from "../../lib/naming";
 
 /** Every control-plane log type EKS can ship; all are on, because an audit gap can't be filled afterwards. */
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
@@ -113,13 +114,13 @@ export class EksCluster extends Construct {
 
     const logGroup = new CloudwatchLogGroup(this, "control-plane-logs", {
       // EKS writes to this exact name; creating it first lets us own retention and encryption.
-      name: `/aws/eks/${props.clusterName}/cluster`,
+      name: checkedName("aws_cloudwatch_log_group.name", `/aws/eks/${props.clusterName}/cluster`),
       retentionInDays: logRetentionDays,
       kmsKeyId: props.logsKmsKeyArn,
     });
 
     const clusterRole = new IamRole(this, "cluster-role", {
-      name: `${props.clusterName}-cluster`,
+      name: checkedName("aws_iam_role.name", `${props.clusterName}-cluster`),
       assumeRolePolicy: serviceAssumeRolePolicy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]),
     });
     const clusterRolePolicies: ITerraformDependable[] = ["AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController"].map(
@@ -157,7 +158,7 @@ export class EksCluster extends Construct {
     });
 
     this.cluster = new AwsEksCluster(this, "cluster", {
-      name: props.clusterName,
+      name: checkedName("aws_eks_cluster.name", props.clusterName),
       version: props.kubernetesVersion,
       roleArn: clusterRole.arn,
       vpcConfig: {

@@ -2,6 +2,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../lib/aws-context";
+import { checkedName } from "../../lib/naming";
 
 export interface KmsKeyProps {
   /** Alias without the `alias/` prefix. */
@@ -79,7 +80,7 @@ export class EncryptionKey extends Construct {
       policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
       lifecycle: { preventDestroy: true },
     });
-    new KmsAlias(this, "alias", { name: `alias/${props.aliasName}`, targetKeyId: key.keyId });
+    new KmsAlias(this, "alias", { name: checkedName("aws_kms_alias.name", `alias/${props.aliasName}`), targetKeyId: key.keyId });
     this.keyArn = key.arn;
     this.keyId = key.keyId;
   }

@@ -17,6 +17,7 @@ import { planSubnets } from "../../lib/cidr";
 import type { AwsContext } from "../../lib/aws-context";
 import { serviceAssumeRolePolicy } from "../../lib/iam";
 import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
+import { checkedName } from "../../lib/naming";
 
 export interface NetworkProps {
   /** Prefix for Name tags, e.g. the cluster name. */
@@ -149,12 +150,12 @@ export class Network extends Construct {
     });
 
     const flowLogGroup = new CloudwatchLogGroup(this, "flow-log-group", {
-      name: `/aws/vpc/${props.namePrefix}/flow-logs`,
+      name: checkedName("aws_cloudwatch_log_group.name", `/aws/vpc/${props.namePrefix}/flow-logs`),
       retentionInDays: flowLogRetentionDays,
       kmsKeyId: props.logsKmsKeyArn,
     });
     const flowLogRole = new IamRole(this, "flow-log-role", {
-      name: `${props.namePrefix}-vpc-flow-logs`,
+      name: checkedName("aws_iam_role.name", `${props.namePrefix}-vpc-flow-logs`),
       // Only flow logs of this account may assume the role, so another account can't make the service write here.
       assumeRolePolicy: serviceAssumeRolePolicy("vpc-flow-logs.amazonaws.com", ["sts:AssumeRole"], {
         StringEquals: { "aws:SourceAccount": props.aws.accountId },

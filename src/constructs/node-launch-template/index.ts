@@ -1,5 +1,6 @@
 import { LaunchTemplate, type LaunchTemplateConfig } from "@cdktf/provider-aws/lib/launch-template";
 import { Construct } from "constructs";
+import { checkedName } from "../../lib/naming";
 
 export interface NodeLaunchTemplateProps {
   /** Name prefix; Terraform adds a suffix so a replacement can be created before the old one is destroyed. */
@@ -62,7 +63,7 @@ export class NodeLaunchTemplate extends Construct {
     }
 
     const config: LaunchTemplateConfig = {
-      namePrefix: `${props.namePrefix}-`,
+      namePrefix: checkedName("aws_launch_template.name_prefix", `${props.namePrefix}-`),
       updateDefaultVersion: true,
       instanceType: props.instanceType,
       metadataOptions: {

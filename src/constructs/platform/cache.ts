@@ -3,6 +3,7 @@ import { ElasticacheSubnetGroup } from "@cdktf/provider-aws/lib/elasticache-subn
 import { Password } from "@cdktf/provider-random/lib/password";
 import { Construct } from "constructs";
 import { ClientSecurityGroup } from "./client-security-group";
+import { checkedName } from "../../lib/naming";
 
 export const REDIS_PORT = 6379;
 
@@ -61,14 +62,14 @@ export class PlatformCache extends Construct {
       clientSecurityGroupIds: props.clientSecurityGroupIds,
     });
     const subnetGroup = new ElasticacheSubnetGroup(this, "subnet-group", {
-      name: props.replicationGroupId,
+      name: checkedName("aws_elasticache_subnet_group.name", props.replicationGroupId),
       description: `Private subnets of ${props.replicationGroupId}`,
       subnetIds: [...props.subnetIds],
     });
     // ElastiCache accepts 16-128 printable characters except @, " and /; letters and digits also keep the URL valid.
     const authToken = new Password(this, "auth-token", { length: 64, special: false });
     const group = new ElasticacheReplicationGroup(this, "replication-group", {
-      replicationGroupId: props.replicationGroupId,
+      replicationGroupId: checkedName("aws_elasticache_replication_group.replication_group_id", props.replicationGroupId),
       description: `Redis for the platform services of ${props.replicationGroupId}`,
       engine: "redis",
       engineVersion: REDIS_ENGINE_VERSION,

@@ -1,6 +1,7 @@
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
+import { checkedName } from "../../lib/naming";
 
 export interface ClientSecurityGroupProps {
   /** Physical name of the security group. */
@@ -25,7 +26,7 @@ export class ClientSecurityGroup extends Construct {
       throw new Error(`security group "${props.name}": clientSecurityGroupIds must name who may connect, got []`);
     }
     const group = new SecurityGroup(this, "group", {
-      name: props.name,
+      name: checkedName("aws_security_group.name", props.name),
       description: `${props.service}: port ${props.port} from the cluster's nodes only`,
       vpcId: props.vpcId,
       tags: { Name: props.name },

@@ -8,6 +8,7 @@ import type { AwsContext } from "../../lib/aws-context";
 import type { PolicyStatement } from "../../lib/iam";
 import { ClientSecurityGroup } from "./client-security-group";
 import { SECRET_READ_ACTIONS } from "./secrets";
+import { checkedName } from "../../lib/naming";
 
 export const POSTGRES_PORT = 5432;
 
@@ -95,13 +96,13 @@ export class PlatformDatabase extends Construct {
     });
 
     const subnetGroup = new DbSubnetGroup(this, "subnet-group", {
-      name: props.identifier,
+      name: checkedName("aws_db_subnet_group.name", props.identifier),
       description: `Private subnets of ${props.identifier}`,
       subnetIds: [...props.subnetIds],
     });
     const parameterGroup = new DbParameterGroup(this, "parameter-group", {
       // A prefix: with create_before_destroy the replacement needs a name of its own.
-      namePrefix: `${props.identifier}-postgres${major}-`,
+      namePrefix: checkedName("aws_db_parameter_group.name_prefix", `${props.identifier}-postgres${major}-`),
       family: `postgres${major}`,
       description: `TLS-only connections for ${props.identifier}`,
       parameter: [{ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" }],
@@ -110,14 +111,14 @@ export class PlatformDatabase extends Construct {
     const logGroups = POSTGRES_LOG_EXPORTS.map(
       (logType) =>
         new CloudwatchLogGroup(this, `log-group-${logType}`, {
-          name: `/aws/rds/instance/${props.identifier}/${logType}`,
+          name: checkedName("aws_cloudwatch_log_group.name", `/aws/rds/instance/${props.identifier}/${logType}`),
           retentionInDays: props.logRetentionDays,
           kmsKeyId: props.logsKmsKeyArn,
         }),
     );
 
     const instance = new DbInstance(this, "instance", {
-      identifier: props.identifier,
+      identifier: checkedName("aws_db_instance.identifier", props.identifier),
       engine: "postgres",
       engineVersion: props.engineVersion,
       autoMinorVersionUpgrade: true,

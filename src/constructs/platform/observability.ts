@@ -3,6 +3,7 @@ import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
 import { Construct } from "constructs";
 import { managedPolicyArn } from "../../lib/iam";
 import { PodIdentityRole } from "../pod-identity-role";
+import { checkedName } from "../../lib/naming";
 
 export const OBSERVABILITY_ADDON = "amazon-cloudwatch-observability";
 
@@ -34,7 +35,7 @@ export class ClusterObservability extends Construct {
     const logGroups = CONTAINER_INSIGHTS_LOG_GROUPS.map(
       (kind) =>
         new CloudwatchLogGroup(this, `log-group-${kind}`, {
-          name: `/aws/containerinsights/${props.clusterName}/${kind}`,
+          name: checkedName("aws_cloudwatch_log_group.name", `/aws/containerinsights/${props.clusterName}/${kind}`),
           retentionInDays: props.logRetentionDays,
           kmsKeyId: props.logsKmsKeyArn,
         }),

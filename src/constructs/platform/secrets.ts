@@ -4,6 +4,7 @@ import { Construct } from "constructs";
 import type { AwsContext } from "../../lib/aws-context";
 import type { PolicyStatement } from "../../lib/iam";
 import { EncryptionKey } from "../kms-key";
+import { checkedName } from "../../lib/naming";
 
 /** What a reader of a secret needs: its value and its metadata (External Secrets checks both). */
 export const SECRET_READ_ACTIONS = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"] as const;
@@ -78,7 +79,7 @@ export class SecretsStore extends Construct {
     if (this.secretArns.has(kind)) throw new Error(`secrets store: secret "${this.names[kind]}" was already added`);
     const secretScope = new Construct(this, kind);
     const secret = new SecretsmanagerSecret(secretScope, "secret", {
-      name: this.names[kind],
+      name: checkedName("aws_secretsmanager_secret.name", this.names[kind]),
       description: options.description,
       kmsKeyId: this.keyArn,
       recoveryWindowInDays: this.recoveryWindowInDays,

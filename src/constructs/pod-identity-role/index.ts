@@ -5,6 +5,7 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { podIdentityAssumeRolePolicy, policyDocument, type PolicyStatement } from "../../lib/iam";
+import { checkedName } from "../../lib/naming";
 
 export interface ServiceAccountRef {
   readonly namespace: string;
@@ -67,7 +68,7 @@ export class PodIdentityRole extends Construct {
     if (statements.length === 0 && managedPolicyArns.length === 0) {
       throw new Error(`pod identity role "${props.roleName}": give it statements or managedPolicyArns, got neither`);
     }
-    const role = new IamRole(this, "role", { name: props.roleName, description: props.description, assumeRolePolicy: podIdentityAssumeRolePolicy() });
+    const role = new IamRole(this, "role", { name: checkedName("aws_iam_role.name", props.roleName), description: props.description, assumeRolePolicy: podIdentityAssumeRolePolicy() });
     const grants: ITerraformDependable[] = [];
     if (statements.length > 0) {
       grants.push(new IamRolePolicy(this, "policy", { role: role.id, name: policyName, policy: policyDocument(statements) }));
