@@ -183,8 +183,13 @@ export const environmentShape = {
 
 /** Cross-field rules that span sections of the file. Each names the field it blames. */
 function checkEnvironment(env: z.output<z.ZodObject<typeof environmentShape>>, ctx: z.RefinementCtx): void {
-  checkCapacityManager(env, ctx);
-  checkPlatform(env, ctx);
+  // A wrong region is one mistake, not one per zone: when no zone is in it, blame the region alone, and check what
+  // depends on the region (ACM certificate, WAF ACL) against the zones' region so it doesn't echo the same mistake.
+  const zoneRegions = [...new Set(env.availability_zones.map((zone) => zone.slice(0, -1)))];
+  const regionIsWrong = !env.availability_zones.some((zone) => zone.startsWith(env.region));
+  const regionOfZones = regionIsWrong && zoneRegions.length === 1 ? zoneRegions[0]! : env.region;
+  checkCapacityManager({ ...env, region: regionOfZones }, ctx);
+  checkPlatform({ ...env, region: regionOfZones }, ctx);
   // The chart spreads controller replicas over distinct nodes; more replicas than system nodes leave one Pending
   // and fail the atomic Helm release on a fresh deploy.
   if (env.karpenter.enabled && env.karpenter.replicas > env.system_node_group.min_size) {
@@ -201,9 +206,6 @@ function checkEnvironment(env: z.output<z.ZodObject<typeof environmentShape>>, c
     const problem = vpcCidrProblem(env.vpc_cidr);
     if (problem) ctx.addIssue({ code: "custom", path: ["vpc_cidr"], message: problem });
   }
-  // A wrong region is one mistake, not one per zone: when no zone is in it, blame the region alone.
-  const zoneRegions = [...new Set(env.availability_zones.map((zone) => zone.slice(0, -1)))];
-  const regionIsWrong = !env.availability_zones.some((zone) => zone.startsWith(env.region));
   if (regionIsWrong && REGION.test(env.region)) {
     ctx.addIssue({
       code: "custom",

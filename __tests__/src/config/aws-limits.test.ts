@@ -179,6 +179,11 @@ describe("region", () => {
     expect(issues).toEqual([{ path: "region", message: 'no availability zone is in "eu-west-1": availability_zones are in "us-east-1"; fix the region or the zones' }]);
   });
 
+  it("fails once, at region, without echoing it through the region checks of the WAF ACL", async () => {
+    const input = { ...baseEnvironmentInput(), region: "eu-west-1", capacity_manager: { waf_web_acl_arn: "arn:aws:wafv2:us-east-1:111122223333:regional/webacl/blockfleet/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" } };
+    expect((await issuesOf(input)).map((issue) => issue.path)).toEqual(["region"]);
+  });
+
   it("fails only on the format of a malformed region", async () => {
     expect(await issuesOf({ ...baseEnvironmentInput(), region: "useast1" })).toEqual([{ path: "region", message: 'expected an AWS region name such as "us-east-1"' }]);
   });

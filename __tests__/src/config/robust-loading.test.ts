@@ -133,3 +133,26 @@ describe("synthesis from the command line with a file that would break the parse
     expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
   });
 });
+
+describe("the blockfleet command with files that would break the parser", () => {
+  it("fails validate and synth with exit 1, file:line:col relative to where it ran, and writes nothing", async () => {
+    const { runCli } = await import("../../../src/cli/main");
+    const { captureIo } = await import("../cli/test-io");
+    // GIVEN a deep file and a file with a syntax error
+    const dir = mkdtempSync(join(tmpdir(), "blockfleet-cli-robust-"));
+    mkdirSync(join(dir, "environments"));
+    writeFileSync(join(dir, "environments", "deep.tfvars"), DEEP_HCL);
+    writeFileSync(join(dir, "environments", "dev.tfvars"), 'region = "us-east-1"\nzones = [\n  "a" "b"\n]\n');
+    for (const command of [["validate"], ["synth", "--out", "out"]]) {
+      const io = captureIo({ cwd: dir });
+      // WHEN run from the folder above environments/
+      const code = await runCli(command, io);
+      // THEN exit 1 with one located line per file, and no output folder
+      expect(code, command.join(" ")).toBe(1);
+      expect(io.err()).toContain("  environments/deep.tfvars:1:168: cannot be parsed: nested more than 32 levels deep");
+      expect(io.err()).toContain("  environments/dev.tfvars:3:7: cannot be parsed: Missing item separator: Expected a comma to mark the beginning of the next item.");
+      expect(io.err()).not.toContain(dir);
+    }
+    expect(existsSync(join(dir, "out"))).toBe(false);
+  });
+});
