@@ -1,9 +1,11 @@
 /**
  * Physical names: one naming module that knows every resource's limit. The limits are pinned below with their source
  * (hashicorp/terraform-provider-aws v6.25.0 validators, or the AWS API reference where the provider doesn't check).
- * Read at the source for this table: node_group.go (node_group_name 63, node_group_name_prefix 63-26), iam/role.go
- * (roleNameMaxLen 64, prefix 64-26), events/validate.go (validateRuleName 64), verify/validate.go
- * (ValidLaunchTemplateName 125, prefix 99), ElastiCache replication group id 1-40.
+ * Read at the source for this table: eks/node_group.go (node_group_name 63, node_group_name_prefix 63-26),
+ * eks/validate.go (validClusterName 1-100), iam/role.go (roleNameMaxLen 64, prefix 64-26), iam/policy.go
+ * (policyNameMaxLen 128, prefix 128-26), events/validate.go (validateRuleName 64), verify/validate.go
+ * (ValidLaunchTemplateName 125, prefix 99), ElastiCache replication group id 1-40. The others are the provider's and
+ * APIs' published limits, far from any name blockfleet builds; the synth-time check applies all of them.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
