@@ -65,7 +65,10 @@ export async function parseEnvironment(
   const expressions = templateIssues(file, raw);
   const result = environmentSchema.safeParse(raw);
   if (!result.success || expressions.length > 0) {
-    return { ok: false, issues: [...expressions, ...(result.success ? [] : toConfigIssues(file, raw, result.error))] };
+    // A value holding an expression is blamed for that alone, not again for the shape the expression doesn't have.
+    const blamed = new Set(expressions.map((issue) => issue.path));
+    const schemaIssues = result.success ? [] : toConfigIssues(file, raw, result.error).filter((issue) => !blamed.has(issue.path));
+    return { ok: false, issues: [...expressions, ...schemaIssues] };
   }
   const names = physicalNameIssues(file, name, result.data);
   if (names.length > 0) return { ok: false, issues: names };
