@@ -11,15 +11,28 @@ const changeSchema = z.looseObject({
   before: z.unknown().optional(),
   after: z.unknown().optional(),
   after_unknown: z.unknown().optional(),
+  before_sensitive: z.unknown().optional(),
+  after_sensitive: z.unknown().optional(),
   replace_paths: z.array(z.array(z.union([z.string(), z.number()]))).optional(),
+  /** Present (an object, possibly empty) when the change also imports the resource (Terraform 1.5+). */
+  importing: z.looseObject({ id: z.string().optional() }).nullable().optional(),
 });
 
 const resourceChangeSchema = z.looseObject({
   address: z.string(),
+  /** Set when a `moved` block (or a cdktf move) gave the resource a new address in this plan. */
+  previous_address: z.string().optional(),
   mode: z.string().optional(),
   type: z.string(),
+  /** The change applies to a deposed object (left over from an interrupted create-before-destroy). */
+  deposed: z.string().optional(),
   change: changeSchema,
   action_reason: z.string().optional(),
+});
+
+const deferredChangeSchema = z.looseObject({
+  reason: z.string().optional(),
+  resource_change: resourceChangeSchema,
 });
 
 interface StateModule {
@@ -57,6 +70,12 @@ const planSchema = z.looseObject({
   format_version: z.string(),
   terraform_version: z.string().optional(),
   resource_changes: z.array(resourceChangeSchema).optional(),
+  /** Changes made outside Terraform since the last apply, found while refreshing. */
+  resource_drift: z.array(resourceChangeSchema).optional(),
+  /** Changes Terraform could not plan yet (Terraform 1.9+ with deferrals); another plan and apply round follows. */
+  deferred_changes: z.array(deferredChangeSchema).optional(),
+  complete: z.boolean().optional(),
+  errored: z.boolean().optional(),
   prior_state: z.looseObject({ values: z.looseObject({ root_module: stateModuleSchema.optional() }).optional() }).optional(),
   planned_values: z.looseObject({ root_module: stateModuleSchema.optional() }).optional(),
   configuration: z
@@ -66,15 +85,44 @@ const planSchema = z.looseObject({
 
 export type TerraformPlan = z.infer<typeof planSchema>;
 export type ResourceChange = z.infer<typeof resourceChangeSchema>;
+export type DeferredChange = z.infer<typeof deferredChangeSchema>;
+
+/**
+ * Plan bytes as text. `terraform show -json > plan.json` in Windows PowerShell 5 writes UTF-16 LE with a byte-order
+ * mark, PowerShell 7 and some editors UTF-8 with one; all of them, and UTF-16 without a mark (told apart by the NUL
+ * byte beside the opening brace), are read as the JSON they hold.
+ */
+export function decodePlanBytes(bytes: Uint8Array): string {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer.length >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) return buffer.subarray(3).toString("utf8");
+  if (buffer.length >= 2 && buffer[0] === 0xff && buffer[1] === 0xfe) return buffer.subarray(2).toString("utf16le");
+  if (buffer.length >= 2 && buffer[0] === 0xfe && buffer[1] === 0xff) return utf16be(buffer.subarray(2));
+  if (buffer.length >= 2 && buffer[0] !== 0 && buffer[1] === 0) return buffer.toString("utf16le");
+  if (buffer.length >= 2 && buffer[0] === 0 && buffer[1] !== 0) return utf16be(buffer);
+  return buffer.toString("utf8");
+}
+
+function utf16be(buffer: Buffer): string {
+  const swapped = Buffer.alloc(buffer.length - (buffer.length % 2));
+  for (let index = 0; index + 1 < buffer.length; index += 2) {
+    swapped[index] = buffer[index + 1]!;
+    swapped[index + 1] = buffer[index]!;
+  }
+  return swapped.toString("utf16le");
+}
 
 /** Parses plan JSON text; every failure is a CliError naming the source and what is wrong, in one line. */
 export function parsePlanJson(text: string, source: string): TerraformPlan {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // A byte-order mark that survived decoding (stdin) is not part of the JSON.
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
+    const binary = text.startsWith("PK\u0003\u0004");
     throw new CliError(
-      `${source} is not JSON (${(error as Error).message}); pass the output of \`terraform show -json <planfile>\`, not the binary plan file`,
+      binary
+        ? `${source} is a binary plan file, not JSON; pass the output of \`terraform show -json <planfile>\``
+        : `${source} is not JSON (${(error as Error).message}); pass the output of \`terraform show -json <planfile>\`, not the binary plan file`,
     );
   }
   const parsed = planSchema.safeParse(json);

@@ -1,18 +1,21 @@
 import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
 import { formatMoney, formatUtc } from "../format/text";
-import {
-  attribute,
-  attributeNumber,
-  attributeText,
-  expressionReferences,
-  stateResources,
-  stringMap,
-  type ResourceChange,
-  type TerraformPlan,
-} from "./plan-json";
+import { dangerOf, type Danger } from "./danger";
+import { attributeDiffs, type AttributeDiff } from "./diff";
+import { attribute, attributeNumber, attributeText, expressionReferences, stateResources, type ResourceChange, type TerraformPlan } from "./plan-json";
+
+export type { Danger, DangerKind } from "./danger";
+export { isStateBucket } from "./danger";
 
 /** What a resource change does, folded from Terraform's action lists (`["delete","create"]` is a replace). */
 export type ChangeKind = "create" | "update" | "replace" | "delete" | "forget" | "read" | "no-op";
+
+/**
+ * The order of a replacement: `delete-first` (-/+, Terraform's default: gone until the new one exists),
+ * `create-first` (+/-, create_before_destroy: both exist for a while, so names must not clash) or `forget-old`
+ * (["create","forget"]: the old object stays, unmanaged).
+ */
+export type ReplaceOrder = "delete-first" | "create-first" | "forget-old";
 
 export const COUNTED_KINDS = ["create", "update", "replace", "delete", "forget"] as const satisfies readonly ChangeKind[];
 
@@ -20,38 +23,49 @@ export interface ChangedResource {
   readonly address: string;
   readonly type: string;
   readonly kind: ChangeKind;
-  /** Why Terraform replaces it, e.g. `replace_because_cannot_update` and the attributes forcing it. */
+  readonly order?: ReplaceOrder;
+  /** Why Terraform replaces or deletes it, e.g. `an attribute that can't be updated in place changed: name`. */
   readonly reason?: string;
+  /** The address it had before a `moved` block moved it. */
+  readonly movedFrom?: string;
+  /** The change imports an existing object; its id when Terraform knows it. */
+  readonly importing?: { readonly id?: string };
+  /** The change is to a deposed object, left from an interrupted create-before-destroy. */
+  readonly deposed?: string;
+  /** Attribute differences, sensitive values masked (never the value itself). */
+  readonly attributes: readonly AttributeDiff[];
 }
 
-export type DangerKind =
-  | "capacity-block-purchase"
-  | "eks-cluster"
-  | "eks-node-group"
-  | "dynamodb-table"
-  | "kms-key"
-  | "state-bucket";
-
-export interface Danger {
-  readonly kind: DangerKind;
+export interface DeferredResource {
   readonly address: string;
-  readonly change: ChangeKind;
-  /** One-line headline, e.g. `Capacity block purchase (irreversible)`. */
-  readonly title: string;
-  /** Facts a reviewer needs, one per line. */
-  readonly details: readonly string[];
+  readonly type: string;
+  readonly kind: ChangeKind;
+  /** Terraform's reason keyword, e.g. `instance_count_unknown`, in words. */
+  readonly reason: string;
+}
+
+export interface DriftedResource {
+  readonly address: string;
+  readonly type: string;
+  /** `update` changed outside Terraform, `delete` deleted outside Terraform. */
+  readonly kind: ChangeKind;
+  readonly attributes: readonly AttributeDiff[];
 }
 
 export interface StackSummary {
   readonly stack: string;
-  readonly counts: Readonly<Record<(typeof COUNTED_KINDS)[number] | "no-op", number>>;
+  readonly counts: Readonly<Record<(typeof COUNTED_KINDS)[number] | "import" | "move" | "deferred" | "drift" | "no-op", number>>;
   readonly changes: readonly ChangedResource[];
+  readonly deferred: readonly DeferredResource[];
+  readonly drift: readonly DriftedResource[];
   readonly dangers: readonly Danger[];
+  /** Terraform's own warnings about the plan: errored, or incomplete (another plan and apply round follows). */
+  readonly notes: readonly string[];
 }
 
 export function changeKind(actions: readonly string[]): ChangeKind {
   const has = (action: string) => actions.includes(action);
-  if (has("create") && has("delete")) return "replace";
+  if (has("create") && (has("delete") || has("forget"))) return "replace";
   if (has("delete")) return "delete";
   if (has("create")) return "create";
   if (has("update")) return "update";
@@ -60,86 +74,115 @@ export function changeKind(actions: readonly string[]): ChangeKind {
   return "no-op";
 }
 
-/** Resource types whose replacement or deletion loses a cluster, its nodes, data or the keys to it. */
-const DESTRUCTIVE_DANGERS: Readonly<Record<string, { kind: DangerKind; what: string; consequence: string }>> = {
-  aws_eks_cluster: {
-    kind: "eks-cluster",
-    what: "EKS cluster",
-    consequence: "every node, workload and in-cluster resource goes with it",
-  },
-  aws_eks_node_group: {
-    kind: "eks-node-group",
-    what: "EKS node group",
-    consequence: "its nodes are drained and terminated; on a capacity block the replacement waits for free capacity",
-  },
-  aws_dynamodb_table: {
-    kind: "dynamodb-table",
-    what: "DynamoDB table",
-    consequence: "its items are lost unless restored from a backup",
-  },
-  aws_kms_key: {
-    kind: "kms-key",
-    what: "KMS key",
-    consequence: "data encrypted with it becomes unreadable once the key is deleted",
-  },
-};
-
-const STATE_BUCKET_NAME = /tfstate|terraform-state|(^|[-_.])state($|[-_.])/i;
-
-/** A bucket holding Terraform state, recognised by its name, its address or a tag that says so. */
-export function isStateBucket(change: ResourceChange): boolean {
-  if (change.type !== "aws_s3_bucket") return false;
-  const values = [change.change.before, change.change.after];
-  const names = values.map((value) => attribute(value, "bucket")).filter((name): name is string => typeof name === "string");
-  const localName = change.address.split(".").at(-1) ?? "";
-  const tagText = values.flatMap((value) => Object.entries({ ...stringMap(value, "tags"), ...stringMap(value, "tags_all") }).flat());
-  return [...names, localName].some((name) => STATE_BUCKET_NAME.test(name)) || tagText.some((text) => /tfstate|terraform[-_ ]?state/i.test(text));
+export function replaceOrder(actions: readonly string[]): ReplaceOrder | undefined {
+  if (changeKind(actions) !== "replace") return undefined;
+  if (actions.includes("forget")) return "forget-old";
+  return actions[0] === "create" ? "create-first" : "delete-first";
 }
+
+const DEFERRED_REASONS: Readonly<Record<string, string>> = {
+  instance_count_unknown: "its count or for_each is not known yet",
+  resource_config_unknown: "its configuration is not known yet",
+  provider_config_unknown: "its provider's configuration is not known yet",
+  deferred_prereq: "something it depends on was deferred",
+  absent_prereq: "something it depends on does not exist yet",
+  unknown: "Terraform did not say why",
+};
 
 export function summarizePlan(stack: string, plan: TerraformPlan): StackSummary {
   const managed = (plan.resource_changes ?? []).filter((change) => (change.mode ?? "managed") === "managed");
-  const counts = { create: 0, update: 0, replace: 0, delete: 0, forget: 0, "no-op": 0 };
+  const counts = { create: 0, update: 0, replace: 0, delete: 0, forget: 0, import: 0, move: 0, deferred: 0, drift: 0, "no-op": 0 };
   const changes: ChangedResource[] = [];
   const dangers: Danger[] = [];
   for (const change of managed) {
     const kind = changeKind(change.change.actions);
     if (kind === "read") continue;
     counts[kind] += 1;
-    if (kind === "no-op") continue;
-    changes.push({ address: change.address, type: change.type, kind, ...(kind === "replace" ? { reason: replaceReason(change) } : {}) });
-    const danger = dangerOf(change, kind, plan);
+    const importing = change.change.importing ? { ...(change.change.importing.id !== undefined ? { id: change.change.importing.id } : {}) } : undefined;
+    const movedFrom = change.previous_address !== undefined && change.previous_address !== change.address ? change.previous_address : undefined;
+    if (importing) counts.import += 1;
+    if (movedFrom) counts.move += 1;
+    if (kind === "no-op" && !importing && !movedFrom) continue;
+    const order = replaceOrder(change.change.actions);
+    const reason = kind === "replace" ? replaceReason(change) : kind === "delete" ? deleteReason(change) : undefined;
+    changes.push({
+      address: change.address,
+      type: change.type,
+      kind,
+      ...(order ? { order } : {}),
+      ...(reason ? { reason } : {}),
+      ...(movedFrom ? { movedFrom } : {}),
+      ...(importing ? { importing } : {}),
+      ...(change.deposed ? { deposed: change.deposed } : {}),
+      attributes: kind === "delete" || kind === "forget" || kind === "no-op" ? [] : diffOf(change),
+    });
+    const danger =
+      change.type === "aws_ec2_capacity_block_reservation" && (kind === "create" || kind === "replace")
+        ? capacityBlockPurchase(change, kind, plan)
+        : dangerOf({ change, kind, ...(order ? { order } : {}), ...(reason ? { reason } : {}) });
     if (danger) dangers.push(danger);
   }
-  return { stack, counts, changes, dangers };
+  const deferred = (plan.deferred_changes ?? [])
+    .filter((item) => (item.resource_change.mode ?? "managed") === "managed")
+    .map((item) => ({
+      address: item.resource_change.address,
+      type: item.resource_change.type,
+      kind: changeKind(item.resource_change.change.actions),
+      reason: DEFERRED_REASONS[item.reason ?? "unknown"] ?? item.reason ?? "unknown",
+    }));
+  counts.deferred = deferred.length;
+  const drift = (plan.resource_drift ?? [])
+    .filter((change) => (change.mode ?? "managed") === "managed")
+    .map((change) => {
+      const kind = changeKind(change.change.actions);
+      return { address: change.address, type: change.type, kind, attributes: kind === "delete" ? [] : diffOf(change) };
+    });
+  counts.drift = drift.length;
+  const notes = [
+    ...(plan.errored === true ? ["Terraform reported errors while planning: this plan is not the whole change."] : []),
+    ...(plan.complete === false && plan.errored !== true
+      ? ["The plan is incomplete: some changes were deferred, and another plan and apply round follows this one."]
+      : []),
+  ];
+  return { stack, counts, changes, deferred, drift, dangers, notes };
 }
 
-function dangerOf(change: ResourceChange, kind: ChangeKind, plan: TerraformPlan): Danger | undefined {
-  if (change.type === "aws_ec2_capacity_block_reservation" && (kind === "create" || kind === "replace")) {
-    return {
-      kind: "capacity-block-purchase",
-      address: change.address,
-      change: kind,
-      title: `Capacity block purchase${kind === "replace" ? " (replacing an existing reservation)" : ""} — irreversible, cannot be cancelled or refunded`,
-      details: capacityBlockDetails(change, plan),
-    };
-  }
-  if (kind !== "replace" && kind !== "delete") return undefined;
-  const destructive = DESTRUCTIVE_DANGERS[change.type];
-  const described = destructive ?? (isStateBucket(change)
-    ? { kind: "state-bucket" as const, what: "Terraform state bucket", consequence: "every stack's state and lock file lives in it" }
-    : undefined);
-  if (!described) return undefined;
-  const verb = kind === "replace" ? "Replace" : "Delete";
+function diffOf(change: ResourceChange): AttributeDiff[] {
+  return attributeDiffs({
+    before: change.change.before,
+    after: change.change.after,
+    afterUnknown: change.change.after_unknown,
+    beforeSensitive: change.change.before_sensitive,
+    afterSensitive: change.change.after_sensitive,
+    replacePaths: change.change.replace_paths ?? [],
+  });
+}
+
+function capacityBlockPurchase(change: ResourceChange, kind: ChangeKind, plan: TerraformPlan): Danger {
+  const details = capacityBlockDetails(change, plan);
+  const fee = details.find((line) => line.startsWith("Upfront fee: ") && !line.includes("not in the plan"));
   return {
-    kind: described.kind,
+    kind: "capacity-block-purchase",
     address: change.address,
     change: kind,
-    title: `${verb} ${described.what}`,
-    details: [
-      `${kind === "replace" ? "Replacing" : "Deleting"} it: ${described.consequence}.`,
-      ...(kind === "replace" ? [`Cause: ${replaceReason(change)}.`] : []),
-    ],
+    title: `Capacity block purchase${kind === "replace" ? " (replacing an existing reservation)" : ""} — irreversible, cannot be cancelled or refunded`,
+    lost: fee ? `the upfront fee (${fee.slice("Upfront fee: ".length).replace(/, charged at purchase$/, "")}), charged at purchase` : "the upfront fee, charged at purchase",
+    recovery: "none: a capacity block can't be cancelled, refunded or resold",
+    details,
   };
+}
+
+const DELETE_REASONS: Readonly<Record<string, string>> = {
+  delete_because_no_resource_config: "it is no longer in the configuration",
+  delete_because_wrong_repetition: "count/for_each changed between single and repeated",
+  delete_because_count_index: "its count index is beyond the new count",
+  delete_because_each_key: "its for_each key is gone",
+  delete_because_no_module: "its module is no longer in the configuration",
+  delete_because_no_move_target: "a moved block points it at an address that doesn't exist",
+};
+
+function deleteReason(change: ResourceChange): string | undefined {
+  return change.action_reason ? (DELETE_REASONS[change.action_reason] ?? change.action_reason) : undefined;
 }
 
 function replaceReason(change: ResourceChange): string {
