@@ -140,8 +140,8 @@ function overview(summaries: readonly StackSummary[]): string {
 function dangerSection(summaries: readonly StackSummary[], style: Detail["dangers"]): string {
   const sections = summaries
     .filter((summary) => summary.dangers.length > 0)
-    .map((summary) => `### 🛑 ${code(summary.stack)}\n\n${dangerList(summary.dangers, style)}`);
-  return ["## 🛑 DANGER", ...sections].join("\n\n");
+    .map((summary) => `### 🛑 DANGER in ${code(summary.stack)}\n\n${dangerList(summary.dangers, style)}`);
+  return ["## 🛑 Dangerous changes", ...sections].join("\n\n");
 }
 
 function dangerList(dangers: readonly Danger[], style: Detail["dangers"]): string {

@@ -19,7 +19,7 @@ describe("blockfleet plan-summary", () => {
     expect(io.out()).toContain("✅ No dangerous changes in 1 stack.");
     expect(io.out()).toContain("## `clean`");
     expect(io.out()).toContain("**1 to create, 2 to update, 1 to replace, 1 to delete** · 1 unchanged");
-    expect(io.out()).toContain("| ♻️ replace | `aws_launch_template.p5_block_a_launch_template_3A4B5C6D` | aws_launch_template |");
+    expect(io.out()).toContain("| ♻️ replace -/+ (destroy first) | `aws_launch_template.p5_block_a_launch_template_3A4B5C6D` | aws_launch_template |");
     expect(io.out()).not.toContain("DANGER");
     expect(io.err()).toBe("");
   });
@@ -31,7 +31,8 @@ describe("blockfleet plan-summary", () => {
 
     expect(code).toBe(2);
     expect(io.out()).toContain("> [!CAUTION]\n> **1 dangerous change** in `capacity-block-purchase`.");
-    expect(io.out()).toContain("### 🛑 DANGER");
+    expect(io.out()).toContain("### 🛑 DANGER in `capacity-block-purchase`");
+    expect(io.out()).toContain("  - Recovery: none: a capacity block can't be cancelled, refunded or resold");
     expect(io.out()).toContain("  - Upfront fee: USD 10,752.00 (USD 4.00 per GPU-hour), charged at purchase");
   });
 
@@ -51,20 +52,29 @@ describe("blockfleet plan-summary", () => {
 
     expect(code).toBe(2);
     expect(io.out()).toContain("**2 dangerous changes** in `eks-cluster-replace`, `state-bucket-delete`.");
-    expect(io.out()).toContain("| `clean` | 1 | 2 | 1 | 1 | — |");
-    expect(io.out()).toContain("| `eks-cluster-replace` | 0 | 0 | 1 | 0 | 🛑 1 |");
-    expect(io.out().match(/^## /gm)).toHaveLength(3);
+    expect(io.out()).toContain("| `clean` | 1 | 2 | 1 | 1 | 0 | 0 | 0 | 0 | 0 | — |");
+    expect(io.out()).toContain("| `eks-cluster-replace` | 0 | 0 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 🛑 1 |");
+    expect(io.out().match(/^## `/gm)).toHaveLength(3);
+    expect(io.out().match(/^## 🛑 Dangerous changes$/gm)).toHaveLength(1);
   });
 
-  it("GIVEN --json THEN it prints machine-readable summaries", async () => {
+  it.each([["--json"], ["--format", "json"]])("GIVEN %s THEN it prints one JSON document for other tools to gate on", async (...flags) => {
     const io = captureIo();
 
-    const code = await runCli(["plan-summary", "--json", "--stack", "prod-cluster", fixture("eks-node-group-delete")], io);
-    const [summary] = JSON.parse(io.out());
+    const code = await runCli(["plan-summary", ...flags, "--stack", "prod-cluster", fixture("eks-node-group-delete")], io);
+    const document = JSON.parse(io.out());
 
     expect(code).toBe(2);
-    expect(summary.stack).toBe("prod-cluster");
-    expect(summary.dangers[0].kind).toBe("eks-node-group");
+    expect(document).toMatchObject({ version: 1, exitCode: 2, dangerCount: 1, unreadable: [] });
+    expect(document.stacks[0].stack).toBe("prod-cluster");
+    expect(document.stacks[0].dangers[0]).toMatchObject({ kind: "eks-node-group", change: "delete", lost: expect.any(String), recovery: expect.any(String) });
+  });
+
+  it("fails when --format is neither markdown nor json", async () => {
+    const io = captureIo();
+
+    expect(await runCli(["plan-summary", "--format", "yaml", fixture("clean")], io)).toBe(1);
+    expect(io.err()).toBe('blockfleet: plan-summary: --format must be one of markdown, json, got "yaml"\n');
   });
 
   it("GIVEN --title THEN it heads the report", async () => {
@@ -105,7 +115,7 @@ describe("blockfleet plan-summary", () => {
     expect(io.out()).toBe("");
   });
 
-  it("fails when the file is a binary plan, with one line and exit 1", async () => {
+  it("fails when the file is a binary plan, with one line saying so and exit 1", async () => {
     const root = mkdtempSync(path.join(tmpdir(), "blockfleet-plan-"));
     writeFileSync(path.join(root, "tfplan"), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00]));
     const io = captureIo({ cwd: root });
@@ -113,8 +123,33 @@ describe("blockfleet plan-summary", () => {
     const code = await runCli(["plan-summary", "tfplan"], io);
 
     expect(code).toBe(1);
-    expect(io.err().split("\n")).toHaveLength(2);
-    expect(io.err()).toMatch(/^blockfleet: tfplan is not JSON .*not the binary plan file\n$/);
+    expect(io.err()).toBe("blockfleet: plan-summary: tfplan is a binary plan file, not JSON; pass the output of `terraform show -json <planfile>`\n");
+    expect(io.out()).toBe("");
+  });
+
+  it("GIVEN one unreadable file among readable plans THEN the others are summarized, the bad one has its own section, and the exit code is theirs", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "blockfleet-plan-"));
+    writeFileSync(path.join(root, "dev-broken.json"), "{ not json");
+    const io = captureIo({ cwd: root });
+
+    const code = await runCli(["plan-summary", "dev-broken.json", fixture("clean"), fixture("kms-key-delete")], io);
+
+    expect(code).toBe(2);
+    expect(io.out()).toContain("**1 plan file could not be read**");
+    expect(io.out()).toMatch(/## ⚠️ Plans that could not be read\n\n- `dev-broken\.json`: dev-broken\.json is not JSON/);
+    expect(io.out()).toContain("## `clean`");
+    expect(io.out()).toContain("### 🛑 DANGER in `kms-key-delete`");
+    expect(io.err()).toMatch(/^blockfleet: plan-summary: dev-broken\.json is not JSON .*\n$/);
+  });
+
+  it("fails with exit 1 when no file could be summarized, one line per file", async () => {
+    const io = captureIo();
+
+    const code = await runCli(["plan-summary", "missing-a.json", "missing-b.json"], io);
+
+    expect(code).toBe(1);
+    expect(io.err()).toBe("blockfleet: plan-summary: cannot read missing-a.json: no such file\nblockfleet: plan-summary: cannot read missing-b.json: no such file\n");
+    expect(io.out()).toBe("");
   });
 
   it("fails when --stack is given with several files", async () => {

@@ -25,16 +25,16 @@ describe("changeKind", () => {
 });
 
 describe("summarizePlan", () => {
-  it("GIVEN a plan with creates, updates, a launch template replace and a model bucket delete THEN it counts them and finds no danger", () => {
+  it("GIVEN a plan with creates, updates, a launch template replace and a policy attachment delete THEN it counts them and finds no danger", () => {
     const summary = fixture("clean");
 
-    expect(summary.counts).toEqual({ create: 1, update: 2, replace: 1, delete: 1, forget: 0, "no-op": 1 });
+    expect(summary.counts).toEqual({ create: 1, update: 2, replace: 1, delete: 1, forget: 0, import: 0, move: 0, deferred: 0, drift: 0, "no-op": 1 });
     expect(summary.dangers).toEqual([]);
     expect(summary.changes.map((change) => [change.kind, change.type])).toEqual([
       ["update", "aws_cloudwatch_log_group"],
       ["update", "aws_eks_node_group"],
       ["replace", "aws_launch_template"],
-      ["delete", "aws_s3_bucket"],
+      ["delete", "aws_iam_role_policy_attachment"],
       ["create", "aws_sqs_queue"],
     ]);
   });
@@ -96,7 +96,7 @@ describe("summarizePlan", () => {
 
   it.each([
     ["eks-cluster-replace", "eks-cluster", "replace", "Replace EKS cluster", "vpc_config[0].subnet_ids"],
-    ["eks-node-group-delete", "eks-node-group", "delete", "Delete EKS node group", "drained and terminated"],
+    ["eks-node-group-delete", "eks-node-group", "delete", "Delete EKS node group on a capacity block", "old instances have left the reservation"],
     ["dynamodb-table-replace", "dynamodb-table", "replace", "Replace DynamoDB table", "hash_key"],
     ["kms-key-delete", "kms-key", "delete", "Delete KMS key", "unreadable"],
     ["state-bucket-delete", "state-bucket", "delete", "Delete Terraform state bucket", "state and lock file"],
@@ -106,7 +106,8 @@ describe("summarizePlan", () => {
 
     expect(summary.dangers).toHaveLength(1);
     expect(summary.dangers[0]).toMatchObject({ kind, change, title });
-    expect(summary.dangers[0]?.details.join(" ")).toContain(detail);
+    const danger = summary.dangers[0];
+    expect([danger?.lost, danger?.recovery, ...(danger?.details ?? [])].join(" ")).toContain(detail);
   });
 
   it("GIVEN a delete inside a module THEN the danger keeps the full module address", () => {
