@@ -4,7 +4,11 @@
 #
 # Usage: plan-environment.sh <env> <report.md>
 # Environment: TERRAFORM_BINARY_NAME (terraform or tofu), ALLOW_DANGER=true to report danger without failing,
-#              BLOCKFLEET (command running the CLI), CDKTF_OUT (synth output, default cdktf.out).
+#              BLOCKFLEET (command running the CLI), CDKTF_OUT (synth output, default cdktf.out),
+#              PLAN_COMMENT_BUDGET (characters the report may take in the PR comment, default 30000),
+#              GITHUB_STEP_SUMMARY (the full, unshortened report is appended to it when set).
+# The report fits the budget by shortening detail (diffs, then tables), never the verdicts or DANGER; when it is
+# shortened it links to the full report in the job summary of this run.
 # Exit: 0 clean, 2 dangerous changes (unless ALLOW_DANGER=true), 1 a stack failed to plan.
 set -euo pipefail
 
@@ -14,6 +18,9 @@ terraform="${TERRAFORM_BINARY_NAME:-terraform}"
 # The CLI of this checkout, run by node directly (no npx lookup, nothing fetched).
 blockfleet="${BLOCKFLEET:-node $(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bin/blockfleet.cjs}"
 out="${CDKTF_OUT:-cdktf.out}"
+budget="${PLAN_COMMENT_BUDGET:-30000}"
+summary="${GITHUB_STEP_SUMMARY:-/dev/null}"
+run_url="${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_REPOSITORY:-}/actions/runs/${GITHUB_RUN_ID:-}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -41,7 +48,10 @@ plans=("$work"/*.json)
 if ((${#plans[@]} > 0)); then
   allow=()
   if [[ "${ALLOW_DANGER:-false}" == "true" ]]; then allow=(--allow-danger); fi
-  $blockfleet plan-summary --title "Terraform plan: $environment" "${allow[@]}" "${plans[@]}" >"$report" || status=$?
+  $blockfleet plan-summary --title "Terraform plan: $environment" "${allow[@]}" --budget "$budget" \
+    --full-report "$work/full-report.md" --full-report-link "the job summary of \`plan $environment\` in the [workflow run]($run_url)" \
+    "${plans[@]}" >"$report" || status=$?
+  if [[ -f "$work/full-report.md" ]]; then cat "$work/full-report.md" >>"$summary"; fi
 else
   printf '# Terraform plan: %s\n\nNo stack could be planned.\n' "$environment" >"$report"
 fi

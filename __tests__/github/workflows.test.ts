@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { GITHUB_COMMENT_LIMIT } from "../../src/cli/plan/render";
 
 const root = path.join(__dirname, "..", "..");
 const workflowsDir = path.join(root, ".github", "workflows");
@@ -175,6 +176,7 @@ describe("pull-request.yml", () => {
     expect(step?.env).toEqual({
       ENVIRONMENT_NAME: "${{ matrix.environment }}",
       ALLOW_DANGER: "${{ contains(github.event.pull_request.labels.*.name, 'blockfleet:allow-danger') }}",
+      PLAN_COMMENT_BUDGET: expect.stringMatching(/^\d+$/),
     });
     expect(stepUsing(plan, "actions/upload-artifact")?.if).toBe("always()");
   });
@@ -187,10 +189,18 @@ describe("pull-request.yml", () => {
     expect(comment?.permissions).toEqual({ "pull-requests": "write" });
     expect(stepUsing(comment, "aws-actions/configure-aws-credentials")).toBeUndefined();
     expect(script).toContain('const marker = "<!-- blockfleet-plan-summary -->";');
-    expect(script).toContain("comment.body?.startsWith(marker)");
+    expect(script).toContain("comment.body?.startsWith(prefix)");
     expect(script).toContain("github.rest.issues.updateComment");
     expect(script).toContain("github.rest.issues.createComment");
-    expect(script).toContain("const limit = 65000;");
+    expect(script).toContain("const limit = 65536;");
+    expect(script).not.toMatch(/\.slice\(0, limit/);
+  });
+
+  it("GIVEN every environment's comment budget THEN all of them fit one comment with room for its own lines", () => {
+    const step = plan?.steps?.find((candidate) => candidate.run?.includes("plan-environment.sh"));
+    const environments = plan?.strategy?.matrix?.environment?.length ?? 0;
+
+    expect(Number(step?.env?.PLAN_COMMENT_BUDGET) * environments + 2_000).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
   });
 
   it("GIVEN every job THEN only the comment job has any write permission besides the OIDC token", () => {
