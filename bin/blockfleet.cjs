@@ -7,12 +7,12 @@ require("tsx/cjs");
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const { runCli } = require("../src/cli/main.ts");
 
-/** Reads all of stdin, for `blockfleet plan-summary -`. */
+/** Reads all of stdin as bytes, for `blockfleet plan-summary -` (which tells UTF-16 from UTF-8 itself). */
 function readStdin() {
   return new Promise((resolve, reject) => {
     const chunks = [];
     process.stdin.on("data", (chunk) => chunks.push(chunk));
-    process.stdin.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    process.stdin.on("end", () => resolve(Buffer.concat(chunks)));
     process.stdin.on("error", reject);
   });
 }

@@ -96,6 +96,34 @@ describe(".github/scripts/plan-environment.sh", () => {
     expect(allowed.status).toBe(0);
   });
 
+  it("GIVEN a plan too large for its comment budget THEN the report keeps the DANGER within the budget and links to the full report in the job summary", () => {
+    const { run, workspace } = givenWorkspace({ "dev-cluster": "kms-key-delete", "dev-karpenter": "clean" });
+    const kmsDelete = JSON.parse(readFileSync(path.join(planFixtures, "kms-key-delete.json"), "utf8"));
+    const rules = Array.from({ length: 600 }, (_, index) => ({
+      address: `aws_security_group_rule.rule_${index}`,
+      mode: "managed",
+      type: "aws_security_group_rule",
+      change: { actions: ["create"], before: null, after: { description: `rule ${index}` }, after_unknown: { id: true } },
+    }));
+    writeFileSync(path.join(workspace, "plans", "dev-cluster.json"), JSON.stringify({ ...kmsDelete, resource_changes: [...kmsDelete.resource_changes, ...rules] }));
+
+    const result = run("plan-environment.sh", ["dev", "report.md"], {
+      PLAN_COMMENT_BUDGET: "8000",
+      GITHUB_SERVER_URL: "https://github.test",
+      GITHUB_REPOSITORY: "acme/blockfleet",
+      GITHUB_RUN_ID: "42",
+    });
+    const report = readFileSync(path.join(workspace, "report.md"), "utf8");
+    const summary = readFileSync(path.join(workspace, "step-summary.md"), "utf8");
+
+    expect(result.status).toBe(2);
+    expect(report.length).toBeLessThanOrEqual(8000);
+    expect(report).toContain("### 🛑 DANGER in `dev-cluster`\n\n- **Delete KMS key**");
+    expect(report).toContain("The full report: the job summary of `plan dev` in the [workflow run](https://github.test/acme/blockfleet/actions/runs/42).");
+    expect(summary).toContain("`aws_security_group_rule.rule_599`");
+    expect(summary).toContain("## `dev-karpenter`");
+  });
+
   it("GIVEN a stack that fails to plan THEN the others are still summarized and the failure is reported with its log", () => {
     const { run, workspace } = givenWorkspace({ "dev-cluster": "clean", "dev-karpenter": "clean" }, { failPlanOf: "dev-cluster" });
 

@@ -13,8 +13,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   readonly now: () => Date;
-  /** All of stdin, for `plan-summary -`. */
-  readonly readStdin: () => Promise<string>;
+  /** All of stdin, for `plan-summary -`; bytes, so the reader can tell UTF-16 from UTF-8. */
+  readonly readStdin: () => Promise<string | Uint8Array>;
 }
 
 /** Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org); FORCE_COLOR overrides. */

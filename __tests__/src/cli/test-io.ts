@@ -6,7 +6,7 @@ export interface CapturedIo extends CliIo {
 }
 
 /** A CliIo that records what a command prints, with a fixed clock and no terminal unless asked for. */
-export function captureIo(options: { cwd?: string; now?: Date; tty?: boolean; stdin?: string; env?: Record<string, string> } = {}): CapturedIo {
+export function captureIo(options: { cwd?: string; now?: Date; tty?: boolean; stdin?: string | Uint8Array; env?: Record<string, string> } = {}): CapturedIo {
   let stdout = "";
   let stderr = "";
   const now = options.now ?? new Date("2026-11-22T12:00:00Z");

@@ -40,7 +40,8 @@ export async function runPlanSummary(argv: readonly string[], io: CliIo): Promis
   for (const file of positionals) {
     const shownAs = file === "-" ? "stdin" : file;
     try {
-      const text = file === "-" ? await io.readStdin() : readPlanFile(path.resolve(io.cwd, file), file);
+      const stdin = file === "-" ? await io.readStdin() : undefined;
+      const text = stdin === undefined ? readPlanFile(path.resolve(io.cwd, file), file) : typeof stdin === "string" ? stdin : decodePlanBytes(stdin);
       const stack = values.stack ?? (file === "-" ? "stdin" : stackNameFromPath(file));
       summaries.push(summarizePlan(stack, parsePlanJson(text, shownAs)));
     } catch (error) {

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -92,6 +93,16 @@ describe("blockfleet plan-summary", () => {
 
     expect(code).toBe(0);
     expect(io.out()).toContain("## `dev-cluster`");
+  });
+
+  it("GIVEN a plan piped from Windows PowerShell (UTF-16 LE with BOM) to the real process THEN it reads it", () => {
+    const bin = path.join(__dirname, "..", "..", "..", "..", "bin", "blockfleet.cjs");
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(fixture("clean"), "utf8"), "utf16le")]);
+
+    const result = spawnSync(process.execPath, [bin, "plan-summary", "-", "--stack", "dev-cluster"], { encoding: "utf8", input: utf16 });
+
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("**1 to create, 2 to update, 1 to replace, 1 to delete** · 1 unchanged");
   });
 
   it("GIVEN a stack folder holding plan.json THEN the stack is named after the folder", async () => {
