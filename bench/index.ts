@@ -29,7 +29,11 @@ async function main(): Promise<void> {
   );
 
   console.log(`\n## CLI (median of ${runs} runs)`);
-  console.log(table(runCliBench(runs).map((row) => ({ command: row.command, "wall ms": row.wallMs, "peak RSS MB": row.peakRssMb }))));
+  console.log(
+    table(
+      runCliBench(runs).map((row) => ({ command: row.command, "wall ms": row.wallMs, "peak RSS MB": row.peakRssMb, "output chars": row.outputChars ?? "—" })),
+    ),
+  );
 
   console.log("\n## Capacity manager packaging (zips shipped by the <env>-capacity-manager stack)");
   const bundles = await runCapacityManagerInfraBench(3);

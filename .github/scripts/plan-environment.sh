@@ -6,7 +6,9 @@
 # Environment: TERRAFORM_BINARY_NAME (terraform or tofu), ALLOW_DANGER=true to report danger without failing,
 #              BLOCKFLEET (command running the CLI), CDKTF_OUT (synth output, default cdktf.out),
 #              PLAN_COMMENT_BUDGET (characters the report may take in the PR comment, default 30000),
-#              GITHUB_STEP_SUMMARY (the full, unshortened report is appended to it when set).
+#              GITHUB_STEP_SUMMARY (the full report is appended to it when set; it is also written beside the
+#              report as <report>.full.md). The full report is kept under the job summary's 1 MiB limit, losing
+#              attribute diffs first.
 # The report fits the budget by shortening detail (diffs, then tables), never the verdicts or DANGER; when it is
 # shortened it links to the full report in the job summary of this run.
 # Exit: 0 clean, 2 dangerous changes (unless ALLOW_DANGER=true), 1 a stack failed to plan.
@@ -19,6 +21,7 @@ terraform="${TERRAFORM_BINARY_NAME:-terraform}"
 blockfleet="${BLOCKFLEET:-node $(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bin/blockfleet.cjs}"
 out="${CDKTF_OUT:-cdktf.out}"
 budget="${PLAN_COMMENT_BUDGET:-30000}"
+full="${report%.md}.full.md"
 summary="${GITHUB_STEP_SUMMARY:-/dev/null}"
 run_url="${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_REPOSITORY:-}/actions/runs/${GITHUB_RUN_ID:-}"
 work="$(mktemp -d)"
@@ -49,9 +52,9 @@ if ((${#plans[@]} > 0)); then
   allow=()
   if [[ "${ALLOW_DANGER:-false}" == "true" ]]; then allow=(--allow-danger); fi
   $blockfleet plan-summary --title "Terraform plan: $environment" "${allow[@]}" --budget "$budget" \
-    --full-report "$work/full-report.md" --full-report-link "the job summary of \`plan $environment\` in the [workflow run]($run_url)" \
+    --full-report "$full" --full-report-budget 900000 --full-report-link "the job summary of \`plan $environment\` in the [workflow run]($run_url)" \
     "${plans[@]}" >"$report" || status=$?
-  if [[ -f "$work/full-report.md" ]]; then cat "$work/full-report.md" >>"$summary"; fi
+  if [[ -f "$full" ]]; then cat "$full" >>"$summary"; fi
 else
   printf '# Terraform plan: %s\n\nNo stack could be planned.\n' "$environment" >"$report"
 fi

@@ -121,6 +121,7 @@ describe(".github/scripts/plan-environment.sh", () => {
     expect(report).toContain("### 🛑 DANGER in `dev-cluster`\n\n- **Delete KMS key**");
     expect(report).toContain("The full report: the job summary of `plan dev` in the [workflow run](https://github.test/acme/blockfleet/actions/runs/42).");
     expect(summary).toContain("`aws_security_group_rule.rule_599`");
+    expect(readFileSync(path.join(workspace, "report.full.md"), "utf8")).toBe(summary);
     expect(summary).toContain("## `dev-karpenter`");
   });
 

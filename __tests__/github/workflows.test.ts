@@ -178,7 +178,12 @@ describe("pull-request.yml", () => {
       ALLOW_DANGER: "${{ contains(github.event.pull_request.labels.*.name, 'blockfleet:allow-danger') }}",
       PLAN_COMMENT_BUDGET: expect.stringMatching(/^\d+$/),
     });
-    expect(stepUsing(plan, "actions/upload-artifact")?.if).toBe("always()");
+    const uploads = plan?.steps?.filter((candidate) => candidate.uses?.startsWith("actions/upload-artifact@")) ?? [];
+    expect(uploads.map((upload) => [upload.if, upload.with?.name, upload.with?.path])).toEqual([
+      ["always()", "plan-summary-${{ matrix.environment }}", "plan-summary-${{ matrix.environment }}.md"],
+      ["always()", "plan-report-full-${{ matrix.environment }}", "plan-summary-${{ matrix.environment }}.full.md"],
+    ]);
+    expect(stepUsing(comment, "actions/download-artifact")?.with?.pattern).toBe("plan-summary-*");
   });
 
   it("GIVEN the comment job THEN it alone may write to the pull request, and updates one marked comment in place", () => {

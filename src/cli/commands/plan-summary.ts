@@ -16,6 +16,7 @@ const OPTIONS = {
   budget: { type: "string" },
   "full-report": { type: "string" },
   "full-report-link": { type: "string" },
+  "full-report-budget": { type: "string" },
 } as const;
 
 const FORMATS = ["markdown", "json"] as const;
@@ -34,6 +35,7 @@ export async function runPlanSummary(argv: readonly string[], io: CliIo): Promis
     throw new CliError(`plan-summary: --format must be one of ${FORMATS.join(", ")}, got "${format}"`);
   }
   const budget = values.budget === undefined ? undefined : positiveInteger("plan-summary", "budget", values.budget);
+  const fullBudget = values["full-report-budget"] === undefined ? undefined : positiveInteger("plan-summary", "full-report-budget", values["full-report-budget"]);
 
   const summaries: StackSummary[] = [];
   const unreadable: UnreadablePlan[] = [];
@@ -56,7 +58,7 @@ export async function runPlanSummary(argv: readonly string[], io: CliIo): Promis
   const exitCode = dangerCount(summaries) > 0 && values["allow-danger"] !== true ? EXIT.danger : EXIT.ok;
   const input = { summaries, unreadable, ...(values.title !== undefined ? { title: values.title } : {}) };
   if (values["full-report"] !== undefined) {
-    writeFileSync(path.resolve(io.cwd, values["full-report"]), renderPlanReport(input));
+    writeFileSync(path.resolve(io.cwd, values["full-report"]), renderPlanReport(input, fullBudget !== undefined ? { budget: fullBudget } : {}));
   }
   if (format === "json") {
     const document = { version: PLAN_SUMMARY_JSON_VERSION, exitCode, dangerCount: dangerCount(summaries), stacks: summaries, unreadable };

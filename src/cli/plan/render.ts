@@ -37,24 +37,34 @@ export interface RenderOptions {
   readonly fullReport?: string;
 }
 
-/** How much detail one rendering keeps; the budget walks down this list. */
+/** How much detail one rendering keeps; the budget walks down these lists. */
 interface Detail {
   readonly diffLines: number;
   readonly tableRows: number;
-  readonly dangers: "full" | "one-line" | "grouped";
-  readonly label?: string;
+  readonly dangers: DangerStyle;
 }
 
-const LEVELS: readonly Detail[] = [
-  { diffLines: MAX_DIFF_LINES, tableRows: Number.POSITIVE_INFINITY, dangers: "full" },
-  { diffLines: 5, tableRows: Number.POSITIVE_INFINITY, dangers: "full", label: "attribute diffs shortened to 5 lines per resource" },
-  { diffLines: 0, tableRows: Number.POSITIVE_INFINITY, dangers: "full", label: "attribute diffs left out" },
-  { diffLines: 0, tableRows: 100, dangers: "full", label: "attribute diffs left out, change tables shortened to 100 rows per stack" },
-  { diffLines: 0, tableRows: 20, dangers: "full", label: "attribute diffs left out, change tables shortened to 20 rows per stack" },
-  { diffLines: 0, tableRows: 0, dangers: "full", label: "attribute diffs and change tables left out" },
-  { diffLines: 0, tableRows: 0, dangers: "one-line", label: "attribute diffs and change tables left out, DANGER entries on one line each" },
-  { diffLines: 0, tableRows: 0, dangers: "grouped", label: "attribute diffs and change tables left out, DANGER entries grouped by kind" },
+type DangerStyle = "full" | "one-line" | "grouped";
+
+/** Detail is given up first; DANGER entries are only compressed when they alone don't fit, and then detail returns. */
+const DANGER_STYLES: readonly DangerStyle[] = ["full", "one-line", "grouped"];
+const DETAIL_LEVELS: readonly Omit<Detail, "dangers">[] = [
+  { diffLines: MAX_DIFF_LINES, tableRows: Number.POSITIVE_INFINITY },
+  { diffLines: 5, tableRows: Number.POSITIVE_INFINITY },
+  { diffLines: 0, tableRows: Number.POSITIVE_INFINITY },
+  { diffLines: 0, tableRows: 100 },
+  { diffLines: 0, tableRows: 20 },
+  { diffLines: 0, tableRows: 0 },
 ];
+
+function shortenedLabel(detail: Detail): string | undefined {
+  const parts = [
+    detail.diffLines === 0 ? "attribute diffs left out" : detail.diffLines < MAX_DIFF_LINES ? `attribute diffs shortened to ${detail.diffLines} lines per resource` : "",
+    detail.tableRows === 0 ? "change tables left out" : Number.isFinite(detail.tableRows) ? `change tables shortened to ${detail.tableRows} rows per stack` : "",
+    detail.dangers === "one-line" ? "DANGER entries on one line each" : detail.dangers === "grouped" ? "DANGER entries grouped by kind" : "",
+  ].filter((part) => part !== "");
+  return parts.length > 0 ? parts.join(", ") : undefined;
+}
 
 const ACTION_LABEL: Readonly<Record<ChangedResource["kind"], string>> = {
   create: "➕ create",
@@ -86,9 +96,11 @@ export function actionLabel(change: ChangedResource): string {
 export function renderPlanReport(input: ReportInput, options: RenderOptions = {}): string {
   const budget = options.budget ?? Number.POSITIVE_INFINITY;
   let report = "";
-  for (const level of LEVELS) {
-    report = render(input, level, options);
-    if (report.length <= budget) return report;
+  for (const dangers of DANGER_STYLES) {
+    for (const level of DETAIL_LEVELS) {
+      report = render(input, { ...level, dangers }, options);
+      if (report.length <= budget) return report;
+    }
   }
   // Even the verdicts alone exceed the budget: they are still returned whole, never cut (the caller decides).
   return report;
@@ -111,8 +123,9 @@ function render(input: ReportInput, detail: Detail, options: RenderOptions): str
   if (unreadable.length > 0) {
     parts.push(`> [!WARNING]\n> **${unreadable.length} plan file${unreadable.length === 1 ? "" : "s"} could not be read**; the other stacks are summarized below.`);
   }
-  if (detail.label) {
-    parts.push(`> [!NOTE]\n> Shortened to fit a pull request comment: ${detail.label}.${options.fullReport ? ` The full report: ${options.fullReport}.` : ""}`);
+  const label = shortenedLabel(detail);
+  if (label) {
+    parts.push(`> [!NOTE]\n> Shortened to fit ${(options.budget ?? 0).toLocaleString("en-US")} characters: ${label}.${options.fullReport ? ` The full report: ${options.fullReport}.` : ""}`);
   }
   if (summaries.length > 0) parts.push(overview(summaries));
   if (dangers > 0) parts.push(dangerSection(summaries, detail.dangers));

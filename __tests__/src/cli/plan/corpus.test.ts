@@ -369,7 +369,7 @@ describe("plan-summary over a plan of more than 1,000 changes", () => {
     expect(run.json.stacks[0]?.counts).toMatchObject({ create: 300, update: 300, replace: 300, delete: 301 });
     expect(run.json.stacks[0]?.dangers.map((danger) => danger.kind)).toEqual(["kms-key"]);
     expect(run.markdown).toContain("### 🛑 DANGER in `prod-large`\n\n- **Delete KMS key**: `aws_kms_key.this`");
-    expect(run.markdown).toContain("> Shortened to fit a pull request comment:");
+    expect(run.markdown).toContain("> Shortened to fit 30,000 characters: attribute diffs left out");
     expectVerdictsKept(run.markdown);
   });
 
