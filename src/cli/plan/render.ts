@@ -44,10 +44,11 @@ interface Detail {
   readonly dangers: DangerStyle;
 }
 
-type DangerStyle = "full" | "one-line" | "grouped";
+/** `full`: every entry with its facts; `grouped`: one entry per kind of loss, every address listed; `counted`: the same with the first addresses only. */
+type DangerStyle = "full" | "grouped" | "counted";
 
 /** Detail is given up first; DANGER entries are only compressed when they alone don't fit, and then detail returns. */
-const DANGER_STYLES: readonly DangerStyle[] = ["full", "one-line", "grouped"];
+const DANGER_STYLES: readonly DangerStyle[] = ["full", "grouped", "counted"];
 const DETAIL_LEVELS: readonly Omit<Detail, "dangers">[] = [
   { diffLines: MAX_DIFF_LINES, tableRows: Number.POSITIVE_INFINITY },
   { diffLines: 5, tableRows: Number.POSITIVE_INFINITY },
@@ -61,7 +62,7 @@ function shortenedLabel(detail: Detail): string | undefined {
   const parts = [
     detail.diffLines === 0 ? "attribute diffs left out" : detail.diffLines < MAX_DIFF_LINES ? `attribute diffs shortened to ${detail.diffLines} lines per resource` : "",
     detail.tableRows === 0 ? "change tables left out" : Number.isFinite(detail.tableRows) ? `change tables shortened to ${detail.tableRows} rows per stack` : "",
-    detail.dangers === "one-line" ? "DANGER entries on one line each" : detail.dangers === "grouped" ? "DANGER entries grouped by kind" : "",
+    detail.dangers === "grouped" ? "DANGER entries grouped by what they lose" : detail.dangers === "counted" ? "DANGER entries grouped by what they lose, first addresses only" : "",
   ].filter((part) => part !== "");
   return parts.length > 0 ? parts.join(", ") : undefined;
 }
@@ -150,32 +151,38 @@ function overview(summaries: readonly StackSummary[]): string {
   );
 }
 
-function dangerSection(summaries: readonly StackSummary[], style: Detail["dangers"]): string {
+function dangerSection(summaries: readonly StackSummary[], style: DangerStyle): string {
   const sections = summaries
     .filter((summary) => summary.dangers.length > 0)
     .map((summary) => `### 🛑 DANGER in ${code(summary.stack)}\n\n${dangerList(summary.dangers, style)}`);
   return ["## 🛑 Dangerous changes", ...sections].join("\n\n");
 }
 
-function dangerList(dangers: readonly Danger[], style: Detail["dangers"]): string {
-  if (style === "grouped") {
+function dangerList(dangers: readonly Danger[], style: DangerStyle): string {
+  if (style !== "full") {
+    // Entries that lose the same thing in the same way share one line of facts; no entry is left uncounted.
     const groups = new Map<string, Danger[]>();
-    for (const danger of dangers) groups.set(danger.title, [...(groups.get(danger.title) ?? []), danger]);
-    return [...groups.entries()]
-      .map(([title, members]) => {
+    for (const danger of dangers) {
+      const key = JSON.stringify([danger.title, danger.lost, danger.recovery]);
+      groups.set(key, [...(groups.get(key) ?? []), danger]);
+    }
+    return [...groups.values()]
+      .map((members) => {
         const [first] = members;
-        const shown = members.slice(0, 5).map((danger) => code(danger.address)).join(", ");
-        const more = members.length > 5 ? ` and ${members.length - 5} more` : "";
-        return [`- **${title}** × ${members.length}: ${shown}${more}`, `  - Lost: ${first?.lost}`, `  - Recovery: ${first?.recovery}`].join("\n");
+        const shown = style === "counted" ? members.slice(0, 5) : members;
+        const more = members.length > shown.length ? ` and ${members.length - shown.length} more` : "";
+        return [
+          `- **${first?.title}** × ${members.length}: ${shown.map((danger) => code(danger.address)).join(", ")}${more}`,
+          `  - Lost: ${first?.lost}`,
+          `  - Recovery: ${first?.recovery}`,
+        ].join("\n");
       })
       .join("\n");
   }
   return dangers
-    .map((danger) => {
-      const head = `- **${danger.title}**: ${code(danger.address)}`;
-      if (style === "one-line") return head;
-      return [head, `  - Lost: ${danger.lost}`, `  - Recovery: ${danger.recovery}`, ...danger.details.map((line) => `  - ${line}`)].join("\n");
-    })
+    .map((danger) =>
+      [`- **${danger.title}**: ${code(danger.address)}`, `  - Lost: ${danger.lost}`, `  - Recovery: ${danger.recovery}`, ...danger.details.map((line) => `  - ${line}`)].join("\n"),
+    )
     .join("\n");
 }
 
