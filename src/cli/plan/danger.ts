@@ -52,7 +52,13 @@ const destroys = (kind: ChangeKind) => kind === "replace" || kind === "delete";
 const before = (context: DangerContext) => context.change.change.before;
 const after = (context: DangerContext) => context.change.change.after;
 
-/** EKS node group attributes whose change makes EKS roll every node (UpdateNodegroupVersion). */
+/**
+ * EKS node group attributes whose change makes EKS roll every node: the provider calls UpdateNodegroupVersion when
+ * they change (hashicorp/terraform-provider-aws internal/service/eks/node_group.go, resourceNodeGroupUpdate, commit
+ * 012e0a32f0686212f447447fd3d81c3d0ce256ad); `instance_types`, `ami_type` and `capacity_type` are ForceNew there,
+ * so changing them replaces the group. For Capacity Blocks the EKS guide says an upgrade needs desired size 0
+ * (awsdocs/amazon-eks-user-guide latest/ug/ml/capacity-blocks-mng.adoc, commit 0a7189e931ca51de88c9f104637bb84fcfab2353).
+ */
 export const NODE_GROUP_ROLLING_ATTRIBUTES = ["launch_template", "release_version", "version"] as const;
 
 const STATE_BUCKET = /tfstate|terraform-state|(^|[-_.])state($|[-_.])/i;
