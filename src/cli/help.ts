@@ -1,21 +1,32 @@
 /** Help texts, kept apart from the commands so showing help loads none of them. */
 
-export const PLAN_SUMMARY_HELP = `Usage: blockfleet plan-summary <plan.json>... [--stack NAME] [--allow-danger] [--json] [--title TEXT]
+export const PLAN_SUMMARY_HELP = `Usage: blockfleet plan-summary <plan.json>... [--stack NAME] [--allow-danger] [--format markdown|json]
+                              [--title TEXT] [--budget CHARS] [--full-report FILE] [--full-report-link TEXT]
 
-Summarizes \`terraform show -json <planfile>\` output as Markdown for review: per stack the counts of creates,
-updates, replaces and deletes, a table of changed resources, and a DANGER section for capacity block purchases
-(irreversible) and for replacing or deleting an EKS cluster, node group, DynamoDB table, KMS key or state bucket.
+Summarizes \`terraform show -json <planfile>\` output for review: per stack the creates, updates, replaces (-/+
+destroy first, +/- create first, with the reason), deletes, imports, moves, forgets, deferred changes and drift,
+per-resource attribute diffs (sensitive values never printed), and a DANGER section for every change whose loss is
+data, money or an outage, saying what is lost and how long recovery takes: capacity block purchases, updates that
+roll a capacity-block node group, and replacing or deleting an EKS cluster or node group, RDS instance or cluster,
+ElastiCache, DynamoDB table, KMS key, secret, state/model/data bucket or audit log group.
 
-The stack is named after the file (prod-cluster.json → prod-cluster) or, for a generic name like plan.json, after
-its folder (cdktf.out/stacks/prod-cluster/plan.json → prod-cluster). Use - to read one plan from stdin.
+Plans may be UTF-8 (with or without a byte-order mark) or UTF-16. The stack is named after the file
+(prod-cluster.json → prod-cluster) or, for a generic name like plan.json, after its folder
+(cdktf.out/stacks/prod-cluster/plan.json → prod-cluster). Use - to read one plan from stdin. A file that can't be
+read gets its own section; the other stacks are still summarized.
 
 Options:
-  --stack NAME      name the stack of a single plan file explicitly
-  --allow-danger    exit 0 even when the plan has dangerous changes
-  --json            print the summaries as JSON instead of Markdown
-  --title TEXT      the report's heading (default: Terraform plan summary)
+  --stack NAME              name the stack of a single plan file explicitly
+  --allow-danger            exit 0 even when the plan has dangerous changes
+  --format markdown|json    Markdown for a PR comment (default) or one JSON document for other tools (--json)
+  --title TEXT              the report's heading (default: Terraform plan summary)
+  --budget CHARS            fit the Markdown in CHARS characters: diffs, then tables are shortened; the verdict,
+                            overview and every DANGER entry always stay
+  --full-report FILE        also write the unshortened Markdown report to FILE
+  --full-report-budget N    keep that file within N characters (for the 1 MiB job summary)
+  --full-report-link TEXT   where a shortened report says the full one is (a Markdown link)
 
-Exit codes: 0 nothing dangerous, 2 dangerous changes (unless --allow-danger), 1 unreadable input.`;
+Exit codes: 0 nothing dangerous, 2 dangerous changes (unless --allow-danger), 1 no plan could be read.`;
 
 export const CAPACITY_OFFERINGS_HELP = `Usage: blockfleet capacity offerings --instance-type T[,T2] --count N --duration 7d [--region R]
                                      [--start-after DATE] [--end-before DATE] [--availability-zone AZ[,AZ2]]

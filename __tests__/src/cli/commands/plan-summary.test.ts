@@ -71,6 +71,14 @@ describe("blockfleet plan-summary", () => {
     expect(document.stacks[0].dangers[0]).toMatchObject({ kind: "eks-node-group", change: "delete", lost: expect.any(String), recovery: expect.any(String) });
   });
 
+  it.each(["--budget", "--full-report-budget"])("fails when %s is not a whole number of 1 or more", async (flag) => {
+    const io = captureIo();
+
+    expect(await runCli(["plan-summary", flag, "lots", fixture("clean")], io)).toBe(1);
+    expect(io.err()).toBe(`blockfleet: plan-summary: ${flag} must be a whole number of 1 or more, got "lots"\n`);
+    expect(io.out()).toBe("");
+  });
+
   it("fails when --format is neither markdown nor json", async () => {
     const io = captureIo();
 
