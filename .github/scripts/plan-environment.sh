@@ -21,9 +21,14 @@ terraform="${TERRAFORM_BINARY_NAME:-terraform}"
 blockfleet="${BLOCKFLEET:-node $(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bin/blockfleet.cjs}"
 out="${CDKTF_OUT:-cdktf.out}"
 budget="${PLAN_COMMENT_BUDGET:-30000}"
-full="${report%.md}.full.md"
 summary="${GITHUB_STEP_SUMMARY:-/dev/null}"
-run_url="${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_REPOSITORY:-}/actions/runs/${GITHUB_RUN_ID:-}"
+full="${report%.md}.full.md"
+# Where a shortened report points: this run's job summary in Actions, the full report file elsewhere.
+if [[ -n "${GITHUB_RUN_ID:-}" ]]; then
+  full_link="the job summary of \`plan $environment\` in the [workflow run](${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_REPOSITORY:-}/actions/runs/$GITHUB_RUN_ID)"
+else
+  full_link="\`$full\`"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -52,7 +57,7 @@ if ((${#plans[@]} > 0)); then
   allow=()
   if [[ "${ALLOW_DANGER:-false}" == "true" ]]; then allow=(--allow-danger); fi
   $blockfleet plan-summary --title "Terraform plan: $environment" "${allow[@]}" --budget "$budget" \
-    --full-report "$full" --full-report-budget 900000 --full-report-link "the job summary of \`plan $environment\` in the [workflow run]($run_url)" \
+    --full-report "$full" --full-report-budget 900000 --full-report-link "$full_link" \
     "${plans[@]}" >"$report" || status=$?
   if [[ -f "$full" ]]; then cat "$full" >>"$summary"; fi
 else

@@ -125,6 +125,17 @@ describe(".github/scripts/plan-environment.sh", () => {
     expect(summary).toContain("## `dev-karpenter`");
   });
 
+  it("GIVEN a shortened report outside GitHub Actions THEN it points to the full report file written beside it", () => {
+    const { run, workspace } = givenWorkspace({ "dev-cluster": "clean", "dev-karpenter": "clean" });
+
+    const result = run("plan-environment.sh", ["dev", "report.md"], { PLAN_COMMENT_BUDGET: "1000", GITHUB_RUN_ID: "" });
+    const report = readFileSync(path.join(workspace, "report.md"), "utf8");
+
+    expect(result.status).toBe(0);
+    expect(report).toContain("The full report: `report.full.md`.");
+    expect(readFileSync(path.join(workspace, "report.full.md"), "utf8")).toContain("### Attribute changes");
+  });
+
   it("GIVEN a stack that fails to plan THEN the others are still summarized and the failure is reported with its log", () => {
     const { run, workspace } = givenWorkspace({ "dev-cluster": "clean", "dev-karpenter": "clean" }, { failPlanOf: "dev-cluster" });
 

@@ -149,3 +149,14 @@ export function shorten(text: string, max = MAX_VALUE_CHARS): string {
   if (text.length <= max) return text;
   return `${text.slice(0, max - 20)}… (${text.length} chars)`;
 }
+
+/**
+ * A copy of a value with every leaf its sensitivity mask marks removed, for code that reads attributes by name (the
+ * DANGER rules, the capacity block details): what it can't see, it can't print.
+ */
+export function redact(value: unknown, mask: unknown): unknown {
+  if (mask === true) return undefined;
+  if (!isContainer(mask) || !isContainer(value)) return value;
+  if (Array.isArray(value)) return value.map((item, index) => redact(item, (mask as unknown[])[index]));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redact(item, (mask as Record<string, unknown>)[key])]));
+}

@@ -114,15 +114,16 @@ function utf16be(buffer: Buffer): string {
 /** Parses plan JSON text; every failure is a CliError naming the source and what is wrong, in one line. */
 export function parsePlanJson(text: string, source: string): TerraformPlan {
   let json: unknown;
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
     // A byte-order mark that survived decoding (stdin) is not part of the JSON.
-    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    json = JSON.parse(body);
   } catch (error) {
     const binary = text.startsWith("PK\u0003\u0004");
     throw new CliError(
       binary
         ? `${source} is a binary plan file, not JSON; pass the output of \`terraform show -json <planfile>\``
-        : `${source} is not JSON (${(error as Error).message}); pass the output of \`terraform show -json <planfile>\`, not the binary plan file`,
+        : `${source} is not JSON (${describeJsonError((error as Error).message, body)}); pass the output of \`terraform show -json <planfile>\`, not the binary plan file`,
     );
   }
   const parsed = planSchema.safeParse(json);
@@ -134,6 +135,24 @@ export function parsePlanJson(text: string, source: string): TerraformPlan {
     );
   }
   return parsed.data;
+}
+
+/**
+ * Where and why JSON.parse gave up, without the excerpt of the input that V8 puts in its message: a cut-off plan can
+ * break off inside a sensitive value, and an error line must never print one.
+ */
+export function describeJsonError(message: string, text: string): string {
+  if (/Unexpected end of JSON input/.test(message)) return "it ends early: was the file cut off?";
+  const token = /Unexpected token '(.)'/su.exec(message)?.[1];
+  const position = Number(/at position (\d+)/.exec(message)?.[1] ?? Number.NaN);
+  const what = token !== undefined ? `unexpected ${JSON.stringify(token)}` : /Unterminated string/.test(message) ? "a string never ends" : /non-whitespace character after JSON/.test(message) ? "more text after the JSON" : "invalid JSON";
+  return Number.isNaN(position) ? what : `${what} at ${lineAndColumn(text, position)}`;
+}
+
+function lineAndColumn(text: string, position: number): string {
+  const before = text.slice(0, position);
+  const line = before.split("\n").length;
+  return `line ${line}, column ${position - before.lastIndexOf("\n")}`;
 }
 
 /** All data and managed resources recorded in a module tree, children included. */

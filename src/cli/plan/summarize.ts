@@ -1,7 +1,7 @@
 import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
 import { formatMoney, formatUtc } from "../format/text";
 import { dangerOf, type Danger } from "./danger";
-import { attributeDiffs, type AttributeDiff } from "./diff";
+import { attributeDiffs, redact, type AttributeDiff } from "./diff";
 import { attribute, attributeNumber, attributeText, expressionReferences, stateResources, type ResourceChange, type TerraformPlan } from "./plan-json";
 
 export type { Danger, DangerKind } from "./danger";
@@ -116,10 +116,11 @@ export function summarizePlan(stack: string, plan: TerraformPlan): StackSummary 
       ...(change.deposed ? { deposed: change.deposed } : {}),
       attributes: kind === "delete" || kind === "forget" || kind === "no-op" ? [] : diffOf(change),
     });
+    const visible = withoutSensitive(change);
     const danger =
       change.type === "aws_ec2_capacity_block_reservation" && (kind === "create" || kind === "replace")
-        ? capacityBlockPurchase(change, kind, plan)
-        : dangerOf({ change, kind, ...(order ? { order } : {}), ...(reason ? { reason } : {}) });
+        ? capacityBlockPurchase(visible, kind, plan)
+        : dangerOf({ change: visible, kind, ...(order ? { order } : {}), ...(reason ? { reason } : {}) });
     if (danger) dangers.push(danger);
   }
   const deferred = (plan.deferred_changes ?? [])
@@ -145,6 +146,17 @@ export function summarizePlan(stack: string, plan: TerraformPlan): StackSummary 
       : []),
   ];
   return { stack, counts, changes, deferred, drift, dangers, notes };
+}
+
+/** The change with its sensitive values removed, for the rules that read attributes by name. */
+function withoutSensitive(change: ResourceChange): ResourceChange {
+  const { before_sensitive: beforeMask, after_sensitive: afterMask } = change.change;
+  if (!hasTrue(beforeMask) && !hasTrue(afterMask)) return change;
+  return { ...change, change: { ...change.change, before: redact(change.change.before, beforeMask), after: redact(change.change.after, afterMask) } };
+}
+
+function hasTrue(mask: unknown): boolean {
+  return mask === true || (typeof mask === "object" && mask !== null && Object.values(mask).some(hasTrue));
 }
 
 function diffOf(change: ResourceChange): AttributeDiff[] {

@@ -231,6 +231,24 @@ describe("plan-summary DANGER over real plan shapes with AWS resources", () => {
     expectVerdictsKept(run.markdown);
   });
 
+  it("GIVEN a DANGER resource whose named attributes are marked sensitive THEN its entry names none of them", async () => {
+    const plan = awsDelete("aws_cloudwatch_log_group", { name: "/aws/eks/CANARY-sensitive-name/cluster" });
+    const change = plan.resource_changes?.find((candidate) => candidate.type === "aws_cloudwatch_log_group");
+    change!.change.before_sensitive = { name: true };
+    const rds = awsDelete("aws_db_instance", { final_snapshot_identifier: "CANARY-snapshot" });
+    const rdsChange = rds.resource_changes?.find((candidate) => candidate.type === "aws_db_instance");
+    rdsChange!.change.before_sensitive = { final_snapshot_identifier: true };
+
+    const logGroup = await summarize("prod", JSON.stringify(plan));
+    const database = await summarize("prod", JSON.stringify(rds));
+
+    expect(database.json.stacks[0]?.dangers.map((danger) => danger.kind)).toEqual(["rds-instance"]);
+    for (const run of [logGroup, database]) {
+      expect(run.markdown).not.toContain("CANARY");
+      expect(JSON.stringify(run.json)).not.toContain("CANARY");
+    }
+  });
+
   it("GIVEN a log group that holds no audit trail deleted THEN it is no DANGER", async () => {
     const run = await summarize("dev", JSON.stringify(awsDelete("aws_cloudwatch_log_group", { name: "/aws/lambda/blockfleet-dev-reconcile" })));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Danger } from "../../../../src/cli/plan/danger";
-import { attributeDiffs, KNOWN_AFTER_APPLY, SENSITIVE } from "../../../../src/cli/plan/diff";
+import { attributeDiffs, KNOWN_AFTER_APPLY, redact, SENSITIVE } from "../../../../src/cli/plan/diff";
 import { DETAIL_MARKER, renderPlanReport } from "../../../../src/cli/plan/render";
 import type { ChangedResource, StackSummary } from "../../../../src/cli/plan/summarize";
 
@@ -132,5 +132,16 @@ describe("attributeDiffs", () => {
 
     expect(diffs[0]).toEqual({ path: "id", op: "~", before: '"i-1"', after: KNOWN_AFTER_APPLY });
     expect(diffs[1]?.after).toMatch(/^"x{59}… \(502 chars\)$/);
+  });
+});
+
+describe("redact", () => {
+  it("GIVEN a value and its sensitivity mask THEN the marked leaves are gone and the rest is kept", () => {
+    expect(redact({ name: "a", secret: "s", list: [{ k: "x" }, { k: "y" }] }, { secret: true, list: [{}, { k: true }] })).toEqual({
+      name: "a",
+      secret: undefined,
+      list: [{ k: "x" }, { k: undefined }],
+    });
+    expect(redact("whole", true)).toBeUndefined();
   });
 });

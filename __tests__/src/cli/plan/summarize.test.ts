@@ -128,6 +128,20 @@ describe("parsePlanJson", () => {
     );
   });
 
+  it.each([
+    ['{"password": "hunter2-secret', "a string never ends at line 1, column 29"],
+    ['{"token": s3cr3t}', 'unexpected "s"'],
+    ['{}\n{"password": "hunter2-secret"}', "more text after the JSON at line 2, column 1"],
+    ['{"a": ', "it ends early: was the file cut off?"],
+  ])("fails on broken JSON %j saying where, without quoting the input (it may hold a secret)", (text, where) => {
+    expect(() => parsePlanJson(text, "plan.json")).toThrow(`plan.json is not JSON (${where}); pass the output`);
+    try {
+      parsePlanJson(text, "plan.json");
+    } catch (error) {
+      expect((error as Error).message).not.toMatch(/hunter2|s3cr3t/);
+    }
+  });
+
   it("fails when the JSON is not a plan, naming the missing field", () => {
     expect(() => parsePlanJson(JSON.stringify({ resources: [] }), "state.json")).toThrow(
       "state.json is not `terraform show -json` plan output: at format_version: Invalid input: expected string, received undefined",
