@@ -219,7 +219,11 @@ describe("plan-summary DANGER over real plan shapes with AWS resources", () => {
     const run = await summarize("prod-data", JSON.stringify(plan));
     const [danger, ...others] = run.json.stacks[0]?.dangers ?? [];
 
+    const deletes = plan.resource_changes?.some((change) => (change.change.actions as string[]).join() === "delete");
+    const expected = deletes ? { update: 1, delete: 1 } : kind === "capacity-block-purchase" ? { create: 1 } : { replace: 1 };
+
     expect(run.code).toBe(2);
+    expect(run.json.stacks[0]?.counts).toEqual({ ...ALL_ZERO, ...expected });
     expect(others).toEqual([]);
     expect(danger?.kind).toBe(kind);
     expect(danger?.title).toContain(title);
