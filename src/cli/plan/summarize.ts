@@ -178,7 +178,7 @@ function capacityBlockPurchase(change: ResourceChange, kind: ChangeKind, plan: T
     address: change.address,
     change: kind,
     title: `Capacity block purchase${kind === "replace" ? " (replacing an existing reservation)" : ""} — irreversible, cannot be cancelled or refunded`,
-    lost: fee ? `the upfront fee (${fee.slice("Upfront fee: ".length).replace(/, charged at purchase$/, "")}), charged at purchase` : "the upfront fee, charged at purchase",
+    lost: fee ? `the upfront fee of ${fee.slice("Upfront fee: ".length).replace(/ \(.*$|, charged at purchase$/, "")}, charged at purchase` : "the upfront fee, charged at purchase",
     recovery: "none: a capacity block can't be cancelled, refunded or resold",
     details,
   };

@@ -33,7 +33,7 @@ describe("blockfleet plan-summary", () => {
     expect(code).toBe(2);
     expect(io.out()).toContain("> [!CAUTION]\n> **1 dangerous change** in `capacity-block-purchase`.");
     expect(io.out()).toContain("### 🛑 DANGER in `capacity-block-purchase`");
-    expect(io.out()).toContain("  - Recovery: none: a capacity block can't be cancelled, refunded or resold");
+    expect(io.out()).toContain("  - Lost: the upfront fee of USD 10,752.00, charged at purchase\n  - Recovery: none: a capacity block can't be cancelled, refunded or resold");
     expect(io.out()).toContain("  - Upfront fee: USD 10,752.00 (USD 4.00 per GPU-hour), charged at purchase");
   });
 
