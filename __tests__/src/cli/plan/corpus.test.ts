@@ -114,6 +114,11 @@ const REAL_CASES: readonly [name: string, code: number, counts: Counts, shows: s
   ["terraform-json-identity", 0, { update: 1, import: 1 }, ["| 📥 import, 🔧 update | `corner_user_identity.user` |", "+ age = 999"]],
   ["terraform-json-moved_block", 0, { move: 1, "no-op": 1 }, ["moved from `random_id.test`"]],
   ["terraform-json-no_changes", 0, { "no-op": 6 }, ["No changes."]],
+  ["opentofu-equivalence-moved_with_update", 0, { update: 1, move: 1 }, ['! string: "Hello, world!" → "Hello, change!"', "moved from `tfcoremock_simple_resource.base`"]],
+  ["opentofu-equivalence-replace_within_set", 0, { replace: 1 }, ["an attribute that can't be updated in place changed: set", "# forces replacement"]],
+  ["opentofu-equivalence-data_read", 0, { create: 3 }, ["**3 to create, 0 to update, 0 to replace, 0 to delete**"]],
+  ["opentofu-equivalence-nested_set_update", 0, { update: 1 }, ["| 🔧 update |"]],
+  ["opentofu-equivalence-drift_refresh_only", 0, { drift: 1 }, ['! string: "Hello, world!" → "Hello, drift!"', "| 🔧 changed | `tfcoremock_simple_resource.drift` |"]],
   ["tf-summarize-example", 0, { create: 7, drift: 3, "no-op": 1 }, ['`module.github["demo-repository"].github_branch.development`']],
 ];
 
