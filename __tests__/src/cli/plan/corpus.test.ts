@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -123,6 +123,14 @@ const REAL_CASES: readonly [name: string, code: number, counts: Counts, shows: s
 ];
 
 describe("plan-summary over real plan outputs", () => {
+  it("GIVEN the corpus folder THEN every file is tested below and named in SOURCES.md", () => {
+    const files = readdirSync(corpus).filter((file) => file.endsWith(".json"));
+    const sources = readFileSync(path.join(corpus, "SOURCES.md"), "utf8");
+
+    expect(files.map((file) => file.replace(/\.json$/, "")).sort()).toEqual([...REAL_CASES.map(([name]) => name), "terraform-json-invalid"].sort());
+    for (const file of files) expect(sources, file).toMatch(new RegExp(`\\| \`${file.replace(/\./g, "\\.")}\` \\| [\\w-]+/[\\w.-]+ \\| \`[^\`]+\` \\| \`[0-9a-f]{40}\` \\|`));
+  });
+
   it.each(REAL_CASES)("GIVEN %s THEN it exits %i with the counts, shows what Terraform shows, leaks nothing and fits the budget", async (name, code, counts, shows) => {
     const run = await summarize(name, real(name));
 
