@@ -6,7 +6,9 @@
 #
 # Usage: deploy-environment.sh <env>
 # Environment: TERRAFORM_BINARY_NAME (terraform or tofu), ALLOW_DANGER, BLOCKFLEET, CDKTF_OUT,
-#              GITHUB_STEP_SUMMARY (each stack's review is appended to it when set).
+#              GITHUB_STEP_SUMMARY (each stack's review is appended to it when set, shortened to REVIEW_BUDGET
+#              characters, default 150000, so a few stacks stay under the job summary's 1 MiB limit; the verdicts
+#              and DANGER are never shortened away).
 set -euo pipefail
 
 environment="${1:?usage: deploy-environment.sh <env>}"
@@ -27,7 +29,8 @@ for stack in $stacks; do
   "$terraform" -chdir="$dir" plan -input=false -no-color -out=tfplan
   "$terraform" -chdir="$dir" show -json tfplan >"$dir/tfplan.json"
   review=0
-  $blockfleet plan-summary --title "Deploy $stack" --stack "$stack" "${allow[@]}" "$dir/tfplan.json" >"$dir/review.md" || review=$?
+  $blockfleet plan-summary --title "Deploy $stack" --stack "$stack" "${allow[@]}" --budget "${REVIEW_BUDGET:-150000}" \
+    "$dir/tfplan.json" >"$dir/review.md" || review=$?
   cat "$dir/review.md" >>"$summary"
   if ((review != 0)); then
     cat "$dir/review.md"
