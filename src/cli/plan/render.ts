@@ -53,6 +53,7 @@ const DETAIL_LEVELS: readonly Omit<Detail, "dangers">[] = [
   { diffLines: MAX_DIFF_LINES, tableRows: Number.POSITIVE_INFINITY },
   { diffLines: 5, tableRows: Number.POSITIVE_INFINITY },
   { diffLines: 0, tableRows: Number.POSITIVE_INFINITY },
+  { diffLines: 0, tableRows: 250 },
   { diffLines: 0, tableRows: 100 },
   { diffLines: 0, tableRows: 20 },
   { diffLines: 0, tableRows: 0 },
