@@ -58,8 +58,17 @@ if ((${#plans[@]} > 0)); then
   if [[ "${ALLOW_DANGER:-false}" == "true" ]]; then allow=(--allow-danger); fi
   $blockfleet plan-summary --title "Terraform plan: $environment" "${allow[@]}" --budget "$budget" \
     --full-report "$full" --full-report-budget 900000 --full-report-link "$full_link" \
-    "${plans[@]}" >"$report" || status=$?
+    "${plans[@]}" >"$report" 2>"$work/plan-summary.err" || status=$?
+  cat "$work/plan-summary.err" >&2
   if [[ -f "$full" ]]; then cat "$full" >>"$summary"; fi
+  # Exit 1 with nothing on stdout: no plan could be read. The report says why instead of staying empty.
+  if [[ ! -s "$report" ]]; then
+    {
+      printf '# Terraform plan: %s\n\nNo plan could be summarized:\n\n```\n' "$environment"
+      cat "$work/plan-summary.err"
+      printf '```\n'
+    } >"$report"
+  fi
 else
   printf '# Terraform plan: %s\n\nNo stack could be planned.\n' "$environment" >"$report"
 fi

@@ -125,6 +125,18 @@ describe(".github/scripts/plan-environment.sh", () => {
     expect(summary).toContain("## `dev-karpenter`");
   });
 
+  it("GIVEN terraform shows something that is no plan for every stack THEN it exits 1 and the report says why", () => {
+    const { run, workspace } = givenWorkspace({ "dev-cluster": "clean", "dev-karpenter": "clean" });
+    for (const stack of ["dev-cluster", "dev-karpenter"]) writeFileSync(path.join(workspace, "plans", `${stack}.json`), "Error: no plan\n");
+
+    const result = run("plan-environment.sh", ["dev", "report.md"]);
+    const report = readFileSync(path.join(workspace, "report.md"), "utf8");
+
+    expect(result.status).toBe(1);
+    expect(report).toMatch(/^# Terraform plan: dev\n\nNo plan could be summarized:\n\n```\nblockfleet: plan-summary: .*dev-cluster\.json is not JSON/);
+    expect(result.stderr).toContain("dev-karpenter.json is not JSON");
+  });
+
   it("GIVEN a shortened report outside GitHub Actions THEN it points to the full report file written beside it", () => {
     const { run, workspace } = givenWorkspace({ "dev-cluster": "clean", "dev-karpenter": "clean" });
 
