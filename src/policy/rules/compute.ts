@@ -1,5 +1,5 @@
 import { type JsonObject, type TerraformBlock, firstBlock, isJsonObject, nestedBlocks } from "../model";
-import { type BlockProblems, type Rule, type RuleContext, asNumber, findingsFor, isTrue } from "./rule";
+import { type BlockProblems, type Rule, type RuleContext, asNumber, findingsFor, isTrue, resourceRule } from "./rule";
 
 /** A Karpenter EC2NodeClass declared through `kubernetes_manifest`. */
 interface NodeClass {
@@ -142,5 +142,13 @@ export const computeRules: readonly Rule[] = [
       const found = typeof spec["userData"] === "string" ? secretIn(spec["userData"]) : undefined;
       return found ? `userData contains ${found}` : undefined;
     },
+  }),
+  resourceRule({
+    id: "BF-EC2-006",
+    checkovId: "CKV_AWS_3",
+    title: "Standalone EBS volumes encrypted",
+    fix: "set encrypted = true (with kms_key_id for a customer managed key)",
+    types: ["aws_ebs_volume"],
+    test: (volume) => (isTrue(volume.config["encrypted"]) ? undefined : "the volume is not encrypted at rest (encrypted is not true)"),
   }),
 ];

@@ -1,5 +1,6 @@
 import { statementsOfDocument } from "../iam-documents";
 import { type JsonValue, type TerraformBlock, firstBlock, isJsonObject, stringList } from "../model";
+import { accountOfPrincipal, principalsOf } from "../principals";
 import type { Workspace } from "../workspace";
 import { type Rule, asNumber, hasValue, isTrue, resourceRule } from "./rule";
 
@@ -33,6 +34,47 @@ function publicPrincipalRule(id: string, checkovId: string, service: string, own
   };
 }
 
+/** Resource policies of these owner types must not allow principals of another account (a deliberate share is waived). */
+function crossAccountPrincipalRule(id: string, checkovId: string, service: string, ownerTypes: readonly string[]): Rule {
+  return {
+    id,
+    checkovId,
+    title: `${service} policies without principals of another account`,
+    fix: "name principals of this account only; share across accounts deliberately and waive the finding with the agreement",
+    check: ({ policies, workspace }) =>
+      policies
+        .filter((source) => ownerTypes.includes(source.owner.type) && source.document)
+        .flatMap((source) => {
+          const own = workspace.account(source.owner.stack);
+          return statementsOfDocument(source.document!).flatMap((statement, index) => {
+            if (statement["Effect"] !== "Allow") return [];
+            const foreign = principalsOf(statement, "AWS").filter((principal) => {
+              const account = accountOfPrincipal(principal);
+              return account !== undefined && account !== own;
+            });
+            if (foreign.length === 0) return [];
+            return [{
+              ruleId: id,
+              address: source.owner.address,
+              message: `statement ${JSON.stringify(statement["Sid"] ?? index)} allows ${JSON.stringify(statement["Action"] ?? statement["NotAction"])} to principals of another account (${foreign.join(", ")})`,
+            }];
+          });
+        }),
+  };
+}
+
+/** True when the stack's provider tags mark the environment as production (`production = "true"`, from the environment file). */
+export function isProduction(workspace: Workspace, block: TerraformBlock): boolean {
+  const own = block.config["tags"];
+  if (isJsonObject(own) && own["production"] !== undefined) return own["production"] === "true" || own["production"] === true;
+  const providers = workspace.stack(block.stack)?.json["provider"];
+  const aws = isJsonObject(providers) ? providers["aws"] : undefined;
+  const provider = (Array.isArray(aws) ? aws : [aws]).find((entry) => isJsonObject(entry) && entry["alias"] === undefined);
+  const defaults = isJsonObject(provider) ? firstBlock(provider["default_tags"]) : undefined;
+  const tags = defaults?.["tags"];
+  return isJsonObject(tags) && (tags["production"] === "true" || tags["production"] === true);
+}
+
 /** The resources of a type whose `bucket` argument points at the bucket (versioning, encryption … are separate resources). */
 function bucketSettings(workspace: Workspace, type: string, bucket: TerraformBlock): TerraformBlock[] {
   return workspace.resources(type).filter((candidate) => workspace.refersTo(candidate, candidate.config["bucket"], bucket));
@@ -48,6 +90,7 @@ export const dataServiceRules: readonly Rule[] = [
     test: (queue) => (hasValue(queue.config["kms_master_key_id"]) || isTrue(queue.config["sqs_managed_sse_enabled"]) ? undefined : "queue is not encrypted at rest"),
   }),
   publicPrincipalRule("BF-SQS-002", "CKV_AWS_168, CKV_AWS_387", "SQS queue", ["aws_sqs_queue", "aws_sqs_queue_policy"]),
+  crossAccountPrincipalRule("BF-SQS-003", "", "SQS queue", ["aws_sqs_queue", "aws_sqs_queue_policy"]),
   resourceRule({
     id: "BF-SNS-001",
     checkovId: "CKV_AWS_26",
@@ -57,6 +100,7 @@ export const dataServiceRules: readonly Rule[] = [
     test: (topic) => (hasValue(topic.config["kms_master_key_id"]) ? undefined : "topic is not encrypted at rest (no kms_master_key_id)"),
   }),
   publicPrincipalRule("BF-SNS-002", "CKV_AWS_169", "SNS topic", ["aws_sns_topic", "aws_sns_topic_policy"]),
+  crossAccountPrincipalRule("BF-SNS-003", "CKV_AWS_385", "SNS topic", ["aws_sns_topic", "aws_sns_topic_policy"]),
   resourceRule({
     id: "BF-DDB-001",
     checkovId: "CKV_AWS_28",
@@ -92,6 +136,7 @@ export const dataServiceRules: readonly Rule[] = [
     test: (secret) => (hasValue(secret.config["kms_key_id"]) ? undefined : "secret uses the AWS managed key (no kms_key_id)"),
   }),
   publicPrincipalRule("BF-SM-002", "", "Secrets Manager secret", ["aws_secretsmanager_secret", "aws_secretsmanager_secret_policy"]),
+  crossAccountPrincipalRule("BF-SM-003", "", "Secrets Manager secret", ["aws_secretsmanager_secret", "aws_secretsmanager_secret_policy"]),
   resourceRule({
     id: "BF-LOG-001",
     checkovId: "CKV_AWS_66",
@@ -124,6 +169,7 @@ export const dataServiceRules: readonly Rule[] = [
     },
   }),
   publicPrincipalRule("BF-KMS-002", "CKV_AWS_33", "KMS key", ["aws_kms_key"]),
+  crossAccountPrincipalRule("BF-KMS-003", "", "KMS key", ["aws_kms_key"]),
   resourceRule({
     id: "BF-S3-001",
     checkovId: "CKV2_AWS_6",
@@ -177,6 +223,7 @@ export const dataServiceRules: readonly Rule[] = [
     },
   }),
   publicPrincipalRule("BF-S3-005", "CKV_AWS_70", "S3 bucket", ["aws_s3_bucket_policy"]),
+  crossAccountPrincipalRule("BF-S3-006", "", "S3 bucket", ["aws_s3_bucket_policy"]),
   resourceRule({
     id: "BF-RDS-001",
     checkovId: "CKV_AWS_16",
@@ -192,6 +239,36 @@ export const dataServiceRules: readonly Rule[] = [
     fix: "set publicly_accessible = false",
     types: ["aws_db_instance"],
     test: (db) => (isTrue(db.config["publicly_accessible"]) ? "database is publicly accessible" : undefined),
+  }),
+  resourceRule({
+    id: "BF-RDS-003",
+    checkovId: "CKV_AWS_133",
+    title: "RDS automated backups on",
+    fix: "set backup_retention_period to 1-35 days",
+    types: ["aws_db_instance"],
+    test: (db) => {
+      if (hasValue(db.config["replicate_source_db"])) return undefined; // Read replicas take no automated backups of their own.
+      return asNumber(db.config["backup_retention_period"]) === 0 ? "automated backups are off (backup_retention_period = 0)" : undefined;
+    },
+  }),
+  resourceRule({
+    id: "BF-RDS-004",
+    checkovId: "CKV_AWS_129, CKV_AWS_324",
+    title: "RDS exports its logs to CloudWatch",
+    fix: 'set enabled_cloudwatch_logs_exports (e.g. ["postgresql", "upgrade"] or ["audit", "error", "general", "slowquery"])',
+    types: ["aws_db_instance", "aws_rds_cluster"],
+    test: (db) => (stringList(db.config["enabled_cloudwatch_logs_exports"]).length > 0 ? undefined : "no database logs are exported (enabled_cloudwatch_logs_exports is empty)"),
+  }),
+  resourceRule({
+    id: "BF-RDS-005",
+    checkovId: "CKV_AWS_157",
+    title: "RDS Multi-AZ in production",
+    fix: "set multi_az = true (platform.database.multi_az in the environment file)",
+    types: ["aws_db_instance"],
+    test: (db, { workspace }) =>
+      isProduction(workspace, db) && !isTrue(db.config["multi_az"]) && !hasValue(db.config["replicate_source_db"])
+        ? "the environment is marked production but the database runs in one availability zone (multi_az is not true)"
+        : undefined,
   }),
   resourceRule({
     id: "BF-CACHE-001",

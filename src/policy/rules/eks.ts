@@ -83,4 +83,15 @@ export const eksRules: readonly Rule[] = [
         : undefined;
     },
   }),
+  resourceRule({
+    id: "BF-EKS-006",
+    checkovId: "",
+    title: "Node groups launch from a launch template",
+    fix: "give the node group a launch_template whose metadata_options require IMDSv2 with hop limit 1 (BF-EC2-001/002 check it)",
+    types: ["aws_eks_node_group"],
+    test: (group) =>
+      hasValue(firstBlock(group.config["launch_template"])?.["id"]) || hasValue(firstBlock(group.config["launch_template"])?.["name"])
+        ? undefined
+        : "node group has no launch template, so EKS launches its nodes with IMDSv1 allowed and a metadata hop limit of 2 (pods can read the node role's credentials)",
+  }),
 ];

@@ -1,8 +1,9 @@
 import { validateIdentityPolicy, validateResourcePolicy, validateTrustPolicy } from "@cloud-copilot/iam-policy";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { expandAction, isScopable, matchesAction } from "../iam-actions";
+import { expandAction, isScopable, matchesAction, scopableChanges } from "../iam-actions";
 import { type PolicySource, statementsOfDocument } from "../iam-documents";
 import { type Finding, type JsonObject, type TerraformBlock, stringList } from "../model";
+import { accountOfPrincipal, conditionValues, isAccountRoot, principalsOf } from "../principals";
 import type { Workspace } from "../workspace";
 import { isPublicPrincipal } from "./data-services";
 import type { Rule, RuleContext } from "./rule";
@@ -95,7 +96,7 @@ function probeArn(kind: ProbeKind, account: string, region: string): string {
   return `arn:aws:iam::${account}:${kind}/${PROBE_NAME}`;
 }
 
-async function isAllowed(principal: RolePermissions, account: string, action: string, resource: string, context: Record<string, string> = {}): Promise<boolean> {
+export async function isAllowed(principal: RolePermissions, account: string, action: string, resource: string, context: Record<string, string> = {}): Promise<boolean> {
   const identityPolicies = principal.policies
     .filter((source) => source.document !== undefined)
     .map((source, index) => ({ name: `policy-${index}`, policy: source.document }));
@@ -179,6 +180,73 @@ async function passRoleComboFindings({ workspace, policies }: RuleContext): Prom
   return findings;
 }
 
+
+/**
+ * Condition keys that tie a service principal's request to a resource or account (the confused-deputy guard), per
+ * the IAM global condition key reference: aws:SourceArn, aws:SourceAccount, aws:SourceOrgID, aws:SourceOrgPaths.
+ * CloudWatch Logs calls KMS with the log group in the encryption context instead, so that key counts too.
+ */
+const SOURCE_CONDITION_KEYS: readonly string[] = ["aws:SourceArn", "aws:SourceAccount", "aws:SourceOrgID", "aws:SourceOrgPaths", "kms:EncryptionContext:aws:logs:arn"];
+
+/** Trust policies whose service principal must carry a source condition (roles other services assume stay as AWS documents them). */
+const TRUSTED_SERVICES_NEEDING_SOURCE: readonly string[] = ["pods.eks.amazonaws.com"];
+
+/** True when a source-condition value names something specific: an account, an org, or an ARN whose account is not a wildcard. */
+function isSpecificSource(value: string): boolean {
+  if (value === "" || value === "*") return false;
+  if (!value.startsWith("arn:")) return !/^[*?]+$/.test(value);
+  const parts = value.split(":");
+  const account = parts[4] ?? "";
+  return /^\d{12}$/.test(account) || (account === "" && parts[2] === "s3" && !/^\*?$/.test(parts.slice(5).join(":")));
+}
+
+function hasSourceCondition(statement: JsonObject): boolean {
+  return SOURCE_CONDITION_KEYS.some((key) => {
+    const values = conditionValues(statement, key);
+    return values.length > 0 && values.every(isSpecificSource);
+  });
+}
+
+function serviceSourceFindings({ policies }: RuleContext): Finding[] {
+  const findings: Finding[] = [];
+  for (const source of policies) {
+    if (!source.document || source.kind === "identity") continue;
+    statementsOfDocument(source.document).forEach((statement, index) => {
+      if (statement["Effect"] !== "Allow") return;
+      const services = principalsOf(statement, "Service").filter((service) => service !== "*");
+      const checked = source.kind === "trust" ? services.filter((service) => TRUSTED_SERVICES_NEEDING_SOURCE.includes(service)) : services;
+      if (checked.length === 0 || hasSourceCondition(statement)) return;
+      findings.push({
+        ruleId: "BF-IAM-010",
+        address: source.owner.address,
+        message: `${where(source)}: ${statementLabel(statement, index)} lets ${checked.join(", ")} act for any account's resources (no aws:SourceArn or aws:SourceAccount condition)`,
+      });
+    });
+  }
+  return findings;
+}
+
+function crossAccountTrustFindings({ policies, workspace }: RuleContext): Finding[] {
+  const findings: Finding[] = [];
+  for (const source of policies) {
+    if (source.kind !== "trust" || !source.document) continue;
+    const own = workspace.account(source.owner.stack);
+    statementsOfDocument(source.document).forEach((statement, index) => {
+      if (statement["Effect"] !== "Allow") return;
+      const foreignRoots = principalsOf(statement, "AWS").filter((principal) => isAccountRoot(principal) && accountOfPrincipal(principal) !== own);
+      if (foreignRoots.length === 0) return;
+      const externalIds = conditionValues(statement, "sts:ExternalId").filter((value) => !/[*?]/.test(value));
+      if (externalIds.length > 0) return;
+      findings.push({
+        ruleId: "BF-IAM-009",
+        address: source.owner.address,
+        message: `${statementLabel(statement, index)} of the trust policy lets account ${foreignRoots.map(accountOfPrincipal).join(", ")} (any principal it allows) assume the role without an sts:ExternalId condition`,
+      });
+    });
+  }
+  return findings;
+}
+
 const ADMIN_MANAGED_POLICIES: ReadonlySet<string> = new Set(["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"]);
 
 export const iamRules: readonly Rule[] = [
@@ -242,7 +310,7 @@ export const iamRules: readonly Rule[] = [
   },
   {
     id: "BF-IAM-004",
-    checkovId: "CKV_AWS_355, CKV_AWS_356",
+    checkovId: "CKV_AWS_355, CKV_AWS_356, CKV_AWS_290, CKV_AWS_111",
     title: "No * resource on actions that can be scoped",
     fix: "replace \"*\" with the ARNs (or ARN patterns such as arn:aws:ec2:<region>:<account>:instance/*) the actions need",
     check: async ({ policies }) => {
@@ -256,9 +324,14 @@ export const iamRules: readonly Rule[] = [
             if (name === "*") continue; // BF-IAM-003 reports it.
             const expanded = await expandAction(name);
             if (expanded.actions.length === 0) continue; // BF-IAM-002 reports it.
-            const flags = await Promise.all(expanded.actions.map(isScopable));
-            // A wildcard pattern counts only when every action it names could be scoped.
-            if (expanded.isWildcard ? flags.every(Boolean) : flags[0]) scopable.push(name);
+            if (!expanded.isWildcard) {
+              if (await isScopable(expanded.actions[0]!)) scopable.push(name);
+              continue;
+            }
+            // A wildcard counts as unscoped, like "*", when it grants any change that could have been scoped
+            // (`dynamodb:*` grants PutItem and DeleteTable); read-only patterns such as `ec2:Describe*` do not.
+            const changes = await scopableChanges(expanded.actions);
+            if (changes.length > 0) scopable.push(`${name} (${changes.length} of its actions change resources, e.g. ${changes.slice(0, 3).join(", ")})`);
           }
           if (scopable.length > 0) {
             findings.push({
@@ -317,5 +390,19 @@ export const iamRules: readonly Rule[] = [
           .filter((name): name is string => name !== undefined && ADMIN_MANAGED_POLICIES.has(name))
           .map((name) => ({ ruleId: "BF-IAM-008", address: role.address, message: `role has the AWS managed ${name} policy attached` })),
       ),
+  },
+  {
+    id: "BF-IAM-009",
+    checkovId: "CKV_AWS_61",
+    title: "No trust to another account's root without sts:ExternalId",
+    fix: "trust the specific role of the other account, or require the ExternalId agreed with it (StringEquals sts:ExternalId)",
+    check: crossAccountTrustFindings,
+  },
+  {
+    id: "BF-IAM-010",
+    checkovId: "",
+    title: "Service principals scoped by a source condition",
+    fix: "add aws:SourceArn (the rule, topic, log group … that calls) or aws:SourceAccount to the statement, as AWS advises against the confused deputy",
+    check: serviceSourceFindings,
   },
 ];

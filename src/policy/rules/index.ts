@@ -1,5 +1,6 @@
 import { apiGatewayRules } from "./api-gateway";
 import { capacityBlockRules } from "./capacity-blocks";
+import { capacityManagerRules } from "./capacity-manager";
 import { computeRules } from "./compute";
 import { dataServiceRules } from "./data-services";
 import { eksRules } from "./eks";
@@ -7,6 +8,7 @@ import { iamRules } from "./iam";
 import { lambdaRules } from "./lambda";
 import { networkRules } from "./network";
 import { reliabilityRules } from "./reliability";
+import { secretRules } from "./secrets";
 import type { Rule } from "./rule";
 
 /** Every rule of the gate, in report order. */
@@ -14,9 +16,11 @@ export const ALL_RULES: readonly Rule[] = [
   ...eksRules,
   ...computeRules,
   ...capacityBlockRules,
+  ...capacityManagerRules,
   ...networkRules,
   ...dataServiceRules,
   ...lambdaRules,
+  ...secretRules,
   ...apiGatewayRules,
   ...iamRules,
   ...reliabilityRules,

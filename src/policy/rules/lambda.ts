@@ -1,4 +1,5 @@
 import { firstBlock, isJsonObject } from "../model";
+import { secretReferenceIn } from "../secret-references";
 import { secretIn } from "./compute";
 import { type Rule, asNumber, hasValue, resourceRule } from "./rule";
 
@@ -93,13 +94,16 @@ export const lambdaRules: readonly Rule[] = [
     id: "BF-LAMBDA-005",
     checkovId: "CKV_AWS_45",
     title: "No secrets in Lambda environment variables",
-    fix: "store the secret in Secrets Manager and pass its name or ARN; the function reads it at runtime",
+    fix: "store the secret in Secrets Manager and pass its name or ARN (never its value or a URL with the password); the function reads it at runtime",
     types: ["aws_lambda_function"],
     test: (fn) => {
       const variables = firstBlock(fn.config["environment"])?.["variables"];
       if (!isJsonObject(variables)) return undefined;
       return Object.entries(variables).flatMap(([name, value]) => {
-        if (typeof value !== "string" || value.includes("${")) return [];
+        if (typeof value !== "string") return [];
+        const copied = secretReferenceIn(value);
+        if (copied) return [`environment variable ${name} copies ${copied} (readable by anyone who can read the function's configuration)`];
+        if (value.includes("${")) return [];
         const pattern = secretIn(`${name}=${value}`);
         if (pattern && !POINTER_VALUE.test(value)) return [`environment variable ${name} holds ${pattern}`];
         if (SECRET_NAME.test(name) && !POINTER_VALUE.test(name) && !POINTER_VALUE.test(value) && looksRandom(value)) {
@@ -123,5 +127,13 @@ export const lambdaRules: readonly Rule[] = [
       }
       return undefined;
     },
+  }),
+  resourceRule({
+    id: "BF-LAMBDA-007",
+    checkovId: "CKV_AWS_258",
+    title: "Lambda function URLs require IAM authentication",
+    fix: 'set authorization_type = "AWS_IAM" on the aws_lambda_function_url (or put the function behind API Gateway with authorization)',
+    types: ["aws_lambda_function_url"],
+    test: (url) => (url.config["authorization_type"] === "AWS_IAM" ? undefined : `anyone on the internet can invoke the function (authorization_type ${JSON.stringify(url.config["authorization_type"] ?? "unset")})`),
   }),
 ];

@@ -1,5 +1,6 @@
-import { type StackDocument, isJsonObject } from "../model";
-import { type Rule, isTrue, resourceRule } from "./rule";
+import { type StackDocument, type TerraformBlock, firstBlock, isJsonObject, nestedBlocks } from "../model";
+import type { Workspace } from "../workspace";
+import { type Rule, asNumber, hasValue, isTrue, resourceRule } from "./rule";
 
 /** Resources that hold data Terraform must never destroy by accident, and their own deletion guard. */
 const STATEFUL: Readonly<Record<string, string | undefined>> = {
@@ -44,6 +45,45 @@ function backendProblems(stack: StackDocument): string[] {
   return problems;
 }
 
+function s3Backend(stack: StackDocument): Record<string, unknown> | undefined {
+  const terraform = stack.json["terraform"];
+  const backend = isJsonObject(terraform) ? terraform["backend"] : undefined;
+  const s3 = isJsonObject(backend) ? backend["s3"] : undefined;
+  return isJsonObject(s3) ? s3 : undefined;
+}
+
+/** Buckets that hold Terraform state: named by some stack's S3 backend, or created by a state-storage stack. */
+function stateBuckets(workspace: Workspace): TerraformBlock[] {
+  const named = new Set(workspace.stacks.map((stack) => s3Backend(stack)?.["bucket"]).filter((bucket): bucket is string => typeof bucket === "string"));
+  return workspace
+    .resources("aws_s3_bucket")
+    .filter((bucket) => named.has(workspace.physicalName(bucket)) || isStateStorageStack(workspace.stack(bucket.stack)!));
+}
+
+function bucketSettings(workspace: Workspace, type: string, bucket: TerraformBlock): TerraformBlock[] {
+  return workspace.resources(type).filter((candidate) => workspace.refersTo(candidate, candidate.config["bucket"], bucket));
+}
+
+/** Why a state bucket's objects are not encrypted with a customer managed key, or undefined. */
+function stateEncryptionProblem(workspace: Workspace, bucket: TerraformBlock): string | undefined {
+  const defaults = bucketSettings(workspace, "aws_s3_bucket_server_side_encryption_configuration", bucket)
+    .flatMap((configuration) => nestedBlocks(configuration.config["rule"]))
+    .map((rule) => firstBlock(rule["apply_server_side_encryption_by_default"]))
+    .filter((defaults) => defaults !== undefined);
+  const kms = defaults.find((entry) => String(entry["sse_algorithm"]).startsWith("aws:kms"));
+  if (!kms) return `state bucket is not encrypted with KMS by default (sse_algorithm ${JSON.stringify(defaults[0]?.["sse_algorithm"] ?? "unset")})`;
+  const key = kms["kms_master_key_id"];
+  if (!hasValue(key) || key === "alias/aws/s3" || String(key).endsWith(":alias/aws/s3")) return "state bucket uses the AWS managed key aws/s3, whose policy nobody can narrow to the deploy roles";
+  return undefined;
+}
+
+/** A lifecycle rule that expires noncurrent versions, so old states (with whatever secrets they held) do not live forever. */
+function expiresNoncurrentVersions(workspace: Workspace, bucket: TerraformBlock): boolean {
+  return bucketSettings(workspace, "aws_s3_bucket_lifecycle_configuration", bucket)
+    .flatMap((configuration) => nestedBlocks(configuration.config["rule"]))
+    .some((rule) => rule["status"] === "Enabled" && (asNumber(firstBlock(rule["noncurrent_version_expiration"])?.["noncurrent_days"]) ?? 0) > 0);
+}
+
 export const reliabilityRules: readonly Rule[] = [
   resourceRule({
     id: "BF-REL-001",
@@ -67,5 +107,45 @@ export const reliabilityRules: readonly Rule[] = [
       workspace.stacks.flatMap((stack) =>
         backendProblems(stack).map((message) => ({ ruleId: "BF-REL-002", address: `${stack.name}/terraform.backend`, message })),
       ),
+  },
+  {
+    id: "BF-REL-003",
+    checkovId: "CKV_AWS_145",
+    title: "State encrypted with a customer managed KMS key",
+    fix: "encrypt the state bucket by default with aws:kms and a customer managed key, and set kms_key_id in every S3 backend that writes to it",
+    check: ({ workspace }) => {
+      const buckets = stateBuckets(workspace);
+      const bucketFindings = buckets.flatMap((bucket) => {
+        const problem = stateEncryptionProblem(workspace, bucket);
+        return problem ? [{ ruleId: "BF-REL-003", address: bucket.address, message: problem }] : [];
+      });
+      const names = new Set(buckets.map((bucket) => workspace.physicalName(bucket)));
+      // Terraform's S3 backend with encrypt = true and no kms_key_id uploads state with SSE-S3 (AES256), overriding
+      // the bucket's KMS default (hashicorp/terraform internal/backend/remote-state/s3/client.go, PutObject).
+      const backendFindings = workspace.stacks.flatMap((stack) => {
+        const backend = s3Backend(stack);
+        if (!backend || !names.has(String(backend["bucket"])) || hasValue(backend["kms_key_id"])) return [];
+        return [{
+          ruleId: "BF-REL-003",
+          address: `${stack.name}/terraform.backend`,
+          message: `S3 backend writes state to ${String(backend["bucket"])} without kms_key_id, so Terraform uploads it with SSE-S3 (AES256) instead of the bucket's KMS key`,
+        }];
+      });
+      return [...bucketFindings, ...backendFindings];
+    },
+  },
+  {
+    id: "BF-REL-004",
+    checkovId: "CKV2_AWS_61",
+    title: "State bucket expires noncurrent versions",
+    fix: "add an aws_s3_bucket_lifecycle_configuration rule (status Enabled) with noncurrent_version_expiration { noncurrent_days = N }",
+    check: ({ workspace }) =>
+      stateBuckets(workspace)
+        .filter((bucket) => !expiresNoncurrentVersions(workspace, bucket))
+        .map((bucket) => ({
+          ruleId: "BF-REL-004",
+          address: bucket.address,
+          message: "noncurrent state versions are kept forever (no enabled lifecycle rule with noncurrent_version_expiration), and with them every secret an old state held",
+        })),
   },
 ];
