@@ -36,12 +36,35 @@ function bucketResources(prefix: string, bucket: string): JsonObject {
   };
 }
 
+/** The state key's ARN as the backends name it (a backend block cannot reference resources). */
+export const STATE_KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:alias/blockfleet-tfstate-test`;
+
 function bootstrapStack(): JsonObject {
+  const state = bucketResources("state", "blockfleet-tfstate-test");
   return {
     "//": { metadata: { stackName: "test-bootstrap", backend: "local" } },
     terraform: { backend: { local: { path: "terraform.test-bootstrap.tfstate" } } },
     provider: { aws: [{ region: "us-east-1", allowed_account_ids: [ACCOUNT] }] },
-    resource: bucketResources("state", "blockfleet-tfstate-test"),
+    resource: {
+      ...state,
+      aws_kms_key: {
+        state: {
+          enable_key_rotation: true,
+          lifecycle: { prevent_destroy: true },
+          policy: policy([{ Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }]),
+        },
+      },
+      aws_kms_alias: { state: { name: "alias/blockfleet-tfstate-test", target_key_id: "${aws_kms_key.state.key_id}" } },
+      aws_s3_bucket_server_side_encryption_configuration: {
+        state: {
+          bucket: "${aws_s3_bucket.state.id}",
+          rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "${aws_kms_key.state.arn}" }, bucket_key_enabled: true }],
+        },
+      },
+      aws_s3_bucket_lifecycle_configuration: {
+        state: { bucket: "${aws_s3_bucket.state.id}", rule: [{ id: "expire-old-states", status: "Enabled", filter: {}, noncurrent_version_expiration: { noncurrent_days: 90 } }] },
+      },
+    },
   };
 }
 
@@ -49,7 +72,7 @@ function clusterStack(): JsonObject {
   const models = bucketResources("models", "blockfleet-test-models");
   return {
     "//": { metadata: { stackName: "test-cluster", backend: "s3" } },
-    terraform: { backend: { s3: { bucket: "blockfleet-tfstate-test", key: "test/test-cluster.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true } } },
+    terraform: { backend: { s3: { bucket: "blockfleet-tfstate-test", key: "test/test-cluster.tfstate", region: "us-east-1", encrypt: true, kms_key_id: STATE_KEY_ARN, use_lockfile: true } } },
     provider: { aws: [{ region: "us-east-1", allowed_account_ids: [ACCOUNT] }] },
     data: {
       aws_caller_identity: { current: {} },
@@ -111,7 +134,14 @@ function clusterStack(): JsonObject {
         flow: { name: "blockfleet-test-flow-logs", assume_role_policy: trust("vpc-flow-logs.amazonaws.com") },
         controller: {
           name: "blockfleet-test-karpenter",
-          assume_role_policy: policy([{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }]),
+          assume_role_policy: policy([
+            {
+              Effect: "Allow",
+              Principal: { Service: "pods.eks.amazonaws.com" },
+              Action: ["sts:AssumeRole", "sts:TagSession"],
+              Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT, "aws:RequestTag/kubernetes-namespace": "karpenter" } },
+            },
+          ]),
         },
         reconcile: { name: "blockfleet-test-reconcile", assume_role_policy: trust("lambda.amazonaws.com") },
       },
@@ -179,7 +209,14 @@ function clusterStack(): JsonObject {
         interruption: {
           queue_url: "${aws_sqs_queue.interruption.url}",
           policy: policy([
-            { Sid: "EventBridgeSends", Effect: "Allow", Principal: { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] }, Action: "sqs:SendMessage", Resource: "${aws_sqs_queue.interruption.arn}" },
+            {
+              Sid: "EventBridgeSends",
+              Effect: "Allow",
+              Principal: { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] },
+              Action: "sqs:SendMessage",
+              Resource: "${aws_sqs_queue.interruption.arn}",
+              Condition: { ArnEquals: { "aws:SourceArn": "${aws_cloudwatch_event_rule.schedule.arn}" } },
+            },
             denyInsecureTransport("${aws_sqs_queue.interruption.arn}"),
           ]),
         },
@@ -188,7 +225,9 @@ function clusterStack(): JsonObject {
       aws_sns_topic_policy: {
         alerts: {
           arn: "${aws_sns_topic.alerts.arn}",
-          policy: policy([{ Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: "${aws_sns_topic.alerts.arn}" }]),
+          policy: policy([
+            { Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: "${aws_sns_topic.alerts.arn}", Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } },
+          ]),
         },
       },
       aws_dynamodb_table: {
@@ -202,10 +241,25 @@ function clusterStack(): JsonObject {
           lifecycle: { prevent_destroy: true },
         },
       },
+      aws_dynamodb_resource_policy: {
+        records: {
+          resource_arn: "${aws_dynamodb_table.records.arn}",
+          policy: policy([
+            {
+              Sid: "OnlyTheManagerWrites",
+              Effect: "Deny",
+              Principal: "*",
+              Action: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete"],
+              Resource: "${aws_dynamodb_table.records.arn}",
+              Condition: { ArnNotEquals: { "aws:PrincipalArn": ["${aws_iam_role.reconcile.arn}"] } },
+            },
+          ]),
+        },
+      },
       aws_secretsmanager_secret: { api_key: { name: "test/capacity-manager/api-key", kms_key_id: "${aws_kms_key.main.arn}" } },
       aws_lambda_function: {
         reconcile: {
-          function_name: "blockfleet-test-reconcile",
+          function_name: "blockfleet-test-capacity-manager-reconcile",
           role: "${aws_iam_role.reconcile.arn}",
           runtime: "nodejs22.x",
           handler: "index.handler",
@@ -252,7 +306,9 @@ function clusterStack(): JsonObject {
       },
       aws_api_gateway_api_key: { key: { name: "blockfleet-test" } },
       aws_api_gateway_usage_plan_key: { key: { key_id: "${aws_api_gateway_api_key.key.id}", key_type: "API_KEY", usage_plan_id: "${aws_api_gateway_usage_plan.plan.id}" } },
-      aws_db_instance: { db: { identifier: "blockfleet-test", engine: "postgres", storage_encrypted: true, deletion_protection: true, publicly_accessible: false } },
+      aws_db_instance: {
+        db: { identifier: "blockfleet-test", engine: "postgres", storage_encrypted: true, deletion_protection: true, publicly_accessible: false, backup_retention_period: 7, enabled_cloudwatch_logs_exports: ["postgresql"] },
+      },
       aws_elasticache_replication_group: {
         cache: {
           replication_group_id: "blockfleet-test",

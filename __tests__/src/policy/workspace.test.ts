@@ -13,7 +13,7 @@ describe("reference resolution", () => {
     expect(resolve("${aws_sqs_queue.interruption.arn}")).toBe("arn:aws:sqs:us-east-1:111122223333:blockfleet-test-karpenter");
     expect(resolve("${aws_dynamodb_table.records.arn}")).toBe("arn:aws:dynamodb:us-east-1:111122223333:table/blockfleet-test-records");
     expect(resolve("${aws_eks_cluster.main.arn}")).toBe("arn:aws:eks:us-east-1:111122223333:cluster/blockfleet-test");
-    expect(resolve("${aws_lambda_function.reconcile.arn}")).toBe("arn:aws:lambda:us-east-1:111122223333:function:blockfleet-test-reconcile");
+    expect(resolve("${aws_lambda_function.reconcile.arn}")).toBe("arn:aws:lambda:us-east-1:111122223333:function:blockfleet-test-capacity-manager-reconcile");
     expect(resolve("${aws_s3_bucket.models.arn}/*")).toBe("arn:aws:s3:::blockfleet-test-models/*");
     expect(resolve("${aws_cloudwatch_log_group.flow.arn}:*")).toBe("arn:aws:logs:us-east-1:111122223333:log-group:/aws/vpc/test/flow-logs:*");
     expect(resolve("${aws_kms_key.main.arn}")).toMatch(/^arn:aws:kms:us-east-1:111122223333:key\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);

@@ -141,9 +141,10 @@ function vpcCidrsOf(workspace: Workspace, rule: SecurityGroupRule): string[] {
   return cidrs.length > 0 ? cidrs : PRIVATE_RANGES;
 }
 
-/** Names the sources when they are not the plain 0.0.0.0/0 or ::/0 (split ranges). */
+/** Names the sources when they are not the plain 0.0.0.0/0 or ::/0 (split ranges, or a range the group's other rules complete). */
 function splitNote(rule: SecurityGroupRule): string {
-  return rule.cidrs.some((cidr) => OPEN_CIDRS.has(cidr)) ? "" : ` (${rule.cidrs.join(", ")}, with the group's other rules the whole internet)`;
+  if (rule.cidrs.some((cidr) => OPEN_CIDRS.has(cidr))) return "";
+  return coversInternet(rule.cidrs) ? ` (${rule.cidrs.join(", ")})` : ` (${rule.cidrs.join(", ")}, internet-wide with the group's other rules)`;
 }
 
 function coversPort(rule: SecurityGroupRule, port: number): boolean {
@@ -213,14 +214,15 @@ export const networkRules: readonly Rule[] = [
     checkovId: "CKV_AWS_24, CKV_AWS_25",
     title: "No ingress from 0.0.0.0/0 to admin ports",
     fix: "restrict the source to known CIDRs or security groups, or use SSM Session Manager instead of SSH/RDP",
-    check: ({ workspace }) =>
-      ADMIN_PORTS.flatMap(({ port, service }) =>
-        internetIngress(workspace, (rule) => coversPort(rule, port)).map((rule) => ({
-          ruleId: "BF-NET-004",
-          address: rule.address,
-          message: `${rule.label} opens ${service} (port ${port}) to the internet${splitNote(rule)}`,
-        })),
-      ).sort((a, b) => a.address.localeCompare(b.address)),
+    check: ({ workspace }) => {
+      const key = (rule: SecurityGroupRule): string => `${rule.address} ${rule.label}`;
+      const open = ADMIN_PORTS.map((admin) => ({ ...admin, rules: new Set(internetIngress(workspace, (rule) => coversPort(rule, admin.port)).map(key)) }));
+      return securityGroupRules(workspace).flatMap((rule) =>
+        open
+          .filter(({ rules }) => rules.has(key(rule)))
+          .map(({ port, service }) => ({ ruleId: "BF-NET-004", address: rule.address, message: `${rule.label} opens ${service} (port ${port}) to the internet${splitNote(rule)}` })),
+      );
+    },
   },
   {
     id: "BF-NET-005",

@@ -66,4 +66,74 @@ describeRuleCases("network rules", networkRules, [
     },
     expected: [`${sg}: egress[0] rule has no description`, "test-cluster/aws_vpc_security_group_ingress_rule.efa: ingress rule has no description"],
   },
+  {
+    rule: "BF-NET-004",
+    when: "SSH is open to one public office range",
+    change: (s) =>
+      patch(s["test-cluster"]!, "resource.aws_vpc_security_group_ingress_rule.office", { security_group_id: "${aws_security_group.nodes.id}", ip_protocol: "tcp", from_port: 22, to_port: 22, cidr_ipv4: "203.0.113.0/24", description: "office" }),
+    expected: [],
+  },
+  {
+    rule: "BF-NET-004",
+    when: "SSH is open to the internet by split ranges in two rules of one group",
+    change: (s) => {
+      const rule = (cidr: string) => ({ security_group_id: "${aws_security_group.nodes.id}", ip_protocol: "tcp", from_port: 22, to_port: 22, cidr_ipv4: cidr, description: "half" });
+      patch(s["test-cluster"]!, "resource.aws_vpc_security_group_ingress_rule.low", rule("0.0.0.0/1"));
+      patch(s["test-cluster"]!, "resource.aws_vpc_security_group_ingress_rule.high", rule("128.0.0.0/1"));
+    },
+    expected: [
+      "test-cluster/aws_vpc_security_group_ingress_rule.low: ingress opens SSH (port 22) to the internet (0.0.0.0/1)",
+      "test-cluster/aws_vpc_security_group_ingress_rule.high: ingress opens SSH (port 22) to the internet (128.0.0.0/1)",
+    ],
+  },
+  {
+    rule: "BF-NET-006",
+    when: "a group's rules each open less than a /8 but together cover more",
+    change: (s) => {
+      const rule = (cidr: string) => ({ security_group_id: "${aws_security_group.nodes.id}", ip_protocol: "tcp", from_port: 9000, to_port: 9000, cidr_ipv4: cidr, description: "slice" });
+      patch(s["test-cluster"]!, "resource.aws_vpc_security_group_ingress_rule.a", rule("11.0.0.0/9"));
+      patch(s["test-cluster"]!, "resource.aws_vpc_security_group_ingress_rule.b", rule("11.128.0.0/9"));
+    },
+    expected: [
+      "test-cluster/aws_vpc_security_group_ingress_rule.a: ingress opens port 9000 to the internet (11.0.0.0/9, internet-wide with the group's other rules)",
+      "test-cluster/aws_vpc_security_group_ingress_rule.b: ingress opens port 9000 to the internet (11.128.0.0/9, internet-wide with the group's other rules)",
+    ],
+  },
+  { rule: "BF-NET-006", when: "only egress reaches the internet and ingress comes from the VPC", change: () => {}, expected: [] },
+  {
+    rule: "BF-NET-006",
+    when: "a port is open to one public partner range",
+    change: (s) => patch(s["test-cluster"]!, "resource.aws_security_group_rule.partner", { type: "ingress", security_group_id: "${aws_security_group.nodes.id}", from_port: 8443, to_port: 8443, protocol: "tcp", cidr_blocks: ["198.51.100.0/24"], description: "partner" }),
+    expected: [],
+  },
+  {
+    rule: "BF-NET-006",
+    when: "HTTPS, every port or IPv6 split ranges are open to the internet (8000::/1 holds no global unicast address, so only ::/1 counts)",
+    change: (s) => {
+      const stack = s["test-cluster"]!;
+      patch(stack, "resource.aws_security_group_rule.https", { type: "ingress", security_group_id: "${aws_security_group.nodes.id}", from_port: 443, to_port: 443, protocol: "tcp", cidr_blocks: ["0.0.0.0/0"], description: "public HTTPS" });
+      patch(stack, "resource.aws_security_group.nodes", { ingress: [{ from_port: 0, to_port: 0, protocol: "-1", cidr_blocks: ["0.0.0.0/2", "64.0.0.0/2"], description: "half the internet" }] });
+      const v6 = (cidr: string) => ({ security_group_id: "sg-0123456789abcdef0", ip_protocol: "tcp", from_port: 8080, to_port: 8081, cidr_ipv6: cidr, description: "v6" });
+      patch(stack, "resource.aws_vpc_security_group_ingress_rule.v6_low", v6("::/1"));
+      patch(stack, "resource.aws_vpc_security_group_ingress_rule.v6_high", v6("8000::/1"));
+    },
+    expected: [
+      `${sg}: ingress[0] opens every port to the internet (0.0.0.0/2, 64.0.0.0/2)`,
+      "test-cluster/aws_security_group_rule.https: ingress opens port 443 to the internet",
+      "test-cluster/aws_vpc_security_group_ingress_rule.v6_low: ingress opens ports 8080-8081 to the internet (::/1)",
+    ],
+  },
+  { rule: "BF-NET-007", when: "PostgreSQL is open to a subnet of the VPC", change: (s) => patch(s["test-cluster"]!, "resource.aws_security_group_rule.db", { type: "ingress", security_group_id: "${aws_security_group.nodes.id}", from_port: 5432, to_port: 5432, protocol: "tcp", cidr_blocks: ["10.0.16.0/20"], description: "db" }), expected: [] },
+  {
+    rule: "BF-NET-007",
+    when: "PostgreSQL is open to a public range and every port to a peered network",
+    change: (s) => {
+      patch(s["test-cluster"]!, "resource.aws_security_group_rule.db", { type: "ingress", security_group_id: "${aws_security_group.nodes.id}", from_port: 5432, to_port: 5432, protocol: "tcp", cidr_blocks: ["10.0.16.0/20", "203.0.113.0/24"], description: "db" });
+      patch(s["test-cluster"]!, "resource.aws_security_group.nodes", { ingress: [{ from_port: 0, to_port: 0, protocol: "-1", cidr_blocks: ["172.16.0.0/12"], description: "peered VPC" }] });
+    },
+    expected: [
+      `${sg}: ingress[0] opens SQL Server (port 1433), Oracle (port 1521), NFS (port 2049), etcd (port 2379), MySQL (port 3306), PostgreSQL (port 5432), Redshift (port 5439), CouchDB (port 5984), Redis (port 6379), InfluxDB (port 8086), Cassandra (port 9042), Kafka (port 9092), Elasticsearch/OpenSearch (port 9200), Elasticsearch/OpenSearch transport (port 9300), Memcached (port 11211), MongoDB (port 27017) to 172.16.0.0/12, beyond the VPC (10.0.0.0/16)`,
+      "test-cluster/aws_security_group_rule.db: ingress opens PostgreSQL (port 5432) to 203.0.113.0/24, beyond the VPC (10.0.0.0/16)",
+    ],
+  },
 ]);
