@@ -5,6 +5,8 @@ account_id         = "111122223333"
 vpc_cidr           = "10.40.0.0/16"
 availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
 single_nat_gateway = false
+# Production: every resource is tagged production = "true" and the policy gate holds it to production rules.
+production         = true
 
 tags = {
   team        = "ml-platform"

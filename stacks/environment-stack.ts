@@ -41,7 +41,7 @@ export class EnvironmentStack extends TerraformStack {
     new AwsProvider(this, "aws", {
       region: props.config.region,
       allowedAccountIds: props.config.account_id ? [props.config.account_id] : undefined,
-      defaultTags: [{ tags: defaultTags(props.environment, props.config.tags) }],
+      defaultTags: [{ tags: defaultTags(props.environment, props.config.tags, props.config.production) }],
     });
 
     if (stateBackend === "local") {

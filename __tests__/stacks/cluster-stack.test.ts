@@ -48,6 +48,12 @@ describe("cluster stack", () => {
         default_tags: [{ tags: { team: "ml", environment: "test", "managed-by": "blockfleet" } }],
       });
     });
+
+    it("tags every resource of a production environment production = \"true\", which the policy gate reads", async () => {
+      // GIVEN an environment file with production = true WHEN synthesized THEN the provider's default tags say so
+      const production = await synthesizeWith({ production: true });
+      expect(production.stack(STACK).provider!.aws![0]!.default_tags).toEqual([{ tags: { environment: "test", "managed-by": "blockfleet", production: "true" } }]);
+    });
   });
 
   describe("network", () => {

@@ -161,6 +161,11 @@ export const environmentShape = {
   account_id: z.string().regex(/^\d{12}$/, { message: "expected a 12-digit AWS account id" }).optional(),
   /** Tags on every resource: at most 42 (AWS allows 50, blockfleet adds up to 8), keys 1-128 characters not starting with "aws:", values at most 256. */
   tags: awsTagsSchema.default({}),
+  /**
+   * Marks the environment as production: every resource carries the tag `production = "true"`, the policy gate holds
+   * it to production rules (RDS Multi-AZ, BF-RDS-005) and the file must keep production settings (database.multi_az).
+   */
+  production: z.boolean().default(false),
   /** S3 bucket holding this environment's Terraform state. @default blockfleet-tfstate-<env>[-<account_id>] */
   state_bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "expected an S3 bucket name" }).optional(),
   vpc_cidr: cidr,
@@ -190,6 +195,9 @@ function checkEnvironment(env: z.output<z.ZodObject<typeof environmentShape>>, c
   const regionOfZones = regionIsWrong && zoneRegions.length === 1 ? zoneRegions[0]! : env.region;
   checkCapacityManager({ ...env, region: regionOfZones }, ctx);
   checkPlatform({ ...env, region: regionOfZones }, ctx);
+  if (env.production && env.platform?.database && !env.platform.database.multi_az) {
+    ctx.addIssue({ code: "custom", path: ["platform", "database", "multi_az"], message: "a production environment keeps its database in two availability zones; set multi_az = true or production = false" });
+  }
   // The chart spreads controller replicas over distinct nodes; more replicas than system nodes leave one Pending
   // and fail the atomic Helm release on a fresh deploy.
   if (env.karpenter.enabled && env.karpenter.replicas > env.system_node_group.min_size) {

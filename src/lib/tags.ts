@@ -1,9 +1,11 @@
 /** Tags every resource of an environment carries, through the provider's default_tags. */
-export function defaultTags(environment: string, userTags: Readonly<Record<string, string>>): Record<string, string> {
+export function defaultTags(environment: string, userTags: Readonly<Record<string, string>>, production = false): Record<string, string> {
   return {
     ...userTags,
     environment,
     "managed-by": "blockfleet",
+    // The policy gate reads this tag to hold the environment to production rules (src/policy, BF-RDS-005).
+    ...(production ? { production: "true" } : {}),
   };
 }
 

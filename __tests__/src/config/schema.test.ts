@@ -95,6 +95,17 @@ describe("environment schema", () => {
     });
   });
 
+  describe("production", () => {
+    it("fails when a production environment keeps its database in one availability zone", async () => {
+      const input = { ...baseEnvironmentInput(), production: true, platform: { database: { multi_az: false } } };
+      await expectRejected(input, "platform.database.multi_az", /a production environment keeps its database in two availability zones; set multi_az = true or production = false/);
+    });
+
+    it("accepts a single-AZ database outside production", async () => {
+      expect(await issuesOf({ ...baseEnvironmentInput(), platform: { database: { multi_az: false } } })).toEqual([]);
+    });
+  });
+
   describe("network", () => {
     it("fails when the VPC CIDR is not a valid network", async () => {
       await expectRejected({ ...baseEnvironmentInput(), vpc_cidr: "10.0.0.1/16" }, "vpc_cidr", /IPv4 network in CIDR notation/);
