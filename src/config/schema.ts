@@ -161,11 +161,6 @@ export const environmentShape = {
   account_id: z.string().regex(/^\d{12}$/, { message: "expected a 12-digit AWS account id" }).optional(),
   /** Tags on every resource: at most 42 (AWS allows 50, blockfleet adds up to 8), keys 1-128 characters not starting with "aws:", values at most 256. */
   tags: awsTagsSchema.default({}),
-  /**
-   * Marks the environment as production: every resource carries the tag `production = "true"`, the policy gate holds
-   * it to production rules (RDS Multi-AZ, BF-RDS-005) and the file must keep production settings (database.multi_az).
-   */
-  production: z.boolean().default(false),
   /** S3 bucket holding this environment's Terraform state. @default blockfleet-tfstate-<env>[-<account_id>] */
   state_bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "expected an S3 bucket name" }).optional(),
   vpc_cidr: cidr,
@@ -178,6 +173,11 @@ export const environmentShape = {
   karpenter: karpenterSchema.prefault({}),
   /** Create the EC2 Spot service-linked role; off because most accounts have it and creating it twice fails. */
   create_spot_service_linked_role: z.boolean().default(false),
+  /**
+   * Marks the environment as production: every resource carries the tag `production = "true"`, the policy gate holds
+   * it to production rules (RDS Multi-AZ, BF-RDS-005) and the file must keep production settings (database.multi_az).
+   */
+  production: z.boolean().default(false),
   /** Karpenter node pools: default, gpu_spot, gpu_capacity_block, gpu_on_demand. */
   node_pools: nodePoolsSchema.prefault({}),
   /** The capacity manager service (`<env>-capacity-manager`); absent means none. */
