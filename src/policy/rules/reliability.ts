@@ -30,7 +30,7 @@ function isStateStorageStack(stack: StackDocument): boolean {
   return stack.resources.length > 0 && stack.resources.every((block) => STATE_STORAGE_TYPES.has(block.type));
 }
 
-function backendProblems(stack: StackDocument): string[] {
+function backendProblems(workspace: Workspace, stack: StackDocument): string[] {
   const terraform = stack.json["terraform"];
   const backend = isJsonObject(terraform) ? terraform["backend"] : undefined;
   const s3 = isJsonObject(backend) ? backend["s3"] : undefined;
@@ -40,7 +40,11 @@ function backendProblems(stack: StackDocument): string[] {
     return [`stack state is not in the S3 backend (backend: ${kind})`];
   }
   const problems: string[] = [];
-  if (!isTrue(s3["encrypt"])) problems.push("S3 backend does not encrypt state (encrypt is not true)");
+  // With encrypt unset Terraform sends no encryption header and S3 applies the bucket's default: enough when that
+  // default is a customer managed KMS key the gate can see (BF-REL-003 checks the bucket).
+  const bucket = stateBuckets(workspace).find((candidate) => workspace.physicalName(candidate) === s3["bucket"]);
+  const bucketEncrypts = bucket !== undefined && stateEncryptionProblem(workspace, bucket) === undefined;
+  if (!isTrue(s3["encrypt"]) && !bucketEncrypts) problems.push("S3 backend does not encrypt state (encrypt is not true)");
   if (!isTrue(s3["use_lockfile"])) problems.push("S3 backend has no lock file (use_lockfile is not true), so two applies can race");
   return problems;
 }
@@ -102,17 +106,17 @@ export const reliabilityRules: readonly Rule[] = [
     id: "BF-REL-002",
     checkovId: "",
     title: "State in an S3 backend with encryption and a lock file",
-    fix: "use the S3 backend with encrypt = true and use_lockfile = true (only the state-bucket bootstrap stack may keep local state)",
+    fix: "use the S3 backend with use_lockfile = true, and encrypt = true with kms_key_id or a state bucket encrypted by default with a customer managed key (only the state-bucket bootstrap stack may keep local state)",
     check: ({ workspace }) =>
       workspace.stacks.flatMap((stack) =>
-        backendProblems(stack).map((message) => ({ ruleId: "BF-REL-002", address: `${stack.name}/terraform.backend`, message })),
+        backendProblems(workspace, stack).map((message) => ({ ruleId: "BF-REL-002", address: `${stack.name}/terraform.backend`, message })),
       ),
   },
   {
     id: "BF-REL-003",
     checkovId: "CKV_AWS_145",
     title: "State encrypted with a customer managed KMS key",
-    fix: "encrypt the state bucket by default with aws:kms and a customer managed key, and set kms_key_id in every S3 backend that writes to it",
+    fix: "encrypt the state bucket by default with aws:kms and a customer managed key; S3 backends either leave encrypt unset (the bucket default applies) or set kms_key_id with encrypt = true",
     check: ({ workspace }) => {
       const buckets = stateBuckets(workspace);
       const bucketFindings = buckets.flatMap((bucket) => {
@@ -124,11 +128,11 @@ export const reliabilityRules: readonly Rule[] = [
       // the bucket's KMS default (hashicorp/terraform internal/backend/remote-state/s3/client.go, PutObject).
       const backendFindings = workspace.stacks.flatMap((stack) => {
         const backend = s3Backend(stack);
-        if (!backend || !names.has(String(backend["bucket"])) || hasValue(backend["kms_key_id"])) return [];
+        if (!backend || !names.has(String(backend["bucket"])) || !isTrue(backend["encrypt"]) || hasValue(backend["kms_key_id"])) return [];
         return [{
           ruleId: "BF-REL-003",
           address: `${stack.name}/terraform.backend`,
-          message: `S3 backend writes state to ${String(backend["bucket"])} without kms_key_id, so Terraform uploads it with SSE-S3 (AES256) instead of the bucket's KMS key`,
+          message: `S3 backend writes state to ${String(backend["bucket"])} with encrypt = true but no kms_key_id, so Terraform uploads it with SSE-S3 (AES256) instead of the bucket's KMS key`,
         }];
       });
       return [...bucketFindings, ...backendFindings];

@@ -27,8 +27,8 @@ describeRuleCases("reliability rules", reliabilityRules, [
   { rule: "BF-REL-002", when: "the state-bucket stack keeps local state and the rest use S3", change: () => {}, expected: [] },
   {
     rule: "BF-REL-002",
-    when: "the S3 backend lacks encryption and a lock file",
-    change: (s) => patch(s["test-cluster"]!, "terraform.backend.s3", { encrypt: undefined, use_lockfile: false }),
+    when: "the S3 backend lacks encryption and a lock file, writing to a bucket the gate cannot see",
+    change: (s) => patch(s["test-cluster"]!, "terraform.backend.s3", { bucket: "blockfleet-tfstate-elsewhere", encrypt: undefined, kms_key_id: undefined, use_lockfile: false }),
     expected: [
       "test-cluster/terraform.backend: S3 backend does not encrypt state (encrypt is not true)",
       "test-cluster/terraform.backend: S3 backend has no lock file (use_lockfile is not true), so two applies can race",
@@ -40,7 +40,28 @@ describeRuleCases("reliability rules", reliabilityRules, [
     change: (s) => patch(s["test-cluster"]!, "terraform.backend", { s3: undefined, local: { path: "x.tfstate" } }),
     expected: ["test-cluster/terraform.backend: stack state is not in the S3 backend (backend: local)"],
   },
+  {
+    rule: "BF-REL-002",
+    when: "the S3 backend leaves encryption to a state bucket whose default is a customer managed key",
+    change: (s) => patch(s["test-cluster"]!, "terraform.backend.s3", { encrypt: false, kms_key_id: undefined }),
+    expected: [],
+  },
+  {
+    rule: "BF-REL-002",
+    when: "the S3 backend leaves encryption to a state bucket that defaults to SSE-S3",
+    change: (s) => {
+      patch(s["test-bootstrap"]!, "resource.aws_s3_bucket_server_side_encryption_configuration.state", { rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] });
+      patch(s["test-cluster"]!, "terraform.backend.s3", { encrypt: false, kms_key_id: undefined });
+    },
+    expected: ["test-cluster/terraform.backend: S3 backend does not encrypt state (encrypt is not true)"],
+  },
   { rule: "BF-REL-003", when: "the state bucket uses its own KMS key and every backend names it", change: () => {}, expected: [] },
+  {
+    rule: "BF-REL-003",
+    when: "backends leave encryption to the bucket's customer managed key (encrypt unset)",
+    change: (s) => patch(s["test-cluster"]!, "terraform.backend.s3", { encrypt: false, kms_key_id: undefined }),
+    expected: [],
+  },
   {
     rule: "BF-REL-003",
     when: "the state bucket falls back to SSE-S3 and a backend omits kms_key_id",
@@ -50,7 +71,7 @@ describeRuleCases("reliability rules", reliabilityRules, [
     },
     expected: [
       'test-bootstrap/aws_s3_bucket.state: state bucket is not encrypted with KMS by default (sse_algorithm "AES256")',
-      "test-cluster/terraform.backend: S3 backend writes state to blockfleet-tfstate-test without kms_key_id, so Terraform uploads it with SSE-S3 (AES256) instead of the bucket's KMS key",
+      "test-cluster/terraform.backend: S3 backend writes state to blockfleet-tfstate-test with encrypt = true but no kms_key_id, so Terraform uploads it with SSE-S3 (AES256) instead of the bucket's KMS key",
     ],
   },
   {
