@@ -5,10 +5,11 @@
  */
 
 /**
- * Attributes the providers mark `Sensitive: true` in their schema. SOURCES (hashicorp/terraform-provider-aws):
+ * Attributes the providers mark `Sensitive: true` in their schema. Read in the provider source (hashicorp/terraform-provider-aws):
  * internal/service/apigateway/api_key.go@050ac111 (`value`), internal/service/secretsmanager/secret_version.go@0042e8ea
  * (`secret_string`, `secret_binary`), internal/service/iam/access_key.go@1271cd22 (`secret`, `ses_smtp_password_v4`),
- * internal/service/ssm/parameter_data_source.go (`value`); the others as their provider documentation marks them.
+ * the SSM parameter data source (`value`). The others are listed as their providers' documentation marks them
+ * sensitive (not re-read in source here); a false entry could only add findings, never hide one.
  */
 export const SENSITIVE_ATTRIBUTES: ReadonlyArray<{ readonly type: string; readonly attributes: readonly string[] }> = [
   { type: "aws_api_gateway_api_key", attributes: ["value"] },
