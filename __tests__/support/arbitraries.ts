@@ -143,11 +143,18 @@ export const validEnvironmentWithServicesInput: fc.Arbitrary<Record<string, unkn
       karpenter: fc.record({ enabled: fc.boolean(), ami_family: fc.constantFrom("bottlerocket", "al2023") }),
       capacityManager: fc.option(capacityManagerInput(String(input["region"])), { nil: undefined }),
       platform: fc.option(platformInput(String(input["region"])), { nil: undefined }),
+      production: fc.boolean(),
     })
-    .map(({ karpenter, capacityManager, platform }) => ({
+    .map(({ karpenter, capacityManager, platform, production }) => ({
       ...input,
       karpenter,
       ...(capacityManager ? { capacity_manager: capacityManager } : {}),
-      ...(platform ? { platform } : {}),
+      // A production file keeps its database Multi-AZ (the schema refuses it otherwise).
+      ...(platform ? { platform: production && isJsonRecord(platform["database"]) ? { ...platform, database: { ...platform["database"], multi_az: true } } : platform } : {}),
+      ...(production ? { production } : {}),
     })),
 );
+
+function isJsonRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
