@@ -51,7 +51,17 @@ function bootstrapStack(): JsonObject {
         state: {
           enable_key_rotation: true,
           lifecycle: { prevent_destroy: true },
-          policy: policy([{ Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }]),
+          policy: policy([
+            { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: ["kms:Create*", "kms:Describe*", "kms:Put*", "kms:Enable*", "kms:ScheduleKeyDeletion"], Resource: "*" },
+            {
+              Sid: "DeployRolesUseTheKey",
+              Effect: "Allow",
+              Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/blockfleet-deploy`] },
+              Action: ["kms:Decrypt", "kms:GenerateDataKey*", "kms:Encrypt", "kms:DescribeKey"],
+              Resource: "*",
+              Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+            },
+          ]),
         },
       },
       aws_kms_alias: { state: { name: "alias/blockfleet-tfstate-test", target_key_id: "${aws_kms_key.state.key_id}" } },

@@ -1,6 +1,7 @@
-import { type StackDocument, type TerraformBlock, firstBlock, isJsonObject, nestedBlocks } from "../model";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { type Finding, type StackDocument, type TerraformBlock, firstBlock, isJsonObject, nestedBlocks } from "../model";
 import type { Workspace } from "../workspace";
-import { type Rule, asNumber, hasValue, isTrue, resourceRule } from "./rule";
+import { type Rule, type RuleContext, asNumber, hasValue, isTrue, resourceRule } from "./rule";
 
 /** Resources that hold data Terraform must never destroy by accident, and their own deletion guard. */
 const STATEFUL: Readonly<Record<string, string | undefined>> = {
@@ -88,6 +89,54 @@ function expiresNoncurrentVersions(workspace: Workspace, bucket: TerraformBlock)
     .some((rule) => rule["status"] === "Enabled" && (asNumber(firstBlock(rule["noncurrent_version_expiration"])?.["noncurrent_days"]) ?? 0) > 0);
 }
 
+/** The customer managed key a state bucket encrypts with by default, when it is in the output. */
+function stateKeyOf(workspace: Workspace, bucket: TerraformBlock): TerraformBlock | undefined {
+  for (const configuration of bucketSettings(workspace, "aws_s3_bucket_server_side_encryption_configuration", bucket)) {
+    for (const rule of nestedBlocks(configuration.config["rule"])) {
+      const key = workspace.target(configuration.stack, firstBlock(rule["apply_server_side_encryption_by_default"])?.["kms_master_key_id"] ?? null);
+      if (key?.block.type === "aws_kms_key") return key.block;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Simulates a principal of the account whose IAM policies allow everything decrypting with the state key through S3:
+ * allowed when the key policy delegates use to the account (root `kms:*`), denied when it names the state's principals.
+ */
+async function stateKeyFindings({ workspace, policies }: RuleContext): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const bucket of stateBuckets(workspace)) {
+    const key = stateKeyOf(workspace, bucket);
+    const keyPolicy = key ? policies.find((source) => source.owner.address === key.address && source.document) : undefined;
+    if (!key || !keyPolicy) continue;
+    const account = workspace.account(key.stack);
+    const result = await runSimulation(
+      {
+        request: {
+          principal: `arn:aws:iam::${account}:role/blockfleet-policy-gate-probe`,
+          action: "kms:Decrypt",
+          resource: { resource: workspace.arnOf(key), accountId: account },
+          contextVariables: { "kms:ViaService": `s3.${workspace.region(key.stack)}.amazonaws.com`, "kms:CallerAccount": account },
+        },
+        identityPolicies: [{ name: "everything", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: keyPolicy.document,
+      },
+      { simulationMode: "Strict" },
+    );
+    if (result.resultType === "error" || result.overallResult === "Allowed") {
+      findings.push({
+        ruleId: "BF-REL-005",
+        address: key.address,
+        message: `the state key's policy lets any principal of the account whose IAM policies allow kms:Decrypt read the state in ${bucket.address} (simulated)`,
+      });
+    }
+  }
+  return findings;
+}
+
 export const reliabilityRules: readonly Rule[] = [
   resourceRule({
     id: "BF-REL-001",
@@ -151,5 +200,12 @@ export const reliabilityRules: readonly Rule[] = [
           address: bucket.address,
           message: "noncurrent state versions are kept forever (no enabled lifecycle rule with noncurrent_version_expiration), and with them every secret an old state held",
         })),
+  },
+  {
+    id: "BF-REL-005",
+    checkovId: "",
+    title: "Only the state's principals can decrypt the state",
+    fix: "give the account root only administrative KMS actions in the state key's policy and allow kms:Decrypt/GenerateDataKey to the deploy roles (through S3)",
+    check: stateKeyFindings,
   },
 ];

@@ -1,5 +1,5 @@
 import { reliabilityRules } from "../../../../src/policy/rules/reliability";
-import { patch } from "../fixtures";
+import { patch, policy } from "../fixtures";
 import { describeRuleCases } from "../rule-cases";
 
 describeRuleCases("reliability rules", reliabilityRules, [
@@ -91,6 +91,18 @@ describeRuleCases("reliability rules", reliabilityRules, [
       }),
     expected: [
       "test-bootstrap/aws_s3_bucket.state: noncurrent state versions are kept forever (no enabled lifecycle rule with noncurrent_version_expiration), and with them every secret an old state held",
+    ],
+  },
+  { rule: "BF-REL-005", when: "the state key lets the account administer it and only the deploy role decrypt through S3", change: () => {}, expected: [] },
+  {
+    rule: "BF-REL-005",
+    when: "the state key delegates every use to the account (root kms:*)",
+    change: (s) =>
+      patch(s["test-bootstrap"]!, "resource.aws_kms_key.state", {
+        policy: policy([{ Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" }]),
+      }),
+    expected: [
+      "test-bootstrap/aws_kms_key.state: the state key's policy lets any principal of the account whose IAM policies allow kms:Decrypt read the state in test-bootstrap/aws_s3_bucket.state (simulated)",
     ],
   },
 ]);
