@@ -354,10 +354,10 @@ describe("capacity manager stack", () => {
   });
 
   describe("policy gate", () => {
-    // With the environment's bootstrap stack: the backend's encryption is judged with the state bucket it writes to.
+    /** The stack with its environment's bootstrap stack, whose state bucket (and key) the backend relies on. */
     const gateFindings = async (stack: TerraformJson, name: string) => {
       const bootstrap = name.replace(/-capacity-manager$/, "-bootstrap");
-      const stacks = [stackFromJson(synthesized.stack(bootstrap) as JsonObject, bootstrap), stackFromJson(stack as JsonObject, name)];
+      const stacks = [stackFromJson(stack as JsonObject, name), stackFromJson(synthesized.stack(bootstrap) as JsonObject, bootstrap)];
       return (await runGate({ stacks, today: new Date("2026-11-22T00:00:00Z") })).failures.map((finding) => `${finding.ruleId} ${finding.address}`);
     };
 
