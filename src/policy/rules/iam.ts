@@ -180,7 +180,6 @@ async function passRoleComboFindings({ workspace, policies }: RuleContext): Prom
   return findings;
 }
 
-
 /**
  * Condition keys that tie a service principal's request to a resource or account (the confused-deputy guard), per
  * the IAM global condition key reference: aws:SourceArn, aws:SourceAccount, aws:SourceOrgID, aws:SourceOrgPaths.
