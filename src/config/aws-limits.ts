@@ -8,10 +8,11 @@ import { cidrsOverlap, formatCidr, parseCidr, type Ipv4Cidr } from "../lib/cidr"
 /** AWS tags per resource (EKS user guide, "Tag restrictions"; the same limit applies to EC2, IAM, S3, …). */
 export const MAX_TAGS_PER_RESOURCE = 50;
 /**
- * Tags blockfleet puts on a resource beside the file's `tags`: `environment` and `managed-by` (provider default_tags)
- * and at most six of its own (`Name`, the Kubernetes cluster and role tags, Karpenter discovery, tier, reservation id).
+ * Tags blockfleet puts on a resource beside the file's `tags`: `environment`, `managed-by` and, in a production
+ * environment, `production` (provider default_tags) and at most six of its own (`Name`, the Kubernetes cluster and
+ * role tags, Karpenter discovery, tier, reservation id).
  */
-export const BLOCKFLEET_TAGS_PER_RESOURCE = 8;
+export const BLOCKFLEET_TAGS_PER_RESOURCE = 9;
 export const MAX_USER_TAGS = MAX_TAGS_PER_RESOURCE - BLOCKFLEET_TAGS_PER_RESOURCE;
 export const MAX_TAG_KEY_LENGTH = 128;
 export const MAX_TAG_VALUE_LENGTH = 256;

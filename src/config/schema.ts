@@ -159,7 +159,7 @@ export const environmentShape = {
   region: z.string().regex(REGION, { message: 'expected an AWS region name such as "us-east-1"' }),
   /** Becomes the provider's allowed_account_ids, so a plan against the wrong account fails before it changes anything. */
   account_id: z.string().regex(/^\d{12}$/, { message: "expected a 12-digit AWS account id" }).optional(),
-  /** Tags on every resource: at most 42 (AWS allows 50, blockfleet adds up to 8), keys 1-128 characters not starting with "aws:", values at most 256. */
+  /** Tags on every resource: at most 41 (AWS allows 50, blockfleet adds up to 9), keys 1-128 characters not starting with "aws:", values at most 256. */
   tags: awsTagsSchema.default({}),
   /** S3 bucket holding this environment's Terraform state. @default blockfleet-tfstate-<env>[-<account_id>] */
   state_bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "expected an S3 bucket name" }).optional(),
