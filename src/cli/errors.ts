@@ -17,4 +17,6 @@ export const EXIT = {
   ok: 0,
   failure: 1,
   danger: 2,
+  /** `capacity status --fail-on-warning` found something to warn about. */
+  warnings: 3,
 } as const;
