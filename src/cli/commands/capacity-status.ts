@@ -45,9 +45,15 @@ export function capacityTarget(
   values: { env?: string; dir?: string; demo?: boolean },
 ): { environment: string; dir: string | undefined; source: CapacitySource } {
   if (demoRequested(values.demo, io.env)) {
-    return { environment: values.env ?? DEMO_ENVIRONMENT, dir: values.dir ?? (values.env === undefined ? DEMO_ENVIRONMENTS_DIR : undefined), source: demoSource(io.now()) };
+    const environment = values.env ?? DEMO_ENVIRONMENT;
+    return { environment, dir: demoEnvironmentsDir(environment, values.dir), source: demoSource(io.now()) };
   }
   return { environment: requireOption(command, "env", values.env), dir: values.dir, source: ec2Source() };
+}
+
+/** In demo mode the `demo` environment comes from the shipped demo folder unless --dir says otherwise. */
+export function demoEnvironmentsDir(environment: string, dir: string | undefined): string | undefined {
+  return dir ?? (environment === DEMO_ENVIRONMENT ? DEMO_ENVIRONMENTS_DIR : undefined);
 }
 
 /** The environment's blocks and what the account says about them and their extensions, read in as few calls as pages allow. */
