@@ -64,10 +64,21 @@ describe("capacityStatus", () => {
     expect(status?.warnings).toEqual([`ends in 12h with no extension; its instances are terminated at ${terminatedAt}`]);
   });
 
-  it("GIVEN a tracked block that expired THEN it is still listed, with how long ago it ended", () => {
+  it("GIVEN a tracked block that expired THEN it is still listed, with how long ago it ended and a hint to remove it", () => {
     const [status] = statusOf({ reservations: [reservation({ state: "expired", endDate: new Date("2026-11-22T06:00:00Z") })] });
 
-    expect(status).toMatchObject({ state: "expired", timing: "ended 6h ago", warnings: [] });
+    expect(status).toMatchObject({
+      state: "expired",
+      timing: "ended 6h ago",
+      warnings: ["expired 6h ago: no longer a usable block, remove it from capacity_blocks in prod.tfvars"],
+    });
+    expect(status?.instancesInUse).toBeUndefined();
+  });
+
+  it("GIVEN an active block with instances running THEN it counts the instances in use against the reservation", () => {
+    const [status] = statusOf({ reservations: [reservation({ totalInstances: 4, availableInstances: 1 })] });
+
+    expect(status?.instancesInUse).toBe(3);
   });
 
   it("GIVEN extensions THEN paid ones already over are dropped and pending and failed ones are kept", () => {
