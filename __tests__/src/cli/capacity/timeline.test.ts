@@ -183,10 +183,10 @@ describe("renderTimeline", () => {
   it("GIVEN a bar long enough THEN its label (count × type · zone) is written inside it; a short one gets it right after the row", () => {
     const output = renderTimeline(timeline(), palette(false), 168);
     const next = output.split("\n").find((line) => line.startsWith("p5-next"));
-    const old = output.split("\n").find((line) => line.startsWith("p4d-old"));
+    const short = output.split("\n").find((line) => line.startsWith("p5e-inference"));
 
     expect(next).toMatch(/^p5-next\s+┊?\s* 2 × p5\.48xlarge · us-east-1a ▓*$/);
-    expect(old).toMatch(/░+ ?┊? 2 × p4d\.24xlarge · us-east-1a/);
+    expect(short).toMatch(/█+▒+ 2 × p5e\.48xlarge · us-east-1b$/);
   });
 
   it("GIVEN each kind THEN it has its own glyph, so the drawing reads without colour", () => {
