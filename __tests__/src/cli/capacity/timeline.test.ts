@@ -186,7 +186,7 @@ describe("renderTimeline", () => {
     const short = output.split("\n").find((line) => line.startsWith("p5e-inference"));
 
     expect(next).toMatch(/^p5-next\s+┊?\s* 2 × p5\.48xlarge · us-east-1a ▓*$/);
-    expect(short).toMatch(/█+▒+ 2 × p5e\.48xlarge · us-east-1b$/);
+    expect(short).toMatch(/█+▒+ 2 × p5e\.48xlarge · us-east-1a$/);
   });
 
   it("GIVEN each kind THEN it has its own glyph, so the drawing reads without colour", () => {
