@@ -5,7 +5,7 @@ import { InvalidCursorError } from "../adapters/dynamodb-store";
 import { loadConfig, type ManagerConfig } from "../config";
 import { DomainError } from "../domain/errors";
 import type { RecordChanges } from "../domain/types";
-import type { Logger } from "../log";
+import { withLogContext, type Logger } from "../log";
 import { RecordExistsError, RecordNotFoundError, VersionConflictError } from "../service/errors";
 import type { RecordsService } from "../service/records-service";
 import { approveBodySchema, createBodySchema, emptyBodySchema, listQuerySchema, NOT_UPDATABLE_FIELDS, pkSchema, updateBodySchema } from "./api-schemas";
@@ -198,11 +198,14 @@ export function createApiHandler(getDeps: () => { service: RecordsService; confi
 
 let wired: { service: RecordsService; config: ManagerConfig; logger: Logger } | undefined;
 
-/** Lambda entry point (API Gateway REST proxy integration). */
-export const handler = createApiHandler(() => {
+/** Wired once per container, on the first invocation. */
+function wire() {
   if (!wired) {
     const runtime = createRuntime(loadConfig());
     wired = { service: createRecordsService(runtime), config: runtime.config, logger: runtime.logger };
   }
   return wired;
-});
+}
+
+/** Lambda entry point (API Gateway REST proxy integration). */
+export const handler = withLogContext(createApiHandler(wire), () => wire().logger);
