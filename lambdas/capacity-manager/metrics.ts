@@ -1,6 +1,7 @@
 /**
  * Metric contract of the capacity manager. Alarms are built on these names, so they are stable.
- * Metrics are written as CloudWatch Embedded Metric Format log lines (no CloudWatch client).
+ * Metrics are written as CloudWatch Embedded Metric Format log lines by Powertools Metrics (see ./log.ts; no
+ * CloudWatch client).
  */
 export const METRIC_NAMESPACE = "Blockfleet/CapacityManager";
 
@@ -35,22 +36,3 @@ export type MetricName = (typeof METRICS)[keyof typeof METRICS];
 /** Dimension sets used in every metric line (one: the whole service). */
 export const METRIC_DIMENSIONS = [["Service"]] as const;
 export const METRIC_SERVICE = "capacity-manager";
-
-/** One EMF document for a set of counts (unit Count). */
-export function embeddedMetricLine(values: Partial<Record<MetricName, number>>, timestamp: Date): string {
-  const entries = Object.entries(values).filter(([, v]) => typeof v === "number");
-  return JSON.stringify({
-    _aws: {
-      Timestamp: timestamp.getTime(),
-      CloudWatchMetrics: [
-        {
-          Namespace: METRIC_NAMESPACE,
-          Dimensions: METRIC_DIMENSIONS,
-          Metrics: entries.map(([name]) => ({ Name: name, Unit: "Count" })),
-        },
-      ],
-    },
-    Service: METRIC_SERVICE,
-    ...Object.fromEntries(entries),
-  });
-}
