@@ -1,5 +1,3 @@
-import { EC2NodeClass } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1";
-import { NodePool } from "@kubernetes-models/karpenter/karpenter.sh/v1";
 import { describe, expect, it } from "vitest";
 import { nodePoolsSchema } from "../../../../src/config/karpenter-schema";
 import { KARPENTER_TAINTS, karpenterManifests, NODE_POOL_NAMES, type KarpenterManifestsInput } from "../../../../src/constructs/karpenter/manifests";
@@ -73,25 +71,17 @@ describe("Karpenter manifests", () => {
   });
 
   describe("validation", () => {
-    it("validates every object with @kubernetes-models/karpenter", () => {
-      for (const object of all) {
-        const model = object.kind === "NodePool" ? new NodePool(object as never) : new EC2NodeClass(object as never);
-        expect(() => model.validate(), `${object.kind} ${object.metadata.name}`).not.toThrow();
-      }
-    });
-
     it("validates every object strictly against the Karpenter 1.14.1 CRDs, CEL rules included", () => {
       for (const object of all) {
         expect([...crdErrors(object as { kind: string }), ...celErrors(object)], `${object.kind} ${object.metadata.name}`).toEqual([]);
       }
     });
 
-    it("rejects unknown keys, which the schema package lets through", () => {
-      // GIVEN a node pool with a misspelt field  WHEN validated  THEN the strict CRD check names it and the package does not
+    it("rejects unknown keys", () => {
+      // GIVEN a node pool with a misspelt field  WHEN validated  THEN the strict CRD check names it
       const misspelt = structuredClone(pool(manifests, "default"));
       misspelt.spec.disruption.consolidationPolcy = "WhenEmpty";
       expect(crdErrors(misspelt as { kind: string })).toEqual(["/spec/disruption: must NOT have additional properties (consolidationPolcy)"]);
-      expect(() => new NodePool(misspelt as never).validate()).not.toThrow();
     });
 
     it("catches a broken CEL rule the structural schema cannot see", () => {
