@@ -72,6 +72,14 @@ describe("the demo account", () => {
       expect(env.out).toBe(flag.out);
     });
 
+    it("GIVEN FORCE_COLOR on a pipe THEN it is coloured; NO_COLOR wins over FORCE_COLOR", async () => {
+      const forced = await run(["capacity", "status", "--demo"], { FORCE_COLOR: "1" });
+      const both = await run(["capacity", "status", "--demo"], { FORCE_COLOR: "1", NO_COLOR: "1" });
+
+      expect(forced.out).toContain("\u001b[32mactive\u001b[39m");
+      expect(both.out).not.toContain("\u001b[");
+    });
+
     it("GIVEN --fail-on-warning THEN the demo's warnings make it exit 3", async () => {
       expect((await run(["capacity", "status", "--demo", "--fail-on-warning"])).code).toBe(3);
     });
