@@ -271,6 +271,9 @@ export function mermaidGantt(timeline: Timeline): string {
     `    title Capacity blocks of ${text(timeline.environment)} (UTC)`,
     "    dateFormat YYYY-MM-DD HH:mm",
     "    axisFormat %Y-%m-%d",
+    // A tick each Monday: `tickInterval` and `weekday` statements of Mermaid's gantt grammar
+    // (mermaid-js/mermaid, packages/mermaid/src/diagrams/gantt/parser/gantt.jison).
+    "    tickInterval 1week",
     "    weekday monday",
     "    todayMarker off",
   ];

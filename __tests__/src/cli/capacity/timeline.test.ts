@@ -230,6 +230,7 @@ describe("mermaidGantt", () => {
       "    title Capacity blocks of prod (UTC)",
       "    dateFormat YYYY-MM-DD HH:mm",
       "    axisFormat %Y-%m-%d",
+      "    tickInterval 1week",
       "    weekday monday",
       "    todayMarker off",
       "    section p5-training",
