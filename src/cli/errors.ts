@@ -38,6 +38,8 @@ export class UnknownWordError extends CliError {
     readonly hint: string,
     readonly attempts: readonly SuggestionAttempt[],
     readonly phrase: (suggestion: string) => string,
+    /** The hint as it follows a suggestion, when it reads differently there. */
+    readonly hintAfterSuggestion: string = hint,
   ) {
     super(`${head}${hint}`);
     this.name = "UnknownWordError";
@@ -45,6 +47,6 @@ export class UnknownWordError extends CliError {
 
   /** The message with a suggestion, when there is one. */
   withSuggestion(suggestion: string | undefined): string {
-    return suggestion === undefined ? this.message : `${this.head}; ${this.phrase(suggestion)}${this.hint}`;
+    return suggestion === undefined ? this.message : `${this.head}; ${this.phrase(suggestion)}${this.hintAfterSuggestion}`;
   }
 }

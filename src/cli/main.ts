@@ -147,6 +147,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           ...(group.length > 0 ? [{ word: `${typed[0]} ${typed[1] ?? ""}`, candidates: group.map((candidate) => candidate.words.join(" ")) }] : []),
         ],
         (suggestion) => `did you mean \`blockfleet ${suggestion}\`?`,
+        " (`blockfleet --help` lists them all)",
       );
     }
     if (wantsHelp) {
