@@ -28,7 +28,10 @@ export const METRICS = {
   ReservationsNotFound: "ReservationsNotFound",
   NodeGroupsScaled: "NodeGroupsScaled",
   WriteConflicts: "WriteConflicts",
+  /** Publishes SNS refused (each attempt); the message is retried with backoff and alarmed on. */
   NotificationFailures: "NotificationFailures",
+  /** Publishes of a message SNS refused before (retries, not new requests). */
+  NotificationRetries: "NotificationRetries",
   Ec2Calls: "Ec2Calls",
 } as const;
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];

@@ -38,6 +38,8 @@ export type Action =
       readonly message: string;
       /** Sent once, without reminders: the reconciler records its delivery (`deliveredAt`). */
       readonly once?: boolean;
+      /** Publishes SNS refused before this one (a retry of the same message, not a new request). */
+      readonly retry?: number;
     }
   | {
       readonly kind: "scaleNodeGroup";
@@ -166,23 +168,39 @@ class Draft {
   notifyOnce(kind: NotificationKind, key: string, subject: string, message: string): boolean {
     const mark = this.notifications[kind];
     if (!this.notificationsEnabled || (mark?.key === key && mark.deliveredAt !== undefined)) return false;
+    if (mark?.key === key && this.waitingToRetry(mark)) return false;
     this.mark(kind, key, subject, message, undefined, true);
     return true;
+  }
+
+  /** A refused publish of this very message waits for its retry time (the backoff the reconciler set). */
+  private waitingToRetry(mark: NotificationMark): boolean {
+    return (mark.failedAttempts ?? 0) > 0 && mark.retryAt !== undefined && this.now.getTime() < Date.parse(mark.retryAt);
   }
 
   private send(kind: NotificationKind, key: string, subject: string, message: string, repeatAfterMs: number, feeUsd?: number): boolean {
     if (!this.notificationsEnabled) return false;
     const mark = this.notifications[kind];
     const feeRose = feeUsd !== undefined && mark?.feeUsd !== undefined && feeUsd > mark.feeUsd;
-    if (mark && mark.key === key && !feeRose && this.now.getTime() - Date.parse(mark.at) < repeatAfterMs) return false;
+    if (mark && mark.key === key && !feeRose) {
+      // The same message: a refused publish is retried on its backoff, a delivered one reminded after the interval.
+      if ((mark.failedAttempts ?? 0) > 0) {
+        if (this.waitingToRetry(mark)) return false;
+      } else if (this.now.getTime() - Date.parse(mark.at) < repeatAfterMs) {
+        return false;
+      }
+    }
     this.mark(kind, key, subject, message, feeUsd, false);
     return true;
   }
 
   private mark(kind: NotificationKind, key: string, subject: string, message: string, feeUsd: number | undefined, once: boolean): void {
-    this.notifications[kind] = { at: this.nowIso, key, ...(feeUsd !== undefined ? { feeUsd } : {}) };
+    const previous = this.notifications[kind];
+    // Retrying the same message keeps the count of refused publishes, so the backoff grows and the retry is told apart.
+    const retry = previous?.key === key && (previous.failedAttempts ?? 0) > 0 ? previous.failedAttempts : undefined;
+    this.notifications[kind] = { at: this.nowIso, key, ...(feeUsd !== undefined ? { feeUsd } : {}), ...(retry !== undefined ? { failedAttempts: retry } : {}) };
     this.notificationsChanged = true;
-    this.actions.push({ kind: "notify", notification: kind, subject, message, ...(once ? { once } : {}) });
+    this.actions.push({ kind: "notify", notification: kind, subject, message, ...(once ? { once } : {}), ...(retry !== undefined ? { retry } : {}) });
   }
 
   finish(): Decision {

@@ -135,6 +135,13 @@ export interface NotificationMark {
    * write whose reply was lost after marking it cannot swallow it.
    */
   readonly deliveredAt?: string;
+  /**
+   * Publishes of this message SNS refused in a row. The mark stays (the request is not new again); the message
+   * is retried at `retryAt` with a growing delay, and the count resets once SNS accepts it.
+   */
+  readonly failedAttempts?: number;
+  /** When a refused message is published again. */
+  readonly retryAt?: string;
 }
 
 /** Fields a record's owner sets (sample fields and policy). */

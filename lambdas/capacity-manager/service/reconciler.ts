@@ -1,5 +1,6 @@
 import { applyPurchaseOutcome, decide, needsExtensionHistory, type Action, type DecideInput, type Decision } from "../domain/decide";
 import { reservationOwners } from "../domain/records";
+import { notificationRetryDelayMs } from "../domain/rules";
 import type { CapacityRecord, ExtensionView, NotificationKind, ReservationView } from "../domain/types";
 import type { Logger } from "../log";
 import { METRICS, type MetricName } from "../metrics";
@@ -159,7 +160,7 @@ export class Reconciler {
     // Notifications first: the write above marked them as sent, so a failing purchase write or node group
     // call after them must not swallow them. Publishing never throws.
     for (const action of decision.actions) {
-      if (action.kind === "notify") current = await this.notify(current, record, action, count);
+      if (action.kind === "notify") current = await this.notify(current, action, count);
     }
     let purchased = false;
     for (const action of decision.actions) {
@@ -188,18 +189,15 @@ export class Reconciler {
   }
 
   /**
-   * Publishes a notification the decision already marked as sent. If publishing fails the mark is put
-   * back as it was before, so the next run sends it again instead of waiting out the reminder interval.
+   * Publishes a notification the decision already marked as sent. A refused publish keeps the mark (so the same
+   * request is never counted or recorded as a new one) and records the failure: the decision retries it after
+   * 1, 2, 4 … minutes (at most 30), and every refused publish is counted in `NotificationFailures`.
    */
-  private async notify(
-    record: CapacityRecord,
-    before: CapacityRecord,
-    action: Extract<Action, { kind: "notify" }>,
-    count: (name: MetricName) => void,
-  ): Promise<CapacityRecord> {
-    const { notifier, store, logger } = this.deps;
+  private async notify(record: CapacityRecord, action: Extract<Action, { kind: "notify" }>, count: (name: MetricName) => void): Promise<CapacityRecord> {
+    const { notifier, logger } = this.deps;
     if (!notifier) return record;
-    if (action.notification === "APPROVAL_REQUEST") count(METRICS.ApprovalsRequested);
+    if (action.retry !== undefined) count(METRICS.NotificationRetries);
+    else if (action.notification === "APPROVAL_REQUEST") count(METRICS.ApprovalsRequested);
     const ids = { PK: record.PK, capacityReservationId: record.capacityReservationId, notification: action.notification };
     try {
       await notifier.publish(action.subject, action.message, {
@@ -207,31 +205,41 @@ export class Reconciler {
         PK: record.PK,
         capacityReservationId: record.capacityReservationId,
       });
-      return action.once ? await this.recordDelivery(record, action.notification) : record;
+      return action.once || action.retry !== undefined ? await this.recordDelivery(record, action.notification, action.once === true) : record;
     } catch (error) {
       count(METRICS.NotificationFailures);
-      logger.error("notification failed", { ...ids, error });
+      logger.error("notification failed", { ...ids, failedAttempts: (action.retry ?? 0) + 1, error });
     }
-    const marks = { ...(record.notifications ?? {}) };
-    const previous = before.notifications?.[action.notification];
-    if (previous) marks[action.notification] = previous;
-    else delete marks[action.notification];
+    return this.recordRefusedPublish(record, action.notification);
+  }
+
+  /** Counts a refused publish on the mark and sets when it is retried. */
+  private async recordRefusedPublish(record: CapacityRecord, kind: NotificationKind): Promise<CapacityRecord> {
+    const { store, logger, clock } = this.deps;
+    const mark = record.notifications?.[kind];
+    if (!mark) return record;
+    const failedAttempts = (mark.failedAttempts ?? 0) + 1;
+    const retryAt = new Date(clock().getTime() + notificationRetryDelayMs(failedAttempts)).toISOString();
     try {
-      return await store.update(record.PK, record.version, { notifications: marks }, []);
+      return await store.update(record.PK, record.version, { notifications: { ...record.notifications, [kind]: { ...mark, failedAttempts, retryAt } } }, []);
     } catch (error) {
-      // Another writer got there first: the notification waits for the reminder interval instead.
-      logger.warn("notification mark not reset", { ...ids, error });
+      // Another writer got there first: the message waits for the reminder interval (or, sent once, the next run).
+      logger.warn("refused notification not recorded for retry", { PK: record.PK, capacityReservationId: record.capacityReservationId, notification: kind, error });
       return record;
     }
   }
 
-  /** Marks a once-only alert as delivered; if this write fails the next run sends it again (at least once). */
-  private async recordDelivery(record: CapacityRecord, kind: NotificationKind): Promise<CapacityRecord> {
+  /**
+   * Records that SNS accepted a once-only alert (`deliveredAt`) or a retried message (the failure count goes).
+   * If this write fails a once-only alert is sent again by the next run (at least once).
+   */
+  private async recordDelivery(record: CapacityRecord, kind: NotificationKind, once: boolean): Promise<CapacityRecord> {
     const { store, logger, clock } = this.deps;
     const mark = record.notifications?.[kind];
     if (!mark) return record;
+    const { failedAttempts: _failed, retryAt: _retryAt, ...delivered } = mark;
     try {
-      return await store.update(record.PK, record.version, { notifications: { ...record.notifications, [kind]: { ...mark, deliveredAt: clock().toISOString() } } }, []);
+      return await store.update(record.PK, record.version, { notifications: { ...record.notifications, [kind]: once ? { ...delivered, deliveredAt: clock().toISOString() } : delivered } }, []);
     } catch (error) {
       logger.warn("notification delivery not recorded; the next run sends it again", { PK: record.PK, capacityReservationId: record.capacityReservationId, notification: kind, error });
       return record;

@@ -27,6 +27,10 @@ export interface Harness {
   readonly ec2Read: Ec2Stub;
   readonly ec2Purchase: Ec2Stub;
   readonly published: { subject: string; message: string; attributes: Readonly<Record<string, string>> }[];
+  /** Every publish call, accepted or refused, with the time it was made. */
+  readonly publishAttempts: { kind: string | undefined; at: Date }[];
+  /** While set, SNS refuses every publish with this error (a broken topic or key). */
+  publishFault: Error | undefined;
   readonly scaled: { nodegroupName: string; desiredSize: number }[];
   readonly lines: Record<string, unknown>[];
   readonly logger: Logger;
@@ -45,8 +49,11 @@ export function createHarness(dynamo: LocalDynamo, tableName: string, now: Date)
   const lines: Record<string, unknown>[] = [];
   const published: Harness["published"] = [];
   const scaled: Harness["scaled"] = [];
+  const publishAttempts: Harness["publishAttempts"] = [];
   const notifier: Notifier = {
     publish: async (subject, message, attributes) => {
+      publishAttempts.push({ kind: attributes["kind"], at: harness.now });
+      if (harness.publishFault) throw harness.publishFault;
       published.push({ subject, message, attributes });
     },
   };
@@ -61,6 +68,8 @@ export function createHarness(dynamo: LocalDynamo, tableName: string, now: Date)
     ec2Read: mockClient(read),
     ec2Purchase: mockClient(purchase),
     published,
+    publishAttempts,
+    publishFault: undefined,
     scaled,
     lines,
     logger: createLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>), () => harness.now),

@@ -336,3 +336,41 @@ describe("reconcile when the extension history cannot be read", () => {
     expect((await h.store.get("rec-2"))?.endDate).toBe(new Date(END.getTime() + 30 * 24 * HOUR).toISOString());
   });
 });
+
+describe("reconcile while the topic refuses every publish", () => {
+  const kmsDisabled = () => Object.assign(new Error("KMS key is disabled"), { name: "KMSDisabledException", $metadata: { httpStatusCode: 400 } });
+  const sum = (name: string) => metricLines(h.lines).reduce((total, l) => total + Number(l[name] ?? 0), 0);
+
+  it("GIVEN an approval request SNS refuses for two hours THEN it is one request in the history, retried with growing delays, and every refusal is counted", async () => {
+    await track(1, { requireApproval: true });
+    h.publishFault = kmsDisabled();
+    const reconciler = h.reconciler();
+    for (let minute = 0; minute < 120; minute++) {
+      await reconciler.reconcileAll();
+      h.now = new Date(h.now.getTime() + MINUTE);
+    }
+    const history = (await h.store.get("rec-1"))?.history ?? [];
+    expect(history.filter((e) => e.kind === "APPROVAL_REQUESTED")).toHaveLength(1);
+    const attempts = h.publishAttempts.filter((a) => a.kind === "APPROVAL_REQUEST").map((a) => (a.at.getTime() - (h.publishAttempts[0]?.at.getTime() ?? 0)) / MINUTE);
+    // 1, 2, 4, 8, 16 minutes apart, then every 30 minutes.
+    expect(attempts).toEqual([0, 1, 3, 7, 15, 31, 61, 91]);
+    // The block also ends within 24 h: its EXPIRING alert is refused and retried the same way.
+    expect(h.publishAttempts.filter((a) => a.kind === "EXPIRING")).toHaveLength(attempts.length);
+    expect(sum(METRICS.NotificationFailures)).toBe(h.publishAttempts.length);
+    expect(sum(METRICS.ApprovalsRequested)).toBe(1);
+    expect(sum(METRICS.NotificationRetries)).toBe(h.publishAttempts.length - 2);
+    expect((await h.store.get("rec-1"))?.notifications?.APPROVAL_REQUEST).toMatchObject({ failedAttempts: 8 });
+
+    // SNS works again: the next retry is delivered, the failure count goes, reminders follow the 6-hour rule.
+    h.publishFault = undefined;
+    for (let minute = 0; minute < 40; minute++) {
+      await reconciler.reconcileAll();
+      h.now = new Date(h.now.getTime() + MINUTE);
+    }
+    expect(h.published.map((p) => p.attributes["kind"]).sort()).toEqual(["APPROVAL_REQUEST", "EXPIRING"]);
+    const mark = (await h.store.get("rec-1"))?.notifications?.APPROVAL_REQUEST;
+    expect(mark?.failedAttempts).toBeUndefined();
+    expect(mark?.retryAt).toBeUndefined();
+    expect(((await h.store.get("rec-1"))?.history ?? []).filter((e) => e.kind === "APPROVAL_REQUESTED")).toHaveLength(1);
+  });
+});
