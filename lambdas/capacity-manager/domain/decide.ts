@@ -18,6 +18,7 @@ import type {
   ExtensionView,
   HistoryEntry,
   HistoryKind,
+  LastExtension,
   NotificationKind,
   NotificationMark,
   OfferingView,
@@ -356,14 +357,41 @@ function refreshFromEc2(d: Draft, r: ReservationView): void {
 /** Purchased no earlier than `notBefore` (entries without a purchase date cannot be ruled out). */
 const purchasedSince = (e: ExtensionView, notBefore: number): boolean => e.purchaseDate === undefined || Date.parse(e.purchaseDate) >= notBefore;
 
+const SAME_PURCHASE_TOLERANCE_MS = 1000;
+const sameInstant = (a: string | undefined, b: string | undefined): boolean =>
+  a !== undefined && b !== undefined && Math.abs(Date.parse(a) - Date.parse(b)) <= SAME_PURCHASE_TOLERANCE_MS;
+const purchasedMs = (e: ExtensionView): number => (e.purchaseDate === undefined ? -Infinity : Date.parse(e.purchaseDate));
+
+/** Whether `e` is the extension recorded as `last` (offering and EC2's purchase date; without that date, never). */
+function isRecordedExtension(e: ExtensionView, last: LastExtension | undefined): boolean {
+  return last !== undefined && e.offeringId === last.offeringId && sameInstant(e.purchaseDate, last.extensionPurchaseDate);
+}
+
 /**
- * The extension in EC2's history that a purchase intent produced, if any. Offering ids can repeat
- * (a re-purchase after a failed payment), so only entries bought after the intent started count.
+ * The extension in EC2's history that a purchase intent produced, if any. An offering id repeats when the same
+ * offering is bought again after a failed payment, so a purchase is identified by the intent's own time: only
+ * entries bought since it started (less the clock skew) count, never the extension already recorded for the
+ * previous purchase, and of those the latest purchase of the intent's offering (then any later purchase, which
+ * also means the block end must not be bought again).
  */
-export function findIntentPurchase(intent: PurchaseIntent, extensions: readonly ExtensionView[]): ExtensionView | undefined {
+export function findIntentPurchase(intent: PurchaseIntent, extensions: readonly ExtensionView[], previous?: LastExtension): ExtensionView | undefined {
   const notBefore = Date.parse(intent.startedAt) - PURCHASE_CLOCK_SKEW_MS;
-  const since = extensions.filter((e) => purchasedSince(e, notBefore));
-  return since.find((e) => e.offeringId === intent.offeringId) ?? since.find((e) => e.purchaseDate !== undefined);
+  const since = extensions.filter((e) => purchasedSince(e, notBefore) && !isRecordedExtension(e, previous));
+  const latest = (list: ExtensionView[]) => list.reduce<ExtensionView | undefined>((best, e) => (best === undefined || purchasedMs(e) > purchasedMs(best) ? e : best), undefined);
+  return latest(since.filter((e) => e.offeringId === intent.offeringId)) ?? latest(since.filter((e) => e.purchaseDate !== undefined));
+}
+
+/**
+ * The history entry of the last purchase: by EC2's purchase date when EC2 reported it, otherwise the latest
+ * purchase of its offering since its intent started (a payment that failed before a re-purchase of the same
+ * offering is older, so it is never taken for the new one).
+ */
+function lastExtensionEntry(last: LastExtension, extensions: readonly ExtensionView[]): ExtensionView | undefined {
+  if (last.extensionPurchaseDate !== undefined) return extensions.find((e) => isRecordedExtension(e, last));
+  const notBefore = Date.parse(last.intentStartedAt ?? last.purchasedAt) - PURCHASE_CLOCK_SKEW_MS;
+  return extensions
+    .filter((e) => e.offeringId === last.offeringId && purchasedSince(e, notBefore))
+    .reduce<ExtensionView | undefined>((best, e) => (best === undefined || purchasedMs(e) > purchasedMs(best) ? e : best), undefined);
 }
 
 /** The reservation's end as EC2 reports it, when a paid extension has moved it past the intent's base end. */
@@ -379,7 +407,7 @@ function endMovedPast(intent: PurchaseIntent, reservationEnd: string | undefined
  * after the grace period the intent is never dropped into a new purchase: it is held for a person.
  */
 function resolveIntent(d: Draft, intent: PurchaseIntent, extensions: readonly ExtensionView[], reservationEnd: string | undefined): void {
-  const bought = findIntentPurchase(intent, extensions);
+  const bought = findIntentPurchase(intent, extensions, d.record.lastExtension);
   if (bought) {
     recordPurchase(d, intent, bought, "PURCHASE_CONFIRMED", "EC2 extension history shows the purchase");
     return;
@@ -455,6 +483,8 @@ function recordPurchase(
     forEndDate: intent.forEndDate,
     // The call follows the intent's write within the same run; EC2's own date wins when it is known.
     purchasedAt: extension?.purchaseDate ?? intent.startedAt,
+    intentStartedAt: intent.startedAt,
+    ...(extension?.purchaseDate !== undefined ? { extensionPurchaseDate: extension.purchaseDate } : {}),
     ...(failed ? { paymentFailed: true } : {}),
   });
   d.append(kind, detail, {
@@ -487,10 +517,8 @@ function markPaymentFailed(d: Draft, offeringId: string): void {
 function waitForExtensionInFlight(d: Draft, extensions: readonly ExtensionView[], endIso: string, endMs: number): boolean {
   const { record } = d;
   const last = record.lastExtension;
-  const lastFailed =
-    last &&
-    !last.paymentFailed &&
-    extensions.find((e) => e.offeringId === last.offeringId && e.status === "payment-failed" && purchasedSince(e, Date.parse(last.purchasedAt) - PURCHASE_CLOCK_SKEW_MS));
+  // The last purchase's own entry (never another purchase of the same offering) says whether its payment failed.
+  const lastFailed = last && !last.paymentFailed && lastExtensionEntry(last, extensions)?.status === "payment-failed";
   if (last && lastFailed) {
     d.set("lastExtension", { ...last, paymentFailed: true });
     markPaymentFailed(d, last.offeringId);

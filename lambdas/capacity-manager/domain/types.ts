@@ -69,6 +69,13 @@ export interface LastExtension {
   readonly durationHours: number;
   readonly forEndDate: string;
   readonly purchasedAt: string;
+  /** When the intent behind this purchase started (absent on records written before it was kept: `purchasedAt`). */
+  readonly intentStartedAt?: string;
+  /**
+   * EC2's own purchase date of this extension (its identity in the extension history together with the offering),
+   * when EC2 reported it. Offering ids repeat after a failed payment, so they alone never identify a purchase.
+   */
+  readonly extensionPurchaseDate?: string;
   readonly paymentFailed?: boolean;
 }
 

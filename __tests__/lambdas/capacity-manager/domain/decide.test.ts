@@ -142,6 +142,31 @@ describe("decide: EC2 rules for extending", () => {
     expect(purchaseOf(decision)).toBeUndefined();
   });
 
+  it("GIVEN a payment failed within minutes and the same offering was bought again THEN the failed entry is not taken for the new purchase, with or without EC2's purchase date", () => {
+    const failedAt = at(20 * HOUR).toISOString();
+    const rebought = at(20 * HOUR - 2 * MINUTE).toISOString();
+    const extensions = [anExtension({ status: "payment-failed", purchaseDate: failedAt }), anExtension({ status: "payment-pending", purchaseDate: rebought })];
+    const base = { intentId: "i2", offeringId: "cbeo-aaaa", feeUsd: 1000, durationHours: 24, forEndDate: END_ISO, intentStartedAt: at(20 * HOUR - MINUTE).toISOString() };
+    for (const lastExtension of [{ ...base, purchasedAt: rebought, extensionPurchaseDate: rebought }, { ...base, purchasedAt: base.intentStartedAt }]) {
+      const decision = decide(input({ record: aRecord({ lastExtension }), now: at(19 * HOUR), offerings, extensions }));
+      expect(decision.changes.status).toBe("EXTENSION_PENDING");
+      expect(decision.changes.lastExtension).toBeUndefined();
+      expect(notifications(decision)).toEqual([]);
+      expect(decision.history).toEqual([]);
+    }
+  });
+
+  it("GIVEN an unknown outcome after a fast payment failure of the same offering THEN the purchase confirmed is the intent's own (the latest), not the failed one", () => {
+    const failed = anExtension({ status: "payment-failed", purchaseDate: at(20 * HOUR).toISOString() });
+    const ours = anExtension({ status: "payment-pending", purchaseDate: at(20 * HOUR - 2 * MINUTE).toISOString() });
+    const previous = { intentId: "i1", offeringId: "cbeo-aaaa", feeUsd: 1000, durationHours: 24, forEndDate: END_ISO, purchasedAt: failed.purchaseDate as string, extensionPurchaseDate: failed.purchaseDate as string, paymentFailed: true };
+    const intent = { intentId: "i2", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(20 * HOUR - 2 * MINUTE).toISOString() };
+    const decision = decide(input({ record: aRecord({ status: "PURCHASING", intent, lastExtension: previous }), now: at(19 * HOUR), extensions: [failed, ours] }));
+    expect(decision.changes.status).toBe("EXTENSION_PENDING");
+    expect(decision.changes.lastExtension).toMatchObject({ intentId: "i2", extensionPurchaseDate: ours.purchaseDate });
+    expect(decision.changes.lastExtension?.paymentFailed).toBeUndefined();
+  });
+
   it("GIVEN the last hour before the end THEN no purchase and the block is reported expiring", () => {
     const decision = decide(input({ now: at(59 * MINUTE), offerings }));
     expect(purchaseOf(decision)).toBeUndefined();

@@ -374,3 +374,26 @@ describe("reconcile while the topic refuses every publish", () => {
     expect(((await h.store.get("rec-1"))?.history ?? []).filter((e) => e.kind === "APPROVAL_REQUESTED")).toHaveLength(1);
   });
 });
+
+describe("reconcile after a fast payment failure", () => {
+  it("GIVEN a payment fails within minutes and the same offering is bought again THEN the new purchase is not taken for the failed one (one PAYMENT_FAILED, no false alert)", async () => {
+    await track(1);
+    const reconciler = h.reconciler();
+    await reconciler.reconcileAll();
+    expect(ec2.purchases).toBe(1);
+    h.now = new Date(h.now.getTime() + MINUTE);
+    (ec2.extensions[0] as { CapacityBlockExtensionStatus: string }).CapacityBlockExtensionStatus = "payment-failed";
+    await reconciler.reconcileAll();
+    expect(ec2.purchases).toBe(2);
+    for (let minute = 0; minute < 10; minute++) {
+      h.now = new Date(h.now.getTime() + MINUTE);
+      await reconciler.reconcileAll();
+    }
+    expect(ec2.purchases).toBe(2);
+    expect(h.published.filter((p) => p.attributes["kind"] === "PAYMENT_FAILED")).toHaveLength(1);
+    const record = await h.store.get("rec-1");
+    expect(record?.status).toBe("EXTENSION_PENDING");
+    expect(record?.lastExtension?.paymentFailed).toBeUndefined();
+    expect((record?.history ?? []).filter((e) => e.kind === "PAYMENT_FAILED")).toHaveLength(1);
+  });
+});
