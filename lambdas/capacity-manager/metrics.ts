@@ -17,8 +17,8 @@ export const METRICS = {
   /** Purchase calls whose outcome is unknown (timeout/5xx) and is resolved from EC2 history. */
   PurchasesUnknown: "PurchasesUnknown",
   /**
-   * Purchases still unknown after the grace period: the block is held (PURCHASE_UNCONFIRMED, alerted once)
-   * until an approver checks EC2 and clears it. Counted once per held purchase.
+   * Records held as PURCHASE_UNCONFIRMED (a purchase still unknown after the grace period), counted in every run
+   * while the hold lasts (0 when none), so its alarm stays in ALARM until an approver checks EC2 and clears it.
    */
   PurchasesUnconfirmed: "PurchasesUnconfirmed",
   ApprovalsRequested: "ApprovalsRequested",

@@ -1,5 +1,6 @@
 import {
   APPROVAL_LEAD_MS,
+  ESCALATION_BEFORE_END_MS,
   EXPIRING_HORIZON_MS,
   HOUR_MS,
   INTENT_RESOLUTION_GRACE_MS,
@@ -138,8 +139,12 @@ class Draft {
   /** The status this decision settled on (also when equal to the stored one, so no change is written). */
   decided: RecordStatus | undefined;
 
+  /** The reason given with `decided`. */
+  decidedReason: string | undefined;
+
   status(status: RecordStatus, reason: string): void {
     this.decided = status;
+    this.decidedReason = reason;
     this.set("status", status);
     this.set("statusReason", reason);
   }
@@ -307,6 +312,7 @@ export function decide(input: DecideInput): Decision {
 
   if (!EXTENDABLE_STATES.has(reservation.state)) {
     d.status("TRACKING", `reservation is ${reservation.state}; only active or scheduled blocks can be extended`);
+    escalateUnableToAct(d, endIso, `reservation ${reservation.state}`, `EC2 reports the reservation as ${reservation.state}; only active or scheduled blocks can be extended`);
     return d.finish();
   }
 
@@ -459,6 +465,35 @@ function holdUnconfirmedPurchase(d: Draft, intent: PurchaseIntent, waitedMs: num
       `Deadline: a replacement extension must be bought by ${deadline} (payment can take 12 h and must clear 35 min before the end); instances are terminated 30 min before ${endIso}.`,
       `Check: aws ec2 describe-capacity-block-extension-history --capacity-reservation-ids ${id} (an extension of ${intent.offeringId} bought since ${intent.startedAt}, in any status) and aws ec2 describe-capacity-reservations --capacity-reservation-ids ${id} (an end date later than ${intent.forEndDate}).`,
       `If either shows the purchase: do nothing, the manager confirms it on its own. If neither does: an approver clears the hold with ${clear}; the manager then proposes or buys again (asking for approval if the record requires it).`,
+    ].join("\n"),
+  );
+  escalateUnableToAct(d, endIso, "purchase held", `purchase ${intent.intentId} is held as unconfirmed; nothing extends the block until an approver checks EC2 and clears it (${clear})`);
+}
+
+/**
+ * The expiring path for a block the manager cannot act for: counted in ExpiringWithoutExtension within 24 h of
+ * its end, the reason says so, and one alert goes out as the end comes within 48 h, 24 h and 6 h.
+ */
+function escalateUnableToAct(d: Draft, endIso: string, short: string, why: string): void {
+  const endMs = Date.parse(endIso);
+  const left = endMs - d.now.getTime();
+  if (Number.isNaN(endMs) || left <= 0) return;
+  if (left <= EXPIRING_HORIZON_MS) {
+    d.expiringWithoutExtension = true;
+    if (d.decidedReason !== undefined) d.set("statusReason", `${d.decidedReason}; the block ends at ${endIso} (within 24 h) and is not extended`);
+  }
+  const stage = [...ESCALATION_BEFORE_END_MS].reverse().find((before) => left <= before);
+  if (stage === undefined) return;
+  const hours = stage / HOUR_MS;
+  const { record } = d;
+  d.notifyOnce(
+    "EXPIRING",
+    `${endIso}|unable|${hours}h`,
+    `Capacity block ${record.capacityReservationId} ends within ${hours} h: ${short}, manager cannot extend it`,
+    [
+      `Record: ${record.PK} (${record.capacityReservationId}, ${record.instanceCount} x ${record.instanceType} in ${record.availabilityZone})`,
+      `Ends: ${endIso} (within ${hours} h); instances are terminated 30 minutes before.`,
+      `Why nothing extends it: ${why}.`,
     ].join("\n"),
   );
 }

@@ -31,6 +31,11 @@ export function notificationRetryDelayMs(failedAttempts: number): number {
   const exponent = Math.max(0, Math.min(failedAttempts - 1, 30));
   return Math.min(NOTIFICATION_RETRY_BASE_MS * 2 ** exponent, NOTIFICATION_RETRY_MAX_MS);
 }
+/**
+ * While the manager cannot act for a block (a purchase held as unconfirmed, a reservation state that cannot be
+ * extended), an alert goes out once as the end comes within each of these.
+ */
+export const ESCALATION_BEFORE_END_MS = [48 * HOUR_MS, 24 * HOUR_MS, 6 * HOUR_MS] as const;
 /** A block ending within this horizon with no extension is reported (metric + alert). */
 export const EXPIRING_HORIZON_MS = 24 * HOUR_MS;
 /**

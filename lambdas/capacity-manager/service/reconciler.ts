@@ -1,6 +1,6 @@
 import { applyPurchaseOutcome, decide, needsExtensionHistory, type Action, type DecideInput, type Decision } from "../domain/decide";
 import { reservationOwners } from "../domain/records";
-import { notificationRetryDelayMs } from "../domain/rules";
+import { EXPIRING_HORIZON_MS, notificationRetryDelayMs } from "../domain/rules";
 import type { CapacityRecord, ExtensionView, NotificationKind, ReservationView } from "../domain/types";
 import type { Logger } from "../log";
 import { METRICS, type MetricName } from "../metrics";
@@ -124,12 +124,20 @@ export class Reconciler {
       } catch (error) {
         failures += 1;
         if (error instanceof VersionConflictError) count(METRICS.WriteConflicts);
-        logger.error("record reconcile failed", { ...ids, error });
+        // A record that cannot be reconciled cannot be extended either: within 24 h of its end it counts as
+        // expiring, and a hold it carries still counts as held, so neither alarm goes quiet while it fails.
+        const endMs = Date.parse(lookup.found.get(record.capacityReservationId)?.endDate ?? record.endDate);
+        const endsSoon = endMs > now.getTime() && endMs - now.getTime() <= EXPIRING_HORIZON_MS;
+        if (endsSoon) expiring += 1;
+        if (record.status === "PURCHASE_UNCONFIRMED") count(METRICS.PurchasesUnconfirmed);
+        logger.error("record reconcile failed", { ...ids, endsWithin24h: endsSoon, error });
       }
     });
     count(METRICS.RecordsReconciled, records.length);
     count(METRICS.RecordFailures, failures);
     count(METRICS.ExpiringWithoutExtension, expiring);
+    // Emitted every run (0 when nothing is held), so the alarm stays in ALARM exactly while a hold lasts.
+    count(METRICS.PurchasesUnconfirmed, 0);
     logger.metrics(counts);
     logger.info("reconcile finished", { records: records.length, failures, purchases, expiringWithoutExtension: expiring });
     return { records: records.length, failures, purchases, expiringWithoutExtension: expiring };
@@ -144,7 +152,7 @@ export class Reconciler {
       const offerings = await ec2.describeExtensionOfferings(record.capacityReservationId, decision.needsOfferings.durationHours);
       decision = decide({ ...input, offerings });
     }
-    countDecision(decision, reservation, count);
+    countDecision(decision, record, reservation, count);
     const ids = { PK: record.PK, capacityReservationId: record.capacityReservationId };
     if (Object.keys(decision.changes).length === 0 && decision.history.length === 0 && decision.actions.length === 0) {
       return { purchased: false, expiringWithoutExtension: decision.expiringWithoutExtension };
@@ -266,11 +274,12 @@ export class Reconciler {
   }
 }
 
-function countDecision(decision: Decision, reservation: ReservationView | undefined, count: (name: MetricName) => void): void {
+function countDecision(decision: Decision, record: CapacityRecord, reservation: ReservationView | undefined, count: (name: MetricName) => void): void {
   const status = decision.changes.status;
+  // Every run while held, not once: the unconfirmed-purchase alarm stays in ALARM until the hold is cleared.
+  if ((status ?? record.status) === "PURCHASE_UNCONFIRMED") count(METRICS.PurchasesUnconfirmed);
   if (!reservation) count(METRICS.ReservationsNotFound);
   if (status === "AWAITING_APPROVAL") count(METRICS.AwaitingApproval);
   if (status === "NO_OFFERING") count(METRICS.NoOfferingWithinCap);
   if (decision.history.some((h) => h.kind === "PAYMENT_FAILED")) count(METRICS.PaymentFailed);
-  if (decision.history.some((h) => h.kind === "PURCHASE_UNCONFIRMED")) count(METRICS.PurchasesUnconfirmed);
 }

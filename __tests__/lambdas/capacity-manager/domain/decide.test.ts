@@ -266,13 +266,15 @@ describe("decide: a purchase held for an operator (PURCHASE_UNCONFIRMED)", () =>
 
   it("GIVEN the grace period passed with nothing in EC2 THEN the status says why and what an approver must do", () => {
     expect(held.changes.statusReason).toBe(
-      `purchase cr|end|v3 (offering cbeo-aaaa, $1000.00) is neither in EC2's extension history nor visible in the block's end (${END_ISO}) 16 min after it started; nothing is bought for this block until an approver checks EC2 and clears it (PATCH /env-123 with body {"clearUnconfirmedPurchase": true}); a replacement must be bought by ${at(12 * HOUR + 35 * MINUTE).toISOString()}`,
+      `purchase cr|end|v3 (offering cbeo-aaaa, $1000.00) is neither in EC2's extension history nor visible in the block's end (${END_ISO}) 16 min after it started; nothing is bought for this block until an approver checks EC2 and clears it (PATCH /env-123 with body {"clearUnconfirmedPurchase": true}); a replacement must be bought by ${at(12 * HOUR + 35 * MINUTE).toISOString()}; the block ends at ${END_ISO} (within 24 h) and is not extended`,
     );
     expect(held.history).toEqual([expect.objectContaining({ kind: "PURCHASE_UNCONFIRMED", intentId: "cr|end|v3", offeringId: "cbeo-aaaa", feeUsd: 1000, durationHours: 24 })]);
   });
 
   it("GIVEN the hold starts THEN one alert names the reservation, the intent, the deadline and what an operator must check", () => {
-    expect(notifications(held)).toEqual(["PURCHASE_UNCONFIRMED"]);
+    // The block ends within 24 h: the expiring path's alert for that stage goes out with it.
+    expect(notifications(held)).toEqual(["PURCHASE_UNCONFIRMED", "EXPIRING"]);
+    expect(held.expiringWithoutExtension).toBe(true);
     expect(alert?.kind === "notify" && alert.once).toBe(true);
     const message = alert?.kind === "notify" ? alert.message : "";
     expect(alert?.kind === "notify" && alert.subject).toBe(`Capacity block ${RESERVATION_ID}: purchase unconfirmed, manager stopped`);
@@ -288,7 +290,9 @@ describe("decide: a purchase held for an operator (PURCHASE_UNCONFIRMED)", () =>
     ["a minute later", MINUTE],
     ["7 hours later (past the reminder interval)", 7 * HOUR],
   ])("GIVEN the alert was delivered THEN %s there is no reminder, no history, no offering lookup and no purchase", (_name, later) => {
-    const delivered = { ...heldRecord, notifications: { PURCHASE_UNCONFIRMED: { ...heldRecord.notifications?.PURCHASE_UNCONFIRMED, deliveredAt: at(20 * HOUR - 16 * MINUTE).toISOString() } } } as CapacityRecord;
+    const deliveredAt = at(20 * HOUR - 16 * MINUTE).toISOString();
+    const marks = heldRecord.notifications ?? {};
+    const delivered = { ...heldRecord, notifications: { PURCHASE_UNCONFIRMED: { ...marks.PURCHASE_UNCONFIRMED, deliveredAt }, EXPIRING: { ...marks.EXPIRING, deliveredAt } } } as CapacityRecord;
     const next = decide(input({ record: delivered, now: new Date(at(20 * HOUR - 16 * MINUTE).getTime() + later), offerings: [anOffering()] }));
     expect(next.actions).toEqual([]);
     expect(next.history).toEqual([]);
@@ -298,7 +302,7 @@ describe("decide: a purchase held for an operator (PURCHASE_UNCONFIRMED)", () =>
 
   it("GIVEN the write marking the alert lost its reply (no delivery recorded) THEN the next run sends it again", () => {
     const next = decide(input({ record: heldRecord, now: at(20 * HOUR - 17 * MINUTE) }));
-    expect(notifications(next)).toEqual(["PURCHASE_UNCONFIRMED"]);
+    expect(notifications(next)).toEqual(["PURCHASE_UNCONFIRMED", "EXPIRING"]);
     expect(next.history).toEqual([]);
   });
 

@@ -208,7 +208,7 @@ describe("reconcile after a purchase whose outcome stayed unknown", () => {
     }
   };
   const alerts = () => h.published.filter((p) => p.attributes["kind"] === "PURCHASE_UNCONFIRMED");
-  const unconfirmedCount = () => metricLines(h.lines).reduce((sum, l) => sum + Number(l[METRICS.PurchasesUnconfirmed] ?? 0), 0);
+  const heldNow = () => metricLines(h.lines).at(-1)?.[METRICS.PurchasesUnconfirmed];
 
   it("GIVEN EC2 bought but its extension history lags past 15 minutes THEN the block is held and alerted once, never bought again, and confirmed when EC2 shows it", async () => {
     await track(1);
@@ -223,9 +223,10 @@ describe("reconcile after a purchase whose outcome stayed unknown", () => {
     expect(held?.intent?.offeringId).toBe("cbeo-1");
     expect(alerts()).toHaveLength(1);
     expect(alerts()[0]?.message).toContain(`Purchase intent: ${held?.intent?.intentId}:`);
-    expect(unconfirmedCount()).toBe(1);
+    expect(heldNow()).toBe(1);
     ec2.extensions.push(...lagging);
     await runEveryMinute(1);
+    expect(heldNow()).toBe(0);
     const confirmed = await h.store.get("rec-1");
     expect(confirmed?.status).toBe("EXTENSION_PENDING");
     expect(confirmed?.history.map((e) => e.kind)).toEqual(["CREATED", "PURCHASE_STARTED", "PURCHASE_OUTCOME_UNKNOWN", "PURCHASE_UNCONFIRMED", "PURCHASE_CONFIRMED"]);
@@ -395,5 +396,49 @@ describe("reconcile after a fast payment failure", () => {
     expect(record?.status).toBe("EXTENSION_PENDING");
     expect(record?.lastExtension?.paymentFailed).toBeUndefined();
     expect((record?.history ?? []).filter((e) => e.kind === "PAYMENT_FAILED")).toHaveLength(1);
+  });
+});
+
+describe("reconcile while a purchase is held (PURCHASE_UNCONFIRMED) until the block ends", () => {
+  it("GIVEN a hold nobody clears THEN alerts go out 48 h, 24 h and 6 h before the end, ExpiringWithoutExtension counts it in the last 24 h and PurchasesUnconfirmed is emitted every run", async () => {
+    // The purchase (60 h before the end) times out before EC2 bought; nobody clears the hold.
+    h.now = new Date(END.getTime() - 60 * HOUR);
+    await track(1, { extendBeforeHours: 60 });
+    ec2.purchaseFault = { afterBuying: false, error: Object.assign(new Error("socket timeout"), { name: "TimeoutError" }) };
+    const reconciler = h.reconciler();
+    await reconciler.reconcileAll();
+    ec2.purchaseFault = undefined;
+    const runs: { left: number; held: number; expiring: number }[] = [];
+    while (h.now.getTime() < END.getTime() - 30 * MINUTE) {
+      h.now = new Date(h.now.getTime() + 15 * MINUTE);
+      const before = h.lines.length;
+      await reconciler.reconcileAll();
+      const metrics = metricLines(h.lines.slice(before)).at(-1) ?? {};
+      runs.push({ left: (END.getTime() - h.now.getTime()) / HOUR, held: Number(metrics[METRICS.PurchasesUnconfirmed]), expiring: Number(metrics[METRICS.ExpiringWithoutExtension]) });
+    }
+    expect((await h.store.get("rec-1"))?.status).toBe("PURCHASE_UNCONFIRMED");
+    expect(ec2.purchases).toBe(0);
+    const held = runs.filter((r) => r.left <= 60 - 0.25);
+    expect(held.every((r) => r.held === 1)).toBe(true);
+    expect(held.filter((r) => r.left <= 24).every((r) => r.expiring === 1)).toBe(true);
+    expect(held.filter((r) => r.left > 24).every((r) => r.expiring === 0)).toBe(true);
+    const expiring = h.published.filter((p) => p.attributes["kind"] === "EXPIRING");
+    const hoursLeft = expiring.map((p) => p.subject);
+    expect(hoursLeft).toEqual([
+      `Capacity block ${crId(1)} ends within 48 h: purchase held, manager cannot extend it`,
+      `Capacity block ${crId(1)} ends within 24 h: purchase held, manager cannot extend it`,
+      `Capacity block ${crId(1)} ends within 6 h: purchase held, manager cannot extend it`,
+    ]);
+    expect(expiring[2]?.message).toContain('PATCH /rec-1 with body {"clearUnconfirmedPurchase": true}');
+  });
+
+  it("GIVEN a record that fails every run within 24 h of its end THEN it counts in RecordFailures and in ExpiringWithoutExtension", async () => {
+    await track(1, {}, { offerings: [] });
+    ec2.offeringsFault = { id: crId(1), error: Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded", $metadata: { httpStatusCode: 503 } }) };
+    const summary = await h.reconciler().reconcileAll();
+    expect(summary).toMatchObject({ failures: 1, expiringWithoutExtension: 1 });
+    const metrics = metricLines(h.lines).at(-1) ?? {};
+    expect(metrics[METRICS.RecordFailures]).toBe(1);
+    expect(metrics[METRICS.ExpiringWithoutExtension]).toBe(1);
   });
 });

@@ -523,7 +523,8 @@ const holdScenario = (seed: number): Scenario => ({
   eventRate: 0.2,
   paymentFailureRate: 0,
 });
-const HOLD_SCENARIO = holdScenario(1);
+// A seed whose run holds purchases, has some cleared and lets a held block expire (seeds 2-11 all do).
+const HOLD_SCENARIO = holdScenario(2);
 
 describe("money safety over simulated weeks (fast-check)", () => {
   it(`GIVEN random blocks, policies, approvers and faults THEN no double purchase, nothing unapproved or above the cap, no avoidable expiry (${FC_RUNS} runs)`, async () => {
