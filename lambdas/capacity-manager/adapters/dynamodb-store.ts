@@ -12,6 +12,7 @@ import {
 import type { CapacityRecord, HistoryEntry, RecordChanges } from "../domain/types";
 import { RecordExistsError, RecordNotFoundError, VersionConflictError } from "../service/errors";
 import type { RecordStore } from "../service/ports";
+import { isPrintableKey } from "../domain/keys";
 import { RESERVATION_INDEX, TABLE_PARTITION_KEY } from "../table";
 
 const PK = TABLE_PARTITION_KEY.name;
@@ -26,6 +27,9 @@ export function createDynamoRecordStoreFromEnv(tableName: string): DynamoRecordS
   return new DynamoRecordStore(createDocumentClient(), tableName);
 }
 
+const MAX_CURSOR_LENGTH = 2048;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
 function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
   return key ? Buffer.from(JSON.stringify(key), "utf8").toString("base64url") : undefined;
 }
@@ -34,8 +38,10 @@ function encodeCursor(key: Record<string, unknown> | undefined): string | undefi
 export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
   if (cursor === undefined) return undefined;
   try {
+    if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !BASE64URL.test(cursor)) throw new InvalidCursorError(cursor);
     const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (typeof key === "object" && key !== null && typeof (key as Record<string, unknown>)[PK] === "string" && Object.keys(key).length === 1) {
+    const pk = typeof key === "object" && key !== null ? (key as Record<string, unknown>)[PK] : undefined;
+    if (typeof pk === "string" && isPrintableKey(pk) && Object.keys(key as object).length === 1) {
       return key as Record<string, unknown>;
     }
   } catch {

@@ -39,6 +39,30 @@ export interface Approval {
   readonly offeringId?: string;
 }
 
+/**
+ * What an approval will pay for, answered to the approver: exactly the pending proposal, or (approving ahead,
+ * e.g. while an extension is still pending) the next proposal up to the cap.
+ */
+export type ApprovalTarget =
+  | {
+      readonly kind: "PENDING_PROPOSAL";
+      readonly offeringId: string;
+      readonly feeUsd: number;
+      readonly durationHours: number;
+      readonly forEndDate: string;
+      readonly newEndDate: string;
+      readonly message: string;
+    }
+  | {
+      readonly kind: "NEXT_PROPOSAL";
+      readonly maxFeeUsd: number;
+      readonly durationHours: number;
+      /** The block end the next proposal extends, when known (after a pending extension: its expected new end). */
+      readonly afterEndDate?: string;
+      readonly message: string;
+    }
+  | { readonly kind: "POLICY"; readonly message: string };
+
 /** The exact purchase the manager wants to make, shown to approvers. */
 export interface Proposal {
   readonly offeringId: string;

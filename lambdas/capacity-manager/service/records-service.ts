@@ -1,7 +1,7 @@
 import { DomainError } from "../domain/errors";
 import { approveRecord, assertCreatableByWriter, clearUnconfirmedPurchase, newRecord, updateRecord } from "../domain/records";
 import { DEFAULT_EXTEND_BEFORE_HOURS, DEFAULT_EXTEND_BY_HOURS, DEFAULT_REQUIRE_APPROVAL } from "../domain/rules";
-import type { CapacityRecord, MoneyPolicyChanges, RecordChanges, RecordSpec } from "../domain/types";
+import type { ApprovalTarget, CapacityRecord, MoneyPolicyChanges, RecordChanges, RecordSpec } from "../domain/types";
 import { RecordExistsError } from "./errors";
 import type { CapacityApi, RecordStore } from "./ports";
 
@@ -21,7 +21,7 @@ export class RecordsService {
   constructor(private readonly deps: RecordsServiceDeps) {}
 
   list(limit: number, cursor: string | undefined): Promise<{ records: CapacityRecord[]; cursor?: string }> {
-    return this.deps.store.scan({ limit, ...(cursor ? { cursor } : {}) });
+    return this.deps.store.scan({ limit, ...(cursor !== undefined ? { cursor } : {}) });
   }
 
   async get(pk: string): Promise<CapacityRecord> {
@@ -74,11 +74,12 @@ export class RecordsService {
     await this.deps.store.delete(pk, record.version);
   }
 
-  /** Approves, applying the approver's money policy changes with the approval. */
-  async approve(pk: string, approvedBy: string, policy: MoneyPolicyChanges = {}): Promise<CapacityRecord> {
+  /** Approves, applying the approver's money policy changes with the approval; says what the approval pays for. */
+  async approve(pk: string, approvedBy: string, policy: MoneyPolicyChanges = {}): Promise<CapacityRecord & { readonly appliesTo: ApprovalTarget }> {
     const record = await this.get(pk);
     const mutation = approveRecord(record, approvedBy, this.deps.clock(), policy);
-    return this.deps.store.update(pk, record.version, mutation.changes, mutation.history);
+    const approved = await this.deps.store.update(pk, record.version, mutation.changes, mutation.history);
+    return { ...approved, appliesTo: mutation.appliesTo };
   }
 
   /** An approver found in EC2 that a held purchase was not made: buying may resume. */

@@ -171,7 +171,11 @@ describe("GET", () => {
   it("fails with 422 naming PK when the path's PK is not a valid key", async () => {
     const res = await api(apiEvent("GET", "/{PK}", { pk: "has space" }));
     expect(res.statusCode).toBe(422);
-    expect(bodyOf(res).error).toEqual({ code: "VALIDATION_FAILED", message: "PK: must not contain '/' or whitespace", field: "PK" });
+    expect(bodyOf(res).error).toEqual({
+      code: "VALIDATION_FAILED",
+      message: "PK: must be printable characters only: no '/', whitespace, control or format characters (bidirectional overrides, zero-width characters) or lone surrogates",
+      field: "PK",
+    });
   });
 
   it("GIVEN a PK THEN GET /{PK} returns it; a missing one is 404", async () => {
@@ -415,5 +419,87 @@ describe("DELETE /{PK}, POST /import and routing", () => {
       expect([route.operation, code]).not.toContainEqual(expect.stringMatching(/^(ROUTE_NOT_FOUND|METHOD_NOT_ALLOWED|INTERNAL)$/));
       expect(res.statusCode).toBeLessThan(500);
     }
+  });
+});
+
+describe("API edges", () => {
+  it.each([
+    ["empty", ""],
+    ["not base64 JSON", "garbage"],
+    ["a key of the wrong type", Buffer.from('{"PK":1}').toString("base64url")],
+    ["a key with extra attributes", Buffer.from('{"PK":"env-123","version":3}').toString("base64url")],
+    ["a key that is no valid PK", Buffer.from('{"PK":"a\\u202eb"}').toString("base64url")],
+  ])("fails with 400 INVALID_CURSOR when GET / gets a cursor that is %s", async (_name, cursor) => {
+    const res = await api(apiEvent("GET", "/", { query: { cursor } }));
+    expect(res.statusCode).toBe(400);
+    expect(bodyOf(res).error).toMatchObject({ code: "INVALID_CURSOR", field: "cursor" });
+  });
+
+  it.each([
+    ["a control character", "env\u0007bell"],
+    ["a bidirectional override", "env\u202Egnp.exe"],
+    ["a bidirectional isolate", "env\u2066x\u2069"],
+    ["a zero-width space", "env\u200B123"],
+    ["a zero-width joiner", "env\u200D123"],
+    ["a byte order mark", "\uFEFFenv"],
+    ["a lone surrogate", "env\uD800"],
+    ["a no-break space", "env\u00A0123"],
+  ])("fails with 422 naming PK when POST / gets a PK with %s", async (_name, pk) => {
+    const res = await api(apiEvent("POST", "/", { rawBody: JSON.stringify({ ...SAMPLE_BODY, PK: pk, capacityReservationId: "cr-0eeeeeeeeeeeeeee1" }) }));
+    expect(res.statusCode).toBe(422);
+    expect(bodyOf(res).error).toMatchObject({ field: "PK", message: expect.stringContaining("printable") });
+  });
+
+  it("GIVEN a PK of printable non-ASCII letters THEN it is accepted", async () => {
+    const res = await create({ ...SAMPLE_BODY, PK: "équipe-東京-1", capacityReservationId: "cr-0eeeeeeeeeeeeeee2" });
+    expect(res.statusCode).toBe(201);
+  });
+
+  it.each([
+    ["a date without a time", "2025-06-30"],
+    ["a time without a zone", "2025-06-30T23:59:59"],
+    ["a date in words", "June 30, 2025"],
+    ["a day that does not exist", "2025-02-30T00:00:00Z"],
+    ["an hour past 23", "2025-06-30T24:00:00Z"],
+    ["a time without seconds", "2025-06-30T23:59Z"],
+    ["an offset without a colon", "2025-06-30T23:59:59+0200"],
+  ])("fails with 422 naming endDate when it is %s", async (_name, endDate) => {
+    const res = await create({ ...SAMPLE_BODY, PK: "dates-bad", capacityReservationId: "cr-0eeeeeeeeeeeeeee3", endDate });
+    expect(res.statusCode).toBe(422);
+    expect(bodyOf(res).error).toMatchObject({ field: "endDate", message: expect.stringContaining("ISO 8601") });
+  });
+
+  it("GIVEN a date with an offset and fractional seconds THEN it is stored as the same instant in UTC", async () => {
+    const res = await create({ ...SAMPLE_BODY, PK: "dates-ok", capacityReservationId: "cr-0eeeeeeeeeeeeeee4", endDate: "2025-07-01T01:59:59.5+02:00" });
+    expect(res.statusCode).toBe(201);
+    expect(bodyOf(res).endDate).toBe("2025-06-30T23:59:59.500Z");
+  });
+
+  it("GIVEN an extension is pending THEN an approval answers that it applies to the next proposal (the end after the pending one), not the purchase in flight", async () => {
+    expect((await create({ ...SAMPLE_BODY, PK: "pending-1", capacityReservationId: "cr-0eeeeeeeeeeeeeee5", maxUpfrontFeeUsd: 3000 })).statusCode).toBe(201);
+    const lastExtension = { intentId: "i1", offeringId: "cbeo-x", feeUsd: 900, durationHours: 24, forEndDate: END.toISOString(), purchasedAt: at(20 * HOUR).toISOString() };
+    await h.store.update("pending-1", 0, { status: "EXTENSION_PENDING", statusReason: "waiting for payment", lastExtension }, []);
+    const res = await api(apiEvent("PATCH", "/{PK}", { pk: "pending-1" }));
+    expect(res.statusCode).toBe(200);
+    const next = new Date(END.getTime() + 24 * HOUR).toISOString();
+    expect(bodyOf(res)).toMatchObject({
+      status: "EXTENSION_PENDING",
+      approval: { maxFeeUsd: 3000, durationHours: 24 },
+      appliesTo: {
+        kind: "NEXT_PROPOSAL",
+        maxFeeUsd: 3000,
+        durationHours: 24,
+        afterEndDate: next,
+        message: `extension cbeo-x bought for the end ${END.toISOString()} is pending; this approval is not for it but for the next proposal: extending the end after it (expected ${next}) by 24 h for up to $3000.00`,
+      },
+    });
+  });
+
+  it("GIVEN a pending proposal THEN the approval answers with exactly that proposal", async () => {
+    expect((await create({ ...SAMPLE_BODY, PK: "pending-2", capacityReservationId: "cr-0eeeeeeeeeeeeeee6", maxUpfrontFeeUsd: 3000 })).statusCode).toBe(201);
+    const proposal = { offeringId: "cbeo-q", durationHours: 24, feeUsd: 1500, forEndDate: END.toISOString(), newEndDate: new Date(END.getTime() + 24 * HOUR).toISOString(), approveBy: at(13 * HOUR).toISOString(), proposedAt: h.now.toISOString() };
+    await h.store.update("pending-2", 0, { status: "AWAITING_APPROVAL", proposal }, []);
+    const res = await api(apiEvent("PATCH", "/{PK}", { pk: "pending-2" }));
+    expect(bodyOf(res).appliesTo).toMatchObject({ kind: "PENDING_PROPOSAL", offeringId: "cbeo-q", feeUsd: 1500, durationHours: 24, forEndDate: END.toISOString() });
   });
 });
