@@ -6,6 +6,8 @@ import { z } from "zod";
  */
 export interface ManagerConfig {
   readonly tableName: string;
+  /** History (and later ledger) items, one partition per record (key schema in table.ts). */
+  readonly journalTableName: string;
   /** Absent: nobody is notified, and nothing that needs approval is ever bought without a PATCH. */
   readonly topicArn: string | undefined;
   /** Largest API request body accepted. */
@@ -26,6 +28,9 @@ export const CONFIG_DEFAULTS = {
 
 const envSchema = z.object({
   TABLE_NAME: z.string({ error: "TABLE_NAME must be set to the capacity manager's DynamoDB table" }).min(1, "TABLE_NAME must not be empty"),
+  JOURNAL_TABLE_NAME: z
+    .string({ error: "JOURNAL_TABLE_NAME must be set to the capacity manager's journal table (record history)" })
+    .min(1, "JOURNAL_TABLE_NAME must not be empty"),
   TOPIC_ARN: z
     .string()
     .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$/, "TOPIC_ARN must be an SNS topic ARN")
@@ -34,9 +39,9 @@ const envSchema = z.object({
 });
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ManagerConfig {
-  const parsed = envSchema.safeParse({ TABLE_NAME: env["TABLE_NAME"], TOPIC_ARN: env["TOPIC_ARN"] });
+  const parsed = envSchema.safeParse({ TABLE_NAME: env["TABLE_NAME"], JOURNAL_TABLE_NAME: env["JOURNAL_TABLE_NAME"], TOPIC_ARN: env["TOPIC_ARN"] });
   if (!parsed.success) {
     throw new Error(`capacity manager configuration: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   }
-  return { tableName: parsed.data.TABLE_NAME, topicArn: parsed.data.TOPIC_ARN, ...CONFIG_DEFAULTS };
+  return { tableName: parsed.data.TABLE_NAME, journalTableName: parsed.data.JOURNAL_TABLE_NAME, topicArn: parsed.data.TOPIC_ARN, ...CONFIG_DEFAULTS };
 }

@@ -2,7 +2,7 @@ import { DomainError } from "./errors";
 import type { ApprovalTarget, CapacityRecord, HistoryEntry, MoneyPolicy, MoneyPolicyChanges, Proposal, RecordChanges, RecordSpec } from "./types";
 
 /** A record as first stored: the owner's fields, manager state at its initial values. */
-export function newRecord(spec: RecordSpec, now: Date, origin: "CREATED" | "IMPORTED", by?: string): CapacityRecord {
+export function newRecord(spec: RecordSpec, now: Date, origin: "CREATED" | "IMPORTED"): CapacityRecord {
   const at = now.toISOString();
   return {
     ...spec,
@@ -12,8 +12,12 @@ export function newRecord(spec: RecordSpec, now: Date, origin: "CREATED" | "IMPO
     status: "TRACKING",
     statusReason: origin === "CREATED" ? "created; the next reconcile checks the reservation against EC2" : "imported from EC2",
     version: 0,
-    history: [{ at, kind: origin, detail: origin === "CREATED" ? "created through the API" : "imported from the account's capacity blocks", ...(by ? { by } : {}) }],
   };
+}
+
+/** The first history entry of a record (who created or imported it). */
+export function creationEntry(now: Date, origin: "CREATED" | "IMPORTED", by?: string): HistoryEntry {
+  return { at: now.toISOString(), kind: origin, detail: origin === "CREATED" ? "created through the API" : "imported from the account's capacity blocks", ...(by ? { by } : {}) };
 }
 
 export interface RecordMutation {
@@ -326,14 +330,13 @@ export function reservationOwners(records: readonly Pick<CapacityRecord, "PK" | 
   return duplicates;
 }
 
-/** The record as it reads after a mutation (used by in-memory stores and simulations). */
-export function applyChanges(record: CapacityRecord, changes: RecordChanges, history: readonly HistoryEntry[]): CapacityRecord {
+/** The record as it reads after a mutation (used by in-memory stores and simulations); history is kept apart. */
+export function applyChanges(record: CapacityRecord, changes: RecordChanges): CapacityRecord {
   const next: Record<string, unknown> = { ...record };
   for (const [key, value] of Object.entries(changes)) {
     if (value === null) delete next[key];
     else if (value !== undefined) next[key] = value;
   }
-  next["history"] = [...record.history, ...history];
   next["version"] = record.version + 1;
   return next as unknown as CapacityRecord;
 }

@@ -217,7 +217,6 @@ export interface RecordState {
   readonly expiresAt?: number;
   /** Optimistic-lock counter; every write is conditional on it. */
   readonly version: number;
-  readonly history: readonly HistoryEntry[];
 }
 
 export type CapacityRecord = RecordSpec & RecordState;
@@ -233,9 +232,9 @@ export interface MoneyPolicyChanges {
   readonly extendBeforeHours?: number;
 }
 
-/** Record fields a decision may set; `null` removes an optional field. History is only appended. */
+/** Record fields a decision may set; `null` removes an optional field. History entries are written beside it. */
 export type RecordChanges = {
-  readonly [K in Exclude<keyof CapacityRecord, "PK" | "version" | "history" | "createdAt">]?:
+  readonly [K in Exclude<keyof CapacityRecord, "PK" | "version" | "createdAt">]?:
     | CapacityRecord[K]
     | (undefined extends CapacityRecord[K] ? null : never);
 };

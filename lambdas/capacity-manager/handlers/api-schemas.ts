@@ -165,14 +165,28 @@ export type ApproveBody = z.infer<typeof approveBodySchema>;
 /** POST /import takes no body (an empty object is tolerated). */
 export const emptyBodySchema = z.strictObject({});
 
-export const listQuerySchema = (maxPageSize: number, defaultPageSize: number) =>
-  z.strictObject({
-    limit: z
-      .string()
-      .regex(/^\d+$/, { error: "must be a whole number" })
-      .transform(Number)
-      .pipe(z.number().int().min(1, { error: "must be at least 1" }).max(maxPageSize, { error: `must be at most ${maxPageSize}` }))
-      .default(defaultPageSize),
-    /** Checked by the store (an empty or forged cursor is a 400 INVALID_CURSOR). */
-    cursor: z.string().optional(),
-  });
+const pageFields = (maxPageSize: number, defaultPageSize: number) => ({
+  limit: z
+    .string()
+    .regex(/^\d+$/, { error: "must be a whole number" })
+    .transform(Number)
+    .pipe(z.number().int().min(1, { error: "must be at least 1" }).max(maxPageSize, { error: `must be at most ${maxPageSize}` }))
+    .default(defaultPageSize),
+  /** Checked by the store (an empty or forged cursor is a 400 INVALID_CURSOR). */
+  cursor: z.string().optional(),
+});
+
+export const listQuerySchema = (maxPageSize: number, defaultPageSize: number) => z.strictObject(pageFields(maxPageSize, defaultPageSize));
+
+/** GET /{PK}: the record; with `history=true` a page of its history instead (newest first, `limit` and `cursor`). */
+export const getQuerySchema = (maxPageSize: number, defaultPageSize: number) =>
+  z
+    .strictObject({
+      history: z.literal("true", { error: 'must be "true" (GET /{PK}?history=true pages through the history)' }).optional(),
+      ...pageFields(maxPageSize, defaultPageSize),
+    })
+    .superRefine((query, ctx) => {
+      if (query.history === undefined && query.cursor !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["cursor"], message: "pages the history only: add history=true" });
+      }
+    });

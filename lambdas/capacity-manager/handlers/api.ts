@@ -1,14 +1,13 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { z } from "zod";
 import { API_ROUTES, PK_PATH_PARAMETER, type ApiRoute } from "../api-routes";
-import { InvalidCursorError } from "../adapters/dynamodb-store";
 import { loadConfig, type ManagerConfig } from "../config";
 import { DomainError } from "../domain/errors";
 import type { RecordChanges } from "../domain/types";
 import { withLogContext, type Logger } from "../log";
-import { RecordExistsError, RecordNotFoundError, VersionConflictError } from "../service/errors";
+import { InvalidCursorError, RecordExistsError, RecordNotFoundError, VersionConflictError } from "../service/errors";
 import type { RecordsService } from "../service/records-service";
-import { approveBodySchema, createBodySchema, emptyBodySchema, listQuerySchema, NOT_UPDATABLE_FIELDS, pkSchema, updateBodySchema } from "./api-schemas";
+import { approveBodySchema, createBodySchema, emptyBodySchema, getQuerySchema, listQuerySchema, NOT_UPDATABLE_FIELDS, pkSchema, updateBodySchema } from "./api-schemas";
 import { createRecordsService, createRuntime } from "./dependencies";
 
 /** An error answered to the caller as `{ "error": { code, message, field } }`. */
@@ -117,8 +116,13 @@ async function route(event: APIGatewayProxyEvent, service: RecordsService, confi
       const page = await service.list(query.limit, query.cursor);
       return json(200, { items: page.records, nextCursor: page.cursor ?? null });
     }
-    case "getRecord":
-      return json(200, await service.get(pathPk(event)));
+    case "getRecord": {
+      const pk = pathPk(event);
+      const query = parse(getQuerySchema(config.maxPageSize, config.defaultPageSize), event.queryStringParameters ?? {}, "query");
+      if (query.history === undefined) return json(200, await service.get(pk));
+      const page = await service.history(pk, query.limit, query.cursor);
+      return json(200, { PK: pk, items: page.entries, nextCursor: page.cursor ?? null });
+    }
     case "createRecord": {
       const input = parse(createBodySchema, body ?? null, "body");
       const record = await service.create({

@@ -22,7 +22,7 @@ export function createRuntime(config: ManagerConfig): Runtime {
   return {
     config,
     logger: createLogger(),
-    store: createDynamoRecordStoreFromEnv(config.tableName),
+    store: createDynamoRecordStoreFromEnv(config.tableName, config.journalTableName),
     ec2: new Ec2CapacityApi(createEc2Clients()),
   };
 }

@@ -1,9 +1,9 @@
 import { DomainError } from "../domain/errors";
-import { approveRecord, assertCreatableByWriter, clearUnconfirmedPurchase, newRecord, updateRecord } from "../domain/records";
+import { approveRecord, assertCreatableByWriter, clearUnconfirmedPurchase, creationEntry, newRecord, updateRecord } from "../domain/records";
 import { DEFAULT_EXTEND_BEFORE_HOURS, DEFAULT_EXTEND_BY_HOURS, DEFAULT_REQUIRE_APPROVAL } from "../domain/rules";
 import type { ApprovalTarget, CapacityRecord, MoneyPolicyChanges, RecordChanges, RecordSpec } from "../domain/types";
 import { RecordExistsError } from "./errors";
-import type { CapacityApi, RecordStore } from "./ports";
+import type { CapacityApi, HistoryPage, RecordStore } from "./ports";
 
 export interface RecordsServiceDeps {
   readonly store: RecordStore;
@@ -22,6 +22,11 @@ export class RecordsService {
 
   list(limit: number, cursor: string | undefined): Promise<{ records: CapacityRecord[]; cursor?: string }> {
     return this.deps.store.scan({ limit, ...(cursor !== undefined ? { cursor } : {}) });
+  }
+
+  /** A record's history, newest first. */
+  history(pk: string, limit: number, cursor: string | undefined): Promise<HistoryPage> {
+    return this.deps.store.history(pk, { limit, ...(cursor !== undefined ? { cursor } : {}) });
   }
 
   async get(pk: string): Promise<CapacityRecord> {
@@ -47,8 +52,9 @@ export class RecordsService {
         "capacityReservationId",
       );
     }
-    const record = newRecord(spec, this.deps.clock(), "CREATED", by);
-    await this.deps.store.create(record);
+    const now = this.deps.clock();
+    const record = newRecord(spec, now, "CREATED");
+    await this.deps.store.create(record, [creationEntry(now, "CREATED", by)]);
     return record;
   }
 
@@ -115,7 +121,7 @@ export class RecordsService {
         requireApproval: DEFAULT_REQUIRE_APPROVAL,
       };
       try {
-        await this.deps.store.create({ ...newRecord(spec, now, "IMPORTED", by), reservationState: block.state });
+        await this.deps.store.create({ ...newRecord(spec, now, "IMPORTED"), reservationState: block.state }, [creationEntry(now, "IMPORTED", by)]);
         result.imported.push(id);
       } catch (error) {
         if (!(error instanceof RecordExistsError)) throw error;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildUpdate, createDocumentClient, DynamoRecordStore, InvalidCursorError } from "../../../../lambdas/capacity-manager/adapters/dynamodb-store";
-import { newRecord } from "../../../../lambdas/capacity-manager/domain/records";
+import { creationEntry, newRecord } from "../../../../lambdas/capacity-manager/domain/records";
 import { RecordExistsError, RecordNotFoundError, VersionConflictError } from "../../../../lambdas/capacity-manager/service/errors";
-import { startDynalite, type LocalDynamo } from "../dynalite";
+import { journalTableOf, startDynalite, type LocalDynamo } from "../dynalite";
 import { aSpec, at, HOUR } from "../fixtures";
 
 let dynamo: LocalDynamo;
@@ -12,7 +12,7 @@ const now = at(100 * HOUR);
 beforeAll(async () => {
   dynamo = await startDynalite();
   await dynamo.createTable("records");
-  store = new DynamoRecordStore(createDocumentClient(dynamo.client), "records");
+  store = new DynamoRecordStore(createDocumentClient(dynamo.client), "records", journalTableOf("records"));
 });
 afterAll(async () => {
   await dynamo.stop();
@@ -29,12 +29,12 @@ describe("DynamoRecordStore against dynalite", () => {
   });
 
   it("GIVEN an update at the current version THEN fields are set/removed, the version bumps and history is appended", async () => {
-    await store.create({ ...newRecord(spec("update-1"), now, "CREATED"), maxUpfrontFeeUsd: 100 });
+    await store.create({ ...newRecord(spec("update-1"), now, "CREATED"), maxUpfrontFeeUsd: 100 }, [creationEntry(now, "CREATED")]);
     const updated = await store.update("update-1", 0, { status: "APPROVED", maxUpfrontFeeUsd: null }, [{ at: now.toISOString(), kind: "APPROVED", approvedBy: "arn:x" }]);
     expect(updated.version).toBe(1);
     expect(updated.status).toBe("APPROVED");
     expect(updated.maxUpfrontFeeUsd).toBeUndefined();
-    expect(updated.history.map((h) => h.kind)).toEqual(["CREATED", "APPROVED"]);
+    expect((await store.history("update-1")).entries.map((h) => h.kind)).toEqual(["APPROVED", "CREATED"]);
   });
 
   it("fails with VersionConflictError when another writer changed the record (the loser of two concurrent writes)", async () => {
@@ -46,7 +46,10 @@ describe("DynamoRecordStore against dynalite", () => {
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const rejected = results.find((r) => r.status === "rejected");
     expect(rejected?.status === "rejected" && rejected.reason).toBeInstanceOf(VersionConflictError);
-    expect((await store.get("race-1"))?.history.filter((h) => h.kind === "PURCHASE_STARTED")).toHaveLength(1);
+    // The loser's entry is removed again: the history shows only what the winner decided.
+    expect((await store.history("race-1")).entries.filter((h) => h.kind === "PURCHASE_STARTED").map((h) => h.intentId)).toEqual([
+      results[0]?.status === "fulfilled" ? "a" : "b",
+    ]);
   });
 
   it("fails with RecordNotFoundError when updating or deleting a missing record", async () => {
@@ -92,10 +95,10 @@ describe("DynamoRecordStore against dynalite", () => {
 });
 
 describe("buildUpdate", () => {
-  it("GIVEN changes THEN the expression is conditional on the version and appends history with list_append only", () => {
-    const input = buildUpdate("t", "pk", 4, { status: "TRACKING", intent: null }, [{ at: "x", kind: "UPDATED" }]);
+  it("GIVEN changes THEN the expression is conditional on the version and never touches a history list", () => {
+    const input = buildUpdate("t", "pk", 4, { status: "TRACKING", intent: null });
     expect(input.ConditionExpression).toBe("#v = :expected");
     expect(input.ExpressionAttributeValues?.[":expected"]).toBe(4);
-    expect(input.UpdateExpression).toBe("SET #v = #v + :one, #f0 = :f0, #h = list_append(if_not_exists(#h, :empty), :h) REMOVE #f1");
+    expect(input.UpdateExpression).toBe("SET #v = #v + :one, #f0 = :f0 REMOVE #f1");
   });
 });

@@ -18,7 +18,8 @@ import { createLogger, type Logger } from "../../../../lambdas/capacity-manager/
 import type { NodeGroupScaler, Notifier } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
 import { RecordsService } from "../../../../lambdas/capacity-manager/service/records-service";
-import type { LocalDynamo } from "../dynalite";
+import type { HistoryEntry } from "../../../../lambdas/capacity-manager/domain/types";
+import { journalTableOf, type LocalDynamo } from "../dynalite";
 
 type Ec2Stub = AwsStub<ServiceInputTypes, ServiceOutputTypes, EC2ClientResolvedConfig>;
 
@@ -36,6 +37,8 @@ export interface Harness {
   readonly logger: Logger;
   readonly config: ManagerConfig;
   now: Date;
+  /** Every history entry of a record, oldest first (read through the store's pages). */
+  history(pk: string): Promise<HistoryEntry[]>;
   reconciler(options?: { notifications?: boolean }): Reconciler;
   service(): RecordsService;
 }
@@ -45,7 +48,7 @@ export function createHarness(dynamo: LocalDynamo, tableName: string, now: Date)
   const read = new EC2Client({ region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
   const purchase = new EC2Client({ region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" }, maxAttempts: 1 });
   const ec2 = new Ec2CapacityApi({ read, purchase });
-  const store = new DynamoRecordStore(createDocumentClient(dynamo.client), tableName);
+  const store = new DynamoRecordStore(createDocumentClient(dynamo.client), tableName, journalTableOf(tableName));
   const lines: Record<string, unknown>[] = [];
   const published: Harness["published"] = [];
   const scaled: Harness["scaled"] = [];
@@ -73,8 +76,18 @@ export function createHarness(dynamo: LocalDynamo, tableName: string, now: Date)
     scaled,
     lines,
     logger: createLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>), () => harness.now),
-    config: { tableName, topicArn: "arn:aws:sns:us-east-1:123456789012:cbm", ...CONFIG_DEFAULTS },
+    config: { tableName, journalTableName: journalTableOf(tableName), topicArn: "arn:aws:sns:us-east-1:123456789012:cbm", ...CONFIG_DEFAULTS },
     now,
+    history: async (pk) => {
+      const entries: HistoryEntry[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.history(pk, { limit: 7, ...(cursor ? { cursor } : {}) });
+        entries.push(...page.entries);
+        cursor = page.cursor;
+      } while (cursor);
+      return entries.reverse();
+    },
     reconciler: (options = {}) =>
       new Reconciler({ store, ec2, notifier: options.notifications === false ? undefined : notifier, scaler, logger: harness.logger, clock: () => harness.now, concurrency: 4 }),
     service: () => new RecordsService({ store, ec2, clock: () => harness.now }),

@@ -262,8 +262,11 @@ class FaultyStore implements RecordStore {
   findByReservationId(id: string) {
     return this.inner.findByReservationId(id);
   }
-  create(r: CapacityRecord) {
-    return this.inner.create(r);
+  create(r: CapacityRecord, h?: readonly HistoryEntry[]) {
+    return this.inner.create(r, h);
+  }
+  history(pk: string, o?: { cursor?: string; limit?: number }) {
+    return this.inner.history(pk, o);
   }
   async update(pk: string, v: number, c: RecordChanges, h: readonly HistoryEntry[]): Promise<CapacityRecord> {
     if (this.faults.writeConflicts && this.rng() < 0.5) throw new VersionConflictError(pk, v);
@@ -467,7 +470,7 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
 
   const violations: Violations = { doublePurchases: [], unapproved: [], aboveCap: [], expiredWithChance, holdsNotAlerted: [] };
   for (const b of ec2.blocks.values()) {
-    const history = (await store.inner.get(b.pk))?.history ?? [];
+    const history = store.inner.allHistory(b.pk);
     for (const held of history.filter((h) => h.kind === "PURCHASE_UNCONFIRMED")) {
       stats.holds += 1;
       const alerts = published.filter((p) => p.kind === "PURCHASE_UNCONFIRMED" && p.pk === b.pk && p.message.includes(`Purchase intent: ${held.intentId}:`));

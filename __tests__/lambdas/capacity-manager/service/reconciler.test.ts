@@ -102,7 +102,7 @@ describe("Reconciler: a purchase whose answer was lost", () => {
     expect(ec2.purchases).toHaveLength(1);
     const record = await store.get("env-123");
     expect(record?.status).toBe("EXTENSION_PENDING");
-    expect(record?.history.map((h) => h.kind)).toEqual(["PURCHASE_STARTED", "PURCHASE_OUTCOME_UNKNOWN", "PURCHASE_CONFIRMED"]);
+    expect(store.allHistory("env-123").map((h) => h.kind)).toEqual(["PURCHASE_STARTED", "PURCHASE_OUTCOME_UNKNOWN", "PURCHASE_CONFIRMED"]);
   });
 });
 
