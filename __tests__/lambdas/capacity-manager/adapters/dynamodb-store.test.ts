@@ -1,6 +1,9 @@
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildUpdate, createDocumentClient, DynamoRecordStore, InvalidCursorError } from "../../../../lambdas/capacity-manager/adapters/dynamodb-store";
 import { creationEntry, newRecord } from "../../../../lambdas/capacity-manager/domain/records";
+import type { HistoryEntry } from "../../../../lambdas/capacity-manager/domain/types";
 import { RecordExistsError, RecordNotFoundError, VersionConflictError } from "../../../../lambdas/capacity-manager/service/errors";
 import { journalTableOf, startDynalite, type LocalDynamo } from "../dynalite";
 import { aSpec, at, HOUR } from "../fixtures";
@@ -100,5 +103,102 @@ describe("buildUpdate", () => {
     expect(input.ConditionExpression).toBe("#v = :expected");
     expect(input.ExpressionAttributeValues?.[":expected"]).toBe(4);
     expect(input.UpdateExpression).toBe("SET #v = #v + :one, #f0 = :f0 REMOVE #f1");
+  });
+});
+
+describe("DynamoRecordStore: history beside the record", () => {
+  const entry = (minute: number, kind: HistoryEntry["kind"] = "UPDATED"): HistoryEntry => ({ at: new Date(now.getTime() + minute * 60_000).toISOString(), kind, detail: `minute ${minute}` });
+  const readAll = async (pk: string, limit: number) => {
+    const entries: HistoryEntry[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.history(pk, { limit, ...(cursor ? { cursor } : {}) });
+      entries.push(...page.entries);
+      cursor = page.cursor;
+      pages += 1;
+    } while (cursor);
+    return { entries, pages };
+  };
+
+  it("GIVEN many writes THEN the record item holds no history and the history pages newest first, every entry once", async () => {
+    await store.create(newRecord(spec("hist-1"), now, "CREATED"), [creationEntry(now, "CREATED")]);
+    for (let i = 1; i <= 12; i++) await store.update("hist-1", i - 1, { statusReason: `step ${i}` }, [entry(i), entry(i, "APPROVED")]);
+    const raw = await dynamo.client.send(new GetItemCommand({ TableName: "records", Key: { PK: { S: "hist-1" } } }));
+    expect(raw.Item?.["history"]).toBeUndefined();
+    const { entries, pages } = await readAll("hist-1", 5);
+    expect(entries).toHaveLength(25);
+    // DynamoDB may end on an empty page (a full last page still carries a LastEvaluatedKey).
+    expect(pages).toBeGreaterThanOrEqual(5);
+    expect(pages).toBeLessThanOrEqual(6);
+    expect(entries.at(-1)?.kind).toBe("CREATED");
+    expect(entries.map((e) => e.at)).toEqual([...entries.map((e) => e.at)].sort().reverse());
+  });
+
+  it("GIVEN a record deleted and created again under the same PK THEN the new record's history does not show the old one", async () => {
+    await store.create(newRecord(spec("hist-2"), now, "CREATED"), [creationEntry(now, "CREATED")]);
+    await store.update("hist-2", 0, { statusReason: "old life" }, [entry(1)]);
+    await store.delete("hist-2", 1);
+    const later = new Date(now.getTime() + 60 * 60_000);
+    await store.create(newRecord(spec("hist-2"), later, "CREATED"), [creationEntry(later, "CREATED")]);
+    await store.update("hist-2", 0, { statusReason: "new life" }, [{ ...entry(61), detail: "new life" }]);
+    expect((await readAll("hist-2", 10)).entries.map((e) => e.detail)).toEqual(["new life", "created through the API"]);
+  });
+
+  it.each([
+    ["empty", () => ""],
+    ["not base64 JSON", () => "%%%"],
+    ["for another record", (other: string) => other],
+    ["with a sort key of another kind", () => Buffer.from(JSON.stringify({ pk: "hist-1", phase: "journal", sk: "LEDGER#x" })).toString("base64url")],
+    ["with a legacy position that is no index", () => Buffer.from(JSON.stringify({ pk: "hist-1", phase: "legacy", index: -1 })).toString("base64url")],
+  ])("fails with InvalidCursorError for a history cursor that is %s", async (_name, make) => {
+    const other = (await store.history("hist-2", { limit: 1 })).cursor as string;
+    await expect(store.history("hist-1", { cursor: make(other) })).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+
+  it("fails with RecordNotFoundError for the history of a missing record", async () => {
+    await expect(store.history("no-such-record")).rejects.toBeInstanceOf(RecordNotFoundError);
+  });
+});
+
+describe("DynamoRecordStore: records written by the old layout (history list inside the item)", () => {
+  it("GIVEN an old item THEN it reads as a record, its history reads from the list, and the next write moves the list out without losing or doubling an entry", async () => {
+    const old = { ...newRecord(spec("legacy-1", "cr-0aaaaaaaaaaaaaaa9"), now, "CREATED"), version: 7 };
+    const list: HistoryEntry[] = Array.from({ length: 30 }, (_, i) => ({ at: new Date(now.getTime() + i * 60_000).toISOString(), kind: i === 0 ? "CREATED" : "APPROVAL_REQUESTED", detail: `old ${i}` }));
+    await createDocumentClient(dynamo.client).send(new PutCommand({ TableName: "records", Item: { ...old, history: list } }));
+
+    const record = await store.get("legacy-1");
+    expect(record).toMatchObject({ PK: "legacy-1", version: 7 });
+    expect(record).not.toHaveProperty("history");
+    const before = await store.history("legacy-1", { limit: 100 });
+    expect(before.entries.map((e) => e.detail)).toEqual(list.map((e) => e.detail).reverse());
+
+    const later = { at: new Date(now.getTime() + 40 * 60_000).toISOString(), kind: "UPDATED" as const, detail: "new" };
+    const updated = await store.update("legacy-1", 7, { statusReason: "x" }, [later]);
+    expect(updated).not.toHaveProperty("history");
+    const raw = await dynamo.client.send(new GetItemCommand({ TableName: "records", Key: { PK: { S: "legacy-1" } } }));
+    expect(raw.Item?.["history"]).toBeUndefined();
+    const pages: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.history("legacy-1", { limit: 4, ...(cursor ? { cursor } : {}) });
+      pages.push(...page.entries.map((e) => e.detail ?? ""));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(pages).toEqual(["new", ...list.map((e) => e.detail ?? "").reverse()]);
+  });
+
+  it("GIVEN an old item whose list has not moved yet THEN its history pages through the journal, then the list", async () => {
+    const old = { ...newRecord(spec("legacy-2", "cr-0aaaaaaaaaaaaaab9"), now, "CREATED"), version: 2 };
+    const list: HistoryEntry[] = [0, 1, 2].map((i) => ({ at: new Date(now.getTime() + i * 60_000).toISOString(), kind: "UPDATED", detail: `old ${i}` }));
+    await createDocumentClient(dynamo.client).send(new PutCommand({ TableName: "records", Item: { ...old, history: list } }));
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.history("legacy-2", { limit: 2, ...(cursor ? { cursor } : {}) });
+      pages.push(page.entries.map((e) => e.detail ?? ""));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(pages).toEqual([["old 2", "old 1"], ["old 0"]]);
   });
 });
