@@ -88,7 +88,9 @@ export class InMemoryRecordStore implements RecordStore {
     if (current.version !== expectedVersion) throw new VersionConflictError(pk, expectedVersion);
     const next = applyChanges(current, structuredClone(changes));
     this.records.set(pk, next);
-    this.journal.set(pk, [...(this.journal.get(pk) ?? []), ...structuredClone([...history])]);
+    const journal = this.journal.get(pk) ?? [];
+    journal.push(...structuredClone([...history]));
+    this.journal.set(pk, journal);
     return structuredClone(next);
   }
 
