@@ -519,3 +519,40 @@ describe("API edges", () => {
     expect(bodyOf(res).appliesTo).toMatchObject({ kind: "PENDING_PROPOSAL", offeringId: "cbeo-q", feeUsd: 1500, durationHours: 24, forEndDate: END.toISOString() });
   });
 });
+
+describe("GET /{PK}?history=true", () => {
+  it("GIVEN a record with history THEN pages of it come newest first with a cursor, and the record itself carries none", async () => {
+    expect((await create({ ...SAMPLE_BODY, PK: "hist-api", capacityReservationId: "cr-0eeeeeeeeeeeeeee9" })).statusCode).toBe(201);
+    expect((await api(apiEvent("PUT", "/{PK}", { pk: "hist-api", body: { instanceCount: 3 } }))).statusCode).toBe(200);
+    const first = await api(apiEvent("GET", "/{PK}", { pk: "hist-api", query: { history: "true", limit: "1" } }));
+    expect(first.statusCode).toBe(200);
+    const page = bodyOf(first) as { PK: string; items: { kind: string }[]; nextCursor: string | null };
+    expect(page.PK).toBe("hist-api");
+    expect(page.items.map((e) => e.kind)).toEqual(["UPDATED"]);
+    expect(page.nextCursor).toEqual(expect.any(String));
+    expect(bodyOf(await api(apiEvent("GET", "/{PK}", { pk: "hist-api" })))).not.toHaveProperty("history");
+  });
+
+  it.each([
+    ["empty", () => Promise.resolve("")],
+    ["forged", () => Promise.resolve(Buffer.from(JSON.stringify({ pk: "hist-api", phase: "journal", sk: "LEDGER#2026" })).toString("base64url"))],
+    [
+      "another record's",
+      async () => (bodyOf(await api(apiEvent("GET", "/{PK}", { pk: "who-1", query: { history: "true", limit: "1" } }))) as { nextCursor: string }).nextCursor ?? "x",
+    ],
+  ])("fails with 400 INVALID_CURSOR for an %s cursor", async (_name, cursor) => {
+    const res = await api(apiEvent("GET", "/{PK}", { pk: "hist-api", query: { history: "true", cursor: await cursor() } }));
+    expect(res.statusCode).toBe(400);
+    expect(bodyOf(res).error).toMatchObject({ code: "INVALID_CURSOR", field: "cursor" });
+  });
+
+  it.each([
+    [{ history: "yes" }, 422, "history"],
+    [{ cursor: "abc" }, 422, "cursor"],
+    [{ colour: "blue" }, 400, "colour"],
+  ])("fails for query %j with %i", async (query, status, field) => {
+    const res = await api(apiEvent("GET", "/{PK}", { pk: "hist-api", query }));
+    expect(res.statusCode).toBe(status);
+    expect(bodyOf(res).error?.field).toBe(field);
+  });
+});
