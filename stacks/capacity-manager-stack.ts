@@ -25,6 +25,8 @@ export class CapacityManagerStack extends EnvironmentStack {
       clusterName: names.clusterName,
       scheduleExpression: settings.schedule_expression,
       notificationEmail: settings.notification_email,
+      alarmEmail: settings.alarms.email,
+      alarmTopicArns: settings.alarms.topic_arns,
       apiAuth: settings.api_auth,
       throttleRateLimit: settings.throttle.rate_limit,
       throttleBurstLimit: settings.throttle.burst_limit,
@@ -39,6 +41,8 @@ export class CapacityManagerStack extends EnvironmentStack {
         reconcileThrottles: settings.alarms.reconcile_throttles,
         dlqMessages: settings.alarms.dlq_messages,
         expiringWithoutExtension: settings.alarms.expiring_without_extension,
+        recordFailures: settings.alarms.record_failures,
+        notificationFailures: settings.alarms.notification_failures,
         periodSeconds: settings.alarms.period_seconds,
         evaluationPeriods: settings.alarms.evaluation_periods,
       },
@@ -50,6 +54,8 @@ export class CapacityManagerStack extends EnvironmentStack {
     new TerraformOutput(this, "api_key_secret_name", { value: manager.apiKeySecretName });
     new TerraformOutput(this, "table_name", { value: manager.tableName });
     new TerraformOutput(this, "topic_arn", { value: manager.topicArn });
+    new TerraformOutput(this, "alarm_topic_arn", { value: manager.alarmTopicArn, description: "Every alarm of the manager, on its own KMS key (subscribe on-call here)" });
+    new TerraformOutput(this, "journal_table_name", { value: manager.journalTableName });
     new TerraformOutput(this, "api_execute_arns", {
       value: manager.executeArns,
       description: "execute-api:Invoke resources per permission; approve (PATCH /{PK}) spends money",

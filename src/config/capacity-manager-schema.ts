@@ -10,6 +10,7 @@ import { isLogRetentionDays, LOG_RETENTION_MESSAGE } from "../lib/log-retention"
 const RATE_EXPRESSION = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 /** `cron(minutes hours day-of-month month day-of-week year)`: six fields. */
 const CRON_EXPRESSION = /^cron\((\S+ ){5}\S+\)$/;
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 const REGIONAL_WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:([a-z0-9-]+):\d{12}:regional\/webacl\/[A-Za-z0-9_-]+\/[0-9a-f-]{36}$/;
 
 /** How API callers are authorized. */
@@ -63,6 +64,20 @@ const alarmsSchema = z.strictObject({
   dlq_messages: z.number().int().min(1).default(1),
   /** Tracked blocks ending within 24 h with no extension (the manager's `ExpiringWithoutExtension` metric). */
   expiring_without_extension: z.number().int().min(1).default(1),
+  /** Records that failed to reconcile within one period (`RecordFailures`; a record failing every run gives 5 in 5 minutes). */
+  record_failures: z.number().int().min(1).default(3),
+  /** Publishes SNS refused within one period (`NotificationFailures`: approval requests and alerts not delivered). */
+  notification_failures: z.number().int().min(1).default(1),
+  /**
+   * Subscribed to the alarm topic, a second topic with its own KMS key: alarms (broken notifications included) reach
+   * this address even when the notification topic or its key is what failed. The address must confirm the subscription.
+   */
+  email: z.email({ message: "expected an e-mail address" }).optional(),
+  /** Existing SNS topics in the environment's account and region (a pager integration) that get every alarm too. */
+  topic_arns: z
+    .array(z.string().regex(SNS_TOPIC_ARN, { message: "expected an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)" }))
+    .max(4, { message: "at most 4 topics (CloudWatch takes 5 alarm actions; the alarm topic is one)" })
+    .default([]),
   period_seconds: z
     .number()
     .int()
@@ -104,6 +119,16 @@ export type CapacityManagerConfig = z.output<typeof capacityManagerSchema>;
 
 /** Rules that need the rest of the environment. Each names the field it blames. */
 export function checkCapacityManager(env: { readonly region: string; readonly capacity_manager?: CapacityManagerConfig | undefined }, ctx: z.RefinementCtx): void {
+  for (const [index, topicArn] of (env.capacity_manager?.alarms.topic_arns ?? []).entries()) {
+    const topicRegion = SNS_TOPIC_ARN.exec(topicArn)?.[1];
+    if (topicRegion !== undefined && topicRegion !== env.region) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["capacity_manager", "alarms", "topic_arns", index],
+        message: `the topic is in "${topicRegion}" but the alarms are in "${env.region}"; CloudWatch alarm actions publish to topics of their own region`,
+      });
+    }
+  }
   const arn = env.capacity_manager?.waf_web_acl_arn;
   const aclRegion = arn ? REGIONAL_WEB_ACL_ARN.exec(arn)?.[1] : undefined;
   if (aclRegion !== undefined && aclRegion !== env.region) {

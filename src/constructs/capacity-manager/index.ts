@@ -14,7 +14,7 @@ import { DeadLetterQueue } from "./dead-letter-queue";
 import { ManagerFunction } from "./function";
 import { NotificationTopic } from "./notifications";
 import { keyViaServiceStatement } from "./permissions";
-import { RecordsTable } from "./table";
+import { JournalTable, RecordsTable } from "./table";
 import { ReconcileTriggers } from "./triggers";
 import { checkedName } from "../../lib/naming";
 
@@ -28,6 +28,8 @@ export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
   reconcileThrottles: 5,
   dlqMessages: 1,
   expiringWithoutExtension: 1,
+  recordFailures: 3,
+  notificationFailures: 1,
   periodSeconds: 300,
   evaluationPeriods: 1,
 };
@@ -49,6 +51,17 @@ export interface CapacityManagerProps {
    * @default none
    */
   readonly notificationEmail?: string;
+  /**
+   * Subscribed to the alarm topic: a second topic with its own KMS key, so alarms (notification failures
+   * included) still reach people when the notification topic or its key is what broke.
+   * @default none
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Existing SNS topics (e.g. a paging integration) that receive every alarm as well.
+   * @default []
+   */
+  readonly alarmTopicArns?: readonly string[];
   /**
    * @default "iam_and_key"
    */
@@ -103,7 +116,10 @@ export interface CapacityManagerProps {
  */
 export class CapacityManager extends Construct {
   readonly tableName: string;
+  readonly journalTableName: string;
   readonly topicArn: string;
+  /** Where alarms go besides the notification topic (own key, own subscription). */
+  readonly alarmTopicArn: string;
   readonly apiUrl: string;
   readonly apiKeySecretName: string;
   readonly deadLetterQueueArn: string;
@@ -128,6 +144,7 @@ export class CapacityManager extends Construct {
     const quotaPerDay = props.quotaPerDay ?? 10_000;
     const manageApiGatewayAccount = props.manageApiGatewayAccount ?? true;
     const alarms = props.alarms ?? DEFAULT_ALARM_SETTINGS;
+    const alarmTopicArns = props.alarmTopicArns ?? [];
     const bundles = props.bundles ?? buildCapacityManagerBundles();
     const { accountId, partition, region } = props.aws;
     const prefix = props.namePrefix;
@@ -141,14 +158,30 @@ export class CapacityManager extends Construct {
       servicePrincipals: [`logs.${region}.amazonaws.com`, "events.amazonaws.com", "cloudwatch.amazonaws.com"],
     });
     const table = new RecordsTable(this, "records", { tableName: prefix, kmsKeyArn: key.keyArn, region });
+    const journal = new JournalTable(this, "journal", { tableName: `${prefix}-journal`, kmsKeyArn: key.keyArn, region });
     const topic = new NotificationTopic(this, "notifications", { topicName: prefix, kmsKeyArn: key.keyArn, aws: props.aws, alarmNamePrefix, email: props.notificationEmail });
+    // Alarms also go to a topic that shares nothing with the notification topic that may be failing: its own key
+    // (CloudWatch may use it) and its own subscription.
+    const alarmKey = new EncryptionKey(this, "alarm-key", {
+      aliasName: `${prefix}-alarms`,
+      description: `Capacity manager ${prefix}: alarm topic (kept apart from the notification topic's key)`,
+      aws: props.aws,
+      servicePrincipals: ["cloudwatch.amazonaws.com"],
+    });
+    const alarmTopic = new NotificationTopic(this, "alarm-topic", {
+      topicName: `${prefix}-alarms`,
+      kmsKeyArn: alarmKey.keyArn,
+      aws: props.aws,
+      alarmNamePrefix,
+      email: props.alarmEmail,
+    });
     const deadLetters = new DeadLetterQueue(this, "dead-letters", { queueName: `${prefix}-dlq`, kmsKeyArn: key.keyArn, region });
 
     const reconcile = new ManagerFunction(this, "reconcile", {
       functionName: `${prefix}-reconcile`,
       description: "Reconciles tracked capacity blocks with EC2: extends, asks for approval, alerts, scales node groups",
       bundle: bundles.reconcile,
-      environment: { TABLE_NAME: table.tableName, TOPIC_ARN: topic.topicArn },
+      environment: { TABLE_NAME: table.tableName, JOURNAL_TABLE_NAME: journal.tableName, TOPIC_ARN: topic.topicArn },
       reservedConcurrency: RECONCILE_RESERVED_CONCURRENCY,
       memorySize: 512,
       timeoutSeconds: 120,
@@ -158,6 +191,7 @@ export class CapacityManager extends Construct {
       asyncInvocation: { onFailureQueue: deadLetters, maximumEventAgeSeconds: 300, maximumRetryAttempts: 1 },
     });
     table.grantReadWrite(reconcile);
+    journal.grantReadWrite(reconcile);
     topic.grantPublish(reconcile);
     for (const statement of reconcileCapacityStatements({ accountId, partition, region, clusterName: props.clusterName, allowNewPurchases })) {
       reconcile.addToRolePolicy(statement);
@@ -167,7 +201,7 @@ export class CapacityManager extends Construct {
       functionName: `${prefix}-api`,
       description: "REST API of the capacity manager: records, approvals, import",
       bundle: bundles.api,
-      environment: { TABLE_NAME: table.tableName },
+      environment: { TABLE_NAME: table.tableName, JOURNAL_TABLE_NAME: journal.tableName },
       reservedConcurrency: apiReservedConcurrency,
       // API Gateway gives up on an integration after 29 s.
       timeoutSeconds: 28,
@@ -175,6 +209,7 @@ export class CapacityManager extends Construct {
       logsKmsKeyArn: key.keyArn,
     });
     table.grantReadWrite(apiFunction);
+    journal.grantReadWrite(apiFunction);
     // Import lists the account's blocks; nothing here can spend money.
     apiFunction.addToRolePolicy({ Sid: "ListCapacityForImport", Effect: "Allow", Action: "ec2:DescribeCapacityReservations", Resource: "*" });
 
@@ -236,21 +271,30 @@ export class CapacityManager extends Construct {
 
     new ManagerAlarms(this, "alarms", {
       alarmNamePrefix,
-      topicArn: topic.topicArn,
+      actionArns: [alarmTopic.topicArn, topic.topicArn, ...alarmTopicArns],
       reconcileFunctionName: reconcile.functionName,
       deadLetterQueueName: deadLetters.queueName,
       settings: alarms,
     });
 
-    this.warnings =
-      apiAuth === "api_key_only"
-        ? [
-            `${prefix}: api_auth = "api_key_only" — the API key alone authorizes every method, including PATCH /{PK} which approves purchases; ` +
-              `anyone holding the key can spend money and calls are not tied to an IAM identity. Use "iam_and_key" unless you need the key-only curl workflow.`,
-          ]
-        : [];
+    const warnings: string[] = [];
+    if (apiAuth === "api_key_only") {
+      warnings.push(
+        `${prefix}: api_auth = "api_key_only" — the API key alone authorizes every method, including PATCH /{PK} which approves purchases; ` +
+          `anyone holding the key can spend money and calls are not tied to an IAM identity. Use "iam_and_key" unless you need the key-only curl workflow.`,
+      );
+    }
+    if (props.alarmEmail === undefined && alarmTopicArns.length === 0) {
+      warnings.push(
+        `${prefix}: alarms reach only the notification topic (and an alarm topic nobody subscribes to); when that topic or its key breaks, ` +
+          `nobody hears about it. Set capacity_manager.alarms.email or capacity_manager.alarms.topic_arns.`,
+      );
+    }
+    this.warnings = warnings;
     this.tableName = table.tableName;
+    this.journalTableName = journal.tableName;
     this.topicArn = topic.topicArn;
+    this.alarmTopicArn = alarmTopic.topicArn;
     this.apiUrl = api.invokeUrl;
     this.apiKeySecretName = secret.name;
     this.deadLetterQueueArn = deadLetters.queueArn;

@@ -1,6 +1,6 @@
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Construct } from "constructs";
-import { RESERVATION_INDEX, TABLE_ATTRIBUTES, TABLE_PARTITION_KEY, TTL_ATTRIBUTE } from "../../../lambdas/capacity-manager/table";
+import { JOURNAL_ATTRIBUTES, JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, RESERVATION_INDEX, TABLE_ATTRIBUTES, TABLE_PARTITION_KEY, TTL_ATTRIBUTE } from "../../../lambdas/capacity-manager/table";
 import { keyViaServiceStatement, type Grantee } from "./permissions";
 import { checkedName } from "../../lib/naming";
 
@@ -61,5 +61,50 @@ export class RecordsTable extends Construct {
   grantReadWrite(grantee: Grantee): void {
     grantee.addToRolePolicy({ Sid: "ReadWriteRecords", Effect: "Allow", Action: [...READ_WRITE_ACTIONS], Resource: [this.tableArn, `${this.tableArn}/index/*`] });
     grantee.addToRolePolicy(keyViaServiceStatement("RecordsTableKey", this.kmsKeyArn, "dynamodb", this.region));
+  }
+}
+
+export interface JournalTableProps {
+  readonly tableName: string;
+  readonly kmsKeyArn: string;
+  readonly region: string;
+}
+
+/** Item actions on the journal: entries are put, read by Query, and removed again when their write lost its condition. */
+const JOURNAL_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"] as const;
+
+/**
+ * What happened to each record (history now, the spend ledger later): items of their own in the record's partition
+ * (`PK`), sorted by time in `SK`, so the record item stays bounded. Protected like the records table; no TTL, the
+ * history of what was bought is kept.
+ */
+export class JournalTable extends Construct {
+  readonly tableName: string;
+  readonly tableArn: string;
+  private readonly kmsKeyArn: string;
+  private readonly region: string;
+
+  constructor(scope: Construct, id: string, props: JournalTableProps) {
+    super(scope, id);
+    const table = new DynamodbTable(this, "table", {
+      name: props.tableName,
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: JOURNAL_PARTITION_KEY.name,
+      rangeKey: JOURNAL_SORT_KEY.name,
+      attribute: JOURNAL_ATTRIBUTES.map((attribute) => ({ name: attribute.name, type: attribute.type })),
+      pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: true,
+      serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
+      lifecycle: { preventDestroy: true },
+    });
+    this.tableName = table.name;
+    this.tableArn = table.arn;
+    this.kmsKeyArn = props.kmsKeyArn;
+    this.region = props.region;
+  }
+
+  grantReadWrite(grantee: Grantee): void {
+    grantee.addToRolePolicy({ Sid: "ReadWriteJournal", Effect: "Allow", Action: [...JOURNAL_ACTIONS], Resource: this.tableArn });
+    grantee.addToRolePolicy(keyViaServiceStatement("JournalTableKey", this.kmsKeyArn, "dynamodb", this.region));
   }
 }
