@@ -10,7 +10,7 @@ import { stackFromJson } from "../../src/policy/load";
 import type { JsonObject } from "../../src/policy/model";
 import { runGate } from "../../src/policy/engine";
 import { appWarnings, buildApp } from "../../stacks/app";
-import { customCapacityManagerInput, WEB_ACL_ARN } from "../support/capacity-manager";
+import { customCapacityManagerInput, PAGER_TOPIC_ARN, WEB_ACL_ARN } from "../support/capacity-manager";
 import { baseEnvironmentInput, environmentFrom, synthesize, type Synthesized, type TerraformJson } from "../support/synth";
 
 const WEB_ACL = WEB_ACL_ARN;
@@ -58,10 +58,10 @@ describe("capacity manager stack", () => {
       }
     });
 
-    it("warns only when the API key alone authorizes, naming the approve route", () => {
+    it("warns when the API key alone authorizes (naming the approve route) and when alarms have no path of their own", () => {
       const outdir = mkdtempSync(join(tmpdir(), "blockfleet-cm-"));
       try {
-        expect(appWarnings(buildApp([DEFAULTS], { outdir }))).toEqual([]);
+        expect(appWarnings(buildApp([DEFAULTS], { outdir }))).toEqual([expect.stringMatching(/^cm: .*alarms reach only the notification topic.*capacity_manager\.alarms\.email or capacity_manager\.alarms\.topic_arns/)]);
         const warnings = appWarnings(buildApp([CUSTOM], { outdir }));
         expect(warnings).toHaveLength(1);
         expect(warnings[0]).toMatch(/^cmx: .*api_auth = "api_key_only".*PATCH \/\{PK\} which approves purchases/);
@@ -108,11 +108,10 @@ describe("capacity manager stack", () => {
       expect(roles).toContain(ref(D, "aws_iam_role", "api_role", "arn"));
     });
 
-    it("passes only the table name and topic ARN, as references, in environment variables", () => {
-      expect(one(D, "aws_lambda_function", "reconcile_function").environment).toEqual({
-        variables: { TABLE_NAME: ref(D, "aws_dynamodb_table", "", "name"), TOPIC_ARN: ref(D, "aws_sns_topic", "", "arn") },
-      });
-      expect(one(D, "aws_lambda_function", "api_function").environment).toEqual({ variables: { TABLE_NAME: ref(D, "aws_dynamodb_table", "", "name") } });
+    it("passes only the table names and topic ARN, as references, in environment variables", () => {
+      const tables = { TABLE_NAME: ref(D, "aws_dynamodb_table", "records", "name"), JOURNAL_TABLE_NAME: ref(D, "aws_dynamodb_table", "journal", "name") };
+      expect(one(D, "aws_lambda_function", "reconcile_function").environment).toEqual({ variables: { ...tables, TOPIC_ARN: ref(D, "aws_sns_topic", "notifications", "arn") } });
+      expect(one(D, "aws_lambda_function", "api_function").environment).toEqual({ variables: tables });
     });
 
     it("limits asynchronous reconcile invocations and sends the failed ones to the encrypted dead-letter queue", () => {
@@ -123,41 +122,60 @@ describe("capacity manager stack", () => {
         maximum_retry_attempts: 1,
         destination_config: { on_failure: { destination: ref(D, "aws_sqs_queue", "", "arn") } },
       });
-      expect(one(D, "aws_sqs_queue")).toMatchObject({ kms_master_key_id: ref(D, "aws_kms_key", "", "arn"), message_retention_seconds: 1_209_600 });
+      expect(one(D, "aws_sqs_queue")).toMatchObject({ kms_master_key_id: ref(D, "aws_kms_key", "manager_key", "arn"), message_retention_seconds: 1_209_600 });
     });
 
     it("writes JSON logs to log groups created first, with the configured retention and the KMS key", () => {
       for (const [stack, days] of [[D, 90], [X, 365]] as const) {
         for (const name of ["reconcile", "api"]) {
           const group = one(stack, "aws_cloudwatch_log_group", `${name}_logs`);
-          expect(group).toMatchObject({ name: `/aws/lambda/blockfleet-${stack.split("-")[0]}-capacity-manager-${name}`, retention_in_days: days, kms_key_id: ref(stack, "aws_kms_key", "", "arn") });
+          expect(group).toMatchObject({ name: `/aws/lambda/blockfleet-${stack.split("-")[0]}-capacity-manager-${name}`, retention_in_days: days, kms_key_id: ref(stack, "aws_kms_key", "manager_key", "arn") });
           const fn = one(stack, "aws_lambda_function", `${name}_function`);
           expect(fn.logging_config).toMatchObject({ log_format: "JSON", log_group: ref(stack, "aws_cloudwatch_log_group", `${name}_logs`, "name") });
           expect(fn.depends_on).toContain(`aws_cloudwatch_log_group.${synthesized.resources(stack, "aws_cloudwatch_log_group").find(([id]) => id.includes(`${name}_logs`))![0]}`);
         }
       }
       for (const group of all(X, "aws_cloudwatch_log_group")) {
-        expect(group).toMatchObject({ retention_in_days: 365, kms_key_id: ref(X, "aws_kms_key", "", "arn") });
+        expect(group).toMatchObject({ retention_in_days: 365, kms_key_id: ref(X, "aws_kms_key", "manager_key", "arn") });
       }
     });
   });
 
   describe("records table", () => {
     it("is on-demand, recoverable, protected twice, encrypted with the service key and expires records by TTL", () => {
-      expect(one(D, "aws_dynamodb_table")).toMatchObject({
+      expect(one(D, "aws_dynamodb_table", "records")).toMatchObject({
         name: "blockfleet-cm-capacity-manager",
         billing_mode: "PAY_PER_REQUEST",
         hash_key: "PK",
         point_in_time_recovery: { enabled: true },
         deletion_protection_enabled: true,
-        server_side_encryption: { enabled: true, kms_key_arn: ref(D, "aws_kms_key", "", "arn") },
+        server_side_encryption: { enabled: true, kms_key_arn: ref(D, "aws_kms_key", "manager_key", "arn") },
         ttl: { attribute_name: TTL_ATTRIBUTE, enabled: true },
         lifecycle: { prevent_destroy: true },
       });
     });
 
     it("is encrypted with a rotated key that cannot be destroyed by a plan", () => {
-      expect(one(D, "aws_kms_key")).toMatchObject({ enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
+      expect(one(D, "aws_kms_key", "manager_key")).toMatchObject({ enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
+    });
+
+    it("keeps history in a journal table of its own: PK and a sortable SK, protected and encrypted like the records, no TTL", () => {
+      const journal = one(D, "aws_dynamodb_table", "journal");
+      expect(journal).toMatchObject({
+        name: "blockfleet-cm-capacity-manager-journal",
+        billing_mode: "PAY_PER_REQUEST",
+        hash_key: "PK",
+        range_key: "SK",
+        attribute: [
+          { name: "PK", type: "S" },
+          { name: "SK", type: "S" },
+        ],
+        point_in_time_recovery: { enabled: true },
+        deletion_protection_enabled: true,
+        server_side_encryption: { enabled: true, kms_key_arn: ref(D, "aws_kms_key", "manager_key", "arn") },
+        lifecycle: { prevent_destroy: true },
+      });
+      expect(journal.ttl).toBeUndefined();
     });
   });
 
@@ -212,8 +230,8 @@ describe("capacity manager stack", () => {
 
   describe("notifications", () => {
     it("encrypts the topic and lets only this account's manager alarms publish as a service", () => {
-      expect(one(D, "aws_sns_topic").kms_master_key_id).toBe(ref(D, "aws_kms_key", "", "arn"));
-      const [statement] = parse(one(D, "aws_sns_topic_policy").policy).Statement;
+      expect(one(D, "aws_sns_topic", "notifications").kms_master_key_id).toBe(ref(D, "aws_kms_key", "manager_key", "arn"));
+      const [statement] = parse(one(D, "aws_sns_topic_policy", "notifications").policy).Statement;
       expect(statement).toMatchObject({
         Principal: { Service: "cloudwatch.amazonaws.com" },
         Action: "sns:Publish",
@@ -221,29 +239,50 @@ describe("capacity manager stack", () => {
       });
     });
 
-    it("subscribes the e-mail address only when one is configured", () => {
+    it("subscribes the e-mail addresses only when configured: notifications to the notification topic, alarms to the alarm topic", () => {
       expect(all(D, "aws_sns_topic_subscription")).toEqual([]);
-      expect(one(X, "aws_sns_topic_subscription")).toMatchObject({ protocol: "email", endpoint: "gpu-oncall@example.com", topic_arn: ref(X, "aws_sns_topic", "", "arn") });
+      expect(one(X, "aws_sns_topic_subscription", "notifications")).toMatchObject({ protocol: "email", endpoint: "gpu-oncall@example.com", topic_arn: ref(X, "aws_sns_topic", "notifications", "arn") });
+      expect(one(X, "aws_sns_topic_subscription", "alarm-topic")).toMatchObject({ protocol: "email", endpoint: "gpu-pager@example.com", topic_arn: ref(X, "aws_sns_topic", "alarm-topic", "arn") });
     });
 
-    it("alarms to the topic on reconcile errors and throttles, dead letters, blocks expiring without extension and unconfirmed purchases", () => {
+    it("gives the alarm topic its own rotated key, usable by CloudWatch, so a broken notification key cannot silence the alarms", () => {
+      const topic = one(D, "aws_sns_topic", "alarm-topic");
+      expect(topic).toMatchObject({ name: "blockfleet-cm-capacity-manager-alarms", kms_master_key_id: ref(D, "aws_kms_key", "alarm-key", "arn") });
+      expect(ref(D, "aws_kms_key", "alarm-key", "arn")).not.toBe(ref(D, "aws_kms_key", "manager_key", "arn"));
+      const key = one(D, "aws_kms_key", "alarm-key");
+      expect(key).toMatchObject({ enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
+      expect(parse(key.policy).Statement).toContainEqual(expect.objectContaining({ Principal: { Service: ["cloudwatch.amazonaws.com"] }, Condition: { StringEquals: { "aws:SourceAccount": expect.any(String) } } }));
+      const [statement] = parse(one(D, "aws_sns_topic_policy", "alarm-topic").policy).Statement;
+      expect(statement).toMatchObject({ Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: ref(D, "aws_sns_topic", "alarm-topic", "arn") });
+    });
+
+    it("alarms on reconcile errors and throttles, dead letters, expiring blocks, held purchases, record failures and refused notifications, to both topics", () => {
       const alarms = Object.fromEntries(synthesized.resources(D, "aws_cloudwatch_metric_alarm").map(([, alarm]) => [alarm.metric_name, alarm]));
-      expect(Object.keys(alarms).sort()).toEqual(["ApproximateNumberOfMessagesVisible", "Errors", "ExpiringWithoutExtension", "PurchasesUnconfirmed", "Throttles"]);
+      expect(Object.keys(alarms).sort()).toEqual(["ApproximateNumberOfMessagesVisible", "Errors", "ExpiringWithoutExtension", "NotificationFailures", "PurchasesUnconfirmed", "RecordFailures", "Throttles"]);
       expect(alarms.Errors).toMatchObject({ namespace: "AWS/Lambda", dimensions: { FunctionName: ref(D, "aws_lambda_function", "reconcile_function", "function_name") }, threshold: 1 });
       expect(alarms.Throttles).toMatchObject({ namespace: "AWS/Lambda", threshold: 5 });
       expect(alarms.ApproximateNumberOfMessagesVisible).toMatchObject({ namespace: "AWS/SQS", dimensions: { QueueName: ref(D, "aws_sqs_queue", "", "name") }, threshold: 1 });
       expect(alarms.ExpiringWithoutExtension).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, threshold: 1 });
-      expect(alarms.PurchasesUnconfirmed).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 1 });
+      // Emitted every run while a hold lasts: the alarm keeps its state through missing data instead of flipping to OK.
+      expect(alarms.PurchasesUnconfirmed).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Maximum", threshold: 1, treat_missing_data: "ignore" });
+      expect(alarms.RecordFailures).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 3, treat_missing_data: "notBreaching" });
+      expect(alarms.NotificationFailures).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 1, treat_missing_data: "notBreaching" });
+      const actions = [ref(D, "aws_sns_topic", "alarm-topic", "arn"), ref(D, "aws_sns_topic", "notifications", "arn")];
       for (const alarm of Object.values(alarms)) {
-        expect(alarm).toMatchObject({ alarm_actions: [ref(D, "aws_sns_topic", "", "arn")], ok_actions: [ref(D, "aws_sns_topic", "", "arn")], period: 300, evaluation_periods: 1 });
+        expect(alarm).toMatchObject({ alarm_actions: actions, ok_actions: actions, period: 300, evaluation_periods: 1 });
       }
     });
 
-    it("takes alarm thresholds and periods from the environment file", () => {
+    it("takes alarm thresholds, periods, the alarm e-mail and extra alarm topics from the environment file", () => {
       const alarms = Object.fromEntries(synthesized.resources(X, "aws_cloudwatch_metric_alarm").map(([, alarm]) => [alarm.metric_name, alarm]));
       expect(alarms.Errors).toMatchObject({ threshold: 2, period: 600, evaluation_periods: 2 });
       expect(alarms.Throttles!.threshold).toBe(10);
       expect(alarms.ApproximateNumberOfMessagesVisible!.threshold).toBe(3);
+      expect(alarms.RecordFailures!.threshold).toBe(5);
+      expect(alarms.NotificationFailures!.threshold).toBe(2);
+      for (const alarm of Object.values(alarms)) {
+        expect(alarm.alarm_actions).toEqual([ref(X, "aws_sns_topic", "alarm-topic", "arn"), ref(X, "aws_sns_topic", "notifications", "arn"), PAGER_TOPIC_ARN]);
+      }
     });
   });
 
@@ -340,7 +379,7 @@ describe("capacity manager stack", () => {
   describe("API key", () => {
     it("is generated by API Gateway, kept in a KMS-encrypted secret, and findable through SSM", () => {
       expect(one(D, "aws_api_gateway_api_key").value).toBeUndefined();
-      expect(one(D, "aws_secretsmanager_secret")).toMatchObject({ name: "blockfleet/cm/capacity-manager/api-key", kms_key_id: ref(D, "aws_kms_key", "", "arn") });
+      expect(one(D, "aws_secretsmanager_secret")).toMatchObject({ name: "blockfleet/cm/capacity-manager/api-key", kms_key_id: ref(D, "aws_kms_key", "manager_key", "arn") });
       expect(one(D, "aws_secretsmanager_secret_version")).toMatchObject({
         secret_id: ref(D, "aws_secretsmanager_secret", "", "id"),
         secret_string: ref(D, "aws_api_gateway_api_key", "", "value"),

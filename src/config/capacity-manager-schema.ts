@@ -73,10 +73,14 @@ const alarmsSchema = z.strictObject({
    * this address even when the notification topic or its key is what failed. The address must confirm the subscription.
    */
   email: z.email({ message: "expected an e-mail address" }).optional(),
-  /** Existing SNS topics in the environment's account and region (a pager integration) that get every alarm too. */
+  /**
+   * Existing SNS topics in the environment's region (a pager integration) that get every alarm too. At most 3: an
+   * alarm takes 5 actions (ok_actions MaxItems 5 in hashicorp/terraform-provider-aws
+   * internal/service/cloudwatch/metric_alarm.go), and the alarm and notification topics are two of them.
+   */
   topic_arns: z
     .array(z.string().regex(SNS_TOPIC_ARN, { message: "expected an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)" }))
-    .max(4, { message: "at most 4 topics (CloudWatch takes 5 alarm actions; the alarm topic is one)" })
+    .max(3, { message: "at most 3 topics (an alarm takes 5 actions; the alarm and notification topics are two)" })
     .default([]),
   period_seconds: z
     .number()

@@ -36,7 +36,7 @@ describe("capacity_manager schema", () => {
       log_retention_days: 90,
       api_reserved_concurrency: 10,
       manage_api_gateway_account: true,
-      alarms: { reconcile_errors: 1, reconcile_throttles: 5, dlq_messages: 1, expiring_without_extension: 1, period_seconds: 300, evaluation_periods: 1 },
+      alarms: { reconcile_errors: 1, reconcile_throttles: 5, dlq_messages: 1, expiring_without_extension: 1, record_failures: 3, notification_failures: 1, topic_arns: [], period_seconds: 300, evaluation_periods: 1 },
     });
   });
 
@@ -110,6 +110,31 @@ describe("capacity_manager schema", () => {
 
   it("fails when an alarm threshold is zero (it would always be in alarm)", async () => {
     await expectRejected(withManager({ alarms: { dlq_messages: 0 } }), "capacity_manager.alarms.dlq_messages", /Too small/i);
+  });
+
+  it("fails when the record-failure alarm threshold is zero", async () => {
+    await expectRejected(withManager({ alarms: { record_failures: 0 } }), "capacity_manager.alarms.record_failures", /Too small/i);
+  });
+
+  it("fails when the notification-failure alarm threshold is zero", async () => {
+    await expectRejected(withManager({ alarms: { notification_failures: 0 } }), "capacity_manager.alarms.notification_failures", /Too small/i);
+  });
+
+  it("fails when the alarm e-mail is not an address", async () => {
+    await expectRejected(withManager({ alarms: { email: "on-call" } }), "capacity_manager.alarms.email", /expected an e-mail address/);
+  });
+
+  it("fails when an alarm topic is not an SNS topic ARN", async () => {
+    await expectRejected(withManager({ alarms: { topic_arns: ["pagerduty"] } }), "capacity_manager.alarms.topic_arns[0]", /expected an SNS topic ARN/);
+  });
+
+  it("fails when an alarm topic is in another region than the alarms", async () => {
+    await expectRejected(withManager({ alarms: { topic_arns: ["arn:aws:sns:eu-west-1:111122223333:pager"] } }), "capacity_manager.alarms.topic_arns[0]", /in "eu-west-1" but the alarms are in "us-east-1"/);
+  });
+
+  it("fails when more alarm topics are named than CloudWatch takes actions", async () => {
+    const topics = [1, 2, 3, 4].map((n) => `arn:aws:sns:us-east-1:111122223333:pager-${n}`);
+    await expectRejected(withManager({ alarms: { topic_arns: topics } }), "capacity_manager.alarms.topic_arns", /at most 3 topics/);
   });
 
   it("fails when the API reserved concurrency is zero (the API would never run)", async () => {

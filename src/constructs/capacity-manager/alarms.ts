@@ -55,7 +55,11 @@ export class ManagerAlarms extends Construct {
   constructor(scope: Construct, id: string, props: ManagerAlarmsProps) {
     super(scope, id);
     const { settings } = props;
-    if (props.actionArns.length === 0) throw new Error(`manager alarms "${props.alarmNamePrefix}": actionArns must name at least one topic, got []`);
+    // CloudWatch takes at most 5 actions per state (ok_actions MaxItems 5 in hashicorp/terraform-provider-aws
+    // internal/service/cloudwatch/metric_alarm.go; PutMetricAlarm allows 5 AlarmActions).
+    if (props.actionArns.length === 0 || props.actionArns.length > 5) {
+      throw new Error(`manager alarms "${props.alarmNamePrefix}": actionArns must name 1 to 5 topics, got ${JSON.stringify(props.actionArns)}`);
+    }
     const serviceDimensions = Object.fromEntries(METRIC_DIMENSIONS[0].map((name) => [name, METRIC_SERVICE]));
     const specs: AlarmSpec[] = [
       {

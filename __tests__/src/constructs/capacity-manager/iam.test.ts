@@ -45,8 +45,10 @@ function outsiders(simulator: RoleSimulator) {
 
 function own(simulator: RoleSimulator) {
   return {
-    table: simulator.arn(STACK, "aws_dynamodb_table"),
-    topic: simulator.arn(STACK, "aws_sns_topic"),
+    table: simulator.arn(STACK, "aws_dynamodb_table", "records"),
+    journal: simulator.arn(STACK, "aws_dynamodb_table", "journal"),
+    topic: simulator.arn(STACK, "aws_sns_topic", "notifications"),
+    alarmTopic: simulator.arn(STACK, "aws_sns_topic", "alarm-topic"),
     queue: simulator.arn(STACK, "aws_sqs_queue"),
     secret: simulator.arn(STACK, "aws_secretsmanager_secret"),
     urlParameter: simulator.arn(STACK, "aws_ssm_parameter", "api-url"),
@@ -58,7 +60,7 @@ const via = (service: string, region = "us-east-1") => ({ "kms:ViaService": `${s
 
 /** KMS always evaluates the key policy; the manager's delegates to IAM (account root), as the simulation must see. */
 async function decideOnKey(simulator: RoleSimulator, role: ReturnType<RoleSimulator["role"]>, action: string, context: Record<string, string> = {}) {
-  return simulator.decide(role, action, simulator.arn(STACK, "aws_kms_key"), context, simulator.resourcePolicy(STACK, "aws_kms_key"));
+  return simulator.decide(role, action, simulator.arn(STACK, "aws_kms_key", "manager_key"), context, simulator.resourcePolicy(STACK, "aws_kms_key", "manager_key"));
 }
 
 describe("capacity manager IAM", () => {
@@ -114,9 +116,19 @@ describe("capacity manager IAM", () => {
       expect(await defaults.decide(role(), "dynamodb:Scan", outsiders(defaults).otherTable)).toBe("ImplicitlyDenied");
     });
 
-    it("publishes to its topic and dead-letters to its queue only", async () => {
-      const { topic, queue } = own(defaults);
+    it("puts, queries and removes history items in its journal table, and cannot scan or drop it", async () => {
+      const { journal } = own(defaults);
+      for (const action of ["dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:GetItem"]) {
+        expect(await defaults.decide(role(), action, journal), action).toBe("Allowed");
+      }
+      expect(await defaults.decide(role(), "dynamodb:Scan", journal)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "dynamodb:DeleteTable", journal)).toBe("ImplicitlyDenied");
+    });
+
+    it("publishes to its topic and dead-letters to its queue only (alarms, not the function, publish to the alarm topic)", async () => {
+      const { topic, queue, alarmTopic } = own(defaults);
       expect(await defaults.decide(role(), "sns:Publish", topic)).toBe("Allowed");
+      expect(await defaults.decide(role(), "sns:Publish", alarmTopic)).toBe("ImplicitlyDenied");
       expect(await defaults.decide(role(), "sqs:SendMessage", queue)).toBe("Allowed");
       expect(await defaults.decide(role(), "sns:Publish", outsiders(defaults).otherTopic)).toBe("ImplicitlyDenied");
     });
@@ -141,11 +153,12 @@ describe("capacity manager IAM", () => {
   describe("api role", () => {
     const role = () => defaults.role(STACK, "blockfleet-cm-capacity-manager-api");
 
-    it("uses its table and lists capacity reservations for import", async () => {
-      const { table } = own(defaults);
+    it("uses its table and journal and lists capacity reservations for import", async () => {
+      const { table, journal } = own(defaults);
       for (const action of ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"]) {
         expect(await defaults.decide(role(), action, table), action).toBe("Allowed");
       }
+      expect(await defaults.decide(role(), "dynamodb:Query", journal)).toBe("Allowed");
       expect(await defaults.decide(role(), "ec2:DescribeCapacityReservations", "*")).toBe("Allowed");
     });
 
