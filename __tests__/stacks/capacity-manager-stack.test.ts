@@ -280,7 +280,7 @@ describe("capacity manager stack", () => {
       expect(alarms.ApproximateNumberOfMessagesVisible!.threshold).toBe(3);
       expect(alarms.RecordFailures!.threshold).toBe(5);
       expect(alarms.NotificationFailures!.threshold).toBe(2);
-      for (const alarm of Object.values(alarms)) {
+      for (const alarm of Object.values(alarms) as Body[]) {
         expect(alarm.alarm_actions).toEqual([ref(X, "aws_sns_topic", "alarm-topic", "arn"), ref(X, "aws_sns_topic", "notifications", "arn"), PAGER_TOPIC_ARN]);
       }
     });

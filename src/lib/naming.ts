@@ -135,7 +135,9 @@ const KARPENTER_SUFFIXES: ReadonlyArray<readonly [NameKind, string]> = [
 ];
 const CAPACITY_MANAGER_SUFFIXES: ReadonlyArray<readonly [NameKind, string]> = [
   ["aws_dynamodb_table.name", "capacity-manager"],
+  ["aws_dynamodb_table.name", "capacity-manager-journal"],
   ["aws_sns_topic.name", "capacity-manager"],
+  ["aws_sns_topic.name", "capacity-manager-alarms"],
   ["aws_sqs_queue.name", "capacity-manager-dlq"],
   ["aws_lambda_function.function_name", "capacity-manager-reconcile"],
   ["aws_lambda_function.function_name", "capacity-manager-api"],

@@ -87,7 +87,7 @@ export class JournalTable extends Construct {
   constructor(scope: Construct, id: string, props: JournalTableProps) {
     super(scope, id);
     const table = new DynamodbTable(this, "table", {
-      name: props.tableName,
+      name: checkedName("aws_dynamodb_table.name", props.tableName),
       billingMode: "PAY_PER_REQUEST",
       hashKey: JOURNAL_PARTITION_KEY.name,
       rangeKey: JOURNAL_SORT_KEY.name,
