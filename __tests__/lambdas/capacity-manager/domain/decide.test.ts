@@ -530,3 +530,35 @@ describe("needsExtensionHistory", () => {
     expect(RESERVATION_ID).toMatch(/^cr-/);
   });
 });
+
+describe("decide: escalation while the manager cannot act", () => {
+  const intent = { intentId: "cr|end|v3", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(60 * HOUR).toISOString() };
+  const expiringKeys = (d: ReturnType<typeof decide>) => (d.changes.notifications?.EXPIRING ? [d.changes.notifications.EXPIRING.key] : []);
+
+  it.each([
+    [50, [], false],
+    [40, [`${END_ISO}|unable|48h`], false],
+    [20, [`${END_ISO}|unable|24h`], true],
+    [5, [`${END_ISO}|unable|6h`], true],
+  ])("GIVEN a held purchase and %i h left THEN the expiring alert of that stage goes out (%j) and ExpiringWithoutExtension is %s", (hoursLeft, keys, expiring) => {
+    const decision = decide(input({ record: aRecord({ status: "PURCHASE_UNCONFIRMED", intent }), now: at(hoursLeft * HOUR) }));
+    expect(statusAfter(input({ record: aRecord({ status: "PURCHASE_UNCONFIRMED", intent }) }), decision)).toBe("PURCHASE_UNCONFIRMED");
+    expect(expiringKeys(decision)).toEqual(keys);
+    expect(decision.expiringWithoutExtension).toBe(expiring);
+    expect(purchaseOf(decision)).toBeUndefined();
+  });
+
+  it("GIVEN the 24 h stage alert was delivered THEN it is not sent again within the stage", () => {
+    const marks = { EXPIRING: { at: at(20 * HOUR).toISOString(), key: `${END_ISO}|unable|24h`, deliveredAt: at(20 * HOUR).toISOString() }, PURCHASE_UNCONFIRMED: { at: at(59 * HOUR).toISOString(), key: intent.intentId, deliveredAt: at(59 * HOUR).toISOString() } };
+    const decision = decide(input({ record: aRecord({ status: "PURCHASE_UNCONFIRMED", intent, notifications: marks }), now: at(10 * HOUR) }));
+    expect(notifications(decision)).toEqual([]);
+    expect(decision.expiringWithoutExtension).toBe(true);
+  });
+
+  it("GIVEN a reservation in a state EC2 does not extend and 20 h left THEN it counts as expiring and alerts, with the reason saying so", () => {
+    const decision = decide(input({ reservation: aReservation({ state: "payment-pending" }), now: at(20 * HOUR) }));
+    expect(decision.expiringWithoutExtension).toBe(true);
+    expect(expiringKeys(decision)).toEqual([`${END_ISO}|unable|24h`]);
+    expect(decision.changes.statusReason).toBe(`reservation is payment-pending; only active or scheduled blocks can be extended; the block ends at ${END_ISO} (within 24 h) and is not extended`);
+  });
+});
