@@ -72,6 +72,12 @@ const BATCH_WRITE_ATTEMPTS = 5;
 
 const pad = (n: number, width: number): string => String(n).padStart(width, "0");
 
+/** DynamoDB's answer to a write that would make the item larger than 400 KB. */
+function isItemTooLarge(error: unknown): boolean {
+  const e = error as { name?: string; message?: string } | undefined;
+  return e?.name === "ValidationException" && /item size/i.test(e.message ?? "") && /maximum allowed size/i.test(e.message ?? "");
+}
+
 /**
  * Sort key of a history entry: by time, then by the write (version) and its position in the write, then the
  * writer (two writers racing for the same version write distinct items, and the loser removes only its own).
@@ -198,8 +204,7 @@ export class DynamoRecordStore implements RecordStore {
     await this.putJournal(items);
     let item: Record<string, unknown>;
     try {
-      const out = await this.doc.send(new UpdateCommand({ ...buildUpdate(this.tableName, pk, expectedVersion, changes), ReturnValues: "ALL_NEW" }));
-      item = out.Attributes as Record<string, unknown>;
+      item = await this.updateRecordItem(pk, expectedVersion, changes);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         await this.deleteJournal(items).catch(() => undefined);
@@ -209,6 +214,24 @@ export class DynamoRecordStore implements RecordStore {
     }
     if (Array.isArray(item["history"])) await this.moveLegacyHistory(pk, item["history"] as HistoryEntry[], version).catch(() => undefined);
     return toRecord(item);
+  }
+
+  /**
+   * The conditional record write. An item of the old layout whose history list has grown to DynamoDB's size limit
+   * refuses every write; its list is then moved to the journal first (at the expected version) and the write retried.
+   */
+  private async updateRecordItem(pk: string, expectedVersion: number, changes: RecordChanges): Promise<Record<string, unknown>> {
+    const send = async () =>
+      (await this.doc.send(new UpdateCommand({ ...buildUpdate(this.tableName, pk, expectedVersion, changes), ReturnValues: "ALL_NEW" }))).Attributes as Record<string, unknown>;
+    try {
+      return await send();
+    } catch (error) {
+      if (!isItemTooLarge(error)) throw error;
+      const current = await this.getItem(pk);
+      if (!current || !Array.isArray(current["history"]) || current["version"] !== expectedVersion) throw error;
+      await this.moveLegacyHistory(pk, current["history"] as HistoryEntry[], expectedVersion);
+      return send();
+    }
   }
 
   /**

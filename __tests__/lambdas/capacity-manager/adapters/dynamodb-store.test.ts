@@ -1,7 +1,8 @@
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildUpdate, createDocumentClient, DynamoRecordStore, InvalidCursorError } from "../../../../lambdas/capacity-manager/adapters/dynamodb-store";
+import { itemSizeBytes } from "../../../../lambdas/capacity-manager/adapters/item-size";
 import { creationEntry, newRecord } from "../../../../lambdas/capacity-manager/domain/records";
 import type { HistoryEntry } from "../../../../lambdas/capacity-manager/domain/types";
 import { RecordExistsError, RecordNotFoundError, VersionConflictError } from "../../../../lambdas/capacity-manager/service/errors";
@@ -201,4 +202,31 @@ describe("DynamoRecordStore: records written by the old layout (history list ins
     } while (cursor);
     expect(pages).toEqual([["old 2", "old 1"], ["old 0"]]);
   });
+
+  it("GIVEN an old item whose history list reached DynamoDB's size limit (every write refused) THEN the next write moves the list out first and succeeds", async () => {
+    const old = { ...newRecord(spec("legacy-full", "cr-0aaaaaaaaaaaaaac9"), now, "CREATED"), version: 4 };
+    const padding = "x".repeat(900);
+    // Filled to just under 400 KB, as a record of the old layout got after about 430 daily extensions.
+    const list: HistoryEntry[] = [];
+    while (itemSizeBytes({ ...old, history: list }) < 408_000) list.push({ at: new Date(now.getTime() + list.length * 60_000).toISOString(), kind: "APPROVAL_REQUESTED", detail: `${list.length} ${padding}` });
+    const doc = createDocumentClient(dynamo.client);
+    await doc.send(new PutCommand({ TableName: "records", Item: { ...old, history: list } }));
+    // The old layout's write fails as it did in production: one more entry no longer fits.
+    await expect(doc.send(new UpdateCommand({ TableName: "records", Key: { PK: "legacy-full" }, UpdateExpression: "SET #h = list_append(#h, :h)", ExpressionAttributeNames: { "#h": "history" }, ExpressionAttributeValues: { ":h": list.slice(0, 3) } }))).rejects.toThrow(/maximum allowed size/);
+
+    const updated = await store.update("legacy-full", 4, { statusReason: `now writable ${padding}`, status: "TRACKING" }, [{ at: new Date(now.getTime() + 500 * 60_000).toISOString(), kind: "UPDATED", detail: "first write after the move" }]);
+    expect(updated.version).toBe(5);
+    const raw = await dynamo.client.send(new GetItemCommand({ TableName: "records", Key: { PK: { S: "legacy-full" } } }));
+    expect(raw.Item?.["history"]).toBeUndefined();
+    const entries: HistoryEntry[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.history("legacy-full", { limit: 200, ...(cursor ? { cursor } : {}) });
+      entries.push(...page.entries);
+      cursor = page.cursor;
+    } while (cursor);
+    expect(entries).toHaveLength(list.length + 1);
+    expect(entries[0]?.detail).toBe("first write after the move");
+    expect(entries.at(-1)?.detail).toBe(`0 ${padding}`);
+  }, 30_000);
 });
