@@ -214,7 +214,7 @@ describe("DynamoRecordStore: records written by the old layout (history list ins
     // The old layout's write fails as it did in production: one more entry no longer fits.
     await expect(doc.send(new UpdateCommand({ TableName: "records", Key: { PK: "legacy-full" }, UpdateExpression: "SET #h = list_append(#h, :h)", ExpressionAttributeNames: { "#h": "history" }, ExpressionAttributeValues: { ":h": list.slice(0, 3) } }))).rejects.toThrow(/maximum allowed size/);
 
-    const updated = await store.update("legacy-full", 4, { statusReason: `now writable ${padding}`, status: "TRACKING" }, [{ at: new Date(now.getTime() + 500 * 60_000).toISOString(), kind: "UPDATED", detail: "first write after the move" }]);
+    const updated = await store.update("legacy-full", 4, { statusReason: `now writable ${padding}${padding}${padding}`, status: "TRACKING" }, [{ at: new Date(now.getTime() + 500 * 60_000).toISOString(), kind: "UPDATED", detail: "first write after the move" }]);
     expect(updated.version).toBe(5);
     const raw = await dynamo.client.send(new GetItemCommand({ TableName: "records", Key: { PK: { S: "legacy-full" } } }));
     expect(raw.Item?.["history"]).toBeUndefined();
