@@ -105,6 +105,7 @@ export class Reconciler {
     let expiring = 0;
     await forEachLimited(records, this.deps.concurrency, async (record) => {
       const ids = { PK: record.PK, capacityReservationId: record.capacityReservationId };
+      const counted = { held: false };
       try {
         if (historyError !== undefined && historyIds.has(record.capacityReservationId)) throw historyError;
         const result = await this.reconcileRecord(
@@ -118,6 +119,7 @@ export class Reconciler {
             ...(duplicateOf.has(record.PK) ? { duplicateOf: duplicateOf.get(record.PK) as string } : {}),
           },
           count,
+          counted,
         );
         if (result.purchased) purchases += 1;
         if (result.expiringWithoutExtension) expiring += 1;
@@ -129,7 +131,7 @@ export class Reconciler {
         const endMs = Date.parse(lookup.found.get(record.capacityReservationId)?.endDate ?? record.endDate);
         const endsSoon = endMs > now.getTime() && endMs - now.getTime() <= EXPIRING_HORIZON_MS;
         if (endsSoon) expiring += 1;
-        if (record.status === "PURCHASE_UNCONFIRMED") count(METRICS.PurchasesUnconfirmed);
+        if (!counted.held && record.status === "PURCHASE_UNCONFIRMED") count(METRICS.PurchasesUnconfirmed);
         logger.error("record reconcile failed", { ...ids, endsWithin24h: endsSoon, error });
       }
     });
@@ -144,7 +146,11 @@ export class Reconciler {
   }
 
   /** Decides one record (fetching offerings only when the decision asks for them) and performs the decision. */
-  private async reconcileRecord(input: DecideInput, count: (name: MetricName, by?: number) => void): Promise<{ purchased: boolean; expiringWithoutExtension: boolean }> {
+  private async reconcileRecord(
+    input: DecideInput,
+    count: (name: MetricName, by?: number) => void,
+    counted: { held: boolean },
+  ): Promise<{ purchased: boolean; expiringWithoutExtension: boolean }> {
     const { ec2, store, logger } = this.deps;
     const { record, reservation } = input;
     let decision: Decision = decide(input);
@@ -152,7 +158,11 @@ export class Reconciler {
       const offerings = await ec2.describeExtensionOfferings(record.capacityReservationId, decision.needsOfferings.durationHours);
       decision = decide({ ...input, offerings });
     }
-    countDecision(decision, record, reservation, count);
+    countDecision(decision, reservation, count);
+    // Every run while held, not once: the unconfirmed-purchase alarm stays in ALARM until the hold is cleared.
+    // (A record whose run throws after this point is counted here, not again by the caller.)
+    if ((decision.changes.status ?? record.status) === "PURCHASE_UNCONFIRMED") count(METRICS.PurchasesUnconfirmed);
+    counted.held = true;
     const ids = { PK: record.PK, capacityReservationId: record.capacityReservationId };
     if (Object.keys(decision.changes).length === 0 && decision.history.length === 0 && decision.actions.length === 0) {
       return { purchased: false, expiringWithoutExtension: decision.expiringWithoutExtension };
@@ -274,10 +284,8 @@ export class Reconciler {
   }
 }
 
-function countDecision(decision: Decision, record: CapacityRecord, reservation: ReservationView | undefined, count: (name: MetricName) => void): void {
+function countDecision(decision: Decision, reservation: ReservationView | undefined, count: (name: MetricName) => void): void {
   const status = decision.changes.status;
-  // Every run while held, not once: the unconfirmed-purchase alarm stays in ALARM until the hold is cleared.
-  if ((status ?? record.status) === "PURCHASE_UNCONFIRMED") count(METRICS.PurchasesUnconfirmed);
   if (!reservation) count(METRICS.ReservationsNotFound);
   if (status === "AWAITING_APPROVAL") count(METRICS.AwaitingApproval);
   if (status === "NO_OFFERING") count(METRICS.NoOfferingWithinCap);

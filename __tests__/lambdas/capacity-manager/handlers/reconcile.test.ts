@@ -432,6 +432,25 @@ describe("reconcile while a purchase is held (PURCHASE_UNCONFIRMED) until the bl
     expect(expiring[2]?.message).toContain('PATCH /rec-1 with body {"clearUnconfirmedPurchase": true}');
   });
 
+  it("GIVEN a held record whose runs fail (its extension history cannot be read) THEN it still counts as held, once per run", async () => {
+    const { DescribeCapacityBlockExtensionHistoryCommand } = await import("@aws-sdk/client-ec2");
+    await track(1);
+    ec2.purchaseFault = { afterBuying: false, error: Object.assign(new Error("socket timeout"), { name: "TimeoutError" }) };
+    const reconciler = h.reconciler();
+    await reconciler.reconcileAll();
+    ec2.purchaseFault = undefined;
+    h.now = new Date(h.now.getTime() + 20 * MINUTE);
+    await reconciler.reconcileAll();
+    expect((await h.store.get("rec-1"))?.status).toBe("PURCHASE_UNCONFIRMED");
+    h.ec2Read.on(DescribeCapacityBlockExtensionHistoryCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded", $metadata: { httpStatusCode: 503 } }));
+    for (let minute = 0; minute < 3; minute++) {
+      h.now = new Date(h.now.getTime() + MINUTE);
+      const before = h.lines.length;
+      expect(await reconciler.reconcileAll()).toMatchObject({ failures: 1 });
+      expect(metricLines(h.lines.slice(before)).at(-1)).toMatchObject({ [METRICS.PurchasesUnconfirmed]: 1, [METRICS.RecordFailures]: 1, [METRICS.ExpiringWithoutExtension]: 1 });
+    }
+  });
+
   it("GIVEN a record that fails every run within 24 h of its end THEN it counts in RecordFailures and in ExpiringWithoutExtension", async () => {
     await track(1, {}, { offerings: [] });
     ec2.offeringsFault = { id: crId(1), error: Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded", $metadata: { httpStatusCode: 503 } }) };
