@@ -196,14 +196,15 @@ class Draft {
         return false;
       }
     }
-    this.mark(kind, key, subject, message, feeUsd, false);
+    // A higher fee is a new request (shown to approvers anew), not a retry of the refused one.
+    this.mark(kind, key, subject, message, feeUsd, false, feeRose);
     return true;
   }
 
-  private mark(kind: NotificationKind, key: string, subject: string, message: string, feeUsd: number | undefined, once: boolean): void {
+  private mark(kind: NotificationKind, key: string, subject: string, message: string, feeUsd: number | undefined, once: boolean, newContent = false): void {
     const previous = this.notifications[kind];
     // Retrying the same message keeps the count of refused publishes, so the backoff grows and the retry is told apart.
-    const retry = previous?.key === key && (previous.failedAttempts ?? 0) > 0 ? previous.failedAttempts : undefined;
+    const retry = !newContent && previous?.key === key && (previous.failedAttempts ?? 0) > 0 ? previous.failedAttempts : undefined;
     this.notifications[kind] = { at: this.nowIso, key, ...(feeUsd !== undefined ? { feeUsd } : {}), ...(retry !== undefined ? { failedAttempts: retry } : {}) };
     this.notificationsChanged = true;
     this.actions.push({ kind: "notify", notification: kind, subject, message, ...(once ? { once } : {}), ...(retry !== undefined ? { retry } : {}) });

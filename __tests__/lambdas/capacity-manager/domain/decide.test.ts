@@ -562,3 +562,34 @@ describe("decide: escalation while the manager cannot act", () => {
     expect(decision.changes.statusReason).toBe(`reservation is payment-pending; only active or scheduled blocks can be extended; the block ends at ${END_ISO} (within 24 h) and is not extended`);
   });
 });
+
+describe("decide: a request SNS refused", () => {
+  const now = at(40 * HOUR);
+  const refused = (retryInMs: number, feeUsd = 1000) =>
+    aRecord({
+      requireApproval: true,
+      status: "AWAITING_APPROVAL",
+      notifications: { APPROVAL_REQUEST: { at: new Date(now.getTime() - 10 * MINUTE).toISOString(), key: `${END_ISO}|`, feeUsd, failedAttempts: 3, retryAt: new Date(now.getTime() + retryInMs).toISOString() } },
+    });
+  const request = (d: ReturnType<typeof decide>) => d.actions.find((a) => a.kind === "notify" && a.notification === "APPROVAL_REQUEST");
+
+  it("GIVEN its retry time has not come THEN nothing is sent and nothing recorded", () => {
+    const decision = decide(input({ record: refused(MINUTE), now, offerings: [anOffering()] }));
+    expect(request(decision)).toBeUndefined();
+    expect(decision.history).toEqual([]);
+  });
+
+  it("GIVEN its retry time came THEN the same request goes out again as a retry, never recorded as a new request", () => {
+    const decision = decide(input({ record: refused(0), now, offerings: [anOffering()] }));
+    expect(request(decision)).toMatchObject({ retry: 3 });
+    expect(decision.changes.notifications?.APPROVAL_REQUEST).toMatchObject({ failedAttempts: 3, key: `${END_ISO}|` });
+    expect(decision.history).toEqual([]);
+  });
+
+  it("GIVEN the fee rose meanwhile THEN the higher fee is a new request at once (recorded), not a retry", () => {
+    const decision = decide(input({ record: refused(10 * MINUTE, 800), now, offerings: [anOffering({ feeUsd: 1000 })] }));
+    expect(request(decision)).toBeDefined();
+    expect(request(decision)).not.toHaveProperty("retry");
+    expect(decision.history.map((h) => h.kind)).toEqual(["APPROVAL_REQUESTED"]);
+  });
+});
