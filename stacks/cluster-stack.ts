@@ -64,6 +64,8 @@ export class ClusterStack extends EnvironmentStack {
       endpointPublicAccess: config.cluster.endpoint_public_access,
       publicAccessCidrs: config.cluster.public_access_cidrs,
       adminPrincipalArns: config.cluster.admin_principal_arns,
+      grantDeployerAdmin: config.cluster.grant_deployer_admin,
+      apiAccess: { securityGroupIds: config.cluster.api_access.security_group_ids, cidrs: config.cluster.api_access.cidrs },
     });
     const nodeSecurityGroupIds = [this.cluster.clusterSecurityGroupId, this.cluster.nodeSecurityGroupId];
     const nodeDependencies = [...this.cluster.nodeRolePolicyAttachments, ...this.cluster.networkingAddons];

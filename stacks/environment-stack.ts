@@ -16,9 +16,24 @@ export interface EnvironmentStackProps {
   readonly stateBackend?: "s3" | "local";
 }
 
-/** Name of the bucket holding an environment's state. */
-export function stateBucketName(environment: string, config: Pick<EnvironmentConfig, "state_bucket" | "account_id">): string {
-  return config.state_bucket ?? ["blockfleet-tfstate", environment, config.account_id].filter(Boolean).join("-");
+/** S3's limit on bucket names. */
+const MAX_BUCKET_NAME_LENGTH = 63;
+
+/**
+ * Name of the bucket holding an environment's state: `state_bucket`, or `blockfleet-tfstate-<env>-<account>-<region>`
+ * (bucket names are global; the account and region make the derived one the environment's own). The schema requires
+ * account_id when state_bucket is absent.
+ */
+export function stateBucketName(environment: string, config: Pick<EnvironmentConfig, "state_bucket" | "account_id" | "region">): string {
+  if (config.state_bucket !== undefined) return config.state_bucket;
+  if (config.account_id === undefined) {
+    throw new Error(`environment "${environment}": account_id is required to derive the state bucket's name; add account_id, or set state_bucket`);
+  }
+  const name = `blockfleet-tfstate-${environment}-${config.account_id}-${config.region}`;
+  if (name.length > MAX_BUCKET_NAME_LENGTH) {
+    throw new Error(`environment "${environment}": the derived state bucket name "${name}" is over S3's ${MAX_BUCKET_NAME_LENGTH} characters; set state_bucket`);
+  }
+  return name;
 }
 
 /**

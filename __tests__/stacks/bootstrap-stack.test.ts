@@ -14,7 +14,7 @@ describe("bootstrap stack", () => {
 
   it("creates the state bucket the other stacks name, protected from destroy", () => {
     const bucket = out.resource("test-bootstrap", "aws_s3_bucket");
-    expect(bucket).toMatchObject({ bucket: "blockfleet-tfstate-test-123456789012", lifecycle: { prevent_destroy: true } });
+    expect(bucket).toMatchObject({ bucket: "blockfleet-tfstate-test-123456789012-us-east-1", lifecycle: { prevent_destroy: true } });
     expect((out.stack("test-cluster").terraform!.backend as { s3: { bucket: string } }).s3.bucket).toBe(bucket.bucket);
   });
 
@@ -34,8 +34,20 @@ describe("bootstrap stack", () => {
     ]);
   });
 
+  it("derives a globally unique name from the environment, account and region", async () => {
+    // GIVEN the same environment name in two accounts and two regions  THEN four different buckets
+    const names = await Promise.all(
+      [
+        { account_id: "111111111111", region: "us-east-1" },
+        { account_id: "222222222222", region: "us-east-1" },
+        { account_id: "111111111111", region: "eu-west-1", availability_zones: ["eu-west-1a", "eu-west-1b"], capacity_blocks: [] },
+      ].map(async (overrides) => (await synthesizeWith(overrides)).resource("test-bootstrap", "aws_s3_bucket").bucket),
+    );
+    expect(names).toEqual(["blockfleet-tfstate-test-111111111111-us-east-1", "blockfleet-tfstate-test-222222222222-us-east-1", "blockfleet-tfstate-test-111111111111-eu-west-1"]);
+  });
+
   it("uses a custom state bucket name when the environment file gives one", async () => {
-    const custom = await synthesizeWith({ state_bucket: "acme-terraform-state" });
+    const custom = await synthesizeWith({ account_id: undefined, state_bucket: "acme-terraform-state" });
     expect(custom.resource("test-bootstrap", "aws_s3_bucket").bucket).toBe("acme-terraform-state");
     expect((custom.stack("test-cluster").terraform!.backend as { s3: { bucket: string } }).s3.bucket).toBe("acme-terraform-state");
   });

@@ -37,7 +37,7 @@ describe("cluster stack", () => {
   describe("state and provider", () => {
     it("keeps state in the environment's S3 bucket with encryption and S3-native locking", () => {
       expect(out.stack(STACK).terraform!.backend).toEqual({
-        s3: { bucket: "blockfleet-tfstate-test-111122223333", key: "test/test-cluster.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true },
+        s3: { bucket: "blockfleet-tfstate-test-111122223333-us-east-1", key: "test/test-cluster.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true },
       });
     });
 
@@ -154,7 +154,9 @@ describe("cluster stack", () => {
     it("authenticates with access entries only and gives admins cluster-admin", () => {
       expect(cluster.access_config).toEqual({ authentication_mode: "API", bootstrap_cluster_creator_admin_permissions: false });
       const principals = out.resources(STACK, "aws_eks_access_entry").map(([, entry]) => entry.principal_arn);
-      expect(principals).toEqual(["arn:aws:iam::111122223333:role/admin", expect.stringMatching(/^\$\{data\.aws_iam_session_context\..*\.issuer_arn\}$/)]);
+      // The deployer gets no entry of its own unless the file asks (grant_deployer_admin).
+      expect(principals).toEqual(["arn:aws:iam::111122223333:role/admin"]);
+      expect(out.dataSources(STACK, "aws_iam_session_context")).toEqual([]);
       for (const [, association] of out.resources(STACK, "aws_eks_access_policy_association")) {
         expect(association).toMatchObject({ policy_arn: "arn:${data.aws_partition.partition.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", access_scope: { type: "cluster" } });
       }
@@ -278,6 +280,79 @@ describe("cluster stack", () => {
     const outputs = out.stack(STACK).output!;
     expect(Object.keys(outputs).sort()).toEqual(expect.arrayContaining(["cluster_endpoint", "cluster_name", "configure_kubectl", "node_role_arn", "private_subnet_ids", "region"]));
     expect(outputs.configure_kubectl!.value).toBe("aws eks update-kubeconfig --region us-east-1 --name blockfleet-test");
+  });
+});
+
+describe("cluster access entries", () => {
+  const ADMIN_A = "arn:aws:iam::111122223333:role/admin-a";
+  const ADMIN_B = "arn:aws:iam::111122223333:role/admin-b";
+  const entries = (out: Synthesized) => out.resources(STACK, "aws_eks_access_entry");
+  const entryIdOf = (out: Synthesized, principal: string) => entries(out).find(([, entry]) => entry["principal_arn"] === principal)?.[0];
+
+  it("keys each admin's entry by its ARN, so removing one admin leaves the others' addresses alone", async () => {
+    // GIVEN two admins  WHEN the first is removed from the list
+    const both = await synthesizeWith({ cluster: { version: "1.34", admin_principal_arns: [ADMIN_A, ADMIN_B] } });
+    const onlyB = await synthesizeWith({ cluster: { version: "1.34", admin_principal_arns: [ADMIN_B] } });
+    // THEN B keeps its address, and its association keeps its own
+    expect(entryIdOf(onlyB, ADMIN_B)).toBe(entryIdOf(both, ADMIN_B));
+    expect(entries(onlyB)).toHaveLength(1);
+    const associations = (out: Synthesized) => out.resources(STACK, "aws_eks_access_policy_association").map(([id]) => id).sort();
+    expect(associations(both)).toEqual(expect.arrayContaining(associations(onlyB)));
+  });
+
+  it("creates one entry for an ARN listed twice (a second entry for one principal is a 409)", async () => {
+    const out = await synthesizeWith({ cluster: { version: "1.34", admin_principal_arns: [ADMIN_A, ADMIN_A] } });
+    expect(entries(out).map(([, entry]) => entry["principal_arn"])).toEqual([ADMIN_A]);
+    expect(out.resources(STACK, "aws_eks_access_policy_association")).toHaveLength(1);
+  });
+
+  it("grants the deployer an entry only when asked, and skips it at plan time when the deployer is also a listed admin", async () => {
+    // GIVEN grant_deployer_admin and one listed admin
+    const out = await synthesizeWith({ cluster: { version: "1.34", admin_principal_arns: [ADMIN_A], grant_deployer_admin: true } });
+    // THEN the deployer's entry and association are counted out when its role is one of the listed admins
+    const [, deployer] = entries(out).find(([id]) => id.includes("deployer"))!;
+    expect(deployer["principal_arn"]).toMatch(/^\$\{data\.aws_iam_session_context\.eks_deployer-role_\w+\.issuer_arn\}$/);
+    expect(deployer["count"]).toBe(`\${contains(["${ADMIN_A}"], data.aws_iam_session_context.${out.dataSources(STACK, "aws_iam_session_context")[0]![0]}.issuer_arn) ? 0 : 1}`);
+    const association = out.resource(STACK, "aws_eks_access_policy_association", "deployer");
+    expect(association["count"]).toBe(deployer["count"]);
+  });
+
+  it("moves entries from the list positions earlier versions keyed them by", async () => {
+    // GIVEN the addresses 0.1 gave [admin-a, admin-b, deployer]
+    const out = await synthesizeWith({ cluster: { version: "1.34", admin_principal_arns: [ADMIN_A, ADMIN_B], grant_deployer_admin: true } });
+    const moved = (out.stack(STACK)["moved"] as Array<{ from: string; to: string }>).filter(({ from }) => from.startsWith("aws_eks_access_entry."));
+    // THEN each moves to its ARN-keyed address, the deployer's to instance 0 of its counted entry
+    expect(moved).toEqual([
+      { from: "aws_eks_access_entry.eks_admin-0_access-entry_F46141A8", to: `aws_eks_access_entry.${entryIdOf(out, ADMIN_A)}` },
+      { from: "aws_eks_access_entry.eks_admin-1_access-entry_04799577", to: `aws_eks_access_entry.${entryIdOf(out, ADMIN_B)}` },
+      { from: expect.stringMatching(/^aws_eks_access_entry\.eks_admin-2_access-entry_[0-9A-F]{8}$/), to: expect.stringMatching(/^aws_eks_access_entry\.eks_deployer_access-entry_\w+\[0\]$/) },
+    ]);
+  });
+
+  it("admits the listed security groups and CIDRs to the API server on 443, one rule each", async () => {
+    // GIVEN a CI runner's security group and a VPN range
+    const out = await synthesizeWith({ cluster: { version: "1.34", api_access: { security_group_ids: ["sg-0123456789abcdef0"], cidrs: ["10.99.0.0/16"] } } });
+    const rules = out.resources(STACK, "aws_vpc_security_group_ingress_rule").filter(([id]) => id.includes("api-access"));
+    // THEN both reach the cluster security group (the private endpoint's interfaces carry it) on TCP 443 only
+    const clusterGroup = `\${aws_eks_cluster.${out.resources(STACK, "aws_eks_cluster")[0]![0]}.vpc_config[0].cluster_security_group_id}`;
+    expect(rules.map(([, { "//": _metadata, ...rule }]) => rule).sort((a, b) => String(a["description"]).localeCompare(String(b["description"])))).toEqual([
+      { security_group_id: clusterGroup, cidr_ipv4: "10.99.0.0/16", ip_protocol: "tcp", from_port: 443, to_port: 443, description: "Kubernetes API from 10.99.0.0/16" },
+      {
+        security_group_id: clusterGroup,
+        referenced_security_group_id: "sg-0123456789abcdef0",
+        ip_protocol: "tcp",
+        from_port: 443,
+        to_port: 443,
+        description: "Kubernetes API from sg-0123456789abcdef0",
+      },
+    ]);
+    // Keyed by the group id and the CIDR, so removing one leaves the other's address alone.
+    expect(rules.map(([id]) => id.replace(/_[0-9A-F]{8}$/, "")).sort()).toEqual(["eks_api-access-109900--16", "eks_api-access-sg-0123456789abcdef0"]);
+  });
+
+  it("admits no one else by default", async () => {
+    const out = await synthesizeWith({});
+    expect(out.resources(STACK, "aws_vpc_security_group_ingress_rule").filter(([id]) => id.includes("api-access"))).toEqual([]);
   });
 });
 

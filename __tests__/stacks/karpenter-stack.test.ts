@@ -37,6 +37,19 @@ describe("karpenter stacks", () => {
     out = await synthesize([environmentFrom("test", TEST_INPUT), environmentFrom("plain", PLAIN_INPUT)]);
   });
 
+  describe("redeploys", () => {
+    it("moves the controller's role, policy and association from the addresses they had before 3261bdb", () => {
+      // GIVEN the addresses `npm run synth` gave them at 3261bdb^ (the role was then the construct's own child)
+      const moved = (out.stack(KARPENTER)["moved"] as Array<{ from: string; to: string }>).sort((a, b) => (a.from < b.from ? -1 : 1));
+      // THEN each moves to the PodIdentityRole's resource of the same type, so Terraform keeps the role
+      expect(moved).toEqual([
+        { from: "aws_eks_pod_identity_association.infrastructure_pod-identity_C9E32B2D", to: `aws_eks_pod_identity_association.${idOf(KARPENTER, "aws_eks_pod_identity_association", "controller-role")}` },
+        { from: "aws_iam_role.infrastructure_controller-role_4B5AC9B6", to: `aws_iam_role.${idOf(KARPENTER, "aws_iam_role", "controller-role")}` },
+        { from: "aws_iam_role_policy.infrastructure_controller-policy_E1981D8C", to: `aws_iam_role_policy.${idOf(KARPENTER, "aws_iam_role_policy", "controller-role")}` },
+      ]);
+    });
+  });
+
   describe("deploy order", () => {
     const outdir = mkdtempSync(join(tmpdir(), "blockfleet-order-"));
     afterAll(() => rmSync(outdir, { recursive: true, force: true }));

@@ -36,6 +36,7 @@ const blocks = [
 /** Every part on. */
 const FULL = environmentFrom("pf", {
   ...baseEnvironmentInput(),
+  account_id: "111122223333",
   capacity_blocks: blocks,
   platform: {
     model_registry: {},

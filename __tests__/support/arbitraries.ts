@@ -51,6 +51,7 @@ export const validEnvironmentInput: fc.Arbitrary<Record<string, unknown>> = fc
       .filter((blocks) => new Set(blocks.map((block) => block.reservation_id)).size === blocks.length)
       .map((capacity_blocks) => ({
         region: base.region,
+        account_id: "111122223333",
         vpc_cidr: `10.${base.secondOctet}.0.0/16`,
         availability_zones: zones,
         single_nat_gateway: base.singleNat,

@@ -105,6 +105,13 @@ export const capacityBlockSchema = z
     }
   });
 
+const apiAccessSchema = z.strictObject({
+  /** Security groups (in the cluster's VPC or a peered one) whose members may call the API server. */
+  security_group_ids: z.array(z.string().regex(/^sg-[0-9a-f]{8}([0-9a-f]{9})?$/, { message: 'expected a security group id such as "sg-0123456789abcdef0"' })).default([]),
+  /** Networks routed to the VPC (VPN, peering, Transit Gateway) that may call the API server. */
+  cidrs: z.array(cidr).default([]),
+});
+
 const clusterSchema = z.strictObject({
   version: z.enum(SUPPORTED_EKS_VERSIONS as [string, ...string[]], {
     message: `expected a Kubernetes version EKS supports: ${SUPPORTED_EKS_VERSIONS.join(", ")}`,
@@ -129,6 +136,13 @@ const clusterSchema = z.strictObject({
       });
     })
     .default([]),
+  /**
+   * Give the identity running Terraform its own cluster-admin access entry (skipped at plan time when it is one of
+   * admin_principal_arns). Off: the Kubernetes-side stacks need the deployer's role in admin_principal_arns.
+   */
+  grant_deployer_admin: z.boolean().default(false),
+  /** Who may reach the API server's private endpoint (TCP 443) besides the nodes, e.g. CI runners in the VPC or a VPN. */
+  api_access: apiAccessSchema.prefault({}),
   log_retention_days: z
     .number()
     .int()
@@ -161,7 +175,10 @@ export const environmentShape = {
   account_id: z.string().regex(/^\d{12}$/, { message: "expected a 12-digit AWS account id" }).optional(),
   /** Tags on every resource: at most 42 (AWS allows 50, blockfleet adds up to 8), keys 1-128 characters not starting with "aws:", values at most 256. */
   tags: awsTagsSchema.default({}),
-  /** S3 bucket holding this environment's Terraform state. @default blockfleet-tfstate-<env>[-<account_id>] */
+  /**
+   * S3 bucket holding this environment's Terraform state (bucket names are global). Without it, account_id is required.
+   * @default blockfleet-tfstate-<env>-<account_id>-<region>
+   */
   state_bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "expected an S3 bucket name" }).optional(),
   vpc_cidr: cidr,
   availability_zones: z.array(availabilityZone).min(2, { message: "EKS needs subnets in at least 2 availability zones" }).max(MAX_AVAILABILITY_ZONES),
@@ -190,6 +207,15 @@ function checkEnvironment(env: z.output<z.ZodObject<typeof environmentShape>>, c
   const regionOfZones = regionIsWrong && zoneRegions.length === 1 ? zoneRegions[0]! : env.region;
   checkCapacityManager({ ...env, region: regionOfZones }, ctx);
   checkPlatform({ ...env, region: regionOfZones }, ctx);
+  // S3 bucket names are global: a name derived from the environment alone is likely someone else's already.
+  if (env.state_bucket === undefined && env.account_id === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["account_id"],
+      message:
+        'required to give the state bucket a globally unique name (blockfleet-tfstate-<env>-<account_id>-<region>): add account_id = "<12-digit AWS account id>", or name the bucket yourself with state_bucket = "<globally unique bucket name>"',
+    });
+  }
   // The chart spreads controller replicas over distinct nodes; more replicas than system nodes leave one Pending
   // and fail the atomic Helm release on a fresh deploy.
   if (env.karpenter.enabled && env.karpenter.replicas > env.system_node_group.min_size) {

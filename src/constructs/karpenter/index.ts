@@ -9,6 +9,7 @@ import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../lib/aws-context";
+import { addressAt } from "../../lib/moves";
 import { managedPolicyArn, serviceAssumeRolePolicy } from "../../lib/iam";
 import { NODE_MANAGED_POLICIES } from "../eks-cluster";
 import { PodIdentityRole } from "../pod-identity-role";
@@ -132,6 +133,13 @@ export class KarpenterInfrastructure extends Construct {
         nodeRoleArn: nodeRole.arn,
         interruptionQueueArn: queue.arn,
       }),
+    });
+
+    // Until 3261bdb the role, its policy and its association were this construct's own children.
+    controller.movedFrom({
+      role: addressAt("aws_iam_role", this, "controller-role"),
+      policy: addressAt("aws_iam_role_policy", this, "controller-policy"),
+      associations: { [`${names.namespace}/${names.serviceAccount}`]: addressAt("aws_eks_pod_identity_association", this, "pod-identity") },
     });
 
     const ready: ITerraformDependable[] = [...controller.grants, nodeAccess, ...nodePolicies, ...targets];

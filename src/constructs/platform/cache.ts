@@ -18,7 +18,7 @@ export interface PlatformCacheProps {
   /** Private subnets the nodes are placed in. */
   readonly subnetIds: readonly string[];
   /** Only these security groups (the nodes') may connect on 6379. */
-  readonly clientSecurityGroupIds: readonly string[];
+  readonly clientSecurityGroups: Readonly<Record<string, string>>;
   /** Encrypts the data at rest and the snapshots. */
   readonly kmsKeyArn: string;
   /** ElastiCache node type, e.g. `cache.r7g.large`. */
@@ -59,7 +59,7 @@ export class PlatformCache extends Construct {
       service: `Redis ${props.replicationGroupId}`,
       vpcId: props.vpcId,
       port: REDIS_PORT,
-      clientSecurityGroupIds: props.clientSecurityGroupIds,
+      clientSecurityGroups: props.clientSecurityGroups,
     });
     const subnetGroup = new ElasticacheSubnetGroup(this, "subnet-group", {
       name: checkedName("aws_elasticache_subnet_group.name", props.replicationGroupId),

@@ -28,7 +28,7 @@ export interface PlatformDatabaseProps {
   /** Private subnets, one per AZ. */
   readonly subnetIds: readonly string[];
   /** Only these security groups (the nodes') may connect. */
-  readonly clientSecurityGroupIds: readonly string[];
+  readonly clientSecurityGroups: Readonly<Record<string, string>>;
   /** Encrypts storage and Performance Insights. */
   readonly storageKmsKeyArn: string;
   /** Encrypts the RDS-managed master user secret (the key External Secrets may decrypt). */
@@ -92,7 +92,7 @@ export class PlatformDatabase extends Construct {
       service: `PostgreSQL ${props.identifier}`,
       vpcId: props.vpcId,
       port: POSTGRES_PORT,
-      clientSecurityGroupIds: props.clientSecurityGroupIds,
+      clientSecurityGroups: props.clientSecurityGroups,
     });
 
     const subnetGroup = new DbSubnetGroup(this, "subnet-group", {

@@ -20,7 +20,7 @@ const cacheProps = {
   replicationGroupId: "blockfleet-test-platform",
   vpcId: "vpc-1",
   subnetIds: ["subnet-a", "subnet-b"],
-  clientSecurityGroupIds: ["sg-1"],
+  clientSecurityGroups: { node: "sg-1" },
   kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/k",
   nodeType: "cache.r7g.large",
   automaticFailover: true,
@@ -33,7 +33,7 @@ function databaseProps(scope: TerraformStack, overrides: Partial<PlatformDatabas
     aws: awsContext(scope, "us-east-1"),
     vpcId: "vpc-1",
     subnetIds: ["subnet-a", "subnet-b"],
-    clientSecurityGroupIds: ["sg-1"],
+    clientSecurityGroups: { node: "sg-1" },
     storageKmsKeyArn: "k1",
     secretKmsKeyArn: "k2",
     logsKmsKeyArn: "k3",
@@ -63,8 +63,8 @@ describe("platform construct validation", () => {
   });
 
   it("fails when a data service's security group admits no one", () => {
-    expect(() => new ClientSecurityGroup(stack(), "sg", { name: "db", service: "PostgreSQL", vpcId: "vpc-1", port: 5432, clientSecurityGroupIds: [] })).toThrow(
-      'security group "db": clientSecurityGroupIds must name who may connect, got []',
+    expect(() => new ClientSecurityGroup(stack(), "sg", { name: "db", service: "PostgreSQL", vpcId: "vpc-1", port: 5432, clientSecurityGroups: {} })).toThrow(
+      'security group "db": clientSecurityGroups must name who may connect, got {}',
     );
   });
 
