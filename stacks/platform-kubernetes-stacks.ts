@@ -58,6 +58,7 @@ export class PlatformKubernetesStack extends EnvironmentStack {
       gpuOperator: platform.gpu?.gpu_operator ?? false,
       efaDevicePlugin: platform.gpu ? platform.gpu.efa_device_plugin : false,
       dcgmExporter: platform.gpu?.dcgm_exporter ?? false,
+      dcgmServiceMonitor: platform.gpu?.dcgm_service_monitor ?? false,
       reloader: platform.reloader !== undefined,
     });
     if (platform.external_secrets) {
