@@ -109,8 +109,12 @@ export const capacityManagerSchema = z.strictObject({
   /** Lets reconcile buy new capacity blocks (ec2:PurchaseCapacityBlock); extensions need no opt-in. */
   allow_new_purchases: z.boolean().default(false),
   log_retention_days: logRetentionDays.default(90),
-  /** Concurrent API invocations reserved (and capped); reconcile always runs alone. */
-  api_reserved_concurrency: z.number().int().min(1).max(1_000).default(10),
+  /**
+   * Concurrent API invocations to reserve (and cap). Unset, the API shares the account's unreserved pool, bounded by
+   * the API Gateway throttle: Lambda refuses any reservation that leaves the account under 100 unreserved executions,
+   * which with the default quota of 1,000 leaves little room. Reconcile always reserves 1 (it must run alone).
+   */
+  api_reserved_concurrency: z.number().int().min(1).max(1_000).optional(),
   /**
    * Set API Gateway's account-wide CloudWatch Logs role for this region, which access and execution logging need.
    * Turn off when another stack of the account already manages `aws_api_gateway_account` in this region.

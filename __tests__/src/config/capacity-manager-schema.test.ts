@@ -34,7 +34,6 @@ describe("capacity_manager schema", () => {
       throttle: { rate_limit: 10, burst_limit: 20, quota_per_day: 10_000 },
       allow_new_purchases: false,
       log_retention_days: 90,
-      api_reserved_concurrency: 10,
       manage_api_gateway_account: true,
       alarms: { reconcile_errors: 1, reconcile_throttles: 5, dlq_messages: 1, expiring_without_extension: 1, record_failures: 3, notification_failures: 1, topic_arns: [], period_seconds: 300, evaluation_periods: 1 },
     });

@@ -20,7 +20,11 @@ import { checkedName } from "../../lib/naming";
 
 export { permissionOf, executeApiResource, API_STAGE_NAME } from "./api";
 
-/** Reconcile decides purchases: two runs at once could both buy, so it never runs concurrently. */
+/**
+ * Reconcile decides purchases: two runs at once could both buy, so it never runs concurrently. The reservation comes
+ * out of the account's concurrency quota: Lambda refuses it when it would leave fewer than 100 unreserved executions,
+ * so the account needs an unreserved quota of at least 101 (the default quota is 1,000; new accounts may start lower).
+ */
 export const RECONCILE_RESERVED_CONCURRENCY = 1;
 
 export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
@@ -92,7 +96,8 @@ export interface CapacityManagerProps {
    */
   readonly logRetentionDays?: number;
   /**
-   * @default 10
+   * Concurrent executions reserved for the API function (and its cap); API Gateway's throttle bounds it otherwise.
+   * @default undefined — no reservation, so the account's unreserved minimum of 100 is never in the way
    */
   readonly apiReservedConcurrency?: number;
   /**
@@ -138,7 +143,7 @@ export class CapacityManager extends Construct {
     const apiAuth = props.apiAuth ?? "iam_and_key";
     const allowNewPurchases = props.allowNewPurchases ?? false;
     const logRetentionDays = props.logRetentionDays ?? 90;
-    const apiReservedConcurrency = props.apiReservedConcurrency ?? 10;
+    const apiReservedConcurrency = props.apiReservedConcurrency;
     const throttleRateLimit = props.throttleRateLimit ?? 10;
     const throttleBurstLimit = props.throttleBurstLimit ?? 20;
     const quotaPerDay = props.quotaPerDay ?? 10_000;

@@ -2,6 +2,7 @@ import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { IamServiceLinkedRole } from "@cdktf/provider-aws/lib/iam-service-linked-role";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
@@ -10,10 +11,10 @@ import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../lib/aws-context";
 import { addressAt } from "../../lib/moves";
-import { managedPolicyArn, serviceAssumeRolePolicy } from "../../lib/iam";
+import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy } from "../../lib/iam";
 import { NODE_MANAGED_POLICIES } from "../eks-cluster";
 import { PodIdentityRole } from "../pod-identity-role";
-import { controllerPolicyStatements } from "./controller-policy";
+import { controllerPolicyStatements, zonalShiftStatements } from "./controller-policy";
 import type { KarpenterNames } from "./names";
 
 /**
@@ -142,7 +143,14 @@ export class KarpenterInfrastructure extends Construct {
       associations: { [`${names.namespace}/${names.serviceAccount}`]: addressAt("aws_eks_pod_identity_association", this, "pod-identity") },
     });
 
-    const ready: ITerraformDependable[] = [...controller.grants, nodeAccess, ...nodePolicies, ...targets];
+    // A policy of its own, as upstream ships it: its "*" (narrowed by condition) is waived for this resource alone.
+    const zonalShift = new IamRolePolicy(this, "controller-zonal-shift", {
+      role: controller.roleName,
+      name: "karpenter-zonal-shift",
+      policy: policyDocument(zonalShiftStatements({ partition: aws.partition, region: aws.region, accountId: aws.accountId, clusterName: props.clusterName })),
+    });
+
+    const ready: ITerraformDependable[] = [...controller.grants, zonalShift, nodeAccess, ...nodePolicies, ...targets];
     if (createSpotServiceLinkedRole) {
       ready.push(new IamServiceLinkedRole(this, "spot-service-linked-role", { awsServiceName: "spot.amazonaws.com" }));
     }
