@@ -14,6 +14,8 @@ tags = {
 cluster = {
   version                = "1.34"
   endpoint_public_access = false
+  # Cluster admins, one access entry each. Whoever deploys the Kubernetes-side stacks assumes one of these roles:
+  # grant_deployer_admin stays off here, so no identity gets access just by running Terraform.
   admin_principal_arns   = ["arn:aws:iam::111122223333:role/platform-admin"]
   log_retention_days     = 365
 }
