@@ -22,7 +22,7 @@ export function addressAt(type: string, scope: Construct, ...path: readonly stri
 export function movedFrom(resource: TerraformResource, previousAddress: string): void {
   const previousType = previousAddress.split(".")[0];
   if (previousType !== resource.terraformResourceType) {
-    throw new Error(`moved: "${previousAddress}" is not a ${resource.terraformResourceType}; Terraform moves state only between resources of one type`);
+    throw new Error(`moved: "${previousAddress}" is not of type ${resource.terraformResourceType}; Terraform moves state only between resources of one type`);
   }
   resource.moveFromId(previousAddress);
 }
@@ -55,7 +55,7 @@ class MovedToInstance extends TerraformElement {
 export function movedToInstance(resource: TerraformResource, previousAddress: string, index: number): void {
   const previousType = previousAddress.split(".")[0];
   if (previousType !== resource.terraformResourceType) {
-    throw new Error(`moved: "${previousAddress}" is not a ${resource.terraformResourceType}; Terraform moves state only between resources of one type`);
+    throw new Error(`moved: "${previousAddress}" is not of type ${resource.terraformResourceType}; Terraform moves state only between resources of one type`);
   }
   new MovedToInstance(resource, "moved-from", previousAddress, `${resource.terraformResourceType}.${resource.friendlyUniqueId}[${index}]`);
 }
