@@ -9,7 +9,10 @@
  *   UPDATE_ADDRESSES=1 npx vitest run __tests__/stacks/resource-addresses.test.ts
  *
  * An address that disappears while a resource of the same type appears is a replacement: ship a cdktf move
- * (`resource.moveFromId(previousAddress)`, see src/lib/moves.ts) unless replacing it is the point.
+ * (`movedFrom(resource, addressAt(...))`, see src/lib/moves.ts) unless replacing it is the point.
+ *
+ * The positional check flags construct ids such as `admin-0` (a word, a dash, a number): key the construct by what
+ * it is instead. A shipped name that merely ends in a number (a block called `train-2`) trips it too; rename it.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
