@@ -2,7 +2,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../src/config/schema";
-import { naming, type Naming } from "../src/lib/naming";
+import { derivedStateBucketName, naming, type Naming } from "../src/lib/naming";
 import { defaultTags } from "../src/lib/tags";
 
 export interface EnvironmentStackProps {
@@ -29,7 +29,8 @@ export function stateBucketName(environment: string, config: Pick<EnvironmentCon
   if (config.account_id === undefined) {
     throw new Error(`environment "${environment}": account_id is required to derive the state bucket's name; add account_id, or set state_bucket`);
   }
-  const name = `blockfleet-tfstate-${environment}-${config.account_id}-${config.region}`;
+  // The loader refuses files whose derived name is too long (src/lib/naming.ts plans it); this is the backstop.
+  const name = derivedStateBucketName(environment, config.account_id, config.region);
   if (name.length > MAX_BUCKET_NAME_LENGTH) {
     throw new Error(`environment "${environment}": the derived state bucket name "${name}" is over S3's ${MAX_BUCKET_NAME_LENGTH} characters; set state_bucket`);
   }

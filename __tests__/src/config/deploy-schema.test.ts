@@ -1,5 +1,6 @@
 /** Schema rules a first deploy depends on: a state bucket name of the environment's own, who reaches the API server. */
 import { describe, expect, it } from "vitest";
+import { parseEnvironment } from "../../../src/config/load";
 import { environmentSchema } from "../../../src/config/schema";
 import { baseEnvironmentInput, issuesOf } from "../../support/synth";
 
@@ -52,5 +53,23 @@ describe("cluster.api_access", () => {
   it("fails when it holds an unknown key", async () => {
     const issues = await issuesOf(withCluster({ api_access: { security_groups: ["sg-0123456789abcdef0"] } }));
     expect(issues.map((issue) => issue.path)).toEqual(["cluster.api_access.security_groups"]);
+  });
+});
+
+describe("derived state bucket name", () => {
+  it("fails when environment, account and region make it longer than S3's 63 characters, naming the longest environment name", async () => {
+    // GIVEN a 16-character environment name in a region with a long name
+    const input = { ...baseEnvironmentInput(), region: "eu-northwestern-1", availability_zones: ["eu-northwestern-1a", "eu-northwestern-1b"], capacity_blocks: [] };
+    const result = await parseEnvironment("environments/abcdefghijklmnop.tfvars.json", JSON.stringify(input));
+    // THEN the file is refused before anything is written, the message naming the bucket and what fits
+    expect(!result.ok && result.issues.map((issue) => issue.message)).toEqual([
+      expect.stringMatching(/aws_s3_bucket\.bucket "blockfleet-tfstate-abcdefghijklmnop-123456789012-eu-northwestern-1" 66 characters.*63.*longest environment name is 13 characters/),
+    ]);
+  });
+
+  it("fits with the longest environment name in every region name of today's length", async () => {
+    const input = { ...baseEnvironmentInput(), region: "ap-southeast-3", availability_zones: ["ap-southeast-3a", "ap-southeast-3b"], capacity_blocks: [] };
+    const result = await parseEnvironment("environments/abcdefghijklmnop.tfvars.json", JSON.stringify(input));
+    expect(result.ok ? [] : result.issues).toEqual([]);
   });
 });
