@@ -1,6 +1,8 @@
 # The demo environment: what `blockfleet capacity … --demo` (or BLOCKFLEET_DEMO=1) reads, against the simulated account
 # in src/cli/demo/account.ts. Never synthesized or deployed; it only has to be a valid environment file.
 region             = "us-east-1"
+# Required of every environment file (it names the state bucket); the demo account is simulated and has no id.
+account_id         = "123456789012"
 vpc_cidr           = "10.99.0.0/16"
 availability_zones = ["us-east-1a", "us-east-1b"]
 
