@@ -1,5 +1,6 @@
-# dev: the smallest useful blockfleet environment. One small capacity block, a single NAT gateway, a private
-# API endpoint. Copy it to another region by changing region, availability_zones and the block's zone.
+# dev: the smallest useful blockfleet environment. One small capacity block (its node group fills when the block
+# turns active; the capacity manager runs in tracking mode because a block is declared), a single NAT gateway, a
+# private API endpoint. Copy it to another region by changing region, availability_zones and the block's zone.
 region             = "us-east-2"
 # Guards every plan against the wrong account and names the state bucket (blockfleet-tfstate-dev-<account>-<region>).
 account_id         = "111122223333"

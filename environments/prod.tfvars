@@ -50,8 +50,9 @@ capacity_blocks = [
   },
 ]
 
-# Karpenter: pinned chart and Bottlerocket release. The capacity-block pool selects both blocks above by id and any
-# block tagged deployment = prod (bought later by the capacity manager); on-demand GPUs stay at 0 until raised.
+# Karpenter: pinned chart and Bottlerocket release. Both blocks above are their node groups' (consumer = "node_group",
+# the default), so Karpenter never selects them; its capacity-block pool takes reservations tagged deployment = prod
+# AND blockfleet.io/capacity-consumer = karpenter (blocks bought later by hand). On-demand GPUs stay at 0 until raised.
 karpenter = {
   chart_version     = "1.14.1"
   ami_family        = "bottlerocket"
@@ -73,7 +74,8 @@ node_pools = {
 }
 
 # The capacity manager service with its secure defaults: IAM + API key on every method, reconcile every minute,
-# extensions only (no new purchases).
+# extensions only (no new purchases), each approved by a person. It tracks both blocks above by itself (their node
+# groups linked); a block can set its own policy with capacity_blocks[].extend.
 capacity_manager = {}
 
 # Platform services, every part on: model registry, PostgreSQL 17 (Multi-AZ, 30-day backups), Redis with failover,

@@ -2,12 +2,14 @@ import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { CapacityManagerConfig } from "../src/config/capacity-manager-schema";
 import { CapacityManager } from "../src/constructs/capacity-manager";
+import { declaredBlocksParameterName } from "../src/constructs/capacity-manager/declared-blocks";
 import { awsContext } from "../src/lib/aws-context";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 /**
  * `<env>-capacity-manager`: the Lambda service that tracks, extends and approves the environment's capacity blocks,
- * with its REST API. Created only when the environment file has a `capacity_manager` block.
+ * with its REST API. Created wherever the environment declares capacity blocks or has a `capacity_manager` section,
+ * unless `capacity_manager.enabled = false`.
  */
 export class CapacityManagerStack extends EnvironmentStack {
   readonly manager: CapacityManager;
@@ -23,6 +25,8 @@ export class CapacityManagerStack extends EnvironmentStack {
       environment: this.environment,
       aws: awsContext(this, config.region),
       clusterName: names.clusterName,
+      // Written by the cluster stack, which deploys first.
+      declaredBlocksParameterName: declaredBlocksParameterName(this.environment),
       scheduleExpression: settings.schedule_expression,
       notificationEmail: settings.notification_email,
       alarmEmail: settings.alarms.email,

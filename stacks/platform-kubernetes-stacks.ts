@@ -30,7 +30,8 @@ export function platformHasManifests(platform: PlatformConfig): boolean {
 
 function gpuFleet(stack: EnvironmentStack): GpuFleet {
   const { config } = stack;
-  return { capacityBlocks: config.capacity_blocks, karpenterAmiFamily: config.karpenter.enabled ? config.karpenter.ami_family : undefined };
+  // Karpenter-consumed blocks have no node group: their nodes are Karpenter's and covered by its term.
+  return { capacityBlocks: config.capacity_blocks.filter((block) => block.consumer === "node_group"), karpenterAmiFamily: config.karpenter.enabled ? config.karpenter.ami_family : undefined };
 }
 
 /**

@@ -21,7 +21,10 @@ const WEB_ACL = WEB_ACL_ARN;
 const DEFAULTS = environmentFrom("cm", { ...baseEnvironmentInput(), capacity_manager: {} });
 /** Every option away from its default. */
 const CUSTOM = environmentFrom("cmx", { ...baseEnvironmentInput(), capacity_manager: customCapacityManagerInput() });
-const NONE = environmentFrom("plain", baseEnvironmentInput());
+/** Capacity blocks but the manager switched off. */
+const NONE = environmentFrom("plain", { ...baseEnvironmentInput(), capacity_manager: { enabled: false } });
+/** Capacity blocks and no capacity_manager section: the manager runs with its defaults. */
+const IMPLICIT = environmentFrom("implicit", baseEnvironmentInput());
 
 const D = "cm-capacity-manager";
 const X = "cmx-capacity-manager";
@@ -44,14 +47,15 @@ const parse = (text: unknown): { Statement: Array<Record<string, unknown>> } => 
 
 describe("capacity manager stack", () => {
   describe("wiring", () => {
-    it("exists only when the environment file has a capacity_manager block, after the cluster stack", () => {
-      // GIVEN one environment with the block and one without  WHEN the app is built
+    it("exists wherever blocks are declared unless switched off, after the cluster stack", () => {
+      // GIVEN an environment with the section, one with blocks and no section, and one that switched it off
       const outdir = mkdtempSync(join(tmpdir(), "blockfleet-cm-"));
       try {
-        const app = buildApp([DEFAULTS, NONE], { outdir });
+        const app = buildApp([DEFAULTS, NONE, IMPLICIT], { outdir });
         const names = app.node.children.map((child) => child.node.id);
-        // THEN only the first gets the stack, and it deploys after its cluster
+        // THEN the first two get the stack, and it deploys after its cluster
         expect(names).toContain("cm-capacity-manager");
+        expect(names).toContain("implicit-capacity-manager");
         expect(names.filter((name) => name.startsWith("plain-"))).not.toContain("plain-capacity-manager");
         const stack = app.node.findChild("cm-capacity-manager") as unknown as { dependencies: Array<{ node: { id: string } }> };
         expect(stack.dependencies.map((dependency) => dependency.node.id)).toEqual(["cm-cluster"]);
@@ -111,9 +115,15 @@ describe("capacity manager stack", () => {
       expect(roles).toContain(ref(D, "aws_iam_role", "api_role", "arn"));
     });
 
-    it("passes only the table names and topic ARN, as references, in environment variables", () => {
+    it("passes the table names and topic ARN as references, and reconcile the declared-blocks parameter the cluster stack writes", () => {
       const tables = { TABLE_NAME: ref(D, "aws_dynamodb_table", "records", "name"), JOURNAL_TABLE_NAME: ref(D, "aws_dynamodb_table", "journal", "name") };
-      expect(one(D, "aws_lambda_function", "reconcile_function").environment).toEqual({ variables: { ...tables, TOPIC_ARN: ref(D, "aws_sns_topic", "notifications", "arn") } });
+      expect(one(D, "aws_lambda_function", "reconcile_function").environment).toEqual({
+        variables: {
+          ...tables,
+          TOPIC_ARN: ref(D, "aws_sns_topic", "notifications", "arn"),
+          DECLARED_BLOCKS_PARAMETER: `/blockfleet/${D.replace(/-capacity-manager$/, "")}/capacity-manager/declared-blocks`,
+        },
+      });
       expect(one(D, "aws_lambda_function", "api_function").environment).toEqual({ variables: tables });
     });
 
@@ -259,9 +269,20 @@ describe("capacity manager stack", () => {
       expect(statement).toMatchObject({ Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: ref(D, "aws_sns_topic", "alarm-topic", "arn") });
     });
 
-    it("alarms on reconcile errors and throttles, dead letters, expiring blocks, held purchases, record failures and refused notifications, to both topics", () => {
+    it("alarms on reconcile errors and throttles, dead letters, expiring blocks, held purchases, record failures, refused notifications and an unreadable declared set, to both topics", () => {
       const alarms = Object.fromEntries(synthesized.resources(D, "aws_cloudwatch_metric_alarm").map(([, alarm]) => [alarm.metric_name, alarm]));
-      expect(Object.keys(alarms).sort()).toEqual(["ApproximateNumberOfMessagesVisible", "Errors", "ExpiringWithoutExtension", "NotificationFailures", "PurchasesUnconfirmed", "RecordFailures", "Throttles"]);
+      expect(Object.keys(alarms).sort()).toEqual([
+        "ApproximateNumberOfMessagesVisible",
+        "DeclaredBlocksUnavailable",
+        "DeclaredSyncFailures",
+        "Errors",
+        "ExpiringWithoutExtension",
+        "NotificationFailures",
+        "PurchasesUnconfirmed",
+        "RecordFailures",
+        "Throttles",
+      ]);
+      expect(alarms.DeclaredBlocksUnavailable).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 3 });
       expect(alarms.Errors).toMatchObject({ namespace: "AWS/Lambda", dimensions: { FunctionName: ref(D, "aws_lambda_function", "reconcile_function", "function_name") }, threshold: 1 });
       expect(alarms.Throttles).toMatchObject({ namespace: "AWS/Lambda", threshold: 5 });
       expect(alarms.ApproximateNumberOfMessagesVisible).toMatchObject({ namespace: "AWS/SQS", dimensions: { QueueName: ref(D, "aws_sqs_queue", "", "name") }, threshold: 1 });

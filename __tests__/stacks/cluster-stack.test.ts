@@ -220,12 +220,16 @@ describe("cluster stack", () => {
       }
     });
 
-    it("uses CAPACITY_BLOCK capacity, the GPU AMI, and sits at 0 until the block is active", () => {
+    // EKS user guide, "Create a managed node group with Capacity Blocks for ML" (awsdocs/amazon-eks-user-guide,
+    // latest/ug/ml/capacity-blocks-mng.adoc @ 0a7189e931ca51de88c9f104637bb84fcfab2353): a non-zero desiredSize at
+    // creation is kept by the Auto Scaling group, whose launches fail until the reservation is active and then fill
+    // it; EKS scales the group to 0 forty minutes before the end, so Terraform ignores the desired size afterwards.
+    it("uses CAPACITY_BLOCK capacity, the GPU AMI, and is created at the block's instance count so it fills when the block turns active", () => {
       const group = nodeGroupFor("p5e-b");
       expect(group).toMatchObject({
         capacity_type: "CAPACITY_BLOCK",
         ami_type: "BOTTLEROCKET_x86_64_NVIDIA",
-        scaling_config: { min_size: 0, desired_size: 0, max_size: 3 },
+        scaling_config: { min_size: 0, desired_size: 3, max_size: 3 },
         update_config: { max_unavailable: 1 },
         lifecycle: { create_before_destroy: true, ignore_changes: ["scaling_config[0].desired_size"] },
       });
@@ -275,6 +279,31 @@ describe("cluster stack", () => {
       expect(template.network_interfaces).toBeUndefined();
       expect(template.vpc_security_group_ids).toHaveLength(2);
       expect(template.placement).toBeUndefined();
+    });
+  });
+
+  describe("declared capacity blocks for the capacity manager", () => {
+    const parameter = () => out.resource(STACK, "aws_ssm_parameter", "declared-capacity-blocks");
+
+    it("writes every block with its policy and its node group, named by reference so a replaced group is followed", () => {
+      expect(parameter()).toMatchObject({ name: "/blockfleet/test/capacity-manager/declared-blocks", type: "String", tier: "Standard" });
+      const document = JSON.parse(parameter().value as string);
+      const [groupA] = out.resources(STACK, "aws_eks_node_group").find(([id]) => id.startsWith("capacity-block-p5-a_"))!;
+      expect(document).toEqual({
+        version: 1,
+        blocks: [
+          {
+            name: "p5-a",
+            reservationId: BLOCK_A.reservation_id,
+            instanceType: "p5.48xlarge",
+            availabilityZone: "us-east-1a",
+            instanceCount: 2,
+            policy: { extendBeforeHours: 24, extendByHours: 24, requireApproval: true },
+            nodeGroup: { clusterName: "blockfleet-test", nodegroupName: `\${aws_eks_node_group.${groupA}.node_group_name}`, desiredSize: 2 },
+          },
+          expect.objectContaining({ name: "p5e-b", nodeGroup: expect.objectContaining({ desiredSize: 3 }) }),
+        ],
+      });
     });
   });
 
@@ -376,5 +405,36 @@ describe("cluster stack without capacity blocks", () => {
     expect(out.resources(STACK, "aws_nat_gateway")).toHaveLength(1);
     expect(out.resources(STACK, "aws_launch_template").some(([, template]) => template.instance_market_options)).toBe(false);
     expect(baseEnvironmentInput().capacity_blocks).toHaveLength(1);
+  });
+});
+
+describe("cluster stack with a Karpenter block", () => {
+  it("creates no node group for it, yet declares it (without a node group) to the capacity manager", async () => {
+    const out = await synthesizeWith({ capacity_blocks: [{ ...BLOCK_B, availability_zone: "us-east-1a", labels: {}, taints: [], consumer: "karpenter", extend: { by_hours: 48, max_upfront_fee_usd: 2500 } }] });
+    expect(out.resources(STACK, "aws_eks_node_group").map(([id]) => id)).toEqual([expect.stringMatching(/^system-nodes/)]);
+    const document = JSON.parse(out.resource(STACK, "aws_ssm_parameter", "declared-capacity-blocks").value as string);
+    expect(document.blocks).toEqual([
+      {
+        name: "p5e-b",
+        reservationId: BLOCK_B.reservation_id,
+        instanceType: "p5e.48xlarge",
+        availabilityZone: "us-east-1a",
+        instanceCount: 3,
+        policy: { extendBeforeHours: 24, extendByHours: 48, requireApproval: true, maxUpfrontFeeUsd: 2500 },
+      },
+    ]);
+  });
+
+  it("parks a node group with desired_size = 0: created at 0 and declared at 0, so the manager holds it there", async () => {
+    const out = await synthesizeWith({ capacity_blocks: [{ ...BLOCK_A, desired_size: 0 }] });
+    expect((out.resource(STACK, "aws_eks_node_group", "capacity-block-p5-a_") as Json).scaling_config).toEqual({ min_size: 0, desired_size: 0, max_size: 2 });
+    const document = JSON.parse(out.resource(STACK, "aws_ssm_parameter", "declared-capacity-blocks").value as string);
+    expect(document.blocks[0].nodeGroup.desiredSize).toBe(0);
+  });
+
+  it("writes no declared-blocks parameter when the capacity manager is off", async () => {
+    const out = await synthesizeWith({ capacity_manager: { enabled: false } });
+    expect(out.resources(STACK, "aws_ssm_parameter")).toEqual([]);
+    expect(Object.keys(out.stacks)).not.toContain("test-capacity-manager");
   });
 });

@@ -16,7 +16,7 @@ const KARPENTER = "test-karpenter";
 const POOLS = "test-karpenter-pools";
 const BLOCKS = [
   { name: "p5-a", reservation_id: "cr-0123456789abcdef0", instance_type: "p5.48xlarge", instance_count: 2, availability_zone: "us-east-1a" },
-  { name: "p5e-b", reservation_id: "cr-0fedcba9876543210", instance_type: "p5e.48xlarge", instance_count: 1, availability_zone: "us-east-1b" },
+  { name: "p5e-b", reservation_id: "cr-0fedcba9876543210", instance_type: "p5e.48xlarge", instance_count: 1, availability_zone: "us-east-1b", consumer: "karpenter" },
 ];
 const TEST_INPUT = { ...baseEnvironmentInput(), account_id: "111122223333", capacity_blocks: BLOCKS, create_spot_service_linked_role: true };
 /** Defaults only, and no capacity blocks. */
@@ -65,7 +65,10 @@ describe("karpenter stacks", () => {
     });
 
     it("creates no Karpenter stack when karpenter.enabled = false", () => {
-      expect([...stacksOf({ ...TEST_INPUT, karpenter: { enabled: false } }).keys()]).toEqual(["test-bootstrap", "test-cluster"]);
+      // (the Karpenter block is left out: config refuses one without Karpenter)
+      const names = [...stacksOf({ ...TEST_INPUT, capacity_blocks: BLOCKS.slice(0, 1), karpenter: { enabled: false } }).keys()];
+      expect(names.filter((name) => name.includes("karpenter"))).toEqual([]);
+      expect(names).toContain("test-cluster");
     });
   });
 
@@ -235,9 +238,9 @@ describe("karpenter stacks", () => {
       }
     });
 
-    it("selects both capacity blocks, and has no capacity-block pool without blocks", () => {
+    it("selects the Karpenter block by id and never the node group's block, and has no capacity-block pool without blocks", () => {
       const nodeClass = (out.resources(POOLS, "kubernetes_manifest") as Array<[string, Json]>).find(([, resource]) => resource.manifest.kind === "EC2NodeClass" && resource.manifest.metadata.name === "gpu-capacity-block")![1];
-      expect(nodeClass.manifest.spec.capacityReservationSelectorTerms).toEqual(BLOCKS.map((block) => ({ id: block.reservation_id })));
+      expect(nodeClass.manifest.spec.capacityReservationSelectorTerms).toEqual([{ id: "cr-0fedcba9876543210" }]);
       const plainNames = (out.resources("plain-karpenter-pools", "kubernetes_manifest") as Array<[string, Json]>).map(([, resource]) => resource.manifest.metadata.name);
       expect(plainNames).not.toContain("gpu-capacity-block");
       expect(plainNames).toContain("gpu-spot");

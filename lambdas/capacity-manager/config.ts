@@ -17,6 +17,8 @@ export interface ManagerConfig {
   readonly maxPageSize: number;
   /** Records reconciled concurrently. */
   readonly reconcileConcurrency: number;
+  /** SSM parameter holding the blocks the environment file declares (reconcile only); absent: none. */
+  readonly declaredBlocksParameter?: string;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -36,12 +38,29 @@ const envSchema = z.object({
     .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$/, "TOPIC_ARN must be an SNS topic ARN")
     .optional()
     .or(z.literal("").transform(() => undefined)),
+  DECLARED_BLOCKS_PARAMETER: z
+    .string()
+    .regex(/^\/[A-Za-z0-9_.\/-]{1,2047}$/, "DECLARED_BLOCKS_PARAMETER must be an SSM parameter name starting with /")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
 });
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ManagerConfig {
-  const parsed = envSchema.safeParse({ TABLE_NAME: env["TABLE_NAME"], JOURNAL_TABLE_NAME: env["JOURNAL_TABLE_NAME"], TOPIC_ARN: env["TOPIC_ARN"] });
+  const parsed = envSchema.safeParse({
+    TABLE_NAME: env["TABLE_NAME"],
+    JOURNAL_TABLE_NAME: env["JOURNAL_TABLE_NAME"],
+    TOPIC_ARN: env["TOPIC_ARN"],
+    DECLARED_BLOCKS_PARAMETER: env["DECLARED_BLOCKS_PARAMETER"],
+  });
   if (!parsed.success) {
     throw new Error(`capacity manager configuration: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   }
-  return { tableName: parsed.data.TABLE_NAME, journalTableName: parsed.data.JOURNAL_TABLE_NAME, topicArn: parsed.data.TOPIC_ARN, ...CONFIG_DEFAULTS };
+  const declared = parsed.data.DECLARED_BLOCKS_PARAMETER;
+  return {
+    tableName: parsed.data.TABLE_NAME,
+    journalTableName: parsed.data.JOURNAL_TABLE_NAME,
+    topicArn: parsed.data.TOPIC_ARN,
+    ...CONFIG_DEFAULTS,
+    ...(declared ? { declaredBlocksParameter: declared } : {}),
+  };
 }

@@ -33,6 +33,10 @@ export const METRICS = {
   /** Publishes of a message SNS refused before (retries, not new requests). */
   NotificationRetries: "NotificationRetries",
   Ec2Calls: "Ec2Calls",
+  /** The declared-blocks parameter could not be read or parsed: declared blocks are neither added nor released. */
+  DeclaredBlocksUnavailable: "DeclaredBlocksUnavailable",
+  /** Declared blocks whose record could not be created or updated this run (retried the next run). */
+  DeclaredSyncFailures: "DeclaredSyncFailures",
 } as const;
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
 

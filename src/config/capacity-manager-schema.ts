@@ -4,6 +4,14 @@
  * default, so `capacity_manager = {}` deploys the secure setup.
  */
 import { z } from "zod";
+import {
+  DEFAULT_EXTEND_BEFORE_HOURS,
+  DEFAULT_EXTEND_BY_HOURS,
+  DEFAULT_REQUIRE_APPROVAL,
+  isSellableDurationHours,
+  MAX_EXTEND_BEFORE_HOURS,
+  MIN_EXTEND_BEFORE_HOURS,
+} from "../../lambdas/capacity-manager/domain/rules";
 import { isLogRetentionDays, LOG_RETENTION_MESSAGE } from "../lib/log-retention";
 
 /** `rate(1 minute)`, `rate(5 minutes)`: EventBridge wants the singular unit for 1 and the plural otherwise. */
@@ -92,7 +100,43 @@ const alarmsSchema = z.strictObject({
   evaluation_periods: z.number().int().min(1).max(288).default(1),
 });
 
+/**
+ * The extension money policy fields, with the API's rules (the same constants the manager's API validates with):
+ * a lead EC2's payment window allows and a duration EC2 sells.
+ */
+export const extendPolicyFields = {
+  /** Buy the extension this many hours before the block's real end (payment may take 12 h and must clear 35 min before it). */
+  before_hours: z
+    .number()
+    .int({ message: "expected a whole number of hours" })
+    .min(MIN_EXTEND_BEFORE_HOURS, { message: `must be at least ${MIN_EXTEND_BEFORE_HOURS}: payment can take 12 h and must clear 35 min before the end` })
+    .max(MAX_EXTEND_BEFORE_HOURS, { message: `must be at most ${MAX_EXTEND_BEFORE_HOURS}: extension offerings open 56 days before the end` }),
+  /** Hours each extension adds. */
+  by_hours: z.number().refine(isSellableDurationHours, {
+    message: "expected a duration EC2 sells: 24 h steps up to 336 (14 days), then 168 h (7-day) steps up to 4368 (182 days)",
+  }),
+  /** A person approves each purchase (PATCH /{PK}) before the manager buys it. */
+  require_approval: z.boolean(),
+  /** Highest upfront fee paid for one extension, in USD; absent means no cap. */
+  max_upfront_fee_usd: z.number().positive({ message: "expected a positive amount in USD" }).max(100_000_000),
+};
+
+/** `capacity_manager.extend`: the defaults every declared block's `extend` starts from. */
+const extendDefaultsSchema = z.strictObject({
+  before_hours: extendPolicyFields.before_hours.default(DEFAULT_EXTEND_BEFORE_HOURS),
+  by_hours: extendPolicyFields.by_hours.default(DEFAULT_EXTEND_BY_HOURS),
+  require_approval: extendPolicyFields.require_approval.default(DEFAULT_REQUIRE_APPROVAL),
+  max_upfront_fee_usd: extendPolicyFields.max_upfront_fee_usd.optional(),
+});
+
 export const capacityManagerSchema = z.strictObject({
+  /**
+   * Deploy the manager. It is deployed in tracking mode (node group scaling, expiry alerts, status; nothing bought
+   * without an approval) wherever capacity blocks are declared, also without this section; `false` turns it off.
+   */
+  enabled: z.boolean().default(true),
+  /** Extension policy of every declared block that does not set its own `capacity_blocks[].extend`. */
+  extend: extendDefaultsSchema.prefault({}),
   /** When reconcile runs besides EC2 events. */
   schedule_expression: scheduleExpression.default("rate(1 minute)"),
   /** Subscribed to the manager's topic (approvals, alerts, alarms); the address must confirm the subscription. */

@@ -22,4 +22,13 @@ describe("loadConfig", () => {
   it("fails when TOPIC_ARN is not an SNS topic ARN", () => {
     expect(() => loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", TOPIC_ARN: "my-topic" })).toThrowError(/TOPIC_ARN: TOPIC_ARN must be an SNS topic ARN/);
   });
+
+  it("GIVEN DECLARED_BLOCKS_PARAMETER THEN reconcile reads declared blocks from it", () => {
+    expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", DECLARED_BLOCKS_PARAMETER: "/blockfleet/dev/capacity-manager/declared-blocks" }).declaredBlocksParameter).toBe("/blockfleet/dev/capacity-manager/declared-blocks");
+    expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", DECLARED_BLOCKS_PARAMETER: "" }).declaredBlocksParameter).toBeUndefined();
+  });
+
+  it("fails when DECLARED_BLOCKS_PARAMETER is not a parameter name", () => {
+    expect(() => loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", DECLARED_BLOCKS_PARAMETER: "declared blocks" })).toThrowError(/DECLARED_BLOCKS_PARAMETER must be an SSM parameter name/);
+  });
 });

@@ -67,6 +67,10 @@ describe("construct validation", () => {
     expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ instanceCount: 0 }))).toThrow("instanceCount must be a whole number >= 1, got 0");
   });
 
+  it("fails when a capacity block node group's desired size is above its instance count", () => {
+    expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ instanceCount: 2, desiredSize: 3 }))).toThrow("desiredSize must be a whole number from 0 to instanceCount (2), got 3");
+  });
+
   it("fails when a launch template asks for a negative number of EFA interfaces", () => {
     expect(() => new NodeLaunchTemplate(stack(), "lt", { namePrefix: "x", securityGroupIds: [], volumeSizeGib: 50, resourceTags: {}, efaInterfaces: -1 })).toThrow(
       'launch template "x": efaInterfaces must be a whole number >= 0, got -1',

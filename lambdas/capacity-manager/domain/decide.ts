@@ -578,6 +578,10 @@ function planNodeGroup(d: Draft, state: string, endMs: number): void {
   const scaleDownAt = endMs - NODE_GROUP_SCALE_DOWN_BEFORE_END_MS;
   d.set("nodeGroupScaleDownAt", iso(scaleDownAt));
   const active = state === "active" && d.now.getTime() < scaleDownAt;
+  const over = TERMINAL_STATES[state] !== undefined || d.now.getTime() >= scaleDownAt;
+  // Before the block starts the group keeps the size it was created with: per the EKS guide its launches fail
+  // until the reservation turns active and then fill it at once, so scaling it to 0 here would only delay nodes.
+  if (!active && !over) return;
   const target = active ? link.desiredSize : 0;
   // While active the size is verified every run: EKS schedules its own scale-down against the end
   // it saw at creation, so after an extension the manager puts the nodes back until the real end.

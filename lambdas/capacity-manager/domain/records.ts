@@ -99,7 +99,7 @@ function pendingProposal(record: CapacityRecord): Proposal | undefined {
  * cap) together with the approval given for it, and any approval for a duration the policy no longer buys.
  * An approval is consent to one proposal; the next reconcile proposes again under the new policy.
  */
-function withdrawWhatPolicyNoLongerAllows(record: CapacityRecord, policy: MoneyPolicy): { changes: Record<string, unknown>; withdrawn: string[] } {
+export function withdrawWhatPolicyNoLongerAllows(record: CapacityRecord, policy: MoneyPolicy): { changes: Record<string, unknown>; withdrawn: string[] } {
   const changes: Record<string, unknown> = {};
   const withdrawn: string[] = [];
   const proposal = pendingProposal(record);

@@ -18,6 +18,11 @@ export const RECORD_STATUSES = [
   "PURCHASE_UNCONFIRMED",
   /** Another record tracks the same reservation and makes its decisions; this one only mirrors EC2. */
   "DUPLICATE",
+  /**
+   * Declared in an environment file once and removed from it since: nothing is decided, bought or scaled for the
+   * record any more; it stays (with its history) until its TTL, and comes back if the block is declared again.
+   */
+  "UNTRACKED",
 ] as const;
 export type RecordStatus = (typeof RECORD_STATUSES)[number];
 
@@ -129,6 +134,10 @@ export const HISTORY_KINDS = [
   "NOT_EXTENDABLE",
   "NODE_GROUP_SCALED",
   "DUPLICATE",
+  /** The environment file declared the block or changed its policy or node group (the file wins). */
+  "DECLARED",
+  /** The block was removed from the environment file: no longer tracked. */
+  "UNDECLARED",
 ] as const;
 export type HistoryKind = (typeof HISTORY_KINDS)[number];
 
@@ -194,8 +203,16 @@ export interface RecordSpec {
   readonly nodeGroup?: NodeGroupLink;
 }
 
+/** Marks a record the environment file declares (see domain/declared.ts). */
+export interface DeclaredMarker {
+  /** `capacity_blocks[].name` in the file. */
+  readonly blockName: string;
+}
+
 /** Fields the manager maintains. */
 export interface RecordState {
+  /** Set while an environment file declares the block: its policy and node group come from the file. */
+  readonly declared?: DeclaredMarker;
   readonly approved: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;

@@ -1,4 +1,5 @@
 import type { PurchaseOutcome } from "../domain/decide";
+import type { DeclaredBlock } from "../domain/declared";
 import type { CapacityRecord, ExtensionView, HistoryEntry, OfferingView, PurchaseIntent, RecordChanges, ReservationView } from "../domain/types";
 
 /** One page of a record's history, newest first. */
@@ -57,4 +58,10 @@ export interface Notifier {
 export interface NodeGroupScaler {
   /** Sets the node group's desired size if it differs; returns the size found before. */
   ensureDesiredSize(clusterName: string, nodegroupName: string, desiredSize: number): Promise<{ changed: boolean; previous: number | undefined }>;
+}
+
+/** The blocks environment files declare, from where Terraform put them; the manager only reads it. */
+export interface DeclaredBlocksSource {
+  /** undefined: no declared set is deployed (nothing is created or released from it). */
+  read(): Promise<readonly DeclaredBlock[] | undefined>;
 }

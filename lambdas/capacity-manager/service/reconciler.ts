@@ -1,11 +1,12 @@
 import { applyPurchaseOutcome, decide, needsExtensionHistory, type Action, type DecideInput, type Decision } from "../domain/decide";
+import { syncDeclared } from "../domain/declared";
 import { reservationOwners } from "../domain/records";
 import { EXPIRING_HORIZON_MS, notificationRetryDelayMs } from "../domain/rules";
 import type { CapacityRecord, ExtensionView, NotificationKind, ReservationView } from "../domain/types";
 import type { Logger } from "../log";
 import { METRICS, type MetricName } from "../metrics";
 import { VersionConflictError } from "./errors";
-import type { CapacityApi, NodeGroupScaler, Notifier, RecordStore } from "./ports";
+import type { CapacityApi, DeclaredBlocksSource, NodeGroupScaler, Notifier, RecordStore } from "./ports";
 
 export interface ReconcilerDeps {
   readonly store: RecordStore;
@@ -17,6 +18,11 @@ export interface ReconcilerDeps {
   readonly clock: () => Date;
   /** Records reconciled at once. */
   readonly concurrency: number;
+  /**
+   * The blocks environment files declare, read at the start of every run.
+   * @default none: only records created through the API are reconciled
+   */
+  readonly declared?: DeclaredBlocksSource;
 }
 
 export interface ReconcileSummary {
@@ -57,12 +63,12 @@ export class Reconciler {
       records.push(...page.records);
       cursor = page.cursor;
     } while (cursor);
-    return this.reconcileRecords(records, undefined);
+    return this.reconcileRecords(await this.followDeclared(records), undefined);
   }
 
   /** Event-driven run for the records of one reservation. */
   async reconcileReservation(capacityReservationId: string, expirationWarning?: { endDate?: string }): Promise<ReconcileSummary> {
-    const records = await this.deps.store.findByReservationId(capacityReservationId);
+    const records = await this.followDeclared(await this.deps.store.findByReservationId(capacityReservationId), capacityReservationId);
     if (records.length === 0) {
       this.deps.logger.info("event for an untracked reservation", { capacityReservationId });
       return { records: 0, failures: 0, purchases: 0, expiringWithoutExtension: 0 };
@@ -70,8 +76,49 @@ export class Reconciler {
     return this.reconcileRecords(records, expirationWarning);
   }
 
-  private async reconcileRecords(records: readonly CapacityRecord[], expirationWarning: { endDate?: string } | undefined): Promise<ReconcileSummary> {
+  /**
+   * Makes the stored records follow the declared set (domain/declared.ts) before anything is decided. If the set
+   * cannot be read, or a write fails, the records stay as stored and the run goes on: nothing is released on doubt.
+   */
+  private async followDeclared(records: CapacityRecord[], onlyReservationId?: string): Promise<CapacityRecord[]> {
+    const { declared, store, logger, clock } = this.deps;
+    if (!declared) return records;
+    let blocks;
+    try {
+      blocks = await declared.read();
+    } catch (error) {
+      logger.error("declared blocks unavailable; records stay as stored", { error });
+      logger.metrics({ [METRICS.DeclaredBlocksUnavailable]: 1 });
+      return records;
+    }
+    if (blocks === undefined) return records;
+    const writes = syncDeclared({ records, declared: blocks, now: clock(), ...(onlyReservationId !== undefined ? { onlyReservationId } : {}) });
+    const byPk = new Map(records.map((record) => [record.PK, record]));
+    let failures = 0;
+    for (const write of writes) {
+      const PK = write.kind === "create" ? write.record.PK : write.PK;
+      try {
+        if (write.kind === "create") {
+          await store.create(write.record, write.history);
+          byPk.set(PK, write.record);
+        } else {
+          byPk.set(PK, await store.update(PK, write.expectedVersion, write.changes, write.history));
+        }
+        const record = byPk.get(PK)!;
+        logger.info(write.kind === "create" ? "declared block tracked" : "record follows the environment file", { PK, capacityReservationId: record.capacityReservationId, status: record.status });
+      } catch (error) {
+        failures += 1;
+        logger.error("declared block not synced; the next run tries again", { PK, error });
+      }
+    }
+    if (failures > 0) logger.metrics({ [METRICS.DeclaredSyncFailures]: failures });
+    return [...byPk.values()];
+  }
+
+  private async reconcileRecords(all: readonly CapacityRecord[], expirationWarning: { endDate?: string } | undefined): Promise<ReconcileSummary> {
     const { ec2, logger, clock } = this.deps;
+    // Blocks removed from an environment file are kept for their history only.
+    const records = all.filter((record) => record.status !== "UNTRACKED");
     const counts: Counts = {};
     const count = (name: MetricName, by = 1): void => {
       counts[name] = (counts[name] ?? 0) + by;

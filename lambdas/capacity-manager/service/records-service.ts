@@ -1,4 +1,5 @@
 import { DomainError } from "../domain/errors";
+import { refuseFileOwnedChange } from "../domain/declared";
 import { approveRecord, assertCreatableByWriter, clearUnconfirmedPurchase, creationEntry, newRecord, updateRecord } from "../domain/records";
 import { DEFAULT_EXTEND_BEFORE_HOURS, DEFAULT_EXTEND_BY_HOURS, DEFAULT_REQUIRE_APPROVAL } from "../domain/rules";
 import type { ApprovalTarget, CapacityRecord, MoneyPolicyChanges, RecordChanges, RecordSpec } from "../domain/types";
@@ -60,12 +61,14 @@ export class RecordsService {
 
   async update(pk: string, patch: RecordChanges, by?: string): Promise<CapacityRecord> {
     const record = await this.get(pk);
+    refuseFileOwnedChange(record, "update", Object.keys(patch));
     const mutation = updateRecord(record, patch, this.deps.clock(), by);
     return this.deps.store.update(pk, record.version, mutation.changes, mutation.history);
   }
 
   async remove(pk: string): Promise<void> {
     const record = await this.get(pk);
+    refuseFileOwnedChange(record, "delete");
     // Deleting (and re-creating) a record must not forget a purchase that may have gone through.
     if (record.status === "PURCHASE_UNCONFIRMED") {
       throw new DomainError(
@@ -83,6 +86,9 @@ export class RecordsService {
   /** Approves, applying the approver's money policy changes with the approval; says what the approval pays for. */
   async approve(pk: string, approvedBy: string, policy: MoneyPolicyChanges = {}): Promise<CapacityRecord & { readonly appliesTo: ApprovalTarget }> {
     const record = await this.get(pk);
+    // The file owns a declared block's policy; restating its values (an advance approval's cap) changes nothing.
+    const changed = Object.entries(policy).filter(([field, value]) => (value ?? undefined) !== (record as unknown as Record<string, unknown>)[field]);
+    refuseFileOwnedChange(record, "update", changed.map(([field]) => field));
     const mutation = approveRecord(record, approvedBy, this.deps.clock(), policy);
     const approved = await this.deps.store.update(pk, record.version, mutation.changes, mutation.history);
     return { ...approved, appliesTo: mutation.appliesTo };

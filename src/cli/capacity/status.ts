@@ -86,7 +86,9 @@ function nodePoolsUsing(reservationId: string, tags: Readonly<Record<string, str
 }
 
 function trackedStatus(block: CapacityBlockConfig, reservation: Reservation | undefined, input: StatusInput): BlockStatus {
-  const usedBy = [`node group ${block.name}-*`, ...nodePoolsUsing(block.reservation_id, reservation?.tags ?? {}, input.karpenter)];
+  const pools = nodePoolsUsing(block.reservation_id, reservation?.tags ?? {}, input.karpenter);
+  const nodeGroup = block.consumer === "karpenter" ? [] : [`node group ${block.name}-*`];
+  const usedBy = [...nodeGroup, ...pools];
   if (!reservation) {
     return {
       name: block.name,
@@ -114,7 +116,22 @@ function trackedStatus(block: CapacityBlockConfig, reservation: Reservation | un
   if (block.instance_count > reservation.totalInstances) {
     mismatches.push(`instance_count is ${block.instance_count} in ${input.environment}.tfvars but the reservation holds ${reservation.totalInstances}`);
   }
+  mismatches.push(...consumerWarnings(block, nodeGroup.length > 0, pools.length > 0, reservation, input.environment));
   return blockStatus({ reservation, input, usedBy, tracked: true, name: block.name, mismatches });
+}
+
+/** One consumer per reservation: a node group and a Karpenter pool both launching into it, or nothing at all. */
+function consumerWarnings(block: CapacityBlockConfig, nodeGroup: boolean, pool: boolean, reservation: Reservation, environment: string): string[] {
+  if (nodeGroup && pool) {
+    return [
+      `its node group launches into it and Karpenter's node pool also selects it (its tags were changed by hand?): both compete for the same instances; ` +
+        `remove the tag blockfleet.io/capacity-consumer=karpenter from ${block.reservation_id}, or move the block to consumer = "karpenter"`,
+    ];
+  }
+  if (!nodeGroup && !pool && reservation.state === "active") {
+    return [`active, but nothing launches into it: consumer = "karpenter" in ${environment}.tfvars and no node pool selects it (Karpenter or its gpu-capacity-block pool off?)`];
+  }
+  return [];
 }
 
 function blockStatus(options: {
@@ -134,7 +151,10 @@ function blockStatus(options: {
   );
   const warnings = [...(options.mismatches ?? [])];
   if (!options.tracked && options.usedBy.length === 0 && LIVE_STATES.has(reservation.state)) {
-    warnings.push(`not in capacity_blocks of ${input.environment}.tfvars and no node pool selects it: nothing uses it (attach it, or it is paid for and idle)`);
+    warnings.push(
+      `not in capacity_blocks of ${input.environment}.tfvars and no node pool selects it: nothing ${reservation.state === "active" ? "consumes it while it is paid for" : "will use it"} ` +
+        `(declare it in capacity_blocks, or tag it blockfleet.io/capacity-consumer=karpenter plus the pool's reservation_tags)`,
+    );
   }
   if (reservation.state === "payment-failed") warnings.push("payment failed: the block will not start");
   if (options.tracked && ENDED_STATES.has(reservation.state)) {

@@ -128,6 +128,26 @@ export class ManagerAlarms extends Construct {
         statistic: "Sum",
         threshold: settings.notificationFailures,
       },
+      {
+        id: "declared-blocks-unavailable",
+        // Three failed reads in a period, not one: a throttled read is retried by the next run anyway.
+        description:
+          "Reconcile cannot read or parse the declared-blocks SSM parameter: blocks added to the environment file are not tracked (no node group scaling, no expiry alerts) until it can.",
+        namespace: METRIC_NAMESPACE,
+        metricName: METRICS.DeclaredBlocksUnavailable,
+        dimensions: Object.fromEntries(METRIC_DIMENSIONS[0].map((name) => [name, METRIC_SERVICE])),
+        statistic: "Sum",
+        threshold: 3,
+      },
+      {
+        id: "declared-sync-failures",
+        description: "Records of declared capacity blocks could not be created or updated several times: check the reconcile logs for the PK.",
+        namespace: METRIC_NAMESPACE,
+        metricName: METRICS.DeclaredSyncFailures,
+        dimensions: Object.fromEntries(METRIC_DIMENSIONS[0].map((name) => [name, METRIC_SERVICE])),
+        statistic: "Sum",
+        threshold: 3,
+      },
     ];
     this.alarmNames = specs.map((spec) => {
       const alarm = new CloudwatchMetricAlarm(this, spec.id, {

@@ -109,6 +109,12 @@ export interface CapacityManagerProps {
    */
   readonly alarms?: AlarmSettings;
   /**
+   * SSM parameter with the blocks the environment file declares (written by the cluster stack); reconcile reads it
+   * every run and may only read it.
+   * @default none: only blocks tracked through the API
+   */
+  readonly declaredBlocksParameterName?: string;
+  /**
    * Built handler code.
    * @default bundled from lambdas/capacity-manager/handlers at synth
    */
@@ -186,7 +192,12 @@ export class CapacityManager extends Construct {
       functionName: `${prefix}-reconcile`,
       description: "Reconciles tracked capacity blocks with EC2: extends, asks for approval, alerts, scales node groups",
       bundle: bundles.reconcile,
-      environment: { TABLE_NAME: table.tableName, JOURNAL_TABLE_NAME: journal.tableName, TOPIC_ARN: topic.topicArn },
+      environment: {
+        TABLE_NAME: table.tableName,
+        JOURNAL_TABLE_NAME: journal.tableName,
+        TOPIC_ARN: topic.topicArn,
+        ...(props.declaredBlocksParameterName !== undefined ? { DECLARED_BLOCKS_PARAMETER: props.declaredBlocksParameterName } : {}),
+      },
       reservedConcurrency: RECONCILE_RESERVED_CONCURRENCY,
       memorySize: 512,
       timeoutSeconds: 120,
@@ -200,6 +211,15 @@ export class CapacityManager extends Construct {
     topic.grantPublish(reconcile);
     for (const statement of reconcileCapacityStatements({ accountId, partition, region, clusterName: props.clusterName, allowNewPurchases })) {
       reconcile.addToRolePolicy(statement);
+    }
+    if (props.declaredBlocksParameterName !== undefined) {
+      // A String parameter (no secret, no KMS key): reading it is all reconcile may do with it.
+      reconcile.addToRolePolicy({
+        Sid: "ReadDeclaredBlocks",
+        Effect: "Allow",
+        Action: "ssm:GetParameter",
+        Resource: `arn:${partition}:ssm:${region}:${accountId}:parameter${props.declaredBlocksParameterName}`,
+      });
     }
 
     const apiFunction = new ManagerFunction(this, "api", {

@@ -472,8 +472,10 @@ describe("decide: linked node group", () => {
     ["the block turns active", "active", at(5 * 24 * HOUR), undefined, 4],
     ["the block is active and was scaled (verified every run)", "active", at(5 * 24 * HOUR), 4, 4],
     ["40 minutes before the real end", "active", at(40 * MINUTE), 4, 0],
-    ["the block is scheduled and nothing was set", "scheduled", at(5 * 24 * HOUR), undefined, 0],
+    // The group keeps the size it was created with until the block starts (EKS fills it at activation).
+    ["the block is scheduled and nothing was set", "scheduled", at(5 * 24 * HOUR), undefined, undefined],
     ["the block is scheduled and already at 0", "scheduled", at(5 * 24 * HOUR), 0, undefined],
+    ["the block is still active in EC2 after its real end", "active", new Date(END.getTime() + MINUTE), 4, 0],
     ["the block expired", "expired", new Date(END.getTime() + HOUR), 4, 0],
   ])("GIVEN %s THEN desired size %s", (_name, state, now, applied, expected) => {
     const record = aRecord({ nodeGroup, ...(applied !== undefined ? { nodeGroupAppliedSize: applied } : {}) });

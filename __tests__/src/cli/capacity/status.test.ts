@@ -108,4 +108,38 @@ describe("capacityStatus", () => {
       ["cr-0cccccccccccccccc", []],
     ]);
   });
+
+  describe("one consumer per reservation", () => {
+    const karpenter = { nodePool: "gpu-capacity-block", terms: [{ tags: { deployment: "prod", "blockfleet.io/capacity-consumer": "karpenter" } }] };
+
+    it("GIVEN a node group's reservation whose tags were changed by hand so Karpenter's selector matches it THEN both consumers are shown and it warns", () => {
+      const handTagged = reservation({ tags: { deployment: "prod", "blockfleet.io/capacity-consumer": "karpenter" } });
+      const [status] = statusOf({ reservations: [handTagged], karpenter });
+      expect(status?.usedBy).toEqual(["node group p5-training-*", "node pool gpu-capacity-block"]);
+      expect(status?.warnings).toEqual([expect.stringMatching(/^its node group launches into it and Karpenter's node pool also selects it .*compete for the same instances/)]);
+    });
+
+    it("GIVEN a node group's reservation carrying the pool's tags but not the Karpenter consumer tag THEN only the node group uses it", () => {
+      const [status] = statusOf({ reservations: [reservation({ tags: { deployment: "prod" } })], karpenter });
+      expect(status?.usedBy).toEqual(["node group p5-training-*"]);
+      expect(status?.warnings).toEqual([]);
+    });
+
+    it("GIVEN an active karpenter block no node pool selects THEN it warns that nothing consumes it", () => {
+      const [status] = statusOf({ blocks: [block({ consumer: "karpenter" })] });
+      expect(status?.usedBy).toEqual([]);
+      expect(status?.warnings).toEqual([expect.stringMatching(/^active, but nothing launches into it: consumer = "karpenter" in prod.tfvars/)]);
+    });
+
+    it("GIVEN a karpenter block selected by id THEN its pool is its consumer and there is no node group", () => {
+      const [status] = statusOf({ blocks: [block({ consumer: "karpenter" })], karpenter: { nodePool: "gpu-capacity-block", terms: [{ id: "cr-0123456789abcdef0" }] } });
+      expect(status?.usedBy).toEqual(["node pool gpu-capacity-block"]);
+      expect(status?.warnings).toEqual([]);
+    });
+
+    it("GIVEN an active reservation the file does not declare and no pool selects THEN it warns that nothing consumes it while paid for", () => {
+      const [status] = statusOf({ blocks: [], reservations: [reservation({ reservationId: "cr-0dddddddddddddddd" })] });
+      expect(status?.warnings).toEqual([expect.stringMatching(/nothing consumes it while it is paid for/)]);
+    });
+  });
 });

@@ -71,7 +71,7 @@ describe("blockfleet capacity status", () => {
     ]);
   });
 
-  it("GIVEN an active block with a pending extension THEN it shows time left, the extension, its node group and node pool, without warnings", async () => {
+  it("GIVEN an active node-group block with a pending extension THEN it shows time left, the extension and its node group only (Karpenter never selects it), without warnings", async () => {
     const { json } = await runJson();
     const training = json.blocks.find((block) => block.name === "p5-training");
 
@@ -79,7 +79,7 @@ describe("blockfleet capacity status", () => {
     expect(training?.extensions).toEqual([
       expect.objectContaining({ status: "payment-pending", end_date: "2026-11-30T11:30:00.000Z", upfront_fee: 10752 }),
     ]);
-    expect(training?.used_by).toEqual(["node group p5-training-*", "node pool gpu-capacity-block"]);
+    expect(training?.used_by).toEqual(["node group p5-training-*"]);
     expect(training?.warnings).toEqual([]);
   });
 
@@ -101,7 +101,7 @@ describe("blockfleet capacity status", () => {
     ]);
   });
 
-  it("GIVEN an untracked block tagged for the environment THEN Karpenter's pool uses it; ending soon with a failed extension, it warns when instances go", async () => {
+  it("GIVEN an untracked block tagged for the environment and for Karpenter THEN Karpenter's pool uses it; ending soon with a failed extension, it warns when instances go", async () => {
     const { json } = await runJson();
 
     expect(json.blocks[0]?.used_by).toEqual(["node pool gpu-capacity-block"]);
@@ -117,7 +117,7 @@ describe("blockfleet capacity status", () => {
 
     expect(idle?.used_by).toEqual([]);
     expect(idle?.warnings).toEqual([
-      "not in capacity_blocks of staging.tfvars and no node pool selects it: nothing uses it (attach it, or it is paid for and idle)",
+      "not in capacity_blocks of staging.tfvars and no node pool selects it: nothing will use it (declare it in capacity_blocks, or tag it blockfleet.io/capacity-consumer=karpenter plus the pool's reservation_tags)",
     ]);
   });
 
@@ -130,7 +130,7 @@ describe("blockfleet capacity status", () => {
 
     expect(tty.out()).toContain("\u001b[32mactive\u001b[39m");
     expect(piped.out()).not.toContain("\u001b[");
-    expect(piped.out()).toMatch(/^p5-training\s+cr-0123456789abcdef0\s+2 × p5\.48xlarge\s+2\/2\s+us-east-1a\s+active\s+2026-11-20 11:30\s+2026-11-23 11:30\s+23h 30m left\s+pending to 2026-11-30 11:30 UTC \(USD 10,752\.00\)\s+node group p5-training-\*, node pool gpu-capacity-block$/m);
+    expect(piped.out()).toMatch(/^p5-training\s+cr-0123456789abcdef0\s+2 × p5\.48xlarge\s+2\/2\s+us-east-1a\s+active\s+2026-11-20 11:30\s+2026-11-23 11:30\s+23h 30m left\s+pending to 2026-11-30 11:30 UTC \(USD 10,752\.00\)\s+node group p5-training-\*$/m);
     expect(piped.out()).toContain("⚠ p5e-inference: availability_zone is us-east-1b");
   });
 

@@ -141,6 +141,16 @@ describe("capacity manager IAM", () => {
       expect(await defaults.decide(role(), "eks:DeleteNodegroup", ownNodeGroup)).toBe("ImplicitlyDenied");
     });
 
+    it("reads the environment's declared-blocks parameter and no other, and cannot change it", async () => {
+      const { account, region } = outsiders(defaults);
+      const declared = `arn:aws:ssm:${region}:${account}:parameter/blockfleet/cm/capacity-manager/declared-blocks`;
+      expect(await defaults.decide(role(), "ssm:GetParameter", declared)).toBe("Allowed");
+      expect(await defaults.decide(role(), "ssm:PutParameter", declared)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "ssm:DeleteParameter", declared)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "ssm:GetParameter", `arn:aws:ssm:${region}:${account}:parameter/blockfleet/prod/capacity-manager/declared-blocks`)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "ssm:GetParameter", `arn:aws:ssm:${region}:${account}:parameter/blockfleet/cm/api-url`)).toBe("ImplicitlyDenied");
+    });
+
     it("cannot read secrets, its own API key included, nor use the key outside its services", async () => {
       const { secret } = own(defaults);
       expect(await defaults.decide(role(), "secretsmanager:GetSecretValue", secret)).toBe("ImplicitlyDenied");

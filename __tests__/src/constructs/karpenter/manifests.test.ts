@@ -6,9 +6,10 @@ import { celErrors, crdErrors } from "./crd-validation";
 
 type Json = Record<string, any>;
 
-const BLOCK_A = { reservation_id: "cr-0123456789abcdef0", instance_type: "p5.48xlarge" };
-const BLOCK_B = { reservation_id: "cr-0fedcba9876543210", instance_type: "p5e.48xlarge" };
-const TRAINIUM_BLOCK = { reservation_id: "cr-0aaaaaaaaaaaaaaa1", instance_type: "trn2.48xlarge" };
+const BLOCK_A = { reservation_id: "cr-0123456789abcdef0", instance_type: "p5.48xlarge", consumer: "karpenter" } as const;
+const BLOCK_B = { reservation_id: "cr-0fedcba9876543210", instance_type: "p5e.48xlarge", consumer: "karpenter" } as const;
+const TRAINIUM_BLOCK = { reservation_id: "cr-0aaaaaaaaaaaaaaa1", instance_type: "trn2.48xlarge", consumer: "node_group" } as const;
+const NODE_GROUP_BLOCK = { reservation_id: "cr-0bbbbbbbbbbbbbbb2", instance_type: "p5.48xlarge", consumer: "node_group" } as const;
 
 function input(overrides: Partial<KarpenterManifestsInput> = {}, pools: Json = {}): KarpenterManifestsInput {
   return {
@@ -193,7 +194,20 @@ describe("Karpenter manifests", () => {
     });
 
     it("selects reservations by tag, e.g. blocks bought later, even with no block in the file", () => {
-      expect(nodeClass(variants.tagsOnly, "gpu-capacity-block").spec.capacityReservationSelectorTerms).toEqual([{ tags: { deployment: "test" } }]);
+      expect(nodeClass(variants.tagsOnly, "gpu-capacity-block").spec.capacityReservationSelectorTerms).toEqual([
+        { tags: { deployment: "test", "blockfleet.io/capacity-consumer": "karpenter" } },
+      ]);
+    });
+
+    it("never selects a block whose consumer is its node group, by id or by tag", () => {
+      // GIVEN a node-group block beside a Karpenter block, and a tag selection
+      const manifests = karpenterManifests(input({ capacityBlocks: [BLOCK_A, NODE_GROUP_BLOCK] }, { gpu_capacity_block: { reservation_tags: { deployment: "test" } } }));
+      // THEN only the Karpenter block is selected by id, and the tag term needs the Karpenter consumer tag
+      expect(nodeClass(manifests, "gpu-capacity-block").spec.capacityReservationSelectorTerms).toEqual([
+        { id: BLOCK_A.reservation_id },
+        { tags: { deployment: "test", "blockfleet.io/capacity-consumer": "karpenter" } },
+      ]);
+      expect(karpenterManifests(input({ capacityBlocks: [NODE_GROUP_BLOCK] })).nodePools.map((nodePool) => nodePool.metadata.name)).not.toContain("gpu-capacity-block");
     });
 
     it("is absent when switched off, whatever it could select", () => {
