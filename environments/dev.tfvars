@@ -20,6 +20,8 @@ cluster = {
   log_retention_days     = 30
   # The identity running `cdktf deploy` gets its own cluster-admin entry, so the Kubernetes-side stacks can reach the API.
   grant_deployer_admin = true
+  # Session Manager shells on the nodes (AmazonSSMManagedInstanceCore on the node roles): handy while developing.
+  ssm_access           = true
 }
 
 system_node_group = {

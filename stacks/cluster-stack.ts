@@ -67,6 +67,7 @@ export class ClusterStack extends EnvironmentStack {
       adminPrincipalArns: config.cluster.admin_principal_arns,
       grantDeployerAdmin: config.cluster.grant_deployer_admin,
       apiAccess: { securityGroupIds: config.cluster.api_access.security_group_ids, cidrs: config.cluster.api_access.cidrs },
+      ssmAccess: config.cluster.ssm_access,
     });
     const nodeSecurityGroupIds = [this.cluster.clusterSecurityGroupId, this.cluster.nodeSecurityGroupId];
     const nodeDependencies = [...this.cluster.nodeRolePolicyAttachments, ...this.cluster.networkingAddons];

@@ -133,6 +133,7 @@ export class PlatformStack extends EnvironmentStack {
     if (platform.external_secrets && secrets) {
       const role = new PodIdentityRole(this, "external-secrets", {
         clusterName: names.clusterName,
+        aws,
         roleName: platformNamed.externalSecretsRoleName,
         serviceAccounts: [CONTROLLER_SERVICE_ACCOUNTS.externalSecrets],
         statements: secrets.readStatements(database ? [database.masterSecretReadStatement()] : []),
@@ -143,6 +144,7 @@ export class PlatformStack extends EnvironmentStack {
     if (platform.load_balancer_controller) {
       const role = new PodIdentityRole(this, "load-balancer-controller", {
         clusterName: names.clusterName,
+        aws,
         roleName: platformNamed.loadBalancerControllerRoleName,
         serviceAccounts: [CONTROLLER_SERVICE_ACCOUNTS.loadBalancerController],
         statements: loadBalancerControllerStatements({ partition: aws.partition, region: aws.region, accountId: aws.accountId, vpcId: cluster.vpcId }),
@@ -153,7 +155,7 @@ export class PlatformStack extends EnvironmentStack {
     if (platform.logs && logsKey) {
       new ClusterObservability(this, "observability", {
         clusterName: names.clusterName,
-        partition: aws.partition,
+        aws,
         logRetentionDays: platform.logs.retention_days,
         logsKmsKeyArn: logsKey.keyArn,
       });

@@ -176,6 +176,8 @@ const clusterSchema = z.strictObject({
   grant_deployer_admin: z.boolean().default(false),
   /** Who may reach the API server's private endpoint (TCP 443) besides the nodes, e.g. CI runners in the VPC or a VPN. */
   api_access: apiAccessSchema.prefault({}),
+  /** Attach AmazonSSMManagedInstanceCore to the node roles (system and Karpenter nodes): Session Manager shells on nodes. */
+  ssm_access: z.boolean().default(false),
   log_retention_days: z
     .number()
     .int()

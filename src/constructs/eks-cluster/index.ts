@@ -25,13 +25,16 @@ export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "contro
 /** Managed add-ons every cluster gets. coredns needs nodes, so it waits for them. */
 export const MANAGED_ADDONS = ["vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns"] as const;
 
-/** Policies every EKS node needs: join the cluster, pull images, run the VPC CNI, be reachable by SSM. */
-export const NODE_MANAGED_POLICIES = [
-  "AmazonEKSWorkerNodePolicy",
-  "AmazonEC2ContainerRegistryPullOnly",
-  "AmazonEKS_CNI_Policy",
-  "AmazonSSMManagedInstanceCore",
-] as const;
+/** Policies every EKS node needs: join the cluster, pull images, run the VPC CNI. */
+export const NODE_MANAGED_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy"] as const;
+
+/** Makes a node reachable through SSM Session Manager: only where the environment asks for it (`cluster.ssm_access`). */
+export const NODE_SSM_POLICY = "AmazonSSMManagedInstanceCore";
+
+/** The node role's managed policies, with SSM access when asked for. */
+export function nodeManagedPolicies(ssmAccess: boolean): readonly string[] {
+  return ssmAccess ? [...NODE_MANAGED_POLICIES, NODE_SSM_POLICY] : NODE_MANAGED_POLICIES;
+}
 
 export interface EksClusterProps {
   /** Name of the cluster; also names its roles, node security group, key alias and log group. */
@@ -79,6 +82,11 @@ export interface EksClusterProps {
    * @default false
    */
   readonly grantDeployerAdmin?: boolean;
+  /**
+   * Attach AmazonSSMManagedInstanceCore to the node role (Session Manager on nodes).
+   * @default false
+   */
+  readonly ssmAccess?: boolean;
 }
 
 /** Clients admitted to the API server's private endpoint. */
@@ -116,6 +124,7 @@ export class EksCluster extends Construct {
     const adminPrincipalArns = props.adminPrincipalArns ?? [];
     const grantDeployerAdmin = props.grantDeployerAdmin ?? false;
     const apiAccess = props.apiAccess ?? { securityGroupIds: [], cidrs: [] };
+    const ssmAccess = props.ssmAccess ?? false;
     if (endpointPublicAccess && publicAccessCidrs.length === 0) {
       throw new Error(`eks cluster "${props.clusterName}": publicAccessCidrs must list the allowed networks when endpointPublicAccess is true, got []`);
     }
@@ -132,6 +141,8 @@ export class EksCluster extends Construct {
       name: checkedName("aws_cloudwatch_log_group.name", `/aws/eks/${props.clusterName}/cluster`),
       retentionInDays: logRetentionDays,
       kmsKeyId: props.logsKmsKeyArn,
+      // The audit log outlives a destroy or rename of the cluster.
+      skipDestroy: true,
     });
 
     const clusterRole = new IamRole(this, "cluster-role", {
@@ -217,7 +228,7 @@ export class EksCluster extends Construct {
       name: `${props.clusterName}-node`,
       assumeRolePolicy: serviceAssumeRolePolicy("ec2.amazonaws.com"),
     });
-    this.nodeRolePolicyAttachments = NODE_MANAGED_POLICIES.map(
+    this.nodeRolePolicyAttachments = nodeManagedPolicies(ssmAccess).map(
       (policy) => new IamRolePolicyAttachment(this, `node-role-${policy}`, { role: nodeRole.name, policyArn: managedPolicyArn(partition, policy) }),
     );
 

@@ -12,7 +12,7 @@ import { Construct } from "constructs";
 import type { AwsContext } from "../../lib/aws-context";
 import { addressAt } from "../../lib/moves";
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy } from "../../lib/iam";
-import { NODE_MANAGED_POLICIES } from "../eks-cluster";
+import { nodeManagedPolicies } from "../eks-cluster";
 import { PodIdentityRole } from "../pod-identity-role";
 import { controllerPolicyStatements, zonalShiftStatements } from "./controller-policy";
 import type { KarpenterNames } from "./names";
@@ -44,6 +44,11 @@ export interface KarpenterInfrastructureProps {
    * @default false
    */
   readonly createSpotServiceLinkedRole?: boolean;
+  /**
+   * Attach AmazonSSMManagedInstanceCore to the node role (Session Manager on nodes).
+   * @default false
+   */
+  readonly ssmAccess?: boolean;
 }
 
 /**
@@ -70,7 +75,7 @@ export class KarpenterInfrastructure extends Construct {
       description: `Nodes Karpenter launches in ${props.clusterName}`,
       assumeRolePolicy: serviceAssumeRolePolicy("ec2.amazonaws.com"),
     });
-    const nodePolicies = NODE_MANAGED_POLICIES.map(
+    const nodePolicies = nodeManagedPolicies(props.ssmAccess ?? false).map(
       (policy) => new IamRolePolicyAttachment(this, `node-role-${policy}`, { role: nodeRole.name, policyArn: managedPolicyArn(aws.partition, policy) }),
     );
     // EC2_LINUX entries map the role to system:nodes; Bottlerocket nodes join through the same type.
@@ -122,6 +127,7 @@ export class KarpenterInfrastructure extends Construct {
 
     const controller = new PodIdentityRole(this, "controller-role", {
       clusterName: props.clusterName,
+      aws,
       roleName: names.controllerRoleName,
       description: `Karpenter controller of ${props.clusterName} (EKS Pod Identity)`,
       serviceAccounts: [{ namespace: names.namespace, name: names.serviceAccount }],

@@ -76,6 +76,7 @@ export class ModelRegistry extends Construct {
 
     const role = new PodIdentityRole(this, "workloads", {
       clusterName: props.clusterName,
+      aws,
       roleName: `${props.clusterName}-model-registry`,
       serviceAccounts: props.serviceAccounts,
       statements: this.accessStatements(bucket.bucketArn, key.keyArn, aws.region),

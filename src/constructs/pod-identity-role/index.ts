@@ -4,6 +4,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Token, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import type { AwsContext } from "../../lib/aws-context";
 import { podIdentityAssumeRolePolicy, policyDocument, type PolicyStatement } from "../../lib/iam";
 import { checkedName } from "../../lib/naming";
 import { addressAt, movedFrom } from "../../lib/moves";
@@ -24,8 +25,10 @@ export interface PodIdentityRolePreviousAddresses {
 }
 
 export interface PodIdentityRoleProps {
-  /** The EKS cluster the pod identity associations are made on. */
+  /** The EKS cluster the pod identity associations are made on; the only cluster whose pods may assume the role. */
   readonly clusterName: string;
+  /** Account, partition and region of the cluster: the trust policy names the cluster's ARN and account. */
+  readonly aws: Pick<AwsContext, "accountId" | "partition" | "region">;
   /** Physical role name. */
   readonly roleName: string;
   /**
@@ -38,7 +41,7 @@ export interface PodIdentityRoleProps {
    * @default "permissions"
    */
   readonly policyName?: string;
-  /** Service accounts whose pods get the role through EKS Pod Identity. */
+  /** Service accounts whose pods get the role through EKS Pod Identity; the trust policy admits these only. */
   readonly serviceAccounts: readonly ServiceAccountRef[];
   /**
    * Inline permissions.
@@ -58,7 +61,8 @@ export interface PodIdentityRoleProps {
 }
 
 /**
- * An IAM role that pods assume through EKS Pod Identity (trust `pods.eks.amazonaws.com`, AssumeRole + TagSession),
+ * An IAM role that pods assume through EKS Pod Identity (trust `pods.eks.amazonaws.com`, AssumeRole + TagSession,
+ * only for this cluster and these service accounts),
  * its permissions, and one association per service account. The association may precede the service account.
  */
 export class PodIdentityRole extends Construct {
@@ -82,7 +86,11 @@ export class PodIdentityRole extends Construct {
     if (statements.length === 0 && managedPolicyArns.length === 0) {
       throw new Error(`pod identity role "${props.roleName}": give it statements or managedPolicyArns, got neither`);
     }
-    const role = new IamRole(this, "role", { name: checkedName("aws_iam_role.name", props.roleName), description: props.description, assumeRolePolicy: podIdentityAssumeRolePolicy() });
+    const role = new IamRole(this, "role", {
+      name: checkedName("aws_iam_role.name", props.roleName),
+      description: props.description,
+      assumeRolePolicy: podIdentityAssumeRolePolicy({ ...props.aws, clusterName: props.clusterName, serviceAccounts: props.serviceAccounts }),
+    });
     this.role = role;
     const grants: ITerraformDependable[] = [];
     if (statements.length > 0) {

@@ -49,15 +49,17 @@ function databaseProps(scope: TerraformStack, overrides: Partial<PlatformDatabas
   };
 }
 
+const PLAIN_AWS = { accountId: "111122223333", partition: "aws", region: "us-east-1" };
+
 describe("platform construct validation", () => {
   it("fails when a pod identity role has no service account", () => {
-    expect(() => new PodIdentityRole(stack(), "role", { clusterName: "c", roleName: "r", serviceAccounts: [], managedPolicyArns: ["arn:aws:iam::aws:policy/X"] })).toThrow(
+    expect(() => new PodIdentityRole(stack(), "role", { clusterName: "c", aws: PLAIN_AWS, roleName: "r", serviceAccounts: [], managedPolicyArns: ["arn:aws:iam::aws:policy/X"] })).toThrow(
       'pod identity role "r": serviceAccounts must name at least one service account, got []',
     );
   });
 
   it("fails when a pod identity role has no permissions", () => {
-    expect(() => new PodIdentityRole(stack(), "role", { clusterName: "c", roleName: "r", serviceAccounts: [{ namespace: "n", name: "s" }] })).toThrow(
+    expect(() => new PodIdentityRole(stack(), "role", { clusterName: "c", aws: PLAIN_AWS, roleName: "r", serviceAccounts: [{ namespace: "n", name: "s" }] })).toThrow(
       'pod identity role "r": give it statements or managedPolicyArns, got neither',
     );
   });
