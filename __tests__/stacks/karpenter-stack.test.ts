@@ -77,7 +77,22 @@ describe("karpenter stacks", () => {
       const role = out.resource(KARPENTER, "aws_iam_role", "controller-role");
       expect(JSON.parse(role.assume_role_policy as string)).toEqual({
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
+        Statement: [
+          {
+            Sid: "PodIdentityKarpenterKarpenter",
+            Effect: "Allow",
+            Principal: { Service: "pods.eks.amazonaws.com" },
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+            Condition: {
+              StringEquals: {
+                "aws:SourceAccount": "${data.aws_caller_identity.caller-identity.account_id}",
+                "aws:RequestTag/eks-cluster-arn": "arn:${data.aws_partition.partition.partition}:eks:us-east-1:${data.aws_caller_identity.caller-identity.account_id}:cluster/blockfleet-test",
+                "aws:RequestTag/kubernetes-namespace": "karpenter",
+                "aws:RequestTag/kubernetes-service-account": "karpenter",
+              },
+            },
+          },
+        ],
       });
       expect(out.resource(KARPENTER, "aws_eks_pod_identity_association")).toMatchObject({
         cluster_name: "blockfleet-test",
@@ -122,12 +137,21 @@ describe("karpenter stacks", () => {
       expect(out.resource(KARPENTER, "aws_sqs_queue")).toMatchObject({ name: "blockfleet-test-karpenter", message_retention_seconds: 300, sqs_managed_sse_enabled: true });
     });
 
-    it("lets only EventBridge and SQS send, and denies access without TLS", () => {
+    it("lets only the interruption rules send, and denies access without TLS", () => {
+      const ruleArns = out.resources(KARPENTER, "aws_cloudwatch_event_rule").map(([id]) => ref("aws_cloudwatch_event_rule", id, "arn"));
+      expect(ruleArns).toHaveLength(5);
       const queueArn = ref("aws_sqs_queue", idOf(KARPENTER, "aws_sqs_queue", "interruption-queue"), "arn");
       const queuePolicy = out.resource(KARPENTER, "aws_sqs_queue_policy");
       expect(queuePolicy.queue_url).toBe(ref("aws_sqs_queue", idOf(KARPENTER, "aws_sqs_queue", "interruption-queue"), "url"));
       expect(JSON.parse(queuePolicy.policy as string).Statement).toEqual([
-        { Sid: "AllowEventDelivery", Effect: "Allow", Principal: { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] }, Action: "sqs:SendMessage", Resource: queueArn },
+        {
+          Sid: "AllowEventDelivery",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: queueArn,
+          Condition: { ArnEquals: { "aws:SourceArn": expect.arrayContaining(ruleArns) } },
+        },
         { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: queueArn, Condition: { Bool: { "aws:SecureTransport": "false" } } },
       ]);
     });

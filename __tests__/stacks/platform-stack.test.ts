@@ -151,10 +151,11 @@ describe("model registry", () => {
     expect(statements.Statement.flatMap((statement) => statement["Action"] as string[]).filter((action) => action.startsWith("s3:")).sort()).toEqual(
       [...MODEL_BUCKET_ACTIONS.bucket, ...MODEL_BUCKET_ACTIONS.object].sort(),
     );
-    expect(JSON.parse(one(P, "aws_iam_role", "model-registry")["assume_role_policy"] as string).Statement[0]).toEqual({
+    expect(JSON.parse(one(P, "aws_iam_role", "model-registry")["assume_role_policy"] as string).Statement[0]).toMatchObject({
       Effect: "Allow",
       Principal: { Service: "pods.eks.amazonaws.com" },
       Action: ["sts:AssumeRole", "sts:TagSession"],
+      Condition: { StringEquals: { "aws:RequestTag/kubernetes-namespace": "ml-platform", "aws:RequestTag/kubernetes-service-account": "ml-workloads" } },
     });
     expect(associations(P)).toContain("ml-platform/ml-workloads");
   });
@@ -177,12 +178,14 @@ describe("database", () => {
       backup_retention_period: 30,
       deletion_protection: true,
       skip_final_snapshot: false,
-      final_snapshot_identifier: "blockfleet-pf-platform-final",
+      final_snapshot_identifier: expect.stringMatching(/^blockfleet-pf-platform-final-\$\{random_id\.database_final-snapshot-suffix_\w+\.hex\}$/),
       manage_master_user_password: true,
       publicly_accessible: false,
       identifier: "blockfleet-pf-platform",
     });
     expect(db["password"]).toBeUndefined();
+    // A new suffix per instance: a second destroy never collides with the first one's final snapshot.
+    expect(one(P, "random_id")).toMatchObject({ byte_length: 4, keepers: { identifier: "blockfleet-pf-platform" } });
     expect(db["kms_key_id"]).toMatch(/^\$\{aws_kms_key\.data-key_\w+\.arn\}$/);
     expect(db["master_user_secret_kms_key_id"]).toMatch(/^\$\{aws_kms_key\.secrets_key_\w+\.arn\}$/);
     expect(one(P, "aws_db_subnet_group")["subnet_ids"]).toMatch(/^\$\{data\.aws_subnets\.cluster_private-subnets_\w+\.ids\}$/);

@@ -86,6 +86,15 @@ export class KarpenterInfrastructure extends Construct {
       messageRetentionSeconds: INTERRUPTION_QUEUE_RETENTION_SECONDS,
       sqsManagedSseEnabled: true,
     });
+    const rules = Object.entries(INTERRUPTION_EVENTS).map(([kind, pattern]) => {
+      const ruleScope = new Construct(this, `rule-${kind}`);
+      const rule = new CloudwatchEventRule(ruleScope, "rule", {
+        name: names.ruleName(kind),
+        description: `Karpenter interruption handling for ${props.clusterName}: ${pattern["detail-type"][0]}`,
+        eventPattern: JSON.stringify(pattern),
+      });
+      return { ruleScope, rule };
+    });
     const queuePolicy = new SqsQueuePolicy(this, "interruption-queue-policy", {
       queueUrl: queue.url,
       policy: JSON.stringify({
@@ -93,11 +102,13 @@ export class KarpenterInfrastructure extends Construct {
         Id: "KarpenterInterruptionQueue",
         Statement: [
           {
+            // Only the interruption rules above deliver here, not any EventBridge rule of any account.
             Sid: "AllowEventDelivery",
             Effect: "Allow",
-            Principal: { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] },
+            Principal: { Service: "events.amazonaws.com" },
             Action: "sqs:SendMessage",
             Resource: queue.arn,
+            Condition: { ArnEquals: { "aws:SourceArn": rules.map(({ rule }) => rule.arn) } },
           },
           {
             Sid: "DenyInsecureTransport",
@@ -110,13 +121,7 @@ export class KarpenterInfrastructure extends Construct {
         ],
       }),
     });
-    const targets = Object.entries(INTERRUPTION_EVENTS).map(([kind, pattern]) => {
-      const ruleScope = new Construct(this, `rule-${kind}`);
-      const rule = new CloudwatchEventRule(ruleScope, "rule", {
-        name: names.ruleName(kind),
-        description: `Karpenter interruption handling for ${props.clusterName}: ${pattern["detail-type"][0]}`,
-        eventPattern: JSON.stringify(pattern),
-      });
+    const targets = rules.map(({ ruleScope, rule }) => {
       return new CloudwatchEventTarget(ruleScope, "target", {
         rule: rule.name,
         targetId: "KarpenterInterruptionQueue",
