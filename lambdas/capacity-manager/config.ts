@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ApiAccess } from "./access";
 
 /**
  * The only place the capacity manager reads its environment. Region, credentials and endpoints
@@ -19,6 +20,8 @@ export interface ManagerConfig {
   readonly reconcileConcurrency: number;
   /** SSM parameter holding the blocks the environment file declares (reconcile only); absent: none. */
   readonly declaredBlocksParameter?: string;
+  /** Who may approve, and which API key carries which permission. */
+  readonly access: ApiAccess;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -43,6 +46,16 @@ const envSchema = z.object({
     .regex(/^\/[A-Za-z0-9_.\/-]{1,2047}$/, "DECLARED_BLOCKS_PARAMETER must be an SSM parameter name starting with /")
     .optional()
     .or(z.literal("").transform(() => undefined)),
+  API_AUTH_MODE: z.enum(["iam_and_key", "api_key_only"], { error: 'API_AUTH_MODE must be "iam_and_key" or "api_key_only"' }).default("iam_and_key"),
+  /** Comma-separated IAM role/user ARNs; none means nobody can approve. */
+  APPROVER_PRINCIPAL_ARNS: z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((arn) => arn.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, "APPROVER_PRINCIPAL_ARNS must list IAM role or user ARNs"))),
+  API_KEY_ID_READ: z.string().min(1).optional(),
+  API_KEY_ID_WRITE: z.string().min(1).optional(),
+  API_KEY_ID_APPROVE: z.string().min(1).optional(),
 });
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ManagerConfig {
@@ -51,16 +64,28 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     JOURNAL_TABLE_NAME: env["JOURNAL_TABLE_NAME"],
     TOPIC_ARN: env["TOPIC_ARN"],
     DECLARED_BLOCKS_PARAMETER: env["DECLARED_BLOCKS_PARAMETER"],
+    API_AUTH_MODE: env["API_AUTH_MODE"],
+    APPROVER_PRINCIPAL_ARNS: env["APPROVER_PRINCIPAL_ARNS"],
+    API_KEY_ID_READ: env["API_KEY_ID_READ"],
+    API_KEY_ID_WRITE: env["API_KEY_ID_WRITE"],
+    API_KEY_ID_APPROVE: env["API_KEY_ID_APPROVE"],
   });
   if (!parsed.success) {
     throw new Error(`capacity manager configuration: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   }
-  const declared = parsed.data.DECLARED_BLOCKS_PARAMETER;
+  const data = parsed.data;
+  const declared = data.DECLARED_BLOCKS_PARAMETER;
+  const apiKeyIds = {
+    ...(data.API_KEY_ID_READ ? { read: data.API_KEY_ID_READ } : {}),
+    ...(data.API_KEY_ID_WRITE ? { write: data.API_KEY_ID_WRITE } : {}),
+    ...(data.API_KEY_ID_APPROVE ? { approve: data.API_KEY_ID_APPROVE } : {}),
+  };
   return {
-    tableName: parsed.data.TABLE_NAME,
-    journalTableName: parsed.data.JOURNAL_TABLE_NAME,
-    topicArn: parsed.data.TOPIC_ARN,
+    tableName: data.TABLE_NAME,
+    journalTableName: data.JOURNAL_TABLE_NAME,
+    topicArn: data.TOPIC_ARN,
     ...CONFIG_DEFAULTS,
     ...(declared ? { declaredBlocksParameter: declared } : {}),
+    access: { mode: data.API_AUTH_MODE, approverPrincipalArns: data.APPROVER_PRINCIPAL_ARNS, apiKeyIds },
   };
 }

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { z } from "zod";
+import { permissionOf, refuseCaller } from "../access";
 import { API_ROUTES, PK_PATH_PARAMETER, type ApiRoute } from "../api-routes";
 import { loadConfig, type ManagerConfig } from "../config";
 import { DomainError } from "../domain/errors";
@@ -107,8 +108,16 @@ function approverIdentity(event: APIGatewayProxyEvent): string {
   return approver;
 }
 
+/** Approvals only from approvers; in key-only mode each key only what it is for (see ../access.ts). */
+function authorize(r: ApiRoute, event: APIGatewayProxyEvent, config: ManagerConfig): void {
+  const identity = event.requestContext?.identity;
+  const refusal = refuseCaller(permissionOf(r), { userArn: identity?.userArn, apiKeyId: identity?.apiKeyId }, config.access);
+  if (refusal) throw new HttpError(403, refusal.code, refusal.message);
+}
+
 async function route(event: APIGatewayProxyEvent, service: RecordsService, config: ManagerConfig): Promise<APIGatewayProxyResult> {
   const r = findRoute(event);
+  if (r.operation !== "approveRecord") authorize(r, event, config);
   const body = readBody(event, config.maxBodyBytes);
   switch (r.operation) {
     case "listRecords": {
@@ -159,6 +168,7 @@ async function route(event: APIGatewayProxyEvent, service: RecordsService, confi
       const pk = pathPk(event);
       const { clearUnconfirmedPurchase, ...policy } = parse(approveBodySchema, body ?? {}, "body");
       const approver = approverIdentity(event);
+      authorize(r, event, config);
       if (clearUnconfirmedPurchase) return json(200, await service.clearUnconfirmedPurchase(pk, approver));
       return json(200, await service.approve(pk, approver, policy));
     }

@@ -277,8 +277,8 @@ describe("PATCH /{PK} (approve)", () => {
   });
 
   it.each([
-    ["the record is missing", "nope", undefined, "arn:x", 404, "RECORD_NOT_FOUND"],
-    ["there is neither a proposal nor a cap", "list-1", undefined, "arn:x", 422, "NOTHING_TO_APPROVE"],
+    ["the record is missing", "nope", undefined, "arn:aws:iam::123456789012:user/finance", 404, "RECORD_NOT_FOUND"],
+    ["there is neither a proposal nor a cap", "list-1", undefined, "arn:aws:iam::123456789012:user/finance", 422, "NOTHING_TO_APPROVE"],
     ["the body has fields", "env-123", { fee: 1 }, "arn:x", 400, "INVALID_REQUEST"],
     ["the caller has no identity", "env-123", undefined, null, 403, "IDENTITY_REQUIRED"],
   ])("fails when %s", async (_name, pk, body, userArn, status, code) => {

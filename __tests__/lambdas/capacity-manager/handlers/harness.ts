@@ -76,7 +76,13 @@ export function createHarness(dynamo: LocalDynamo, tableName: string, now: Date)
     scaled,
     lines,
     logger: createLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>), () => harness.now),
-    config: { tableName, journalTableName: journalTableOf(tableName), topicArn: "arn:aws:sns:us-east-1:123456789012:cbm", ...CONFIG_DEFAULTS },
+    config: {
+      tableName,
+      journalTableName: journalTableOf(tableName),
+      topicArn: "arn:aws:sns:us-east-1:123456789012:cbm",
+      ...CONFIG_DEFAULTS,
+      access: { mode: "iam_and_key", approverPrincipalArns: HARNESS_APPROVERS, apiKeyIds: {} },
+    },
     now,
     history: async (pk) => {
       const entries: HistoryEntry[] = [];
@@ -95,12 +101,21 @@ export function createHarness(dynamo: LocalDynamo, tableName: string, now: Date)
   return harness;
 }
 
+/** The approvers the harness's API trusts (`capacity_manager.approver_principal_arns`). */
+export const HARNESS_APPROVERS = [
+  "arn:aws:iam::123456789012:user/finance",
+  "arn:aws:iam::123456789012:role/finance-approver",
+  "arn:aws:iam::123456789012:user/ops-approver",
+] as const;
+
 export interface EventOptions {
   readonly pk?: string;
   readonly body?: unknown;
   readonly rawBody?: string;
   readonly query?: Record<string, string>;
   readonly userArn?: string | null;
+  /** `requestContext.identity.apiKeyId` (key-only mode identifies callers by it). */
+  readonly apiKeyId?: string;
 }
 
 /** An API Gateway REST proxy event as the infrastructure's resources produce it. */
@@ -119,7 +134,10 @@ export function apiEvent(httpMethod: string, resource: string, options: EventOpt
     isBase64Encoded: false,
     stageVariables: null,
     requestContext: {
-      identity: { userArn: options.userArn === undefined ? "arn:aws:iam::123456789012:user/finance" : options.userArn },
+      identity: {
+        userArn: options.userArn === undefined ? "arn:aws:iam::123456789012:user/finance" : options.userArn,
+        ...(options.apiKeyId !== undefined ? { apiKeyId: options.apiKeyId } : {}),
+      },
     } as APIGatewayProxyEvent["requestContext"],
   };
 }
