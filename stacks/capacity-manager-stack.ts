@@ -27,6 +27,8 @@ export class CapacityManagerStack extends EnvironmentStack {
       clusterName: names.clusterName,
       // Written by the cluster stack, which deploys first.
       declaredBlocksParameterName: declaredBlocksParameterName(this.environment),
+      approverPrincipalArns: settings.approver_principal_arns,
+      reservationIds: config.capacity_blocks.map((block) => block.reservation_id),
       scheduleExpression: settings.schedule_expression,
       notificationEmail: settings.notification_email,
       alarmEmail: settings.alarms.email,
@@ -55,7 +57,7 @@ export class CapacityManagerStack extends EnvironmentStack {
 
     const manager = this.manager;
     new TerraformOutput(this, "api_url", { value: manager.apiUrl });
-    new TerraformOutput(this, "api_key_secret_name", { value: manager.apiKeySecretName });
+    new TerraformOutput(this, "api_key_secret_names", { value: manager.apiKeySecretNames, description: "Secrets Manager secret of each API key (read, write, approve)" });
     new TerraformOutput(this, "table_name", { value: manager.tableName });
     new TerraformOutput(this, "topic_arn", { value: manager.topicArn });
     new TerraformOutput(this, "alarm_topic_arn", { value: manager.alarmTopicArn, description: "Every alarm of the manager, on its own KMS key (subscribe on-call here)" });

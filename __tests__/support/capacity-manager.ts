@@ -11,6 +11,7 @@ export function customCapacityManagerInput(): Record<string, unknown> {
   return {
     schedule_expression: "rate(5 minutes)",
     notification_email: "gpu-oncall@example.com",
+    approver_principal_arns: ["arn:aws:iam::111122223333:role/finance-approver"],
     api_auth: "api_key_only",
     throttle: { rate_limit: 2, burst_limit: 4, quota_per_day: 500 },
     waf_web_acl_arn: WEB_ACL_ARN,

@@ -19,6 +19,8 @@ const RATE_EXPRESSION = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 /** `cron(minutes hours day-of-month month day-of-week year)`: six fields. */
 const CRON_EXPRESSION = /^cron\((\S+ ){5}\S+\)$/;
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+/** IAM roles and users (not sessions, not root): what API Gateway's aws:PrincipalArn is for a SigV4 caller. */
+const APPROVER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
 const REGIONAL_WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:([a-z0-9-]+):\d{12}:regional\/webacl\/[A-Za-z0-9_-]+\/[0-9a-f-]{36}$/;
 
 /** How API callers are authorized. */
@@ -146,6 +148,14 @@ export const capacityManagerSchema = z.strictObject({
    * like the Capacity Block Manager sample's curl workflow — anyone holding the key can approve purchases, so synth
    * warns about it.
    */
+  /**
+   * IAM roles or users who may approve purchases (PATCH /{PK}: spends money). The API's resource policy denies PATCH
+   * to every other principal and the API function refuses anyone else, API keys included. Empty: nobody can approve,
+   * so records that require approval are never extended. In `api_key_only` mode the approver API key approves instead.
+   */
+  approver_principal_arns: z
+    .array(z.string().regex(APPROVER_ARN, { message: "expected an IAM role or user ARN (arn:aws:iam::<account>:role/<name>), not a session, root or wildcard" }))
+    .default([]),
   api_auth: z.enum(API_AUTH_MODES, { message: `expected one of ${API_AUTH_MODES.join(", ")}` }).default("iam_and_key"),
   throttle: throttleSchema.default(() => throttleSchema.parse({})),
   /** A REGIONAL WAFv2 web ACL (same region as the environment) attached to the API stage. */

@@ -80,6 +80,7 @@ describe("capacity_manager schema", () => {
       enabled: true,
       extend: { before_hours: 24, by_hours: 24, require_approval: true },
       schedule_expression: "rate(1 minute)",
+      approver_principal_arns: [],
       api_auth: "iam_and_key",
       throttle: { rate_limit: 10, burst_limit: 20, quota_per_day: 10_000 },
       allow_new_purchases: false,
@@ -111,6 +112,18 @@ describe("capacity_manager schema", () => {
 
   it("fails when a rate is zero", async () => {
     await expectRejected(withManager({ schedule_expression: "rate(0 minutes)" }), "capacity_manager.schedule_expression", /at least 1/);
+  });
+
+  it("accepts approver roles and users", async () => {
+    expect(await issuesOf(withManager({ approver_principal_arns: ["arn:aws:iam::111122223333:role/finance/approver", "arn:aws:iam::111122223333:user/cfo"] }))).toEqual([]);
+  });
+
+  it.each([
+    ["a role session", "arn:aws:sts::111122223333:assumed-role/finance/alice"],
+    ["the account root", "arn:aws:iam::111122223333:root"],
+    ["a wildcard", "arn:aws:iam::111122223333:role/*"],
+  ])("fails when an approver is %s", async (_name, arn) => {
+    await expectRejected(withManager({ approver_principal_arns: [arn] }), "capacity_manager.approver_principal_arns[0]", /expected an IAM role or user ARN/);
   });
 
   it("fails when api_auth is not a known mode", async () => {

@@ -1,3 +1,4 @@
+import { DynamodbResourcePolicy } from "@cdktf/provider-aws/lib/dynamodb-resource-policy";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Construct } from "constructs";
 import { JOURNAL_ATTRIBUTES, JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, RESERVATION_INDEX, TABLE_ATTRIBUTES, TABLE_PARTITION_KEY, TTL_ATTRIBUTE } from "../../../lambdas/capacity-manager/table";
@@ -22,6 +23,17 @@ const READ_WRITE_ACTIONS = [
   "dynamodb:DeleteItem",
   "dynamodb:BatchWriteItem",
   "dynamodb:DescribeTable",
+] as const;
+
+/** Every DynamoDB action that creates, changes or deletes items (PartiQL included). */
+export const ITEM_WRITE_ACTIONS = [
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:PartiQLInsert",
+  "dynamodb:PartiQLUpdate",
+  "dynamodb:PartiQLDelete",
 ] as const;
 
 /**
@@ -55,6 +67,31 @@ export class RecordsTable extends Construct {
     this.tableArn = table.arn;
     this.kmsKeyArn = props.kmsKeyArn;
     this.region = props.region;
+  }
+
+  /**
+   * The table's resource policy: item writes by any principal but these are denied, whatever its identity policy
+   * says (aws_dynamodb_resource_policy, AWS provider 6.25.0: resource_arn, policy). Management (the table's settings,
+   * its policy) is not denied, so Terraform still manages the table.
+   */
+  allowWritesOnlyBy(principalArns: readonly string[]): void {
+    if (principalArns.length === 0) throw new Error(`records table: allowWritesOnlyBy needs at least one principal, got []`);
+    new DynamodbResourcePolicy(this, "resource-policy", {
+      resourceArn: this.tableArn,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "OnlyTheManagerWritesRecords",
+            Effect: "Deny",
+            Principal: "*",
+            Action: [...ITEM_WRITE_ACTIONS],
+            Resource: this.tableArn,
+            Condition: { ArnNotEquals: { "aws:PrincipalArn": [...principalArns] } },
+          },
+        ],
+      }),
+    });
   }
 
   /** Item reads and writes on this table and its indexes, and its key through DynamoDB only. */

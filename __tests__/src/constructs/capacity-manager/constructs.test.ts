@@ -88,6 +88,11 @@ describe("capacity manager constructs", () => {
     expect(() => table.grantReadWrite(fn)).toThrow('function "test/reconcile": a statement with Sid "ReadWriteRecords" was already granted');
   });
 
+  it("fails when the records table would deny writes to everyone", () => {
+    const table = new RecordsTable(stack(), "records", { tableName: "records", kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/k", region: "us-east-1" });
+    expect(() => table.allowWritesOnlyBy([])).toThrow("records table: allowWritesOnlyBy needs at least one principal, got []");
+  });
+
   it("fails when the API's burst limit is below its rate limit", () => {
     expect(
       () =>
@@ -100,6 +105,7 @@ describe("capacity manager constructs", () => {
           throttleRateLimit: 50,
           throttleBurstLimit: 10,
           quotaPerDay: 1_000,
+          apiKeyIds: { read: "k-read", write: "k-write", approve: "k-approve" },
         }),
     ).toThrow('api "blockfleet-test": throttleBurstLimit must be at least throttleRateLimit, got 10 < 50');
   });
