@@ -74,9 +74,12 @@ node_pools = {
 }
 
 # The capacity manager service with its secure defaults: IAM + API key on every method, reconcile every minute,
-# extensions only (no new purchases), each approved by a person. It tracks both blocks above by itself (their node
-# groups linked); a block can set its own policy with capacity_blocks[].extend.
-capacity_manager = {}
+# extensions only (no new purchases), each approved by a person: only the finance approver role may approve (PATCH
+# /{PK}). It tracks both blocks above by itself (their node groups linked); a block can set its own policy with
+# capacity_blocks[].extend.
+capacity_manager = {
+  approver_principal_arns = ["arn:aws:iam::111122223333:role/finance-approver"]
+}
 
 # Platform services, every part on: model registry, PostgreSQL 17 (Multi-AZ, 30-day backups), Redis with failover,
 # the secrets layout synced by External Secrets, an internet-facing ALB class with TLS 1.3, GPU device plugins

@@ -64,13 +64,21 @@ describe("capacity manager stack", () => {
       }
     });
 
-    it("warns when the API key alone authorizes (naming the approve route) and when alarms have no path of their own", () => {
+    it("warns when the API key alone authorizes (naming the approve route), when nobody can approve, and when alarms have no path of their own", () => {
       const outdir = mkdtempSync(join(tmpdir(), "blockfleet-cm-"));
       try {
-        expect(appWarnings(buildApp([DEFAULTS], { outdir }))).toEqual([expect.stringMatching(/^cm: .*alarms reach only the notification topic.*capacity_manager\.alarms\.email or capacity_manager\.alarms\.topic_arns/)]);
+        const withApprover = environmentFrom("cma", {
+          ...baseEnvironmentInput(),
+          capacity_manager: { approver_principal_arns: ["arn:aws:iam::111122223333:role/finance-approver"], alarms: { email: "oncall@example.com" } },
+        });
+        expect(appWarnings(buildApp([withApprover], { outdir }))).toEqual([]);
+        expect(appWarnings(buildApp([DEFAULTS], { outdir }))).toEqual([
+          "cm: blockfleet-cm-capacity-manager: capacity_manager.approver_principal_arns is empty — nobody can approve, so blocks that require approval are never extended.",
+          expect.stringMatching(/^cm: .*alarms reach only the notification topic.*capacity_manager\.alarms\.email or capacity_manager\.alarms\.topic_arns/),
+        ]);
         const warnings = appWarnings(buildApp([CUSTOM], { outdir }));
         expect(warnings).toHaveLength(1);
-        expect(warnings[0]).toMatch(/^cmx: .*api_auth = "api_key_only".*PATCH \/\{PK\} which approves purchases/);
+        expect(warnings[0]).toMatch(/^cmx: .*api_auth = "api_key_only".*the approver key approves purchases \(PATCH \/\{PK\}\)/);
       } finally {
         rmSync(outdir, { recursive: true, force: true });
       }
@@ -115,7 +123,7 @@ describe("capacity manager stack", () => {
       expect(roles).toContain(ref(D, "aws_iam_role", "api_role", "arn"));
     });
 
-    it("passes the table names and topic ARN as references, and reconcile the declared-blocks parameter the cluster stack writes", () => {
+    it("passes the table names and topic ARN as references, reconcile the declared-blocks parameter, and the API who may approve and which key is which (never key values)", () => {
       const tables = { TABLE_NAME: ref(D, "aws_dynamodb_table", "records", "name"), JOURNAL_TABLE_NAME: ref(D, "aws_dynamodb_table", "journal", "name") };
       expect(one(D, "aws_lambda_function", "reconcile_function").environment).toEqual({
         variables: {
@@ -124,7 +132,19 @@ describe("capacity manager stack", () => {
           DECLARED_BLOCKS_PARAMETER: `/blockfleet/${D.replace(/-capacity-manager$/, "")}/capacity-manager/declared-blocks`,
         },
       });
-      expect(one(D, "aws_lambda_function", "api_function").environment).toEqual({ variables: tables });
+      expect(one(D, "aws_lambda_function", "api_function").environment).toEqual({
+        variables: {
+          ...tables,
+          API_AUTH_MODE: "iam_and_key",
+          APPROVER_PRINCIPAL_ARNS: "",
+          API_KEY_ID_READ: ref(D, "aws_api_gateway_api_key", "_read_", "id"),
+          API_KEY_ID_WRITE: ref(D, "aws_api_gateway_api_key", "_write_", "id"),
+          API_KEY_ID_APPROVE: ref(D, "aws_api_gateway_api_key", "_approve_", "id"),
+        },
+      });
+      expect(one(X, "aws_lambda_function", "api_function").environment).toMatchObject({
+        variables: { API_AUTH_MODE: "api_key_only", APPROVER_PRINCIPAL_ARNS: "arn:aws:iam::111122223333:role/finance-approver" },
+      });
     });
 
     it("limits asynchronous reconcile invocations and sends the failed ones to the encrypted dead-letter queue", () => {
@@ -379,14 +399,32 @@ describe("capacity manager stack", () => {
       expect(one(X, "aws_api_gateway_method_settings").settings).toMatchObject({ throttling_rate_limit: 2, throttling_burst_limit: 4 });
     });
 
-    it("limits the key with a usage plan: rate, burst and daily quota", () => {
-      expect(one(D, "aws_api_gateway_usage_plan")).toMatchObject({
-        api_stages: [{ api_id: ref(D, "aws_api_gateway_rest_api", "", "id"), stage: ref(D, "aws_api_gateway_stage", "", "stage_name") }],
-        throttle_settings: { rate_limit: 10, burst_limit: 20 },
-        quota_settings: { limit: 10_000, period: "DAY" },
-      });
-      expect(one(X, "aws_api_gateway_usage_plan")).toMatchObject({ throttle_settings: { rate_limit: 2, burst_limit: 4 }, quota_settings: { limit: 500 } });
-      expect(one(D, "aws_api_gateway_usage_plan_key")).toMatchObject({ key_id: ref(D, "aws_api_gateway_api_key", "", "id"), key_type: "API_KEY" });
+    it("limits each key (read, write, approve) with a usage plan of its own: rate, burst and daily quota", () => {
+      for (const permission of ["read", "write", "approve"]) {
+        expect(one(D, "aws_api_gateway_usage_plan", `usage-plan-${permission}`)).toMatchObject({
+          name: `blockfleet-cm-capacity-manager-${permission}`,
+          api_stages: [{ api_id: ref(D, "aws_api_gateway_rest_api", "", "id"), stage: ref(D, "aws_api_gateway_stage", "", "stage_name") }],
+          throttle_settings: { rate_limit: 10, burst_limit: 20 },
+          quota_settings: { limit: 10_000, period: "DAY" },
+        });
+        expect(one(X, "aws_api_gateway_usage_plan", `usage-plan-${permission}`)).toMatchObject({ throttle_settings: { rate_limit: 2, burst_limit: 4 }, quota_settings: { limit: 500 } });
+        expect(one(D, "aws_api_gateway_usage_plan_key", `usage-plan-key-${permission}`)).toMatchObject({
+          key_id: ref(D, "aws_api_gateway_api_key", `_${permission}_`, "id"),
+          key_type: "API_KEY",
+          usage_plan_id: ref(D, "aws_api_gateway_usage_plan", `usage-plan-${permission}`, "id"),
+        });
+      }
+      expect(all(D, "aws_api_gateway_api_key")).toHaveLength(3);
+    });
+
+    it("denies the approve route to every principal but the approvers, in its resource policy, redeploying when it changes", () => {
+      const policyOf = (stack: string) => JSON.parse(one(stack, "aws_api_gateway_rest_api_policy").policy as string);
+      const approve = `${ref(D, "aws_api_gateway_rest_api", "", "execution_arn")}/v1/PATCH/*`;
+      // No approver configured: nobody.
+      expect(policyOf(D).Statement).toEqual([{ Sid: "OnlyApproversApprove", Effect: "Deny", Principal: "*", Action: "execute-api:Invoke", Resource: [approve] }]);
+      expect(one(D, "aws_api_gateway_deployment").depends_on).toContain(`aws_api_gateway_rest_api_policy.${synthesized.resources(D, "aws_api_gateway_rest_api_policy")[0]![0]}`);
+      // Key-only callers have no principal: the function checks the approver key instead.
+      expect(all(X, "aws_api_gateway_rest_api_policy")).toEqual([]);
     });
 
     it("attaches the web ACL only when configured", () => {
@@ -401,18 +439,37 @@ describe("capacity manager stack", () => {
   });
 
   describe("API key", () => {
-    it("is generated by API Gateway, kept in a KMS-encrypted secret, and findable through SSM", () => {
-      expect(one(D, "aws_api_gateway_api_key").value).toBeUndefined();
-      expect(one(D, "aws_secretsmanager_secret")).toMatchObject({ name: "blockfleet/cm/capacity-manager/api-key", kms_key_id: ref(D, "aws_kms_key", "manager_key", "arn") });
-      expect(one(D, "aws_secretsmanager_secret_version")).toMatchObject({
-        secret_id: ref(D, "aws_secretsmanager_secret", "", "id"),
-        secret_string: ref(D, "aws_api_gateway_api_key", "", "value"),
-      });
+    it("is generated by API Gateway per permission, each kept in a KMS-encrypted secret of its own, and findable through SSM", () => {
+      for (const permission of ["read", "write", "approve"]) {
+        expect(one(D, "aws_api_gateway_api_key", `_${permission}_`).value).toBeUndefined();
+        expect(one(D, "aws_secretsmanager_secret", `_${permission}_`)).toMatchObject({ name: `blockfleet/cm/capacity-manager/api-key-${permission}`, kms_key_id: ref(D, "aws_kms_key", "manager_key", "arn") });
+        expect(one(D, "aws_secretsmanager_secret_version", `_${permission}_`)).toMatchObject({
+          secret_id: ref(D, "aws_secretsmanager_secret", `_${permission}_`, "id"),
+          secret_string: ref(D, "aws_api_gateway_api_key", `_${permission}_`, "value"),
+        });
+      }
       const parameters = Object.fromEntries(all(D, "aws_ssm_parameter").map((parameter) => [parameter.name, parameter.value]));
       expect(parameters).toEqual({
         "/blockfleet/cm/api-url": ref(D, "aws_api_gateway_stage", "", "invoke_url"),
-        "/blockfleet/cm/api-key-secret-name": ref(D, "aws_secretsmanager_secret", "", "name"),
+        "/blockfleet/cm/api-key-secret-name-read": ref(D, "aws_secretsmanager_secret", "_read_", "name"),
+        "/blockfleet/cm/api-key-secret-name-write": ref(D, "aws_secretsmanager_secret", "_write_", "name"),
+        "/blockfleet/cm/api-key-secret-name-approve": ref(D, "aws_secretsmanager_secret", "_approve_", "name"),
       });
+    });
+
+    it("lets only the manager's two roles write records: the table's resource policy denies every other principal", () => {
+      const policy = one(D, "aws_dynamodb_resource_policy");
+      expect(policy.resource_arn).toBe(ref(D, "aws_dynamodb_table", "", "arn"));
+      expect(JSON.parse(policy.policy as string).Statement).toEqual([
+        {
+          Sid: "OnlyTheManagerWritesRecords",
+          Effect: "Deny",
+          Principal: "*",
+          Action: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete"],
+          Resource: ref(D, "aws_dynamodb_table", "", "arn"),
+          Condition: { ArnNotEquals: { "aws:PrincipalArn": [ref(D, "aws_iam_role", "reconcile_role", "arn"), ref(D, "aws_iam_role", "api_role", "arn")] } },
+        },
+      ]);
     });
   });
 
