@@ -218,7 +218,7 @@ describe("database", () => {
 });
 
 describe("cache", () => {
-  it("is Redis 7 encrypted at rest and in transit, with a generated AUTH token and automatic failover", () => {
+  it("is Redis 7 encrypted at rest and in transit, with IAM authentication (no token anywhere) and automatic failover", () => {
     const group = one(P, "aws_elasticache_replication_group");
     expect(group).toMatchObject({
       engine: "redis",
@@ -232,8 +232,18 @@ describe("cache", () => {
       node_type: "cache.r7g.large",
       lifecycle: { prevent_destroy: true },
     });
-    expect(group["auth_token"]).toMatch(/^\$\{random_password\.cache_auth-token_\w+\.result\}$/);
-    expect(one(P, "random_password", "cache_auth-token")).toMatchObject({ length: 64, special: false });
+    expect(group["auth_token"]).toBeUndefined();
+    expect(group["user_group_ids"]).toEqual([expect.stringMatching(/^\$\{aws_elasticache_user_group\.cache_user-group_\w+\.user_group_id\}$/)]);
+    expect(one(P, "aws_elasticache_user_group")).toMatchObject({ user_group_id: "blockfleet-pf-platform", engine: "redis" });
+    // The mandatory "default" user can't log in; the app user authenticates with IAM only (user id = user name).
+    expect(one(P, "aws_elasticache_user", "default-user")).toMatchObject({ user_name: "default", access_string: "off -@all", authentication_mode: { type: "no-password-required" } });
+    expect(one(P, "aws_elasticache_user", "app-user")).toMatchObject({
+      user_id: "blockfleet-pf-platform-app",
+      user_name: "blockfleet-pf-platform-app",
+      authentication_mode: { type: "iam" },
+    });
+    expect(one(P, "aws_elasticache_user", "app-user")["passwords"]).toBeUndefined();
+    expect(resources(P, "random_password")).toEqual([]);
     const ports = resources(P, "aws_vpc_security_group_ingress_rule").filter(([id]) => id.startsWith("cache_")).map(([, body]) => body["from_port"]);
     expect(ports).toEqual([6379, 6379]);
   });
@@ -265,7 +275,7 @@ describe("secrets layout", () => {
     }
   });
 
-  it("holds the database location, storage URLs and the Redis URL built from the generated token", () => {
+  it("holds the database location, storage URLs and the Redis URL and user, with no password in them", () => {
     expect(JSON.parse(valueOf("databaseConnection")["secret_string"] as string)).toEqual({
       endpoint: expect.stringMatching(/^\$\{aws_db_instance\.database_instance_\w+\.address\}$/),
       port: "5432",
@@ -275,20 +285,28 @@ describe("secrets layout", () => {
       model_registry: expect.stringMatching(/^s3:\/\/\$\{aws_s3_bucket\.model-registry_bucket_\w+\.bucket\}\/model_registry$/),
       workdir: expect.stringMatching(/^s3:\/\/\$\{aws_s3_bucket\.model-registry_bucket_\w+\.bucket\}\/shared$/),
     });
-    expect(JSON.parse(valueOf("redis")["secret_string"] as string).url).toMatch(
-      /^rediss:\/\/:\$\{random_password\.cache_auth-token_\w+\.result\}@\$\{aws_elasticache_replication_group\.cache_replication-group_\w+\.primary_endpoint_address\}:6379$/,
+    const redis = JSON.parse(valueOf("redis")["secret_string"] as string) as { url: string; username: string };
+    expect(redis.username).toMatch(/^\$\{aws_elasticache_user\.cache_app-user_\w+\.user_name\}$/);
+    expect(redis.url).toMatch(
+      /^rediss:\/\/\$\{aws_elasticache_user\.cache_app-user_\w+\.user_name\}@\$\{aws_elasticache_replication_group\.cache_replication-group_\w+\.primary_endpoint_address\}:6379$/,
     );
   });
 
-  it("seeds the OIDC providers without client secrets and keeps what is set later; generates the cookie secret", () => {
+  it("seeds the OIDC providers without client secrets and keeps what is set later; generates the cookie secret outside state", () => {
     const oidc = valueOf("oidcProviders");
     expect(oidc["lifecycle"]).toEqual({ ignore_changes: ["secret_string"] });
     expect(JSON.parse(oidc["secret_string"] as string)).toEqual([
       { name: "Okta", key: "okta", issuer_url: "https://example.okta.com", client_id: "abc123", scopes: ["openid", "email", "profile"], pkce: true, allow_sign_up: false, client_secret: "" },
     ]);
-    expect(valueOf("cookies")["secret_string"]).toBe("${random_password.cookies-secret.result}");
-    expect(one(P, "random_password", "cookies-secret")).toMatchObject({ length: 64, special: false });
-    expect(valueOf("cookies")["lifecycle"]).toBeUndefined();
+    // An ephemeral password written through the write-only attribute: neither lands in state.
+    const cookies = valueOf("cookies");
+    expect(cookies["secret_string"]).toBeUndefined();
+    expect(cookies["secret_string_wo"]).toBe("${ephemeral.random_password.secrets_cookies.result}");
+    expect(cookies["secret_string_wo_version"]).toBe(1);
+    const stack = synthesized.stack(P) as { ephemeral?: Record<string, Record<string, unknown>> };
+    expect(stack.ephemeral).toEqual({ random_password: { secrets_cookies: { length: 64, special: false } } });
+    expect(resources(P, "random_password")).toEqual([]);
+    expect(cookies["lifecycle"]).toBeUndefined();
   });
 
   it("associates the controllers' roles with their service accounts", () => {
