@@ -424,6 +424,57 @@ describe("IAM, simulated", () => {
   const rdsSecret = secretArn("rds!db-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b");
   const rdsTag = "aws:ResourceTag/aws:rds:primaryDBInstanceArn";
 
+  describe("Pod Identity trust", () => {
+    const clusterArn = `arn:aws:eks:us-east-1:${account}:cluster/blockfleet-pf`;
+    const pod = (namespace: string, serviceAccount: string, overrides: Record<string, string> = {}) => ({
+      "aws:SourceAccount": account,
+      "aws:RequestTag/eks-cluster-arn": clusterArn,
+      "aws:RequestTag/eks-cluster-name": "blockfleet-pf",
+      "aws:RequestTag/kubernetes-namespace": namespace,
+      "aws:RequestTag/kubernetes-service-account": serviceAccount,
+      ...overrides,
+    });
+    const ROLES: Array<[string, string, string]> = [
+      ["blockfleet-pf-external-secrets", "external-secrets", "external-secrets"],
+      ["blockfleet-pf-aws-load-balancer-controller", "kube-system", "aws-load-balancer-controller"],
+      ["blockfleet-pf-model-registry", "ml-platform", "ml-workloads"],
+      ["blockfleet-pf-cloudwatch-agent", "amazon-cloudwatch", "cloudwatch-agent"],
+    ];
+
+    it.each(ROLES)("GIVEN a pod of %s's service account on this cluster THEN EKS Pod Identity may assume and tag the session", async (role, namespace, serviceAccount) => {
+      for (const action of ["sts:AssumeRole", "sts:TagSession"]) {
+        expect(await simulator.serviceMayAssume(P, role, "pods.eks.amazonaws.com", pod(namespace, serviceAccount), action), action).toBe("Allowed");
+      }
+    });
+
+    it.each(ROLES)("GIVEN %s: another namespace, service account, cluster or account THEN it is denied", async (role, namespace, serviceAccount) => {
+      const denied = [
+        pod("default", serviceAccount),
+        pod(namespace, "default"),
+        pod(namespace, serviceAccount, { "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:us-east-1:${account}:cluster/analytics` }),
+        pod(namespace, serviceAccount, { "aws:SourceAccount": "444455556666" }),
+      ];
+      for (const context of denied) {
+        expect(await simulator.serviceMayAssume(P, role, "pods.eks.amazonaws.com", context), JSON.stringify(context)).toBe("ImplicitlyDenied");
+      }
+      expect(await simulator.serviceMayAssume(P, role, "ec2.amazonaws.com", pod(namespace, serviceAccount))).toBe("ImplicitlyDenied");
+    });
+  });
+
+  it("lets the platform workloads connect to Redis as the app user, and to nothing else there", async () => {
+    const role = simulator.role(P, "blockfleet-pf-model-registry");
+    const group = simulator.arn(P, "aws_elasticache_replication_group");
+    expect(await simulator.decide(role, "elasticache:Connect", group)).toBe("Allowed");
+    // The policy gate's workspace has no ARN format for ElastiCache users, so the user half is read off the policy.
+    const connect = JSON.parse(one(P, "aws_iam_role_policy", "workloads-connect")["policy"] as string) as { Statement: Array<{ Resource: string[] }> };
+    expect(connect.Statement[0]!.Resource).toEqual([
+      expect.stringMatching(/^\$\{aws_elasticache_replication_group\.cache_replication-group_\w+\.arn\}$/),
+      expect.stringMatching(/^\$\{aws_elasticache_user\.cache_app-user_\w+\.arn\}$/),
+    ]);
+    expect(await simulator.decide(role, "elasticache:Connect", `arn:aws:elasticache:us-east-1:${account}:replicationgroup:payments`)).toBe("ImplicitlyDenied");
+    expect(await simulator.decide(simulator.role(P, "blockfleet-pf-external-secrets"), "elasticache:Connect", group)).toBe("ImplicitlyDenied");
+  });
+
   it("lets External Secrets read every secret of its layout, and nothing else there", async () => {
     const role = simulator.role(P, "blockfleet-pf-external-secrets");
     for (const [id] of resources(P, "aws_secretsmanager_secret")) {
