@@ -67,7 +67,10 @@ export class EnvironmentStack extends TerraformStack {
         bucket: stateBucketName(props.environment, props.config),
         key: `${props.environment}/${this.node.id}.tfstate`,
         region: props.config.region,
-        encrypt: true,
+        // The bucket encrypts every object with the environment's state key (SSE-KMS by default). `encrypt = true`
+        // without a kms_key_id would make Terraform ask for SSE-S3 (AES256) instead (hashicorp/terraform
+        // internal/backend/remote-state/s3/client.go, PutObject), bypassing that key; the key's ARN isn't known here.
+        encrypt: false,
       });
       // S3-native locking (terraform >= 1.10); cdktf 0.21's typed config predates the key.
       backend.addOverride("use_lockfile", true);

@@ -37,9 +37,10 @@ describe("cluster stack", () => {
   });
 
   describe("state and provider", () => {
-    it("keeps state in the environment's S3 bucket with encryption and S3-native locking", () => {
+    it("keeps state in the environment's S3 bucket, encrypted by the bucket's state key, with S3-native locking", () => {
+      // encrypt = true without kms_key_id would have Terraform request SSE-S3 and bypass the state key.
       expect(out.stack(STACK).terraform!.backend).toEqual({
-        s3: { bucket: "blockfleet-tfstate-test-111122223333-us-east-1", key: "test/test-cluster.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true },
+        s3: { bucket: "blockfleet-tfstate-test-111122223333-us-east-1", key: "test/test-cluster.tfstate", region: "us-east-1", encrypt: false, use_lockfile: true },
       });
     });
 

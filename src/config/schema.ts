@@ -215,6 +215,12 @@ export const environmentShape = {
    * @default blockfleet-tfstate-<env>-<account_id>-<region>
    */
   state_bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "expected an S3 bucket name" }).optional(),
+  /**
+   * IAM roles or users that read and write this environment's Terraform state (CI deploy and plan roles): the only
+   * principals the state key lets decrypt, besides the identity that deploys the bootstrap stack. They must exist
+   * before the bootstrap stack is applied (KMS checks the principals of a key policy).
+   */
+  state_access_principal_arns: z.array(iamPrincipalArn).default([]),
   vpc_cidr: cidr,
   availability_zones: z.array(availabilityZone).min(2, { message: "EKS needs subnets in at least 2 availability zones" }).max(MAX_AVAILABILITY_ZONES),
   single_nat_gateway: z.boolean().default(true),
