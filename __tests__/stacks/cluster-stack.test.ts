@@ -93,6 +93,11 @@ describe("cluster stack", () => {
       expect(out.resource(STACK, "aws_cloudwatch_log_group", "flow-log")).toMatchObject({ retention_in_days: 30, kms_key_id: expect.stringContaining("aws_kms_key.") });
     });
 
+    it("keeps the audit log groups (flow logs, control plane) when the stack is destroyed or renamed", () => {
+      expect(out.resource(STACK, "aws_cloudwatch_log_group", "flow-log").skip_destroy).toBe(true);
+      expect(out.resource(STACK, "aws_cloudwatch_log_group", "control-plane").skip_destroy).toBe(true);
+    });
+
     it("lets only this account's flow logs assume the flow-log role", () => {
       const trust = JSON.parse(out.resource(STACK, "aws_iam_role", "flow-log-role").assume_role_policy as string);
       expect(trust.Statement).toEqual([
@@ -178,9 +183,18 @@ describe("cluster stack", () => {
       expect(coredns.depends_on).toEqual([expect.stringMatching(/^aws_eks_node_group\.system-nodes/)]);
     });
 
-    it("gives nodes a role with the AWS managed policies they need", () => {
+    it("gives nodes a role with the AWS managed policies they need, and no SSM access unless the file asks", () => {
       const attachments = out.resources(STACK, "aws_iam_role_policy_attachment").map(([, attachment]) => String(attachment.policy_arn));
       for (const policy of NODE_MANAGED_POLICIES) expect(attachments).toContain(`arn:\${data.aws_partition.partition.partition}:iam::aws:policy/${policy}`);
+      expect(attachments.filter((arn) => arn.endsWith("/AmazonSSMManagedInstanceCore"))).toEqual([]);
+    });
+
+    it("GIVEN cluster.ssm_access = true THEN the system and Karpenter node roles can be reached through SSM", async () => {
+      const ssm = await synthesizeWith({ cluster: { version: "1.34", ssm_access: true } }, "ssm");
+      for (const stack of ["ssm-cluster", "ssm-karpenter"]) {
+        const attachments = ssm.resources(stack, "aws_iam_role_policy_attachment").map(([, attachment]) => String(attachment.policy_arn));
+        expect(attachments.filter((arn) => arn.endsWith("/AmazonSSMManagedInstanceCore")), stack).toHaveLength(1);
+      }
     });
 
     it("tags the node security group for Karpenter discovery and describes every rule", () => {

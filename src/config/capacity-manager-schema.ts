@@ -144,11 +144,6 @@ export const capacityManagerSchema = z.strictObject({
   /** Subscribed to the manager's topic (approvals, alerts, alarms); the address must confirm the subscription. */
   notification_email: z.email({ message: "expected an e-mail address" }).optional(),
   /**
-   * `iam_and_key`: every method needs SigV4 (AWS_IAM) and the API key. `api_key_only`: the key alone authorizes,
-   * like the Capacity Block Manager sample's curl workflow — anyone holding the key can approve purchases, so synth
-   * warns about it.
-   */
-  /**
    * IAM roles or users who may approve purchases (PATCH /{PK}: spends money). The API's resource policy denies PATCH
    * to every other principal and the API function refuses anyone else, API keys included. Empty: nobody can approve,
    * so records that require approval are never extended. In `api_key_only` mode the approver API key approves instead.
@@ -156,6 +151,11 @@ export const capacityManagerSchema = z.strictObject({
   approver_principal_arns: z
     .array(z.string().regex(APPROVER_ARN, { message: "expected an IAM role or user ARN (arn:aws:iam::<account>:role/<name>), not a session, root or wildcard" }))
     .default([]),
+  /**
+   * `iam_and_key`: every method needs SigV4 (AWS_IAM) and the API key. `api_key_only`: the key alone authorizes,
+   * like the Capacity Block Manager sample's curl workflow — anyone holding the key can approve purchases, so synth
+   * warns about it.
+   */
   api_auth: z.enum(API_AUTH_MODES, { message: `expected one of ${API_AUTH_MODES.join(", ")}` }).default("iam_and_key"),
   throttle: throttleSchema.default(() => throttleSchema.parse({})),
   /** A REGIONAL WAFv2 web ACL (same region as the environment) attached to the API stage. */

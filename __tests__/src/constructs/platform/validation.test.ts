@@ -58,6 +58,16 @@ describe("platform construct validation", () => {
     );
   });
 
+  it.each([
+    ["neither a value nor a generated one", { description: "d" }, 'secrets store: secret "env/cookies-secret" needs exactly one of value and generated'],
+    ["both a value and a generated one", { description: "d", value: "v", generated: { length: 32 } }, 'secrets store: secret "env/cookies-secret" needs exactly one of value and generated'],
+    ["a generated value shorter than 16", { description: "d", generated: { length: 8 } }, 'secrets store: secret "env/cookies-secret": generated.length must be 16-4096, got 8'],
+    ["a generated value's version below 1", { description: "d", generated: { length: 32, version: 0 } }, 'secrets store: secret "env/cookies-secret": generated.version must be a whole number >= 1, got 0'],
+  ])("fails when a secret has %s", (_name, options, message) => {
+    const store = new SecretsStore(stack(), "secrets", { clusterName: "c", prefix: "env", aws: { ...PLAIN_AWS, callerArn: "arn:aws:iam::111122223333:user/ci" } });
+    expect(() => store.addSecret("cookies", options)).toThrow(message);
+  });
+
   it("fails when a pod identity role has no permissions", () => {
     expect(() => new PodIdentityRole(stack(), "role", { clusterName: "c", aws: PLAIN_AWS, roleName: "r", serviceAccounts: [{ namespace: "n", name: "s" }] })).toThrow(
       'pod identity role "r": give it statements or managedPolicyArns, got neither',
