@@ -474,8 +474,12 @@ describe("capacity manager stack", () => {
   });
 
   describe("policy gate", () => {
-    const gateFindings = async (stack: TerraformJson, name: string) =>
-      (await runGate({ stacks: [stackFromJson(stack as JsonObject, name)], today: new Date("2026-11-22T00:00:00Z") })).failures.map((finding) => `${finding.ruleId} ${finding.address}`);
+    /** The stack with its environment's bootstrap stack, whose state bucket (and key) the backend relies on. */
+    const gateFindings = async (stack: TerraformJson, name: string) => {
+      const bootstrap = name.replace(/-capacity-manager$/, "-bootstrap");
+      const stacks = [stackFromJson(stack as JsonObject, name), stackFromJson(synthesized.stack(bootstrap) as JsonObject, bootstrap)];
+      return (await runGate({ stacks, today: new Date("2026-11-22T00:00:00Z") })).failures.map((finding) => `${finding.ruleId} ${finding.address}`);
+    };
 
     it("passes with the defaults but for the API's reserved concurrency, off by design and waived in policy-waivers.json", async () => {
       expect(await gateFindings(synthesized.stack(D), D)).toEqual([expect.stringMatching(/^BF-LAMBDA-001 cm-capacity-manager\/aws_lambda_function\.capacity-manager_api_function_\w+$/)]);

@@ -1,5 +1,6 @@
-import { type StackDocument, isJsonObject } from "../model";
-import { type Rule, isTrue, resourceRule } from "./rule";
+import { type StackDocument, type TerraformBlock, firstBlock, isJsonObject, nestedBlocks } from "../model";
+import type { Workspace } from "../workspace";
+import { type Rule, hasValue, isTrue, resourceRule } from "./rule";
 
 /** Resources that hold data Terraform must never destroy by accident, and their own deletion guard. */
 const STATEFUL: Readonly<Record<string, string | undefined>> = {
@@ -29,7 +30,7 @@ function isStateStorageStack(stack: StackDocument): boolean {
   return stack.resources.length > 0 && stack.resources.every((block) => STATE_STORAGE_TYPES.has(block.type));
 }
 
-function backendProblems(stack: StackDocument): string[] {
+function backendProblems(workspace: Workspace, stack: StackDocument): string[] {
   const terraform = stack.json["terraform"];
   const backend = isJsonObject(terraform) ? terraform["backend"] : undefined;
   const s3 = isJsonObject(backend) ? backend["s3"] : undefined;
@@ -39,9 +40,45 @@ function backendProblems(stack: StackDocument): string[] {
     return [`stack state is not in the S3 backend (backend: ${kind})`];
   }
   const problems: string[] = [];
-  if (!isTrue(s3["encrypt"])) problems.push("S3 backend does not encrypt state (encrypt is not true)");
+  // With encrypt unset Terraform sends no encryption header and S3 applies the bucket's default: enough when that
+  // default is a customer managed KMS key the gate can see (BF-REL-003 checks the bucket).
+  const bucket = stateBuckets(workspace).find((candidate) => workspace.physicalName(candidate) === s3["bucket"]);
+  const bucketEncrypts = bucket !== undefined && stateEncryptionProblem(workspace, bucket) === undefined;
+  if (!isTrue(s3["encrypt"]) && !bucketEncrypts) problems.push("S3 backend does not encrypt state (encrypt is not true)");
   if (!isTrue(s3["use_lockfile"])) problems.push("S3 backend has no lock file (use_lockfile is not true), so two applies can race");
   return problems;
+}
+
+function s3Backend(stack: StackDocument): Record<string, unknown> | undefined {
+  const terraform = stack.json["terraform"];
+  const backend = isJsonObject(terraform) ? terraform["backend"] : undefined;
+  const s3 = isJsonObject(backend) ? backend["s3"] : undefined;
+  return isJsonObject(s3) ? s3 : undefined;
+}
+
+/** Buckets that hold Terraform state: named by some stack's S3 backend, or created by a state-storage stack. */
+function stateBuckets(workspace: Workspace): TerraformBlock[] {
+  const named = new Set(workspace.stacks.map((stack) => s3Backend(stack)?.["bucket"]).filter((bucket): bucket is string => typeof bucket === "string"));
+  return workspace
+    .resources("aws_s3_bucket")
+    .filter((bucket) => named.has(workspace.physicalName(bucket)) || isStateStorageStack(workspace.stack(bucket.stack)!));
+}
+
+function bucketSettings(workspace: Workspace, type: string, bucket: TerraformBlock): TerraformBlock[] {
+  return workspace.resources(type).filter((candidate) => workspace.refersTo(candidate, candidate.config["bucket"], bucket));
+}
+
+/** Why a state bucket's objects are not encrypted with a customer managed key, or undefined. */
+function stateEncryptionProblem(workspace: Workspace, bucket: TerraformBlock): string | undefined {
+  const defaults = bucketSettings(workspace, "aws_s3_bucket_server_side_encryption_configuration", bucket)
+    .flatMap((configuration) => nestedBlocks(configuration.config["rule"]))
+    .map((rule) => firstBlock(rule["apply_server_side_encryption_by_default"]))
+    .filter((defaults) => defaults !== undefined);
+  const kms = defaults.find((entry) => String(entry["sse_algorithm"]).startsWith("aws:kms"));
+  if (!kms) return `state bucket is not encrypted with KMS by default (sse_algorithm ${JSON.stringify(defaults[0]?.["sse_algorithm"] ?? "unset")})`;
+  const key = kms["kms_master_key_id"];
+  if (!hasValue(key) || key === "alias/aws/s3" || String(key).endsWith(":alias/aws/s3")) return "state bucket uses the AWS managed key aws/s3, whose policy nobody can narrow to the deploy roles";
+  return undefined;
 }
 
 export const reliabilityRules: readonly Rule[] = [
@@ -62,10 +99,10 @@ export const reliabilityRules: readonly Rule[] = [
     id: "BF-REL-002",
     checkovId: "",
     title: "State in an S3 backend with encryption and a lock file",
-    fix: "use the S3 backend with encrypt = true and use_lockfile = true (only the state-bucket bootstrap stack may keep local state)",
+    fix: "use the S3 backend with use_lockfile = true, and encrypt = true with kms_key_id or a state bucket encrypted by default with a customer managed key (only the state-bucket bootstrap stack may keep local state)",
     check: ({ workspace }) =>
       workspace.stacks.flatMap((stack) =>
-        backendProblems(stack).map((message) => ({ ruleId: "BF-REL-002", address: `${stack.name}/terraform.backend`, message })),
+        backendProblems(workspace, stack).map((message) => ({ ruleId: "BF-REL-002", address: `${stack.name}/terraform.backend`, message })),
       ),
   },
 ];
