@@ -8,6 +8,7 @@ import { INTERRUPTION_EVENTS } from "../../src/constructs/karpenter";
 import { controllerPolicyStatements } from "../../src/constructs/karpenter/controller-policy";
 import { karpenterManifests } from "../../src/constructs/karpenter/manifests";
 import { buildApp } from "../../stacks/app";
+import { RoleSimulator } from "../support/iam-simulation";
 import { baseEnvironmentInput, environmentFrom, synthesize, type Synthesized } from "../support/synth";
 
 type Json = Record<string, any>;
@@ -100,6 +101,24 @@ describe("karpenter stacks", () => {
         service_account: "karpenter",
         role_arn: ref("aws_iam_role", idOf(KARPENTER, "aws_iam_role", "controller-role"), "arn"),
       });
+    });
+
+    it("GIVEN a pod of another namespace, service account, cluster or account THEN Pod Identity may not assume the role", async () => {
+      const simulator = new RoleSimulator(out);
+      const account = simulator.account(KARPENTER);
+      const pod = (overrides: Record<string, string> = {}) => ({
+        "aws:SourceAccount": account,
+        "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:us-east-1:${account}:cluster/blockfleet-test`,
+        "aws:RequestTag/kubernetes-namespace": "karpenter",
+        "aws:RequestTag/kubernetes-service-account": "karpenter",
+        ...overrides,
+      });
+      const decide = (context: Record<string, string>) => simulator.serviceMayAssume(KARPENTER, "blockfleet-test-karpenter-controller", "pods.eks.amazonaws.com", context);
+      expect(await decide(pod())).toBe("Allowed");
+      expect(await decide(pod({ "aws:RequestTag/kubernetes-namespace": "default" }))).toBe("ImplicitlyDenied");
+      expect(await decide(pod({ "aws:RequestTag/kubernetes-service-account": "default" }))).toBe("ImplicitlyDenied");
+      expect(await decide(pod({ "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:us-east-1:${account}:cluster/other` }))).toBe("ImplicitlyDenied");
+      expect(await decide(pod({ "aws:SourceAccount": "444455556666" }))).toBe("ImplicitlyDenied");
     });
 
     it("carries the upstream-scoped policy for this cluster, region, node role and queue", () => {
