@@ -4,6 +4,7 @@ import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmana
 import { Construct } from "constructs";
 import { API_PERMISSIONS, type ApiPermission } from "../../../lambdas/capacity-manager/access";
 import type { PolicyStatement } from "../../lib/iam";
+import { checkedName } from "../../lib/naming";
 
 export interface ApiKeysProps {
   /** Prefix of the key names, e.g. `blockfleet-prod-capacity-manager`. */
@@ -45,7 +46,7 @@ export class ApiKeys extends Construct {
         enabled: true,
       });
       const secret = new SecretsmanagerSecret(keyScope, "secret", {
-        name: `${props.secretPrefix}-${permission}`,
+        name: checkedName("aws_secretsmanager_secret.name", `${props.secretPrefix}-${permission}`),
         description: `API key of ${props.namePrefix} for ${permission} (x-api-key header)`,
         kmsKeyId: props.kmsKeyArn,
         recoveryWindowInDays,
