@@ -457,19 +457,21 @@ describe("capacity manager stack", () => {
       });
     });
 
-    it("lets only the manager's two roles write records: the table's resource policy denies every other principal", () => {
-      const policy = one(D, "aws_dynamodb_resource_policy");
-      expect(policy.resource_arn).toBe(ref(D, "aws_dynamodb_table", "", "arn"));
-      expect(JSON.parse(policy.policy as string).Statement).toEqual([
-        {
-          Sid: "OnlyTheManagerWritesRecords",
-          Effect: "Deny",
-          Principal: "*",
-          Action: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete"],
-          Resource: ref(D, "aws_dynamodb_table", "", "arn"),
-          Condition: { ArnNotEquals: { "aws:PrincipalArn": [ref(D, "aws_iam_role", "reconcile_role", "arn"), ref(D, "aws_iam_role", "api_role", "arn")] } },
-        },
-      ]);
+    it("lets only the manager's two roles write records and their history: each table's resource policy denies every other principal", () => {
+      for (const table of ["records", "journal"]) {
+        const policy = one(D, "aws_dynamodb_resource_policy", `${table}_`);
+        expect(policy.resource_arn).toBe(ref(D, "aws_dynamodb_table", table, "arn"));
+        expect(JSON.parse(policy.policy as string).Statement).toEqual([
+          {
+            Sid: "OnlyTheManagerWritesRecords",
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete"],
+            Resource: ref(D, "aws_dynamodb_table", table, "arn"),
+            Condition: { ArnNotEquals: { "aws:PrincipalArn": [ref(D, "aws_iam_role", "reconcile_role", "arn"), ref(D, "aws_iam_role", "api_role", "arn")] } },
+          },
+        ]);
+      }
     });
   });
 

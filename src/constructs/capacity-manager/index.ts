@@ -287,6 +287,7 @@ export class CapacityManager extends Construct {
     // restores) but not the writes.
     const writers = [reconcile.roleArn, apiFunction.roleArn];
     table.allowWritesOnlyBy(writers);
+    journal.allowWritesOnlyBy(writers);
     const deployer = new DataAwsIamSessionContext(this, "deployer", { arn: props.aws.callerArn }).issuerArn;
     key.denyUseThroughServiceExcept("RecordsKeyOnlyForTheManager", `dynamodb.${region}.amazonaws.com`, [...writers, deployer]);
     new ReconcileTriggers(this, "triggers", { namePrefix: prefix, scheduleExpression, reconcile, deadLetters, accountId });

@@ -75,23 +75,7 @@ export class RecordsTable extends Construct {
    * its policy) is not denied, so Terraform still manages the table.
    */
   allowWritesOnlyBy(principalArns: readonly string[]): void {
-    if (principalArns.length === 0) throw new Error(`records table: allowWritesOnlyBy needs at least one principal, got []`);
-    new DynamodbResourcePolicy(this, "resource-policy", {
-      resourceArn: this.tableArn,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "OnlyTheManagerWritesRecords",
-            Effect: "Deny",
-            Principal: "*",
-            Action: [...ITEM_WRITE_ACTIONS],
-            Resource: this.tableArn,
-            Condition: { ArnNotEquals: { "aws:PrincipalArn": [...principalArns] } },
-          },
-        ],
-      }),
-    });
+    denyWritesExceptBy(this, "records table", this.tableArn, principalArns);
   }
 
   /** Item reads and writes on this table and its indexes, and its key through DynamoDB only. */
@@ -140,8 +124,38 @@ export class JournalTable extends Construct {
     this.region = props.region;
   }
 
+  /** As the records table's: item writes by any principal but these are denied (the history is evidence too). */
+  allowWritesOnlyBy(principalArns: readonly string[]): void {
+    denyWritesExceptBy(this, "journal table", this.tableArn, principalArns);
+  }
+
   grantReadWrite(grantee: Grantee): void {
     grantee.addToRolePolicy({ Sid: "ReadWriteJournal", Effect: "Allow", Action: [...JOURNAL_ACTIONS], Resource: this.tableArn });
     grantee.addToRolePolicy(keyViaServiceStatement("JournalTableKey", this.kmsKeyArn, "dynamodb", this.region));
   }
+}
+
+/**
+ * A table's resource policy: item writes by any principal but these are denied, whatever its identity policy says
+ * (aws_dynamodb_resource_policy, AWS provider 6.25.0: resource_arn, policy). Management (the table's settings, its
+ * policy) is not denied, so Terraform still manages the table.
+ */
+function denyWritesExceptBy(scope: Construct, what: string, tableArn: string, principalArns: readonly string[]): void {
+  if (principalArns.length === 0) throw new Error(`${what}: allowWritesOnlyBy needs at least one principal, got []`);
+  new DynamodbResourcePolicy(scope, "resource-policy", {
+    resourceArn: tableArn,
+    policy: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "OnlyTheManagerWritesRecords",
+          Effect: "Deny",
+          Principal: "*",
+          Action: [...ITEM_WRITE_ACTIONS],
+          Resource: tableArn,
+          Condition: { ArnNotEquals: { "aws:PrincipalArn": [...principalArns] } },
+        },
+      ],
+    }),
+  });
 }

@@ -306,7 +306,7 @@ describe("capacity manager resource policies", () => {
   });
 
   describe("records table: written only by the manager", () => {
-    const tablePolicy = (simulator: RoleSimulator) => simulator.resourcePolicy(STACK, "aws_dynamodb_resource_policy");
+    const tablePolicy = (simulator: RoleSimulator, table = "records") => simulator.resourcePolicy(STACK, "aws_dynamodb_resource_policy", `${table}_`);
     const WRITES = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLUpdate"];
 
     it("GIVEN the reconcile and API roles THEN they write through the table's policy and the key's", async () => {
@@ -315,6 +315,7 @@ describe("capacity manager resource policies", () => {
         for (const action of ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]) {
           expect(await defaults.decide(role, action, own(defaults).table, principal(role.arn), tablePolicy(defaults)), `${name} ${action}`).toBe("Allowed");
         }
+        expect(await defaults.decide(role, "dynamodb:PutItem", own(defaults).journal, principal(role.arn), tablePolicy(defaults, "journal")), `${name} journal`).toBe("Allowed");
         expect(await decideOnKey(defaults, role, "kms:Decrypt", { ...via("dynamodb"), ...principal(role.arn) })).toBe("Allowed");
       }
     });
@@ -328,6 +329,8 @@ describe("capacity manager resource policies", () => {
       };
       for (const action of WRITES) {
         expect(await defaults.decide(admin, action, own(defaults).table, principal(outsiderArn), tablePolicy(defaults)), action).toBe("ExplicitlyDenied");
+        // The journal (each record's history) likewise.
+        expect(await defaults.decide(admin, action, own(defaults).journal, principal(outsiderArn), tablePolicy(defaults, "journal")), `journal ${action}`).toBe("ExplicitlyDenied");
       }
       expect(await decideOnKey(defaults, admin, "kms:Decrypt", { ...via("dynamodb"), ...principal(outsiderArn) })).toBe("ExplicitlyDenied");
       expect(await decideOnKey(defaults, admin, "kms:GenerateDataKey", { ...via("dynamodb"), ...principal(outsiderArn) })).toBe("ExplicitlyDenied");
@@ -336,7 +339,7 @@ describe("capacity manager resource policies", () => {
     });
 
     it("GIVEN DynamoDB itself (backups, restores through its grant) THEN the key is not denied to it", async () => {
-      const policy = defaults.resourcePolicy(STACK, "aws_kms_key") as { Statement: Array<{ Sid?: string; Condition?: Record<string, Record<string, unknown>> }> };
+      const policy = defaults.resourcePolicy(STACK, "aws_kms_key", "manager_key") as { Statement: Array<{ Sid?: string; Condition?: Record<string, Record<string, unknown>> }> };
       const deny = policy.Statement.find((statement) => statement.Sid === "RecordsKeyOnlyForTheManager")!;
       expect(deny.Condition).toMatchObject({ Bool: { "aws:PrincipalIsAWSService": "false" }, StringEquals: { "kms:ViaService": "dynamodb.us-east-1.amazonaws.com" } });
     });
