@@ -9,6 +9,9 @@ import { createLogger } from "../../../../lambdas/capacity-manager/log";
 import type { CapacityApi } from "../../../../lambdas/capacity-manager/service/ports";
 import { aReservation } from "../fixtures";
 
+/** Reconcile ignores who may approve (the API enforces it). */
+const NO_APPROVERS = { mode: "iam_and_key", approverPrincipalArns: [], apiKeyIds: {} } as const;
+
 const PARAMETER = "/blockfleet/prod/capacity-manager/declared-blocks";
 const ssm = mockClient(SSMClient);
 const eks = mockClient(EKSClient);
@@ -56,7 +59,7 @@ describe("reconcile wiring: declared blocks", () => {
     eks.on(DescribeNodegroupCommand).resolves({ nodegroup: { scalingConfig: { desiredSize: 0, minSize: 0, maxSize: 2 } } });
     eks.on(UpdateNodegroupConfigCommand).resolves({});
     const store = new InMemoryRecordStore();
-    const config = { tableName: "t", journalTableName: "t-journal", topicArn: undefined, ...CONFIG_DEFAULTS, declaredBlocksParameter: PARAMETER };
+    const config = { tableName: "t", journalTableName: "t-journal", topicArn: undefined, ...CONFIG_DEFAULTS, declaredBlocksParameter: PARAMETER, access: NO_APPROVERS };
     const reconciler = createReconciler({ config, logger: createLogger(() => undefined), store, ec2 });
     await reconciler.reconcileAll();
     expect(ssm.commandCalls(GetParameterCommand).map((call) => call.args[0].input.Name)).toEqual([PARAMETER]);
@@ -66,7 +69,7 @@ describe("reconcile wiring: declared blocks", () => {
 
   it("GIVEN no DECLARED_BLOCKS_PARAMETER THEN SSM is never called", async () => {
     vi.stubEnv("AWS_REGION", "us-east-1");
-    const config = { tableName: "t", journalTableName: "t-journal", topicArn: undefined, ...CONFIG_DEFAULTS };
+    const config = { tableName: "t", journalTableName: "t-journal", topicArn: undefined, ...CONFIG_DEFAULTS, access: NO_APPROVERS };
     await createReconciler({ config, logger: createLogger(() => undefined), store: new InMemoryRecordStore(), ec2 }).reconcileAll();
     expect(ssm.commandCalls(GetParameterCommand)).toEqual([]);
   });
