@@ -271,7 +271,7 @@ describe("capacity manager IAM", () => {
  * policy), who may write records (the table's resource policy and the key policy).
  */
 describe("capacity manager resource policies", () => {
-  const APPROVER = "arn:aws:iam::111122223333:role/finance-approver";
+  const APPROVER = "arn:aws:iam::123456789012:role/finance-approver";
   let withApprover: RoleSimulator;
   beforeAll(() => {
     withApprover = synthesizeManager({ approver_principal_arns: [APPROVER] });
@@ -290,7 +290,7 @@ describe("capacity manager resource policies", () => {
     });
 
     it("GIVEN a writer, even one attached the approve policy, THEN the API denies the approval explicitly", async () => {
-      const writerArn = "arn:aws:iam::111122223333:role/platform-operator";
+      const writerArn = "arn:aws:iam::123456789012:role/platform-operator";
       const writer = holder(withApprover, "write", writerArn);
       const overGranted = holder(withApprover, "approve", writerArn);
       expect(await withApprover.decide(writer, "execute-api:Invoke", approveArn(withApprover), principal(writerArn), apiPolicy(withApprover))).not.toBe("Allowed");
@@ -321,7 +321,7 @@ describe("capacity manager resource policies", () => {
     });
 
     it("GIVEN a role outside the manager with dynamodb:* and kms:* on everything THEN it cannot write a record, nor use the table's key", async () => {
-      const outsiderArn = "arn:aws:iam::111122223333:role/data-admin";
+      const outsiderArn = "arn:aws:iam::123456789012:role/data-admin";
       const admin = {
         ...defaults.holderOf(STACK, "caller-write"),
         arn: outsiderArn,
