@@ -7,6 +7,15 @@ require("tsx/cjs");
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const { runCli } = require("../src/cli/main.ts");
 
+// A reader that stops early (`blockfleet … | head`) closes the pipe: that ends the command quietly, with exit 0,
+// as for any Unix filter. Other stream errors stay errors.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error) => {
+    if (error && error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
+}
+
 /** Reads all of stdin as bytes, for `blockfleet plan-summary -` (which tells UTF-16 from UTF-8 itself). */
 function readStdin() {
   return new Promise((resolve, reject) => {

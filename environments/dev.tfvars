@@ -1,6 +1,9 @@
-# dev: the smallest useful blockfleet environment. One small capacity block, a single NAT gateway, a private
-# API endpoint. Copy it to another region by changing region, availability_zones and the block's zone.
+# dev: the smallest useful blockfleet environment. One small capacity block (its node group fills when the block
+# turns active; the capacity manager runs in tracking mode because a block is declared), a single NAT gateway, a
+# private API endpoint. Copy it to another region by changing region, availability_zones and the block's zone.
 region             = "us-east-2"
+# Guards every plan against the wrong account and names the state bucket (blockfleet-tfstate-dev-<account>-<region>).
+account_id         = "111122223333"
 vpc_cidr           = "10.20.0.0/16"
 availability_zones = ["us-east-2a", "us-east-2b"]
 single_nat_gateway = true
@@ -15,6 +18,10 @@ cluster = {
   endpoint_public_access = true
   public_access_cidrs    = ["203.0.113.0/24"]
   log_retention_days     = 30
+  # The identity running `cdktf deploy` gets its own cluster-admin entry, so the Kubernetes-side stacks can reach the API.
+  grant_deployer_admin = true
+  # Session Manager shells on the nodes (AmazonSSMManagedInstanceCore on the node roles): handy while developing.
+  ssm_access           = true
 }
 
 system_node_group = {

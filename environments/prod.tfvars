@@ -16,6 +16,8 @@ tags = {
 cluster = {
   version                = "1.34"
   endpoint_public_access = false
+  # Cluster admins, one access entry each. Whoever deploys the Kubernetes-side stacks assumes one of these roles:
+  # grant_deployer_admin stays off here, so no identity gets access just by running Terraform.
   admin_principal_arns   = ["arn:aws:iam::111122223333:role/platform-admin"]
   log_retention_days     = 365
 }
@@ -50,8 +52,9 @@ capacity_blocks = [
   },
 ]
 
-# Karpenter: pinned chart and Bottlerocket release. The capacity-block pool selects both blocks above by id and any
-# block tagged deployment = prod (bought later by the capacity manager); on-demand GPUs stay at 0 until raised.
+# Karpenter: pinned chart and Bottlerocket release. Both blocks above are their node groups' (consumer = "node_group",
+# the default), so Karpenter never selects them; its capacity-block pool takes reservations tagged deployment = prod
+# AND blockfleet.io/capacity-consumer = karpenter (blocks bought later by hand). On-demand GPUs stay at 0 until raised.
 karpenter = {
   chart_version     = "1.14.1"
   ami_family        = "bottlerocket"
@@ -73,8 +76,12 @@ node_pools = {
 }
 
 # The capacity manager service with its secure defaults: IAM + API key on every method, reconcile every minute,
-# extensions only (no new purchases).
-capacity_manager = {}
+# extensions only (no new purchases), each approved by a person: only the finance approver role may approve (PATCH
+# /{PK}). It tracks both blocks above by itself (their node groups linked); a block can set its own policy with
+# capacity_blocks[].extend.
+capacity_manager = {
+  approver_principal_arns = ["arn:aws:iam::111122223333:role/finance-approver"]
+}
 
 # Platform services, every part on: model registry, PostgreSQL 17 (Multi-AZ, 30-day backups), Redis with failover,
 # the secrets layout synced by External Secrets, an internet-facing ALB class with TLS 1.3, GPU device plugins

@@ -1,6 +1,7 @@
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { CapacityBlockNodeGroup } from "../src/constructs/capacity-block-node-group";
+import { DeclaredBlocksParameter, declaredBlocksParameterName, type DeclaredBlockInput } from "../src/constructs/capacity-manager/declared-blocks";
 import { EksCluster } from "../src/constructs/eks-cluster";
 import { EncryptionKey } from "../src/constructs/kms-key";
 import { Network } from "../src/constructs/network";
@@ -64,6 +65,9 @@ export class ClusterStack extends EnvironmentStack {
       endpointPublicAccess: config.cluster.endpoint_public_access,
       publicAccessCidrs: config.cluster.public_access_cidrs,
       adminPrincipalArns: config.cluster.admin_principal_arns,
+      grantDeployerAdmin: config.cluster.grant_deployer_admin,
+      apiAccess: { securityGroupIds: config.cluster.api_access.security_group_ids, cidrs: config.cluster.api_access.cidrs },
+      ssmAccess: config.cluster.ssm_access,
     });
     const nodeSecurityGroupIds = [this.cluster.clusterSecurityGroupId, this.cluster.nodeSecurityGroupId];
     const nodeDependencies = [...this.cluster.nodeRolePolicyAttachments, ...this.cluster.networkingAddons];
@@ -82,13 +86,17 @@ export class ClusterStack extends EnvironmentStack {
     this.cluster.addonsNeedNodesFrom(systemNodes.nodeGroup);
 
     const capacityBlockNodeGroups: Record<string, string> = {};
-    for (const block of config.capacity_blocks) {
+    const declared: DeclaredBlockInput[] = [];
+    const groups = new Map<string, CapacityBlockNodeGroup>();
+    // Karpenter-consumed blocks get no node group: one consumer per reservation.
+    for (const block of config.capacity_blocks.filter((candidate) => candidate.consumer === "node_group")) {
       const group = new CapacityBlockNodeGroup(this, `capacity-block-${block.name}`, {
         clusterName: this.cluster.clusterName,
         blockName: block.name,
         reservationId: block.reservation_id,
         instanceTypes: [block.instance_type],
         instanceCount: block.instance_count,
+        desiredSize: block.desired_size ?? block.instance_count,
         availabilityZone: block.availability_zone,
         subnetIds: [this.network.privateSubnetIn(block.availability_zone)],
         subnetAvailabilityZones: [block.availability_zone],
@@ -103,6 +111,32 @@ export class ClusterStack extends EnvironmentStack {
         efa: block.efa,
       });
       capacityBlockNodeGroups[block.name] = group.nodeGroupName;
+      groups.set(block.name, group);
+    }
+
+    if (config.capacity_manager) {
+      // Every declared block, for the capacity manager to track (it only reads this); node-group blocks with the
+      // group it scales. Here, beside the node groups, so a replaced group's new name reaches it in the same apply.
+      for (const block of config.capacity_blocks) {
+        const group = groups.get(block.name);
+        declared.push({
+          name: block.name,
+          reservationId: block.reservation_id,
+          instanceType: block.instance_type,
+          availabilityZone: block.availability_zone,
+          instanceCount: block.instance_count,
+          policy: {
+            extendBeforeHours: block.extend.before_hours,
+            extendByHours: block.extend.by_hours,
+            requireApproval: block.extend.require_approval,
+            ...(block.extend.max_upfront_fee_usd !== undefined ? { maxUpfrontFeeUsd: block.extend.max_upfront_fee_usd } : {}),
+          },
+          ...(group
+            ? { nodeGroup: { clusterName: names.clusterName, nodegroupName: group.nodeGroupName, desiredSize: block.desired_size ?? block.instance_count, nameLengthAtMost: group.nodeGroupNameMaxLength } }
+            : {}),
+        });
+      }
+      new DeclaredBlocksParameter(this, "declared-capacity-blocks", { parameterName: declaredBlocksParameterName(this.environment), blocks: declared });
     }
 
     this.outputs = {

@@ -23,6 +23,7 @@ export class KarpenterStack extends EnvironmentStack {
       names: karpenter,
       aws: awsContext(this, config.region),
       createSpotServiceLinkedRole: config.create_spot_service_linked_role,
+      ssmAccess: config.cluster.ssm_access,
     });
 
     const access = new EksClusterAccess(this, "cluster-access", { clusterName: names.clusterName, region: config.region });

@@ -30,7 +30,8 @@ export function platformHasManifests(platform: PlatformConfig): boolean {
 
 function gpuFleet(stack: EnvironmentStack): GpuFleet {
   const { config } = stack;
-  return { capacityBlocks: config.capacity_blocks, karpenterAmiFamily: config.karpenter.enabled ? config.karpenter.ami_family : undefined };
+  // Karpenter-consumed blocks have no node group: their nodes are Karpenter's and covered by its term.
+  return { capacityBlocks: config.capacity_blocks.filter((block) => block.consumer === "node_group"), karpenterAmiFamily: config.karpenter.enabled ? config.karpenter.ami_family : undefined };
 }
 
 /**
@@ -58,6 +59,7 @@ export class PlatformKubernetesStack extends EnvironmentStack {
       gpuOperator: platform.gpu?.gpu_operator ?? false,
       efaDevicePlugin: platform.gpu ? platform.gpu.efa_device_plugin : false,
       dcgmExporter: platform.gpu?.dcgm_exporter ?? false,
+      dcgmServiceMonitor: platform.gpu?.dcgm_service_monitor ?? false,
       reloader: platform.reloader !== undefined,
     });
     if (platform.external_secrets) {

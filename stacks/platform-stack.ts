@@ -1,4 +1,3 @@
-import { Password } from "@cdktf/provider-random/lib/password";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
@@ -59,8 +58,9 @@ export class PlatformStack extends EnvironmentStack {
         : undefined;
     const secrets = platformSecretKinds(platform).length > 0 ? new SecretsStore(this, "secrets", { clusterName: names.clusterName, prefix: names.environment, aws }) : undefined;
 
+    let registry: ModelRegistry | undefined;
     if (platform.model_registry && secrets) {
-      const registry = new ModelRegistry(this, "model-registry", {
+      registry = new ModelRegistry(this, "model-registry", {
         clusterName: names.clusterName,
         aws,
         serviceAccounts: platform.model_registry.service_accounts,
@@ -85,7 +85,7 @@ export class PlatformStack extends EnvironmentStack {
         aws,
         vpcId: cluster.vpcId,
         subnetIds: cluster.privateSubnetIds,
-        clientSecurityGroupIds: cluster.nodeSecurityGroupIds,
+        clientSecurityGroups: { ...cluster.nodeSecurityGroups },
         storageKmsKeyArn: dataKey.keyArn,
         secretKmsKeyArn: secrets.keyArn,
         logsKmsKeyArn: logsKey.keyArn,
@@ -110,13 +110,15 @@ export class PlatformStack extends EnvironmentStack {
         replicationGroupId: platformNamed.cacheReplicationGroupId,
         vpcId: cluster.vpcId,
         subnetIds: cluster.privateSubnetIds,
-        clientSecurityGroupIds: cluster.nodeSecurityGroupIds,
+        clientSecurityGroups: { ...cluster.nodeSecurityGroups },
         kmsKeyArn: dataKey.keyArn,
         nodeType: platform.cache.node_type,
         automaticFailover: platform.cache.automatic_failover,
         numCacheClusters: platform.cache.num_cache_clusters,
       });
-      secrets.addSecret("redis", { description: "Redis URL with its AUTH token (TLS)", value: JSON.stringify({ url: cache.connectionUrl }) });
+      // No password anywhere: clients sign an IAM auth token for the user (elasticache:Connect, granted below).
+      secrets.addSecret("redis", { description: "Redis URL and user (TLS, IAM authentication)", value: JSON.stringify({ url: cache.connectionUrl, username: cache.userName }) });
+      if (registry) cache.grantConnect("workloads-connect", registry.roleName);
       new TerraformOutput(this, "cache_endpoint", { value: cache.primaryEndpointAddress });
     }
 
@@ -126,13 +128,14 @@ export class PlatformStack extends EnvironmentStack {
         value: JSON.stringify(platform.secrets.oidc_providers.map((provider) => ({ ...provider, client_secret: "" }))),
         valueManagedOutsideTerraform: true,
       });
-      const cookieSecret = new Password(this, "cookies-secret", { length: 64, special: false });
-      secrets.addSecret("cookies", { description: "Signs session cookies", value: cookieSecret.result });
+      // Generated at apply time and written write-only: never in Terraform state.
+      secrets.addSecret("cookies", { description: "Signs session cookies", generated: { length: 64 } });
     }
 
     if (platform.external_secrets && secrets) {
       const role = new PodIdentityRole(this, "external-secrets", {
         clusterName: names.clusterName,
+        aws,
         roleName: platformNamed.externalSecretsRoleName,
         serviceAccounts: [CONTROLLER_SERVICE_ACCOUNTS.externalSecrets],
         statements: secrets.readStatements(database ? [database.masterSecretReadStatement()] : []),
@@ -143,6 +146,7 @@ export class PlatformStack extends EnvironmentStack {
     if (platform.load_balancer_controller) {
       const role = new PodIdentityRole(this, "load-balancer-controller", {
         clusterName: names.clusterName,
+        aws,
         roleName: platformNamed.loadBalancerControllerRoleName,
         serviceAccounts: [CONTROLLER_SERVICE_ACCOUNTS.loadBalancerController],
         statements: loadBalancerControllerStatements({ partition: aws.partition, region: aws.region, accountId: aws.accountId, vpcId: cluster.vpcId }),
@@ -153,7 +157,7 @@ export class PlatformStack extends EnvironmentStack {
     if (platform.logs && logsKey) {
       new ClusterObservability(this, "observability", {
         clusterName: names.clusterName,
-        partition: aws.partition,
+        aws,
         logRetentionDays: platform.logs.retention_days,
         logsKmsKeyArn: logsKey.keyArn,
       });

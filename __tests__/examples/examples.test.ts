@@ -50,7 +50,7 @@ describe("examples", () => {
     amiFamily: "bottlerocket",
     amiAliasVersion: "v1.66.0",
     nodePools: nodePoolsSchema.parse({}),
-    capacityBlocks: [{ reservation_id: "cr-0123456789abcdef0", instance_type: "p5.48xlarge" }],
+    capacityBlocks: [{ reservation_id: "cr-0123456789abcdef0", instance_type: "p5.48xlarge", consumer: "karpenter" }],
   });
 
   it("inflate lands on the default pool and nowhere else", () => {

@@ -146,11 +146,12 @@ describe("pull-request.yml", () => {
     expect(pullRequest.concurrency).toEqual({ group: "pull-request-${{ github.event.pull_request.number }}", "cancel-in-progress": true });
   });
 
-  it("GIVEN the test job THEN it installs, typechecks, tests, synthesizes and runs the policy gate with read-only access", () => {
+  it("GIVEN the test job THEN it installs (the timeline PNG test's rasterizer too), typechecks, tests, synthesizes and runs the policy gate with read-only access", () => {
     expect(test?.permissions).toEqual({ contents: "read" });
     expect(test?.steps?.filter((step) => step.run).map((step) => step.run)).toEqual([
       "npm ci",
       "npm run typecheck",
+      "sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends librsvg2-bin",
       "npm test",
       "npm run synth",
       "npm run check",
@@ -240,7 +241,7 @@ describe("deploy.yml", () => {
   it("GIVEN the jobs THEN dev deploys after synth and prod after dev, each through the environment workflow", () => {
     const { synth, "deploy-dev": dev, "deploy-prod": prod } = deploy.jobs;
 
-    expect(synth?.steps?.filter((step) => step.run).map((step) => step.run)).toEqual(["npm ci", "npm test", "npm run synth", "npm run check"]);
+    expect(synth?.steps?.filter((step) => step.run).map((step) => step.run)).toEqual(["npm ci", "sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends librsvg2-bin", "npm test", "npm run synth", "npm run check"]);
     expect(dev).toMatchObject({ needs: "synth", uses: "./.github/workflows/deploy-environment.yml", with: { environment: "dev" } });
     expect(prod).toMatchObject({ needs: "deploy-dev", uses: "./.github/workflows/deploy-environment.yml", with: { environment: "prod" } });
     for (const job of [dev, prod]) {

@@ -9,8 +9,10 @@ import { buildCapacityManagerBundles } from "../../src/constructs/capacity-manag
 import { stackFromJson } from "../../src/policy/load";
 import type { JsonObject } from "../../src/policy/model";
 import { runGate } from "../../src/policy/engine";
+import { DEFAULT_WAIVERS_FILE } from "../../src/policy/cli";
+import { loadWaivers } from "../../src/policy/waivers";
 import { appWarnings, buildApp } from "../../stacks/app";
-import { customCapacityManagerInput, WEB_ACL_ARN } from "../support/capacity-manager";
+import { customCapacityManagerInput, PAGER_TOPIC_ARN, WEB_ACL_ARN } from "../support/capacity-manager";
 import { baseEnvironmentInput, environmentFrom, synthesize, type Synthesized, type TerraformJson } from "../support/synth";
 
 const WEB_ACL = WEB_ACL_ARN;
@@ -19,7 +21,10 @@ const WEB_ACL = WEB_ACL_ARN;
 const DEFAULTS = environmentFrom("cm", { ...baseEnvironmentInput(), capacity_manager: {} });
 /** Every option away from its default. */
 const CUSTOM = environmentFrom("cmx", { ...baseEnvironmentInput(), capacity_manager: customCapacityManagerInput() });
-const NONE = environmentFrom("plain", baseEnvironmentInput());
+/** Capacity blocks but the manager switched off. */
+const NONE = environmentFrom("plain", { ...baseEnvironmentInput(), capacity_manager: { enabled: false } });
+/** Capacity blocks and no capacity_manager section: the manager runs with its defaults. */
+const IMPLICIT = environmentFrom("implicit", baseEnvironmentInput());
 
 const D = "cm-capacity-manager";
 const X = "cmx-capacity-manager";
@@ -42,14 +47,15 @@ const parse = (text: unknown): { Statement: Array<Record<string, unknown>> } => 
 
 describe("capacity manager stack", () => {
   describe("wiring", () => {
-    it("exists only when the environment file has a capacity_manager block, after the cluster stack", () => {
-      // GIVEN one environment with the block and one without  WHEN the app is built
+    it("exists wherever blocks are declared unless switched off, after the cluster stack", () => {
+      // GIVEN an environment with the section, one with blocks and no section, and one that switched it off
       const outdir = mkdtempSync(join(tmpdir(), "blockfleet-cm-"));
       try {
-        const app = buildApp([DEFAULTS, NONE], { outdir });
+        const app = buildApp([DEFAULTS, NONE, IMPLICIT], { outdir });
         const names = app.node.children.map((child) => child.node.id);
-        // THEN only the first gets the stack, and it deploys after its cluster
+        // THEN the first two get the stack, and it deploys after its cluster
         expect(names).toContain("cm-capacity-manager");
+        expect(names).toContain("implicit-capacity-manager");
         expect(names.filter((name) => name.startsWith("plain-"))).not.toContain("plain-capacity-manager");
         const stack = app.node.findChild("cm-capacity-manager") as unknown as { dependencies: Array<{ node: { id: string } }> };
         expect(stack.dependencies.map((dependency) => dependency.node.id)).toEqual(["cm-cluster"]);
@@ -58,13 +64,21 @@ describe("capacity manager stack", () => {
       }
     });
 
-    it("warns only when the API key alone authorizes, naming the approve route", () => {
+    it("warns when the API key alone authorizes (naming the approve route), when nobody can approve, and when alarms have no path of their own", () => {
       const outdir = mkdtempSync(join(tmpdir(), "blockfleet-cm-"));
       try {
-        expect(appWarnings(buildApp([DEFAULTS], { outdir }))).toEqual([]);
+        const withApprover = environmentFrom("cma", {
+          ...baseEnvironmentInput(),
+          capacity_manager: { approver_principal_arns: ["arn:aws:iam::111122223333:role/finance-approver"], alarms: { email: "oncall@example.com" } },
+        });
+        expect(appWarnings(buildApp([withApprover], { outdir }))).toEqual([]);
+        expect(appWarnings(buildApp([DEFAULTS], { outdir }))).toEqual([
+          "cm: blockfleet-cm-capacity-manager: capacity_manager.approver_principal_arns is empty — nobody can approve, so blocks that require approval are never extended.",
+          expect.stringMatching(/^cm: .*alarms reach only the notification topic.*capacity_manager\.alarms\.email or capacity_manager\.alarms\.topic_arns/),
+        ]);
         const warnings = appWarnings(buildApp([CUSTOM], { outdir }));
         expect(warnings).toHaveLength(1);
-        expect(warnings[0]).toMatch(/^cmx: .*api_auth = "api_key_only".*PATCH \/\{PK\} which approves purchases/);
+        expect(warnings[0]).toMatch(/^cmx: .*api_auth = "api_key_only".*the approver key approves purchases \(PATCH \/\{PK\}\)/);
       } finally {
         rmSync(outdir, { recursive: true, force: true });
       }
@@ -94,9 +108,10 @@ describe("capacity manager stack", () => {
       }
     });
 
-    it("runs reconcile alone (reserved concurrency 1) and the API with the configured reservation", () => {
+    it("runs reconcile alone (reserved concurrency 1) and the API with a reservation only when the file asks for one", () => {
+      // Lambda refuses reservations that leave the account under 100 unreserved executions: the API's is opt-in.
       expect(one(D, "aws_lambda_function", "reconcile_function").reserved_concurrent_executions).toBe(1);
-      expect(one(D, "aws_lambda_function", "api_function").reserved_concurrent_executions).toBe(10);
+      expect(one(D, "aws_lambda_function", "api_function").reserved_concurrent_executions).toBeUndefined();
       expect(one(X, "aws_lambda_function", "reconcile_function").reserved_concurrent_executions).toBe(1);
       expect(one(X, "aws_lambda_function", "api_function").reserved_concurrent_executions).toBe(3);
     });
@@ -108,11 +123,28 @@ describe("capacity manager stack", () => {
       expect(roles).toContain(ref(D, "aws_iam_role", "api_role", "arn"));
     });
 
-    it("passes only the table name and topic ARN, as references, in environment variables", () => {
+    it("passes the table names and topic ARN as references, reconcile the declared-blocks parameter, and the API who may approve and which key is which (never key values)", () => {
+      const tables = { TABLE_NAME: ref(D, "aws_dynamodb_table", "records", "name"), JOURNAL_TABLE_NAME: ref(D, "aws_dynamodb_table", "journal", "name") };
       expect(one(D, "aws_lambda_function", "reconcile_function").environment).toEqual({
-        variables: { TABLE_NAME: ref(D, "aws_dynamodb_table", "", "name"), TOPIC_ARN: ref(D, "aws_sns_topic", "", "arn") },
+        variables: {
+          ...tables,
+          TOPIC_ARN: ref(D, "aws_sns_topic", "notifications", "arn"),
+          DECLARED_BLOCKS_PARAMETER: `/blockfleet/${D.replace(/-capacity-manager$/, "")}/capacity-manager/declared-blocks`,
+        },
       });
-      expect(one(D, "aws_lambda_function", "api_function").environment).toEqual({ variables: { TABLE_NAME: ref(D, "aws_dynamodb_table", "", "name") } });
+      expect(one(D, "aws_lambda_function", "api_function").environment).toEqual({
+        variables: {
+          ...tables,
+          API_AUTH_MODE: "iam_and_key",
+          APPROVER_PRINCIPAL_ARNS: "",
+          API_KEY_ID_READ: ref(D, "aws_api_gateway_api_key", "_read_", "id"),
+          API_KEY_ID_WRITE: ref(D, "aws_api_gateway_api_key", "_write_", "id"),
+          API_KEY_ID_APPROVE: ref(D, "aws_api_gateway_api_key", "_approve_", "id"),
+        },
+      });
+      expect(one(X, "aws_lambda_function", "api_function").environment).toMatchObject({
+        variables: { API_AUTH_MODE: "api_key_only", APPROVER_PRINCIPAL_ARNS: "arn:aws:iam::111122223333:role/finance-approver" },
+      });
     });
 
     it("limits asynchronous reconcile invocations and sends the failed ones to the encrypted dead-letter queue", () => {
@@ -123,41 +155,60 @@ describe("capacity manager stack", () => {
         maximum_retry_attempts: 1,
         destination_config: { on_failure: { destination: ref(D, "aws_sqs_queue", "", "arn") } },
       });
-      expect(one(D, "aws_sqs_queue")).toMatchObject({ kms_master_key_id: ref(D, "aws_kms_key", "", "arn"), message_retention_seconds: 1_209_600 });
+      expect(one(D, "aws_sqs_queue")).toMatchObject({ kms_master_key_id: ref(D, "aws_kms_key", "manager_key", "arn"), message_retention_seconds: 1_209_600 });
     });
 
     it("writes JSON logs to log groups created first, with the configured retention and the KMS key", () => {
       for (const [stack, days] of [[D, 90], [X, 365]] as const) {
         for (const name of ["reconcile", "api"]) {
           const group = one(stack, "aws_cloudwatch_log_group", `${name}_logs`);
-          expect(group).toMatchObject({ name: `/aws/lambda/blockfleet-${stack.split("-")[0]}-capacity-manager-${name}`, retention_in_days: days, kms_key_id: ref(stack, "aws_kms_key", "", "arn") });
+          expect(group).toMatchObject({ name: `/aws/lambda/blockfleet-${stack.split("-")[0]}-capacity-manager-${name}`, retention_in_days: days, kms_key_id: ref(stack, "aws_kms_key", "manager_key", "arn") });
           const fn = one(stack, "aws_lambda_function", `${name}_function`);
           expect(fn.logging_config).toMatchObject({ log_format: "JSON", log_group: ref(stack, "aws_cloudwatch_log_group", `${name}_logs`, "name") });
           expect(fn.depends_on).toContain(`aws_cloudwatch_log_group.${synthesized.resources(stack, "aws_cloudwatch_log_group").find(([id]) => id.includes(`${name}_logs`))![0]}`);
         }
       }
       for (const group of all(X, "aws_cloudwatch_log_group")) {
-        expect(group).toMatchObject({ retention_in_days: 365, kms_key_id: ref(X, "aws_kms_key", "", "arn") });
+        expect(group).toMatchObject({ retention_in_days: 365, kms_key_id: ref(X, "aws_kms_key", "manager_key", "arn") });
       }
     });
   });
 
   describe("records table", () => {
     it("is on-demand, recoverable, protected twice, encrypted with the service key and expires records by TTL", () => {
-      expect(one(D, "aws_dynamodb_table")).toMatchObject({
+      expect(one(D, "aws_dynamodb_table", "records")).toMatchObject({
         name: "blockfleet-cm-capacity-manager",
         billing_mode: "PAY_PER_REQUEST",
         hash_key: "PK",
         point_in_time_recovery: { enabled: true },
         deletion_protection_enabled: true,
-        server_side_encryption: { enabled: true, kms_key_arn: ref(D, "aws_kms_key", "", "arn") },
+        server_side_encryption: { enabled: true, kms_key_arn: ref(D, "aws_kms_key", "manager_key", "arn") },
         ttl: { attribute_name: TTL_ATTRIBUTE, enabled: true },
         lifecycle: { prevent_destroy: true },
       });
     });
 
     it("is encrypted with a rotated key that cannot be destroyed by a plan", () => {
-      expect(one(D, "aws_kms_key")).toMatchObject({ enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
+      expect(one(D, "aws_kms_key", "manager_key")).toMatchObject({ enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
+    });
+
+    it("keeps history in a journal table of its own: PK and a sortable SK, protected and encrypted like the records, no TTL", () => {
+      const journal = one(D, "aws_dynamodb_table", "journal");
+      expect(journal).toMatchObject({
+        name: "blockfleet-cm-capacity-manager-journal",
+        billing_mode: "PAY_PER_REQUEST",
+        hash_key: "PK",
+        range_key: "SK",
+        attribute: [
+          { name: "PK", type: "S" },
+          { name: "SK", type: "S" },
+        ],
+        point_in_time_recovery: { enabled: true },
+        deletion_protection_enabled: true,
+        server_side_encryption: { enabled: true, kms_key_arn: ref(D, "aws_kms_key", "manager_key", "arn") },
+        lifecycle: { prevent_destroy: true },
+      });
+      expect(journal.ttl).toBeUndefined();
     });
   });
 
@@ -212,8 +263,8 @@ describe("capacity manager stack", () => {
 
   describe("notifications", () => {
     it("encrypts the topic and lets only this account's manager alarms publish as a service", () => {
-      expect(one(D, "aws_sns_topic").kms_master_key_id).toBe(ref(D, "aws_kms_key", "", "arn"));
-      const [statement] = parse(one(D, "aws_sns_topic_policy").policy).Statement;
+      expect(one(D, "aws_sns_topic", "notifications").kms_master_key_id).toBe(ref(D, "aws_kms_key", "manager_key", "arn"));
+      const [statement] = parse(one(D, "aws_sns_topic_policy", "notifications").policy).Statement;
       expect(statement).toMatchObject({
         Principal: { Service: "cloudwatch.amazonaws.com" },
         Action: "sns:Publish",
@@ -221,29 +272,61 @@ describe("capacity manager stack", () => {
       });
     });
 
-    it("subscribes the e-mail address only when one is configured", () => {
+    it("subscribes the e-mail addresses only when configured: notifications to the notification topic, alarms to the alarm topic", () => {
       expect(all(D, "aws_sns_topic_subscription")).toEqual([]);
-      expect(one(X, "aws_sns_topic_subscription")).toMatchObject({ protocol: "email", endpoint: "gpu-oncall@example.com", topic_arn: ref(X, "aws_sns_topic", "", "arn") });
+      expect(one(X, "aws_sns_topic_subscription", "notifications")).toMatchObject({ protocol: "email", endpoint: "gpu-oncall@example.com", topic_arn: ref(X, "aws_sns_topic", "notifications", "arn") });
+      expect(one(X, "aws_sns_topic_subscription", "alarm-topic")).toMatchObject({ protocol: "email", endpoint: "gpu-pager@example.com", topic_arn: ref(X, "aws_sns_topic", "alarm-topic", "arn") });
     });
 
-    it("alarms to the topic on reconcile errors and throttles, dead letters, blocks expiring without extension and unconfirmed purchases", () => {
+    it("gives the alarm topic its own rotated key, usable by CloudWatch, so a broken notification key cannot silence the alarms", () => {
+      const topic = one(D, "aws_sns_topic", "alarm-topic");
+      expect(topic).toMatchObject({ name: "blockfleet-cm-capacity-manager-alarms", kms_master_key_id: ref(D, "aws_kms_key", "alarm-key", "arn") });
+      expect(ref(D, "aws_kms_key", "alarm-key", "arn")).not.toBe(ref(D, "aws_kms_key", "manager_key", "arn"));
+      const key = one(D, "aws_kms_key", "alarm-key");
+      expect(key).toMatchObject({ enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
+      expect(parse(key.policy).Statement).toContainEqual(expect.objectContaining({ Principal: { Service: ["cloudwatch.amazonaws.com"] }, Condition: { StringEquals: { "aws:SourceAccount": expect.any(String) } } }));
+      const [statement] = parse(one(D, "aws_sns_topic_policy", "alarm-topic").policy).Statement;
+      expect(statement).toMatchObject({ Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: ref(D, "aws_sns_topic", "alarm-topic", "arn") });
+    });
+
+    it("alarms on reconcile errors and throttles, dead letters, expiring blocks, held purchases, record failures, refused notifications and an unreadable declared set, to both topics", () => {
       const alarms = Object.fromEntries(synthesized.resources(D, "aws_cloudwatch_metric_alarm").map(([, alarm]) => [alarm.metric_name, alarm]));
-      expect(Object.keys(alarms).sort()).toEqual(["ApproximateNumberOfMessagesVisible", "Errors", "ExpiringWithoutExtension", "PurchasesUnconfirmed", "Throttles"]);
+      expect(Object.keys(alarms).sort()).toEqual([
+        "ApproximateNumberOfMessagesVisible",
+        "DeclaredBlocksUnavailable",
+        "DeclaredSyncFailures",
+        "Errors",
+        "ExpiringWithoutExtension",
+        "NotificationFailures",
+        "PurchasesUnconfirmed",
+        "RecordFailures",
+        "Throttles",
+      ]);
+      expect(alarms.DeclaredBlocksUnavailable).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 3 });
       expect(alarms.Errors).toMatchObject({ namespace: "AWS/Lambda", dimensions: { FunctionName: ref(D, "aws_lambda_function", "reconcile_function", "function_name") }, threshold: 1 });
       expect(alarms.Throttles).toMatchObject({ namespace: "AWS/Lambda", threshold: 5 });
       expect(alarms.ApproximateNumberOfMessagesVisible).toMatchObject({ namespace: "AWS/SQS", dimensions: { QueueName: ref(D, "aws_sqs_queue", "", "name") }, threshold: 1 });
       expect(alarms.ExpiringWithoutExtension).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, threshold: 1 });
-      expect(alarms.PurchasesUnconfirmed).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 1 });
+      // Emitted every run while a hold lasts: the alarm keeps its state through missing data instead of flipping to OK.
+      expect(alarms.PurchasesUnconfirmed).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Maximum", threshold: 1, treat_missing_data: "ignore" });
+      expect(alarms.RecordFailures).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 3, treat_missing_data: "notBreaching" });
+      expect(alarms.NotificationFailures).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 1, treat_missing_data: "notBreaching" });
+      const actions = [ref(D, "aws_sns_topic", "alarm-topic", "arn"), ref(D, "aws_sns_topic", "notifications", "arn")];
       for (const alarm of Object.values(alarms)) {
-        expect(alarm).toMatchObject({ alarm_actions: [ref(D, "aws_sns_topic", "", "arn")], ok_actions: [ref(D, "aws_sns_topic", "", "arn")], period: 300, evaluation_periods: 1 });
+        expect(alarm).toMatchObject({ alarm_actions: actions, ok_actions: actions, period: 300, evaluation_periods: 1 });
       }
     });
 
-    it("takes alarm thresholds and periods from the environment file", () => {
+    it("takes alarm thresholds, periods, the alarm e-mail and extra alarm topics from the environment file", () => {
       const alarms = Object.fromEntries(synthesized.resources(X, "aws_cloudwatch_metric_alarm").map(([, alarm]) => [alarm.metric_name, alarm]));
       expect(alarms.Errors).toMatchObject({ threshold: 2, period: 600, evaluation_periods: 2 });
       expect(alarms.Throttles!.threshold).toBe(10);
       expect(alarms.ApproximateNumberOfMessagesVisible!.threshold).toBe(3);
+      expect(alarms.RecordFailures!.threshold).toBe(5);
+      expect(alarms.NotificationFailures!.threshold).toBe(2);
+      for (const alarm of Object.values(alarms) as Body[]) {
+        expect(alarm.alarm_actions).toEqual([ref(X, "aws_sns_topic", "alarm-topic", "arn"), ref(X, "aws_sns_topic", "notifications", "arn"), PAGER_TOPIC_ARN]);
+      }
     });
   });
 
@@ -316,14 +399,32 @@ describe("capacity manager stack", () => {
       expect(one(X, "aws_api_gateway_method_settings").settings).toMatchObject({ throttling_rate_limit: 2, throttling_burst_limit: 4 });
     });
 
-    it("limits the key with a usage plan: rate, burst and daily quota", () => {
-      expect(one(D, "aws_api_gateway_usage_plan")).toMatchObject({
-        api_stages: [{ api_id: ref(D, "aws_api_gateway_rest_api", "", "id"), stage: ref(D, "aws_api_gateway_stage", "", "stage_name") }],
-        throttle_settings: { rate_limit: 10, burst_limit: 20 },
-        quota_settings: { limit: 10_000, period: "DAY" },
-      });
-      expect(one(X, "aws_api_gateway_usage_plan")).toMatchObject({ throttle_settings: { rate_limit: 2, burst_limit: 4 }, quota_settings: { limit: 500 } });
-      expect(one(D, "aws_api_gateway_usage_plan_key")).toMatchObject({ key_id: ref(D, "aws_api_gateway_api_key", "", "id"), key_type: "API_KEY" });
+    it("limits each key (read, write, approve) with a usage plan of its own: rate, burst and daily quota", () => {
+      for (const permission of ["read", "write", "approve"]) {
+        expect(one(D, "aws_api_gateway_usage_plan", `usage-plan-${permission}`)).toMatchObject({
+          name: `blockfleet-cm-capacity-manager-${permission}`,
+          api_stages: [{ api_id: ref(D, "aws_api_gateway_rest_api", "", "id"), stage: ref(D, "aws_api_gateway_stage", "", "stage_name") }],
+          throttle_settings: { rate_limit: 10, burst_limit: 20 },
+          quota_settings: { limit: 10_000, period: "DAY" },
+        });
+        expect(one(X, "aws_api_gateway_usage_plan", `usage-plan-${permission}`)).toMatchObject({ throttle_settings: { rate_limit: 2, burst_limit: 4 }, quota_settings: { limit: 500 } });
+        expect(one(D, "aws_api_gateway_usage_plan_key", `usage-plan-key-${permission}`)).toMatchObject({
+          key_id: ref(D, "aws_api_gateway_api_key", `_${permission}_`, "id"),
+          key_type: "API_KEY",
+          usage_plan_id: ref(D, "aws_api_gateway_usage_plan", `usage-plan-${permission}`, "id"),
+        });
+      }
+      expect(all(D, "aws_api_gateway_api_key")).toHaveLength(3);
+    });
+
+    it("denies the approve route to every principal but the approvers, in its resource policy, redeploying when it changes", () => {
+      const policyOf = (stack: string) => JSON.parse(one(stack, "aws_api_gateway_rest_api_policy").policy as string);
+      const approve = `${ref(D, "aws_api_gateway_rest_api", "", "execution_arn")}/v1/PATCH/*`;
+      // No approver configured: nobody.
+      expect(policyOf(D).Statement).toEqual([{ Sid: "OnlyApproversApprove", Effect: "Deny", Principal: "*", Action: "execute-api:Invoke", Resource: [approve] }]);
+      expect(one(D, "aws_api_gateway_deployment").depends_on).toContain(`aws_api_gateway_rest_api_policy.${synthesized.resources(D, "aws_api_gateway_rest_api_policy")[0]![0]}`);
+      // Key-only callers have no principal: the function checks the approver key instead.
+      expect(all(X, "aws_api_gateway_rest_api_policy")).toEqual([]);
     });
 
     it("attaches the web ACL only when configured", () => {
@@ -338,18 +439,39 @@ describe("capacity manager stack", () => {
   });
 
   describe("API key", () => {
-    it("is generated by API Gateway, kept in a KMS-encrypted secret, and findable through SSM", () => {
-      expect(one(D, "aws_api_gateway_api_key").value).toBeUndefined();
-      expect(one(D, "aws_secretsmanager_secret")).toMatchObject({ name: "blockfleet/cm/capacity-manager/api-key", kms_key_id: ref(D, "aws_kms_key", "", "arn") });
-      expect(one(D, "aws_secretsmanager_secret_version")).toMatchObject({
-        secret_id: ref(D, "aws_secretsmanager_secret", "", "id"),
-        secret_string: ref(D, "aws_api_gateway_api_key", "", "value"),
-      });
+    it("is generated by API Gateway per permission, each kept in a KMS-encrypted secret of its own, and findable through SSM", () => {
+      for (const permission of ["read", "write", "approve"]) {
+        expect(one(D, "aws_api_gateway_api_key", `_${permission}_`).value).toBeUndefined();
+        expect(one(D, "aws_secretsmanager_secret", `_${permission}_`)).toMatchObject({ name: `blockfleet/cm/capacity-manager/api-key-${permission}`, kms_key_id: ref(D, "aws_kms_key", "manager_key", "arn") });
+        expect(one(D, "aws_secretsmanager_secret_version", `_${permission}_`)).toMatchObject({
+          secret_id: ref(D, "aws_secretsmanager_secret", `_${permission}_`, "id"),
+          secret_string: ref(D, "aws_api_gateway_api_key", `_${permission}_`, "value"),
+        });
+      }
       const parameters = Object.fromEntries(all(D, "aws_ssm_parameter").map((parameter) => [parameter.name, parameter.value]));
       expect(parameters).toEqual({
         "/blockfleet/cm/api-url": ref(D, "aws_api_gateway_stage", "", "invoke_url"),
-        "/blockfleet/cm/api-key-secret-name": ref(D, "aws_secretsmanager_secret", "", "name"),
+        "/blockfleet/cm/api-key-secret-name-read": ref(D, "aws_secretsmanager_secret", "_read_", "name"),
+        "/blockfleet/cm/api-key-secret-name-write": ref(D, "aws_secretsmanager_secret", "_write_", "name"),
+        "/blockfleet/cm/api-key-secret-name-approve": ref(D, "aws_secretsmanager_secret", "_approve_", "name"),
       });
+    });
+
+    it("lets only the manager's two roles write records and their history: each table's resource policy denies every other principal", () => {
+      for (const table of ["records", "journal"]) {
+        const policy = one(D, "aws_dynamodb_resource_policy", `${table}_`);
+        expect(policy.resource_arn).toBe(ref(D, "aws_dynamodb_table", table, "arn"));
+        expect(JSON.parse(policy.policy as string).Statement).toEqual([
+          {
+            Sid: "OnlyTheManagerWritesRecords",
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete"],
+            Resource: ref(D, "aws_dynamodb_table", table, "arn"),
+            Condition: { ArnNotEquals: { "aws:PrincipalArn": [ref(D, "aws_iam_role", "reconcile_role", "arn"), ref(D, "aws_iam_role", "api_role", "arn")] } },
+          },
+        ]);
+      }
     });
   });
 
@@ -361,8 +483,12 @@ describe("capacity manager stack", () => {
       return (await runGate({ stacks, today: new Date("2026-11-22T00:00:00Z") })).failures.map((finding) => `${finding.ruleId} ${finding.address}`);
     };
 
-    it("passes with the defaults", async () => {
-      expect(await gateFindings(synthesized.stack(D), D)).toEqual([]);
+    it("passes with the defaults but for the API's reserved concurrency, off by design and waived in policy-waivers.json", async () => {
+      expect(await gateFindings(synthesized.stack(D), D)).toEqual([expect.stringMatching(/^BF-LAMBDA-001 cm-capacity-manager\/aws_lambda_function\.capacity-manager_api_function_\w+$/)]);
+      const waivers = loadWaivers(DEFAULT_WAIVERS_FILE);
+      const stacks = [stackFromJson(synthesized.stack(D) as JsonObject, D), stackFromJson(synthesized.stack("cm-bootstrap") as JsonObject, "cm-bootstrap")];
+      const result = await runGate({ stacks, waivers, today: new Date("2026-11-22T00:00:00Z") });
+      expect(result.failures).toEqual([]);
     });
 
     it("flags every method in api_key_only mode as lacking authorization, and nothing else", async () => {

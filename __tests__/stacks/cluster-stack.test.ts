@@ -1,5 +1,7 @@
+import { TerraformStack, Testing } from "cdktf";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CONTROL_PLANE_LOG_TYPES, MANAGED_ADDONS, NODE_MANAGED_POLICIES } from "../../src/constructs/eks-cluster";
+import { CONTROL_PLANE_LOG_TYPES, EksCluster, MANAGED_ADDONS, NODE_MANAGED_POLICIES } from "../../src/constructs/eks-cluster";
+import { awsContext } from "../../src/lib/aws-context";
 import { baseEnvironmentInput, synthesizeWith, type Synthesized } from "../support/synth";
 
 type Json = Record<string, any>;
@@ -35,9 +37,10 @@ describe("cluster stack", () => {
   });
 
   describe("state and provider", () => {
-    it("keeps state in the environment's S3 bucket with encryption and S3-native locking", () => {
+    it("keeps state in the environment's S3 bucket, encrypted by the bucket's state key, with S3-native locking", () => {
+      // encrypt = true without kms_key_id would have Terraform request SSE-S3 and bypass the state key.
       expect(out.stack(STACK).terraform!.backend).toEqual({
-        s3: { bucket: "blockfleet-tfstate-test-111122223333", key: "test/test-cluster.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true },
+        s3: { bucket: "blockfleet-tfstate-test-111122223333-us-east-1", key: "test/test-cluster.tfstate", region: "us-east-1", encrypt: false, use_lockfile: true },
       });
     });
 
@@ -94,6 +97,11 @@ describe("cluster stack", () => {
       expect(defaultGroup.egress).toBeUndefined();
       expect(out.resource(STACK, "aws_flow_log")).toMatchObject({ traffic_type: "ALL", log_destination_type: "cloud-watch-logs" });
       expect(out.resource(STACK, "aws_cloudwatch_log_group", "flow-log")).toMatchObject({ retention_in_days: 30, kms_key_id: expect.stringContaining("aws_kms_key.") });
+    });
+
+    it("keeps the audit log groups (flow logs, control plane) when the stack is destroyed or renamed", () => {
+      expect(out.resource(STACK, "aws_cloudwatch_log_group", "flow-log").skip_destroy).toBe(true);
+      expect(out.resource(STACK, "aws_cloudwatch_log_group", "control-plane").skip_destroy).toBe(true);
     });
 
     it("lets only this account's flow logs assume the flow-log role", () => {
@@ -160,7 +168,9 @@ describe("cluster stack", () => {
     it("authenticates with access entries only and gives admins cluster-admin", () => {
       expect(cluster.access_config).toEqual({ authentication_mode: "API", bootstrap_cluster_creator_admin_permissions: false });
       const principals = out.resources(STACK, "aws_eks_access_entry").map(([, entry]) => entry.principal_arn);
-      expect(principals).toEqual(["arn:aws:iam::111122223333:role/admin", expect.stringMatching(/^\$\{data\.aws_iam_session_context\..*\.issuer_arn\}$/)]);
+      // The deployer gets no entry of its own unless the file asks (grant_deployer_admin).
+      expect(principals).toEqual(["arn:aws:iam::111122223333:role/admin"]);
+      expect(out.dataSources(STACK, "aws_iam_session_context")).toEqual([]);
       for (const [, association] of out.resources(STACK, "aws_eks_access_policy_association")) {
         expect(association).toMatchObject({ policy_arn: "arn:${data.aws_partition.partition.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", access_scope: { type: "cluster" } });
       }
@@ -179,9 +189,18 @@ describe("cluster stack", () => {
       expect(coredns.depends_on).toEqual([expect.stringMatching(/^aws_eks_node_group\.system-nodes/)]);
     });
 
-    it("gives nodes a role with the AWS managed policies they need", () => {
+    it("gives nodes a role with the AWS managed policies they need, and no SSM access unless the file asks", () => {
       const attachments = out.resources(STACK, "aws_iam_role_policy_attachment").map(([, attachment]) => String(attachment.policy_arn));
       for (const policy of NODE_MANAGED_POLICIES) expect(attachments).toContain(`arn:\${data.aws_partition.partition.partition}:iam::aws:policy/${policy}`);
+      expect(attachments.filter((arn) => arn.endsWith("/AmazonSSMManagedInstanceCore"))).toEqual([]);
+    });
+
+    it("GIVEN cluster.ssm_access = true THEN the system and Karpenter node roles can be reached through SSM", async () => {
+      const ssm = await synthesizeWith({ cluster: { version: "1.34", ssm_access: true } }, "ssm");
+      for (const stack of ["ssm-cluster", "ssm-karpenter"]) {
+        const attachments = ssm.resources(stack, "aws_iam_role_policy_attachment").map(([, attachment]) => String(attachment.policy_arn));
+        expect(attachments.filter((arn) => arn.endsWith("/AmazonSSMManagedInstanceCore")), stack).toHaveLength(1);
+      }
     });
 
     it("tags the node security group for Karpenter discovery and describes every rule", () => {
@@ -222,12 +241,16 @@ describe("cluster stack", () => {
       }
     });
 
-    it("uses CAPACITY_BLOCK capacity, the GPU AMI, and sits at 0 until the block is active", () => {
+    // EKS user guide, "Create a managed node group with Capacity Blocks for ML" (awsdocs/amazon-eks-user-guide,
+    // latest/ug/ml/capacity-blocks-mng.adoc @ 0a7189e931ca51de88c9f104637bb84fcfab2353): a non-zero desiredSize at
+    // creation is kept by the Auto Scaling group, whose launches fail until the reservation is active and then fill
+    // it; EKS scales the group to 0 forty minutes before the end, so Terraform ignores the desired size afterwards.
+    it("uses CAPACITY_BLOCK capacity, the GPU AMI, and is created at the block's instance count so it fills when the block turns active", () => {
       const group = nodeGroupFor("p5e-b");
       expect(group).toMatchObject({
         capacity_type: "CAPACITY_BLOCK",
         ami_type: "BOTTLEROCKET_x86_64_NVIDIA",
-        scaling_config: { min_size: 0, desired_size: 0, max_size: 3 },
+        scaling_config: { min_size: 0, desired_size: 3, max_size: 3 },
         update_config: { max_unavailable: 1 },
         lifecycle: { create_before_destroy: true, ignore_changes: ["scaling_config[0].desired_size"] },
       });
@@ -280,10 +303,119 @@ describe("cluster stack", () => {
     });
   });
 
+  describe("declared capacity blocks for the capacity manager", () => {
+    const parameter = () => out.resource(STACK, "aws_ssm_parameter", "declared-capacity-blocks");
+
+    it("writes every block with its policy and its node group, named by reference so a replaced group is followed", () => {
+      expect(parameter()).toMatchObject({ name: "/blockfleet/test/capacity-manager/declared-blocks", type: "String", tier: "Standard" });
+      const document = JSON.parse(parameter().value as string);
+      const [groupA] = out.resources(STACK, "aws_eks_node_group").find(([id]) => id.startsWith("capacity-block-p5-a_"))!;
+      expect(document).toEqual({
+        version: 1,
+        blocks: [
+          {
+            name: "p5-a",
+            reservationId: BLOCK_A.reservation_id,
+            instanceType: "p5.48xlarge",
+            availabilityZone: "us-east-1a",
+            instanceCount: 2,
+            policy: { extendBeforeHours: 24, extendByHours: 24, requireApproval: true },
+            nodeGroup: { clusterName: "blockfleet-test", nodegroupName: `\${aws_eks_node_group.${groupA}.node_group_name}`, desiredSize: 2 },
+          },
+          expect.objectContaining({ name: "p5e-b", nodeGroup: expect.objectContaining({ desiredSize: 3 }) }),
+        ],
+      });
+    });
+  });
+
   it("outputs what operators and later stacks need", () => {
     const outputs = out.stack(STACK).output!;
     expect(Object.keys(outputs).sort()).toEqual(expect.arrayContaining(["cluster_endpoint", "cluster_name", "configure_kubectl", "node_role_arn", "private_subnet_ids", "region"]));
     expect(outputs.configure_kubectl!.value).toBe("aws eks update-kubeconfig --region us-east-1 --name blockfleet-test");
+  });
+});
+
+describe("cluster access entries", () => {
+  const ADMIN_A = "arn:aws:iam::111122223333:role/admin-a";
+  const ADMIN_B = "arn:aws:iam::111122223333:role/admin-b";
+  const entries = (out: Synthesized) => out.resources(STACK, "aws_eks_access_entry");
+  const entryIdOf = (out: Synthesized, principal: string) => entries(out).find(([, entry]) => entry["principal_arn"] === principal)?.[0];
+
+  it("keys each admin's entry by its ARN, so removing one admin leaves the others' addresses alone", async () => {
+    // GIVEN two admins  WHEN the first is removed from the list
+    const both = await synthesizeWith({ cluster: { version: "1.34", admin_principal_arns: [ADMIN_A, ADMIN_B] } });
+    const onlyB = await synthesizeWith({ cluster: { version: "1.34", admin_principal_arns: [ADMIN_B] } });
+    // THEN B keeps its address, and its association keeps its own
+    expect(entryIdOf(onlyB, ADMIN_B)).toBe(entryIdOf(both, ADMIN_B));
+    expect(entries(onlyB)).toHaveLength(1);
+    const associations = (out: Synthesized) => out.resources(STACK, "aws_eks_access_policy_association").map(([id]) => id).sort();
+    expect(associations(both)).toEqual(expect.arrayContaining(associations(onlyB)));
+  });
+
+  it("creates one entry for an ARN given twice (a second entry for one principal is a 409)", () => {
+    // GIVEN the construct on its own (the schema refuses duplicates in a file; the construct holds regardless)
+    const stack = new TerraformStack(Testing.app(), "dedup");
+    new EksCluster(stack, "eks", {
+      clusterName: "blockfleet-dedup",
+      kubernetesVersion: "1.34",
+      vpcId: "vpc-1",
+      controlPlaneSubnetIds: ["subnet-a", "subnet-b"],
+      aws: awsContext(stack, "us-east-1"),
+      logsKmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/k",
+      adminPrincipalArns: [ADMIN_A, ADMIN_A],
+    });
+    const json = JSON.parse(Testing.synth(stack)) as { resource: Record<string, Record<string, Json>> };
+    expect(Object.values(json.resource["aws_eks_access_entry"]!).map((entry) => entry["principal_arn"])).toEqual([ADMIN_A]);
+    expect(Object.keys(json.resource["aws_eks_access_policy_association"]!)).toHaveLength(1);
+  });
+
+  it("grants the deployer an entry only when asked, and skips it at plan time when the deployer is also a listed admin", async () => {
+    // GIVEN grant_deployer_admin and one listed admin
+    const out = await synthesizeWith({ cluster: { version: "1.34", admin_principal_arns: [ADMIN_A], grant_deployer_admin: true } });
+    // THEN the deployer's entry and association are counted out when its role is one of the listed admins
+    const [, deployer] = entries(out).find(([id]) => id.includes("deployer"))!;
+    expect(deployer["principal_arn"]).toMatch(/^\$\{data\.aws_iam_session_context\.eks_deployer-role_\w+\.issuer_arn\}$/);
+    expect(deployer["count"]).toBe(`\${contains(["${ADMIN_A}"], data.aws_iam_session_context.${out.dataSources(STACK, "aws_iam_session_context")[0]![0]}.issuer_arn) ? 0 : 1}`);
+    const association = out.resource(STACK, "aws_eks_access_policy_association", "deployer");
+    expect(association["count"]).toBe(deployer["count"]);
+  });
+
+  it("moves entries from the list positions earlier versions keyed them by", async () => {
+    // GIVEN the addresses 0.1 gave [admin-a, admin-b, deployer]
+    const out = await synthesizeWith({ cluster: { version: "1.34", admin_principal_arns: [ADMIN_A, ADMIN_B], grant_deployer_admin: true } });
+    const moved = (out.stack(STACK)["moved"] as Array<{ from: string; to: string }>).filter(({ from }) => from.startsWith("aws_eks_access_entry."));
+    // THEN each moves to its ARN-keyed address, the deployer's to instance 0 of its counted entry
+    expect(moved).toEqual([
+      { from: "aws_eks_access_entry.eks_admin-0_access-entry_F46141A8", to: `aws_eks_access_entry.${entryIdOf(out, ADMIN_A)}` },
+      { from: "aws_eks_access_entry.eks_admin-1_access-entry_04799577", to: `aws_eks_access_entry.${entryIdOf(out, ADMIN_B)}` },
+      { from: expect.stringMatching(/^aws_eks_access_entry\.eks_admin-2_access-entry_[0-9A-F]{8}$/), to: expect.stringMatching(/^aws_eks_access_entry\.eks_deployer_access-entry_\w+\[0\]$/) },
+    ]);
+  });
+
+  it("admits the listed security groups and CIDRs to the API server on 443, one rule each", async () => {
+    // GIVEN a CI runner's security group and a VPN range
+    const out = await synthesizeWith({ cluster: { version: "1.34", api_access: { security_group_ids: ["sg-0123456789abcdef0"], cidrs: ["10.99.0.0/16"] } } });
+    const rules = out.resources(STACK, "aws_vpc_security_group_ingress_rule").filter(([id]) => id.includes("api-access"));
+    // THEN both reach the cluster security group (the private endpoint's interfaces carry it) on TCP 443 only
+    const clusterGroup = `\${aws_eks_cluster.${out.resources(STACK, "aws_eks_cluster")[0]![0]}.vpc_config[0].cluster_security_group_id}`;
+    expect(rules.map(([, { "//": _metadata, ...rule }]) => rule).sort((a, b) => String(a["description"]).localeCompare(String(b["description"])))).toEqual([
+      { security_group_id: clusterGroup, cidr_ipv4: "10.99.0.0/16", ip_protocol: "tcp", from_port: 443, to_port: 443, description: "Kubernetes API from 10.99.0.0/16" },
+      {
+        security_group_id: clusterGroup,
+        referenced_security_group_id: "sg-0123456789abcdef0",
+        ip_protocol: "tcp",
+        from_port: 443,
+        to_port: 443,
+        description: "Kubernetes API from sg-0123456789abcdef0",
+      },
+    ]);
+    // Keyed by the group id and the CIDR, so removing one leaves the other's address alone.
+    expect(rules.map(([id]) => id.replace(/_[0-9A-F]{8}$/, "")).sort()).toEqual(["eks_api-access-109900--16", "eks_api-access-sg-0123456789abcdef0"]);
+  });
+
+  it("admits no one else by default", async () => {
+    const out = await synthesizeWith({});
+    expect(out.resources(STACK, "aws_vpc_security_group_ingress_rule").filter(([id]) => id.includes("api-access"))).toEqual([]);
   });
 });
 
@@ -294,5 +426,36 @@ describe("cluster stack without capacity blocks", () => {
     expect(out.resources(STACK, "aws_nat_gateway")).toHaveLength(1);
     expect(out.resources(STACK, "aws_launch_template").some(([, template]) => template.instance_market_options)).toBe(false);
     expect(baseEnvironmentInput().capacity_blocks).toHaveLength(1);
+  });
+});
+
+describe("cluster stack with a Karpenter block", () => {
+  it("creates no node group for it, yet declares it (without a node group) to the capacity manager", async () => {
+    const out = await synthesizeWith({ capacity_blocks: [{ ...BLOCK_B, availability_zone: "us-east-1a", labels: {}, taints: [], consumer: "karpenter", extend: { by_hours: 48, max_upfront_fee_usd: 2500 } }] });
+    expect(out.resources(STACK, "aws_eks_node_group").map(([id]) => id)).toEqual([expect.stringMatching(/^system-nodes/)]);
+    const document = JSON.parse(out.resource(STACK, "aws_ssm_parameter", "declared-capacity-blocks").value as string);
+    expect(document.blocks).toEqual([
+      {
+        name: "p5e-b",
+        reservationId: BLOCK_B.reservation_id,
+        instanceType: "p5e.48xlarge",
+        availabilityZone: "us-east-1a",
+        instanceCount: 3,
+        policy: { extendBeforeHours: 24, extendByHours: 48, requireApproval: true, maxUpfrontFeeUsd: 2500 },
+      },
+    ]);
+  });
+
+  it("parks a node group with desired_size = 0: created at 0 and declared at 0, so the manager holds it there", async () => {
+    const out = await synthesizeWith({ capacity_blocks: [{ ...BLOCK_A, desired_size: 0 }] });
+    expect((out.resource(STACK, "aws_eks_node_group", "capacity-block-p5-a_") as Json).scaling_config).toEqual({ min_size: 0, desired_size: 0, max_size: 2 });
+    const document = JSON.parse(out.resource(STACK, "aws_ssm_parameter", "declared-capacity-blocks").value as string);
+    expect(document.blocks[0].nodeGroup.desiredSize).toBe(0);
+  });
+
+  it("writes no declared-blocks parameter when the capacity manager is off", async () => {
+    const out = await synthesizeWith({ capacity_manager: { enabled: false } });
+    expect(out.resources(STACK, "aws_ssm_parameter")).toEqual([]);
+    expect(Object.keys(out.stacks)).not.toContain("test-capacity-manager");
   });
 });

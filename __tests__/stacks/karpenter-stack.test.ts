@@ -8,6 +8,7 @@ import { INTERRUPTION_EVENTS } from "../../src/constructs/karpenter";
 import { controllerPolicyStatements } from "../../src/constructs/karpenter/controller-policy";
 import { karpenterManifests } from "../../src/constructs/karpenter/manifests";
 import { buildApp } from "../../stacks/app";
+import { RoleSimulator } from "../support/iam-simulation";
 import { baseEnvironmentInput, environmentFrom, synthesize, type Synthesized } from "../support/synth";
 
 type Json = Record<string, any>;
@@ -16,7 +17,7 @@ const KARPENTER = "test-karpenter";
 const POOLS = "test-karpenter-pools";
 const BLOCKS = [
   { name: "p5-a", reservation_id: "cr-0123456789abcdef0", instance_type: "p5.48xlarge", instance_count: 2, availability_zone: "us-east-1a" },
-  { name: "p5e-b", reservation_id: "cr-0fedcba9876543210", instance_type: "p5e.48xlarge", instance_count: 1, availability_zone: "us-east-1b" },
+  { name: "p5e-b", reservation_id: "cr-0fedcba9876543210", instance_type: "p5e.48xlarge", instance_count: 1, availability_zone: "us-east-1b", consumer: "karpenter" },
 ];
 const TEST_INPUT = { ...baseEnvironmentInput(), account_id: "111122223333", capacity_blocks: BLOCKS, create_spot_service_linked_role: true };
 /** Defaults only, and no capacity blocks. */
@@ -37,6 +38,19 @@ describe("karpenter stacks", () => {
     out = await synthesize([environmentFrom("test", TEST_INPUT), environmentFrom("plain", PLAIN_INPUT)]);
   });
 
+  describe("redeploys", () => {
+    it("moves the controller's role, policy and association from the addresses they had before 3261bdb", () => {
+      // GIVEN the addresses `npm run synth` gave them at 3261bdb^ (the role was then the construct's own child)
+      const moved = (out.stack(KARPENTER)["moved"] as Array<{ from: string; to: string }>).sort((a, b) => (a.from < b.from ? -1 : 1));
+      // THEN each moves to the PodIdentityRole's resource of the same type, so Terraform keeps the role
+      expect(moved).toEqual([
+        { from: "aws_eks_pod_identity_association.infrastructure_pod-identity_C9E32B2D", to: `aws_eks_pod_identity_association.${idOf(KARPENTER, "aws_eks_pod_identity_association", "controller-role")}` },
+        { from: "aws_iam_role.infrastructure_controller-role_4B5AC9B6", to: `aws_iam_role.${idOf(KARPENTER, "aws_iam_role", "controller-role")}` },
+        { from: "aws_iam_role_policy.infrastructure_controller-policy_E1981D8C", to: `aws_iam_role_policy.${idOf(KARPENTER, "aws_iam_role_policy", "controller-role")}` },
+      ]);
+    });
+  });
+
   describe("deploy order", () => {
     const outdir = mkdtempSync(join(tmpdir(), "blockfleet-order-"));
     afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -52,7 +66,10 @@ describe("karpenter stacks", () => {
     });
 
     it("creates no Karpenter stack when karpenter.enabled = false", () => {
-      expect([...stacksOf({ ...TEST_INPUT, karpenter: { enabled: false } }).keys()]).toEqual(["test-bootstrap", "test-cluster"]);
+      // (the Karpenter block is left out: config refuses one without Karpenter)
+      const names = [...stacksOf({ ...TEST_INPUT, capacity_blocks: BLOCKS.slice(0, 1), karpenter: { enabled: false } }).keys()];
+      expect(names.filter((name) => name.includes("karpenter"))).toEqual([]);
+      expect(names).toContain("test-cluster");
     });
   });
 
@@ -61,7 +78,22 @@ describe("karpenter stacks", () => {
       const role = out.resource(KARPENTER, "aws_iam_role", "controller-role");
       expect(JSON.parse(role.assume_role_policy as string)).toEqual({
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
+        Statement: [
+          {
+            Sid: "PodIdentityKarpenterKarpenter",
+            Effect: "Allow",
+            Principal: { Service: "pods.eks.amazonaws.com" },
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+            Condition: {
+              StringEquals: {
+                "aws:SourceAccount": "${data.aws_caller_identity.caller-identity.account_id}",
+                "aws:RequestTag/eks-cluster-arn": "arn:${data.aws_partition.partition.partition}:eks:us-east-1:${data.aws_caller_identity.caller-identity.account_id}:cluster/blockfleet-test",
+                "aws:RequestTag/kubernetes-namespace": "karpenter",
+                "aws:RequestTag/kubernetes-service-account": "karpenter",
+              },
+            },
+          },
+        ],
       });
       expect(out.resource(KARPENTER, "aws_eks_pod_identity_association")).toMatchObject({
         cluster_name: "blockfleet-test",
@@ -69,6 +101,24 @@ describe("karpenter stacks", () => {
         service_account: "karpenter",
         role_arn: ref("aws_iam_role", idOf(KARPENTER, "aws_iam_role", "controller-role"), "arn"),
       });
+    });
+
+    it("GIVEN a pod of another namespace, service account, cluster or account THEN Pod Identity may not assume the role", async () => {
+      const simulator = new RoleSimulator(out);
+      const account = simulator.account(KARPENTER);
+      const pod = (overrides: Record<string, string> = {}) => ({
+        "aws:SourceAccount": account,
+        "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:us-east-1:${account}:cluster/blockfleet-test`,
+        "aws:RequestTag/kubernetes-namespace": "karpenter",
+        "aws:RequestTag/kubernetes-service-account": "karpenter",
+        ...overrides,
+      });
+      const decide = (context: Record<string, string>) => simulator.serviceMayAssume(KARPENTER, "blockfleet-test-karpenter-controller", "pods.eks.amazonaws.com", context);
+      expect(await decide(pod())).toBe("Allowed");
+      expect(await decide(pod({ "aws:RequestTag/kubernetes-namespace": "default" }))).toBe("ImplicitlyDenied");
+      expect(await decide(pod({ "aws:RequestTag/kubernetes-service-account": "default" }))).toBe("ImplicitlyDenied");
+      expect(await decide(pod({ "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:us-east-1:${account}:cluster/other` }))).toBe("ImplicitlyDenied");
+      expect(await decide(pod({ "aws:SourceAccount": "444455556666" }))).toBe("ImplicitlyDenied");
     });
 
     it("carries the upstream-scoped policy for this cluster, region, node role and queue", () => {
@@ -106,12 +156,21 @@ describe("karpenter stacks", () => {
       expect(out.resource(KARPENTER, "aws_sqs_queue")).toMatchObject({ name: "blockfleet-test-karpenter", message_retention_seconds: 300, sqs_managed_sse_enabled: true });
     });
 
-    it("lets only EventBridge and SQS send, and denies access without TLS", () => {
+    it("lets only the interruption rules send, and denies access without TLS", () => {
+      const ruleArns = out.resources(KARPENTER, "aws_cloudwatch_event_rule").map(([id]) => ref("aws_cloudwatch_event_rule", id, "arn"));
+      expect(ruleArns).toHaveLength(5);
       const queueArn = ref("aws_sqs_queue", idOf(KARPENTER, "aws_sqs_queue", "interruption-queue"), "arn");
       const queuePolicy = out.resource(KARPENTER, "aws_sqs_queue_policy");
       expect(queuePolicy.queue_url).toBe(ref("aws_sqs_queue", idOf(KARPENTER, "aws_sqs_queue", "interruption-queue"), "url"));
       expect(JSON.parse(queuePolicy.policy as string).Statement).toEqual([
-        { Sid: "AllowEventDelivery", Effect: "Allow", Principal: { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] }, Action: "sqs:SendMessage", Resource: queueArn },
+        {
+          Sid: "AllowEventDelivery",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: queueArn,
+          Condition: { ArnEquals: { "aws:SourceArn": expect.arrayContaining(ruleArns) } },
+        },
         { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: queueArn, Condition: { Bool: { "aws:SecureTransport": "false" } } },
       ]);
     });
@@ -222,9 +281,9 @@ describe("karpenter stacks", () => {
       }
     });
 
-    it("selects both capacity blocks, and has no capacity-block pool without blocks", () => {
+    it("selects the Karpenter block by id and never the node group's block, and has no capacity-block pool without blocks", () => {
       const nodeClass = (out.resources(POOLS, "kubernetes_manifest") as Array<[string, Json]>).find(([, resource]) => resource.manifest.kind === "EC2NodeClass" && resource.manifest.metadata.name === "gpu-capacity-block")![1];
-      expect(nodeClass.manifest.spec.capacityReservationSelectorTerms).toEqual(BLOCKS.map((block) => ({ id: block.reservation_id })));
+      expect(nodeClass.manifest.spec.capacityReservationSelectorTerms).toEqual([{ id: "cr-0fedcba9876543210" }]);
       const plainNames = (out.resources("plain-karpenter-pools", "kubernetes_manifest") as Array<[string, Json]>).map(([, resource]) => resource.manifest.metadata.name);
       expect(plainNames).not.toContain("gpu-capacity-block");
       expect(plainNames).toContain("gpu-spot");

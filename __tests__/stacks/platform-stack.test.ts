@@ -1,8 +1,7 @@
+import { esoCrdErrors } from "../src/constructs/platform/eso-crd-validation";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ClusterSecretStore } from "@kubernetes-models/external-secrets/external-secrets.io/v1/ClusterSecretStore";
-import { ExternalSecret } from "@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PLATFORM_CHARTS } from "../../src/constructs/platform/charts";
 import { MODEL_BUCKET_ACTIONS } from "../../src/constructs/platform/model-registry";
@@ -37,6 +36,7 @@ const blocks = [
 /** Every part on. */
 const FULL = environmentFrom("pf", {
   ...baseEnvironmentInput(),
+  account_id: "111122223333",
   capacity_blocks: blocks,
   platform: {
     model_registry: {},
@@ -151,10 +151,11 @@ describe("model registry", () => {
     expect(statements.Statement.flatMap((statement) => statement["Action"] as string[]).filter((action) => action.startsWith("s3:")).sort()).toEqual(
       [...MODEL_BUCKET_ACTIONS.bucket, ...MODEL_BUCKET_ACTIONS.object].sort(),
     );
-    expect(JSON.parse(one(P, "aws_iam_role", "model-registry")["assume_role_policy"] as string).Statement[0]).toEqual({
+    expect(JSON.parse(one(P, "aws_iam_role", "model-registry")["assume_role_policy"] as string).Statement[0]).toMatchObject({
       Effect: "Allow",
       Principal: { Service: "pods.eks.amazonaws.com" },
       Action: ["sts:AssumeRole", "sts:TagSession"],
+      Condition: { StringEquals: { "aws:RequestTag/kubernetes-namespace": "ml-platform", "aws:RequestTag/kubernetes-service-account": "ml-workloads" } },
     });
     expect(associations(P)).toContain("ml-platform/ml-workloads");
   });
@@ -177,12 +178,14 @@ describe("database", () => {
       backup_retention_period: 30,
       deletion_protection: true,
       skip_final_snapshot: false,
-      final_snapshot_identifier: "blockfleet-pf-platform-final",
+      final_snapshot_identifier: expect.stringMatching(/^blockfleet-pf-platform-final-\$\{random_id\.database_final-snapshot-suffix_\w+\.hex\}$/),
       manage_master_user_password: true,
       publicly_accessible: false,
       identifier: "blockfleet-pf-platform",
     });
     expect(db["password"]).toBeUndefined();
+    // A new suffix per instance: a second destroy never collides with the first one's final snapshot.
+    expect(one(P, "random_id")).toMatchObject({ byte_length: 4, keepers: { identifier: "blockfleet-pf-platform" } });
     expect(db["kms_key_id"]).toMatch(/^\$\{aws_kms_key\.data-key_\w+\.arn\}$/);
     expect(db["master_user_secret_kms_key_id"]).toMatch(/^\$\{aws_kms_key\.secrets_key_\w+\.arn\}$/);
     expect(one(P, "aws_db_subnet_group")["subnet_ids"]).toMatch(/^\$\{data\.aws_subnets\.cluster_private-subnets_\w+\.ids\}$/);
@@ -215,7 +218,7 @@ describe("database", () => {
 });
 
 describe("cache", () => {
-  it("is Redis 7 encrypted at rest and in transit, with a generated AUTH token and automatic failover", () => {
+  it("is Redis 7 encrypted at rest and in transit, with IAM authentication (no token anywhere) and automatic failover", () => {
     const group = one(P, "aws_elasticache_replication_group");
     expect(group).toMatchObject({
       engine: "redis",
@@ -229,8 +232,18 @@ describe("cache", () => {
       node_type: "cache.r7g.large",
       lifecycle: { prevent_destroy: true },
     });
-    expect(group["auth_token"]).toMatch(/^\$\{random_password\.cache_auth-token_\w+\.result\}$/);
-    expect(one(P, "random_password", "cache_auth-token")).toMatchObject({ length: 64, special: false });
+    expect(group["auth_token"]).toBeUndefined();
+    expect(group["user_group_ids"]).toEqual([expect.stringMatching(/^\$\{aws_elasticache_user_group\.cache_user-group_\w+\.user_group_id\}$/)]);
+    expect(one(P, "aws_elasticache_user_group")).toMatchObject({ user_group_id: "blockfleet-pf-platform", engine: "redis" });
+    // The mandatory "default" user can't log in; the app user authenticates with IAM only (user id = user name).
+    expect(one(P, "aws_elasticache_user", "default-user")).toMatchObject({ user_name: "default", access_string: "off -@all", authentication_mode: { type: "no-password-required" } });
+    expect(one(P, "aws_elasticache_user", "app-user")).toMatchObject({
+      user_id: "blockfleet-pf-platform-app",
+      user_name: "blockfleet-pf-platform-app",
+      authentication_mode: { type: "iam" },
+    });
+    expect(one(P, "aws_elasticache_user", "app-user")["passwords"]).toBeUndefined();
+    expect(resources(P, "random_password")).toEqual([]);
     const ports = resources(P, "aws_vpc_security_group_ingress_rule").filter(([id]) => id.startsWith("cache_")).map(([, body]) => body["from_port"]);
     expect(ports).toEqual([6379, 6379]);
   });
@@ -262,7 +275,7 @@ describe("secrets layout", () => {
     }
   });
 
-  it("holds the database location, storage URLs and the Redis URL built from the generated token", () => {
+  it("holds the database location, storage URLs and the Redis URL and user, with no password in them", () => {
     expect(JSON.parse(valueOf("databaseConnection")["secret_string"] as string)).toEqual({
       endpoint: expect.stringMatching(/^\$\{aws_db_instance\.database_instance_\w+\.address\}$/),
       port: "5432",
@@ -272,20 +285,28 @@ describe("secrets layout", () => {
       model_registry: expect.stringMatching(/^s3:\/\/\$\{aws_s3_bucket\.model-registry_bucket_\w+\.bucket\}\/model_registry$/),
       workdir: expect.stringMatching(/^s3:\/\/\$\{aws_s3_bucket\.model-registry_bucket_\w+\.bucket\}\/shared$/),
     });
-    expect(JSON.parse(valueOf("redis")["secret_string"] as string).url).toMatch(
-      /^rediss:\/\/:\$\{random_password\.cache_auth-token_\w+\.result\}@\$\{aws_elasticache_replication_group\.cache_replication-group_\w+\.primary_endpoint_address\}:6379$/,
+    const redis = JSON.parse(valueOf("redis")["secret_string"] as string) as { url: string; username: string };
+    expect(redis.username).toMatch(/^\$\{aws_elasticache_user\.cache_app-user_\w+\.user_name\}$/);
+    expect(redis.url).toMatch(
+      /^rediss:\/\/\$\{aws_elasticache_user\.cache_app-user_\w+\.user_name\}@\$\{aws_elasticache_replication_group\.cache_replication-group_\w+\.primary_endpoint_address\}:6379$/,
     );
   });
 
-  it("seeds the OIDC providers without client secrets and keeps what is set later; generates the cookie secret", () => {
+  it("seeds the OIDC providers without client secrets and keeps what is set later; generates the cookie secret outside state", () => {
     const oidc = valueOf("oidcProviders");
     expect(oidc["lifecycle"]).toEqual({ ignore_changes: ["secret_string"] });
     expect(JSON.parse(oidc["secret_string"] as string)).toEqual([
       { name: "Okta", key: "okta", issuer_url: "https://example.okta.com", client_id: "abc123", scopes: ["openid", "email", "profile"], pkce: true, allow_sign_up: false, client_secret: "" },
     ]);
-    expect(valueOf("cookies")["secret_string"]).toBe("${random_password.cookies-secret.result}");
-    expect(one(P, "random_password", "cookies-secret")).toMatchObject({ length: 64, special: false });
-    expect(valueOf("cookies")["lifecycle"]).toBeUndefined();
+    // An ephemeral password written through the write-only attribute: neither lands in state.
+    const cookies = valueOf("cookies");
+    expect(cookies["secret_string"]).toBeUndefined();
+    expect(cookies["secret_string_wo"]).toBe("${ephemeral.random_password.secrets_cookies.result}");
+    expect(cookies["secret_string_wo_version"]).toBe(1);
+    const stack = synthesized.stack(P) as { ephemeral?: Record<string, Record<string, unknown>> };
+    expect(stack.ephemeral).toEqual({ random_password: { secrets_cookies: { length: 64, special: false } } });
+    expect(resources(P, "random_password")).toEqual([]);
+    expect(cookies["lifecycle"]).toBeUndefined();
   });
 
   it("associates the controllers' roles with their service accounts", () => {
@@ -372,13 +393,10 @@ describe("manifests", () => {
     expect(synthesized.dataSources(M, "aws_db_instance")[0]![1]["db_instance_identifier"]).toBe("blockfleet-pf-platform");
   });
 
-  it("validates every ClusterSecretStore and ExternalSecret against the External Secrets v1 schemas", () => {
+  it("validates every ClusterSecretStore and ExternalSecret against the External Secrets 2.0.1 v1 CRDs", () => {
     const objects = manifests(M).filter((manifest) => String(manifest["apiVersion"]).startsWith("external-secrets.io/"));
     expect(objects.map((manifest) => manifest["kind"]).sort()).toEqual(["ClusterSecretStore", "ExternalSecret", "ExternalSecret", "ExternalSecret", "ExternalSecret"]);
-    for (const object of objects) {
-      const model = object["kind"] === "ClusterSecretStore" ? new ClusterSecretStore(object as never) : new ExternalSecret(object as never);
-      expect(() => model.validate()).not.toThrow();
-    }
+    for (const object of objects) expect(esoCrdErrors(object), `${object["kind"]} ${object["metadata"].name}`).toEqual([]);
   });
 
   it("opens the cluster store only to the namespace the secrets are synced to", () => {
@@ -405,6 +423,57 @@ describe("IAM, simulated", () => {
   const secretArn = (name: string) => `arn:aws:secretsmanager:us-east-1:${account}:secret:${name}-AbCdEf`;
   const rdsSecret = secretArn("rds!db-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b");
   const rdsTag = "aws:ResourceTag/aws:rds:primaryDBInstanceArn";
+
+  describe("Pod Identity trust", () => {
+    const clusterArn = `arn:aws:eks:us-east-1:${account}:cluster/blockfleet-pf`;
+    const pod = (namespace: string, serviceAccount: string, overrides: Record<string, string> = {}) => ({
+      "aws:SourceAccount": account,
+      "aws:RequestTag/eks-cluster-arn": clusterArn,
+      "aws:RequestTag/eks-cluster-name": "blockfleet-pf",
+      "aws:RequestTag/kubernetes-namespace": namespace,
+      "aws:RequestTag/kubernetes-service-account": serviceAccount,
+      ...overrides,
+    });
+    const ROLES: Array<[string, string, string]> = [
+      ["blockfleet-pf-external-secrets", "external-secrets", "external-secrets"],
+      ["blockfleet-pf-aws-load-balancer-controller", "kube-system", "aws-load-balancer-controller"],
+      ["blockfleet-pf-model-registry", "ml-platform", "ml-workloads"],
+      ["blockfleet-pf-cloudwatch-agent", "amazon-cloudwatch", "cloudwatch-agent"],
+    ];
+
+    it.each(ROLES)("GIVEN a pod of %s's service account on this cluster THEN EKS Pod Identity may assume and tag the session", async (role, namespace, serviceAccount) => {
+      for (const action of ["sts:AssumeRole", "sts:TagSession"]) {
+        expect(await simulator.serviceMayAssume(P, role, "pods.eks.amazonaws.com", pod(namespace, serviceAccount), action), action).toBe("Allowed");
+      }
+    });
+
+    it.each(ROLES)("GIVEN %s: another namespace, service account, cluster or account THEN it is denied", async (role, namespace, serviceAccount) => {
+      const denied = [
+        pod("default", serviceAccount),
+        pod(namespace, "default"),
+        pod(namespace, serviceAccount, { "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:us-east-1:${account}:cluster/analytics` }),
+        pod(namespace, serviceAccount, { "aws:SourceAccount": "444455556666" }),
+      ];
+      for (const context of denied) {
+        expect(await simulator.serviceMayAssume(P, role, "pods.eks.amazonaws.com", context), JSON.stringify(context)).toBe("ImplicitlyDenied");
+      }
+      expect(await simulator.serviceMayAssume(P, role, "ec2.amazonaws.com", pod(namespace, serviceAccount))).toBe("ImplicitlyDenied");
+    });
+  });
+
+  it("lets the platform workloads connect to Redis as the app user, and to nothing else there", async () => {
+    const role = simulator.role(P, "blockfleet-pf-model-registry");
+    const group = simulator.arn(P, "aws_elasticache_replication_group");
+    expect(await simulator.decide(role, "elasticache:Connect", group)).toBe("Allowed");
+    // The policy gate's workspace has no ARN format for ElastiCache users, so the user half is read off the policy.
+    const connect = JSON.parse(one(P, "aws_iam_role_policy", "workloads-connect")["policy"] as string) as { Statement: Array<{ Resource: string[] }> };
+    expect(connect.Statement[0]!.Resource).toEqual([
+      expect.stringMatching(/^\$\{aws_elasticache_replication_group\.cache_replication-group_\w+\.arn\}$/),
+      expect.stringMatching(/^\$\{aws_elasticache_user\.cache_app-user_\w+\.arn\}$/),
+    ]);
+    expect(await simulator.decide(role, "elasticache:Connect", `arn:aws:elasticache:us-east-1:${account}:replicationgroup:payments`)).toBe("ImplicitlyDenied");
+    expect(await simulator.decide(simulator.role(P, "blockfleet-pf-external-secrets"), "elasticache:Connect", group)).toBe("ImplicitlyDenied");
+  });
 
   it("lets External Secrets read every secret of its layout, and nothing else there", async () => {
     const role = simulator.role(P, "blockfleet-pf-external-secrets");

@@ -29,9 +29,12 @@ const capacityBlock = (zones: readonly string[]) =>
       availability_zone: fc.constantFrom(...zones),
       efa: fc.boolean(),
       root_volume_gib: fc.integer({ min: 50, max: 2000 }),
+      consumer: fc.constantFrom("node_group", "karpenter"),
     })
     .chain((block) => fc.constantFrom(...amiTypesFor(block.instance_type)).map((ami_type) => ({ ...block, ami_type })))
-    .map((block) => (CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type]!.efaUnsupportedReason ? { ...block, efa: false } : block));
+    .map((block) => (CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type]!.efaUnsupportedReason ? { ...block, efa: false } : block))
+    // Karpenter launches NVIDIA blocks without EFA; the others keep their node group.
+    .map((block) => (block.efa || CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type]!.acceleratorKind !== "nvidia" ? { ...block, consumer: "node_group" } : block));
 
 /** Inputs (as an environment file holds them) that the schema accepts. */
 export const validEnvironmentInput: fc.Arbitrary<Record<string, unknown>> = fc
@@ -51,6 +54,7 @@ export const validEnvironmentInput: fc.Arbitrary<Record<string, unknown>> = fc
       .filter((blocks) => new Set(blocks.map((block) => block.reservation_id)).size === blocks.length)
       .map((capacity_blocks) => ({
         region: base.region,
+        account_id: "111122223333",
         vpc_cidr: `10.${base.secondOctet}.0.0/16`,
         availability_zones: zones,
         single_nat_gateway: base.singleNat,
@@ -123,6 +127,8 @@ const capacityManagerInput = (region: string) =>
         waf_web_acl_arn: fc.constant(`arn:aws:wafv2:${region}:111122223333:regional/webacl/blockfleet/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b`),
         api_reserved_concurrency: fc.integer({ min: 1, max: 50 }),
         manage_api_gateway_account: fc.boolean(),
+        enabled: fc.boolean(),
+        extend: fc.record({ before_hours: fc.integer({ min: 13, max: 72 }), by_hours: fc.constantFrom(24, 48, 168), require_approval: fc.boolean() }, { requiredKeys: [] }),
       },
       { requiredKeys: ["allow_new_purchases"] },
     )
@@ -147,6 +153,8 @@ export const validEnvironmentWithServicesInput: fc.Arbitrary<Record<string, unkn
     })
     .map(({ karpenter, capacityManager, platform, production }) => ({
       ...input,
+      // Without Karpenter every block is its node group's (a karpenter block would be refused).
+      capacity_blocks: (input["capacity_blocks"] as Array<Record<string, unknown>>).map((block) => (karpenter.enabled ? block : { ...block, consumer: "node_group" })),
       karpenter,
       ...(capacityManager ? { capacity_manager: capacityManager } : {}),
       // A production file keeps its database Multi-AZ (the schema refuses it otherwise).

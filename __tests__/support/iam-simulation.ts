@@ -94,6 +94,28 @@ export class RoleSimulator {
     return result.overallResult as Decision;
   }
 
+  /**
+   * Whether an AWS service (e.g. `pods.eks.amazonaws.com`) may assume the role of `stack` named `name`, judged by the
+   * role's trust policy alone, with the request's context (session tags as `aws:RequestTag/…`, `aws:SourceAccount`).
+   */
+  async serviceMayAssume(stack: string, name: string, service: string, context: Record<string, string>, action = "sts:AssumeRole"): Promise<Decision> {
+    const role = this.workspace.resources("aws_iam_role").find((block) => block.stack === stack && this.workspace.physicalName(block) === name);
+    if (!role) throw new Error(`no role "${name}" in ${stack}`);
+    const trust = JSON.parse(this.workspace.resolveString(stack, role.config["assume_role_policy"] as string)) as JsonObject;
+    const result = await runSimulation(
+      {
+        request: { principal: service, action, resource: { resource: this.workspace.arnOf(role), accountId: this.workspace.account(stack) }, contextVariables: context },
+        identityPolicies: [],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: trust,
+      },
+      { simulationMode: "Strict" },
+    );
+    if (result.resultType === "error") throw new Error(`simulation of ${action} on ${name} rejected: ${JSON.stringify(result.errors)}`);
+    return result.overallResult as Decision;
+  }
+
   private block(stack: string, type: string, idPart: string): TerraformBlock {
     const matches = this.workspace.resources(type).filter((block) => block.stack === stack && block.name.includes(idPart));
     if (matches.length !== 1) throw new Error(`expected one ${type} matching "${idPart}" in ${stack}, found ${matches.map((block) => block.name).join(", ") || "none"}`);

@@ -63,6 +63,8 @@ export async function synthesize(environments: readonly LoadedEnvironment[]): Pr
 export function baseEnvironmentInput(): Record<string, unknown> {
   return {
     region: "us-east-1",
+    // Names the state bucket (blockfleet-tfstate-<env>-<account>-<region>); required unless state_bucket is set.
+    account_id: "123456789012",
     vpc_cidr: "10.0.0.0/16",
     availability_zones: ["us-east-1a", "us-east-1b"],
     cluster: { version: "1.34" },

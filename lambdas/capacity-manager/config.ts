@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ApiAccess } from "./access";
 
 /**
  * The only place the capacity manager reads its environment. Region, credentials and endpoints
@@ -6,6 +7,8 @@ import { z } from "zod";
  */
 export interface ManagerConfig {
   readonly tableName: string;
+  /** History (and later ledger) items, one partition per record (key schema in table.ts). */
+  readonly journalTableName: string;
   /** Absent: nobody is notified, and nothing that needs approval is ever bought without a PATCH. */
   readonly topicArn: string | undefined;
   /** Largest API request body accepted. */
@@ -15,6 +18,10 @@ export interface ManagerConfig {
   readonly maxPageSize: number;
   /** Records reconciled concurrently. */
   readonly reconcileConcurrency: number;
+  /** SSM parameter holding the blocks the environment file declares (reconcile only); absent: none. */
+  readonly declaredBlocksParameter?: string;
+  /** Who may approve, and which API key carries which permission. */
+  readonly access: ApiAccess;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -26,17 +33,59 @@ export const CONFIG_DEFAULTS = {
 
 const envSchema = z.object({
   TABLE_NAME: z.string({ error: "TABLE_NAME must be set to the capacity manager's DynamoDB table" }).min(1, "TABLE_NAME must not be empty"),
+  JOURNAL_TABLE_NAME: z
+    .string({ error: "JOURNAL_TABLE_NAME must be set to the capacity manager's journal table (record history)" })
+    .min(1, "JOURNAL_TABLE_NAME must not be empty"),
   TOPIC_ARN: z
     .string()
     .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$/, "TOPIC_ARN must be an SNS topic ARN")
     .optional()
     .or(z.literal("").transform(() => undefined)),
+  DECLARED_BLOCKS_PARAMETER: z
+    .string()
+    .regex(/^\/[A-Za-z0-9_.\/-]{1,2047}$/, "DECLARED_BLOCKS_PARAMETER must be an SSM parameter name starting with /")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  API_AUTH_MODE: z.enum(["iam_and_key", "api_key_only"], { error: 'API_AUTH_MODE must be "iam_and_key" or "api_key_only"' }).default("iam_and_key"),
+  /** Comma-separated IAM role/user ARNs; none means nobody can approve. */
+  APPROVER_PRINCIPAL_ARNS: z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((arn) => arn.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, "APPROVER_PRINCIPAL_ARNS must list IAM role or user ARNs"))),
+  API_KEY_ID_READ: z.string().min(1).optional(),
+  API_KEY_ID_WRITE: z.string().min(1).optional(),
+  API_KEY_ID_APPROVE: z.string().min(1).optional(),
 });
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ManagerConfig {
-  const parsed = envSchema.safeParse({ TABLE_NAME: env["TABLE_NAME"], TOPIC_ARN: env["TOPIC_ARN"] });
+  const parsed = envSchema.safeParse({
+    TABLE_NAME: env["TABLE_NAME"],
+    JOURNAL_TABLE_NAME: env["JOURNAL_TABLE_NAME"],
+    TOPIC_ARN: env["TOPIC_ARN"],
+    DECLARED_BLOCKS_PARAMETER: env["DECLARED_BLOCKS_PARAMETER"],
+    API_AUTH_MODE: env["API_AUTH_MODE"],
+    APPROVER_PRINCIPAL_ARNS: env["APPROVER_PRINCIPAL_ARNS"],
+    API_KEY_ID_READ: env["API_KEY_ID_READ"],
+    API_KEY_ID_WRITE: env["API_KEY_ID_WRITE"],
+    API_KEY_ID_APPROVE: env["API_KEY_ID_APPROVE"],
+  });
   if (!parsed.success) {
     throw new Error(`capacity manager configuration: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   }
-  return { tableName: parsed.data.TABLE_NAME, topicArn: parsed.data.TOPIC_ARN, ...CONFIG_DEFAULTS };
+  const data = parsed.data;
+  const declared = data.DECLARED_BLOCKS_PARAMETER;
+  const apiKeyIds = {
+    ...(data.API_KEY_ID_READ ? { read: data.API_KEY_ID_READ } : {}),
+    ...(data.API_KEY_ID_WRITE ? { write: data.API_KEY_ID_WRITE } : {}),
+    ...(data.API_KEY_ID_APPROVE ? { approve: data.API_KEY_ID_APPROVE } : {}),
+  };
+  return {
+    tableName: data.TABLE_NAME,
+    journalTableName: data.JOURNAL_TABLE_NAME,
+    topicArn: data.TOPIC_ARN,
+    ...CONFIG_DEFAULTS,
+    ...(declared ? { declaredBlocksParameter: declared } : {}),
+    access: { mode: data.API_AUTH_MODE, approverPrincipalArns: data.APPROVER_PRINCIPAL_ARNS, apiKeyIds },
+  };
 }

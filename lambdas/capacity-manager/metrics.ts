@@ -1,6 +1,7 @@
 /**
  * Metric contract of the capacity manager. Alarms are built on these names, so they are stable.
- * Metrics are written as CloudWatch Embedded Metric Format log lines (no CloudWatch client).
+ * Metrics are written as CloudWatch Embedded Metric Format log lines by Powertools Metrics (see ./log.ts; no
+ * CloudWatch client).
  */
 export const METRIC_NAMESPACE = "Blockfleet/CapacityManager";
 
@@ -16,8 +17,8 @@ export const METRICS = {
   /** Purchase calls whose outcome is unknown (timeout/5xx) and is resolved from EC2 history. */
   PurchasesUnknown: "PurchasesUnknown",
   /**
-   * Purchases still unknown after the grace period: the block is held (PURCHASE_UNCONFIRMED, alerted once)
-   * until an approver checks EC2 and clears it. Counted once per held purchase.
+   * Records held as PURCHASE_UNCONFIRMED (a purchase still unknown after the grace period), counted in every run
+   * while the hold lasts (0 when none), so its alarm stays in ALARM until an approver checks EC2 and clears it.
    */
   PurchasesUnconfirmed: "PurchasesUnconfirmed",
   ApprovalsRequested: "ApprovalsRequested",
@@ -27,30 +28,18 @@ export const METRICS = {
   ReservationsNotFound: "ReservationsNotFound",
   NodeGroupsScaled: "NodeGroupsScaled",
   WriteConflicts: "WriteConflicts",
+  /** Publishes SNS refused (each attempt); the message is retried with backoff and alarmed on. */
   NotificationFailures: "NotificationFailures",
+  /** Publishes of a message SNS refused before (retries, not new requests). */
+  NotificationRetries: "NotificationRetries",
   Ec2Calls: "Ec2Calls",
+  /** The declared-blocks parameter could not be read or parsed: declared blocks are neither added nor released. */
+  DeclaredBlocksUnavailable: "DeclaredBlocksUnavailable",
+  /** Declared blocks whose record could not be created or updated this run (retried the next run). */
+  DeclaredSyncFailures: "DeclaredSyncFailures",
 } as const;
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
 
 /** Dimension sets used in every metric line (one: the whole service). */
 export const METRIC_DIMENSIONS = [["Service"]] as const;
 export const METRIC_SERVICE = "capacity-manager";
-
-/** One EMF document for a set of counts (unit Count). */
-export function embeddedMetricLine(values: Partial<Record<MetricName, number>>, timestamp: Date): string {
-  const entries = Object.entries(values).filter(([, v]) => typeof v === "number");
-  return JSON.stringify({
-    _aws: {
-      Timestamp: timestamp.getTime(),
-      CloudWatchMetrics: [
-        {
-          Namespace: METRIC_NAMESPACE,
-          Dimensions: METRIC_DIMENSIONS,
-          Metrics: entries.map(([name]) => ({ Name: name, Unit: "Count" })),
-        },
-      ],
-    },
-    Service: METRIC_SERVICE,
-    ...Object.fromEntries(entries),
-  });
-}

@@ -1,6 +1,16 @@
 /**
- * DynamoDB table contract of the capacity manager, shared with the infrastructure that creates the table.
- * One item per tracked block; its history lives in the item (append-only list).
+ * DynamoDB table contracts of the capacity manager, shared with the infrastructure that creates the tables.
+ *
+ * Records table: one item per tracked block (`PK`). The item holds the block's current state only and stays
+ * under RECORD_ITEM_BUDGET_BYTES whatever the record lived through (a test runs a record through 5 years).
+ *
+ * Journal table: what happened to each record, as items of their own in the record's partition (`PK` = the
+ * record's PK), sorted by time in `SK`:
+ *   HISTORY#<ISO time>#<record version, 10 digits>#<entry index, 3 digits>#<writer id>   a history entry
+ *   HISTORY#<ISO time>#legacy#<index, 5 digits>                                         an entry moved out of an old item
+ *   LEDGER#<ISO time>#<intent id>                                                        reserved: spend ledger entries
+ * Every item kind gets its own SK prefix, so one Query (begins_with) reads one kind in time order and the
+ * record item never grows.
  */
 export const TABLE_PARTITION_KEY = { name: "PK", type: "S" } as const;
 
@@ -16,3 +26,17 @@ export const TTL_ATTRIBUTE = "expiresAt";
 
 /** All key attributes, for the table's attribute definitions. */
 export const TABLE_ATTRIBUTES = [TABLE_PARTITION_KEY, RESERVATION_INDEX.partitionKey] as const;
+
+/** Journal table keys: the record's PK and a sortable key whose prefix names the item kind. */
+export const JOURNAL_PARTITION_KEY = { name: "PK", type: "S" } as const;
+export const JOURNAL_SORT_KEY = { name: "SK", type: "S" } as const;
+export const JOURNAL_ATTRIBUTES = [JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY] as const;
+export const HISTORY_SK_PREFIX = "HISTORY#";
+/** Reserved for the spend ledger (one item per purchase), read with its own prefix like the history. */
+export const LEDGER_SK_PREFIX = "LEDGER#";
+
+/**
+ * Largest size a record item may reach (DynamoDB refuses items over 400 KB; a record's state is a few KB).
+ * Enforced by tests over years of simulated operation, not at runtime.
+ */
+export const RECORD_ITEM_BUDGET_BYTES = 8 * 1024;

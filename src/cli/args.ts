@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { CliError } from "./errors";
+import { CliError, UnknownWordError } from "./errors";
 
 type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
 
@@ -12,7 +12,14 @@ export function parseCommandLine<const T extends OptionSpecs>(command: string, a
     return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
     const message = ((error as Error).message.split(/\.\s/)[0] ?? "").replace(/\.$/, "");
-    throw new CliError(`${command}: ${message} (see \`blockfleet ${command} --help\`)`);
+    const help = `(see \`blockfleet ${command} --help\`)`;
+    const unknown = (error as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? /'(--?[^'=]+)/.exec(message)?.[1] : undefined;
+    if (unknown?.startsWith("--")) {
+      // The dispatcher adds "did you mean"; the global flags are known to every command.
+      const known = [...Object.keys(options), "help", "debug"].map((name) => `--${name}`);
+      throw new UnknownWordError(`${command}: ${message}`, ` ${help}`, [{ word: unknown, candidates: known }], (suggestion) => `did you mean ${suggestion}?`);
+    }
+    throw new CliError(`${command}: ${message} ${help}`);
   }
 }
 

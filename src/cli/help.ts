@@ -28,52 +28,68 @@ Options:
 
 Exit codes: 0 nothing dangerous, 2 dangerous changes (unless --allow-danger), 1 no plan could be read.`;
 
-export const CAPACITY_OFFERINGS_HELP = `Usage: blockfleet capacity offerings --instance-type T[,T2] --count N --duration 7d [--region R]
-                                     [--start-after DATE] [--end-before DATE] [--availability-zone AZ[,AZ2]]
-                                     [--limit N] [--json]
+export const CAPACITY_OFFERINGS_HELP = `Usage: blockfleet capacity offerings --instance-type T[,T2] --count N --duration 7d
+                                     [--env E | --region R | --regions R1,R2] [--start-after DATE]
+                                     [--end-before DATE] [--availability-zone AZ[,AZ2]] [--limit N] [--json] [--demo]
 
-Searches EC2 Capacity Block offerings for every listed instance type in every availability zone of the region,
-ranks them by price per GPU-hour (then per instance-hour, then earliest start), prints start and end in UTC, and
-the tfvars entry that attaches the best one to an environment once you have bought it. Never buys anything.
+Searches EC2 Capacity Block offerings for every listed instance type in every availability zone of the region(s),
+ranks them by price per GPU-hour (then per instance-hour, then earliest start), groups them by GPU generation,
+prints start and end in UTC, and the purchase command and tfvars entry for the best one. Never buys anything.
 
 Options:
   --instance-type T[,T2]   instance types to compare, e.g. p5.48xlarge,p5e.48xlarge
   --count N                instances in the block
   --duration D             block length: 1d..14d in days, then whole weeks up to 26w (182 days)
+  --env E                  search environments/E.tfvars's region and availability_zones only; the purchase command
+                           then carries the tags its Karpenter capacity-block pool selects (--tag-specifications)
+  --dir DIR                folder holding the environment files (default: environments)
   --region R               AWS region (default: AWS_REGION or AWS_DEFAULT_REGION)
+  --regions R1,R2          search several regions at once
   --start-after DATE       earliest start, e.g. 2026-12-01 or 2026-12-01T11:30Z (UTC)
   --end-before DATE        latest end (UTC)
-  --availability-zone AZ   keep only offerings in these zones (e.g. your environment's availability_zones)
+  --availability-zone AZ   keep only offerings in these zones
   --limit N                rows to show (default 20; --json returns all)
-  --json                   print JSON for scripts`;
+  --json                   print JSON for scripts
+  --demo                   use the simulated demo account instead of AWS (also BLOCKFLEET_DEMO=1)`;
 
-export const CAPACITY_STATUS_HELP = `Usage: blockfleet capacity status --env E [--dir environments] [--json]
+export const CAPACITY_STATUS_HELP = `Usage: blockfleet capacity status --env E [--dir environments] [--wide] [--json] [--fail-on-warning] [--demo]
 
 Shows every capacity block the environment file tracks and every live capacity block in its region that it doesn't:
-state, start, end and time left (UTC), pending or failed extensions and their payment, and the node group using it.
-Warns about AZ or instance type mismatches with the file, blocks nobody uses, and blocks ending within 24 hours
-with no extension. Reads the region from environments/<E>.tfvars; needs ec2:DescribeCapacityReservations and
+instances in use against the reservation, state, start, end and time left (UTC), pending or failed extensions and
+their payment, and the node group or node pool using it. Warns about AZ or instance type mismatches with the file,
+blocks nobody uses, blocks ending within 24 hours with no extension, failed payments, and expired blocks the file
+still lists (remove them). Reads the region from environments/<E>.tfvars; needs ec2:DescribeCapacityReservations and
 ec2:DescribeCapacityBlockExtensionHistory.
 
 Options:
-  --env E        environment name (environments/E.tfvars)
-  --dir DIR      folder holding the environment files (default: environments)
-  --json         print JSON for scripts (colour is used only on a terminal)`;
+  --env E              environment name (environments/E.tfvars; with --demo the shipped demo environment)
+  --dir DIR            folder holding the environment files (default: environments)
+  --wide               every column, however wide (by default columns are left out to fit the terminal)
+  --json               print JSON for scripts (colour is used only on a terminal)
+  --fail-on-warning    exit 3 when there is any warning, for cron jobs and CI
+  --demo               use the simulated demo account instead of AWS (also BLOCKFLEET_DEMO=1)
 
-export const CAPACITY_TIMELINE_HELP = `Usage: blockfleet capacity timeline --env E [--weeks 6] [--mermaid FILE] [--svg FILE] [--dir environments]
+Exit codes: 0 shown (warnings included, unless --fail-on-warning), 3 warnings with --fail-on-warning,
+1 error (invalid environment file, AWS call failed).`;
 
-Draws the environment's capacity blocks, their extensions and the gaps between them over the coming weeks (UTC),
-in the terminal, and writes the same timeline as a Mermaid gantt chart for docs and pull requests. A FILE ending
-in .md gets a \`\`\`mermaid fence so GitHub renders it.
+export const CAPACITY_TIMELINE_HELP = `Usage: blockfleet capacity timeline --env E [--weeks 6] [--svg FILE] [--mermaid FILE] [--json] [--dir environments] [--demo]
+
+Draws the environment's capacity blocks, their extensions and, per instance type, the gaps between them in the
+terminal: weeks starting Monday (UTC) from the week holding yesterday, a "now" marker, a label on each block
+(name, instance type × count, zone), one colour and glyph each for active, scheduled, expired, extension paid,
+extension pending, payment failed and no capacity, and a legend. Writes files only when asked.
 
 Options:
-  --env E          environment name (environments/E.tfvars)
-  --weeks N        weeks to show from today (default 6)
-  --mermaid FILE   where to write the chart (default capacity-timeline-E.md; - prints it instead of the drawing)
-  --svg FILE       also write the timeline as an SVG image
-  --dir DIR        folder holding the environment files (default: environments)`;
+  --env E          environment name (environments/E.tfvars; with --demo the shipped demo environment)
+  --weeks N        weeks to show (default 6, at most 26)
+  --svg FILE       write the timeline as an SVG image (legend, now line, labels in the bars); - prints it
+  --mermaid FILE   write it as a Mermaid gantt chart; a FILE ending in .md gets a \`\`\`mermaid fence so GitHub
+                   renders it; - prints the chart instead of the drawing
+  --json           print blocks, segments and gaps as JSON for scripts
+  --dir DIR        folder holding the environment files (default: environments)
+  --demo           use the simulated demo account instead of AWS (also BLOCKFLEET_DEMO=1)`;
 
-export const SYNTH_HELP = `Usage: blockfleet synth [env...] [--dir environments] [--out cdktf.out]
+export const SYNTH_HELP = `Usage: blockfleet synth [env...] [--dir environments] [--out cdktf.out] [--json]
 
 Validates the environment files and synthesizes their stacks into <out>/stacks/<stack>/cdk.tf.json (all
 environments when none is named). Prints one line per stack with its resource count. When a file is invalid, every
@@ -81,15 +97,17 @@ problem is listed and nothing is written.
 
 Options:
   --dir DIR    folder holding the environment files (default: environments)
-  --out DIR    cdktf output folder (default: cdktf.out)`;
+  --out DIR    cdktf output folder (default: cdktf.out)
+  --json       print the stacks (name, environment, resource count, file) and warnings as JSON`;
 
-export const VALIDATE_HELP = `Usage: blockfleet validate [env...] [--dir environments]
+export const VALIDATE_HELP = `Usage: blockfleet validate [env...] [--dir environments] [--json]
 
 Checks environment files against the schema without synthesizing (fast): the same messages as synth, every problem
 at once, exit code 1 when any file is invalid.
 
 Options:
-  --dir DIR    folder holding the environment files (default: environments)`;
+  --dir DIR    folder holding the environment files (default: environments)
+  --json       print { valid, environments, issues } as JSON (issues with file, key path, message)`;
 
 export const STACKS_HELP = `Usage: blockfleet stacks [env...] [--out cdktf.out] [--remote-state-only] [--json]
 

@@ -1,3 +1,5 @@
+import { styleText } from "node:util";
+
 /**
  * Everything a command may touch in the outside world, passed in so tests run commands in-process with captured
  * output, a fixed clock and no TTY. Only bin/blockfleet.cjs builds the real one from `process`.
@@ -5,6 +7,8 @@
 export interface OutputStream {
   write(text: string): unknown;
   readonly isTTY?: boolean;
+  /** The terminal's width, when it is one. */
+  readonly columns?: number;
 }
 
 export interface CliIo {
@@ -24,21 +28,43 @@ export function useColour(stream: OutputStream, env: CliIo["env"]): boolean {
   return stream.isTTY === true;
 }
 
+/** The text styles `util.styleText` knows, e.g. "green", "bgBlue", "bold". */
+export type Style = Parameters<typeof styleText>[0];
+
+/** Columns to fit: the terminal's width, else COLUMNS, else 120 (piped output is usually read in a wide log). */
+export function terminalWidth(io: Pick<CliIo, "stdout" | "env">): number {
+  const fromEnv = Number(io.env.COLUMNS);
+  return io.stdout.columns ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 120);
+}
+
 export interface Palette {
+  readonly enabled: boolean;
   red(text: string): string;
   green(text: string): string;
   yellow(text: string): string;
   cyan(text: string): string;
   dim(text: string): string;
   bold(text: string): string;
+  /** Any `util.styleText` format (or several), for drawings that need more colours than the named ones. */
+  style(format: Style, text: string): string;
 }
 
-const ansi = (open: number, close: number) => (text: string) => `\u001b[${open}m${text}\u001b[${close}m`;
-const plain = (text: string) => text;
-
+/**
+ * Colours through Node's `util.styleText`. Whether to colour at all is decided once by `useColour` (terminal,
+ * NO_COLOR, FORCE_COLOR as seen in the CliIo's env), so styleText's own stream check is switched off.
+ */
 export function palette(enabled: boolean): Palette {
-  if (!enabled) return { red: plain, green: plain, yellow: plain, cyan: plain, dim: plain, bold: plain };
-  return { red: ansi(31, 39), green: ansi(32, 39), yellow: ansi(33, 39), cyan: ansi(36, 39), dim: ansi(2, 22), bold: ansi(1, 22) };
+  const style = (format: Style, text: string) => (enabled ? styleText(format, text, { validateStream: false }) : text);
+  return {
+    enabled,
+    red: (text) => style("red", text),
+    green: (text) => style("green", text),
+    yellow: (text) => style("yellow", text),
+    cyan: (text) => style("cyan", text),
+    dim: (text) => style("dim", text),
+    bold: (text) => style("bold", text),
+    style,
+  };
 }
 
 export function stripAnsi(text: string): string {

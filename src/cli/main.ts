@@ -1,4 +1,6 @@
-import { CliError, EXIT } from "./errors";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { CliError, EXIT, UnknownWordError } from "./errors";
 import {
   CAPACITY_OFFERINGS_HELP,
   CAPACITY_STATUS_HELP,
@@ -92,7 +94,17 @@ ${commandList(COMMANDS)}
 
 Global options:
   --help, -h            show help for blockfleet or a command
-  --debug               print stack traces with errors`;
+  --version             print blockfleet's version
+  --debug               print stack traces with errors
+
+Try the capacity commands without an AWS account: add --demo (or set BLOCKFLEET_DEMO=1), e.g.
+  blockfleet capacity status --demo`;
+
+/** `blockfleet 0.1.0`, from package.json. */
+export function versionText(): string {
+  const manifest = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { name: string; version: string };
+  return `${manifest.name} ${manifest.version}`;
+}
 
 /**
  * Runs one command line and returns the exit code. Errors come out as one line on stderr; the stack trace only
@@ -107,6 +119,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   const command = COMMANDS.find((candidate) => candidate.words.every((word, index) => args[index] === word));
   try {
+    if (!command && flags[0] === "--version") {
+      io.stdout.write(`${versionText()}\n`);
+      return EXIT.ok;
+    }
     if (!command) {
       const group = COMMANDS.filter((candidate) => candidate.words.length > 1 && candidate.words[0] === args[0]);
       // `blockfleet` or `blockfleet capacity` alone: show what can follow. Asked for, that is output (stdout, exit 0);
@@ -119,7 +135,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         io.stdout.write(`${MAIN_HELP}\n`);
         return EXIT.ok;
       }
-      throw new CliError(`unknown command "${args.join(" ")}"; run \`blockfleet --help\` for the list`);
+      const typed = args.filter((arg) => !arg.startsWith("-"));
+      const names = COMMANDS.map((candidate) => candidate.words.join(" "));
+      throw new UnknownWordError(
+        `unknown command "${args.join(" ")}"`,
+        "; run `blockfleet --help` for the list",
+        [
+          // `capcity status` → capacity status; `statsu` → status alone is no command, so two words go first.
+          { word: typed.slice(0, 2).join(" "), candidates: names.filter((name) => name.includes(" ")) },
+          { word: typed[0] ?? "", candidates: names.filter((name) => !name.includes(" ")) },
+          ...(group.length > 0 ? [{ word: `${typed[0]} ${typed[1] ?? ""}`, candidates: group.map((candidate) => candidate.words.join(" ")) }] : []),
+        ],
+        (suggestion) => `did you mean \`blockfleet ${suggestion}\`?`,
+        " (`blockfleet --help` lists them all)",
+      );
     }
     if (wantsHelp) {
       io.stdout.write(`${command.help}\n`);
@@ -128,7 +157,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return await command.run(args.slice(command.words.length), io);
   } catch (error) {
     const known = error instanceof CliError;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = error instanceof UnknownWordError ? await suggest(error) : error instanceof Error ? error.message : String(error);
     io.stderr.write(`blockfleet: ${known ? message : `unexpected error: ${message}${debug ? "" : " (rerun with --debug for details)"}`}\n`);
     if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return known ? error.exitCode : EXIT.failure;
@@ -137,4 +166,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 function groupHelp(word: string, commands: readonly Command[]): string {
   return `Usage: blockfleet ${word} <command> [options]\n\nCommands:\n${commandList(commands)}`;
+}
+
+/** The message of a mistyped word with the closest known one (the config schema's suggestion code, loaded only now). */
+async function suggest(error: UnknownWordError): Promise<string> {
+  const { closest } = await loadSibling<typeof import("../config/load")>("../config/load");
+  // Candidates of the typed word's length first, so a swapped pair of letters (--wdie) finds --wide before --dir.
+  const suggestion = error.attempts
+    .map(({ word, candidates }) => closest(word, [...candidates].sort((left, right) => Math.abs(left.length - word.length) - Math.abs(right.length - word.length))))
+    .find((found) => found !== undefined);
+  return error.withSuggestion(suggestion);
 }

@@ -4,12 +4,23 @@
  * default, so `capacity_manager = {}` deploys the secure setup.
  */
 import { z } from "zod";
+import {
+  DEFAULT_EXTEND_BEFORE_HOURS,
+  DEFAULT_EXTEND_BY_HOURS,
+  DEFAULT_REQUIRE_APPROVAL,
+  isSellableDurationHours,
+  MAX_EXTEND_BEFORE_HOURS,
+  MIN_EXTEND_BEFORE_HOURS,
+} from "../../lambdas/capacity-manager/domain/rules";
 import { isLogRetentionDays, LOG_RETENTION_MESSAGE } from "../lib/log-retention";
 
 /** `rate(1 minute)`, `rate(5 minutes)`: EventBridge wants the singular unit for 1 and the plural otherwise. */
 const RATE_EXPRESSION = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 /** `cron(minutes hours day-of-month month day-of-week year)`: six fields. */
 const CRON_EXPRESSION = /^cron\((\S+ ){5}\S+\)$/;
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+/** IAM roles and users (not sessions, not root): what API Gateway's aws:PrincipalArn is for a SigV4 caller. */
+const APPROVER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
 const REGIONAL_WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:([a-z0-9-]+):\d{12}:regional\/webacl\/[A-Za-z0-9_-]+\/[0-9a-f-]{36}$/;
 
 /** How API callers are authorized. */
@@ -63,6 +74,24 @@ const alarmsSchema = z.strictObject({
   dlq_messages: z.number().int().min(1).default(1),
   /** Tracked blocks ending within 24 h with no extension (the manager's `ExpiringWithoutExtension` metric). */
   expiring_without_extension: z.number().int().min(1).default(1),
+  /** Records that failed to reconcile within one period (`RecordFailures`; a record failing every run gives 5 in 5 minutes). */
+  record_failures: z.number().int().min(1).default(3),
+  /** Publishes SNS refused within one period (`NotificationFailures`: approval requests and alerts not delivered). */
+  notification_failures: z.number().int().min(1).default(1),
+  /**
+   * Subscribed to the alarm topic, a second topic with its own KMS key: alarms (broken notifications included) reach
+   * this address even when the notification topic or its key is what failed. The address must confirm the subscription.
+   */
+  email: z.email({ message: "expected an e-mail address" }).optional(),
+  /**
+   * Existing SNS topics in the environment's region (a pager integration) that get every alarm too. At most 3: an
+   * alarm takes 5 actions (ok_actions MaxItems 5 in hashicorp/terraform-provider-aws
+   * internal/service/cloudwatch/metric_alarm.go), and the alarm and notification topics are two of them.
+   */
+  topic_arns: z
+    .array(z.string().regex(SNS_TOPIC_ARN, { message: "expected an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)" }))
+    .max(3, { message: "at most 3 topics (an alarm takes 5 actions; the alarm and notification topics are two)" })
+    .default([]),
   period_seconds: z
     .number()
     .int()
@@ -73,11 +102,55 @@ const alarmsSchema = z.strictObject({
   evaluation_periods: z.number().int().min(1).max(288).default(1),
 });
 
+/**
+ * The extension money policy fields, with the API's rules (the same constants the manager's API validates with):
+ * a lead EC2's payment window allows and a duration EC2 sells.
+ */
+export const extendPolicyFields = {
+  /** Buy the extension this many hours before the block's real end (payment may take 12 h and must clear 35 min before it). */
+  before_hours: z
+    .number()
+    .int({ message: "expected a whole number of hours" })
+    .min(MIN_EXTEND_BEFORE_HOURS, { message: `must be at least ${MIN_EXTEND_BEFORE_HOURS}: payment can take 12 h and must clear 35 min before the end` })
+    .max(MAX_EXTEND_BEFORE_HOURS, { message: `must be at most ${MAX_EXTEND_BEFORE_HOURS}: extension offerings open 56 days before the end` }),
+  /** Hours each extension adds. */
+  by_hours: z.number().refine(isSellableDurationHours, {
+    message: "expected a duration EC2 sells: 24 h steps up to 336 (14 days), then 168 h (7-day) steps up to 4368 (182 days)",
+  }),
+  /** A person approves each purchase (PATCH /{PK}) before the manager buys it. */
+  require_approval: z.boolean(),
+  /** Highest upfront fee paid for one extension, in USD; absent means no cap. */
+  max_upfront_fee_usd: z.number().positive({ message: "expected a positive amount in USD" }).max(100_000_000),
+};
+
+/** `capacity_manager.extend`: the defaults every declared block's `extend` starts from. */
+const extendDefaultsSchema = z.strictObject({
+  before_hours: extendPolicyFields.before_hours.default(DEFAULT_EXTEND_BEFORE_HOURS),
+  by_hours: extendPolicyFields.by_hours.default(DEFAULT_EXTEND_BY_HOURS),
+  require_approval: extendPolicyFields.require_approval.default(DEFAULT_REQUIRE_APPROVAL),
+  max_upfront_fee_usd: extendPolicyFields.max_upfront_fee_usd.optional(),
+});
+
 export const capacityManagerSchema = z.strictObject({
+  /**
+   * Deploy the manager. It is deployed in tracking mode (node group scaling, expiry alerts, status; nothing bought
+   * without an approval) wherever capacity blocks are declared, also without this section; `false` turns it off.
+   */
+  enabled: z.boolean().default(true),
+  /** Extension policy of every declared block that does not set its own `capacity_blocks[].extend`. */
+  extend: extendDefaultsSchema.prefault({}),
   /** When reconcile runs besides EC2 events. */
   schedule_expression: scheduleExpression.default("rate(1 minute)"),
   /** Subscribed to the manager's topic (approvals, alerts, alarms); the address must confirm the subscription. */
   notification_email: z.email({ message: "expected an e-mail address" }).optional(),
+  /**
+   * IAM roles or users who may approve purchases (PATCH /{PK}: spends money). The API's resource policy denies PATCH
+   * to every other principal and the API function refuses anyone else, API keys included. Empty: nobody can approve,
+   * so records that require approval are never extended. In `api_key_only` mode the approver API key approves instead.
+   */
+  approver_principal_arns: z
+    .array(z.string().regex(APPROVER_ARN, { message: "expected an IAM role or user ARN (arn:aws:iam::<account>:role/<name>), not a session, root or wildcard" }))
+    .default([]),
   /**
    * `iam_and_key`: every method needs SigV4 (AWS_IAM) and the API key. `api_key_only`: the key alone authorizes,
    * like the Capacity Block Manager sample's curl workflow — anyone holding the key can approve purchases, so synth
@@ -90,8 +163,12 @@ export const capacityManagerSchema = z.strictObject({
   /** Lets reconcile buy new capacity blocks (ec2:PurchaseCapacityBlock); extensions need no opt-in. */
   allow_new_purchases: z.boolean().default(false),
   log_retention_days: logRetentionDays.default(90),
-  /** Concurrent API invocations reserved (and capped); reconcile always runs alone. */
-  api_reserved_concurrency: z.number().int().min(1).max(1_000).default(10),
+  /**
+   * Concurrent API invocations to reserve (and cap). Unset, the API shares the account's unreserved pool, bounded by
+   * the API Gateway throttle: Lambda refuses any reservation that leaves the account under 100 unreserved executions,
+   * which with the default quota of 1,000 leaves little room. Reconcile always reserves 1 (it must run alone).
+   */
+  api_reserved_concurrency: z.number().int().min(1).max(1_000).optional(),
   /**
    * Set API Gateway's account-wide CloudWatch Logs role for this region, which access and execution logging need.
    * Turn off when another stack of the account already manages `aws_api_gateway_account` in this region.
@@ -104,6 +181,16 @@ export type CapacityManagerConfig = z.output<typeof capacityManagerSchema>;
 
 /** Rules that need the rest of the environment. Each names the field it blames. */
 export function checkCapacityManager(env: { readonly region: string; readonly capacity_manager?: CapacityManagerConfig | undefined }, ctx: z.RefinementCtx): void {
+  for (const [index, topicArn] of (env.capacity_manager?.alarms.topic_arns ?? []).entries()) {
+    const topicRegion = SNS_TOPIC_ARN.exec(topicArn)?.[1];
+    if (topicRegion !== undefined && topicRegion !== env.region) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["capacity_manager", "alarms", "topic_arns", index],
+        message: `the topic is in "${topicRegion}" but the alarms are in "${env.region}"; CloudWatch alarm actions publish to topics of their own region`,
+      });
+    }
+  }
   const arn = env.capacity_manager?.waf_web_acl_arn;
   const aclRegion = arn ? REGIONAL_WEB_ACL_ARN.exec(arn)?.[1] : undefined;
   if (aclRegion !== undefined && aclRegion !== env.region) {

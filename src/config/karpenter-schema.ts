@@ -3,6 +3,7 @@
  * Imported by schema.ts; defaults live here and nowhere else.
  */
 import { z } from "zod";
+import { CAPACITY_CONSUMER_TAG } from "../lib/tags";
 
 /** Karpenter learned to launch into EC2 Capacity Blocks in 1.6; older charts ignore the reservations. */
 export const MIN_KARPENTER_CHART_VERSION = "1.6.0";
@@ -134,15 +135,20 @@ const gpuSpotPoolSchema = z.strictObject({
 });
 
 const gpuCapacityBlockPoolSchema = z.strictObject({
-  /** Created only when there is something to select: NVIDIA capacity_blocks or reservation_tags. */
+  /** Created only when there is something to select: NVIDIA capacity_blocks with consumer = "karpenter", or reservation_tags. */
   enabled: z.boolean().default(true),
   /**
-   * Also select capacity reservations carrying all of these tags (e.g. blocks the capacity manager buys later),
-   * beside the reservation ids in capacity_blocks.
+   * Also select capacity reservations carrying all of these tags and `blockfleet.io/capacity-consumer = karpenter`
+   * (e.g. blocks bought later by hand), beside the ids of capacity_blocks with consumer = "karpenter". A reservation
+   * without the consumer tag is never selected, so node-group blocks cannot be.
    */
   reservation_tags: z
     .record(z.string().min(1, { message: "tag keys must not be empty" }), z.string().min(1, { message: "tag values must not be empty" }))
-    .refine((tags) => Object.keys(tags).length <= 20, { message: "at most 20 tags can select reservations" })
+    // The CRD allows 20 tags per term (karpenter.k8s.aws_ec2nodeclasses.yaml, maxProperties); blockfleet adds the consumer tag.
+    .refine((tags) => Object.keys(tags).length <= 19, { message: "at most 19 tags can select reservations (Karpenter allows 20 per term; blockfleet adds the consumer tag)" })
+    .refine((tags) => !(CAPACITY_CONSUMER_TAG in tags), {
+      message: `"${CAPACITY_CONSUMER_TAG}" is added to the selection by blockfleet (= "karpenter"); leave it out`,
+    })
     .default({}),
   /** How long a draining node waits for pods (training jobs checkpointing) before it is forced down. */
   termination_grace_period: z.string().regex(DURATION, { message: 'expected a duration such as "24h" or "1h30m"' }).default("24h"),

@@ -132,8 +132,16 @@ const gpuSchema = z
     efa_device_plugin: z.boolean().optional(),
     /** DCGM exporter for GPU metrics. */
     dcgm_exporter: z.boolean().default(false),
+    /**
+     * Have the DCGM exporter render a Prometheus Operator ServiceMonitor. Only when the cluster already has the
+     * monitoring.coreos.com CRDs (nothing here installs them): without them the release fails and rolls back.
+     */
+    dcgm_service_monitor: z.boolean().default(false),
   })
   .superRefine((gpu, ctx) => {
+    if (gpu.dcgm_service_monitor && !gpu.dcgm_exporter) {
+      ctx.addIssue({ code: "custom", path: ["dcgm_service_monitor"], message: "a ServiceMonitor needs the exporter: set dcgm_exporter = true, or drop dcgm_service_monitor" });
+    }
     if (gpu.gpu_operator && gpu.nvidia_device_plugin) {
       ctx.addIssue({
         code: "custom",

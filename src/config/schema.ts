@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { karpenterSchema, nodePoolsSchema } from "./karpenter-schema";
-import { capacityManagerSchema, checkCapacityManager } from "./capacity-manager-schema";
+import { capacityManagerSchema, checkCapacityManager, extendPolicyFields, type CapacityManagerConfig } from "./capacity-manager-schema";
 import { checkPlatform, platformSchema } from "./platform-schema";
 import { cidrsOverlap, MAX_AVAILABILITY_ZONES, MIN_VPC_PREFIX, parseCidr } from "../lib/cidr";
 import {
@@ -65,6 +65,21 @@ const amiType = z.string().superRefine((value, ctx) => {
   }
 });
 
+/**
+ * Who launches a block's instances. One owner per reservation: a managed node group and Karpenter both launching
+ * into the same fixed number of instances starve each other.
+ */
+export const CAPACITY_BLOCK_CONSUMERS = ["node_group", "karpenter"] as const;
+export type CapacityBlockConsumer = (typeof CAPACITY_BLOCK_CONSUMERS)[number];
+
+/** `capacity_blocks[].extend`: each key unset takes `capacity_manager.extend`'s value. */
+const blockExtendSchema = z.strictObject({
+  before_hours: extendPolicyFields.before_hours.optional(),
+  by_hours: extendPolicyFields.by_hours.optional(),
+  require_approval: extendPolicyFields.require_approval.optional(),
+  max_upfront_fee_usd: extendPolicyFields.max_upfront_fee_usd.optional(),
+});
+
 export const capacityBlockSchema = z
   .strictObject({
     /** Node group and label name; DNS-safe. */
@@ -88,8 +103,26 @@ export const capacityBlockSchema = z
     root_volume_gib: z.number().int().min(50).max(16_384).default(500),
     /** EFA interfaces on every network card and an all-traffic self rule for multi-node training (no placement group: EC2 co-locates a block). */
     efa: z.boolean().default(false),
+    /**
+     * `node_group`: a managed node group on the block, sized to instance_count, that fills when the block turns
+     * active. `karpenter`: no node group; the `gpu-capacity-block` EC2NodeClass selects the reservation by id.
+     */
+    consumer: z.enum(CAPACITY_BLOCK_CONSUMERS, { message: `expected one of ${CAPACITY_BLOCK_CONSUMERS.map((c) => `"${c}"`).join(", ")}` }).default("node_group"),
+    /**
+     * Nodes the block's node group runs while the block is active: its size at creation, and the size the capacity
+     * manager holds it at. 0 parks the group (e.g. to upgrade it during a block, as EKS requires). @default instance_count
+     */
+    desired_size: z.number().int().min(0).max(64).optional(),
+    /** The capacity manager's extension policy for this block. @default capacity_manager.extend */
+    extend: blockExtendSchema.optional(),
   })
   .superRefine((block, ctx) => {
+    if (block.desired_size !== undefined && block.desired_size > block.instance_count) {
+      ctx.addIssue({ code: "custom", path: ["desired_size"], message: `must be at most instance_count (${block.instance_count}): the block holds no more instances, got ${block.desired_size}` });
+    }
+    if (block.desired_size !== undefined && block.consumer === "karpenter") {
+      ctx.addIssue({ code: "custom", path: ["desired_size"], message: 'sizes the block\'s node group, which a consumer = "karpenter" block does not have' });
+    }
     const instance = ownValue(CAPACITY_BLOCK_INSTANCE_TYPES, block.instance_type);
     const ami = ownValue<(typeof GPU_AMI_TYPES)[GpuAmiType]>(GPU_AMI_TYPES, block.ami_type);
     if (instance?.efaUnsupportedReason && block.efa) {
@@ -104,6 +137,13 @@ export const capacityBlockSchema = z
       });
     }
   });
+
+const apiAccessSchema = z.strictObject({
+  /** Security groups (in the cluster's VPC or a peered one) whose members may call the API server. */
+  security_group_ids: z.array(z.string().regex(/^sg-[0-9a-f]{8}([0-9a-f]{9})?$/, { message: 'expected a security group id such as "sg-0123456789abcdef0"' })).default([]),
+  /** Networks routed to the VPC (VPN, peering, Transit Gateway) that may call the API server. */
+  cidrs: z.array(cidr).default([]),
+});
 
 const clusterSchema = z.strictObject({
   version: z.enum(SUPPORTED_EKS_VERSIONS as [string, ...string[]], {
@@ -129,6 +169,15 @@ const clusterSchema = z.strictObject({
       });
     })
     .default([]),
+  /**
+   * Give the identity running Terraform its own cluster-admin access entry (skipped at plan time when it is one of
+   * admin_principal_arns). Off: the Kubernetes-side stacks need the deployer's role in admin_principal_arns.
+   */
+  grant_deployer_admin: z.boolean().default(false),
+  /** Who may reach the API server's private endpoint (TCP 443) besides the nodes, e.g. CI runners in the VPC or a VPN. */
+  api_access: apiAccessSchema.prefault({}),
+  /** Attach AmazonSSMManagedInstanceCore to the node roles (system and Karpenter nodes): Session Manager shells on nodes. */
+  ssm_access: z.boolean().default(false),
   log_retention_days: z
     .number()
     .int()
@@ -161,8 +210,17 @@ export const environmentShape = {
   account_id: z.string().regex(/^\d{12}$/, { message: "expected a 12-digit AWS account id" }).optional(),
   /** Tags on every resource: at most 41 (AWS allows 50, blockfleet adds up to 9), keys 1-128 characters not starting with "aws:", values at most 256. */
   tags: awsTagsSchema.default({}),
-  /** S3 bucket holding this environment's Terraform state. @default blockfleet-tfstate-<env>[-<account_id>] */
+  /**
+   * S3 bucket holding this environment's Terraform state (bucket names are global). Without it, account_id is required.
+   * @default blockfleet-tfstate-<env>-<account_id>-<region>
+   */
   state_bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "expected an S3 bucket name" }).optional(),
+  /**
+   * IAM roles or users that read and write this environment's Terraform state (CI deploy and plan roles): the only
+   * principals the state key lets decrypt, besides the identity that deploys the bootstrap stack. They must exist
+   * before the bootstrap stack is applied (KMS checks the principals of a key policy).
+   */
+  state_access_principal_arns: z.array(iamPrincipalArn).default([]),
   vpc_cidr: cidr,
   availability_zones: z.array(availabilityZone).min(2, { message: "EKS needs subnets in at least 2 availability zones" }).max(MAX_AVAILABILITY_ZONES),
   single_nat_gateway: z.boolean().default(true),
@@ -180,14 +238,42 @@ export const environmentShape = {
   production: z.boolean().default(false),
   /** Karpenter node pools: default, gpu_spot, gpu_capacity_block, gpu_on_demand. */
   node_pools: nodePoolsSchema.prefault({}),
-  /** The capacity manager service (`<env>-capacity-manager`); absent means none. */
+  /**
+   * The capacity manager service (`<env>-capacity-manager`). Deployed with its defaults wherever capacity_blocks are
+   * declared, also when this section is absent; `enabled = false` turns it off. Absent and no blocks: none.
+   */
   capacity_manager: capacityManagerSchema.optional(),
   /** Optional platform services (`<env>-platform`, `<env>-platform-k8s`, `<env>-platform-manifests`); absent means none. */
   platform: platformSchema.optional(),
 };
 
+/** A `karpenter` block needs the controller and the capacity-block pool, and an accelerator that pool launches. */
+function checkKarpenterConsumer(env: ParsedEnvironment, block: ParsedEnvironment["capacity_blocks"][number], index: number, ctx: z.RefinementCtx): void {
+  const path = ["capacity_blocks", index, "consumer"];
+  const where = `capacity_blocks[${index}] ("${block.name}") has consumer = "karpenter"`;
+  if (!env.karpenter.enabled) {
+    ctx.addIssue({ code: "custom", path, message: `${where}, but karpenter.enabled = false: nothing would launch into the block; use consumer = "node_group" or enable Karpenter` });
+  } else if (!env.node_pools.gpu_capacity_block.enabled) {
+    ctx.addIssue({
+      code: "custom",
+      path,
+      message: `${where}, but node_pools.gpu_capacity_block.enabled = false: no node pool would launch into the block; use consumer = "node_group" or enable that pool`,
+    });
+  }
+  if (block.efa) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["capacity_blocks", index, "efa"],
+      message: `${where}; efa = true configures the block's node group launch template, which a Karpenter block does not have: use consumer = "node_group" for EFA`,
+    });
+  }
+  if (CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type]?.acceleratorKind === "neuron") {
+    ctx.addIssue({ code: "custom", path, message: `${where}, but "${block.instance_type}" is a Neuron type and the gpu-capacity-block pool only launches NVIDIA GPUs; use consumer = "node_group"` });
+  }
+}
+
 /** Cross-field rules that span sections of the file. Each names the field it blames. */
-function checkEnvironment(env: z.output<z.ZodObject<typeof environmentShape>>, ctx: z.RefinementCtx): void {
+function checkEnvironment(env: ParsedEnvironment, ctx: z.RefinementCtx): void {
   // A wrong region is one mistake, not one per zone: when no zone is in it, blame the region alone, and check what
   // depends on the region (ACM certificate, WAF ACL) against the zones' region so it doesn't echo the same mistake.
   const zoneRegions = [...new Set(env.availability_zones.map((zone) => zone.slice(0, -1)))];
@@ -197,6 +283,15 @@ function checkEnvironment(env: z.output<z.ZodObject<typeof environmentShape>>, c
   checkPlatform({ ...env, region: regionOfZones }, ctx);
   if (env.production && env.platform?.database && !env.platform.database.multi_az) {
     ctx.addIssue({ code: "custom", path: ["platform", "database", "multi_az"], message: "a production environment keeps its database in two availability zones; set multi_az = true or production = false" });
+  }
+  // S3 bucket names are global: a name derived from the environment alone is likely someone else's already.
+  if (env.state_bucket === undefined && env.account_id === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["account_id"],
+      message:
+        'required to give the state bucket a globally unique name (blockfleet-tfstate-<env>-<account_id>-<region>): add account_id = "<12-digit AWS account id>", or name the bucket yourself with state_bucket = "<globally unique bucket name>"',
+    });
   }
   // The chart spreads controller replicas over distinct nodes; more replicas than system nodes leave one Pending
   // and fail the atomic Helm release on a fresh deploy.
@@ -266,14 +361,48 @@ function checkEnvironment(env: z.output<z.ZodObject<typeof environmentShape>>, c
       ctx.addIssue({
         code: "custom",
         path: ["capacity_blocks", index, "reservation_id"],
-        message: `"${block.reservation_id}" is already attached by capacity_blocks[${firstWithReservation}]`,
+        message: `"${block.reservation_id}" is already attached by capacity_blocks[${firstWithReservation}] ("${env.capacity_blocks[firstWithReservation]!.name}"); a reservation has one consumer`,
       });
     }
+    if (block.consumer === "karpenter") checkKarpenterConsumer(env, block, index, ctx);
   });
 }
 
-export const environmentSchema = z.strictObject(environmentShape).superRefine(checkEnvironment);
+type ParsedEnvironment = z.output<z.ZodObject<typeof environmentShape>>;
+
+/** A block's extension policy with `capacity_manager.extend`'s defaults filled in. */
+export type ExtendPolicy = CapacityManagerConfig["extend"];
+
+/**
+ * Defaults that depend on other sections, resolved once here: the capacity manager runs wherever blocks are
+ * declared unless `capacity_manager.enabled = false` (then it is absent), and each block's `extend` is complete.
+ */
+function resolveEnvironment(env: ParsedEnvironment) {
+  const declared = env.capacity_manager ?? (env.capacity_blocks.length > 0 ? capacityManagerSchema.parse({}) : undefined);
+  const capacityManager = declared?.enabled === false ? undefined : declared;
+  const defaults = (declared ?? capacityManagerSchema.parse({})).extend;
+  return {
+    ...env,
+    capacity_manager: capacityManager,
+    capacity_blocks: env.capacity_blocks.map((block) => {
+      const own = block.extend ?? {};
+      const cap = own.max_upfront_fee_usd ?? defaults.max_upfront_fee_usd;
+      const extend: ExtendPolicy = {
+        before_hours: own.before_hours ?? defaults.before_hours,
+        by_hours: own.by_hours ?? defaults.by_hours,
+        require_approval: own.require_approval ?? defaults.require_approval,
+        ...(cap !== undefined ? { max_upfront_fee_usd: cap } : {}),
+      };
+      return { ...block, extend };
+    }),
+  };
+}
+
+export const environmentSchema = z.strictObject(environmentShape).superRefine(checkEnvironment).transform(resolveEnvironment);
 
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
-export type CapacityBlockConfig = EnvironmentConfig["capacity_blocks"][number];
+/** One `capacity_blocks` entry as parsed on its own (`extend` as written). */
+export type CapacityBlockConfig = z.output<typeof capacityBlockSchema>;
+/** One `capacity_blocks` entry of a parsed environment: `extend` complete, with the manager's defaults. */
+export type ResolvedCapacityBlockConfig = EnvironmentConfig["capacity_blocks"][number];
 export type ClusterConfig = EnvironmentConfig["cluster"];

@@ -22,9 +22,48 @@ export function serviceAssumeRolePolicy(service: string, actions: readonly strin
   });
 }
 
-/** Trust policy for EKS Pod Identity: the agent assumes the role and tags the session with the pod's identity. */
-export function podIdentityAssumeRolePolicy(): string {
-  return serviceAssumeRolePolicy("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]);
+/** Who may use a Pod Identity role: pods of these service accounts on this cluster of this account. */
+export interface PodIdentityTrust {
+  readonly accountId: string;
+  readonly partition: string;
+  readonly region: string;
+  readonly clusterName: string;
+  readonly serviceAccounts: readonly { readonly namespace: string; readonly name: string }[];
+}
+
+/**
+ * Trust policy for EKS Pod Identity: the EKS Auth service (`pods.eks.amazonaws.com`) assumes the role and tags the
+ * session with the pod's cluster, namespace and service account. One statement per service account, each requiring
+ * this account and the cluster's ARN, namespace and service account session tags, so no other cluster, namespace or
+ * service account of the account can get the role. Session tag names: awsdocs/amazon-eks-user-guide
+ * latest/ug/manage-access/aws-access/pod-id-role.adoc and pod-id-abac.adoc (`eks-cluster-arn`,
+ * `kubernetes-namespace`, `kubernetes-service-account`).
+ */
+export function podIdentityAssumeRolePolicy(trust: PodIdentityTrust): string {
+  const clusterArn = `arn:${trust.partition}:eks:${trust.region}:${trust.accountId}:cluster/${trust.clusterName}`;
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: trust.serviceAccounts.map((account) => ({
+      Sid: podIdentitySid(account),
+      Effect: "Allow",
+      Principal: { Service: "pods.eks.amazonaws.com" },
+      Action: ["sts:AssumeRole", "sts:TagSession"],
+      Condition: {
+        StringEquals: {
+          "aws:SourceAccount": trust.accountId,
+          "aws:RequestTag/eks-cluster-arn": clusterArn,
+          "aws:RequestTag/kubernetes-namespace": account.namespace,
+          "aws:RequestTag/kubernetes-service-account": account.name,
+        },
+      },
+    })),
+  });
+}
+
+/** `PodIdentityMlPlatformControlPlane`: statement ids allow only letters and digits. */
+function podIdentitySid(account: { readonly namespace: string; readonly name: string }): string {
+  const words = `${account.namespace}-${account.name}`.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  return `PodIdentity${words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join("")}`;
 }
 
 /** ARN of an AWS managed policy, in the stack's partition. */

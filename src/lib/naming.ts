@@ -103,6 +103,10 @@ export const MAX_CAPACITY_BLOCK_NAME_LENGTH = NAME_LIMITS["aws_eks_node_group.no
 
 /** What an environment's names depend on. */
 export interface NamedEnvironment {
+  /** With account_id, names the state bucket when state_bucket is absent. */
+  readonly region?: string;
+  readonly account_id?: string;
+  readonly state_bucket?: string;
   readonly karpenter: { readonly enabled: boolean };
   readonly capacity_blocks: ReadonlyArray<{ readonly name: string }>;
   readonly capacity_manager?: unknown;
@@ -135,7 +139,9 @@ const KARPENTER_SUFFIXES: ReadonlyArray<readonly [NameKind, string]> = [
 ];
 const CAPACITY_MANAGER_SUFFIXES: ReadonlyArray<readonly [NameKind, string]> = [
   ["aws_dynamodb_table.name", "capacity-manager"],
+  ["aws_dynamodb_table.name", "capacity-manager-journal"],
   ["aws_sns_topic.name", "capacity-manager"],
+  ["aws_sns_topic.name", "capacity-manager-alarms"],
   ["aws_sqs_queue.name", "capacity-manager-dlq"],
   ["aws_lambda_function.function_name", "capacity-manager-reconcile"],
   ["aws_lambda_function.function_name", "capacity-manager-api"],
@@ -149,6 +155,14 @@ const CAPACITY_MANAGER_SUFFIXES: ReadonlyArray<readonly [NameKind, string]> = [
   ["aws_cloudwatch_metric_alarm.alarm_name", "capacity-manager-expiring-without-extension"],
 ];
 
+/**
+ * The state bucket's name when the file gives none: `blockfleet-tfstate-<env>-<account>-<region>`. Bucket names are
+ * global; the account and region make this one the environment's own.
+ */
+export function derivedStateBucketName(environment: string, accountId: string, region: string): string {
+  return `blockfleet-tfstate-${environment}-${accountId}-${region}`;
+}
+
 /** Every physical name that grows with the environment name or a block name, for the load-time check. */
 export function plannedNames(environment: string, env: NamedEnvironment): PlannedName[] {
   const names = naming(environment);
@@ -161,6 +175,9 @@ export function plannedNames(environment: string, env: NamedEnvironment): Planne
     byEnvironment("aws_iam_role.name", names.resource("vpc-flow-logs")),
     byEnvironment("aws_launch_template.name_prefix", `${names.clusterName}-system-`),
   ];
+  if (env.state_bucket === undefined && env.account_id !== undefined && env.region !== undefined) {
+    planned.push(byEnvironment("aws_s3_bucket.bucket", derivedStateBucketName(environment, env.account_id, env.region)));
+  }
   env.capacity_blocks.forEach((block, index) => {
     planned.push({ kind: "aws_eks_node_group.node_group_name_prefix", name: `${block.name}-`, grows: { with: "capacity_block", index } });
     planned.push({ kind: "aws_launch_template.name_prefix", name: `${names.clusterName}-${block.name}-`, grows: { with: "capacity_block", index } });

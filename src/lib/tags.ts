@@ -11,3 +11,11 @@ export function defaultTags(environment: string, userTags: Readonly<Record<strin
 
 /** The discovery tag Karpenter selects subnets and security groups by. */
 export const KARPENTER_DISCOVERY_TAG = "karpenter.sh/discovery";
+
+/**
+ * Tag on a capacity reservation naming the consumer that launches into it. Karpenter's tag selection requires
+ * `karpenter`, so a reservation without it (every node-group block) can never be selected by tags.
+ */
+export const CAPACITY_CONSUMER_TAG = "blockfleet.io/capacity-consumer";
+/** The CAPACITY_CONSUMER_TAG value Karpenter's tag selection requires. */
+export const KARPENTER_CONSUMER_TAG_VALUE = "karpenter";

@@ -1,7 +1,7 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
-import { RESERVATION_INDEX, TABLE_ATTRIBUTES, TABLE_PARTITION_KEY } from "../../../lambdas/capacity-manager/table";
+import { JOURNAL_ATTRIBUTES, JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, RESERVATION_INDEX, TABLE_ATTRIBUTES, TABLE_PARTITION_KEY } from "../../../lambdas/capacity-manager/table";
 
 interface DynaliteServer {
   listen(port: number, host: string, callback: (error?: Error) => void): void;
@@ -9,10 +9,14 @@ interface DynaliteServer {
   address(): AddressInfo;
 }
 
-/** A dynalite server on a free local port with the manager's table created from table.ts. */
+/** The journal table that goes with a records table in tests. */
+export const journalTableOf = (name: string): string => `${name}-journal`;
+
+/** A dynalite server on a free local port with the manager's tables created from table.ts. */
 export interface LocalDynamo {
   readonly endpoint: string;
   readonly client: DynamoDBClient;
+  /** Creates the records table `name` and its journal table (journalTableOf). */
   createTable(name: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -39,6 +43,17 @@ export async function startDynalite(): Promise<LocalDynamo> {
               KeySchema: [{ AttributeName: RESERVATION_INDEX.partitionKey.name, KeyType: "HASH" }],
               Projection: { ProjectionType: RESERVATION_INDEX.projection },
             },
+          ],
+        }),
+      );
+      await client.send(
+        new CreateTableCommand({
+          TableName: journalTableOf(name),
+          BillingMode: "PAY_PER_REQUEST",
+          AttributeDefinitions: JOURNAL_ATTRIBUTES.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
+          KeySchema: [
+            { AttributeName: JOURNAL_PARTITION_KEY.name, KeyType: "HASH" },
+            { AttributeName: JOURNAL_SORT_KEY.name, KeyType: "RANGE" },
           ],
         }),
       );

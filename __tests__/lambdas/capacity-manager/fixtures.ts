@@ -35,7 +35,6 @@ export function aRecord(overrides: Partial<CapacityRecord> = {}): CapacityRecord
     updatedAt: "2026-02-01T00:00:00.000Z",
     status: "TRACKING",
     version: 3,
-    history: [],
     ...overrides,
   };
 }

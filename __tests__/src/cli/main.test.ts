@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -63,12 +63,35 @@ describe("blockfleet", () => {
     expect(io.err()).toBe('blockfleet: unknown command "deploy prod"; run `blockfleet --help` for the list\n');
   });
 
-  it("fails when an option is unknown, in one line naming the command and its help, without a stack trace", async () => {
+  it("fails when an option is unknown, in one line naming the command, the closest flag and its help, without a stack trace", async () => {
     const io = captureIo();
 
     expect(await runCli(["plan-summary", "--allow-dangers", "plan.json"], io)).toBe(1);
-    expect(io.err()).toBe("blockfleet: plan-summary: Unknown option '--allow-dangers' (see `blockfleet plan-summary --help`)\n");
+    expect(io.err()).toBe("blockfleet: plan-summary: Unknown option '--allow-dangers'; did you mean --allow-danger? (see `blockfleet plan-summary --help`)\n");
     expect(io.out()).toBe("");
+  });
+
+  it.each([
+    [["capacity", "status", "--wdie"], "blockfleet: capacity status: Unknown option '--wdie'; did you mean --wide? (see `blockfleet capacity status --help`)\n"],
+    [["capacity", "timeline", "--jsn"], "blockfleet: capacity timeline: Unknown option '--jsn'; did you mean --json? (see `blockfleet capacity timeline --help`)\n"],
+    [["validate", "--deubg"], "blockfleet: validate: Unknown option '--deubg'; did you mean --debug? (see `blockfleet validate --help`)\n"],
+    [["synth", "--zzzzzz"], "blockfleet: synth: Unknown option '--zzzzzz' (see `blockfleet synth --help`)\n"],
+    [["capacity", "statsu", "--demo"], 'blockfleet: unknown command "capacity statsu --demo"; did you mean `blockfleet capacity status`? (`blockfleet --help` lists them all)\n'],
+    [["capcity", "timeline"], 'blockfleet: unknown command "capcity timeline"; did you mean `blockfleet capacity timeline`? (`blockfleet --help` lists them all)\n'],
+    [["synht"], 'blockfleet: unknown command "synht"; did you mean `blockfleet synth`? (`blockfleet --help` lists them all)\n'],
+  ])("fails with a suggestion when %j is mistyped", async (argv, message) => {
+    const io = captureIo();
+
+    expect(await runCli(argv, io)).toBe(1);
+    expect(io.err()).toBe(message);
+  });
+
+  it("GIVEN --version THEN it prints the package's name and version and exits 0", async () => {
+    const io = captureIo();
+    const manifest = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string };
+
+    expect(await runCli(["--version"], io)).toBe(0);
+    expect(io.out()).toBe(`blockfleet ${manifest.version}\n`);
   });
 
   it("GIVEN an unexpected error THEN it prints one line pointing to --debug, and the stack only with --debug", async () => {
@@ -99,6 +122,25 @@ describe("bin/blockfleet.cjs", () => {
     expect(result.status).toBe(2);
     expect(result.stdout).toContain("### 🛑 DANGER");
     expect(result.stderr).toBe("");
+  });
+
+  it("GIVEN a reader that closes the pipe early (| head) THEN it ends quietly with exit 0, no EPIPE trace", async () => {
+    // The reader is gone before the command writes: its first write fails with EPIPE.
+    const child = spawn(process.execPath, [bin, "capacity", "timeline", "--demo"], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", (exitCode) => resolve(exitCode)));
+
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
+
+  it("GIVEN --version THEN the real process prints it", () => {
+    const result = spawnSync(process.execPath, [bin, "--version"], { encoding: "utf8" });
+
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^blockfleet \d+\.\d+\.\d+\n$/);
   });
 
   it("GIVEN a plan on stdin and --allow-danger THEN it exits 0", () => {

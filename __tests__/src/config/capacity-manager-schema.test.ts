@@ -20,23 +20,73 @@ async function expectRejected(input: Input, path: string, message: RegExp): Prom
 const WEB_ACL = WEB_ACL_ARN;
 
 describe("capacity_manager schema", () => {
-  it("leaves the section absent when the environment file has none", () => {
-    // GIVEN an environment without capacity_manager  WHEN parsed  THEN there is no manager config
-    expect(environmentSchema.parse(baseEnvironmentInput()).capacity_manager).toBeUndefined();
+  it("leaves the manager out when the environment file has neither the section nor capacity blocks", () => {
+    // GIVEN an environment without capacity_manager and without blocks  WHEN parsed  THEN there is no manager config
+    expect(environmentSchema.parse({ ...baseEnvironmentInput(), capacity_blocks: [] }).capacity_manager).toBeUndefined();
+  });
+
+  it("deploys the manager with its defaults wherever capacity blocks are declared, without the section", () => {
+    // GIVEN blocks and no capacity_manager section  WHEN parsed  THEN the manager is on, in tracking mode
+    const manager = environmentSchema.parse(baseEnvironmentInput()).capacity_manager;
+    expect(manager).toEqual(environmentSchema.parse(withManager({})).capacity_manager);
+    expect(manager).toMatchObject({ enabled: true, allow_new_purchases: false, extend: { require_approval: true } });
+  });
+
+  it("turns the manager off with enabled = false, blocks or not", () => {
+    expect(environmentSchema.parse(withManager({ enabled: false })).capacity_manager).toBeUndefined();
+  });
+
+  it("gives each block the manager's extension defaults unless the block sets its own", () => {
+    // GIVEN defaults in capacity_manager.extend and one block overriding two of them
+    const base = baseEnvironmentInput();
+    const [block] = base.capacity_blocks as Input[];
+    const input = {
+      ...base,
+      capacity_manager: { extend: { before_hours: 36, max_upfront_fee_usd: 5000 } },
+      capacity_blocks: [block, { ...block, name: "p5-b", reservation_id: "cr-0fedcba9876543210", extend: { by_hours: 48, require_approval: false } }],
+    };
+    // WHEN parsed  THEN every block's policy is complete
+    const blocks = environmentSchema.parse(input).capacity_blocks;
+    expect(blocks.map((b) => b.extend)).toEqual([
+      { before_hours: 36, by_hours: 24, require_approval: true, max_upfront_fee_usd: 5000 },
+      { before_hours: 36, by_hours: 48, require_approval: false, max_upfront_fee_usd: 5000 },
+    ]);
+  });
+
+  it("fails when a block buys its extension less than 13 hours ahead (payment can take 12 h)", async () => {
+    const base = baseEnvironmentInput();
+    const [block] = base.capacity_blocks as Input[];
+    await expectRejected({ ...base, capacity_blocks: [{ ...block, extend: { before_hours: 12 } }] }, "capacity_blocks[0].extend.before_hours", /at least 13/);
+  });
+
+  it("fails when an extension duration is one EC2 does not sell", async () => {
+    const base = baseEnvironmentInput();
+    const [block] = base.capacity_blocks as Input[];
+    await expectRejected({ ...base, capacity_blocks: [{ ...block, extend: { by_hours: 36 } }] }, "capacity_blocks[0].extend.by_hours", /duration EC2 sells/);
+  });
+
+  it("fails when the default extension duration is one EC2 does not sell", async () => {
+    await expectRejected(withManager({ extend: { by_hours: 15 * 24 } }), "capacity_manager.extend.by_hours", /duration EC2 sells/);
+  });
+
+  it("fails when the fee cap is not positive", async () => {
+    await expectRejected(withManager({ extend: { max_upfront_fee_usd: 0 } }), "capacity_manager.extend.max_upfront_fee_usd", /positive amount/);
   });
 
   it("fills every default from an empty block: IAM and key, every minute, no new purchases", () => {
     // GIVEN `capacity_manager = {}`  WHEN parsed  THEN the secure defaults are set
     const manager = environmentSchema.parse(withManager({})).capacity_manager;
     expect(manager).toEqual({
+      enabled: true,
+      extend: { before_hours: 24, by_hours: 24, require_approval: true },
       schedule_expression: "rate(1 minute)",
+      approver_principal_arns: [],
       api_auth: "iam_and_key",
       throttle: { rate_limit: 10, burst_limit: 20, quota_per_day: 10_000 },
       allow_new_purchases: false,
       log_retention_days: 90,
-      api_reserved_concurrency: 10,
       manage_api_gateway_account: true,
-      alarms: { reconcile_errors: 1, reconcile_throttles: 5, dlq_messages: 1, expiring_without_extension: 1, period_seconds: 300, evaluation_periods: 1 },
+      alarms: { reconcile_errors: 1, reconcile_throttles: 5, dlq_messages: 1, expiring_without_extension: 1, record_failures: 3, notification_failures: 1, topic_arns: [], period_seconds: 300, evaluation_periods: 1 },
     });
   });
 
@@ -62,6 +112,18 @@ describe("capacity_manager schema", () => {
 
   it("fails when a rate is zero", async () => {
     await expectRejected(withManager({ schedule_expression: "rate(0 minutes)" }), "capacity_manager.schedule_expression", /at least 1/);
+  });
+
+  it("accepts approver roles and users", async () => {
+    expect(await issuesOf(withManager({ approver_principal_arns: ["arn:aws:iam::111122223333:role/finance/approver", "arn:aws:iam::111122223333:user/cfo"] }))).toEqual([]);
+  });
+
+  it.each([
+    ["a role session", "arn:aws:sts::111122223333:assumed-role/finance/alice"],
+    ["the account root", "arn:aws:iam::111122223333:root"],
+    ["a wildcard", "arn:aws:iam::111122223333:role/*"],
+  ])("fails when an approver is %s", async (_name, arn) => {
+    await expectRejected(withManager({ approver_principal_arns: [arn] }), "capacity_manager.approver_principal_arns[0]", /expected an IAM role or user ARN/);
   });
 
   it("fails when api_auth is not a known mode", async () => {
@@ -110,6 +172,31 @@ describe("capacity_manager schema", () => {
 
   it("fails when an alarm threshold is zero (it would always be in alarm)", async () => {
     await expectRejected(withManager({ alarms: { dlq_messages: 0 } }), "capacity_manager.alarms.dlq_messages", /Too small/i);
+  });
+
+  it("fails when the record-failure alarm threshold is zero", async () => {
+    await expectRejected(withManager({ alarms: { record_failures: 0 } }), "capacity_manager.alarms.record_failures", /Too small/i);
+  });
+
+  it("fails when the notification-failure alarm threshold is zero", async () => {
+    await expectRejected(withManager({ alarms: { notification_failures: 0 } }), "capacity_manager.alarms.notification_failures", /Too small/i);
+  });
+
+  it("fails when the alarm e-mail is not an address", async () => {
+    await expectRejected(withManager({ alarms: { email: "on-call" } }), "capacity_manager.alarms.email", /expected an e-mail address/);
+  });
+
+  it("fails when an alarm topic is not an SNS topic ARN", async () => {
+    await expectRejected(withManager({ alarms: { topic_arns: ["pagerduty"] } }), "capacity_manager.alarms.topic_arns[0]", /expected an SNS topic ARN/);
+  });
+
+  it("fails when an alarm topic is in another region than the alarms", async () => {
+    await expectRejected(withManager({ alarms: { topic_arns: ["arn:aws:sns:eu-west-1:111122223333:pager"] } }), "capacity_manager.alarms.topic_arns[0]", /in "eu-west-1" but the alarms are in "us-east-1"/);
+  });
+
+  it("fails when more alarm topics are named than CloudWatch takes actions", async () => {
+    const topics = [1, 2, 3, 4].map((n) => `arn:aws:sns:us-east-1:111122223333:pager-${n}`);
+    await expectRejected(withManager({ alarms: { topic_arns: topics } }), "capacity_manager.alarms.topic_arns", /at most 3 topics/);
   });
 
   it("fails when the API reserved concurrency is zero (the API would never run)", async () => {

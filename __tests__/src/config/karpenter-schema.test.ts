@@ -137,9 +137,17 @@ describe("karpenter and node_pools schema", () => {
       await expectRejected(withPool("gpu_capacity_block", { reservation_tags: { deployment: "" } }), "node_pools.gpu_capacity_block.reservation_tags.deployment", /tag values must not be empty/);
     });
 
-    it("fails when more than 20 tags select reservations", async () => {
-      const tags = Object.fromEntries(Array.from({ length: 21 }, (_, index) => [`tag${index}`, "x"]));
-      await expectRejected(withPool("gpu_capacity_block", { reservation_tags: tags }), "node_pools.gpu_capacity_block.reservation_tags", /at most 20 tags/);
+    it("fails when more than 19 tags select reservations (the CRD's 20 per term, one being the consumer tag)", async () => {
+      const tags = Object.fromEntries(Array.from({ length: 20 }, (_, index) => [`tag${index}`, "x"]));
+      await expectRejected(withPool("gpu_capacity_block", { reservation_tags: tags }), "node_pools.gpu_capacity_block.reservation_tags", /at most 19 tags/);
+    });
+
+    it("fails when the reservation tags set the consumer tag blockfleet adds itself", async () => {
+      await expectRejected(
+        withPool("gpu_capacity_block", { reservation_tags: { "blockfleet.io/capacity-consumer": "node_group" } }),
+        "node_pools.gpu_capacity_block.reservation_tags",
+        /added to the selection by blockfleet/,
+      );
     });
 
     it("fails when a volume is too small for container images", async () => {

@@ -6,6 +6,7 @@ import { ConfigError, formatConfigIssues, loadEnvironments, parseEnvironment } f
 
 const VALID_TFVARS = `
 region             = "eu-west-1"
+account_id         = "111122223333"
 vpc_cidr           = "10.1.0.0/16"
 availability_zones = ["eu-west-1a", "eu-west-1b"]
 cluster = { version = "1.35" }
@@ -33,7 +34,7 @@ describe("loading environment files", () => {
   });
 
   it("parses tfvars JSON the same way", async () => {
-    const result = await parseEnvironment("environments/x.tfvars.json", JSON.stringify({ region: "eu-west-1", vpc_cidr: "10.1.0.0/16", availability_zones: ["eu-west-1a", "eu-west-1b"], cluster: { version: "1.35" } }));
+    const result = await parseEnvironment("environments/x.tfvars.json", JSON.stringify({ region: "eu-west-1", account_id: "111122223333", vpc_cidr: "10.1.0.0/16", availability_zones: ["eu-west-1a", "eu-west-1b"], cluster: { version: "1.35" } }));
     expect(result.ok && result.environment.config.capacity_blocks).toEqual([]);
   });
 

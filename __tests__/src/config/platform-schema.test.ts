@@ -54,7 +54,7 @@ describe("platform schema", () => {
       database_name: "platform",
     });
     expect(platform.cache).toEqual({ node_type: "cache.r7g.large", automatic_failover: true, num_cache_clusters: 2 });
-    expect(platform.gpu).toEqual({ nvidia_device_plugin: true, gpu_operator: false, dcgm_exporter: false });
+    expect(platform.gpu).toEqual({ nvidia_device_plugin: true, gpu_operator: false, dcgm_exporter: false, dcgm_service_monitor: false });
     expect(platform.logs).toEqual({ retention_days: 90 });
     expect(platform.model_registry).toBeUndefined();
     expect(platform.load_balancer_controller).toBeUndefined();

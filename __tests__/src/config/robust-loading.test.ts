@@ -11,6 +11,7 @@ const run = promisify(execFile);
 
 const VALID = `
 region             = "eu-west-1"
+account_id         = "111122223333"
 vpc_cidr           = "10.1.0.0/16"
 availability_zones = ["eu-west-1a", "eu-west-1b"]
 cluster = { version = "1.35" }
@@ -109,7 +110,7 @@ describe("Terraform expressions in environment values", () => {
   });
 
   it("fails when a map key holds ${, naming the key", async () => {
-    const result = await parseEnvironment("environments/dev.tfvars.json", JSON.stringify({ region: "eu-west-1", vpc_cidr: "10.1.0.0/16", availability_zones: ["eu-west-1a", "eu-west-1b"], cluster: { version: "1.35" }, tags: { "${aws_iam_role.x.arn}": "y" } }));
+    const result = await parseEnvironment("environments/dev.tfvars.json", JSON.stringify({ region: "eu-west-1", account_id: "111122223333", vpc_cidr: "10.1.0.0/16", availability_zones: ["eu-west-1a", "eu-west-1b"], cluster: { version: "1.35" }, tags: { "${aws_iam_role.x.arn}": "y" } }));
     expect(!result.ok && result.issues[0]).toMatchObject({ path: 'tags["${aws_iam_role.x.arn}"]', message: expect.stringMatching(/^"\$\{" in a key starts a Terraform template expression/) });
   });
 

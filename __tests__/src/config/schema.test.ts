@@ -51,7 +51,44 @@ describe("environment schema", () => {
       const base = baseEnvironmentInput();
       const [block] = base.capacity_blocks as Input[];
       const input = { ...base, capacity_blocks: [block, { ...block, name: "p5-b" }] };
-      await expectRejected(input, "capacity_blocks[1].reservation_id", /already attached by capacity_blocks\[0\]/);
+      await expectRejected(input, "capacity_blocks[1].reservation_id", /already attached by capacity_blocks\[0\] \("p5-a"\)/);
+    });
+
+    it("gives a block the node group as its consumer unless it says otherwise", async () => {
+      const { environmentSchema } = await import("../../../src/config/schema");
+      expect(environmentSchema.parse(baseEnvironmentInput()).capacity_blocks[0]!.consumer).toBe("node_group");
+    });
+
+    it("fails when a block's consumer is neither node_group nor karpenter", async () => {
+      await expectRejected(withBlock({ consumer: "cluster_autoscaler" }), "capacity_blocks[0].consumer", /expected one of "node_group", "karpenter"/);
+    });
+
+    it("fails when a karpenter block is declared in an environment without Karpenter, naming both places", async () => {
+      await expectRejected({ ...withBlock({ consumer: "karpenter" }), karpenter: { enabled: false } }, "capacity_blocks[0].consumer", /capacity_blocks\[0\] \("p5-a"\) has consumer = "karpenter", but karpenter.enabled = false/);
+    });
+
+    it("fails when a karpenter block is declared with the capacity-block pool switched off, naming both places", async () => {
+      await expectRejected(
+        { ...withBlock({ consumer: "karpenter" }), node_pools: { gpu_capacity_block: { enabled: false } } },
+        "capacity_blocks[0].consumer",
+        /has consumer = "karpenter", but node_pools.gpu_capacity_block.enabled = false/,
+      );
+    });
+
+    it("fails when a karpenter block is a Neuron type the GPU pool never launches", async () => {
+      await expectRejected(withBlock({ consumer: "karpenter", instance_type: "trn2.48xlarge", ami_type: "AL2023_x86_64_NEURON" }), "capacity_blocks[0].consumer", /Neuron type/);
+    });
+
+    it("fails when a block's desired size is above its instance count", async () => {
+      await expectRejected(withBlock({ desired_size: 3 }), "capacity_blocks[0].desired_size", /must be at most instance_count \(2\)/);
+    });
+
+    it("fails when a karpenter block sets a desired size (it has no node group)", async () => {
+      await expectRejected(withBlock({ consumer: "karpenter", desired_size: 1 }), "capacity_blocks[0].desired_size", /does not have/);
+    });
+
+    it("fails when a karpenter block asks for EFA, which only its node group's launch template configures", async () => {
+      await expectRejected(withBlock({ consumer: "karpenter", efa: true }), "capacity_blocks[0].efa", /consumer = "node_group" for EFA/);
     });
 
     it("fails when a block's availability zone is not one of the environment's", async () => {

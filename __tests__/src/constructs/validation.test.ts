@@ -5,6 +5,7 @@ import { EksCluster } from "../../../src/constructs/eks-cluster";
 import { EncryptionKey } from "../../../src/constructs/kms-key";
 import { Network } from "../../../src/constructs/network";
 import { NodeLaunchTemplate } from "../../../src/constructs/node-launch-template";
+import { PrivateBucket } from "../../../src/constructs/private-bucket";
 import { SystemNodeGroup } from "../../../src/constructs/system-node-group";
 
 const aws = { accountId: "111122223333", callerArn: "arn:aws:iam::111122223333:user/ci", partition: "aws", region: "us-east-1" };
@@ -67,6 +68,10 @@ describe("construct validation", () => {
     expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ instanceCount: 0 }))).toThrow("instanceCount must be a whole number >= 1, got 0");
   });
 
+  it("fails when a capacity block node group's desired size is above its instance count", () => {
+    expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ instanceCount: 2, desiredSize: 3 }))).toThrow("desiredSize must be a whole number from 0 to instanceCount (2), got 3");
+  });
+
   it("fails when a launch template asks for a negative number of EFA interfaces", () => {
     expect(() => new NodeLaunchTemplate(stack(), "lt", { namePrefix: "x", securityGroupIds: [], volumeSizeGib: 50, resourceTags: {}, efaInterfaces: -1 })).toThrow(
       'launch template "x": efaInterfaces must be a whole number >= 0, got -1',
@@ -92,6 +97,21 @@ describe("construct validation", () => {
 
   it("fails when a KMS key's deletion window is outside 7-30 days", () => {
     expect(() => new EncryptionKey(stack(), "key", { aliasName: "a", description: "d", aws, deletionWindowInDays: 3 })).toThrow('kms key "a": deletionWindowInDays must be 7-30, got 3');
+  });
+
+  it("fails when a KMS key restricted to its users names none", () => {
+    expect(() => new EncryptionKey(stack(), "key", { aliasName: "a", description: "d", aws, restrictUseTo: { principalArns: [] } })).toThrow(
+      'kms key "a": restrictUseTo.principalArns must name at least one principal, got []',
+    );
+  });
+
+  it("fails when a KMS key would deny its use through a service to everyone", () => {
+    const key = new EncryptionKey(stack(), "key", { aliasName: "a", description: "d", aws });
+    expect(() => key.denyUseThroughServiceExcept("Only", "dynamodb.us-east-1.amazonaws.com", [])).toThrow('kms key: denyUseThroughServiceExcept("Only") needs at least one principal, got []');
+  });
+
+  it("fails when a private bucket keeps noncurrent versions for less than a day", () => {
+    expect(() => new PrivateBucket(stack(), "bucket", { bucketName: "b", noncurrentVersionExpirationDays: 0 })).toThrow('bucket "b": noncurrentVersionExpirationDays must be a whole number >= 1, got 0');
   });
 
   it("fails when asked for a private subnet in an AZ the network does not span", () => {

@@ -8,6 +8,7 @@
  * APIs' published limits, far from any name blockfleet builds; the synth-time check applies all of them.
  */
 import fc from "fast-check";
+import { environmentSchema } from "../../../src/config/schema";
 import { describe, expect, it } from "vitest";
 import { parseEnvironment } from "../../../src/config/load";
 import {
@@ -95,7 +96,8 @@ describe("names refused when the file is loaded", () => {
   });
 
   it("accepts a 16-character environment name when nothing it enables needs a shorter one", async () => {
-    const result = await parseEnvironment("environments/abcdefghijklmnop.tfvars.json", JSON.stringify(baseEnvironmentInput()));
+    // (capacity blocks turn the capacity manager on by default, whose names need a shorter environment name)
+    const result = await parseEnvironment("environments/abcdefghijklmnop.tfvars.json", JSON.stringify({ ...baseEnvironmentInput(), capacity_manager: { enabled: false } }));
     expect(result.ok ? [] : result.issues).toEqual([]);
   });
 });
@@ -119,7 +121,8 @@ describe("the synthesized JSON, checked name by name", () => {
       fc.asyncProperty(validEnvironmentWithServicesInput, letters, letters, async (input, envLetters, blockLetters) => {
         const blocks = (input["capacity_blocks"] as Array<Record<string, unknown>>).map((block, index) => ({ ...block, name: `${String.fromCharCode(97 + index)}${blockLetters}${"z".repeat(40)}`.slice(0, MAX_CAPACITY_BLOCK_NAME_LENGTH) }));
         const withBlocks = { ...input, capacity_blocks: blocks };
-        const length = longestEnvironmentName({ karpenter: { enabled: (input["karpenter"] as { enabled: boolean } | undefined)?.enabled ?? true }, capacity_blocks: blocks, capacity_manager: input["capacity_manager"], platform: input["platform"] as never });
+        // Measured on the parsed file: the capacity manager is on wherever blocks are declared unless switched off.
+        const length = longestEnvironmentName(environmentSchema.parse(withBlocks));
         const name = envLetters.slice(0, length);
         // WHEN loaded and synthesized
         const result = await parseEnvironment(`environments/${name}.tfvars.json`, JSON.stringify(withBlocks));

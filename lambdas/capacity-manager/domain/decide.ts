@@ -1,5 +1,6 @@
 import {
   APPROVAL_LEAD_MS,
+  ESCALATION_BEFORE_END_MS,
   EXPIRING_HORIZON_MS,
   HOUR_MS,
   INTENT_RESOLUTION_GRACE_MS,
@@ -18,6 +19,7 @@ import type {
   ExtensionView,
   HistoryEntry,
   HistoryKind,
+  LastExtension,
   NotificationKind,
   NotificationMark,
   OfferingView,
@@ -38,6 +40,8 @@ export type Action =
       readonly message: string;
       /** Sent once, without reminders: the reconciler records its delivery (`deliveredAt`). */
       readonly once?: boolean;
+      /** Publishes SNS refused before this one (a retry of the same message, not a new request). */
+      readonly retry?: number;
     }
   | {
       readonly kind: "scaleNodeGroup";
@@ -135,8 +139,12 @@ class Draft {
   /** The status this decision settled on (also when equal to the stored one, so no change is written). */
   decided: RecordStatus | undefined;
 
+  /** The reason given with `decided`. */
+  decidedReason: string | undefined;
+
   status(status: RecordStatus, reason: string): void {
     this.decided = status;
+    this.decidedReason = reason;
     this.set("status", status);
     this.set("statusReason", reason);
   }
@@ -166,23 +174,40 @@ class Draft {
   notifyOnce(kind: NotificationKind, key: string, subject: string, message: string): boolean {
     const mark = this.notifications[kind];
     if (!this.notificationsEnabled || (mark?.key === key && mark.deliveredAt !== undefined)) return false;
+    if (mark?.key === key && this.waitingToRetry(mark)) return false;
     this.mark(kind, key, subject, message, undefined, true);
     return true;
+  }
+
+  /** A refused publish of this very message waits for its retry time (the backoff the reconciler set). */
+  private waitingToRetry(mark: NotificationMark): boolean {
+    return (mark.failedAttempts ?? 0) > 0 && mark.retryAt !== undefined && this.now.getTime() < Date.parse(mark.retryAt);
   }
 
   private send(kind: NotificationKind, key: string, subject: string, message: string, repeatAfterMs: number, feeUsd?: number): boolean {
     if (!this.notificationsEnabled) return false;
     const mark = this.notifications[kind];
     const feeRose = feeUsd !== undefined && mark?.feeUsd !== undefined && feeUsd > mark.feeUsd;
-    if (mark && mark.key === key && !feeRose && this.now.getTime() - Date.parse(mark.at) < repeatAfterMs) return false;
-    this.mark(kind, key, subject, message, feeUsd, false);
+    if (mark && mark.key === key && !feeRose) {
+      // The same message: a refused publish is retried on its backoff, a delivered one reminded after the interval.
+      if ((mark.failedAttempts ?? 0) > 0) {
+        if (this.waitingToRetry(mark)) return false;
+      } else if (this.now.getTime() - Date.parse(mark.at) < repeatAfterMs) {
+        return false;
+      }
+    }
+    // A higher fee is a new request (shown to approvers anew), not a retry of the refused one.
+    this.mark(kind, key, subject, message, feeUsd, false, feeRose);
     return true;
   }
 
-  private mark(kind: NotificationKind, key: string, subject: string, message: string, feeUsd: number | undefined, once: boolean): void {
-    this.notifications[kind] = { at: this.nowIso, key, ...(feeUsd !== undefined ? { feeUsd } : {}) };
+  private mark(kind: NotificationKind, key: string, subject: string, message: string, feeUsd: number | undefined, once: boolean, newContent = false): void {
+    const previous = this.notifications[kind];
+    // Retrying the same message keeps the count of refused publishes, so the backoff grows and the retry is told apart.
+    const retry = !newContent && previous?.key === key && (previous.failedAttempts ?? 0) > 0 ? previous.failedAttempts : undefined;
+    this.notifications[kind] = { at: this.nowIso, key, ...(feeUsd !== undefined ? { feeUsd } : {}), ...(retry !== undefined ? { failedAttempts: retry } : {}) };
     this.notificationsChanged = true;
-    this.actions.push({ kind: "notify", notification: kind, subject, message, ...(once ? { once } : {}) });
+    this.actions.push({ kind: "notify", notification: kind, subject, message, ...(once ? { once } : {}), ...(retry !== undefined ? { retry } : {}) });
   }
 
   finish(): Decision {
@@ -288,6 +313,7 @@ export function decide(input: DecideInput): Decision {
 
   if (!EXTENDABLE_STATES.has(reservation.state)) {
     d.status("TRACKING", `reservation is ${reservation.state}; only active or scheduled blocks can be extended`);
+    escalateUnableToAct(d, endIso, `reservation ${reservation.state}`, `EC2 reports the reservation as ${reservation.state}; only active or scheduled blocks can be extended`);
     return d.finish();
   }
 
@@ -338,14 +364,41 @@ function refreshFromEc2(d: Draft, r: ReservationView): void {
 /** Purchased no earlier than `notBefore` (entries without a purchase date cannot be ruled out). */
 const purchasedSince = (e: ExtensionView, notBefore: number): boolean => e.purchaseDate === undefined || Date.parse(e.purchaseDate) >= notBefore;
 
+const SAME_PURCHASE_TOLERANCE_MS = 1000;
+const sameInstant = (a: string | undefined, b: string | undefined): boolean =>
+  a !== undefined && b !== undefined && Math.abs(Date.parse(a) - Date.parse(b)) <= SAME_PURCHASE_TOLERANCE_MS;
+const purchasedMs = (e: ExtensionView): number => (e.purchaseDate === undefined ? -Infinity : Date.parse(e.purchaseDate));
+
+/** Whether `e` is the extension recorded as `last` (offering and EC2's purchase date; without that date, never). */
+function isRecordedExtension(e: ExtensionView, last: LastExtension | undefined): boolean {
+  return last !== undefined && e.offeringId === last.offeringId && sameInstant(e.purchaseDate, last.extensionPurchaseDate);
+}
+
 /**
- * The extension in EC2's history that a purchase intent produced, if any. Offering ids can repeat
- * (a re-purchase after a failed payment), so only entries bought after the intent started count.
+ * The extension in EC2's history that a purchase intent produced, if any. An offering id repeats when the same
+ * offering is bought again after a failed payment, so a purchase is identified by the intent's own time: only
+ * entries bought since it started (less the clock skew) count, never the extension already recorded for the
+ * previous purchase, and of those the latest purchase of the intent's offering (then any later purchase, which
+ * also means the block end must not be bought again).
  */
-export function findIntentPurchase(intent: PurchaseIntent, extensions: readonly ExtensionView[]): ExtensionView | undefined {
+export function findIntentPurchase(intent: PurchaseIntent, extensions: readonly ExtensionView[], previous?: LastExtension): ExtensionView | undefined {
   const notBefore = Date.parse(intent.startedAt) - PURCHASE_CLOCK_SKEW_MS;
-  const since = extensions.filter((e) => purchasedSince(e, notBefore));
-  return since.find((e) => e.offeringId === intent.offeringId) ?? since.find((e) => e.purchaseDate !== undefined);
+  const since = extensions.filter((e) => purchasedSince(e, notBefore) && !isRecordedExtension(e, previous));
+  const latest = (list: ExtensionView[]) => list.reduce<ExtensionView | undefined>((best, e) => (best === undefined || purchasedMs(e) > purchasedMs(best) ? e : best), undefined);
+  return latest(since.filter((e) => e.offeringId === intent.offeringId)) ?? latest(since.filter((e) => e.purchaseDate !== undefined));
+}
+
+/**
+ * The history entry of the last purchase: by EC2's purchase date when EC2 reported it, otherwise the latest
+ * purchase of its offering since its intent started (a payment that failed before a re-purchase of the same
+ * offering is older, so it is never taken for the new one).
+ */
+function lastExtensionEntry(last: LastExtension, extensions: readonly ExtensionView[]): ExtensionView | undefined {
+  if (last.extensionPurchaseDate !== undefined) return extensions.find((e) => isRecordedExtension(e, last));
+  const notBefore = Date.parse(last.intentStartedAt ?? last.purchasedAt) - PURCHASE_CLOCK_SKEW_MS;
+  return extensions
+    .filter((e) => e.offeringId === last.offeringId && purchasedSince(e, notBefore))
+    .reduce<ExtensionView | undefined>((best, e) => (best === undefined || purchasedMs(e) > purchasedMs(best) ? e : best), undefined);
 }
 
 /** The reservation's end as EC2 reports it, when a paid extension has moved it past the intent's base end. */
@@ -361,7 +414,7 @@ function endMovedPast(intent: PurchaseIntent, reservationEnd: string | undefined
  * after the grace period the intent is never dropped into a new purchase: it is held for a person.
  */
 function resolveIntent(d: Draft, intent: PurchaseIntent, extensions: readonly ExtensionView[], reservationEnd: string | undefined): void {
-  const bought = findIntentPurchase(intent, extensions);
+  const bought = findIntentPurchase(intent, extensions, d.record.lastExtension);
   if (bought) {
     recordPurchase(d, intent, bought, "PURCHASE_CONFIRMED", "EC2 extension history shows the purchase");
     return;
@@ -415,6 +468,35 @@ function holdUnconfirmedPurchase(d: Draft, intent: PurchaseIntent, waitedMs: num
       `If either shows the purchase: do nothing, the manager confirms it on its own. If neither does: an approver clears the hold with ${clear}; the manager then proposes or buys again (asking for approval if the record requires it).`,
     ].join("\n"),
   );
+  escalateUnableToAct(d, endIso, "purchase held", `purchase ${intent.intentId} is held as unconfirmed; nothing extends the block until an approver checks EC2 and clears it (${clear})`);
+}
+
+/**
+ * The expiring path for a block the manager cannot act for: counted in ExpiringWithoutExtension within 24 h of
+ * its end, the reason says so, and one alert goes out as the end comes within 48 h, 24 h and 6 h.
+ */
+function escalateUnableToAct(d: Draft, endIso: string, short: string, why: string): void {
+  const endMs = Date.parse(endIso);
+  const left = endMs - d.now.getTime();
+  if (Number.isNaN(endMs) || left <= 0) return;
+  if (left <= EXPIRING_HORIZON_MS) {
+    d.expiringWithoutExtension = true;
+    if (d.decidedReason !== undefined) d.set("statusReason", `${d.decidedReason}; the block ends at ${endIso} (within 24 h) and is not extended`);
+  }
+  const stage = [...ESCALATION_BEFORE_END_MS].reverse().find((before) => left <= before);
+  if (stage === undefined) return;
+  const hours = stage / HOUR_MS;
+  const { record } = d;
+  d.notifyOnce(
+    "EXPIRING",
+    `${endIso}|unable|${hours}h`,
+    `Capacity block ${record.capacityReservationId} ends within ${hours} h: ${short}, manager cannot extend it`,
+    [
+      `Record: ${record.PK} (${record.capacityReservationId}, ${record.instanceCount} x ${record.instanceType} in ${record.availabilityZone})`,
+      `Ends: ${endIso} (within ${hours} h); instances are terminated 30 minutes before.`,
+      `Why nothing extends it: ${why}.`,
+    ].join("\n"),
+  );
 }
 
 function recordPurchase(
@@ -437,6 +519,8 @@ function recordPurchase(
     forEndDate: intent.forEndDate,
     // The call follows the intent's write within the same run; EC2's own date wins when it is known.
     purchasedAt: extension?.purchaseDate ?? intent.startedAt,
+    intentStartedAt: intent.startedAt,
+    ...(extension?.purchaseDate !== undefined ? { extensionPurchaseDate: extension.purchaseDate } : {}),
     ...(failed ? { paymentFailed: true } : {}),
   });
   d.append(kind, detail, {
@@ -469,10 +553,8 @@ function markPaymentFailed(d: Draft, offeringId: string): void {
 function waitForExtensionInFlight(d: Draft, extensions: readonly ExtensionView[], endIso: string, endMs: number): boolean {
   const { record } = d;
   const last = record.lastExtension;
-  const lastFailed =
-    last &&
-    !last.paymentFailed &&
-    extensions.find((e) => e.offeringId === last.offeringId && e.status === "payment-failed" && purchasedSince(e, Date.parse(last.purchasedAt) - PURCHASE_CLOCK_SKEW_MS));
+  // The last purchase's own entry (never another purchase of the same offering) says whether its payment failed.
+  const lastFailed = last && !last.paymentFailed && lastExtensionEntry(last, extensions)?.status === "payment-failed";
   if (last && lastFailed) {
     d.set("lastExtension", { ...last, paymentFailed: true });
     markPaymentFailed(d, last.offeringId);
@@ -496,6 +578,10 @@ function planNodeGroup(d: Draft, state: string, endMs: number): void {
   const scaleDownAt = endMs - NODE_GROUP_SCALE_DOWN_BEFORE_END_MS;
   d.set("nodeGroupScaleDownAt", iso(scaleDownAt));
   const active = state === "active" && d.now.getTime() < scaleDownAt;
+  const over = TERMINAL_STATES[state] !== undefined || d.now.getTime() >= scaleDownAt;
+  // Before the block starts the group keeps the size it was created with: per the EKS guide its launches fail
+  // until the reservation turns active and then fill it at once, so scaling it to 0 here would only delay nodes.
+  if (!active && !over) return;
   const target = active ? link.desiredSize : 0;
   // While active the size is verified every run: EKS schedules its own scale-down against the end
   // it saw at creation, so after an extension the manager puts the nodes back until the real end.

@@ -1,8 +1,8 @@
 import { DomainError } from "./errors";
-import type { CapacityRecord, HistoryEntry, MoneyPolicy, MoneyPolicyChanges, Proposal, RecordChanges, RecordSpec } from "./types";
+import type { ApprovalTarget, CapacityRecord, HistoryEntry, MoneyPolicy, MoneyPolicyChanges, Proposal, RecordChanges, RecordSpec } from "./types";
 
 /** A record as first stored: the owner's fields, manager state at its initial values. */
-export function newRecord(spec: RecordSpec, now: Date, origin: "CREATED" | "IMPORTED", by?: string): CapacityRecord {
+export function newRecord(spec: RecordSpec, now: Date, origin: "CREATED" | "IMPORTED"): CapacityRecord {
   const at = now.toISOString();
   return {
     ...spec,
@@ -12,13 +12,22 @@ export function newRecord(spec: RecordSpec, now: Date, origin: "CREATED" | "IMPO
     status: "TRACKING",
     statusReason: origin === "CREATED" ? "created; the next reconcile checks the reservation against EC2" : "imported from EC2",
     version: 0,
-    history: [{ at, kind: origin, detail: origin === "CREATED" ? "created through the API" : "imported from the account's capacity blocks", ...(by ? { by } : {}) }],
   };
+}
+
+/** The first history entry of a record (who created or imported it). */
+export function creationEntry(now: Date, origin: "CREATED" | "IMPORTED", by?: string): HistoryEntry {
+  return { at: now.toISOString(), kind: origin, detail: origin === "CREATED" ? "created through the API" : "imported from the account's capacity blocks", ...(by ? { by } : {}) };
 }
 
 export interface RecordMutation {
   readonly changes: RecordChanges;
   readonly history: readonly HistoryEntry[];
+}
+
+/** An approval's mutation and what it will pay for (answered to the approver). */
+export interface ApprovalMutation extends RecordMutation {
+  readonly appliesTo: ApprovalTarget;
 }
 
 const usd = (fee: number): string => `$${fee.toFixed(2)}`;
@@ -90,7 +99,7 @@ function pendingProposal(record: CapacityRecord): Proposal | undefined {
  * cap) together with the approval given for it, and any approval for a duration the policy no longer buys.
  * An approval is consent to one proposal; the next reconcile proposes again under the new policy.
  */
-function withdrawWhatPolicyNoLongerAllows(record: CapacityRecord, policy: MoneyPolicy): { changes: Record<string, unknown>; withdrawn: string[] } {
+export function withdrawWhatPolicyNoLongerAllows(record: CapacityRecord, policy: MoneyPolicy): { changes: Record<string, unknown>; withdrawn: string[] } {
   const changes: Record<string, unknown> = {};
   const withdrawn: string[] = [];
   const proposal = pendingProposal(record);
@@ -175,7 +184,7 @@ function refuseWhileBuying(record: CapacityRecord): void {
  * pending proposal the new policy still allows, exactly that proposal's fee and duration; otherwise the next
  * proposal up to the (new) maxUpfrontFeeUsd. With approval switched off nothing needs approving.
  */
-export function approveRecord(record: CapacityRecord, approvedBy: string, now: Date, policyChanges: MoneyPolicyChanges = {}): RecordMutation {
+export function approveRecord(record: CapacityRecord, approvedBy: string, now: Date, policyChanges: MoneyPolicyChanges = {}): ApprovalMutation {
   const at = now.toISOString();
   refuseWhileBuying(record);
   if (record.status === "PURCHASE_UNCONFIRMED") {
@@ -204,7 +213,16 @@ export function approveRecord(record: CapacityRecord, approvedBy: string, now: D
     changes["status"] = "APPROVED";
     changes["statusReason"] = `approved by ${approvedBy}: ${proposal.durationHours} h for up to ${usd(proposal.feeUsd)}`;
     history.push({ at, kind: "APPROVED", approvedBy, offeringId: proposal.offeringId, feeUsd: proposal.feeUsd, durationHours: proposal.durationHours, detail: "approved the pending proposal" });
-    return { changes: changes as RecordChanges, history };
+    const appliesTo: ApprovalTarget = {
+      kind: "PENDING_PROPOSAL",
+      offeringId: proposal.offeringId,
+      feeUsd: proposal.feeUsd,
+      durationHours: proposal.durationHours,
+      forEndDate: proposal.forEndDate,
+      newEndDate: proposal.newEndDate,
+      message: `approves the pending proposal: extending the end ${proposal.forEndDate} to ${proposal.newEndDate} with offering ${proposal.offeringId} for ${usd(proposal.feeUsd)}`,
+    };
+    return { changes: changes as RecordChanges, history, appliesTo };
   }
   if (!policy.requireApproval && changedFields.length > 0) {
     // The policy change is the approver's consent: purchases within it need no approval of their own.
@@ -212,7 +230,8 @@ export function approveRecord(record: CapacityRecord, approvedBy: string, now: D
       changes["status"] = "TRACKING";
       changes["statusReason"] = `policy set by ${approvedBy}: ${policy.extendByHours} h extensions up to ${capText(policy.maxUpfrontFeeUsd)} are bought without approval`;
     }
-    return { changes: changes as RecordChanges, history };
+    const message = `approval is off: ${policy.extendByHours} h extensions up to ${capText(policy.maxUpfrontFeeUsd)} are bought without asking`;
+    return { changes: changes as RecordChanges, history, appliesTo: { kind: "POLICY", message } };
   }
   if (policy.maxUpfrontFeeUsd === undefined) {
     throw new DomainError(
@@ -224,10 +243,29 @@ export function approveRecord(record: CapacityRecord, approvedBy: string, now: D
   }
   changes["approved"] = true;
   changes["approval"] = { by: approvedBy, at, maxFeeUsd: policy.maxUpfrontFeeUsd, durationHours: policy.extendByHours };
-  changes["status"] = "APPROVED";
-  changes["statusReason"] = `approved in advance by ${approvedBy}: next ${policy.extendByHours} h extension up to ${usd(policy.maxUpfrontFeeUsd)}`;
+  // A pending extension stays the record's status: the approval waits for the next proposal.
+  if (record.status !== "EXTENSION_PENDING") {
+    changes["status"] = "APPROVED";
+    changes["statusReason"] = `approved in advance by ${approvedBy}: next ${policy.extendByHours} h extension up to ${usd(policy.maxUpfrontFeeUsd)}`;
+  }
   history.push({ at, kind: "APPROVED", approvedBy, feeUsd: policy.maxUpfrontFeeUsd, durationHours: policy.extendByHours, detail: "advance approval up to maxUpfrontFeeUsd" });
-  return { changes: changes as RecordChanges, history };
+  return { changes: changes as RecordChanges, history, appliesTo: nextProposalTarget(record, policy.maxUpfrontFeeUsd, policy.extendByHours) };
+}
+
+/**
+ * An approval given ahead applies to the next proposal. While an extension is pending (bought, not yet moving the
+ * end) that is the proposal for the end after it, never the purchase in flight: the answer says so.
+ */
+function nextProposalTarget(record: CapacityRecord, maxFeeUsd: number, durationHours: number): ApprovalTarget {
+  const last = record.lastExtension;
+  const pending = record.status === "EXTENSION_PENDING" && last !== undefined && !last.paymentFailed;
+  const afterEndMs = pending ? Date.parse(last.forEndDate) + last.durationHours * 3_600_000 : Date.parse(record.endDate);
+  const afterEndDate = Number.isNaN(afterEndMs) ? undefined : new Date(afterEndMs).toISOString();
+  const next = `extending the end after it${afterEndDate ? ` (expected ${afterEndDate})` : ""} by ${durationHours} h for up to ${usd(maxFeeUsd)}`;
+  const message = pending
+    ? `extension ${last.offeringId} bought for the end ${last.forEndDate} is pending; this approval is not for it but for the next proposal: ${next}`
+    : `approves the next proposal ahead: extending the end${afterEndDate ? ` ${afterEndDate}` : ""} by ${durationHours} h for up to ${usd(maxFeeUsd)}`;
+  return { kind: "NEXT_PROPOSAL", maxFeeUsd, durationHours, ...(afterEndDate ? { afterEndDate } : {}), message };
 }
 
 /**
@@ -292,14 +330,13 @@ export function reservationOwners(records: readonly Pick<CapacityRecord, "PK" | 
   return duplicates;
 }
 
-/** The record as it reads after a mutation (used by in-memory stores and simulations). */
-export function applyChanges(record: CapacityRecord, changes: RecordChanges, history: readonly HistoryEntry[]): CapacityRecord {
+/** The record as it reads after a mutation (used by in-memory stores and simulations); history is kept apart. */
+export function applyChanges(record: CapacityRecord, changes: RecordChanges): CapacityRecord {
   const next: Record<string, unknown> = { ...record };
   for (const [key, value] of Object.entries(changes)) {
     if (value === null) delete next[key];
     else if (value !== undefined) next[key] = value;
   }
-  next["history"] = [...record.history, ...history];
   next["version"] = record.version + 1;
   return next as unknown as CapacityRecord;
 }

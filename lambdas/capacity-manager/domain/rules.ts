@@ -22,6 +22,20 @@ export const NODE_GROUP_SCALE_DOWN_BEFORE_END_MS = 40 * MINUTE_MS;
 export const APPROVAL_LEAD_MS = 24 * HOUR_MS;
 /** Reminders and repeated alerts are sent at most this often. */
 export const REMINDER_INTERVAL_MS = 6 * HOUR_MS;
+/** A message SNS refused is published again after 1, 2, 4 … minutes, at most every 30 minutes. */
+export const NOTIFICATION_RETRY_BASE_MS = 1 * MINUTE_MS;
+export const NOTIFICATION_RETRY_MAX_MS = 30 * MINUTE_MS;
+
+/** Delay before publishing again after `failedAttempts` refused publishes in a row (1 or more). */
+export function notificationRetryDelayMs(failedAttempts: number): number {
+  const exponent = Math.max(0, Math.min(failedAttempts - 1, 30));
+  return Math.min(NOTIFICATION_RETRY_BASE_MS * 2 ** exponent, NOTIFICATION_RETRY_MAX_MS);
+}
+/**
+ * While the manager cannot act for a block (a purchase held as unconfirmed, a reservation state that cannot be
+ * extended), an alert goes out once as the end comes within each of these.
+ */
+export const ESCALATION_BEFORE_END_MS = [48 * HOUR_MS, 24 * HOUR_MS, 6 * HOUR_MS] as const;
 /** A block ending within this horizon with no extension is reported (metric + alert). */
 export const EXPIRING_HORIZON_MS = 24 * HOUR_MS;
 /**

@@ -18,6 +18,11 @@ export const RECORD_STATUSES = [
   "PURCHASE_UNCONFIRMED",
   /** Another record tracks the same reservation and makes its decisions; this one only mirrors EC2. */
   "DUPLICATE",
+  /**
+   * Declared in an environment file once and removed from it since: nothing is decided, bought or scaled for the
+   * record any more; it stays (with its history) until its TTL, and comes back if the block is declared again.
+   */
+  "UNTRACKED",
 ] as const;
 export type RecordStatus = (typeof RECORD_STATUSES)[number];
 
@@ -38,6 +43,30 @@ export interface Approval {
   readonly forEndDate?: string;
   readonly offeringId?: string;
 }
+
+/**
+ * What an approval will pay for, answered to the approver: exactly the pending proposal, or (approving ahead,
+ * e.g. while an extension is still pending) the next proposal up to the cap.
+ */
+export type ApprovalTarget =
+  | {
+      readonly kind: "PENDING_PROPOSAL";
+      readonly offeringId: string;
+      readonly feeUsd: number;
+      readonly durationHours: number;
+      readonly forEndDate: string;
+      readonly newEndDate: string;
+      readonly message: string;
+    }
+  | {
+      readonly kind: "NEXT_PROPOSAL";
+      readonly maxFeeUsd: number;
+      readonly durationHours: number;
+      /** The block end the next proposal extends, when known (after a pending extension: its expected new end). */
+      readonly afterEndDate?: string;
+      readonly message: string;
+    }
+  | { readonly kind: "POLICY"; readonly message: string };
 
 /** The exact purchase the manager wants to make, shown to approvers. */
 export interface Proposal {
@@ -69,6 +98,13 @@ export interface LastExtension {
   readonly durationHours: number;
   readonly forEndDate: string;
   readonly purchasedAt: string;
+  /** When the intent behind this purchase started (absent on records written before it was kept: `purchasedAt`). */
+  readonly intentStartedAt?: string;
+  /**
+   * EC2's own purchase date of this extension (its identity in the extension history together with the offering),
+   * when EC2 reported it. Offering ids repeat after a failed payment, so they alone never identify a purchase.
+   */
+  readonly extensionPurchaseDate?: string;
   readonly paymentFailed?: boolean;
 }
 
@@ -98,6 +134,10 @@ export const HISTORY_KINDS = [
   "NOT_EXTENDABLE",
   "NODE_GROUP_SCALED",
   "DUPLICATE",
+  /** The environment file declared the block or changed its policy or node group (the file wins). */
+  "DECLARED",
+  /** The block was removed from the environment file: no longer tracked. */
+  "UNDECLARED",
 ] as const;
 export type HistoryKind = (typeof HISTORY_KINDS)[number];
 
@@ -135,6 +175,13 @@ export interface NotificationMark {
    * write whose reply was lost after marking it cannot swallow it.
    */
   readonly deliveredAt?: string;
+  /**
+   * Publishes of this message SNS refused in a row. The mark stays (the request is not new again); the message
+   * is retried at `retryAt` with a growing delay, and the count resets once SNS accepts it.
+   */
+  readonly failedAttempts?: number;
+  /** When a refused message is published again. */
+  readonly retryAt?: string;
 }
 
 /** Fields a record's owner sets (sample fields and policy). */
@@ -156,8 +203,16 @@ export interface RecordSpec {
   readonly nodeGroup?: NodeGroupLink;
 }
 
+/** Marks a record the environment file declares (see domain/declared.ts). */
+export interface DeclaredMarker {
+  /** `capacity_blocks[].name` in the file. */
+  readonly blockName: string;
+}
+
 /** Fields the manager maintains. */
 export interface RecordState {
+  /** Set while an environment file declares the block: its policy and node group come from the file. */
+  readonly declared?: DeclaredMarker;
   readonly approved: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -179,7 +234,6 @@ export interface RecordState {
   readonly expiresAt?: number;
   /** Optimistic-lock counter; every write is conditional on it. */
   readonly version: number;
-  readonly history: readonly HistoryEntry[];
 }
 
 export type CapacityRecord = RecordSpec & RecordState;
@@ -195,9 +249,9 @@ export interface MoneyPolicyChanges {
   readonly extendBeforeHours?: number;
 }
 
-/** Record fields a decision may set; `null` removes an optional field. History is only appended. */
+/** Record fields a decision may set; `null` removes an optional field. History entries are written beside it. */
 export type RecordChanges = {
-  readonly [K in Exclude<keyof CapacityRecord, "PK" | "version" | "history" | "createdAt">]?:
+  readonly [K in Exclude<keyof CapacityRecord, "PK" | "version" | "createdAt">]?:
     | CapacityRecord[K]
     | (undefined extends CapacityRecord[K] ? null : never);
 };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isPrintableKey, PK_MAX_LENGTH } from "../domain/keys";
 import {
   DEFAULT_EXTEND_BEFORE_HOURS,
   DEFAULT_EXTEND_BY_HOURS,
@@ -8,11 +9,30 @@ import {
   isSellableDurationHours,
 } from "../domain/rules";
 
-/** Any date string JavaScript parses (the sample accepts any), stored as ISO 8601 UTC. */
+/** Full ISO 8601 date and time with seconds and a zone: `2025-06-30T23:59:59Z`, `2025-07-01T01:59:59.5+02:00`. */
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$/;
+
+/** The instant an ISO 8601 date-time names, or undefined when it is not one (wrong shape or a day that does not exist). */
+export function parseIsoDateTime(value: string): Date | undefined {
+  const m = ISO_DATE_TIME.exec(value);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const offsetHours = m[9] === undefined ? 0 : Number(m[9]);
+  const offsetMinutes = m[10] === undefined ? 0 : Number(m[10]);
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const local = Date.UTC(year, month - 1, day, hour, minute, second);
+  // Date.UTC rolls 30 February over into March: a day that does not exist comes back as another date.
+  if (new Date(local).getUTCDate() !== day || new Date(local).getUTCMonth() !== month - 1) return undefined;
+  const fraction = m[7] === undefined ? 0 : Math.floor(Number(`0${m[7]}`) * 1000);
+  const sign = m[8] === "Z" ? 0 : m[8]?.startsWith("-") ? -1 : 1;
+  return new Date(local + fraction - sign * (offsetHours * 60 + offsetMinutes) * 60_000);
+}
+
+/** A full ISO 8601 date-time with a zone, stored as ISO 8601 UTC. */
 const dateString = z
   .string()
-  .refine((v) => !Number.isNaN(Date.parse(v)), { error: "must be a date such as 2025-06-30T23:59:59Z" })
-  .transform((v) => new Date(Date.parse(v)).toISOString());
+  .refine((v) => parseIsoDateTime(v) !== undefined, { error: "must be a full ISO 8601 date and time with seconds and a zone, such as 2025-06-30T23:59:59Z or 2025-07-01T01:59:59+02:00" })
+  .transform((v) => (parseIsoDateTime(v) as Date).toISOString());
 
 const text = (max: number) => z.string().max(max, { error: `must be at most ${max} characters` });
 
@@ -21,8 +41,10 @@ export const capacityReservationIdSchema = z.string().regex(/^cr-[0-9a-f]{8,17}$
 export const pkSchema = z
   .string()
   .min(1, { error: "must not be empty" })
-  .max(256, { error: "must be at most 256 characters" })
-  .regex(/^[^/\s]+$/, { error: "must not contain '/' or whitespace" });
+  .max(PK_MAX_LENGTH, { error: `must be at most ${PK_MAX_LENGTH} characters` })
+  .refine(isPrintableKey, {
+    error: "must be printable characters only: no '/', whitespace, control or format characters (bidirectional overrides, zero-width characters) or lone surrogates",
+  });
 
 const policyFields = {
   /** Buy this many hours before the real end (13 h minimum: payment may take 12 h and must clear 35 min before the end). */
@@ -143,13 +165,28 @@ export type ApproveBody = z.infer<typeof approveBodySchema>;
 /** POST /import takes no body (an empty object is tolerated). */
 export const emptyBodySchema = z.strictObject({});
 
-export const listQuerySchema = (maxPageSize: number, defaultPageSize: number) =>
-  z.strictObject({
-    limit: z
-      .string()
-      .regex(/^\d+$/, { error: "must be a whole number" })
-      .transform(Number)
-      .pipe(z.number().int().min(1, { error: "must be at least 1" }).max(maxPageSize, { error: `must be at most ${maxPageSize}` }))
-      .default(defaultPageSize),
-    cursor: z.string().min(1).max(2048).optional(),
-  });
+const pageFields = (maxPageSize: number, defaultPageSize: number) => ({
+  limit: z
+    .string()
+    .regex(/^\d+$/, { error: "must be a whole number" })
+    .transform(Number)
+    .pipe(z.number().int().min(1, { error: "must be at least 1" }).max(maxPageSize, { error: `must be at most ${maxPageSize}` }))
+    .default(defaultPageSize),
+  /** Checked by the store (an empty or forged cursor is a 400 INVALID_CURSOR). */
+  cursor: z.string().optional(),
+});
+
+export const listQuerySchema = (maxPageSize: number, defaultPageSize: number) => z.strictObject(pageFields(maxPageSize, defaultPageSize));
+
+/** GET /{PK}: the record; with `history=true` a page of its history instead (newest first, `limit` and `cursor`). */
+export const getQuerySchema = (maxPageSize: number, defaultPageSize: number) =>
+  z
+    .strictObject({
+      history: z.literal("true", { error: 'must be "true" (GET /{PK}?history=true pages through the history)' }).optional(),
+      ...pageFields(maxPageSize, defaultPageSize),
+    })
+    .superRefine((query, ctx) => {
+      if (query.history === undefined && query.cursor !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["cursor"], message: "pages the history only: add history=true" });
+      }
+    });

@@ -1,14 +1,14 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { z } from "zod";
+import { permissionOf, refuseCaller } from "../access";
 import { API_ROUTES, PK_PATH_PARAMETER, type ApiRoute } from "../api-routes";
-import { InvalidCursorError } from "../adapters/dynamodb-store";
 import { loadConfig, type ManagerConfig } from "../config";
 import { DomainError } from "../domain/errors";
 import type { RecordChanges } from "../domain/types";
-import type { Logger } from "../log";
-import { RecordExistsError, RecordNotFoundError, VersionConflictError } from "../service/errors";
+import { withLogContext, type Logger } from "../log";
+import { InvalidCursorError, RecordExistsError, RecordNotFoundError, VersionConflictError } from "../service/errors";
 import type { RecordsService } from "../service/records-service";
-import { approveBodySchema, createBodySchema, emptyBodySchema, listQuerySchema, NOT_UPDATABLE_FIELDS, pkSchema, updateBodySchema } from "./api-schemas";
+import { approveBodySchema, createBodySchema, emptyBodySchema, getQuerySchema, listQuerySchema, NOT_UPDATABLE_FIELDS, pkSchema, updateBodySchema } from "./api-schemas";
 import { createRecordsService, createRuntime } from "./dependencies";
 
 /** An error answered to the caller as `{ "error": { code, message, field } }`. */
@@ -108,8 +108,16 @@ function approverIdentity(event: APIGatewayProxyEvent): string {
   return approver;
 }
 
+/** Approvals only from approvers; in key-only mode each key only what it is for (see ../access.ts). */
+function authorize(r: ApiRoute, event: APIGatewayProxyEvent, config: ManagerConfig): void {
+  const identity = event.requestContext?.identity;
+  const refusal = refuseCaller(permissionOf(r), { userArn: identity?.userArn, apiKeyId: identity?.apiKeyId }, config.access);
+  if (refusal) throw new HttpError(403, refusal.code, refusal.message);
+}
+
 async function route(event: APIGatewayProxyEvent, service: RecordsService, config: ManagerConfig): Promise<APIGatewayProxyResult> {
   const r = findRoute(event);
+  if (r.operation !== "approveRecord") authorize(r, event, config);
   const body = readBody(event, config.maxBodyBytes);
   switch (r.operation) {
     case "listRecords": {
@@ -117,8 +125,13 @@ async function route(event: APIGatewayProxyEvent, service: RecordsService, confi
       const page = await service.list(query.limit, query.cursor);
       return json(200, { items: page.records, nextCursor: page.cursor ?? null });
     }
-    case "getRecord":
-      return json(200, await service.get(pathPk(event)));
+    case "getRecord": {
+      const pk = pathPk(event);
+      const query = parse(getQuerySchema(config.maxPageSize, config.defaultPageSize), event.queryStringParameters ?? {}, "query");
+      if (query.history === undefined) return json(200, await service.get(pk));
+      const page = await service.history(pk, query.limit, query.cursor);
+      return json(200, { PK: pk, items: page.entries, nextCursor: page.cursor ?? null });
+    }
     case "createRecord": {
       const input = parse(createBodySchema, body ?? null, "body");
       const record = await service.create({
@@ -155,6 +168,7 @@ async function route(event: APIGatewayProxyEvent, service: RecordsService, confi
       const pk = pathPk(event);
       const { clearUnconfirmedPurchase, ...policy } = parse(approveBodySchema, body ?? {}, "body");
       const approver = approverIdentity(event);
+      authorize(r, event, config);
       if (clearUnconfirmedPurchase) return json(200, await service.clearUnconfirmedPurchase(pk, approver));
       return json(200, await service.approve(pk, approver, policy));
     }
@@ -198,11 +212,14 @@ export function createApiHandler(getDeps: () => { service: RecordsService; confi
 
 let wired: { service: RecordsService; config: ManagerConfig; logger: Logger } | undefined;
 
-/** Lambda entry point (API Gateway REST proxy integration). */
-export const handler = createApiHandler(() => {
+/** Wired once per container, on the first invocation. */
+function wire() {
   if (!wired) {
     const runtime = createRuntime(loadConfig());
     wired = { service: createRecordsService(runtime), config: runtime.config, logger: runtime.logger };
   }
   return wired;
-});
+}
+
+/** Lambda entry point (API Gateway REST proxy integration). */
+export const handler = withLogContext(createApiHandler(wire), () => wire().logger);

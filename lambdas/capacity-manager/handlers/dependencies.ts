@@ -1,9 +1,11 @@
 import { EKSClient } from "@aws-sdk/client-eks";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { createDynamoRecordStoreFromEnv } from "../adapters/dynamodb-store";
 import { createEc2Clients, Ec2CapacityApi } from "../adapters/ec2";
 import { EksNodeGroupScaler } from "../adapters/eks-scaler";
 import { SnsNotifier } from "../adapters/sns-notifier";
+import { SsmDeclaredBlocks } from "../adapters/ssm-declared-blocks";
 import type { ManagerConfig } from "../config";
 import { createLogger, type Logger } from "../log";
 import type { CapacityApi, RecordStore } from "../service/ports";
@@ -22,7 +24,7 @@ export function createRuntime(config: ManagerConfig): Runtime {
   return {
     config,
     logger: createLogger(),
-    store: createDynamoRecordStoreFromEnv(config.tableName),
+    store: createDynamoRecordStoreFromEnv(config.tableName, config.journalTableName),
     ec2: new Ec2CapacityApi(createEc2Clients()),
   };
 }
@@ -37,6 +39,7 @@ export function createReconciler(runtime: Runtime): Reconciler {
     logger: runtime.logger,
     clock: () => new Date(),
     concurrency: config.reconcileConcurrency,
+    ...(config.declaredBlocksParameter ? { declared: new SsmDeclaredBlocks(new SSMClient({}), config.declaredBlocksParameter) } : {}),
   });
 }
 

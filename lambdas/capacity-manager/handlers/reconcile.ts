@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { loadConfig } from "../config";
-import type { Logger } from "../log";
+import { withLogContext, type Logger } from "../log";
 import type { ReconcileSummary, Reconciler } from "../service/reconciler";
 import { createReconciler, createRuntime } from "./dependencies";
 
@@ -54,11 +54,14 @@ export function createReconcileHandler(getReconciler: () => { reconciler: Reconc
 
 let wired: { reconciler: Reconciler; logger: Logger } | undefined;
 
-/** Lambda entry point (EventBridge schedule and EC2 capacity block events). */
-export const handler = createReconcileHandler(() => {
+/** Wired once per container, on the first invocation. */
+function wire() {
   if (!wired) {
     const runtime = createRuntime(loadConfig());
     wired = { reconciler: createReconciler(runtime), logger: runtime.logger };
   }
   return wired;
-});
+}
+
+/** Lambda entry point (EventBridge schedule and EC2 capacity block events). */
+export const handler = withLogContext(createReconcileHandler(wire), () => wire().logger);

@@ -22,3 +22,11 @@ export class RecordNotFoundError extends Error {
     this.name = "RecordNotFoundError";
   }
 }
+
+/** A pagination cursor the store did not produce (empty, altered or for another record). */
+export class InvalidCursorError extends Error {
+  constructor(readonly cursor: string) {
+    super("cursor is not a value returned by a previous page");
+    this.name = "InvalidCursorError";
+  }
+}

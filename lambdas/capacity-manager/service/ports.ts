@@ -1,7 +1,18 @@
 import type { PurchaseOutcome } from "../domain/decide";
+import type { DeclaredBlock } from "../domain/declared";
 import type { CapacityRecord, ExtensionView, HistoryEntry, OfferingView, PurchaseIntent, RecordChanges, ReservationView } from "../domain/types";
 
-/** Persistence of tracked records. Every write is conditional; history is append-only. */
+/** One page of a record's history, newest first. */
+export interface HistoryPage {
+  readonly entries: HistoryEntry[];
+  /** Continues with older entries; absent on the last page. */
+  readonly cursor?: string;
+}
+
+/**
+ * Persistence of tracked records. Every write is conditional; history is append-only and kept beside the record
+ * (items of their own), so a record item stays bounded however long it lives.
+ */
 export interface RecordStore {
   /** One page of records in key order; `cursor` continues after the previous page. */
   scan(options?: { readonly cursor?: string; readonly limit?: number }): Promise<{ records: CapacityRecord[]; cursor?: string }>;
@@ -9,7 +20,12 @@ export interface RecordStore {
   /** Records tracking a given reservation (usually one). */
   findByReservationId(capacityReservationId: string): Promise<CapacityRecord[]>;
   /** @throws RecordExistsError when the PK is taken. */
-  create(record: CapacityRecord): Promise<void>;
+  create(record: CapacityRecord, history?: readonly HistoryEntry[]): Promise<void>;
+  /**
+   * The record's history, newest first, `limit` entries a page; `cursor` continues after the previous page.
+   * @throws RecordNotFoundError when the record does not exist; InvalidCursorError for a cursor it did not produce.
+   */
+  history(pk: string, options?: { readonly cursor?: string; readonly limit?: number }): Promise<HistoryPage>;
   /**
    * Applies `changes` and appends `history` if the stored version still equals `expectedVersion`.
    * @throws VersionConflictError when another writer got there first; RecordNotFoundError when gone.
@@ -42,4 +58,10 @@ export interface Notifier {
 export interface NodeGroupScaler {
   /** Sets the node group's desired size if it differs; returns the size found before. */
   ensureDesiredSize(clusterName: string, nodegroupName: string, desiredSize: number): Promise<{ changed: boolean; previous: number | undefined }>;
+}
+
+/** The blocks environment files declare, from where Terraform put them; the manager only reads it. */
+export interface DeclaredBlocksSource {
+  /** undefined: no declared set is deployed (nothing is created or released from it). */
+  read(): Promise<readonly DeclaredBlock[] | undefined>;
 }

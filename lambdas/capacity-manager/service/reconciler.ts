@@ -1,10 +1,12 @@
 import { applyPurchaseOutcome, decide, needsExtensionHistory, type Action, type DecideInput, type Decision } from "../domain/decide";
+import { syncDeclared } from "../domain/declared";
 import { reservationOwners } from "../domain/records";
+import { EXPIRING_HORIZON_MS, notificationRetryDelayMs } from "../domain/rules";
 import type { CapacityRecord, ExtensionView, NotificationKind, ReservationView } from "../domain/types";
 import type { Logger } from "../log";
 import { METRICS, type MetricName } from "../metrics";
 import { VersionConflictError } from "./errors";
-import type { CapacityApi, NodeGroupScaler, Notifier, RecordStore } from "./ports";
+import type { CapacityApi, DeclaredBlocksSource, NodeGroupScaler, Notifier, RecordStore } from "./ports";
 
 export interface ReconcilerDeps {
   readonly store: RecordStore;
@@ -16,6 +18,11 @@ export interface ReconcilerDeps {
   readonly clock: () => Date;
   /** Records reconciled at once. */
   readonly concurrency: number;
+  /**
+   * The blocks environment files declare, read at the start of every run.
+   * @default none: only records created through the API are reconciled
+   */
+  readonly declared?: DeclaredBlocksSource;
 }
 
 export interface ReconcileSummary {
@@ -56,12 +63,12 @@ export class Reconciler {
       records.push(...page.records);
       cursor = page.cursor;
     } while (cursor);
-    return this.reconcileRecords(records, undefined);
+    return this.reconcileRecords(await this.followDeclared(records), undefined);
   }
 
   /** Event-driven run for the records of one reservation. */
   async reconcileReservation(capacityReservationId: string, expirationWarning?: { endDate?: string }): Promise<ReconcileSummary> {
-    const records = await this.deps.store.findByReservationId(capacityReservationId);
+    const records = await this.followDeclared(await this.deps.store.findByReservationId(capacityReservationId), capacityReservationId);
     if (records.length === 0) {
       this.deps.logger.info("event for an untracked reservation", { capacityReservationId });
       return { records: 0, failures: 0, purchases: 0, expiringWithoutExtension: 0 };
@@ -69,8 +76,49 @@ export class Reconciler {
     return this.reconcileRecords(records, expirationWarning);
   }
 
-  private async reconcileRecords(records: readonly CapacityRecord[], expirationWarning: { endDate?: string } | undefined): Promise<ReconcileSummary> {
+  /**
+   * Makes the stored records follow the declared set (domain/declared.ts) before anything is decided. If the set
+   * cannot be read, or a write fails, the records stay as stored and the run goes on: nothing is released on doubt.
+   */
+  private async followDeclared(records: CapacityRecord[], onlyReservationId?: string): Promise<CapacityRecord[]> {
+    const { declared, store, logger, clock } = this.deps;
+    if (!declared) return records;
+    let blocks;
+    try {
+      blocks = await declared.read();
+    } catch (error) {
+      logger.error("declared blocks unavailable; records stay as stored", { error });
+      logger.metrics({ [METRICS.DeclaredBlocksUnavailable]: 1 });
+      return records;
+    }
+    if (blocks === undefined) return records;
+    const writes = syncDeclared({ records, declared: blocks, now: clock(), ...(onlyReservationId !== undefined ? { onlyReservationId } : {}) });
+    const byPk = new Map(records.map((record) => [record.PK, record]));
+    let failures = 0;
+    for (const write of writes) {
+      const PK = write.kind === "create" ? write.record.PK : write.PK;
+      try {
+        if (write.kind === "create") {
+          await store.create(write.record, write.history);
+          byPk.set(PK, write.record);
+        } else {
+          byPk.set(PK, await store.update(PK, write.expectedVersion, write.changes, write.history));
+        }
+        const record = byPk.get(PK)!;
+        logger.info(write.kind === "create" ? "declared block tracked" : "record follows the environment file", { PK, capacityReservationId: record.capacityReservationId, status: record.status });
+      } catch (error) {
+        failures += 1;
+        logger.error("declared block not synced; the next run tries again", { PK, error });
+      }
+    }
+    if (failures > 0) logger.metrics({ [METRICS.DeclaredSyncFailures]: failures });
+    return [...byPk.values()];
+  }
+
+  private async reconcileRecords(all: readonly CapacityRecord[], expirationWarning: { endDate?: string } | undefined): Promise<ReconcileSummary> {
     const { ec2, logger, clock } = this.deps;
+    // Blocks removed from an environment file are kept for their history only.
+    const records = all.filter((record) => record.status !== "UNTRACKED");
     const counts: Counts = {};
     const count = (name: MetricName, by = 1): void => {
       counts[name] = (counts[name] ?? 0) + by;
@@ -104,6 +152,7 @@ export class Reconciler {
     let expiring = 0;
     await forEachLimited(records, this.deps.concurrency, async (record) => {
       const ids = { PK: record.PK, capacityReservationId: record.capacityReservationId };
+      const counted = { held: false };
       try {
         if (historyError !== undefined && historyIds.has(record.capacityReservationId)) throw historyError;
         const result = await this.reconcileRecord(
@@ -117,25 +166,38 @@ export class Reconciler {
             ...(duplicateOf.has(record.PK) ? { duplicateOf: duplicateOf.get(record.PK) as string } : {}),
           },
           count,
+          counted,
         );
         if (result.purchased) purchases += 1;
         if (result.expiringWithoutExtension) expiring += 1;
       } catch (error) {
         failures += 1;
         if (error instanceof VersionConflictError) count(METRICS.WriteConflicts);
-        logger.error("record reconcile failed", { ...ids, error });
+        // A record that cannot be reconciled cannot be extended either: within 24 h of its end it counts as
+        // expiring, and a hold it carries still counts as held, so neither alarm goes quiet while it fails.
+        const endMs = Date.parse(lookup.found.get(record.capacityReservationId)?.endDate ?? record.endDate);
+        const endsSoon = endMs > now.getTime() && endMs - now.getTime() <= EXPIRING_HORIZON_MS;
+        if (endsSoon) expiring += 1;
+        if (!counted.held && record.status === "PURCHASE_UNCONFIRMED") count(METRICS.PurchasesUnconfirmed);
+        logger.error("record reconcile failed", { ...ids, endsWithin24h: endsSoon, error });
       }
     });
     count(METRICS.RecordsReconciled, records.length);
     count(METRICS.RecordFailures, failures);
     count(METRICS.ExpiringWithoutExtension, expiring);
+    // Emitted every run (0 when nothing is held), so the alarm stays in ALARM exactly while a hold lasts.
+    count(METRICS.PurchasesUnconfirmed, 0);
     logger.metrics(counts);
     logger.info("reconcile finished", { records: records.length, failures, purchases, expiringWithoutExtension: expiring });
     return { records: records.length, failures, purchases, expiringWithoutExtension: expiring };
   }
 
   /** Decides one record (fetching offerings only when the decision asks for them) and performs the decision. */
-  private async reconcileRecord(input: DecideInput, count: (name: MetricName, by?: number) => void): Promise<{ purchased: boolean; expiringWithoutExtension: boolean }> {
+  private async reconcileRecord(
+    input: DecideInput,
+    count: (name: MetricName, by?: number) => void,
+    counted: { held: boolean },
+  ): Promise<{ purchased: boolean; expiringWithoutExtension: boolean }> {
     const { ec2, store, logger } = this.deps;
     const { record, reservation } = input;
     let decision: Decision = decide(input);
@@ -144,6 +206,10 @@ export class Reconciler {
       decision = decide({ ...input, offerings });
     }
     countDecision(decision, reservation, count);
+    // Every run while held, not once: the unconfirmed-purchase alarm stays in ALARM until the hold is cleared.
+    // (A record whose run throws after this point is counted here, not again by the caller.)
+    if ((decision.changes.status ?? record.status) === "PURCHASE_UNCONFIRMED") count(METRICS.PurchasesUnconfirmed);
+    counted.held = true;
     const ids = { PK: record.PK, capacityReservationId: record.capacityReservationId };
     if (Object.keys(decision.changes).length === 0 && decision.history.length === 0 && decision.actions.length === 0) {
       return { purchased: false, expiringWithoutExtension: decision.expiringWithoutExtension };
@@ -159,7 +225,7 @@ export class Reconciler {
     // Notifications first: the write above marked them as sent, so a failing purchase write or node group
     // call after them must not swallow them. Publishing never throws.
     for (const action of decision.actions) {
-      if (action.kind === "notify") current = await this.notify(current, record, action, count);
+      if (action.kind === "notify") current = await this.notify(current, action, count);
     }
     let purchased = false;
     for (const action of decision.actions) {
@@ -188,18 +254,15 @@ export class Reconciler {
   }
 
   /**
-   * Publishes a notification the decision already marked as sent. If publishing fails the mark is put
-   * back as it was before, so the next run sends it again instead of waiting out the reminder interval.
+   * Publishes a notification the decision already marked as sent. A refused publish keeps the mark (so the same
+   * request is never counted or recorded as a new one) and records the failure: the decision retries it after
+   * 1, 2, 4 … minutes (at most 30), and every refused publish is counted in `NotificationFailures`.
    */
-  private async notify(
-    record: CapacityRecord,
-    before: CapacityRecord,
-    action: Extract<Action, { kind: "notify" }>,
-    count: (name: MetricName) => void,
-  ): Promise<CapacityRecord> {
-    const { notifier, store, logger } = this.deps;
+  private async notify(record: CapacityRecord, action: Extract<Action, { kind: "notify" }>, count: (name: MetricName) => void): Promise<CapacityRecord> {
+    const { notifier, logger } = this.deps;
     if (!notifier) return record;
-    if (action.notification === "APPROVAL_REQUEST") count(METRICS.ApprovalsRequested);
+    if (action.retry !== undefined) count(METRICS.NotificationRetries);
+    else if (action.notification === "APPROVAL_REQUEST") count(METRICS.ApprovalsRequested);
     const ids = { PK: record.PK, capacityReservationId: record.capacityReservationId, notification: action.notification };
     try {
       await notifier.publish(action.subject, action.message, {
@@ -207,31 +270,41 @@ export class Reconciler {
         PK: record.PK,
         capacityReservationId: record.capacityReservationId,
       });
-      return action.once ? await this.recordDelivery(record, action.notification) : record;
+      return action.once || action.retry !== undefined ? await this.recordDelivery(record, action.notification, action.once === true) : record;
     } catch (error) {
       count(METRICS.NotificationFailures);
-      logger.error("notification failed", { ...ids, error });
+      logger.error("notification failed", { ...ids, failedAttempts: (action.retry ?? 0) + 1, error });
     }
-    const marks = { ...(record.notifications ?? {}) };
-    const previous = before.notifications?.[action.notification];
-    if (previous) marks[action.notification] = previous;
-    else delete marks[action.notification];
+    return this.recordRefusedPublish(record, action.notification);
+  }
+
+  /** Counts a refused publish on the mark and sets when it is retried. */
+  private async recordRefusedPublish(record: CapacityRecord, kind: NotificationKind): Promise<CapacityRecord> {
+    const { store, logger, clock } = this.deps;
+    const mark = record.notifications?.[kind];
+    if (!mark) return record;
+    const failedAttempts = (mark.failedAttempts ?? 0) + 1;
+    const retryAt = new Date(clock().getTime() + notificationRetryDelayMs(failedAttempts)).toISOString();
     try {
-      return await store.update(record.PK, record.version, { notifications: marks }, []);
+      return await store.update(record.PK, record.version, { notifications: { ...record.notifications, [kind]: { ...mark, failedAttempts, retryAt } } }, []);
     } catch (error) {
-      // Another writer got there first: the notification waits for the reminder interval instead.
-      logger.warn("notification mark not reset", { ...ids, error });
+      // Another writer got there first: the message waits for the reminder interval (or, sent once, the next run).
+      logger.warn("refused notification not recorded for retry", { PK: record.PK, capacityReservationId: record.capacityReservationId, notification: kind, error });
       return record;
     }
   }
 
-  /** Marks a once-only alert as delivered; if this write fails the next run sends it again (at least once). */
-  private async recordDelivery(record: CapacityRecord, kind: NotificationKind): Promise<CapacityRecord> {
+  /**
+   * Records that SNS accepted a once-only alert (`deliveredAt`) or a retried message (the failure count goes).
+   * If this write fails a once-only alert is sent again by the next run (at least once).
+   */
+  private async recordDelivery(record: CapacityRecord, kind: NotificationKind, once: boolean): Promise<CapacityRecord> {
     const { store, logger, clock } = this.deps;
     const mark = record.notifications?.[kind];
     if (!mark) return record;
+    const { failedAttempts: _failed, retryAt: _retryAt, ...delivered } = mark;
     try {
-      return await store.update(record.PK, record.version, { notifications: { ...record.notifications, [kind]: { ...mark, deliveredAt: clock().toISOString() } } }, []);
+      return await store.update(record.PK, record.version, { notifications: { ...record.notifications, [kind]: once ? { ...delivered, deliveredAt: clock().toISOString() } : delivered } }, []);
     } catch (error) {
       logger.warn("notification delivery not recorded; the next run sends it again", { PK: record.PK, capacityReservationId: record.capacityReservationId, notification: kind, error });
       return record;
@@ -264,5 +337,4 @@ function countDecision(decision: Decision, reservation: ReservationView | undefi
   if (status === "AWAITING_APPROVAL") count(METRICS.AwaitingApproval);
   if (status === "NO_OFFERING") count(METRICS.NoOfferingWithinCap);
   if (decision.history.some((h) => h.kind === "PAYMENT_FAILED")) count(METRICS.PaymentFailed);
-  if (decision.history.some((h) => h.kind === "PURCHASE_UNCONFIRMED")) count(METRICS.PurchasesUnconfirmed);
 }

@@ -1,9 +1,10 @@
 import { DomainError } from "../domain/errors";
-import { approveRecord, assertCreatableByWriter, clearUnconfirmedPurchase, newRecord, updateRecord } from "../domain/records";
+import { refuseFileOwnedChange } from "../domain/declared";
+import { approveRecord, assertCreatableByWriter, clearUnconfirmedPurchase, creationEntry, newRecord, updateRecord } from "../domain/records";
 import { DEFAULT_EXTEND_BEFORE_HOURS, DEFAULT_EXTEND_BY_HOURS, DEFAULT_REQUIRE_APPROVAL } from "../domain/rules";
-import type { CapacityRecord, MoneyPolicyChanges, RecordChanges, RecordSpec } from "../domain/types";
+import type { ApprovalTarget, CapacityRecord, MoneyPolicyChanges, RecordChanges, RecordSpec } from "../domain/types";
 import { RecordExistsError } from "./errors";
-import type { CapacityApi, RecordStore } from "./ports";
+import type { CapacityApi, HistoryPage, RecordStore } from "./ports";
 
 export interface RecordsServiceDeps {
   readonly store: RecordStore;
@@ -21,7 +22,12 @@ export class RecordsService {
   constructor(private readonly deps: RecordsServiceDeps) {}
 
   list(limit: number, cursor: string | undefined): Promise<{ records: CapacityRecord[]; cursor?: string }> {
-    return this.deps.store.scan({ limit, ...(cursor ? { cursor } : {}) });
+    return this.deps.store.scan({ limit, ...(cursor !== undefined ? { cursor } : {}) });
+  }
+
+  /** A record's history, newest first. */
+  history(pk: string, limit: number, cursor: string | undefined): Promise<HistoryPage> {
+    return this.deps.store.history(pk, { limit, ...(cursor !== undefined ? { cursor } : {}) });
   }
 
   async get(pk: string): Promise<CapacityRecord> {
@@ -47,19 +53,22 @@ export class RecordsService {
         "capacityReservationId",
       );
     }
-    const record = newRecord(spec, this.deps.clock(), "CREATED", by);
-    await this.deps.store.create(record);
+    const now = this.deps.clock();
+    const record = newRecord(spec, now, "CREATED");
+    await this.deps.store.create(record, [creationEntry(now, "CREATED", by)]);
     return record;
   }
 
   async update(pk: string, patch: RecordChanges, by?: string): Promise<CapacityRecord> {
     const record = await this.get(pk);
+    refuseFileOwnedChange(record, "update", Object.keys(patch));
     const mutation = updateRecord(record, patch, this.deps.clock(), by);
     return this.deps.store.update(pk, record.version, mutation.changes, mutation.history);
   }
 
   async remove(pk: string): Promise<void> {
     const record = await this.get(pk);
+    refuseFileOwnedChange(record, "delete");
     // Deleting (and re-creating) a record must not forget a purchase that may have gone through.
     if (record.status === "PURCHASE_UNCONFIRMED") {
       throw new DomainError(
@@ -74,11 +83,15 @@ export class RecordsService {
     await this.deps.store.delete(pk, record.version);
   }
 
-  /** Approves, applying the approver's money policy changes with the approval. */
-  async approve(pk: string, approvedBy: string, policy: MoneyPolicyChanges = {}): Promise<CapacityRecord> {
+  /** Approves, applying the approver's money policy changes with the approval; says what the approval pays for. */
+  async approve(pk: string, approvedBy: string, policy: MoneyPolicyChanges = {}): Promise<CapacityRecord & { readonly appliesTo: ApprovalTarget }> {
     const record = await this.get(pk);
+    // The file owns a declared block's policy; restating its values (an advance approval's cap) changes nothing.
+    const changed = Object.entries(policy).filter(([field, value]) => (value ?? undefined) !== (record as unknown as Record<string, unknown>)[field]);
+    refuseFileOwnedChange(record, "update", changed.map(([field]) => field));
     const mutation = approveRecord(record, approvedBy, this.deps.clock(), policy);
-    return this.deps.store.update(pk, record.version, mutation.changes, mutation.history);
+    const approved = await this.deps.store.update(pk, record.version, mutation.changes, mutation.history);
+    return { ...approved, appliesTo: mutation.appliesTo };
   }
 
   /** An approver found in EC2 that a held purchase was not made: buying may resume. */
@@ -114,7 +127,7 @@ export class RecordsService {
         requireApproval: DEFAULT_REQUIRE_APPROVAL,
       };
       try {
-        await this.deps.store.create({ ...newRecord(spec, now, "IMPORTED", by), reservationState: block.state });
+        await this.deps.store.create({ ...newRecord(spec, now, "IMPORTED"), reservationState: block.state }, [creationEntry(now, "IMPORTED", by)]);
         result.imported.push(id);
       } catch (error) {
         if (!(error instanceof RecordExistsError)) throw error;

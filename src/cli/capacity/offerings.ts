@@ -6,6 +6,8 @@ import type { Offering } from "./ec2";
 
 export interface RankedOffering extends Offering {
   readonly rank: number;
+  /** The region searched; offerings carry only their zone. */
+  readonly region?: string;
   /** Accelerators (GPUs or Trainium chips) per instance; undefined for a type blockfleet has no facts about. */
   readonly acceleratorsPerInstance?: number;
   readonly acceleratorName?: string;
@@ -17,7 +19,7 @@ export interface RankedOffering extends Offering {
  * Cheapest accelerator-hour first (the price that compares p5 with p4d or trn2), then cheapest instance-hour, then
  * the earliest start. Offerings of types without accelerator facts go last, still ordered by instance-hour.
  */
-export function rankOfferings(offerings: readonly Offering[]): RankedOffering[] {
+export function rankOfferings(offerings: readonly (Offering & { readonly region?: string })[]): RankedOffering[] {
   const priced = offerings.map((offering) => {
     const facts = CAPACITY_BLOCK_INSTANCE_TYPES[offering.instanceType];
     const instanceHours = offering.instanceCount * offering.durationHours;
@@ -38,13 +40,29 @@ export function rankOfferings(offerings: readonly Offering[]): RankedOffering[] 
   return priced.sort(byPrice).map((offering, index) => ({ ...offering, rank: index + 1 }));
 }
 
-export function renderOfferingsTable(offerings: readonly RankedOffering[], colours: Palette): string {
+/** The GPU generation an offering belongs to (H100, H200, A100 …): offerings are grouped by it. */
+export function gpuGeneration(offering: Pick<RankedOffering, "acceleratorName" | "instanceType">): string {
+  return offering.acceleratorName ?? `other (${offering.instanceType})`;
+}
+
+/**
+ * The ranked offerings as one table, grouped by GPU generation (the group with the cheapest offering first, each
+ * group in rank order) under a heading per generation; a Region column when more than one region was searched.
+ */
+export function renderOfferingsTable(offerings: readonly RankedOffering[], colours: Palette, options: { showRegion?: boolean } = {}): string {
   const money = (amount: number | undefined, currency: string) => (amount === undefined ? "—" : formatMoney(amount, currency));
-  return textTable(
-    ["#", "Instance type", "AZ", "Count", "Start (UTC)", "End (UTC)", "Length", "Upfront fee", "Per GPU-h", "Per instance-h", "Offering"],
-    offerings.map((offering) => [
+  const groups = new Map<string, RankedOffering[]>();
+  for (const offering of [...offerings].sort((left, right) => left.rank - right.rank)) {
+    const key = gpuGeneration(offering);
+    groups.set(key, [...(groups.get(key) ?? []), offering]);
+  }
+  const ordered = [...groups.values()].flat();
+  const table = textTable(
+    ["#", "Instance type", ...(options.showRegion ? ["Region"] : []), "AZ", "Count", "Start (UTC)", "End (UTC)", "Length", "Upfront fee", "Per GPU-h", "Per instance-h", "Offering"],
+    ordered.map((offering) => [
       String(offering.rank),
       `${offering.instanceType}${offering.acceleratorName ? colours.dim(` (${offering.acceleratorsPerInstance}× ${offering.acceleratorName})`) : ""}`,
+      ...(options.showRegion ? [offering.region ?? "—"] : []),
       offering.availabilityZone,
       String(offering.instanceCount),
       formatUtc(offering.startDate).replace(" UTC", ""),
@@ -55,7 +73,15 @@ export function renderOfferingsTable(offerings: readonly RankedOffering[], colou
       money(offering.pricePerInstanceHour, offering.currency),
       colours.dim(offering.offeringId),
     ]),
-  );
+  ).split("\n");
+  const lines = [table[0]!];
+  let row = 1;
+  for (const [generation, members] of groups) {
+    const types = [...new Set(members.map((member) => member.instanceType))].join(", ");
+    lines.push(colours.bold(`${generation}: ${types}`));
+    for (let index = 0; index < members.length; index++) lines.push(table[row++]!);
+  }
+  return lines.join("\n");
 }
 
 /** The GPU AMI a node group on this instance type should use: the AL2023 one for its architecture and accelerator. */
@@ -80,13 +106,20 @@ export function suggestedBlockName(offering: Offering): string {
  * never buys); the reservation id is only known after it, so the snippet holds a marker the schema rejects until
  * it is replaced.
  */
-export function attachSnippet(offering: Offering, region: string): string {
+export function attachSnippet(offering: Offering, region: string, tags: Readonly<Record<string, string>> = {}): string {
   // The optional keys show the schema's defaults, so the snippet says what the entry gets without them.
   const shape = capacityBlockSchema.shape;
+  const tagged = Object.keys(tags).length > 0;
   return [
     `# 1. Buy it (irreversible; the upfront fee of ${formatMoney(offering.upfrontFee, offering.currency)} is charged now):`,
     `#    aws ec2 purchase-capacity-block --region ${region} --capacity-block-offering-id ${offering.offeringId} \\`,
-    `#      --instance-platform Linux/UNIX`,
+    ...(tagged
+      ? [
+          `#      --instance-platform Linux/UNIX \\`,
+          `#      --tag-specifications ${shellQuote(tagSpecification(tags))}`,
+          `#    (the tags make Karpenter's capacity-block pool select the block: node_pools.gpu_capacity_block.reservation_tags)`,
+        ]
+      : [`#      --instance-platform Linux/UNIX`]),
     `# 2. Add this entry to capacity_blocks in environments/<env>.tfvars, with the CapacityReservationId the purchase printed:`,
     `{`,
     `  name              = "${suggestedBlockName(offering)}"`,
@@ -103,12 +136,31 @@ export function attachSnippet(offering: Offering, region: string): string {
   ].join("\n");
 }
 
-/** The `--json` shape: stable keys, ISO dates, numbers as numbers. */
-export function offeringsJson(offerings: readonly RankedOffering[], region: string): unknown {
+/**
+ * The AWS CLI shorthand for PurchaseCapacityBlock's TagSpecifications on the reservation it creates:
+ * `ResourceType=capacity-reservation,Tags=[{Key=k,Value=v}]`.
+ */
+export function tagSpecification(tags: Readonly<Record<string, string>>): string {
+  const list = Object.entries(tags)
+    .map(([key, value]) => `{Key=${key},Value=${value}}`)
+    .join(",");
+  return `ResourceType=capacity-reservation,Tags=[${list}]`;
+}
+
+/** Single quotes for a POSIX shell (a quote inside becomes '\''). */
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/** The `--json` shape: stable keys, ISO dates, numbers as numbers. `region` is kept for a single region. */
+export function offeringsJson(offerings: readonly RankedOffering[], regions: readonly string[]): unknown {
   return {
-    region,
+    ...(regions.length === 1 ? { region: regions[0] } : {}),
+    regions,
     offerings: offerings.map((offering) => ({
       rank: offering.rank,
+      region: offering.region ?? (regions.length === 1 ? regions[0] : null),
+      gpu_generation: gpuGeneration(offering),
       offering_id: offering.offeringId,
       instance_type: offering.instanceType,
       availability_zone: offering.availabilityZone,

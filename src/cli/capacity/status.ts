@@ -1,6 +1,6 @@
 import type { CapacityBlockConfig } from "../../config/schema";
 import { formatDuration, formatMoney, formatUtc, textTable } from "../format/text";
-import type { Palette } from "../io";
+import { stripAnsi, type Palette } from "../io";
 import type { Extension, Reservation } from "./ec2";
 
 /** EC2 terminates a block's instances this long before its end time. */
@@ -13,6 +13,8 @@ const ULTRASERVER_FAMILIES: ReadonlySet<string> = new Set(["p6e-gb200"]);
 export function terminationLeadMs(instanceType: string): number {
   return ULTRASERVER_FAMILIES.has(instanceType.split(".")[0] ?? "") ? ULTRASERVER_TERMINATION_LEAD_MS : TERMINATION_LEAD_MS;
 }
+/** States after which a block holds nothing any more. */
+const ENDED_STATES: ReadonlySet<string> = new Set(["expired", "cancelled", "failed"]);
 /** A block ending within this window with no extension on the way is worth a warning. */
 const EXPIRY_WARNING_MS = 24 * 3_600_000;
 
@@ -26,6 +28,8 @@ export interface BlockStatus {
   readonly tracked: boolean;
   readonly instanceType: string;
   readonly instanceCount: number;
+  /** Instances running in the reservation (EC2's total minus available); only while the block is active. */
+  readonly instancesInUse?: number;
   readonly availabilityZone: string;
   /** EC2's state, or `not-found` for a tracked id EC2 doesn't know in this region. */
   readonly state: string;
@@ -82,7 +86,9 @@ function nodePoolsUsing(reservationId: string, tags: Readonly<Record<string, str
 }
 
 function trackedStatus(block: CapacityBlockConfig, reservation: Reservation | undefined, input: StatusInput): BlockStatus {
-  const usedBy = [`node group ${block.name}-*`, ...nodePoolsUsing(block.reservation_id, reservation?.tags ?? {}, input.karpenter)];
+  const pools = nodePoolsUsing(block.reservation_id, reservation?.tags ?? {}, input.karpenter);
+  const nodeGroup = block.consumer === "karpenter" ? [] : [`node group ${block.name}-*`];
+  const usedBy = [...nodeGroup, ...pools];
   if (!reservation) {
     return {
       name: block.name,
@@ -110,7 +116,22 @@ function trackedStatus(block: CapacityBlockConfig, reservation: Reservation | un
   if (block.instance_count > reservation.totalInstances) {
     mismatches.push(`instance_count is ${block.instance_count} in ${input.environment}.tfvars but the reservation holds ${reservation.totalInstances}`);
   }
+  mismatches.push(...consumerWarnings(block, nodeGroup.length > 0, pools.length > 0, reservation, input.environment));
   return blockStatus({ reservation, input, usedBy, tracked: true, name: block.name, mismatches });
+}
+
+/** One consumer per reservation: a node group and a Karpenter pool both launching into it, or nothing at all. */
+function consumerWarnings(block: CapacityBlockConfig, nodeGroup: boolean, pool: boolean, reservation: Reservation, environment: string): string[] {
+  if (nodeGroup && pool) {
+    return [
+      `its node group launches into it and Karpenter's node pool also selects it (its tags were changed by hand?): both compete for the same instances; ` +
+        `remove the tag blockfleet.io/capacity-consumer=karpenter from ${block.reservation_id}, or move the block to consumer = "karpenter"`,
+    ];
+  }
+  if (!nodeGroup && !pool && reservation.state === "active") {
+    return [`active, but nothing launches into it: consumer = "karpenter" in ${environment}.tfvars and no node pool selects it (Karpenter or its gpu-capacity-block pool off?)`];
+  }
+  return [];
 }
 
 function blockStatus(options: {
@@ -130,9 +151,16 @@ function blockStatus(options: {
   );
   const warnings = [...(options.mismatches ?? [])];
   if (!options.tracked && options.usedBy.length === 0 && LIVE_STATES.has(reservation.state)) {
-    warnings.push(`not in capacity_blocks of ${input.environment}.tfvars and no node pool selects it: nothing uses it (attach it, or it is paid for and idle)`);
+    warnings.push(
+      `not in capacity_blocks of ${input.environment}.tfvars and no node pool selects it: nothing ${reservation.state === "active" ? "consumes it while it is paid for" : "will use it"} ` +
+        `(declare it in capacity_blocks, or tag it blockfleet.io/capacity-consumer=karpenter plus the pool's reservation_tags)`,
+    );
   }
   if (reservation.state === "payment-failed") warnings.push("payment failed: the block will not start");
+  if (options.tracked && ENDED_STATES.has(reservation.state)) {
+    const ended = reservation.endDate ? ` ${formatDuration(now - reservation.endDate.getTime())} ago` : "";
+    warnings.push(`${reservation.state}${ended}: no longer a usable block, remove it from capacity_blocks in ${input.environment}.tfvars`);
+  }
   for (const extension of extensions.filter((candidate) => candidate.status === "payment-failed")) {
     warnings.push(`extension to ${extension.endDate ? formatUtc(extension.endDate) : "?"} failed payment: the block ends at its current end date`);
   }
@@ -149,6 +177,7 @@ function blockStatus(options: {
     tracked: options.tracked,
     instanceType: reservation.instanceType,
     instanceCount: reservation.totalInstances,
+    ...(reservation.state === "active" ? { instancesInUse: Math.max(0, reservation.totalInstances - reservation.availableInstances) } : {}),
     availabilityZone: reservation.availabilityZone,
     state: reservation.state,
     startDate: reservation.startDate,
@@ -183,27 +212,85 @@ function describeExtension(extension: Extension): string {
   return `${label}${until}${fee}`;
 }
 
-export function renderStatus(environment: string, region: string, blocks: readonly BlockStatus[], colours: Palette): string {
+/** A status table column; `drop` orders what goes first when the table is wider than the terminal (lowest first). */
+interface StatusColumn {
+  readonly header: string;
+  readonly cell: (block: BlockStatus, colours: Palette) => string;
+  readonly drop?: number;
+}
+
+const STATUS_COLUMNS: readonly StatusColumn[] = [
+  { header: "Name", cell: (block, colours) => block.name ?? colours.dim(block.reservationId) },
+  { header: "Reservation", cell: (block) => block.reservationId, drop: 3 },
+  { header: "Instances", cell: (block) => `${block.instanceCount} × ${block.instanceType}` },
+  { header: "In use", cell: (block) => (block.instancesInUse === undefined ? "—" : `${block.instancesInUse}/${block.instanceCount}`), drop: 7 },
+  { header: "AZ", cell: (block) => block.availabilityZone, drop: 5 },
+  { header: "State", cell: (block, colours) => stateColour(block.state, colours) },
+  { header: "Start (UTC)", cell: (block) => (block.startDate ? formatUtc(block.startDate).replace(" UTC", "") : "—"), drop: 2 },
+  { header: "End (UTC)", cell: (block) => (block.endDate ? formatUtc(block.endDate).replace(" UTC", "") : "—"), drop: 6 },
+  { header: "Time", cell: (block) => block.timing },
+  { header: "Extensions", cell: (block) => (block.extensions.length > 0 ? block.extensions.map(describeExtension).join("; ") : "—"), drop: 4 },
+  { header: "Used by", cell: (block) => (block.usedBy.length > 0 ? block.usedBy.join(", ") : "—"), drop: 1 },
+];
+
+export interface StatusRenderOptions {
+  /** Terminal width to fit; columns are left out (Used by first) until the table fits. */
+  readonly width?: number;
+  /** Every column, whatever the width. */
+  readonly wide?: boolean;
+}
+
+/**
+ * The status table and its warnings. Without `wide` it fits `width`: optional columns go (Used by, Start,
+ * Reservation, Extensions, AZ, End, In use) until it does, and warnings wrap.
+ */
+export function renderStatus(environment: string, region: string, blocks: readonly BlockStatus[], colours: Palette, options: StatusRenderOptions = {}): string {
   if (blocks.length === 0) {
     return `No capacity blocks tracked by ${environment}.tfvars or live in ${region}.\nFind one with \`blockfleet capacity offerings\`.\n`;
   }
-  const table = textTable(
-    ["Name", "Reservation", "Instances", "AZ", "State", "Start (UTC)", "End (UTC)", "Time", "Extensions", "Used by"],
-    blocks.map((block) => [
-      block.name ?? colours.dim("(untracked)"),
-      block.reservationId,
-      `${block.instanceCount} × ${block.instanceType}`,
-      block.availabilityZone,
-      stateColour(block.state, colours),
-      block.startDate ? formatUtc(block.startDate).replace(" UTC", "") : "—",
-      block.endDate ? formatUtc(block.endDate).replace(" UTC", "") : "—",
-      block.timing,
-      block.extensions.length > 0 ? block.extensions.map(describeExtension).join("; ") : "—",
-      block.usedBy.length > 0 ? block.usedBy.join(", ") : "—",
-    ]),
+  const width = options.wide ? Number.POSITIVE_INFINITY : (options.width ?? Number.POSITIVE_INFINITY);
+  const droppable = STATUS_COLUMNS.filter((column) => column.drop !== undefined).sort((left, right) => left.drop! - right.drop!);
+  let columns = [...STATUS_COLUMNS];
+  const tableFor = (chosen: readonly StatusColumn[]) =>
+    textTable(
+      chosen.map((column) => column.header),
+      blocks.map((block) => chosen.map((column) => column.cell(block, colours))),
+    );
+  let table = tableFor(columns);
+  const widest = (text: string) => Math.max(...text.split("\n").map((line) => stripAnsi(line).length));
+  for (const column of droppable) {
+    if (widest(table) <= width) break;
+    columns = columns.filter((candidate) => candidate !== column);
+    table = tableFor(columns);
+  }
+  const left = STATUS_COLUMNS.length - columns.length;
+  const note = left > 0 ? `\n${colours.dim(`(${left} column${left === 1 ? "" : "s"} left out to fit; --wide shows all, --json everything)`)}` : "";
+  const warnings = blocks.flatMap((block) =>
+    block.warnings.map((warning) => colours.yellow(wrap(`⚠ ${block.name ?? block.reservationId}: ${warning}`, width, "  "))),
   );
-  const warnings = blocks.flatMap((block) => block.warnings.map((warning) => colours.yellow(`⚠ ${block.name ?? block.reservationId}: ${warning}`)));
-  return `${colours.bold(`Capacity blocks of ${environment} (${region})`)}\n\n${table}\n${warnings.length > 0 ? `\n${warnings.join("\n")}\n` : ""}`;
+  return `${colours.bold(`Capacity blocks of ${environment} (${region})`)}\n\n${table}${note}\n${warnings.length > 0 ? `\n${warnings.join("\n")}\n` : ""}`;
+}
+
+/** Word-wraps a line to `width`, continuing with `indent`. */
+function wrap(text: string, width: number, indent: string): string {
+  if (!Number.isFinite(width) || text.length <= width) return text;
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = `${indent}${word}`;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines.join("\n");
+}
+
+/** How many warnings the blocks carry: `--fail-on-warning` exits non-zero when there is any. */
+export function warningCount(blocks: readonly BlockStatus[]): number {
+  return blocks.reduce((total, block) => total + block.warnings.length, 0);
 }
 
 export function statusJson(environment: string, region: string, blocks: readonly BlockStatus[]): unknown {
@@ -217,6 +304,7 @@ export function statusJson(environment: string, region: string, blocks: readonly
       tracked: block.tracked,
       instance_type: block.instanceType,
       instance_count: block.instanceCount,
+      instances_in_use: block.instancesInUse ?? null,
       availability_zone: block.availabilityZone,
       state: block.state,
       start_date: iso(block.startDate),

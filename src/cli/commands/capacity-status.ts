@@ -1,15 +1,19 @@
 import { capacityReservationTerms, NODE_POOL_NAMES } from "../../constructs/karpenter/manifests";
 import { parseCommandLine, requireOption } from "../args";
-import { ec2Client, listCapacityBlocks, listExtensions } from "../capacity/ec2";
-import { capacityStatus, LIVE_STATES, renderStatus, statusJson } from "../capacity/status";
+import { demoRequested, ec2Source, type CapacitySource } from "../capacity/source";
+import { capacityStatus, LIVE_STATES, renderStatus, statusJson, warningCount } from "../capacity/status";
+import { DEMO_ENVIRONMENT, DEMO_ENVIRONMENTS_DIR, demoSource } from "../demo/account";
 import { CliError, EXIT } from "../errors";
-import { palette, progress, useColour, type CliIo } from "../io";
+import { palette, progress, terminalWidth, useColour, type CliIo } from "../io";
 import { loadForCli } from "./environment";
 
 const OPTIONS = {
   env: { type: "string" },
   dir: { type: "string" },
   json: { type: "boolean" },
+  wide: { type: "boolean" },
+  "fail-on-warning": { type: "boolean" },
+  demo: { type: "boolean" },
 } as const;
 
 const COMMAND = "capacity status";
@@ -17,34 +21,58 @@ const COMMAND = "capacity status";
 export async function runCapacityStatus(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandLine(COMMAND, argv, OPTIONS);
   if (positionals.length > 0) throw new CliError(`${COMMAND}: unexpected argument "${positionals[0]}" (use --env ${positionals[0]})`);
-  const snapshot = await capacitySnapshot(io, requireOption(COMMAND, "env", values.env), values.dir);
+  const target = capacityTarget(COMMAND, io, values);
+  const snapshot = await capacitySnapshot(io, target.environment, target.dir, target.source);
   const blocks = capacityStatus({ ...snapshot, now: io.now() });
   io.stdout.write(
     values.json
       ? `${JSON.stringify(statusJson(snapshot.environment, snapshot.region, blocks), null, 2)}\n`
-      : renderStatus(snapshot.environment, snapshot.region, blocks, palette(useColour(io.stdout, io.env))),
+      : renderStatus(snapshot.environment, snapshot.region, blocks, palette(useColour(io.stdout, io.env)), {
+          width: terminalWidth(io),
+          wide: values.wide === true,
+        }),
   );
-  return EXIT.ok;
+  return values["fail-on-warning"] === true && warningCount(blocks) > 0 ? EXIT.warnings : EXIT.ok;
 }
 
-/** The environment's blocks and what EC2 says about them and their extensions, read in as few calls as pages allow. */
-export async function capacitySnapshot(io: CliIo, environment: string, dir: string | undefined) {
+/**
+ * Which environment and account a capacity command reads: EC2 with --env, or the demo account (--demo or
+ * BLOCKFLEET_DEMO=1) with the shipped demo environment unless --env/--dir name another.
+ */
+export function capacityTarget(
+  command: string,
+  io: CliIo,
+  values: { env?: string; dir?: string; demo?: boolean },
+): { environment: string; dir: string | undefined; source: CapacitySource } {
+  if (demoRequested(values.demo, io.env)) {
+    const environment = values.env ?? DEMO_ENVIRONMENT;
+    return { environment, dir: demoEnvironmentsDir(environment, values.dir), source: demoSource(io.now()) };
+  }
+  return { environment: requireOption(command, "env", values.env), dir: values.dir, source: ec2Source() };
+}
+
+/** In demo mode the `demo` environment comes from the shipped demo folder unless --dir says otherwise. */
+export function demoEnvironmentsDir(environment: string, dir: string | undefined): string | undefined {
+  return dir ?? (environment === DEMO_ENVIRONMENT ? DEMO_ENVIRONMENTS_DIR : undefined);
+}
+
+/** The environment's blocks and what the account says about them and their extensions, read in as few calls as pages allow. */
+export async function capacitySnapshot(io: CliIo, environment: string, dir: string | undefined, source: CapacitySource) {
   const [loaded] = await loadForCli(io, dir, [environment]);
   if (!loaded) throw new CliError(`no environment "${environment}"`);
   const { region, capacity_blocks: blocks, karpenter, node_pools: nodePools } = loaded.config;
   const terms = karpenter.enabled && nodePools.gpu_capacity_block.enabled ? capacityReservationTerms({ capacityBlocks: blocks, nodePools }) : [];
   const selection = terms.length > 0 ? { nodePool: NODE_POOL_NAMES.gpuCapacityBlock, terms } : undefined;
-  const client = ec2Client(region);
   const status = progress(io);
   try {
-    const reservations = await listCapacityBlocks(client, status.update);
+    const reservations = await source.listCapacityBlocks(region, status.update);
     const tracked = new Set(blocks.map((block) => block.reservation_id));
     // Only ids EC2 listed (an unknown id fails the whole call), and only blocks that are tracked or still live.
     const ids = reservations
       .filter((reservation) => tracked.has(reservation.reservationId) || LIVE_STATES.has(reservation.state))
       .map((reservation) => reservation.reservationId);
-    const extensions = await listExtensions(client, ids, status.update);
-    return { environment: loaded.name, region, blocks, karpenter: selection, reservations, extensions };
+    const extensions = await source.listExtensions(region, ids, status.update);
+    return { environment: loaded.name, region, blocks, karpenter: selection, reservations, extensions, source: source.label };
   } finally {
     status.done();
   }

@@ -1,11 +1,11 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseCommandLine, positiveInteger, requireOption } from "../args";
+import { parseCommandLine, positiveInteger } from "../args";
 import { capacityStatus } from "../capacity/status";
-import { buildTimeline, mermaidGantt, renderTimeline, timelineSvg } from "../capacity/timeline";
+import { buildTimeline, mermaidGantt, renderTimeline, timelineJson, timelineSvg } from "../capacity/timeline";
 import { CliError, EXIT } from "../errors";
-import { palette, useColour, type CliIo } from "../io";
-import { capacitySnapshot } from "./capacity-status";
+import { palette, terminalWidth, useColour, type CliIo } from "../io";
+import { capacitySnapshot, capacityTarget } from "./capacity-status";
 
 const OPTIONS = {
   env: { type: "string" },
@@ -13,6 +13,8 @@ const OPTIONS = {
   mermaid: { type: "string" },
   svg: { type: "string" },
   dir: { type: "string" },
+  json: { type: "boolean" },
+  demo: { type: "boolean" },
 } as const;
 
 const COMMAND = "capacity timeline";
@@ -20,23 +22,36 @@ const COMMAND = "capacity timeline";
 export async function runCapacityTimeline(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandLine(COMMAND, argv, OPTIONS);
   if (positionals.length > 0) throw new CliError(`${COMMAND}: unexpected argument "${positionals[0]}" (use --env ${positionals[0]})`);
-  const environment = requireOption(COMMAND, "env", values.env);
   const weeks = values.weeks === undefined ? 6 : positiveInteger(COMMAND, "weeks", values.weeks);
   if (weeks > 26) throw new CliError(`${COMMAND}: --weeks must be at most 26 (capacity blocks are sold up to 26 weeks ahead), got ${weeks}`);
-  const snapshot = await capacitySnapshot(io, environment, values.dir);
+  if (values.json && (values.mermaid === "-" || values.svg === "-")) throw new CliError(`${COMMAND}: --json prints to stdout, so --mermaid/--svg need a file name`);
+  const target = capacityTarget(COMMAND, io, values);
+  const snapshot = await capacitySnapshot(io, target.environment, target.dir, target.source);
   const now = io.now();
   const timeline = buildTimeline(snapshot.environment, capacityStatus({ ...snapshot, now }), now, weeks);
+
+  // Files only where asked: --mermaid FILE (a .md gets a ```mermaid fence), --svg FILE; `-` prints that instead.
+  const written: string[] = [];
   const chart = mermaidGantt(timeline);
-  if (values.svg !== undefined) write(io, values.svg, timelineSvg(timeline));
-  const target = values.mermaid ?? `capacity-timeline-${snapshot.environment}.md`;
-  if (target === "-") {
-    io.stdout.write(chart);
-    return EXIT.ok;
+  if (values.mermaid !== undefined && values.mermaid !== "-") {
+    const markdown = values.mermaid.endsWith(".md");
+    write(io, values.mermaid, markdown ? `# Capacity timeline: ${snapshot.environment}\n\n\`\`\`mermaid\n${chart}\`\`\`\n` : chart);
+    written.push(`Mermaid gantt written to ${values.mermaid}`);
   }
-  const markdown = target.endsWith(".md");
-  write(io, target, markdown ? `# Capacity timeline: ${snapshot.environment}\n\n\`\`\`mermaid\n${chart}\`\`\`\n` : chart);
-  io.stdout.write(`${renderTimeline(timeline, palette(useColour(io.stdout, io.env)))}\nMermaid gantt written to ${target}\n`);
-  if (values.svg !== undefined) io.stdout.write(`SVG written to ${values.svg}\n`);
+  if (values.svg !== undefined && values.svg !== "-") {
+    write(io, values.svg, timelineSvg(timeline));
+    written.push(`SVG written to ${values.svg}`);
+  }
+  if (values.json) io.stdout.write(`${JSON.stringify(timelineJson(timeline), null, 2)}\n`);
+  else if (values.mermaid === "-") io.stdout.write(chart);
+  else if (values.svg === "-") io.stdout.write(timelineSvg(timeline));
+  else {
+    const labelWidth = Math.max(10, ...timeline.rows.map((row) => row.label.length), ...timeline.gaps.map((gap) => gap.instanceType.length + 3));
+    const chartWidth = Math.max(weeks * 7, Math.min(weeks * 14, terminalWidth(io) - labelWidth - 2));
+    io.stdout.write(renderTimeline(timeline, palette(useColour(io.stdout, io.env)), chartWidth));
+  }
+  const messages = values.json || values.mermaid === "-" || values.svg === "-" ? io.stderr : io.stdout;
+  for (const message of written) messages.write(`${message}\n`);
   return EXIT.ok;
 }
 

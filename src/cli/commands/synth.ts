@@ -6,7 +6,7 @@ import { palette, progress, useColour, type CliIo } from "../io";
 import { DEFAULT_ENVIRONMENTS_DIR, environmentError } from "./environment";
 
 export async function runSynth(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandLine("synth", argv, { dir: { type: "string" }, out: { type: "string" } });
+  const { values, positionals } = parseCommandLine("synth", argv, { dir: { type: "string" }, out: { type: "string" }, json: { type: "boolean" } });
   const status = progress(io);
   status.update(`synthesizing ${positionals.length > 0 ? positionals.join(", ") : "all environments"}…`);
   let result;
@@ -20,6 +20,16 @@ export async function runSynth(argv: readonly string[], io: CliIo): Promise<numb
     throw environmentError(io, error, values.dir, "\nNothing was written.");
   } finally {
     status.done();
+  }
+  if (values.json) {
+    const stacks = result.stacks.map((stack) => ({
+      name: stack.name,
+      environment: stack.environment,
+      resource_count: stack.resourceCount,
+      file: path.relative(io.cwd, stack.file) || stack.file,
+    }));
+    io.stdout.write(`${JSON.stringify({ stacks, warnings: result.warnings }, null, 2)}\n`);
+    return EXIT.ok;
   }
   const width = Math.max(...result.stacks.map((stack) => stack.name.length));
   for (const stack of result.stacks) io.stdout.write(`${stack.name.padEnd(width)}  ${String(stack.resourceCount).padStart(4)} resources\n`);

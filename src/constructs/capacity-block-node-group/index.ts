@@ -5,7 +5,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
-import { capacityBlockNodeGroupPrefix, checkedName } from "../../lib/naming";
+import { capacityBlockNodeGroupPrefix, checkedName, UNIQUE_ID_SUFFIX_LENGTH } from "../../lib/naming";
 import { NodeLaunchTemplate } from "../node-launch-template";
 
 /** Labels every capacity-block node carries, so workloads and the capacity manager can find the block. */
@@ -37,6 +37,11 @@ export interface CapacityBlockNodeGroupProps {
   readonly instanceTypes: readonly string[];
   /** Instances the block holds: the node group's max size. */
   readonly instanceCount: number;
+  /**
+   * The group's desired size at creation (Terraform ignores it afterwards).
+   * @default instanceCount
+   */
+  readonly desiredSize?: number;
   /** The block's AZ; every subnet must be in it. */
   readonly availabilityZone: string;
   /** The private subnet in the block's AZ; a block's instances can launch nowhere else. */
@@ -79,12 +84,18 @@ export interface CapacityBlockNodeGroupProps {
 
 /**
  * An EKS managed node group on an EC2 Capacity Block: a launch template targeting the reservation with the
- * `capacity-block` market type, `CAPACITY_BLOCK` capacity, and a size of 0 until the block is active — EKS scales it
- * up at the block's start and down before its end, so Terraform must not fight over the desired size.
+ * `capacity-block` market type and `CAPACITY_BLOCK` capacity. Created with desired size = the block's instance
+ * count (min 0, max the count): per the EKS user guide ("Create a managed node group with Capacity Blocks for ML"),
+ * the Auto Scaling group keeps a non-zero desired size from creation, its launches fail until the reservation is
+ * active and then succeed, so the group fills at the block's first minute with nothing done by hand. EKS scales it
+ * to 0 forty minutes before the end and the capacity manager scales it back after an extension, so Terraform
+ * ignores the desired size after creation.
  */
 export class CapacityBlockNodeGroup extends Construct {
   readonly nodeGroupName: string;
   readonly nodeGroupArn: string;
+  /** Longest name EKS can give the group (prefix plus Terraform's unique suffix). */
+  readonly nodeGroupNameMaxLength: number;
 
   constructor(scope: Construct, id: string, props: CapacityBlockNodeGroupProps) {
     super(scope, id);
@@ -92,6 +103,7 @@ export class CapacityBlockNodeGroup extends Construct {
     const extraTaints = props.taints ?? [];
     const rootVolumeGib = props.rootVolumeGib ?? 500;
     const efa = props.efa ?? false;
+    const desiredSize = props.desiredSize ?? props.instanceCount;
     const where = `capacity block node group "${props.blockName}"`;
 
     if (props.instanceTypes.length !== 1) {
@@ -107,6 +119,9 @@ export class CapacityBlockNodeGroup extends Construct {
     }
     if (!Number.isInteger(props.instanceCount) || props.instanceCount < 1) {
       throw new Error(`${where}: instanceCount must be a whole number >= 1, got ${props.instanceCount}`);
+    }
+    if (!Number.isInteger(desiredSize) || desiredSize < 0 || desiredSize > props.instanceCount) {
+      throw new Error(`${where}: desiredSize must be a whole number from 0 to instanceCount (${props.instanceCount}), got ${desiredSize}`);
     }
 
     const securityGroupIds = [...props.securityGroupIds];
@@ -147,15 +162,16 @@ export class CapacityBlockNodeGroup extends Construct {
     });
 
     const acceleratorTaint = ACCELERATOR_TAINTS[instance.acceleratorKind];
+    const namePrefix = capacityBlockNodeGroupPrefix(props.blockName);
     const nodeGroup = new EksNodeGroup(this, "node-group", {
       clusterName: props.clusterName,
       // A prefix, not a name: create_before_destroy needs the replacement to have a different name.
-      nodeGroupNamePrefix: capacityBlockNodeGroupPrefix(props.blockName),
+      nodeGroupNamePrefix: namePrefix,
       nodeRoleArn: props.nodeRoleArn,
       subnetIds: [...props.subnetIds],
       amiType: props.amiType,
       capacityType: "CAPACITY_BLOCK",
-      scalingConfig: { minSize: 0, desiredSize: 0, maxSize: props.instanceCount },
+      scalingConfig: { minSize: 0, desiredSize, maxSize: props.instanceCount },
       updateConfig: { maxUnavailable: 1 },
       launchTemplate: { id: launchTemplate.launchTemplateId, version: launchTemplate.latestVersion },
       labels: {
@@ -173,5 +189,6 @@ export class CapacityBlockNodeGroup extends Construct {
     });
     this.nodeGroupName = nodeGroup.nodeGroupName;
     this.nodeGroupArn = nodeGroup.arn;
+    this.nodeGroupNameMaxLength = namePrefix.length + UNIQUE_ID_SUFFIX_LENGTH;
   }
 }

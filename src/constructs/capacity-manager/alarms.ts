@@ -9,6 +9,10 @@ export interface AlarmSettings {
   readonly reconcileThrottles: number;
   readonly dlqMessages: number;
   readonly expiringWithoutExtension: number;
+  /** Records that failed to reconcile within one period (a persistently failing record fails every run). */
+  readonly recordFailures: number;
+  /** Publishes SNS refused within one period (approval requests and alerts not reaching people). */
+  readonly notificationFailures: number;
   readonly periodSeconds: number;
   readonly evaluationPeriods: number;
 }
@@ -16,7 +20,11 @@ export interface AlarmSettings {
 export interface ManagerAlarmsProps {
   /** Alarm names start with it (the topic policy lets exactly these publish). */
   readonly alarmNamePrefix: string;
-  readonly topicArn: string;
+  /**
+   * Topics every alarm (and its return to OK) is sent to. Give at least one that does not share the notification
+   * topic's failure (its own key, its own subscribers), or an alarm about broken notifications reaches nobody.
+   */
+  readonly actionArns: readonly string[];
   readonly reconcileFunctionName: string;
   readonly deadLetterQueueName: string;
   readonly settings: AlarmSettings;
@@ -30,11 +38,16 @@ interface AlarmSpec {
   readonly dimensions: Record<string, string>;
   readonly statistic: "Sum" | "Maximum";
   readonly threshold: number;
+  /**
+   * No data means nothing failed (and no block is expiring); reconcile not running shows as no Invocations.
+   * A gauge emitted every run keeps its state when data is missing instead.
+   */
+  readonly treatMissingData?: "notBreaching" | "ignore";
 }
 
 /**
  * What an on-call engineer must hear about: reconcile failing or starved, lost events, a block about to lapse, a
- * purchase EC2 hasn't confirmed.
+ * purchase EC2 hasn't confirmed, records that cannot be reconciled, notifications SNS refuses.
  */
 export class ManagerAlarms extends Construct {
   readonly alarmNames: readonly string[];
@@ -42,6 +55,12 @@ export class ManagerAlarms extends Construct {
   constructor(scope: Construct, id: string, props: ManagerAlarmsProps) {
     super(scope, id);
     const { settings } = props;
+    // CloudWatch takes at most 5 actions per state (ok_actions MaxItems 5 in hashicorp/terraform-provider-aws
+    // internal/service/cloudwatch/metric_alarm.go; PutMetricAlarm allows 5 AlarmActions).
+    if (props.actionArns.length === 0 || props.actionArns.length > 5) {
+      throw new Error(`manager alarms "${props.alarmNamePrefix}": actionArns must name 1 to 5 topics, got ${JSON.stringify(props.actionArns)}`);
+    }
+    const serviceDimensions = Object.fromEntries(METRIC_DIMENSIONS[0].map((name) => [name, METRIC_SERVICE]));
     const specs: AlarmSpec[] = [
       {
         id: "reconcile-errors",
@@ -75,19 +94,59 @@ export class ManagerAlarms extends Construct {
         description: "A tracked capacity block ends within 24 h and nothing extends it: approve, raise the fee cap, or plan the end.",
         namespace: METRIC_NAMESPACE,
         metricName: METRICS.ExpiringWithoutExtension,
-        dimensions: Object.fromEntries(METRIC_DIMENSIONS[0].map((name) => [name, METRIC_SERVICE])),
+        dimensions: serviceDimensions,
         statistic: "Maximum",
         threshold: settings.expiringWithoutExtension,
       },
       {
         id: "purchases-unconfirmed",
         // Any one is worth a page: the block is held, nothing will extend it until a person checks EC2 and clears it.
-        description: "An extension purchase has no confirmation from EC2 after 15 minutes; the block is held until an approver checks and clears it (PATCH clearUnconfirmedPurchase).",
+        // The metric counts the held records in every run, so the alarm stays in ALARM until the hold is cleared.
+        description: "An extension purchase has no confirmation from EC2 after 15 minutes; the block is held until an approver checks and clears it (PATCH clearUnconfirmedPurchase). Stays in ALARM while any block is held.",
         namespace: METRIC_NAMESPACE,
         metricName: METRICS.PurchasesUnconfirmed,
+        dimensions: serviceDimensions,
+        statistic: "Maximum",
+        threshold: 1,
+        treatMissingData: "ignore",
+      },
+      {
+        id: "record-failures",
+        description: "Records failed to reconcile (throttling, conflicts, timeouts, a record that cannot be written): failing records are not extended. Check the function's logs for \"record reconcile failed\".",
+        namespace: METRIC_NAMESPACE,
+        metricName: METRICS.RecordFailures,
+        dimensions: serviceDimensions,
+        statistic: "Sum",
+        threshold: settings.recordFailures,
+      },
+      {
+        id: "notification-failures",
+        description: "SNS refused approval requests or alerts (topic, key or policy broken): people are not being asked or told. The manager retries with backoff; fix the notification topic.",
+        namespace: METRIC_NAMESPACE,
+        metricName: METRICS.NotificationFailures,
+        dimensions: serviceDimensions,
+        statistic: "Sum",
+        threshold: settings.notificationFailures,
+      },
+      {
+        id: "declared-blocks-unavailable",
+        // Three failed reads in a period, not one: a throttled read is retried by the next run anyway.
+        description:
+          "Reconcile cannot read or parse the declared-blocks SSM parameter: blocks added to the environment file are not tracked (no node group scaling, no expiry alerts) until it can.",
+        namespace: METRIC_NAMESPACE,
+        metricName: METRICS.DeclaredBlocksUnavailable,
         dimensions: Object.fromEntries(METRIC_DIMENSIONS[0].map((name) => [name, METRIC_SERVICE])),
         statistic: "Sum",
-        threshold: 1,
+        threshold: 3,
+      },
+      {
+        id: "declared-sync-failures",
+        description: "Records of declared capacity blocks could not be created or updated several times: check the reconcile logs for the PK.",
+        namespace: METRIC_NAMESPACE,
+        metricName: METRICS.DeclaredSyncFailures,
+        dimensions: Object.fromEntries(METRIC_DIMENSIONS[0].map((name) => [name, METRIC_SERVICE])),
+        statistic: "Sum",
+        threshold: 3,
       },
     ];
     this.alarmNames = specs.map((spec) => {
@@ -102,10 +161,9 @@ export class ManagerAlarms extends Construct {
         evaluationPeriods: settings.evaluationPeriods,
         threshold: spec.threshold,
         comparisonOperator: "GreaterThanOrEqualToThreshold",
-        // No data means nothing failed (and no block is expiring); reconcile not running shows as no Invocations.
-        treatMissingData: "notBreaching",
-        alarmActions: [props.topicArn],
-        okActions: [props.topicArn],
+        treatMissingData: spec.treatMissingData ?? "notBreaching",
+        alarmActions: [...props.actionArns],
+        okActions: [...props.actionArns],
       });
       return alarm.alarmName;
     });

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
-import { ApiGatewayApiKey } from "@cdktf/provider-aws/lib/api-gateway-api-key";
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
 import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
@@ -9,6 +8,7 @@ import { ApiGatewayModel } from "@cdktf/provider-aws/lib/api-gateway-model";
 import { ApiGatewayRequestValidator } from "@cdktf/provider-aws/lib/api-gateway-request-validator";
 import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
+import { ApiGatewayRestApiPolicy } from "@cdktf/provider-aws/lib/api-gateway-rest-api-policy";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { ApiGatewayUsagePlan } from "@cdktf/provider-aws/lib/api-gateway-usage-plan";
 import { ApiGatewayUsagePlanKey } from "@cdktf/provider-aws/lib/api-gateway-usage-plan-key";
@@ -19,6 +19,7 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
 import { Fn, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { API_PERMISSIONS, permissionOf, type ApiPermission } from "../../../lambdas/capacity-manager/access";
 import { API_ROUTES, PK_PATH_PARAMETER, type ApiRoute } from "../../../lambdas/capacity-manager/api-routes";
 import type { ApiAuthMode } from "../../config/capacity-manager-schema";
 import type { AwsContext } from "../../lib/aws-context";
@@ -28,13 +29,7 @@ import { checkedName } from "../../lib/naming";
 /** The one stage; part of every execute-api ARN callers are granted. */
 export const API_STAGE_NAME = "v1";
 
-/** What a caller may do: read records, change them, or approve purchases (spends money). */
-export type ApiPermission = "read" | "write" | "approve";
-
-export function permissionOf(route: ApiRoute): ApiPermission {
-  if (route.approvePermission) return "approve";
-  return route.method === "GET" ? "read" : "write";
-}
+export { permissionOf, type ApiPermission };
 
 /**
  * The execute-api resource pattern of a route, relative to the API's execution ARN: `<stage>/<METHOD>/<path>`,
@@ -83,6 +78,14 @@ export interface RecordsApiProps {
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
   readonly quotaPerDay: number;
+  /** The API key of each permission; each gets its own usage plan. */
+  readonly apiKeyIds: Readonly<Record<ApiPermission, string>>;
+  /**
+   * IAM roles and users allowed to approve: in `iam_and_key` mode the API's resource policy denies the approve
+   * routes to every other principal.
+   * @default [] — nobody may approve
+   */
+  readonly approverPrincipalArns?: readonly string[];
   /**
    * `iam_and_key`: AWS_IAM on every method plus the API key; `api_key_only`: the key alone.
    * @default "iam_and_key"
@@ -115,9 +118,6 @@ export class RecordsApi extends Construct {
   readonly executionArn: string;
   readonly stageName: string;
   readonly invokeUrl: string;
-  readonly apiKeyId: string;
-  /** The generated API key (sensitive: Terraform state only, stored in Secrets Manager by the caller). */
-  readonly apiKeyValue: string;
   /** Execute-api ARN patterns a caller needs, per permission. */
   readonly executeArns: Readonly<Record<ApiPermission, readonly string[]>>;
 
@@ -126,6 +126,7 @@ export class RecordsApi extends Construct {
     const authMode = props.authMode ?? "iam_and_key";
     const manageAccountLoggingRole = props.manageAccountLoggingRole ?? true;
     const routes = props.routes ?? API_ROUTES;
+    const approverPrincipalArns = props.approverPrincipalArns ?? [];
     if (props.throttleBurstLimit < props.throttleRateLimit) {
       throw new Error(`api "${props.apiName}": throttleBurstLimit must be at least throttleRateLimit, got ${props.throttleBurstLimit} < ${props.throttleRateLimit}`);
     }
@@ -188,8 +189,32 @@ export class RecordsApi extends Construct {
       sourceAccount: props.aws.accountId,
     });
 
+    // Approving spends money: with IAM callers, the API itself refuses the approve routes to everyone but the
+    // approvers (an explicit deny beats any identity policy). Key-only callers have no principal; the function checks
+    // their key instead. A resource policy takes effect with the next deployment, so it is part of the deployed shape.
+    const resourcePolicy =
+      authMode === "iam_and_key"
+        ? JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "OnlyApproversApprove",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "execute-api:Invoke",
+                Resource: [...new Set(routes.filter((route) => permissionOf(route) === "approve").map((route) => `${api.executionArn}/${executeApiResource(route)}`))],
+                ...(approverPrincipalArns.length > 0 ? { Condition: { ArnNotEquals: { "aws:PrincipalArn": [...approverPrincipalArns] } } } : {}),
+              },
+            ],
+          })
+        : undefined;
+    if (resourcePolicy !== undefined) {
+      const policy = new ApiGatewayRestApiPolicy(this, "resource-policy", { restApiId: api.id, policy: resourcePolicy });
+      deployed.push(policy);
+    }
+
     // In-place changes (authorization, validators) keep method ids, so the declared shape is hashed in too.
-    const declaredShape = createHash("sha256").update(JSON.stringify({ routes, authorization, JSON_OBJECT_MODEL })).digest("hex");
+    const declaredShape = createHash("sha256").update(JSON.stringify({ routes, authorization, JSON_OBJECT_MODEL, approverPrincipalArns })).digest("hex");
     const deployment = new ApiGatewayDeployment(this, "deployment", {
       restApiId: api.id,
       description: `routes ${declaredShape.slice(0, 12)}`,
@@ -246,14 +271,17 @@ export class RecordsApi extends Construct {
       },
     });
 
-    const apiKey = new ApiGatewayApiKey(this, "api-key", { name: `${props.apiName}-key`, description: "Generated by Terraform; read it from Secrets Manager", enabled: true });
-    const usagePlan = new ApiGatewayUsagePlan(this, "usage-plan", {
-      name: `${props.apiName}-plan`,
-      apiStages: [{ apiId: api.id, stage: stage.stageName }],
-      throttleSettings: { rateLimit: props.throttleRateLimit, burstLimit: props.throttleBurstLimit },
-      quotaSettings: { limit: props.quotaPerDay, period: "DAY" },
-    });
-    new ApiGatewayUsagePlanKey(this, "usage-plan-key", { keyId: apiKey.id, keyType: "API_KEY", usagePlanId: usagePlan.id });
+    // One usage plan per key: each key is metered and can be throttled or cut off on its own.
+    for (const permission of API_PERMISSIONS) {
+      const usagePlan = new ApiGatewayUsagePlan(this, `usage-plan-${permission}`, {
+        name: `${props.apiName}-${permission}`,
+        description: `Callers with the ${permission} key`,
+        apiStages: [{ apiId: api.id, stage: stage.stageName }],
+        throttleSettings: { rateLimit: props.throttleRateLimit, burstLimit: props.throttleBurstLimit },
+        quotaSettings: { limit: props.quotaPerDay, period: "DAY" },
+      });
+      new ApiGatewayUsagePlanKey(this, `usage-plan-key-${permission}`, { keyId: props.apiKeyIds[permission], keyType: "API_KEY", usagePlanId: usagePlan.id });
+    }
 
     if (props.wafWebAclArn !== undefined) {
       new Wafv2WebAclAssociation(this, "waf", { resourceArn: stage.arn, webAclArn: props.wafWebAclArn });
@@ -266,8 +294,6 @@ export class RecordsApi extends Construct {
     this.executionArn = api.executionArn;
     this.stageName = stage.stageName;
     this.invokeUrl = stage.invokeUrl;
-    this.apiKeyId = apiKey.id;
-    this.apiKeyValue = apiKey.value;
     this.executeArns = executeArns;
   }
 }

@@ -26,8 +26,12 @@ export interface ManagerFunctionProps {
   readonly bundle: LambdaBundle;
   /** Plain configuration only: values here are visible to anyone who can read the function. */
   readonly environment: Readonly<Record<string, string>>;
-  /** Concurrent executions reserved, and the cap. */
-  readonly reservedConcurrency: number;
+  /**
+   * Concurrent executions reserved, and the cap. Every reservation comes out of the account's concurrency quota, and
+   * Lambda refuses one that leaves fewer than 100 unreserved executions.
+   * @default undefined — none: the function shares the account's unreserved pool
+   */
+  readonly reservedConcurrency?: number;
   readonly logRetentionDays: number;
   /** Key encrypting the function's log group. */
   readonly logsKmsKeyArn: string;
@@ -63,7 +67,7 @@ export class ManagerFunction extends Construct implements Grantee {
     super(scope, id);
     const memorySize = props.memorySize ?? 256;
     const timeoutSeconds = props.timeoutSeconds ?? 30;
-    if (!Number.isInteger(props.reservedConcurrency) || props.reservedConcurrency < 1) {
+    if (props.reservedConcurrency !== undefined && (!Number.isInteger(props.reservedConcurrency) || props.reservedConcurrency < 1)) {
       throw new Error(`function "${props.functionName}": reservedConcurrency must be a whole number >= 1 (0 disables the function), got ${props.reservedConcurrency}`);
     }
     const asyncInvocation = props.asyncInvocation;

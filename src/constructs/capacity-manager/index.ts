@@ -1,26 +1,40 @@
+import { DataAwsIamSessionContext } from "@cdktf/provider-aws/lib/data-aws-iam-session-context";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
-import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { Construct } from "constructs";
 import type { ApiAuthMode } from "../../config/capacity-manager-schema";
 import type { AwsContext } from "../../lib/aws-context";
 import { policyDocument, type PolicyStatement } from "../../lib/iam";
 import { EncryptionKey } from "../kms-key";
+import { API_PERMISSIONS } from "../../../lambdas/capacity-manager/access";
 import { ManagerAlarms, type AlarmSettings } from "./alarms";
 import { RecordsApi, type ApiPermission } from "./api";
+import { ApiKeys } from "./api-keys";
 import { buildCapacityManagerBundles, type LambdaBundle } from "./bundle";
 import { DeadLetterQueue } from "./dead-letter-queue";
 import { ManagerFunction } from "./function";
 import { NotificationTopic } from "./notifications";
 import { keyViaServiceStatement } from "./permissions";
-import { RecordsTable } from "./table";
+import { JournalTable, RecordsTable } from "./table";
 import { ReconcileTriggers } from "./triggers";
 import { checkedName } from "../../lib/naming";
 
 export { permissionOf, executeApiResource, API_STAGE_NAME } from "./api";
 
-/** Reconcile decides purchases: two runs at once could both buy, so it never runs concurrently. */
+/**
+ * Tag on a capacity reservation that lets this environment's reconcile extend it (value: the environment name),
+ * besides the reservations the environment file declares.
+ */
+export const RESERVATION_ENVIRONMENT_TAG = "blockfleet.io/environment";
+
+/** Tag every capacity-block node group carries (see CapacityBlockNodeGroup); reconcile resizes only those. */
+export const CAPACITY_BLOCK_NODE_GROUP_TAG = "blockfleet.io/capacity-reservation-id";
+
+/**
+ * Reconcile decides purchases: two runs at once could both buy, so it never runs concurrently. The reservation comes
+ * out of the account's concurrency quota: Lambda refuses it when it would leave fewer than 100 unreserved executions,
+ * so the account needs an unreserved quota of at least 101 (the default quota is 1,000; new accounts may start lower).
+ */
 export const RECONCILE_RESERVED_CONCURRENCY = 1;
 
 export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
@@ -28,6 +42,8 @@ export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
   reconcileThrottles: 5,
   dlqMessages: 1,
   expiringWithoutExtension: 1,
+  recordFailures: 3,
+  notificationFailures: 1,
   periodSeconds: 300,
   evaluationPeriods: 1,
 };
@@ -41,6 +57,18 @@ export interface CapacityManagerProps {
   /** The EKS cluster whose node groups reconcile may scale (records link node groups by name). */
   readonly clusterName: string;
   /**
+   * IAM roles and users who may approve purchases (PATCH /{PK}); everyone else is refused by the API's resource
+   * policy and by the function.
+   * @default [] — nobody can approve
+   */
+  readonly approverPrincipalArns?: readonly string[];
+  /**
+   * Capacity reservations of this environment (the environment file's blocks): reconcile may extend these, and
+   * reservations tagged `blockfleet.io/environment = <environment>`, and no others.
+   * @default [] — tagged reservations only
+   */
+  readonly reservationIds?: readonly string[];
+  /**
    * @default "rate(1 minute)"
    */
   readonly scheduleExpression?: string;
@@ -49,6 +77,17 @@ export interface CapacityManagerProps {
    * @default none
    */
   readonly notificationEmail?: string;
+  /**
+   * Subscribed to the alarm topic: a second topic with its own KMS key, so alarms (notification failures
+   * included) still reach people when the notification topic or its key is what broke.
+   * @default none
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Existing SNS topics (e.g. a paging integration) that receive every alarm as well.
+   * @default []
+   */
+  readonly alarmTopicArns?: readonly string[];
   /**
    * @default "iam_and_key"
    */
@@ -79,7 +118,8 @@ export interface CapacityManagerProps {
    */
   readonly logRetentionDays?: number;
   /**
-   * @default 10
+   * Concurrent executions reserved for the API function (and its cap); API Gateway's throttle bounds it otherwise.
+   * @default undefined — no reservation, so the account's unreserved minimum of 100 is never in the way
    */
   readonly apiReservedConcurrency?: number;
   /**
@@ -90,6 +130,12 @@ export interface CapacityManagerProps {
    * @default DEFAULT_ALARM_SETTINGS
    */
   readonly alarms?: AlarmSettings;
+  /**
+   * SSM parameter with the blocks the environment file declares (written by the cluster stack); reconcile reads it
+   * every run and may only read it.
+   * @default none: only blocks tracked through the API
+   */
+  readonly declaredBlocksParameterName?: string;
   /**
    * Built handler code.
    * @default bundled from lambdas/capacity-manager/handlers at synth
@@ -103,9 +149,13 @@ export interface CapacityManagerProps {
  */
 export class CapacityManager extends Construct {
   readonly tableName: string;
+  readonly journalTableName: string;
   readonly topicArn: string;
+  /** Where alarms go besides the notification topic (own key, own subscription). */
+  readonly alarmTopicArn: string;
   readonly apiUrl: string;
-  readonly apiKeySecretName: string;
+  /** Secrets Manager secret holding the API key, per permission. */
+  readonly apiKeySecretNames: Readonly<Record<ApiPermission, string>>;
   readonly deadLetterQueueArn: string;
   readonly reconcileRoleArn: string;
   readonly apiRoleArn: string;
@@ -122,13 +172,16 @@ export class CapacityManager extends Construct {
     const apiAuth = props.apiAuth ?? "iam_and_key";
     const allowNewPurchases = props.allowNewPurchases ?? false;
     const logRetentionDays = props.logRetentionDays ?? 90;
-    const apiReservedConcurrency = props.apiReservedConcurrency ?? 10;
+    const apiReservedConcurrency = props.apiReservedConcurrency;
     const throttleRateLimit = props.throttleRateLimit ?? 10;
     const throttleBurstLimit = props.throttleBurstLimit ?? 20;
     const quotaPerDay = props.quotaPerDay ?? 10_000;
     const manageApiGatewayAccount = props.manageApiGatewayAccount ?? true;
     const alarms = props.alarms ?? DEFAULT_ALARM_SETTINGS;
+    const alarmTopicArns = props.alarmTopicArns ?? [];
     const bundles = props.bundles ?? buildCapacityManagerBundles();
+    const approverPrincipalArns = props.approverPrincipalArns ?? [];
+    const reservationIds = props.reservationIds ?? [];
     const { accountId, partition, region } = props.aws;
     const prefix = props.namePrefix;
     const alarmNamePrefix = `${prefix}-`;
@@ -141,14 +194,35 @@ export class CapacityManager extends Construct {
       servicePrincipals: [`logs.${region}.amazonaws.com`, "events.amazonaws.com", "cloudwatch.amazonaws.com"],
     });
     const table = new RecordsTable(this, "records", { tableName: prefix, kmsKeyArn: key.keyArn, region });
+    const journal = new JournalTable(this, "journal", { tableName: `${prefix}-journal`, kmsKeyArn: key.keyArn, region });
     const topic = new NotificationTopic(this, "notifications", { topicName: prefix, kmsKeyArn: key.keyArn, aws: props.aws, alarmNamePrefix, email: props.notificationEmail });
+    // Alarms also go to a topic that shares nothing with the notification topic that may be failing: its own key
+    // (CloudWatch may use it) and its own subscription.
+    const alarmKey = new EncryptionKey(this, "alarm-key", {
+      aliasName: `${prefix}-alarms`,
+      description: `Capacity manager ${prefix}: alarm topic (kept apart from the notification topic's key)`,
+      aws: props.aws,
+      servicePrincipals: ["cloudwatch.amazonaws.com"],
+    });
+    const alarmTopic = new NotificationTopic(this, "alarm-topic", {
+      topicName: `${prefix}-alarms`,
+      kmsKeyArn: alarmKey.keyArn,
+      aws: props.aws,
+      alarmNamePrefix,
+      email: props.alarmEmail,
+    });
     const deadLetters = new DeadLetterQueue(this, "dead-letters", { queueName: `${prefix}-dlq`, kmsKeyArn: key.keyArn, region });
 
     const reconcile = new ManagerFunction(this, "reconcile", {
       functionName: `${prefix}-reconcile`,
       description: "Reconciles tracked capacity blocks with EC2: extends, asks for approval, alerts, scales node groups",
       bundle: bundles.reconcile,
-      environment: { TABLE_NAME: table.tableName, TOPIC_ARN: topic.topicArn },
+      environment: {
+        TABLE_NAME: table.tableName,
+        JOURNAL_TABLE_NAME: journal.tableName,
+        TOPIC_ARN: topic.topicArn,
+        ...(props.declaredBlocksParameterName !== undefined ? { DECLARED_BLOCKS_PARAMETER: props.declaredBlocksParameterName } : {}),
+      },
       reservedConcurrency: RECONCILE_RESERVED_CONCURRENCY,
       memorySize: 512,
       timeoutSeconds: 120,
@@ -158,16 +232,44 @@ export class CapacityManager extends Construct {
       asyncInvocation: { onFailureQueue: deadLetters, maximumEventAgeSeconds: 300, maximumRetryAttempts: 1 },
     });
     table.grantReadWrite(reconcile);
+    journal.grantReadWrite(reconcile);
     topic.grantPublish(reconcile);
-    for (const statement of reconcileCapacityStatements({ accountId, partition, region, clusterName: props.clusterName, allowNewPurchases })) {
+    for (const statement of reconcileCapacityStatements({
+      accountId,
+      partition,
+      region,
+      clusterName: props.clusterName,
+      allowNewPurchases,
+      environment: props.environment,
+      reservationIds,
+    })) {
       reconcile.addToRolePolicy(statement);
     }
+    if (props.declaredBlocksParameterName !== undefined) {
+      // A String parameter (no secret, no KMS key): reading it is all reconcile may do with it.
+      reconcile.addToRolePolicy({
+        Sid: "ReadDeclaredBlocks",
+        Effect: "Allow",
+        Action: "ssm:GetParameter",
+        Resource: `arn:${partition}:ssm:${region}:${accountId}:parameter${props.declaredBlocksParameterName}`,
+      });
+    }
 
+    const apiKeys = new ApiKeys(this, "api-keys", { namePrefix: prefix, secretPrefix: `blockfleet/${props.environment}/capacity-manager/api-key`, kmsKeyArn: key.keyArn });
     const apiFunction = new ManagerFunction(this, "api", {
       functionName: `${prefix}-api`,
       description: "REST API of the capacity manager: records, approvals, import",
       bundle: bundles.api,
-      environment: { TABLE_NAME: table.tableName },
+      // Who may approve, and which key is which (lambdas/capacity-manager/access.ts): ids, never key values.
+      environment: {
+        TABLE_NAME: table.tableName,
+        JOURNAL_TABLE_NAME: journal.tableName,
+        API_AUTH_MODE: apiAuth,
+        APPROVER_PRINCIPAL_ARNS: approverPrincipalArns.join(","),
+        API_KEY_ID_READ: apiKeys.keyIds.read,
+        API_KEY_ID_WRITE: apiKeys.keyIds.write,
+        API_KEY_ID_APPROVE: apiKeys.keyIds.approve,
+      },
       reservedConcurrency: apiReservedConcurrency,
       // API Gateway gives up on an integration after 29 s.
       timeoutSeconds: 28,
@@ -175,9 +277,19 @@ export class CapacityManager extends Construct {
       logsKmsKeyArn: key.keyArn,
     });
     table.grantReadWrite(apiFunction);
+    journal.grantReadWrite(apiFunction);
     // Import lists the account's blocks; nothing here can spend money.
     apiFunction.addToRolePolicy({ Sid: "ListCapacityForImport", Effect: "Allow", Action: "ec2:DescribeCapacityReservations", Resource: "*" });
 
+    // Records are written by the manager's two functions only: an "approved" record written by anyone else would be
+    // acted on by reconcile. The table's resource policy denies item writes to other principals, and the key policy
+    // denies them the table's key through DynamoDB; the identity running Terraform keeps the key (table creation and
+    // restores) but not the writes.
+    const writers = [reconcile.roleArn, apiFunction.roleArn];
+    table.allowWritesOnlyBy(writers);
+    journal.allowWritesOnlyBy(writers);
+    const deployer = new DataAwsIamSessionContext(this, "deployer", { arn: props.aws.callerArn }).issuerArn;
+    key.denyUseThroughServiceExcept("RecordsKeyOnlyForTheManager", `dynamodb.${region}.amazonaws.com`, [...writers, deployer]);
     new ReconcileTriggers(this, "triggers", { namePrefix: prefix, scheduleExpression, reconcile, deadLetters, accountId });
 
     const api = new RecordsApi(this, "rest-api", {
@@ -190,33 +302,32 @@ export class CapacityManager extends Construct {
       throttleBurstLimit,
       quotaPerDay,
       authMode: apiAuth,
+      apiKeyIds: apiKeys.keyIds,
+      approverPrincipalArns,
       wafWebAclArn: props.wafWebAclArn,
       manageAccountLoggingRole: manageApiGatewayAccount,
     });
 
-    const secret = new SecretsmanagerSecret(this, "api-key-secret", {
-      name: checkedName("aws_secretsmanager_secret.name", `blockfleet/${props.environment}/capacity-manager/api-key`),
-      description: `API key of ${prefix} (x-api-key header)`,
-      kmsKeyId: key.keyArn,
-      recoveryWindowInDays: 30,
-    });
-    new SecretsmanagerSecretVersion(this, "api-key-secret-value", { secretId: secret.id, secretString: api.apiKeyValue });
     const urlParameter = new SsmParameter(this, "api-url-parameter", {
       name: checkedName("aws_ssm_parameter.name", `/blockfleet/${props.environment}/api-url`),
       type: "String",
       value: api.invokeUrl,
       description: `Base URL of ${prefix}`,
     });
-    const secretNameParameter = new SsmParameter(this, "api-key-secret-name-parameter", {
-      name: checkedName("aws_ssm_parameter.name", `/blockfleet/${props.environment}/api-key-secret-name`),
-      type: "String",
-      value: secret.name,
-      description: `Secrets Manager secret holding the API key of ${prefix}`,
-    });
+    const secretNameParameters = {} as Record<ApiPermission, SsmParameter>;
+    for (const permission of API_PERMISSIONS) {
+      secretNameParameters[permission] = new SsmParameter(this, `api-key-secret-name-parameter-${permission}`, {
+        name: checkedName("aws_ssm_parameter.name", `/blockfleet/${props.environment}/api-key-secret-name-${permission}`),
+        type: "String",
+        value: apiKeys.secretNames[permission],
+        description: `Secrets Manager secret holding the ${permission} API key of ${prefix}`,
+      });
+    }
 
-    const findApi: PolicyStatement[] = [
-      { Sid: "FindApi", Effect: "Allow", Action: "ssm:GetParameter", Resource: [urlParameter.arn, secretNameParameter.arn] },
-      { Sid: "ReadApiKey", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret.arn },
+    // Each caller policy finds the API and reads its own permission's key, never another's.
+    const findApi = (permission: ApiPermission): PolicyStatement[] => [
+      { Sid: "FindApi", Effect: "Allow", Action: "ssm:GetParameter", Resource: [urlParameter.arn, secretNameParameters[permission].arn] },
+      apiKeys.readStatement(permission),
       keyViaServiceStatement("DecryptApiKey", key.keyArn, "secretsmanager", region),
     ];
     const purposes: Record<ApiPermission, string> = {
@@ -229,30 +340,41 @@ export class CapacityManager extends Construct {
       const policy = new IamPolicy(this, `caller-${permission}`, {
         name: checkedName("aws_iam_policy.name", `${prefix}-${permission}`),
         description: `Capacity manager API: ${purposes[permission]}`,
-        policy: policyDocument([{ Sid: "InvokeApi", Effect: "Allow", Action: "execute-api:Invoke", Resource: [...new Set(api.executeArns[permission])] }, ...findApi]),
+        policy: policyDocument([{ Sid: "InvokeApi", Effect: "Allow", Action: "execute-api:Invoke", Resource: [...new Set(api.executeArns[permission])] }, ...findApi(permission)]),
       });
       callerPolicyArns[permission] = policy.arn;
     }
 
     new ManagerAlarms(this, "alarms", {
       alarmNamePrefix,
-      topicArn: topic.topicArn,
+      actionArns: [alarmTopic.topicArn, topic.topicArn, ...alarmTopicArns],
       reconcileFunctionName: reconcile.functionName,
       deadLetterQueueName: deadLetters.queueName,
       settings: alarms,
     });
 
-    this.warnings =
-      apiAuth === "api_key_only"
-        ? [
-            `${prefix}: api_auth = "api_key_only" — the API key alone authorizes every method, including PATCH /{PK} which approves purchases; ` +
-              `anyone holding the key can spend money and calls are not tied to an IAM identity. Use "iam_and_key" unless you need the key-only curl workflow.`,
-          ]
-        : [];
+    const warnings: string[] = [];
+    if (apiAuth === "api_key_only") {
+      warnings.push(
+        `${prefix}: api_auth = "api_key_only" — API keys alone authorize: the approver key approves purchases (PATCH /{PK}); ` +
+          `anyone holding it can spend money and calls are not tied to an IAM identity. Use "iam_and_key" unless you need the key-only curl workflow.`,
+      );
+    } else if (approverPrincipalArns.length === 0) {
+      warnings.push(`${prefix}: capacity_manager.approver_principal_arns is empty — nobody can approve, so blocks that require approval are never extended.`);
+    }
+    if (props.alarmEmail === undefined && alarmTopicArns.length === 0) {
+      warnings.push(
+        `${prefix}: alarms reach only the notification topic (and an alarm topic nobody subscribes to); when that topic or its key breaks, ` +
+          `nobody hears about it. Set capacity_manager.alarms.email or capacity_manager.alarms.topic_arns.`,
+      );
+    }
+    this.warnings = warnings;
     this.tableName = table.tableName;
+    this.journalTableName = journal.tableName;
     this.topicArn = topic.topicArn;
+    this.alarmTopicArn = alarmTopic.topicArn;
     this.apiUrl = api.invokeUrl;
-    this.apiKeySecretName = secret.name;
+    this.apiKeySecretNames = apiKeys.secretNames;
     this.deadLetterQueueArn = deadLetters.queueArn;
     this.reconcileRoleArn = reconcile.roleArn;
     this.apiRoleArn = apiFunction.roleArn;
@@ -268,21 +390,43 @@ export function reconcileCapacityStatements(options: {
   readonly region: string;
   readonly clusterName: string;
   readonly allowNewPurchases: boolean;
+  /** Value of the reservation tag `blockfleet.io/environment` that makes a reservation this environment's. */
+  readonly environment: string;
+  /** Reservations the environment file declares. */
+  readonly reservationIds: readonly string[];
 }): PolicyStatement[] {
   const { accountId, partition, region } = options;
-  const reservations = `arn:${partition}:ec2:${region}:${accountId}:capacity-reservation/*`;
+  const reservationArn = (id: string) => `arn:${partition}:ec2:${region}:${accountId}:capacity-reservation/${id}`;
+  const reservations = reservationArn("*");
+  const nodeGroups = `arn:${partition}:eks:${region}:${accountId}:nodegroup/${options.clusterName}/*/*`;
   const statements: PolicyStatement[] = [
     // Neither action supports resource-level permissions.
     { Sid: "ReadCapacity", Effect: "Allow", Action: ["ec2:DescribeCapacityReservations", "ec2:DescribeCapacityBlockExtensionHistory"], Resource: "*" },
     { Sid: "FindExtensionOfferings", Effect: "Allow", Action: "ec2:DescribeCapacityBlockExtensionOfferings", Resource: reservations },
-    { Sid: "ExtendCapacityBlocks", Effect: "Allow", Action: "ec2:PurchaseCapacityBlockExtension", Resource: reservations },
-    {
-      Sid: "ScaleLinkedNodeGroups",
-      Effect: "Allow",
-      Action: ["eks:DescribeNodegroup", "eks:UpdateNodegroupConfig"],
-      Resource: `arn:${partition}:eks:${region}:${accountId}:nodegroup/${options.clusterName}/*/*`,
-    },
   ];
+  if (options.reservationIds.length > 0) {
+    statements.push({ Sid: "ExtendDeclaredCapacityBlocks", Effect: "Allow", Action: "ec2:PurchaseCapacityBlockExtension", Resource: options.reservationIds.map(reservationArn) });
+  }
+  statements.push(
+    // ec2:PurchaseCapacityBlockExtension supports aws:ResourceTag/${TagKey} on capacity-reservation (iam-data, service
+    // authorization reference): blocks bought later join by tag, another environment's blocks never match.
+    {
+      Sid: "ExtendTaggedCapacityBlocks",
+      Effect: "Allow",
+      Action: "ec2:PurchaseCapacityBlockExtension",
+      Resource: reservations,
+      Condition: { StringEquals: { [`aws:ResourceTag/${RESERVATION_ENVIRONMENT_TAG}`]: options.environment } },
+    },
+    { Sid: "ReadNodeGroups", Effect: "Allow", Action: "eks:DescribeNodegroup", Resource: nodeGroups },
+    // Only capacity-block node groups carry the tag; the system node group can't be resized.
+    {
+      Sid: "ScaleCapacityBlockNodeGroups",
+      Effect: "Allow",
+      Action: "eks:UpdateNodegroupConfig",
+      Resource: nodeGroups,
+      Condition: { Null: { [`aws:ResourceTag/${CAPACITY_BLOCK_NODE_GROUP_TAG}`]: "false" } },
+    },
+  );
   if (options.allowNewPurchases) {
     statements.push({ Sid: "BuyNewCapacityBlocks", Effect: "Allow", Action: "ec2:PurchaseCapacityBlock", Resource: reservations });
   }

@@ -1,6 +1,7 @@
+import { DynamodbResourcePolicy } from "@cdktf/provider-aws/lib/dynamodb-resource-policy";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Construct } from "constructs";
-import { RESERVATION_INDEX, TABLE_ATTRIBUTES, TABLE_PARTITION_KEY, TTL_ATTRIBUTE } from "../../../lambdas/capacity-manager/table";
+import { JOURNAL_ATTRIBUTES, JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, RESERVATION_INDEX, TABLE_ATTRIBUTES, TABLE_PARTITION_KEY, TTL_ATTRIBUTE } from "../../../lambdas/capacity-manager/table";
 import { keyViaServiceStatement, type Grantee } from "./permissions";
 import { checkedName } from "../../lib/naming";
 
@@ -22,6 +23,17 @@ const READ_WRITE_ACTIONS = [
   "dynamodb:DeleteItem",
   "dynamodb:BatchWriteItem",
   "dynamodb:DescribeTable",
+] as const;
+
+/** Every DynamoDB action that creates, changes or deletes items (PartiQL included). */
+export const ITEM_WRITE_ACTIONS = [
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:PartiQLInsert",
+  "dynamodb:PartiQLUpdate",
+  "dynamodb:PartiQLDelete",
 ] as const;
 
 /**
@@ -57,9 +69,93 @@ export class RecordsTable extends Construct {
     this.region = props.region;
   }
 
+  /**
+   * The table's resource policy: item writes by any principal but these are denied, whatever its identity policy
+   * says (aws_dynamodb_resource_policy, AWS provider 6.25.0: resource_arn, policy). Management (the table's settings,
+   * its policy) is not denied, so Terraform still manages the table.
+   */
+  allowWritesOnlyBy(principalArns: readonly string[]): void {
+    denyWritesExceptBy(this, "records table", this.tableArn, principalArns);
+  }
+
   /** Item reads and writes on this table and its indexes, and its key through DynamoDB only. */
   grantReadWrite(grantee: Grantee): void {
     grantee.addToRolePolicy({ Sid: "ReadWriteRecords", Effect: "Allow", Action: [...READ_WRITE_ACTIONS], Resource: [this.tableArn, `${this.tableArn}/index/*`] });
     grantee.addToRolePolicy(keyViaServiceStatement("RecordsTableKey", this.kmsKeyArn, "dynamodb", this.region));
   }
+}
+
+export interface JournalTableProps {
+  readonly tableName: string;
+  readonly kmsKeyArn: string;
+  readonly region: string;
+}
+
+/** Item actions on the journal: entries are put, read by Query, and removed again when their write lost its condition. */
+const JOURNAL_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"] as const;
+
+/**
+ * What happened to each record (history now, the spend ledger later): items of their own in the record's partition
+ * (`PK`), sorted by time in `SK`, so the record item stays bounded. Protected like the records table; no TTL, the
+ * history of what was bought is kept.
+ */
+export class JournalTable extends Construct {
+  readonly tableName: string;
+  readonly tableArn: string;
+  private readonly kmsKeyArn: string;
+  private readonly region: string;
+
+  constructor(scope: Construct, id: string, props: JournalTableProps) {
+    super(scope, id);
+    const table = new DynamodbTable(this, "table", {
+      name: checkedName("aws_dynamodb_table.name", props.tableName),
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: JOURNAL_PARTITION_KEY.name,
+      rangeKey: JOURNAL_SORT_KEY.name,
+      attribute: JOURNAL_ATTRIBUTES.map((attribute) => ({ name: attribute.name, type: attribute.type })),
+      pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: true,
+      serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
+      lifecycle: { preventDestroy: true },
+    });
+    this.tableName = table.name;
+    this.tableArn = table.arn;
+    this.kmsKeyArn = props.kmsKeyArn;
+    this.region = props.region;
+  }
+
+  /** As the records table's: item writes by any principal but these are denied (the history is evidence too). */
+  allowWritesOnlyBy(principalArns: readonly string[]): void {
+    denyWritesExceptBy(this, "journal table", this.tableArn, principalArns);
+  }
+
+  grantReadWrite(grantee: Grantee): void {
+    grantee.addToRolePolicy({ Sid: "ReadWriteJournal", Effect: "Allow", Action: [...JOURNAL_ACTIONS], Resource: this.tableArn });
+    grantee.addToRolePolicy(keyViaServiceStatement("JournalTableKey", this.kmsKeyArn, "dynamodb", this.region));
+  }
+}
+
+/**
+ * A table's resource policy: item writes by any principal but these are denied, whatever its identity policy says
+ * (aws_dynamodb_resource_policy, AWS provider 6.25.0: resource_arn, policy). Management (the table's settings, its
+ * policy) is not denied, so Terraform still manages the table.
+ */
+function denyWritesExceptBy(scope: Construct, what: string, tableArn: string, principalArns: readonly string[]): void {
+  if (principalArns.length === 0) throw new Error(`${what}: allowWritesOnlyBy needs at least one principal, got []`);
+  new DynamodbResourcePolicy(scope, "resource-policy", {
+    resourceArn: tableArn,
+    policy: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "OnlyTheManagerWritesRecords",
+          Effect: "Deny",
+          Principal: "*",
+          Action: [...ITEM_WRITE_ACTIONS],
+          Resource: tableArn,
+          Condition: { ArnNotEquals: { "aws:PrincipalArn": [...principalArns] } },
+        },
+      ],
+    }),
+  });
 }

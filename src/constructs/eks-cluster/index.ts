@@ -11,9 +11,10 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
-import { dependable, type ITerraformDependable } from "cdktf";
+import { dependable, Fn, Token, type ITerraformDependable } from "cdktf";
 import type { AwsContext } from "../../lib/aws-context";
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy } from "../../lib/iam";
+import { addressAt, movedFrom, movedToInstance } from "../../lib/moves";
 import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
 import { EncryptionKey } from "../kms-key";
 import { checkedName } from "../../lib/naming";
@@ -24,13 +25,16 @@ export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "contro
 /** Managed add-ons every cluster gets. coredns needs nodes, so it waits for them. */
 export const MANAGED_ADDONS = ["vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns"] as const;
 
-/** Policies every EKS node needs: join the cluster, pull images, run the VPC CNI, be reachable by SSM. */
-export const NODE_MANAGED_POLICIES = [
-  "AmazonEKSWorkerNodePolicy",
-  "AmazonEC2ContainerRegistryPullOnly",
-  "AmazonEKS_CNI_Policy",
-  "AmazonSSMManagedInstanceCore",
-] as const;
+/** Policies every EKS node needs: join the cluster, pull images, run the VPC CNI. */
+export const NODE_MANAGED_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy"] as const;
+
+/** Makes a node reachable through SSM Session Manager: only where the environment asks for it (`cluster.ssm_access`). */
+export const NODE_SSM_POLICY = "AmazonSSMManagedInstanceCore";
+
+/** The node role's managed policies, with SSM access when asked for. */
+export function nodeManagedPolicies(ssmAccess: boolean): readonly string[] {
+  return ssmAccess ? [...NODE_MANAGED_POLICIES, NODE_SSM_POLICY] : NODE_MANAGED_POLICIES;
+}
 
 export interface EksClusterProps {
   /** Name of the cluster; also names its roles, node security group, key alias and log group. */
@@ -61,16 +65,34 @@ export interface EksClusterProps {
    */
   readonly publicAccessCidrs?: readonly string[];
   /**
-   * IAM principals that get cluster-admin through access entries.
+   * IAM principals that get cluster-admin through access entries, one entry per ARN (duplicates count once).
    * @default []
    */
   readonly adminPrincipalArns?: readonly string[];
   /**
+   * Who besides the nodes may reach the API server (TCP 443 on the cluster security group, which the private
+   * endpoint's network interfaces carry): security groups and CIDRs, one ingress rule each.
+   * @default { securityGroupIds: [], cidrs: [] }
+   */
+  readonly apiAccess?: ApiAccess;
+  /**
    * Give the identity running Terraform cluster-admin, so later stacks (Helm, manifests) can reach the API on the
-   * first deploy. The entry is explicit and removable, unlike EKS's implicit creator permissions.
-   * @default true
+   * first deploy. The entry is explicit and removable, unlike EKS's implicit creator permissions; it is skipped at
+   * plan time when the deployer is already one of adminPrincipalArns. Off, the deployer needs to be one of those.
+   * @default false
    */
   readonly grantDeployerAdmin?: boolean;
+  /**
+   * Attach AmazonSSMManagedInstanceCore to the node role (Session Manager on nodes).
+   * @default false
+   */
+  readonly ssmAccess?: boolean;
+}
+
+/** Clients admitted to the API server's private endpoint. */
+export interface ApiAccess {
+  readonly securityGroupIds: readonly string[];
+  readonly cidrs: readonly string[];
 }
 
 /**
@@ -100,7 +122,9 @@ export class EksCluster extends Construct {
     const endpointPublicAccess = props.endpointPublicAccess ?? false;
     const publicAccessCidrs = props.publicAccessCidrs ?? [];
     const adminPrincipalArns = props.adminPrincipalArns ?? [];
-    const grantDeployerAdmin = props.grantDeployerAdmin ?? true;
+    const grantDeployerAdmin = props.grantDeployerAdmin ?? false;
+    const apiAccess = props.apiAccess ?? { securityGroupIds: [], cidrs: [] };
+    const ssmAccess = props.ssmAccess ?? false;
     if (endpointPublicAccess && publicAccessCidrs.length === 0) {
       throw new Error(`eks cluster "${props.clusterName}": publicAccessCidrs must list the allowed networks when endpointPublicAccess is true, got []`);
     }
@@ -117,6 +141,8 @@ export class EksCluster extends Construct {
       name: checkedName("aws_cloudwatch_log_group.name", `/aws/eks/${props.clusterName}/cluster`),
       retentionInDays: logRetentionDays,
       kmsKeyId: props.logsKmsKeyArn,
+      // The audit log outlives a destroy or rename of the cluster.
+      skipDestroy: true,
     });
 
     const clusterRole = new IamRole(this, "cluster-role", {
@@ -174,30 +200,62 @@ export class EksCluster extends Construct {
       dependsOn: [logGroup, ...clusterRolePolicies],
     });
 
+    // The cluster security group admits only itself; callers outside the nodes (a CI runner planning the Kubernetes
+    // stacks, a VPN) get 443, keyed by who they are so removing one leaves the others alone.
+    const clusterSecurityGroupId = this.cluster.vpcConfig.clusterSecurityGroupId;
+    for (const groupId of new Set(apiAccess.securityGroupIds)) {
+      new VpcSecurityGroupIngressRule(this, `api-access-${groupId}`, {
+        securityGroupId: clusterSecurityGroupId,
+        referencedSecurityGroupId: groupId,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        description: `Kubernetes API from ${groupId}`,
+      });
+    }
+    for (const cidr of new Set(apiAccess.cidrs)) {
+      new VpcSecurityGroupIngressRule(this, `api-access-${cidr}`, {
+        securityGroupId: clusterSecurityGroupId,
+        cidrIpv4: cidr,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        description: `Kubernetes API from ${cidr}`,
+      });
+    }
+
     const nodeRole = new IamRole(this, "node-role", {
       name: `${props.clusterName}-node`,
       assumeRolePolicy: serviceAssumeRolePolicy("ec2.amazonaws.com"),
     });
-    this.nodeRolePolicyAttachments = NODE_MANAGED_POLICIES.map(
+    this.nodeRolePolicyAttachments = nodeManagedPolicies(ssmAccess).map(
       (policy) => new IamRolePolicyAttachment(this, `node-role-${policy}`, { role: nodeRole.name, policyArn: managedPolicyArn(partition, policy) }),
     );
 
-    const admins = [...adminPrincipalArns];
+    // Keyed by principal ARN, so removing one admin never replaces another; the same ARN twice is one entry.
+    const admins = [...new Set(adminPrincipalArns)];
+    const adminPolicyArn = `arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`;
+    admins.forEach((principalArn) => {
+      if (Token.isUnresolved(principalArn)) {
+        throw new Error(`eks cluster "${props.clusterName}": adminPrincipalArns must be literal ARNs (they key the access entries), got ${principalArn}`);
+      }
+      const access = this.clusterAdmin(`admin-${principalArn}`, principalArn, adminPolicyArn);
+      // Up to 0.1 entries were keyed by list position.
+      const previous = adminPrincipalArns.indexOf(principalArn);
+      movedFrom(access.entry, addressAt(access.entry.terraformResourceType, this, `admin-${previous}`, "access-entry"));
+      movedFrom(access.association, addressAt(access.association.terraformResourceType, this, `admin-${previous}`, "cluster-admin"));
+    });
     if (grantDeployerAdmin) {
       // An assumed-role session ARN can't hold an access entry; the session context resolves it to the role.
-      admins.push(new DataAwsIamSessionContext(this, "deployer-role", { arn: props.aws.callerArn }).issuerArn);
+      const deployerArn = new DataAwsIamSessionContext(this, "deployer-role", { arn: props.aws.callerArn }).issuerArn;
+      // The deployer may also be listed as an admin: a second entry for one principal fails with 409, so the deployer's
+      // own entry exists only when it isn't (known at plan time: the session context is read while planning).
+      const count = admins.length === 0 ? 1 : Token.asNumber(Fn.conditional(Fn.contains(admins, deployerArn), 0, 1));
+      const access = this.clusterAdmin("deployer", deployerArn, adminPolicyArn, count);
+      // Up to 0.1 the deployer's entry was always on and came after the listed admins.
+      movedToInstance(access.entry, addressAt(access.entry.terraformResourceType, this, `admin-${adminPrincipalArns.length}`, "access-entry"), 0);
+      movedToInstance(access.association, addressAt(access.association.terraformResourceType, this, `admin-${adminPrincipalArns.length}`, "cluster-admin"), 0);
     }
-    admins.forEach((principalArn, index) => {
-      const entryScope = new Construct(this, `admin-${index}`);
-      const entry = new EksAccessEntry(entryScope, "access-entry", { clusterName: this.cluster.name, principalArn, type: "STANDARD" });
-      new EksAccessPolicyAssociation(entryScope, "cluster-admin", {
-        clusterName: this.cluster.name,
-        principalArn,
-        policyArn: `arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
-        accessScope: { type: "cluster" },
-        dependsOn: [entry],
-      });
-    });
 
     for (const addonName of MANAGED_ADDONS) {
       this.addons.set(
@@ -220,6 +278,21 @@ export class EksCluster extends Construct {
     this.nodeRoleArn = nodeRole.arn;
     this.nodeRoleName = nodeRole.name;
     this.secretsKmsKeyArn = secretsKey.keyArn;
+  }
+
+  /** A STANDARD access entry with cluster-wide AmazonEKSClusterAdminPolicy, under its own scope. */
+  private clusterAdmin(id: string, principalArn: string, policyArn: string, count?: number): { entry: EksAccessEntry; association: EksAccessPolicyAssociation } {
+    const scope = new Construct(this, id);
+    const entry = new EksAccessEntry(scope, "access-entry", { clusterName: this.cluster.name, principalArn, type: "STANDARD", count });
+    const association = new EksAccessPolicyAssociation(scope, "cluster-admin", {
+      clusterName: this.cluster.name,
+      principalArn,
+      policyArn,
+      accessScope: { type: "cluster" },
+      count,
+      dependsOn: [entry],
+    });
+    return { entry, association };
   }
 
   /** Add-ons that must exist before nodes join (networking); node groups depend on these. */

@@ -205,3 +205,21 @@ export function controllerPolicyStatements(input: ControllerPolicyInput): Policy
     },
   ];
 }
+
+/**
+ * Karpenter asks ARC whether a zonal shift or autoshift moved the cluster away from an AZ, and launches elsewhere
+ * meanwhile. Upstream grants it as a policy of its own (ZonalShiftPolicy in the getting-started CloudFormation), with
+ * "*" narrowed by the resource identifier: IAM lists only ALB and NLB resource types for the action, none for EKS.
+ */
+export function zonalShiftStatements(input: Pick<ControllerPolicyInput, "partition" | "region" | "accountId" | "clusterName">): PolicyStatement[] {
+  const { partition, region, accountId, clusterName } = input;
+  return [
+    {
+      Sid: "AllowZonalShiftStatusReadOnly",
+      Effect: "Allow",
+      Action: "arc-zonal-shift:GetManagedResource",
+      Resource: "*",
+      Condition: { StringEquals: { "arc-zonal-shift:ResourceIdentifier": `arn:${partition}:eks:${region}:${accountId}:cluster/${clusterName}` } },
+    },
+  ];
+}

@@ -2,6 +2,7 @@ import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { IamServiceLinkedRole } from "@cdktf/provider-aws/lib/iam-service-linked-role";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
@@ -9,10 +10,11 @@ import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../lib/aws-context";
-import { managedPolicyArn, serviceAssumeRolePolicy } from "../../lib/iam";
-import { NODE_MANAGED_POLICIES } from "../eks-cluster";
+import { addressAt } from "../../lib/moves";
+import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy } from "../../lib/iam";
+import { nodeManagedPolicies } from "../eks-cluster";
 import { PodIdentityRole } from "../pod-identity-role";
-import { controllerPolicyStatements } from "./controller-policy";
+import { controllerPolicyStatements, zonalShiftStatements } from "./controller-policy";
 import type { KarpenterNames } from "./names";
 
 /**
@@ -42,6 +44,11 @@ export interface KarpenterInfrastructureProps {
    * @default false
    */
   readonly createSpotServiceLinkedRole?: boolean;
+  /**
+   * Attach AmazonSSMManagedInstanceCore to the node role (Session Manager on nodes).
+   * @default false
+   */
+  readonly ssmAccess?: boolean;
 }
 
 /**
@@ -68,7 +75,7 @@ export class KarpenterInfrastructure extends Construct {
       description: `Nodes Karpenter launches in ${props.clusterName}`,
       assumeRolePolicy: serviceAssumeRolePolicy("ec2.amazonaws.com"),
     });
-    const nodePolicies = NODE_MANAGED_POLICIES.map(
+    const nodePolicies = nodeManagedPolicies(props.ssmAccess ?? false).map(
       (policy) => new IamRolePolicyAttachment(this, `node-role-${policy}`, { role: nodeRole.name, policyArn: managedPolicyArn(aws.partition, policy) }),
     );
     // EC2_LINUX entries map the role to system:nodes; Bottlerocket nodes join through the same type.
@@ -79,6 +86,15 @@ export class KarpenterInfrastructure extends Construct {
       messageRetentionSeconds: INTERRUPTION_QUEUE_RETENTION_SECONDS,
       sqsManagedSseEnabled: true,
     });
+    const rules = Object.entries(INTERRUPTION_EVENTS).map(([kind, pattern]) => {
+      const ruleScope = new Construct(this, `rule-${kind}`);
+      const rule = new CloudwatchEventRule(ruleScope, "rule", {
+        name: names.ruleName(kind),
+        description: `Karpenter interruption handling for ${props.clusterName}: ${pattern["detail-type"][0]}`,
+        eventPattern: JSON.stringify(pattern),
+      });
+      return { ruleScope, rule };
+    });
     const queuePolicy = new SqsQueuePolicy(this, "interruption-queue-policy", {
       queueUrl: queue.url,
       policy: JSON.stringify({
@@ -86,11 +102,13 @@ export class KarpenterInfrastructure extends Construct {
         Id: "KarpenterInterruptionQueue",
         Statement: [
           {
+            // Only the interruption rules above deliver here, not any EventBridge rule of any account.
             Sid: "AllowEventDelivery",
             Effect: "Allow",
-            Principal: { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] },
+            Principal: { Service: "events.amazonaws.com" },
             Action: "sqs:SendMessage",
             Resource: queue.arn,
+            Condition: { ArnEquals: { "aws:SourceArn": rules.map(({ rule }) => rule.arn) } },
           },
           {
             Sid: "DenyInsecureTransport",
@@ -103,13 +121,7 @@ export class KarpenterInfrastructure extends Construct {
         ],
       }),
     });
-    const targets = Object.entries(INTERRUPTION_EVENTS).map(([kind, pattern]) => {
-      const ruleScope = new Construct(this, `rule-${kind}`);
-      const rule = new CloudwatchEventRule(ruleScope, "rule", {
-        name: names.ruleName(kind),
-        description: `Karpenter interruption handling for ${props.clusterName}: ${pattern["detail-type"][0]}`,
-        eventPattern: JSON.stringify(pattern),
-      });
+    const targets = rules.map(({ ruleScope, rule }) => {
       return new CloudwatchEventTarget(ruleScope, "target", {
         rule: rule.name,
         targetId: "KarpenterInterruptionQueue",
@@ -120,6 +132,7 @@ export class KarpenterInfrastructure extends Construct {
 
     const controller = new PodIdentityRole(this, "controller-role", {
       clusterName: props.clusterName,
+      aws,
       roleName: names.controllerRoleName,
       description: `Karpenter controller of ${props.clusterName} (EKS Pod Identity)`,
       serviceAccounts: [{ namespace: names.namespace, name: names.serviceAccount }],
@@ -134,7 +147,21 @@ export class KarpenterInfrastructure extends Construct {
       }),
     });
 
-    const ready: ITerraformDependable[] = [...controller.grants, nodeAccess, ...nodePolicies, ...targets];
+    // Until 3261bdb the role, its policy and its association were this construct's own children.
+    controller.movedFrom({
+      role: addressAt("aws_iam_role", this, "controller-role"),
+      policy: addressAt("aws_iam_role_policy", this, "controller-policy"),
+      associations: { [`${names.namespace}/${names.serviceAccount}`]: addressAt("aws_eks_pod_identity_association", this, "pod-identity") },
+    });
+
+    // A policy of its own, as upstream ships it: its "*" (narrowed by condition) is waived for this resource alone.
+    const zonalShift = new IamRolePolicy(this, "controller-zonal-shift", {
+      role: controller.roleName,
+      name: "karpenter-zonal-shift",
+      policy: policyDocument(zonalShiftStatements({ partition: aws.partition, region: aws.region, accountId: aws.accountId, clusterName: props.clusterName })),
+    });
+
+    const ready: ITerraformDependable[] = [...controller.grants, zonalShift, nodeAccess, ...nodePolicies, ...targets];
     if (createSpotServiceLinkedRole) {
       ready.push(new IamServiceLinkedRole(this, "spot-service-linked-role", { awsServiceName: "spot.amazonaws.com" }));
     }

@@ -5,7 +5,7 @@
 import type { AmiFamily, NodePoolsConfig } from "../../config/karpenter-schema";
 import { GPU_OPERATOR_OPT_OUT_LABEL } from "../../config/platform-schema";
 import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
-import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
+import { CAPACITY_CONSUMER_TAG, KARPENTER_CONSUMER_TAG_VALUE, KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
 import { bottlerocketUserData, SOCI_PULL_PROFILES, type SociPullProfile } from "./user-data";
 
 export type TaintEffect = "NoSchedule" | "PreferNoSchedule" | "NoExecute";
@@ -113,8 +113,8 @@ export interface KarpenterManifestsInput {
   /** Pinned release, e.g. "v1.66.0" for Bottlerocket. */
   readonly amiAliasVersion: string;
   readonly nodePools: NodePoolsConfig;
-  /** The environment's capacity blocks; the NVIDIA ones are selected by id. */
-  readonly capacityBlocks: ReadonlyArray<{ readonly reservation_id: string; readonly instance_type: string }>;
+  /** The environment's capacity blocks; the NVIDIA ones whose consumer is `karpenter` are selected by id. */
+  readonly capacityBlocks: ReadonlyArray<{ readonly reservation_id: string; readonly instance_type: string; readonly consumer: "node_group" | "karpenter" }>;
 }
 
 export interface KarpenterManifests {
@@ -142,12 +142,22 @@ function architecturesOf(instanceTypes: readonly string[]): string[] {
   return [...(x86 ? ["amd64"] : []), ...(arm ? ["arm64"] : [])];
 }
 
-/** Capacity reservation selector terms for the capacity-block pool; empty when there is nothing to select. */
+/**
+ * Capacity reservation selector terms for the capacity-block pool; empty when there is nothing to select. One owner
+ * per reservation: only `karpenter` blocks are selected by id, and the tag term also requires the consumer tag
+ * `blockfleet.io/capacity-consumer = karpenter`, which a node-group block's reservation never carries, so no term
+ * can select a block a node group launches into.
+ */
 export function capacityReservationTerms(input: Pick<KarpenterManifestsInput, "capacityBlocks" | "nodePools">): Array<{ id: string } | { tags: Record<string, string> }> {
-  // Neuron (Trainium) blocks would never satisfy the pool's NVIDIA requirement or taint; they stay with their node groups.
-  const nvidiaBlocks = input.capacityBlocks.filter((block) => CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type]?.acceleratorKind === "nvidia");
+  // Neuron (Trainium) blocks would never satisfy the pool's NVIDIA requirement or taint (config refuses them as `karpenter`).
+  const karpenterBlocks = input.capacityBlocks.filter(
+    (block) => block.consumer === "karpenter" && CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type]?.acceleratorKind === "nvidia",
+  );
   const tags = input.nodePools.gpu_capacity_block.reservation_tags;
-  return [...nvidiaBlocks.map((block) => ({ id: block.reservation_id })), ...(Object.keys(tags).length > 0 ? [{ tags: { ...tags } }] : [])];
+  return [
+    ...karpenterBlocks.map((block) => ({ id: block.reservation_id })),
+    ...(Object.keys(tags).length > 0 ? [{ tags: { ...tags, [CAPACITY_CONSUMER_TAG]: KARPENTER_CONSUMER_TAG_VALUE } }] : []),
+  ];
 }
 
 export function karpenterManifests(input: KarpenterManifestsInput): KarpenterManifests {

@@ -1,5 +1,6 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { Lazy } from "cdktf";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../lib/aws-context";
 import { checkedName } from "../../lib/naming";
@@ -23,7 +24,35 @@ export interface KmsKeyProps {
    * @default 30
    */
   readonly deletionWindowInDays?: number;
+  /**
+   * Only these principals may encrypt and decrypt with the key, and only through `viaService` when given; the
+   * account's IAM policies still administer the key (policy, rotation, deletion) but can't use it.
+   * @default undefined — the account's IAM policies grant every use (account root `kms:*`)
+   */
+  readonly restrictUseTo?: { readonly principalArns: readonly string[]; readonly viaService?: string };
 }
+
+/** Cryptographic operations: what a restricted key keeps from the account's IAM policies. */
+const CRYPTO_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"] as const;
+
+/** Everything but cryptographic use: managing the key, its policy, aliases, grants review, rotation and deletion. */
+const ADMINISTRATION_ACTIONS = [
+  "kms:Create*",
+  "kms:Describe*",
+  "kms:Enable*",
+  "kms:List*",
+  "kms:Put*",
+  "kms:Update*",
+  "kms:Revoke*",
+  "kms:Disable*",
+  "kms:Get*",
+  "kms:Delete*",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
+  "kms:RotateKeyOnDemand",
+] as const;
 
 /** CloudWatch Logs' regional service principal; it calls KMS with the log group's ARN as encryption context. */
 const CLOUDWATCH_LOGS_PRINCIPAL = /^logs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
@@ -32,6 +61,7 @@ const CLOUDWATCH_LOGS_PRINCIPAL = /^logs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
 export class EncryptionKey extends Construct {
   readonly keyArn: string;
   readonly keyId: string;
+  private readonly statements: object[];
 
   constructor(scope: Construct, id: string, props: KmsKeyProps) {
     super(scope, id);
@@ -41,15 +71,29 @@ export class EncryptionKey extends Construct {
       throw new Error(`kms key "${props.aliasName}": deletionWindowInDays must be 7-30, got ${deletionWindowInDays}`);
     }
     const { accountId, partition } = props.aws;
-    const statements: object[] = [
+    const restrictUseTo = props.restrictUseTo;
+    if (restrictUseTo !== undefined && restrictUseTo.principalArns.length === 0) {
+      throw new Error(`kms key "${props.aliasName}": restrictUseTo.principalArns must name at least one principal, got []`);
+    }
+    const statements: object[] = (this.statements = [
       {
         Sid: "AccountAdministers",
         Effect: "Allow",
         Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-        Action: "kms:*",
+        Action: restrictUseTo ? [...ADMINISTRATION_ACTIONS] : "kms:*",
         Resource: "*",
       },
-    ];
+    ]);
+    if (restrictUseTo) {
+      statements.push({
+        Sid: "OnlyTheseUseTheKey",
+        Effect: "Allow",
+        Principal: { AWS: [...restrictUseTo.principalArns] },
+        Action: [...CRYPTO_ACTIONS, "kms:DescribeKey"],
+        Resource: "*",
+        ...(restrictUseTo.viaService ? { Condition: { StringEquals: { "kms:ViaService": restrictUseTo.viaService } } } : {}),
+      });
+    }
     const serviceActions = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"];
     const logsPrincipals = servicePrincipals.filter((principal) => CLOUDWATCH_LOGS_PRINCIPAL.test(principal));
     const otherPrincipals = servicePrincipals.filter((principal) => !CLOUDWATCH_LOGS_PRINCIPAL.test(principal));
@@ -77,11 +121,33 @@ export class EncryptionKey extends Construct {
       description: props.description,
       enableKeyRotation: true,
       deletionWindowInDays,
-      policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
+      // Lazy: owners add statements after the principals they name exist (denyUseThroughServiceExcept).
+      policy: Lazy.stringValue({ produce: () => JSON.stringify({ Version: "2012-10-17", Statement: this.statements }) }),
       lifecycle: { preventDestroy: true },
     });
     new KmsAlias(this, "alias", { name: checkedName("aws_kms_alias.name", `alias/${props.aliasName}`), targetKeyId: key.keyId });
     this.keyArn = key.arn;
     this.keyId = key.keyId;
+  }
+
+  /**
+   * Denies the key's cryptographic use through one service (`kms:ViaService`, e.g. `dynamodb.<region>.amazonaws.com`)
+   * to every principal but these, whatever their identity policies say. AWS services acting on their own behalf
+   * (`aws:PrincipalIsAWSService`, e.g. DynamoDB's backups through its grant) are not denied.
+   */
+  denyUseThroughServiceExcept(sid: string, viaService: string, principalArns: readonly string[]): void {
+    if (principalArns.length === 0) throw new Error(`kms key: denyUseThroughServiceExcept("${sid}") needs at least one principal, got []`);
+    this.statements.push({
+      Sid: sid,
+      Effect: "Deny",
+      Principal: { AWS: "*" },
+      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+      Resource: "*",
+      Condition: {
+        StringEquals: { "kms:ViaService": viaService },
+        ArnNotEquals: { "aws:PrincipalArn": [...principalArns] },
+        Bool: { "aws:PrincipalIsAWSService": "false" },
+      },
+    });
   }
 }

@@ -153,6 +153,8 @@ export class Network extends Construct {
       name: checkedName("aws_cloudwatch_log_group.name", `/aws/vpc/${props.namePrefix}/flow-logs`),
       retentionInDays: flowLogRetentionDays,
       kmsKeyId: props.logsKmsKeyArn,
+      // An audit trail: a destroy or rename leaves the group (and what it holds) in place.
+      skipDestroy: true,
     });
     const flowLogRole = new IamRole(this, "flow-log-role", {
       name: checkedName("aws_iam_role.name", `${props.namePrefix}-vpc-flow-logs`),

@@ -57,6 +57,11 @@ export interface PlatformChartsProps {
   readonly efaDevicePlugin: boolean | undefined;
   /** Install the DCGM exporter (through the GPU Operator when that is on). */
   readonly dcgmExporter: boolean;
+  /**
+   * Let the DCGM exporter render its ServiceMonitor; needs the Prometheus Operator CRDs already in the cluster.
+   * @default false — the standalone chart renders one by default (dcgm-exporter 4.7.0), which fails without the CRDs
+   */
+  readonly dcgmServiceMonitor?: boolean;
   /** Install Stakater Reloader. */
   readonly reloader: boolean;
 }
@@ -72,9 +77,34 @@ export class PlatformCharts extends Construct {
   /** Releases by key, for dependencies and tests. */
   readonly releases = new Map<keyof typeof PLATFORM_CHARTS, Release>();
 
+  /**
+   * The load balancer controller's release, when installed. Its Service mutating webhook (failurePolicy Fail, every
+   * Service but its own) refuses Services while its pods start, so every other release waits for it (`wait = true`).
+   */
+  private loadBalancerControllerRelease?: Release;
+
   constructor(scope: Construct, id: string, props: PlatformChartsProps) {
     super(scope, id);
     const tolerations = gpuTolerations(props.fleet);
+    const dcgmServiceMonitor = props.dcgmServiceMonitor ?? false;
+    if (props.loadBalancerController) {
+      if (props.vpcId === undefined) throw new Error("platform charts: vpcId is required with loadBalancerController, got undefined");
+      const account = CONTROLLER_SERVICE_ACCOUNTS.loadBalancerController;
+      this.loadBalancerControllerRelease = this.install("loadBalancerController", account.namespace, {
+        clusterName: props.clusterName,
+        region: props.region,
+        // Pods can't reach instance metadata (hop limit 1), so the VPC is given rather than discovered.
+        vpcId: props.vpcId,
+        replicaCount: 2,
+        serviceAccount: { create: true, name: account.name },
+        podDisruptionBudget: { maxUnavailable: 1 },
+        // The `alb` IngressClass and IngressClassParams belong to <env>-platform-manifests (with the certificate and
+        // TLS policy); the chart would create both by default and the manifests would then fail with "already exists".
+        createIngressClassResource: false,
+        ingressClassParams: { create: false },
+        ...systemNodes,
+      });
+    }
 
     if (props.externalSecrets) {
       const account = CONTROLLER_SERVICE_ACCOUNTS.externalSecrets;
@@ -85,20 +115,6 @@ export class PlatformCharts extends Construct {
         ...systemNodes,
         webhook: { replicaCount: 2, ...systemNodes },
         certController: systemNodes,
-      });
-    }
-    if (props.loadBalancerController) {
-      if (props.vpcId === undefined) throw new Error("platform charts: vpcId is required with loadBalancerController, got undefined");
-      const account = CONTROLLER_SERVICE_ACCOUNTS.loadBalancerController;
-      this.install("loadBalancerController", account.namespace, {
-        clusterName: props.clusterName,
-        region: props.region,
-        // Pods can't reach instance metadata (hop limit 1), so the VPC is given rather than discovered.
-        vpcId: props.vpcId,
-        replicaCount: 2,
-        serviceAccount: { create: true, name: account.name },
-        podDisruptionBudget: { maxUnavailable: 1 },
-        ...systemNodes,
       });
     }
     const pluginTerms = devicePluginNodeTerms(props.fleet);
@@ -112,7 +128,7 @@ export class PlatformCharts extends Construct {
         driver: { enabled: false },
         toolkit: { enabled: false },
         devicePlugin: { enabled: true },
-        dcgmExporter: { enabled: props.dcgmExporter },
+        dcgmExporter: { enabled: props.dcgmExporter, serviceMonitor: { enabled: dcgmServiceMonitor } },
         operator: systemNodes,
         daemonsets: { tolerations },
         "node-feature-discovery": { worker: { tolerations }, master: systemNodes, gc: systemNodes },
@@ -124,15 +140,16 @@ export class PlatformCharts extends Construct {
     }
     const nvidiaTerms = nvidiaNodeTerms(props.fleet);
     if (props.dcgmExporter && !props.gpuOperator && nvidiaTerms.length > 0) {
-      this.install("dcgmExporter", "dcgm-exporter", { affinity: requiredNodeAffinity(nvidiaTerms), tolerations });
+      this.install("dcgmExporter", "dcgm-exporter", { affinity: requiredNodeAffinity(nvidiaTerms), tolerations, serviceMonitor: { enabled: dcgmServiceMonitor } });
     }
     if (props.reloader) {
       this.install("reloader", "reloader", { reloader: { watchGlobally: true, deployment: systemNodes } });
     }
   }
 
-  private install(key: keyof typeof PLATFORM_CHARTS, namespace: string, values: Record<string, unknown>): void {
+  private install(key: keyof typeof PLATFORM_CHARTS, namespace: string, values: Record<string, unknown>): Release {
     const pin = PLATFORM_CHARTS[key];
+    const after = this.loadBalancerControllerRelease;
     const release = new Release(this, key, {
       name: pin.chart,
       namespace,
@@ -146,7 +163,9 @@ export class PlatformCharts extends Construct {
       timeout: 600,
       // JSON is YAML; Terraform resolves tokens (the VPC id) inside the string.
       values: [JSON.stringify(values)],
+      dependsOn: after ? [after] : undefined,
     });
     this.releases.set(key, release);
+    return release;
   }
 }

@@ -2,6 +2,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
 import { checkedName } from "../../lib/naming";
+import { addressAt, movedFrom } from "../../lib/moves";
 
 export interface ClientSecurityGroupProps {
   /** Physical name of the security group. */
@@ -12,8 +13,8 @@ export interface ClientSecurityGroupProps {
   readonly vpcId: string;
   /** The one TCP port clients may reach. */
   readonly port: number;
-  /** The only groups admitted; every rule names one of them. */
-  readonly clientSecurityGroupIds: readonly string[];
+  /** The only groups admitted, by purpose (e.g. `{ cluster, node }`); one rule each, keyed by the purpose. */
+  readonly clientSecurityGroups: Readonly<Record<string, string>>;
 }
 
 /** A security group for a managed data service: one TCP port, open only to the listed client groups, no egress. */
@@ -22,8 +23,9 @@ export class ClientSecurityGroup extends Construct {
 
   constructor(scope: Construct, id: string, props: ClientSecurityGroupProps) {
     super(scope, id);
-    if (props.clientSecurityGroupIds.length === 0) {
-      throw new Error(`security group "${props.name}": clientSecurityGroupIds must name who may connect, got []`);
+    const clients = Object.entries(props.clientSecurityGroups);
+    if (clients.length === 0) {
+      throw new Error(`security group "${props.name}": clientSecurityGroups must name who may connect, got {}`);
     }
     const group = new SecurityGroup(this, "group", {
       name: checkedName("aws_security_group.name", props.name),
@@ -31,8 +33,8 @@ export class ClientSecurityGroup extends Construct {
       vpcId: props.vpcId,
       tags: { Name: props.name },
     });
-    props.clientSecurityGroupIds.forEach((clientGroupId, index) => {
-      new VpcSecurityGroupIngressRule(this, `client-${index}`, {
+    clients.forEach(([purpose, clientGroupId], index) => {
+      const rule = new VpcSecurityGroupIngressRule(this, `client-${purpose}`, {
         securityGroupId: group.id,
         referencedSecurityGroupId: clientGroupId,
         ipProtocol: "tcp",
@@ -40,6 +42,8 @@ export class ClientSecurityGroup extends Construct {
         toPort: props.port,
         description: `${props.service} from cluster nodes`,
       });
+      // Up to 0.1 the rules were keyed by position, in the same order.
+      movedFrom(rule, addressAt(rule.terraformResourceType, this, `client-${index}`));
     });
     this.securityGroupId = group.id;
   }

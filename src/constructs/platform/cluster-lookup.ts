@@ -9,30 +9,51 @@ export interface ClusterLookupProps {
   readonly clusterName: string;
 }
 
+/** The security groups every node of the cluster carries, by purpose. */
+export interface NodeSecurityGroups {
+  /** The security group EKS creates for control plane ↔ node traffic. */
+  readonly cluster: string;
+  /** blockfleet's node group, tagged for Karpenter discovery. */
+  readonly node: string;
+}
+
 /**
  * The existing cluster's network, found by name and tags rather than through the cluster stack's state, so a
  * platform stack plans on its own: the VPC, its private subnets (`tier = private`), and the two groups every node
- * carries — the EKS cluster security group and the node group tagged for Karpenter discovery.
+ * carries. Each lookup is declared only when a caller reads it: a data source nothing uses can still fail a plan
+ * (`aws_security_group` refuses zero or several matches).
  */
 export class ClusterLookup extends Construct {
   readonly vpcId: string;
-  readonly privateSubnetIds: string[];
-  /** Security groups of the cluster's nodes: the only clients of the platform's data services. */
-  readonly nodeSecurityGroupIds: string[];
+  private readonly clusterSecurityGroupId: string;
+  private readonly clusterName: string;
+  private subnets?: string[];
+  private groups?: NodeSecurityGroups;
 
   constructor(scope: Construct, id: string, props: ClusterLookupProps) {
     super(scope, id);
     const cluster = new DataAwsEksCluster(this, "cluster", { name: props.clusterName });
     const vpcConfig = cluster.vpcConfig.get(0);
     this.vpcId = vpcConfig.vpcId;
-    this.privateSubnetIds = new DataAwsSubnets(this, "private-subnets", {
+    this.clusterSecurityGroupId = vpcConfig.clusterSecurityGroupId;
+    this.clusterName = props.clusterName;
+  }
+
+  /** The cluster's private subnets (looked up on first use). */
+  get privateSubnetIds(): string[] {
+    this.subnets ??= new DataAwsSubnets(this, "private-subnets", {
       filter: [{ name: "vpc-id", values: [this.vpcId] }],
       tags: { tier: "private" },
     }).ids;
-    const nodeGroup = new DataAwsSecurityGroup(this, "node-security-group", {
-      vpcId: this.vpcId,
-      tags: { [KARPENTER_DISCOVERY_TAG]: props.clusterName },
-    });
-    this.nodeSecurityGroupIds = [vpcConfig.clusterSecurityGroupId, nodeGroup.id];
+    return this.subnets;
+  }
+
+  /** Security groups of the cluster's nodes, the only clients of the platform's data services (looked up on first use). */
+  get nodeSecurityGroups(): NodeSecurityGroups {
+    this.groups ??= {
+      cluster: this.clusterSecurityGroupId,
+      node: new DataAwsSecurityGroup(this, "node-security-group", { vpcId: this.vpcId, tags: { [KARPENTER_DISCOVERY_TAG]: this.clusterName } }).id,
+    };
+    return this.groups;
   }
 }

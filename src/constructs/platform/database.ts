@@ -1,4 +1,5 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { Id } from "@cdktf/provider-random/lib/id";
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
@@ -28,7 +29,7 @@ export interface PlatformDatabaseProps {
   /** Private subnets, one per AZ. */
   readonly subnetIds: readonly string[];
   /** Only these security groups (the nodes') may connect. */
-  readonly clientSecurityGroupIds: readonly string[];
+  readonly clientSecurityGroups: Readonly<Record<string, string>>;
   /** Encrypts storage and Performance Insights. */
   readonly storageKmsKeyArn: string;
   /** Encrypts the RDS-managed master user secret (the key External Secrets may decrypt). */
@@ -92,7 +93,7 @@ export class PlatformDatabase extends Construct {
       service: `PostgreSQL ${props.identifier}`,
       vpcId: props.vpcId,
       port: POSTGRES_PORT,
-      clientSecurityGroupIds: props.clientSecurityGroupIds,
+      clientSecurityGroups: props.clientSecurityGroups,
     });
 
     const subnetGroup = new DbSubnetGroup(this, "subnet-group", {
@@ -114,9 +115,14 @@ export class PlatformDatabase extends Construct {
           name: checkedName("aws_cloudwatch_log_group.name", `/aws/rds/instance/${props.identifier}/${logType}`),
           retentionInDays: props.logRetentionDays,
           kmsKeyId: props.logsKmsKeyArn,
+          // Audit logs outlive a destroy or rename of the database.
+          skipDestroy: true,
         }),
     );
 
+    // A new suffix for every instance, so the final snapshot of one destroy never collides with an earlier one's
+    // (RDS refuses a final snapshot name that exists, and the destroy fails).
+    const finalSnapshotSuffix = new Id(this, "final-snapshot-suffix", { byteLength: 4, keepers: { identifier: props.identifier } });
     const instance = new DbInstance(this, "instance", {
       identifier: checkedName("aws_db_instance.identifier", props.identifier),
       engine: "postgres",
@@ -145,7 +151,7 @@ export class PlatformDatabase extends Construct {
       deleteAutomatedBackups: false,
       deletionProtection: true,
       skipFinalSnapshot: false,
-      finalSnapshotIdentifier: `${props.identifier}-final`,
+      finalSnapshotIdentifier: `${props.identifier}-final-${finalSnapshotSuffix.hex}`,
       performanceInsightsEnabled: true,
       performanceInsightsKmsKeyId: props.storageKmsKeyArn,
       enabledCloudwatchLogsExports: [...POSTGRES_LOG_EXPORTS],

@@ -1,5 +1,6 @@
 /**
- * The AWS Load Balancer Controller's permissions, following the upstream policy statement by statement but scoped
+ * The AWS Load Balancer Controller's permissions, following the upstream policy statement by statement (the same
+ * actions as `docs/install/iam_policy.json` of the pinned app version; a test compares them) but scoped
  * to this account, region and VPC: every action that supports resource ARNs gets them; "*" remains only for actions
  * IAM cannot scope (Describe*, List*, SetWebAcl, shield:CreateProtection). Resources the controller creates carry the
  * `elbv2.k8s.aws/cluster` tag, and modifying or deleting requires it, as upstream does.
@@ -167,6 +168,8 @@ export function loadBalancerControllerStatements(scope: LoadBalancerControllerSc
         "elasticloadbalancing:AddListenerCertificates",
         "elasticloadbalancing:RemoveListenerCertificates",
         "elasticloadbalancing:ModifyRule",
+        // Reorders an Ingress group's rules when their group.order changes.
+        "elasticloadbalancing:SetRulePriorities",
       ],
       Resource: [...listeners, ...listenerRules],
     },

@@ -53,6 +53,8 @@ export class ModelRegistry extends Construct {
   readonly bucketName: string;
   readonly bucketArn: string;
   readonly roleArn: string;
+  /** The workloads' Pod Identity role (other platform resources grant it access, e.g. Redis). */
+  readonly roleName: string;
 
   constructor(scope: Construct, id: string, props: ModelRegistryProps) {
     super(scope, id);
@@ -76,6 +78,7 @@ export class ModelRegistry extends Construct {
 
     const role = new PodIdentityRole(this, "workloads", {
       clusterName: props.clusterName,
+      aws,
       roleName: `${props.clusterName}-model-registry`,
       serviceAccounts: props.serviceAccounts,
       statements: this.accessStatements(bucket.bucketArn, key.keyArn, aws.region),
@@ -84,6 +87,7 @@ export class ModelRegistry extends Construct {
     this.bucketName = bucket.bucketName;
     this.bucketArn = bucket.bucketArn;
     this.roleArn = role.roleArn;
+    this.roleName = role.roleName;
   }
 
   /** Read, write and multipart-upload on this bucket; the key only as S3 uses it for this bucket's objects. */

@@ -1,6 +1,7 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
 import { Construct } from "constructs";
+import type { AwsContext } from "../../lib/aws-context";
 import { managedPolicyArn } from "../../lib/iam";
 import { PodIdentityRole } from "../pod-identity-role";
 import { checkedName } from "../../lib/naming";
@@ -16,8 +17,8 @@ export const CONTAINER_INSIGHTS_LOG_GROUPS = ["application", "dataplane", "host"
 export interface ClusterObservabilityProps {
   /** The EKS cluster the add-on is installed on; names the Container Insights log groups. */
   readonly clusterName: string;
-  /** Partition of the CloudWatch agent managed policy ARN. */
-  readonly partition: string;
+  /** Account, partition and region of the cluster (the agent role's trust, the managed policy ARN). */
+  readonly aws: Pick<AwsContext, "accountId" | "partition" | "region">;
   /** Retention of the Container Insights log groups. */
   readonly logRetentionDays: number;
   /** Encrypts the Container Insights log groups. */
@@ -42,9 +43,10 @@ export class ClusterObservability extends Construct {
     );
     const role = new PodIdentityRole(this, "agent", {
       clusterName: props.clusterName,
+      aws: props.aws,
       roleName: `${props.clusterName}-cloudwatch-agent`,
       serviceAccounts: [CLOUDWATCH_AGENT_SERVICE_ACCOUNT],
-      managedPolicyArns: [managedPolicyArn(props.partition, "CloudWatchAgentServerPolicy")],
+      managedPolicyArns: [managedPolicyArn(props.aws.partition, "CloudWatchAgentServerPolicy")],
       // The add-on associates the role with its own service account.
       associate: false,
     });

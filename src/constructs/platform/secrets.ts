@@ -1,5 +1,6 @@
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../lib/aws-context";
 import type { PolicyStatement } from "../../lib/iam";
@@ -41,10 +42,30 @@ export interface SecretsStoreProps {
   readonly recoveryWindowInDays?: number;
 }
 
+/**
+ * A value generated at apply time that never reaches Terraform state: an ephemeral `random_password` (hashicorp/random
+ * >= 3.7.0, internal/provider/ephemeral_password.go) written through the write-only `secret_string_wo` of
+ * aws_secretsmanager_secret_version (AWS provider 6.25.0; terraform >= 1.11). Raise `version` to generate a new value.
+ */
+export interface GeneratedSecretValue {
+  /** Letters and digits. */
+  readonly length: number;
+  /**
+   * Written again (a new value) when this changes.
+   * @default 1
+   */
+  readonly version?: number;
+}
+
 export interface AddSecretOptions {
   readonly description: string;
-  /** The secret's value; may hold Terraform references. */
-  readonly value: string;
+  /** The secret's value; may hold Terraform references (it is kept in state). Give this or `generated`. */
+  readonly value?: string;
+  /**
+   * Generate the value at apply time, outside state, instead of `value`.
+   * @default none
+   */
+  readonly generated?: GeneratedSecretValue;
   /**
    * Terraform writes the first value only; later values are set in Secrets Manager (by people or rotation) and kept.
    * @default false
@@ -84,11 +105,29 @@ export class SecretsStore extends Construct {
       kmsKeyId: this.keyArn,
       recoveryWindowInDays: this.recoveryWindowInDays,
     });
-    new SecretsmanagerSecretVersion(secretScope, "value", {
-      secretId: secret.id,
-      secretString: options.value,
-      lifecycle: options.valueManagedOutsideTerraform ? { ignoreChanges: ["secret_string"] } : undefined,
-    });
+    if ((options.value === undefined) === (options.generated === undefined)) {
+      throw new Error(`secrets store: secret "${this.names[kind]}" needs exactly one of value and generated`);
+    }
+    if (options.generated) {
+      const { length } = options.generated;
+      const version = options.generated.version ?? 1;
+      if (!Number.isInteger(length) || length < 16 || length > 4096) throw new Error(`secrets store: secret "${this.names[kind]}": generated.length must be 16-4096, got ${length}`);
+      if (!Number.isInteger(version) || version < 1) throw new Error(`secrets store: secret "${this.names[kind]}": generated.version must be a whole number >= 1, got ${version}`);
+      // cdktf 0.21 has no ephemeral resources: the block is added to the stack's JSON as Terraform reads it.
+      const ephemeralName = `${this.node.id}_${kind}`.replace(/[^A-Za-z0-9_-]/g, "_");
+      TerraformStack.of(this).addOverride(`ephemeral.random_password.${ephemeralName}`, { length, special: false });
+      new SecretsmanagerSecretVersion(secretScope, "value", {
+        secretId: secret.id,
+        secretStringWo: `\${ephemeral.random_password.${ephemeralName}.result}`,
+        secretStringWoVersion: version,
+      });
+    } else {
+      new SecretsmanagerSecretVersion(secretScope, "value", {
+        secretId: secret.id,
+        secretString: options.value,
+        lifecycle: options.valueManagedOutsideTerraform ? { ignoreChanges: ["secret_string"] } : undefined,
+      });
+    }
     this.secretArns.set(kind, secret.arn);
     return secret.arn;
   }

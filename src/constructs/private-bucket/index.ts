@@ -1,4 +1,5 @@
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
@@ -14,6 +15,12 @@ export interface PrivateBucketProps {
    * @default undefined — the account's AWS managed `aws/s3` key
    */
   readonly kmsKeyArn?: string;
+  /**
+   * Days a replaced or deleted object version is kept before S3 expires it (a lifecycle rule of the bucket's own;
+   * leave unset when the owner manages the bucket's lifecycle itself).
+   * @default undefined — no lifecycle rule
+   */
+  readonly noncurrentVersionExpirationDays?: number;
 }
 
 /**
@@ -29,7 +36,7 @@ export class PrivateBucket extends Construct {
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
     const bucket = new S3Bucket(this, "bucket", { bucket: checkedName("aws_s3_bucket.bucket", props.bucketName), lifecycle: { preventDestroy: true } });
-    new S3BucketVersioningA(this, "versioning", { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
+    const versioning = new S3BucketVersioningA(this, "versioning", { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
     new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
       bucket: bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn }, bucketKeyEnabled: true }],
@@ -41,6 +48,20 @@ export class PrivateBucket extends Construct {
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
+    const noncurrentDays = props.noncurrentVersionExpirationDays;
+    if (noncurrentDays !== undefined) {
+      if (!Number.isInteger(noncurrentDays) || noncurrentDays < 1) {
+        throw new Error(`bucket "${props.bucketName}": noncurrentVersionExpirationDays must be a whole number >= 1, got ${noncurrentDays}`);
+      }
+      new S3BucketLifecycleConfiguration(this, "lifecycle", {
+        bucket: bucket.id,
+        rule: [
+          { id: "expire-noncurrent-versions", status: "Enabled", filter: [{}], noncurrentVersionExpiration: [{ noncurrentDays }] },
+          { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: [{}], abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }] },
+        ],
+        dependsOn: [versioning],
+      });
+    }
     new S3BucketOwnershipControls(this, "ownership", { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
     new S3BucketPolicy(this, "tls-only", {
       bucket: bucket.id,

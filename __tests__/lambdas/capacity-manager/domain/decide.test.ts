@@ -142,6 +142,31 @@ describe("decide: EC2 rules for extending", () => {
     expect(purchaseOf(decision)).toBeUndefined();
   });
 
+  it("GIVEN a payment failed within minutes and the same offering was bought again THEN the failed entry is not taken for the new purchase, with or without EC2's purchase date", () => {
+    const failedAt = at(20 * HOUR).toISOString();
+    const rebought = at(20 * HOUR - 2 * MINUTE).toISOString();
+    const extensions = [anExtension({ status: "payment-failed", purchaseDate: failedAt }), anExtension({ status: "payment-pending", purchaseDate: rebought })];
+    const base = { intentId: "i2", offeringId: "cbeo-aaaa", feeUsd: 1000, durationHours: 24, forEndDate: END_ISO, intentStartedAt: at(20 * HOUR - MINUTE).toISOString() };
+    for (const lastExtension of [{ ...base, purchasedAt: rebought, extensionPurchaseDate: rebought }, { ...base, purchasedAt: base.intentStartedAt }]) {
+      const decision = decide(input({ record: aRecord({ lastExtension }), now: at(19 * HOUR), offerings, extensions }));
+      expect(decision.changes.status).toBe("EXTENSION_PENDING");
+      expect(decision.changes.lastExtension).toBeUndefined();
+      expect(notifications(decision)).toEqual([]);
+      expect(decision.history).toEqual([]);
+    }
+  });
+
+  it("GIVEN an unknown outcome after a fast payment failure of the same offering THEN the purchase confirmed is the intent's own (the latest), not the failed one", () => {
+    const failed = anExtension({ status: "payment-failed", purchaseDate: at(20 * HOUR).toISOString() });
+    const ours = anExtension({ status: "payment-pending", purchaseDate: at(20 * HOUR - 2 * MINUTE).toISOString() });
+    const previous = { intentId: "i1", offeringId: "cbeo-aaaa", feeUsd: 1000, durationHours: 24, forEndDate: END_ISO, purchasedAt: failed.purchaseDate as string, extensionPurchaseDate: failed.purchaseDate as string, paymentFailed: true };
+    const intent = { intentId: "i2", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(20 * HOUR - 2 * MINUTE).toISOString() };
+    const decision = decide(input({ record: aRecord({ status: "PURCHASING", intent, lastExtension: previous }), now: at(19 * HOUR), extensions: [failed, ours] }));
+    expect(decision.changes.status).toBe("EXTENSION_PENDING");
+    expect(decision.changes.lastExtension).toMatchObject({ intentId: "i2", extensionPurchaseDate: ours.purchaseDate });
+    expect(decision.changes.lastExtension?.paymentFailed).toBeUndefined();
+  });
+
   it("GIVEN the last hour before the end THEN no purchase and the block is reported expiring", () => {
     const decision = decide(input({ now: at(59 * MINUTE), offerings }));
     expect(purchaseOf(decision)).toBeUndefined();
@@ -241,13 +266,15 @@ describe("decide: a purchase held for an operator (PURCHASE_UNCONFIRMED)", () =>
 
   it("GIVEN the grace period passed with nothing in EC2 THEN the status says why and what an approver must do", () => {
     expect(held.changes.statusReason).toBe(
-      `purchase cr|end|v3 (offering cbeo-aaaa, $1000.00) is neither in EC2's extension history nor visible in the block's end (${END_ISO}) 16 min after it started; nothing is bought for this block until an approver checks EC2 and clears it (PATCH /env-123 with body {"clearUnconfirmedPurchase": true}); a replacement must be bought by ${at(12 * HOUR + 35 * MINUTE).toISOString()}`,
+      `purchase cr|end|v3 (offering cbeo-aaaa, $1000.00) is neither in EC2's extension history nor visible in the block's end (${END_ISO}) 16 min after it started; nothing is bought for this block until an approver checks EC2 and clears it (PATCH /env-123 with body {"clearUnconfirmedPurchase": true}); a replacement must be bought by ${at(12 * HOUR + 35 * MINUTE).toISOString()}; the block ends at ${END_ISO} (within 24 h) and is not extended`,
     );
     expect(held.history).toEqual([expect.objectContaining({ kind: "PURCHASE_UNCONFIRMED", intentId: "cr|end|v3", offeringId: "cbeo-aaaa", feeUsd: 1000, durationHours: 24 })]);
   });
 
   it("GIVEN the hold starts THEN one alert names the reservation, the intent, the deadline and what an operator must check", () => {
-    expect(notifications(held)).toEqual(["PURCHASE_UNCONFIRMED"]);
+    // The block ends within 24 h: the expiring path's alert for that stage goes out with it.
+    expect(notifications(held)).toEqual(["PURCHASE_UNCONFIRMED", "EXPIRING"]);
+    expect(held.expiringWithoutExtension).toBe(true);
     expect(alert?.kind === "notify" && alert.once).toBe(true);
     const message = alert?.kind === "notify" ? alert.message : "";
     expect(alert?.kind === "notify" && alert.subject).toBe(`Capacity block ${RESERVATION_ID}: purchase unconfirmed, manager stopped`);
@@ -263,7 +290,9 @@ describe("decide: a purchase held for an operator (PURCHASE_UNCONFIRMED)", () =>
     ["a minute later", MINUTE],
     ["7 hours later (past the reminder interval)", 7 * HOUR],
   ])("GIVEN the alert was delivered THEN %s there is no reminder, no history, no offering lookup and no purchase", (_name, later) => {
-    const delivered = { ...heldRecord, notifications: { PURCHASE_UNCONFIRMED: { ...heldRecord.notifications?.PURCHASE_UNCONFIRMED, deliveredAt: at(20 * HOUR - 16 * MINUTE).toISOString() } } } as CapacityRecord;
+    const deliveredAt = at(20 * HOUR - 16 * MINUTE).toISOString();
+    const marks = heldRecord.notifications ?? {};
+    const delivered = { ...heldRecord, notifications: { PURCHASE_UNCONFIRMED: { ...marks.PURCHASE_UNCONFIRMED, deliveredAt }, EXPIRING: { ...marks.EXPIRING, deliveredAt } } } as CapacityRecord;
     const next = decide(input({ record: delivered, now: new Date(at(20 * HOUR - 16 * MINUTE).getTime() + later), offerings: [anOffering()] }));
     expect(next.actions).toEqual([]);
     expect(next.history).toEqual([]);
@@ -273,7 +302,7 @@ describe("decide: a purchase held for an operator (PURCHASE_UNCONFIRMED)", () =>
 
   it("GIVEN the write marking the alert lost its reply (no delivery recorded) THEN the next run sends it again", () => {
     const next = decide(input({ record: heldRecord, now: at(20 * HOUR - 17 * MINUTE) }));
-    expect(notifications(next)).toEqual(["PURCHASE_UNCONFIRMED"]);
+    expect(notifications(next)).toEqual(["PURCHASE_UNCONFIRMED", "EXPIRING"]);
     expect(next.history).toEqual([]);
   });
 
@@ -443,8 +472,10 @@ describe("decide: linked node group", () => {
     ["the block turns active", "active", at(5 * 24 * HOUR), undefined, 4],
     ["the block is active and was scaled (verified every run)", "active", at(5 * 24 * HOUR), 4, 4],
     ["40 minutes before the real end", "active", at(40 * MINUTE), 4, 0],
-    ["the block is scheduled and nothing was set", "scheduled", at(5 * 24 * HOUR), undefined, 0],
+    // The group keeps the size it was created with until the block starts (EKS fills it at activation).
+    ["the block is scheduled and nothing was set", "scheduled", at(5 * 24 * HOUR), undefined, undefined],
     ["the block is scheduled and already at 0", "scheduled", at(5 * 24 * HOUR), 0, undefined],
+    ["the block is still active in EC2 after its real end", "active", new Date(END.getTime() + MINUTE), 4, 0],
     ["the block expired", "expired", new Date(END.getTime() + HOUR), 4, 0],
   ])("GIVEN %s THEN desired size %s", (_name, state, now, applied, expected) => {
     const record = aRecord({ nodeGroup, ...(applied !== undefined ? { nodeGroupAppliedSize: applied } : {}) });
@@ -499,5 +530,68 @@ describe("needsExtensionHistory", () => {
   it("GIVEN an unknown reservation THEN no history is needed", () => {
     expect(needsExtensionHistory(aRecord(), undefined, at(HOUR))).toBe(false);
     expect(RESERVATION_ID).toMatch(/^cr-/);
+  });
+});
+
+describe("decide: escalation while the manager cannot act", () => {
+  const intent = { intentId: "cr|end|v3", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(60 * HOUR).toISOString() };
+  const expiringKeys = (d: ReturnType<typeof decide>) => (d.changes.notifications?.EXPIRING ? [d.changes.notifications.EXPIRING.key] : []);
+
+  it.each([
+    [50, [], false],
+    [40, [`${END_ISO}|unable|48h`], false],
+    [20, [`${END_ISO}|unable|24h`], true],
+    [5, [`${END_ISO}|unable|6h`], true],
+  ])("GIVEN a held purchase and %i h left THEN the expiring alert of that stage goes out (%j) and ExpiringWithoutExtension is %s", (hoursLeft, keys, expiring) => {
+    const decision = decide(input({ record: aRecord({ status: "PURCHASE_UNCONFIRMED", intent }), now: at(hoursLeft * HOUR) }));
+    expect(statusAfter(input({ record: aRecord({ status: "PURCHASE_UNCONFIRMED", intent }) }), decision)).toBe("PURCHASE_UNCONFIRMED");
+    expect(expiringKeys(decision)).toEqual(keys);
+    expect(decision.expiringWithoutExtension).toBe(expiring);
+    expect(purchaseOf(decision)).toBeUndefined();
+  });
+
+  it("GIVEN the 24 h stage alert was delivered THEN it is not sent again within the stage", () => {
+    const marks = { EXPIRING: { at: at(20 * HOUR).toISOString(), key: `${END_ISO}|unable|24h`, deliveredAt: at(20 * HOUR).toISOString() }, PURCHASE_UNCONFIRMED: { at: at(59 * HOUR).toISOString(), key: intent.intentId, deliveredAt: at(59 * HOUR).toISOString() } };
+    const decision = decide(input({ record: aRecord({ status: "PURCHASE_UNCONFIRMED", intent, notifications: marks }), now: at(10 * HOUR) }));
+    expect(notifications(decision)).toEqual([]);
+    expect(decision.expiringWithoutExtension).toBe(true);
+  });
+
+  it("GIVEN a reservation in a state EC2 does not extend and 20 h left THEN it counts as expiring and alerts, with the reason saying so", () => {
+    const decision = decide(input({ reservation: aReservation({ state: "payment-pending" }), now: at(20 * HOUR) }));
+    expect(decision.expiringWithoutExtension).toBe(true);
+    expect(expiringKeys(decision)).toEqual([`${END_ISO}|unable|24h`]);
+    expect(decision.changes.statusReason).toBe(`reservation is payment-pending; only active or scheduled blocks can be extended; the block ends at ${END_ISO} (within 24 h) and is not extended`);
+  });
+});
+
+describe("decide: a request SNS refused", () => {
+  const now = at(40 * HOUR);
+  const refused = (retryInMs: number, feeUsd = 1000) =>
+    aRecord({
+      requireApproval: true,
+      status: "AWAITING_APPROVAL",
+      notifications: { APPROVAL_REQUEST: { at: new Date(now.getTime() - 10 * MINUTE).toISOString(), key: `${END_ISO}|`, feeUsd, failedAttempts: 3, retryAt: new Date(now.getTime() + retryInMs).toISOString() } },
+    });
+  const request = (d: ReturnType<typeof decide>) => d.actions.find((a) => a.kind === "notify" && a.notification === "APPROVAL_REQUEST");
+
+  it("GIVEN its retry time has not come THEN nothing is sent and nothing recorded", () => {
+    const decision = decide(input({ record: refused(MINUTE), now, offerings: [anOffering()] }));
+    expect(request(decision)).toBeUndefined();
+    expect(decision.history).toEqual([]);
+  });
+
+  it("GIVEN its retry time came THEN the same request goes out again as a retry, never recorded as a new request", () => {
+    const decision = decide(input({ record: refused(0), now, offerings: [anOffering()] }));
+    expect(request(decision)).toMatchObject({ retry: 3 });
+    expect(decision.changes.notifications?.APPROVAL_REQUEST).toMatchObject({ failedAttempts: 3, key: `${END_ISO}|` });
+    expect(decision.history).toEqual([]);
+  });
+
+  it("GIVEN the fee rose meanwhile THEN the higher fee is a new request at once (recorded), not a retry", () => {
+    const decision = decide(input({ record: refused(10 * MINUTE, 800), now, offerings: [anOffering({ feeUsd: 1000 })] }));
+    expect(request(decision)).toBeDefined();
+    expect(request(decision)).not.toHaveProperty("retry");
+    expect(decision.history.map((h) => h.kind)).toEqual(["APPROVAL_REQUESTED"]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../../../lambdas/capacity-manager/domain/errors";
-import { applyChanges, approveRecord, assertCreatableByWriter, clearUnconfirmedPurchase, newRecord, reservationOwners, updateRecord } from "../../../../lambdas/capacity-manager/domain/records";
+import { applyChanges, approveRecord, assertCreatableByWriter, clearUnconfirmedPurchase, creationEntry, newRecord, reservationOwners, updateRecord } from "../../../../lambdas/capacity-manager/domain/records";
 import type { CapacityRecord } from "../../../../lambdas/capacity-manager/domain/types";
 import { aRecord, aSpec, at, END_ISO, HOUR } from "../fixtures";
 
@@ -190,15 +190,15 @@ describe("updateRecord", () => {
 });
 
 describe("newRecord and applyChanges", () => {
-  it("GIVEN a new record THEN it starts TRACKING, unapproved, version 0 with one history entry; changes bump the version and append history", () => {
-    const { status, version, approved, history, ...spec } = aRecord();
-    expect([status, version, approved, history.length]).toEqual(["TRACKING", 3, false, 0]);
+  it("GIVEN a new record THEN it starts TRACKING, unapproved, version 0, with no history in the item; changes bump the version", () => {
+    const { status, version, approved, ...spec } = aRecord();
+    expect([status, version, approved]).toEqual(["TRACKING", 3, false]);
     const record = newRecord({ ...spec, PK: "env-9" }, now, "CREATED");
     expect(record).toMatchObject({ status: "TRACKING", approved: false, version: 0, createdAt: now.toISOString() });
-    expect(record.history.map((h) => h.kind)).toEqual(["CREATED"]);
-    const next = applyChanges(record, { status: "APPROVED", maxUpfrontFeeUsd: null }, [{ at: now.toISOString(), kind: "APPROVED" }]);
+    expect("history" in record).toBe(false);
+    expect(creationEntry(now, "CREATED", "arn:aws:iam::123456789012:user/ops")).toEqual({ at: now.toISOString(), kind: "CREATED", detail: "created through the API", by: "arn:aws:iam::123456789012:user/ops" });
+    const next = applyChanges(record, { status: "APPROVED", maxUpfrontFeeUsd: null });
     expect(next.version).toBe(1);
-    expect(next.history.map((h) => h.kind)).toEqual(["CREATED", "APPROVED"]);
     expect("maxUpfrontFeeUsd" in next).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isSellableDurationHours } from "../../../../lambdas/capacity-manager/domain/rules";
+import { isSellableDurationHours, notificationRetryDelayMs } from "../../../../lambdas/capacity-manager/domain/rules";
 
 describe("isSellableDurationHours", () => {
   it.each([
@@ -16,5 +16,18 @@ describe("isSellableDurationHours", () => {
     [24.5, false],
   ])("GIVEN %i hours THEN sellable is %s", (hours, expected) => {
     expect(isSellableDurationHours(hours)).toBe(expected);
+  });
+});
+
+describe("notificationRetryDelayMs", () => {
+  it.each([
+    [1, 1],
+    [2, 2],
+    [3, 4],
+    [5, 16],
+    [6, 30],
+    [1000, 30],
+  ])("GIVEN %i refused publishes in a row THEN the next attempt waits %i minutes", (failedAttempts, minutes) => {
+    expect(notificationRetryDelayMs(failedAttempts)).toBe(minutes * 60_000);
   });
 });

@@ -37,6 +37,20 @@ const SAMPLE_BODY = {
 };
 
 const bodyOf = (r: APIGatewayProxyResult) => JSON.parse(r.body) as Record<string, unknown> & { error?: { code: string; message: string; field: string | null } };
+/** A record's history through the API, oldest first (GET /{PK}?history=true, paged). */
+async function historyOf(pk: string): Promise<({ kind: string; at: string } & Record<string, unknown>)[]> {
+  const entries: ({ kind: string; at: string } & Record<string, unknown>)[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await api(apiEvent("GET", "/{PK}", { pk, query: { history: "true", limit: "3", ...(cursor ? { cursor } : {}) } }));
+    expect(res.statusCode).toBe(200);
+    const page = JSON.parse(res.body) as { items: ({ kind: string; at: string } & Record<string, unknown>)[]; nextCursor: string | null };
+    entries.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return entries.reverse();
+}
+
 async function create(body: Record<string, unknown>) {
   return api(apiEvent("POST", "/", { body }));
 }
@@ -94,7 +108,9 @@ describe("POST /", () => {
 
   it("GIVEN a caller identity THEN the creation history names who created the record", async () => {
     const res = await api(apiEvent("POST", "/", { body: { ...SAMPLE_BODY, PK: "who-1", capacityReservationId: "cr-0aaaaaaaaaaaaaaa1" }, userArn: "arn:aws:iam::123456789012:user/ops" }));
-    expect((bodyOf(res) as { history: { kind: string; by?: string }[] }).history).toEqual([expect.objectContaining({ kind: "CREATED", by: "arn:aws:iam::123456789012:user/ops" })]);
+    expect(res.statusCode).toBe(201);
+    expect(bodyOf(res)).not.toHaveProperty("history");
+    expect(await historyOf("who-1")).toEqual([expect.objectContaining({ kind: "CREATED", by: "arn:aws:iam::123456789012:user/ops" })]);
   });
 
   it.each([
@@ -171,7 +187,11 @@ describe("GET", () => {
   it("fails with 422 naming PK when the path's PK is not a valid key", async () => {
     const res = await api(apiEvent("GET", "/{PK}", { pk: "has space" }));
     expect(res.statusCode).toBe(422);
-    expect(bodyOf(res).error).toEqual({ code: "VALIDATION_FAILED", message: "PK: must not contain '/' or whitespace", field: "PK" });
+    expect(bodyOf(res).error).toEqual({
+      code: "VALIDATION_FAILED",
+      message: "PK: must be printable characters only: no '/', whitespace, control or format characters (bidirectional overrides, zero-width characters) or lone surrogates",
+      field: "PK",
+    });
   });
 
   it("GIVEN a PK THEN GET /{PK} returns it; a missing one is 404", async () => {
@@ -186,10 +206,10 @@ describe("PUT /{PK}", () => {
   it("GIVEN updatable fields THEN 200 with them applied and a history entry", async () => {
     const res = await api(apiEvent("PUT", "/{PK}", { pk: "env-123", body: { instanceCount: 16, endDate: "2025-12-31T23:59:59Z", maxUpfrontFeeUsd: 5000 } }));
     expect(res.statusCode).toBe(200);
-    const record = bodyOf(res) as { instanceCount: number; maxUpfrontFeeUsd: number; history: { kind: string; by?: string }[] };
+    const record = bodyOf(res) as { instanceCount: number; maxUpfrontFeeUsd: number };
     expect([record.instanceCount, record.maxUpfrontFeeUsd]).toEqual([16, 5000]);
     // Policy changes decide what may be bought, so the history names who made them.
-    expect(record.history.at(-1)).toMatchObject({ kind: "UPDATED", by: "arn:aws:iam::123456789012:user/finance" });
+    expect((await historyOf("env-123")).at(-1)).toMatchObject({ kind: "UPDATED", by: "arn:aws:iam::123456789012:user/finance" });
   });
 
   it.each([
@@ -239,13 +259,13 @@ describe("PATCH /{PK} (approve)", () => {
     await h.store.update("prop-1", 0, { status: "AWAITING_APPROVAL", proposal }, []);
     const res = await api(apiEvent("PATCH", "/{PK}", { pk: "prop-1", userArn: "arn:aws:iam::123456789012:role/finance-approver" }));
     expect(res.statusCode).toBe(200);
-    const record = bodyOf(res) as { history: { kind: string }[] };
+    const record = bodyOf(res);
     expect(record).toMatchObject({
       approved: true,
       status: "APPROVED",
       approval: { by: "arn:aws:iam::123456789012:role/finance-approver", at: h.now.toISOString(), maxFeeUsd: 1234.5, durationHours: 24, forEndDate: END.toISOString(), offeringId: "cbeo-p" },
     });
-    expect(record.history.at(-1)).toMatchObject({ kind: "APPROVED", approvedBy: "arn:aws:iam::123456789012:role/finance-approver", feeUsd: 1234.5 });
+    expect((await historyOf("prop-1")).at(-1)).toMatchObject({ kind: "APPROVED", approvedBy: "arn:aws:iam::123456789012:role/finance-approver", feeUsd: 1234.5 });
   });
 
   it("fails with 409 when the record is a duplicate that never buys", async () => {
@@ -257,8 +277,8 @@ describe("PATCH /{PK} (approve)", () => {
   });
 
   it.each([
-    ["the record is missing", "nope", undefined, "arn:x", 404, "RECORD_NOT_FOUND"],
-    ["there is neither a proposal nor a cap", "list-1", undefined, "arn:x", 422, "NOTHING_TO_APPROVE"],
+    ["the record is missing", "nope", undefined, "arn:aws:iam::123456789012:user/finance", 404, "RECORD_NOT_FOUND"],
+    ["there is neither a proposal nor a cap", "list-1", undefined, "arn:aws:iam::123456789012:user/finance", 422, "NOTHING_TO_APPROVE"],
     ["the body has fields", "env-123", { fee: 1 }, "arn:x", 400, "INVALID_REQUEST"],
     ["the caller has no identity", "env-123", undefined, null, 403, "IDENTITY_REQUIRED"],
   ])("fails when %s", async (_name, pk, body, userArn, status, code) => {
@@ -299,9 +319,9 @@ describe("money policy: PUT may tighten it, only PATCH (the approve permission) 
   it("GIVEN an approver PATCHes a looser policy THEN it is applied with the approval, and the history names the approver and the time", async () => {
     const res = await api(apiEvent("PATCH", "/{PK}", { pk: "policy-1", userArn: approver, body: { maxUpfrontFeeUsd: 2000, extendByHours: 48 } }));
     expect(res.statusCode).toBe(200);
-    const record = bodyOf(res) as { history: { kind: string }[] };
+    const record = bodyOf(res);
     expect(record).toMatchObject({ maxUpfrontFeeUsd: 2000, extendByHours: 48, status: "APPROVED", approval: { by: approver, at: h.now.toISOString(), maxFeeUsd: 2000, durationHours: 48 } });
-    expect(record.history.slice(-2)).toEqual([
+    expect((await historyOf("policy-1")).slice(-2)).toEqual([
       { at: h.now.toISOString(), kind: "POLICY_CHANGED", approvedBy: approver, detail: "maxUpfrontFeeUsd 800 -> 2000, extendByHours 24 -> 48" },
       expect.objectContaining({ at: h.now.toISOString(), kind: "APPROVED", approvedBy: approver, feeUsd: 2000, durationHours: 48 }),
     ]);
@@ -364,10 +384,10 @@ describe("an unconfirmed purchase: only an approver clears it (PATCH /{PK} clear
   it("GIVEN an approver clears it THEN the intent is gone, the record tracks again, and the history names who and when", async () => {
     const res = await api(apiEvent("PATCH", "/{PK}", { pk: "held-1", body: { clearUnconfirmedPurchase: true }, userArn: approver }));
     expect(res.statusCode).toBe(200);
-    const record = bodyOf(res) as { history: { kind: string }[] };
+    const record = bodyOf(res);
     expect(record).toMatchObject({ status: "TRACKING", approved: false });
     expect(record).not.toHaveProperty("intent");
-    expect(record.history.at(-1)).toMatchObject({ at: h.now.toISOString(), kind: "UNCONFIRMED_PURCHASE_CLEARED", approvedBy: approver, intentId: intent.intentId });
+    expect((await historyOf("held-1")).at(-1)).toMatchObject({ at: h.now.toISOString(), kind: "UNCONFIRMED_PURCHASE_CLEARED", approvedBy: approver, intentId: intent.intentId });
   });
 
   it("fails with 409 when nothing is held", async () => {
@@ -415,5 +435,124 @@ describe("DELETE /{PK}, POST /import and routing", () => {
       expect([route.operation, code]).not.toContainEqual(expect.stringMatching(/^(ROUTE_NOT_FOUND|METHOD_NOT_ALLOWED|INTERNAL)$/));
       expect(res.statusCode).toBeLessThan(500);
     }
+  });
+});
+
+describe("API edges", () => {
+  it.each([
+    ["empty", ""],
+    ["not base64 JSON", "garbage"],
+    ["a key of the wrong type", Buffer.from('{"PK":1}').toString("base64url")],
+    ["a key with extra attributes", Buffer.from('{"PK":"env-123","version":3}').toString("base64url")],
+    ["a key that is no valid PK", Buffer.from('{"PK":"a\\u202eb"}').toString("base64url")],
+  ])("fails with 400 INVALID_CURSOR when GET / gets a cursor that is %s", async (_name, cursor) => {
+    const res = await api(apiEvent("GET", "/", { query: { cursor } }));
+    expect(res.statusCode).toBe(400);
+    expect(bodyOf(res).error).toMatchObject({ code: "INVALID_CURSOR", field: "cursor" });
+  });
+
+  it.each([
+    ["a control character", "env\u0007bell"],
+    ["a bidirectional override", "env\u202Egnp.exe"],
+    ["a bidirectional isolate", "env\u2066x\u2069"],
+    ["a zero-width space", "env\u200B123"],
+    ["a zero-width joiner", "env\u200D123"],
+    ["a byte order mark", "\uFEFFenv"],
+    ["a lone surrogate", "env\uD800"],
+    ["a no-break space", "env\u00A0123"],
+  ])("fails with 422 naming PK when POST / gets a PK with %s", async (_name, pk) => {
+    const res = await api(apiEvent("POST", "/", { rawBody: JSON.stringify({ ...SAMPLE_BODY, PK: pk, capacityReservationId: "cr-0eeeeeeeeeeeeeee1" }) }));
+    expect(res.statusCode).toBe(422);
+    expect(bodyOf(res).error).toMatchObject({ field: "PK", message: expect.stringContaining("printable") });
+  });
+
+  it("GIVEN a PK of printable non-ASCII letters THEN it is accepted", async () => {
+    const res = await create({ ...SAMPLE_BODY, PK: "équipe-東京-1", capacityReservationId: "cr-0eeeeeeeeeeeeeee2" });
+    expect(res.statusCode).toBe(201);
+  });
+
+  it.each([
+    ["a date without a time", "2025-06-30"],
+    ["a time without a zone", "2025-06-30T23:59:59"],
+    ["a date in words", "June 30, 2025"],
+    ["a day that does not exist", "2025-02-30T00:00:00Z"],
+    ["an hour past 23", "2025-06-30T24:00:00Z"],
+    ["a time without seconds", "2025-06-30T23:59Z"],
+    ["an offset without a colon", "2025-06-30T23:59:59+0200"],
+  ])("fails with 422 naming endDate when it is %s", async (_name, endDate) => {
+    const res = await create({ ...SAMPLE_BODY, PK: "dates-bad", capacityReservationId: "cr-0eeeeeeeeeeeeeee3", endDate });
+    expect(res.statusCode).toBe(422);
+    expect(bodyOf(res).error).toMatchObject({ field: "endDate", message: expect.stringContaining("ISO 8601") });
+  });
+
+  it("GIVEN a date with an offset and fractional seconds THEN it is stored as the same instant in UTC", async () => {
+    const res = await create({ ...SAMPLE_BODY, PK: "dates-ok", capacityReservationId: "cr-0eeeeeeeeeeeeeee4", endDate: "2025-07-01T01:59:59.5+02:00" });
+    expect(res.statusCode).toBe(201);
+    expect(bodyOf(res).endDate).toBe("2025-06-30T23:59:59.500Z");
+  });
+
+  it("GIVEN an extension is pending THEN an approval answers that it applies to the next proposal (the end after the pending one), not the purchase in flight", async () => {
+    expect((await create({ ...SAMPLE_BODY, PK: "pending-1", capacityReservationId: "cr-0eeeeeeeeeeeeeee5", maxUpfrontFeeUsd: 3000 })).statusCode).toBe(201);
+    const lastExtension = { intentId: "i1", offeringId: "cbeo-x", feeUsd: 900, durationHours: 24, forEndDate: END.toISOString(), purchasedAt: at(20 * HOUR).toISOString() };
+    await h.store.update("pending-1", 0, { status: "EXTENSION_PENDING", statusReason: "waiting for payment", lastExtension }, []);
+    const res = await api(apiEvent("PATCH", "/{PK}", { pk: "pending-1" }));
+    expect(res.statusCode).toBe(200);
+    const next = new Date(END.getTime() + 24 * HOUR).toISOString();
+    expect(bodyOf(res)).toMatchObject({
+      status: "EXTENSION_PENDING",
+      approval: { maxFeeUsd: 3000, durationHours: 24 },
+      appliesTo: {
+        kind: "NEXT_PROPOSAL",
+        maxFeeUsd: 3000,
+        durationHours: 24,
+        afterEndDate: next,
+        message: `extension cbeo-x bought for the end ${END.toISOString()} is pending; this approval is not for it but for the next proposal: extending the end after it (expected ${next}) by 24 h for up to $3000.00`,
+      },
+    });
+  });
+
+  it("GIVEN a pending proposal THEN the approval answers with exactly that proposal", async () => {
+    expect((await create({ ...SAMPLE_BODY, PK: "pending-2", capacityReservationId: "cr-0eeeeeeeeeeeeeee6", maxUpfrontFeeUsd: 3000 })).statusCode).toBe(201);
+    const proposal = { offeringId: "cbeo-q", durationHours: 24, feeUsd: 1500, forEndDate: END.toISOString(), newEndDate: new Date(END.getTime() + 24 * HOUR).toISOString(), approveBy: at(13 * HOUR).toISOString(), proposedAt: h.now.toISOString() };
+    await h.store.update("pending-2", 0, { status: "AWAITING_APPROVAL", proposal }, []);
+    const res = await api(apiEvent("PATCH", "/{PK}", { pk: "pending-2" }));
+    expect(bodyOf(res).appliesTo).toMatchObject({ kind: "PENDING_PROPOSAL", offeringId: "cbeo-q", feeUsd: 1500, durationHours: 24, forEndDate: END.toISOString() });
+  });
+});
+
+describe("GET /{PK}?history=true", () => {
+  it("GIVEN a record with history THEN pages of it come newest first with a cursor, and the record itself carries none", async () => {
+    expect((await create({ ...SAMPLE_BODY, PK: "hist-api", capacityReservationId: "cr-0eeeeeeeeeeeeeee9" })).statusCode).toBe(201);
+    expect((await api(apiEvent("PUT", "/{PK}", { pk: "hist-api", body: { instanceCount: 3 } }))).statusCode).toBe(200);
+    const first = await api(apiEvent("GET", "/{PK}", { pk: "hist-api", query: { history: "true", limit: "1" } }));
+    expect(first.statusCode).toBe(200);
+    const page = bodyOf(first) as { PK: string; items: { kind: string }[]; nextCursor: string | null };
+    expect(page.PK).toBe("hist-api");
+    expect(page.items.map((e) => e.kind)).toEqual(["UPDATED"]);
+    expect(page.nextCursor).toEqual(expect.any(String));
+    expect(bodyOf(await api(apiEvent("GET", "/{PK}", { pk: "hist-api" })))).not.toHaveProperty("history");
+  });
+
+  it.each([
+    ["empty", () => Promise.resolve("")],
+    ["forged", () => Promise.resolve(Buffer.from(JSON.stringify({ pk: "hist-api", phase: "journal", sk: "LEDGER#2026" })).toString("base64url"))],
+    [
+      "another record's",
+      async () => (bodyOf(await api(apiEvent("GET", "/{PK}", { pk: "who-1", query: { history: "true", limit: "1" } }))) as { nextCursor: string }).nextCursor ?? "x",
+    ],
+  ])("fails with 400 INVALID_CURSOR for an %s cursor", async (_name, cursor) => {
+    const res = await api(apiEvent("GET", "/{PK}", { pk: "hist-api", query: { history: "true", cursor: await cursor() } }));
+    expect(res.statusCode).toBe(400);
+    expect(bodyOf(res).error).toMatchObject({ code: "INVALID_CURSOR", field: "cursor" });
+  });
+
+  it.each([
+    [{ history: "yes" }, 422, "history"],
+    [{ cursor: "abc" }, 422, "cursor"],
+    [{ colour: "blue" }, 400, "colour"],
+  ])("fails for query %j with %i", async (query, status, field) => {
+    const res = await api(apiEvent("GET", "/{PK}", { pk: "hist-api", query }));
+    expect(res.statusCode).toBe(status);
+    expect(bodyOf(res).error?.field).toBe(field);
   });
 });

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startDynalite, type LocalDynamo } from "../dynalite";
+import { journalTableOf, startDynalite, type LocalDynamo } from "../dynalite";
 import { apiEvent } from "./harness";
 
 let dynamo: LocalDynamo;
@@ -8,8 +8,9 @@ let dynamo: LocalDynamo;
 beforeAll(async () => {
   dynamo = await startDynalite();
   await dynamo.createTable("entry-records");
-  // Only the documented variables: the table, and the standard AWS SDK settings.
+  // Only the documented variables: the tables, and the standard AWS SDK settings.
   vi.stubEnv("TABLE_NAME", "entry-records");
+  vi.stubEnv("JOURNAL_TABLE_NAME", journalTableOf("entry-records"));
   vi.stubEnv("AWS_REGION", "us-east-1");
   vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
   vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
@@ -30,6 +31,8 @@ describe("Lambda entry points wired from the environment", () => {
     expect(created.statusCode).toBe(201);
     const listed = JSON.parse((await handler(apiEvent("GET", "/"))).body) as { items: { PK: string }[] };
     expect(listed.items.map((i) => i.PK)).toEqual(["entry-1"]);
+    const history = JSON.parse((await handler(apiEvent("GET", "/{PK}", { pk: "entry-1", query: { history: "true" } }))).body) as { items: { kind: string }[] };
+    expect(history.items.map((i) => i.kind)).toEqual(["CREATED"]);
   });
 
   it("GIVEN a schedule event THEN the reconcile handler runs against the same table (EC2 unreachable fails that run, loudly)", async () => {

@@ -18,7 +18,8 @@ import { createLogger, type Logger } from "../../../../lambdas/capacity-manager/
 import type { NodeGroupScaler, Notifier } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
 import { RecordsService } from "../../../../lambdas/capacity-manager/service/records-service";
-import type { LocalDynamo } from "../dynalite";
+import type { HistoryEntry } from "../../../../lambdas/capacity-manager/domain/types";
+import { journalTableOf, type LocalDynamo } from "../dynalite";
 
 type Ec2Stub = AwsStub<ServiceInputTypes, ServiceOutputTypes, EC2ClientResolvedConfig>;
 
@@ -27,11 +28,17 @@ export interface Harness {
   readonly ec2Read: Ec2Stub;
   readonly ec2Purchase: Ec2Stub;
   readonly published: { subject: string; message: string; attributes: Readonly<Record<string, string>> }[];
+  /** Every publish call, accepted or refused, with the time it was made. */
+  readonly publishAttempts: { kind: string | undefined; at: Date }[];
+  /** While set, SNS refuses every publish with this error (a broken topic or key). */
+  publishFault: Error | undefined;
   readonly scaled: { nodegroupName: string; desiredSize: number }[];
   readonly lines: Record<string, unknown>[];
   readonly logger: Logger;
   readonly config: ManagerConfig;
   now: Date;
+  /** Every history entry of a record, oldest first (read through the store's pages). */
+  history(pk: string): Promise<HistoryEntry[]>;
   reconciler(options?: { notifications?: boolean }): Reconciler;
   service(): RecordsService;
 }
@@ -41,12 +48,15 @@ export function createHarness(dynamo: LocalDynamo, tableName: string, now: Date)
   const read = new EC2Client({ region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
   const purchase = new EC2Client({ region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" }, maxAttempts: 1 });
   const ec2 = new Ec2CapacityApi({ read, purchase });
-  const store = new DynamoRecordStore(createDocumentClient(dynamo.client), tableName);
+  const store = new DynamoRecordStore(createDocumentClient(dynamo.client), tableName, journalTableOf(tableName));
   const lines: Record<string, unknown>[] = [];
   const published: Harness["published"] = [];
   const scaled: Harness["scaled"] = [];
+  const publishAttempts: Harness["publishAttempts"] = [];
   const notifier: Notifier = {
     publish: async (subject, message, attributes) => {
+      publishAttempts.push({ kind: attributes["kind"], at: harness.now });
+      if (harness.publishFault) throw harness.publishFault;
       published.push({ subject, message, attributes });
     },
   };
@@ -61,11 +71,29 @@ export function createHarness(dynamo: LocalDynamo, tableName: string, now: Date)
     ec2Read: mockClient(read),
     ec2Purchase: mockClient(purchase),
     published,
+    publishAttempts,
+    publishFault: undefined,
     scaled,
     lines,
     logger: createLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>), () => harness.now),
-    config: { tableName, topicArn: "arn:aws:sns:us-east-1:123456789012:cbm", ...CONFIG_DEFAULTS },
+    config: {
+      tableName,
+      journalTableName: journalTableOf(tableName),
+      topicArn: "arn:aws:sns:us-east-1:123456789012:cbm",
+      ...CONFIG_DEFAULTS,
+      access: { mode: "iam_and_key", approverPrincipalArns: HARNESS_APPROVERS, apiKeyIds: {} },
+    },
     now,
+    history: async (pk) => {
+      const entries: HistoryEntry[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.history(pk, { limit: 7, ...(cursor ? { cursor } : {}) });
+        entries.push(...page.entries);
+        cursor = page.cursor;
+      } while (cursor);
+      return entries.reverse();
+    },
     reconciler: (options = {}) =>
       new Reconciler({ store, ec2, notifier: options.notifications === false ? undefined : notifier, scaler, logger: harness.logger, clock: () => harness.now, concurrency: 4 }),
     service: () => new RecordsService({ store, ec2, clock: () => harness.now }),
@@ -73,12 +101,21 @@ export function createHarness(dynamo: LocalDynamo, tableName: string, now: Date)
   return harness;
 }
 
+/** The approvers the harness's API trusts (`capacity_manager.approver_principal_arns`). */
+export const HARNESS_APPROVERS = [
+  "arn:aws:iam::123456789012:user/finance",
+  "arn:aws:iam::123456789012:role/finance-approver",
+  "arn:aws:iam::123456789012:user/ops-approver",
+] as const;
+
 export interface EventOptions {
   readonly pk?: string;
   readonly body?: unknown;
   readonly rawBody?: string;
   readonly query?: Record<string, string>;
   readonly userArn?: string | null;
+  /** `requestContext.identity.apiKeyId` (key-only mode identifies callers by it). */
+  readonly apiKeyId?: string;
 }
 
 /** An API Gateway REST proxy event as the infrastructure's resources produce it. */
@@ -97,7 +134,10 @@ export function apiEvent(httpMethod: string, resource: string, options: EventOpt
     isBase64Encoded: false,
     stageVariables: null,
     requestContext: {
-      identity: { userArn: options.userArn === undefined ? "arn:aws:iam::123456789012:user/finance" : options.userArn },
+      identity: {
+        userArn: options.userArn === undefined ? "arn:aws:iam::123456789012:user/finance" : options.userArn,
+        ...(options.apiKeyId !== undefined ? { apiKeyId: options.apiKeyId } : {}),
+      },
     } as APIGatewayProxyEvent["requestContext"],
   };
 }

@@ -1,7 +1,7 @@
 import { DescribeCapacityReservationsCommand, PurchaseCapacityBlockExtensionCommand } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDocumentClient, DynamoRecordStore } from "../../../../lambdas/capacity-manager/adapters/dynamodb-store";
-import { newRecord } from "../../../../lambdas/capacity-manager/domain/records";
+import { creationEntry, newRecord } from "../../../../lambdas/capacity-manager/domain/records";
 import type { RecordSpec } from "../../../../lambdas/capacity-manager/domain/types";
 import { createApiHandler } from "../../../../lambdas/capacity-manager/handlers/api";
 import { createReconcileHandler, parseReconcileEvent } from "../../../../lambdas/capacity-manager/handlers/reconcile";
@@ -38,7 +38,7 @@ async function track(n: number, overrides: Partial<RecordSpec> = {}, block: Part
   ec2.blocks.set(id, { state: "active", end: END, offerings: [{ id: `cbeo-${n}`, fee: "1000.00" }], ...block });
   // Typed-in dates and count that are wrong on purpose: the reconcile takes them from EC2.
   const spec = aSpec({ PK: `rec-${n}`, capacityReservationId: id, startDate: "2020-01-01T00:00:00.000Z", endDate: "2030-01-01T00:00:00.000Z", instanceCount: 8, ...overrides });
-  await h.store.create(newRecord(spec, h.now, "CREATED"));
+  await h.store.create(newRecord(spec, h.now, "CREATED"), [creationEntry(h.now, "CREATED")]);
   return spec.PK;
 }
 
@@ -73,8 +73,8 @@ describe("reconcile on the schedule", () => {
     const record = await h.store.get("rec-1");
     expect(record?.status).toBe("EXTENSION_PENDING");
     expect(record?.endDate).toBe(END.toISOString());
-    expect(record?.history.map((e) => e.kind)).toEqual(["CREATED", "PURCHASE_STARTED", "PURCHASED"]);
-    expect(record?.history[2]).toMatchObject({ offeringId: "cbeo-1", feeUsd: 1000 });
+    expect((await h.history("rec-1")).map((e) => e.kind)).toEqual(["CREATED", "PURCHASE_STARTED", "PURCHASED"]);
+    expect((await h.history("rec-1"))[2]).toMatchObject({ offeringId: "cbeo-1", feeUsd: 1000 });
   });
 
   it("GIVEN a record whose reservation EC2 does not know THEN it is marked NOT_FOUND and the others proceed", async () => {
@@ -100,7 +100,7 @@ describe("reconcile on the schedule", () => {
     await h.service().approve("rec-1", "arn:aws:iam::123456789012:user/finance");
     await reconciler.reconcileAll();
     expect(ec2.purchases).toBe(1);
-    const history = (await h.store.get("rec-1"))?.history ?? [];
+    const history = (await h.history("rec-1"));
     expect(history.find((e) => e.kind === "PURCHASED")?.approvedBy).toBe("arn:aws:iam::123456789012:user/finance");
   });
 
@@ -128,7 +128,7 @@ describe("reconcile on the schedule", () => {
     expect(h.ec2Purchase.commandCalls(PurchaseCapacityBlockExtensionCommand)).toHaveLength(1);
     const record = await h.store.get("rec-1");
     expect(record?.status).toBe("EXTENSION_PENDING");
-    expect(record?.history.map((e) => e.kind)).toEqual(["CREATED", "PURCHASE_STARTED", "PURCHASE_OUTCOME_UNKNOWN", "PURCHASE_CONFIRMED"]);
+    expect((await h.history("rec-1")).map((e) => e.kind)).toEqual(["CREATED", "PURCHASE_STARTED", "PURCHASE_OUTCOME_UNKNOWN", "PURCHASE_CONFIRMED"]);
   });
 
   it("GIVEN two reconciles at once THEN only the winner of the conditional write buys", async () => {
@@ -150,7 +150,7 @@ describe("reconcile on the schedule", () => {
     expect(ec2.purchases).toBe(1);
     expect([scheduled, onEvent].map((s) => ("purchases" in s ? s.purchases : -1)).sort()).toEqual([0, 1]);
     expect([scheduled, onEvent].map((s) => ("failures" in s ? s.failures : -1)).sort()).toEqual([0, 1]);
-    expect((await h.store.get("rec-1"))?.history.filter((e) => e.kind === "PURCHASE_STARTED")).toHaveLength(1);
+    expect((await h.history("rec-1")).filter((e) => e.kind === "PURCHASE_STARTED")).toHaveLength(1);
   });
 
   it("GIVEN one record's EC2 call is throttled THEN it is logged and counted, the others are reconciled and the run succeeds", async () => {
@@ -177,7 +177,7 @@ describe("reconcile on the schedule", () => {
 
   it("fails (throws) when the table cannot be read at all", async () => {
     const broken = new Reconciler({
-      store: new DynamoRecordStore(createDocumentClient(dynamo.client), "no-such-table"),
+      store: new DynamoRecordStore(createDocumentClient(dynamo.client), "no-such-table", "no-such-journal"),
       ec2: { describeReservations: async () => ({ found: new Map(), missing: new Set() }) } as never,
       notifier: undefined,
       scaler: { ensureDesiredSize: async () => ({ changed: false, previous: 0 }) },
@@ -208,7 +208,7 @@ describe("reconcile after a purchase whose outcome stayed unknown", () => {
     }
   };
   const alerts = () => h.published.filter((p) => p.attributes["kind"] === "PURCHASE_UNCONFIRMED");
-  const unconfirmedCount = () => metricLines(h.lines).reduce((sum, l) => sum + Number(l[METRICS.PurchasesUnconfirmed] ?? 0), 0);
+  const heldNow = () => metricLines(h.lines).at(-1)?.[METRICS.PurchasesUnconfirmed];
 
   it("GIVEN EC2 bought but its extension history lags past 15 minutes THEN the block is held and alerted once, never bought again, and confirmed when EC2 shows it", async () => {
     await track(1);
@@ -223,12 +223,13 @@ describe("reconcile after a purchase whose outcome stayed unknown", () => {
     expect(held?.intent?.offeringId).toBe("cbeo-1");
     expect(alerts()).toHaveLength(1);
     expect(alerts()[0]?.message).toContain(`Purchase intent: ${held?.intent?.intentId}:`);
-    expect(unconfirmedCount()).toBe(1);
+    expect(heldNow()).toBe(1);
     ec2.extensions.push(...lagging);
     await runEveryMinute(1);
+    expect(heldNow()).toBe(0);
     const confirmed = await h.store.get("rec-1");
     expect(confirmed?.status).toBe("EXTENSION_PENDING");
-    expect(confirmed?.history.map((e) => e.kind)).toEqual(["CREATED", "PURCHASE_STARTED", "PURCHASE_OUTCOME_UNKNOWN", "PURCHASE_UNCONFIRMED", "PURCHASE_CONFIRMED"]);
+    expect((await h.history("rec-1")).map((e) => e.kind)).toEqual(["CREATED", "PURCHASE_STARTED", "PURCHASE_OUTCOME_UNKNOWN", "PURCHASE_UNCONFIRMED", "PURCHASE_CONFIRMED"]);
     expect(ec2.purchases).toBe(1);
   });
 
@@ -244,7 +245,7 @@ describe("reconcile after a purchase whose outcome stayed unknown", () => {
     const record = await h.store.get("rec-1");
     expect(record?.status).toBe("TRACKING");
     expect(record?.lastExtension).toMatchObject({ forEndDate: END.toISOString(), offeringId: "cbeo-1" });
-    expect(record?.history.map((e) => e.kind)).toEqual(["CREATED", "PURCHASE_STARTED", "PURCHASE_OUTCOME_UNKNOWN", "PURCHASE_CONFIRMED"]);
+    expect((await h.history("rec-1")).map((e) => e.kind)).toEqual(["CREATED", "PURCHASE_STARTED", "PURCHASE_OUTCOME_UNKNOWN", "PURCHASE_CONFIRMED"]);
     expect(alerts()).toEqual([]);
   });
 
@@ -271,7 +272,7 @@ describe("reconcile after a purchase whose outcome stayed unknown", () => {
     expect(ec2.purchases).toBe(1);
     const record = await h.store.get("rec-1");
     expect(record?.status).toBe("EXTENSION_PENDING");
-    expect(record?.history.map((e) => e.kind)).toEqual([
+    expect((await h.history("rec-1")).map((e) => e.kind)).toEqual([
       "CREATED",
       "PURCHASE_STARTED",
       "PURCHASE_OUTCOME_UNKNOWN",
@@ -334,5 +335,129 @@ describe("reconcile when the extension history cannot be read", () => {
     expect(summary).toMatchObject({ records: 2, failures: 1, purchases: 0 });
     expect(ec2.purchases).toBe(0);
     expect((await h.store.get("rec-2"))?.endDate).toBe(new Date(END.getTime() + 30 * 24 * HOUR).toISOString());
+  });
+});
+
+describe("reconcile while the topic refuses every publish", () => {
+  const kmsDisabled = () => Object.assign(new Error("KMS key is disabled"), { name: "KMSDisabledException", $metadata: { httpStatusCode: 400 } });
+  const sum = (name: string) => metricLines(h.lines).reduce((total, l) => total + Number(l[name] ?? 0), 0);
+
+  it("GIVEN an approval request SNS refuses for two hours THEN it is one request in the history, retried with growing delays, and every refusal is counted", async () => {
+    await track(1, { requireApproval: true });
+    h.publishFault = kmsDisabled();
+    const reconciler = h.reconciler();
+    for (let minute = 0; minute < 120; minute++) {
+      await reconciler.reconcileAll();
+      h.now = new Date(h.now.getTime() + MINUTE);
+    }
+    const history = (await h.history("rec-1"));
+    expect(history.filter((e) => e.kind === "APPROVAL_REQUESTED")).toHaveLength(1);
+    const attempts = h.publishAttempts.filter((a) => a.kind === "APPROVAL_REQUEST").map((a) => (a.at.getTime() - (h.publishAttempts[0]?.at.getTime() ?? 0)) / MINUTE);
+    // 1, 2, 4, 8, 16 minutes apart, then every 30 minutes.
+    expect(attempts).toEqual([0, 1, 3, 7, 15, 31, 61, 91]);
+    // The block also ends within 24 h: its EXPIRING alert is refused and retried the same way.
+    expect(h.publishAttempts.filter((a) => a.kind === "EXPIRING")).toHaveLength(attempts.length);
+    expect(sum(METRICS.NotificationFailures)).toBe(h.publishAttempts.length);
+    expect(sum(METRICS.ApprovalsRequested)).toBe(1);
+    expect(sum(METRICS.NotificationRetries)).toBe(h.publishAttempts.length - 2);
+    expect((await h.store.get("rec-1"))?.notifications?.APPROVAL_REQUEST).toMatchObject({ failedAttempts: 8 });
+
+    // SNS works again: the next retry is delivered, the failure count goes, reminders follow the 6-hour rule.
+    h.publishFault = undefined;
+    for (let minute = 0; minute < 40; minute++) {
+      await reconciler.reconcileAll();
+      h.now = new Date(h.now.getTime() + MINUTE);
+    }
+    expect(h.published.map((p) => p.attributes["kind"]).sort()).toEqual(["APPROVAL_REQUEST", "EXPIRING"]);
+    const mark = (await h.store.get("rec-1"))?.notifications?.APPROVAL_REQUEST;
+    expect(mark?.failedAttempts).toBeUndefined();
+    expect(mark?.retryAt).toBeUndefined();
+    expect(((await h.history("rec-1"))).filter((e) => e.kind === "APPROVAL_REQUESTED")).toHaveLength(1);
+  });
+});
+
+describe("reconcile after a fast payment failure", () => {
+  it("GIVEN a payment fails within minutes and the same offering is bought again THEN the new purchase is not taken for the failed one (one PAYMENT_FAILED, no false alert)", async () => {
+    await track(1);
+    const reconciler = h.reconciler();
+    await reconciler.reconcileAll();
+    expect(ec2.purchases).toBe(1);
+    h.now = new Date(h.now.getTime() + MINUTE);
+    (ec2.extensions[0] as { CapacityBlockExtensionStatus: string }).CapacityBlockExtensionStatus = "payment-failed";
+    await reconciler.reconcileAll();
+    expect(ec2.purchases).toBe(2);
+    for (let minute = 0; minute < 10; minute++) {
+      h.now = new Date(h.now.getTime() + MINUTE);
+      await reconciler.reconcileAll();
+    }
+    expect(ec2.purchases).toBe(2);
+    expect(h.published.filter((p) => p.attributes["kind"] === "PAYMENT_FAILED")).toHaveLength(1);
+    const record = await h.store.get("rec-1");
+    expect(record?.status).toBe("EXTENSION_PENDING");
+    expect(record?.lastExtension?.paymentFailed).toBeUndefined();
+    expect((await h.history("rec-1")).filter((e) => e.kind === "PAYMENT_FAILED")).toHaveLength(1);
+  });
+});
+
+describe("reconcile while a purchase is held (PURCHASE_UNCONFIRMED) until the block ends", () => {
+  it("GIVEN a hold nobody clears THEN alerts go out 48 h, 24 h and 6 h before the end, ExpiringWithoutExtension counts it in the last 24 h and PurchasesUnconfirmed is emitted every run", async () => {
+    // The purchase (60 h before the end) times out before EC2 bought; nobody clears the hold.
+    h.now = new Date(END.getTime() - 60 * HOUR);
+    await track(1, { extendBeforeHours: 60 });
+    ec2.purchaseFault = { afterBuying: false, error: Object.assign(new Error("socket timeout"), { name: "TimeoutError" }) };
+    const reconciler = h.reconciler();
+    await reconciler.reconcileAll();
+    ec2.purchaseFault = undefined;
+    const runs: { left: number; held: number; expiring: number }[] = [];
+    while (h.now.getTime() < END.getTime() - 30 * MINUTE) {
+      h.now = new Date(h.now.getTime() + 15 * MINUTE);
+      const before = h.lines.length;
+      await reconciler.reconcileAll();
+      const metrics = metricLines(h.lines.slice(before)).at(-1) ?? {};
+      runs.push({ left: (END.getTime() - h.now.getTime()) / HOUR, held: Number(metrics[METRICS.PurchasesUnconfirmed]), expiring: Number(metrics[METRICS.ExpiringWithoutExtension]) });
+    }
+    expect((await h.store.get("rec-1"))?.status).toBe("PURCHASE_UNCONFIRMED");
+    expect(ec2.purchases).toBe(0);
+    const held = runs.filter((r) => r.left <= 60 - 0.25);
+    expect(held.every((r) => r.held === 1)).toBe(true);
+    expect(held.filter((r) => r.left <= 24).every((r) => r.expiring === 1)).toBe(true);
+    expect(held.filter((r) => r.left > 24).every((r) => r.expiring === 0)).toBe(true);
+    const expiring = h.published.filter((p) => p.attributes["kind"] === "EXPIRING");
+    const hoursLeft = expiring.map((p) => p.subject);
+    expect(hoursLeft).toEqual([
+      `Capacity block ${crId(1)} ends within 48 h: purchase held, manager cannot extend it`,
+      `Capacity block ${crId(1)} ends within 24 h: purchase held, manager cannot extend it`,
+      `Capacity block ${crId(1)} ends within 6 h: purchase held, manager cannot extend it`,
+    ]);
+    expect(expiring[2]?.message).toContain('PATCH /rec-1 with body {"clearUnconfirmedPurchase": true}');
+  });
+
+  it("GIVEN a held record whose runs fail (its extension history cannot be read) THEN it still counts as held, once per run", async () => {
+    const { DescribeCapacityBlockExtensionHistoryCommand } = await import("@aws-sdk/client-ec2");
+    await track(1);
+    ec2.purchaseFault = { afterBuying: false, error: Object.assign(new Error("socket timeout"), { name: "TimeoutError" }) };
+    const reconciler = h.reconciler();
+    await reconciler.reconcileAll();
+    ec2.purchaseFault = undefined;
+    h.now = new Date(h.now.getTime() + 20 * MINUTE);
+    await reconciler.reconcileAll();
+    expect((await h.store.get("rec-1"))?.status).toBe("PURCHASE_UNCONFIRMED");
+    h.ec2Read.on(DescribeCapacityBlockExtensionHistoryCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded", $metadata: { httpStatusCode: 503 } }));
+    for (let minute = 0; minute < 3; minute++) {
+      h.now = new Date(h.now.getTime() + MINUTE);
+      const before = h.lines.length;
+      expect(await reconciler.reconcileAll()).toMatchObject({ failures: 1 });
+      expect(metricLines(h.lines.slice(before)).at(-1)).toMatchObject({ [METRICS.PurchasesUnconfirmed]: 1, [METRICS.RecordFailures]: 1, [METRICS.ExpiringWithoutExtension]: 1 });
+    }
+  });
+
+  it("GIVEN a record that fails every run within 24 h of its end THEN it counts in RecordFailures and in ExpiringWithoutExtension", async () => {
+    await track(1, {}, { offerings: [] });
+    ec2.offeringsFault = { id: crId(1), error: Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded", $metadata: { httpStatusCode: 503 } }) };
+    const summary = await h.reconciler().reconcileAll();
+    expect(summary).toMatchObject({ failures: 1, expiringWithoutExtension: 1 });
+    const metrics = metricLines(h.lines).at(-1) ?? {};
+    expect(metrics[METRICS.RecordFailures]).toBe(1);
+    expect(metrics[METRICS.ExpiringWithoutExtension]).toBe(1);
   });
 });

@@ -5,6 +5,8 @@
  * minutes later, two records tracking one reservation). Whatever happens:
  *   - no block end is ever extended twice (zero double purchases),
  *   - nothing is bought without the approval it requires, nor above the cap,
+ *   - every record item stays under RECORD_ITEM_BUDGET_BYTES, and every record failure shows in a metric
+ *     (RecordFailures, or the run throws: the Lambda's Errors),
  *   - no block expires while the manager had a fault-free chance to buy an allowed offering. The one narrow
  *     exception: while a purchase whose outcome stayed unknown is held for an operator (PURCHASE_UNCONFIRMED),
  *     the manager must not buy, so those steps are no chance; every such hold must have been alerted
@@ -14,7 +16,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { itemSizeBytes } from "../../../../lambdas/capacity-manager/adapters/item-size";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
+import { RECORD_ITEM_BUDGET_BYTES } from "../../../../lambdas/capacity-manager/table";
 import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/decide";
 import { newRecord } from "../../../../lambdas/capacity-manager/domain/records";
 import { aSpec } from "../fixtures";
@@ -262,8 +266,11 @@ class FaultyStore implements RecordStore {
   findByReservationId(id: string) {
     return this.inner.findByReservationId(id);
   }
-  create(r: CapacityRecord) {
-    return this.inner.create(r);
+  create(r: CapacityRecord, h?: readonly HistoryEntry[]) {
+    return this.inner.create(r, h);
+  }
+  history(pk: string, o?: { cursor?: string; limit?: number }) {
+    return this.inner.history(pk, o);
   }
   async update(pk: string, v: number, c: RecordChanges, h: readonly HistoryEntry[]): Promise<CapacityRecord> {
     if (this.faults.writeConflicts && this.rng() < 0.5) throw new VersionConflictError(pk, v);
@@ -309,6 +316,10 @@ interface Violations {
   expiredWithChance: string[];
   /** Held purchases that no alert named (reservation, intent, deadline and what to check). */
   holdsNotAlerted: string[];
+  /** Record items over RECORD_ITEM_BUDGET_BYTES after some step. */
+  oversizedItems: string[];
+  /** Runs whose failing records the RecordFailures metric did not count (or that failed without throwing). */
+  unseenFailures: string[];
 }
 
 interface Published {
@@ -326,13 +337,18 @@ interface HoldStats {
   expiredAwaitingOperator: string[];
 }
 
-async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { purchases: number; steps: number }> {
+async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { purchases: number; steps: number; recordFailures: number }> {
   const rng = prng(scenario.seed);
   const ec2 = new SimulatedEc2(rng, scenario.paymentFailureRate);
   const store = new FaultyStore(new InMemoryRecordStore(), rng);
   let now = T0;
   const clock = () => new Date(now);
-  const logger = createLogger(() => undefined);
+  // Log and metric lines of the current step's runs: every record failure must show in a metric.
+  let stepLines: Record<string, unknown>[] = [];
+  const logger = createLogger((line) => void stepLines.push(JSON.parse(line) as Record<string, unknown>));
+  const oversizedItems: string[] = [];
+  const unseenFailures: string[] = [];
+  let recordFailures = 0;
   const published: Published[] = [];
   const notifier = { publish: async (_subject: string, message: string, attributes: Readonly<Record<string, string>>) => void published.push({ kind: attributes["kind"], pk: attributes["PK"], message }) };
   const reconciler = new Reconciler({ store, ec2, notifier, scaler: { ensureDesiredSize: async () => ({ changed: false, previous: 0 }) }, logger, clock, concurrency: 4 });
@@ -455,7 +471,25 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
       // duplicate and out-of-order: the same event twice, and a warning about an end already extended
       runs.push(reconciler.reconcileReservation(id), reconciler.reconcileReservation(id), reconciler.reconcileReservation(id, { endDate: new Date(staleEnd).toISOString() }));
     }
-    await Promise.allSettled(runs);
+    stepLines = [];
+    const settled = await Promise.allSettled(runs);
+    // Each failing record is logged and counted in RecordFailures; a run that cannot read at all throws (the
+    // Lambda's Errors metric). Nothing fails silently.
+    const failedRecords = stepLines.filter((l) => l["message"] === "record reconcile failed").length;
+    recordFailures += failedRecords;
+    const counted = stepLines.reduce((sum, l) => sum + Number(l["RecordFailures"] ?? 0), 0);
+    const finished = stepLines.filter((l) => l["message"] === "reconcile finished").length;
+    const thrown = settled.filter((r) => r.status === "rejected").length;
+    if (failedRecords !== counted || finished + thrown !== runs.length) {
+      unseenFailures.push(`${new Date(now).toISOString()}: ${failedRecords} records failed, ${counted} counted; ${runs.length} runs, ${finished} finished, ${thrown} threw`);
+    }
+    for (const b of ec2.blocks.values()) {
+      for (const pk of [b.pk, `${b.pk}-again`]) {
+        const record = await store.inner.get(pk);
+        const size = record ? itemSizeBytes(record as unknown as Record<string, unknown>) : 0;
+        if (size > RECORD_ITEM_BUDGET_BYTES) oversizedItems.push(`${pk}: ${size} bytes at ${new Date(now).toISOString()}`);
+      }
+    }
     // A chance is missed when the manager could buy and this step bought nothing for the block.
     for (const id of chancesNow) {
       if (ec2.ledger.some((p) => p.blockId === id && p.at === now)) continue;
@@ -465,9 +499,9 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
     }
   }
 
-  const violations: Violations = { doublePurchases: [], unapproved: [], aboveCap: [], expiredWithChance, holdsNotAlerted: [] };
+  const violations: Violations = { doublePurchases: [], unapproved: [], aboveCap: [], expiredWithChance, holdsNotAlerted: [], oversizedItems, unseenFailures };
   for (const b of ec2.blocks.values()) {
-    const history = (await store.inner.get(b.pk))?.history ?? [];
+    const history = store.inner.allHistory(b.pk);
     for (const held of history.filter((h) => h.kind === "PURCHASE_UNCONFIRMED")) {
       stats.holds += 1;
       const alerts = published.filter((p) => p.kind === "PURCHASE_UNCONFIRMED" && p.pk === b.pk && p.message.includes(`Purchase intent: ${held.intentId}:`));
@@ -488,7 +522,7 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
       if (!ok) violations.unapproved.push(`${p.blockId}: ${p.fee} at ${new Date(p.at).toISOString()}`);
     }
   }
-  return { ...violations, ...stats, purchases: ec2.ledger.length, steps };
+  return { ...violations, ...stats, purchases: ec2.ledger.length, steps, recordFailures };
 }
 
 /** Purchase timeouts that hide whether EC2 bought, with diligent and absent operators and approvers. */
@@ -523,7 +557,8 @@ const holdScenario = (seed: number): Scenario => ({
   eventRate: 0.2,
   paymentFailureRate: 0,
 });
-const HOLD_SCENARIO = holdScenario(1);
+// A seed whose run holds purchases, has some cleared and lets a held block expire (seeds 2-11 all do).
+const HOLD_SCENARIO = holdScenario(2);
 
 describe("money safety over simulated weeks (fast-check)", () => {
   it(`GIVEN random blocks, policies, approvers and faults THEN no double purchase, nothing unapproved or above the cap, no avoidable expiry (${FC_RUNS} runs)`, async () => {
@@ -537,6 +572,8 @@ describe("money safety over simulated weeks (fast-check)", () => {
         expect(result.aboveCap).toEqual([]);
         expect(result.expiredWithChance).toEqual([]);
         expect(result.holdsNotAlerted).toEqual([]);
+        expect(result.oversizedItems).toEqual([]);
+        expect(result.unseenFailures).toEqual([]);
       }),
       { numRuns: FC_RUNS, seed: process.env["FC_SEED"] ? Number(process.env["FC_SEED"]) : undefined },
     );
@@ -551,9 +588,13 @@ describe("money safety over simulated weeks (fast-check)", () => {
     expect(result.aboveCap).toEqual([]);
     expect(result.expiredWithChance).toEqual([]);
     expect(result.holdsNotAlerted).toEqual([]);
+    expect(result.oversizedItems).toEqual([]);
+    expect(result.unseenFailures).toEqual([]);
     // The fixed scenario exercises every path the exclusion is about, or it proves nothing.
     expect(result.holds).toBeGreaterThan(result.cleared);
     expect(result.cleared).toBeGreaterThan(0);
     expect(result.expiredAwaitingOperator.length).toBeGreaterThan(0);
+    // Faults made records fail, so the metric check above had something to check.
+    expect(result.recordFailures).toBeGreaterThan(0);
   }, 60_000);
 });

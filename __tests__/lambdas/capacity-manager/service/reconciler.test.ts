@@ -102,7 +102,7 @@ describe("Reconciler: a purchase whose answer was lost", () => {
     expect(ec2.purchases).toHaveLength(1);
     const record = await store.get("env-123");
     expect(record?.status).toBe("EXTENSION_PENDING");
-    expect(record?.history.map((h) => h.kind)).toEqual(["PURCHASE_STARTED", "PURCHASE_OUTCOME_UNKNOWN", "PURCHASE_CONFIRMED"]);
+    expect(store.allHistory("env-123").map((h) => h.kind)).toEqual(["PURCHASE_STARTED", "PURCHASE_OUTCOME_UNKNOWN", "PURCHASE_CONFIRMED"]);
   });
 });
 
@@ -126,7 +126,7 @@ describe("Reconciler: two records tracking one reservation", () => {
 describe("Reconciler: notifications", () => {
   const approvalRecord = () => aRecord({ requireApproval: true, nodeGroup: { clusterName: "prod", nodegroupName: "p5-a", desiredSize: 4 } });
 
-  it("GIVEN SNS fails once THEN the mark is put back and the next run sends the request, once", async () => {
+  it("GIVEN SNS fails once THEN the failure is counted on the mark and the retry a minute later sends the request, once", async () => {
     const sent: string[] = [];
     let failures = 1;
     const notifier: Notifier = {
@@ -139,14 +139,15 @@ describe("Reconciler: notifications", () => {
     const { reconciler, store, lines } = await reconcilerFor({ records: [approvalRecord()], ec2: new FixedEc2(aReservation(), [], [anOffering()]), clock: () => now, notifier });
     await reconciler.reconcileAll();
     expect(sent).toEqual([]);
-    expect((await store.get("env-123"))?.notifications?.APPROVAL_REQUEST).toBeUndefined();
-    expect(lines.find((l) => l["message"] === "notification failed")).toMatchObject({ PK: "env-123", notification: "APPROVAL_REQUEST" });
+    expect((await store.get("env-123"))?.notifications?.APPROVAL_REQUEST).toMatchObject({ failedAttempts: 1, retryAt: new Date(now.getTime() + MINUTE).toISOString() });
+    expect(lines.find((l) => l["message"] === "notification failed")).toMatchObject({ PK: "env-123", notification: "APPROVAL_REQUEST", failedAttempts: 1 });
     now = new Date(now.getTime() + MINUTE);
     await reconciler.reconcileAll();
     now = new Date(now.getTime() + MINUTE);
     await reconciler.reconcileAll();
     expect(sent).toEqual(["Approve extension of capacity block cr-0123456789abcdef0"]);
     expect((await store.get("env-123"))?.status).toBe("AWAITING_APPROVAL");
+    expect((await store.get("env-123"))?.notifications?.APPROVAL_REQUEST?.failedAttempts).toBeUndefined();
   });
 
   it("GIVEN the node group call fails THEN the approval request of the same decision is still sent and the record counts as failed", async () => {

@@ -64,10 +64,21 @@ describe("capacityStatus", () => {
     expect(status?.warnings).toEqual([`ends in 12h with no extension; its instances are terminated at ${terminatedAt}`]);
   });
 
-  it("GIVEN a tracked block that expired THEN it is still listed, with how long ago it ended", () => {
+  it("GIVEN a tracked block that expired THEN it is still listed, with how long ago it ended and a hint to remove it", () => {
     const [status] = statusOf({ reservations: [reservation({ state: "expired", endDate: new Date("2026-11-22T06:00:00Z") })] });
 
-    expect(status).toMatchObject({ state: "expired", timing: "ended 6h ago", warnings: [] });
+    expect(status).toMatchObject({
+      state: "expired",
+      timing: "ended 6h ago",
+      warnings: ["expired 6h ago: no longer a usable block, remove it from capacity_blocks in prod.tfvars"],
+    });
+    expect(status?.instancesInUse).toBeUndefined();
+  });
+
+  it("GIVEN an active block with instances running THEN it counts the instances in use against the reservation", () => {
+    const [status] = statusOf({ reservations: [reservation({ totalInstances: 4, availableInstances: 1 })] });
+
+    expect(status?.instancesInUse).toBe(3);
   });
 
   it("GIVEN extensions THEN paid ones already over are dropped and pending and failed ones are kept", () => {
@@ -96,5 +107,39 @@ describe("capacityStatus", () => {
       ["cr-0bbbbbbbbbbbbbbbb", ["node pool gpu-capacity-block"]],
       ["cr-0cccccccccccccccc", []],
     ]);
+  });
+
+  describe("one consumer per reservation", () => {
+    const karpenter = { nodePool: "gpu-capacity-block", terms: [{ tags: { deployment: "prod", "blockfleet.io/capacity-consumer": "karpenter" } }] };
+
+    it("GIVEN a node group's reservation whose tags were changed by hand so Karpenter's selector matches it THEN both consumers are shown and it warns", () => {
+      const handTagged = reservation({ tags: { deployment: "prod", "blockfleet.io/capacity-consumer": "karpenter" } });
+      const [status] = statusOf({ reservations: [handTagged], karpenter });
+      expect(status?.usedBy).toEqual(["node group p5-training-*", "node pool gpu-capacity-block"]);
+      expect(status?.warnings).toEqual([expect.stringMatching(/^its node group launches into it and Karpenter's node pool also selects it .*compete for the same instances/)]);
+    });
+
+    it("GIVEN a node group's reservation carrying the pool's tags but not the Karpenter consumer tag THEN only the node group uses it", () => {
+      const [status] = statusOf({ reservations: [reservation({ tags: { deployment: "prod" } })], karpenter });
+      expect(status?.usedBy).toEqual(["node group p5-training-*"]);
+      expect(status?.warnings).toEqual([]);
+    });
+
+    it("GIVEN an active karpenter block no node pool selects THEN it warns that nothing consumes it", () => {
+      const [status] = statusOf({ blocks: [block({ consumer: "karpenter" })] });
+      expect(status?.usedBy).toEqual([]);
+      expect(status?.warnings).toEqual([expect.stringMatching(/^active, but nothing launches into it: consumer = "karpenter" in prod.tfvars/)]);
+    });
+
+    it("GIVEN a karpenter block selected by id THEN its pool is its consumer and there is no node group", () => {
+      const [status] = statusOf({ blocks: [block({ consumer: "karpenter" })], karpenter: { nodePool: "gpu-capacity-block", terms: [{ id: "cr-0123456789abcdef0" }] } });
+      expect(status?.usedBy).toEqual(["node pool gpu-capacity-block"]);
+      expect(status?.warnings).toEqual([]);
+    });
+
+    it("GIVEN an active reservation the file does not declare and no pool selects THEN it warns that nothing consumes it while paid for", () => {
+      const [status] = statusOf({ blocks: [], reservations: [reservation({ reservationId: "cr-0dddddddddddddddd" })] });
+      expect(status?.warnings).toEqual([expect.stringMatching(/nothing consumes it while it is paid for/)]);
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { DescribeCapacityBlockExtensionHistoryCommand, DescribeCapacityReservationsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -71,7 +71,7 @@ describe("blockfleet capacity status", () => {
     ]);
   });
 
-  it("GIVEN an active block with a pending extension THEN it shows time left, the extension, its node group and node pool, without warnings", async () => {
+  it("GIVEN an active node-group block with a pending extension THEN it shows time left, the extension and its node group only (Karpenter never selects it), without warnings", async () => {
     const { json } = await runJson();
     const training = json.blocks.find((block) => block.name === "p5-training");
 
@@ -79,7 +79,7 @@ describe("blockfleet capacity status", () => {
     expect(training?.extensions).toEqual([
       expect.objectContaining({ status: "payment-pending", end_date: "2026-11-30T11:30:00.000Z", upfront_fee: 10752 }),
     ]);
-    expect(training?.used_by).toEqual(["node group p5-training-*", "node pool gpu-capacity-block"]);
+    expect(training?.used_by).toEqual(["node group p5-training-*"]);
     expect(training?.warnings).toEqual([]);
   });
 
@@ -101,7 +101,7 @@ describe("blockfleet capacity status", () => {
     ]);
   });
 
-  it("GIVEN an untracked block tagged for the environment THEN Karpenter's pool uses it; ending soon with a failed extension, it warns when instances go", async () => {
+  it("GIVEN an untracked block tagged for the environment and for Karpenter THEN Karpenter's pool uses it; ending soon with a failed extension, it warns when instances go", async () => {
     const { json } = await runJson();
 
     expect(json.blocks[0]?.used_by).toEqual(["node pool gpu-capacity-block"]);
@@ -117,7 +117,7 @@ describe("blockfleet capacity status", () => {
 
     expect(idle?.used_by).toEqual([]);
     expect(idle?.warnings).toEqual([
-      "not in capacity_blocks of staging.tfvars and no node pool selects it: nothing uses it (attach it, or it is paid for and idle)",
+      "not in capacity_blocks of staging.tfvars and no node pool selects it: nothing will use it (declare it in capacity_blocks, or tag it blockfleet.io/capacity-consumer=karpenter plus the pool's reservation_tags)",
     ]);
   });
 
@@ -126,12 +126,44 @@ describe("blockfleet capacity status", () => {
     await runCli(status, tty);
     givenEc2();
     const piped = captureIo({ now: NOW });
-    await runCli(status, piped);
+    await runCli([...status, "--wide"], piped);
 
     expect(tty.out()).toContain("\u001b[32mactive\u001b[39m");
     expect(piped.out()).not.toContain("\u001b[");
-    expect(piped.out()).toMatch(/^p5-training\s+cr-0123456789abcdef0\s+2 × p5\.48xlarge\s+us-east-1a\s+active\s+2026-11-20 11:30\s+2026-11-23 11:30\s+23h 30m left\s+pending to 2026-11-30 11:30 UTC \(USD 10,752\.00\)\s+node group p5-training-\*, node pool gpu-capacity-block$/m);
+    expect(piped.out()).toMatch(/^p5-training\s+cr-0123456789abcdef0\s+2 × p5\.48xlarge\s+2\/2\s+us-east-1a\s+active\s+2026-11-20 11:30\s+2026-11-23 11:30\s+23h 30m left\s+pending to 2026-11-30 11:30 UTC \(USD 10,752\.00\)\s+node group p5-training-\*$/m);
     expect(piped.out()).toContain("⚠ p5e-inference: availability_zone is us-east-1b");
+  });
+
+  it.each([80, 100, 140])("GIVEN a %i-column terminal THEN every line of the table fits, and a note says --wide shows the rest", async (columns) => {
+    const io = captureIo({ now: NOW });
+    const narrow = { ...io, stdout: { ...io.stdout, columns } };
+
+    await runCli(status, narrow);
+    const table = io.out().split("\n\n")[1]!.split("\n");
+
+    expect(Math.max(...table.map((line) => line.length))).toBeLessThanOrEqual(columns);
+    expect(io.out()).toContain("--wide shows all");
+    expect(io.out().split("\n").every((line) => line.length <= columns)).toBe(true);
+  });
+
+  it("GIVEN --wide THEN every column is shown, however wide", async () => {
+    const io = captureIo({ now: NOW });
+
+    await runCli([...status, "--wide"], { ...io, stdout: { ...io.stdout, columns: 80 } });
+
+    expect(io.out()).toMatch(/^Name\s+Reservation\s+Instances\s+In use\s+AZ\s+State\s+Start \(UTC\)\s+End \(UTC\)\s+Time\s+Extensions\s+Used by$/m);
+    expect(io.out()).not.toContain("left out to fit");
+  });
+
+  it("GIVEN warnings and --fail-on-warning THEN it exits 3 (for cron and CI); without the flag it exits 0", async () => {
+    const flagged = captureIo({ now: NOW });
+    const code = await runCli([...status, "--fail-on-warning"], flagged);
+    givenEc2();
+    const plain = captureIo({ now: NOW });
+
+    expect(code).toBe(3);
+    expect(flagged.out()).toContain("⚠ p5e-inference");
+    expect(await runCli(status, plain)).toBe(0);
   });
 
   it("fails when the environment file is invalid, listing the issue with file and key path", async () => {
@@ -166,23 +198,35 @@ describe("blockfleet capacity timeline", () => {
     ec2.on(DescribeCapacityBlockExtensionHistoryCommand).resolves({ CapacityBlockExtensions: EXTENSIONS });
   });
 
-  it("GIVEN the staging environment THEN it draws the timeline and writes a Mermaid gantt in a Markdown file and an SVG", async () => {
+  it("GIVEN the staging environment THEN it draws the timeline and writes no file unless asked", async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), "blockfleet-timeline-"));
     const io = captureIo({ now: NOW, cwd });
 
-    const code = await runCli(["capacity", "timeline", "--env", "staging", "--dir", dir, "--svg", "timeline.svg"], io);
-    const markdown = readFileSync(path.join(cwd, "capacity-timeline-staging.md"), "utf8");
+    const code = await runCli(["capacity", "timeline", "--env", "staging", "--dir", dir], io);
+
+    expect(code).toBe(0);
+    expect(io.out()).toMatch(/^p5-training\s+.*█+▒+/m);
+    expect(io.out()).toMatch(/^no p5\.48xlarge\s+/m);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it("GIVEN --mermaid FILE.md and --svg FILE THEN it writes a Mermaid gantt in a Markdown fence and an SVG there", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "blockfleet-timeline-"));
+    const io = captureIo({ now: NOW, cwd });
+
+    const code = await runCli(["capacity", "timeline", "--env", "staging", "--dir", dir, "--mermaid", "timeline.md", "--svg", "timeline.svg"], io);
+    const markdown = readFileSync(path.join(cwd, "timeline.md"), "utf8");
     const svg = readFileSync(path.join(cwd, "timeline.svg"), "utf8");
 
     expect(code).toBe(0);
-    expect(io.out()).toMatch(/^p5-training\s+██▒+/m);
-    expect(io.out()).toMatch(/^no capacity\s+ +░░ +░+ +░+$/m);
-    expect(io.out()).toContain("Mermaid gantt written to capacity-timeline-staging.md");
+    expect(readdirSync(cwd).sort()).toEqual(["timeline.md", "timeline.svg"]);
     expect(markdown).toMatch(/^```mermaid\ngantt\n/m);
+    expect(io.out()).toContain("Mermaid gantt written to timeline.md");
     expect(io.out()).toContain("SVG written to timeline.svg");
     expect(svg).toContain(">p5-training</text>");
-    expect(markdown).toContain("    no capacity block :crit, g0, 2026-11-30 11:30, 2026-12-01 11:30\n");
-    expect(markdown).toContain("    no capacity block :crit, g1, 2026-12-15 11:30, 2026-12-20 11:30\n");
+    // Gaps per instance type: the p5e block doesn't fill the p5 gap, and p5e has none before its block starts.
+    expect(markdown).toContain("    no p5.48xlarge block :crit, g0s0, 2026-11-30 11:30, 2026-12-20 11:30\n");
+    expect(markdown).toContain("    no p5e.48xlarge block :crit, g1s0, 2026-11-22 12:00, 2026-12-01 11:30\n");
   });
 
   it("GIVEN --mermaid - THEN it prints only the chart", async () => {
@@ -191,8 +235,8 @@ describe("blockfleet capacity timeline", () => {
     await runCli(["capacity", "timeline", "--env", "staging", "--dir", dir, "--mermaid", "-", "--weeks", "2"], io);
 
     expect(io.out().startsWith("gantt\n")).toBe(true);
-    expect(io.out()).toContain("    no capacity block :crit, g0, 2026-11-30 11:30, 2026-12-01 11:30\n");
-    expect(io.out()).not.toContain(" g1,");
+    expect(io.out()).toContain("    no p5e.48xlarge block :crit, g0s0, 2026-11-22 12:00, 2026-11-30 00:00\n");
+    expect(io.out()).not.toContain("no p5.48xlarge block");
     expect(io.out()).not.toContain("Capacity timeline of");
   });
 

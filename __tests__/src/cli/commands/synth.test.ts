@@ -33,8 +33,10 @@ describe("blockfleet synth", () => {
     }
   });
 
-  it("GIVEN no terminal THEN no progress is written", () => {
-    expect(io.err()).toBe("");
+  it("GIVEN no terminal THEN no progress is written, only configuration warnings", () => {
+    // dev declares a block, so it runs the capacity manager, which warns that nobody subscribes to its alarm topic.
+    const lines = io.err().split("\n").filter((line) => line !== "");
+    expect(lines.filter((line) => !line.startsWith("WARNING dev: "))).toEqual([]);
   });
 
   it("GIVEN the synthesized output THEN stacks lists every stack after its dependencies, bootstrap first", async () => {
@@ -85,6 +87,24 @@ describe("blockfleet synth", () => {
   });
 });
 
+describe("blockfleet synth --json", () => {
+  it("GIVEN --json THEN it prints each stack's name, environment, resource count and file, and the warnings", async () => {
+    const target = path.join(mkdtempSync(path.join(tmpdir(), "blockfleet-synth-json-")), "cdktf.out");
+    const io = captureIo({ cwd: repository });
+
+    const code = await runCli(["synth", "dev", "--out", target, "--json"], io);
+    const json = JSON.parse(io.out()) as { stacks: { name: string; environment: string; resource_count: number; file: string }[]; warnings: string[] };
+
+    expect(code).toBe(0);
+    expect(json.stacks.length).toBeGreaterThan(1);
+    for (const stack of json.stacks) {
+      expect(stack).toMatchObject({ environment: "dev", resource_count: expect.any(Number) });
+      expect(existsSync(path.resolve(repository, stack.file))).toBe(true);
+    }
+    expect(Array.isArray(json.warnings)).toBe(true);
+  });
+});
+
 describe("blockfleet validate", () => {
   it("GIVEN valid environments THEN it prints one line each and exits 0", async () => {
     const io = captureIo({ cwd: path.dirname(fixtures) });
@@ -93,6 +113,32 @@ describe("blockfleet validate", () => {
 
     expect(code).toBe(0);
     expect(io.out()).toBe("✓ environments/staging.tfvars: us-east-1, 2 AZs, 3 capacity blocks\n");
+  });
+
+  it("GIVEN --json THEN it prints { valid, environments, issues } for scripts", async () => {
+    const io = captureIo({ cwd: path.dirname(fixtures) });
+
+    const code = await runCli(["validate", "staging", "--dir", "environments", "--json"], io);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(io.out())).toEqual({
+      valid: true,
+      environments: [{ name: "staging", file: "environments/staging.tfvars", region: "us-east-1", availability_zones: ["us-east-1a", "us-east-1b"], capacity_blocks: 3 }],
+      issues: [],
+    });
+  });
+
+  it("fails when a file is invalid with --json, listing each issue as JSON on stdout with exit 1", async () => {
+    const io = captureIo({ cwd: path.dirname(fixtures) });
+
+    const code = await runCli(["validate", "--dir", "environments", "--json"], io);
+
+    expect(code).toBe(1);
+    expect(JSON.parse(io.out())).toMatchObject({
+      valid: false,
+      issues: [{ file: "environments/broken.tfvars", path: "capacity_blocks[0].reservation_id", message: expect.stringContaining("expected a capacity reservation id") }],
+    });
+    expect(io.err()).toBe("");
   });
 
   it("fails when a file is invalid, with the same message as synth", async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TerraformStack, Testing } from "cdktf";
 import { afterAll, describe, expect, it } from "vitest";
+import { ManagerAlarms } from "../../../../src/constructs/capacity-manager/alarms";
 import { RecordsApi } from "../../../../src/constructs/capacity-manager/api";
 import type { LambdaBundle } from "../../../../src/constructs/capacity-manager/bundle";
 import { ManagerFunction, type ManagerFunctionProps } from "../../../../src/constructs/capacity-manager/function";
@@ -39,7 +40,19 @@ function functionProps(overrides: Partial<ManagerFunctionProps> = {}): ManagerFu
   };
 }
 
+const alarmSettings = { reconcileErrors: 1, reconcileThrottles: 5, dlqMessages: 1, expiringWithoutExtension: 1, recordFailures: 3, notificationFailures: 1, periodSeconds: 300, evaluationPeriods: 1 };
+const alarmsProps = (actionArns: string[]) => ({ alarmNamePrefix: "blockfleet-test-", actionArns, reconcileFunctionName: "fn", deadLetterQueueName: "dlq", settings: alarmSettings });
+
 describe("capacity manager constructs", () => {
+  it("fails when alarms would reach no topic", () => {
+    expect(() => new ManagerAlarms(stack(), "alarms", alarmsProps([]))).toThrow('manager alarms "blockfleet-test-": actionArns must name 1 to 5 topics, got []');
+  });
+
+  it("fails when alarms name more topics than CloudWatch takes actions (5; hashicorp/terraform-provider-aws internal/service/cloudwatch/metric_alarm.go ok_actions MaxItems)", () => {
+    const topics = [1, 2, 3, 4, 5, 6].map((n) => `arn:aws:sns:us-east-1:111122223333:t${n}`);
+    expect(() => new ManagerAlarms(stack(), "alarms", alarmsProps(topics))).toThrow(/actionArns must name 1 to 5 topics/);
+  });
+
   it("builds a function from valid props, with the failure destination and limits it was given", () => {
     // GIVEN valid props  WHEN synthesized  THEN the async config carries them (so the failing cases below differ only by their value)
     const scope = stack();
@@ -75,6 +88,11 @@ describe("capacity manager constructs", () => {
     expect(() => table.grantReadWrite(fn)).toThrow('function "test/reconcile": a statement with Sid "ReadWriteRecords" was already granted');
   });
 
+  it("fails when the records table would deny writes to everyone", () => {
+    const table = new RecordsTable(stack(), "records", { tableName: "records", kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/k", region: "us-east-1" });
+    expect(() => table.allowWritesOnlyBy([])).toThrow("records table: allowWritesOnlyBy needs at least one principal, got []");
+  });
+
   it("fails when the API's burst limit is below its rate limit", () => {
     expect(
       () =>
@@ -87,6 +105,7 @@ describe("capacity manager constructs", () => {
           throttleRateLimit: 50,
           throttleBurstLimit: 10,
           quotaPerDay: 1_000,
+          apiKeyIds: { read: "k-read", write: "k-write", approve: "k-approve" },
         }),
     ).toThrow('api "blockfleet-test": throttleBurstLimit must be at least throttleRateLimit, got 10 < 50');
   });

