@@ -150,8 +150,10 @@ const CAPACITY_MANAGER_SUFFIXES: ReadonlyArray<readonly [NameKind, string]> = [
   ["aws_iam_role.name", "capacity-manager-apigw-logs"],
   ["aws_iam_policy.name", "capacity-manager-approve"],
   ["aws_cloudwatch_event_rule.name", "capacity-manager-schedule"],
-  ["aws_cloudwatch_event_rule.name", "capacity-manager-capacity-block-events"],
-  ["aws_cloudwatch_event_rule.name", "capacity-manager-capacity-reservation-events"],
+  // The capacity-manager event rules' names are shorter than their construct ids (triggers.ts RECONCILE_EVENT_RULE_NAMES),
+  // so every name fits a 16-character environment name; the longest, reservation-events, allows 17.
+  ["aws_cloudwatch_event_rule.name", "capacity-manager-block-events"],
+  ["aws_cloudwatch_event_rule.name", "capacity-manager-reservation-events"],
   ["aws_cloudwatch_metric_alarm.alarm_name", "capacity-manager-expiring-without-extension"],
 ];
 

@@ -14,6 +14,8 @@ import { parseEnvironment } from "../../../src/config/load";
 import {
   capacityBlockNodeGroupPrefix,
   longestEnvironmentName,
+  nameLimitProblems,
+  plannedNames,
   MAX_CAPACITY_BLOCK_NAME_LENGTH,
   NAME_LIMITS,
   naming,
@@ -79,26 +81,25 @@ describe("names refused when the file is loaded", () => {
     expect(MAX_CAPACITY_BLOCK_NAME_LENGTH).toBe(36);
   });
 
-  it("fails when the environment name would make an EventBridge rule name longer than 64, naming the longest allowed", async () => {
-    // GIVEN a 16-character environment with the capacity manager
-    const input = { ...baseEnvironmentInput(), capacity_manager: {} };
-    const result = await parseEnvironment("environments/abcdefghijklmnop.tfvars.json", JSON.stringify(input));
-    // THEN one issue on the file, naming the rule, its length, the limit and the longest name that fits
-    expect(!result.ok && result.issues).toEqual([
-      {
-        file: "environments/abcdefghijklmnop.tfvars.json",
-        path: "",
-        message:
-          'the environment name "abcdefghijklmnop" (from the file name) is too long: it makes aws_cloudwatch_event_rule.name "blockfleet-abcdefghijklmnop-capacity-manager-capacity-reservation-events" 72 characters, and AWS allows 64; with this file\'s settings the longest environment name is 8 characters',
-      },
-    ]);
-    expect(longestEnvironmentName({ karpenter: { enabled: true }, capacity_blocks: [], capacity_manager: {} })).toBe(8);
+  it("accepts a 16-character environment name with every feature on (karpenter, capacity manager, every platform service)", async () => {
+    // GIVEN a 16-character environment name, such as staging-eu-west2 teams use, with every name-bearing feature on
+    const everything = { karpenter: { enabled: true }, capacity_blocks: [], capacity_manager: {}, platform: { database: {}, cache: {}, model_registry: {}, external_secrets: {}, load_balancer_controller: {}, logs: {} } };
+    // THEN every planned name fits: the binding names (ElastiCache's 40, the capacity manager's event rules' 64) allow at least 16
+    expect(longestEnvironmentName(everything)).toBe(16);
+    expect(nameLimitProblems("staging-eu-west2", everything)).toEqual([]);
+    const rules = plannedNames("staging-eu-west2", everything).filter((planned) => planned.kind === "aws_cloudwatch_event_rule.name");
+    expect(Math.max(...rules.map((planned) => planned.name.length))).toBeLessThanOrEqual(64);
+    expect(rules.map((planned) => planned.name)).toContain("blockfleet-staging-eu-west2-capacity-manager-reservation-events");
+    // WHEN a file with the capacity manager on is loaded under that name
+    const result = await parseEnvironment("environments/staging-eu-west2.tfvars.json", JSON.stringify({ ...baseEnvironmentInput(), capacity_manager: {} }));
+    expect(result.ok ? [] : result.issues).toEqual([]);
   });
 
-  it("accepts a 16-character environment name when nothing it enables needs a shorter one", async () => {
-    // (capacity blocks turn the capacity manager on by default, whose names need a shorter environment name)
-    const result = await parseEnvironment("environments/abcdefghijklmnop.tfvars.json", JSON.stringify({ ...baseEnvironmentInput(), capacity_manager: { enabled: false } }));
-    expect(result.ok ? [] : result.issues).toEqual([]);
+  it("fails when a name grown from the environment name is over its limit, naming the name, its length, the limit and the longest environment name", () => {
+    // GIVEN an environment name longer than files accept (measured directly: the file-name rule refuses it first)
+    const problems = nameLimitProblems("abcdefghijklmnopqrstuv", { karpenter: { enabled: false }, capacity_blocks: [], platform: { cache: {} } });
+    // THEN the ElastiCache replication group id (40) is the name over its limit, and 20 characters would fit
+    expect(problems.map((problem) => [problem.planned.name, problem.limit, problem.longestInput])).toEqual([["blockfleet-abcdefghijklmnopqrstuv-platform", 40, 20]]);
   });
 });
 

@@ -10,6 +10,16 @@ export const RECONCILE_EVENT_PATTERNS = {
   "capacity-reservation-events": { source: ["aws.ec2"], "detail-type": [{ prefix: "EC2 Capacity Reservation " }] },
 } as const;
 
+/**
+ * Physical name suffixes of the event rules, shorter than their construct ids (which are addresses and stay) so that
+ * `blockfleet-<env>-capacity-manager-<suffix>` fits EventBridge's 64 characters with a 16-character environment name.
+ * Rules and targets are stateless: the rename replaces them once on redeploy.
+ */
+export const RECONCILE_EVENT_RULE_NAMES = {
+  "capacity-block-events": "block-events",
+  "capacity-reservation-events": "reservation-events",
+} as const satisfies Record<keyof typeof RECONCILE_EVENT_PATTERNS, string>;
+
 /** EventBridge delivery: a few retries within an hour, then the dead-letter queue. */
 const TARGET_RETRY_POLICY = { maximumRetryAttempts: 4, maximumEventAgeInSeconds: 3600 } as const;
 
@@ -40,12 +50,12 @@ export class ReconcileTriggers extends Construct {
           scheduleExpression: props.scheduleExpression,
         }),
       ],
-      ...Object.entries(RECONCILE_EVENT_PATTERNS).map(([name, pattern]): [string, CloudwatchEventRule] => [
+      ...(Object.keys(RECONCILE_EVENT_PATTERNS) as Array<keyof typeof RECONCILE_EVENT_PATTERNS>).map((name): [string, CloudwatchEventRule] => [
         name,
         new CloudwatchEventRule(this, name, {
-          name: checkedName("aws_cloudwatch_event_rule.name", `${props.namePrefix}-${name}`),
-          description: `Reconciles the reservation named by ${pattern["detail-type"][0].prefix}* events`,
-          eventPattern: JSON.stringify(pattern),
+          name: checkedName("aws_cloudwatch_event_rule.name", `${props.namePrefix}-${RECONCILE_EVENT_RULE_NAMES[name]}`),
+          description: `Reconciles the reservation named by ${RECONCILE_EVENT_PATTERNS[name]["detail-type"][0].prefix}* events`,
+          eventPattern: JSON.stringify(RECONCILE_EVENT_PATTERNS[name]),
         }),
       ]),
     ];
