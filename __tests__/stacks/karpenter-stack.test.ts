@@ -86,7 +86,6 @@ describe("karpenter stacks", () => {
             Action: ["sts:AssumeRole", "sts:TagSession"],
             Condition: {
               StringEquals: {
-                "aws:SourceAccount": "${data.aws_caller_identity.caller-identity.account_id}",
                 "aws:RequestTag/eks-cluster-arn": "arn:${data.aws_partition.partition.partition}:eks:us-east-1:${data.aws_caller_identity.caller-identity.account_id}:cluster/blockfleet-test",
                 "aws:RequestTag/kubernetes-namespace": "karpenter",
                 "aws:RequestTag/kubernetes-service-account": "karpenter",
@@ -118,7 +117,11 @@ describe("karpenter stacks", () => {
       expect(await decide(pod({ "aws:RequestTag/kubernetes-namespace": "default" }))).toBe("ImplicitlyDenied");
       expect(await decide(pod({ "aws:RequestTag/kubernetes-service-account": "default" }))).toBe("ImplicitlyDenied");
       expect(await decide(pod({ "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:us-east-1:${account}:cluster/other` }))).toBe("ImplicitlyDenied");
-      expect(await decide(pod({ "aws:SourceAccount": "444455556666" }))).toBe("ImplicitlyDenied");
+      // the same cluster name in another account: its cluster ARN names that account
+      expect(await decide(pod({ "aws:SourceAccount": "444455556666", "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:us-east-1:444455556666:cluster/blockfleet-test" }))).toBe("ImplicitlyDenied");
+      // the trust doesn't depend on aws:SourceAccount, which AWS doesn't document for EKS Auth's AssumeRole
+      const { "aws:SourceAccount": _sourceAccount, ...withoutSourceAccount } = pod();
+      expect(await decide(withoutSourceAccount)).toBe("Allowed");
     });
 
     it("carries the upstream-scoped policy for this cluster, region, node role and queue", () => {

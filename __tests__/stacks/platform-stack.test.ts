@@ -445,6 +445,9 @@ describe("IAM, simulated", () => {
       for (const action of ["sts:AssumeRole", "sts:TagSession"]) {
         expect(await simulator.serviceMayAssume(P, role, "pods.eks.amazonaws.com", pod(namespace, serviceAccount), action), action).toBe("Allowed");
       }
+      // the trust doesn't depend on aws:SourceAccount, which AWS doesn't document for EKS Auth's AssumeRole
+      const { "aws:SourceAccount": _sourceAccount, ...withoutSourceAccount } = pod(namespace, serviceAccount);
+      expect(await simulator.serviceMayAssume(P, role, "pods.eks.amazonaws.com", withoutSourceAccount)).toBe("Allowed");
     });
 
     it.each(ROLES)("GIVEN %s: another namespace, service account, cluster or account THEN it is denied", async (role, namespace, serviceAccount) => {
@@ -452,7 +455,8 @@ describe("IAM, simulated", () => {
         pod("default", serviceAccount),
         pod(namespace, "default"),
         pod(namespace, serviceAccount, { "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:us-east-1:${account}:cluster/analytics` }),
-        pod(namespace, serviceAccount, { "aws:SourceAccount": "444455556666" }),
+        // the same cluster name in another account: its cluster ARN names that account
+        pod(namespace, serviceAccount, { "aws:SourceAccount": "444455556666", "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:us-east-1:444455556666:cluster/blockfleet-pf" }),
       ];
       for (const context of denied) {
         expect(await simulator.serviceMayAssume(P, role, "pods.eks.amazonaws.com", context), JSON.stringify(context)).toBe("ImplicitlyDenied");

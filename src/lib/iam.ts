@@ -34,10 +34,16 @@ export interface PodIdentityTrust {
 /**
  * Trust policy for EKS Pod Identity: the EKS Auth service (`pods.eks.amazonaws.com`) assumes the role and tags the
  * session with the pod's cluster, namespace and service account. One statement per service account, each requiring
- * this account and the cluster's ARN, namespace and service account session tags, so no other cluster, namespace or
- * service account of the account can get the role. Session tag names: awsdocs/amazon-eks-user-guide
- * latest/ug/manage-access/aws-access/pod-id-role.adoc and pod-id-abac.adoc (`eks-cluster-arn`,
- * `kubernetes-namespace`, `kubernetes-service-account`).
+ * the cluster's ARN, namespace and service account session tags, so no other cluster, namespace or service account
+ * can get the role. Session tag names: awsdocs/amazon-eks-user-guide latest/ug/manage-access/aws-access/pod-id-role.adoc
+ * and pod-id-abac.adoc (`eks-cluster-arn`, `kubernetes-namespace`, `kubernetes-service-account`).
+ *
+ * No `aws:SourceAccount`: the EKS user guide documents only the session tags for this trust, and AWS doesn't document
+ * that EKS Auth's AssumeRole carries `aws:SourceAccount` (one user report, awslabs/mountpoint-s3-csi-driver#781, says
+ * a trust with it worked; another there broke on `aws:SourceArn`). A condition on a key the request lacks denies every
+ * pod, so the account is pinned by what is documented instead: EKS Auth sets `eks-cluster-arn`, and that ARN holds
+ * this account id, so a cluster of another account never matches. The policy gate (BF-IAM-010) accepts that tag as
+ * the source condition of a Pod Identity trust.
  */
 export function podIdentityAssumeRolePolicy(trust: PodIdentityTrust): string {
   const clusterArn = `arn:${trust.partition}:eks:${trust.region}:${trust.accountId}:cluster/${trust.clusterName}`;
@@ -50,7 +56,6 @@ export function podIdentityAssumeRolePolicy(trust: PodIdentityTrust): string {
       Action: ["sts:AssumeRole", "sts:TagSession"],
       Condition: {
         StringEquals: {
-          "aws:SourceAccount": trust.accountId,
           "aws:RequestTag/eks-cluster-arn": clusterArn,
           "aws:RequestTag/kubernetes-namespace": account.namespace,
           "aws:RequestTag/kubernetes-service-account": account.name,

@@ -199,7 +199,24 @@ function isSpecificSource(value: string): boolean {
   return /^\d{12}$/.test(account) || (account === "" && parts[2] === "s3" && !/^\*?$/.test(parts.slice(5).join(":")));
 }
 
-function hasSourceCondition(statement: JsonObject): boolean {
+/**
+ * EKS Pod Identity documents session tags, not source keys, for its trust (awsdocs/amazon-eks-user-guide
+ * pod-id-role.adoc, pod-id-abac.adoc): EKS Auth sets `eks-cluster-arn`, whose ARN names the cluster's account, so a
+ * specific cluster ARN there scopes the trust to one account as aws:SourceAccount would.
+ */
+const POD_IDENTITY_SOURCE_KEY = "aws:RequestTag/eks-cluster-arn";
+
+/** `arn:<partition>:eks:<region>:<account>:cluster/<name>` with an account (12 digits or a Terraform reference) and no wildcard. */
+function isSpecificClusterArn(value: string): boolean {
+  const parts = value.split(":");
+  return parts.length === 6 && parts[0] === "arn" && parts[2] === "eks" && /^(\d{12}|\$\{[^}*?]+\})$/.test(parts[4]!) && /^cluster\/[^*?]+$/.test(parts[5]!);
+}
+
+function hasSourceCondition(statement: JsonObject, trust = false): boolean {
+  if (trust && principalsOf(statement, "Service").every((service) => service === "pods.eks.amazonaws.com")) {
+    const clusters = conditionValues(statement, POD_IDENTITY_SOURCE_KEY);
+    if (clusters.length > 0 && clusters.every(isSpecificClusterArn)) return true;
+  }
   return SOURCE_CONDITION_KEYS.some((key) => {
     const values = conditionValues(statement, key);
     return values.length > 0 && values.every(isSpecificSource);
@@ -214,11 +231,11 @@ function serviceSourceFindings({ policies }: RuleContext): Finding[] {
       if (statement["Effect"] !== "Allow") return;
       const services = principalsOf(statement, "Service").filter((service) => service !== "*");
       const checked = source.kind === "trust" ? services.filter((service) => TRUSTED_SERVICES_NEEDING_SOURCE.includes(service)) : services;
-      if (checked.length === 0 || hasSourceCondition(statement)) return;
+      if (checked.length === 0 || hasSourceCondition(statement, source.kind === "trust")) return;
       findings.push({
         ruleId: "BF-IAM-010",
         address: source.owner.address,
-        message: `${where(source)}: ${statementLabel(statement, index)} lets ${checked.join(", ")} act for any account's resources (no aws:SourceArn or aws:SourceAccount condition)`,
+        message: `${where(source)}: ${statementLabel(statement, index)} lets ${checked.join(", ")} act for any account's resources (no aws:SourceArn or aws:SourceAccount condition${checked.includes("pods.eks.amazonaws.com") ? ", nor a specific aws:RequestTag/eks-cluster-arn" : ""})`,
       });
     });
   }

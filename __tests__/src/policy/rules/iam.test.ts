@@ -176,6 +176,39 @@ describeRuleCases("IAM rules", iamRules, [
   { rule: "BF-IAM-010", when: "service principals carry aws:SourceArn or aws:SourceAccount, and Lambda's trust needs none", change: () => {}, expected: [] },
   {
     rule: "BF-IAM-010",
+    when: "a Pod Identity trust names its cluster by the eks-cluster-arn session tag (the account is in the ARN)",
+    change: (s) => {
+      patch(s[C]!, "resource.aws_iam_role.controller", {
+        assume_role_policy: policy([
+          {
+            Effect: "Allow",
+            Principal: { Service: "pods.eks.amazonaws.com" },
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+            Condition: { StringEquals: { "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:us-east-1:${data.aws_caller_identity.current.account_id}:cluster/blockfleet-test" } },
+          },
+        ]),
+      });
+    },
+    expected: [],
+  },
+  {
+    rule: "BF-IAM-010",
+    when: "a Pod Identity trust's eks-cluster-arn tag is a wildcard over accounts or clusters",
+    change: (s) => {
+      patch(s[C]!, "resource.aws_iam_role.controller", {
+        assume_role_policy: policy([
+          { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"], Condition: { StringLike: { "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:us-east-1:*:cluster/blockfleet-test" } } },
+          { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"], Condition: { StringLike: { "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:us-east-1:${ACCOUNT}:cluster/*` } } },
+        ]),
+      });
+    },
+    expected: [
+      `${C}/aws_iam_role.controller: assume_role_policy: statement 0 lets pods.eks.amazonaws.com act for any account's resources (no aws:SourceArn or aws:SourceAccount condition, nor a specific aws:RequestTag/eks-cluster-arn)`,
+      `${C}/aws_iam_role.controller: assume_role_policy: statement 1 lets pods.eks.amazonaws.com act for any account's resources (no aws:SourceArn or aws:SourceAccount condition, nor a specific aws:RequestTag/eks-cluster-arn)`,
+    ],
+  },
+  {
+    rule: "BF-IAM-010",
     when: "a queue, a topic and a key let services act for anyone, and Pod Identity trust has no source account",
     change: (s) => {
       patch(s[C]!, "resource.aws_sqs_queue_policy.interruption", {
@@ -197,7 +230,7 @@ describeRuleCases("IAM rules", iamRules, [
       });
     },
     expected: [
-      `${C}/aws_iam_role.controller: assume_role_policy: statement 0 lets pods.eks.amazonaws.com act for any account's resources (no aws:SourceArn or aws:SourceAccount condition)`,
+      `${C}/aws_iam_role.controller: assume_role_policy: statement 0 lets pods.eks.amazonaws.com act for any account's resources (no aws:SourceArn or aws:SourceAccount condition, nor a specific aws:RequestTag/eks-cluster-arn)`,
       `${C}/aws_sqs_queue_policy.interruption: policy: statement "EventBridgeSends" lets events.amazonaws.com act for any account's resources (no aws:SourceArn or aws:SourceAccount condition)`,
       `${C}/aws_sns_topic_policy.alerts: policy: statement 0 lets cloudwatch.amazonaws.com act for any account's resources (no aws:SourceArn or aws:SourceAccount condition)`,
       `${C}/aws_kms_key.main: policy: statement "Logs" lets logs.us-east-1.amazonaws.com act for any account's resources (no aws:SourceArn or aws:SourceAccount condition)`,
