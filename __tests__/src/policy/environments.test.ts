@@ -47,7 +47,7 @@ describe("policy gate on the shipped environments", () => {
 
   it("uses every checked-in waiver, and only for findings that are there by design", () => {
     expect(result.unusedWaivers).toEqual([]);
-    expect([...new Set(result.findings.filter((finding) => finding.waivedBy).map((finding) => finding.ruleId))].sort()).toEqual(["BF-IAM-004", "BF-IAM-006", "BF-LAMBDA-001"]);
+    expect([...new Set(result.findings.filter((finding) => finding.waivedBy).map((finding) => finding.ruleId))].sort()).toEqual(["BF-IAM-006"]);
   });
 });
 

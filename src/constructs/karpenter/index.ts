@@ -154,7 +154,7 @@ export class KarpenterInfrastructure extends Construct {
       associations: { [`${names.namespace}/${names.serviceAccount}`]: addressAt("aws_eks_pod_identity_association", this, "pod-identity") },
     });
 
-    // A policy of its own, as upstream ships it: its "*" (narrowed by condition) is waived for this resource alone.
+    // A policy of its own, as upstream ships it; its "*" is narrowed by arc-zonal-shift:ResourceIdentifier to this cluster, which BF-IAM-004 recognises.
     const zonalShift = new IamRolePolicy(this, "controller-zonal-shift", {
       role: controller.roleName,
       name: "karpenter-zonal-shift",

@@ -1,6 +1,6 @@
 import { validateIdentityPolicy, validateResourcePolicy, validateTrustPolicy } from "@cloud-copilot/iam-policy";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { expandAction, isScopable, matchesAction, scopableChanges } from "../iam-actions";
+import { expandAction, isNarrowedBeyondResourceTypes, isScopable, matchesAction, scopableChanges } from "../iam-actions";
 import { type PolicySource, statementsOfDocument } from "../iam-documents";
 import { type Finding, type JsonObject, type TerraformBlock, stringList } from "../model";
 import { accountOfPrincipal, conditionValues, isAccountRoot, principalsOf } from "../principals";
@@ -207,6 +207,19 @@ function isSpecificSource(value: string): boolean {
 const POD_IDENTITY_SOURCE_KEY = "aws:RequestTag/eks-cluster-arn";
 
 /** `arn:<partition>:eks:<region>:<account>:cluster/<name>` with an account (12 digits or a Terraform reference) and no wildcard. */
+/** A statement's exact-match conditions (StringEquals, ArnEquals), key → values; IfExists and Like operators don't count. */
+function exactConditions(statement: JsonObject): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  const condition = statement["Condition"];
+  if (condition === null || typeof condition !== "object" || Array.isArray(condition)) return found;
+  for (const operator of ["StringEquals", "ArnEquals"]) {
+    const entries = (condition as JsonObject)[operator];
+    if (entries === null || typeof entries !== "object" || Array.isArray(entries)) continue;
+    for (const [key, value] of Object.entries(entries)) found.set(key, [...(found.get(key) ?? []), ...stringList(value)]);
+  }
+  return found;
+}
+
 function isSpecificClusterArn(value: string): boolean {
   const parts = value.split(":");
   return parts.length === 6 && parts[0] === "arn" && parts[2] === "eks" && /^(\d{12}|\$\{[^}*?]+\})$/.test(parts[4]!) && /^cluster\/[^*?]+$/.test(parts[5]!);
@@ -341,7 +354,7 @@ export const iamRules: readonly Rule[] = [
             const expanded = await expandAction(name);
             if (expanded.actions.length === 0) continue; // BF-IAM-002 reports it.
             if (!expanded.isWildcard) {
-              if (await isScopable(expanded.actions[0]!)) scopable.push(name);
+              if ((await isScopable(expanded.actions[0]!)) && !(await isNarrowedBeyondResourceTypes(expanded.actions[0]!, exactConditions(statement)))) scopable.push(name);
               continue;
             }
             // A wildcard counts as unscoped, like "*", when it grants any change that could have been scoped

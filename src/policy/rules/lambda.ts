@@ -1,4 +1,5 @@
-import { firstBlock, isJsonObject } from "../model";
+import { type TerraformBlock, firstBlock, isJsonObject } from "../model";
+import type { Workspace } from "../workspace";
 import { secretReferenceIn } from "../secret-references";
 import { secretIn } from "./compute";
 import { type Rule, asNumber, hasValue, resourceRule } from "./rule";
@@ -31,6 +32,42 @@ const POINTER_VALUE = /^(arn:|\/|[a-z0-9-]+\/)|(_name|_arn|_id)$/i;
 /** Services that only invoke functions synchronously, where dead-letter queues and destinations never apply. */
 const SYNCHRONOUS_INVOKERS = new Set(["apigateway.amazonaws.com", "elasticloadbalancing.amazonaws.com"]);
 
+/** `${aws_api_gateway_rest_api.<name>.execution_arn}/<stage>/…`: an invoke permission limited to one stage of a REST API. */
+const STAGE_SOURCE_ARN = /^\$\{aws_api_gateway_rest_api\.([^.}]+)\.execution_arn\}\/([^/*]+)\//;
+
+/**
+ * A function reserved concurrency doesn't have to bound: one only API Gateway may invoke, each permission limited to a
+ * stage whose method settings throttle every method (`*\/*`, rate and burst above 0). The stage's throttle then caps
+ * its concurrent runs (API Gateway's account-level throttle applies on top). No function URL or event source mapping
+ * may reach it. `throttling_*_limit` of -1 means no throttle (terraform-provider-aws v6.25.0
+ * internal/service/apigateway/method_settings.go).
+ */
+function boundedByApiGatewayThrottle(fn: TerraformBlock, workspace: Workspace): boolean {
+  const refers = (type: string) => workspace.resources(type).filter((block) => workspace.refersTo(block, block.config["function_name"], fn));
+  if (refers("aws_lambda_function_url").length > 0 || refers("aws_lambda_event_source_mapping").length > 0) return false;
+  const permissions = refers("aws_lambda_permission");
+  if (permissions.length === 0) return false;
+  return permissions.every((permission) => {
+    if (permission.config["principal"] !== "apigateway.amazonaws.com") return false;
+    const match = STAGE_SOURCE_ARN.exec(String(permission.config["source_arn"] ?? ""));
+    if (!match) return false;
+    const [, apiName, stageName] = match as unknown as [string, string, string];
+    const api = workspace.block(permission.stack, "resource", "aws_api_gateway_rest_api", apiName);
+    if (!api) return false;
+    return workspace.resources("aws_api_gateway_method_settings").some((settings) => {
+      if (settings.config["method_path"] !== "*/*" || !workspace.refersTo(settings, settings.config["rest_api_id"], api)) return false;
+      const stage = settings.config["stage_name"];
+      const stageTarget = workspace.target(settings.stack, stage);
+      const resolvedStage = stageTarget ? stageTarget.block.config["stage_name"] : stage;
+      if (resolvedStage !== stageName) return false;
+      const throttle = firstBlock(settings.config["settings"]);
+      const rate = asNumber(throttle?.["throttling_rate_limit"]);
+      const burst = asNumber(throttle?.["throttling_burst_limit"]);
+      return rate !== undefined && rate > 0 && burst !== undefined && burst > 0;
+    });
+  });
+}
+
 function looksRandom(value: string): boolean {
   return value.length >= 16 && /[A-Z]/.test(value) && /[a-z]/.test(value) && /\d/.test(value) && !/\s/.test(value);
 }
@@ -40,11 +77,12 @@ export const lambdaRules: readonly Rule[] = [
     id: "BF-LAMBDA-001",
     checkovId: "CKV_AWS_115",
     title: "Lambda reserved concurrency",
-    fix: "set reserved_concurrent_executions to the most concurrent runs the function may have",
+    fix: "set reserved_concurrent_executions to the most concurrent runs the function may have (a function only API Gateway invokes, through a stage that throttles every method, is bounded by that throttle)",
     types: ["aws_lambda_function"],
-    test: (fn) => {
+    test: (fn, { workspace }) => {
       const reserved = asNumber(fn.config["reserved_concurrent_executions"]);
-      return reserved !== undefined && reserved >= 0 ? undefined : "no reserved concurrency: one noisy caller can take the account's whole concurrency";
+      if (reserved !== undefined && reserved >= 0) return undefined;
+      return boundedByApiGatewayThrottle(fn, workspace) ? undefined : "no reserved concurrency: one noisy caller can take the account's whole concurrency";
     },
   }),
   resourceRule({

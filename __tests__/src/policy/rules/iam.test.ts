@@ -83,6 +83,31 @@ describeRuleCases("IAM rules", iamRules, [
     expected: [`${reconcilePolicy}: policy: statement "Table" grants dynamodb:GetItem, ec2:PurchaseCapacityBlockExtension on "*" although they support resource ARNs`],
   },
   {
+    rule: "BF-IAM-004",
+    when: '"*" is narrowed by the action\'s own condition key to a resource its resource types can\'t name (zonal shift of an EKS cluster, as upstream Karpenter grants it)',
+    change: reconcileStatements({
+      Sid: "ZonalShift",
+      Effect: "Allow",
+      Action: "arc-zonal-shift:GetManagedResource",
+      Resource: "*",
+      Condition: { StringEquals: { "arc-zonal-shift:ResourceIdentifier": "arn:${data.aws_partition.current.partition}:eks:us-east-1:${data.aws_caller_identity.current.account_id}:cluster/blockfleet-test" } },
+    }),
+    expected: [],
+  },
+  ...(
+    [
+      ["names a load balancer, which the action's resource types do name", { StringEquals: { "arc-zonal-shift:ResourceIdentifier": `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:loadbalancer/app/web/0123456789abcdef` } }],
+      ["is a wildcard over clusters", { StringEquals: { "arc-zonal-shift:ResourceIdentifier": `arn:aws:eks:us-east-1:${ACCOUNT}:cluster/*` } }],
+      ["is a Like match", { StringLike: { "arc-zonal-shift:ResourceIdentifier": `arn:aws:eks:us-east-1:${ACCOUNT}:cluster/blockfleet-test` } }],
+      ["is a key of another service", { StringEquals: { "eks:clusterName": "blockfleet-test" } }],
+    ] as const
+  ).map(([what, condition]) => ({
+    rule: "BF-IAM-004",
+    when: `"*" carries zonal shift and the condition ${what}`,
+    change: reconcileStatements({ Sid: "ZonalShift", Effect: "Allow", Action: "arc-zonal-shift:GetManagedResource", Resource: "*", Condition: condition as unknown as JsonObject }),
+    expected: [`${reconcilePolicy}: policy: statement "ZonalShift" grants arc-zonal-shift:GetManagedResource on "*" although they support resource ARNs`],
+  })),
+  {
     rule: "BF-IAM-005",
     when: "PassRole is scoped by reference to the node role (the reference does not match every role)",
     change: controllerStatements(passNodeRoleTo("ec2.amazonaws.com")),

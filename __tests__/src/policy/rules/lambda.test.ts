@@ -1,3 +1,4 @@
+import type { JsonObject } from "../../../../src/policy/model";
 import { lambdaRules } from "../../../../src/policy/rules/lambda";
 import { patch } from "../fixtures";
 import { describeRuleCases } from "../rule-cases";
@@ -13,6 +14,32 @@ describeRuleCases("Lambda rules", lambdaRules, [
     change: (s) => patch(s["test-cluster"]!, FN, { reserved_concurrent_executions: -1 }),
     expected: [`${fn}: no reserved concurrency: one noisy caller can take the account's whole concurrency`],
   },
+  {
+    rule: "BF-LAMBDA-001",
+    when: "concurrency is unreserved but only API Gateway invokes the function, through a stage that throttles every method",
+    change: (s) => {
+      patch(s["test-cluster"]!, FN, { reserved_concurrent_executions: -1 });
+      patch(s["test-cluster"]!, "resource.aws_lambda_permission.schedule", { principal: "apigateway.amazonaws.com", source_arn: "${aws_api_gateway_rest_api.api.execution_arn}/live/*/*" });
+    },
+    expected: [],
+  },
+  ...(
+    [
+      ["the stage doesn't throttle (-1)", (s: Record<string, JsonObject>) => patch(s["test-cluster"]!, "resource.aws_api_gateway_method_settings.all", { settings: { metrics_enabled: true, throttling_rate_limit: -1, throttling_burst_limit: -1 } })],
+      ["the permission admits every stage", (s: Record<string, JsonObject>) => patch(s["test-cluster"]!, "resource.aws_lambda_permission.schedule", { source_arn: "${aws_api_gateway_rest_api.api.execution_arn}/*/*/*" })],
+      ["the throttled settings are for another stage", (s: Record<string, JsonObject>) => patch(s["test-cluster"]!, "resource.aws_lambda_permission.schedule", { source_arn: "${aws_api_gateway_rest_api.api.execution_arn}/beta/*/*" })],
+      ["a function URL also reaches it", (s: Record<string, JsonObject>) => patch(s["test-cluster"]!, "resource.aws_lambda_function_url", { open: { function_name: "${aws_lambda_function.reconcile.function_name}", authorization_type: "AWS_IAM" } })],
+    ] as const
+  ).map(([what, extra]) => ({
+    rule: "BF-LAMBDA-001",
+    when: `concurrency is unreserved, API Gateway invokes the function, and ${what}`,
+    change: (s: Record<string, JsonObject>) => {
+      patch(s["test-cluster"]!, FN, { reserved_concurrent_executions: -1 });
+      patch(s["test-cluster"]!, "resource.aws_lambda_permission.schedule", { principal: "apigateway.amazonaws.com", source_arn: "${aws_api_gateway_rest_api.api.execution_arn}/live/*/*" });
+      extra(s);
+    },
+    expected: [`${fn}: no reserved concurrency: one noisy caller can take the account's whole concurrency`],
+  })),
   { rule: "BF-LAMBDA-002", when: "an on-failure destination is set", change: () => {}, expected: [] },
   {
     rule: "BF-LAMBDA-002",
