@@ -13,6 +13,7 @@ import {
   MIN_EXTEND_BEFORE_HOURS,
 } from "../../lambdas/capacity-manager/domain/rules";
 import { isLogRetentionDays, LOG_RETENTION_MESSAGE } from "../lib/log-retention";
+import { refuseDuplicatePrincipals } from "./unique-principals";
 
 /** `rate(1 minute)`, `rate(5 minutes)`: EventBridge wants the singular unit for 1 and the plural otherwise. */
 const RATE_EXPRESSION = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
@@ -150,6 +151,7 @@ export const capacityManagerSchema = z.strictObject({
    */
   approver_principal_arns: z
     .array(z.string().regex(APPROVER_ARN, { message: "expected an IAM role or user ARN (arn:aws:iam::<account>:role/<name>), not a session, root or wildcard" }))
+    .superRefine(refuseDuplicatePrincipals("capacity_manager.approver_principal_arns", "list each approver once"))
     .default([]),
   /**
    * `iam_and_key`: every method needs SigV4 (AWS_IAM) and the API key. `api_key_only`: the key alone authorizes,

@@ -27,6 +27,7 @@ import {
   type GpuAmiType,
 } from "../lib/instance-types";
 import { ownValue } from "../lib/lookup";
+import { refuseDuplicatePrincipals } from "./unique-principals";
 import { MAX_CAPACITY_BLOCK_NAME_LENGTH, NAME_LIMITS } from "../lib/naming";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -220,7 +221,10 @@ export const environmentShape = {
    * principals the state key lets decrypt, besides the identity that deploys the bootstrap stack. They must exist
    * before the bootstrap stack is applied (KMS checks the principals of a key policy).
    */
-  state_access_principal_arns: z.array(iamPrincipalArn).default([]),
+  state_access_principal_arns: z
+    .array(iamPrincipalArn)
+    .superRefine(refuseDuplicatePrincipals("state_access_principal_arns", "list each state principal once"))
+    .default([]),
   vpc_cidr: cidr,
   availability_zones: z.array(availabilityZone).min(2, { message: "EKS needs subnets in at least 2 availability zones" }).max(MAX_AVAILABILITY_ZONES),
   single_nat_gateway: z.boolean().default(true),

@@ -160,6 +160,16 @@ describe("cluster endpoint and principals", () => {
     const arn = "arn:aws:iam::111122223333:role/admin";
     await expectRejected(withCluster({ admin_principal_arns: [arn, "arn:aws:iam::111122223333:role/other", arn] }), "cluster.admin_principal_arns[2]", /is already listed at admin_principal_arns\[0\]/);
   });
+
+  it("fails when a state access principal is listed twice", async () => {
+    const arn = "arn:aws:iam::111122223333:role/ci-deploy";
+    await expectRejected({ ...baseEnvironmentInput(), state_access_principal_arns: [arn, arn] }, "state_access_principal_arns[1]", /"arn:aws:iam::111122223333:role\/ci-deploy" is already listed at state_access_principal_arns\[0\]; list each state principal once/);
+  });
+
+  it("fails when a capacity manager approver is listed twice", async () => {
+    const arn = "arn:aws:iam::111122223333:role/finance";
+    await expectRejected({ ...baseEnvironmentInput(), capacity_manager: { approver_principal_arns: [arn, arn] } }, "capacity_manager.approver_principal_arns[1]", /is already listed at capacity_manager\.approver_principal_arns\[0\]; list each approver once/);
+  });
 });
 
 describe("VPC CIDR", () => {
