@@ -83,7 +83,8 @@ describe("names refused when the file is loaded", () => {
 
   it("accepts a 16-character environment name with every feature on (karpenter, capacity manager, every platform service)", async () => {
     // GIVEN a 16-character environment name, such as staging-eu-west2 teams use, with every name-bearing feature on
-    const everything = { karpenter: { enabled: true }, capacity_blocks: [], capacity_manager: {}, platform: { database: {}, cache: {}, model_registry: {}, external_secrets: {}, load_balancer_controller: {}, logs: {} } };
+    // (and the derived state bucket name in a region with one of the longest names)
+    const everything = { region: "ap-southeast-1", account_id: "111122223333", karpenter: { enabled: true }, capacity_blocks: [], capacity_manager: {}, platform: { database: {}, cache: {}, model_registry: {}, external_secrets: {}, load_balancer_controller: {}, logs: {} } };
     // THEN every planned name fits: the binding names (ElastiCache's 40, the capacity manager's event rules' 64) allow at least 16
     expect(longestEnvironmentName(everything)).toBe(16);
     expect(nameLimitProblems("staging-eu-west2", everything)).toEqual([]);
