@@ -193,7 +193,7 @@ export function renderTimeline(timeline: Timeline, colours: Palette, width?: num
       for (let index = first; index < last; index++) cells[index] = { char: GLYPH[segment.kind], kind: segment.kind };
     }
     // The label goes inside the block's own bar (its first segment) when it fits, else just after the row's last
-    // segment when there is room in the chart, else after the chart.
+    // segment when there is room in the chart, else just before the bar, else after the drawing.
     let placed = text === undefined;
     const own = segments[0];
     if (own && text !== undefined) {
@@ -207,6 +207,9 @@ export function renderTimeline(timeline: Timeline, colours: Palette, width?: num
       } else if (after >= 0 && after + text.length <= columns) {
         [...text].forEach((char, offset) => (cells[after + offset] = { char }));
         placed = true;
+      } else if (first - 1 - text.length >= 0) {
+        [...text].forEach((char, offset) => (cells[first - 1 - text.length + offset] = { char }));
+        placed = true;
       }
     }
     if (nowColumn !== undefined && cells[nowColumn]?.char === " ") cells[nowColumn] = { char: "┊" };
@@ -216,7 +219,7 @@ export function renderTimeline(timeline: Timeline, colours: Palette, width?: num
         return cell.text ? colours.style([TERMINAL_BACKGROUND[cell.kind], "black"], cell.char) : colours.style(TERMINAL_COLOUR[cell.kind], cell.char);
       })
       .join("");
-    return placed ? drawn : `${drawn}  ${colours.dim(text!)}`;
+    return placed ? drawn : `${drawn.trimEnd()}  ${colours.dim(text!)}`;
   };
 
   // Axis: month and year where a month starts (and at the left edge), day of month on each Monday.
@@ -398,17 +401,22 @@ export function timelineSvg(timeline: Timeline): string {
       const own = !firstBars.has(bar.row) && barText.has(bar.row);
       firstBars.add(bar.row);
       const text = own ? barText.get(bar.row)! : SEGMENT_TITLE[bar.kind];
-      // About 6.5 px a character at 11 px: a label that doesn't fit its bar goes after the row's last bar, in the
-      // row's own colours, when the chart has room there; otherwise it is cut at the bar's end.
+      // About 6.5 px a character at 11 px: a label that doesn't fit its bar goes after the row's last bar (or else
+      // before the bar), in dark text, when the chart has room there; otherwise it is shortened with "…" to what the
+      // bar holds, and left out when that is under four characters (the bar's colour and the legend still say it).
       const rowEnd = Math.max(...layout.bars.filter((other) => other.row === bar.row).map((other) => other.x + other.width));
-      const fits = text.length * 6.5 + 10 <= bar.width;
-      const outside = !fits && own && rowEnd + 6 + text.length * 6.5 <= layout.chartRight;
-      return [
-        rect,
-        outside
-          ? `<text x="${rowEnd + 6}" y="${bar.y + 15}" fill="#1f2328" font-size="11">${escape(text)}</text>`
-          : `<clipPath id="c${index}"><rect x="${bar.x}" y="${bar.y}" width="${bar.width}" height="${bar.height}"/></clipPath><text x="${bar.x + 6}" y="${bar.y + 15}" fill="${SVG_TEXT[bar.kind]}" font-size="11" clip-path="url(#c${index})">${escape(text)}</text>`,
-      ].join("");
+      const textWidth = text.length * 6.5;
+      const fits = textWidth + 10 <= bar.width;
+      const after = !fits && own && rowEnd + 6 + textWidth <= layout.chartRight;
+      const before = !fits && own && !after && bar.x - 6 - textWidth >= SVG.labelWidth;
+      if (after || before) {
+        const at = after ? rowEnd + 6 : Math.round(bar.x - 6 - textWidth);
+        return `${rect}<text x="${at}" y="${bar.y + 15}" fill="#1f2328" font-size="11">${escape(text)}</text>`;
+      }
+      const room = Math.floor((bar.width - 10) / 6.5);
+      const shown = fits ? text : room >= 4 ? `${text.slice(0, room - 1).trimEnd()}…` : "";
+      if (shown === "") return rect;
+      return `${rect}<clipPath id="c${index}"><rect x="${bar.x}" y="${bar.y}" width="${bar.width}" height="${bar.height}"/></clipPath><text x="${bar.x + 6}" y="${bar.y + 15}" fill="${SVG_TEXT[bar.kind]}" font-size="11" clip-path="url(#c${index})">${escape(shown)}</text>`;
     }),
     ...(layout.nowX !== undefined
       ? [

@@ -189,6 +189,14 @@ describe("renderTimeline", () => {
     expect(short).toMatch(/█+▒+ 2 × p5e\.48xlarge · us-east-1a$/);
   });
 
+  it("GIVEN a bar too short for its label and no room after it THEN the label goes just before the bar, not past the drawing", () => {
+    const late = block({ name: "p5-next", state: "scheduled", startDate: new Date("2026-11-26T00:00:00Z"), endDate: new Date("2026-12-03T00:00:00Z") });
+    const output = renderTimeline(buildTimeline("prod", [late], NOW, 2), palette(false), 84);
+    const row = output.split("\n").find((line) => line.startsWith("p5-next"));
+
+    expect(row).toMatch(/^p5-next\s+2 × p5\.48xlarge · us-east-1a ▓+$/);
+  });
+
   it("GIVEN each kind THEN it has its own glyph, so the drawing reads without colour", () => {
     const output = renderTimeline(timeline(), palette(false), 112);
     const row = (name: string) => output.split("\n").find((line) => line.startsWith(name)) ?? "";
@@ -282,6 +290,20 @@ describe("timelineSvg", () => {
     expect(svg).toContain(">Mon 16 Nov 2026</text>");
     expect(svg).toContain(">Mon 7 Dec 2026</text>");
     expect(svg).toContain(">p5-next · 2 × p5.48xlarge · us-east-1a</text>");
+  });
+
+  it("GIVEN a segment too narrow for its name THEN the name is shortened with … to what the bar holds, or left out, never cut mid-letter", () => {
+    const failed = (days: number) =>
+      block({
+        endDate: new Date("2026-11-23T00:00:00Z"),
+        extensions: [{ reservationId: "cr-0123456789abcdef0", status: "payment-failed", startDate: new Date("2026-11-23T00:00:00Z"), endDate: new Date(Date.parse("2026-11-23T00:00:00Z") + days * 86_400_000) }],
+      });
+    const inBar = (svg: string) => [...svg.matchAll(/clip-path="url\(#c\d+\)">([^<]*)<\/text>/g)].map((match) => match[1]);
+
+    // Two days at 22 px: 44 px hold "paym…"; one day (22 px) holds too little, so the bar carries no text.
+    expect(inBar(timelineSvg(buildTimeline("prod", [failed(2)], NOW, 4)))).toContain("paym…");
+    expect(inBar(timelineSvg(buildTimeline("prod", [failed(1)], NOW, 4))).some((text) => text.startsWith("pay"))).toBe(false);
+    for (const text of inBar(timelineSvg(timeline()))) expect(text === "" || !/^.{1,3}…$/.test(text)).toBe(true);
   });
 
   it("GIVEN the layout THEN bars sit in proportion to the window, on whole pixels, and the now line at now", () => {
