@@ -138,7 +138,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const typed = args.filter((arg) => !arg.startsWith("-"));
       const names = COMMANDS.map((candidate) => candidate.words.join(" "));
       throw new UnknownWordError(
-        `unknown command "${args.join(" ")}"`,
+        `unknown command "${typed.slice(0, 2).join(" ")}"`,
         "; run `blockfleet --help` for the list",
         [
           // `capcity status` → capacity status; `statsu` → status alone is no command, so two words go first.

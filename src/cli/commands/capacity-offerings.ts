@@ -31,7 +31,11 @@ export async function runCapacityOfferings(argv: readonly string[], io: CliIo): 
   const { values, positionals } = parseCommandLine(COMMAND, argv, OPTIONS);
   if (positionals.length > 0) throw new CliError(`${COMMAND}: unexpected argument "${positionals[0]}"`);
   const instanceTypes = listOption(values["instance-type"]);
-  if (instanceTypes.length === 0) requireOption(COMMAND, "instance-type", undefined);
+  // Name every missing required flag at once, so a first try doesn't take three round trips.
+  const missing = [instanceTypes.length === 0 && "--instance-type", values.count === undefined && "--count", values.duration === undefined && "--duration"].filter(Boolean);
+  if (missing.length > 0) {
+    throw new CliError(`${COMMAND}: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} required, e.g. --instance-type p5.48xlarge --count 2 --duration 7d (see \`blockfleet ${COMMAND} --help\`)`);
+  }
   const unknownType = instanceTypes.find((type) => !(type in CAPACITY_BLOCK_INSTANCE_TYPES));
   if (unknownType) {
     throw new CliError(`${COMMAND}: --instance-type "${unknownType}" is not sold as a capacity block; known types: ${Object.keys(CAPACITY_BLOCK_INSTANCE_TYPES).join(", ")}`);

@@ -134,6 +134,8 @@ describe("blockfleet capacity offerings", () => {
 
   it.each([
     [["--count", "2", "--duration", "7d", "--region", "us-east-1"], "capacity offerings: --instance-type is required"],
+    [["--region", "us-east-1"], "capacity offerings: --instance-type, --count, --duration are required, e.g. --instance-type p5.48xlarge --count 2 --duration 7d"],
+    [["--instance-type", "p5.48xlarge", "--region", "us-east-1"], "capacity offerings: --count, --duration are required"],
     [["--instance-type", "m5.large", "--count", "2", "--duration", "7d", "--region", "us-east-1"], 'capacity offerings: --instance-type "m5.large" is not sold as a capacity block'],
     [["--instance-type", "p5.48xlarge", "--count", "0", "--duration", "7d", "--region", "us-east-1"], 'capacity offerings: --count must be a whole number of 1 or more, got "0"'],
     [["--instance-type", "p5.48xlarge", "--count", "1", "--duration", "15d", "--region", "us-east-1"], 'capacity offerings: --duration must be whole days from 1d to 14d, or whole weeks up to 26w (182 days), like 7d or 4w; got "15d"'],
