@@ -49,6 +49,7 @@ export function runCliBench(runs: number): CliBenchRow[] {
     writeFileSync(plan, generatedPlan());
     const full = [BIN, "plan-summary", "--allow-danger", plan];
     const budgeted = [BIN, "plan-summary", "--allow-danger", "--budget", String(COMMENT_BUDGET), plan];
+    const json = [BIN, "plan-summary", "--allow-danger", "--format", "json", plan];
     return [
       { command: "floor (node -e 0)", ...measureCommand(process.execPath, ["-e", "0"], { runs }) },
       { command: "blockfleet --help", ...measureCommand(process.execPath, [BIN, "--help"], { runs }) },
@@ -60,7 +61,8 @@ export function runCliBench(runs: number): CliBenchRow[] {
       },
       {
         command: `blockfleet plan-summary --format json (${CHANGES} changes)`,
-        ...measureCommand(process.execPath, [BIN, "plan-summary", "--allow-danger", "--format", "json", plan], { runs }),
+        ...measureCommand(process.execPath, json, { runs }),
+        outputChars: outputChars(json),
       },
     ];
   } finally {

@@ -242,7 +242,8 @@ export interface StatusRenderOptions {
 
 /**
  * The status table and its warnings. Without `wide` it fits `width`: optional columns go (Used by, Start,
- * Reservation, Extensions, AZ, End, In use) until it does, and warnings wrap.
+ * Reservation, Extensions, AZ, End, In use) until it does, extensions are then listed under the table, and
+ * warnings wrap.
  */
 export function renderStatus(environment: string, region: string, blocks: readonly BlockStatus[], colours: Palette, options: StatusRenderOptions = {}): string {
   if (blocks.length === 0) {
@@ -265,10 +266,16 @@ export function renderStatus(environment: string, region: string, blocks: readon
   }
   const left = STATUS_COLUMNS.length - columns.length;
   const note = left > 0 ? `\n${colours.dim(`(${left} column${left === 1 ? "" : "s"} left out to fit; --wide shows all, --json everything)`)}` : "";
+  // Extensions say whether a block goes on (paid, pending, failed): when their column didn't fit, list them below.
+  const extensionsShown = columns.some((column) => column.header === "Extensions");
+  const extensionLines = extensionsShown
+    ? []
+    : blocks.flatMap((block) => block.extensions.map((extension) => wrap(`  ${block.name ?? block.reservationId}: extension ${describeExtension(extension)}`, width, "    ")));
+  const extensionList = extensionLines.length > 0 ? `\n\nExtensions:\n${extensionLines.join("\n")}` : "";
   const warnings = blocks.flatMap((block) =>
     block.warnings.map((warning) => colours.yellow(wrap(`⚠ ${block.name ?? block.reservationId}: ${warning}`, width, "  "))),
   );
-  return `${colours.bold(`Capacity blocks of ${environment} (${region})`)}\n\n${table}${note}\n${warnings.length > 0 ? `\n${warnings.join("\n")}\n` : ""}`;
+  return `${colours.bold(`Capacity blocks of ${environment} (${region})`)}\n\n${table}${note}${extensionList}\n${warnings.length > 0 ? `\n${warnings.join("\n")}\n` : ""}`;
 }
 
 /** Word-wraps a line to `width`, continuing with `indent`. */

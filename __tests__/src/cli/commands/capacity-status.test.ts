@@ -146,6 +146,17 @@ describe("blockfleet capacity status", () => {
     expect(io.out().split("\n").every((line) => line.length <= columns)).toBe(true);
   });
 
+  it("GIVEN a terminal too narrow for the Extensions column THEN each block's extension is still listed below the table", async () => {
+    const io = captureIo({ now: NOW });
+
+    await runCli(status, { ...io, stdout: { ...io.stdout, columns: 100 } });
+
+    expect(io.out()).not.toMatch(/^Name.*Extensions/m);
+    expect(io.out()).toContain(
+      "Extensions:\n  cr-0bbbbbbbbbbbbbbbb: extension FAILED to 2026-11-24 00:00 UTC (USD 768.00)\n  p5-training: extension pending to 2026-11-30 11:30 UTC (USD 10,752.00)\n",
+    );
+  });
+
   it("GIVEN --wide THEN every column is shown, however wide", async () => {
     const io = captureIo({ now: NOW });
 
