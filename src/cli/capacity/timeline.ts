@@ -186,7 +186,7 @@ export function renderTimeline(timeline: Timeline, colours: Palette, width?: num
   const nowColumn = timeline.now >= timeline.from && timeline.now < timeline.to ? Math.min(columns - 1, column(timeline.now)) : undefined;
 
   const paint = (segments: readonly Segment[], text?: string) => {
-    const cells: { char: string; kind?: SegmentKind; text?: boolean }[] = Array.from({ length: columns }, () => ({ char: " " }));
+    const cells: { char: string; kind?: SegmentKind; text?: boolean; label?: boolean }[] = Array.from({ length: columns }, () => ({ char: " " }));
     for (const segment of segments) {
       const first = Math.max(0, column(segment.start));
       const last = Math.min(columns, Math.max(column(segment.end), column(segment.start) + 1));
@@ -205,14 +205,15 @@ export function renderTimeline(timeline: Timeline, colours: Palette, width?: num
         [...inside].forEach((char, offset) => (cells[first + offset] = { char, kind: own.kind, text: true }));
         placed = true;
       } else if (after >= 0 && after + text.length <= columns) {
-        [...text].forEach((char, offset) => (cells[after + offset] = { char }));
+        [...text].forEach((char, offset) => (cells[after + offset] = { char, label: true }));
         placed = true;
       } else if (first - 1 - text.length >= 0) {
-        [...text].forEach((char, offset) => (cells[first - 1 - text.length + offset] = { char }));
+        [...text].forEach((char, offset) => (cells[first - 1 - text.length + offset] = { char, label: true }));
         placed = true;
       }
     }
-    if (nowColumn !== undefined && cells[nowColumn]?.char === " ") cells[nowColumn] = { char: "┊" };
+    // The now marker goes on empty cells only, never on a space inside a label.
+    if (nowColumn !== undefined && cells[nowColumn]?.char === " " && !cells[nowColumn]?.label) cells[nowColumn] = { char: "┊" };
     const drawn = cells
       .map((cell) => {
         if (!cell.kind) return cell.char === "┊" ? colours.bold(cell.char) : cell.char === " " ? " " : colours.dim(cell.char);

@@ -197,6 +197,16 @@ describe("renderTimeline", () => {
     expect(row).toMatch(/^p5-next\s+2 × p5\.48xlarge · us-east-1a ▓+$/);
   });
 
+  it("GIVEN now falls on a space of a label written after a bar THEN the label stays whole (no now marker inside it)", () => {
+    // 2 weeks over 56 columns: the bar ends at column 10, its label runs from column 11, and now (day 6.5) is
+    // column 26, the space after "p5.48xlarge".
+    const early = block({ startDate: new Date("2026-11-16T00:00:00Z"), endDate: new Date("2026-11-18T12:00:00Z") });
+    const output = renderTimeline(buildTimeline("prod", [early], NOW, 2), palette(false), 56);
+    const row = output.split("\n").find((line) => line.startsWith("p5-training"));
+
+    expect(row).toContain("2 × p5.48xlarge · us-east-1a");
+  });
+
   it("GIVEN each kind THEN it has its own glyph, so the drawing reads without colour", () => {
     const output = renderTimeline(timeline(), palette(false), 112);
     const row = (name: string) => output.split("\n").find((line) => line.startsWith(name)) ?? "";
