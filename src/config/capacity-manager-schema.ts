@@ -133,10 +133,15 @@ const extendDefaultsSchema = z.strictObject({
 
 export const capacityManagerSchema = z.strictObject({
   /**
-   * Deploy the manager. It is deployed in tracking mode (node group scaling, expiry alerts, status; nothing bought
-   * without an approval) wherever capacity blocks are declared, also without this section; `false` turns it off.
+   * Deploy the manager. It is deployed in tracking mode (node group scaling, expiry alerts, status; no purchases)
+   * wherever capacity blocks are declared, also without this section; `false` turns it off.
    */
   enabled: z.boolean().default(true),
+  /**
+   * Let the manager buy extensions (each approved as its block's `extend.require_approval` says). Off is tracking
+   * mode: nothing is proposed or bought and reconcile's role has no purchase permission at all.
+   */
+  extensions_enabled: z.boolean().default(false),
   /** Extension policy of every declared block that does not set its own `capacity_blocks[].extend`. */
   extend: extendDefaultsSchema.prefault({}),
   /** When reconcile runs besides EC2 events. */
@@ -160,7 +165,7 @@ export const capacityManagerSchema = z.strictObject({
   throttle: throttleSchema.default(() => throttleSchema.parse({})),
   /** A REGIONAL WAFv2 web ACL (same region as the environment) attached to the API stage. */
   waf_web_acl_arn: z.string().regex(REGIONAL_WEB_ACL_ARN, { message: "expected a REGIONAL WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)" }).optional(),
-  /** Lets reconcile buy new capacity blocks (ec2:PurchaseCapacityBlock); extensions need no opt-in. */
+  /** Lets reconcile buy new capacity blocks (ec2:PurchaseCapacityBlock); needs `extensions_enabled = true`. */
   allow_new_purchases: z.boolean().default(false),
   log_retention_days: logRetentionDays.default(90),
   /**
@@ -190,6 +195,13 @@ export function checkCapacityManager(env: { readonly region: string; readonly ca
         message: `the topic is in "${topicRegion}" but the alarms are in "${env.region}"; CloudWatch alarm actions publish to topics of their own region`,
       });
     }
+  }
+  if (env.capacity_manager?.allow_new_purchases === true && !env.capacity_manager.extensions_enabled) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["capacity_manager", "allow_new_purchases"],
+      message: "needs capacity_manager.extensions_enabled = true: in tracking mode the manager buys nothing",
+    });
   }
   const arn = env.capacity_manager?.waf_web_acl_arn;
   const aclRegion = arn ? REGIONAL_WEB_ACL_ARN.exec(arn)?.[1] : undefined;

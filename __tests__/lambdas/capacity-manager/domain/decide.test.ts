@@ -595,3 +595,57 @@ describe("decide: a request SNS refused", () => {
     expect(decision.history.map((h) => h.kind)).toEqual(["APPROVAL_REQUESTED"]);
   });
 });
+
+describe("decide: tracking mode (extension purchasing off)", () => {
+  const tracking = (overrides: Partial<DecideInput> = {}) => input({ extensionsEnabled: false, offerings: [anOffering()], ...overrides });
+  const expiringKeys = (d: ReturnType<typeof decide>) => (d.changes.notifications?.EXPIRING ? [d.changes.notifications.EXPIRING.key] : []);
+
+  it.each([
+    ["auto-extend inside the window", aRecord(), at(20 * HOUR)],
+    ["approval required, approved and inside the window", aRecord({ requireApproval: true, approval: { by: "arn:aws:iam::123456789012:role/finance-approver", at: at(30 * HOUR).toISOString(), maxFeeUsd: 5000, durationHours: 24 } }), at(20 * HOUR)],
+    ["approval required, before the window", aRecord({ requireApproval: true }), at(40 * HOUR)],
+  ])("GIVEN %s WHEN deciding THEN nothing is proposed, asked for or bought", (_name, record, now) => {
+    const i = tracking({ record, now });
+    const decision = decide(i);
+    expect(purchaseOf(decision)).toBeUndefined();
+    expect(decision.needsOfferings).toBeUndefined();
+    expect(notifications(decision)).not.toContain("APPROVAL_REQUEST");
+    expect(decision.changes.proposal ?? undefined).toBeUndefined();
+    expect(statusAfter(i, decision)).toBe("TRACKING");
+    expect(decision.changes.statusReason).toMatch(/^tracking mode \(capacity_manager\.extensions_enabled = false: extension purchasing is off\)/);
+    // The same record with purchasing on would act: the switch is what stops it.
+    const enabled = decide({ ...i, extensionsEnabled: true });
+    expect(purchaseOf(enabled) !== undefined || notifications(enabled).includes("APPROVAL_REQUEST") || enabled.changes.status === "APPROVED").toBe(true);
+  });
+
+  it.each([
+    [50, [], false],
+    [40, [`${END_ISO}|unable|48h`], false],
+    [20, [`${END_ISO}|unable|24h`], true],
+    [5, [`${END_ISO}|unable|6h`], true],
+  ])("GIVEN %i h left THEN the expiry alert of that stage goes out (%j) and ExpiringWithoutExtension is %s", (hoursLeft, keys, expiring) => {
+    const decision = decide(tracking({ now: at(hoursLeft * HOUR) }));
+    expect(expiringKeys(decision)).toEqual(keys);
+    expect(decision.expiringWithoutExtension).toBe(expiring);
+    expect(purchaseOf(decision)).toBeUndefined();
+  });
+
+  it("GIVEN an EC2 expiration warning THEN it alerts as in any mode", () => {
+    const decision = decide(tracking({ now: at(2 * HOUR), expirationWarning: { endDate: END_ISO } }));
+    expect(decision.changes.status).toBe("EXPIRING");
+    expect(notifications(decision)).toContain("EXPIRING");
+  });
+
+  it("GIVEN a linked node group of an active block THEN it is still scaled", () => {
+    const nodeGroup = { clusterName: "prod", nodegroupName: "p5-block-a", desiredSize: 4 };
+    const decision = decide(tracking({ record: aRecord({ nodeGroup }), now: at(5 * 24 * HOUR) }));
+    expect(decision.actions.find((a) => a.kind === "scaleNodeGroup")).toMatchObject({ desiredSize: 4 });
+  });
+
+  it("GIVEN a purchase started before purchasing was turned off THEN it is still confirmed, never bought again", () => {
+    const intent = { intentId: "cr|end|v3", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(20 * HOUR).toISOString() };
+    const decision = decide(tracking({ record: aRecord({ status: "PURCHASING", intent }), extensions: [anExtension({ offeringId: "cbeo-aaaa" })], now: at(19 * HOUR) }));
+    expect(decision.changes.status).toBe("EXTENSION_PENDING");
+    expect(purchaseOf(decision)).toBeUndefined();
+  });
+});
