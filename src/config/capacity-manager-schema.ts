@@ -184,6 +184,21 @@ export const capacityManagerSchema = z.strictObject({
 
 export type CapacityManagerConfig = z.output<typeof capacityManagerSchema>;
 
+/** How the manager acts on an environment's blocks: absent, tracking only, or buying extensions. */
+export type CapacityManagerMode = "not_deployed" | "tracking" | "extending";
+
+export function capacityManagerMode(manager: CapacityManagerConfig | undefined): CapacityManagerMode {
+  if (manager === undefined) return "not_deployed";
+  return manager.extensions_enabled ? "extending" : "tracking";
+}
+
+/** One line (at most 80 columns) naming the mode and the key that sets it, as `capacity status` prints it. */
+export const CAPACITY_MANAGER_MODE_LINES: Readonly<Record<CapacityManagerMode, string>> = {
+  not_deployed: "Capacity manager: not deployed in this environment",
+  tracking: "Capacity manager: tracking mode (capacity_manager.extensions_enabled = false)",
+  extending: "Capacity manager: buys extensions (capacity_manager.extensions_enabled = true)",
+};
+
 /** Rules that need the rest of the environment. Each names the field it blames. */
 export function checkCapacityManager(env: { readonly region: string; readonly capacity_manager?: CapacityManagerConfig | undefined }, ctx: z.RefinementCtx): void {
   for (const [index, topicArn] of (env.capacity_manager?.alarms.topic_arns ?? []).entries()) {
