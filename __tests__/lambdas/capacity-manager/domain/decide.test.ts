@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { applyPurchaseOutcome, decide, needsExtensionHistory, type DecideInput } from "../../../../lambdas/capacity-manager/domain/decide";
 import type { CapacityRecord } from "../../../../lambdas/capacity-manager/domain/types";
@@ -640,6 +641,46 @@ describe("decide: tracking mode (extension purchasing off)", () => {
     const nodeGroup = { clusterName: "prod", nodegroupName: "p5-block-a", desiredSize: 4 };
     const decision = decide(tracking({ record: aRecord({ nodeGroup }), now: at(5 * 24 * HOUR) }));
     expect(decision.actions.find((a) => a.kind === "scaleNodeGroup")).toMatchObject({ desiredSize: 4 });
+  });
+
+  it("GIVEN any policy, approval, reservation state, time and offerings THEN tracking mode never buys, asks for approval or fetches offerings", () => {
+    const approver = "arn:aws:iam::123456789012:role/finance-approver";
+    fc.assert(
+      fc.property(
+        fc.record({
+          requireApproval: fc.boolean(),
+          approved: fc.boolean(),
+          extendBeforeHours: fc.integer({ min: 13, max: 56 * 24 }),
+          maxUpfrontFeeUsd: fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: undefined }),
+          state: fc.constantFrom("active", "scheduled", "payment-pending", "expired"),
+          hoursBeforeEnd: fc.integer({ min: -48, max: 60 * 24 }),
+          fees: fc.array(fc.integer({ min: 0, max: 50_000 }), { maxLength: 3 }),
+          warned: fc.boolean(),
+        }),
+        (c) => {
+          const record = aRecord({
+            requireApproval: c.requireApproval,
+            extendBeforeHours: c.extendBeforeHours,
+            ...(c.maxUpfrontFeeUsd !== undefined ? { maxUpfrontFeeUsd: c.maxUpfrontFeeUsd } : {}),
+            ...(c.approved ? { approval: { by: approver, at: at(70 * 24 * HOUR).toISOString(), maxFeeUsd: 100_000, durationHours: 24 } } : {}),
+          });
+          const decision = decide(
+            tracking({
+              record,
+              reservation: aReservation({ state: c.state }),
+              now: at(c.hoursBeforeEnd * HOUR),
+              offerings: c.fees.map((feeUsd, i) => anOffering({ offeringId: `cbeo-${i}`, feeUsd })),
+              ...(c.warned ? { expirationWarning: { endDate: END_ISO } } : {}),
+            }),
+          );
+          expect(purchaseOf(decision)).toBeUndefined();
+          expect(decision.changes.intent ?? undefined).toBeUndefined();
+          expect(notifications(decision)).not.toContain("APPROVAL_REQUEST");
+          expect(decision.needsOfferings).toBeUndefined();
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it("GIVEN a purchase started before purchasing was turned off THEN it is still confirmed, never bought again", () => {
