@@ -142,6 +142,7 @@ describe("capacity manager stack", () => {
         variables: {
           ...tables,
           API_AUTH_MODE: "iam_and_key",
+          EXTENSIONS_ENABLED: "false",
           APPROVER_PRINCIPAL_ARNS: "",
           API_KEY_ID_READ: ref(D, "aws_api_gateway_api_key", "_read_", "id"),
           API_KEY_ID_WRITE: ref(D, "aws_api_gateway_api_key", "_write_", "id"),

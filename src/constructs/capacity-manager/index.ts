@@ -277,6 +277,8 @@ export class CapacityManager extends Construct {
         TABLE_NAME: table.tableName,
         JOURNAL_TABLE_NAME: journal.tableName,
         API_AUTH_MODE: apiAuth,
+        // Only to say so when approving in tracking mode; the API function can't buy either way.
+        EXTENSIONS_ENABLED: String(extensionsEnabled),
         APPROVER_PRINCIPAL_ARNS: approverPrincipalArns.join(","),
         API_KEY_ID_READ: apiKeys.keyIds.read,
         API_KEY_ID_WRITE: apiKeys.keyIds.write,
