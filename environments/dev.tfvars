@@ -1,6 +1,8 @@
 # dev: the smallest useful blockfleet environment. One small capacity block (its node group fills when the block
 # turns active; the capacity manager runs in tracking mode because a block is declared), a single NAT gateway, a
 # private API endpoint. Copy it to another region by changing region, availability_zones and the block's zone.
+# Synth warns that the manager's alarms reach nobody: add capacity_manager = { alarms = { email = "you@…" } } to hear
+# of an expiring block (prod subscribes on-call; tracking mode buys nothing, so dev needs no approver).
 region             = "us-east-2"
 # Guards every plan against the wrong account and names the state bucket (blockfleet-tfstate-dev-<account>-<region>).
 account_id         = "111122223333"

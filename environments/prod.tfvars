@@ -75,12 +75,19 @@ node_pools = {
   }
 }
 
-# The capacity manager service with its secure defaults: IAM + API key on every method, reconcile every minute,
-# extensions only (no new purchases), each approved by a person: only the finance approver role may approve (PATCH
-# /{PK}). It tracks both blocks above by itself (their node groups linked); a block can set its own policy with
+# The capacity manager service with its secure defaults: IAM + API key on every method, reconcile every minute.
+# Extension purchasing is on (without extensions_enabled the manager only tracks: node groups, expiry alerts, status),
+# no new purchases, each extension approved by a person: only the finance approver role may approve (PATCH /{PK}).
+# It tracks both blocks above by itself (their node groups linked); a block can set its own policy with
 # capacity_blocks[].extend.
 capacity_manager = {
+  extensions_enabled      = true
   approver_principal_arns = ["arn:aws:iam::111122223333:role/finance-approver"]
+  alarms = {
+    # On-call for the manager's alarms (expiring blocks, failed reconciles, undelivered notifications). Replace this
+    # example address with your on-call list or pager address; it must confirm the SNS subscription.
+    email = "gpu-oncall@example.com"
+  }
 }
 
 # Platform services, every part on: model registry, PostgreSQL 17 (Multi-AZ, 30-day backups), Redis with failover,

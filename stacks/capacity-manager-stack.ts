@@ -38,6 +38,7 @@ export class CapacityManagerStack extends EnvironmentStack {
       throttleBurstLimit: settings.throttle.burst_limit,
       quotaPerDay: settings.throttle.quota_per_day,
       wafWebAclArn: settings.waf_web_acl_arn,
+      extensionsEnabled: settings.extensions_enabled,
       allowNewPurchases: settings.allow_new_purchases,
       logRetentionDays: settings.log_retention_days,
       apiReservedConcurrency: settings.api_reserved_concurrency,

@@ -70,9 +70,13 @@ describe("capacity manager stack", () => {
           capacity_manager: { approver_principal_arns: ["arn:aws:iam::111122223333:role/finance-approver"], alarms: { email: "oncall@example.com" } },
         });
         expect(appWarnings(buildApp([withApprover], { outdir }))).toEqual([]);
+        // Tracking mode buys nothing, so nobody approving is no news; alarms reaching nobody is.
         expect(appWarnings(buildApp([DEFAULTS], { outdir }))).toEqual([
-          "cm: blockfleet-cm-capacity-manager: capacity_manager.approver_principal_arns is empty — nobody can approve, so blocks that require approval are never extended.",
           expect.stringMatching(/^cm: .*alarms reach only the notification topic.*capacity_manager\.alarms\.email or capacity_manager\.alarms\.topic_arns/),
+        ]);
+        const extendingNoApprover = environmentFrom("cme", { ...baseEnvironmentInput(), capacity_manager: { extensions_enabled: true, alarms: { email: "oncall@example.com" } } });
+        expect(appWarnings(buildApp([extendingNoApprover], { outdir }))).toEqual([
+          "cme: blockfleet-cme-capacity-manager: capacity_manager.approver_principal_arns is empty — nobody can approve, so blocks that require approval are never extended.",
         ]);
         const warnings = appWarnings(buildApp([CUSTOM], { outdir }));
         expect(warnings).toHaveLength(1);
@@ -127,6 +131,8 @@ describe("capacity manager stack", () => {
         variables: {
           ...tables,
           TOPIC_ARN: ref(D, "aws_sns_topic", "notifications", "arn"),
+          // Tracking mode unless the file turns extension purchasing on.
+          EXTENSIONS_ENABLED: "false",
           DECLARED_BLOCKS_PARAMETER: `/blockfleet/${D.replace(/-capacity-manager$/, "")}/capacity-manager/declared-blocks`,
         },
       });
@@ -134,12 +140,14 @@ describe("capacity manager stack", () => {
         variables: {
           ...tables,
           API_AUTH_MODE: "iam_and_key",
+          EXTENSIONS_ENABLED: "false",
           APPROVER_PRINCIPAL_ARNS: "",
           API_KEY_ID_READ: ref(D, "aws_api_gateway_api_key", "_read_", "id"),
           API_KEY_ID_WRITE: ref(D, "aws_api_gateway_api_key", "_write_", "id"),
           API_KEY_ID_APPROVE: ref(D, "aws_api_gateway_api_key", "_approve_", "id"),
         },
       });
+      expect(one(X, "aws_lambda_function", "reconcile_function").environment).toMatchObject({ variables: { EXTENSIONS_ENABLED: "true" } });
       expect(one(X, "aws_lambda_function", "api_function").environment).toMatchObject({
         variables: { API_AUTH_MODE: "api_key_only", APPROVER_PRINCIPAL_ARNS: "arn:aws:iam::111122223333:role/finance-approver" },
       });

@@ -120,6 +120,7 @@ const capacityManagerInput = (region: string) =>
     .record(
       {
         allow_new_purchases: fc.boolean(),
+        extensions_enabled: fc.boolean(),
         log_retention_days: fc.constantFrom(30, 90, 365),
         schedule_expression: fc.constantFrom("rate(1 minute)", "rate(5 minutes)", "cron(0/5 * * * ? *)"),
         notification_email: fc.constant("gpu-oncall@example.com"),
@@ -134,6 +135,8 @@ const capacityManagerInput = (region: string) =>
     )
     .map(({ throttle, ...manager }) => ({
       ...manager,
+      // New purchases need extension purchasing on (tracking mode buys nothing).
+      ...(manager.allow_new_purchases ? { extensions_enabled: true } : {}),
       ...(throttle ? { throttle: { rate_limit: throttle.rate_limit, burst_limit: throttle.rate_limit + throttle.extraBurst, quota_per_day: throttle.quota_per_day } } : {}),
     }));
 

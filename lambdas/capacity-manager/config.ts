@@ -20,6 +20,8 @@ export interface ManagerConfig {
   readonly reconcileConcurrency: number;
   /** SSM parameter holding the blocks the environment file declares (reconcile only); absent: none. */
   readonly declaredBlocksParameter?: string;
+  /** Buy extensions (with their approvals); false is tracking mode (nothing proposed or bought). */
+  readonly extensionsEnabled: boolean;
   /** Who may approve, and which API key carries which permission. */
   readonly access: ApiAccess;
 }
@@ -46,6 +48,11 @@ const envSchema = z.object({
     .regex(/^\/[A-Za-z0-9_.\/-]{1,2047}$/, "DECLARED_BLOCKS_PARAMETER must be an SSM parameter name starting with /")
     .optional()
     .or(z.literal("").transform(() => undefined)),
+  /** "true" lets reconcile buy extensions; anything else unset is tracking mode. */
+  EXTENSIONS_ENABLED: z
+    .enum(["true", "false"], { error: 'EXTENSIONS_ENABLED must be "true" or "false"' })
+    .default("false")
+    .transform((value) => value === "true"),
   API_AUTH_MODE: z.enum(["iam_and_key", "api_key_only"], { error: 'API_AUTH_MODE must be "iam_and_key" or "api_key_only"' }).default("iam_and_key"),
   /** Comma-separated IAM role/user ARNs; none means nobody can approve. */
   APPROVER_PRINCIPAL_ARNS: z
@@ -64,6 +71,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     JOURNAL_TABLE_NAME: env["JOURNAL_TABLE_NAME"],
     TOPIC_ARN: env["TOPIC_ARN"],
     DECLARED_BLOCKS_PARAMETER: env["DECLARED_BLOCKS_PARAMETER"],
+    EXTENSIONS_ENABLED: env["EXTENSIONS_ENABLED"],
     API_AUTH_MODE: env["API_AUTH_MODE"],
     APPROVER_PRINCIPAL_ARNS: env["APPROVER_PRINCIPAL_ARNS"],
     API_KEY_ID_READ: env["API_KEY_ID_READ"],
@@ -86,6 +94,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     topicArn: data.TOPIC_ARN,
     ...CONFIG_DEFAULTS,
     ...(declared ? { declaredBlocksParameter: declared } : {}),
+    extensionsEnabled: data.EXTENSIONS_ENABLED,
     access: { mode: data.API_AUTH_MODE, approverPrincipalArns: data.APPROVER_PRINCIPAL_ARNS, apiKeyIds },
   };
 }

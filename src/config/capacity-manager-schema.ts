@@ -134,10 +134,15 @@ const extendDefaultsSchema = z.strictObject({
 
 export const capacityManagerSchema = z.strictObject({
   /**
-   * Deploy the manager. It is deployed in tracking mode (node group scaling, expiry alerts, status; nothing bought
-   * without an approval) wherever capacity blocks are declared, also without this section; `false` turns it off.
+   * Deploy the manager. It is deployed in tracking mode (node group scaling, expiry alerts, status; no purchases)
+   * wherever capacity blocks are declared, also without this section; `false` turns it off.
    */
   enabled: z.boolean().default(true),
+  /**
+   * Let the manager buy extensions (each approved as its block's `extend.require_approval` says). Off is tracking
+   * mode: nothing is proposed or bought and reconcile's role has no purchase permission at all.
+   */
+  extensions_enabled: z.boolean().default(false),
   /** Extension policy of every declared block that does not set its own `capacity_blocks[].extend`. */
   extend: extendDefaultsSchema.prefault({}),
   /** When reconcile runs besides EC2 events. */
@@ -162,7 +167,7 @@ export const capacityManagerSchema = z.strictObject({
   throttle: throttleSchema.default(() => throttleSchema.parse({})),
   /** A REGIONAL WAFv2 web ACL (same region as the environment) attached to the API stage. */
   waf_web_acl_arn: z.string().regex(REGIONAL_WEB_ACL_ARN, { message: "expected a REGIONAL WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)" }).optional(),
-  /** Lets reconcile buy new capacity blocks (ec2:PurchaseCapacityBlock); extensions need no opt-in. */
+  /** Lets reconcile buy new capacity blocks (ec2:PurchaseCapacityBlock); needs `extensions_enabled = true`. */
   allow_new_purchases: z.boolean().default(false),
   log_retention_days: logRetentionDays.default(90),
   /**
@@ -181,6 +186,21 @@ export const capacityManagerSchema = z.strictObject({
 
 export type CapacityManagerConfig = z.output<typeof capacityManagerSchema>;
 
+/** How the manager acts on an environment's blocks: absent, tracking only, or buying extensions. */
+export type CapacityManagerMode = "not_deployed" | "tracking" | "extending";
+
+export function capacityManagerMode(manager: CapacityManagerConfig | undefined): CapacityManagerMode {
+  if (manager === undefined) return "not_deployed";
+  return manager.extensions_enabled ? "extending" : "tracking";
+}
+
+/** One line (at most 80 columns) naming the mode and the key that sets it, as `capacity status` prints it. */
+export const CAPACITY_MANAGER_MODE_LINES: Readonly<Record<CapacityManagerMode, string>> = {
+  not_deployed: "Capacity manager: not deployed in this environment",
+  tracking: "Capacity manager: tracking mode (capacity_manager.extensions_enabled = false)",
+  extending: "Capacity manager: buys extensions (capacity_manager.extensions_enabled = true)",
+};
+
 /** Rules that need the rest of the environment. Each names the field it blames. */
 export function checkCapacityManager(env: { readonly region: string; readonly capacity_manager?: CapacityManagerConfig | undefined }, ctx: z.RefinementCtx): void {
   for (const [index, topicArn] of (env.capacity_manager?.alarms.topic_arns ?? []).entries()) {
@@ -192,6 +212,13 @@ export function checkCapacityManager(env: { readonly region: string; readonly ca
         message: `the topic is in "${topicRegion}" but the alarms are in "${env.region}"; CloudWatch alarm actions publish to topics of their own region`,
       });
     }
+  }
+  if (env.capacity_manager?.allow_new_purchases === true && !env.capacity_manager.extensions_enabled) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["capacity_manager", "allow_new_purchases"],
+      message: "needs capacity_manager.extensions_enabled = true: in tracking mode the manager buys nothing",
+    });
   }
   const arn = env.capacity_manager?.waf_web_acl_arn;
   const aclRegion = arn ? REGIONAL_WEB_ACL_ARN.exec(arn)?.[1] : undefined;

@@ -8,8 +8,20 @@ describe("loadConfig", () => {
       journalTableName: "cbm-journal",
       topicArn: undefined,
       ...CONFIG_DEFAULTS,
+      extensionsEnabled: false,
       access: { mode: "iam_and_key", approverPrincipalArns: [], apiKeyIds: {} },
     });
+  });
+
+  it("GIVEN EXTENSIONS_ENABLED=true THEN extensions may be bought; unset is tracking mode", () => {
+    expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", EXTENSIONS_ENABLED: "true" }).extensionsEnabled).toBe(true);
+    expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", EXTENSIONS_ENABLED: "false" }).extensionsEnabled).toBe(false);
+  });
+
+  it("fails when EXTENSIONS_ENABLED is neither true nor false", () => {
+    expect(() => loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", EXTENSIONS_ENABLED: "yes" })).toThrowError(
+      /EXTENSIONS_ENABLED: EXTENSIONS_ENABLED must be "true" or "false"/,
+    );
   });
 
   it("fails when JOURNAL_TABLE_NAME is missing", () => {

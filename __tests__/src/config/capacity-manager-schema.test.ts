@@ -29,7 +29,7 @@ describe("capacity_manager schema", () => {
     // GIVEN blocks and no capacity_manager section  WHEN parsed  THEN the manager is on, in tracking mode
     const manager = environmentSchema.parse(baseEnvironmentInput()).capacity_manager;
     expect(manager).toEqual(environmentSchema.parse(withManager({})).capacity_manager);
-    expect(manager).toMatchObject({ enabled: true, allow_new_purchases: false, extend: { require_approval: true } });
+    expect(manager).toMatchObject({ enabled: true, extensions_enabled: false, allow_new_purchases: false, extend: { require_approval: true } });
   });
 
   it("turns the manager off with enabled = false, blocks or not", () => {
@@ -69,6 +69,19 @@ describe("capacity_manager schema", () => {
     await expectRejected(withManager({ extend: { by_hours: 15 * 24 } }), "capacity_manager.extend.by_hours", /duration EC2 sells/);
   });
 
+  it("fails when new purchases are allowed in tracking mode (extension purchasing off)", async () => {
+    await expectRejected(
+      withManager({ allow_new_purchases: true }),
+      "capacity_manager.allow_new_purchases",
+      /needs capacity_manager\.extensions_enabled = true: in tracking mode the manager buys nothing/,
+    );
+    expect(await issuesOf(withManager({ extensions_enabled: true, allow_new_purchases: true }))).toEqual([]);
+  });
+
+  it("fails when extensions_enabled is not a boolean", async () => {
+    await expectRejected(withManager({ extensions_enabled: "yes" }), "capacity_manager.extensions_enabled", /boolean/);
+  });
+
   it("fails when the fee cap is not positive", async () => {
     await expectRejected(withManager({ extend: { max_upfront_fee_usd: 0 } }), "capacity_manager.extend.max_upfront_fee_usd", /positive amount/);
   });
@@ -78,6 +91,7 @@ describe("capacity_manager schema", () => {
     const manager = environmentSchema.parse(withManager({})).capacity_manager;
     expect(manager).toEqual({
       enabled: true,
+      extensions_enabled: false,
       extend: { before_hours: 24, by_hours: 24, require_approval: true },
       schedule_expression: "rate(1 minute)",
       approver_principal_arns: [],

@@ -74,6 +74,12 @@ export interface DecideInput {
   /** False when no SNS topic is configured: nobody can be told, so nothing is auto-approved either. */
   readonly notificationsEnabled: boolean;
   /**
+   * False in tracking mode (`capacity_manager.extensions_enabled = false`): nothing is proposed or bought, the block
+   * is tracked, its node group scaled and its coming end alerted on. A purchase already under way is still confirmed.
+   * @default true
+   */
+  readonly extensionsEnabled?: boolean;
+  /**
    * An EC2 "Capacity Block … Expiration Warning" event arrived for this reservation, about the
    * block end `endDate` (a stale warning for an end that was since extended is ignored).
    */
@@ -319,9 +325,25 @@ export function decide(input: DecideInput): Decision {
 
   if (waitForExtensionInFlight(d, input.extensions, endIso, endMs)) return d.finish();
 
+  if (input.extensionsEnabled === false) {
+    trackOnly(d, endIso);
+    return d.finish();
+  }
+
   decideExtension(d, input, endIso, endMs);
   return d.finish();
 }
+
+/** Tracking mode: no proposal, no approval request, no purchase; alerts as the end comes close. */
+function trackOnly(d: Draft, endIso: string): void {
+  d.set("proposal", null);
+  d.set("approved", false);
+  d.status("TRACKING", `${TRACKING_MODE}: nothing is proposed or bought for the block ending ${endIso}`);
+  escalateUnableToAct(d, endIso, "tracking mode", `${TRACKING_MODE}; turn it on to let the manager extend blocks`);
+}
+
+/** How the reason and alerts name tracking mode (the same words as `capacity status` and the docs). */
+export const TRACKING_MODE = "tracking mode (capacity_manager.extensions_enabled = false: extension purchasing is off)";
 
 /** A paid extension whose new end EC2's reservation does not show yet. */
 function succeededBeyond(extensions: readonly ExtensionView[], endMs: number): ExtensionView | undefined {

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { permissionOf, refuseCaller } from "../access";
 import { API_ROUTES, PK_PATH_PARAMETER, type ApiRoute } from "../api-routes";
 import { loadConfig, type ManagerConfig } from "../config";
+import { TRACKING_MODE } from "../domain/decide";
 import { DomainError } from "../domain/errors";
 import type { RecordChanges } from "../domain/types";
 import { withLogContext, type Logger } from "../log";
@@ -170,13 +171,18 @@ async function route(event: APIGatewayProxyEvent, service: RecordsService, confi
       const approver = approverIdentity(event);
       authorize(r, event, config);
       if (clearUnconfirmedPurchase) return json(200, await service.clearUnconfirmedPurchase(pk, approver));
-      return json(200, await service.approve(pk, approver, policy));
+      const approved = await service.approve(pk, approver, policy);
+      // Kept either way; in tracking mode nothing is bought until extension purchasing is turned on.
+      return json(200, config.extensionsEnabled ? approved : { ...approved, purchasing: TRACKING_MODE_APPROVAL });
     }
     case "importRecords":
       parse(emptyBodySchema, body ?? {}, "body");
       return json(200, await service.importBlocks(callerIdentity(event)));
   }
 }
+
+/** What an approval answers in tracking mode (the same words as reconcile's status reason). */
+export const TRACKING_MODE_APPROVAL = `off: ${TRACKING_MODE}; the approval is kept and applies once purchasing is turned on`;
 
 function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;

@@ -39,6 +39,7 @@ export function createReconciler(runtime: Runtime): Reconciler {
     logger: runtime.logger,
     clock: () => new Date(),
     concurrency: config.reconcileConcurrency,
+    extensionsEnabled: config.extensionsEnabled,
     ...(config.declaredBlocksParameter ? { declared: new SsmDeclaredBlocks(new SSMClient({}), config.declaredBlocksParameter) } : {}),
   });
 }

@@ -23,6 +23,11 @@ export interface ReconcilerDeps {
    * @default none: only records created through the API are reconciled
    */
   readonly declared?: DeclaredBlocksSource;
+  /**
+   * Buy (or ask approval for) extensions. False is tracking mode: decide() proposes and buys nothing.
+   * @default true (the deployed function always sets it from EXTENSIONS_ENABLED, which defaults to false)
+   */
+  readonly extensionsEnabled?: boolean;
 }
 
 export interface ReconcileSummary {
@@ -162,6 +167,7 @@ export class Reconciler {
             extensions: byReservation.get(record.capacityReservationId) ?? [],
             now,
             notificationsEnabled: this.deps.notifier !== undefined,
+            extensionsEnabled: this.deps.extensionsEnabled ?? true,
             ...(expirationWarning ? { expirationWarning } : {}),
             ...(duplicateOf.has(record.PK) ? { duplicateOf: duplicateOf.get(record.PK) as string } : {}),
           },

@@ -1,3 +1,4 @@
+import { CAPACITY_MANAGER_MODE_LINES, capacityManagerMode } from "../../config/capacity-manager-schema";
 import { capacityReservationTerms, NODE_POOL_NAMES } from "../../constructs/karpenter/manifests";
 import { parseCommandLine, requireOption } from "../args";
 import { demoRequested, ec2Source, type CapacitySource } from "../capacity/source";
@@ -24,13 +25,15 @@ export async function runCapacityStatus(argv: readonly string[], io: CliIo): Pro
   const target = capacityTarget(COMMAND, io, values);
   const snapshot = await capacitySnapshot(io, target.environment, target.dir, target.source);
   const blocks = capacityStatus({ ...snapshot, now: io.now() });
+  // Which manager mode acts on these blocks: tracking only (no purchases) or buying extensions.
+  const mode = capacityManagerMode(snapshot.manager);
   io.stdout.write(
     values.json
-      ? `${JSON.stringify(statusJson(snapshot.environment, snapshot.region, blocks), null, 2)}\n`
-      : renderStatus(snapshot.environment, snapshot.region, blocks, palette(useColour(io.stdout, io.env)), {
+      ? `${JSON.stringify({ ...(statusJson(snapshot.environment, snapshot.region, blocks) as object), capacity_manager: { mode } }, null, 2)}\n`
+      : `${renderStatus(snapshot.environment, snapshot.region, blocks, palette(useColour(io.stdout, io.env)), {
           width: terminalWidth(io),
           wide: values.wide === true,
-        }),
+        })}\n${CAPACITY_MANAGER_MODE_LINES[mode]}\n`,
   );
   return values["fail-on-warning"] === true && warningCount(blocks) > 0 ? EXIT.warnings : EXIT.ok;
 }
@@ -72,7 +75,7 @@ export async function capacitySnapshot(io: CliIo, environment: string, dir: stri
       .filter((reservation) => tracked.has(reservation.reservationId) || LIVE_STATES.has(reservation.state))
       .map((reservation) => reservation.reservationId);
     const extensions = await source.listExtensions(region, ids, status.update);
-    return { environment: loaded.name, region, blocks, karpenter: selection, reservations, extensions, source: source.label };
+    return { environment: loaded.name, region, blocks, karpenter: selection, reservations, extensions, source: source.label, manager: loaded.config.capacity_manager };
   } finally {
     status.done();
   }

@@ -109,7 +109,13 @@ export interface CapacityManagerProps {
    */
   readonly wafWebAclArn?: string;
   /**
-   * Let reconcile buy new capacity blocks, not only extend them.
+   * Let reconcile buy extensions (each approved as its record requires). Off is tracking mode: reconcile scales node
+   * groups, alerts on expiry and reports status, and its role has no purchase permission at all.
+   * @default false
+   */
+  readonly extensionsEnabled?: boolean;
+  /**
+   * Let reconcile buy new capacity blocks, not only extend them. Needs `extensionsEnabled`.
    * @default false
    */
   readonly allowNewPurchases?: boolean;
@@ -170,7 +176,11 @@ export class CapacityManager extends Construct {
     super(scope, id);
     const scheduleExpression = props.scheduleExpression ?? "rate(1 minute)";
     const apiAuth = props.apiAuth ?? "iam_and_key";
+    const extensionsEnabled = props.extensionsEnabled ?? false;
     const allowNewPurchases = props.allowNewPurchases ?? false;
+    if (allowNewPurchases && !extensionsEnabled) {
+      throw new Error(`${props.namePrefix}: allowNewPurchases needs extensionsEnabled (tracking mode buys nothing)`);
+    }
     const logRetentionDays = props.logRetentionDays ?? 90;
     const apiReservedConcurrency = props.apiReservedConcurrency;
     const throttleRateLimit = props.throttleRateLimit ?? 10;
@@ -221,6 +231,7 @@ export class CapacityManager extends Construct {
         TABLE_NAME: table.tableName,
         JOURNAL_TABLE_NAME: journal.tableName,
         TOPIC_ARN: topic.topicArn,
+        EXTENSIONS_ENABLED: String(extensionsEnabled),
         ...(props.declaredBlocksParameterName !== undefined ? { DECLARED_BLOCKS_PARAMETER: props.declaredBlocksParameterName } : {}),
       },
       reservedConcurrency: RECONCILE_RESERVED_CONCURRENCY,
@@ -239,6 +250,7 @@ export class CapacityManager extends Construct {
       partition,
       region,
       clusterName: props.clusterName,
+      extensionsEnabled,
       allowNewPurchases,
       environment: props.environment,
       reservationIds,
@@ -265,6 +277,8 @@ export class CapacityManager extends Construct {
         TABLE_NAME: table.tableName,
         JOURNAL_TABLE_NAME: journal.tableName,
         API_AUTH_MODE: apiAuth,
+        // Only to say so when approving in tracking mode; the API function can't buy either way.
+        EXTENSIONS_ENABLED: String(extensionsEnabled),
         APPROVER_PRINCIPAL_ARNS: approverPrincipalArns.join(","),
         API_KEY_ID_READ: apiKeys.keyIds.read,
         API_KEY_ID_WRITE: apiKeys.keyIds.write,
@@ -359,7 +373,7 @@ export class CapacityManager extends Construct {
         `${prefix}: api_auth = "api_key_only" — API keys alone authorize: the approver key approves purchases (PATCH /{PK}); ` +
           `anyone holding it can spend money and calls are not tied to an IAM identity. Use "iam_and_key" unless you need the key-only curl workflow.`,
       );
-    } else if (approverPrincipalArns.length === 0) {
+    } else if (extensionsEnabled && approverPrincipalArns.length === 0) {
       warnings.push(`${prefix}: capacity_manager.approver_principal_arns is empty — nobody can approve, so blocks that require approval are never extended.`);
     }
     if (props.alarmEmail === undefined && alarmTopicArns.length === 0) {
@@ -389,6 +403,8 @@ export function reconcileCapacityStatements(options: {
   readonly partition: string;
   readonly region: string;
   readonly clusterName: string;
+  /** Off (tracking mode): no purchase action at all. */
+  readonly extensionsEnabled: boolean;
   readonly allowNewPurchases: boolean;
   /** Value of the reservation tag `blockfleet.io/environment` that makes a reservation this environment's. */
   readonly environment: string;
@@ -404,19 +420,21 @@ export function reconcileCapacityStatements(options: {
     { Sid: "ReadCapacity", Effect: "Allow", Action: ["ec2:DescribeCapacityReservations", "ec2:DescribeCapacityBlockExtensionHistory"], Resource: "*" },
     { Sid: "FindExtensionOfferings", Effect: "Allow", Action: "ec2:DescribeCapacityBlockExtensionOfferings", Resource: reservations },
   ];
-  if (options.reservationIds.length > 0) {
+  if (options.extensionsEnabled && options.reservationIds.length > 0) {
     statements.push({ Sid: "ExtendDeclaredCapacityBlocks", Effect: "Allow", Action: "ec2:PurchaseCapacityBlockExtension", Resource: options.reservationIds.map(reservationArn) });
   }
-  statements.push(
+  if (options.extensionsEnabled) {
     // ec2:PurchaseCapacityBlockExtension supports aws:ResourceTag/${TagKey} on capacity-reservation (iam-data, service
     // authorization reference): blocks bought later join by tag, another environment's blocks never match.
-    {
+    statements.push({
       Sid: "ExtendTaggedCapacityBlocks",
       Effect: "Allow",
       Action: "ec2:PurchaseCapacityBlockExtension",
       Resource: reservations,
       Condition: { StringEquals: { [`aws:ResourceTag/${RESERVATION_ENVIRONMENT_TAG}`]: options.environment } },
-    },
+    });
+  }
+  statements.push(
     { Sid: "ReadNodeGroups", Effect: "Allow", Action: "eks:DescribeNodegroup", Resource: nodeGroups },
     // Only capacity-block node groups carry the tag; the system node group can't be resized.
     {
@@ -427,7 +445,7 @@ export function reconcileCapacityStatements(options: {
       Condition: { Null: { [`aws:ResourceTag/${CAPACITY_BLOCK_NODE_GROUP_TAG}`]: "false" } },
     },
   );
-  if (options.allowNewPurchases) {
+  if (options.extensionsEnabled && options.allowNewPurchases) {
     statements.push({ Sid: "BuyNewCapacityBlocks", Effect: "Allow", Action: "ec2:PurchaseCapacityBlock", Resource: reservations });
   }
   return statements;

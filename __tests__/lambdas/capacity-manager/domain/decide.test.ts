@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { applyPurchaseOutcome, decide, needsExtensionHistory, type DecideInput } from "../../../../lambdas/capacity-manager/domain/decide";
 import type { CapacityRecord } from "../../../../lambdas/capacity-manager/domain/types";
@@ -593,5 +594,99 @@ describe("decide: a request SNS refused", () => {
     expect(request(decision)).toBeDefined();
     expect(request(decision)).not.toHaveProperty("retry");
     expect(decision.history.map((h) => h.kind)).toEqual(["APPROVAL_REQUESTED"]);
+  });
+});
+
+describe("decide: tracking mode (extension purchasing off)", () => {
+  const tracking = (overrides: Partial<DecideInput> = {}) => input({ extensionsEnabled: false, offerings: [anOffering()], ...overrides });
+  const expiringKeys = (d: ReturnType<typeof decide>) => (d.changes.notifications?.EXPIRING ? [d.changes.notifications.EXPIRING.key] : []);
+
+  it.each([
+    ["auto-extend inside the window", aRecord(), at(20 * HOUR)],
+    ["approval required, approved and inside the window", aRecord({ requireApproval: true, approval: { by: "arn:aws:iam::123456789012:role/finance-approver", at: at(30 * HOUR).toISOString(), maxFeeUsd: 5000, durationHours: 24 } }), at(20 * HOUR)],
+    ["approval required, before the window", aRecord({ requireApproval: true }), at(40 * HOUR)],
+  ])("GIVEN %s WHEN deciding THEN nothing is proposed, asked for or bought", (_name, record, now) => {
+    const i = tracking({ record, now });
+    const decision = decide(i);
+    expect(purchaseOf(decision)).toBeUndefined();
+    expect(decision.needsOfferings).toBeUndefined();
+    expect(notifications(decision)).not.toContain("APPROVAL_REQUEST");
+    expect(decision.changes.proposal ?? undefined).toBeUndefined();
+    expect(statusAfter(i, decision)).toBe("TRACKING");
+    expect(decision.changes.statusReason).toMatch(/^tracking mode \(capacity_manager\.extensions_enabled = false: extension purchasing is off\)/);
+    // The same record with purchasing on would act: the switch is what stops it.
+    const enabled = decide({ ...i, extensionsEnabled: true });
+    expect(purchaseOf(enabled) !== undefined || notifications(enabled).includes("APPROVAL_REQUEST") || enabled.changes.status === "APPROVED").toBe(true);
+  });
+
+  it.each([
+    [50, [], false],
+    [40, [`${END_ISO}|unable|48h`], false],
+    [20, [`${END_ISO}|unable|24h`], true],
+    [5, [`${END_ISO}|unable|6h`], true],
+  ])("GIVEN %i h left THEN the expiry alert of that stage goes out (%j) and ExpiringWithoutExtension is %s", (hoursLeft, keys, expiring) => {
+    const decision = decide(tracking({ now: at(hoursLeft * HOUR) }));
+    expect(expiringKeys(decision)).toEqual(keys);
+    expect(decision.expiringWithoutExtension).toBe(expiring);
+    expect(purchaseOf(decision)).toBeUndefined();
+  });
+
+  it("GIVEN an EC2 expiration warning THEN it alerts as in any mode", () => {
+    const decision = decide(tracking({ now: at(2 * HOUR), expirationWarning: { endDate: END_ISO } }));
+    expect(decision.changes.status).toBe("EXPIRING");
+    expect(notifications(decision)).toContain("EXPIRING");
+  });
+
+  it("GIVEN a linked node group of an active block THEN it is still scaled", () => {
+    const nodeGroup = { clusterName: "prod", nodegroupName: "p5-block-a", desiredSize: 4 };
+    const decision = decide(tracking({ record: aRecord({ nodeGroup }), now: at(5 * 24 * HOUR) }));
+    expect(decision.actions.find((a) => a.kind === "scaleNodeGroup")).toMatchObject({ desiredSize: 4 });
+  });
+
+  it("GIVEN any policy, approval, reservation state, time and offerings THEN tracking mode never buys, asks for approval or fetches offerings", () => {
+    const approver = "arn:aws:iam::123456789012:role/finance-approver";
+    fc.assert(
+      fc.property(
+        fc.record({
+          requireApproval: fc.boolean(),
+          approved: fc.boolean(),
+          extendBeforeHours: fc.integer({ min: 13, max: 56 * 24 }),
+          maxUpfrontFeeUsd: fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: undefined }),
+          state: fc.constantFrom("active", "scheduled", "payment-pending", "expired"),
+          hoursBeforeEnd: fc.integer({ min: -48, max: 60 * 24 }),
+          fees: fc.array(fc.integer({ min: 0, max: 50_000 }), { maxLength: 3 }),
+          warned: fc.boolean(),
+        }),
+        (c) => {
+          const record = aRecord({
+            requireApproval: c.requireApproval,
+            extendBeforeHours: c.extendBeforeHours,
+            ...(c.maxUpfrontFeeUsd !== undefined ? { maxUpfrontFeeUsd: c.maxUpfrontFeeUsd } : {}),
+            ...(c.approved ? { approval: { by: approver, at: at(70 * 24 * HOUR).toISOString(), maxFeeUsd: 100_000, durationHours: 24 } } : {}),
+          });
+          const decision = decide(
+            tracking({
+              record,
+              reservation: aReservation({ state: c.state }),
+              now: at(c.hoursBeforeEnd * HOUR),
+              offerings: c.fees.map((feeUsd, i) => anOffering({ offeringId: `cbeo-${i}`, feeUsd })),
+              ...(c.warned ? { expirationWarning: { endDate: END_ISO } } : {}),
+            }),
+          );
+          expect(purchaseOf(decision)).toBeUndefined();
+          expect(decision.changes.intent ?? undefined).toBeUndefined();
+          expect(notifications(decision)).not.toContain("APPROVAL_REQUEST");
+          expect(decision.needsOfferings).toBeUndefined();
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("GIVEN a purchase started before purchasing was turned off THEN it is still confirmed, never bought again", () => {
+    const intent = { intentId: "cr|end|v3", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(20 * HOUR).toISOString() };
+    const decision = decide(tracking({ record: aRecord({ status: "PURCHASING", intent }), extensions: [anExtension({ offeringId: "cbeo-aaaa" })], now: at(19 * HOUR) }));
+    expect(decision.changes.status).toBe("EXTENSION_PENDING");
+    expect(purchaseOf(decision)).toBeUndefined();
   });
 });

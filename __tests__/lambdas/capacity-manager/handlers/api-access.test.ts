@@ -92,6 +92,20 @@ describe("iam_and_key: only approver principals approve", () => {
     const res = await iamMode([APPROVER_ROLE])(apiEvent("PATCH", "/{PK}", { pk: "access-1", userArn: APPROVER_SESSION }));
     expect(res.statusCode).toBe(200);
     expect(bodyOf(res)).toMatchObject({ approved: true, approval: { by: APPROVER_SESSION } });
+    // Extension purchasing is on in the harness: no tracking-mode note.
+    expect(bodyOf(res).purchasing).toBeUndefined();
+  });
+
+  it("GIVEN tracking mode THEN the approval is kept and the answer says nothing is bought until purchasing is on", async () => {
+    await awaitingApproval("access-tracking", "cr-0a0a0a0a0a0a0a0b1");
+    const service = h.service();
+    const config: ManagerConfig = { ...h.config, extensionsEnabled: false, access: { mode: "iam_and_key", approverPrincipalArns: [APPROVER_ROLE], apiKeyIds: KEYS } };
+    const res = await createApiHandler(() => ({ service, config, logger: h.logger }))(apiEvent("PATCH", "/{PK}", { pk: "access-tracking", userArn: APPROVER_SESSION }));
+    expect(res.statusCode).toBe(200);
+    expect(bodyOf(res)).toMatchObject({
+      approved: true,
+      purchasing: "off: tracking mode (capacity_manager.extensions_enabled = false: extension purchasing is off); the approval is kept and applies once purchasing is turned on",
+    });
   });
 
   it("fails with 403 NOT_AN_APPROVER when a writer approves, and nothing changes", async () => {

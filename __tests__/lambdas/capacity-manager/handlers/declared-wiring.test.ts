@@ -59,7 +59,7 @@ describe("reconcile wiring: declared blocks", () => {
     eks.on(DescribeNodegroupCommand).resolves({ nodegroup: { scalingConfig: { desiredSize: 0, minSize: 0, maxSize: 2 } } });
     eks.on(UpdateNodegroupConfigCommand).resolves({});
     const store = new InMemoryRecordStore();
-    const config = { tableName: "t", journalTableName: "t-journal", topicArn: undefined, ...CONFIG_DEFAULTS, declaredBlocksParameter: PARAMETER, access: NO_APPROVERS };
+    const config = { tableName: "t", journalTableName: "t-journal", topicArn: undefined, ...CONFIG_DEFAULTS, extensionsEnabled: false, declaredBlocksParameter: PARAMETER, access: NO_APPROVERS };
     const reconciler = createReconciler({ config, logger: createLogger(() => undefined), store, ec2 });
     await reconciler.reconcileAll();
     expect(ssm.commandCalls(GetParameterCommand).map((call) => call.args[0].input.Name)).toEqual([PARAMETER]);
@@ -69,7 +69,7 @@ describe("reconcile wiring: declared blocks", () => {
 
   it("GIVEN no DECLARED_BLOCKS_PARAMETER THEN SSM is never called", async () => {
     vi.stubEnv("AWS_REGION", "us-east-1");
-    const config = { tableName: "t", journalTableName: "t-journal", topicArn: undefined, ...CONFIG_DEFAULTS, access: NO_APPROVERS };
+    const config = { tableName: "t", journalTableName: "t-journal", topicArn: undefined, ...CONFIG_DEFAULTS, extensionsEnabled: false, access: NO_APPROVERS };
     await createReconciler({ config, logger: createLogger(() => undefined), store: new InMemoryRecordStore(), ec2 }).reconcileAll();
     expect(ssm.commandCalls(GetParameterCommand)).toEqual([]);
   });

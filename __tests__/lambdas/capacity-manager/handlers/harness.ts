@@ -81,6 +81,7 @@ export function createHarness(dynamo: LocalDynamo, tableName: string, now: Date)
       journalTableName: journalTableOf(tableName),
       topicArn: "arn:aws:sns:us-east-1:123456789012:cbm",
       ...CONFIG_DEFAULTS,
+      extensionsEnabled: true,
       access: { mode: "iam_and_key", approverPrincipalArns: HARNESS_APPROVERS, apiKeyIds: {} },
     },
     now,

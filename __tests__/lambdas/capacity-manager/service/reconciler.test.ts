@@ -50,6 +50,7 @@ interface Setup {
   readonly clock: () => Date;
   readonly notifier?: Notifier;
   readonly scaler?: NodeGroupScaler;
+  readonly extensionsEnabled?: boolean;
 }
 
 async function reconcilerFor(setup: Setup): Promise<{ reconciler: Reconciler; store: InMemoryRecordStore; lines: Record<string, unknown>[] }> {
@@ -64,6 +65,7 @@ async function reconcilerFor(setup: Setup): Promise<{ reconciler: Reconciler; st
     logger: createLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>)),
     clock: setup.clock,
     concurrency: 4,
+    ...(setup.extensionsEnabled !== undefined ? { extensionsEnabled: setup.extensionsEnabled } : {}),
   });
   return { reconciler, store, lines };
 }
@@ -162,5 +164,22 @@ describe("Reconciler: notifications", () => {
     const summary = await reconciler.reconcileAll();
     expect(summary.failures).toBe(1);
     expect(sent).toEqual(["Approve extension of capacity block cr-0123456789abcdef0"]);
+  });
+});
+
+describe("Reconciler: tracking mode", () => {
+  it("GIVEN extensionsEnabled false and a block inside its purchase window THEN nothing is bought and the record says tracking mode", async () => {
+    const clock = () => at(20 * HOUR);
+    const ec2 = new FixedEc2(aReservation(), [], [anOffering()], clock);
+    const { reconciler, store } = await reconcilerFor({ records: [aRecord()], ec2, clock, extensionsEnabled: false });
+    const summary = await reconciler.reconcileAll();
+    expect(ec2.purchases).toEqual([]);
+    expect(summary.purchases).toBe(0);
+    expect(summary.expiringWithoutExtension).toBe(1);
+    expect((await store.get("env-123"))?.statusReason).toMatch(/^tracking mode/);
+    // The same setup with purchasing on buys: the switch is what stopped it.
+    const on = await reconcilerFor({ records: [aRecord()], ec2, clock, extensionsEnabled: true });
+    await on.reconciler.reconcileAll();
+    expect(ec2.purchases).toHaveLength(1);
   });
 });

