@@ -19,3 +19,9 @@ export const KARPENTER_DISCOVERY_TAG = "karpenter.sh/discovery";
 export const CAPACITY_CONSUMER_TAG = "blockfleet.io/capacity-consumer";
 /** The CAPACITY_CONSUMER_TAG value Karpenter's tag selection requires. */
 export const KARPENTER_CONSUMER_TAG_VALUE = "karpenter";
+
+/**
+ * Tag on a capacity reservation that lets this environment's reconcile extend it (value: the environment name),
+ * besides the reservations the environment file declares.
+ */
+export const RESERVATION_ENVIRONMENT_TAG = "blockfleet.io/environment";

@@ -1,4 +1,5 @@
 import { capacityBlockSchema } from "../../config/schema";
+import { CAPACITY_CONSUMER_TAG, KARPENTER_CONSUMER_TAG_VALUE, RESERVATION_ENVIRONMENT_TAG } from "../../lib/tags";
 import { CAPACITY_BLOCK_INSTANCE_TYPES, GPU_AMI_TYPES, type GpuAmiType } from "../../lib/instance-types";
 import { formatDuration, formatMoney, formatUtc, textTable } from "../format/text";
 import type { Palette } from "../io";
@@ -117,12 +118,14 @@ export function attachSnippet(offering: Offering, region: string, tags: Readonly
       ? [
           `#      --instance-platform Linux/UNIX \\`,
           `#      --tag-specifications ${shellQuote(tagSpecification(tags))}`,
-          `#    (the tags make Karpenter's capacity-block pool select the block: node_pools.gpu_capacity_block.reservation_tags)`,
+          `#    (the tags make Karpenter's capacity-block pool select the block: node_pools.gpu_capacity_block.reservation_tags`,
+          `#     plus ${CAPACITY_CONSUMER_TAG}=${KARPENTER_CONSUMER_TAG_VALUE}; ${RESERVATION_ENVIRONMENT_TAG} lets the capacity manager extend it)`,
         ]
       : [`#      --instance-platform Linux/UNIX`]),
     `# 2. Add this entry to capacity_blocks in environments/<env>.tfvars, with the CapacityReservationId the purchase printed:`,
     `{`,
     `  name              = "${suggestedBlockName(offering)}"`,
+    ...(tagged ? [`  consumer          = "karpenter"`] : []),
     `  reservation_id    = "<cr-... from the purchase>"`,
     `  instance_type     = "${offering.instanceType}"`,
     `  instance_count    = ${offering.instanceCount}`,

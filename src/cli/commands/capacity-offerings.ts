@@ -1,4 +1,5 @@
 import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
+import { CAPACITY_CONSUMER_TAG, KARPENTER_CONSUMER_TAG_VALUE, RESERVATION_ENVIRONMENT_TAG } from "../../lib/tags";
 import { capacityDurationHours, listOption, parseCommandLine, positiveInteger, requireOption, utcDate } from "../args";
 import type { Offering } from "../capacity/ec2";
 import { attachSnippet, offeringsJson, rankOfferings, renderOfferingsTable } from "../capacity/offerings";
@@ -63,7 +64,15 @@ export async function runCapacityOfferings(argv: readonly string[], io: CliIo): 
     if (outside.length > 0) throw new CliError(`${COMMAND}: --availability-zone ${outside.join(", ")} is not among ${values.env}'s availability_zones (${envZones.join(", ")})`);
     regions = [region];
     zones = zones.length > 0 ? zones : [...envZones];
-    if (karpenter.enabled && nodePools.gpu_capacity_block.enabled) tags = nodePools.gpu_capacity_block.reservation_tags;
+    // Karpenter's tag selection also requires the consumer tag, and reconcile may extend only reservations of its
+    // own environment: a block bought with all of these is used and kept without a Terraform change.
+    if (karpenter.enabled && nodePools.gpu_capacity_block.enabled) {
+      tags = {
+        ...nodePools.gpu_capacity_block.reservation_tags,
+        [CAPACITY_CONSUMER_TAG]: KARPENTER_CONSUMER_TAG_VALUE,
+        [RESERVATION_ENVIRONMENT_TAG]: environment.name,
+      };
+    }
   } else if (regions.length === 0) {
     const region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? (demo ? DEMO_REGION : undefined);
     if (!region) throw new CliError(`${COMMAND}: --region is required (or set AWS_REGION, or pass --env)`);

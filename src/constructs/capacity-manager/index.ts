@@ -18,14 +18,11 @@ import { keyViaServiceStatement } from "./permissions";
 import { JournalTable, RecordsTable } from "./table";
 import { ReconcileTriggers } from "./triggers";
 import { checkedName } from "../../lib/naming";
+import { RESERVATION_ENVIRONMENT_TAG } from "../../lib/tags";
 
 export { permissionOf, executeApiResource, API_STAGE_NAME } from "./api";
 
-/**
- * Tag on a capacity reservation that lets this environment's reconcile extend it (value: the environment name),
- * besides the reservations the environment file declares.
- */
-export const RESERVATION_ENVIRONMENT_TAG = "blockfleet.io/environment";
+export { RESERVATION_ENVIRONMENT_TAG } from "../../lib/tags";
 
 /** Tag every capacity-block node group carries (see CapacityBlockNodeGroup); reconcile resizes only those. */
 export const CAPACITY_BLOCK_NODE_GROUP_TAG = "blockfleet.io/capacity-reservation-id";

@@ -159,7 +159,12 @@ describe("the demo account", () => {
       expect(zones).toEqual(new Set(["us-east-1a", "us-east-1b"]));
       // PurchaseCapacityBlock takes TagSpecifications for the reservation it creates (ResourceType capacity-reservation):
       // aws/aws-sdk-js-v3 @aws-sdk/client-ec2 3.1169.0, dist-types/models/models_8.d.ts PurchaseCapacityBlockRequest.
-      expect(text.out).toContain("--tag-specifications 'ResourceType=capacity-reservation,Tags=[{Key=capacity-pool,Value=demo}]'");
+      // Karpenter's tag terms also require the consumer tag (node-group blocks never carry it), and reconcile may extend
+      // only reservations tagged with its environment (or declared).
+      expect(text.out).toContain(
+        "--tag-specifications 'ResourceType=capacity-reservation,Tags=[{Key=capacity-pool,Value=demo},{Key=blockfleet.io/capacity-consumer,Value=karpenter},{Key=blockfleet.io/environment,Value=demo}]'",
+      );
+      expect(text.out).toContain('consumer          = "karpenter"');
     });
 
     it("GIVEN --regions THEN every region is searched and the table says which region each offering is in", async () => {
