@@ -27,25 +27,7 @@ import {
   VPC_PREFIX_RANGE,
 } from "../../../src/config/aws-limits";
 import { baseEnvironmentInput, issuesOf, synthesizeWith } from "../../support/synth";
-
-type Input = Record<string, unknown>;
-
-function withBlock(overrides: Input): Input {
-  const base = baseEnvironmentInput();
-  const [block] = base.capacity_blocks as Input[];
-  return { ...base, capacity_blocks: [{ ...block, ...overrides }] };
-}
-
-function withCluster(overrides: Input): Input {
-  return { ...baseEnvironmentInput(), cluster: { version: "1.34", ...overrides } };
-}
-
-async function expectRejected(input: Input, path: string, message: RegExp): Promise<void> {
-  const issues = await issuesOf(input);
-  const atPath = issues.filter((issue) => issue.path === path);
-  expect(atPath, `issues were ${JSON.stringify(issues)}`).toHaveLength(1);
-  expect(atPath[0]!.message).toMatch(message);
-}
+import { withBlock, withCluster, expectRejected } from "../../support/config-input";
 
 const tags = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, index) => [`tag-${index}`, "x"]));
 

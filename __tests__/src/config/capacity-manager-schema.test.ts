@@ -2,19 +2,10 @@ import { describe, expect, it } from "vitest";
 import { environmentSchema } from "../../../src/config/schema";
 import { customCapacityManagerInput, WEB_ACL_ARN } from "../../support/capacity-manager";
 import { baseEnvironmentInput, issuesOf } from "../../support/synth";
-
-type Input = Record<string, unknown>;
+import { expectRejected, type Input } from "../../support/config-input";
 
 function withManager(section: Input): Input {
   return { ...baseEnvironmentInput(), capacity_manager: section };
-}
-
-/** Asserts the input is rejected with exactly one issue at `path` whose message matches. */
-async function expectRejected(input: Input, path: string, message: RegExp): Promise<void> {
-  const issues = await issuesOf(input);
-  const atPath = issues.filter((issue) => issue.path === path);
-  expect(atPath, `issues were ${JSON.stringify(issues)}`).toHaveLength(1);
-  expect(atPath[0]!.message).toMatch(message);
 }
 
 const WEB_ACL = WEB_ACL_ARN;

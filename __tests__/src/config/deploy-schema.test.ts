@@ -3,19 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseEnvironment } from "../../../src/config/load";
 import { environmentSchema } from "../../../src/config/schema";
 import { baseEnvironmentInput, issuesOf } from "../../support/synth";
-
-type Input = Record<string, unknown>;
-
-function withCluster(overrides: Input): Input {
-  return { ...baseEnvironmentInput(), cluster: { version: "1.34", ...overrides } };
-}
-
-async function expectRejected(input: Input, path: string, message: RegExp): Promise<void> {
-  const issues = await issuesOf(input);
-  const atPath = issues.filter((issue) => issue.path === path);
-  expect(atPath, `issues were ${JSON.stringify(issues)}`).toHaveLength(1);
-  expect(atPath[0]!.message).toMatch(message);
-}
+import { withCluster, expectRejected } from "../../support/config-input";
 
 describe("state bucket", () => {
   it("fails when the file has neither account_id nor state_bucket, saying what to add", async () => {

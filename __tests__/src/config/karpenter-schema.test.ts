@@ -4,19 +4,10 @@ import { DEFAULT_AMI_ALIAS_VERSIONS, DEFAULT_KARPENTER_CHART_VERSION } from "../
 import { parseEnvironment } from "../../../src/config/load";
 import { environmentSchema } from "../../../src/config/schema";
 import { baseEnvironmentInput, issuesOf } from "../../support/synth";
-
-type Input = Record<string, unknown>;
+import { expectRejected, type Input } from "../../support/config-input";
 
 const withKarpenter = (section: Input): Input => ({ ...baseEnvironmentInput(), karpenter: section });
 const withPool = (pool: string, section: Input): Input => ({ ...baseEnvironmentInput(), node_pools: { [pool]: section } });
-
-/** Asserts the input is rejected with exactly one issue at `path` whose message matches. */
-async function expectRejected(input: Input, path: string, message: RegExp): Promise<void> {
-  const issues = await issuesOf(input);
-  const atPath = issues.filter((issue) => issue.path === path);
-  expect(atPath, `issues were ${JSON.stringify(issues)}`).toHaveLength(1);
-  expect(atPath[0]!.message).toMatch(message);
-}
 
 describe("karpenter and node_pools schema", () => {
   it("turns Karpenter on with pinned versions and cost-safe pools when the file says nothing", () => {

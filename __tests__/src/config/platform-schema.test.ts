@@ -1,21 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { environmentSchema } from "../../../src/config/schema";
 import { baseEnvironmentInput, issuesOf } from "../../support/synth";
-
-type Input = Record<string, unknown>;
+import { expectRejected, type Input } from "../../support/config-input";
 
 const CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
 
 function withPlatform(platform: Input, extra: Input = {}): Input {
   return { ...baseEnvironmentInput(), ...extra, platform };
-}
-
-/** Asserts the input is rejected with exactly one issue at `path` whose message matches. */
-async function expectRejected(input: Input, path: string, message: RegExp): Promise<void> {
-  const issues = await issuesOf(input);
-  const atPath = issues.filter((issue) => issue.path === path);
-  expect(atPath, `issues were ${JSON.stringify(issues)}`).toHaveLength(1);
-  expect(atPath[0]!.message).toMatch(message);
 }
 
 function bottlerocketBlock(labels: Record<string, string> = {}): Input {

@@ -1,25 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { baseEnvironmentInput, issuesOf } from "../../support/synth";
-
-type Input = Record<string, unknown>;
-
-function withBlock(overrides: Input): Input {
-  const base = baseEnvironmentInput();
-  const [block] = base.capacity_blocks as Input[];
-  return { ...base, capacity_blocks: [{ ...block, ...overrides }] };
-}
-
-function withCluster(overrides: Input): Input {
-  return { ...baseEnvironmentInput(), cluster: { version: "1.34", ...overrides } };
-}
-
-/** Asserts the input is rejected with exactly one issue at `path` whose message matches. */
-async function expectRejected(input: Input, path: string, message: RegExp): Promise<void> {
-  const issues = await issuesOf(input);
-  const atPath = issues.filter((issue) => issue.path === path);
-  expect(atPath, `issues were ${JSON.stringify(issues)}`).toHaveLength(1);
-  expect(atPath[0]!.message).toMatch(message);
-}
+import { withBlock, withCluster, expectRejected, type Input } from "../../support/config-input";
 
 describe("environment schema", () => {
   it("accepts the base environment and fills in documented defaults", async () => {

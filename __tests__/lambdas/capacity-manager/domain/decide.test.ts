@@ -591,7 +591,7 @@ describe("decide: a request SNS refused", () => {
 
   it("GIVEN the fee rose meanwhile THEN the higher fee is a new request at once (recorded), not a retry", () => {
     const decision = decide(input({ record: refused(10 * MINUTE, 800), now, offerings: [anOffering({ feeUsd: 1000 })] }));
-    expect(request(decision)).toBeDefined();
+    expect(request(decision)).toMatchObject({ kind: "notify", notification: "APPROVAL_REQUEST" });
     expect(request(decision)).not.toHaveProperty("retry");
     expect(decision.history.map((h) => h.kind)).toEqual(["APPROVAL_REQUESTED"]);
   });

@@ -38,7 +38,9 @@ describe("load balancer controller policy", () => {
   it("grants exactly the actions of the controller's published iam_policy.json at the pinned version", () => {
     // GIVEN upstream's docs/install/iam_policy.json at the app version of the pinned chart (fixture, see SOURCES.md)
     const appVersion = APP_VERSION_OF_CHART[PLATFORM_CHARTS.loadBalancerController.version];
-    expect(appVersion, `add the app version of chart ${PLATFORM_CHARTS.loadBalancerController.version} and its iam_policy.json fixture`).toBeDefined();
+    expect(Object.keys(APP_VERSION_OF_CHART), `add the app version of chart ${PLATFORM_CHARTS.loadBalancerController.version} and its iam_policy.json fixture`).toContain(
+      PLATFORM_CHARTS.loadBalancerController.version,
+    );
     const upstream = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "fixtures", "iam", `aws-load-balancer-controller-${appVersion}.iam_policy.json`), "utf8")) as {
       Statement: Array<{ Action: string | string[] }>;
     };
