@@ -5,11 +5,18 @@ import { JOURNAL_ATTRIBUTES, JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, RESERVATIO
 import { keyViaServiceStatement, type Grantee } from "./permissions";
 import { checkedName } from "../../lib/naming";
 
-export interface RecordsTableProps {
+/** Where a protected table lives and which key encrypts it. */
+export interface ProtectedTableProps {
+  /** Physical table name, checked against DynamoDB's limit. */
   readonly tableName: string;
+  /** Customer-managed key of its server-side encryption; callers get it through DynamoDB only. */
   readonly kmsKeyArn: string;
+  /** Region of the table, for the key's kms:ViaService condition. */
   readonly region: string;
 }
+
+export type RecordsTableProps = ProtectedTableProps;
+export type JournalTableProps = ProtectedTableProps;
 
 /** Item actions the manager uses (reads, conditional writes, queries of the reservation index). */
 const READ_WRITE_ACTIONS = [
@@ -37,58 +44,73 @@ export const ITEM_WRITE_ACTIONS = [
 ] as const;
 
 /**
- * The capacity manager's records, keyed as the Lambda's table contract says: on-demand, point-in-time recovery,
- * deletion protection and `prevent_destroy` (the history of what was bought lives here), SSE with the service key,
- * and TTL so records of expired blocks go away by themselves.
+ * A table only the manager writes: the subclass defines its keys; this holds what both tables share (the name and
+ * ARN others need, the resource policy that denies other writers, and grants through the table's key).
  */
-export class RecordsTable extends Construct {
+abstract class ProtectedTable extends Construct {
   readonly tableName: string;
   readonly tableArn: string;
   private readonly kmsKeyArn: string;
   private readonly region: string;
 
-  constructor(scope: Construct, id: string, props: RecordsTableProps) {
+  protected constructor(scope: Construct, id: string, props: ProtectedTableProps, define: (self: Construct) => DynamodbTable) {
     super(scope, id);
-    const table = new DynamodbTable(this, "table", {
-      name: checkedName("aws_dynamodb_table.name", props.tableName),
-      billingMode: "PAY_PER_REQUEST",
-      hashKey: TABLE_PARTITION_KEY.name,
-      attribute: TABLE_ATTRIBUTES.map((attribute) => ({ name: attribute.name, type: attribute.type })),
-      globalSecondaryIndex: [
-        { name: RESERVATION_INDEX.name, hashKey: RESERVATION_INDEX.partitionKey.name, projectionType: RESERVATION_INDEX.projection },
-      ],
-      pointInTimeRecovery: { enabled: true },
-      deletionProtectionEnabled: true,
-      serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
-      ttl: { attributeName: TTL_ATTRIBUTE, enabled: true },
-      lifecycle: { preventDestroy: true },
-    });
+    const table = define(this);
     this.tableName = table.name;
     this.tableArn = table.arn;
     this.kmsKeyArn = props.kmsKeyArn;
     this.region = props.region;
   }
 
+  /** What the table is called in error messages. */
+  protected abstract readonly description: string;
+
   /**
    * The table's resource policy: item writes by any principal but these are denied, whatever its identity policy
-   * says (aws_dynamodb_resource_policy, AWS provider 6.25.0: resource_arn, policy). Management (the table's settings,
-   * its policy) is not denied, so Terraform still manages the table.
+   * says. Management (the table's settings, its policy) is not denied, so Terraform still manages the table.
    */
   allowWritesOnlyBy(principalArns: readonly string[]): void {
-    denyWritesExceptBy(this, "records table", this.tableArn, principalArns);
+    denyWritesExceptBy(this, this.description, this.tableArn, principalArns);
+  }
+
+  /** Item actions on `resources` under one statement id, and the table's key through DynamoDB only. */
+  protected grantItems(grantee: Grantee, sid: string, actions: readonly string[], resources: string | string[]): void {
+    grantee.addToRolePolicy({ Sid: `ReadWrite${sid}`, Effect: "Allow", Action: [...actions], Resource: resources });
+    grantee.addToRolePolicy(keyViaServiceStatement(`${sid}TableKey`, this.kmsKeyArn, "dynamodb", this.region));
+  }
+}
+
+/**
+ * The capacity manager's records, keyed as the Lambda's table contract says: on-demand, point-in-time recovery,
+ * deletion protection and `prevent_destroy` (the history of what was bought lives here), SSE with the service key,
+ * and TTL so records of expired blocks go away by themselves.
+ */
+export class RecordsTable extends ProtectedTable {
+  protected readonly description = "records table";
+
+  constructor(scope: Construct, id: string, props: RecordsTableProps) {
+    super(scope, id, props, (self) =>
+      new DynamodbTable(self, "table", {
+        name: checkedName("aws_dynamodb_table.name", props.tableName),
+        billingMode: "PAY_PER_REQUEST",
+        hashKey: TABLE_PARTITION_KEY.name,
+        attribute: TABLE_ATTRIBUTES.map((attribute) => ({ name: attribute.name, type: attribute.type })),
+        globalSecondaryIndex: [
+          { name: RESERVATION_INDEX.name, hashKey: RESERVATION_INDEX.partitionKey.name, projectionType: RESERVATION_INDEX.projection },
+        ],
+        pointInTimeRecovery: { enabled: true },
+        deletionProtectionEnabled: true,
+        serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
+        ttl: { attributeName: TTL_ATTRIBUTE, enabled: true },
+        lifecycle: { preventDestroy: true },
+      }),
+    );
   }
 
   /** Item reads and writes on this table and its indexes, and its key through DynamoDB only. */
   grantReadWrite(grantee: Grantee): void {
-    grantee.addToRolePolicy({ Sid: "ReadWriteRecords", Effect: "Allow", Action: [...READ_WRITE_ACTIONS], Resource: [this.tableArn, `${this.tableArn}/index/*`] });
-    grantee.addToRolePolicy(keyViaServiceStatement("RecordsTableKey", this.kmsKeyArn, "dynamodb", this.region));
+    this.grantItems(grantee, "Records", READ_WRITE_ACTIONS, [this.tableArn, `${this.tableArn}/index/*`]);
   }
-}
-
-export interface JournalTableProps {
-  readonly tableName: string;
-  readonly kmsKeyArn: string;
-  readonly region: string;
 }
 
 /** Item actions on the journal: entries are put, read by Query, and removed again when their write lost its condition. */
@@ -99,39 +121,28 @@ const JOURNAL_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem
  * (`PK`), sorted by time in `SK`, so the record item stays bounded. Protected like the records table; no TTL, the
  * history of what was bought is kept.
  */
-export class JournalTable extends Construct {
-  readonly tableName: string;
-  readonly tableArn: string;
-  private readonly kmsKeyArn: string;
-  private readonly region: string;
+export class JournalTable extends ProtectedTable {
+  protected readonly description = "journal table";
 
   constructor(scope: Construct, id: string, props: JournalTableProps) {
-    super(scope, id);
-    const table = new DynamodbTable(this, "table", {
-      name: checkedName("aws_dynamodb_table.name", props.tableName),
-      billingMode: "PAY_PER_REQUEST",
-      hashKey: JOURNAL_PARTITION_KEY.name,
-      rangeKey: JOURNAL_SORT_KEY.name,
-      attribute: JOURNAL_ATTRIBUTES.map((attribute) => ({ name: attribute.name, type: attribute.type })),
-      pointInTimeRecovery: { enabled: true },
-      deletionProtectionEnabled: true,
-      serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
-      lifecycle: { preventDestroy: true },
-    });
-    this.tableName = table.name;
-    this.tableArn = table.arn;
-    this.kmsKeyArn = props.kmsKeyArn;
-    this.region = props.region;
+    super(scope, id, props, (self) =>
+      new DynamodbTable(self, "table", {
+        name: checkedName("aws_dynamodb_table.name", props.tableName),
+        billingMode: "PAY_PER_REQUEST",
+        hashKey: JOURNAL_PARTITION_KEY.name,
+        rangeKey: JOURNAL_SORT_KEY.name,
+        attribute: JOURNAL_ATTRIBUTES.map((attribute) => ({ name: attribute.name, type: attribute.type })),
+        pointInTimeRecovery: { enabled: true },
+        deletionProtectionEnabled: true,
+        serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
+        lifecycle: { preventDestroy: true },
+      }),
+    );
   }
 
-  /** As the records table's: item writes by any principal but these are denied (the history is evidence too). */
-  allowWritesOnlyBy(principalArns: readonly string[]): void {
-    denyWritesExceptBy(this, "journal table", this.tableArn, principalArns);
-  }
-
+  /** Entries put, queried and removed again, and the table's key through DynamoDB only. */
   grantReadWrite(grantee: Grantee): void {
-    grantee.addToRolePolicy({ Sid: "ReadWriteJournal", Effect: "Allow", Action: [...JOURNAL_ACTIONS], Resource: this.tableArn });
-    grantee.addToRolePolicy(keyViaServiceStatement("JournalTableKey", this.kmsKeyArn, "dynamodb", this.region));
+    this.grantItems(grantee, "Journal", JOURNAL_ACTIONS, this.tableArn);
   }
 }
 
