@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { isSellableDurationHours } from "../lib/capacity-blocks/facts";
 import { CliError, UnknownWordError } from "./errors";
 
 type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
@@ -40,16 +41,14 @@ export function positiveInteger(command: string, name: string, value: string): n
 }
 
 /**
- * Capacity block durations as EC2 sells them: whole days from 1 to 14, then whole weeks up to 182 days.
- * Accepts `7d`, `168h`, `2w`; returns hours.
+ * Capacity block durations as EC2 sells them (isSellableDurationHours): whole days from 1 to 14, then whole weeks up
+ * to 182 days. Accepts `7d`, `168h`, `2w`; returns hours.
  */
 export function capacityDurationHours(command: string, value: string): number {
   const match = /^(\d+)\s*([hdw])$/i.exec(value.trim());
   const units: Record<string, number> = { h: 1, d: 24, w: 168 };
   const hours = match ? Number(match[1]) * (units[match[2]!.toLowerCase()] ?? 0) : Number.NaN;
-  const days = hours / 24;
-  const sellable = Number.isInteger(days) && ((days >= 1 && days <= 14) || (days > 14 && days <= 182 && days % 7 === 0));
-  if (!sellable) {
+  if (!isSellableDurationHours(hours)) {
     throw new CliError(
       `${command}: --duration must be whole days from 1d to 14d, or whole weeks up to 26w (182 days), like 7d or 4w; got "${value}"`,
     );

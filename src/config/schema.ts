@@ -64,7 +64,8 @@ const amiType = z.string().superRefine((value, ctx) => {
   } else if (!Object.hasOwn(GPU_AMI_TYPES, value)) {
     ctx.addIssue({ code: "custom", message: `expected a GPU AMI type, one of ${Object.keys(GPU_AMI_TYPES).join(", ")}` });
   }
-});
+  // Types the parsed value as a GpuAmiType; runs only when the check above passed, so it never adds an issue of its own.
+}).refine((value): value is GpuAmiType => Object.hasOwn(GPU_AMI_TYPES, value), { when: (payload) => payload.issues.length === 0 });
 
 /**
  * Who launches a block's instances. One owner per reservation: a managed node group and Karpenter both launching

@@ -19,11 +19,9 @@ function blockProps(overrides: Partial<CapacityBlockNodeGroupProps> = {}): Capac
     clusterName: "c",
     blockName: "p5-block-a",
     reservationId: "cr-0123456789abcdef0",
-    instanceTypes: ["p5.48xlarge"],
+    instanceType: "p5.48xlarge",
     instanceCount: 2,
-    availabilityZone: "us-east-1a",
-    subnetIds: ["subnet-1"],
-    subnetAvailabilityZones: ["us-east-1a"],
+    subnet: { id: "subnet-1", availabilityZone: "us-east-1a" },
     amiType: "AL2023_x86_64_NVIDIA",
     nodeRoleArn: "arn:aws:iam::111122223333:role/node",
     vpcId: "vpc-1",
@@ -38,30 +36,29 @@ describe("construct validation", () => {
     expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps())).not.toThrow();
   });
 
-  it("fails when a capacity block node group has more than one instance type", () => {
-    expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ instanceTypes: ["p5.48xlarge", "p5e.48xlarge"] }))).toThrow(
-      'capacity block node group "p5-block-a": instanceTypes must hold exactly one type, got ["p5.48xlarge","p5e.48xlarge"]',
-    );
+  it("launches a capacity block node group into the one subnet it is given, and takes neither a list of types, a bare subnet id nor an AMI type EKS doesn't publish", () => {
+    // GIVEN the private subnet of the block's zone as one value  WHEN synthesized  THEN the node group's only subnet is its id
+    const scope = stack();
+    new CapacityBlockNodeGroup(scope, "block", blockProps({ subnet: { id: "subnet-in-1a", availabilityZone: "us-east-1a" } }));
+    const groups = Object.values((JSON.parse(Testing.synth(scope)) as { resource: { aws_eks_node_group: Record<string, { subnet_ids: string[]; ami_type: string }> } }).resource.aws_eks_node_group);
+    expect(groups.map((group) => [group.subnet_ids, group.ami_type])).toEqual([[["subnet-in-1a"], "AL2023_x86_64_NVIDIA"]]);
+    // The props' types rule out what the construct used to check at runtime (tsc fails if any of these is accepted).
+    // @ts-expect-error one instance type, not a list that must hold exactly one
+    blockProps({ instanceType: ["p5.48xlarge", "p5e.48xlarge"] });
+    // @ts-expect-error a subnet value carries its zone: a bare id (or ids from several zones) can't be passed
+    blockProps({ subnet: "subnet-1" });
+    // @ts-expect-error only GPU AMI types EKS publishes
+    blockProps({ amiType: "AL2_x86_64_GPU" });
   });
 
   it("fails when a capacity block node group's instance type is not sold as a capacity block", () => {
-    expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ instanceTypes: ["g6.xlarge"] }))).toThrow('instance type "g6.xlarge" is not sold as a capacity block');
+    expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ instanceType: "g6.xlarge" }))).toThrow('instance type "g6.xlarge" is not sold as a capacity block');
   });
 
   it("fails when a capacity block node group asks for EFA on a type whose EFA layout isn't supported", () => {
-    expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ instanceTypes: ["p6e-gb200.36xlarge"], amiType: "AL2023_ARM_64_NVIDIA", efa: true }))).toThrow(
+    expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ instanceType: "p6e-gb200.36xlarge", amiType: "AL2023_ARM_64_NVIDIA", efa: true }))).toThrow(
       'capacity block node group "p5-block-a": efa is not supported for "p6e-gb200.36xlarge": UltraServer capacity blocks need alternating',
     );
-  });
-
-  it("fails when a capacity block node group's subnets are outside the block's AZ", () => {
-    expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ subnetIds: ["subnet-1", "subnet-2"], subnetAvailabilityZones: ["us-east-1a", "us-east-1b"] }))).toThrow(
-      'subnets must all be in the block\'s zone "us-east-1a", got zones ["us-east-1a","us-east-1b"]',
-    );
-  });
-
-  it("fails when a capacity block node group has no subnets", () => {
-    expect(() => new CapacityBlockNodeGroup(stack(), "block", blockProps({ subnetIds: [], subnetAvailabilityZones: [] }))).toThrow("subnets must all be in the block's zone");
   });
 
   it("fails when a capacity block node group's instance count is not positive", () => {
@@ -116,7 +113,7 @@ describe("construct validation", () => {
 
   it("fails when asked for a private subnet in an AZ the network does not span", () => {
     const network = new Network(stack(), "network", { namePrefix: "n", vpcCidr: "10.0.0.0/16", availabilityZones: ["us-east-1a", "us-east-1b"], region: "us-east-1", clusterName: "c", logsKmsKeyArn: "k", aws });
-    expect(network.privateSubnetIn("us-east-1b")).toBe(network.zones[1]!.privateSubnetId);
+    expect(network.privateSubnetIn("us-east-1b")).toEqual({ id: network.zones[1]!.privateSubnetId, availabilityZone: "us-east-1b" });
     expect(() => network.privateSubnetIn("us-east-1c")).toThrow('network: no subnets in availability zone "us-east-1c"; zones are us-east-1a, us-east-1b');
   });
 });

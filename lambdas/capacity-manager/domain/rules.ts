@@ -53,14 +53,5 @@ export const DEFAULT_EXTEND_BY_HOURS = 24;
 /** Money safety: without an explicit opt-out a person approves every purchase. */
 export const DEFAULT_REQUIRE_APPROVAL = true;
 
-/**
- * Durations EC2 sells for a Capacity Block (and its extensions): 1-day steps up to 14 days,
- * then 7-day steps up to 182 days.
- */
-export function isSellableDurationHours(hours: number): boolean {
-  if (!Number.isInteger(hours) || hours <= 0) return false;
-  if (hours % 24 !== 0) return false;
-  const days = hours / 24;
-  if (days <= 14) return true;
-  return days <= 182 && days % 7 === 0;
-}
+/** Durations EC2 sells for a Capacity Block (and its extensions); one home with the CLI's, in the shared facts. */
+export { isSellableDurationHours } from "../../../src/lib/capacity-blocks/facts";

@@ -2,24 +2,13 @@ import type { CapacityBlockConfig } from "../../config/schema";
 import { formatDuration, formatMoney, formatUtc, textTable } from "../format/text";
 import { stripAnsi, type Palette } from "../io";
 import type { Extension, Reservation } from "./ec2";
+import { ENDED_RESERVATION_STATES as ENDED_STATES, LIVE_RESERVATION_STATES as LIVE_STATES, terminationLeadMs } from "../../lib/capacity-blocks/facts";
 
-/** EC2 terminates a block's instances this long before its end time. */
-const TERMINATION_LEAD_MS = 30 * 60_000;
-/** UltraServer blocks must be empty an hour before their end; P6e-GB200 is sold only as UltraServers. */
-const ULTRASERVER_TERMINATION_LEAD_MS = 60 * 60_000;
-const ULTRASERVER_FAMILIES: ReadonlySet<string> = new Set(["p6e-gb200"]);
+/** States of a block that is, or will be, usable and paid for; and how long before its end a block loses its instances. */
+export { LIVE_STATES, terminationLeadMs };
 
-/** How long before the end a block of this instance type loses its instances. */
-export function terminationLeadMs(instanceType: string): number {
-  return ULTRASERVER_FAMILIES.has(instanceType.split(".")[0] ?? "") ? ULTRASERVER_TERMINATION_LEAD_MS : TERMINATION_LEAD_MS;
-}
-/** States after which a block holds nothing any more. */
-const ENDED_STATES: ReadonlySet<string> = new Set(["expired", "cancelled", "failed"]);
 /** A block ending within this window with no extension on the way is worth a warning. */
 const EXPIRY_WARNING_MS = 24 * 3_600_000;
-
-/** States of a block that is, or will be, usable and paid for. */
-export const LIVE_STATES: ReadonlySet<string> = new Set(["active", "scheduled", "payment-pending", "pending", "assessing", "delayed"]);
 
 export interface BlockStatus {
   /** The capacity_blocks entry's name, when the environment file tracks the block. */

@@ -1,6 +1,7 @@
 import { formatUtc } from "../format/text";
 import type { Palette, Style } from "../io";
 import type { BlockStatus } from "./status";
+import { ENDED_RESERVATION_STATES, LIVE_RESERVATION_STATES, type ReservationState } from "../../lib/capacity-blocks/facts";
 
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
@@ -45,8 +46,9 @@ export interface Timeline {
 }
 
 /** Block states that hold (or will hold) capacity, so they close a gap. */
-const COVERING_STATES = new Set(["active", "scheduled", "payment-pending", "pending", "assessing", "delayed"]);
-const ENDED_STATES = new Set(["expired", "cancelled", "failed", "unsupported"]);
+const COVERING_STATES = LIVE_RESERVATION_STATES;
+/** Drawn as over: ended, or a request EC2 does not support (it never starts). */
+const ENDED_STATES: ReadonlySet<string> = new Set([...ENDED_RESERVATION_STATES, "unsupported" satisfies ReservationState]);
 
 /** EC2's extension status → what the drawing calls it. */
 const EXTENSION_KIND: Readonly<Record<string, SegmentKind>> = {

@@ -4,8 +4,10 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
+import { dataVolumeDeviceFor } from "../../lib/capacity-blocks/facts";
+import { CAPACITY_BLOCK_INSTANCE_TYPES, type GpuAmiType } from "../../lib/instance-types";
 import { capacityBlockNodeGroupPrefix, checkedName, UNIQUE_ID_SUFFIX_LENGTH } from "../../lib/naming";
+import type { ZonalSubnet } from "../network";
 import { NodeLaunchTemplate } from "../node-launch-template";
 
 /** Labels every capacity-block node carries, so workloads and the capacity manager can find the block. */
@@ -33,8 +35,8 @@ export interface CapacityBlockNodeGroupProps {
   readonly blockName: string;
   /** The capacity block's reservation id (`cr-…`): launch template target and node label. */
   readonly reservationId: string;
-  /** Exactly one instance type: a reservation holds one type. */
-  readonly instanceTypes: readonly string[];
+  /** The reservation's instance type (a reservation holds one type); must be sold as a capacity block. */
+  readonly instanceType: string;
   /** Instances the block holds: the node group's max size. */
   readonly instanceCount: number;
   /**
@@ -42,14 +44,13 @@ export interface CapacityBlockNodeGroupProps {
    * @default instanceCount
    */
   readonly desiredSize?: number;
-  /** The block's AZ; every subnet must be in it. */
-  readonly availabilityZone: string;
-  /** The private subnet in the block's AZ; a block's instances can launch nowhere else. */
-  readonly subnetIds: readonly string[];
-  /** AZ of each subnet in `subnetIds`, checked against `availabilityZone`. */
-  readonly subnetAvailabilityZones: readonly string[];
+  /**
+   * The private subnet of the block's availability zone (`Network.privateSubnetIn(zone)`): a block's instances can
+   * launch nowhere else, and one subnet value carries its zone, so a subnet outside the block's zone can't be named.
+   */
+  readonly subnet: ZonalSubnet;
   /** EKS GPU AMI type (e.g. `AL2023_x86_64_NVIDIA`); Bottlerocket types put the data volume on `/dev/xvdb`. */
-  readonly amiType: string;
+  readonly amiType: GpuAmiType;
   /** Node IAM role the instances run as. */
   readonly nodeRoleArn: string;
   /** VPC of the EFA security group. */
@@ -106,17 +107,10 @@ export class CapacityBlockNodeGroup extends Construct {
     const desiredSize = props.desiredSize ?? props.instanceCount;
     const where = `capacity block node group "${props.blockName}"`;
 
-    if (props.instanceTypes.length !== 1) {
-      throw new Error(`${where}: instanceTypes must hold exactly one type, got ${JSON.stringify(props.instanceTypes)}`);
-    }
-    const instanceType = props.instanceTypes[0]!;
+    const instanceType = props.instanceType;
     const instance = CAPACITY_BLOCK_INSTANCE_TYPES[instanceType];
     if (!instance) throw new Error(`${where}: instance type "${instanceType}" is not sold as a capacity block`);
     if (efa && instance.efaUnsupportedReason) throw new Error(`${where}: efa is not supported for "${instanceType}": ${instance.efaUnsupportedReason}`);
-    const strayZones = props.subnetAvailabilityZones.filter((zone) => zone !== props.availabilityZone);
-    if (props.subnetIds.length === 0 || strayZones.length > 0) {
-      throw new Error(`${where}: subnets must all be in the block's zone "${props.availabilityZone}", got zones ${JSON.stringify(props.subnetAvailabilityZones)}`);
-    }
     if (!Number.isInteger(props.instanceCount) || props.instanceCount < 1) {
       throw new Error(`${where}: instanceCount must be a whole number >= 1, got ${props.instanceCount}`);
     }
@@ -149,14 +143,13 @@ export class CapacityBlockNodeGroup extends Construct {
       securityGroupIds.push(efaGroup.id);
     }
 
-    const isBottlerocket = props.amiType.startsWith("BOTTLEROCKET");
     const launchTemplate = new NodeLaunchTemplate(this, "launch-template", {
       namePrefix: `${props.clusterName}-${props.blockName}`,
       instanceType,
       capacityBlockReservationId: props.reservationId,
       securityGroupIds,
       volumeSizeGib: rootVolumeGib,
-      volumeDeviceName: isBottlerocket ? "/dev/xvdb" : "/dev/xvda",
+      volumeDeviceName: dataVolumeDeviceFor(props.amiType),
       efaInterfaces: efa ? instance.maxEfaInterfaces : 0,
       resourceTags: { Name: `${props.clusterName}-${props.blockName}`, "blockfleet.io/capacity-reservation-id": props.reservationId },
     });
@@ -168,7 +161,7 @@ export class CapacityBlockNodeGroup extends Construct {
       // A prefix, not a name: create_before_destroy needs the replacement to have a different name.
       nodeGroupNamePrefix: namePrefix,
       nodeRoleArn: props.nodeRoleArn,
-      subnetIds: [...props.subnetIds],
+      subnetIds: [props.subnet.id],
       amiType: props.amiType,
       capacityType: "CAPACITY_BLOCK",
       scalingConfig: { minSize: 0, desiredSize, maxSize: props.instanceCount },

@@ -4,6 +4,7 @@
  */
 import type { AmiFamily, NodePoolsConfig } from "../../config/karpenter-schema";
 import { GPU_OPERATOR_OPT_OUT_LABEL } from "../../config/platform-schema";
+import { BOTTLEROCKET_OS_VOLUME_DEVICE, DATA_VOLUME_DEVICE, gpuInstanceArchitecture } from "../../lib/capacity-blocks/facts";
 import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
 import { CAPACITY_CONSUMER_TAG, KARPENTER_CONSUMER_TAG_VALUE, KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
 import { bottlerocketUserData, SOCI_PULL_PROFILES, type SociPullProfile } from "./user-data";
@@ -101,9 +102,6 @@ export const NODE_POOL_LABEL = "blockfleet.io/node-pool";
 /** Tag EKS puts on the cluster security group it creates; only AWS can set `aws:` tags, so it selects exactly that group. */
 const EKS_CLUSTER_SECURITY_GROUP_TAG = "aws:eks:cluster-name";
 
-/** GPU families on Graviton; every other NVIDIA family is x86. */
-const ARM64_GPU_FAMILIES = ["g5g", "p6e-gb200"];
-
 export interface KarpenterManifestsInput {
   readonly environment: string;
   readonly clusterName: string;
@@ -137,8 +135,8 @@ const requirement = (key: string, operator: Requirement["operator"], values: rea
 const HAS_INSTANCE_STORE = requirement("karpenter.k8s.aws/instance-local-nvme", "Gt", ["0"]);
 
 function architecturesOf(instanceTypes: readonly string[]): string[] {
-  const arm = instanceTypes.some((type) => ARM64_GPU_FAMILIES.some((family) => type.startsWith(`${family}.`)));
-  const x86 = instanceTypes.some((type) => !ARM64_GPU_FAMILIES.some((family) => type.startsWith(`${family}.`)));
+  const arm = instanceTypes.some((type) => gpuInstanceArchitecture(type) === "arm64");
+  const x86 = instanceTypes.some((type) => gpuInstanceArchitecture(type) === "x86_64");
   return [...(x86 ? ["amd64"] : []), ...(arm ? ["arm64"] : [])];
 }
 
@@ -183,10 +181,10 @@ export function karpenterManifests(input: KarpenterManifestsInput): KarpenterMan
         // Bottlerocket keeps the OS on a small first volume and containers on the second.
         blockDeviceMappings: bottlerocket
           ? [
-              { deviceName: "/dev/xvda", ebs: volume("4Gi") },
-              { deviceName: "/dev/xvdb", ebs: volume(`${options.volumeGib}Gi`) },
+              { deviceName: BOTTLEROCKET_OS_VOLUME_DEVICE, ebs: volume("4Gi") },
+              { deviceName: DATA_VOLUME_DEVICE.bottlerocket, ebs: volume(`${options.volumeGib}Gi`) },
             ]
-          : [{ deviceName: "/dev/xvda", rootVolume: true, ebs: volume(`${options.volumeGib}Gi`) }],
+          : [{ deviceName: DATA_VOLUME_DEVICE.al2023, rootVolume: true, ebs: volume(`${options.volumeGib}Gi`) }],
         ...(bottlerocket
           ? { userData: bottlerocketUserData({ soci: options.soci, bindContainerStorageToInstanceStore: options.instanceStore }) }
           : options.instanceStore

@@ -46,6 +46,12 @@ export interface NetworkProps {
   readonly flowLogRetentionDays?: number;
 }
 
+/** One subnet and the availability zone it lies in: what a construct bound to one zone (a capacity block) takes. */
+export interface ZonalSubnet {
+  readonly id: string;
+  readonly availabilityZone: string;
+}
+
 /** Subnet ids of one availability zone, so a capacity block can be placed in its own AZ only. */
 export interface ZoneSubnets {
   readonly availabilityZone: string;
@@ -199,12 +205,12 @@ export class Network extends Construct {
     this.intraSubnetIds = this.zones.map((zone) => zone.intraSubnetId);
   }
 
-  /** The private subnet of one AZ; throws naming the AZ when the network has none there. */
-  privateSubnetIn(availabilityZone: string): string {
+  /** The private subnet of one AZ, with its zone; throws naming the AZ when the network has none there. */
+  privateSubnetIn(availabilityZone: string): ZonalSubnet {
     const zone = this.zones.find((candidate) => candidate.availabilityZone === availabilityZone);
     if (!zone) {
       throw new Error(`network: no subnets in availability zone "${availabilityZone}"; zones are ${this.zones.map((z) => z.availabilityZone).join(", ")}`);
     }
-    return zone.privateSubnetId;
+    return { id: zone.privateSubnetId, availabilityZone: zone.availabilityZone };
   }
 }
