@@ -9,7 +9,8 @@
  *   durations, and the termination lead of 30 minutes for instance types and 60 minutes for UltraServer types.
  * - @aws-sdk/client-ec2 3.1169.0, dist-types/models/enums.d.ts `CapacityReservationState`: the states EC2 reports.
  * - aws/karpenter-provider-aws v1.14.1 (bde00654cd316fddb3dccfba3f5ac07039865429), pkg/providers/amifamily/al2023.go
- *   and bottlerocket.go `EphemeralBlockDevice`: the data volume's device per AMI family.
+ *   and bottlerocket.go `EphemeralBlockDevice`: the data volume's device per AMI family; and
+ *   website/content/en/docs/reference/instance-types.md: g5g is arm64.
  */
 import type { CapacityReservationState } from "@aws-sdk/client-ec2";
 
