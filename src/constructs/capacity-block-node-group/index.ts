@@ -93,6 +93,7 @@ export interface CapacityBlockNodeGroupProps {
  * ignores the desired size after creation.
  */
 export class CapacityBlockNodeGroup extends Construct {
+  /** The node group's name (prefix plus the unique suffix Terraform adds). */
   readonly nodeGroupName: string;
   readonly nodeGroupArn: string;
   /** Longest name EKS can give the group (prefix plus Terraform's unique suffix). */

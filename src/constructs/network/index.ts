@@ -66,9 +66,13 @@ export interface ZoneSubnets {
  */
 export class Network extends Construct {
   readonly vpcId: string;
+  /** The subnets of each AZ, in the order of `availabilityZones`. */
   readonly zones: readonly ZoneSubnets[];
+  /** Private subnets (nodes), one per AZ, in zone order. */
   readonly privateSubnetIds: string[];
+  /** Intra subnets (control plane network interfaces, no internet route), one per AZ, in zone order. */
   readonly intraSubnetIds: string[];
+  /** Public subnets (load balancers, NAT), one per AZ, in zone order. */
   readonly publicSubnetIds: string[];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {

@@ -1,5 +1,6 @@
 import { LaunchTemplate, type LaunchTemplateConfig } from "@cdktf/provider-aws/lib/launch-template";
 import { Construct } from "constructs";
+import { DATA_VOLUME_DEVICE } from "../../lib/capacity-blocks/facts";
 import { checkedName } from "../../lib/naming";
 
 export interface NodeLaunchTemplateProps {
@@ -11,8 +12,8 @@ export interface NodeLaunchTemplateProps {
   readonly volumeSizeGib: number;
   /**
    * Device the data volume is attached as: `/dev/xvda` for AL2023 (single root volume), `/dev/xvdb` for
-   * Bottlerocket (its second volume holds container storage).
-   * @default "/dev/xvda"
+   * Bottlerocket (its second volume holds container storage); `dataVolumeDeviceFor(amiType)` in lib/capacity-blocks/facts.
+   * @default "/dev/xvda" (AL2023)
    */
   readonly volumeDeviceName?: string;
   /**
@@ -52,7 +53,7 @@ export class NodeLaunchTemplate extends Construct {
   constructor(scope: Construct, id: string, props: NodeLaunchTemplateProps) {
     super(scope, id);
     const efaInterfaces = props.efaInterfaces ?? 0;
-    const volumeDeviceName = props.volumeDeviceName ?? "/dev/xvda";
+    const volumeDeviceName = props.volumeDeviceName ?? DATA_VOLUME_DEVICE.al2023;
     if (efaInterfaces < 0 || !Number.isInteger(efaInterfaces)) {
       throw new Error(`launch template "${props.namePrefix}": efaInterfaces must be a whole number >= 0, got ${efaInterfaces}`);
     }
