@@ -1,5 +1,6 @@
 import { App } from "cdktf";
 import type { LoadedEnvironment } from "../src/config/load";
+import { AutoModePoolsStack } from "./auto-mode-pools-stack";
 import { BootstrapStack } from "./bootstrap-stack";
 import { CapacityManagerStack } from "./capacity-manager-stack";
 import { ClusterStack } from "./cluster-stack";
@@ -29,6 +30,10 @@ export function buildApp(environments: readonly LoadedEnvironment[], options: Bu
       karpenter.addDependency(cluster);
       const karpenterPools = new KarpenterPoolsStack(app, props);
       karpenterPools.addDependency(karpenter);
+    }
+    if (config.cluster.auto_mode) {
+      // Auto Mode's CRDs come with the cluster: the node pools follow it directly.
+      new AutoModePoolsStack(app, props).addDependency(cluster);
     }
     if (config.capacity_manager) {
       // Scales the cluster's node groups, so it deploys after them.

@@ -7,6 +7,7 @@ import { EncryptionKey } from "../src/constructs/kms-key";
 import { Network } from "../src/constructs/network";
 import { SystemNodeGroup } from "../src/constructs/system-node-group";
 import { awsContext } from "../src/lib/aws-context";
+import type { EnvironmentConfig } from "../src/config/schema";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 /** What later stacks of the environment need from the cluster stack. */
@@ -22,6 +23,11 @@ export interface ClusterStackOutputs {
   readonly privateSubnetIds: readonly string[];
   /** Node group name per capacity block name. */
   readonly capacityBlockNodeGroups: Readonly<Record<string, string>>;
+}
+
+/** True when EKS Auto Mode's built-in "system" pool runs the cluster's add-ons (then there is no system node group). */
+export function autoModeRunsSystemPool(config: EnvironmentConfig): boolean {
+  return config.cluster.auto_mode && config.cluster.auto_mode_node_pools.includes("system");
 }
 
 /** `<env>-cluster`: network, EKS, the system node group and one node group per capacity block. */
@@ -68,22 +74,28 @@ export class ClusterStack extends EnvironmentStack {
       grantDeployerAdmin: config.cluster.grant_deployer_admin,
       apiAccess: { securityGroupIds: config.cluster.api_access.security_group_ids, cidrs: config.cluster.api_access.cidrs },
       ssmAccess: config.cluster.ssm_access,
+      autoMode: config.cluster.auto_mode
+        ? { builtInNodePools: config.cluster.auto_mode_node_pools, managedNodeGroups: !autoModeRunsSystemPool(config) || config.capacity_blocks.some((block) => block.consumer === "node_group") }
+        : undefined,
     });
     const nodeSecurityGroupIds = [this.cluster.clusterSecurityGroupId, this.cluster.nodeSecurityGroupId];
     const nodeDependencies = [...this.cluster.nodeRolePolicyAttachments, ...this.cluster.networkingAddons];
 
-    const systemNodes = new SystemNodeGroup(this, "system-nodes", {
-      clusterName: this.cluster.clusterName,
-      nodeRoleArn: this.cluster.nodeRoleArn,
-      subnetIds: this.network.privateSubnetIds,
-      securityGroupIds: nodeSecurityGroupIds,
-      instanceTypes: config.system_node_group.instance_types,
-      minSize: config.system_node_group.min_size,
-      maxSize: config.system_node_group.max_size,
-      desiredSize: config.system_node_group.desired_size,
-      dependsOn: nodeDependencies,
-    });
-    this.cluster.addonsNeedNodesFrom(systemNodes.nodeGroup);
+    // With Auto Mode's built-in "system" pool, that pool runs the add-ons and no system node group is needed.
+    if (!autoModeRunsSystemPool(config)) {
+      const systemNodes = new SystemNodeGroup(this, "system-nodes", {
+        clusterName: this.cluster.clusterName,
+        nodeRoleArn: this.cluster.nodeRoleArn,
+        subnetIds: this.network.privateSubnetIds,
+        securityGroupIds: nodeSecurityGroupIds,
+        instanceTypes: config.system_node_group.instance_types,
+        minSize: config.system_node_group.min_size,
+        maxSize: config.system_node_group.max_size,
+        desiredSize: config.system_node_group.desired_size,
+        dependsOn: nodeDependencies,
+      });
+      this.cluster.addonsNeedNodesFrom(systemNodes.nodeGroup);
+    }
 
     const capacityBlockNodeGroups: Record<string, string> = {};
     const declared: DeclaredBlockInput[] = [];

@@ -9,7 +9,7 @@ import { PlatformCharts } from "../src/constructs/platform/charts";
 import { ClusterLookup } from "../src/constructs/platform/cluster-lookup";
 import type { GpuFleet } from "../src/constructs/platform/gpu-scheduling";
 import { ManifestSet } from "../src/constructs/platform/manifest-set";
-import { albIngressClass, albIngressClassParams, clusterSecretStore, externalSecrets, type KubernetesObject } from "../src/constructs/platform/manifests";
+import { albIngressClass, albIngressClassParams, autoModeAlbIngressClass, autoModeAlbIngressClassParams, clusterSecretStore, externalSecrets, type KubernetesObject } from "../src/constructs/platform/manifests";
 import { platformNames, platformSecretKinds } from "../src/constructs/platform/names";
 import type { PlatformSecretKind } from "../src/constructs/platform/secrets";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
@@ -25,7 +25,7 @@ export function platformHasCharts(platform: PlatformConfig): boolean {
 
 /** True when the platform section needs objects of the charts' custom resource kinds. */
 export function platformHasManifests(platform: PlatformConfig): boolean {
-  return platform.external_secrets !== undefined || platform.load_balancer_controller !== undefined;
+  return platform.external_secrets !== undefined || platform.load_balancer_controller !== undefined || platform.auto_mode_ingress !== undefined;
 }
 
 function gpuFleet(stack: EnvironmentStack): GpuFleet {
@@ -97,6 +97,10 @@ export class PlatformManifestsStack extends EnvironmentStack {
     }
     if (platform.load_balancer_controller) {
       objects.push(albIngressClassParams({ certificateArn: platform.load_balancer_controller.certificate_arn, scheme: platform.load_balancer_controller.scheme }), albIngressClass());
+    }
+    if (platform.auto_mode_ingress) {
+      const ingress = platform.auto_mode_ingress;
+      objects.push(autoModeAlbIngressClassParams({ certificateArn: ingress.certificate_arn, scheme: ingress.scheme }), autoModeAlbIngressClass());
     }
     new ManifestSet(this, "manifests", { objects });
   }

@@ -164,6 +164,11 @@ export const platformSchema = z.strictObject({
   secrets: secretsSchema.optional(),
   external_secrets: externalSecretsSchema.optional(),
   load_balancer_controller: loadBalancerControllerSchema.optional(),
+  /**
+   * With cluster.auto_mode: the `alb` IngressClass on EKS Auto Mode's own load balancer controller, and its
+   * IngressClassParams (certificate, scheme, TLS 1.3 policy). Replaces load_balancer_controller there.
+   */
+  auto_mode_ingress: loadBalancerControllerSchema.optional(),
   gpu: gpuSchema.optional(),
   logs: logsSchema.optional(),
   /** Stakater Reloader: restarts workloads whose secrets rotated. */
@@ -180,14 +185,16 @@ interface EnvironmentForPlatform {
 
 /** Rules that need the rest of the environment. Each names the field it blames. */
 export function checkPlatform(env: EnvironmentForPlatform, ctx: z.RefinementCtx): void {
-  const certificateArn = env.platform?.load_balancer_controller?.certificate_arn;
-  const certificateRegion = certificateArn ? ACM_CERTIFICATE_ARN.exec(certificateArn)?.[1] : undefined;
-  if (certificateRegion !== undefined && certificateRegion !== env.region) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["platform", "load_balancer_controller", "certificate_arn"],
-      message: `the certificate is in "${certificateRegion}" but the environment is in "${env.region}"; an ALB only uses ACM certificates of its own region`,
-    });
+  for (const section of ["load_balancer_controller", "auto_mode_ingress"] as const) {
+    const certificateArn = env.platform?.[section]?.certificate_arn;
+    const certificateRegion = certificateArn ? ACM_CERTIFICATE_ARN.exec(certificateArn)?.[1] : undefined;
+    if (certificateRegion !== undefined && certificateRegion !== env.region) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["platform", section, "certificate_arn"],
+        message: `the certificate is in "${certificateRegion}" but the environment is in "${env.region}"; an ALB only uses ACM certificates of its own region`,
+      });
+    }
   }
   const platform = env.platform;
   if (platform?.external_secrets && !platform.database && !platform.cache && !platform.model_registry && !platform.secrets) {

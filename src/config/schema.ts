@@ -74,6 +74,13 @@ const amiType = z.string().superRefine((value, ctx) => {
 export const CAPACITY_BLOCK_CONSUMERS = ["node_group", "karpenter"] as const;
 export type CapacityBlockConsumer = (typeof CAPACITY_BLOCK_CONSUMERS)[number];
 
+/**
+ * Auto Mode's built-in node pools, as aws_eks_cluster's compute_config.node_pools accepts them
+ * (hashicorp/terraform-provider-aws internal/service/eks/cluster.go, nodePoolType_Values).
+ */
+export const AUTO_MODE_BUILT_IN_NODE_POOLS = ["general-purpose", "system"] as const;
+export type AutoModeBuiltInNodePool = (typeof AUTO_MODE_BUILT_IN_NODE_POOLS)[number];
+
 /** `capacity_blocks[].extend`: each key unset takes `capacity_manager.extend`'s value. */
 const blockExtendSchema = z.strictObject({
   before_hours: extendPolicyFields.before_hours.optional(),
@@ -187,7 +194,22 @@ const clusterSchema = z.strictObject({
       message: `expected a CloudWatch Logs retention period: ${LOG_RETENTION_DAYS.join(", ")}`,
     })
     .default(90),
+  /**
+   * EKS Auto Mode: EKS runs node provisioning, block storage and load balancing (compute_config, storage_config and
+   * elastic_load_balancing on), and blockfleet's node pools become Auto Mode NodeClasses and NodePools instead of
+   * Karpenter's. Replaces the karpenter section and the load balancer controller.
+   */
+  auto_mode: z.boolean().default(false),
+  /**
+   * Auto Mode's built-in node pools (compute_config.node_pools). With "system", that pool runs the cluster's add-ons
+   * and blockfleet creates no system node group. Only with auto_mode = true. @default ["system"]
+   */
+  auto_mode_node_pools: z
+    .array(z.enum(AUTO_MODE_BUILT_IN_NODE_POOLS, { message: `expected one of ${AUTO_MODE_BUILT_IN_NODE_POOLS.map((pool) => `"${pool}"`).join(", ")}` }))
+    .refine((pools) => new Set(pools).size === pools.length, { message: "list each built-in node pool once" })
+    .optional(),
 });
+
 
 const systemNodeGroupSchema = z
   .strictObject({
@@ -230,10 +252,11 @@ export const environmentShape = {
   availability_zones: z.array(availabilityZone).min(2, { message: "EKS needs subnets in at least 2 availability zones" }).max(MAX_AVAILABILITY_ZONES),
   single_nat_gateway: z.boolean().default(true),
   cluster: clusterSchema,
-  system_node_group: systemNodeGroupSchema.default(() => systemNodeGroupSchema.parse({})),
+  /** Managed node group for the cluster's add-ons; absent with Auto Mode while its built-in "system" pool serves. */
+  system_node_group: systemNodeGroupSchema.optional(),
   capacity_blocks: z.array(capacityBlockSchema).default([]),
   /** Karpenter controller (`<env>-karpenter`, `<env>-karpenter-pools` stacks); on by default. */
-  karpenter: karpenterSchema.prefault({}),
+  karpenter: karpenterSchema.optional(),
   /** Create the EC2 Spot service-linked role; off because most accounts have it and creating it twice fails. */
   create_spot_service_linked_role: z.boolean().default(false),
   /**
@@ -256,7 +279,7 @@ export const environmentShape = {
 function checkKarpenterConsumer(env: ParsedEnvironment, block: ParsedEnvironment["capacity_blocks"][number], index: number, ctx: z.RefinementCtx): void {
   const path = ["capacity_blocks", index, "consumer"];
   const where = `capacity_blocks[${index}] ("${block.name}") has consumer = "karpenter"`;
-  if (!env.karpenter.enabled) {
+  if (!env.karpenter.enabled && !env.cluster.auto_mode) {
     ctx.addIssue({ code: "custom", path, message: `${where}, but karpenter.enabled = false: nothing would launch into the block; use consumer = "node_group" or enable Karpenter` });
   } else if (!env.node_pools.gpu_capacity_block.enabled) {
     ctx.addIssue({
@@ -277,8 +300,68 @@ function checkKarpenterConsumer(env: ParsedEnvironment, block: ParsedEnvironment
   }
 }
 
+/**
+ * With Auto Mode, EKS provisions nodes and load balancers itself: every setting that configured blockfleet's own
+ * Karpenter, load balancer controller or system nodes would be silently ignored, so each one is an error naming it.
+ */
+function checkAutoMode(file: FileEnvironment, ctx: z.RefinementCtx): void {
+  const cluster = file.cluster;
+  if (!cluster.auto_mode) {
+    if (cluster.auto_mode_node_pools !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["cluster", "auto_mode_node_pools"], message: "configures EKS Auto Mode's built-in node pools; set cluster.auto_mode = true, or drop it" });
+    }
+    if (file.platform?.auto_mode_ingress !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["platform", "auto_mode_ingress"], message: "configures EKS Auto Mode's ALB ingress class; set cluster.auto_mode = true, or use platform.load_balancer_controller" });
+    }
+    return;
+  }
+  const why = "with cluster.auto_mode = true";
+  if (file.karpenter !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["karpenter"], message: `${why} EKS runs Karpenter itself and blockfleet installs none; remove the karpenter section (node_pools still shape the Auto Mode node pools)` });
+  }
+  if (file.platform?.load_balancer_controller !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["platform", "load_balancer_controller"],
+      message: `${why} EKS runs the load balancer controller; remove platform.load_balancer_controller and set platform.auto_mode_ingress = { certificate_arn, scheme } for the alb ingress class`,
+    });
+  }
+  if (file.create_spot_service_linked_role) {
+    ctx.addIssue({ code: "custom", path: ["create_spot_service_linked_role"], message: `${why} there is no Karpenter stack to create the role in; remove it (create AWSServiceRoleForEC2Spot once per account by hand)` });
+  }
+  if (cluster.ssm_access) {
+    ctx.addIssue({ code: "custom", path: ["cluster", "ssm_access"], message: `${why} nodes take no SSM sessions (EKS Auto Mode disallows SSM and SSH on its nodes); remove cluster.ssm_access` });
+  }
+  const builtIn = cluster.auto_mode_node_pools ?? DEFAULT_AUTO_MODE_NODE_POOLS;
+  if (builtIn.includes("system") && file.system_node_group !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["system_node_group"],
+      message: `${why} Auto Mode's built-in "system" pool runs the add-ons and blockfleet creates no system node group; remove system_node_group, or drop "system" from cluster.auto_mode_node_pools`,
+    });
+  }
+}
+
+/** Auto Mode's built-in pools when cluster.auto_mode_node_pools is absent. */
+export const DEFAULT_AUTO_MODE_NODE_POOLS: readonly AutoModeBuiltInNodePool[] = ["system"];
+
+/** Sections whose defaults depend on cluster.auto_mode, filled in: the parsed file as the rest of the code sees it. */
+function withSectionDefaults(file: FileEnvironment) {
+  const autoMode = file.cluster.auto_mode;
+  const karpenter = file.karpenter ?? karpenterSchema.parse({});
+  return {
+    ...file,
+    cluster: { ...file.cluster, auto_mode_node_pools: autoMode ? [...(file.cluster.auto_mode_node_pools ?? DEFAULT_AUTO_MODE_NODE_POOLS)] : [] },
+    // Auto Mode replaces blockfleet's Karpenter: no Karpenter stacks.
+    karpenter: autoMode ? { ...karpenter, enabled: false } : karpenter,
+    system_node_group: file.system_node_group ?? systemNodeGroupSchema.parse({}),
+  };
+}
+
 /** Cross-field rules that span sections of the file. Each names the field it blames. */
-function checkEnvironment(env: ParsedEnvironment, ctx: z.RefinementCtx): void {
+function checkEnvironment(file: FileEnvironment, ctx: z.RefinementCtx): void {
+  checkAutoMode(file, ctx);
+  const env = withSectionDefaults(file);
   // A wrong region is one mistake, not one per zone: when no zone is in it, blame the region alone, and check what
   // depends on the region (ACM certificate, WAF ACL) against the zones' region so it doesn't echo the same mistake.
   const zoneRegions = [...new Set(env.availability_zones.map((zone) => zone.slice(0, -1)))];
@@ -300,7 +383,7 @@ function checkEnvironment(env: ParsedEnvironment, ctx: z.RefinementCtx): void {
   }
   // The chart spreads controller replicas over distinct nodes; more replicas than system nodes leave one Pending
   // and fail the atomic Helm release on a fresh deploy.
-  if (env.karpenter.enabled && env.karpenter.replicas > env.system_node_group.min_size) {
+  if (env.karpenter.enabled && !env.cluster.auto_mode && env.karpenter.replicas > env.system_node_group.min_size) {
     ctx.addIssue({
       code: "custom",
       path: ["karpenter", "replicas"],
@@ -373,7 +456,9 @@ function checkEnvironment(env: ParsedEnvironment, ctx: z.RefinementCtx): void {
   });
 }
 
-type ParsedEnvironment = z.output<z.ZodObject<typeof environmentShape>>;
+/** The file as parsed, optional sections still absent. */
+type FileEnvironment = z.output<z.ZodObject<typeof environmentShape>>;
+type ParsedEnvironment = ReturnType<typeof withSectionDefaults>;
 
 /** A block's extension policy with `capacity_manager.extend`'s defaults filled in. */
 export type ExtendPolicy = CapacityManagerConfig["extend"];
@@ -382,7 +467,8 @@ export type ExtendPolicy = CapacityManagerConfig["extend"];
  * Defaults that depend on other sections, resolved once here: the capacity manager runs wherever blocks are
  * declared unless `capacity_manager.enabled = false` (then it is absent), and each block's `extend` is complete.
  */
-function resolveEnvironment(env: ParsedEnvironment) {
+function resolveEnvironment(file: FileEnvironment) {
+  const env = withSectionDefaults(file);
   const declared = env.capacity_manager ?? (env.capacity_blocks.length > 0 ? capacityManagerSchema.parse({}) : undefined);
   const capacityManager = declared?.enabled === false ? undefined : declared;
   const defaults = (declared ?? capacityManagerSchema.parse({})).extend;

@@ -87,6 +87,40 @@ export interface EksClusterProps {
    * @default false
    */
   readonly ssmAccess?: boolean;
+  /**
+   * Turn on EKS Auto Mode: compute, block storage and load balancing by EKS, the cluster role's Auto Mode policies,
+   * and a node role for Auto Mode nodes. Absent: a cluster whose nodes blockfleet provisions.
+   * @default undefined (off)
+   */
+  readonly autoMode?: EksAutoMode;
+}
+
+/**
+ * Managed policies EKS Auto Mode needs on the cluster role, beside AmazonEKSClusterPolicy: compute, block storage,
+ * load balancing, networking (awsdocs/amazon-eks-user-guide latest/ug/automode/auto-learn-iam.adoc, "Cluster IAM role").
+ */
+export const AUTO_MODE_CLUSTER_POLICIES = ["AmazonEKSComputePolicy", "AmazonEKSBlockStoragePolicy", "AmazonEKSLoadBalancingPolicy", "AmazonEKSNetworkingPolicy"] as const;
+
+/** The Auto Mode node role's managed policies (auto-learn-iam.adoc, "Node IAM role"). */
+export const AUTO_MODE_NODE_POLICIES = ["AmazonEKSWorkerNodeMinimalPolicy", "AmazonEC2ContainerRegistryPullOnly"] as const;
+
+/** Name of the Auto Mode node role, which NodeClasses in later stacks name literally. */
+export function autoModeNodeRoleName(clusterName: string): string {
+  return checkedName("aws_iam_role.name", `${clusterName}-auto-node`);
+}
+
+/** EKS access policy that lets Auto Mode nodes join (create-node-class.adoc: the node role needs it through an access entry). */
+export const AUTO_MODE_NODE_ACCESS_POLICY = "AmazonEKSAutoNodePolicy";
+
+/** EKS Auto Mode settings of the cluster. */
+export interface EksAutoMode {
+  /** Auto Mode's built-in node pools to run ("general-purpose", "system"); empty runs only blockfleet's. */
+  readonly builtInNodePools: readonly string[];
+  /**
+   * Managed node groups run beside Auto Mode (capacity-block node groups, a system node group): they need the
+   * networking add-ons (VPC CNI, kube-proxy, Pod Identity agent) that Auto Mode nodes carry built in.
+   */
+  readonly managedNodeGroups: boolean;
 }
 
 /** Clients admitted to the API server's private endpoint. */
@@ -113,6 +147,8 @@ export class EksCluster extends Construct {
   /** The node role's policy attachments: node groups depend on them so a destroy never strands nodes. */
   readonly nodeRolePolicyAttachments: readonly ITerraformDependable[];
   readonly secretsKmsKeyArn: string;
+  /** Role Auto Mode nodes run with (named in every Auto Mode NodeClass); only with autoMode. */
+  readonly autoModeNodeRoleName?: string;
   private readonly addons = new Map<string, EksAddon>();
   private readonly cluster: AwsEksCluster;
 
@@ -125,6 +161,7 @@ export class EksCluster extends Construct {
     const grantDeployerAdmin = props.grantDeployerAdmin ?? false;
     const apiAccess = props.apiAccess ?? { securityGroupIds: [], cidrs: [] };
     const ssmAccess = props.ssmAccess ?? false;
+    const autoMode = props.autoMode;
     if (endpointPublicAccess && publicAccessCidrs.length === 0) {
       throw new Error(`eks cluster "${props.clusterName}": publicAccessCidrs must list the allowed networks when endpointPublicAccess is true, got []`);
     }
@@ -149,7 +186,7 @@ export class EksCluster extends Construct {
       name: checkedName("aws_iam_role.name", `${props.clusterName}-cluster`),
       assumeRolePolicy: serviceAssumeRolePolicy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]),
     });
-    const clusterRolePolicies: ITerraformDependable[] = ["AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController"].map(
+    const clusterRolePolicies: ITerraformDependable[] = ["AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController", ...(autoMode ? AUTO_MODE_CLUSTER_POLICIES : [])].map(
       (policy) => new IamRolePolicyAttachment(this, `cluster-role-${policy}`, { role: clusterRole.name, policyArn: managedPolicyArn(partition, policy) }),
     );
     // AmazonEKSClusterPolicy grants no KMS actions, and the key policy delegates to IAM: without this the control plane
@@ -183,6 +220,20 @@ export class EksCluster extends Construct {
       description: "Nodes reach AWS APIs, registries and the control plane",
     });
 
+    // Auto Mode nodes get a role of their own: the minimal worker policy and image pulls, no CNI policy (EKS runs the CNI).
+    const autoNodeRole = autoMode
+      ? new IamRole(this, "auto-node-role", {
+          name: autoModeNodeRoleName(props.clusterName),
+          assumeRolePolicy: serviceAssumeRolePolicy("ec2.amazonaws.com"),
+        })
+      : undefined;
+    const autoNodeRolePolicies = autoNodeRole
+      ? AUTO_MODE_NODE_POLICIES.map(
+          (policy) => new IamRolePolicyAttachment(this, `auto-node-role-${policy}`, { role: autoNodeRole.name, policyArn: managedPolicyArn(partition, policy) }),
+        )
+      : [];
+    const builtInNodePools = autoMode ? [...autoMode.builtInNodePools] : [];
+
     this.cluster = new AwsEksCluster(this, "cluster", {
       name: checkedName("aws_eks_cluster.name", props.clusterName),
       version: props.kubernetesVersion,
@@ -197,8 +248,36 @@ export class EksCluster extends Construct {
       enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
       accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
       deletionProtection: true,
-      dependsOn: [logGroup, ...clusterRolePolicies],
+      // Auto Mode: compute, block storage and load balancing all on together (the provider refuses a partial set,
+      // validateAutoModeCustomizeDiff), and no self-managed add-ons bootstrapped (Auto Mode nodes carry their own).
+      // node_role_arn only with built-in pools: EKS then makes that role's access entry itself.
+      ...(autoMode && autoNodeRole
+        ? {
+            bootstrapSelfManagedAddons: false,
+            computeConfig: {
+              enabled: true,
+              nodePools: builtInNodePools.length > 0 ? builtInNodePools : undefined,
+              nodeRoleArn: builtInNodePools.length > 0 ? autoNodeRole.arn : undefined,
+            },
+            kubernetesNetworkConfig: { elasticLoadBalancing: { enabled: true } },
+            storageConfig: { blockStorage: { enabled: true } },
+          }
+        : {}),
+      dependsOn: [logGroup, ...clusterRolePolicies, ...autoNodeRolePolicies],
     });
+
+    if (autoNodeRole && builtInNodePools.length === 0) {
+      // Without built-in pools EKS knows no node role, so blockfleet's NodeClasses' role joins through this entry.
+      const scope = new Construct(this, "auto-node-access");
+      const entry = new EksAccessEntry(scope, "access-entry", { clusterName: this.cluster.name, principalArn: autoNodeRole.arn, type: "EC2" });
+      new EksAccessPolicyAssociation(scope, "auto-node", {
+        clusterName: this.cluster.name,
+        principalArn: autoNodeRole.arn,
+        policyArn: `arn:${partition}:eks::aws:cluster-access-policy/${AUTO_MODE_NODE_ACCESS_POLICY}`,
+        accessScope: { type: "cluster" },
+        dependsOn: [entry],
+      });
+    }
 
     // The cluster security group admits only itself; callers outside the nodes (a CI runner planning the Kubernetes
     // stacks, a VPN) get 443, keyed by who they are so removing one leaves the others alone.
@@ -257,7 +336,9 @@ export class EksCluster extends Construct {
       movedToInstance(access.association, addressAt(access.association.terraformResourceType, this, `admin-${adminPrincipalArns.length}`, "cluster-admin"), 0);
     }
 
-    for (const addonName of MANAGED_ADDONS) {
+    // Auto Mode nodes bring networking and DNS built in; managed node groups beside them still need the networking add-ons.
+    const addonNames = autoMode ? (autoMode.managedNodeGroups ? MANAGED_ADDONS.filter((name) => name !== "coredns") : []) : MANAGED_ADDONS;
+    for (const addonName of addonNames) {
       this.addons.set(
         addonName,
         new EksAddon(this, `addon-${addonName}`, {
@@ -278,6 +359,7 @@ export class EksCluster extends Construct {
     this.nodeRoleArn = nodeRole.arn;
     this.nodeRoleName = nodeRole.name;
     this.secretsKmsKeyArn = secretsKey.keyArn;
+    this.autoModeNodeRoleName = autoNodeRole?.name;
   }
 
   /** A STANDARD access entry with cluster-wide AmazonEKSClusterAdminPolicy, under its own scope. */
@@ -302,7 +384,8 @@ export class EksCluster extends Construct {
 
   /** Makes the add-ons that need running nodes (CoreDNS) wait for the given node group. */
   addonsNeedNodesFrom(nodeGroup: ITerraformDependable): void {
-    const coredns = this.addons.get("coredns")!;
+    const coredns = this.addons.get("coredns");
+    if (!coredns) return;
     coredns.dependsOn = [...(coredns.dependsOn ?? []), dependable(nodeGroup)];
   }
 }

@@ -9,6 +9,8 @@ import type { PlatformSecretKind } from "./secrets";
 export const ALB_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 export const ALB_INGRESS_CLASS = "alb";
 export const ALB_CONTROLLER = "ingress.k8s.aws/alb";
+/** EKS Auto Mode's own load balancer controller (awsdocs/amazon-eks-user-guide latest/ug/automode/auto-configure-alb.adoc). */
+export const AUTO_MODE_ALB_CONTROLLER = "eks.amazonaws.com/alb";
 export const CLUSTER_SECRET_STORE = "aws-secrets-manager";
 
 /** Database credentials rotate; they are re-read every 3 minutes. Everything else changes by hand, hourly is enough. */
@@ -141,5 +143,34 @@ export function albIngressClass(): KubernetesObject {
     kind: "IngressClass",
     metadata: { name: ALB_INGRESS_CLASS, labels },
     spec: { controller: ALB_CONTROLLER, parameters: { apiGroup: "elbv2.k8s.aws", kind: "IngressClassParams", name: ALB_INGRESS_CLASS } },
+  };
+}
+
+/**
+ * The same load balancer settings for EKS Auto Mode's controller: its IngressClassParams (`eks.amazonaws.com/v1`)
+ * takes `certificateARNs` where the open-source controller's takes `certificateArn` (auto-configure-alb.adoc).
+ */
+export function autoModeAlbIngressClassParams(input: AlbIngressClassInput): KubernetesObject {
+  return {
+    apiVersion: "eks.amazonaws.com/v1",
+    kind: "IngressClassParams",
+    metadata: { name: ALB_INGRESS_CLASS, labels },
+    spec: {
+      scheme: input.scheme,
+      ipAddressType: "ipv4",
+      certificateARNs: [input.certificateArn],
+      sslPolicy: ALB_SSL_POLICY,
+      loadBalancerAttributes: [{ key: "routing.http.drop_invalid_header_fields.enabled", value: "true" }],
+    },
+  };
+}
+
+/** The `alb` IngressClass on EKS Auto Mode's controller and its IngressClassParams. */
+export function autoModeAlbIngressClass(): KubernetesObject {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "IngressClass",
+    metadata: { name: ALB_INGRESS_CLASS, labels },
+    spec: { controller: AUTO_MODE_ALB_CONTROLLER, parameters: { apiGroup: "eks.amazonaws.com", kind: "IngressClassParams", name: ALB_INGRESS_CLASS } },
   };
 }
