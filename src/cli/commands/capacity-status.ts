@@ -1,8 +1,9 @@
 import { CAPACITY_MANAGER_MODE_LINES, capacityManagerMode } from "../../config/capacity-manager-schema";
+import type { EnvironmentConfig } from "../../config/schema";
 import { capacityReservationTerms, NODE_POOL_NAMES } from "../../constructs/karpenter/manifests";
 import { parseCommandLine, requireOption } from "../args";
 import { demoRequested, ec2Source, type CapacitySource } from "../capacity/source";
-import { capacityStatus, LIVE_STATES, renderStatus, statusJson, warningCount } from "../capacity/status";
+import { capacityStatus, LIVE_STATES, renderStatus, statusJson, warningCount, type NodePoolSelection } from "../capacity/status";
 import { DEMO_ENVIRONMENT, DEMO_ENVIRONMENTS_DIR, demoSource } from "../demo/account";
 import { CliError, EXIT } from "../errors";
 import { palette, progress, terminalWidth, useColour, type CliIo } from "../io";
@@ -59,13 +60,25 @@ export function demoEnvironmentsDir(environment: string, dir: string | undefined
   return dir ?? (environment === DEMO_ENVIRONMENT ? DEMO_ENVIRONMENTS_DIR : undefined);
 }
 
+/**
+ * The node pool that launches into the environment's capacity blocks and its selector terms: Karpenter's
+ * gpu-capacity-block pool, or on an EKS Auto Mode cluster the Auto Mode pool of that name, which selects the same
+ * reservations. Absent when neither runs.
+ */
+export function capacityBlockPoolSelection(config: Pick<EnvironmentConfig, "capacity_blocks" | "karpenter" | "node_pools" | "cluster">): NodePoolSelection | undefined {
+  const { capacity_blocks: blocks, karpenter, node_pools: nodePools, cluster } = config;
+  const poolRuns = (karpenter.enabled || cluster.auto_mode) && nodePools.gpu_capacity_block.enabled;
+  const terms = poolRuns ? capacityReservationTerms({ capacityBlocks: blocks, nodePools }) : [];
+  if (terms.length === 0) return undefined;
+  return { nodePool: cluster.auto_mode ? `${NODE_POOL_NAMES.gpuCapacityBlock} (EKS Auto Mode)` : NODE_POOL_NAMES.gpuCapacityBlock, terms };
+}
+
 /** The environment's blocks and what the account says about them and their extensions, read in as few calls as pages allow. */
 export async function capacitySnapshot(io: CliIo, environment: string, dir: string | undefined, source: CapacitySource) {
   const [loaded] = await loadForCli(io, dir, [environment]);
   if (!loaded) throw new CliError(`no environment "${environment}"`);
-  const { region, capacity_blocks: blocks, karpenter, node_pools: nodePools } = loaded.config;
-  const terms = karpenter.enabled && nodePools.gpu_capacity_block.enabled ? capacityReservationTerms({ capacityBlocks: blocks, nodePools }) : [];
-  const selection = terms.length > 0 ? { nodePool: NODE_POOL_NAMES.gpuCapacityBlock, terms } : undefined;
+  const { region, capacity_blocks: blocks } = loaded.config;
+  const selection = capacityBlockPoolSelection(loaded.config);
   const status = progress(io);
   try {
     const reservations = await source.listCapacityBlocks(region, status.update);

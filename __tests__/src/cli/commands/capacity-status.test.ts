@@ -129,6 +129,25 @@ describe("blockfleet capacity status", () => {
     ]);
   });
 
+  it("GIVEN an EKS Auto Mode cluster THEN Auto Mode's capacity-block pool is what uses the tagged block, and a karpenter block is not idle", async () => {
+    // GIVEN the same environment on Auto Mode, with p5-training consumed by the Auto Mode pool
+    const autoMode = mkdtempSync(path.join(tmpdir(), "blockfleet-status-auto-"));
+    const text = readFileSync(path.join(dir, "staging.tfvars"), "utf8")
+      .replace('version = "1.34"', 'version = "1.34"\n  auto_mode = true')
+      .replace('availability_zone = "us-east-1a"\n  },', 'availability_zone = "us-east-1a"\n    consumer          = "karpenter"\n  },');
+    writeFileSync(path.join(autoMode, "staging.tfvars"), text);
+    // WHEN
+    const io = captureIo({ now: NOW });
+    await runCli(["capacity", "status", "--env", "staging", "--dir", autoMode, "--json"], io);
+    // THEN
+    expect(io.err()).toBe("");
+    const json = JSON.parse(io.out()) as { blocks: JsonBlock[] };
+    expect(json.blocks[0]?.used_by).toEqual(["node pool gpu-capacity-block (EKS Auto Mode)"]);
+    const training = json.blocks.find((block) => block.name === "p5-training");
+    expect(training?.used_by).toEqual(["node pool gpu-capacity-block (EKS Auto Mode)"]);
+    expect(training?.warnings).toEqual([]);
+  });
+
   it("GIVEN an untracked block without the pool's tags THEN it warns that nothing uses it", async () => {
     const { json } = await runJson();
     const idle = json.blocks.find((block) => block.reservation_id === "cr-0eeeeeeeeeeeeeeee");
