@@ -42,7 +42,7 @@ describe("policy gate on the shipped environments", () => {
     expect(command.exitCode).toBe(0);
     expect(command.output.split("\n").at(-1)).toBe(`policy gate passed: ${findStackFiles(outdir).length} stack(s), ${result.findings.length} waived finding(s)`);
     const stackNames = findStackFiles(outdir).map((file) => basename(dirname(file)));
-    expect(stackNames).toEqual(expect.arrayContaining(["dev-bootstrap", "dev-cluster", "prod-bootstrap", "prod-cluster"]));
+    expect(stackNames).toEqual(expect.arrayContaining(["dev-bootstrap", "dev-cluster", "prod-bootstrap", "prod-cluster", "auto-cluster", "auto-auto-mode-pools"]));
   });
 
   it("uses every checked-in waiver, and only for findings that are there by design", () => {

@@ -94,4 +94,33 @@ export const eksRules: readonly Rule[] = [
         ? undefined
         : "node group has no launch template, so EKS launches its nodes with IMDSv1 allowed and a metadata hop limit of 2 (pods can read the node role's credentials)",
   }),
+  resourceRule({
+    id: "BF-EKS-007",
+    checkovId: "",
+    title: "EKS Auto Mode all on or all off, on access entries, without self-managed add-ons",
+    fix: "with compute_config.enabled = true also set kubernetes_network_config.elastic_load_balancing.enabled and storage_config.block_storage.enabled to true, bootstrap_self_managed_addons = false and access_config.authentication_mode = \"API\"",
+    types: ["aws_eks_cluster"],
+    test: (cluster) => {
+      // The provider refuses a partial set (terraform-provider-aws internal/service/eks/cluster.go, validateAutoModeCustomizeDiff).
+      const capabilities = {
+        "compute_config.enabled": firstBlock(cluster.config["compute_config"])?.["enabled"],
+        "kubernetes_network_config.elastic_load_balancing.enabled": firstBlock(firstBlock(cluster.config["kubernetes_network_config"])?.["elastic_load_balancing"])?.["enabled"],
+        "storage_config.block_storage.enabled": firstBlock(firstBlock(cluster.config["storage_config"])?.["block_storage"])?.["enabled"],
+      };
+      const on = Object.entries(capabilities).filter(([, value]) => isTrue(value)).map(([name]) => name);
+      if (on.length === 0) return undefined;
+      const problems: string[] = [];
+      if (on.length < 3) {
+        problems.push(`EKS Auto Mode is half on (${on.join(", ")}); ${Object.keys(capabilities).filter((name) => !on.includes(name)).join(", ")} must be true as well`);
+      }
+      if (cluster.config["bootstrap_self_managed_addons"] !== false && cluster.config["bootstrap_self_managed_addons"] !== "false") {
+        problems.push("EKS Auto Mode cluster bootstraps the self-managed add-ons (bootstrap_self_managed_addons is not false): they would run beside Auto Mode's own");
+      }
+      const mode = firstBlock(cluster.config["access_config"])?.["authentication_mode"];
+      if (mode !== "API" && mode !== "API_AND_CONFIG_MAP") {
+        problems.push(`EKS Auto Mode needs access entries, but access_config.authentication_mode is ${mode === undefined ? "unset" : String(mode)}`);
+      }
+      return problems;
+    },
+  }),
 ];

@@ -8,6 +8,30 @@ const at = "test-cluster/aws_eks_cluster.main";
 
 describeRuleCases("EKS rules", eksRules, [
   { rule: "BF-EKS-001", when: "all five log types are enabled", change: () => {}, expected: [] },
+  { rule: "BF-EKS-007", when: "Auto Mode is off (no compute_config)", change: () => {}, expected: [] },
+  {
+    rule: "BF-EKS-007",
+    when: "Auto Mode is fully on, without self-managed add-ons, on access entries",
+    change: (s) =>
+      patch(s["test-cluster"]!, CLUSTER, {
+        compute_config: { enabled: true, node_pools: ["system"] },
+        kubernetes_network_config: { elastic_load_balancing: { enabled: true } },
+        storage_config: { block_storage: { enabled: true } },
+        bootstrap_self_managed_addons: false,
+        access_config: { authentication_mode: "API" },
+      }),
+    expected: [],
+  },
+  {
+    rule: "BF-EKS-007",
+    when: "only compute is on, add-ons bootstrapped and the aws-auth ConfigMap only",
+    change: (s) => patch(s["test-cluster"]!, CLUSTER, { compute_config: { enabled: true }, access_config: { authentication_mode: "CONFIG_MAP" } }),
+    expected: [
+      `${at}: EKS Auto Mode is half on (compute_config.enabled); kubernetes_network_config.elastic_load_balancing.enabled, storage_config.block_storage.enabled must be true as well`,
+      `${at}: EKS Auto Mode cluster bootstraps the self-managed add-ons (bootstrap_self_managed_addons is not false): they would run beside Auto Mode's own`,
+      `${at}: EKS Auto Mode needs access entries, but access_config.authentication_mode is CONFIG_MAP`,
+    ],
+  },
   {
     rule: "BF-EKS-001",
     when: "scheduler and controllerManager logs are off",
