@@ -75,7 +75,11 @@ export class ClusterStack extends EnvironmentStack {
       apiAccess: { securityGroupIds: config.cluster.api_access.security_group_ids, cidrs: config.cluster.api_access.cidrs },
       ssmAccess: config.cluster.ssm_access,
       autoMode: config.cluster.auto_mode
-        ? { builtInNodePools: config.cluster.auto_mode_node_pools, managedNodeGroups: !autoModeRunsSystemPool(config) || config.capacity_blocks.some((block) => block.consumer === "node_group") }
+        ? {
+            builtInNodePools: config.cluster.auto_mode_node_pools,
+            managedNodeGroups: config.capacity_blocks.some((block) => block.consumer === "node_group"),
+            systemNodeGroup: !autoModeRunsSystemPool(config),
+          }
         : undefined,
     });
     const nodeSecurityGroupIds = [this.cluster.clusterSecurityGroupId, this.cluster.nodeSecurityGroupId];

@@ -99,7 +99,7 @@ describe("an Auto Mode environment", () => {
 });
 
 describe("an Auto Mode environment without built-in pools", () => {
-  it("names no node role to EKS, joins blockfleet's node role through an EC2 access entry with AmazonEKSAutoNodePolicy, and keeps a system node group", async () => {
+  it("names no node role to EKS, joins blockfleet's node role through an EC2 access entry with AmazonEKSAutoNodePolicy, and keeps a system node group with CoreDNS", async () => {
     // GIVEN Auto Mode with no built-in pools and only node-group blocks
     const out = await synthesizeWith({ cluster: { version: "1.34", auto_mode: true, auto_mode_node_pools: [] }, capacity_blocks: baseEnvironmentInput().capacity_blocks });
     const cluster = out.resource("test-cluster", "aws_eks_cluster");
@@ -110,5 +110,17 @@ describe("an Auto Mode environment without built-in pools", () => {
     expect(association.policy_arn).toMatch(/^arn:\$\{[^}]+\}:eks::aws:cluster-access-policy\/AmazonEKSAutoNodePolicy$/);
     expect(association.access_scope).toEqual({ type: "cluster" });
     expect(out.resources("test-cluster", "aws_eks_node_group").filter(([id]) => id.includes("system-nodes"))).toHaveLength(1);
+    // The system node group runs CoreDNS, as on a cluster without Auto Mode.
+    expect(out.resources("test-cluster", "aws_eks_addon").map(([, body]) => body.addon_name).sort()).toEqual(["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
+  });
+});
+
+describe("an Auto Mode environment with nothing but Auto Mode nodes", () => {
+  it("installs no managed add-ons: Auto Mode nodes carry networking and DNS", async () => {
+    // GIVEN Auto Mode with its system pool and only a Karpenter-consumed block
+    const out = await synthesizeWith({ cluster: { version: "1.34", auto_mode: true }, capacity_blocks: [KARPENTER_BLOCK] });
+    // THEN no add-on and no node group
+    expect(out.resources("test-cluster", "aws_eks_addon")).toEqual([]);
+    expect(out.resources("test-cluster", "aws_eks_node_group")).toEqual([]);
   });
 });

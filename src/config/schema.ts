@@ -330,6 +330,7 @@ function checkAutoMode(file: FileEnvironment, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: "custom", path: ["create_spot_service_linked_role"], message: `${why} there is no Karpenter stack to create the role in; remove it (create AWSServiceRoleForEC2Spot once per account by hand)` });
   }
   if (cluster.ssm_access) {
+    // awsdocs/amazon-eks-user-guide latest/ug/automode/automode.adoc: Auto Mode disallows SSH and SSM access to nodes.
     ctx.addIssue({ code: "custom", path: ["cluster", "ssm_access"], message: `${why} nodes take no SSM sessions (EKS Auto Mode disallows SSM and SSH on its nodes); remove cluster.ssm_access` });
   }
   const builtIn = cluster.auto_mode_node_pools ?? DEFAULT_AUTO_MODE_NODE_POOLS;

@@ -121,6 +121,11 @@ export interface EksAutoMode {
    * networking add-ons (VPC CNI, kube-proxy, Pod Identity agent) that Auto Mode nodes carry built in.
    */
   readonly managedNodeGroups: boolean;
+  /**
+   * A system node group runs beside Auto Mode (its built-in "system" pool is off): it gets the CoreDNS add-on too,
+   * for the add-ons and pods on managed nodes.
+   */
+  readonly systemNodeGroup: boolean;
 }
 
 /** Clients admitted to the API server's private endpoint. */
@@ -147,8 +152,6 @@ export class EksCluster extends Construct {
   /** The node role's policy attachments: node groups depend on them so a destroy never strands nodes. */
   readonly nodeRolePolicyAttachments: readonly ITerraformDependable[];
   readonly secretsKmsKeyArn: string;
-  /** Role Auto Mode nodes run with (named in every Auto Mode NodeClass); only with autoMode. */
-  readonly autoModeNodeRoleName?: string;
   private readonly addons = new Map<string, EksAddon>();
   private readonly cluster: AwsEksCluster;
 
@@ -336,8 +339,11 @@ export class EksCluster extends Construct {
       movedToInstance(access.association, addressAt(access.association.terraformResourceType, this, `admin-${adminPrincipalArns.length}`, "cluster-admin"), 0);
     }
 
-    // Auto Mode nodes bring networking and DNS built in; managed node groups beside them still need the networking add-ons.
-    const addonNames = autoMode ? (autoMode.managedNodeGroups ? MANAGED_ADDONS.filter((name) => name !== "coredns") : []) : MANAGED_ADDONS;
+    // Auto Mode nodes bring networking and DNS built in; managed node groups beside them still need the networking
+    // add-ons, and a system node group CoreDNS (GPU node groups are tainted, CoreDNS would never schedule there).
+    const addonNames = autoMode
+      ? MANAGED_ADDONS.filter((name) => (name === "coredns" ? autoMode.systemNodeGroup : autoMode.managedNodeGroups || autoMode.systemNodeGroup))
+      : MANAGED_ADDONS;
     for (const addonName of addonNames) {
       this.addons.set(
         addonName,
@@ -359,7 +365,6 @@ export class EksCluster extends Construct {
     this.nodeRoleArn = nodeRole.arn;
     this.nodeRoleName = nodeRole.name;
     this.secretsKmsKeyArn = secretsKey.keyArn;
-    this.autoModeNodeRoleName = autoNodeRole?.name;
   }
 
   /** A STANDARD access entry with cluster-wide AmazonEKSClusterAdminPolicy, under its own scope. */
