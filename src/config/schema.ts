@@ -114,7 +114,8 @@ export const capacityBlockSchema = z
     efa: z.boolean().default(false),
     /**
      * `node_group`: a managed node group on the block, sized to instance_count, that fills when the block turns
-     * active. `karpenter`: no node group; the `gpu-capacity-block` EC2NodeClass selects the reservation by id.
+     * active. `karpenter`: no node group; the `gpu-capacity-block` EC2NodeClass selects the reservation by id (on an
+     * EKS Auto Mode cluster, the Auto Mode NodeClass of that name does).
      */
     consumer: z.enum(CAPACITY_BLOCK_CONSUMERS, { message: `expected one of ${CAPACITY_BLOCK_CONSUMERS.map((c) => `"${c}"`).join(", ")}` }).default("node_group"),
     /**
