@@ -153,17 +153,33 @@ export const validEnvironmentWithServicesInput: fc.Arbitrary<Record<string, unkn
       capacityManager: fc.option(capacityManagerInput(String(input["region"])), { nil: undefined }),
       platform: fc.option(platformInput(String(input["region"])), { nil: undefined }),
       production: fc.boolean(),
+      // EKS Auto Mode (issue 18) in place of Karpenter, with or without its built-in pools.
+      autoMode: fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: fc.subarray(["general-purpose", "system"]), weight: 1 }),
     })
-    .map(({ karpenter, capacityManager, platform, production }) => ({
-      ...input,
-      // Without Karpenter every block is its node group's (a karpenter block would be refused).
-      capacity_blocks: (input["capacity_blocks"] as Array<Record<string, unknown>>).map((block) => (karpenter.enabled ? block : { ...block, consumer: "node_group" })),
-      karpenter,
-      ...(capacityManager ? { capacity_manager: capacityManager } : {}),
-      // A production file keeps its database Multi-AZ (the schema refuses it otherwise).
-      ...(platform ? { platform: production && isJsonRecord(platform["database"]) ? { ...platform, database: { ...platform["database"], multi_az: true } } : platform } : {}),
-      ...(production ? { production } : {}),
-    })),
+    .map(({ karpenter, capacityManager, platform, production, autoMode }) => {
+      const withProduction = platform && production && isJsonRecord(platform["database"]) ? { ...platform, database: { ...platform["database"], multi_az: true } } : platform;
+      if (autoMode !== undefined) {
+        // Auto Mode has no karpenter section and serves the alb ingress class itself.
+        const { load_balancer_controller: ingress, ...rest } = withProduction ?? {};
+        return {
+          ...input,
+          cluster: { ...(input["cluster"] as Record<string, unknown>), auto_mode: true, auto_mode_node_pools: autoMode },
+          ...(capacityManager ? { capacity_manager: capacityManager } : {}),
+          ...(withProduction ? { platform: { ...rest, ...(ingress ? { auto_mode_ingress: ingress } : {}) } } : {}),
+          ...(production ? { production } : {}),
+        };
+      }
+      return {
+        ...input,
+        // Without Karpenter every block is its node group's (a karpenter block would be refused).
+        capacity_blocks: (input["capacity_blocks"] as Array<Record<string, unknown>>).map((block) => (karpenter.enabled ? block : { ...block, consumer: "node_group" })),
+        karpenter,
+        ...(capacityManager ? { capacity_manager: capacityManager } : {}),
+        // A production file keeps its database Multi-AZ (the schema refuses it otherwise).
+        ...(withProduction ? { platform: withProduction } : {}),
+        ...(production ? { production } : {}),
+      };
+    }),
 );
 
 function isJsonRecord(value: unknown): value is Record<string, unknown> {

@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { environmentSchema } from "../../../../src/config/schema";
+import { autoModeManifests } from "../../../../src/constructs/auto-mode/manifests";
 import { capacityReservationTerms, karpenterManifests, NODE_POOL_NAMES } from "../../../../src/constructs/karpenter/manifests";
 import { CAPACITY_CONSUMER_TAG, KARPENTER_CONSUMER_TAG_VALUE } from "../../../../src/lib/tags";
 import { validEnvironmentWithServicesInput } from "../../../support/arbitraries";
@@ -39,22 +40,17 @@ const scenario = fc.record({
 });
 
 describe("consumer exclusivity (property)", () => {
-  it("no Karpenter selector term selects a node-group block, and every NVIDIA Karpenter block is selected by id", () => {
+  it("no Karpenter or Auto Mode selector term selects a node-group block, and every NVIDIA Karpenter block is selected by id", () => {
     fc.assert(
       fc.property(scenario, ({ input, selectBy, handTags }) => {
         // GIVEN a valid environment selecting reservations by some tags
         const config = environmentSchema.parse({ ...input, node_pools: { gpu_capacity_block: { reservation_tags: selectBy } } });
-        if (!config.karpenter.enabled) return;
-        // WHEN the capacity-block pool's terms are generated
-        const manifests = karpenterManifests({
-          environment: "prop",
-          clusterName: "blockfleet-prop",
-          nodeRoleName: "blockfleet-prop-karpenter-node",
-          amiFamily: config.karpenter.ami_family,
-          amiAliasVersion: config.karpenter.ami_alias_version,
-          nodePools: config.node_pools,
-          capacityBlocks: config.capacity_blocks,
-        });
+        if (!config.karpenter.enabled && !config.cluster.auto_mode) return;
+        // WHEN the capacity-block pool's terms are generated (Karpenter's, or Auto Mode's on an Auto Mode cluster)
+        const common = { environment: "prop", clusterName: "blockfleet-prop", nodePools: config.node_pools, capacityBlocks: config.capacity_blocks };
+        const manifests: { nodeClasses: ReadonlyArray<{ metadata: { name: string }; spec: { capacityReservationSelectorTerms?: Term[] } }> } = config.cluster.auto_mode
+          ? autoModeManifests({ ...common, nodeRoleName: "blockfleet-prop-auto-node" })
+          : karpenterManifests({ ...common, nodeRoleName: "blockfleet-prop-karpenter-node", amiFamily: config.karpenter.ami_family, amiAliasVersion: config.karpenter.ami_alias_version });
         const nodeClass = manifests.nodeClasses.find((candidate) => candidate.metadata.name === NODE_POOL_NAMES.gpuCapacityBlock);
         const terms: Term[] = nodeClass?.spec.capacityReservationSelectorTerms ?? [];
         expect(terms).toEqual(nodeClass ? capacityReservationTerms({ capacityBlocks: config.capacity_blocks, nodePools: config.node_pools }) : []);
