@@ -1,3 +1,18 @@
+/**
+ * EKS Auto Mode on the synthesized JSON. What the values are checked against:
+ * - aws_eks_cluster arguments: hashicorp/terraform-provider-aws internal/service/eks/cluster.go (stored commit
+ *   00555dc5b38f92abbfa230badea0ed0754cea81e): compute_config {enabled, node_pools, node_role_arn},
+ *   kubernetes_network_config.elastic_load_balancing.enabled, storage_config.block_storage.enabled,
+ *   bootstrap_self_managed_addons (ForceNew); validateAutoModeCustomizeDiff refuses the three capabilities unless all
+ *   are on or all off; node_pools takes "general-purpose" and "system" (nodePoolType_Values); access entry type "EC2".
+ * - IAM: awsdocs/amazon-eks-user-guide latest/ug/automode/auto-learn-iam.adoc (cluster role: AmazonEKSComputePolicy,
+ *   AmazonEKSBlockStoragePolicy, AmazonEKSLoadBalancingPolicy, AmazonEKSNetworkingPolicy, AmazonEKSClusterPolicy;
+ *   node role: AmazonEKSWorkerNodeMinimalPolicy, AmazonEC2ContainerRegistryPullOnly), auto-enable-existing.adoc
+ *   (sts:TagSession in the cluster role's trust policy), create-node-class.adoc (the node role needs an access entry
+ *   with AmazonEKSAutoNodePolicy; EKS creates it for compute_config.node_role_arn), all at
+ *   4d52b4d05e3478582e7d10a73cbd9ba9194dd5f7 (2024-12-18) and the newer stored versions named in
+ *   __tests__/fixtures/crds/eks-auto-mode/SOURCE.md.
+ */
 import { beforeAll, describe, expect, it } from "vitest";
 import { AUTO_MODE_CLUSTER_POLICIES, AUTO_MODE_NODE_POLICIES } from "../../src/constructs/eks-cluster";
 import { autoModeCelErrors, autoModeSchemaErrors } from "../src/constructs/auto-mode/auto-mode-schema-validation";

@@ -187,6 +187,7 @@ export class EksCluster extends Construct {
 
     const clusterRole = new IamRole(this, "cluster-role", {
       name: checkedName("aws_iam_role.name", `${props.clusterName}-cluster`),
+      // sts:TagSession is also what Auto Mode requires of the cluster role (amazon-eks-user-guide automode/auto-enable-existing.adoc).
       assumeRolePolicy: serviceAssumeRolePolicy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]),
     });
     const clusterRolePolicies: ITerraformDependable[] = ["AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController", ...(autoMode ? AUTO_MODE_CLUSTER_POLICIES : [])].map(
