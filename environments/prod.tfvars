@@ -82,6 +82,9 @@ node_pools = {
 # capacity_blocks[].extend.
 capacity_manager = {
   extensions_enabled      = true
+  # Most the manager may commit per UTC calendar month (extensions and replacements together); a purchase that
+  # would go over it is not made and cannot be approved past it. A week of a p5.48xlarge block costs ~$5,000.
+  monthly_budget_usd      = 60000
   approver_principal_arns = ["arn:aws:iam::111122223333:role/finance-approver"]
   alarms = {
     # On-call for the manager's alarms (expiring blocks, failed reconciles, undelivered notifications). Replace this

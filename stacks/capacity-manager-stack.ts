@@ -39,6 +39,7 @@ export class CapacityManagerStack extends EnvironmentStack {
       quotaPerDay: settings.throttle.quota_per_day,
       wafWebAclArn: settings.waf_web_acl_arn,
       extensionsEnabled: settings.extensions_enabled,
+      monthlyBudgetUsd: settings.monthly_budget_usd,
       allowNewPurchases: settings.allow_new_purchases,
       logRetentionDays: settings.log_retention_days,
       apiReservedConcurrency: settings.api_reserved_concurrency,

@@ -74,7 +74,7 @@ describe("capacity manager stack", () => {
         expect(appWarnings(buildApp([DEFAULTS], { outdir }))).toEqual([
           expect.stringMatching(/^cm: .*alarms reach only the notification topic.*capacity_manager\.alarms\.email or capacity_manager\.alarms\.topic_arns/),
         ]);
-        const extendingNoApprover = environmentFrom("cme", { ...baseEnvironmentInput(), capacity_manager: { extensions_enabled: true, alarms: { email: "oncall@example.com" } } });
+        const extendingNoApprover = environmentFrom("cme", { ...baseEnvironmentInput(), capacity_manager: { extensions_enabled: true, monthly_budget_usd: 10000, alarms: { email: "oncall@example.com" } } });
         expect(appWarnings(buildApp([extendingNoApprover], { outdir }))).toEqual([
           "cme: blockfleet-cme-capacity-manager: capacity_manager.approver_principal_arns is empty — nobody can approve, so blocks that require approval are never extended.",
         ]);

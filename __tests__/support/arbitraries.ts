@@ -137,6 +137,8 @@ const capacityManagerInput = (region: string) =>
       ...manager,
       // New purchases need extension purchasing on (tracking mode buys nothing).
       ...(manager.allow_new_purchases ? { extensions_enabled: true } : {}),
+      // A manager that may buy needs a monthly budget.
+      ...(manager.allow_new_purchases || manager.extensions_enabled ? { monthly_budget_usd: 50_000 } : {}),
       ...(throttle ? { throttle: { rate_limit: throttle.rate_limit, burst_limit: throttle.rate_limit + throttle.extraBurst, quota_per_day: throttle.quota_per_day } } : {}),
     }));
 

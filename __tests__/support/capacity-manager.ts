@@ -16,6 +16,7 @@ export function customCapacityManagerInput(): Record<string, unknown> {
     throttle: { rate_limit: 2, burst_limit: 4, quota_per_day: 500 },
     waf_web_acl_arn: WEB_ACL_ARN,
     extensions_enabled: true,
+    monthly_budget_usd: 25000,
     allow_new_purchases: true,
     log_retention_days: 365,
     api_reserved_concurrency: 3,

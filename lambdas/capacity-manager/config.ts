@@ -22,6 +22,11 @@ export interface ManagerConfig {
   readonly declaredBlocksParameter?: string;
   /** Buy extensions (with their approvals); false is tracking mode (nothing proposed or bought). */
   readonly extensionsEnabled: boolean;
+  /**
+   * Most purchases may commit per UTC calendar month, in USD (MONTHLY_BUDGET_USD). Required when extensions are
+   * enabled; absent in tracking mode (nothing is bought).
+   */
+  readonly monthlyBudgetUsd?: number;
   /** Who may approve, and which API key carries which permission. */
   readonly access: ApiAccess;
 }
@@ -32,6 +37,8 @@ export const CONFIG_DEFAULTS = {
   maxPageSize: 500,
   reconcileConcurrency: 16,
 } as const;
+
+const BUDGET_MESSAGE = 'MONTHLY_BUDGET_USD must be a positive amount in USD such as "60000" or "2500.50"';
 
 const envSchema = z.object({
   TABLE_NAME: z.string({ error: "TABLE_NAME must be set to the capacity manager's DynamoDB table" }).min(1, "TABLE_NAME must not be empty"),
@@ -53,6 +60,16 @@ const envSchema = z.object({
     .enum(["true", "false"], { error: 'EXTENSIONS_ENABLED must be "true" or "false"' })
     .default("false")
     .transform((value) => value === "true"),
+  /** USD per UTC calendar month, a positive decimal number ("60000", "2500.50"). */
+  MONTHLY_BUDGET_USD: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z
+      .string()
+      .regex(/^\d+(\.\d{1,2})?$/, BUDGET_MESSAGE)
+      .transform(Number)
+      .refine((value) => value > 0, BUDGET_MESSAGE)
+      .optional(),
+  ),
   API_AUTH_MODE: z.enum(["iam_and_key", "api_key_only"], { error: 'API_AUTH_MODE must be "iam_and_key" or "api_key_only"' }).default("iam_and_key"),
   /** Comma-separated IAM role/user ARNs; none means nobody can approve. */
   APPROVER_PRINCIPAL_ARNS: z
@@ -72,6 +89,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     TOPIC_ARN: env["TOPIC_ARN"],
     DECLARED_BLOCKS_PARAMETER: env["DECLARED_BLOCKS_PARAMETER"],
     EXTENSIONS_ENABLED: env["EXTENSIONS_ENABLED"],
+    MONTHLY_BUDGET_USD: env["MONTHLY_BUDGET_USD"],
     API_AUTH_MODE: env["API_AUTH_MODE"],
     APPROVER_PRINCIPAL_ARNS: env["APPROVER_PRINCIPAL_ARNS"],
     API_KEY_ID_READ: env["API_KEY_ID_READ"],
@@ -82,6 +100,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     throw new Error(`capacity manager configuration: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   }
   const data = parsed.data;
+  if (data.EXTENSIONS_ENABLED && data.MONTHLY_BUDGET_USD === undefined) {
+    throw new Error("capacity manager configuration: MONTHLY_BUDGET_USD: must be set when EXTENSIONS_ENABLED is true (every purchase is checked against the month's budget)");
+  }
   const declared = data.DECLARED_BLOCKS_PARAMETER;
   const apiKeyIds = {
     ...(data.API_KEY_ID_READ ? { read: data.API_KEY_ID_READ } : {}),
@@ -95,6 +116,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     ...CONFIG_DEFAULTS,
     ...(declared ? { declaredBlocksParameter: declared } : {}),
     extensionsEnabled: data.EXTENSIONS_ENABLED,
+    ...(data.MONTHLY_BUDGET_USD !== undefined ? { monthlyBudgetUsd: data.MONTHLY_BUDGET_USD } : {}),
     access: { mode: data.API_AUTH_MODE, approverPrincipalArns: data.APPROVER_PRINCIPAL_ARNS, apiKeyIds },
   };
 }

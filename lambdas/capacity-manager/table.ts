@@ -1,3 +1,5 @@
+import { utcMonthOf, type SpendEntry } from "./domain/spend";
+
 /**
  * DynamoDB table contracts of the capacity manager, shared with the infrastructure that creates the tables.
  *
@@ -8,9 +10,15 @@
  * record's PK), sorted by time in `SK`:
  *   HISTORY#<ISO time>#<record version, 10 digits>#<entry index, 3 digits>#<writer id>   a history entry
  *   HISTORY#<ISO time>#legacy#<index, 5 digits>                                         an entry moved out of an old item
- *   LEDGER#<ISO time>#<intent id>                                                        reserved: spend ledger entries
  * Every item kind gets its own SK prefix, so one Query (begins_with) reads one kind in time order and the
  * record item never grows.
+ *
+ * Spend ledger: one item per purchase settled as bought, in a partition per UTC month of its own, so
+ * `GET /spend?month=` (and the budget check) is one Query per month, never a Scan:
+ *   PK = LEDGER/<YYYY-MM>   SK = LEDGER#<ISO time the intent started>#<intent id>
+ * A record's PK can never contain '/' (domain/keys.ts), so no record partition is ever a ledger partition, and the
+ * reconcile role's policy can deny updates and deletes on `LEDGER/*` partitions by their leading key. Both parts of
+ * the key come from the purchase intent, so a retried write targets the same item and is put only if absent.
  */
 export const TABLE_PARTITION_KEY = { name: "PK", type: "S" } as const;
 
@@ -32,8 +40,18 @@ export const JOURNAL_PARTITION_KEY = { name: "PK", type: "S" } as const;
 export const JOURNAL_SORT_KEY = { name: "SK", type: "S" } as const;
 export const JOURNAL_ATTRIBUTES = [JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY] as const;
 export const HISTORY_SK_PREFIX = "HISTORY#";
-/** Reserved for the spend ledger (one item per purchase), read with its own prefix like the history. */
+/** Sort key prefix of spend ledger items. */
 export const LEDGER_SK_PREFIX = "LEDGER#";
+/** Partition key prefix of the spend ledger's month partitions (a '/' no record PK may hold). */
+export const LEDGER_PK_PREFIX = "LEDGER/";
+
+/** The ledger partition of a UTC month (`YYYY-MM`). */
+export const ledgerPartitionKey = (month: string): string => `${LEDGER_PK_PREFIX}${month}`;
+
+/** The ledger item key of a purchase: its month's partition, then the intent's start time and id. */
+export function ledgerItemKey(entry: Pick<SpendEntry, "purchasedAt" | "intentId">): { readonly PK: string; readonly SK: string } {
+  return { PK: ledgerPartitionKey(utcMonthOf(entry.purchasedAt)), SK: `${LEDGER_SK_PREFIX}${entry.purchasedAt}#${entry.intentId}` };
+}
 
 /**
  * Largest size a record item may reach (DynamoDB refuses items over 400 KB; a record's state is a few KB).

@@ -143,6 +143,12 @@ export const capacityManagerSchema = z.strictObject({
    * mode: nothing is proposed or bought and reconcile's role has no purchase permission at all.
    */
   extensions_enabled: z.boolean().default(false),
+  /**
+   * Most the manager may commit in one UTC calendar month, in USD, extensions and replacements together. A purchase
+   * that would take the month's committed spend (the spend ledger plus purchases in flight) over it is not made, and
+   * no approval overrides that; only a higher budget (a redeploy) does. Required when `extensions_enabled = true`.
+   */
+  monthly_budget_usd: z.number().positive({ message: "expected a positive amount in USD" }).max(100_000_000).optional(),
   /** Extension policy of every declared block that does not set its own `capacity_blocks[].extend`. */
   extend: extendDefaultsSchema.prefault({}),
   /** When reconcile runs besides EC2 events. */
@@ -218,6 +224,13 @@ export function checkCapacityManager(env: { readonly region: string; readonly ca
       code: "custom",
       path: ["capacity_manager", "allow_new_purchases"],
       message: "needs capacity_manager.extensions_enabled = true: in tracking mode the manager buys nothing",
+    });
+  }
+  if (env.capacity_manager?.extensions_enabled === true && env.capacity_manager.monthly_budget_usd === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["capacity_manager", "monthly_budget_usd"],
+      message: "required when capacity_manager.extensions_enabled = true: the manager may buy, and every purchase is checked against the month's budget in USD",
     });
   }
   const arn = env.capacity_manager?.waf_web_acl_arn;

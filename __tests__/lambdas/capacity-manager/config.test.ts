@@ -14,13 +14,30 @@ describe("loadConfig", () => {
   });
 
   it("GIVEN EXTENSIONS_ENABLED=true THEN extensions may be bought; unset is tracking mode", () => {
-    expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", EXTENSIONS_ENABLED: "true" }).extensionsEnabled).toBe(true);
+    expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", EXTENSIONS_ENABLED: "true", MONTHLY_BUDGET_USD: "60000" }).extensionsEnabled).toBe(true);
     expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", EXTENSIONS_ENABLED: "false" }).extensionsEnabled).toBe(false);
   });
 
   it("fails when EXTENSIONS_ENABLED is neither true nor false", () => {
     expect(() => loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", EXTENSIONS_ENABLED: "yes" })).toThrowError(
       /EXTENSIONS_ENABLED: EXTENSIONS_ENABLED must be "true" or "false"/,
+    );
+  });
+
+  it("GIVEN MONTHLY_BUDGET_USD THEN purchases are checked against it; tracking mode needs none", () => {
+    expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", EXTENSIONS_ENABLED: "true", MONTHLY_BUDGET_USD: "2500.50" }).monthlyBudgetUsd).toBe(2500.5);
+    expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal" })).not.toHaveProperty("monthlyBudgetUsd");
+  });
+
+  it("fails when extensions are enabled without MONTHLY_BUDGET_USD", () => {
+    expect(() => loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", EXTENSIONS_ENABLED: "true" })).toThrowError(
+      "capacity manager configuration: MONTHLY_BUDGET_USD: must be set when EXTENSIONS_ENABLED is true (every purchase is checked against the month's budget)",
+    );
+  });
+
+  it.each(["0", "-5", "lots", "1e5", "10.001"])("fails when MONTHLY_BUDGET_USD is %s (not a positive amount)", (value) => {
+    expect(() => loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", MONTHLY_BUDGET_USD: value })).toThrowError(
+      /MONTHLY_BUDGET_USD: MONTHLY_BUDGET_USD must be a positive amount in USD such as "60000" or "2500.50"/,
     );
   });
 

@@ -66,7 +66,20 @@ describe("capacity_manager schema", () => {
       "capacity_manager.allow_new_purchases",
       /needs capacity_manager\.extensions_enabled = true: in tracking mode the manager buys nothing/,
     );
-    expect(await issuesOf(withManager({ extensions_enabled: true, allow_new_purchases: true }))).toEqual([]);
+    expect(await issuesOf(withManager({ extensions_enabled: true, monthly_budget_usd: 10000, allow_new_purchases: true }))).toEqual([]);
+  });
+
+  it("fails when the manager may buy (extensions_enabled = true) without a monthly budget", async () => {
+    await expectRejected(
+      withManager({ extensions_enabled: true }),
+      "capacity_manager.monthly_budget_usd",
+      /required when capacity_manager\.extensions_enabled = true: the manager may buy, and every purchase is checked against the month's budget in USD/,
+    );
+    expect(await issuesOf(withManager({ extensions_enabled: false }))).toEqual([]);
+  });
+
+  it("fails when the monthly budget is not a positive amount", async () => {
+    await expectRejected(withManager({ extensions_enabled: true, monthly_budget_usd: 0 }), "capacity_manager.monthly_budget_usd", /expected a positive amount in USD/);
   });
 
   it("fails when extensions_enabled is not a boolean", async () => {

@@ -29,6 +29,7 @@ import type {
   RecordStatus,
   ReservationView,
 } from "./types";
+import { budgetVerdict, SPEND_CURRENCY, type BudgetState, type PurchaseKind, type SpendEntry } from "./spend";
 
 /** A side effect the reconciler performs after the record write that announces it. */
 export type Action =
@@ -89,6 +90,12 @@ export interface DecideInput {
    * `reservationOwners`). Two owners would each buy an extension for the same end.
    */
   readonly duplicateOf?: string;
+  /**
+   * The UTC month's budget and what is already committed in it (ledger, intents in flight or unknown, purchases whose
+   * ledger item is pending). Set, every purchase is checked against it; no approval overrides a refusal.
+   * @default undefined — no budget (tracking mode: nothing is bought)
+   */
+  readonly budget?: BudgetState;
 }
 
 /** Outcome of one PurchaseCapacityBlockExtension call, as classified by the EC2 adapter. */
@@ -556,7 +563,28 @@ function recordPurchase(
     markPaymentFailed(d, intent.offeringId);
     return;
   }
+  d.set("unledgered", [...(d.record.unledgered ?? []).filter((e) => e.intentId !== intent.intentId), extensionSpend(d.record, intent, extension)]);
   d.status("EXTENSION_PENDING", `extension ${intent.offeringId} bought for the block ending ${intent.forEndDate}; waiting for payment`);
+}
+
+/** The ledger item of an extension settled as bought (its month is the intent's, so a late settlement lands there too). */
+export function extensionSpend(record: CapacityRecord, intent: PurchaseIntent, extension: ExtensionView | undefined): SpendEntry {
+  const newEnd = extension?.endDate ?? iso(Date.parse(intent.forEndDate) + intent.durationHours * HOUR_MS);
+  return {
+    intentId: intent.intentId,
+    kind: "extension",
+    recordPk: record.PK,
+    capacityReservationId: record.capacityReservationId,
+    offeringId: extension?.offeringId ?? intent.offeringId,
+    feeUsd: extension?.feeUsd ?? intent.feeUsd,
+    currency: SPEND_CURRENCY,
+    startDate: intent.forEndDate,
+    endDate: newEnd,
+    purchasedAt: intent.startedAt,
+    ...(extension?.purchaseDate !== undefined ? { ec2PurchaseDate: extension.purchaseDate } : {}),
+    ...(intent.approvedBy ? { approvedBy: intent.approvedBy } : {}),
+    reason: `extend ${record.capacityReservationId} (${record.instanceCount} x ${record.instanceType}) by ${intent.durationHours} h from ${intent.forEndDate}; ${intent.approvedBy ? `approved by ${intent.approvedBy}` : "no approval required by the record's policy"}`,
+  };
 }
 
 function markPaymentFailed(d: Draft, offeringId: string): void {
@@ -668,7 +696,7 @@ function decideExtension(d: Draft, input: DecideInput, endIso: string, endMs: nu
   };
 
   if (!record.requireApproval) {
-    purchase(d, proposal, undefined);
+    purchase(d, proposal, undefined, input.budget, endIso);
     return;
   }
   const approval = record.approval;
@@ -679,7 +707,7 @@ function decideExtension(d: Draft, input: DecideInput, endIso: string, endMs: nu
     (approval.forEndDate === undefined || approval.forEndDate === endIso);
   if (covers) {
     if (nowMs >= windowStart) {
-      purchase(d, proposal, approval.by);
+      purchase(d, proposal, approval.by, input.budget, endIso);
       return;
     }
     d.set("proposal", proposal);
@@ -687,7 +715,7 @@ function decideExtension(d: Draft, input: DecideInput, endIso: string, endMs: nu
     d.status("APPROVED", `approved by ${approval.by}; buying at ${iso(windowStart)}`);
     return;
   }
-  askForApproval(d, proposal, endIso, endMs);
+  askForApproval(d, proposal, endIso, endMs, input.budget);
 }
 
 function cheapestMatching(offerings: readonly OfferingView[], durationHours: number, endMs: number): OfferingView | undefined {
@@ -701,14 +729,16 @@ function cheapestMatching(offerings: readonly OfferingView[], durationHours: num
   return best;
 }
 
-function askForApproval(d: Draft, proposal: Proposal, endIso: string, endMs: number): void {
+function askForApproval(d: Draft, proposal: Proposal, endIso: string, endMs: number, budget: BudgetState | undefined): void {
   const { record } = d;
+  const verdict = budget ? budgetVerdict({ budgetUsd: budget.budgetUsd, committedUsd: budget.committedUsd, feeUsd: proposal.feeUsd }) : undefined;
   const previous = record.approval;
   d.set("proposal", proposal);
   d.set("approved", false);
   let reason = previous
     ? `proposal (${proposal.durationHours} h for ${usd(proposal.feeUsd)}) exceeds the approval by ${previous.by} (${previous.durationHours} h up to ${usd(previous.maxFeeUsd)}); approval needed again`
     : `approval needed: ${proposal.durationHours} h for ${usd(proposal.feeUsd)} (offering ${proposal.offeringId}) by ${proposal.approveBy}`;
+  if (verdict && !verdict.allowed) reason += `; the monthly budget rules it out for ${budget?.month}: ${verdict.reason}`;
   if (!d.notificationsEnabled) reason += "; no SNS topic is configured (TOPIC_ARN), so nobody is notified: approve with PATCH /{PK}";
   d.status("AWAITING_APPROVAL", reason);
   // A new request for a new end or after a new approval; a fee above the one last sent is sent again too,
@@ -727,6 +757,9 @@ function askForApproval(d: Draft, proposal: Proposal, endIso: string, endMs: num
       `Offering: ${proposal.offeringId}`,
       `Upfront fee: ${usd(proposal.feeUsd)}`,
       `Approve by: ${proposal.approveBy} (PATCH /${encodeURIComponent(record.PK)})`,
+      ...(verdict && !verdict.allowed && budget
+        ? [`Budget: NOT WITHIN THE MONTHLY BUDGET (${budget.month}): ${verdict.reason}. Approving it will not buy it until the budget is raised (capacity_manager.monthly_budget_usd, a redeploy) or a new month begins.`]
+        : []),
     ].join("\n"),
     proposal.feeUsd,
   );
@@ -736,7 +769,16 @@ function askForApproval(d: Draft, proposal: Proposal, endIso: string, endMs: num
   flagExpiring(d, endIso, endMs, "awaiting approval");
 }
 
-function purchase(d: Draft, proposal: Proposal, approvedBy: string | undefined): void {
+/**
+ * The one place an approved (or approval-free) proposal becomes a purchase: checked against the month's budget
+ * first. Refused, nothing is bought, the record says why, one alert goes out per block end and month, and the
+ * approval stays for when a higher budget (or a new month) lets the purchase through.
+ */
+function purchase(d: Draft, proposal: Proposal, approvedBy: string | undefined, budget: BudgetState | undefined, endIso: string): void {
+  if (budget && refusedByBudget(d, budget, "extension", proposal.feeUsd, proposal.offeringId, endIso)) {
+    d.set("proposal", proposal);
+    return;
+  }
   const { record } = d;
   const intent: PurchaseIntent = {
     intentId: `${record.capacityReservationId}|${proposal.forEndDate}|v${record.version}`,
@@ -758,6 +800,34 @@ function purchase(d: Draft, proposal: Proposal, approvedBy: string | undefined):
     ...(approvedBy ? { approvedBy } : {}),
   });
   d.actions.push({ kind: "purchase", intent });
+}
+
+/**
+ * The budget check every purchase (extension or replacement) goes through. Returns true when the purchase is refused;
+ * the record is then OVER_BUDGET with the reason, and the block's end is escalated like any block nothing extends.
+ */
+function refusedByBudget(d: Draft, budget: BudgetState, kind: PurchaseKind, feeUsd: number, offeringId: string, endIso: string): boolean {
+  const verdict = budgetVerdict({ budgetUsd: budget.budgetUsd, committedUsd: budget.committedUsd, feeUsd });
+  if (verdict.allowed) return false;
+  const { record } = d;
+  const reason = `${kind} ${offeringId} not bought: ${verdict.reason} (month ${budget.month}, ${usd(verdict.remainingUsd)} left)`;
+  d.status("OVER_BUDGET", reason);
+  d.historyOnStatusChange("OVER_BUDGET", reason, { offeringId, feeUsd });
+  d.notifyOnce(
+    "OVER_BUDGET",
+    `${budget.month}|${endIso}`,
+    `Capacity block ${record.capacityReservationId}: ${kind} not bought, monthly budget reached`,
+    [
+      `Record: ${record.PK} (${record.capacityReservationId}, ${record.instanceCount} x ${record.instanceType} in ${record.availabilityZone})`,
+      `Block ends: ${endIso}`,
+      `Not bought: ${kind} ${offeringId} for ${usd(feeUsd)}.`,
+      `Why: ${verdict.reason}.`,
+      `Month ${budget.month} (UTC): ${usd(budget.committedUsd)} committed of ${usd(budget.budgetUsd)}; see GET /spend or blockfleet capacity spend.`,
+      `To proceed: raise capacity_manager.monthly_budget_usd and redeploy (an approval cannot override the budget). The manager buys on its next run if time allows.`,
+    ].join("\n"),
+  );
+  escalateUnableToAct(d, endIso, "over budget", `the monthly budget rules the purchase out: ${verdict.reason}`);
+  return true;
 }
 
 function flagExpiring(d: Draft, endIso: string, endMs: number, why: string): void {

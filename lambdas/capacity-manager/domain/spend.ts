@@ -48,6 +48,22 @@ export interface CommittedPurchase {
   readonly startedAt: string;
 }
 
+/** What a record holds that commits money not (yet) in the ledger (a structural view of a record). */
+export interface RecordSpendView {
+  readonly intent?: { readonly intentId: string; readonly feeUsd: number; readonly startedAt: string };
+  readonly unledgered?: readonly SpendEntry[];
+}
+
+/** The purchases records commit beyond the ledger: their intents (in flight or unknown) and unwritten ledger items. */
+export function pendingPurchases(records: Iterable<RecordSpendView>): CommittedPurchase[] {
+  const pending: CommittedPurchase[] = [];
+  for (const record of records) {
+    if (record.intent) pending.push({ intentId: record.intent.intentId, feeUsd: record.intent.feeUsd, startedAt: record.intent.startedAt });
+    for (const entry of record.unledgered ?? []) pending.push({ intentId: entry.intentId, feeUsd: entry.feeUsd, startedAt: entry.purchasedAt });
+  }
+  return pending;
+}
+
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
 /** The UTC calendar month of an instant, as `YYYY-MM`. */

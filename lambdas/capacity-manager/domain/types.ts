@@ -1,3 +1,5 @@
+import type { SpendEntry } from "./spend";
+
 /** Record lifecycle as shown to people (API) and used by the reconciler. */
 export const RECORD_STATUSES = [
   "TRACKING",
@@ -16,6 +18,11 @@ export const RECORD_STATUSES = [
    * reservation's end date shows it. Nothing is bought for the block until an approver clears it (PATCH).
    */
   "PURCHASE_UNCONFIRMED",
+  /**
+   * The purchase the block needs would take the UTC month's committed spend over `capacity_manager.monthly_budget_usd`:
+   * it is not made, and no approval overrides that; a higher budget (a redeploy) or a new month lets it proceed.
+   */
+  "OVER_BUDGET",
   /** Another record tracks the same reservation and makes its decisions; this one only mirrors EC2. */
   "DUPLICATE",
   /**
@@ -138,6 +145,8 @@ export const HISTORY_KINDS = [
   "DECLARED",
   /** The block was removed from the environment file: no longer tracked. */
   "UNDECLARED",
+  /** A purchase was not made because it would exceed the month's budget. */
+  "OVER_BUDGET",
 ] as const;
 export type HistoryKind = (typeof HISTORY_KINDS)[number];
 
@@ -162,7 +171,8 @@ export type NotificationKind =
   | "PAYMENT_FAILED"
   | "EXPIRING"
   | "NOT_FOUND"
-  | "PURCHASE_UNCONFIRMED";
+  | "PURCHASE_UNCONFIRMED"
+  | "OVER_BUDGET";
 
 export interface NotificationMark {
   readonly at: string;
@@ -224,6 +234,11 @@ export interface RecordState {
   readonly proposal?: Proposal;
   readonly intent?: PurchaseIntent;
   readonly lastExtension?: LastExtension;
+  /**
+   * Purchases settled as bought whose spend-ledger item is not written yet: written (idempotently) right after the
+   * write that settles them, and retried every run until the ledger has them. They count against the budget meanwhile.
+   */
+  readonly unledgered?: readonly SpendEntry[];
   readonly notifications?: Partial<Record<NotificationKind, NotificationMark>>;
   /** When the linked node group is scaled to zero (40 min before the real end). */
   readonly nodeGroupScaleDownAt?: string;

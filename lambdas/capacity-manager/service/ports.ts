@@ -1,5 +1,6 @@
 import type { PurchaseOutcome } from "../domain/decide";
 import type { DeclaredBlock } from "../domain/declared";
+import type { SpendEntry } from "../domain/spend";
 import type { CapacityRecord, ExtensionView, HistoryEntry, OfferingView, PurchaseIntent, RecordChanges, ReservationView } from "../domain/types";
 
 /** One page of a record's history, newest first. */
@@ -64,4 +65,40 @@ export interface NodeGroupScaler {
 export interface DeclaredBlocksSource {
   /** undefined: no declared set is deployed (nothing is created or released from it). */
   read(): Promise<readonly DeclaredBlock[] | undefined>;
+}
+
+/** One page of a month's spend ledger, in time order. */
+export interface LedgerPage {
+  readonly entries: SpendEntry[];
+  /** Continues with later entries; absent on the last page. */
+  readonly cursor?: string;
+}
+
+/**
+ * The append-only spend ledger: one item per purchase settled as bought, never changed or removed. A month is read
+ * with one Query (its own partition, see table.ts).
+ */
+export interface SpendLedger {
+  /**
+   * Writes the entry if the ledger has no item for its intent yet. "exists" when it has (a retry after a lost reply,
+   * or a second run): the stored item is kept as it is.
+   */
+  append(entry: SpendEntry): Promise<"written" | "exists">;
+  /**
+   * One page of a UTC month's entries (`YYYY-MM`), oldest first.
+   * @throws InvalidCursorError for a cursor it did not produce.
+   */
+  month(month: string, options?: { readonly cursor?: string; readonly limit?: number }): Promise<LedgerPage>;
+}
+
+/** Every entry of a month, following the pages. */
+export async function readLedgerMonth(ledger: SpendLedger, month: string): Promise<SpendEntry[]> {
+  const entries: SpendEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ledger.month(month, cursor !== undefined ? { cursor } : {});
+    entries.push(...page.entries);
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return entries;
 }

@@ -112,6 +112,12 @@ export interface CapacityManagerProps {
    */
   readonly extensionsEnabled?: boolean;
   /**
+   * Most reconcile may commit per UTC calendar month, in USD (extensions and replacements together), passed to both
+   * functions as MONTHLY_BUDGET_USD. Required with `extensionsEnabled`.
+   * @default none (tracking mode buys nothing)
+   */
+  readonly monthlyBudgetUsd?: number;
+  /**
    * Let reconcile buy new capacity blocks, not only extend them. Needs `extensionsEnabled`.
    * @default false
    */
@@ -178,6 +184,14 @@ export class CapacityManager extends Construct {
     if (allowNewPurchases && !extensionsEnabled) {
       throw new Error(`${props.namePrefix}: allowNewPurchases needs extensionsEnabled (tracking mode buys nothing)`);
     }
+    const monthlyBudgetUsd = props.monthlyBudgetUsd;
+    if (monthlyBudgetUsd !== undefined && !(Number.isFinite(monthlyBudgetUsd) && monthlyBudgetUsd > 0)) {
+      throw new Error(`${props.namePrefix}: monthlyBudgetUsd must be a positive amount in USD, got ${monthlyBudgetUsd}`);
+    }
+    if (extensionsEnabled && monthlyBudgetUsd === undefined) {
+      throw new Error(`${props.namePrefix}: extensionsEnabled needs monthlyBudgetUsd (every purchase is checked against the month's budget)`);
+    }
+    const budgetEnvironment: Record<string, string> = monthlyBudgetUsd !== undefined ? { MONTHLY_BUDGET_USD: String(monthlyBudgetUsd) } : {};
     const logRetentionDays = props.logRetentionDays ?? 90;
     const apiReservedConcurrency = props.apiReservedConcurrency;
     const throttleRateLimit = props.throttleRateLimit ?? 10;
@@ -229,6 +243,7 @@ export class CapacityManager extends Construct {
         JOURNAL_TABLE_NAME: journal.tableName,
         TOPIC_ARN: topic.topicArn,
         EXTENSIONS_ENABLED: String(extensionsEnabled),
+        ...budgetEnvironment,
         ...(props.declaredBlocksParameterName !== undefined ? { DECLARED_BLOCKS_PARAMETER: props.declaredBlocksParameterName } : {}),
       },
       reservedConcurrency: RECONCILE_RESERVED_CONCURRENCY,
@@ -276,6 +291,8 @@ export class CapacityManager extends Construct {
         API_AUTH_MODE: apiAuth,
         // Only to say so when approving in tracking mode; the API function can't buy either way.
         EXTENSIONS_ENABLED: String(extensionsEnabled),
+        // GET /spend shows the month's spend against it.
+        ...budgetEnvironment,
         APPROVER_PRINCIPAL_ARNS: approverPrincipalArns.join(","),
         API_KEY_ID_READ: apiKeys.keyIds.read,
         API_KEY_ID_WRITE: apiKeys.keyIds.write,

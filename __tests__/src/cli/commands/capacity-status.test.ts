@@ -52,7 +52,7 @@ describe("blockfleet capacity status", () => {
 
   it("GIVEN extension purchasing turned on THEN it says the manager buys extensions", async () => {
     const extending = mkdtempSync(path.join(tmpdir(), "blockfleet-status-mode-"));
-    writeFileSync(path.join(extending, "staging.tfvars"), `${readFileSync(path.join(dir, "staging.tfvars"), "utf8")}\ncapacity_manager = {\n  extensions_enabled = true\n}\n`);
+    writeFileSync(path.join(extending, "staging.tfvars"), `${readFileSync(path.join(dir, "staging.tfvars"), "utf8")}\ncapacity_manager = {\n  extensions_enabled = true\n  monthly_budget_usd = 10000\n}\n`);
     const io = captureIo({ now: NOW });
     await runCli(["capacity", "status", "--env", "staging", "--dir", extending], io);
     expect(io.err()).toBe("");

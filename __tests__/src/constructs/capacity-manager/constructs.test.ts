@@ -117,6 +117,18 @@ describe("CapacityManager", () => {
     const bundles = { reconcile: tinyBundle(), api: tinyBundle() };
     const props = { namePrefix: "blockfleet-test-capacity-manager", environment: "test", aws, clusterName: "blockfleet-test", bundles, allowNewPurchases: true };
     expect(() => new CapacityManager(stack(), "manager", props)).toThrow("blockfleet-test-capacity-manager: allowNewPurchases needs extensionsEnabled (tracking mode buys nothing)");
-    expect(() => new CapacityManager(stack(), "manager", { ...props, extensionsEnabled: true })).not.toThrow();
+    expect(() => new CapacityManager(stack(), "manager", { ...props, extensionsEnabled: true, monthlyBudgetUsd: 1000 })).not.toThrow();
+  });
+
+  it("fails when purchasing is on without a monthly budget", () => {
+    const bundles = { reconcile: tinyBundle(), api: tinyBundle() };
+    const props = { namePrefix: "blockfleet-test-capacity-manager", environment: "test", aws, clusterName: "blockfleet-test", bundles, extensionsEnabled: true };
+    expect(() => new CapacityManager(stack(), "manager", props)).toThrow("blockfleet-test-capacity-manager: extensionsEnabled needs monthlyBudgetUsd (every purchase is checked against the month's budget)");
+  });
+
+  it("fails when the monthly budget is not a positive amount", () => {
+    const bundles = { reconcile: tinyBundle(), api: tinyBundle() };
+    const props = { namePrefix: "blockfleet-test-capacity-manager", environment: "test", aws, clusterName: "blockfleet-test", bundles, extensionsEnabled: true, monthlyBudgetUsd: 0 };
+    expect(() => new CapacityManager(stack(), "manager", props)).toThrow("blockfleet-test-capacity-manager: monthlyBudgetUsd must be a positive amount in USD, got 0");
   });
 });

@@ -25,8 +25,8 @@ let extending: RoleSimulator;
 let withPurchases: RoleSimulator;
 beforeAll(() => {
   defaults = synthesizeManager({});
-  extending = synthesizeManager({ extensions_enabled: true });
-  withPurchases = synthesizeManager({ extensions_enabled: true, allow_new_purchases: true });
+  extending = synthesizeManager({ extensions_enabled: true, monthly_budget_usd: 10000 });
+  withPurchases = synthesizeManager({ extensions_enabled: true, monthly_budget_usd: 10000, allow_new_purchases: true });
 });
 
 /** Realistic ARNs of things in the account that are not the manager's. */
