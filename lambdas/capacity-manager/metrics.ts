@@ -37,6 +37,13 @@ export const METRICS = {
   DeclaredBlocksUnavailable: "DeclaredBlocksUnavailable",
   /** Declared blocks whose record could not be created or updated this run (retried the next run). */
   DeclaredSyncFailures: "DeclaredSyncFailures",
+  /**
+   * Ledger items of purchases settled as bought that could not be written this run (each attempt). The purchase
+   * stays on its record (`unledgered`, counted against the budget) and is written again by the next run.
+   */
+  LedgerWriteFailures: "LedgerWriteFailures",
+  /** Purchases not made because they would take the UTC month's committed spend over the monthly budget. */
+  PurchasesOverBudget: "PurchasesOverBudget",
 } as const;
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
 

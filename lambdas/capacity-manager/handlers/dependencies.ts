@@ -1,14 +1,15 @@
 import { EKSClient } from "@aws-sdk/client-eks";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { createDynamoRecordStoreFromEnv } from "../adapters/dynamodb-store";
+import { DynamoSpendLedger } from "../adapters/dynamodb-ledger";
+import { createDocumentClient, createDynamoRecordStoreFromEnv } from "../adapters/dynamodb-store";
 import { createEc2Clients, Ec2CapacityApi } from "../adapters/ec2";
 import { EksNodeGroupScaler } from "../adapters/eks-scaler";
 import { SnsNotifier } from "../adapters/sns-notifier";
 import { SsmDeclaredBlocks } from "../adapters/ssm-declared-blocks";
 import type { ManagerConfig } from "../config";
 import { createLogger, type Logger } from "../log";
-import type { CapacityApi, RecordStore } from "../service/ports";
+import type { CapacityApi, RecordStore, SpendLedger } from "../service/ports";
 import { Reconciler } from "../service/reconciler";
 import { RecordsService } from "../service/records-service";
 
@@ -18,6 +19,8 @@ export interface Runtime {
   readonly logger: Logger;
   readonly store: RecordStore;
   readonly ec2: CapacityApi;
+  /** The spend ledger (journal table, a partition per month). */
+  readonly ledger: SpendLedger;
 }
 
 export function createRuntime(config: ManagerConfig): Runtime {
@@ -26,6 +29,7 @@ export function createRuntime(config: ManagerConfig): Runtime {
     logger: createLogger(),
     store: createDynamoRecordStoreFromEnv(config.tableName, config.journalTableName),
     ec2: new Ec2CapacityApi(createEc2Clients()),
+    ledger: new DynamoSpendLedger(createDocumentClient(), config.journalTableName),
   };
 }
 
@@ -40,6 +44,8 @@ export function createReconciler(runtime: Runtime): Reconciler {
     clock: () => new Date(),
     concurrency: config.reconcileConcurrency,
     extensionsEnabled: config.extensionsEnabled,
+    ledger: runtime.ledger,
+    ...(config.monthlyBudgetUsd !== undefined ? { monthlyBudgetUsd: config.monthlyBudgetUsd } : {}),
     ...(config.declaredBlocksParameter ? { declared: new SsmDeclaredBlocks(new SSMClient({}), config.declaredBlocksParameter) } : {}),
   });
 }

@@ -2,11 +2,12 @@ import { applyPurchaseOutcome, decide, needsExtensionHistory, type Action, type 
 import { syncDeclared } from "../domain/declared";
 import { reservationOwners } from "../domain/records";
 import { EXPIRING_HORIZON_MS, notificationRetryDelayMs } from "../domain/rules";
+import { committedSpendUsd, pendingPurchases, toCents, utcMonthOf, type BudgetState } from "../domain/spend";
 import type { CapacityRecord, ExtensionView, NotificationKind, ReservationView } from "../domain/types";
 import type { Logger } from "../log";
 import { METRICS, type MetricName } from "../metrics";
 import { VersionConflictError } from "./errors";
-import type { CapacityApi, DeclaredBlocksSource, NodeGroupScaler, Notifier, RecordStore } from "./ports";
+import { readLedgerMonth, type CapacityApi, type DeclaredBlocksSource, type NodeGroupScaler, type Notifier, type RecordStore, type SpendLedger } from "./ports";
 
 export interface ReconcilerDeps {
   readonly store: RecordStore;
@@ -28,6 +29,52 @@ export interface ReconcilerDeps {
    * @default true (the deployed function always sets it from EXTENSIONS_ENABLED, which defaults to false)
    */
   readonly extensionsEnabled?: boolean;
+  /**
+   * Where purchases settled as bought are written (append-only). Absent, they stay on their records (`unledgered`).
+   * @default none
+   */
+  readonly ledger?: SpendLedger;
+  /**
+   * Most purchases may commit per UTC calendar month (MONTHLY_BUDGET_USD); needs `ledger`. Absent: no budget check
+   * (the deployed function always has one when it may buy: the configuration requires it).
+   * @default none
+   */
+  readonly monthlyBudgetUsd?: number;
+}
+
+/**
+ * The month's budget for one run: what was committed when the run first needed it (ledger plus every record's
+ * intents and unwritten ledger items), and every purchase this run decided since. Checking and reserving happen in
+ * one synchronous step after the last await, so two records of one run can't both take the last of the budget;
+ * reconcile runs alone (reserved concurrency 1), so runs don't race each other.
+ */
+class RunBudget {
+  private committedCents: number;
+
+  constructor(
+    readonly month: string,
+    readonly budgetUsd: number,
+    committedUsd: number,
+  ) {
+    this.committedCents = toCents(committedUsd);
+  }
+
+  state(): BudgetState {
+    return { month: this.month, budgetUsd: this.budgetUsd, committedUsd: this.committedCents / 100 };
+  }
+
+  reserve(feeUsd: number): void {
+    this.committedCents += toCents(feeUsd);
+  }
+}
+
+/** What one run shares between its records. */
+interface RunContext {
+  readonly now: Date;
+  /** Every record, when the run read them all (a scheduled run); event runs read them only if a budget is needed. */
+  readonly allRecords: readonly CapacityRecord[] | undefined;
+  budget?: Promise<RunBudget>;
+  loadedBudget?: RunBudget;
 }
 
 export interface ReconcileSummary {
@@ -68,7 +115,8 @@ export class Reconciler {
       records.push(...page.records);
       cursor = page.cursor;
     } while (cursor);
-    return this.reconcileRecords(await this.followDeclared(records), undefined);
+    const followed = await this.followDeclared(records);
+    return this.reconcileRecords(followed, undefined, followed);
   }
 
   /** Event-driven run for the records of one reservation. */
@@ -78,7 +126,7 @@ export class Reconciler {
       this.deps.logger.info("event for an untracked reservation", { capacityReservationId });
       return { records: 0, failures: 0, purchases: 0, expiringWithoutExtension: 0 };
     }
-    return this.reconcileRecords(records, expirationWarning);
+    return this.reconcileRecords(records, expirationWarning, undefined);
   }
 
   /**
@@ -120,7 +168,11 @@ export class Reconciler {
     return [...byPk.values()];
   }
 
-  private async reconcileRecords(all: readonly CapacityRecord[], expirationWarning: { endDate?: string } | undefined): Promise<ReconcileSummary> {
+  private async reconcileRecords(
+    all: readonly CapacityRecord[],
+    expirationWarning: { endDate?: string } | undefined,
+    allRecords: readonly CapacityRecord[] | undefined,
+  ): Promise<ReconcileSummary> {
     const { ec2, logger, clock } = this.deps;
     // Blocks removed from an environment file are kept for their history only.
     const records = all.filter((record) => record.status !== "UNTRACKED");
@@ -131,6 +183,7 @@ export class Reconciler {
     // One instant for the whole run: whether a record's history is read and what is decided for it must
     // agree, or a record crossing into its window mid-run would be decided without the history.
     const now = clock();
+    const run: RunContext = { now, allRecords };
     const duplicateOf = reservationOwners(records);
     const lookup = await ec2.describeReservations(records.map((r) => r.capacityReservationId));
     const historyIds = new Set(
@@ -173,6 +226,7 @@ export class Reconciler {
           },
           count,
           counted,
+          run,
         );
         if (result.purchased) purchases += 1;
         if (result.expiringWithoutExtension) expiring += 1;
@@ -203,13 +257,27 @@ export class Reconciler {
     input: DecideInput,
     count: (name: MetricName, by?: number) => void,
     counted: { held: boolean },
+    run: RunContext,
   ): Promise<{ purchased: boolean; expiringWithoutExtension: boolean }> {
     const { ec2, store, logger } = this.deps;
     const { record, reservation } = input;
-    let decision: Decision = decide(input);
+    // Every decide() reads the budget as it stands at that moment (never a copy from before an await).
+    const withBudget = (i: DecideInput): DecideInput => (run.loadedBudget ? { ...i, budget: run.loadedBudget.state() } : i);
+    let decided: DecideInput = input;
+    let decision: Decision = decide(withBudget(decided));
     if (decision.needsOfferings) {
       const offerings = await ec2.describeExtensionOfferings(record.capacityReservationId, decision.needsOfferings.durationHours);
-      decision = decide({ ...input, offerings });
+      decided = { ...input, offerings };
+      decision = decide(withBudget(decided));
+    }
+    if (this.deps.monthlyBudgetUsd !== undefined && run.loadedBudget === undefined && needsBudget(decision)) {
+      // Loaded once per run, when the first record wants to buy or ask; a failure fails the record (nothing bought).
+      await this.loadBudget(run);
+      decision = decide(withBudget(decided));
+    }
+    // No await since the last decide(): the fee is reserved in the same step as the check that allowed it.
+    for (const action of decision.actions) {
+      if (action.kind === "purchase") run.loadedBudget?.reserve(action.intent.feeUsd);
     }
     countDecision(decision, reservation, count);
     // Every run while held, not once: the unconfirmed-purchase alarm stays in ALARM until the hold is cleared.
@@ -218,6 +286,7 @@ export class Reconciler {
     counted.held = true;
     const ids = { PK: record.PK, capacityReservationId: record.capacityReservationId };
     if (Object.keys(decision.changes).length === 0 && decision.history.length === 0 && decision.actions.length === 0) {
+      await this.writeLedger(record, count);
       return { purchased: false, expiringWithoutExtension: decision.expiringWithoutExtension };
     }
 
@@ -239,10 +308,81 @@ export class Reconciler {
       current = await this.purchase(current, action, count);
       purchased = current.lastExtension?.intentId === action.intent.intentId;
     }
+    current = await this.writeLedger(current, count);
     for (const action of decision.actions) {
       if (action.kind === "scaleNodeGroup") current = await this.scale(current, action, count);
     }
     return { purchased, expiringWithoutExtension: decision.expiringWithoutExtension };
+  }
+
+  /** Reads the month's committed spend once per run (ledger Query, plus intents and unwritten items of every record). */
+  private async loadBudget(run: RunContext): Promise<RunBudget> {
+    const { ledger, store, monthlyBudgetUsd } = this.deps;
+    if (monthlyBudgetUsd === undefined) throw new Error("no monthly budget configured");
+    if (!ledger) throw new Error("a monthly budget needs the spend ledger");
+    run.budget ??= (async () => {
+      const month = utcMonthOf(run.now);
+      let records = run.allRecords;
+      if (records === undefined) {
+        const read: CapacityRecord[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.scan(cursor ? { cursor } : {});
+          read.push(...page.records);
+          cursor = page.cursor;
+        } while (cursor);
+        records = read;
+      }
+      const entries = await readLedgerMonth(ledger, month);
+      const budget = new RunBudget(month, monthlyBudgetUsd, committedSpendUsd(month, entries, pendingPurchases(records)));
+      run.loadedBudget = budget;
+      this.deps.logger.info("monthly budget", { ...budget.state() });
+      return budget;
+    })();
+    try {
+      return await run.budget;
+    } catch (error) {
+      // The next record that needs it tries again.
+      delete run.budget;
+      throw error;
+    }
+  }
+
+  /**
+   * Writes the record's purchases that are settled as bought but not in the ledger yet (put only if absent, so a
+   * retry never writes twice), then takes them off the record. A failure is counted and logged; the record keeps
+   * them (still counted against the budget) and the next run writes them.
+   */
+  private async writeLedger(record: CapacityRecord, count: (name: MetricName, by?: number) => void): Promise<CapacityRecord> {
+    const { ledger, store, logger } = this.deps;
+    const pending = record.unledgered ?? [];
+    if (!ledger || pending.length === 0) return record;
+    const written = new Set<string>();
+    for (const entry of pending) {
+      try {
+        const result = await ledger.append(entry);
+        written.add(entry.intentId);
+        logger.info(result === "written" ? "ledger entry written" : "ledger entry already present", {
+          PK: record.PK,
+          capacityReservationId: record.capacityReservationId,
+          intentId: entry.intentId,
+          kind: entry.kind,
+          feeUsd: entry.feeUsd,
+        });
+      } catch (error) {
+        count(METRICS.LedgerWriteFailures);
+        logger.error("ledger write failed; the next run writes it again", { PK: record.PK, capacityReservationId: record.capacityReservationId, intentId: entry.intentId, error });
+      }
+    }
+    if (written.size === 0) return record;
+    const remaining = pending.filter((entry) => !written.has(entry.intentId));
+    try {
+      return await store.update(record.PK, record.version, { unledgered: remaining.length > 0 ? remaining : null }, []);
+    } catch (error) {
+      // The items are in the ledger; the next run finds them there ("exists") and clears the record then.
+      logger.warn("ledger entries written but not cleared from the record", { PK: record.PK, capacityReservationId: record.capacityReservationId, error });
+      return record;
+    }
   }
 
   private async purchase(record: CapacityRecord, action: Extract<Action, { kind: "purchase" }>, count: (name: MetricName) => void): Promise<CapacityRecord> {
@@ -337,8 +477,16 @@ export class Reconciler {
   }
 }
 
+/** Whether a decision buys or asks for approval: both need the month's budget (to check it, or to say it's short). */
+function needsBudget(decision: Decision): boolean {
+  return decision.actions.some((a) => a.kind === "purchase" || (a.kind === "notify" && a.notification === "APPROVAL_REQUEST"));
+}
+
 function countDecision(decision: Decision, reservation: ReservationView | undefined, count: (name: MetricName) => void): void {
   const status = decision.changes.status;
+  if (decision.history.some((h) => h.kind === "OVER_BUDGET") || decision.actions.some((a) => a.kind === "notify" && a.notification === "OVER_BUDGET" && a.retry === undefined)) {
+    count(METRICS.PurchasesOverBudget);
+  }
   if (!reservation) count(METRICS.ReservationsNotFound);
   if (status === "AWAITING_APPROVAL") count(METRICS.AwaitingApproval);
   if (status === "NO_OFFERING") count(METRICS.NoOfferingWithinCap);

@@ -129,6 +129,27 @@ export class ManagerAlarms extends Construct {
         threshold: settings.notificationFailures,
       },
       {
+        id: "ledger-write-failures",
+        // Any one: a purchase was made but the spend ledger does not show it yet (the budget still counts it).
+        description:
+          "A purchase settled as bought could not be written to the spend ledger; reconcile retries every run and the budget counts it meanwhile. Check the function's logs for \"ledger write failed\" (journal table, its key or the role's policy).",
+        namespace: METRIC_NAMESPACE,
+        metricName: METRICS.LedgerWriteFailures,
+        dimensions: serviceDimensions,
+        statistic: "Sum",
+        threshold: 1,
+      },
+      {
+        id: "purchases-over-budget",
+        description:
+          "A purchase was not made because it would exceed capacity_manager.monthly_budget_usd this UTC month; no approval overrides it. Raise the budget and redeploy, or let the block end (see the runbook, \"Monthly budget\").",
+        namespace: METRIC_NAMESPACE,
+        metricName: METRICS.PurchasesOverBudget,
+        dimensions: serviceDimensions,
+        statistic: "Sum",
+        threshold: 1,
+      },
+      {
         id: "declared-blocks-unavailable",
         // Three failed reads in a period, not one: a throttled read is retried by the next run anyway.
         description:

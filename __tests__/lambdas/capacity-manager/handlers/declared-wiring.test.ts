@@ -1,3 +1,4 @@
+import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapters/memory-ledger";
 import { DescribeNodegroupCommand, EKSClient, UpdateNodegroupConfigCommand } from "@aws-sdk/client-eks";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
@@ -60,7 +61,7 @@ describe("reconcile wiring: declared blocks", () => {
     eks.on(UpdateNodegroupConfigCommand).resolves({});
     const store = new InMemoryRecordStore();
     const config = { tableName: "t", journalTableName: "t-journal", topicArn: undefined, ...CONFIG_DEFAULTS, extensionsEnabled: false, declaredBlocksParameter: PARAMETER, access: NO_APPROVERS };
-    const reconciler = createReconciler({ config, logger: createLogger(() => undefined), store, ec2 });
+    const reconciler = createReconciler({ config, logger: createLogger(() => undefined), store, ec2, ledger: new InMemorySpendLedger() });
     await reconciler.reconcileAll();
     expect(ssm.commandCalls(GetParameterCommand).map((call) => call.args[0].input.Name)).toEqual([PARAMETER]);
     expect((await store.get("p5-training.cr-0123456789abcdef0"))?.declared).toEqual({ blockName: "p5-training" });
@@ -70,7 +71,7 @@ describe("reconcile wiring: declared blocks", () => {
   it("GIVEN no DECLARED_BLOCKS_PARAMETER THEN SSM is never called", async () => {
     vi.stubEnv("AWS_REGION", "us-east-1");
     const config = { tableName: "t", journalTableName: "t-journal", topicArn: undefined, ...CONFIG_DEFAULTS, extensionsEnabled: false, access: NO_APPROVERS };
-    await createReconciler({ config, logger: createLogger(() => undefined), store: new InMemoryRecordStore(), ec2 }).reconcileAll();
+    await createReconciler({ config, logger: createLogger(() => undefined), store: new InMemoryRecordStore(), ec2, ledger: new InMemorySpendLedger() }).reconcileAll();
     expect(ssm.commandCalls(GetParameterCommand)).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { mockClient, type AwsStub } from "aws-sdk-client-mock";
+import { DynamoSpendLedger } from "../../../../lambdas/capacity-manager/adapters/dynamodb-ledger";
 import { createDocumentClient, DynamoRecordStore } from "../../../../lambdas/capacity-manager/adapters/dynamodb-store";
 import { Ec2CapacityApi } from "../../../../lambdas/capacity-manager/adapters/ec2";
 import { CONFIG_DEFAULTS, type ManagerConfig } from "../../../../lambdas/capacity-manager/config";
@@ -25,6 +26,8 @@ type Ec2Stub = AwsStub<ServiceInputTypes, ServiceOutputTypes, EC2ClientResolvedC
 
 export interface Harness {
   readonly store: DynamoRecordStore;
+  /** The spend ledger on the same dynalite journal table. */
+  readonly ledger: DynamoSpendLedger;
   readonly ec2Read: Ec2Stub;
   readonly ec2Purchase: Ec2Stub;
   readonly published: { subject: string; message: string; attributes: Readonly<Record<string, string>> }[];
@@ -39,7 +42,7 @@ export interface Harness {
   now: Date;
   /** Every history entry of a record, oldest first (read through the store's pages). */
   history(pk: string): Promise<HistoryEntry[]>;
-  reconciler(options?: { notifications?: boolean }): Reconciler;
+  reconciler(options?: { notifications?: boolean; monthlyBudgetUsd?: number }): Reconciler;
   service(): RecordsService;
 }
 
@@ -49,6 +52,7 @@ export function createHarness(dynamo: LocalDynamo, tableName: string, now: Date)
   const purchase = new EC2Client({ region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" }, maxAttempts: 1 });
   const ec2 = new Ec2CapacityApi({ read, purchase });
   const store = new DynamoRecordStore(createDocumentClient(dynamo.client), tableName, journalTableOf(tableName));
+  const ledger = new DynamoSpendLedger(createDocumentClient(dynamo.client), journalTableOf(tableName));
   const lines: Record<string, unknown>[] = [];
   const published: Harness["published"] = [];
   const scaled: Harness["scaled"] = [];
@@ -68,6 +72,7 @@ export function createHarness(dynamo: LocalDynamo, tableName: string, now: Date)
   };
   const harness: Harness = {
     store,
+    ledger,
     ec2Read: mockClient(read),
     ec2Purchase: mockClient(purchase),
     published,
@@ -96,7 +101,17 @@ export function createHarness(dynamo: LocalDynamo, tableName: string, now: Date)
       return entries.reverse();
     },
     reconciler: (options = {}) =>
-      new Reconciler({ store, ec2, notifier: options.notifications === false ? undefined : notifier, scaler, logger: harness.logger, clock: () => harness.now, concurrency: 4 }),
+      new Reconciler({
+        store,
+        ec2,
+        notifier: options.notifications === false ? undefined : notifier,
+        scaler,
+        logger: harness.logger,
+        clock: () => harness.now,
+        concurrency: 4,
+        ledger,
+        ...(options.monthlyBudgetUsd !== undefined ? { monthlyBudgetUsd: options.monthlyBudgetUsd } : {}),
+      }),
     service: () => new RecordsService({ store, ec2, clock: () => harness.now }),
   };
   return harness;

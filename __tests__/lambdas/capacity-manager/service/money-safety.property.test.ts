@@ -4,7 +4,9 @@
  * concurrent reconciles, duplicate and out-of-order events, an extension history that shows a purchase only
  * minutes later, two records tracking one reservation). Whatever happens:
  *   - no block end is ever extended twice (zero double purchases),
- *   - nothing is bought without the approval it requires, nor above the cap,
+ *   - nothing is bought without the approval it requires, nor above the cap, nor above the monthly budget (what EC2
+ *     really sold per UTC month, timeouts after the purchase landed included, never exceeds it), and the manager's
+ *     spend ledger holds each purchase it settled as bought once, and nothing EC2 did not sell,
  *   - every record item stays under RECORD_ITEM_BUDGET_BYTES, and every record failure shows in a metric
  *     (RecordFailures, or the run throws: the Lambda's Errors),
  *   - no block expires while the manager had a fault-free chance to buy an allowed offering. The one narrow
@@ -17,7 +19,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { itemSizeBytes } from "../../../../lambdas/capacity-manager/adapters/item-size";
+import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapters/memory-ledger";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
+import { utcMonthOf } from "../../../../lambdas/capacity-manager/domain/spend";
 import { RECORD_ITEM_BUDGET_BYTES } from "../../../../lambdas/capacity-manager/table";
 import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/decide";
 import { newRecord } from "../../../../lambdas/capacity-manager/domain/records";
@@ -306,6 +310,10 @@ const scenarioArb = fc.record({
   concurrencyRate: fc.constantFrom(0, 0.2),
   eventRate: fc.constantFrom(0, 0.2),
   paymentFailureRate: fc.constantFrom(0, 0.2),
+  /** USD per UTC month: tight (a few purchases), middling, or never reached. */
+  monthlyBudgetUsd: fc.constantFrom<number>(2_500, 6_000, 15_000, 1_000_000),
+  /** When the simulation starts: inside May, or so that its weeks cross into June at UTC midnight. */
+  t0: fc.constantFrom<number>(T0, Date.parse("2026-05-24T00:00:00.000Z")),
 });
 type Scenario = typeof scenarioArb extends fc.Arbitrary<infer S> ? S : never;
 
@@ -320,6 +328,10 @@ interface Violations {
   oversizedItems: string[];
   /** Runs whose failing records the RecordFailures metric did not count (or that failed without throwing). */
   unseenFailures: string[];
+  /** UTC months in which EC2 sold the manager more than the monthly budget. */
+  overBudget: string[];
+  /** Manager ledger entries EC2 has no purchase for (same block and end). */
+  ledgerWithoutPurchase: string[];
 }
 
 interface Published {
@@ -337,11 +349,13 @@ interface HoldStats {
   expiredAwaitingOperator: string[];
 }
 
-async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { purchases: number; steps: number; recordFailures: number }> {
+async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { purchases: number; steps: number; recordFailures: number; refusedByBudget: number; ledgered: number }> {
   const rng = prng(scenario.seed);
+  const t0 = scenario.t0 ?? T0;
   const ec2 = new SimulatedEc2(rng, scenario.paymentFailureRate);
+  ec2.now = t0;
   const store = new FaultyStore(new InMemoryRecordStore(), rng);
-  let now = T0;
+  let now = t0;
   const clock = () => new Date(now);
   // Log and metric lines of the current step's runs: every record failure must show in a metric.
   let stepLines: Record<string, unknown>[] = [];
@@ -351,7 +365,18 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
   let recordFailures = 0;
   const published: Published[] = [];
   const notifier = { publish: async (_subject: string, message: string, attributes: Readonly<Record<string, string>>) => void published.push({ kind: attributes["kind"], pk: attributes["PK"], message }) };
-  const reconciler = new Reconciler({ store, ec2, notifier, scaler: { ensureDesiredSize: async () => ({ changed: false, previous: 0 }) }, logger, clock, concurrency: 4 });
+  const spendLedger = new InMemorySpendLedger();
+  const reconciler = new Reconciler({
+    store,
+    ec2,
+    notifier,
+    scaler: { ensureDesiredSize: async () => ({ changed: false, previous: 0 }) },
+    logger,
+    clock,
+    concurrency: 4,
+    ledger: spendLedger,
+    ...(scenario.monthlyBudgetUsd !== undefined ? { monthlyBudgetUsd: scenario.monthlyBudgetUsd } : {}),
+  });
   const service = new RecordsService({ store: store.inner, ec2, clock });
   const approvals: ApprovalLog[] = [];
   /** When an operator last cleared a held purchase, per block: clearing withdraws earlier approvals. */
@@ -362,9 +387,9 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
 
   for (const [i, spec] of scenario.blocks.entries()) {
     const id = `cr-0${i.toString(16).padStart(16, "0")}`;
-    const start = T0 + spec.startOffsetHours * HOUR;
-    const end = Math.max(start, T0) + spec.durationDays * DAY;
-    ec2.blocks.set(id, { id, pk: `block-${i}`, spec, start, end, state: start <= T0 ? "active" : "scheduled", extensions: [] });
+    const start = t0 + spec.startOffsetHours * HOUR;
+    const end = Math.max(start, t0) + spec.durationDays * DAY;
+    ec2.blocks.set(id, { id, pk: `block-${i}`, spec, start, end, state: start <= t0 ? "active" : "scheduled", extensions: [] });
     const recordSpec = aSpec({
       PK: `block-${i}`,
       capacityReservationId: id,
@@ -387,7 +412,7 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
   let steps = 0;
   let faultsLastStep = false;
   const expiredWithChance: string[] = [];
-  while (now < T0 + SIM_DAYS * DAY) {
+  while (now < t0 + SIM_DAYS * DAY) {
     steps += 1;
     // The schedule runs every minute; quiet stretches are skipped, but the minutes right after a fault
     // (when the extension history may not show a purchase yet) are simulated one by one.
@@ -445,6 +470,17 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
     store.faults = faults;
     faultsLastStep = anyFault(faults);
 
+    const committedNow = async (): Promise<number> => {
+      const month = utcMonthOf(new Date(now));
+      let sum = ec2.ledger.filter((p) => utcMonthOf(new Date(p.at)) === month).reduce((total, p) => total + p.fee, 0);
+      for (const b of ec2.blocks.values()) {
+        for (const pk of [b.pk, `${b.pk}-again`]) {
+          const intent = (await store.inner.get(pk))?.intent;
+          if (intent && utcMonthOf(intent.startedAt) === month) sum += intent.feeUsd;
+        }
+      }
+      return sum;
+    };
     // Ground truth before the run: could the manager buy an allowed offering right now?
     const chancesNow: string[] = [];
     if (!anyFault(faults)) {
@@ -455,6 +491,8 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
         if (offers.length === 0 || (b.spec.cap !== undefined && cheapest > b.spec.cap)) continue;
         if (b.spec.requireApproval && !approvalCovers(b, cheapest, now)) continue;
         const status = (await store.inner.get(b.pk))?.status;
+        // The budget forbids it: what EC2 sold this month, plus intents still open, leaves no room for the fee.
+        if (scenario.monthlyBudgetUsd !== undefined && (await committedNow()) + cheapest > scenario.monthlyBudgetUsd) continue;
         // The narrow exclusion: a purchase in flight, or one held for an operator, forbids buying.
         if (status === "PURCHASING" || status === "PURCHASE_UNCONFIRMED") continue;
         chancesNow.push(b.id);
@@ -499,7 +537,26 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
     }
   }
 
-  const violations: Violations = { doublePurchases: [], unapproved: [], aboveCap: [], expiredWithChance, holdsNotAlerted: [], oversizedItems, unseenFailures };
+  const violations: Violations = { doublePurchases: [], unapproved: [], aboveCap: [], expiredWithChance, holdsNotAlerted: [], oversizedItems, unseenFailures, overBudget: [], ledgerWithoutPurchase: [] };
+  if (scenario.monthlyBudgetUsd !== undefined) {
+    // Every purchase EC2 made counts in the month it was made (a payment that failed later included: the manager
+    // counts it too), so the budget bounds what EC2 really sold, lost replies and timeouts after buying included.
+    const byMonth = new Map<string, number>();
+    for (const p of ec2.ledger) {
+      const month = utcMonthOf(new Date(p.at));
+      byMonth.set(month, (byMonth.get(month) ?? 0) + Math.round(p.fee * 100));
+    }
+    for (const [month, cents] of byMonth) {
+      if (cents > Math.round(scenario.monthlyBudgetUsd * 100)) violations.overBudget.push(`${month}: ${cents / 100} > ${scenario.monthlyBudgetUsd}`);
+    }
+  }
+  const ledgered = spendLedger.all();
+  for (const entry of ledgered) {
+    const sold = ec2.ledger.some((p) => p.blockId === entry.capacityReservationId && p.forEnd === Date.parse(entry.startDate) && p.fee === entry.feeUsd);
+    if (!sold) violations.ledgerWithoutPurchase.push(`${entry.capacityReservationId} ${entry.intentId}: ${entry.feeUsd}`);
+  }
+  let refusedByBudget = 0;
+  for (const b of ec2.blocks.values()) refusedByBudget += store.inner.allHistory(b.pk).filter((h) => h.kind === "OVER_BUDGET").length;
   for (const b of ec2.blocks.values()) {
     const history = store.inner.allHistory(b.pk);
     for (const held of history.filter((h) => h.kind === "PURCHASE_UNCONFIRMED")) {
@@ -522,7 +579,7 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
       if (!ok) violations.unapproved.push(`${p.blockId}: ${p.fee} at ${new Date(p.at).toISOString()}`);
     }
   }
-  return { ...violations, ...stats, purchases: ec2.ledger.length, steps, recordFailures };
+  return { ...violations, ...stats, purchases: ec2.ledger.length, steps, recordFailures, refusedByBudget, ledgered: ledgered.length };
 }
 
 /** Purchase timeouts that hide whether EC2 bought, with diligent and absent operators and approvers. */
@@ -556,6 +613,8 @@ const holdScenario = (seed: number): Scenario => ({
   concurrencyRate: 0.2,
   eventRate: 0.2,
   paymentFailureRate: 0,
+  monthlyBudgetUsd: 1_000_000,
+  t0: T0,
 });
 // A seed whose run holds purchases, has some cleared and lets a held block expire (seeds 2-11 all do).
 const HOLD_SCENARIO = holdScenario(2);
@@ -563,10 +622,14 @@ const HOLD_SCENARIO = holdScenario(2);
 describe("money safety over simulated weeks (fast-check)", () => {
   it(`GIVEN random blocks, policies, approvers and faults THEN no double purchase, nothing unapproved or above the cap, no avoidable expiry (${FC_RUNS} runs)`, async () => {
     let totalPurchases = 0;
+    let totalLedgered = 0;
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (scenario) => {
         const result = await simulate(scenario);
         totalPurchases += result.purchases;
+        totalLedgered += result.ledgered;
+        expect(result.overBudget).toEqual([]);
+        expect(result.ledgerWithoutPurchase).toEqual([]);
         expect(result.doublePurchases).toEqual([]);
         expect(result.unapproved).toEqual([]);
         expect(result.aboveCap).toEqual([]);
@@ -577,9 +640,22 @@ describe("money safety over simulated weeks (fast-check)", () => {
       }),
       { numRuns: FC_RUNS, seed: process.env["FC_SEED"] ? Number(process.env["FC_SEED"]) : undefined },
     );
-    // The simulation must actually exercise purchases, or the property proves nothing.
+    // The simulation must actually exercise purchases and the ledger, or the property proves nothing.
     expect(totalPurchases).toBeGreaterThan(0);
+    expect(totalLedgered).toBeGreaterThan(0);
   }, 120_000);
+
+  it("GIVEN a budget that a few purchases exhaust, across a month boundary, with timeouts after buying THEN EC2 never sells more per month and the budget refused some", async () => {
+    const result = await simulate({ ...holdScenario(3), monthlyBudgetUsd: 3_000, t0: Date.parse("2026-05-24T00:00:00.000Z") });
+    expect(result.overBudget).toEqual([]);
+    expect(result.ledgerWithoutPurchase).toEqual([]);
+    expect(result.doublePurchases).toEqual([]);
+    expect(result.unapproved).toEqual([]);
+    expect(result.oversizedItems).toEqual([]);
+    // The budget was the binding limit, and purchases still went through.
+    expect(result.refusedByBudget).toBeGreaterThan(0);
+    expect(result.purchases).toBeGreaterThanOrEqual(2);
+  }, 60_000);
 
   it("GIVEN purchase calls that time out before EC2 bought THEN each is held and alerted, operators clear some, and blocks expire only while held", async () => {
     const result = await simulate(HOLD_SCENARIO);

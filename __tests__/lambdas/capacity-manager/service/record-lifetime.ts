@@ -4,6 +4,7 @@
  * end moves; the owner PUTs a change every day; SNS refuses a publish now and then. Used to hold the record
  * item to its size budget on any store.
  */
+import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapters/memory-ledger";
 import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/decide";
 import { creationEntry, newRecord } from "../../../../lambdas/capacity-manager/domain/records";
 import type { CapacityRecord, ExtensionView, OfferingView, PurchaseIntent, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
@@ -105,7 +106,7 @@ export async function liveForDays(store: RecordStore, days: number, measure: (pk
       }
     },
   };
-  const reconciler = new Reconciler({ store, ec2, notifier, scaler: { ensureDesiredSize: async () => ({ changed: true, previous: 0 }) }, logger: createLogger(() => undefined), clock, concurrency: 1 });
+  const reconciler = new Reconciler({ store, ec2, notifier, scaler: { ensureDesiredSize: async () => ({ changed: true, previous: 0 }) }, logger: createLogger(() => undefined), clock, concurrency: 1, ledger: new InMemorySpendLedger() });
   const service = new RecordsService({ store, ec2, clock });
   const spec = aSpec({
     PK: LIFETIME_PK,
