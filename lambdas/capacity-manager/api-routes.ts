@@ -7,8 +7,8 @@
  */
 export interface ApiRoute {
   readonly method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH";
-  readonly path: "/" | "/import" | "/{PK}";
-  readonly operation: "listRecords" | "createRecord" | "importRecords" | "getRecord" | "updateRecord" | "deleteRecord" | "approveRecord";
+  readonly path: "/" | "/import" | "/spend" | "/{PK}";
+  readonly operation: "listRecords" | "createRecord" | "importRecords" | "getSpend" | "getRecord" | "updateRecord" | "deleteRecord" | "approveRecord";
   readonly approvePermission: boolean;
 }
 
@@ -16,6 +16,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: "GET", path: "/", operation: "listRecords", approvePermission: false },
   { method: "POST", path: "/", operation: "createRecord", approvePermission: false },
   { method: "POST", path: "/import", operation: "importRecords", approvePermission: false },
+  /** The month's spend ledger against the budget (`?month=YYYY-MM`, default the current UTC month). */
+  { method: "GET", path: "/spend", operation: "getSpend", approvePermission: false },
   { method: "GET", path: "/{PK}", operation: "getRecord", approvePermission: false },
   { method: "PUT", path: "/{PK}", operation: "updateRecord", approvePermission: false },
   { method: "DELETE", path: "/{PK}", operation: "deleteRecord", approvePermission: false },
@@ -24,3 +26,6 @@ export const API_ROUTES: readonly ApiRoute[] = [
 
 /** Name of the path parameter in `/{PK}`. */
 export const PK_PATH_PARAMETER = "PK";
+
+/** Path words of the API's own resources: API Gateway routes them before `/{PK}`, so no record may be called so. */
+export const RESERVED_PATH_WORDS: readonly string[] = API_ROUTES.map((r) => r.path).filter((p) => p !== "/" && !p.includes("{")).map((p) => p.slice(1));

@@ -1,3 +1,4 @@
+import { RESERVED_PATH_WORDS } from "../api-routes";
 import { z } from "zod";
 import { isPrintableKey, PK_MAX_LENGTH } from "../domain/keys";
 import {
@@ -44,7 +45,13 @@ export const pkSchema = z
   .max(PK_MAX_LENGTH, { error: `must be at most ${PK_MAX_LENGTH} characters` })
   .refine(isPrintableKey, {
     error: "must be printable characters only: no '/', whitespace, control or format characters (bidirectional overrides, zero-width characters) or lone surrogates",
+  })
+  .refine((value) => !RESERVED_PATH_WORDS.includes(value), {
+    error: `must not be one of the API's own paths (${RESERVED_PATH_WORDS.join(", ")})`,
   });
+
+/** GET /spend: the month, `YYYY-MM` (UTC); absent means the current month. Checked in the handler (400 naming it). */
+export const spendQuerySchema = z.strictObject({ month: z.string().optional() });
 
 const policyFields = {
   /** Buy this many hours before the real end (13 h minimum: payment may take 12 h and must clear 35 min before the end). */

@@ -5,11 +5,13 @@ import { API_ROUTES, PK_PATH_PARAMETER, type ApiRoute } from "../api-routes";
 import { loadConfig, type ManagerConfig } from "../config";
 import { TRACKING_MODE } from "../domain/decide";
 import { DomainError } from "../domain/errors";
+import { buildSpendSummary, isUtcMonth, utcMonthOf } from "../domain/spend";
 import type { RecordChanges } from "../domain/types";
 import { withLogContext, type Logger } from "../log";
 import { InvalidCursorError, RecordExistsError, RecordNotFoundError, VersionConflictError } from "../service/errors";
+import { readLedgerMonth, type SpendLedger } from "../service/ports";
 import type { RecordsService } from "../service/records-service";
-import { approveBodySchema, createBodySchema, emptyBodySchema, getQuerySchema, listQuerySchema, NOT_UPDATABLE_FIELDS, pkSchema, updateBodySchema } from "./api-schemas";
+import { approveBodySchema, createBodySchema, emptyBodySchema, getQuerySchema, listQuerySchema, NOT_UPDATABLE_FIELDS, pkSchema, spendQuerySchema, updateBodySchema } from "./api-schemas";
 import { createRecordsService, createRuntime } from "./dependencies";
 
 /** An error answered to the caller as `{ "error": { code, message, field } }`. */
@@ -116,7 +118,15 @@ function authorize(r: ApiRoute, event: APIGatewayProxyEvent, config: ManagerConf
   if (refusal) throw new HttpError(403, refusal.code, refusal.message);
 }
 
-async function route(event: APIGatewayProxyEvent, service: RecordsService, config: ManagerConfig): Promise<APIGatewayProxyResult> {
+/** What the API reads besides the records. */
+export interface ApiExtras {
+  /** The spend ledger (GET /spend). */
+  readonly ledger?: SpendLedger;
+  /** @default the system clock */
+  readonly clock?: () => Date;
+}
+
+async function route(event: APIGatewayProxyEvent, service: RecordsService, config: ManagerConfig, extras: ApiExtras): Promise<APIGatewayProxyResult> {
   const r = findRoute(event);
   if (r.operation !== "approveRecord") authorize(r, event, config);
   const body = readBody(event, config.maxBodyBytes);
@@ -175,6 +185,16 @@ async function route(event: APIGatewayProxyEvent, service: RecordsService, confi
       // Kept either way; in tracking mode nothing is bought until extension purchasing is turned on.
       return json(200, config.extensionsEnabled ? approved : { ...approved, purchasing: TRACKING_MODE_APPROVAL });
     }
+    case "getSpend": {
+      const query = parse(spendQuerySchema, event.queryStringParameters ?? {}, "query");
+      if (query.month !== undefined && !isUtcMonth(query.month)) {
+        throw new HttpError(400, "INVALID_REQUEST", `month: must be a UTC month written YYYY-MM (such as 2026-12), got "${query.month}"`, "month");
+      }
+      if (!extras.ledger) throw new Error("the API has no spend ledger");
+      const month = query.month ?? utcMonthOf((extras.clock ?? (() => new Date()))());
+      const entries = await readLedgerMonth(extras.ledger, month);
+      return json(200, buildSpendSummary({ month, entries, ...(config.monthlyBudgetUsd !== undefined ? { budgetUsd: config.monthlyBudgetUsd } : {}) }));
+    }
     case "importRecords":
       parse(emptyBodySchema, body ?? {}, "body");
       return json(200, await service.importBlocks(callerIdentity(event)));
@@ -197,11 +217,11 @@ function toHttpError(error: unknown): HttpError | undefined {
   return undefined;
 }
 
-export function createApiHandler(getDeps: () => { service: RecordsService; config: ManagerConfig; logger: Logger }) {
+export function createApiHandler(getDeps: () => { service: RecordsService; config: ManagerConfig; logger: Logger } & ApiExtras) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const { service, config, logger } = getDeps();
+    const { service, config, logger, ...extras } = getDeps();
     try {
-      const result = await route(event, service, config);
+      const result = await route(event, service, config, extras);
       logger.info("api request", { method: event.httpMethod, resource: event.resource, PK: event.pathParameters?.[PK_PATH_PARAMETER], statusCode: result.statusCode });
       return result;
     } catch (error) {
@@ -216,13 +236,13 @@ export function createApiHandler(getDeps: () => { service: RecordsService; confi
   };
 }
 
-let wired: { service: RecordsService; config: ManagerConfig; logger: Logger } | undefined;
+let wired: { service: RecordsService; config: ManagerConfig; logger: Logger; ledger: SpendLedger } | undefined;
 
 /** Wired once per container, on the first invocation. */
 function wire() {
   if (!wired) {
     const runtime = createRuntime(loadConfig());
-    wired = { service: createRecordsService(runtime), config: runtime.config, logger: runtime.logger };
+    wired = { service: createRecordsService(runtime), config: runtime.config, logger: runtime.logger, ledger: runtime.ledger };
   }
   return wired;
 }

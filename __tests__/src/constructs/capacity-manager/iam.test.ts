@@ -169,6 +169,21 @@ describe("capacity manager IAM", () => {
       expect(await defaults.decide(role(), "dynamodb:DeleteTable", journal)).toBe("ImplicitlyDenied");
     });
 
+    it("puts and reads spend ledger items but can never update or delete them (append-only by leading key)", async () => {
+      const { journal } = own(extending);
+      const extendingRole = () => extending.role(STACK, "blockfleet-cm-capacity-manager-reconcile");
+      const ledgerPartition = { "dynamodb:LeadingKeys": ["LEDGER/2026-12"] };
+      expect(await extending.decide(extendingRole(), "dynamodb:PutItem", journal, ledgerPartition)).toBe("Allowed");
+      expect(await extending.decide(extendingRole(), "dynamodb:Query", journal, ledgerPartition)).toBe("Allowed");
+      for (const action of ["dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete"]) {
+        expect(await extending.decide(extendingRole(), action, journal, ledgerPartition), action).toBe("ExplicitlyDenied");
+      }
+      // History in a record's partition is still removed again when its write lost its condition.
+      for (const action of ["dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]) {
+        expect(await extending.decide(extendingRole(), action, journal, { "dynamodb:LeadingKeys": ["p5-a.cr-0123456789abcdef0"] }), action).toBe("Allowed");
+      }
+    });
+
     it("publishes to its topic and dead-letters to its queue only (alarms, not the function, publish to the alarm topic)", async () => {
       const { topic, queue, alarmTopic } = own(defaults);
       expect(await defaults.decide(role(), "sns:Publish", topic)).toBe("Allowed");
@@ -217,6 +232,14 @@ describe("capacity manager IAM", () => {
       }
       expect(await defaults.decide(role(), "dynamodb:Query", journal)).toBe("Allowed");
       expect(await defaults.decide(role(), "ec2:DescribeCapacityReservations", "*")).toBe("Allowed");
+    });
+
+    it("reads the spend ledger (GET /spend) but cannot change or remove its items", async () => {
+      const { journal } = own(defaults);
+      expect(await defaults.decide(role(), "dynamodb:Query", journal, { "dynamodb:LeadingKeys": ["LEDGER/2026-12"] })).toBe("Allowed");
+      for (const action of ["dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]) {
+        expect(await defaults.decide(role(), action, journal, { "dynamodb:LeadingKeys": ["LEDGER/2026-12"] }), action).toBe("ExplicitlyDenied");
+      }
     });
 
     it("cannot spend money: no extension, no new block", async () => {
