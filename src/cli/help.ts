@@ -89,6 +89,20 @@ Options:
   --dir DIR        folder holding the environment files (default: environments)
   --demo           use the simulated demo account instead of AWS (also BLOCKFLEET_DEMO=1)`;
 
+export const CAPACITY_SPEND_HELP = `Usage: blockfleet capacity spend --env E [--month YYYY-MM] [--json] [--dir environments] [--demo]
+
+Shows what the capacity manager bought in one UTC calendar month (its append-only spend ledger): the total against
+capacity_manager.monthly_budget_usd, what is left, extensions and replacements apart, and every purchase per block
+with its fee, dates and approver. Reads the ledger with one DynamoDB Query on the manager's journal table using your
+AWS credentials (dynamodb:Query on <prefix>-journal and its KMS key through DynamoDB).
+
+Options:
+  --env E          environment name (environments/E.tfvars; with --demo the shipped demo environment)
+  --month YYYY-MM  the UTC month (default: the current one)
+  --json           print the month's summary as JSON for scripts (the same shape as GET /spend)
+  --dir DIR        folder holding the environment files (default: environments)
+  --demo           use the simulated demo account instead of AWS (also BLOCKFLEET_DEMO=1)`;
+
 export const SYNTH_HELP = `Usage: blockfleet synth [env...] [--dir environments] [--out cdktf.out] [--json]
 
 Validates the environment files and synthesizes their stacks into <out>/stacks/<stack>/cdk.tf.json (all

@@ -5,6 +5,7 @@ import {
   CAPACITY_OFFERINGS_HELP,
   CAPACITY_STATUS_HELP,
   CAPACITY_TIMELINE_HELP,
+  CAPACITY_SPEND_HELP,
   PLAN_SUMMARY_HELP,
   STACKS_HELP,
   SYNTH_HELP,
@@ -35,6 +36,7 @@ type PlanSummaryModule = typeof import("./commands/plan-summary");
 type OfferingsModule = typeof import("./commands/capacity-offerings");
 type StatusModule = typeof import("./commands/capacity-status");
 type TimelineModule = typeof import("./commands/capacity-timeline");
+type SpendModule = typeof import("./commands/capacity-spend");
 
 const COMMANDS: readonly Command[] = [
   {
@@ -78,6 +80,12 @@ const COMMANDS: readonly Command[] = [
     summary: "blocks, extensions and gaps over the coming weeks, as a drawing and a Mermaid gantt",
     help: CAPACITY_TIMELINE_HELP,
     run: lazy<TimelineModule>("commands/capacity-timeline", (module) => module.runCapacityTimeline),
+  },
+  {
+    words: ["capacity", "spend"],
+    summary: "what the capacity manager bought in a month, against the monthly budget",
+    help: CAPACITY_SPEND_HELP,
+    run: lazy<SpendModule>("commands/capacity-spend", (module) => module.runCapacitySpend),
   },
 ];
 

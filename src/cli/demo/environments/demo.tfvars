@@ -61,3 +61,9 @@ node_pools = {
     reservation_tags = { capacity-pool = "demo" }
   }
 }
+
+# The manager buys extensions within a monthly budget; `capacity spend --demo` shows the month against it.
+capacity_manager = {
+  extensions_enabled = true
+  monthly_budget_usd = 60000
+}
