@@ -147,7 +147,10 @@ describe("capacity manager stack", () => {
           API_KEY_ID_APPROVE: ref(D, "aws_api_gateway_api_key", "_approve_", "id"),
         },
       });
-      expect(one(X, "aws_lambda_function", "reconcile_function").environment).toMatchObject({ variables: { EXTENSIONS_ENABLED: "true" } });
+      expect(one(X, "aws_lambda_function", "reconcile_function").environment).toMatchObject({ variables: { EXTENSIONS_ENABLED: "true", MONTHLY_BUDGET_USD: "25000" } });
+      // GET /spend shows the month against the same budget; tracking mode (D) has none.
+      expect(one(X, "aws_lambda_function", "api_function").environment).toMatchObject({ variables: { MONTHLY_BUDGET_USD: "25000" } });
+      expect((one(D, "aws_lambda_function", "reconcile_function").environment as { variables: object }).variables).not.toHaveProperty("MONTHLY_BUDGET_USD");
       expect(one(X, "aws_lambda_function", "api_function").environment).toMatchObject({
         variables: { API_AUTH_MODE: "api_key_only", APPROVER_PRINCIPAL_ARNS: "arn:aws:iam::111122223333:role/finance-approver" },
       });
@@ -295,7 +298,7 @@ describe("capacity manager stack", () => {
       expect(statement).toMatchObject({ Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: ref(D, "aws_sns_topic", "alarm-topic", "arn") });
     });
 
-    it("alarms on reconcile errors and throttles, dead letters, expiring blocks, held purchases, record failures, refused notifications and an unreadable declared set, to both topics", () => {
+    it("alarms on reconcile errors and throttles, dead letters, expiring blocks, held purchases, record failures, refused notifications, an unreadable declared set, ledger write failures and purchases over budget, to both topics", () => {
       const alarms = Object.fromEntries(synthesized.resources(D, "aws_cloudwatch_metric_alarm").map(([, alarm]) => [alarm.metric_name, alarm]));
       expect(Object.keys(alarms).sort()).toEqual([
         "ApproximateNumberOfMessagesVisible",
@@ -303,11 +306,17 @@ describe("capacity manager stack", () => {
         "DeclaredSyncFailures",
         "Errors",
         "ExpiringWithoutExtension",
+        "LedgerWriteFailures",
         "NotificationFailures",
+        "PurchasesOverBudget",
         "PurchasesUnconfirmed",
         "RecordFailures",
         "Throttles",
       ]);
+      // A purchase missing from the spend ledger, or one the budget refused: any one is worth hearing about.
+      expect(alarms.LedgerWriteFailures).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 1, treat_missing_data: "notBreaching" });
+      expect(alarms.PurchasesOverBudget).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 1 });
+      expect(alarms.PurchasesOverBudget.alarm_description).toContain("capacity_manager.monthly_budget_usd");
       expect(alarms.DeclaredBlocksUnavailable).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 3 });
       expect(alarms.Errors).toMatchObject({ namespace: "AWS/Lambda", dimensions: { FunctionName: ref(D, "aws_lambda_function", "reconcile_function", "function_name") }, threshold: 1 });
       expect(alarms.Throttles).toMatchObject({ namespace: "AWS/Lambda", threshold: 5 });

@@ -44,6 +44,7 @@ describe("blockfleet", () => {
         "  capacity offerings    capacity blocks for sale, ranked by price per GPU-hour",
         "  capacity status       the environment's blocks: state, time left, extensions, who uses them",
         "  capacity timeline     blocks, extensions and gaps over the coming weeks, as a drawing and a Mermaid gantt",
+        "  capacity spend        what the capacity manager bought in a month, against the monthly budget",
         "",
       ].join("\n"),
     );
