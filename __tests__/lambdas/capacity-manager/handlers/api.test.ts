@@ -16,7 +16,7 @@ beforeAll(async () => {
   await dynamo.createTable("api-records");
   h = createHarness(dynamo, "api-records", at(30 * 24 * HOUR));
   const service = h.service();
-  api = createApiHandler(() => ({ service, config: h.config, logger: h.logger }));
+  api = createApiHandler(() => ({ service, config: h.config, logger: h.logger, ledger: h.ledger }));
 });
 afterAll(async () => {
   await dynamo.stop();
