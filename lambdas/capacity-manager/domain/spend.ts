@@ -48,7 +48,10 @@ export interface CommittedPurchase {
   readonly startedAt: string;
 }
 
-/** What a record holds that commits money not (yet) in the ledger (a structural view of a record). */
+/**
+ * What a record holds that commits money not (yet) in the ledger (a structural view of a record). A record field that
+ * holds another kind of purchase intent (a replacement's) must be counted here too, or the budget would not see it.
+ */
 export interface RecordSpendView {
   readonly intent?: { readonly intentId: string; readonly feeUsd: number; readonly startedAt: string };
   readonly unledgered?: readonly SpendEntry[];
