@@ -40,7 +40,7 @@ runCli(process.argv.slice(2), {
     process.exitCode = code;
   },
   (error) => {
-    process.stderr.write(`blockfleet: ${error && error.message ? error.message : String(error)}\n`);
+    process.stderr.write(`blockfleet: ${error?.message ? error.message : String(error)}\n`);
     process.exitCode = 1;
   },
 );
