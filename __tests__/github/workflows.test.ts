@@ -152,10 +152,11 @@ describe("pull-request.yml", () => {
     expect(pullRequest.concurrency).toEqual({ group: "pull-request-${{ github.event.pull_request.number }}", "cancel-in-progress": true });
   });
 
-  it("GIVEN the test job THEN it installs (the timeline PNG test's rasterizer too), typechecks, tests, synthesizes and runs the policy gate with read-only access", () => {
+  it("GIVEN the test job THEN it installs (the timeline PNG test's rasterizer too), lints, typechecks, tests, synthesizes and runs the policy gate with read-only access", () => {
     expect(test?.permissions).toEqual({ contents: "read" });
     expect(test?.steps?.filter((step) => step.run).map((step) => step.run)).toEqual([
       "npm ci",
+      "npm run lint",
       "npm run typecheck",
       "sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends librsvg2-bin",
       "npm test",
