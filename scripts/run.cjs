@@ -61,7 +61,7 @@ function bundle(entry) {
     format: "cjs",
     target: "node20",
     packages: "external",
-    sourcemap: "inline",
+    sourcemap: "linked",
     logLevel: "error",
   });
   mkdirSync(cacheDir, { recursive: true });
