@@ -38,7 +38,9 @@ export async function runCapacityManagerInfraBench(runs = 3): Promise<CapacityMa
   const scratch = mkdtempSync(join(tmpdir(), "blockfleet-bench-bundle-"));
   try {
     return Object.entries(capacityManagerHandlers()).map(([handler, entryPoint]) => {
-      const cold = Array.from({ length: runs }, (_, run) => timed(() => bundleLambda({ name: handler, entryPoint, cacheDir: join(scratch, `cold-${run}`), useCache: false })));
+      const cold = Array.from({ length: runs }, (_, run) =>
+        timed(() => bundleLambda({ name: handler, entryPoint, cacheDir: join(scratch, `cold-${run}`), useCache: false })),
+      );
       const cacheDir = join(scratch, "warm");
       bundleLambda({ name: handler, entryPoint, cacheDir });
       const warm = Array.from({ length: runs }, () => timed(() => bundleLambda({ name: handler, entryPoint, cacheDir })));

@@ -3,6 +3,11 @@
  * records in the in-memory store that implements the production store contract), and the size and cold
  * `require` time of each handler's esbuild bundle.
  */
+
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import {
   DescribeCapacityBlockExtensionHistoryCommand,
   DescribeCapacityBlockExtensionOfferingsCommand,
@@ -12,10 +17,6 @@ import {
 } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import { build } from "esbuild";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { Ec2CapacityApi } from "../lambdas/capacity-manager/adapters/ec2";
 import { InMemoryRecordStore } from "../lambdas/capacity-manager/adapters/memory-store";
 import { newRecord } from "../lambdas/capacity-manager/domain/records";
@@ -39,16 +40,37 @@ async function reconcileBench(): Promise<Record<string, number>> {
   const byId = new Map<string, Date>();
   for (let i = 0; i < TRACKED_BLOCKS; i++) byId.set(blockId(i), blockEnd(i));
   readMock.on(DescribeCapacityReservationsCommand).callsFake((input: { CapacityReservationIds: string[] }) => ({
-    CapacityReservations: input.CapacityReservationIds.map((id) => ({ CapacityReservationId: id, State: "active", ReservationType: "capacity-block", EndDate: byId.get(id), InstanceType: "p5.48xlarge", TotalInstanceCount: 2 })),
+    CapacityReservations: input.CapacityReservationIds.map((id) => ({
+      CapacityReservationId: id,
+      State: "active",
+      ReservationType: "capacity-block",
+      EndDate: byId.get(id),
+      InstanceType: "p5.48xlarge",
+      TotalInstanceCount: 2,
+    })),
   }));
   readMock.on(DescribeCapacityBlockExtensionHistoryCommand).resolves({ CapacityBlockExtensions: [] });
-  readMock.on(DescribeCapacityBlockExtensionOfferingsCommand).callsFake((input: { CapacityReservationId: string; CapacityBlockExtensionDurationHours: number }) => ({
-    CapacityBlockExtensionOfferings: [
-      { CapacityBlockExtensionOfferingId: `cbeo-${input.CapacityReservationId}`, CapacityBlockExtensionDurationHours: input.CapacityBlockExtensionDurationHours, UpfrontFee: "1234.00", CurrencyCode: "USD", CapacityBlockExtensionStartDate: byId.get(input.CapacityReservationId) },
-    ],
-  }));
+  readMock
+    .on(DescribeCapacityBlockExtensionOfferingsCommand)
+    .callsFake((input: { CapacityReservationId: string; CapacityBlockExtensionDurationHours: number }) => ({
+      CapacityBlockExtensionOfferings: [
+        {
+          CapacityBlockExtensionOfferingId: `cbeo-${input.CapacityReservationId}`,
+          CapacityBlockExtensionDurationHours: input.CapacityBlockExtensionDurationHours,
+          UpfrontFee: "1234.00",
+          CurrencyCode: "USD",
+          CapacityBlockExtensionStartDate: byId.get(input.CapacityReservationId),
+        },
+      ],
+    }));
   purchaseMock.on(PurchaseCapacityBlockExtensionCommand).callsFake((input: { CapacityReservationId: string; CapacityBlockExtensionOfferingId: string }) => ({
-    CapacityBlockExtensions: [{ CapacityReservationId: input.CapacityReservationId, CapacityBlockExtensionOfferingId: input.CapacityBlockExtensionOfferingId, CapacityBlockExtensionStatus: "payment-pending" }],
+    CapacityBlockExtensions: [
+      {
+        CapacityReservationId: input.CapacityReservationId,
+        CapacityBlockExtensionOfferingId: input.CapacityBlockExtensionOfferingId,
+        CapacityBlockExtensionStatus: "payment-pending",
+      },
+    ],
   }));
 
   const store = new InMemoryRecordStore();
@@ -132,7 +154,9 @@ async function bundleBench(): Promise<Record<string, number | string>> {
       out[`${name}BundleWarnings`] = result.warnings.length;
       const script = `const t=process.hrtime.bigint();const m=require(${JSON.stringify(outfile)});if(typeof m.handler!=="function")throw new Error("no handler");process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
       // Cold start as a fresh process sees it (module load, Powertools and SDK clients set up): median of 5.
-      const runs = Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }))).sort((left, right) => left - right);
+      const runs = Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }))).sort(
+        (left, right) => left - right,
+      );
       out[`${name}ColdRequireMs`] = Math.round(runs[2]! * 10) / 10;
     }
   } finally {

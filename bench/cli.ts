@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { measureCommand, type CommandMeasurement } from "./measure";
+import { type CommandMeasurement, measureCommand } from "./measure";
 
 const BIN = resolve(__dirname, "..", "bin", "blockfleet.cjs");
 const CHANGES = 5_000;
@@ -53,7 +53,11 @@ export function runCliBench(runs: number): CliBenchRow[] {
     return [
       { command: "floor (node -e 0)", ...measureCommand(process.execPath, ["-e", "0"], { runs }) },
       { command: "blockfleet --help", ...measureCommand(process.execPath, [BIN, "--help"], { runs }) },
-      { command: `blockfleet plan-summary (${CHANGES} changes, full report)`, ...measureCommand(process.execPath, full, { runs }), outputChars: outputChars(full) },
+      {
+        command: `blockfleet plan-summary (${CHANGES} changes, full report)`,
+        ...measureCommand(process.execPath, full, { runs }),
+        outputChars: outputChars(full),
+      },
       {
         command: `blockfleet plan-summary --budget ${COMMENT_BUDGET} (${CHANGES} changes)`,
         ...measureCommand(process.execPath, budgeted, { runs }),

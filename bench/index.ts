@@ -2,8 +2,9 @@
  * `npm run bench`: the figures the README and closing notes quote. Wall times are medians; nothing here is a test.
  * BENCH_RUNS sets the runs per command (default 5).
  */
-import { runCapacityManagerInfraBench } from "./capacity-manager-infra";
+
 import { runCapacityManagerBench } from "./capacity-manager";
+import { runCapacityManagerInfraBench } from "./capacity-manager-infra";
 import { runCliBench } from "./cli";
 import { runSynthBench } from "./synth";
 
@@ -12,7 +13,11 @@ type Row = Record<string, string | number>;
 function table(rows: readonly Row[]): string {
   const columns = Object.keys(rows[0] ?? {});
   const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => String(row[column]).length)));
-  const line = (cells: readonly string[]) => cells.map((cell, index) => cell.padEnd(widths[index]!)).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, index) => cell.padEnd(widths[index]!))
+      .join("  ")
+      .trimEnd();
   return [line(columns), line(widths.map((width) => "-".repeat(width))), ...rows.map((row) => line(columns.map((column) => String(row[column]))))].join("\n");
 }
 

@@ -11,7 +11,11 @@ export interface CommandMeasurement {
 }
 
 /** Runs a command `runs` times (after one warm-up) and reports the median wall time and the peak RSS. */
-export function measureCommand(command: string, args: readonly string[], options: { runs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): CommandMeasurement {
+export function measureCommand(
+  command: string,
+  args: readonly string[],
+  options: { runs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): CommandMeasurement {
   const runs = options.runs ?? 5;
   const probeDir = mkdtempSync(join(tmpdir(), "blockfleet-bench-"));
   const rssFile = join(probeDir, "rss");

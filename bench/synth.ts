@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
 import { environmentNameOf } from "../src/config/load";
-import { measureCommand, type CommandMeasurement } from "./measure";
+import { type CommandMeasurement, measureCommand } from "./measure";
 
 export interface SynthBenchRow extends CommandMeasurement {
   readonly environment: string;

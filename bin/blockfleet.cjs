@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// The `blockfleet` command: runs the TypeScript CLI straight from a clone (tsx is a dependency of the dev setup).
+// The `blockfleet` command: runs the TypeScript CLI straight from a clone, through the project's one build step
+// (scripts/run.cjs bundles it with esbuild on first use and whenever a source changed).
 "use strict";
 
-require("tsx/cjs");
 // The SDK warns on every run that its 2027 releases need Node 22; blockfleet supports Node 20 until then.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-const { runCli } = require("../src/cli/main.ts");
+const { runCli } = require(require("../scripts/run.cjs").bundle("src/cli/main.ts"));
 
 // A reader that stops early (`blockfleet … | head`) closes the pipe: that ends the command quietly, with exit 0,
 // as for any Unix filter. Other stream errors stay errors.
@@ -40,7 +40,7 @@ runCli(process.argv.slice(2), {
     process.exitCode = code;
   },
   (error) => {
-    process.stderr.write(`blockfleet: ${error && error.message ? error.message : String(error)}\n`);
+    process.stderr.write(`blockfleet: ${error?.message ? error.message : String(error)}\n`);
     process.exitCode = 1;
   },
 );

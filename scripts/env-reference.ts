@@ -60,7 +60,7 @@ export function referenceRows(): ReferenceRow[] {
 
 export function renderEnvironmentReference(): string {
   const rows = referenceRows();
-  const escape = (text: string) => text.replace(/\|/g, "\\|").replace(/\n+/g, " ");
+  const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n+/g, " ");
   // Keys with keys of their own get a section each; plain top-level values share the first one.
   const sections = new Map<string, ReferenceRow[]>([["Top-level keys", []]]);
   for (const row of rows) {
@@ -77,7 +77,7 @@ export function renderEnvironmentReference(): string {
       "| --- | --- | --- | --- | --- |",
       ...sectionRows.map(
         (row) =>
-          `| \`${row.path}\` | ${escape(row.type)} | ${row.required ? "yes" : "no"} | ${row.defaultValue === undefined ? "" : `\`${escape(row.defaultValue)}\``} | ${escape(row.description)} |`,
+          `| \`${row.path}\` | ${cell(row.type)} | ${row.required ? "yes" : "no"} | ${row.defaultValue === undefined ? "" : `\`${cell(row.defaultValue)}\``} | ${cell(row.description)} |`,
       ),
     ].join("\n"),
   );
@@ -122,7 +122,8 @@ function objectShape(json: JsonSchema): JsonSchema | undefined {
 
 function elementOf(json: JsonSchema): { schema: JsonSchema; suffix: string } | undefined {
   if (json.type === "array" && json.items) return { schema: json.items, suffix: "[]" };
-  if (json.type === "object" && !json.properties && typeof json.additionalProperties === "object") return { schema: json.additionalProperties, suffix: ".<key>" };
+  if (json.type === "object" && !json.properties && typeof json.additionalProperties === "object")
+    return { schema: json.additionalProperties, suffix: ".<key>" };
   return undefined;
 }
 

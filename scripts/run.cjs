@@ -1,25 +1,24 @@
 #!/usr/bin/env node
-// Runs a TypeScript entry point of this project fast: bundles it (and only our own code; packages stay external)
-// with esbuild into node_modules/.cache/blockfleet, keyed by the sources' sizes and mtimes, then requires it.
-// A cache hit costs a directory walk; a miss ~100 ms. tsx would transform per module and parse every source map
-// at each start, which costs more than the synthesis itself.
+// The project's one build step. Bundles our own TypeScript (packages stay external) with esbuild into
+// node_modules/.cache/blockfleet/run/<fingerprint>/, keyed by the sources' sizes and mtimes, and runs it:
+//   node scripts/run.cjs <entry.ts> [args...]      `npm run synth` (and cdktf.json's app), `npm run check`
+//   require("./scripts/run.cjs").bundle(entry)      bin/blockfleet.cjs, and tests that load a bundle
+// One miss builds the synth, CLI and policy-gate entries together (~200 ms), so whichever runs first pays for all;
+// a hit costs a directory walk. There is no dist/ to keep in step: an edited source is a new fingerprint, and a
+// fresh clone builds on first use, with nothing to run after `npm ci`. Dynamic import() stays lazy inside a bundle
+// (esbuild wraps each lazily imported module), so `blockfleet --help` doesn't load cdktf or the AWS SDK.
 "use strict";
 const { createHash } = require("node:crypto");
-const { existsSync, mkdirSync, readdirSync, renameSync, statSync } = require("node:fs");
+const { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } = require("node:fs");
 const { join, relative, resolve } = require("node:path");
 
 const root = resolve(__dirname, "..");
 const SOURCE_DIRS = ["src", "stacks", "lambdas", "bench", "scripts"];
-const [entryArg, ...args] = process.argv.slice(2);
-if (!entryArg) {
-  console.error("usage: node scripts/run.cjs <entry.ts> [args...]");
-  process.exit(2);
-}
-const entry = resolve(entryArg);
+/** Built together on any miss: the synth app, the CLI and the policy gate. */
+const ENTRIES = ["src/main.ts", "src/cli/main.ts", "src/policy/main.ts"];
 
 function fingerprint() {
   const hash = createHash("sha256");
-  hash.update(relative(root, entry));
   for (const file of ["package-lock.json", "tsconfig.json"]) {
     const stat = statSync(join(root, file), { throwIfNoEntry: false });
     if (stat) hash.update(`${file}:${stat.size}:${stat.mtimeMs}`);
@@ -38,25 +37,56 @@ function fingerprint() {
   return hash.digest("hex").slice(0, 20);
 }
 
-const cacheDir = join(root, "node_modules", ".cache", "blockfleet", "run");
-const bundle = join(cacheDir, `${fingerprint()}.cjs`);
-if (!existsSync(bundle)) {
-  mkdirSync(cacheDir, { recursive: true });
-  const staging = `${bundle}.${process.pid}.tmp`;
+/** The bundle's file name for an entry: src/cli/main.ts → src__cli__main.cjs. */
+function outputName(entry) {
+  return `${relative(root, resolve(root, entry)).replace(/\.ts$/, "").split(/[\\/]/).join("__")}.cjs`;
+}
+
+/**
+ * The path of the up-to-date bundle of `entry` (relative to the project root or absolute), building it first when
+ * the sources changed. Concurrent processes build into their own staging folder and the first rename wins.
+ */
+function bundle(entry) {
+  const cacheDir = join(root, "node_modules", ".cache", "blockfleet", "run", fingerprint());
+  const file = join(cacheDir, outputName(entry));
+  if (existsSync(file)) return file;
+  const entries = existsSync(cacheDir) ? [entry] : [...new Set([...ENTRIES, relative(root, resolve(root, entry))])];
+  const staging = `${cacheDir}.${process.pid}.tmp`;
   require("esbuild").buildSync({
-    entryPoints: [entry],
-    outfile: staging,
+    entryPoints: Object.fromEntries(entries.map((path) => [outputName(path).replace(/\.cjs$/, ""), resolve(root, path)])),
+    outdir: staging,
+    outExtension: { ".js": ".cjs" },
     bundle: true,
     platform: "node",
     format: "cjs",
     target: "node20",
     packages: "external",
-    sourcemap: "inline",
+    sourcemap: "linked",
     logLevel: "error",
-    // Bundled code lives in the cache folder; code that needs the project's own files asks projectRoot().
-    define: { "process.env.BLOCKFLEET_PROJECT_ROOT_HINT": JSON.stringify(root) },
   });
-  renameSync(staging, bundle);
+  mkdirSync(cacheDir, { recursive: true });
+  for (const name of readdirSync(staging)) {
+    try {
+      renameSync(join(staging, name), join(cacheDir, name));
+    } catch (error) {
+      // Another process put the same bundle there first; the contents are identical.
+      if (!existsSync(join(cacheDir, name))) throw error;
+    }
+  }
+  rmSync(staging, { recursive: true, force: true });
+  return file;
 }
-process.argv = [process.argv[0], entry, ...args];
-require(bundle);
+
+module.exports = { bundle };
+
+if (require.main === module) {
+  const [entryArg, ...args] = process.argv.slice(2);
+  if (!entryArg) {
+    console.error("usage: node scripts/run.cjs <entry.ts> [args...]");
+    process.exit(2);
+  }
+  const entry = resolve(entryArg);
+  const file = bundle(entry);
+  process.argv = [process.argv[0], entry, ...args];
+  require(file);
+}

@@ -10,21 +10,6 @@ import { awsContext } from "../src/lib/aws-context";
 import type { EnvironmentConfig } from "../src/config/schema";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
-/** What later stacks of the environment need from the cluster stack. */
-export interface ClusterStackOutputs {
-  readonly clusterName: string;
-  readonly clusterEndpoint: string;
-  readonly clusterCertificateAuthority: string;
-  readonly nodeRoleArn: string;
-  readonly nodeRoleName: string;
-  readonly nodeSecurityGroupId: string;
-  readonly clusterSecurityGroupId: string;
-  readonly vpcId: string;
-  readonly privateSubnetIds: readonly string[];
-  /** Node group name per capacity block name. */
-  readonly capacityBlockNodeGroups: Readonly<Record<string, string>>;
-}
-
 /** True when EKS Auto Mode's built-in "system" pool runs the cluster's add-ons (then there is no system node group). */
 export function autoModeRunsSystemPool(config: EnvironmentConfig): boolean {
   return config.cluster.auto_mode && config.cluster.auto_mode_node_pools.includes("system");
@@ -34,7 +19,6 @@ export function autoModeRunsSystemPool(config: EnvironmentConfig): boolean {
 export class ClusterStack extends EnvironmentStack {
   readonly network: Network;
   readonly cluster: EksCluster;
-  readonly outputs: ClusterStackOutputs;
 
   constructor(scope: Construct, props: Omit<EnvironmentStackProps, "stateBackend">) {
     super(scope, "cluster", props);
@@ -101,7 +85,6 @@ export class ClusterStack extends EnvironmentStack {
       this.cluster.addonsNeedNodesFrom(systemNodes.nodeGroup);
     }
 
-    const capacityBlockNodeGroups: Record<string, string> = {};
     const declared: DeclaredBlockInput[] = [];
     const groups = new Map<string, CapacityBlockNodeGroup>();
     // Karpenter-consumed blocks get no node group: one consumer per reservation.
@@ -124,7 +107,6 @@ export class ClusterStack extends EnvironmentStack {
         rootVolumeGib: block.root_volume_gib,
         efa: block.efa,
       });
-      capacityBlockNodeGroups[block.name] = group.nodeGroupName;
       groups.set(block.name, group);
     }
 
@@ -152,19 +134,6 @@ export class ClusterStack extends EnvironmentStack {
       }
       new DeclaredBlocksParameter(this, "declared-capacity-blocks", { parameterName: declaredBlocksParameterName(this.environment), blocks: declared });
     }
-
-    this.outputs = {
-      clusterName: this.cluster.clusterName,
-      clusterEndpoint: this.cluster.clusterEndpoint,
-      clusterCertificateAuthority: this.cluster.clusterCertificateAuthority,
-      nodeRoleArn: this.cluster.nodeRoleArn,
-      nodeRoleName: this.cluster.nodeRoleName,
-      nodeSecurityGroupId: this.cluster.nodeSecurityGroupId,
-      clusterSecurityGroupId: this.cluster.clusterSecurityGroupId,
-      vpcId: this.network.vpcId,
-      privateSubnetIds: this.network.privateSubnetIds,
-      capacityBlockNodeGroups,
-    };
 
     new TerraformOutput(this, "cluster_name", { value: this.cluster.clusterName });
     new TerraformOutput(this, "cluster_endpoint", { value: this.cluster.clusterEndpoint });

@@ -105,7 +105,10 @@ describe(".github/scripts/plan-environment.sh", () => {
       type: "aws_security_group_rule",
       change: { actions: ["create"], before: null, after: { description: `rule ${index}` }, after_unknown: { id: true } },
     }));
-    writeFileSync(path.join(workspace, "plans", "dev-cluster.json"), JSON.stringify({ ...kmsDelete, resource_changes: [...kmsDelete.resource_changes, ...rules] }));
+    writeFileSync(
+      path.join(workspace, "plans", "dev-cluster.json"),
+      JSON.stringify({ ...kmsDelete, resource_changes: [...kmsDelete.resource_changes, ...rules] }),
+    );
 
     const result = run("plan-environment.sh", ["dev", "report.md"], {
       PLAN_COMMENT_BUDGET: "8000",

@@ -36,7 +36,12 @@ async function runCommentScript(reports: Record<string, string>, existing: Comme
       issues: {
         listComments: () => undefined,
         createComment: async ({ body }: { body: string }) => {
-          const comment = { id: 100 + comments.length, body, html_url: `https://github.test/pr/7#issuecomment-${100 + comments.length}`, user: { type: "Bot" } };
+          const comment = {
+            id: 100 + comments.length,
+            body,
+            html_url: `https://github.test/pr/7#issuecomment-${100 + comments.length}`,
+            user: { type: "Bot" },
+          };
           comments.push(comment);
           bodies.push(body);
           return { data: comment };
@@ -78,7 +83,15 @@ function report(environment: string, rows: number, budget?: number): string {
     deferred: [],
     drift: [],
     dangers: [
-      { kind: "kms-key", address: `aws_kms_key.${environment}_secrets`, change: "delete", title: "Delete KMS key", lost: "everything encrypted with it", recovery: "cancel within 30 days", details: [] },
+      {
+        kind: "kms-key",
+        address: `aws_kms_key.${environment}_secrets`,
+        change: "delete",
+        title: "Delete KMS key",
+        lost: "everything encrypted with it",
+        recovery: "cancel within 30 days",
+        details: [],
+      },
     ],
     notes: [],
   };
@@ -118,7 +131,9 @@ describe("pull-request.yml comment script", () => {
     expect(main?.body).toContain(`in the next comment (${details?.html_url})`);
     expect(details?.body.startsWith("<!-- blockfleet-plan-summary-details -->")).toBe(true);
     expect(details?.body).toContain("## `dev-cluster`");
-    expect(details?.body).toContain("doesn't fit a comment; read it in the job summaries of the [workflow run](https://github.test/acme/blockfleet/actions/runs/42)");
+    expect(details?.body).toContain(
+      "doesn't fit a comment; read it in the job summaries of the [workflow run](https://github.test/acme/blockfleet/actions/runs/42)",
+    );
     for (const comment of comments) expect(balanced(comment.body)).toBe(true);
   });
 

@@ -69,7 +69,9 @@ describe("every workflow", () => {
   });
 
   it.each(allFiles)("GIVEN %s THEN checkouts don't leave the token in the git config", (file) => {
-    const checkouts = Object.values(load(file).jobs).flatMap((job) => job.steps ?? []).filter((step) => step.uses?.startsWith("actions/checkout@"));
+    const checkouts = Object.values(load(file).jobs)
+      .flatMap((job) => job.steps ?? [])
+      .filter((step) => step.uses?.startsWith("actions/checkout@"));
 
     for (const checkout of checkouts) expect(checkout.with?.["persist-credentials"]).toBe(false);
   });
@@ -88,14 +90,18 @@ describe("every workflow", () => {
   it.each(allFiles.filter((file) => text(file).includes("setup-terraform")))(
     "GIVEN %s THEN it installs a Terraform that supports the S3 backend's native lock file (1.11 or newer)",
     (file) => {
-      const [major, minor] = String((load(file) as Workflow & { env?: Record<string, string> }).env?.TERRAFORM_VERSION).split(".").map(Number);
+      const [major, minor] = String((load(file) as Workflow & { env?: Record<string, string> }).env?.TERRAFORM_VERSION)
+        .split(".")
+        .map(Number);
 
       expect(major === 1 && (minor ?? 0) >= 11).toBe(true);
     },
   );
 
   it.each(allFiles)("GIVEN %s THEN Terraform runs without its stdout wrapper so show -json stays parseable", (file) => {
-    const setups = Object.values(load(file).jobs).flatMap((job) => job.steps ?? []).filter((step) => step.uses?.startsWith("hashicorp/setup-terraform@"));
+    const setups = Object.values(load(file).jobs)
+      .flatMap((job) => job.steps ?? [])
+      .filter((step) => step.uses?.startsWith("hashicorp/setup-terraform@"));
 
     for (const setup of setups) expect(setup.with?.terraform_wrapper).toBe(false);
   });
@@ -146,10 +152,11 @@ describe("pull-request.yml", () => {
     expect(pullRequest.concurrency).toEqual({ group: "pull-request-${{ github.event.pull_request.number }}", "cancel-in-progress": true });
   });
 
-  it("GIVEN the test job THEN it installs (the timeline PNG test's rasterizer too), typechecks, tests, synthesizes and runs the policy gate with read-only access", () => {
+  it("GIVEN the test job THEN it installs (the timeline PNG test's rasterizer too), lints, typechecks, tests, synthesizes and runs the policy gate with read-only access", () => {
     expect(test?.permissions).toEqual({ contents: "read" });
     expect(test?.steps?.filter((step) => step.run).map((step) => step.run)).toEqual([
       "npm ci",
+      "npm run lint",
       "npm run typecheck",
       "sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends librsvg2-bin",
       "npm test",
@@ -241,7 +248,13 @@ describe("deploy.yml", () => {
   it("GIVEN the jobs THEN dev deploys after synth and prod after dev, each through the environment workflow", () => {
     const { synth, "deploy-dev": dev, "deploy-prod": prod } = deploy.jobs;
 
-    expect(synth?.steps?.filter((step) => step.run).map((step) => step.run)).toEqual(["npm ci", "sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends librsvg2-bin", "npm test", "npm run synth", "npm run check"]);
+    expect(synth?.steps?.filter((step) => step.run).map((step) => step.run)).toEqual([
+      "npm ci",
+      "sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends librsvg2-bin",
+      "npm test",
+      "npm run synth",
+      "npm run check",
+    ]);
     expect(dev).toMatchObject({ needs: "synth", uses: "./.github/workflows/deploy-environment.yml", with: { environment: "dev" } });
     expect(prod).toMatchObject({ needs: "deploy-dev", uses: "./.github/workflows/deploy-environment.yml", with: { environment: "prod" } });
     for (const job of [dev, prod]) {

@@ -35,7 +35,9 @@ describe("referenceRows", () => {
   });
 
   it("GIVEN doc comments, @default tags and refinement messages THEN they become the description and default", () => {
-    expect(row("capacity_blocks[].efa")?.description).toBe("EFA interfaces on every network card and an all-traffic self rule for multi-node training (no placement group: EC2 co-locates a block).");
+    expect(row("capacity_blocks[].efa")?.description).toBe(
+      "EFA interfaces on every network card and an all-traffic self rule for multi-node training (no placement group: EC2 co-locates a block).",
+    );
     expect(row("state_bucket")?.defaultValue).toBe("blockfleet-tfstate-<env>-<account_id>-<region>");
     expect(row("capacity_blocks[].instance_type")?.description).toMatch(/^Rule: expected an instance type sold as a capacity block \(families p4d, /);
   });

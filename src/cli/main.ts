@@ -12,7 +12,7 @@ import {
   VALIDATE_HELP,
 } from "./help";
 import type { CliIo } from "./io";
-import { loadSibling } from "./lazy";
+import { projectRoot } from "../lib/paths";
 
 type Run = (argv: readonly string[], io: CliIo) => Promise<number>;
 
@@ -24,68 +24,63 @@ interface Command {
   run: Run;
 }
 
-/** A command whose module is loaded only when it runs. */
-function lazy<M>(modulePath: string, pick: (module: M) => Run): Run {
-  return async (argv, io) => pick(await loadSibling<M>(modulePath))(argv, io);
+/**
+ * A command whose module is loaded only when it runs, so `blockfleet --help` or `plan-summary` don't pay a second
+ * and a half for cdktf, the stacks and the AWS SDK. The import() must name its module literally: esbuild
+ * (scripts/run.cjs) then bundles it as a module that runs on first import, and vitest imports it as usual.
+ */
+function lazy<M>(load: () => Promise<M>, pick: (module: M) => Run): Run {
+  return async (argv, io) => pick(await load())(argv, io);
 }
-
-type SynthModule = typeof import("./commands/synth");
-type ValidateModule = typeof import("./commands/validate");
-type StacksModule = typeof import("./commands/stacks");
-type PlanSummaryModule = typeof import("./commands/plan-summary");
-type OfferingsModule = typeof import("./commands/capacity-offerings");
-type StatusModule = typeof import("./commands/capacity-status");
-type TimelineModule = typeof import("./commands/capacity-timeline");
-type SpendModule = typeof import("./commands/capacity-spend");
 
 const COMMANDS: readonly Command[] = [
   {
     words: ["synth"],
     summary: "validate environments and synthesize their stacks into cdktf.out",
     help: SYNTH_HELP,
-    run: lazy<SynthModule>("commands/synth", (module) => module.runSynth),
+    run: lazy(() => import("./commands/synth"), (module) => module.runSynth),
   },
   {
     words: ["validate"],
     summary: "check environment files against the schema (fast, no synthesis)",
     help: VALIDATE_HELP,
-    run: lazy<ValidateModule>("commands/validate", (module) => module.runValidate),
+    run: lazy(() => import("./commands/validate"), (module) => module.runValidate),
   },
   {
     words: ["stacks"],
     summary: "synthesized stacks in dependency order, for CI",
     help: STACKS_HELP,
-    run: lazy<StacksModule>("commands/stacks", (module) => module.runStacks),
+    run: lazy(() => import("./commands/stacks"), (module) => module.runStacks),
   },
   {
     words: ["plan-summary"],
     summary: "Markdown review of `terraform show -json` plans with a DANGER section",
     help: PLAN_SUMMARY_HELP,
-    run: lazy<PlanSummaryModule>("commands/plan-summary", (module) => module.runPlanSummary),
+    run: lazy(() => import("./commands/plan-summary"), (module) => module.runPlanSummary),
   },
   {
     words: ["capacity", "offerings"],
     summary: "capacity blocks for sale, ranked by price per GPU-hour",
     help: CAPACITY_OFFERINGS_HELP,
-    run: lazy<OfferingsModule>("commands/capacity-offerings", (module) => module.runCapacityOfferings),
+    run: lazy(() => import("./commands/capacity-offerings"), (module) => module.runCapacityOfferings),
   },
   {
     words: ["capacity", "status"],
     summary: "the environment's blocks: state, time left, extensions, who uses them",
     help: CAPACITY_STATUS_HELP,
-    run: lazy<StatusModule>("commands/capacity-status", (module) => module.runCapacityStatus),
+    run: lazy(() => import("./commands/capacity-status"), (module) => module.runCapacityStatus),
   },
   {
     words: ["capacity", "timeline"],
     summary: "blocks, extensions and gaps over the coming weeks, as a drawing and a Mermaid gantt",
     help: CAPACITY_TIMELINE_HELP,
-    run: lazy<TimelineModule>("commands/capacity-timeline", (module) => module.runCapacityTimeline),
+    run: lazy(() => import("./commands/capacity-timeline"), (module) => module.runCapacityTimeline),
   },
   {
     words: ["capacity", "spend"],
     summary: "what the capacity manager bought in a month, against the monthly budget",
     help: CAPACITY_SPEND_HELP,
-    run: lazy<SpendModule>("commands/capacity-spend", (module) => module.runCapacitySpend),
+    run: lazy(() => import("./commands/capacity-spend"), (module) => module.runCapacitySpend),
   },
 ];
 
@@ -110,7 +105,7 @@ Try the capacity commands without an AWS account: add --demo (or set BLOCKFLEET_
 
 /** `blockfleet 0.1.0`, from package.json. */
 export function versionText(): string {
-  const manifest = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { name: string; version: string };
+  const manifest = JSON.parse(readFileSync(path.join(projectRoot(), "package.json"), "utf8")) as { name: string; version: string };
   return `${manifest.name} ${manifest.version}`;
 }
 
@@ -178,7 +173,7 @@ function groupHelp(word: string, commands: readonly Command[]): string {
 
 /** The message of a mistyped word with the closest known one (the config schema's suggestion code, loaded only now). */
 async function suggest(error: UnknownWordError): Promise<string> {
-  const { closest } = await loadSibling<typeof import("../config/load")>("../config/load");
+  const { closest } = await import("../config/load");
   // Candidates of the typed word's length first, so a swapped pair of letters (--wdie) finds --wide before --dir.
   const suggestion = error.attempts
     .map(({ word, candidates }) => closest(word, [...candidates].sort((left, right) => Math.abs(left.length - word.length) - Math.abs(right.length - word.length))))

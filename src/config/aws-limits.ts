@@ -3,7 +3,7 @@
  * the system that enforces it; __tests__/src/config/aws-limits.test.ts cites the source of every number.
  */
 import { z } from "zod";
-import { cidrsOverlap, formatCidr, parseCidr, type Ipv4Cidr } from "../lib/cidr";
+import { cidrsOverlap, formatCidr, type Ipv4Cidr, parseCidr } from "../lib/cidr";
 
 /** AWS tags per resource (EKS user guide, "Tag restrictions"; the same limit applies to EC2, IAM, S3, …). */
 export const MAX_TAGS_PER_RESOURCE = 50;
@@ -68,7 +68,8 @@ export function labelKeyProblem(key: string): string | undefined {
 
 /** Why value is not a valid Kubernetes label value, or undefined when it is. */
 export function labelValueProblem(value: string): string | undefined {
-  if (value.length > 63 || !LABEL_VALUE.test(value)) return "at most 63 characters: letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
+  if (value.length > 63 || !LABEL_VALUE.test(value))
+    return "at most 63 characters: letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
   return undefined;
 }
 
@@ -83,16 +84,21 @@ export const awsTagsSchema = z.record(z.string(), z.string()).superRefine((tags,
   }
   for (const key of keys) {
     const value = tags[key]!;
-    if (key.length === 0 || key.length > MAX_TAG_KEY_LENGTH) ctx.addIssue({ code: "custom", path: [key], message: `tag keys are 1-${MAX_TAG_KEY_LENGTH} characters, got ${key.length}` });
+    if (key.length === 0 || key.length > MAX_TAG_KEY_LENGTH)
+      ctx.addIssue({ code: "custom", path: [key], message: `tag keys are 1-${MAX_TAG_KEY_LENGTH} characters, got ${key.length}` });
     if (/^aws:/i.test(key)) ctx.addIssue({ code: "custom", path: [key], message: 'tag keys starting with "aws:" are reserved for AWS' });
-    if (value.length > MAX_TAG_VALUE_LENGTH) ctx.addIssue({ code: "custom", path: [key], message: `tag values are at most ${MAX_TAG_VALUE_LENGTH} characters, got ${value.length}` });
+    if (value.length > MAX_TAG_VALUE_LENGTH)
+      ctx.addIssue({ code: "custom", path: [key], message: `tag values are at most ${MAX_TAG_VALUE_LENGTH} characters, got ${value.length}` });
   }
 });
 
 /** Node labels of a managed node group: Kubernetes label syntax within EKS's 63-character key and value. */
 export const nodeLabelsSchema = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
   for (const [key, value] of Object.entries(labels)) {
-    const keyProblem = key.length > MAX_EKS_LABEL_LENGTH ? `EKS takes label keys of at most ${MAX_EKS_LABEL_LENGTH} characters, prefix included; got ${key.length}` : labelKeyProblem(key);
+    const keyProblem =
+      key.length > MAX_EKS_LABEL_LENGTH
+        ? `EKS takes label keys of at most ${MAX_EKS_LABEL_LENGTH} characters, prefix included; got ${key.length}`
+        : labelKeyProblem(key);
     if (keyProblem) ctx.addIssue({ code: "custom", path: [key], message: `not a valid node label key: ${keyProblem}` });
     const valueProblem = value.length === 0 ? "EKS refuses empty label values" : labelValueProblem(value);
     if (valueProblem) ctx.addIssue({ code: "custom", path: [key], message: `not a valid node label value: ${valueProblem}` });
@@ -101,7 +107,10 @@ export const nodeLabelsSchema = z.record(z.string(), z.string()).superRefine((la
 
 /** Taint key and value: Kubernetes label syntax within EKS's limits (key 1-63 characters, value 0-63). */
 export const taintKeySchema = z.string().superRefine((key, ctx) => {
-  const problem = key.length > MAX_EKS_TAINT_KEY_LENGTH ? `EKS takes taint keys of at most ${MAX_EKS_TAINT_KEY_LENGTH} characters, prefix included; got ${key.length}` : labelKeyProblem(key);
+  const problem =
+    key.length > MAX_EKS_TAINT_KEY_LENGTH
+      ? `EKS takes taint keys of at most ${MAX_EKS_TAINT_KEY_LENGTH} characters, prefix included; got ${key.length}`
+      : labelKeyProblem(key);
   if (problem) ctx.addIssue({ code: "custom", message: `not a valid taint key: ${problem}` });
 });
 export const taintValueSchema = z.string().superRefine((value, ctx) => {

@@ -114,7 +114,10 @@ export function firstHclDiagnostic(message: string, parsedName: string): SyntaxP
   const first = start.exec(message);
   if (!first) return new SyntaxProblem(message.replace(/^parse config: \[|\]$/g, "").split("\n")[0]!);
   const next = start.exec(message);
-  const body = message.slice(first.index + first[0].length, next ? next.index : undefined).replace(/\]\s*$/, "").trim();
+  const body = message
+    .slice(first.index + first[0].length, next ? next.index : undefined)
+    .replace(/\]\s*$/, "")
+    .trim();
   const [summary, ...detail] = body.split("; ");
   const sentence = detail.length > 0 ? `${summary}: ${detail.join("; ")}` : summary!;
   return new SyntaxProblem(sentence.replaceAll(`${parsedName}:`, "line "), Number(first[1]), Number(first[2]));

@@ -5,11 +5,11 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import type { z } from "zod";
 import { nameLimitProblems } from "../lib/naming";
 import { projectRoot } from "../lib/paths";
-import type { z } from "zod";
 import { MAX_FILE_BYTES, parseHclText, parseJsonText, SyntaxProblem } from "./guarded-parse";
-import { environmentSchema, type EnvironmentConfig } from "./schema";
+import { type EnvironmentConfig, environmentSchema } from "./schema";
 
 export interface LoadedEnvironment {
   /** Environment name, from the file name (`prod.tfvars` → `prod`). */
@@ -52,7 +52,13 @@ export async function parseEnvironment(
   if (!name) {
     return {
       ok: false,
-      issues: [{ file, path: "", message: "environment files are named <env>.tfvars or <env>.tfvars.json, <env> being 1-16 lower-case letters, digits or '-' starting with a letter" }],
+      issues: [
+        {
+          file,
+          path: "",
+          message: "environment files are named <env>.tfvars or <env>.tfvars.json, <env> being 1-16 lower-case letters, digits or '-' starting with a letter",
+        },
+      ],
     };
   }
   let raw: unknown;
@@ -90,8 +96,17 @@ function physicalNameIssues(file: string, environment: string, config: Environme
     const because = `it makes ${planned.kind} "${planned.name}" ${planned.name.length} characters, and AWS allows ${limit}`;
     const grows = planned.grows;
     return grows.with === "environment"
-      ? { file, path, message: `the environment name "${environment}" (from the file name) is too long: ${because}; with this file's settings the longest environment name is ${longestInput} characters` }
-      : { file, path, message: `too long: ${because}; the longest name that fits is ${longestInput} characters`, received: renderValue(config.capacity_blocks[grows.index]!.name) };
+      ? {
+          file,
+          path,
+          message: `the environment name "${environment}" (from the file name) is too long: ${because}; with this file's settings the longest environment name is ${longestInput} characters`,
+        }
+      : {
+          file,
+          path,
+          message: `too long: ${because}; the longest name that fits is ${longestInput} characters`,
+          received: renderValue(config.capacity_blocks[grows.index]!.name),
+        };
   });
 }
 
@@ -104,13 +119,26 @@ function templateIssues(file: string, raw: unknown): ConfigIssue[] {
   const visit = (node: unknown, path: PropertyKey[]): void => {
     if (typeof node === "string") {
       const marker = TEMPLATE_MARKER.exec(node)?.[0];
-      if (marker) issues.push({ file, path: formatPath(path), message: `"${marker}" starts a Terraform template expression, which Terraform would evaluate; environment files take literal values only`, received: renderValue(node) });
+      if (marker)
+        issues.push({
+          file,
+          path: formatPath(path),
+          message: `"${marker}" starts a Terraform template expression, which Terraform would evaluate; environment files take literal values only`,
+          received: renderValue(node),
+        });
     } else if (Array.isArray(node)) {
-      node.forEach((item, index) => visit(item, [...path, index]));
+      node.forEach((item, index) => {
+        visit(item, [...path, index]);
+      });
     } else if (node !== null && typeof node === "object") {
       for (const [key, value] of Object.entries(node)) {
         const marker = TEMPLATE_MARKER.exec(key)?.[0];
-        if (marker) issues.push({ file, path: formatPath([...path, key]), message: `"${marker}" in a key starts a Terraform template expression, which Terraform would evaluate; environment files take literal values only` });
+        if (marker)
+          issues.push({
+            file,
+            path: formatPath([...path, key]),
+            message: `"${marker}" in a key starts a Terraform template expression, which Terraform would evaluate; environment files take literal values only`,
+          });
         visit(value, [...path, key]);
       }
     }
@@ -139,7 +167,9 @@ async function parseHcl(fileName: string, text: string): Promise<unknown> {
 
 /** Loads the named environments (all `*.tfvars[.json]` in dir when names is empty). Throws ConfigError listing every issue. */
 export async function loadEnvironments(options: { readonly dir: string; readonly names?: readonly string[] }): Promise<LoadedEnvironment[]> {
-  const files = (await readdir(options.dir)).filter((entry) => ENVIRONMENT_FILE.test(entry) || entry.endsWith(".tfvars") || entry.endsWith(".tfvars.json")).sort();
+  const files = (await readdir(options.dir))
+    .filter((entry) => ENVIRONMENT_FILE.test(entry) || entry.endsWith(".tfvars") || entry.endsWith(".tfvars.json"))
+    .sort();
   const available = new Map(files.map((entry) => [environmentNameOf(entry) ?? entry, entry]));
   const wanted = options.names && options.names.length > 0 ? [...options.names] : [...available.keys()];
   const issues: ConfigIssue[] = [];
@@ -147,7 +177,11 @@ export async function loadEnvironments(options: { readonly dir: string; readonly
   for (const name of wanted) {
     const entry = available.get(name);
     if (!entry) {
-      issues.push({ file: join(options.dir, `${name}.tfvars`), path: "", message: `no such environment; available: ${[...available.keys()].join(", ") || "none"}` });
+      issues.push({
+        file: join(options.dir, `${name}.tfvars`),
+        path: "",
+        message: `no such environment; available: ${[...available.keys()].join(", ") || "none"}`,
+      });
       continue;
     }
     const file = join(options.dir, entry);
@@ -205,7 +239,10 @@ function toConfigIssues(file: string, raw: unknown, error: z.ZodError): ConfigIs
 }
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" && Object.hasOwn(node, key) ? (node as Record<PropertyKey, unknown>)[key] : undefined), raw);
+  return path.reduce<unknown>(
+    (node, key) => (node !== null && typeof node === "object" && Object.hasOwn(node, key) ? (node as Record<PropertyKey, unknown>)[key] : undefined),
+    raw,
+  );
 }
 
 function renderValue(value: unknown): string {
@@ -234,7 +271,8 @@ function unwrap(schema: unknown): unknown {
   for (;;) {
     const def = current?._zod?.def;
     if (!def) return current;
-    if (def.type === "default" || def.type === "optional" || def.type === "nullable" || def.type === "prefault" || def.type === "readonly") current = def.innerType as typeof current;
+    if (def.type === "default" || def.type === "optional" || def.type === "nullable" || def.type === "prefault" || def.type === "readonly")
+      current = def.innerType as typeof current;
     else if (def.type === "pipe") current = def.in as typeof current;
     else return current;
   }

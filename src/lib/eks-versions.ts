@@ -4,7 +4,9 @@
  */
 import { lookupTable } from "./lookup";
 
-export const EKS_VERSIONS: Readonly<Record<string, { readonly endOfExtendedSupport: string }>> = lookupTable<Record<string, { readonly endOfExtendedSupport: string }>>({
+export const EKS_VERSIONS: Readonly<Record<string, { readonly endOfExtendedSupport: string }>> = lookupTable<
+  Record<string, { readonly endOfExtendedSupport: string }>
+>({
   "1.32": { endOfExtendedSupport: "2027-03-23" },
   "1.33": { endOfExtendedSupport: "2027-07-29" },
   "1.34": { endOfExtendedSupport: "2027-12-02" },

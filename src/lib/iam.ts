@@ -17,7 +17,12 @@ export function serviceAssumeRolePolicy(service: string, actions: readonly strin
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
-      { Effect: "Allow", Principal: { Service: service }, Action: actions.length === 1 ? actions[0] : [...actions], ...(condition ? { Condition: condition } : {}) },
+      {
+        Effect: "Allow",
+        Principal: { Service: service },
+        Action: actions.length === 1 ? actions[0] : [...actions],
+        ...(condition ? { Condition: condition } : {}),
+      },
     ],
   });
 }

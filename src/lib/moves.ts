@@ -4,7 +4,7 @@
  * create a new one. A `moved` block (cdktf: `moveFromId`) makes it carry the state over instead. Moves stay in the
  * code for as long as any deployed state may still hold the old address.
  */
-import { TerraformElement, TerraformStack, type TerraformResource } from "cdktf";
+import { TerraformElement, type TerraformResource, TerraformStack } from "cdktf";
 import type { Construct, Node } from "constructs";
 
 /**

@@ -20,7 +20,10 @@ export const UNIQUE_ID_SUFFIX_LENGTH = 26;
 export const NAME_LIMITS = {
   "aws_eks_cluster.name": { max: 100, source: `${PROVIDER} internal/service/eks/cluster.go (validClusterName); EKS API CreateCluster name 1-100` },
   "aws_eks_node_group.node_group_name": { max: 63, source: `${PROVIDER} internal/service/eks/node_group.go StringLenBetween(0, 63)` },
-  "aws_eks_node_group.node_group_name_prefix": { max: 63 - UNIQUE_ID_SUFFIX_LENGTH, source: `${PROVIDER} internal/service/eks/node_group.go StringLenBetween(0, 63-id.UniqueIDSuffixLength)` },
+  "aws_eks_node_group.node_group_name_prefix": {
+    max: 63 - UNIQUE_ID_SUFFIX_LENGTH,
+    source: `${PROVIDER} internal/service/eks/node_group.go StringLenBetween(0, 63-id.UniqueIDSuffixLength)`,
+  },
   "aws_launch_template.name": { max: 125, source: `${PROVIDER} internal/verify/validate.go ValidLaunchTemplateName` },
   "aws_launch_template.name_prefix": { max: 99, source: `${PROVIDER} internal/verify/validate.go ValidLaunchTemplateName (prefix)` },
   "aws_iam_role.name": { max: 64, source: `${PROVIDER} internal/service/iam/role.go roleNameMaxLen` },
@@ -30,19 +33,34 @@ export const NAME_LIMITS = {
   "aws_sqs_queue.name": { max: 80, source: `${PROVIDER} internal/service/sqs/queue.go (1-80 of [A-Za-z0-9_-]); SQS API CreateQueue QueueName` },
   "aws_sns_topic.name": { max: 256, source: `${PROVIDER} internal/service/sns/topic.go (1-256 of [A-Za-z0-9_-]); SNS API CreateTopic Name` },
   "aws_cloudwatch_event_rule.name": { max: 64, source: `${PROVIDER} internal/service/events/validate.go validateRuleName` },
-  "aws_cloudwatch_log_group.name": { max: 512, source: `${PROVIDER} internal/service/logs/validate.go validLogGroupName; CloudWatch Logs API CreateLogGroup 1-512` },
+  "aws_cloudwatch_log_group.name": {
+    max: 512,
+    source: `${PROVIDER} internal/service/logs/validate.go validLogGroupName; CloudWatch Logs API CreateLogGroup 1-512`,
+  },
   "aws_cloudwatch_metric_alarm.alarm_name": { max: 255, source: `${PROVIDER} internal/service/cloudwatch/metric_alarm.go StringLenBetween(1, 255)` },
   "aws_lambda_function.function_name": { max: 64, source: "Lambda API CreateFunction FunctionName (a name of 1-64 characters)" },
   "aws_dynamodb_table.name": { max: 255, source: `${PROVIDER} internal/service/dynamodb/table.go; DynamoDB API CreateTable TableName 3-255` },
   "aws_s3_bucket.bucket": { max: 63, source: `${PROVIDER} internal/service/s3/bucket.go validBucketName; S3 bucket naming rules 3-63` },
-  "aws_s3_bucket.bucket_prefix": { max: 63 - UNIQUE_ID_SUFFIX_LENGTH, source: `${PROVIDER} internal/service/s3/bucket.go StringLenBetween(0, 63-id.UniqueIDSuffixLength)` },
+  "aws_s3_bucket.bucket_prefix": {
+    max: 63 - UNIQUE_ID_SUFFIX_LENGTH,
+    source: `${PROVIDER} internal/service/s3/bucket.go StringLenBetween(0, 63-id.UniqueIDSuffixLength)`,
+  },
   "aws_kms_alias.name": { max: 256, source: `${PROVIDER} internal/service/kms/validate.go validNameForResource; KMS API CreateAlias AliasName 1-256` },
   "aws_security_group.name": { max: 255, source: `${PROVIDER} internal/service/ec2/vpc_security_group.go StringLenBetween(0, 255)` },
-  "aws_security_group.name_prefix": { max: 255 - UNIQUE_ID_SUFFIX_LENGTH, source: `${PROVIDER} internal/service/ec2/vpc_security_group.go StringLenBetween(0, 255-id.UniqueIDSuffixLength)` },
+  "aws_security_group.name_prefix": {
+    max: 255 - UNIQUE_ID_SUFFIX_LENGTH,
+    source: `${PROVIDER} internal/service/ec2/vpc_security_group.go StringLenBetween(0, 255-id.UniqueIDSuffixLength)`,
+  },
   "aws_db_instance.identifier": { max: 63, source: `${PROVIDER} internal/service/rds/validate.go validIdentifier; RDS DBInstanceIdentifier 1-63` },
-  "aws_db_parameter_group.name_prefix": { max: 255 - UNIQUE_ID_SUFFIX_LENGTH, source: `${PROVIDER} internal/service/rds/validate.go validParamGroupNamePrefix` },
+  "aws_db_parameter_group.name_prefix": {
+    max: 255 - UNIQUE_ID_SUFFIX_LENGTH,
+    source: `${PROVIDER} internal/service/rds/validate.go validParamGroupNamePrefix`,
+  },
   "aws_db_subnet_group.name": { max: 255, source: `${PROVIDER} internal/service/rds/validate.go validSubnetGroupName` },
-  "aws_elasticache_replication_group.replication_group_id": { max: 40, source: `${PROVIDER} internal/service/elasticache/replication_group.go validateReplicationGroupID (1-40)` },
+  "aws_elasticache_replication_group.replication_group_id": {
+    max: 40,
+    source: `${PROVIDER} internal/service/elasticache/replication_group.go validateReplicationGroupID (1-40)`,
+  },
   "aws_elasticache_subnet_group.name": { max: 255, source: `${PROVIDER} internal/service/elasticache/subnet_group.go; ElastiCache CacheSubnetGroupName 1-255` },
   "aws_secretsmanager_secret.name": { max: 512, source: `${PROVIDER} internal/service/secretsmanager/validate.go validSecretName` },
   "aws_ssm_parameter.name": { max: 2048, source: `${PROVIDER} internal/service/ssm/parameter.go StringLenBetween(1, 2048)` },
@@ -135,7 +153,9 @@ const KARPENTER_SUFFIXES: ReadonlyArray<readonly [NameKind, string]> = [
   ["aws_sqs_queue.name", "karpenter"],
   ["aws_iam_role.name", "karpenter-controller"],
   ["aws_iam_role.name", "karpenter-node"],
-  ...["spot-interruption", "rebalance", "scheduled-change", "state-change", "capacity-interruption"].map((kind) => ["aws_cloudwatch_event_rule.name", `karpenter-${kind}`] as const),
+  ...["spot-interruption", "rebalance", "scheduled-change", "state-change", "capacity-interruption"].map(
+    (kind) => ["aws_cloudwatch_event_rule.name", `karpenter-${kind}`] as const,
+  ),
 ];
 const CAPACITY_MANAGER_SUFFIXES: ReadonlyArray<readonly [NameKind, string]> = [
   ["aws_dynamodb_table.name", "capacity-manager"],

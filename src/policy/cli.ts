@@ -4,13 +4,13 @@
  */
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { loadSibling } from "../cli/lazy";
+import { projectRoot } from "../lib/paths";
 import { runGate } from "./engine";
 import { findStackFiles, loadStackFile } from "./load";
 import { formatReport } from "./report";
 import { loadWaivers } from "./waivers";
 
-const REPO_ROOT = resolve(__dirname, "..", "..");
+const REPO_ROOT = projectRoot();
 export const DEFAULT_OUTPUT_DIR = "cdktf.out";
 export const DEFAULT_WAIVERS_FILE = join(REPO_ROOT, "policy-waivers.json");
 /** What the synthesized output is made from (folders and files): anything here newer than the output makes it stale. */
@@ -67,9 +67,8 @@ export function outputIsStale(outdir: string, inputs: readonly string[]): boolea
 export async function check(args: CheckArguments, today: Date, inputs: readonly string[] = SYNTHESIS_INPUTS): Promise<{ exitCode: number; output: string }> {
   const notes: string[] = [];
   if (args.synthesizeWhenStale && outputIsStale(args.dir, inputs)) {
-    // Loaded only when needed: synthesis pulls in the stacks and the AWS provider bindings. Not a bare import():
-    // under `npm run check` (tsx, CommonJS) Node's ESM loader can't resolve the extensionless .ts path.
-    const { synthesizeEnvironments } = await loadSibling<typeof import("../synth")>("../synth");
+    // Loaded only when needed: synthesis pulls in the stacks and the AWS provider bindings.
+    const { synthesizeEnvironments } = await import("../synth");
     mkdirSync(dirname(args.dir), { recursive: true });
     await synthesizeEnvironments({ environmentsDir: join(REPO_ROOT, "environments"), outdir: args.dir });
     notes.push(`synthesized every environment into ${args.dir} first (it was missing or older than the sources)`, "");

@@ -26,14 +26,23 @@ import {
   MAX_USER_TAGS,
   VPC_PREFIX_RANGE,
 } from "../../../src/config/aws-limits";
+import { expectRejected, withBlock, withCluster } from "../../support/config-input";
 import { baseEnvironmentInput, issuesOf, synthesizeWith } from "../../support/synth";
-import { withBlock, withCluster, expectRejected } from "../../support/config-input";
 
 const tags = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, index) => [`tag-${index}`, "x"]));
 
 describe("limits pinned from their sources", () => {
   it("matches the numbers AWS and EKS publish", () => {
-    expect({ MAX_TAGS_PER_RESOURCE, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, MAX_TAINTS, MAX_EKS_TAINT_KEY_LENGTH, MAX_EKS_LABEL_LENGTH, MAX_PUBLIC_ACCESS_CIDRS, VPC_PREFIX_RANGE }).toEqual({
+    expect({
+      MAX_TAGS_PER_RESOURCE,
+      MAX_TAG_KEY_LENGTH,
+      MAX_TAG_VALUE_LENGTH,
+      MAX_TAINTS,
+      MAX_EKS_TAINT_KEY_LENGTH,
+      MAX_EKS_LABEL_LENGTH,
+      MAX_PUBLIC_ACCESS_CIDRS,
+      VPC_PREFIX_RANGE,
+    }).toEqual({
       MAX_TAGS_PER_RESOURCE: 50,
       MAX_TAG_KEY_LENGTH: 128,
       MAX_TAG_VALUE_LENGTH: 256,
@@ -63,7 +72,11 @@ describe("tags", () => {
   });
 
   it("fails when there are more tags than fit beside blockfleet's own", async () => {
-    await expectRejected({ ...baseEnvironmentInput(), tags: tags(MAX_USER_TAGS + 1) }, "tags", new RegExp(`${MAX_USER_TAGS + 1} tags; at most ${MAX_USER_TAGS} \\(AWS allows 50 per resource`));
+    await expectRejected(
+      { ...baseEnvironmentInput(), tags: tags(MAX_USER_TAGS + 1) },
+      "tags",
+      new RegExp(`${MAX_USER_TAGS + 1} tags; at most ${MAX_USER_TAGS} \\(AWS allows 50 per resource`),
+    );
   });
 
   it("fails when a tag key is longer than 128 characters", async () => {
@@ -82,20 +95,36 @@ describe("tags", () => {
 
 describe("node labels and taints", () => {
   it("accepts prefixed label keys and taints in Kubernetes syntax", async () => {
-    expect(await issuesOf(withBlock({ labels: { "example.com/team": "ml_infra-1", tier: "gpu" }, taints: [{ key: "example.com/dedicated", value: "", effect: "NO_SCHEDULE" }] }))).toEqual([]);
+    expect(
+      await issuesOf(
+        withBlock({ labels: { "example.com/team": "ml_infra-1", tier: "gpu" }, taints: [{ key: "example.com/dedicated", value: "", effect: "NO_SCHEDULE" }] }),
+      ),
+    ).toEqual([]);
   });
 
   it("fails when a label key is not a Kubernetes label key", async () => {
-    await expectRejected(withBlock({ labels: { "-team": "a" } }), 'capacity_blocks[0].labels["-team"]', /not a valid node label key: the name must be 1-63 characters/);
+    await expectRejected(
+      withBlock({ labels: { "-team": "a" } }),
+      'capacity_blocks[0].labels["-team"]',
+      /not a valid node label key: the name must be 1-63 characters/,
+    );
   });
 
   it("fails when a label key's prefix is not a DNS subdomain", async () => {
-    await expectRejected(withBlock({ labels: { "Example.com/team": "a" } }), 'capacity_blocks[0].labels["Example.com/team"]', /the prefix "Example.com" must be a DNS subdomain/);
+    await expectRejected(
+      withBlock({ labels: { "Example.com/team": "a" } }),
+      'capacity_blocks[0].labels["Example.com/team"]',
+      /the prefix "Example.com" must be a DNS subdomain/,
+    );
   });
 
   it("fails when a label key is longer than EKS's 63 characters, prefix included", async () => {
     const key = `example.com/${"a".repeat(52)}`;
-    await expectRejected(withBlock({ labels: { [key]: "a" } }), `capacity_blocks[0].labels[${JSON.stringify(key)}]`, /EKS takes label keys of at most 63 characters, prefix included; got 64/);
+    await expectRejected(
+      withBlock({ labels: { [key]: "a" } }),
+      `capacity_blocks[0].labels[${JSON.stringify(key)}]`,
+      /EKS takes label keys of at most 63 characters, prefix included; got 64/,
+    );
   });
 
   it("fails when a label value is not a Kubernetes label value", async () => {
@@ -111,11 +140,19 @@ describe("node labels and taints", () => {
   });
 
   it("fails when a taint key is longer than 63 characters", async () => {
-    await expectRejected(withBlock({ taints: [{ key: `example.com/${"a".repeat(52)}`, effect: "NO_SCHEDULE" }] }), "capacity_blocks[0].taints[0].key", /at most 63 characters, prefix included; got 64/);
+    await expectRejected(
+      withBlock({ taints: [{ key: `example.com/${"a".repeat(52)}`, effect: "NO_SCHEDULE" }] }),
+      "capacity_blocks[0].taints[0].key",
+      /at most 63 characters, prefix included; got 64/,
+    );
   });
 
   it("fails when a taint value is not a Kubernetes label value", async () => {
-    await expectRejected(withBlock({ taints: [{ key: "dedicated", value: "x".repeat(64), effect: "NO_SCHEDULE" }] }), "capacity_blocks[0].taints[0].value", /not a valid taint value/);
+    await expectRejected(
+      withBlock({ taints: [{ key: "dedicated", value: "x".repeat(64), effect: "NO_SCHEDULE" }] }),
+      "capacity_blocks[0].taints[0].value",
+      /not a valid taint value/,
+    );
   });
 
   it("fails when there are more than 50 taints", async () => {
@@ -127,30 +164,54 @@ describe("node labels and taints", () => {
 describe("cluster endpoint and principals", () => {
   it("fails when more than 40 public access CIDRs are listed", async () => {
     const cidrs = Array.from({ length: MAX_PUBLIC_ACCESS_CIDRS + 1 }, (_, index) => `203.0.${index}.0/24`);
-    await expectRejected(withCluster({ endpoint_public_access: true, public_access_cidrs: cidrs }), "cluster.public_access_cidrs", /at most 40 public access CIDR blocks/);
+    await expectRejected(
+      withCluster({ endpoint_public_access: true, public_access_cidrs: cidrs }),
+      "cluster.public_access_cidrs",
+      /at most 40 public access CIDR blocks/,
+    );
   });
 
   it("fails when a public access CIDR is a private range", async () => {
-    await expectRejected(withCluster({ endpoint_public_access: true, public_access_cidrs: ["192.168.0.0/24"] }), "cluster.public_access_cidrs[0]", /includes private \(192\.168\.0\.0\/16\) addresses; EKS only takes public addresses/);
+    await expectRejected(
+      withCluster({ endpoint_public_access: true, public_access_cidrs: ["192.168.0.0/24"] }),
+      "cluster.public_access_cidrs[0]",
+      /includes private \(192\.168\.0\.0\/16\) addresses; EKS only takes public addresses/,
+    );
   });
 
   it("fails when a public access CIDR covers a private range", async () => {
-    await expectRejected(withCluster({ endpoint_public_access: true, public_access_cidrs: ["8.0.0.0/6"] }), "cluster.public_access_cidrs[0]", /includes private \(10\.0\.0\.0\/8\) addresses/);
+    await expectRejected(
+      withCluster({ endpoint_public_access: true, public_access_cidrs: ["8.0.0.0/6"] }),
+      "cluster.public_access_cidrs[0]",
+      /includes private \(10\.0\.0\.0\/8\) addresses/,
+    );
   });
 
   it("fails when an admin principal is listed twice", async () => {
     const arn = "arn:aws:iam::111122223333:role/admin";
-    await expectRejected(withCluster({ admin_principal_arns: [arn, "arn:aws:iam::111122223333:role/other", arn] }), "cluster.admin_principal_arns[2]", /is already listed at admin_principal_arns\[0\]/);
+    await expectRejected(
+      withCluster({ admin_principal_arns: [arn, "arn:aws:iam::111122223333:role/other", arn] }),
+      "cluster.admin_principal_arns[2]",
+      /is already listed at admin_principal_arns\[0\]/,
+    );
   });
 
   it("fails when a state access principal is listed twice", async () => {
     const arn = "arn:aws:iam::111122223333:role/ci-deploy";
-    await expectRejected({ ...baseEnvironmentInput(), state_access_principal_arns: [arn, arn] }, "state_access_principal_arns[1]", /"arn:aws:iam::111122223333:role\/ci-deploy" is already listed at state_access_principal_arns\[0\]; list each state principal once/);
+    await expectRejected(
+      { ...baseEnvironmentInput(), state_access_principal_arns: [arn, arn] },
+      "state_access_principal_arns[1]",
+      /"arn:aws:iam::111122223333:role\/ci-deploy" is already listed at state_access_principal_arns\[0\]; list each state principal once/,
+    );
   });
 
   it("fails when a capacity manager approver is listed twice", async () => {
     const arn = "arn:aws:iam::111122223333:role/finance";
-    await expectRejected({ ...baseEnvironmentInput(), capacity_manager: { approver_principal_arns: [arn, arn] } }, "capacity_manager.approver_principal_arns[1]", /is already listed at capacity_manager\.approver_principal_arns\[0\]; list each approver once/);
+    await expectRejected(
+      { ...baseEnvironmentInput(), capacity_manager: { approver_principal_arns: [arn, arn] } },
+      "capacity_manager.approver_principal_arns[1]",
+      /is already listed at capacity_manager\.approver_principal_arns\[0\]; list each approver once/,
+    );
   });
 });
 
@@ -160,7 +221,11 @@ describe("VPC CIDR", () => {
   });
 
   it("fails when the VPC CIDR is in a range a VPC can't use", async () => {
-    await expectRejected({ ...baseEnvironmentInput(), vpc_cidr: "169.254.0.0/16" }, "vpc_cidr", /169\.254\.0\.0\/16 is in the link-local \(169\.254\.0\.0\/16\) range, which a VPC can't use/);
+    await expectRejected(
+      { ...baseEnvironmentInput(), vpc_cidr: "169.254.0.0/16" },
+      "vpc_cidr",
+      /169\.254\.0\.0\/16 is in the link-local \(169\.254\.0\.0\/16\) range, which a VPC can't use/,
+    );
   });
 });
 
@@ -169,24 +234,37 @@ describe("region", () => {
     // GIVEN zones and a block in us-east-1 but region eu-west-1
     const issues = await issuesOf({ ...baseEnvironmentInput(), region: "eu-west-1" });
     // THEN the one issue blames the region and names where the zones are
-    expect(issues).toEqual([{ path: "region", message: 'no availability zone is in "eu-west-1": availability_zones are in "us-east-1"; fix the region or the zones' }]);
+    expect(issues).toEqual([
+      { path: "region", message: 'no availability zone is in "eu-west-1": availability_zones are in "us-east-1"; fix the region or the zones' },
+    ]);
   });
 
   it("fails once, at region, without echoing it through the region checks of the WAF ACL", async () => {
-    const input = { ...baseEnvironmentInput(), region: "eu-west-1", capacity_manager: { waf_web_acl_arn: "arn:aws:wafv2:us-east-1:111122223333:regional/webacl/blockfleet/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" } };
+    const input = {
+      ...baseEnvironmentInput(),
+      region: "eu-west-1",
+      capacity_manager: { waf_web_acl_arn: "arn:aws:wafv2:us-east-1:111122223333:regional/webacl/blockfleet/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" },
+    };
     expect((await issuesOf(input)).map((issue) => issue.path)).toEqual(["region"]);
   });
 
   it("fails only on the format of a malformed region", async () => {
-    expect(await issuesOf({ ...baseEnvironmentInput(), region: "useast1" })).toEqual([{ path: "region", message: 'expected an AWS region name such as "us-east-1"' }]);
+    expect(await issuesOf({ ...baseEnvironmentInput(), region: "useast1" })).toEqual([
+      { path: "region", message: 'expected an AWS region name such as "us-east-1"' },
+    ]);
   });
 });
 
 describe("lookups by a user's string", () => {
-  it.each(["toString", "constructor", "__proto__", "hasOwnProperty", "valueOf"])("fails when instance_type is %s, with the message for an unknown type", async (name) => {
-    const issues = await issuesOf(withBlock({ instance_type: name }));
-    expect(issues).toEqual([{ path: "capacity_blocks[0].instance_type", message: expect.stringMatching(/^expected an instance type sold as a capacity block/) }]);
-  });
+  it.each(["toString", "constructor", "__proto__", "hasOwnProperty", "valueOf"])(
+    "fails when instance_type is %s, with the message for an unknown type",
+    async (name) => {
+      const issues = await issuesOf(withBlock({ instance_type: name }));
+      expect(issues).toEqual([
+        { path: "capacity_blocks[0].instance_type", message: expect.stringMatching(/^expected an instance type sold as a capacity block/) },
+      ]);
+    },
+  );
 
   it.each(["toString", "constructor", "__proto__"])("fails when ami_type is %s, with the message for an unknown AMI type", async (name) => {
     const issues = await issuesOf(withBlock({ ami_type: name }));

@@ -34,7 +34,16 @@ describe("loading environment files", () => {
   });
 
   it("parses tfvars JSON the same way", async () => {
-    const result = await parseEnvironment("environments/x.tfvars.json", JSON.stringify({ region: "eu-west-1", account_id: "111122223333", vpc_cidr: "10.1.0.0/16", availability_zones: ["eu-west-1a", "eu-west-1b"], cluster: { version: "1.35" } }));
+    const result = await parseEnvironment(
+      "environments/x.tfvars.json",
+      JSON.stringify({
+        region: "eu-west-1",
+        account_id: "111122223333",
+        vpc_cidr: "10.1.0.0/16",
+        availability_zones: ["eu-west-1a", "eu-west-1b"],
+        cluster: { version: "1.35" },
+      }),
+    );
     expect(result.ok && result.environment.config.capacity_blocks).toEqual([]);
   });
 
@@ -58,8 +67,14 @@ describe("loading environment files", () => {
     const error = await loadEnvironments({ dir }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConfigError);
     const issues = (error as ConfigError).issues;
-    expect(issues.map((issue) => `${issue.file.split("/").pop()}:${issue.path}`)).toEqual(["a.tfvars:cluster.version", "a.tfvars:capacity_blocks[0].reservation_id", "b.tfvars:vpc_cidr"]);
-    expect((error as ConfigError).message).toContain(`capacity_blocks[0].reservation_id: expected a capacity reservation id: "cr-" followed by 17 hex digits (got "cr-1")`);
+    expect(issues.map((issue) => `${issue.file.split("/").pop()}:${issue.path}`)).toEqual([
+      "a.tfvars:cluster.version",
+      "a.tfvars:capacity_blocks[0].reservation_id",
+      "b.tfvars:vpc_cidr",
+    ]);
+    expect((error as ConfigError).message).toContain(
+      `capacity_blocks[0].reservation_id: expected a capacity reservation id: "cr-" followed by 17 hex digits (got "cr-1")`,
+    );
     expect((error as ConfigError).message).toMatch(/^3 problems in environment configuration/);
   });
 

@@ -34,13 +34,24 @@ describe("loading files that would break a parser", () => {
     const result = await parseEnvironment("environments/deep.tfvars", DEEP_HCL);
     expect(result.ok).toBe(false);
     const issue = !result.ok ? result.issues[0]! : undefined;
-    expect(issue).toMatchObject({ file: "environments/deep.tfvars", path: "", line: 1, message: `cannot be parsed: nested more than ${MAX_NESTING_DEPTH} levels deep; environment files are limited to ${MAX_NESTING_DEPTH}` });
+    expect(issue).toMatchObject({
+      file: "environments/deep.tfvars",
+      path: "",
+      line: 1,
+      message: `cannot be parsed: nested more than ${MAX_NESTING_DEPTH} levels deep; environment files are limited to ${MAX_NESTING_DEPTH}`,
+    });
     expect(formatConfigIssues(!result.ok ? result.issues : [])).toContain(`environments/deep.tfvars:1:${issue!.column}: cannot be parsed: nested more than`);
   });
 
   it("fails when a JSON file is nested deeper than the limit, naming the file", async () => {
     const result = await parseEnvironment("environments/deep.tfvars.json", DEEP_JSON);
-    expect(!result.ok && result.issues).toEqual([expect.objectContaining({ file: "environments/deep.tfvars.json", line: 1, message: expect.stringMatching(/^cannot be parsed: nested more than 32 levels deep/) })]);
+    expect(!result.ok && result.issues).toEqual([
+      expect.objectContaining({
+        file: "environments/deep.tfvars.json",
+        line: 1,
+        message: expect.stringMatching(/^cannot be parsed: nested more than 32 levels deep/),
+      }),
+    ]);
   });
 
   it("does not count brackets inside strings and comments", async () => {
@@ -55,7 +66,9 @@ describe("loading files that would break a parser", () => {
     const dir = environmentsDir({ "big.tfvars": `${VALID}${"# padding\n".repeat(MAX_FILE_BYTES / 10 + 1)}` });
     const error = await loadEnvironments({ dir }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toMatch(new RegExp(`big\\.tfvars: cannot be parsed: file is \\d+ bytes; environment files are limited to ${MAX_FILE_BYTES} bytes`));
+    expect((error as ConfigError).message).toMatch(
+      new RegExp(`big\\.tfvars: cannot be parsed: file is \\d+ bytes; environment files are limited to ${MAX_FILE_BYTES} bytes`),
+    );
   });
 
   it("keeps parsing the other files after the parser fails on one", async () => {
@@ -79,14 +92,28 @@ describe("HCL syntax errors that point at the line", () => {
     const dir = environmentsDir({ "dev.tfvars": 'region = "eu-west-1"\nazs = [\n  "a" "b"\n  "c" "d"\n  "e" "f"\n}\n' });
     const error = (await loadEnvironments({ dir }).catch((caught: unknown) => caught)) as ConfigError;
     // THEN one issue, at line 3 column 7, with one sentence
-    expect(error.issues).toEqual([expect.objectContaining({ line: 3, column: 7, message: "cannot be parsed: Missing item separator: Expected a comma to mark the beginning of the next item." })]);
-    expect(error.message.split("\n")[1]).toBe(`  ${join(dir, "dev.tfvars")}:3:7: cannot be parsed: Missing item separator: Expected a comma to mark the beginning of the next item.`);
+    expect(error.issues).toEqual([
+      expect.objectContaining({
+        line: 3,
+        column: 7,
+        message: "cannot be parsed: Missing item separator: Expected a comma to mark the beginning of the next item.",
+      }),
+    ]);
+    expect(error.message.split("\n")[1]).toBe(
+      `  ${join(dir, "dev.tfvars")}:3:7: cannot be parsed: Missing item separator: Expected a comma to mark the beginning of the next item.`,
+    );
     expect(error.message).not.toContain("parse config");
   });
 
   it("fails with the line and column of an unterminated string", async () => {
     const result = await parseEnvironment("environments/dev.tfvars", 'region = "eu-west-1"\nvpc_cidr = "10.0.0.0/16\n');
-    expect(!result.ok && result.issues).toEqual([expect.objectContaining({ line: 2, column: 24, message: expect.stringMatching(/^cannot be parsed: Invalid multi-line string: Quoted strings may not be split/) })]);
+    expect(!result.ok && result.issues).toEqual([
+      expect.objectContaining({
+        line: 2,
+        column: 24,
+        message: expect.stringMatching(/^cannot be parsed: Invalid multi-line string: Quoted strings may not be split/),
+      }),
+    ]);
   });
 
   it("names the other line of a redefined attribute by number, not by path", async () => {
@@ -100,7 +127,10 @@ describe("Terraform expressions in environment values", () => {
   it("fails when a string value holds ${, naming the key", async () => {
     const result = await parseEnvironment("environments/dev.tfvars", `${VALID}tags = { team = "\${file("/etc/passwd")}" }\n`);
     expect(!result.ok && result.issues).toEqual([
-      expect.objectContaining({ path: "tags.team", message: '"${" starts a Terraform template expression, which Terraform would evaluate; environment files take literal values only' }),
+      expect.objectContaining({
+        path: "tags.team",
+        message: '"${" starts a Terraform template expression, which Terraform would evaluate; environment files take literal values only',
+      }),
     ]);
   });
 
@@ -110,14 +140,29 @@ describe("Terraform expressions in environment values", () => {
   });
 
   it("fails when a map key holds ${, naming the key", async () => {
-    const result = await parseEnvironment("environments/dev.tfvars.json", JSON.stringify({ region: "eu-west-1", account_id: "111122223333", vpc_cidr: "10.1.0.0/16", availability_zones: ["eu-west-1a", "eu-west-1b"], cluster: { version: "1.35" }, tags: { "${aws_iam_role.x.arn}": "y" } }));
-    expect(!result.ok && result.issues[0]).toMatchObject({ path: 'tags["${aws_iam_role.x.arn}"]', message: expect.stringMatching(/^"\$\{" in a key starts a Terraform template expression/) });
+    const result = await parseEnvironment(
+      "environments/dev.tfvars.json",
+      JSON.stringify({
+        region: "eu-west-1",
+        account_id: "111122223333",
+        vpc_cidr: "10.1.0.0/16",
+        availability_zones: ["eu-west-1a", "eu-west-1b"],
+        cluster: { version: "1.35" },
+        tags: { "${aws_iam_role.x.arn}": "y" },
+      }),
+    );
+    expect(!result.ok && result.issues[0]).toMatchObject({
+      path: 'tags["${aws_iam_role.x.arn}"]',
+      message: expect.stringMatching(/^"\$\{" in a key starts a Terraform template expression/),
+    });
   });
 
   it("fails when a value is an HCL reference, which reaches the parser's output as ${…}", async () => {
     const result = await parseEnvironment("environments/dev.tfvars", VALID.replace('"eu-west-1"', "var.region"));
     // THEN region is blamed once, for the expression (not again for not looking like a region)
-    expect(!result.ok && result.issues.filter((issue) => issue.path === "region")).toEqual([expect.objectContaining({ received: '"${var.region}"', message: expect.stringMatching(/^"\$\{" starts a Terraform template expression/) })]);
+    expect(!result.ok && result.issues.filter((issue) => issue.path === "region")).toEqual([
+      expect.objectContaining({ received: '"${var.region}"', message: expect.stringMatching(/^"\$\{" starts a Terraform template expression/) }),
+    ]);
   });
 });
 
@@ -126,9 +171,10 @@ describe("synthesis from the command line with a file that would break the parse
     const dir = mkdtempSync(join(tmpdir(), "blockfleet-deep-synth-"));
     mkdirSync(join(dir, "environments"));
     writeFileSync(join(dir, "environments", "dev.tfvars"), DEEP_HCL);
-    const failure = await run(process.execPath, ["--require", "tsx/cjs", join(process.cwd(), "src", "main.ts")], { cwd: dir, env: { ...process.env, NODE_PATH: join(process.cwd(), "node_modules") } }).catch(
-      (caught: { code: number; stderr: string }) => caught,
-    );
+    const failure = await run(process.execPath, ["--require", "tsx/cjs", join(process.cwd(), "src", "main.ts")], {
+      cwd: dir,
+      env: { ...process.env, NODE_PATH: join(process.cwd(), "node_modules") },
+    }).catch((caught: { code: number; stderr: string }) => caught);
     expect(failure).toMatchObject({ code: 1 });
     expect((failure as { stderr: string }).stderr).toMatch(/environments\/dev\.tfvars:1:\d+: cannot be parsed: nested more than 32 levels deep/);
     expect((failure as { stderr: string }).stderr).not.toMatch(/goroutine|runtime\./);
@@ -152,7 +198,9 @@ describe("the blockfleet command with files that would break the parser", () => 
       // THEN exit 1 with one located line per file, and no output folder
       expect(code, command.join(" ")).toBe(1);
       expect(io.err()).toContain("  environments/deep.tfvars:1:168: cannot be parsed: nested more than 32 levels deep");
-      expect(io.err()).toContain("  environments/dev.tfvars:3:7: cannot be parsed: Missing item separator: Expected a comma to mark the beginning of the next item.");
+      expect(io.err()).toContain(
+        "  environments/dev.tfvars:3:7: cannot be parsed: Missing item separator: Expected a comma to mark the beginning of the next item.",
+      );
       expect(io.err()).not.toContain(dir);
     }
     expect(existsSync(join(dir, "out"))).toBe(false);

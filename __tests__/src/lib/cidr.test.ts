@@ -24,17 +24,24 @@ describe("CIDR helpers", () => {
     const vpc = parseCidr("10.8.0.0/16")!;
     all.forEach((subnet, index) => {
       expect(cidrsOverlap(subnet, vpc)).toBe(true);
-      all.slice(index + 1).forEach((other) => expect(cidrsOverlap(subnet, other)).toBe(false));
+      for (const other of all.slice(index + 1)) expect(cidrsOverlap(subnet, other)).toBe(false);
     });
     expect(planSubnets("10.8.0.0/16", zones.slice(0, 2))).toEqual(plan.slice(0, 2));
   });
 
   it("fails when the VPC is too small, naming the prefix given", () => {
-    expect(() => planSubnets("10.0.0.0/17", ["a", "b"])).toThrow('vpc_cidr: "10.0.0.0/17" is too small for the subnet plan; use a /16 or larger (a /17 was given)');
+    expect(() => planSubnets("10.0.0.0/17", ["a", "b"])).toThrow(
+      'vpc_cidr: "10.0.0.0/17" is too small for the subnet plan; use a /16 or larger (a /17 was given)',
+    );
   });
 
   it("fails when more than eight AZs are asked for", () => {
-    expect(() => planSubnets("10.0.0.0/16", Array.from({ length: 9 }, (_, index) => `z${index}`))).toThrow("availability_zones: at most 8 are supported, got 9");
+    expect(() =>
+      planSubnets(
+        "10.0.0.0/16",
+        Array.from({ length: 9 }, (_, index) => `z${index}`),
+      ),
+    ).toThrow("availability_zones: at most 8 are supported, got 9");
   });
 
   it("fails when the VPC CIDR is not valid", () => {

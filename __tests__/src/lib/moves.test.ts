@@ -43,7 +43,9 @@ describe("moves in the synthesized JSON", () => {
   it("fails when the previous address is of another resource type", () => {
     const scope = stack();
     const role = new IamRole(scope, "role", { assumeRolePolicy: "{}" });
-    expect(() => movedFrom(role, "aws_iam_policy.old")).toThrow('moved: "aws_iam_policy.old" is not of type aws_iam_role; Terraform moves state only between resources of one type');
+    expect(() => movedFrom(role, "aws_iam_policy.old")).toThrow(
+      'moved: "aws_iam_policy.old" is not of type aws_iam_role; Terraform moves state only between resources of one type',
+    );
     expect(() => movedToInstance(role, "aws_iam_policy.old", 0)).toThrow('moved: "aws_iam_policy.old" is not of type aws_iam_role');
   });
 });

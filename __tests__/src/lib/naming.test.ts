@@ -8,19 +8,19 @@
  * APIs' published limits, far from any name blockfleet builds; the synth-time check applies all of them.
  */
 import fc from "fast-check";
-import { environmentSchema } from "../../../src/config/schema";
 import { describe, expect, it } from "vitest";
 import { parseEnvironment } from "../../../src/config/load";
+import { environmentSchema } from "../../../src/config/schema";
 import {
   capacityBlockNodeGroupPrefix,
   longestEnvironmentName,
-  nameLimitProblems,
-  plannedNames,
   MAX_CAPACITY_BLOCK_NAME_LENGTH,
   NAME_LIMITS,
-  naming,
   NameTooLongError,
+  nameLimitProblems,
+  naming,
   physicalNameViolations,
+  plannedNames,
 } from "../../../src/lib/naming";
 import { validEnvironmentWithServicesInput } from "../../support/arbitraries";
 import { baseEnvironmentInput, issuesOf, synthesize } from "../../support/synth";
@@ -64,7 +64,9 @@ describe("name limits pinned from the provider and the AWS APIs", () => {
 
   it("never cuts a name: one over its limit is an error naming the resource", () => {
     expect(() => naming("prod").resource("x".repeat(60), "aws_iam_role.name")).toThrow(NameTooLongError);
-    expect(() => capacityBlockNodeGroupPrefix("b".repeat(37))).toThrow('aws_eks_node_group.node_group_name_prefix "' + "b".repeat(37) + '-" is 38 characters; AWS allows 37');
+    expect(() => capacityBlockNodeGroupPrefix("b".repeat(37))).toThrow(
+      `aws_eks_node_group.node_group_name_prefix "${"b".repeat(37)}-" is 38 characters; AWS allows 37`,
+    );
     expect(naming("prod").resource("karpenter", "aws_sqs_queue.name")).toBe("blockfleet-prod-karpenter");
   });
 });
@@ -76,7 +78,10 @@ describe("names refused when the file is loaded", () => {
     const [block] = base.capacity_blocks as Array<Record<string, unknown>>;
     const issues = await issuesOf({ ...base, capacity_blocks: [{ ...block, name: "b".repeat(37) }] });
     expect(issues).toEqual([
-      { path: "capacity_blocks[0].name", message: `at most ${MAX_CAPACITY_BLOCK_NAME_LENGTH} characters: the node group's name_prefix is the name and "-", which aws_eks_node_group allows 37 characters` },
+      {
+        path: "capacity_blocks[0].name",
+        message: `at most ${MAX_CAPACITY_BLOCK_NAME_LENGTH} characters: the node group's name_prefix is the name and "-", which aws_eks_node_group allows 37 characters`,
+      },
     ]);
     expect(MAX_CAPACITY_BLOCK_NAME_LENGTH).toBe(36);
   });
@@ -84,7 +89,14 @@ describe("names refused when the file is loaded", () => {
   it("accepts a 16-character environment name with every feature on (karpenter, capacity manager, every platform service)", async () => {
     // GIVEN a 16-character environment name, such as staging-eu-west2 teams use, with every name-bearing feature on
     // (and the derived state bucket name in a region with one of the longest names)
-    const everything = { region: "ap-southeast-1", account_id: "111122223333", karpenter: { enabled: true }, capacity_blocks: [], capacity_manager: {}, platform: { database: {}, cache: {}, model_registry: {}, external_secrets: {}, load_balancer_controller: {}, logs: {} } };
+    const everything = {
+      region: "ap-southeast-1",
+      account_id: "111122223333",
+      karpenter: { enabled: true },
+      capacity_blocks: [],
+      capacity_manager: {},
+      platform: { database: {}, cache: {}, model_registry: {}, external_secrets: {}, load_balancer_controller: {}, logs: {} },
+    };
     // THEN every planned name fits: the binding names (ElastiCache's 40, the capacity manager's event rules' 64) allow at least 16
     expect(longestEnvironmentName(everything)).toBe(16);
     expect(nameLimitProblems("staging-eu-west2", everything)).toEqual([]);
@@ -100,7 +112,9 @@ describe("names refused when the file is loaded", () => {
     // GIVEN an environment name longer than files accept (measured directly: the file-name rule refuses it first)
     const problems = nameLimitProblems("abcdefghijklmnopqrstuv", { karpenter: { enabled: false }, capacity_blocks: [], platform: { cache: {} } });
     // THEN the ElastiCache replication group id (40) is the name over its limit, and 20 characters would fit
-    expect(problems.map((problem) => [problem.planned.name, problem.limit, problem.longestInput])).toEqual([["blockfleet-abcdefghijklmnopqrstuv-platform", 40, 20]]);
+    expect(problems.map((problem) => [problem.planned.name, problem.limit, problem.longestInput])).toEqual([
+      ["blockfleet-abcdefghijklmnopqrstuv-platform", 40, 20],
+    ]);
   });
 });
 
@@ -113,7 +127,9 @@ describe("the synthesized JSON, checked name by name", () => {
         aws_iam_role: { ok: { name: "blockfleet-prod-node" }, computed: { name: "${aws_iam_role.other.name}" } },
       },
     };
-    expect(physicalNameViolations("s", stack)).toEqual([{ stack: "s", address: "aws_launch_template.lt", kind: "aws_launch_template.name_prefix", name: `blockfleet-a-very-long-environment-${"x".repeat(70)}-` }]);
+    expect(physicalNameViolations("s", stack)).toEqual([
+      { stack: "s", address: "aws_launch_template.lt", kind: "aws_launch_template.name_prefix", name: `blockfleet-a-very-long-environment-${"x".repeat(70)}-` },
+    ]);
   });
 
   it("synthesizes generated environments whose names are at the longest allowed, every name within its limit", async () => {
@@ -121,7 +137,10 @@ describe("the synthesized JSON, checked name by name", () => {
     const letters = fc.stringMatching(/^[a-z]{16}$/);
     await fc.assert(
       fc.asyncProperty(validEnvironmentWithServicesInput, letters, letters, async (input, envLetters, blockLetters) => {
-        const blocks = (input["capacity_blocks"] as Array<Record<string, unknown>>).map((block, index) => ({ ...block, name: `${String.fromCharCode(97 + index)}${blockLetters}${"z".repeat(40)}`.slice(0, MAX_CAPACITY_BLOCK_NAME_LENGTH) }));
+        const blocks = (input["capacity_blocks"] as Array<Record<string, unknown>>).map((block, index) => ({
+          ...block,
+          name: `${String.fromCharCode(97 + index)}${blockLetters}${"z".repeat(40)}`.slice(0, MAX_CAPACITY_BLOCK_NAME_LENGTH),
+        }));
         const withBlocks = { ...input, capacity_blocks: blocks };
         // Measured on the parsed file: the capacity manager is on wherever blocks are declared unless switched off.
         const length = longestEnvironmentName(environmentSchema.parse(withBlocks));
@@ -134,7 +153,9 @@ describe("the synthesized JSON, checked name by name", () => {
         expect(Object.entries(synthesized.stacks).flatMap(([stackName, stack]) => physicalNameViolations(stackName, stack as never))).toEqual([]);
         if (length < 16) {
           const longer = await parseEnvironment(`environments/${name}q.tfvars.json`, JSON.stringify(withBlocks));
-          expect(!longer.ok && longer.issues.map((issue) => issue.message)).toEqual([expect.stringContaining(`the longest environment name is ${length} characters`)]);
+          expect(!longer.ok && longer.issues.map((issue) => issue.message)).toEqual([
+            expect.stringContaining(`the longest environment name is ${length} characters`),
+          ]);
         }
       }),
       { numRuns: runs },

@@ -122,19 +122,20 @@ describe("npm run check", () => {
   it("runs as a command with the documented exit codes", async () => {
     const run = async (...args: string[]) => {
       try {
-        const { stdout } = await promisify(execFile)("node", ["--require", "tsx/cjs", "src/policy/main.ts", ...args], { cwd: resolve(__dirname, "../../..") });
+        const { stdout } = await promisify(execFile)("node", ["scripts/run.cjs", "src/policy/main.ts", ...args], { cwd: resolve(__dirname, "../../..") });
         return { code: 0, text: stdout };
       } catch (error) {
         const failed = error as { code: number; stderr: string };
         return { code: failed.code, text: failed.stderr };
       }
     };
-    /** The default mode's synthesis, loaded the way `npm run check` loads it (tsx, CommonJS), into a scratch folder. */
+    /** The default mode's synthesis, loaded the way `npm run check` loads it (the scripts/run.cjs bundle), into a scratch folder. */
     const synthesizeFirst = async () => {
       const outdir = join(root, "synthesized", "cdktf.out");
-      const script = `require("./src/policy/cli").check({ dir: ${JSON.stringify(outdir)}, waiversFile: require("./src/policy/cli").DEFAULT_WAIVERS_FILE, synthesizeWhenStale: true }, new Date())
+      const script = `const cli = require(require("./scripts/run.cjs").bundle("src/policy/cli.ts"));
+        cli.check({ dir: ${JSON.stringify(outdir)}, waiversFile: cli.DEFAULT_WAIVERS_FILE, synthesizeWhenStale: true }, new Date())
         .then((result) => process.stdout.write(result.output.split("\\n")[0]), (error) => { process.stderr.write(error.message); process.exitCode = 2; });`;
-      const { stdout } = await promisify(execFile)("node", ["--require", "tsx/cjs", "-e", script], { cwd: resolve(__dirname, "../../..") });
+      const { stdout } = await promisify(execFile)("node", ["-e", script], { cwd: resolve(__dirname, "../../..") });
       return stdout;
     };
     const [passed, failed, broken, synthesized] = await Promise.all([

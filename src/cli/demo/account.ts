@@ -13,14 +13,16 @@
  * - an untracked p5 block tagged for Karpenter's capacity-block pool.
  * Every purchase carries its fee (`purchases`), so a spend report can read the same account.
  */
+import { join } from "node:path";
 import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
+import { projectRoot } from "../../lib/paths";
 import type { Extension, Offering, OfferingQuery, Reservation } from "../capacity/ec2";
 import type { CapacitySource } from "../capacity/source";
 
 export const DEMO_REGION = "us-east-1";
 /** The environment file the demo reads: src/cli/demo/environments/demo.tfvars. */
 export const DEMO_ENVIRONMENT = "demo";
-export const DEMO_ENVIRONMENTS_DIR = `${__dirname}/environments`;
+export const DEMO_ENVIRONMENTS_DIR = join(projectRoot(), "src", "cli", "demo", "environments");
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

@@ -93,7 +93,9 @@ function orderNote(context: DangerContext): string[] {
 }
 
 function protectedNote(value: unknown, key: string): string[] {
-  return attribute(value, key) === true ? [`\`${key}\` is on: the apply fails at this resource until it is switched off, after the changes before it were made.`] : [];
+  return attribute(value, key) === true
+    ? [`\`${key}\` is on: the apply fails at this resource until it is switched off, after the changes before it were made.`]
+    : [];
 }
 
 const RULES: Readonly<Record<string, Rule>> = {
@@ -127,7 +129,8 @@ const RULES: Readonly<Record<string, Rule>> = {
         kind: "capacity-block-node-group-roll",
         title: "Roll capacity-block node group — rolls GPU nodes inside a fully used reservation; EKS requires desired size 0 to upgrade",
         lost: "the GPU jobs running on its nodes (drained and terminated); the upgrade stalls or fails because replacement nodes can't launch while the old ones hold every instance of the block",
-        recovery: "apply between blocks, or scale the node group to 0 first and back up after (docs/runbook.md); GPU time of the block is lost while it is at 0",
+        recovery:
+          "apply between blocks, or scale the node group to 0 first and back up after (docs/runbook.md); GPU time of the block is lost while it is at 0",
         details: [`Changes: ${rolling.join(", ")}.`],
       };
     }

@@ -61,7 +61,12 @@ function walk(input: DiffInput, path: readonly Step[], depth: number, out: Attri
     return;
   }
   const containers = isContainer(before) || isContainer(after) || isContainer(unknown) || isContainer(afterSensitive) || isContainer(beforeSensitive);
-  if (containers && depth < MAX_DEPTH && (isContainer(before) || before === undefined || before === null) && (isContainer(after) || after === undefined || after === null)) {
+  if (
+    containers &&
+    depth < MAX_DEPTH &&
+    (isContainer(before) || before === undefined || before === null) &&
+    (isContainer(after) || after === undefined || after === null)
+  ) {
     for (const key of childKeys(before, after, unknown)) walk(input, [...path, key], depth + 1, out);
     return;
   }
@@ -89,7 +94,13 @@ function startsWith(path: readonly Step[], prefix: readonly Step[]): boolean {
 }
 
 export function formatPath(path: readonly Step[]): string {
-  return path.map((step, index) => (typeof step === "number" ? `[${step}]` : index === 0 ? step : /^[A-Za-z_][\w-]*$/.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`)).join("") || "(value)";
+  return (
+    path
+      .map((step, index) =>
+        typeof step === "number" ? `[${step}]` : index === 0 ? step : /^[A-Za-z_][\w-]*$/.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`,
+      )
+      .join("") || "(value)"
+  );
 }
 
 function isContainer(value: unknown): value is Record<string, unknown> | unknown[] {
@@ -141,7 +152,7 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /** A value as Terraform would print it, shortened: `"text"`, `42`, `true`, `["a","b"]`, first lines of a heredoc. */
 export function show(value: unknown): string {
-  const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? "null";
+  const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? "null");
   return shorten(text);
 }
 

@@ -78,9 +78,7 @@ const planSchema = z.looseObject({
   errored: z.boolean().optional(),
   prior_state: z.looseObject({ values: z.looseObject({ root_module: stateModuleSchema.optional() }).optional() }).optional(),
   planned_values: z.looseObject({ root_module: stateModuleSchema.optional() }).optional(),
-  configuration: z
-    .looseObject({ root_module: z.looseObject({ resources: z.array(configurationResourceSchema).optional() }).optional() })
-    .optional(),
+  configuration: z.looseObject({ root_module: z.looseObject({ resources: z.array(configurationResourceSchema).optional() }).optional() }).optional(),
 });
 
 export type TerraformPlan = z.infer<typeof planSchema>;
@@ -130,9 +128,7 @@ export function parsePlanJson(text: string, source: string): TerraformPlan {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue?.path.length ? issue.path.join(".") : "(root)";
-    throw new CliError(
-      `${source} is not \`terraform show -json\` plan output: at ${path}: ${issue?.message ?? "unexpected shape"}`,
-    );
+    throw new CliError(`${source} is not \`terraform show -json\` plan output: at ${path}: ${issue?.message ?? "unexpected shape"}`);
   }
   return parsed.data;
 }
@@ -145,7 +141,14 @@ export function describeJsonError(message: string, text: string): string {
   if (/Unexpected end of JSON input/.test(message)) return "it ends early: was the file cut off?";
   const token = /Unexpected token '(.)'/su.exec(message)?.[1];
   const position = Number(/at position (\d+)/.exec(message)?.[1] ?? Number.NaN);
-  const what = token !== undefined ? `unexpected ${JSON.stringify(token)}` : /Unterminated string/.test(message) ? "a string never ends" : /non-whitespace character after JSON/.test(message) ? "more text after the JSON" : "invalid JSON";
+  const what =
+    token !== undefined
+      ? `unexpected ${JSON.stringify(token)}`
+      : /Unterminated string/.test(message)
+        ? "a string never ends"
+        : /non-whitespace character after JSON/.test(message)
+          ? "more text after the JSON"
+          : "invalid JSON";
   return Number.isNaN(position) ? what : `${what} at ${lineAndColumn(text, position)}`;
 }
 

@@ -61,9 +61,21 @@ const DETAIL_LEVELS: readonly Omit<Detail, "dangers">[] = [
 
 function shortenedLabel(detail: Detail): string | undefined {
   const parts = [
-    detail.diffLines === 0 ? "attribute diffs left out" : detail.diffLines < MAX_DIFF_LINES ? `attribute diffs shortened to ${detail.diffLines} lines per resource` : "",
-    detail.tableRows === 0 ? "change tables left out" : Number.isFinite(detail.tableRows) ? `change tables shortened to ${detail.tableRows} rows per stack` : "",
-    detail.dangers === "grouped" ? "DANGER entries grouped by what they lose" : detail.dangers === "counted" ? "DANGER entries grouped by what they lose, first addresses only" : "",
+    detail.diffLines === 0
+      ? "attribute diffs left out"
+      : detail.diffLines < MAX_DIFF_LINES
+        ? `attribute diffs shortened to ${detail.diffLines} lines per resource`
+        : "",
+    detail.tableRows === 0
+      ? "change tables left out"
+      : Number.isFinite(detail.tableRows)
+        ? `change tables shortened to ${detail.tableRows} rows per stack`
+        : "",
+    detail.dangers === "grouped"
+      ? "DANGER entries grouped by what they lose"
+      : detail.dangers === "counted"
+        ? "DANGER entries grouped by what they lose, first addresses only"
+        : "",
   ].filter((part) => part !== "");
   return parts.length > 0 ? parts.join(", ") : undefined;
 }
@@ -123,11 +135,15 @@ function render(input: ReportInput, detail: Detail, options: RenderOptions): str
       : `✅ No dangerous changes in ${stacks}.`;
   const parts = [`# ${input.title ?? "Terraform plan summary"}`, verdict];
   if (unreadable.length > 0) {
-    parts.push(`> [!WARNING]\n> **${unreadable.length} plan file${unreadable.length === 1 ? "" : "s"} could not be read**; the other stacks are summarized below.`);
+    parts.push(
+      `> [!WARNING]\n> **${unreadable.length} plan file${unreadable.length === 1 ? "" : "s"} could not be read**; the other stacks are summarized below.`,
+    );
   }
   const label = shortenedLabel(detail);
   if (label) {
-    parts.push(`> [!NOTE]\n> Shortened to fit ${(options.budget ?? 0).toLocaleString("en-US")} characters: ${label}.${options.fullReport ? ` The full report: ${options.fullReport}.` : ""}`);
+    parts.push(
+      `> [!NOTE]\n> Shortened to fit ${(options.budget ?? 0).toLocaleString("en-US")} characters: ${label}.${options.fullReport ? ` The full report: ${options.fullReport}.` : ""}`,
+    );
   }
   if (summaries.length > 0) parts.push(overview(summaries));
   if (dangers > 0) parts.push(dangerSection(summaries, detail.dangers));
@@ -138,7 +154,7 @@ function render(input: ReportInput, detail: Detail, options: RenderOptions): str
   }
   parts.push(DETAIL_MARKER);
   for (const summary of summaries) parts.push(stackSection(summary, detail));
-  return parts.join("\n\n") + "\n";
+  return `${parts.join("\n\n")}\n`;
 }
 
 function overview(summaries: readonly StackSummary[]): string {
@@ -182,7 +198,12 @@ function dangerList(dangers: readonly Danger[], style: DangerStyle): string {
   }
   return dangers
     .map((danger) =>
-      [`- **${danger.title}**: ${code(danger.address)}`, `  - Lost: ${danger.lost}`, `  - Recovery: ${danger.recovery}`, ...danger.details.map((line) => `  - ${line}`)].join("\n"),
+      [
+        `- **${danger.title}**: ${code(danger.address)}`,
+        `  - Lost: ${danger.lost}`,
+        `  - Recovery: ${danger.recovery}`,
+        ...danger.details.map((line) => `  - ${line}`),
+      ].join("\n"),
     )
     .join("\n");
 }
@@ -217,7 +238,9 @@ function stackSection(summary: StackSummary, detail: Detail): string {
     parts.push(detail.tableRows > 0 ? changeTable(summary.changes, detail.tableRows) : `${summary.changes.length} changed resources (table left out).`);
   }
   if (detail.diffLines > 0) {
-    const diffs = summary.changes.filter((change) => change.attributes.length > 0).map((change) => diffBlock(actionLabel(change), change.address, change.attributes, detail.diffLines));
+    const diffs = summary.changes
+      .filter((change) => change.attributes.length > 0)
+      .map((change) => diffBlock(actionLabel(change), change.address, change.attributes, detail.diffLines));
     if (diffs.length > 0) parts.push("### Attribute changes", diffs.join("\n\n"));
   }
   if (summary.deferred.length > 0) {
@@ -240,11 +263,17 @@ function stackSection(summary: StackSummary, detail: Detail): string {
     const rows = summary.drift.slice(0, detail.tableRows).map((item) => [item.kind === "delete" ? "🗑️ deleted" : "🔧 changed", code(item.address), item.type]);
     parts.push(
       detail.tableRows > 0
-        ? fold(markdownTable(["What happened", "Resource", "Type"], rows) + more(summary.drift.length, detail.tableRows), summary.drift.length, "drifted resources")
+        ? fold(
+            markdownTable(["What happened", "Resource", "Type"], rows) + more(summary.drift.length, detail.tableRows),
+            summary.drift.length,
+            "drifted resources",
+          )
         : `${summary.drift.length} drifted resources (table left out).`,
     );
     if (detail.diffLines > 0) {
-      const diffs = summary.drift.filter((item) => item.attributes.length > 0).map((item) => diffBlock("🌀 drift", item.address, item.attributes, detail.diffLines));
+      const diffs = summary.drift
+        .filter((item) => item.attributes.length > 0)
+        .map((item) => diffBlock("🌀 drift", item.address, item.attributes, detail.diffLines));
       if (diffs.length > 0) parts.push(diffs.join("\n\n"));
     }
   }

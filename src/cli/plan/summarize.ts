@@ -1,8 +1,8 @@
 import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
 import { formatMoney, formatUtc } from "../format/text";
-import { dangerOf, type Danger } from "./danger";
-import { attributeDiffs, redact, type AttributeDiff } from "./diff";
-import { attribute, attributeNumber, attributeText, expressionReferences, stateResources, type ResourceChange, type TerraformPlan } from "./plan-json";
+import { type Danger, dangerOf } from "./danger";
+import { type AttributeDiff, attributeDiffs, redact } from "./diff";
+import { attribute, attributeNumber, attributeText, expressionReferences, type ResourceChange, stateResources, type TerraformPlan } from "./plan-json";
 
 export type { Danger, DangerKind } from "./danger";
 export { isStateBucket } from "./danger";
@@ -178,7 +178,9 @@ function capacityBlockPurchase(change: ResourceChange, kind: ChangeKind, plan: T
     address: change.address,
     change: kind,
     title: `Capacity block purchase${kind === "replace" ? " (replacing an existing reservation)" : ""} — irreversible, cannot be cancelled or refunded`,
-    lost: fee ? `the upfront fee of ${fee.slice("Upfront fee: ".length).replace(/ \(.*$|, charged at purchase$/, "")}, charged at purchase` : "the upfront fee, charged at purchase",
+    lost: fee
+      ? `the upfront fee of ${fee.slice("Upfront fee: ".length).replace(/ \(.*$|, charged at purchase$/, "")}, charged at purchase`
+      : "the upfront fee, charged at purchase",
     recovery: "none: a capacity block can't be cancelled, refunded or resold",
     details,
   };

@@ -63,7 +63,8 @@ function sensitiveValues(plan: PlanDocument): string[] {
       plain.add(JSON.stringify(value));
       return;
     }
-    for (const [key, child] of Object.entries(value)) walk(child, typeof mask === "object" && mask !== null ? (mask as Record<string, unknown>)[key] : undefined);
+    for (const [key, child] of Object.entries(value))
+      walk(child, typeof mask === "object" && mask !== null ? (mask as Record<string, unknown>)[key] : undefined);
   };
   const changes = [...(plan.resource_changes ?? []), ...((plan.resource_drift as PlanDocument["resource_changes"]) ?? [])];
   for (const { change } of changes) {
@@ -91,18 +92,51 @@ function expectVerdictsKept(markdown: string, budget = BUDGET): void {
 }
 
 const REAL_CASES: readonly [name: string, code: number, counts: Counts, shows: string[]][] = [
-  ["terraform-show-json-basic-create", 0, { create: 3 }, ["| ➕ create | `test_instance.test[0]` | test_instance |", '+ ami = "bar"', "+ id = (known after apply)"]],
-  ["terraform-show-json-basic-delete", 0, { update: 1, delete: 1 }, ["| 🗑️ delete | `test_instance.test-delete` | test_instance | it is no longer in the configuration |"]],
+  [
+    "terraform-show-json-basic-create",
+    0,
+    { create: 3 },
+    ["| ➕ create | `test_instance.test[0]` | test_instance |", '+ ami = "bar"', "+ id = (known after apply)"],
+  ],
+  [
+    "terraform-show-json-basic-delete",
+    0,
+    { update: 1, delete: 1 },
+    ["| 🗑️ delete | `test_instance.test-delete` | test_instance | it is no longer in the configuration |"],
+  ],
   ["terraform-show-json-basic-update", 0, { "no-op": 1 }, ["No changes."]],
-  ["terraform-show-json-requires-replace", 0, { replace: 1 }, ["| ♻️ replace -/+ (destroy first) | `test_instance.test` | test_instance | an attribute that can't be updated in place changed: ami |", "# forces replacement"]],
+  [
+    "terraform-show-json-requires-replace",
+    0,
+    { replace: 1 },
+    [
+      "| ♻️ replace -/+ (destroy first) | `test_instance.test` | test_instance | an attribute that can't be updated in place changed: ami |",
+      "# forces replacement",
+    ],
+  ],
   ["terraform-show-json-sensitive-values", 0, { create: 1 }, ["+ ami = (sensitive value)"]],
-  ["terraform-show-json-drift", 0, { update: 2, drift: 1 }, ["### 🌀 Changed outside Terraform (drift)", "| 🔧 changed | `test_instance.should_refresh` | test_instance |"]],
+  [
+    "terraform-show-json-drift",
+    0,
+    { update: 2, drift: 1 },
+    ["### 🌀 Changed outside Terraform (drift)", "| 🔧 changed | `test_instance.should_refresh` | test_instance |"],
+  ],
   ["terraform-show-json-moved", 0, { update: 1, move: 1 }, ["| 🔧 update | `test_instance.baz` | test_instance | moved from `test_instance.foo` |"]],
   ["terraform-show-json-moved-drift", 0, { update: 2, move: 1, drift: 1 }, ["moved from `test_instance.should_refresh`"]],
-  ["terraform-show-json-multi-resource-update", 0, { create: 1, move: 1, "no-op": 1 }, ["| 🚚 move | `test_instance.test[0]` | test_instance | moved from `test_instance.test` |"]],
+  [
+    "terraform-show-json-multi-resource-update",
+    0,
+    { create: 1, move: 1, "no-op": 1 },
+    ["| 🚚 move | `test_instance.test[0]` | test_instance | moved from `test_instance.test` |"],
+  ],
   ["terraform-show-json-plan-error", 0, {}, ["## ⚠️ Incomplete plans", "Terraform reported errors while planning"]],
   ["terraform-show-json-modules", 0, { create: 4 }, ["`module.module_test_foo.test_instance.test[0]`"]],
-  ["terraform-cloud-import-config-gen", 0, { import: 1, "no-op": 1 }, ["| 📥 import | `terraform_data.foo` | terraform_data | import of `bar` |", "1 to import"]],
+  [
+    "terraform-cloud-import-config-gen",
+    0,
+    { import: 1, "no-op": 1 },
+    ["| 📥 import | `terraform_data.foo` | terraform_data | import of `bar` |", "1 to import"],
+  ],
   ["terraform-equivalence-drift_simple", 0, { update: 1, drift: 1 }, ["🌀 drift"]],
   ["terraform-equivalence-replace_within_list", 0, { replace: 1 }, ["♻️ replace -/+ (destroy first)", "list[1]"]],
   ["terraform-equivalence-fully_populated_complex_destroy", 0, { delete: 1 }, ["| 🗑️ delete | `tfcoremock_complex_resource.complex` |"]],
@@ -114,11 +148,21 @@ const REAL_CASES: readonly [name: string, code: number, counts: Counts, shows: s
   ["terraform-json-identity", 0, { update: 1, import: 1 }, ["| 📥 import, 🔧 update | `corner_user_identity.user` |", "+ age = 999"]],
   ["terraform-json-moved_block", 0, { move: 1, "no-op": 1 }, ["moved from `random_id.test`"]],
   ["terraform-json-no_changes", 0, { "no-op": 6 }, ["No changes."]],
-  ["opentofu-equivalence-moved_with_update", 0, { update: 1, move: 1 }, ['! string: "Hello, world!" → "Hello, change!"', "moved from `tfcoremock_simple_resource.base`"]],
+  [
+    "opentofu-equivalence-moved_with_update",
+    0,
+    { update: 1, move: 1 },
+    ['! string: "Hello, world!" → "Hello, change!"', "moved from `tfcoremock_simple_resource.base`"],
+  ],
   ["opentofu-equivalence-replace_within_set", 0, { replace: 1 }, ["an attribute that can't be updated in place changed: set", "# forces replacement"]],
   ["opentofu-equivalence-data_read", 0, { create: 3 }, ["**3 to create, 0 to update, 0 to replace, 0 to delete**"]],
   ["opentofu-equivalence-nested_set_update", 0, { update: 1 }, ["| 🔧 update |"]],
-  ["opentofu-equivalence-drift_refresh_only", 0, { drift: 1 }, ['! string: "Hello, world!" → "Hello, drift!"', "| 🔧 changed | `tfcoremock_simple_resource.drift` |"]],
+  [
+    "opentofu-equivalence-drift_refresh_only",
+    0,
+    { drift: 1 },
+    ['! string: "Hello, world!" → "Hello, drift!"', "| 🔧 changed | `tfcoremock_simple_resource.drift` |"],
+  ],
   ["tf-summarize-example", 0, { create: 7, drift: 3, "no-op": 1 }, ['`module.github["demo-repository"].github_branch.development`']],
 ];
 
@@ -128,23 +172,27 @@ describe("plan-summary over real plan outputs", () => {
     const sources = readFileSync(path.join(corpus, "SOURCES.md"), "utf8");
 
     expect(files.map((file) => file.replace(/\.json$/, "")).sort()).toEqual([...REAL_CASES.map(([name]) => name), "terraform-json-invalid"].sort());
-    for (const file of files) expect(sources, file).toMatch(new RegExp(`\\| \`${file.replace(/\./g, "\\.")}\` \\| [\\w-]+/[\\w.-]+ \\| \`[^\`]+\` \\| \`[0-9a-f]{40}\` \\|`));
+    for (const file of files)
+      expect(sources, file).toMatch(new RegExp(`\\| \`${file.replace(/\./g, "\\.")}\` \\| [\\w-]+/[\\w.-]+ \\| \`[^\`]+\` \\| \`[0-9a-f]{40}\` \\|`));
   });
 
-  it.each(REAL_CASES)("GIVEN %s THEN it exits %i with the counts, shows what Terraform shows, leaks nothing and fits the budget", async (name, code, counts, shows) => {
-    const run = await summarize(name, real(name));
+  it.each(REAL_CASES)(
+    "GIVEN %s THEN it exits %i with the counts, shows what Terraform shows, leaks nothing and fits the budget",
+    async (name, code, counts, shows) => {
+      const run = await summarize(name, real(name));
 
-    expect(run.code).toBe(code);
-    expect(run.json.stacks[0]?.counts).toEqual({ ...ALL_ZERO, ...counts });
-    expect(run.json.stacks[0]?.dangers).toEqual([]);
-    for (const text of shows) expect(run.markdown).toContain(text);
-    for (const secret of sensitiveValues(realJson(name))) {
-      expect(run.markdown).not.toContain(secret);
-      expect(JSON.stringify(run.json)).not.toContain(secret);
-    }
-    expectVerdictsKept(run.markdown);
-    expect(run.err).toBe("");
-  });
+      expect(run.code).toBe(code);
+      expect(run.json.stacks[0]?.counts).toEqual({ ...ALL_ZERO, ...counts });
+      expect(run.json.stacks[0]?.dangers).toEqual([]);
+      for (const text of shows) expect(run.markdown).toContain(text);
+      for (const secret of sensitiveValues(realJson(name))) {
+        expect(run.markdown).not.toContain(secret);
+        expect(JSON.stringify(run.json)).not.toContain(secret);
+      }
+      expectVerdictsKept(run.markdown);
+      expect(run.err).toBe("");
+    },
+  );
 
   it("GIVEN the file that isn't a plan (terraform-json-invalid) THEN it exits 1 with one line naming the file and nothing on stdout", async () => {
     const run = await summarize("terraform-json-invalid", real("terraform-json-invalid"));
@@ -156,7 +204,8 @@ describe("plan-summary over real plan outputs", () => {
 
   it("GIVEN the invalid file beside real plans THEN those are summarized and it gets a section of its own", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "blockfleet-corpus-"));
-    for (const name of ["terraform-json-invalid", "terraform-show-json-drift", "terraform-show-json-moved"]) writeFileSync(path.join(dir, `${name}.json`), real(name));
+    for (const name of ["terraform-json-invalid", "terraform-show-json-drift", "terraform-show-json-moved"])
+      writeFileSync(path.join(dir, `${name}.json`), real(name));
     const io = captureIo({ cwd: dir });
 
     const code = await runCli(["plan-summary", "terraform-json-invalid.json", "terraform-show-json-drift.json", "terraform-show-json-moved.json"], io);
@@ -196,7 +245,11 @@ function awsReplace(type: string, before: Record<string, unknown>, actions = ["d
   const [change] = plan.resource_changes ?? [];
   if (!change) throw new Error("fixture has no resource change");
   Object.assign(change, { address: `${type}.this`, type, name: "this" });
-  Object.assign(change.change, { actions, before: { ...(change.change.before as object), ...before }, after: { ...(change.change.after as object), ...before } });
+  Object.assign(change.change, {
+    actions,
+    before: { ...(change.change.before as object), ...before },
+    after: { ...(change.change.after as object), ...before },
+  });
   return plan;
 }
 
@@ -212,41 +265,128 @@ function awsDelete(type: string, before: Record<string, unknown>): PlanDocument 
 
 describe("plan-summary DANGER over real plan shapes with AWS resources", () => {
   const cases: readonly [label: string, plan: PlanDocument, kind: string, title: string, lost: string, recovery: string][] = [
-    ["the state bucket deleted", awsDelete("aws_s3_bucket", { bucket: "blockfleet-prod-tfstate-123456789012" }), "state-bucket", "Delete Terraform state bucket", "every stack's state", "imported again"],
-    ["the model bucket deleted", awsDelete("aws_s3_bucket", { bucket: "blockfleet-prod-models-123456789012", force_destroy: true }), "model-bucket", "Delete model bucket", "model weights", "retrain"],
-    ["a data bucket replaced", awsReplace("aws_s3_bucket", { bucket: "blockfleet-prod-datasets" }), "data-bucket", "Replace S3 bucket", "every object", "replica or backup"],
-    ["an RDS instance deleted", awsDelete("aws_db_instance", { skip_final_snapshot: false, final_snapshot_identifier: "platform-final", deletion_protection: true }), "rds-instance", "Delete RDS instance", "the database", "`platform-final`"],
-    ["an RDS cluster deleted without a final snapshot", awsDelete("aws_rds_cluster", { skip_final_snapshot: true }), "rds-cluster", "Delete RDS cluster", "the database", "`skip_final_snapshot` is on"],
-    ["an ElastiCache replication group replaced", awsReplace("aws_elasticache_replication_group", { final_snapshot_identifier: "cache-final" }), "elasticache", "Replace ElastiCache replication group", "every key", "`cache-final`"],
+    [
+      "the state bucket deleted",
+      awsDelete("aws_s3_bucket", { bucket: "blockfleet-prod-tfstate-123456789012" }),
+      "state-bucket",
+      "Delete Terraform state bucket",
+      "every stack's state",
+      "imported again",
+    ],
+    [
+      "the model bucket deleted",
+      awsDelete("aws_s3_bucket", { bucket: "blockfleet-prod-models-123456789012", force_destroy: true }),
+      "model-bucket",
+      "Delete model bucket",
+      "model weights",
+      "retrain",
+    ],
+    [
+      "a data bucket replaced",
+      awsReplace("aws_s3_bucket", { bucket: "blockfleet-prod-datasets" }),
+      "data-bucket",
+      "Replace S3 bucket",
+      "every object",
+      "replica or backup",
+    ],
+    [
+      "an RDS instance deleted",
+      awsDelete("aws_db_instance", { skip_final_snapshot: false, final_snapshot_identifier: "platform-final", deletion_protection: true }),
+      "rds-instance",
+      "Delete RDS instance",
+      "the database",
+      "`platform-final`",
+    ],
+    [
+      "an RDS cluster deleted without a final snapshot",
+      awsDelete("aws_rds_cluster", { skip_final_snapshot: true }),
+      "rds-cluster",
+      "Delete RDS cluster",
+      "the database",
+      "`skip_final_snapshot` is on",
+    ],
+    [
+      "an ElastiCache replication group replaced",
+      awsReplace("aws_elasticache_replication_group", { final_snapshot_identifier: "cache-final" }),
+      "elasticache",
+      "Replace ElastiCache replication group",
+      "every key",
+      "`cache-final`",
+    ],
     ["a DynamoDB table deleted", awsDelete("aws_dynamodb_table", {}), "dynamodb-table", "Delete DynamoDB table", "every item", "35 days"],
     ["a KMS key deleted", awsDelete("aws_kms_key", { deletion_window_in_days: 7 }), "kms-key", "Delete KMS key", "unreadable", "7-day window"],
-    ["a secret replaced", awsReplace("aws_secretsmanager_secret", { recovery_window_in_days: 30 }), "secret", "Replace Secrets Manager secret", "secret's value", "30-day recovery window"],
-    ["a secret deleted at once", awsDelete("aws_secretsmanager_secret", { recovery_window_in_days: 0 }), "secret", "Delete Secrets Manager secret", "secret's value", "none"],
-    ["the EKS cluster replaced destroy-first", awsReplace("aws_eks_cluster", { name: "blockfleet-prod" }), "eks-cluster", "Replace EKS cluster", "etcd", "15 minutes"],
-    ["a capacity-block node group replaced", awsReplace("aws_eks_node_group", { capacity_type: "CAPACITY_BLOCK" }), "eks-node-group", "Replace EKS node group on a capacity block", "GPU nodes", "block's instances are free"],
-    ["the EKS audit log group deleted", awsDelete("aws_cloudwatch_log_group", { name: "/aws/eks/blockfleet-prod/cluster" }), "audit-log-group", "Delete audit log group", "`/aws/eks/blockfleet-prod/cluster`", "none"],
-    ["a capacity block bought", awsReplace("aws_ec2_capacity_block_reservation", { instance_type: "p5.48xlarge", instance_count: 2 }, ["create"]), "capacity-block-purchase", "Capacity block purchase", "upfront fee", "can't be cancelled"],
+    [
+      "a secret replaced",
+      awsReplace("aws_secretsmanager_secret", { recovery_window_in_days: 30 }),
+      "secret",
+      "Replace Secrets Manager secret",
+      "secret's value",
+      "30-day recovery window",
+    ],
+    [
+      "a secret deleted at once",
+      awsDelete("aws_secretsmanager_secret", { recovery_window_in_days: 0 }),
+      "secret",
+      "Delete Secrets Manager secret",
+      "secret's value",
+      "none",
+    ],
+    [
+      "the EKS cluster replaced destroy-first",
+      awsReplace("aws_eks_cluster", { name: "blockfleet-prod" }),
+      "eks-cluster",
+      "Replace EKS cluster",
+      "etcd",
+      "15 minutes",
+    ],
+    [
+      "a capacity-block node group replaced",
+      awsReplace("aws_eks_node_group", { capacity_type: "CAPACITY_BLOCK" }),
+      "eks-node-group",
+      "Replace EKS node group on a capacity block",
+      "GPU nodes",
+      "block's instances are free",
+    ],
+    [
+      "the EKS audit log group deleted",
+      awsDelete("aws_cloudwatch_log_group", { name: "/aws/eks/blockfleet-prod/cluster" }),
+      "audit-log-group",
+      "Delete audit log group",
+      "`/aws/eks/blockfleet-prod/cluster`",
+      "none",
+    ],
+    [
+      "a capacity block bought",
+      awsReplace("aws_ec2_capacity_block_reservation", { instance_type: "p5.48xlarge", instance_count: 2 }, ["create"]),
+      "capacity-block-purchase",
+      "Capacity block purchase",
+      "upfront fee",
+      "can't be cancelled",
+    ],
   ];
 
-  it.each(cases)("GIVEN %s THEN it exits 2 and the DANGER entry says what is lost and how long recovery takes", async (_, plan, kind, title, lost, recovery) => {
-    const run = await summarize("prod-data", JSON.stringify(plan));
-    const [danger, ...others] = run.json.stacks[0]?.dangers ?? [];
+  it.each(cases)(
+    "GIVEN %s THEN it exits 2 and the DANGER entry says what is lost and how long recovery takes",
+    async (_, plan, kind, title, lost, recovery) => {
+      const run = await summarize("prod-data", JSON.stringify(plan));
+      const [danger, ...others] = run.json.stacks[0]?.dangers ?? [];
 
-    const deletes = plan.resource_changes?.some((change) => (change.change.actions as string[]).join() === "delete");
-    const expected = deletes ? { update: 1, delete: 1 } : kind === "capacity-block-purchase" ? { create: 1 } : { replace: 1 };
+      const deletes = plan.resource_changes?.some((change) => (change.change.actions as string[]).join() === "delete");
+      const expected = deletes ? { update: 1, delete: 1 } : kind === "capacity-block-purchase" ? { create: 1 } : { replace: 1 };
 
-    expect(run.code).toBe(2);
-    expect(run.json.stacks[0]?.counts).toEqual({ ...ALL_ZERO, ...expected });
-    expect(others).toEqual([]);
-    expect(danger?.kind).toBe(kind);
-    expect(danger?.title).toContain(title);
-    expect(danger?.lost).toContain(lost);
-    expect(danger?.recovery).toContain(recovery);
-    expect(run.markdown).toContain(`### 🛑 DANGER in \`prod-data\``);
-    expect(run.markdown).toContain(`  - Lost: ${danger?.lost}`);
-    expect(run.markdown).toContain(`  - Recovery: ${danger?.recovery}`);
-    expectVerdictsKept(run.markdown);
-  });
+      expect(run.code).toBe(2);
+      expect(run.json.stacks[0]?.counts).toEqual({ ...ALL_ZERO, ...expected });
+      expect(others).toEqual([]);
+      expect(danger?.kind).toBe(kind);
+      expect(danger?.title).toContain(title);
+      expect(danger?.lost).toContain(lost);
+      expect(danger?.recovery).toContain(recovery);
+      expect(run.markdown).toContain(`### 🛑 DANGER in \`prod-data\``);
+      expect(run.markdown).toContain(`  - Lost: ${danger?.lost}`);
+      expect(run.markdown).toContain(`  - Recovery: ${danger?.recovery}`);
+      expectVerdictsKept(run.markdown);
+    },
+  );
 
   it("GIVEN a DANGER resource whose named attributes are marked sensitive THEN its entry names none of them", async () => {
     const plan = awsDelete("aws_cloudwatch_log_group", { name: "/aws/eks/CANARY-sensitive-name/cluster" });
@@ -274,27 +414,35 @@ describe("plan-summary DANGER over real plan shapes with AWS resources", () => {
   });
 
   it.each([
-    ["launch template version", { launch_template: [{ id: "lt-0abc", name: "blockfleet-prod-p5", version: "3" }] }, { launch_template: [{ id: "lt-0abc", name: "blockfleet-prod-p5", version: "4" }] }, "launch template"],
+    [
+      "launch template version",
+      { launch_template: [{ id: "lt-0abc", name: "blockfleet-prod-p5", version: "3" }] },
+      { launch_template: [{ id: "lt-0abc", name: "blockfleet-prod-p5", version: "4" }] },
+      "launch template",
+    ],
     ["AMI release", { release_version: "1.33.0-20261101" }, { release_version: "1.33.0-20261120" }, "AMI release"],
     ["Kubernetes version", { version: "1.33" }, { version: "1.34" }, "Kubernetes version"],
-  ])("GIVEN an update of a CAPACITY_BLOCK node group's %s THEN it is DANGER: it rolls GPU nodes inside a fully used reservation", async (_, before, after, named) => {
-    const plan = realJson("terraform-show-json-basic-update");
-    const [change] = plan.resource_changes ?? [];
-    Object.assign(change!, { address: "aws_eks_node_group.p5_block_a", type: "aws_eks_node_group", name: "p5_block_a" });
-    Object.assign(change!.change, {
-      actions: ["update"],
-      before: { capacity_type: "CAPACITY_BLOCK", instance_types: ["p5.48xlarge"], ...before },
-      after: { capacity_type: "CAPACITY_BLOCK", instance_types: ["p5.48xlarge"], ...after },
-    });
+  ])(
+    "GIVEN an update of a CAPACITY_BLOCK node group's %s THEN it is DANGER: it rolls GPU nodes inside a fully used reservation",
+    async (_, before, after, named) => {
+      const plan = realJson("terraform-show-json-basic-update");
+      const [change] = plan.resource_changes ?? [];
+      Object.assign(change!, { address: "aws_eks_node_group.p5_block_a", type: "aws_eks_node_group", name: "p5_block_a" });
+      Object.assign(change!.change, {
+        actions: ["update"],
+        before: { capacity_type: "CAPACITY_BLOCK", instance_types: ["p5.48xlarge"], ...before },
+        after: { capacity_type: "CAPACITY_BLOCK", instance_types: ["p5.48xlarge"], ...after },
+      });
 
-    const run = await summarize("prod-capacity", JSON.stringify(plan));
-    const [danger] = run.json.stacks[0]?.dangers ?? [];
+      const run = await summarize("prod-capacity", JSON.stringify(plan));
+      const [danger] = run.json.stacks[0]?.dangers ?? [];
 
-    expect(run.code).toBe(2);
-    expect(danger?.kind).toBe("capacity-block-node-group-roll");
-    expect(danger?.title).toContain("rolls GPU nodes inside a fully used reservation; EKS requires desired size 0 to upgrade");
-    expect(run.markdown).toContain(`Changes: ${named}.`);
-  });
+      expect(run.code).toBe(2);
+      expect(danger?.kind).toBe("capacity-block-node-group-roll");
+      expect(danger?.title).toContain("rolls GPU nodes inside a fully used reservation; EKS requires desired size 0 to upgrade");
+      expect(run.markdown).toContain(`Changes: ${named}.`);
+    },
+  );
 
   it("GIVEN a capacity-block node group whose launch template version is known only after apply THEN it is still DANGER", async () => {
     const plan = realJson("terraform-show-json-basic-update");
@@ -358,7 +506,12 @@ describe("plan-summary over derived shapes Terraform writes but no repository pu
   it("GIVEN the basic-create plan with its creates deferred THEN it counts and lists them with the reason and says the plan is incomplete", async () => {
     const plan = realJson("terraform-show-json-basic-create");
     const changes = plan.resource_changes ?? [];
-    const deferred = { ...plan, complete: false, resource_changes: [], deferred_changes: changes.map((change) => ({ reason: "instance_count_unknown", resource_change: change })) };
+    const deferred = {
+      ...plan,
+      complete: false,
+      resource_changes: [],
+      deferred_changes: changes.map((change) => ({ reason: "instance_count_unknown", resource_change: change })),
+    };
 
     const run = await summarize("dev", JSON.stringify(deferred));
 
@@ -413,7 +566,10 @@ describe("plan-summary over a plan of more than 1,000 changes", () => {
     writeFileSync(path.join(dir, "prod.json"), JSON.stringify(largePlan()));
     const io = captureIo({ cwd: dir });
 
-    await runCli(["plan-summary", "--budget", "20000", "--full-report", "full.md", "--full-report-link", "[job summary](https://example.test/run/1)", "prod.json"], io);
+    await runCli(
+      ["plan-summary", "--budget", "20000", "--full-report", "full.md", "--full-report-link", "[job summary](https://example.test/run/1)", "prod.json"],
+      io,
+    );
     const full = readFileSync(path.join(dir, "full.md"), "utf8");
 
     expect(io.out().length).toBeLessThanOrEqual(20_000);

@@ -18,7 +18,15 @@ const creates = (count: number): ChangedResource[] =>
     attributes: [{ path: "description", op: "+", after: `"rule ${index}"` }],
   }));
 
-const danger = (kind: Danger["kind"], title: string, address: string): Danger => ({ kind, address, change: "delete", title, lost: `what ${title} loses`, recovery: `how ${title} recovers`, details: [`detail of ${address}`] });
+const danger = (kind: Danger["kind"], title: string, address: string): Danger => ({
+  kind,
+  address,
+  change: "delete",
+  title,
+  lost: `what ${title} loses`,
+  recovery: `how ${title} recovers`,
+  details: [`detail of ${address}`],
+});
 
 const balanced = (text: string) => (text.match(/<details>/g)?.length ?? 0) === (text.match(/<\/details>/g)?.length ?? 0);
 
@@ -39,8 +47,12 @@ describe("renderPlanReport budget", () => {
 
     expect(full.length).toBeGreaterThan(10_000);
     expect(shortened.length).toBeLessThanOrEqual(10_000);
-    expect(shortened).toContain("> Shortened to fit 10,000 characters: attribute diffs left out, change tables shortened to 100 rows per stack. The full report: [job summary](https://x.test).");
-    expect(shortened).toContain("- **Delete KMS key**: `aws_kms_key.a`\n  - Lost: what Delete KMS key loses\n  - Recovery: how Delete KMS key recovers\n  - detail of aws_kms_key.a");
+    expect(shortened).toContain(
+      "> Shortened to fit 10,000 characters: attribute diffs left out, change tables shortened to 100 rows per stack. The full report: [job summary](https://x.test).",
+    );
+    expect(shortened).toContain(
+      "- **Delete KMS key**: `aws_kms_key.a`\n  - Lost: what Delete KMS key loses\n  - Recovery: how Delete KMS key recovers\n  - detail of aws_kms_key.a",
+    );
     expect(shortened).toContain("… and 200 more (in the full report).");
     expect(balanced(shortened)).toBe(true);
   });

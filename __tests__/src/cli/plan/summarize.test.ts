@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parsePlanJson } from "../../../../src/cli/plan/plan-json";
-import { changeKind, summarizePlan, type StackSummary } from "../../../../src/cli/plan/summarize";
+import { changeKind, type StackSummary, summarizePlan } from "../../../../src/cli/plan/summarize";
 
 const fixture = (name: string): StackSummary => {
   const file = path.join(__dirname, "fixtures", `${name}.json`);
