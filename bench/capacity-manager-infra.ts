@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUNDLE_BUDGET_BYTES, bundleLambda, capacityManagerHandlers } from "../src/constructs/capacity-manager/bundle";
+import { BUNDLE_BUDGET_BYTES, bundleLambda, capacityManagerHandlers } from "../src/lib/bundling/bundle";
 
 export interface CapacityManagerBundleFigures {
   readonly handler: string;

@@ -8,9 +8,9 @@ import { EksClusterAccess } from "../src/constructs/cluster-access";
 import { PlatformCharts } from "../src/constructs/platform/charts";
 import { ClusterLookup } from "../src/constructs/platform/cluster-lookup";
 import type { GpuFleet } from "../src/constructs/platform/gpu-scheduling";
-import { ManifestSet } from "../src/constructs/platform/manifest-set";
+import { ManifestSet } from "../src/constructs/platform/manifests";
 import { albIngressClass, albIngressClassParams, autoModeAlbIngressClass, autoModeAlbIngressClassParams, clusterSecretStore, externalSecrets, type KubernetesObject } from "../src/constructs/platform/manifests";
-import { platformNames, platformSecretKinds } from "../src/constructs/platform/names";
+import { platformNames, platformSecretKinds } from "../src/constructs/platform/shared/names";
 import type { PlatformSecretKind } from "../src/constructs/platform/secrets";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { API_ROUTES } from "../../lambdas/capacity-manager/api-routes";
 import { METRIC_NAMESPACE } from "../../lambdas/capacity-manager/metrics";
 import { TTL_ATTRIBUTE } from "../../lambdas/capacity-manager/table";
-import { buildCapacityManagerBundles } from "../../src/constructs/capacity-manager/bundle";
+import { buildCapacityManagerBundles } from "../../src/lib/bundling/bundle";
 import { stackFromJson } from "../../src/policy/load";
 import type { JsonObject } from "../../src/policy/model";
 import { runGate } from "../../src/policy/engine";

@@ -6,7 +6,7 @@ import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-
 import { AssetType, Lazy, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import { policyDocument, serviceAssumeRolePolicy, type PolicyStatement } from "../../lib/iam";
-import { LAMBDA_RUNTIME, type LambdaBundle } from "./bundle";
+import { LAMBDA_RUNTIME, type LambdaBundle } from "../../lib/bundling/bundle";
 import type { FailureDestination, Grantee } from "./permissions";
 import { checkedName } from "../../lib/naming";
 

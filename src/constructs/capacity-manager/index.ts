@@ -10,7 +10,7 @@ import { API_PERMISSIONS } from "../../../lambdas/capacity-manager/access";
 import { ManagerAlarms, type AlarmSettings } from "./alarms";
 import { RecordsApi, type ApiPermission } from "./api";
 import { ApiKeys } from "./api-keys";
-import { buildCapacityManagerBundles, type LambdaBundle } from "./bundle";
+import { buildCapacityManagerBundles, type LambdaBundle } from "../../lib/bundling/bundle";
 import { DeadLetterQueue } from "./dead-letter-queue";
 import { ManagerFunction } from "./function";
 import { NotificationTopic } from "./notifications";

@@ -7,10 +7,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CapacityManager } from "../../../../src/constructs/capacity-manager";
 import { ManagerAlarms } from "../../../../src/constructs/capacity-manager/alarms";
 import { RecordsApi } from "../../../../src/constructs/capacity-manager/api";
-import type { LambdaBundle } from "../../../../src/constructs/capacity-manager/bundle";
+import type { LambdaBundle } from "../../../../src/lib/bundling/bundle";
 import { ManagerFunction, type ManagerFunctionProps } from "../../../../src/constructs/capacity-manager/function";
 import { RecordsTable } from "../../../../src/constructs/capacity-manager/table";
-import { deterministicZip } from "../../../../src/constructs/capacity-manager/zip";
+import { deterministicZip } from "../../../../src/lib/bundling/zip";
 
 const scratch = mkdtempSync(join(tmpdir(), "blockfleet-cm-constructs-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PLATFORM_CHARTS } from "../../../../src/constructs/platform/charts";
-import { LOAD_BALANCER_CONTROLLER_TAG, loadBalancerControllerStatements } from "../../../../src/constructs/platform/load-balancer-controller-policy";
+import { LOAD_BALANCER_CONTROLLER_TAG, loadBalancerControllerStatements } from "../../../../src/constructs/platform/load-balancer-controller";
 import { policyDocument } from "../../../../src/lib/iam";
 
 const ACCOUNT = "111122223333";

@@ -1,10 +1,10 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
 import { Construct } from "constructs";
-import type { AwsContext } from "../../lib/aws-context";
-import { managedPolicyArn } from "../../lib/iam";
-import { PodIdentityRole } from "../pod-identity-role";
-import { checkedName } from "../../lib/naming";
+import type { AwsContext } from "../../../lib/aws-context";
+import { managedPolicyArn } from "../../../lib/iam";
+import { PodIdentityRole } from "../../pod-identity-role";
+import { checkedName } from "../../../lib/naming";
 
 export const OBSERVABILITY_ADDON = "amazon-cloudwatch-observability";
 

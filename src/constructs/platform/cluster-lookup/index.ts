@@ -2,7 +2,7 @@ import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster"
 import { DataAwsSecurityGroup } from "@cdktf/provider-aws/lib/data-aws-security-group";
 import { DataAwsSubnets } from "@cdktf/provider-aws/lib/data-aws-subnets";
 import { Construct } from "constructs";
-import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
+import { KARPENTER_DISCOVERY_TAG } from "../../../lib/tags";
 
 export interface ClusterLookupProps {
   /** Name of an existing EKS cluster whose network is looked up. */

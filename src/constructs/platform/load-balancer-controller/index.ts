@@ -5,7 +5,7 @@
  * IAM cannot scope (Describe*, List*, SetWebAcl, shield:CreateProtection). Resources the controller creates carry the
  * `elbv2.k8s.aws/cluster` tag, and modifying or deleting requires it, as upstream does.
  */
-import type { PolicyStatement } from "../../lib/iam";
+import type { PolicyStatement } from "../../../lib/iam";
 
 /** Tag the controller puts on every load balancer, target group and security group it creates. */
 export const LOAD_BALANCER_CONTROLLER_TAG = "elbv2.k8s.aws/cluster";

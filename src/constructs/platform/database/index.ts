@@ -5,11 +5,11 @@ import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import type { AwsContext } from "../../lib/aws-context";
-import type { PolicyStatement } from "../../lib/iam";
-import { ClientSecurityGroup } from "./client-security-group";
-import { SECRET_READ_ACTIONS } from "./secrets";
-import { checkedName } from "../../lib/naming";
+import type { AwsContext } from "../../../lib/aws-context";
+import type { PolicyStatement } from "../../../lib/iam";
+import { ClientSecurityGroup } from "../shared/client-security-group";
+import { SECRET_READ_ACTIONS } from "../secrets";
+import { checkedName } from "../../../lib/naming";
 
 export const POSTGRES_PORT = 5432;
 

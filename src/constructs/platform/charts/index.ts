@@ -1,6 +1,6 @@
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { Construct } from "constructs";
-import { SYSTEM_NODE_LABEL } from "../system-node-group";
+import { SYSTEM_NODE_LABEL } from "../../system-node-group";
 import {
   devicePluginNodeTerms,
   fleetUsesEfa,
@@ -8,7 +8,7 @@ import {
   nvidiaNodeTerms,
   requiredNodeAffinity,
   type GpuFleet,
-} from "./gpu-scheduling";
+} from "../gpu-scheduling";
 
 export interface ChartPin {
   readonly repository: string;

@@ -3,7 +3,7 @@
  * ExternalSecrets (the secrets layout synced into one namespace), and the ALB IngressClassParams and IngressClass.
  * Pure functions, so tests validate them against the CRD schemas without synthesizing.
  */
-import type { PlatformSecretKind } from "./secrets";
+import type { PlatformSecretKind } from "../secrets";
 
 /** TLS 1.3 (with 1.2 for older clients) on every ALB listener. */
 export const ALB_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";

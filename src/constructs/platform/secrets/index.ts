@@ -2,10 +2,10 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import type { AwsContext } from "../../lib/aws-context";
-import type { PolicyStatement } from "../../lib/iam";
-import { EncryptionKey } from "../kms-key";
-import { checkedName } from "../../lib/naming";
+import type { AwsContext } from "../../../lib/aws-context";
+import type { PolicyStatement } from "../../../lib/iam";
+import { EncryptionKey } from "../../kms-key";
+import { checkedName } from "../../../lib/naming";
 
 /** What a reader of a secret needs: its value and its metadata (External Secrets checks both). */
 export const SECRET_READ_ACTIONS = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"] as const;

@@ -1,10 +1,10 @@
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { Construct } from "constructs";
-import type { AwsContext } from "../../lib/aws-context";
-import type { PolicyStatement } from "../../lib/iam";
-import { EncryptionKey } from "../kms-key";
-import { PrivateBucket } from "../private-bucket";
-import { PodIdentityRole, type ServiceAccountRef } from "../pod-identity-role";
+import type { AwsContext } from "../../../lib/aws-context";
+import type { PolicyStatement } from "../../../lib/iam";
+import { EncryptionKey } from "../../kms-key";
+import { PrivateBucket } from "../../private-bucket";
+import { PodIdentityRole, type ServiceAccountRef } from "../../pod-identity-role";
 
 /**
  * What pods need to read and write large model files, multipart uploads included. Creating and completing a

@@ -4,9 +4,9 @@ import { ElasticacheUser } from "@cdktf/provider-aws/lib/elasticache-user";
 import { ElasticacheUserGroup } from "@cdktf/provider-aws/lib/elasticache-user-group";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
-import { policyDocument } from "../../lib/iam";
-import { ClientSecurityGroup } from "./client-security-group";
-import { checkedName } from "../../lib/naming";
+import { policyDocument } from "../../../lib/iam";
+import { ClientSecurityGroup } from "../shared/client-security-group";
+import { checkedName } from "../../../lib/naming";
 
 export const REDIS_PORT = 6379;
 

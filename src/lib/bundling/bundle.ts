@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { dirname, join, relative, sep } from "node:path";
 import { threadId } from "node:worker_threads";
 import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
-import { projectRoot } from "../../lib/paths";
+import { projectRoot } from "../paths";
 import { deterministicZip, type ZipEntry } from "./zip";
 
 /** The handlers of the capacity manager service, by function name. */

@@ -15,8 +15,8 @@ import {
   capacityManagerHandlers,
   pruneStaleArchives,
   type LambdaBundle,
-} from "../../../../src/constructs/capacity-manager/bundle";
-import { deterministicZip } from "../../../../src/constructs/capacity-manager/zip";
+} from "../../../../src/lib/bundling/bundle";
+import { deterministicZip } from "../../../../src/lib/bundling/zip";
 import { projectRoot } from "../../../../src/lib/paths";
 
 /** Entries of a zip as an independent reader (yauzl) sees them. */
@@ -210,7 +210,7 @@ describe("capacity manager bundles", () => {
     it("lets concurrent processes build into one cache without losing each other's archives", async () => {
       // GIVEN four processes each building three versions of the same function into one cache folder at once
       const cacheDir = join(scratch, "shared-cache");
-      const bundleModule = join(projectRoot(), "src/constructs/capacity-manager/bundle.ts");
+      const bundleModule = join(projectRoot(), "src/lib/bundling/bundle.ts");
       const script = (worker: number) => `
         const { mkdirSync, writeFileSync } = require("node:fs");
         const { join } = require("node:path");

@@ -1,6 +1,8 @@
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { Construct } from "constructs";
-import type { KubernetesObject } from "./manifests";
+import type { KubernetesObject } from "./objects";
+
+export * from "./objects";
 
 export interface ManifestSetProps {
   /** The objects to apply; each kind, namespace and name at most once (they become the resources' ids). */
