@@ -1,5 +1,6 @@
 import { App } from "cdktf";
 import type { LoadedEnvironment } from "../src/config/load";
+import { warningsOf } from "../src/lib/annotations";
 import { AutoModePoolsStack } from "./auto-mode-pools-stack";
 import { BootstrapStack } from "./bootstrap-stack";
 import { CapacityManagerStack } from "./capacity-manager-stack";
@@ -17,7 +18,8 @@ export interface BuildAppOptions {
  * stacks is declared with addDependency so `cdktf deploy '<env>-*'` runs them in order.
  */
 export function buildApp(environments: readonly LoadedEnvironment[], options: BuildAppOptions): App {
-  const app = new App({ outdir: options.outdir, skipValidation: false });
+  // No stack traces in annotations: the manifest stays free of this machine's paths.
+  const app = new App({ outdir: options.outdir, skipValidation: false, stackTraces: false });
   for (const { name, config } of environments) {
     const props = { environment: name, config };
     const bootstrap = new BootstrapStack(app, props);
@@ -48,7 +50,10 @@ export function buildApp(environments: readonly LoadedEnvironment[], options: Bu
   return app;
 }
 
-/** Warnings stacks raised about their configuration (e.g. a weaker auth mode chosen on purpose), for synth to print. */
+/**
+ * Warnings constructs raised about their configuration (e.g. a weaker auth mode chosen on purpose) as cdktf
+ * annotations, for synth to print.
+ */
 export function appWarnings(app: App): string[] {
-  return app.node.children.flatMap((child) => (child instanceof CapacityManagerStack ? [...child.warnings] : []));
+  return warningsOf(app);
 }

@@ -1,4 +1,4 @@
-import { TerraformOutput } from "cdktf";
+import { Annotations, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { CapacityManagerConfig } from "../src/config/capacity-manager-schema";
 import { CapacityManager } from "../src/constructs/capacity-manager";
@@ -13,8 +13,6 @@ import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stac
  */
 export class CapacityManagerStack extends EnvironmentStack {
   readonly manager: CapacityManager;
-  /** Printed by synth (see src/main.ts). */
-  readonly warnings: readonly string[];
 
   constructor(scope: Construct, props: Omit<EnvironmentStackProps, "stateBackend"> & { readonly manager: CapacityManagerConfig }) {
     super(scope, "capacity-manager", props);
@@ -55,7 +53,7 @@ export class CapacityManagerStack extends EnvironmentStack {
         evaluationPeriods: settings.alarms.evaluation_periods,
       },
     });
-    this.warnings = this.manager.warnings.map((warning) => `${props.environment}: ${warning}`);
+    for (const warning of this.manager.warnings) Annotations.of(this.manager).addWarning(`${props.environment}: ${warning}`);
 
     const manager = this.manager;
     new TerraformOutput(this, "api_url", { value: manager.apiUrl });
