@@ -5,10 +5,13 @@ import type { IConstruct } from "constructs";
 
 /** Account, partition and region of the stack a construct lives in, as Terraform expressions. */
 export interface AwsContext {
+  /** The 12-digit id of the account Terraform runs in. */
   readonly accountId: string;
   /** ARN of the identity running Terraform (an assumed-role session ARN when a role is assumed). */
   readonly callerArn: string;
+  /** ARN partition: `aws`, `aws-cn` or `aws-us-gov`. */
   readonly partition: string;
+  /** The stack's region, e.g. `us-east-1`. */
   readonly region: string;
 }
 

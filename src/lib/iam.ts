@@ -1,10 +1,22 @@
 /** Small builders for IAM policy documents, so every role's trust and statements read the same way. */
 
+/** One statement of an IAM policy, in IAM's own JSON spelling. */
 export interface PolicyStatement {
+  /**
+   * Statement id: letters and digits only.
+   * @default undefined — no Sid
+   */
   readonly Sid?: string;
+  /** Allow or deny. */
   readonly Effect: "Allow" | "Deny";
+  /** Action(s), `service:Action`, wildcards allowed. */
   readonly Action: string | readonly string[];
+  /** Resource ARN(s) the actions apply to. */
   readonly Resource: string | readonly string[];
+  /**
+   * Conditions, operator → key → value(s).
+   * @default undefined — unconditional
+   */
   readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[] | boolean>>>>;
 }
 

@@ -53,7 +53,9 @@ export interface AutoModeNodePoolManifest {
 }
 
 export interface AutoModeManifests {
+  /** NodeClass objects (`eks.amazonaws.com/v1`), one per node class the pools use. */
   readonly nodeClasses: AutoModeNodeClassManifest[];
+  /** NodePool objects (`karpenter.sh/v1`), each naming its NodeClass. */
   readonly nodePools: AutoModeNodePoolManifest[];
 }
 

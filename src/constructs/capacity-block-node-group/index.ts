@@ -22,9 +22,13 @@ export const ACCELERATOR_TAINTS = {
   neuron: { key: "aws.amazon.com/neuron", value: "true", effect: "NO_SCHEDULE" },
 } as const;
 
+/** A taint on a managed node group's nodes, in the EKS API's spelling. */
 export interface NodeTaint {
+  /** Taint key, e.g. `nvidia.com/gpu`. */
   readonly key: string;
+  /** Taint value. */
   readonly value: string;
+  /** What the taint does to pods that don't tolerate it. */
   readonly effect: "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE";
 }
 

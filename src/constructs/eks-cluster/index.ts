@@ -130,7 +130,9 @@ export interface EksAutoMode {
 
 /** Clients admitted to the API server's private endpoint. */
 export interface ApiAccess {
+  /** Security groups whose members may reach the endpoint (port 443). */
   readonly securityGroupIds: readonly string[];
+  /** IPv4 CIDR blocks that may reach the endpoint (port 443). */
   readonly cidrs: readonly string[];
 }
 

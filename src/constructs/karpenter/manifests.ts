@@ -116,7 +116,9 @@ export interface KarpenterManifestsInput {
 }
 
 export interface KarpenterManifests {
+  /** EC2NodeClass objects (`karpenter.k8s.aws/v1`), one per node class the pools use. */
   readonly nodeClasses: EC2NodeClassManifest[];
+  /** NodePool objects (`karpenter.sh/v1`), each naming its EC2NodeClass. */
   readonly nodePools: NodePoolManifest[];
 }
 

@@ -5,11 +5,15 @@ import type { Naming } from "../../lib/naming";
  * stacks that refer to them (Helm values, EC2NodeClass roles) agree without passing tokens between stacks.
  */
 export interface KarpenterNames {
+  /** Kubernetes namespace of the controller. */
   readonly namespace: string;
+  /** The controller's service account; its Pod Identity association names it. */
   readonly serviceAccount: string;
+  /** Helm release name. */
   readonly releaseName: string;
   /** SQS queue receiving interruption events; also the Helm `settings.interruptionQueue`. */
   readonly queueName: string;
+  /** IAM role of the controller (Pod Identity). */
   readonly controllerRoleName: string;
   /** Role of the nodes Karpenter launches; EC2NodeClasses name it in `spec.role`. */
   readonly nodeRoleName: string;

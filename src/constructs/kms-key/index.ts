@@ -29,7 +29,15 @@ export interface KmsKeyProps {
    * account's IAM policies still administer the key (policy, rotation, deletion) but can't use it.
    * @default undefined — the account's IAM policies grant every use (account root `kms:*`)
    */
-  readonly restrictUseTo?: { readonly principalArns: readonly string[]; readonly viaService?: string };
+  readonly restrictUseTo?: {
+    /** Principals (role ARNs) that may use the key. */
+    readonly principalArns: readonly string[];
+    /**
+     * The only service they may use it through (`kms:ViaService`, e.g. `secretsmanager.us-east-1.amazonaws.com`).
+     * @default undefined — any use, directly or through any service
+     */
+    readonly viaService?: string;
+  };
 }
 
 /** Cryptographic operations: what a restricted key keeps from the account's IAM policies. */

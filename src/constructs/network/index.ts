@@ -48,7 +48,9 @@ export interface NetworkProps {
 
 /** One subnet and the availability zone it lies in: what a construct bound to one zone (a capacity block) takes. */
 export interface ZonalSubnet {
+  /** The subnet's id. */
   readonly id: string;
+  /** The availability zone the subnet lies in (a zone name such as `us-east-1a`). */
   readonly availabilityZone: string;
 }
 

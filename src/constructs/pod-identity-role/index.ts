@@ -9,8 +9,11 @@ import { podIdentityAssumeRolePolicy, policyDocument, type PolicyStatement } fro
 import { checkedName } from "../../lib/naming";
 import { addressAt, movedFrom } from "../../lib/moves";
 
+/** A Kubernetes service account, by namespace and name. */
 export interface ServiceAccountRef {
+  /** The service account's namespace. */
   readonly namespace: string;
+  /** The service account's name. */
   readonly name: string;
 }
 

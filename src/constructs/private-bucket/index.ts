@@ -9,6 +9,7 @@ import { Construct } from "constructs";
 import { checkedName } from "../../lib/naming";
 
 export interface PrivateBucketProps {
+  /** The bucket's name (3–63 characters, globally unique). */
   readonly bucketName: string;
   /**
    * Customer-managed KMS key for default encryption.

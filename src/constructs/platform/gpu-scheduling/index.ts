@@ -10,17 +10,33 @@ import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../../lib/instance-types";
 /** Label Karpenter sets on every node it launches with the instance's GPU maker. */
 export const KARPENTER_GPU_MANUFACTURER_LABEL = "karpenter.k8s.aws/instance-gpu-manufacturer";
 
+/** What GPU scheduling needs to know of one capacity block (a slice of its `capacity_blocks` entry). */
 export interface GpuBlock {
+  /** The block's name in the environment file. */
   readonly name: string;
+  /** The block's instance type, e.g. `p5.48xlarge`. */
   readonly instance_type: string;
+  /** EKS AMI type of its nodes, e.g. `AL2023_x86_64_NVIDIA`. */
   readonly ami_type: string;
+  /** Whether its nodes get EFA interfaces. */
   readonly efa: boolean;
-  readonly taints: ReadonlyArray<{ readonly key: string; readonly effect: "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE" }>;
+  /** Taints on its nodes, which the device plugins must tolerate. */
+  readonly taints: ReadonlyArray<{
+    /** Taint key. */
+    readonly key: string;
+    /** Taint effect, in the EKS API's spelling. */
+    readonly effect: "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE";
+  }>;
 }
 
+/** The GPU nodes an environment can run: its capacity blocks, and Karpenter's GPU pools when Karpenter is on. */
 export interface GpuFleet {
+  /** The environment's capacity blocks. */
   readonly capacityBlocks: readonly GpuBlock[];
-  /** Karpenter's AMI family when Karpenter is on, else undefined. */
+  /**
+   * Karpenter's AMI family when Karpenter is on.
+   * @default undefined — Karpenter is off: no Karpenter GPU nodes
+   */
   readonly karpenterAmiFamily?: string;
 }
 
