@@ -14,6 +14,7 @@ import { ClusterObservability } from "../src/constructs/platform/observability";
 import { PodIdentityRole } from "../src/constructs/pod-identity-role";
 import { SecretsStore } from "../src/constructs/platform/secrets";
 import { awsContext } from "../src/lib/aws-context";
+import { GrantedStatements } from "../src/lib/iam";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 import { PlatformKubernetesStack, PlatformManifestsStack, platformHasCharts, platformHasManifests } from "./platform-kubernetes-stacks";
 
@@ -133,12 +134,14 @@ export class PlatformStack extends EnvironmentStack {
     }
 
     if (platform.external_secrets && secrets) {
+      const access = new GrantedStatements();
+      secrets.grantRead(access, database ? [database.masterSecret] : []);
       const role = new PodIdentityRole(this, "external-secrets", {
         clusterName: names.clusterName,
         aws,
         roleName: platformNamed.externalSecretsRoleName,
         serviceAccounts: [CONTROLLER_SERVICE_ACCOUNTS.externalSecrets],
-        statements: secrets.readStatements(database ? [database.masterSecretReadStatement()] : []),
+        statements: access.statements,
       });
       new TerraformOutput(this, "external_secrets_role_arn", { value: role.roleArn });
     }

@@ -24,6 +24,51 @@ export function policyDocument(statements: readonly PolicyStatement[]): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
 
+/**
+ * Anything that can be granted permissions: a role, or the statements a role will be built with. The construct that
+ * owns a resource grants access to it (`bucket.grantReadWrite(grantee)`, `secrets.grantRead(grantee)`), so no other
+ * construct writes policy JSON about it.
+ */
+export interface Grantee {
+  /** Adds one statement to the grantee's identity policy. */
+  addToRolePolicy(statement: PolicyStatement): void;
+}
+
+/**
+ * Grants collected for a role that is created afterwards (a role must be created with its permissions): resources
+ * grant to it like to a role, in order, and the role takes `statements`.
+ *
+ *     const access = new GrantedStatements();
+ *     bucket.grantReadWrite(access);
+ *     new PodIdentityRole(this, "workloads", { …, statements: access.statements });
+ */
+export class GrantedStatements implements Grantee {
+  private readonly granted: PolicyStatement[] = [];
+
+  addToRolePolicy(statement: PolicyStatement): void {
+    this.granted.push(statement);
+  }
+
+  /** Everything granted so far, in grant order. */
+  get statements(): readonly PolicyStatement[] {
+    return [...this.granted];
+  }
+}
+
+/**
+ * Use of a customer-managed key only through one service (`kms:ViaService`), the way a resource encrypted with it
+ * needs: the grantee can encrypt and decrypt that resource's data but can't call KMS directly with the key.
+ */
+export function keyThroughServiceStatement(sid: string, keyArn: string, service: string, region: string, actions: readonly string[] = ["kms:Decrypt", "kms:GenerateDataKey"]): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: actions.length === 1 ? actions[0]! : [...actions],
+    Resource: keyArn,
+    Condition: { StringEquals: { "kms:ViaService": `${service}.${region}.amazonaws.com` } },
+  };
+}
+
 /** Trust policy letting one AWS service assume the role, optionally only under conditions (e.g. `aws:SourceAccount`). */
 export function serviceAssumeRolePolicy(service: string, actions: readonly string[] = ["sts:AssumeRole"], condition?: PolicyStatement["Condition"]): string {
   return JSON.stringify({

@@ -3,6 +3,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Lazy } from "cdktf";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../lib/aws-context";
+import { keyThroughServiceStatement, type Grantee } from "../../lib/iam";
 import { checkedName } from "../../lib/naming";
 
 export interface KmsKeyProps {
@@ -70,6 +71,7 @@ export class EncryptionKey extends Construct {
   readonly keyArn: string;
   readonly keyId: string;
   private readonly statements: object[];
+  private readonly region: string;
 
   constructor(scope: Construct, id: string, props: KmsKeyProps) {
     super(scope, id);
@@ -136,6 +138,15 @@ export class EncryptionKey extends Construct {
     new KmsAlias(this, "alias", { name: checkedName("aws_kms_alias.name", `alias/${props.aliasName}`), targetKeyId: key.keyId });
     this.keyArn = key.arn;
     this.keyId = key.keyId;
+    this.region = props.aws.region;
+  }
+
+  /**
+   * Lets the grantee decrypt and generate data keys with this key, only through `service` in the key's region (what
+   * a resource encrypted with the key needs): never a direct KMS call with it.
+   */
+  grantUseThrough(grantee: Grantee, grant: { readonly sid: string; readonly service: string }): void {
+    grantee.addToRolePolicy(keyThroughServiceStatement(grant.sid, this.keyArn, grant.service, this.region));
   }
 
   /**

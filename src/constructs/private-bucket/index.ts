@@ -6,6 +6,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
+import type { Grantee } from "../../lib/iam";
 import { checkedName } from "../../lib/naming";
 
 export interface PrivateBucketProps {
@@ -86,4 +87,23 @@ export class PrivateBucket extends Construct {
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
   }
+
+  /**
+   * Grants bucket-level actions on the bucket (statement `<sid>Bucket`) and object-level actions on its objects
+   * (`<sid>Objects`). Objects are encrypted with the bucket's KMS key: grant its use through S3 too.
+   */
+  grantAccess(grantee: Grantee, access: BucketAccess): void {
+    grantee.addToRolePolicy({ Sid: `${access.sid}Bucket`, Effect: "Allow", Action: [...access.bucketActions], Resource: this.bucketArn });
+    grantee.addToRolePolicy({ Sid: `${access.sid}Objects`, Effect: "Allow", Action: [...access.objectActions], Resource: `${this.bucketArn}/*` });
+  }
+}
+
+/** What a grantee may do with a private bucket. */
+export interface BucketAccess {
+  /** Prefix of the statement ids (letters and digits), e.g. `Model` gives `ModelBucket` and `ModelObjects`. */
+  readonly sid: string;
+  /** Actions on the bucket itself (`s3:ListBucket` …). */
+  readonly bucketActions: readonly string[];
+  /** Actions on its objects (`s3:GetObject` …). */
+  readonly objectActions: readonly string[];
 }

@@ -6,9 +6,9 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../../lib/aws-context";
-import type { PolicyStatement } from "../../../lib/iam";
+import type { Grantee, PolicyStatement } from "../../../lib/iam";
 import { ClientSecurityGroup } from "../shared/client-security-group";
-import { SECRET_READ_ACTIONS } from "../secrets";
+import { SECRET_READ_ACTIONS, type ReadableSecret } from "../secrets";
 import { checkedName } from "../../../lib/naming";
 
 export const POSTGRES_PORT = 5432;
@@ -167,10 +167,21 @@ export class PlatformDatabase extends Construct {
   }
 
   /**
+   * This instance's RDS-managed master secret, encrypted with the platform secrets' key: hand it to
+   * `SecretsStore.grantRead` to grant reading it with the store's secrets.
+   */
+  readonly masterSecret: ReadableSecret = { grantRead: (grantee) => this.grantMasterSecretRead(grantee) };
+
+  /** Grants reading this instance's RDS-managed master secret only (see masterSecretReadStatement). */
+  grantMasterSecretRead(grantee: Grantee): void {
+    grantee.addToRolePolicy(this.masterSecretReadStatement());
+  }
+
+  /**
    * Read access to this instance's RDS-managed master secret only. Its name (`rds!db-<uuid>`) is known after
    * apply, so the grant matches the `rds!db-` prefix and the tag RDS puts on the secret naming this instance.
    */
-  masterSecretReadStatement(): PolicyStatement {
+  private masterSecretReadStatement(): PolicyStatement {
     const { partition, region, accountId } = this.aws;
     return {
       Sid: "ReadDatabaseMasterSecret",

@@ -1,7 +1,7 @@
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../../lib/aws-context";
-import type { PolicyStatement } from "../../../lib/iam";
+import { GrantedStatements } from "../../../lib/iam";
 import { EncryptionKey } from "../../kms-key";
 import { PrivateBucket } from "../../private-bucket";
 import { PodIdentityRole, type ServiceAccountRef } from "../../pod-identity-role";
@@ -76,33 +76,22 @@ export class ModelRegistry extends Construct {
       ],
     });
 
+    // Read, write and multipart-upload on this bucket; the key only as S3 uses it for this bucket's objects.
+    const access = new GrantedStatements();
+    bucket.grantAccess(access, { sid: "Model", bucketActions: MODEL_BUCKET_ACTIONS.bucket, objectActions: MODEL_BUCKET_ACTIONS.object });
+    key.grantUseThrough(access, { sid: "ModelEncryption", service: "s3" });
     const role = new PodIdentityRole(this, "workloads", {
       clusterName: props.clusterName,
       aws,
       roleName: `${props.clusterName}-model-registry`,
       serviceAccounts: props.serviceAccounts,
-      statements: this.accessStatements(bucket.bucketArn, key.keyArn, aws.region),
+      statements: access.statements,
     });
 
     this.bucketName = bucket.bucketName;
     this.bucketArn = bucket.bucketArn;
     this.roleArn = role.roleArn;
     this.roleName = role.roleName;
-  }
-
-  /** Read, write and multipart-upload on this bucket; the key only as S3 uses it for this bucket's objects. */
-  private accessStatements(bucketArn: string, keyArn: string, region: string): PolicyStatement[] {
-    return [
-      { Sid: "ModelBucket", Effect: "Allow", Action: [...MODEL_BUCKET_ACTIONS.bucket], Resource: bucketArn },
-      { Sid: "ModelObjects", Effect: "Allow", Action: [...MODEL_BUCKET_ACTIONS.object], Resource: `${bucketArn}/*` },
-      {
-        Sid: "ModelEncryption",
-        Effect: "Allow",
-        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-        Resource: keyArn,
-        Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
-      },
-    ];
   }
 }
 

@@ -3,7 +3,7 @@ import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmana
 import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../../lib/aws-context";
-import type { PolicyStatement } from "../../../lib/iam";
+import { GrantedStatements, keyThroughServiceStatement, type Grantee, type PolicyStatement } from "../../../lib/iam";
 import { EncryptionKey } from "../../kms-key";
 import { checkedName } from "../../../lib/naming";
 
@@ -73,9 +73,15 @@ export interface AddSecretOptions {
   readonly valueManagedOutsideTerraform?: boolean;
 }
 
+/** A secret kept outside the store but encrypted with its key (the RDS-managed master secret): it grants its own read. */
+export interface ReadableSecret {
+  /** Grants reading the secret itself; decrypting it with the store's key comes with the store's grantRead. */
+  grantRead(grantee: Grantee): void;
+}
+
 /**
  * The platform's secrets under `<prefix>/…`, encrypted with their own KMS key. Readers are granted exactly the
- * secrets added here (see readStatements), never the whole account's.
+ * secrets added here (see grantRead), never the whole account's.
  */
 export class SecretsStore extends Construct {
   readonly keyArn: string;
@@ -141,22 +147,19 @@ export class SecretsStore extends Construct {
    * Read access to exactly the secrets added here, plus `extraSecretArns` (e.g. the RDS-managed master secret
    * encrypted with this store's key), and decryption with the store's key only through Secrets Manager.
    */
+  grantRead(grantee: Grantee, alsoReadable: readonly ReadableSecret[] = []): void {
+    const also = new GrantedStatements();
+    for (const secret of alsoReadable) secret.grantRead(also);
+    for (const statement of this.readStatements(also.statements)) grantee.addToRolePolicy(statement);
+  }
+
+  /** The statements grantRead grants, `extra` between the store's secrets and its key. */
   readStatements(extra: readonly PolicyStatement[] = []): PolicyStatement[] {
     if (this.secretArns.size === 0 && extra.length === 0) throw new Error("secrets store: nothing to read; add a secret or pass extra statements");
     const own: PolicyStatement[] =
       this.secretArns.size > 0
         ? [{ Sid: "ReadPlatformSecrets", Effect: "Allow", Action: [...SECRET_READ_ACTIONS], Resource: [...this.secretArns.values()] }]
         : [];
-    return [
-      ...own,
-      ...extra,
-      {
-        Sid: "DecryptPlatformSecrets",
-        Effect: "Allow",
-        Action: "kms:Decrypt",
-        Resource: this.keyArn,
-        Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${this.region}.amazonaws.com` } },
-      },
-    ];
+    return [...own, ...extra, keyThroughServiceStatement("DecryptPlatformSecrets", this.keyArn, "secretsmanager", this.region, ["kms:Decrypt"])];
   }
 }
