@@ -59,7 +59,13 @@ export class GrantedStatements implements Grantee {
  * Use of a customer-managed key only through one service (`kms:ViaService`), the way a resource encrypted with it
  * needs: the grantee can encrypt and decrypt that resource's data but can't call KMS directly with the key.
  */
-export function keyThroughServiceStatement(sid: string, keyArn: string, service: string, region: string, actions: readonly string[] = ["kms:Decrypt", "kms:GenerateDataKey"]): PolicyStatement {
+export function keyThroughServiceStatement(
+  sid: string,
+  keyArn: string,
+  service: string,
+  region: string,
+  actions: readonly string[] = ["kms:Decrypt", "kms:GenerateDataKey"],
+): PolicyStatement {
   return {
     Sid: sid,
     Effect: "Allow",

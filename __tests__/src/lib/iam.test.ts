@@ -64,7 +64,10 @@ describe("owners grant access to what they own", () => {
     // GIVEN a store with one secret and a secret kept elsewhere but encrypted with the store's key
     const store = new SecretsStore(stack(), "secrets", { clusterName: "c", prefix: "env", aws: AWS });
     store.addSecret("cookies", { description: "d", value: "v" });
-    const elsewhere = { grantRead: (grantee: GrantedStatements) => grantee.addToRolePolicy({ Sid: "ReadElsewhere", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "arn" }) };
+    const elsewhere = {
+      grantRead: (grantee: GrantedStatements) =>
+        grantee.addToRolePolicy({ Sid: "ReadElsewhere", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "arn" }),
+    };
     // WHEN a reader is granted both
     const access = new GrantedStatements();
     store.grantRead(access, [elsewhere]);
