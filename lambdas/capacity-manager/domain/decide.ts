@@ -14,12 +14,15 @@ import {
   RECORD_RETENTION_MS,
   REMINDER_INTERVAL_MS,
 } from "./rules";
+import { chooseReplacement, newBlockQueryOf, replacementPolicyOf } from "./replace";
 import type {
   CapacityRecord,
   ExtensionView,
   HistoryEntry,
   HistoryKind,
   LastExtension,
+  NewBlockOfferingView,
+  NewBlockQuery,
   NotificationKind,
   NotificationMark,
   OfferingView,
@@ -34,6 +37,11 @@ import { budgetVerdict, SPEND_CURRENCY, type BudgetState, type PurchaseKind, typ
 /** A side effect the reconciler performs after the record write that announces it. */
 export type Action =
   | { readonly kind: "purchase"; readonly intent: PurchaseIntent }
+  /**
+   * Track a new block bought as a replacement as its own record (created before the write that links the old
+   * record to it; an existing record of that PK means it is tracked already).
+   */
+  | { readonly kind: "trackNewBlock"; readonly record: CapacityRecord; readonly history: readonly HistoryEntry[] }
   | {
       readonly kind: "notify";
       readonly notification: NotificationKind;
@@ -59,6 +67,8 @@ export interface Decision {
   readonly actions: readonly Action[];
   /** Set when the decision needs extension offerings: fetch them and decide again. */
   readonly needsOfferings?: { readonly durationHours: number };
+  /** Set when the decision needs new-block offerings (a replacement): fetch them (once per query per run) and decide again. */
+  readonly needsNewBlockOfferings?: NewBlockQuery;
   /** The block ends within 24 h and nothing extends it. */
   readonly expiringWithoutExtension: boolean;
 }
@@ -71,6 +81,15 @@ export interface DecideInput {
   readonly extensions: readonly ExtensionView[];
   /** Offerings for `record.extendByHours`; undefined when not fetched yet. */
   readonly offerings?: readonly OfferingView[];
+  /** New-block offerings for the record's replacement query; undefined when not fetched yet. */
+  readonly newBlockOfferings?: readonly NewBlockOfferingView[];
+  /**
+   * For a record holding a replacement intent: the reservations EC2 finds tagged `blockfleet.io/intent-id` with
+   * it (empty: none). undefined when they were not looked up: the intent is then not settled this run.
+   */
+  readonly intentReservations?: readonly ReservationView[];
+  /** For a record replaced by a new block: that block's reservation as EC2 reports it (undefined: unknown). */
+  readonly replacedByReservation?: ReservationView;
   readonly now: Date;
   /** False when no SNS topic is configured: nobody can be told, so nothing is auto-approved either. */
   readonly notificationsEnabled: boolean;
@@ -100,7 +119,7 @@ export interface DecideInput {
 
 /** Outcome of one PurchaseCapacityBlockExtension call, as classified by the EC2 adapter. */
 export type PurchaseOutcome =
-  | { readonly kind: "purchased"; readonly extension?: ExtensionView }
+  | { readonly kind: "purchased"; readonly extension?: ExtensionView; readonly reservation?: ReservationView }
   /** EC2 refused before buying (validation, unknown offering, throttling): nothing was bought. */
   | { readonly kind: "rejected"; readonly code: string; readonly message: string }
   /** Timeout, network error or 5xx: the purchase may have gone through. */
@@ -125,6 +144,7 @@ class Draft {
   private notifications: Partial<Record<NotificationKind, NotificationMark>>;
   private notificationsChanged = false;
   needsOfferings?: { durationHours: number };
+  needsNewBlockOfferings?: NewBlockQuery;
   expiringWithoutExtension = false;
 
   constructor(
@@ -232,6 +252,7 @@ class Draft {
       history: this.history,
       actions: this.actions,
       ...(this.needsOfferings ? { needsOfferings: this.needsOfferings } : {}),
+      ...(this.needsNewBlockOfferings ? { needsNewBlockOfferings: this.needsNewBlockOfferings } : {}),
       expiringWithoutExtension: this.expiringWithoutExtension,
     };
   }
@@ -278,6 +299,10 @@ export function decide(input: DecideInput): Decision {
     return d.finish();
   }
 
+  if (record.intent?.replacement) {
+    resolveReplacementIntent(d, record.intent, input.intentReservations, reservation.endDate ?? record.endDate);
+    return d.finish();
+  }
   if (record.intent) {
     resolveIntent(d, record.intent, input.extensions, reservation.endDate);
     return d.finish();
@@ -308,6 +333,8 @@ export function decide(input: DecideInput): Decision {
   }
 
   planNodeGroup(d, reservation.state, endMs);
+
+  if (record.replacedBy && followedByReplacement(d, record.replacedBy, input.replacedByReservation, endIso)) return d.finish();
 
   // A warning about an end that a paid extension already moved (EC2 not showing the new end yet) is stale.
   const warned = input.expirationWarning && isCurrentEnd(input.expirationWarning.endDate, endMs) && !succeededBeyond(input.extensions, endMs);
@@ -668,6 +695,7 @@ function decideExtension(d: Draft, input: DecideInput, endIso: string, endMs: nu
   const offering = cheapestMatching(input.offerings, record.extendByHours, endMs);
   if (!offering) {
     const reason = `EC2 offers no ${record.extendByHours} h extension for the block ending ${endIso}`;
+    if (replaceOrReportGap(d, input, endIso, endMs, reason)) return;
     d.status("NO_OFFERING", reason);
     d.historyOnStatusChange("NO_OFFERING", reason);
     // Keyed by the block end only: offerings that come and go, or a fee around the cap, alert at most every 6 h.
@@ -678,6 +706,7 @@ function decideExtension(d: Draft, input: DecideInput, endIso: string, endMs: nu
   const fee = offering.feeUsd as number;
   if (record.maxUpfrontFeeUsd !== undefined && fee > record.maxUpfrontFeeUsd) {
     const reason = `cheapest ${record.extendByHours} h extension costs ${usd(fee)}, above maxUpfrontFeeUsd ${usd(record.maxUpfrontFeeUsd)}`;
+    if (replaceOrReportGap(d, input, endIso, endMs, reason)) return;
     d.status("NO_OFFERING", reason);
     d.historyOnStatusChange("NO_OFFERING", reason, { offeringId: offering.offeringId, feeUsd: fee });
     d.notify("NO_OFFERING", endIso, `Extension for ${record.capacityReservationId} above the price cap`, `${record.PK}: ${reason}`);
@@ -694,6 +723,7 @@ function decideExtension(d: Draft, input: DecideInput, endIso: string, endMs: nu
     approveBy: iso(endMs - PAYMENT_MAX_MS - PAYMENT_CUTOFF_BEFORE_END_MS),
     proposedAt: record.proposal?.offeringId === offering.offeringId && record.proposal.feeUsd === fee ? record.proposal.proposedAt : d.nowIso,
   };
+  d.set("gap", null);
 
   if (!record.requireApproval) {
     purchase(d, proposal, undefined, input.budget, endIso);
@@ -714,6 +744,11 @@ function decideExtension(d: Draft, input: DecideInput, endIso: string, endMs: nu
     d.set("approved", true);
     d.status("APPROVED", `approved by ${approval.by}; buying at ${iso(windowStart)}`);
     return;
+  }
+  // The extension's approval did not come in time for its payment to clear: a replacement may still.
+  if (nowMs > Date.parse(proposal.approveBy) && replacementPolicyOf(record).allowed) {
+    const reason = `extension ${proposal.offeringId} was not approved by ${proposal.approveBy}`;
+    if (replaceOrReportGap(d, input, endIso, endMs, reason)) return;
   }
   askForApproval(d, proposal, endIso, endMs, input.budget);
 }
@@ -775,24 +810,34 @@ function askForApproval(d: Draft, proposal: Proposal, endIso: string, endMs: num
  * approval stays for when a higher budget (or a new month) lets the purchase through.
  */
 function purchase(d: Draft, proposal: Proposal, approvedBy: string | undefined, budget: BudgetState | undefined, endIso: string): void {
-  if (budget && refusedByBudget(d, budget, "extension", proposal.feeUsd, proposal.offeringId, endIso)) {
+  if (budget && refusedByBudget(d, budget, proposal.replacement ? "replacement" : "extension", proposal.feeUsd, proposal.offeringId, endIso)) {
     d.set("proposal", proposal);
     return;
   }
   const { record } = d;
+  const target = proposal.replacement;
   const intent: PurchaseIntent = {
-    intentId: `${record.capacityReservationId}|${proposal.forEndDate}|v${record.version}`,
+    // A replacement's id is also the value of its `blockfleet.io/intent-id` tag: letters, digits and - only.
+    intentId: target
+      ? `replace-${record.capacityReservationId}-${Date.parse(proposal.forEndDate)}-v${record.version}`
+      : `${record.capacityReservationId}|${proposal.forEndDate}|v${record.version}`,
     offeringId: proposal.offeringId,
     durationHours: proposal.durationHours,
     feeUsd: proposal.feeUsd,
     forEndDate: proposal.forEndDate,
     startedAt: d.nowIso,
     ...(approvedBy ? { approvedBy } : {}),
+    ...(target ? { replacement: target } : {}),
   };
   d.set("intent", intent);
   d.set("proposal", proposal);
-  d.status("PURCHASING", `buying ${proposal.durationHours} h extension ${proposal.offeringId} for ${usd(proposal.feeUsd)}`);
-  d.append("PURCHASE_STARTED", `purchase of ${proposal.offeringId}`, {
+  d.status(
+    "PURCHASING",
+    target
+      ? `buying replacement block ${proposal.offeringId} (${proposal.durationHours} h in ${target.availabilityZone} from ${target.startDate}) for ${usd(proposal.feeUsd)}`
+      : `buying ${proposal.durationHours} h extension ${proposal.offeringId} for ${usd(proposal.feeUsd)}`,
+  );
+  d.append("PURCHASE_STARTED", `purchase of ${target ? "replacement block " : ""}${proposal.offeringId}`, {
     intentId: intent.intentId,
     offeringId: intent.offeringId,
     feeUsd: intent.feeUsd,
@@ -854,6 +899,15 @@ export function applyPurchaseOutcome(record: CapacityRecord, intent: PurchaseInt
   const d = new Draft(record, now, false);
   switch (outcome.kind) {
     case "purchased":
+      if (intent.replacement) {
+        if (outcome.reservation) {
+          recordReplacement(d, intent, outcome.reservation, "PURCHASED", `PurchaseCapacityBlock succeeded: ${outcome.reservation.capacityReservationId}`);
+        } else {
+          d.status("PURCHASING", `PurchaseCapacityBlock for ${intent.intentId} answered without a reservation; the intent tag decides`);
+          d.append("PURCHASE_OUTCOME_UNKNOWN", "no reservation in the answer", { intentId: intent.intentId, offeringId: intent.offeringId });
+        }
+        break;
+      }
       recordPurchase(d, intent, outcome.extension, "PURCHASED", "PurchaseCapacityBlockExtension succeeded");
       break;
     case "rejected":
@@ -862,9 +916,259 @@ export function applyPurchaseOutcome(record: CapacityRecord, intent: PurchaseInt
       d.append("PURCHASE_REJECTED", `${outcome.code}: ${outcome.message}`, { intentId: intent.intentId, offeringId: intent.offeringId });
       break;
     case "unknown":
-      d.status("PURCHASING", `outcome of purchase ${intent.intentId} unknown (${outcome.message}); EC2's extension history decides`);
+      d.status(
+        "PURCHASING",
+        intent.replacement
+          ? `outcome of purchase ${intent.intentId} unknown (${outcome.message}); only a reservation tagged blockfleet.io/intent-id=${intent.intentId} decides`
+          : `outcome of purchase ${intent.intentId} unknown (${outcome.message}); EC2's extension history decides`,
+      );
       d.append("PURCHASE_OUTCOME_UNKNOWN", outcome.message, { intentId: intent.intentId, offeringId: intent.offeringId });
       break;
   }
   return d.finish();
+}
+
+/** Reservation states of a new block that mean it will never run (its payment failed or EC2 gave up on it). */
+const DEAD_NEW_BLOCK_STATES = new Set(["payment-failed", "failed", "cancelled", "unavailable"]);
+
+/**
+ * A record whose follower is bought: nothing more is decided for it (its node group keeps running to its end).
+ * If the new block's payment failed the link is dropped and continuity is decided again (returns false).
+ */
+function followedByReplacement(d: Draft, link: NonNullable<CapacityRecord["replacedBy"]>, next: ReservationView | undefined, endIso: string): boolean {
+  if (next && DEAD_NEW_BLOCK_STATES.has(next.state)) {
+    const { record } = d;
+    d.set("replacedBy", null);
+    d.append("PAYMENT_FAILED", `replacement ${link.capacityReservationId} is ${next.state}; continuity is decided again`, { intentId: link.intentId });
+    d.notify(
+      "PAYMENT_FAILED",
+      link.intentId,
+      `Capacity block ${record.capacityReservationId}: replacement ${link.capacityReservationId} failed`,
+      `${record.PK}: the replacement block ${link.capacityReservationId} is ${next.state}. The manager looks for an extension or another replacement if time allows.`,
+    );
+    return false;
+  }
+  d.set("proposal", null);
+  d.status("TRACKING", `replaced by ${link.capacityReservationId} (record ${link.PK}); this block runs until its end ${endIso}`);
+  return true;
+}
+
+/**
+ * No extension within the policy: with replacement allowed, search new blocks (the reconciler fetches them once
+ * per query and run) and propose, or buy, the best within the policy. Either way a gap the manager cannot close
+ * is reported once, as soon as it is known. Returns true when it decided the record.
+ */
+function replaceOrReportGap(d: Draft, input: DecideInput, endIso: string, endMs: number, why: string): boolean {
+  const { record, now } = d;
+  const policy = replacementPolicyOf(record);
+  if (!policy.allowed) {
+    reportGap(d, endIso, undefined, `${why}; replacement is off (allowReplacement)`);
+    return false;
+  }
+  if (input.newBlockOfferings === undefined) {
+    d.needsNewBlockOfferings = newBlockQueryOf(record);
+    return true;
+  }
+  const choice = chooseReplacement({
+    offerings: input.newBlockOfferings,
+    instanceType: record.instanceType,
+    instanceCount: record.instanceCount,
+    policy,
+    maxFeeUsd: record.maxUpfrontFeeUsd,
+    oldEndMs: endMs,
+    notBeforeMs: now.getTime(),
+  });
+  if (choice.kind === "none") {
+    const detail =
+      choice.aboveCap > 0
+        ? `${choice.aboveCap} matching ${policy.durationHours} h block(s) in ${policy.zones.join(", ")} cost more than maxUpfrontFeeUsd ${usd(record.maxUpfrontFeeUsd ?? 0)}`
+        : `EC2 sells no ${policy.durationHours} h block of ${record.instanceCount} x ${record.instanceType} in ${policy.zones.join(", ")}`;
+    reportGap(d, endIso, undefined, `${why}; no replacement: ${detail}`);
+    return false;
+  }
+  const target = choice.target;
+  const proposal: Proposal = {
+    offeringId: choice.offeringId,
+    durationHours: choice.durationHours,
+    feeUsd: choice.feeUsd,
+    forEndDate: endIso,
+    newEndDate: target.endDate,
+    // Payment of a new block may take as long as an extension's; it must clear before the new block starts.
+    approveBy: iso(Math.min(endMs, Date.parse(target.startDate)) - PAYMENT_MAX_MS - PAYMENT_CUTOFF_BEFORE_END_MS),
+    proposedAt: record.proposal?.offeringId === choice.offeringId && record.proposal.feeUsd === choice.feeUsd ? record.proposal.proposedAt : d.nowIso,
+    replacement: target,
+  };
+  if (target.gapHours > 0) reportGap(d, endIso, target, `${why}; the earliest replacement within the policy starts ${target.startDate}`);
+  else d.set("gap", null);
+
+  const windowStart = endMs - record.extendBeforeHours * HOUR_MS;
+  const approval = record.approval;
+  // A replacement is a new block, not the extension an approval ahead was given for: only an approval of this
+  // very proposal (its offering) or a policy without approval pays for it.
+  const approved =
+    !record.requireApproval ||
+    (approval !== undefined && approval.offeringId === proposal.offeringId && approval.forEndDate === endIso && proposal.feeUsd <= approval.maxFeeUsd && approval.durationHours === proposal.durationHours);
+  if (approved && now.getTime() >= windowStart) {
+    purchase(d, proposal, record.requireApproval ? approval?.by : undefined, input.budget, endIso);
+    return true;
+  }
+  d.set("proposal", proposal);
+  if (approved) {
+    d.set("approved", record.requireApproval);
+    d.status("APPROVED", `replacement ${proposal.offeringId} ${record.requireApproval ? `approved by ${approval?.by}` : "within the policy"}; buying at ${iso(windowStart)}`);
+    flagExpiring(d, endIso, endMs, "replacement bought at the window");
+    return true;
+  }
+  askForReplacementApproval(d, proposal, endIso, endMs, why, input.budget);
+  return true;
+}
+
+function replacementSummary(p: Proposal): string {
+  const t = p.replacement as NonNullable<Proposal["replacement"]>;
+  return [
+    `Replacement: a new ${p.durationHours} h block of ${t.instanceCount} x ${t.instanceType} in ${t.availabilityZone}`,
+    `Starts: ${t.startDate}  Ends: ${t.endDate}`,
+    `Gap after the old end: ${t.gapHours === 0 ? "none" : `${t.gapHours} h`}`,
+    `Offering: ${p.offeringId}`,
+    `Upfront fee: ${usd(p.feeUsd)}${t.usdPerGpuHour !== undefined ? ` ($${t.usdPerGpuHour.toFixed(4)} per GPU-hour)` : ""}`,
+  ].join("\n");
+}
+
+function askForReplacementApproval(d: Draft, proposal: Proposal, endIso: string, endMs: number, why: string, budget: BudgetState | undefined): void {
+  const { record } = d;
+  const t = proposal.replacement as NonNullable<Proposal["replacement"]>;
+  const verdict = budget ? budgetVerdict({ budgetUsd: budget.budgetUsd, committedUsd: budget.committedUsd, feeUsd: proposal.feeUsd }) : undefined;
+  d.set("approved", false);
+  let reason = `${why}; approval needed for replacement ${proposal.offeringId}: ${proposal.durationHours} h in ${t.availabilityZone} from ${t.startDate} for ${usd(proposal.feeUsd)} by ${proposal.approveBy}`;
+  if (verdict && !verdict.allowed) reason += `; the monthly budget rules it out for ${budget?.month}: ${verdict.reason}`;
+  if (!d.notificationsEnabled) reason += "; no SNS topic is configured (TOPIC_ARN), so nobody is notified: approve with PATCH /{PK}";
+  d.status("AWAITING_APPROVAL", reason);
+  // Another zone or start is another request (approvers see what they approve); the same one is reminded every 6 h.
+  const key = `${endIso}|replace|${t.availabilityZone}|${t.startDate}`;
+  const newRequest = record.notifications?.APPROVAL_REQUEST?.key !== key;
+  const sent = d.notify(
+    "APPROVAL_REQUEST",
+    key,
+    `Approve replacement of capacity block ${record.capacityReservationId}`,
+    [
+      `Record: ${record.PK} (${record.capacityReservationId}, ${record.instanceCount} x ${record.instanceType} in ${record.availabilityZone})`,
+      `Block ends: ${endIso}; no extension: ${why}`,
+      replacementSummary(proposal),
+      `Approve by: ${proposal.approveBy} (PATCH /${encodeURIComponent(record.PK)})`,
+      ...(verdict && !verdict.allowed && budget
+        ? [`Budget: NOT WITHIN THE MONTHLY BUDGET (${budget.month}): ${verdict.reason}. Approving it will not buy it until the budget is raised (capacity_manager.monthly_budget_usd, a redeploy) or a new month begins.`]
+        : []),
+    ].join("\n"),
+    proposal.feeUsd,
+  );
+  if (sent && newRequest) {
+    d.append("REPLACEMENT_PROPOSED", reason, { offeringId: proposal.offeringId, feeUsd: proposal.feeUsd, durationHours: proposal.durationHours });
+  }
+  flagExpiring(d, endIso, endMs, "replacement awaiting approval");
+}
+
+/** Records a gap the manager cannot close and alerts once per (end, replacement start), as soon as it is known. */
+function reportGap(d: Draft, endIso: string, target: Proposal["replacement"], reason: string): void {
+  const { record } = d;
+  const gap = { startDate: endIso, ...(target ? { hours: target.gapHours } : {}), reason };
+  d.set("gap", gap);
+  const key = `${endIso}|${target?.startDate ?? "none"}`;
+  const length = target ? `${target.gapHours} h (until ${target.startDate})` : "open-ended (nothing within the policy is on sale)";
+  if (record.notifications?.GAP?.key !== key) d.append("GAP_EXPECTED", `${reason}; gap from ${endIso}: ${length}`);
+  d.notifyOnce(
+    "GAP",
+    key,
+    `Capacity block ${record.capacityReservationId}: GPUs will have a gap from ${endIso}`,
+    [
+      `Record: ${record.PK} (${record.capacityReservationId}, ${record.instanceCount} x ${record.instanceType} in ${record.availabilityZone})`,
+      `Gap starts: ${endIso} (the block's end)`,
+      `Gap length: ${length}`,
+      `Why: ${reason}`,
+      `Fallback: raise the gpu-on-demand node pool's limit (karpenter.gpu_on_demand in the environment file) so pods run on on-demand GPUs through the gap.`,
+    ].join("\n"),
+  );
+}
+
+/** Settles a replacement purchase only by the reservation tagged with its intent id; never buys again on doubt. */
+function resolveReplacementIntent(d: Draft, intent: PurchaseIntent, tagged: readonly ReservationView[] | undefined, endIso: string): void {
+  if (tagged === undefined) {
+    d.status("PURCHASING", `purchase ${intent.intentId} not settled: the reservations tagged with it could not be looked up this run`);
+    return;
+  }
+  const found = [...tagged].sort((a, b) => a.capacityReservationId.localeCompare(b.capacityReservationId))[0];
+  if (found) {
+    recordReplacement(d, intent, found, "PURCHASE_CONFIRMED", `EC2 shows ${found.capacityReservationId} tagged blockfleet.io/intent-id=${intent.intentId}`);
+    return;
+  }
+  const waited = d.now.getTime() - Date.parse(intent.startedAt);
+  if (waited < INTENT_RESOLUTION_GRACE_MS) {
+    d.status("PURCHASING", `purchase ${intent.intentId} started at ${intent.startedAt}; waiting for a reservation tagged with it before any new attempt`);
+    return;
+  }
+  holdUnconfirmedPurchase(d, intent, waited, endIso);
+}
+
+/** Links the old record to the new block and asks the reconciler to track the new block with the same policy. */
+function recordReplacement(d: Draft, intent: PurchaseIntent, reservation: ReservationView, kind: HistoryKind, detail: string): void {
+  const { record } = d;
+  const target = intent.replacement as NonNullable<PurchaseIntent["replacement"]>;
+  const newId = reservation.capacityReservationId;
+  const at = d.nowIso;
+  d.set("intent", null);
+  d.set("approval", null);
+  d.set("approved", false);
+  d.set("proposal", null);
+  d.set("replacedBy", { PK: newId, capacityReservationId: newId, intentId: intent.intentId, at });
+  if (target.gapHours === 0) d.set("gap", null);
+  d.status("TRACKING", `replaced by ${newId} (${target.availabilityZone}, ${target.startDate} to ${target.endDate}); this block runs until its end ${intent.forEndDate}`);
+  const money = { intentId: intent.intentId, offeringId: intent.offeringId, feeUsd: intent.feeUsd, durationHours: intent.durationHours, ...(intent.approvedBy ? { approvedBy: intent.approvedBy } : {}) };
+  d.append(kind, detail, money);
+  d.append("REPLACED_BY", `${newId} follows this block (record ${newId})`, money);
+  d.set("unledgered", [...(record.unledgered ?? []).filter((e) => e.intentId !== intent.intentId), replacementSpend(record, intent, reservation)]);
+  const next: CapacityRecord = {
+    PK: newId,
+    capacityReservationId: newId,
+    instanceType: target.instanceType,
+    availabilityZone: reservation.availabilityZone ?? target.availabilityZone,
+    platform: reservation.platform ?? record.platform,
+    tenancy: reservation.tenancy ?? record.tenancy,
+    startDate: reservation.startDate ?? target.startDate,
+    endDate: reservation.endDate ?? target.endDate,
+    instanceCount: target.instanceCount,
+    extendBeforeHours: record.extendBeforeHours,
+    extendByHours: record.extendByHours,
+    requireApproval: record.requireApproval,
+    ...(record.maxUpfrontFeeUsd !== undefined ? { maxUpfrontFeeUsd: record.maxUpfrontFeeUsd } : {}),
+    ...(record.allowReplacement !== undefined ? { allowReplacement: record.allowReplacement } : {}),
+    ...(record.replacementAvailabilityZones !== undefined ? { replacementAvailabilityZones: record.replacementAvailabilityZones } : {}),
+    ...(record.replacementDurationHours !== undefined ? { replacementDurationHours: record.replacementDurationHours } : {}),
+    replacementOf: { PK: record.PK, capacityReservationId: record.capacityReservationId, intentId: intent.intentId, at },
+    approved: false,
+    createdAt: at,
+    updatedAt: at,
+    status: "TRACKING",
+    statusReason: `replacement for ${record.capacityReservationId} (record ${record.PK}); Karpenter's gpu-capacity-block pool selects it by its tags`,
+    reservationState: reservation.state,
+    version: 0,
+  };
+  d.actions.push({ kind: "trackNewBlock", record: next, history: [{ at, kind: "REPLACES", detail: `bought to follow ${record.capacityReservationId} (record ${record.PK})`, ...money }] });
+}
+
+/** The ledger item of a replacement settled as bought: the new block, in the month its intent started. */
+export function replacementSpend(record: CapacityRecord, intent: PurchaseIntent, reservation: ReservationView): SpendEntry {
+  const target = intent.replacement as NonNullable<PurchaseIntent["replacement"]>;
+  return {
+    intentId: intent.intentId,
+    kind: "replacement",
+    recordPk: record.PK,
+    capacityReservationId: reservation.capacityReservationId,
+    offeringId: intent.offeringId,
+    feeUsd: intent.feeUsd,
+    currency: SPEND_CURRENCY,
+    startDate: reservation.startDate ?? target.startDate,
+    endDate: reservation.endDate ?? target.endDate,
+    purchasedAt: intent.startedAt,
+    ...(intent.approvedBy ? { approvedBy: intent.approvedBy } : {}),
+    reason: `replace ${record.capacityReservationId} (${record.instanceCount} x ${record.instanceType}, ends ${intent.forEndDate}) with a ${intent.durationHours} h block in ${target.availabilityZone} from ${target.startDate} (gap ${target.gapHours} h); ${intent.approvedBy ? `approved by ${intent.approvedBy}` : "no approval required by the record's policy"}`,
+  };
 }

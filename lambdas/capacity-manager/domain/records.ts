@@ -1,4 +1,5 @@
 import { DomainError } from "./errors";
+import { DEFAULT_REPLACEMENT_DURATION_HOURS } from "./rules";
 import type { ApprovalTarget, CapacityRecord, HistoryEntry, MoneyPolicy, MoneyPolicyChanges, Proposal, RecordChanges, RecordSpec } from "./types";
 
 /** A record as first stored: the owner's fields, manager state at its initial values. */
@@ -40,6 +41,9 @@ export function moneyPolicyOf(record: MoneyPolicy): MoneyPolicy {
     extendByHours: record.extendByHours,
     extendBeforeHours: record.extendBeforeHours,
     ...(record.maxUpfrontFeeUsd !== undefined ? { maxUpfrontFeeUsd: record.maxUpfrontFeeUsd } : {}),
+    ...(record.allowReplacement !== undefined ? { allowReplacement: record.allowReplacement } : {}),
+    ...(record.replacementAvailabilityZones !== undefined ? { replacementAvailabilityZones: record.replacementAvailabilityZones } : {}),
+    ...(record.replacementDurationHours !== undefined ? { replacementDurationHours: record.replacementDurationHours } : {}),
   };
 }
 
@@ -51,6 +55,15 @@ export function withPolicyChanges(policy: MoneyPolicy, changes: MoneyPolicyChang
     extendByHours: changes.extendByHours ?? policy.extendByHours,
     extendBeforeHours: changes.extendBeforeHours ?? policy.extendBeforeHours,
     ...(cap !== undefined ? { maxUpfrontFeeUsd: cap } : {}),
+    ...replacementFields(changes.allowReplacement ?? policy.allowReplacement, changes.replacementAvailabilityZones ?? policy.replacementAvailabilityZones, changes.replacementDurationHours ?? policy.replacementDurationHours),
+  };
+}
+
+function replacementFields(allow: boolean | undefined, zones: readonly string[] | undefined, hours: number | undefined): Partial<MoneyPolicy> {
+  return {
+    ...(allow !== undefined ? { allowReplacement: allow } : {}),
+    ...(zones !== undefined ? { replacementAvailabilityZones: zones } : {}),
+    ...(hours !== undefined ? { replacementDurationHours: hours } : {}),
   };
 }
 
@@ -65,7 +78,7 @@ export interface PolicyLoosening {
  * or buying earlier (a longer lead buys extension after extension while the new end is still within it).
  * The opposite directions tighten and are anyone's to make.
  */
-export function policyLoosenings(before: MoneyPolicy, after: MoneyPolicy): PolicyLoosening[] {
+export function policyLoosenings(before: MoneyPolicy, after: MoneyPolicy, ownZone?: string): PolicyLoosening[] {
   const out: PolicyLoosening[] = [];
   if (before.requireApproval && !after.requireApproval) out.push({ field: "requireApproval", why: "turning approval off lets purchases happen without an approver" });
   if (before.maxUpfrontFeeUsd !== undefined && (after.maxUpfrontFeeUsd === undefined || after.maxUpfrontFeeUsd > before.maxUpfrontFeeUsd)) {
@@ -77,15 +90,42 @@ export function policyLoosenings(before: MoneyPolicy, after: MoneyPolicy): Polic
   if (after.extendBeforeHours > before.extendBeforeHours) {
     out.push({ field: "extendBeforeHours", why: `buying ${after.extendBeforeHours} h instead of ${before.extendBeforeHours} h before the end spends earlier and can chain extensions` });
   }
+  if (before.allowReplacement !== true && after.allowReplacement === true) {
+    out.push({ field: "allowReplacement", why: "turning replacement on lets the manager buy new blocks when no extension is bought" });
+  }
+  // Without a list a replacement is bought in the block's own zone only.
+  const zonesBefore = new Set(before.replacementAvailabilityZones ?? (ownZone !== undefined ? [ownZone] : []));
+  const added = (after.replacementAvailabilityZones ?? (ownZone !== undefined ? [ownZone] : [])).filter((z) => !zonesBefore.has(z));
+  if (added.length > 0) {
+    out.push({ field: "replacementAvailabilityZones", why: `adding ${added.join(", ")} lets replacements be bought in more zones` });
+  }
+  const hoursBefore = before.replacementDurationHours ?? DEFAULT_REPLACEMENT_DURATION_HOURS;
+  const hoursAfter = after.replacementDurationHours ?? DEFAULT_REPLACEMENT_DURATION_HOURS;
+  if (hoursAfter > hoursBefore) {
+    out.push({ field: "replacementDurationHours", why: `replacement blocks of ${hoursAfter} h instead of ${hoursBefore} h cost more` });
+  }
   return out;
 }
 
 /** Policy fields in the order they are reported. */
-const MONEY_POLICY_FIELDS = ["requireApproval", "maxUpfrontFeeUsd", "extendByHours", "extendBeforeHours"] as const;
+const MONEY_POLICY_FIELDS = [
+  "requireApproval",
+  "maxUpfrontFeeUsd",
+  "extendByHours",
+  "extendBeforeHours",
+  "allowReplacement",
+  "replacementAvailabilityZones",
+  "replacementDurationHours",
+] as const;
 
-function pickPolicyChanges(changes: MoneyPolicyChanges): MoneyPolicyChanges {
+function pickPolicyChanges(changes: MoneyPolicyChanges | RecordChanges): MoneyPolicyChanges {
   const picked: Record<string, unknown> = {};
-  for (const field of MONEY_POLICY_FIELDS) if (changes[field] !== undefined) picked[field] = changes[field];
+  for (const field of MONEY_POLICY_FIELDS) {
+    const value = changes[field];
+    // `null` removes an optional field; only the cap means something by its absence (no cap).
+    if (value === null && field !== "maxUpfrontFeeUsd") continue;
+    if (value !== undefined) picked[field] = value;
+  }
   return picked;
 }
 
@@ -105,8 +145,11 @@ export function withdrawWhatPolicyNoLongerAllows(record: CapacityRecord, policy:
   const proposal = pendingProposal(record);
   const proposalFits =
     proposal === undefined ||
-    (proposal.durationHours === policy.extendByHours && (policy.maxUpfrontFeeUsd === undefined || proposal.feeUsd <= policy.maxUpfrontFeeUsd));
-  let approvalFits = record.approval === undefined || record.approval.durationHours === policy.extendByHours;
+    (proposal.durationHours === durationFor(proposal, policy) &&
+      (policy.maxUpfrontFeeUsd === undefined || proposal.feeUsd <= policy.maxUpfrontFeeUsd) &&
+      (proposal.replacement === undefined || replacementStillAllowed(record, proposal, policy)));
+  const approvalFor = record.approval?.offeringId !== undefined && record.approval.offeringId === proposal?.offeringId ? proposal : undefined;
+  let approvalFits = record.approval === undefined || record.approval.durationHours === (approvalFor ? durationFor(approvalFor, policy) : policy.extendByHours);
   if (proposal && !proposalFits) {
     changes["proposal"] = null;
     withdrawn.push(`the proposal (${proposal.durationHours} h for ${usd(proposal.feeUsd)})`);
@@ -124,6 +167,16 @@ export function withdrawWhatPolicyNoLongerAllows(record: CapacityRecord, policy:
   return { changes, withdrawn };
 }
 
+/** The duration the policy buys for a proposal of this kind. */
+function durationFor(proposal: Proposal, policy: MoneyPolicy): number {
+  return proposal.replacement ? (policy.replacementDurationHours ?? DEFAULT_REPLACEMENT_DURATION_HOURS) : policy.extendByHours;
+}
+
+function replacementStillAllowed(record: CapacityRecord, proposal: Proposal, policy: MoneyPolicy): boolean {
+  const zones = policy.replacementAvailabilityZones ?? [record.availabilityZone];
+  return policy.allowReplacement === true && proposal.replacement !== undefined && zones.includes(proposal.replacement.availabilityZone);
+}
+
 /**
  * Changes from PUT /{PK}: owner fields only. A purchase in flight is never changed under it. Loosening the
  * money policy is an approver's action (PATCH /{PK}); tightening is allowed and withdraws a proposal or
@@ -135,7 +188,7 @@ export function updateRecord(record: CapacityRecord, patch: RecordChanges, now: 
   }
   const policyChanges = pickPolicyChanges(patch);
   const policy = withPolicyChanges(moneyPolicyOf(record), policyChanges);
-  const loosened = policyLoosenings(moneyPolicyOf(record), policy);
+  const loosened = policyLoosenings(moneyPolicyOf(record), policy, record.availabilityZone);
   const first = loosened[0];
   if (first) {
     const body = JSON.stringify(Object.fromEntries(loosened.map((l) => [l.field, policyChanges[l.field] ?? null])));
@@ -197,7 +250,7 @@ export function approveRecord(record: CapacityRecord, approvedBy: string, now: D
   }
   const before = moneyPolicyOf(record);
   const policy = withPolicyChanges(before, policyChanges);
-  const changedFields = MONEY_POLICY_FIELDS.filter((f) => before[f] !== policy[f]);
+  const changedFields = MONEY_POLICY_FIELDS.filter((f) => JSON.stringify(before[f]) !== JSON.stringify(policy[f]));
   const settled = withdrawWhatPolicyNoLongerAllows(record, policy);
   const history: HistoryEntry[] = [];
   const changes: Record<string, unknown> = { ...pickPolicyChanges(policyChanges), ...settled.changes, updatedAt: at };
@@ -220,7 +273,9 @@ export function approveRecord(record: CapacityRecord, approvedBy: string, now: D
       durationHours: proposal.durationHours,
       forEndDate: proposal.forEndDate,
       newEndDate: proposal.newEndDate,
-      message: `approves the pending proposal: extending the end ${proposal.forEndDate} to ${proposal.newEndDate} with offering ${proposal.offeringId} for ${usd(proposal.feeUsd)}`,
+      message: proposal.replacement
+        ? `approves the pending replacement: a new ${proposal.durationHours} h block in ${proposal.replacement.availabilityZone} from ${proposal.replacement.startDate} to ${proposal.replacement.endDate} (gap ${proposal.replacement.gapHours} h after the end ${proposal.forEndDate}) with offering ${proposal.offeringId} for ${usd(proposal.feeUsd)}`
+        : `approves the pending proposal: extending the end ${proposal.forEndDate} to ${proposal.newEndDate} with offering ${proposal.offeringId} for ${usd(proposal.feeUsd)}`,
     };
     return { changes: changes as RecordChanges, history, appliesTo };
   }

@@ -55,3 +55,6 @@ export const DEFAULT_REQUIRE_APPROVAL = true;
 
 /** Durations EC2 sells for a Capacity Block (and its extensions); one home with the CLI's, in the shared facts. */
 export { isSellableDurationHours } from "../../../src/lib/capacity-blocks/facts";
+
+/** Replacement blocks last a week unless the policy says otherwise (EC2 sells 1-14 days, then weeks). */
+export const DEFAULT_REPLACEMENT_DURATION_HOURS = 168;

@@ -85,6 +85,24 @@ export interface Proposal {
   /** Approve by then so payment (up to 12 h) clears before the 35-minute cut-off. */
   readonly approveBy: string;
   readonly proposedAt: string;
+  /** Set when the proposal buys a new block instead of extending this one (absent: an extension). */
+  readonly replacement?: NewBlockTarget;
+}
+
+/**
+ * A new Capacity Block bought to follow a block no extension could continue (PurchaseCapacityBlock).
+ * Same instance type and count as the block it replaces.
+ */
+export interface NewBlockTarget {
+  readonly availabilityZone: string;
+  readonly instanceType: string;
+  readonly instanceCount: number;
+  readonly startDate: string;
+  readonly endDate: string;
+  /** Hours between the old block's end and the new block's start (0: no gap). */
+  readonly gapHours: number;
+  /** Upfront fee divided by GPU-hours (GPUs per instance x instances x hours), when the GPU count is known. */
+  readonly usdPerGpuHour?: number;
 }
 
 /** Written (conditionally) before calling PurchaseCapacityBlockExtension. */
@@ -96,6 +114,28 @@ export interface PurchaseIntent {
   readonly forEndDate: string;
   readonly startedAt: string;
   readonly approvedBy?: string;
+  /**
+   * Set for a new block (PurchaseCapacityBlock, tagged `blockfleet.io/intent-id = intentId`): its outcome is
+   * settled only by looking the reservation up by that tag. Absent: an extension of this record's block.
+   */
+  readonly replacement?: NewBlockTarget;
+}
+
+/** The block bought to follow this one (and, on the new record, the block it followed). */
+export interface ReplacementLink {
+  readonly PK: string;
+  readonly capacityReservationId: string;
+  readonly intentId: string;
+  readonly at: string;
+}
+
+/** A gap the manager knows it cannot close: no extension and no replacement within the policy. */
+export interface KnownGap {
+  /** The old block's end. */
+  readonly startDate: string;
+  /** Hours until a replacement starts; absent when nothing within the policy is on sale at all. */
+  readonly hours?: number;
+  readonly reason: string;
 }
 
 export interface LastExtension {
@@ -147,6 +187,13 @@ export const HISTORY_KINDS = [
   "UNDECLARED",
   /** A purchase was not made because it would exceed the month's budget. */
   "OVER_BUDGET",
+  /** A new block was proposed to follow this one (no extension within the policy). */
+  "REPLACEMENT_PROPOSED",
+  /** A new block bought to follow this one (on the old record) or this record's origin (on the new one). */
+  "REPLACED_BY",
+  "REPLACES",
+  /** No extension and no replacement within the policy: the block's end leaves a gap. */
+  "GAP_EXPECTED",
 ] as const;
 export type HistoryKind = (typeof HISTORY_KINDS)[number];
 
@@ -172,7 +219,8 @@ export type NotificationKind =
   | "EXPIRING"
   | "NOT_FOUND"
   | "PURCHASE_UNCONFIRMED"
-  | "OVER_BUDGET";
+  | "OVER_BUDGET"
+  | "GAP";
 
 export interface NotificationMark {
   readonly at: string;
@@ -211,6 +259,15 @@ export interface RecordSpec {
   /** Absent: no cap (the cheapest matching offering is still chosen). */
   readonly maxUpfrontFeeUsd?: number;
   readonly nodeGroup?: NodeGroupLink;
+  /**
+   * When no extension within the policy is bought in time, buy a new block (same type and count) instead.
+   * @default false
+   */
+  readonly allowReplacement?: boolean;
+  /** Zones a replacement may be bought in. @default the block's own zone */
+  readonly replacementAvailabilityZones?: readonly string[];
+  /** Duration of a replacement block (a duration EC2 sells). @default 168 */
+  readonly replacementDurationHours?: number;
 }
 
 /** Marks a record the environment file declares (see domain/declared.ts). */
@@ -239,6 +296,12 @@ export interface RecordState {
    * write that settles them, and retried every run until the ledger has them. They count against the budget meanwhile.
    */
   readonly unledgered?: readonly SpendEntry[];
+  /** The new block bought to follow this one. */
+  readonly replacedBy?: ReplacementLink;
+  /** On a record created for a replacement: the block it follows. */
+  readonly replacementOf?: ReplacementLink;
+  /** Set while the manager knows the block's end leaves a gap (shown by `capacity status` and `timeline`). */
+  readonly gap?: KnownGap;
   readonly notifications?: Partial<Record<NotificationKind, NotificationMark>>;
   /** When the linked node group is scaled to zero (40 min before the real end). */
   readonly nodeGroupScaleDownAt?: string;
@@ -254,7 +317,10 @@ export interface RecordState {
 export type CapacityRecord = RecordSpec & RecordState;
 
 /** Policy fields that decide what may be bought without asking anyone again. */
-export type MoneyPolicy = Pick<RecordSpec, "requireApproval" | "maxUpfrontFeeUsd" | "extendByHours" | "extendBeforeHours">;
+export type MoneyPolicy = Pick<
+  RecordSpec,
+  "requireApproval" | "maxUpfrontFeeUsd" | "extendByHours" | "extendBeforeHours" | "allowReplacement" | "replacementAvailabilityZones" | "replacementDurationHours"
+>;
 
 /** A change of the money policy; `maxUpfrontFeeUsd: null` removes the cap. */
 export interface MoneyPolicyChanges {
@@ -262,6 +328,9 @@ export interface MoneyPolicyChanges {
   readonly maxUpfrontFeeUsd?: number | null;
   readonly extendByHours?: number;
   readonly extendBeforeHours?: number;
+  readonly allowReplacement?: boolean;
+  readonly replacementAvailabilityZones?: readonly string[];
+  readonly replacementDurationHours?: number;
 }
 
 /** Record fields a decision may set; `null` removes an optional field. History entries are written beside it. */
@@ -308,4 +377,25 @@ export interface OfferingView {
   readonly currency?: string;
   readonly startDate?: string;
   readonly endDate?: string;
+}
+
+/** One DescribeCapacityBlockOfferings result: a new block on sale. */
+export interface NewBlockOfferingView {
+  readonly offeringId: string;
+  readonly instanceType: string;
+  readonly instanceCount: number;
+  readonly availabilityZone: string;
+  readonly startDate: string;
+  readonly endDate: string;
+  readonly durationHours: number;
+  /** Parsed upfront fee; undefined when EC2 sent something that is not a number. */
+  readonly feeUsd: number | undefined;
+  readonly currency?: string;
+}
+
+/** What one DescribeCapacityBlockOfferings search asks for; records sharing it share one search per run. */
+export interface NewBlockQuery {
+  readonly instanceType: string;
+  readonly instanceCount: number;
+  readonly durationHours: number;
 }
