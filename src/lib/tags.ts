@@ -25,3 +25,19 @@ export const KARPENTER_CONSUMER_TAG_VALUE = "karpenter";
  * besides the reservations the environment file declares.
  */
 export const RESERVATION_ENVIRONMENT_TAG = "blockfleet.io/environment";
+
+/** Tag on a capacity reservation the manager bought as a replacement: the purchase intent it settles. */
+export const INTENT_ID_TAG = "blockfleet.io/intent-id";
+
+/**
+ * Tags on a new capacity block bought for this environment (by hand through `capacity offerings --env`, or by the
+ * manager as a replacement): the Karpenter capacity-block pool's `reservation_tags` (when that pool exists), the
+ * consumer tag its selector also requires, and the environment tag that lets this environment's reconcile extend it.
+ */
+export function newBlockReservationTags(environment: string, karpenterReservationTags: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  return {
+    ...(karpenterReservationTags ?? {}),
+    [CAPACITY_CONSUMER_TAG]: KARPENTER_CONSUMER_TAG_VALUE,
+    [RESERVATION_ENVIRONMENT_TAG]: environment,
+  };
+}

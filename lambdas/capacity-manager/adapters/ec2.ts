@@ -1,15 +1,18 @@
 import {
   DescribeCapacityBlockExtensionHistoryCommand,
   DescribeCapacityBlockExtensionOfferingsCommand,
+  DescribeCapacityBlockOfferingsCommand,
   DescribeCapacityReservationsCommand,
   EC2Client,
+  PurchaseCapacityBlockCommand,
   PurchaseCapacityBlockExtensionCommand,
+  type CapacityReservationInstancePlatform,
   type CapacityBlockExtension,
   type CapacityReservation,
 } from "@aws-sdk/client-ec2";
 import type { PurchaseOutcome } from "../domain/decide";
-import type { ExtensionStatus, ExtensionView, OfferingView, PurchaseIntent, ReservationView } from "../domain/types";
-import type { CapacityApi, ReservationLookup } from "../service/ports";
+import type { ExtensionStatus, ExtensionView, NewBlockOfferingView, NewBlockQuery, OfferingView, PurchaseIntent, ReservationView } from "../domain/types";
+import type { CapacityApi, NewBlockMarket, ReservationLookup } from "../service/ports";
 
 /** Ids sent per DescribeCapacityReservations / …ExtensionHistory call; pages within a batch follow NextToken. */
 export const IDS_PER_CALL = 1000;
@@ -20,6 +23,12 @@ export const READ_MAX_ATTEMPTS = 5;
 /** Purchases are not retried by the SDK: an ambiguous answer is resolved from the extension history. */
 export const PURCHASE_MAX_ATTEMPTS = 1;
 export const PURCHASE_REQUEST_TIMEOUT_MS = 15_000;
+/** Tag a replacement's reservation carries: the purchase intent it settles (the only way its outcome is settled). */
+export const INTENT_ID_TAG = "blockfleet.io/intent-id";
+/** Intent ids per DescribeCapacityReservations tag filter (EC2 accepts at most 200 filter values per call). */
+export const INTENT_IDS_PER_CALL = 200;
+/** Platform of replacement blocks: the EKS GPU nodes blockfleet runs are Linux. */
+export const NEW_BLOCK_PLATFORM: CapacityReservationInstancePlatform = "Linux/UNIX";
 
 const NOT_FOUND_CODES = new Set(["InvalidCapacityReservationId.NotFound", "InvalidCapacityReservationId.Malformed", "InvalidCapacityReservationId"]);
 /** Errors that mean EC2 did not act on the request. */
@@ -101,7 +110,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /** EC2 capacity block calls: batching, pagination, not-found handling and purchase classification. */
-export class Ec2CapacityApi implements CapacityApi {
+export class Ec2CapacityApi implements CapacityApi, NewBlockMarket {
   constructor(private readonly clients: Ec2Clients) {}
 
   async describeReservations(ids: readonly string[]): Promise<ReservationLookup> {
@@ -205,6 +214,79 @@ export class Ec2CapacityApi implements CapacityApi {
     } catch (error) {
       return classifyPurchaseError(error);
     }
+  }
+
+  async describeNewBlockOfferings(query: NewBlockQuery, from: Date): Promise<NewBlockOfferingView[]> {
+    const out: NewBlockOfferingView[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.clients.read.send(
+        new DescribeCapacityBlockOfferingsCommand({
+          InstanceType: query.instanceType,
+          InstanceCount: query.instanceCount,
+          CapacityDurationHours: query.durationHours,
+          StartDateRange: from,
+          NextToken: token,
+        }),
+      );
+      for (const o of page.CapacityBlockOfferings ?? []) {
+        if (!o.CapacityBlockOfferingId || !o.AvailabilityZone || !o.StartDate || !o.EndDate || o.CapacityBlockDurationHours === undefined) continue;
+        out.push({
+          offeringId: o.CapacityBlockOfferingId,
+          instanceType: o.InstanceType ?? query.instanceType,
+          instanceCount: o.InstanceCount ?? query.instanceCount,
+          availabilityZone: o.AvailabilityZone,
+          startDate: o.StartDate.toISOString(),
+          endDate: o.EndDate.toISOString(),
+          durationHours: o.CapacityBlockDurationHours,
+          feeUsd: parseFee(o.UpfrontFee),
+          ...(o.CurrencyCode ? { currency: o.CurrencyCode } : {}),
+        });
+      }
+      token = page.NextToken;
+    } while (token);
+    return out;
+  }
+
+  async purchaseNewBlock(intent: PurchaseIntent, tags: Readonly<Record<string, string>>): Promise<PurchaseOutcome> {
+    try {
+      const result = await this.clients.purchase.send(
+        new PurchaseCapacityBlockCommand({
+          CapacityBlockOfferingId: intent.offeringId,
+          InstancePlatform: NEW_BLOCK_PLATFORM,
+          TagSpecifications: [
+            {
+              ResourceType: "capacity-reservation",
+              Tags: [...Object.entries(tags).map(([Key, Value]) => ({ Key, Value })), { Key: INTENT_ID_TAG, Value: intent.intentId }],
+            },
+          ],
+        }),
+      );
+      const reservation = result.CapacityReservation ? toReservation(result.CapacityReservation) : undefined;
+      return reservation ? { kind: "purchased", reservation } : { kind: "purchased" };
+    } catch (error) {
+      return classifyPurchaseError(error);
+    }
+  }
+
+  async findReservationsByIntent(intentIds: readonly string[]): Promise<ReadonlyMap<string, readonly ReservationView[]>> {
+    const out = new Map<string, ReservationView[]>();
+    for (const batch of chunks([...new Set(intentIds)], INTENT_IDS_PER_CALL)) {
+      let token: string | undefined;
+      do {
+        const page = await this.clients.read.send(
+          new DescribeCapacityReservationsCommand({ Filters: [{ Name: `tag:${INTENT_ID_TAG}`, Values: batch }], MaxResults: LIST_PAGE_SIZE, NextToken: token }),
+        );
+        for (const r of page.CapacityReservations ?? []) {
+          const intentId = r.Tags?.find((t) => t.Key === INTENT_ID_TAG)?.Value;
+          const view = toReservation(r);
+          if (!view || intentId === undefined) continue;
+          out.set(intentId, [...(out.get(intentId) ?? []), view]);
+        }
+        token = page.NextToken;
+      } while (token);
+    }
+    return out;
   }
 
   async listCapacityBlocks(): Promise<ReservationView[]> {

@@ -88,6 +88,12 @@ export interface DecideInput {
    * it (empty: none). undefined when they were not looked up: the intent is then not settled this run.
    */
   readonly intentReservations?: readonly ReservationView[];
+  /**
+   * The environment lets the manager buy new blocks (`allow_new_purchases`, and a market to buy them from).
+   * Without it a record's `allowReplacement` buys nothing and the gap is reported instead.
+   * @default false
+   */
+  readonly newPurchasesEnabled?: boolean;
   /** For a record replaced by a new block: that block's reservation as EC2 reports it (undefined: unknown). */
   readonly replacedByReservation?: ReservationView;
   readonly now: Date;
@@ -963,6 +969,10 @@ function replaceOrReportGap(d: Draft, input: DecideInput, endIso: string, endMs:
   const policy = replacementPolicyOf(record);
   if (!policy.allowed) {
     reportGap(d, endIso, undefined, `${why}; replacement is off (allowReplacement)`);
+    return false;
+  }
+  if (input.newPurchasesEnabled !== true) {
+    reportGap(d, endIso, undefined, `${why}; replacement is allowed for the record but this environment buys no new blocks (capacity_manager.allow_new_purchases = false)`);
     return false;
   }
   if (input.newBlockOfferings === undefined) {

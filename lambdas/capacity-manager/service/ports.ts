@@ -1,7 +1,17 @@
 import type { PurchaseOutcome } from "../domain/decide";
 import type { DeclaredBlock } from "../domain/declared";
 import type { SpendEntry } from "../domain/spend";
-import type { CapacityRecord, ExtensionView, HistoryEntry, OfferingView, PurchaseIntent, RecordChanges, ReservationView } from "../domain/types";
+import type {
+  CapacityRecord,
+  ExtensionView,
+  HistoryEntry,
+  NewBlockOfferingView,
+  NewBlockQuery,
+  OfferingView,
+  PurchaseIntent,
+  RecordChanges,
+  ReservationView,
+} from "../domain/types";
 
 /** One page of a record's history, newest first. */
 export interface HistoryPage {
@@ -50,6 +60,22 @@ export interface CapacityApi {
   purchaseExtension(capacityReservationId: string, intent: PurchaseIntent): Promise<PurchaseOutcome>;
   /** The account's active and scheduled capacity blocks. */
   listCapacityBlocks(): Promise<ReservationView[]>;
+}
+
+/**
+ * Buying new blocks (replacements), a capability of its own: deployed only where the environment allows new
+ * purchases (`capacity_manager.allow_new_purchases`, which grants the IAM actions).
+ */
+export interface NewBlockMarket {
+  /** New blocks on sale (DescribeCapacityBlockOfferings) of one type, count and duration, starting from `from`, in every zone. */
+  describeNewBlockOfferings(query: NewBlockQuery, from: Date): Promise<NewBlockOfferingView[]>;
+  /**
+   * PurchaseCapacityBlock of `intent.offeringId`, tagging the reservation with `tags` and
+   * `blockfleet.io/intent-id = intent.intentId`. Never retried: classified like `purchaseExtension`.
+   */
+  purchaseNewBlock(intent: PurchaseIntent, tags: Readonly<Record<string, string>>): Promise<PurchaseOutcome>;
+  /** Reservations tagged `blockfleet.io/intent-id` with one of `intentIds`, by intent id (absent: none). */
+  findReservationsByIntent(intentIds: readonly string[]): Promise<ReadonlyMap<string, readonly ReservationView[]>>;
 }
 
 export interface Notifier {

@@ -2,12 +2,22 @@ import { applyPurchaseOutcome, decide, needsExtensionHistory, type Action, type 
 import { syncDeclared } from "../domain/declared";
 import { reservationOwners } from "../domain/records";
 import { EXPIRING_HORIZON_MS, notificationRetryDelayMs } from "../domain/rules";
+import { newBlockQueryKey } from "../domain/replace";
 import { committedSpendUsd, pendingPurchases, toCents, utcMonthOf, type BudgetState } from "../domain/spend";
-import type { CapacityRecord, ExtensionView, NotificationKind, ReservationView } from "../domain/types";
+import type { CapacityRecord, ExtensionView, NewBlockOfferingView, NewBlockQuery, NotificationKind, ReservationView } from "../domain/types";
 import type { Logger } from "../log";
 import { METRICS, type MetricName } from "../metrics";
-import { VersionConflictError } from "./errors";
-import { readLedgerMonth, type CapacityApi, type DeclaredBlocksSource, type NodeGroupScaler, type Notifier, type RecordStore, type SpendLedger } from "./ports";
+import { RecordExistsError, VersionConflictError } from "./errors";
+import {
+  readLedgerMonth,
+  type CapacityApi,
+  type DeclaredBlocksSource,
+  type NewBlockMarket,
+  type NodeGroupScaler,
+  type Notifier,
+  type RecordStore,
+  type SpendLedger,
+} from "./ports";
 
 export interface ReconcilerDeps {
   readonly store: RecordStore;
@@ -29,6 +39,12 @@ export interface ReconcilerDeps {
    * @default true (the deployed function always sets it from EXTENSIONS_ENABLED, which defaults to false)
    */
   readonly extensionsEnabled?: boolean;
+  /**
+   * Buying new blocks as replacements, with the tags every new block carries (the environment's Karpenter
+   * reservation tags, the consumer tag and the environment tag; the intent tag is added per purchase).
+   * @default none: the environment buys no new blocks (`allow_new_purchases = false`), so a replacement is never bought
+   */
+  readonly newBlocks?: { readonly market: NewBlockMarket; readonly tags: Readonly<Record<string, string>> };
   /**
    * Where purchases settled as bought are written (append-only). Absent, they stay on their records (`unledgered`).
    * @default none
@@ -185,7 +201,23 @@ export class Reconciler {
     const now = clock();
     const run: RunContext = { now, allRecords };
     const duplicateOf = reservationOwners(records);
-    const lookup = await ec2.describeReservations(records.map((r) => r.capacityReservationId));
+    // Replaced records also need their follower's state: a new block whose payment failed leaves a gap again.
+    const followers = records.flatMap((r) => (r.replacedBy ? [r.replacedBy.capacityReservationId] : []));
+    const lookup = await ec2.describeReservations([...records.map((r) => r.capacityReservationId), ...followers]);
+    const intentReservations = await this.lookUpReplacementIntents(records);
+    // One DescribeCapacityBlockOfferings per (type, count, duration) and run, however many records need it.
+    const newBlockSearches = new Map<string, Promise<NewBlockOfferingView[]>>();
+    const searchNewBlocks = (query: NewBlockQuery): Promise<NewBlockOfferingView[]> => {
+      const market = this.deps.newBlocks?.market;
+      if (!market) return Promise.resolve([]);
+      const key = newBlockQueryKey(query);
+      let search = newBlockSearches.get(key);
+      if (!search) {
+        search = market.describeNewBlockOfferings(query, now);
+        newBlockSearches.set(key, search);
+      }
+      return search;
+    };
     const historyIds = new Set(
       records.filter((r) => needsExtensionHistory(r, lookup.found.get(r.capacityReservationId), now)).map((r) => r.capacityReservationId),
     );
@@ -221,12 +253,18 @@ export class Reconciler {
             now,
             notificationsEnabled: this.deps.notifier !== undefined,
             extensionsEnabled: this.deps.extensionsEnabled ?? true,
+            newPurchasesEnabled: this.deps.newBlocks !== undefined,
+            ...(record.intent?.replacement && intentReservations ? { intentReservations: intentReservations.get(record.intent.intentId) ?? [] } : {}),
+            ...(record.replacedBy && lookup.found.has(record.replacedBy.capacityReservationId)
+              ? { replacedByReservation: lookup.found.get(record.replacedBy.capacityReservationId) as ReservationView }
+              : {}),
             ...(expirationWarning ? { expirationWarning } : {}),
             ...(duplicateOf.has(record.PK) ? { duplicateOf: duplicateOf.get(record.PK) as string } : {}),
           },
           count,
           counted,
           run,
+          searchNewBlocks,
         );
         if (result.purchased) purchases += 1;
         if (result.expiringWithoutExtension) expiring += 1;
@@ -258,6 +296,7 @@ export class Reconciler {
     count: (name: MetricName, by?: number) => void,
     counted: { held: boolean },
     run: RunContext,
+    searchNewBlocks: (query: NewBlockQuery) => Promise<NewBlockOfferingView[]>,
   ): Promise<{ purchased: boolean; expiringWithoutExtension: boolean }> {
     const { ec2, store, logger } = this.deps;
     const { record, reservation } = input;
@@ -268,6 +307,10 @@ export class Reconciler {
     if (decision.needsOfferings) {
       const offerings = await ec2.describeExtensionOfferings(record.capacityReservationId, decision.needsOfferings.durationHours);
       decided = { ...input, offerings };
+      decision = decide(withBudget(decided));
+    }
+    if (decision.needsNewBlockOfferings) {
+      decided = { ...decided, newBlockOfferings: await searchNewBlocks(decision.needsNewBlockOfferings) };
       decision = decide(withBudget(decided));
     }
     if (this.deps.monthlyBudgetUsd !== undefined && run.loadedBudget === undefined && needsBudget(decision)) {
@@ -291,6 +334,10 @@ export class Reconciler {
     }
 
     let current = record;
+    // The new block is tracked before the old record points at it, so a failed write never leaves a link to nothing.
+    for (const action of decision.actions) {
+      if (action.kind === "trackNewBlock") await this.trackNewBlock(action);
+    }
     if (Object.keys(decision.changes).length > 0 || decision.history.length > 0) {
       // The conditional write is the lease: only the reconciler that wins it performs the actions.
       current = await store.update(record.PK, record.version, decision.changes, decision.history);
@@ -306,7 +353,7 @@ export class Reconciler {
     for (const action of decision.actions) {
       if (action.kind !== "purchase") continue;
       current = await this.purchase(current, action, count);
-      purchased = current.lastExtension?.intentId === action.intent.intentId;
+      purchased = current.lastExtension?.intentId === action.intent.intentId || current.replacedBy?.intentId === action.intent.intentId;
     }
     current = await this.writeLedger(current, count);
     for (const action of decision.actions) {
@@ -389,14 +436,49 @@ export class Reconciler {
     const { ec2, store, logger, clock } = this.deps;
     const ids = { PK: record.PK, capacityReservationId: record.capacityReservationId, intentId: action.intent.intentId };
     count(METRICS.PurchasesAttempted);
-    const outcome = await ec2.purchaseExtension(record.capacityReservationId, action.intent);
+    const newBlocks = this.deps.newBlocks;
+    const outcome = action.intent.replacement
+      ? newBlocks
+        ? await newBlocks.market.purchaseNewBlock(action.intent, newBlocks.tags)
+        : ({ kind: "rejected", code: "NewPurchasesNotAllowed", message: "this environment buys no new blocks (allow_new_purchases = false)" } as const)
+      : await ec2.purchaseExtension(record.capacityReservationId, action.intent);
     if (outcome.kind === "purchased") count(METRICS.PurchasesSucceeded);
     if (outcome.kind === "rejected") count(METRICS.PurchasesRejected);
     if (outcome.kind === "unknown") count(METRICS.PurchasesUnknown);
     logger.info("purchase call finished", { ...ids, outcome: outcome.kind, offeringId: action.intent.offeringId, feeUsd: action.intent.feeUsd });
     const after = applyPurchaseOutcome(record, action.intent, outcome, clock());
+    for (const next of after.actions) {
+      if (next.kind === "trackNewBlock") await this.trackNewBlock(next);
+    }
     // If this write fails the record keeps its intent; the next run reads EC2's history instead of buying.
     return store.update(record.PK, record.version, after.changes, after.history);
+  }
+
+  /** Creates the record of a new block bought as a replacement; one already there (an earlier run) is kept. */
+  private async trackNewBlock(action: Extract<Action, { kind: "trackNewBlock" }>): Promise<void> {
+    try {
+      await this.deps.store.create(action.record, action.history);
+      this.deps.logger.info("replacement block tracked", { PK: action.record.PK, capacityReservationId: action.record.capacityReservationId, replaces: action.record.replacementOf?.capacityReservationId });
+    } catch (error) {
+      if (!(error instanceof RecordExistsError)) throw error;
+    }
+  }
+
+  /**
+   * Reservations tagged with the intents of replacement purchases in flight. undefined when the lookup failed:
+   * those intents are not settled this run (and nothing is bought for them).
+   */
+  private async lookUpReplacementIntents(records: readonly CapacityRecord[]): Promise<ReadonlyMap<string, readonly ReservationView[]> | undefined> {
+    const ids = records.flatMap((r) => (r.intent?.replacement ? [r.intent.intentId] : []));
+    if (ids.length === 0) return new Map();
+    const market = this.deps.newBlocks?.market;
+    if (!market) return undefined;
+    try {
+      return await market.findReservationsByIntent(ids);
+    } catch (error) {
+      this.deps.logger.error("replacement intents not looked up; settled next run", { intents: ids.length, error });
+      return undefined;
+    }
   }
 
   /**

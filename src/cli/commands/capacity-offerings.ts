@@ -1,5 +1,5 @@
 import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
-import { CAPACITY_CONSUMER_TAG, KARPENTER_CONSUMER_TAG_VALUE, RESERVATION_ENVIRONMENT_TAG } from "../../lib/tags";
+import { newBlockReservationTags } from "../../lib/tags";
 import { capacityDurationHours, listOption, parseCommandLine, positiveInteger, requireOption, utcDate } from "../args";
 import type { Offering } from "../capacity/ec2";
 import { attachSnippet, offeringsJson, rankOfferings, renderOfferingsTable } from "../capacity/offerings";
@@ -67,11 +67,7 @@ export async function runCapacityOfferings(argv: readonly string[], io: CliIo): 
     // Karpenter's tag selection also requires the consumer tag, and reconcile may extend only reservations of its
     // own environment: a block bought with all of these is used and kept without a Terraform change.
     if (karpenter.enabled && nodePools.gpu_capacity_block.enabled) {
-      tags = {
-        ...nodePools.gpu_capacity_block.reservation_tags,
-        [CAPACITY_CONSUMER_TAG]: KARPENTER_CONSUMER_TAG_VALUE,
-        [RESERVATION_ENVIRONMENT_TAG]: environment.name,
-      };
+      tags = newBlockReservationTags(environment.name, nodePools.gpu_capacity_block.reservation_tags);
     }
   } else if (regions.length === 0) {
     const region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? (demo ? DEMO_REGION : undefined);
