@@ -39,6 +39,8 @@ export class CapacityManagerStack extends EnvironmentStack {
       extensionsEnabled: settings.extensions_enabled,
       monthlyBudgetUsd: settings.monthly_budget_usd,
       allowNewPurchases: settings.allow_new_purchases,
+      // The same tags `capacity offerings --env` prints, so Karpenter's gpu-capacity-block pool selects a replacement.
+      ...(config.karpenter.enabled && config.node_pools.gpu_capacity_block.enabled ? { newBlockTags: config.node_pools.gpu_capacity_block.reservation_tags } : {}),
       logRetentionDays: settings.log_retention_days,
       apiReservedConcurrency: settings.api_reserved_concurrency,
       manageApiGatewayAccount: settings.manage_api_gateway_account,

@@ -126,6 +126,13 @@ export class ClusterStack extends EnvironmentStack {
             extendByHours: block.extend.by_hours,
             requireApproval: block.extend.require_approval,
             ...(block.extend.max_upfront_fee_usd !== undefined ? { maxUpfrontFeeUsd: block.extend.max_upfront_fee_usd } : {}),
+            ...(block.extend.replace !== undefined
+              ? {
+                  allowReplacement: block.extend.replace.enabled,
+                  replacementDurationHours: block.extend.replace.duration_hours,
+                  ...(block.extend.replace.availability_zones !== undefined ? { replacementAvailabilityZones: block.extend.replace.availability_zones } : {}),
+                }
+              : {}),
           },
           ...(group
             ? { nodeGroup: { clusterName: names.clusterName, nodegroupName: group.nodeGroupName, desiredSize: block.desired_size ?? block.instance_count, nameLengthAtMost: group.nodeGroupNameMaxLength } }

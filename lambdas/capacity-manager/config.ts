@@ -23,6 +23,11 @@ export interface ManagerConfig {
   /** Buy extensions (with their approvals); false is tracking mode (nothing proposed or bought). */
   readonly extensionsEnabled: boolean;
   /**
+   * Tags every new block the manager buys carries (JSON object in NEW_BLOCK_TAGS). Present only where the
+   * environment allows new purchases (`allow_new_purchases`): then replacements may be bought. Absent: never.
+   */
+  readonly newBlockTags?: Readonly<Record<string, string>>;
+  /**
    * Most purchases may commit per UTC calendar month, in USD (MONTHLY_BUDGET_USD). Required when extensions are
    * enabled; absent in tracking mode (nothing is bought).
    */
@@ -60,6 +65,19 @@ const envSchema = z.object({
     .enum(["true", "false"], { error: 'EXTENSIONS_ENABLED must be "true" or "false"' })
     .default("false")
     .transform((value) => value === "true"),
+  NEW_BLOCK_TAGS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === "") return undefined;
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "NEW_BLOCK_TAGS must be a JSON object of tag keys to values" });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().min(1), z.string(), { error: "NEW_BLOCK_TAGS must be a JSON object of tag keys to values" }).optional()),
   /** USD per UTC calendar month, a positive decimal number ("60000", "2500.50"). */
   MONTHLY_BUDGET_USD: z.preprocess(
     (value) => (value === "" ? undefined : value),
@@ -89,6 +107,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     TOPIC_ARN: env["TOPIC_ARN"],
     DECLARED_BLOCKS_PARAMETER: env["DECLARED_BLOCKS_PARAMETER"],
     EXTENSIONS_ENABLED: env["EXTENSIONS_ENABLED"],
+    NEW_BLOCK_TAGS: env["NEW_BLOCK_TAGS"],
     MONTHLY_BUDGET_USD: env["MONTHLY_BUDGET_USD"],
     API_AUTH_MODE: env["API_AUTH_MODE"],
     APPROVER_PRINCIPAL_ARNS: env["APPROVER_PRINCIPAL_ARNS"],
@@ -116,6 +135,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     ...CONFIG_DEFAULTS,
     ...(declared ? { declaredBlocksParameter: declared } : {}),
     extensionsEnabled: data.EXTENSIONS_ENABLED,
+    ...(data.NEW_BLOCK_TAGS !== undefined && data.EXTENSIONS_ENABLED ? { newBlockTags: data.NEW_BLOCK_TAGS } : {}),
     ...(data.MONTHLY_BUDGET_USD !== undefined ? { monthlyBudgetUsd: data.MONTHLY_BUDGET_USD } : {}),
     access: { mode: data.API_AUTH_MODE, approverPrincipalArns: data.APPROVER_PRINCIPAL_ARNS, apiKeyIds },
   };

@@ -7,6 +7,7 @@ import { z } from "zod";
 import {
   DEFAULT_EXTEND_BEFORE_HOURS,
   DEFAULT_EXTEND_BY_HOURS,
+  DEFAULT_REPLACEMENT_DURATION_HOURS,
   DEFAULT_REQUIRE_APPROVAL,
   isSellableDurationHours,
   MAX_EXTEND_BEFORE_HOURS,
@@ -123,6 +124,24 @@ export const extendPolicyFields = {
   /** Highest upfront fee paid for one extension, in USD; absent means no cap. */
   max_upfront_fee_usd: z.number().positive({ message: "expected a positive amount in USD" }).max(100_000_000),
 };
+
+/**
+ * `capacity_blocks[].extend.replace`: when no extension within the policy is bought in time, buy a new block of the
+ * same type and count (a replacement). Needs `capacity_manager.allow_new_purchases = true`.
+ */
+export const replacePolicySchema = z.strictObject({
+  /** Buy a replacement when no extension is bought in time. */
+  enabled: z.boolean().default(false),
+  /** Zones (of the environment's `availability_zones`) a replacement may be bought in. @default the block's own zone */
+  availability_zones: z.array(z.string()).min(1, { message: "list at least one zone, or leave availability_zones out for the block's own zone" }).optional(),
+  /** Duration of the replacement block. */
+  duration_hours: z
+    .number()
+    .refine(isSellableDurationHours, {
+      message: "expected a duration EC2 sells: 24 h steps up to 336 (14 days), then 168 h (7-day) steps up to 4368 (182 days)",
+    })
+    .default(DEFAULT_REPLACEMENT_DURATION_HOURS),
+});
 
 /** `capacity_manager.extend`: the defaults every declared block's `extend` starts from. */
 const extendDefaultsSchema = z.strictObject({

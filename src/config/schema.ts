@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { karpenterSchema, nodePoolsSchema } from "./karpenter-schema";
-import { capacityManagerSchema, checkCapacityManager, extendPolicyFields, type CapacityManagerConfig } from "./capacity-manager-schema";
+import { capacityManagerSchema, checkCapacityManager, extendPolicyFields, replacePolicySchema, type CapacityManagerConfig } from "./capacity-manager-schema";
 import { checkPlatform, platformSchema } from "./platform-schema";
 import { cidrsOverlap, MAX_AVAILABILITY_ZONES, MIN_VPC_PREFIX, parseCidr } from "../lib/cidr";
 import {
@@ -87,6 +87,8 @@ const blockExtendSchema = z.strictObject({
   by_hours: extendPolicyFields.by_hours.optional(),
   require_approval: extendPolicyFields.require_approval.optional(),
   max_upfront_fee_usd: extendPolicyFields.max_upfront_fee_usd.optional(),
+  /** Replacement when no extension is bought in time. @default off */
+  replace: replacePolicySchema.optional(),
 });
 
 export const capacityBlockSchema = z
@@ -455,7 +457,31 @@ function checkEnvironment(file: FileEnvironment, ctx: z.RefinementCtx): void {
       });
     }
     if (block.consumer === "karpenter") checkKarpenterConsumer(env, block, index, ctx);
+    checkReplacement(env, block, index, ctx);
   });
+}
+
+/** A block's replacement zones are the environment's, and buying replacements needs new purchases allowed. */
+function checkReplacement(env: ParsedEnvironment, block: ParsedEnvironment["capacity_blocks"][number], index: number, ctx: z.RefinementCtx): void {
+  const replace = block.extend?.replace;
+  if (!replace) return;
+  const path = ["capacity_blocks", index, "extend", "replace"];
+  (replace.availability_zones ?? []).forEach((zone, zoneIndex) => {
+    if (!env.availability_zones.includes(zone)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, "availability_zones", zoneIndex],
+        message: `"${zone}" is not one of availability_zones [${env.availability_zones.join(", ")}]; a replacement's nodes can only launch in the environment's zones`,
+      });
+    }
+  });
+  if (replace.enabled && env.capacity_manager?.allow_new_purchases !== true) {
+    ctx.addIssue({
+      code: "custom",
+      path: [...path, "enabled"],
+      message: "a replacement is a new capacity block: set capacity_manager.allow_new_purchases = true (with extensions_enabled = true) to let the manager buy it",
+    });
+  }
 }
 
 /** The file as parsed, optional sections still absent. */
@@ -463,7 +489,7 @@ type FileEnvironment = z.output<z.ZodObject<typeof environmentShape>>;
 type ParsedEnvironment = ReturnType<typeof withSectionDefaults>;
 
 /** A block's extension policy with `capacity_manager.extend`'s defaults filled in. */
-export type ExtendPolicy = CapacityManagerConfig["extend"];
+export type ExtendPolicy = CapacityManagerConfig["extend"] & { readonly replace?: z.output<typeof replacePolicySchema> };
 
 /**
  * Defaults that depend on other sections, resolved once here: the capacity manager runs wherever blocks are
@@ -485,6 +511,7 @@ function resolveEnvironment(file: FileEnvironment) {
         by_hours: own.by_hours ?? defaults.by_hours,
         require_approval: own.require_approval ?? defaults.require_approval,
         ...(cap !== undefined ? { max_upfront_fee_usd: cap } : {}),
+        ...(own.replace !== undefined ? { replace: own.replace } : {}),
       };
       return { ...block, extend };
     }),

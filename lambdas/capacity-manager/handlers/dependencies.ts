@@ -9,7 +9,7 @@ import { SnsNotifier } from "../adapters/sns-notifier";
 import { SsmDeclaredBlocks } from "../adapters/ssm-declared-blocks";
 import type { ManagerConfig } from "../config";
 import { createLogger, type Logger } from "../log";
-import type { CapacityApi, RecordStore, SpendLedger } from "../service/ports";
+import type { CapacityApi, NewBlockMarket, RecordStore, SpendLedger } from "../service/ports";
 import { Reconciler } from "../service/reconciler";
 import { RecordsService } from "../service/records-service";
 
@@ -19,16 +19,20 @@ export interface Runtime {
   readonly logger: Logger;
   readonly store: RecordStore;
   readonly ec2: CapacityApi;
+  /** Where new blocks are bought (replacements); used only when the configuration carries NEW_BLOCK_TAGS. */
+  readonly market?: NewBlockMarket;
   /** The spend ledger (journal table, a partition per month). */
   readonly ledger: SpendLedger;
 }
 
 export function createRuntime(config: ManagerConfig): Runtime {
+  const ec2 = new Ec2CapacityApi(createEc2Clients());
   return {
     config,
     logger: createLogger(),
     store: createDynamoRecordStoreFromEnv(config.tableName, config.journalTableName),
-    ec2: new Ec2CapacityApi(createEc2Clients()),
+    ec2,
+    market: ec2,
     ledger: new DynamoSpendLedger(createDocumentClient(), config.journalTableName),
   };
 }
@@ -44,6 +48,7 @@ export function createReconciler(runtime: Runtime): Reconciler {
     clock: () => new Date(),
     concurrency: config.reconcileConcurrency,
     extensionsEnabled: config.extensionsEnabled,
+    ...(config.newBlockTags && runtime.market ? { newBlocks: { market: runtime.market, tags: config.newBlockTags } } : {}),
     ledger: runtime.ledger,
     ...(config.monthlyBudgetUsd !== undefined ? { monthlyBudgetUsd: config.monthlyBudgetUsd } : {}),
     ...(config.declaredBlocksParameter ? { declared: new SsmDeclaredBlocks(new SSMClient({}), config.declaredBlocksParameter) } : {}),

@@ -18,7 +18,7 @@ import { keyViaServiceStatement } from "./permissions";
 import { JournalTable, RecordsTable } from "./table";
 import { ReconcileTriggers } from "./triggers";
 import { checkedName } from "../../lib/naming";
-import { RESERVATION_ENVIRONMENT_TAG } from "../../lib/tags";
+import { CAPACITY_CONSUMER_TAG, INTENT_ID_TAG, KARPENTER_CONSUMER_TAG_VALUE, newBlockReservationTags, RESERVATION_ENVIRONMENT_TAG } from "../../lib/tags";
 
 export { permissionOf, executeApiResource, API_STAGE_NAME } from "./api";
 
@@ -122,6 +122,13 @@ export interface CapacityManagerProps {
    * @default false
    */
   readonly allowNewPurchases?: boolean;
+  /**
+   * Tags every new block reconcile buys carries besides its intent tag (see `newBlockReservationTags` in
+   * src/lib/tags.ts: Karpenter's reservation tags, the consumer tag, the environment tag). Used only with
+   * `allowNewPurchases`; the IAM grant requires the consumer and environment tags on every purchase.
+   * @default the consumer and environment tags only
+   */
+  readonly newBlockTags?: Readonly<Record<string, string>>;
   /**
    * @default 90
    */
@@ -245,6 +252,8 @@ export class CapacityManager extends Construct {
         EXTENSIONS_ENABLED: String(extensionsEnabled),
         ...budgetEnvironment,
         ...(props.declaredBlocksParameterName !== undefined ? { DECLARED_BLOCKS_PARAMETER: props.declaredBlocksParameterName } : {}),
+        // Present only where new blocks may be bought: reconcile buys replacements only then.
+        ...(allowNewPurchases ? { NEW_BLOCK_TAGS: JSON.stringify(newBlockReservationTags(props.environment, props.newBlockTags)) } : {}),
       },
       reservedConcurrency: RECONCILE_RESERVED_CONCURRENCY,
       memorySize: 512,
@@ -460,7 +469,34 @@ export function reconcileCapacityStatements(options: {
     },
   );
   if (options.extensionsEnabled && options.allowNewPurchases) {
-    statements.push({ Sid: "BuyNewCapacityBlocks", Effect: "Allow", Action: "ec2:PurchaseCapacityBlock", Resource: reservations });
+    statements.push(
+      // No resource-level permissions (iam-data: no resource type).
+      { Sid: "FindNewCapacityBlocks", Effect: "Allow", Action: "ec2:DescribeCapacityBlockOfferings", Resource: "*" },
+      // ec2:PurchaseCapacityBlock supports aws:RequestTag/${TagKey} on capacity-reservation (iam-data): every block
+      // bought carries this environment's tag, the Karpenter consumer tag and an intent id, so it is settled by tag,
+      // Karpenter selects it, and this environment's reconcile may extend it.
+      {
+        Sid: "BuyNewCapacityBlocks",
+        Effect: "Allow",
+        Action: "ec2:PurchaseCapacityBlock",
+        Resource: reservations,
+        Condition: {
+          StringEquals: {
+            [`aws:RequestTag/${RESERVATION_ENVIRONMENT_TAG}`]: options.environment,
+            [`aws:RequestTag/${CAPACITY_CONSUMER_TAG}`]: KARPENTER_CONSUMER_TAG_VALUE,
+          },
+          Null: { [`aws:RequestTag/${INTENT_ID_TAG}`]: "false" },
+        },
+      },
+      // Tags on create need ec2:CreateTags; ec2:CreateAction limits it to the purchase's own TagSpecifications.
+      {
+        Sid: "TagNewCapacityBlocks",
+        Effect: "Allow",
+        Action: "ec2:CreateTags",
+        Resource: reservations,
+        Condition: { StringEquals: { "ec2:CreateAction": "PurchaseCapacityBlock" } },
+      },
+    );
   }
   return statements;
 }
