@@ -62,7 +62,15 @@ export interface SyncDeclaredInput {
   readonly onlyReservationId?: string;
 }
 
-const POLICY_FIELDS = ["requireApproval", "maxUpfrontFeeUsd", "extendByHours", "extendBeforeHours"] as const;
+const POLICY_FIELDS = [
+  "requireApproval",
+  "maxUpfrontFeeUsd",
+  "extendByHours",
+  "extendBeforeHours",
+  "allowReplacement",
+  "replacementAvailabilityZones",
+  "replacementDurationHours",
+] as const;
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -140,7 +148,7 @@ function followBlock(record: CapacityRecord, block: DeclaredBlock, at: string): 
   const changed: string[] = [];
   const policy = moneyPolicyOf(block.policy);
   for (const field of POLICY_FIELDS) {
-    if (record[field] !== policy[field]) {
+    if (JSON.stringify(record[field]) !== JSON.stringify(policy[field])) {
       changes[field] = policy[field] ?? null;
       changed.push(`${field} ${String(record[field] ?? "none")} -> ${String(policy[field] ?? "none")}`);
     }

