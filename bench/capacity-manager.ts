@@ -11,8 +11,10 @@ import { join, resolve } from "node:path";
 import {
   DescribeCapacityBlockExtensionHistoryCommand,
   DescribeCapacityBlockExtensionOfferingsCommand,
+  DescribeCapacityBlockOfferingsCommand,
   DescribeCapacityReservationsCommand,
   EC2Client,
+  PurchaseCapacityBlockCommand,
   PurchaseCapacityBlockExtensionCommand,
 } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
@@ -134,6 +136,115 @@ async function reconcileBench(): Promise<Record<string, number>> {
   };
 }
 
+/** Instance types and counts of the replacement bench: 3 x 2 = 6 (type, count) pairs, one duration. */
+const REPLACEMENT_TYPES = ["p5.48xlarge", "p5e.48xlarge", "p4d.24xlarge"] as const;
+const REPLACEMENT_COUNTS = [2, 4] as const;
+
+/**
+ * One reconcile over 10,000 tracked blocks where 1 % (every 100th) reach their window with no extension on sale and
+ * replacement allowed: new-block offerings are searched once per (type, count, duration), and each such block
+ * buys its replacement (tagged PurchaseCapacityBlock). The other blocks end weeks later.
+ */
+async function replacementBench(): Promise<Record<string, number>> {
+  const read = new EC2Client({ region: "us-east-1", credentials: { accessKeyId: "bench", secretAccessKey: "bench" } });
+  const purchase = new EC2Client({ region: "us-east-1", credentials: { accessKeyId: "bench", secretAccessKey: "bench" }, maxAttempts: 1 });
+  const readMock = mockClient(read);
+  const purchaseMock = mockClient(purchase);
+  const needsReplacement = (i: number) => i % 100 === 0;
+  const typeOf = (i: number) => REPLACEMENT_TYPES[Math.floor(i / 100) % REPLACEMENT_TYPES.length]!;
+  const countOf = (i: number) => REPLACEMENT_COUNTS[Math.floor(i / 300) % REPLACEMENT_COUNTS.length]!;
+  const endOf = (i: number) => new Date(NOW + (needsReplacement(i) ? 20 : 24 * 30) * HOUR);
+  const byId = new Map<string, number>();
+  for (let i = 0; i < TRACKED_BLOCKS; i++) byId.set(blockId(i), i);
+  readMock.on(DescribeCapacityReservationsCommand).callsFake((input: { CapacityReservationIds?: string[] }) => ({
+    CapacityReservations: (input.CapacityReservationIds ?? []).map((id) => {
+      const i = byId.get(id) ?? 0;
+      return { CapacityReservationId: id, State: "active", ReservationType: "capacity-block", EndDate: endOf(i), InstanceType: typeOf(i), TotalInstanceCount: countOf(i), AvailabilityZone: "us-east-1a" };
+    }),
+  }));
+  readMock.on(DescribeCapacityBlockExtensionHistoryCommand).resolves({ CapacityBlockExtensions: [] });
+  readMock.on(DescribeCapacityBlockExtensionOfferingsCommand).resolves({ CapacityBlockExtensionOfferings: [] });
+  readMock.on(DescribeCapacityBlockOfferingsCommand).callsFake((input: { InstanceType: string; InstanceCount: number; CapacityDurationHours: number }) => ({
+    CapacityBlockOfferings: ["us-east-1a", "us-east-1b"].flatMap((zone, z) =>
+      [-2, 0, 6].map((offset, k) => ({
+        CapacityBlockOfferingId: `cb-${input.InstanceType}-${input.InstanceCount}-${zone}-${k}`,
+        InstanceType: input.InstanceType,
+        InstanceCount: input.InstanceCount,
+        AvailabilityZone: zone,
+        StartDate: new Date(NOW + (20 + offset) * HOUR),
+        EndDate: new Date(NOW + (20 + offset + input.CapacityDurationHours) * HOUR),
+        CapacityBlockDurationHours: input.CapacityDurationHours,
+        UpfrontFee: String(40_000 + z * 1000 + k * 500),
+        CurrencyCode: "USD",
+      })),
+    ),
+  }));
+  let bought = 0;
+  purchaseMock.on(PurchaseCapacityBlockCommand).callsFake(() => ({
+    CapacityReservation: { CapacityReservationId: `cr-1${(bought++).toString(16).padStart(16, "0")}`, State: "payment-pending", ReservationType: "capacity-block" },
+  }));
+
+  const store = new InMemoryRecordStore();
+  for (let i = 0; i < TRACKED_BLOCKS; i++) {
+    await store.create(
+      newRecord(
+        {
+          PK: `block-${i}`,
+          capacityReservationId: blockId(i),
+          instanceType: typeOf(i),
+          availabilityZone: "us-east-1a",
+          platform: "Linux/UNIX",
+          tenancy: "default",
+          startDate: "2026-05-01T00:00:00.000Z",
+          endDate: endOf(i).toISOString(),
+          instanceCount: countOf(i),
+          extendBeforeHours: 24,
+          extendByHours: 24,
+          requireApproval: false,
+          maxUpfrontFeeUsd: 50_000,
+          allowReplacement: true,
+        },
+        new Date(NOW - 24 * HOUR),
+        "CREATED",
+      ),
+    );
+  }
+  const ec2 = new Ec2CapacityApi({ read, purchase });
+  const reconciler = new Reconciler({
+    store,
+    ec2,
+    notifier: undefined,
+    scaler: { ensureDesiredSize: async () => ({ changed: false, previous: undefined }) },
+    logger: createLogger(() => undefined),
+    clock: () => new Date(NOW),
+    concurrency: 16,
+    newBlocks: { market: ec2, tags: { "blockfleet.io/capacity-consumer": "karpenter", "blockfleet.io/environment": "bench" } },
+  });
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  const summary = await reconciler.reconcileAll();
+  const wallMs = performance.now() - wallBefore;
+  const cpu = process.cpuUsage(cpuBefore);
+  const calls = (stub: typeof readMock, command: Parameters<typeof readMock.commandCalls>[0]) => stub.commandCalls(command).length;
+  const result = {
+    replacementTrackedBlocks: summary.records,
+    replacementBlocksNeedingReplacement: Array.from({ length: TRACKED_BLOCKS }, (_, i) => i).filter(needsReplacement).length,
+    replacementReconcileCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    replacementReconcileWallMs: Math.round(wallMs),
+    replacementDescribeReservationsCalls: calls(readMock, DescribeCapacityReservationsCommand),
+    replacementExtensionHistoryCalls: calls(readMock, DescribeCapacityBlockExtensionHistoryCommand),
+    replacementExtensionOfferingsCalls: calls(readMock, DescribeCapacityBlockExtensionOfferingsCommand),
+    /** Once per (instance type, count, duration) in the run, not once per block. */
+    replacementNewBlockOfferingsCalls: calls(readMock, DescribeCapacityBlockOfferingsCommand),
+    replacementPurchaseCalls: calls(purchaseMock, PurchaseCapacityBlockCommand),
+    replacementRecordsAfter: (await store.scan({ limit: 100_000 })).records.length,
+    replacementRecordFailures: summary.failures,
+  };
+  read.destroy();
+  purchase.destroy();
+  return result;
+}
+
 async function bundleBench(): Promise<Record<string, number | string>> {
   const out: Record<string, number | string> = {};
   const dir = mkdtempSync(join(tmpdir(), "cbm-bundle-"));
@@ -166,7 +277,7 @@ async function bundleBench(): Promise<Record<string, number | string>> {
 }
 
 export async function runCapacityManagerBench(): Promise<Record<string, number | string>> {
-  return { ...(await reconcileBench()), ...(await bundleBench()) };
+  return { ...(await reconcileBench()), ...(await replacementBench()), ...(await bundleBench()) };
 }
 
 if (require.main === module) {

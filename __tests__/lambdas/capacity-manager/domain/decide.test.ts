@@ -416,7 +416,7 @@ describe("decide: alerts are rate limited per block end", () => {
     // The gap alert goes out once (the reconciler records its delivery); the NO_OFFERING alert is rate limited.
     expect(notifications(first)).toEqual(["GAP", "NO_OFFERING"]);
     const sent = first.changes.notifications ?? {};
-    let marks = { ...sent, GAP: { ...sent.GAP!, deliveredAt: at(40 * HOUR).toISOString() } };
+    let marks: typeof sent = { ...sent, GAP: { ...sent.GAP!, deliveredAt: at(40 * HOUR).toISOString() } };
     for (let minute = 1; minute <= 30; minute++) {
       const offerings = minute % 2 === 1 ? [anOffering({ feeUsd: 750 })] : [];
       const next = decide(input({ record: aRecord({ maxUpfrontFeeUsd: 500, extendBeforeHours: 48, status: "NO_OFFERING", notifications: marks }), now: new Date(at(40 * HOUR).getTime() + minute * MINUTE), offerings }));
