@@ -2,6 +2,7 @@ import type { CapacityBlockConfig } from "../../config/schema";
 import { formatDuration, formatMoney, formatUtc, textTable } from "../format/text";
 import { stripAnsi, type Palette } from "../io";
 import type { Extension, Reservation } from "./ec2";
+import { INTENT_ID_TAG } from "../../lib/tags";
 import { ENDED_RESERVATION_STATES as ENDED_STATES, LIVE_RESERVATION_STATES as LIVE_STATES, terminationLeadMs } from "../../lib/capacity-blocks/facts";
 
 /** States of a block that is, or will be, usable and paid for; and how long before its end a block loses its instances. */
@@ -30,6 +31,11 @@ export interface BlockStatus {
   readonly extensions: readonly Extension[];
   /** The node groups and node pools that launch into it. */
   readonly usedBy: readonly string[];
+  /**
+   * The block the capacity manager bought to follow this one (a replacement: its reservation carries
+   * `blockfleet.io/intent-id = replace-<this reservation>-…`), and the gap from this block's end to its start.
+   */
+  readonly replacedBy?: { readonly reservationId: string; readonly startDate: Date; readonly gapMs: number };
   readonly warnings: readonly string[];
 }
 
@@ -139,6 +145,12 @@ function blockStatus(options: {
       (extension.status !== "payment-succeeded" || (extension.endDate !== undefined && extension.endDate.getTime() > now)),
   );
   const warnings = [...(options.mismatches ?? [])];
+  const replacedBy = replacementOf(reservation, input.reservations);
+  if (replacedBy && replacedBy.gapMs > 0 && reservation.endDate) {
+    warnings.push(
+      `replaced by ${replacedBy.reservationId} from ${formatUtc(replacedBy.startDate)}: a gap of ${formatDuration(replacedBy.gapMs)} after its end at ${formatUtc(reservation.endDate)}; raise the gpu-on-demand node pool's limit to run through it`,
+    );
+  }
   if (!options.tracked && options.usedBy.length === 0 && LIVE_STATES.has(reservation.state)) {
     warnings.push(
       `not in capacity_blocks of ${input.environment}.tfvars and no node pool selects it: nothing ${reservation.state === "active" ? "consumes it while it is paid for" : "will use it"} ` +
@@ -154,7 +166,7 @@ function blockStatus(options: {
     warnings.push(`extension to ${extension.endDate ? formatUtc(extension.endDate) : "?"} failed payment: the block ends at its current end date`);
   }
   const end = reservation.endDate?.getTime();
-  const extensionOnTheWay = extensions.some((extension) => extension.status !== "payment-failed");
+  const extensionOnTheWay = extensions.some((extension) => extension.status !== "payment-failed") || replacedBy !== undefined;
   if (reservation.state === "active" && end !== undefined && end - now <= EXPIRY_WARNING_MS && !extensionOnTheWay) {
     warnings.push(
       `ends in ${formatDuration(end - now)} with no extension; its instances are terminated at ${formatUtc(new Date(end - terminationLeadMs(reservation.instanceType)))}`,
@@ -174,8 +186,20 @@ function blockStatus(options: {
     timing: timing(reservation, now),
     extensions,
     usedBy: options.usedBy,
+    ...(replacedBy ? { replacedBy } : {}),
     warnings,
   };
+}
+
+/** The live reservation bought as this block's replacement, found by its intent tag (the manager's `replace-<id>-…`). */
+function replacementOf(reservation: Reservation, reservations: readonly Reservation[]): BlockStatus["replacedBy"] {
+  const prefix = `replace-${reservation.reservationId}-`;
+  const next = reservations
+    .filter((candidate) => candidate.tags[INTENT_ID_TAG]?.startsWith(prefix) && LIVE_STATES.has(candidate.state) && candidate.startDate !== undefined)
+    .sort((left, right) => left.startDate!.getTime() - right.startDate!.getTime())[0];
+  if (!next?.startDate) return undefined;
+  const end = reservation.endDate?.getTime() ?? next.startDate.getTime();
+  return { reservationId: next.reservationId, startDate: next.startDate, gapMs: Math.max(0, next.startDate.getTime() - end) };
 }
 
 function timing(reservation: Reservation, now: number): string {
@@ -201,6 +225,16 @@ function describeExtension(extension: Extension): string {
   return `${label}${until}${fee}`;
 }
 
+/** Extensions and the replacement that continue a block, or "—". */
+function continuity(block: BlockStatus): string {
+  const parts = block.extensions.map(describeExtension);
+  if (block.replacedBy) {
+    const gap = block.replacedBy.gapMs > 0 ? `, gap ${formatDuration(block.replacedBy.gapMs)}` : ", no gap";
+    parts.push(`replaced by ${block.replacedBy.reservationId} from ${formatUtc(block.replacedBy.startDate)}${gap}`);
+  }
+  return parts.length > 0 ? parts.join("; ") : "—";
+}
+
 /** A status table column; `drop` orders what goes first when the table is wider than the terminal (lowest first). */
 interface StatusColumn {
   readonly header: string;
@@ -218,7 +252,7 @@ const STATUS_COLUMNS: readonly StatusColumn[] = [
   { header: "Start (UTC)", cell: (block) => (block.startDate ? formatUtc(block.startDate).replace(" UTC", "") : "—"), drop: 2 },
   { header: "End (UTC)", cell: (block) => (block.endDate ? formatUtc(block.endDate).replace(" UTC", "") : "—"), drop: 6 },
   { header: "Time", cell: (block) => block.timing },
-  { header: "Extensions", cell: (block) => (block.extensions.length > 0 ? block.extensions.map(describeExtension).join("; ") : "—"), drop: 4 },
+  { header: "Extensions", cell: (block) => continuity(block), drop: 4 },
   { header: "Used by", cell: (block) => (block.usedBy.length > 0 ? block.usedBy.join(", ") : "—"), drop: 1 },
 ];
 
@@ -315,6 +349,9 @@ export function statusJson(environment: string, region: string, blocks: readonly
         currency: extension.currency ?? null,
       })),
       used_by: block.usedBy,
+      replaced_by: block.replacedBy
+        ? { reservation_id: block.replacedBy.reservationId, start_date: block.replacedBy.startDate.toISOString(), gap_hours: Math.round((block.replacedBy.gapMs / 3_600_000) * 100) / 100 }
+        : null,
       warnings: block.warnings,
     })),
   };

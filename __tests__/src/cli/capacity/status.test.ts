@@ -143,3 +143,34 @@ describe("capacityStatus", () => {
     });
   });
 });
+
+describe("capacityStatus: replacements and gaps", () => {
+  const ending = reservation({ endDate: new Date("2026-11-23T06:00:00Z") });
+  const replacement = (start: string) =>
+    reservation({
+      reservationId: "cr-0fedcba9876543210",
+      state: "payment-pending",
+      startDate: new Date(start),
+      endDate: new Date(Date.parse(start) + 168 * 3_600_000),
+      tags: { "blockfleet.io/intent-id": "replace-cr-0123456789abcdef0-1795413600000-v7", "blockfleet.io/capacity-consumer": "karpenter" },
+    });
+
+  it("GIVEN the manager bought a replacement starting at the end THEN status shows it, no gap and no expiry warning", () => {
+    const [status] = statusOf({ reservations: [ending, replacement("2026-11-23T06:00:00Z")] });
+    expect(status?.replacedBy).toMatchObject({ reservationId: "cr-0fedcba9876543210", gapMs: 0 });
+    expect(status?.warnings).toEqual([]);
+  });
+
+  it("GIVEN the replacement starts after the end THEN status warns of the gap and its length, with the on-demand fallback", () => {
+    const [status] = statusOf({ reservations: [ending, replacement("2026-11-23T16:00:00Z")] });
+    expect(status?.replacedBy?.gapMs).toBe(10 * 3_600_000);
+    expect(status?.warnings).toEqual([expect.stringMatching(/replaced by cr-0fedcba9876543210 from .*: a gap of 10h after its end .*gpu-on-demand/)]);
+  });
+
+  it("GIVEN a reservation tagged for another block's replacement THEN it is not taken for this block's", () => {
+    const other = { ...replacement("2026-11-23T06:00:00Z"), tags: { "blockfleet.io/intent-id": "replace-cr-0aaaaaaaaaaaaaaaa-1-v1" } };
+    const [status] = statusOf({ reservations: [ending, other] });
+    expect(status?.replacedBy).toBeUndefined();
+    expect(status?.warnings).toEqual([expect.stringContaining("with no extension")]);
+  });
+});

@@ -340,3 +340,15 @@ describe("timelineJson", () => {
     expect(json.gaps.map((gap) => gap.instance_type)).toEqual(["p4d.24xlarge", "p5.48xlarge", "p5e.48xlarge"]);
   });
 });
+
+describe("buildTimeline: replacements", () => {
+  it("GIVEN the manager bought a replacement starting 10 h after the block ends THEN the timeline shows exactly that gap", () => {
+    const old = block({ replacedBy: { reservationId: "cr-0fedcba9876543210", startDate: new Date("2026-11-27T21:30:00Z"), gapMs: 10 * 3_600_000 } });
+    const replacement = block({ name: undefined, tracked: false, reservationId: "cr-0fedcba9876543210", state: "payment-pending", startDate: new Date("2026-11-27T21:30:00Z"), endDate: new Date("2026-12-04T21:30:00Z") });
+    const timeline = buildTimeline("prod", [old, replacement], NOW, 3);
+    expect(timeline.gaps[0]?.segments.map((gap) => [iso(gap.start), iso(gap.end)])).toEqual([
+      ["2026-11-27T11:30:00.000Z", "2026-11-27T21:30:00.000Z"],
+      ["2026-12-04T21:30:00.000Z", "2026-12-07T00:00:00.000Z"],
+    ]);
+  });
+});
