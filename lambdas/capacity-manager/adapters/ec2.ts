@@ -25,7 +25,7 @@ export const PURCHASE_MAX_ATTEMPTS = 1;
 export const PURCHASE_REQUEST_TIMEOUT_MS = 15_000;
 /** Tag a replacement's reservation carries: the purchase intent it settles (the only way its outcome is settled). */
 export const INTENT_ID_TAG = "blockfleet.io/intent-id";
-/** Intent ids per DescribeCapacityReservations tag filter (EC2 accepts at most 200 filter values per call). */
+/** Intent ids per DescribeCapacityReservations tag filter: a conservative batch, so one filter never grows without bound. */
 export const INTENT_IDS_PER_CALL = 200;
 /** Platform of replacement blocks: the EKS GPU nodes blockfleet runs are Linux. */
 export const NEW_BLOCK_PLATFORM: CapacityReservationInstancePlatform = "Linux/UNIX";
