@@ -1094,7 +1094,7 @@ function reportGap(d: Draft, endIso: string, target: Proposal["replacement"], re
       `Gap starts: ${endIso} (the block's end)`,
       `Gap length: ${length}`,
       `Why: ${reason}`,
-      `Fallback: raise the gpu-on-demand node pool's limit (karpenter.gpu_on_demand in the environment file) so pods run on on-demand GPUs through the gap.`,
+      `Fallback: raise the gpu-on-demand node pool's limit (node_pools.gpu_on_demand.gpu_limit in the environment file) so pods run on on-demand GPUs through the gap.`,
     ].join("\n"),
   );
 }
