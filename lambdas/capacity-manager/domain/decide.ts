@@ -526,7 +526,9 @@ function holdUnconfirmedPurchase(d: Draft, intent: PurchaseIntent, waitedMs: num
       `Purchase intent: ${intent.intentId}: extend the block ending ${intent.forEndDate} by ${intent.durationHours} h with offering ${intent.offeringId} for ${usd(intent.feeUsd)}, started ${intent.startedAt}${intent.approvedBy ? `, approved by ${intent.approvedBy}` : ""}`,
       `Outcome: the PurchaseCapacityBlockExtension call timed out or failed on EC2's side; ${minutes} min later EC2's extension history shows no such purchase and the block still ends at ${endIso}.`,
       `Deadline: a replacement extension must be bought by ${deadline} (payment can take 12 h and must clear 35 min before the end); instances are terminated 30 min before ${endIso}.`,
-      `Check: aws ec2 describe-capacity-block-extension-history --capacity-reservation-ids ${id} (an extension of ${intent.offeringId} bought since ${intent.startedAt}, in any status) and aws ec2 describe-capacity-reservations --capacity-reservation-ids ${id} (an end date later than ${intent.forEndDate}).`,
+      intent.replacement
+        ? `Check: aws ec2 describe-capacity-reservations --filters Name=tag:blockfleet.io/intent-id,Values=${intent.intentId} (the replacement block ${intent.offeringId} in ${intent.replacement.availabilityZone}, bought if it shows up in any state).`
+        : `Check: aws ec2 describe-capacity-block-extension-history --capacity-reservation-ids ${id} (an extension of ${intent.offeringId} bought since ${intent.startedAt}, in any status) and aws ec2 describe-capacity-reservations --capacity-reservation-ids ${id} (an end date later than ${intent.forEndDate}).`,
       `If either shows the purchase: do nothing, the manager confirms it on its own. If neither does: an approver clears the hold with ${clear}; the manager then proposes or buys again (asking for approval if the record requires it).`,
     ].join("\n"),
   );

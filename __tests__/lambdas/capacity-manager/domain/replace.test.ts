@@ -298,6 +298,8 @@ describe("decide: settling a replacement purchase only by its intent tag", () =>
     const decision = decide(input({ record, now: at(20 * HOUR - 16 * MINUTE), intentReservations: [] }));
     expect(decision.changes.status).toBe("PURCHASE_UNCONFIRMED");
     expect(purchaseOf(decision)).toBeUndefined();
+    const alert = notes(decision).find((n) => n.notification === "PURCHASE_UNCONFIRMED");
+    expect(alert?.message).toContain(`--filters Name=tag:blockfleet.io/intent-id,Values=${record.intent!.intentId}`);
   });
 
   it("GIVEN the record is replaced THEN nothing more is decided for it; if the new block's payment failed, continuity is decided again", () => {
