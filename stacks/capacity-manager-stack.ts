@@ -4,6 +4,7 @@ import type { CapacityManagerConfig } from "../src/config/capacity-manager-schem
 import { CapacityManager } from "../src/constructs/capacity-manager";
 import { declaredBlocksParameterName } from "../src/constructs/capacity-manager/declared-blocks";
 import { awsContext } from "../src/lib/aws-context";
+import { environmentNewBlockTags } from "../src/lib/tags";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 /**
@@ -40,7 +41,7 @@ export class CapacityManagerStack extends EnvironmentStack {
       monthlyBudgetUsd: settings.monthly_budget_usd,
       allowNewPurchases: settings.allow_new_purchases,
       // The same tags `capacity offerings --env` prints, so Karpenter's gpu-capacity-block pool selects a replacement.
-      ...(config.karpenter.enabled && config.node_pools.gpu_capacity_block.enabled ? { newBlockTags: config.node_pools.gpu_capacity_block.reservation_tags } : {}),
+      ...(environmentNewBlockTags(this.environment, config) !== undefined ? { newBlockTags: config.node_pools.gpu_capacity_block.reservation_tags } : {}),
       logRetentionDays: settings.log_retention_days,
       apiReservedConcurrency: settings.api_reserved_concurrency,
       manageApiGatewayAccount: settings.manage_api_gateway_account,

@@ -41,3 +41,21 @@ export function newBlockReservationTags(environment: string, karpenterReservatio
     [RESERVATION_ENVIRONMENT_TAG]: environment,
   };
 }
+
+/** What decides whether an environment runs a capacity-block node pool that selects reservations by tag. */
+export interface CapacityBlockPoolSettings {
+  readonly karpenter: { readonly enabled: boolean };
+  readonly cluster: { readonly auto_mode: boolean };
+  readonly node_pools: { readonly gpu_capacity_block: { readonly enabled: boolean; readonly reservation_tags: Readonly<Record<string, string>> } };
+}
+
+/**
+ * The tags of a new block bought for an environment whose `gpu-capacity-block` pool (Karpenter's, or EKS Auto Mode's
+ * of that name) runs, so the pool selects it; undefined when no such pool runs. One source for
+ * `capacity offerings --env` and the manager's replacements.
+ */
+export function environmentNewBlockTags(environment: string, config: CapacityBlockPoolSettings): Record<string, string> | undefined {
+  const pool = config.node_pools.gpu_capacity_block;
+  if (!(config.karpenter.enabled || config.cluster.auto_mode) || !pool.enabled) return undefined;
+  return newBlockReservationTags(environment, pool.reservation_tags);
+}

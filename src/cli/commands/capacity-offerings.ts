@@ -1,5 +1,5 @@
 import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../lib/instance-types";
-import { newBlockReservationTags } from "../../lib/tags";
+import { environmentNewBlockTags } from "../../lib/tags";
 import { capacityDurationHours, listOption, parseCommandLine, positiveInteger, requireOption, utcDate } from "../args";
 import type { Offering } from "../capacity/ec2";
 import { attachSnippet, offeringsJson, rankOfferings, renderOfferingsTable } from "../capacity/offerings";
@@ -59,16 +59,14 @@ export async function runCapacityOfferings(argv: readonly string[], io: CliIo): 
     if (regions.length > 0 || values.region !== undefined) throw new CliError(`${COMMAND}: --env sets the region; leave out --region/--regions`);
     const [environment] = await loadForCli(io, demo ? demoEnvironmentsDir(values.env, values.dir) : values.dir, [values.env]);
     if (!environment) throw new CliError(`no environment "${values.env}"`);
-    const { region, availability_zones: envZones, karpenter, node_pools: nodePools } = environment.config;
+    const { region, availability_zones: envZones } = environment.config;
     const outside = zones.filter((zone) => !envZones.includes(zone));
     if (outside.length > 0) throw new CliError(`${COMMAND}: --availability-zone ${outside.join(", ")} is not among ${values.env}'s availability_zones (${envZones.join(", ")})`);
     regions = [region];
     zones = zones.length > 0 ? zones : [...envZones];
     // Karpenter's tag selection also requires the consumer tag, and reconcile may extend only reservations of its
     // own environment: a block bought with all of these is used and kept without a Terraform change.
-    if (karpenter.enabled && nodePools.gpu_capacity_block.enabled) {
-      tags = newBlockReservationTags(environment.name, nodePools.gpu_capacity_block.reservation_tags);
-    }
+    tags = environmentNewBlockTags(environment.name, environment.config) ?? {};
   } else if (regions.length === 0) {
     const region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? (demo ? DEMO_REGION : undefined);
     if (!region) throw new CliError(`${COMMAND}: --region is required (or set AWS_REGION, or pass --env)`);
