@@ -482,6 +482,15 @@ function checkReplacement(env: ParsedEnvironment, block: ParsedEnvironment["capa
       message: "a replacement is a new capacity block: set capacity_manager.allow_new_purchases = true (with extensions_enabled = true) to let the manager buy it",
     });
   }
+  // A replacement is used through the capacity-block pool's tag selection: without that pool it would be paid and idle.
+  const poolRuns = (env.karpenter.enabled || env.cluster.auto_mode) && env.node_pools.gpu_capacity_block.enabled;
+  if (replace.enabled && !poolRuns) {
+    ctx.addIssue({
+      code: "custom",
+      path: [...path, "enabled"],
+      message: "a replacement runs on the gpu-capacity-block node pool, which selects it by its tags: enable karpenter (or cluster.auto_mode) and node_pools.gpu_capacity_block",
+    });
+  }
 }
 
 /** The file as parsed, optional sections still absent. */

@@ -47,4 +47,8 @@ describe("capacity_blocks[].extend.replace", () => {
   it("fails when replace has an unknown key", async () => {
     await expectRejected(withReplace({ enabled: true, zones: ["x"] }), "capacity_blocks[0].extend.replace.zones", /unknown key; expected one of enabled, availability_zones, duration_hours/);
   });
+
+  it("fails when no gpu-capacity-block pool would select the replacement", async () => {
+    await expectRejected({ ...withReplace({ enabled: true }), karpenter: { enabled: false } }, "capacity_blocks[0].extend.replace.enabled", /enable karpenter \(or cluster\.auto_mode\) and node_pools\.gpu_capacity_block/);
+  });
 });
