@@ -24,8 +24,8 @@ function withReplacement(manager: Input, replace: Input | undefined): Input {
 let buying: Synthesized;
 let extendingOnly: Synthesized;
 beforeAll(async () => {
-  buying = await synthesizeWith(withReplacement({ extensions_enabled: true, allow_new_purchases: true }, { enabled: true, availability_zones: ["us-east-1a", "us-east-1b"], duration_hours: 336 }), "rb");
-  extendingOnly = await synthesizeWith(withReplacement({ extensions_enabled: true }, undefined), "re");
+  buying = await synthesizeWith(withReplacement({ extensions_enabled: true, allow_new_purchases: true, monthly_budget_usd: 500_000 }, { enabled: true, availability_zones: ["us-east-1a", "us-east-1b"], duration_hours: 336 }), "rb");
+  extendingOnly = await synthesizeWith(withReplacement({ extensions_enabled: true, monthly_budget_usd: 500_000 }, undefined), "re");
 }, 120_000);
 
 const reconcileVariables = (s: Synthesized, stack: string) =>

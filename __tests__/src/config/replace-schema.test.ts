@@ -4,7 +4,7 @@ import { environmentSchema } from "../../../src/config/schema";
 import { baseEnvironmentInput } from "../../support/synth";
 import { expectRejected, type Input } from "../../support/config-input";
 
-const BUYING = { extensions_enabled: true, allow_new_purchases: true };
+const BUYING = { extensions_enabled: true, allow_new_purchases: true, monthly_budget_usd: 500_000 };
 
 function withReplace(replace: Input, manager: Input = BUYING): Input {
   const base = baseEnvironmentInput();
@@ -29,7 +29,7 @@ describe("capacity_blocks[].extend.replace", () => {
   });
 
   it("fails when replacement is enabled without capacity_manager.allow_new_purchases", async () => {
-    await expectRejected(withReplace({ enabled: true }, { extensions_enabled: true }), "capacity_blocks[0].extend.replace.enabled", /set capacity_manager\.allow_new_purchases = true/);
+    await expectRejected(withReplace({ enabled: true }, { extensions_enabled: true, monthly_budget_usd: 500_000 }), "capacity_blocks[0].extend.replace.enabled", /set capacity_manager\.allow_new_purchases = true/);
   });
 
   it("fails when a replacement zone is not one of the environment's zones", async () => {

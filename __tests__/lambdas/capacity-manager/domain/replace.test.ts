@@ -315,3 +315,29 @@ describe("decide: settling a replacement purchase only by its intent tag", () =>
     expect(failed.needsNewBlockOfferings).toBeDefined();
   });
 });
+
+describe("decide: replacements and the monthly budget (the same purchase path as extensions)", () => {
+  const budget = (committedUsd: number) => ({ month: "2026-03", budgetUsd: 100_000, committedUsd });
+
+  it("GIVEN a replacement that would take the month over budget THEN it is not bought, whatever the approval, and the record says why", () => {
+    const decision = decide(input({ newBlockOfferings: [aNewBlock({ feeUsd: 50_000 })], budget: budget(60_000) }));
+    expect(purchaseOf(decision)).toBeUndefined();
+    expect(decision.changes.status).toBe("OVER_BUDGET");
+    expect(decision.changes.statusReason).toContain("replacement cb-0000000000000000a not bought");
+  });
+
+  it("GIVEN a replacement within the budget THEN it is bought", () => {
+    expect(purchaseOf(decide(input({ newBlockOfferings: [aNewBlock({ feeUsd: 50_000 })], budget: budget(50_000) })))).toBeDefined();
+  });
+
+  it("GIVEN a replacement settled as bought THEN its ledger item is a replacement of the new block, with the intent id", () => {
+    const bought = decide(input({ newBlockOfferings: [aNewBlock()] }));
+    const intent = purchaseOf(bought)!.intent;
+    const record = replaceable({ ...(bought.changes as Partial<CapacityRecord>), status: "PURCHASING" });
+    const reservation = aReservation({ capacityReservationId: "cr-0fedcba9876543210", state: "payment-pending", startDate: END_ISO, endDate: afterEnd(168) });
+    const after = applyPurchaseOutcome(record, intent, { kind: "purchased", reservation }, at(20 * HOUR));
+    expect(after.changes.unledgered).toEqual([
+      expect.objectContaining({ intentId: intent.intentId, kind: "replacement", capacityReservationId: "cr-0fedcba9876543210", feeUsd: 50_000, startDate: END_ISO, endDate: afterEnd(168), recordPk: record.PK }),
+    ]);
+  });
+});
