@@ -8,13 +8,15 @@
  * Whatever happens:
  *   - zero duplicate purchases (one live replacement per old block; one purchase per intent),
  *   - zero purchases without the approval the record requires (an approval of that very offering),
- *   - zero purchases above the cap,
+ *   - zero purchases above the cap, and no month's purchases above the monthly budget (when one is set),
+ *   - the spend ledger holds exactly the replacements bought (kind "replacement"), once each,
  *   - the gap of every replacement bought is never longer than the best the offerings on sale allowed then,
  *   - every purchase carries the intent tag and the environment's Karpenter tags.
  * FC_RUNS raises the number of simulated scenarios.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapters/memory-ledger";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
 import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/decide";
 import { newRecord } from "../../../../lambdas/capacity-manager/domain/records";
@@ -90,6 +92,8 @@ interface Scenario {
   readonly blocks: readonly BlockSpec[];
   readonly faultRate: number;
   readonly throttleLookups: number;
+  /** USD the month may commit; undefined: no budget. */
+  readonly monthlyBudgetUsd: number | undefined;
 }
 
 /** EC2 with a market of new blocks; extensions are never on sale, so continuity rests on replacements. */
@@ -248,9 +252,12 @@ async function simulate(scenario: Scenario) {
       ),
     );
   }
+  const ledger = new InMemorySpendLedger();
   const reconciler = new Reconciler({
     store,
     ec2: market,
+    ledger,
+    ...(scenario.monthlyBudgetUsd !== undefined ? { monthlyBudgetUsd: scenario.monthlyBudgetUsd } : {}),
     notifier: { publish: async () => undefined },
     scaler: { ensureDesiredSize: async () => ({ changed: false, previous: 0 }) },
     logger: createLogger(() => undefined),
@@ -286,7 +293,9 @@ async function simulate(scenario: Scenario) {
     market.throttleLookup = rng() < scenario.throttleLookups;
     await reconciler.reconcileAll();
   }
-  return { market, approvals, store };
+  // Every purchase settled as bought reaches the ledger once the runs are over (the last run writes what is left).
+  await reconciler.reconcileAll();
+  return { market, approvals, store, ledger: (await ledger.month("2026-05", { limit: 1000 })).entries };
 }
 
 const offerArb = fc.record({ startOffsetHours: fc.integer({ min: -20, max: 60 }), zone: fc.integer({ min: 0, max: 2 }), fee: fc.integer({ min: 20_000, max: 80_000 }) });
@@ -303,6 +312,7 @@ const scenarioArb = fc.record({
   blocks: fc.array(blockArb, { minLength: 1, maxLength: 5 }),
   faultRate: fc.double({ min: 0, max: 0.6, noNaN: true }),
   throttleLookups: fc.double({ min: 0, max: 0.5, noNaN: true }),
+  monthlyBudgetUsd: fc.option(fc.integer({ min: 20_000, max: 200_000 }), { nil: undefined }),
 });
 
 describe("money safety of replacements (simulated market of new blocks)", () => {
@@ -310,7 +320,17 @@ describe("money safety of replacements (simulated market of new blocks)", () => 
     let purchases = 0;
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (scenario) => {
-        const { market, approvals } = await simulate(scenario);
+        const { market, approvals, ledger } = await simulate(scenario);
+        if (scenario.monthlyBudgetUsd !== undefined) {
+          const spent = market.bought.reduce((total, b) => total + b.fee, 0);
+          expect(spent, "purchases above the monthly budget").toBeLessThanOrEqual(scenario.monthlyBudgetUsd);
+        }
+        // The ledger: only real purchases, once each, as replacements (those settled as bought; a held one may not be yet).
+        expect(new Set(ledger.map((e) => e.intentId)).size).toBe(ledger.length);
+        for (const entry of ledger) {
+          expect(entry.kind).toBe("replacement");
+          expect(market.bought.some((b) => b.intentId === entry.intentId && b.fee === entry.feeUsd), `${entry.intentId} in the ledger but never bought`).toBe(true);
+        }
         const specs = scenario.blocks;
         for (const [oldBlock, list] of groupBy(market.bought, (b) => b.oldBlock)) {
           // One live replacement per old block: another only after the previous one's payment failed.
