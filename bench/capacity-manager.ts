@@ -159,7 +159,15 @@ async function replacementBench(): Promise<Record<string, number>> {
   readMock.on(DescribeCapacityReservationsCommand).callsFake((input: { CapacityReservationIds?: string[] }) => ({
     CapacityReservations: (input.CapacityReservationIds ?? []).map((id) => {
       const i = byId.get(id) ?? 0;
-      return { CapacityReservationId: id, State: "active", ReservationType: "capacity-block", EndDate: endOf(i), InstanceType: typeOf(i), TotalInstanceCount: countOf(i), AvailabilityZone: "us-east-1a" };
+      return {
+        CapacityReservationId: id,
+        State: "active",
+        ReservationType: "capacity-block",
+        EndDate: endOf(i),
+        InstanceType: typeOf(i),
+        TotalInstanceCount: countOf(i),
+        AvailabilityZone: "us-east-1a",
+      };
     }),
   }));
   readMock.on(DescribeCapacityBlockExtensionHistoryCommand).resolves({ CapacityBlockExtensions: [] });
@@ -181,7 +189,11 @@ async function replacementBench(): Promise<Record<string, number>> {
   }));
   let bought = 0;
   purchaseMock.on(PurchaseCapacityBlockCommand).callsFake(() => ({
-    CapacityReservation: { CapacityReservationId: `cr-1${(bought++).toString(16).padStart(16, "0")}`, State: "payment-pending", ReservationType: "capacity-block" },
+    CapacityReservation: {
+      CapacityReservationId: `cr-1${(bought++).toString(16).padStart(16, "0")}`,
+      State: "payment-pending",
+      ReservationType: "capacity-block",
+    },
   }));
 
   const store = new InMemoryRecordStore();

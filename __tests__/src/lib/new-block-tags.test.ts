@@ -13,7 +13,11 @@ describe("environmentNewBlockTags", () => {
     ["Karpenter", settings(true, false)],
     ["EKS Auto Mode", settings(false, true)],
   ])("GIVEN the gpu-capacity-block pool runs on %s THEN its reservation tags, the consumer tag and the environment tag", (_name, config) => {
-    expect(environmentNewBlockTags("prod", config)).toEqual({ team: "ml", "blockfleet.io/capacity-consumer": "karpenter", "blockfleet.io/environment": "prod" });
+    expect(environmentNewBlockTags("prod", config)).toEqual({
+      team: "ml",
+      "blockfleet.io/capacity-consumer": "karpenter",
+      "blockfleet.io/environment": "prod",
+    });
   });
 
   it.each([
