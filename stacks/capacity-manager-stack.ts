@@ -1,4 +1,4 @@
-import { Annotations, TerraformOutput } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { CapacityManagerConfig } from "../src/config/capacity-manager-schema";
 import { CapacityManager } from "../src/constructs/capacity-manager";
@@ -56,7 +56,6 @@ export class CapacityManagerStack extends EnvironmentStack {
         evaluationPeriods: settings.alarms.evaluation_periods,
       },
     });
-    for (const warning of this.manager.warnings) Annotations.of(this.manager).addWarning(`${props.environment}: ${warning}`);
 
     const manager = this.manager;
     new TerraformOutput(this, "api_url", { value: manager.apiUrl });

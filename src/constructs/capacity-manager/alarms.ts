@@ -5,15 +5,21 @@ import { checkedName } from "../../lib/naming";
 
 /** Thresholds (counts within one period) and the period itself. */
 export interface AlarmSettings {
+  /** Failed reconcile invocations (Lambda's Errors metric) within one period. */
   readonly reconcileErrors: number;
+  /** Throttled reconcile invocations within one period (its reserved concurrency is 1, so overlapping runs are). */
   readonly reconcileThrottles: number;
+  /** Messages visible in the dead-letter queue (events and invocations that failed every attempt). */
   readonly dlqMessages: number;
+  /** Tracked blocks ending within 24 h that nothing extends, as reconcile counts them. */
   readonly expiringWithoutExtension: number;
   /** Records that failed to reconcile within one period (a persistently failing record fails every run). */
   readonly recordFailures: number;
   /** Publishes SNS refused within one period (approval requests and alerts not reaching people). */
   readonly notificationFailures: number;
+  /** Length of one period, in seconds. */
   readonly periodSeconds: number;
+  /** Periods in a row over the threshold before an alarm fires. */
   readonly evaluationPeriods: number;
 }
 
@@ -25,8 +31,11 @@ export interface ManagerAlarmsProps {
    * topic's failure (its own key, its own subscribers), or an alarm about broken notifications reaches nobody.
    */
   readonly actionArns: readonly string[];
+  /** Function whose errors and throttles are watched. */
   readonly reconcileFunctionName: string;
+  /** Queue whose visible messages are watched. */
   readonly deadLetterQueueName: string;
+  /** Thresholds and period of every alarm. */
   readonly settings: AlarmSettings;
 }
 

@@ -3,7 +3,7 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Construct } from "constructs";
 import { API_PERMISSIONS, type ApiPermission } from "../../../lambdas/capacity-manager/access";
-import type { PolicyStatement } from "../../lib/iam";
+import type { Grantee } from "../../lib/iam";
 import { checkedName } from "../../lib/naming";
 
 export interface ApiKeysProps {
@@ -61,8 +61,11 @@ export class ApiKeys extends Construct {
     this.secretNames = secretNames;
   }
 
-  /** Reading the one key of a permission (never the others'). */
-  readStatement(permission: ApiPermission): PolicyStatement {
-    return { Sid: "ReadApiKey", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: this.secretArns[permission] };
+  /**
+   * Lets the grantee read the one key of a permission (never the others'). The secret is encrypted with the manager's
+   * key: grant its use through Secrets Manager too.
+   */
+  grantRead(grantee: Grantee, permission: ApiPermission): void {
+    grantee.addToRolePolicy({ Sid: "ReadApiKey", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: this.secretArns[permission] });
   }
 }

@@ -23,7 +23,7 @@ import { API_PERMISSIONS, permissionOf, type ApiPermission } from "../../../lamb
 import { API_ROUTES, PK_PATH_PARAMETER, type ApiRoute } from "../../../lambdas/capacity-manager/api-routes";
 import type { ApiAuthMode } from "../../config/capacity-manager-schema";
 import type { AwsContext } from "../../lib/aws-context";
-import { managedPolicyArn, serviceAssumeRolePolicy } from "../../lib/iam";
+import { type Grantee, managedPolicyArn, serviceAssumeRolePolicy } from "../../lib/iam";
 import { checkedName } from "../../lib/naming";
 
 /** The one stage; part of every execute-api ARN callers are granted. */
@@ -68,15 +68,26 @@ const OPERATIONS_WITH_BODY: ReadonlySet<ApiRoute["operation"]> = new Set(["creat
 const JSON_OBJECT_MODEL = JSON.stringify({ $schema: "http://json-schema.org/draft-04/schema#", title: "JsonObject", type: "object" });
 
 export interface RecordsApiProps {
+  /** Name of the REST API, and prefix of its access log group, logging role and usage plans. */
   readonly apiName: string;
+  /** Account, partition and region the API lives in (execute-api ARNs, invoke permission). */
   readonly aws: AwsContext;
   /** The function behind every route (API Gateway proxy integration). */
-  readonly handler: { readonly functionName: string; readonly invokeArn: string };
+  readonly handler: {
+    /** Name of the function, for the invoke permission. */
+    readonly functionName: string;
+    /** Lambda invoke ARN of the function, for the integrations. */
+    readonly invokeArn: string;
+  };
+  /** Key encrypting the stage's access and execution log groups. */
   readonly logsKmsKeyArn: string;
+  /** Days the access and execution logs are kept. */
   readonly logRetentionDays: number;
-  /** Requests per second and burst, for the stage and the API key's usage plan. */
+  /** Requests per second, for the stage and the API key's usage plan. */
   readonly throttleRateLimit: number;
+  /** Burst of requests, for the stage and the API key's usage plan. */
   readonly throttleBurstLimit: number;
+  /** Requests per day each API key's usage plan allows. */
   readonly quotaPerDay: number;
   /** The API key of each permission; each gets its own usage plan. */
   readonly apiKeyIds: Readonly<Record<ApiPermission, string>>;
@@ -295,6 +306,11 @@ export class RecordsApi extends Construct {
     this.stageName = stage.stageName;
     this.invokeUrl = stage.invokeUrl;
     this.executeArns = executeArns;
+  }
+
+  /** Lets the grantee invoke the routes of one permission (approve = PATCH /{PK}), and no other route. */
+  grantInvoke(grantee: Grantee, permission: ApiPermission): void {
+    grantee.addToRolePolicy({ Sid: "InvokeApi", Effect: "Allow", Action: "execute-api:Invoke", Resource: [...new Set(this.executeArns[permission])] });
   }
 }
 

@@ -2,12 +2,16 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { Lazy } from "cdktf";
 import { Construct } from "constructs";
-import { keyViaServiceStatement, type FailureDestination, type Grantee, resourcePolicyDocument } from "./permissions";
+import { type Grantee, keyThroughServiceStatement } from "../../lib/iam";
+import { type FailureDestination, resourcePolicyDocument } from "./permissions";
 import { checkedName } from "../../lib/naming";
 
 export interface DeadLetterQueueProps {
+  /** Physical queue name, checked against SQS's limit. */
   readonly queueName: string;
+  /** Customer-managed key encrypting the messages; senders get it through SQS only. */
   readonly kmsKeyArn: string;
+  /** Region of the queue, for the key's kms:ViaService condition. */
   readonly region: string;
 }
 
@@ -60,8 +64,9 @@ export class DeadLetterQueue extends Construct implements FailureDestination {
     this.eventRuleArns.push(ruleArn);
   }
 
+  /** Lets the grantee send to the queue, and use its key through SQS only. */
   grantSend(grantee: Grantee): void {
     grantee.addToRolePolicy({ Sid: "SendToDeadLetterQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.queueArn });
-    grantee.addToRolePolicy(keyViaServiceStatement("DeadLetterQueueKey", this.kmsKeyArn, "sqs", this.region));
+    grantee.addToRolePolicy(keyThroughServiceStatement("DeadLetterQueueKey", this.kmsKeyArn, "sqs", this.region));
   }
 }

@@ -17,6 +17,10 @@ export function declaredBlocksParameterName(environment: string): string {
 
 /** A declared block whose node group name may be a Terraform reference, with the longest name it can resolve to. */
 export interface DeclaredBlockInput extends Omit<DeclaredBlock, "nodeGroup"> {
+  /**
+   * The node group launching into the block, its name possibly a Terraform reference.
+   * @default none — no node group launches into the block
+   */
   readonly nodeGroup?: DeclaredBlock["nodeGroup"] & {
     /** Longest name `nodegroupName` can resolve to, for the size check (a prefix plus Terraform's unique suffix). */
     readonly nameLengthAtMost: number;

@@ -5,9 +5,9 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
 import { AssetType, Lazy, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
-import { policyDocument, serviceAssumeRolePolicy, type PolicyStatement } from "../../lib/iam";
+import { type Grantee, policyDocument, serviceAssumeRolePolicy, type PolicyStatement } from "../../lib/iam";
 import { LAMBDA_RUNTIME, type LambdaBundle } from "../../lib/bundling/bundle";
-import type { FailureDestination, Grantee } from "./permissions";
+import type { FailureDestination } from "./permissions";
 import { checkedName } from "../../lib/naming";
 
 /** How asynchronous invocations (EventBridge) that fail are handled. */
@@ -16,13 +16,16 @@ export interface AsyncInvocationSettings {
   readonly onFailureQueue: FailureDestination;
   /** Events older than this are dropped to the queue instead of run late. */
   readonly maximumEventAgeSeconds: number;
+  /** Retries after the first failed attempt (0, 1 or 2, Lambda's limits). */
   readonly maximumRetryAttempts: number;
 }
 
 export interface ManagerFunctionProps {
+  /** Physical name of the function, its role and its log group (`/aws/lambda/<functionName>`). */
   readonly functionName: string;
+  /** What the function does, shown in the console. */
   readonly description: string;
-  /** The built code (see bundle.ts). */
+  /** The built code (see src/lib/bundling/bundle.ts). */
   readonly bundle: LambdaBundle;
   /** Plain configuration only: values here are visible to anyone who can read the function. */
   readonly environment: Readonly<Record<string, string>>;
@@ -32,14 +35,17 @@ export interface ManagerFunctionProps {
    * @default undefined — none: the function shares the account's unreserved pool
    */
   readonly reservedConcurrency?: number;
+  /** Days the function's logs are kept. */
   readonly logRetentionDays: number;
   /** Key encrypting the function's log group. */
   readonly logsKmsKeyArn: string;
   /**
+   * Memory of the function, in MB (CPU grows with it).
    * @default 256
    */
   readonly memorySize?: number;
   /**
+   * Longest one invocation may run, in seconds.
    * @default 30
    */
   readonly timeoutSeconds?: number;

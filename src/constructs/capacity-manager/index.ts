@@ -1,10 +1,11 @@
 import { DataAwsIamSessionContext } from "@cdktf/provider-aws/lib/data-aws-iam-session-context";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { Annotations } from "cdktf";
 import { Construct } from "constructs";
 import type { ApiAuthMode } from "../../config/capacity-manager-schema";
 import type { AwsContext } from "../../lib/aws-context";
-import { policyDocument, type PolicyStatement } from "../../lib/iam";
+import { GrantedStatements, policyDocument, type PolicyStatement } from "../../lib/iam";
 import { EncryptionKey } from "../kms-key";
 import { API_PERMISSIONS } from "../../../lambdas/capacity-manager/access";
 import { ManagerAlarms, type AlarmSettings } from "./alarms";
@@ -14,7 +15,6 @@ import { buildCapacityManagerBundles, type LambdaBundle } from "../../lib/bundli
 import { DeadLetterQueue } from "./dead-letter-queue";
 import { ManagerFunction } from "./function";
 import { NotificationTopic } from "./notifications";
-import { keyViaServiceStatement } from "./permissions";
 import { JournalTable, RecordsTable } from "./table";
 import { ReconcileTriggers } from "./triggers";
 import { checkedName } from "../../lib/naming";
@@ -50,6 +50,7 @@ export interface CapacityManagerProps {
   readonly namePrefix: string;
   /** SSM parameters live under `/blockfleet/<environment>/`. */
   readonly environment: string;
+  /** Account, partition, region and deploying identity the manager is built for. */
   readonly aws: AwsContext;
   /** The EKS cluster whose node groups reconcile may scale (records link node groups by name). */
   readonly clusterName: string;
@@ -66,6 +67,7 @@ export interface CapacityManagerProps {
    */
   readonly reservationIds?: readonly string[];
   /**
+   * EventBridge schedule of the periodic reconcile run (EC2 capacity events trigger it in between).
    * @default "rate(1 minute)"
    */
   readonly scheduleExpression?: string;
@@ -86,22 +88,28 @@ export interface CapacityManagerProps {
    */
   readonly alarmTopicArns?: readonly string[];
   /**
+   * How the API authorizes: `iam_and_key` (AWS_IAM on every method plus the API key) or `api_key_only` (the key
+   * alone, warned about at synth).
    * @default "iam_and_key"
    */
   readonly apiAuth?: ApiAuthMode;
   /**
+   * Requests per second, for the API's stage and each API key's usage plan.
    * @default 10
    */
   readonly throttleRateLimit?: number;
   /**
+   * Burst of requests, for the API's stage and each API key's usage plan; at least `throttleRateLimit`.
    * @default 20
    */
   readonly throttleBurstLimit?: number;
   /**
+   * Requests per day each API key's usage plan allows.
    * @default 10000
    */
   readonly quotaPerDay?: number;
   /**
+   * A regional WAFv2 web ACL to attach to the API's stage.
    * @default none
    */
   readonly wafWebAclArn?: string;
@@ -130,6 +138,7 @@ export interface CapacityManagerProps {
    */
   readonly newBlockTags?: Readonly<Record<string, string>>;
   /**
+   * Days the functions' and the API's logs are kept.
    * @default 90
    */
   readonly logRetentionDays?: number;
@@ -139,10 +148,13 @@ export interface CapacityManagerProps {
    */
   readonly apiReservedConcurrency?: number;
   /**
+   * Manage API Gateway's account-wide CloudWatch logging role for the region (the API's execution logs need it). Turn
+   * off where another stack of the account and region already manages it: there is one per account and region.
    * @default true
    */
   readonly manageApiGatewayAccount?: boolean;
   /**
+   * Alarm thresholds and period.
    * @default DEFAULT_ALARM_SETTINGS
    */
   readonly alarms?: AlarmSettings;
@@ -156,7 +168,12 @@ export interface CapacityManagerProps {
    * Built handler code.
    * @default bundled from lambdas/capacity-manager/handlers at synth
    */
-  readonly bundles?: { readonly reconcile: LambdaBundle; readonly api: LambdaBundle };
+  readonly bundles?: {
+    /** The reconcile handler's bundle. */
+    readonly reconcile: LambdaBundle;
+    /** The API handler's bundle. */
+    readonly api: LambdaBundle;
+  };
 }
 
 /**
@@ -179,8 +196,6 @@ export class CapacityManager extends Construct {
   readonly executeArns: Readonly<Record<ApiPermission, readonly string[]>>;
   /** Managed policies to attach to API callers, per permission. */
   readonly callerPolicyArns: Readonly<Record<ApiPermission, string>>;
-  /** Things an operator should know about this configuration, printed by synth. */
-  readonly warnings: readonly string[];
 
   constructor(scope: Construct, id: string, props: CapacityManagerProps) {
     super(scope, id);
@@ -361,12 +376,6 @@ export class CapacityManager extends Construct {
       });
     }
 
-    // Each caller policy finds the API and reads its own permission's key, never another's.
-    const findApi = (permission: ApiPermission): PolicyStatement[] => [
-      { Sid: "FindApi", Effect: "Allow", Action: "ssm:GetParameter", Resource: [urlParameter.arn, secretNameParameters[permission].arn] },
-      apiKeys.readStatement(permission),
-      keyViaServiceStatement("DecryptApiKey", key.keyArn, "secretsmanager", region),
-    ];
     const purposes: Record<ApiPermission, string> = {
       read: "list and read tracked capacity blocks",
       write: "track, change, delete and import capacity blocks (no approvals)",
@@ -374,10 +383,16 @@ export class CapacityManager extends Construct {
     };
     const callerPolicyArns = {} as Record<ApiPermission, string>;
     for (const permission of ["read", "write", "approve"] as const) {
+      // Each caller invokes its permission's routes, finds the API and reads its own permission's key, never another's.
+      const caller = new GrantedStatements();
+      api.grantInvoke(caller, permission);
+      caller.addToRolePolicy({ Sid: "FindApi", Effect: "Allow", Action: "ssm:GetParameter", Resource: [urlParameter.arn, secretNameParameters[permission].arn] });
+      apiKeys.grantRead(caller, permission);
+      key.grantUseThrough(caller, { sid: "DecryptApiKey", service: "secretsmanager" });
       const policy = new IamPolicy(this, `caller-${permission}`, {
         name: checkedName("aws_iam_policy.name", `${prefix}-${permission}`),
         description: `Capacity manager API: ${purposes[permission]}`,
-        policy: policyDocument([{ Sid: "InvokeApi", Effect: "Allow", Action: "execute-api:Invoke", Resource: [...new Set(api.executeArns[permission])] }, ...findApi(permission)]),
+        policy: policyDocument(caller.statements),
       });
       callerPolicyArns[permission] = policy.arn;
     }
@@ -390,22 +405,22 @@ export class CapacityManager extends Construct {
       settings: alarms,
     });
 
-    const warnings: string[] = [];
+    // Things an operator should know about this configuration: cdktf records them, synth prints them (src/lib/annotations.ts).
+    const warn = (message: string) => Annotations.of(this).addWarning(`${props.environment}: ${message}`);
     if (apiAuth === "api_key_only") {
-      warnings.push(
+      warn(
         `${prefix}: api_auth = "api_key_only" — API keys alone authorize: the approver key approves purchases (PATCH /{PK}); ` +
           `anyone holding it can spend money and calls are not tied to an IAM identity. Use "iam_and_key" unless you need the key-only curl workflow.`,
       );
     } else if (extensionsEnabled && approverPrincipalArns.length === 0) {
-      warnings.push(`${prefix}: capacity_manager.approver_principal_arns is empty — nobody can approve, so blocks that require approval are never extended.`);
+      warn(`${prefix}: capacity_manager.approver_principal_arns is empty — nobody can approve, so blocks that require approval are never extended.`);
     }
     if (props.alarmEmail === undefined && alarmTopicArns.length === 0) {
-      warnings.push(
+      warn(
         `${prefix}: alarms reach only the notification topic (and an alarm topic nobody subscribes to); when that topic or its key breaks, ` +
           `nobody hears about it. Set capacity_manager.alarms.email or capacity_manager.alarms.topic_arns.`,
       );
     }
-    this.warnings = warnings;
     this.tableName = table.tableName;
     this.journalTableName = journal.tableName;
     this.topicArn = topic.topicArn;

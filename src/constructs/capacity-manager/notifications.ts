@@ -3,11 +3,15 @@ import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../lib/aws-context";
-import { keyViaServiceStatement, type Grantee, resourcePolicyDocument } from "./permissions";
+import { type Grantee, keyThroughServiceStatement } from "../../lib/iam";
+import { resourcePolicyDocument } from "./permissions";
 
 export interface NotificationTopicProps {
+  /** Physical topic name. */
   readonly topicName: string;
+  /** Customer-managed key encrypting the topic; publishers get it through SNS only. */
   readonly kmsKeyArn: string;
+  /** Account, partition and region of the topic (the alarms allowed to publish are this account's). */
   readonly aws: AwsContext;
   /** Prefix of the CloudWatch alarm names allowed to publish. */
   readonly alarmNamePrefix: string;
@@ -55,8 +59,9 @@ export class NotificationTopic extends Construct {
     this.region = region;
   }
 
+  /** Lets the grantee publish to the topic, and use its key through SNS only. */
   grantPublish(grantee: Grantee): void {
     grantee.addToRolePolicy({ Sid: "PublishNotifications", Effect: "Allow", Action: "sns:Publish", Resource: this.topicArn });
-    grantee.addToRolePolicy(keyViaServiceStatement("NotificationTopicKey", this.kmsKeyArn, "sns", this.region));
+    grantee.addToRolePolicy(keyThroughServiceStatement("NotificationTopicKey", this.kmsKeyArn, "sns", this.region));
   }
 }

@@ -1,32 +1,16 @@
-import { policyDocument, type PolicyStatement } from "../../lib/iam";
-
-/** Anything that can be granted permissions: a function's role. Resources grant, callers don't write policy JSON. */
-export interface Grantee {
-  addToRolePolicy(statement: PolicyStatement): void;
-}
-
-/**
- * Use of a customer-managed key only through one service (`kms:ViaService`), the way a resource encrypted with it
- * needs: the grantee can encrypt and decrypt that resource's data but can't call KMS directly with the key.
- */
-export function keyViaServiceStatement(sid: string, keyArn: string, service: string, region: string): PolicyStatement {
-  return {
-    Sid: sid,
-    Effect: "Allow",
-    Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-    Resource: keyArn,
-    Condition: { StringEquals: { "kms:ViaService": `${service}.${region}.amazonaws.com` } },
-  };
-}
+import { type Grantee, type PolicyStatement, policyDocument } from "../../lib/iam";
 
 /** A statement of a resource policy (queue, topic): it names who it lets in. */
 export interface ResourcePolicyStatement extends PolicyStatement {
+  /** Who the statement lets in: an AWS service or an AWS principal. */
   readonly Principal: { readonly Service: string } | { readonly AWS: string };
 }
 
 /** A queue something can send failed events to. */
 export interface FailureDestination {
+  /** ARN of the queue, the destination the sender names. */
   readonly queueArn: string;
+  /** Lets the grantee send to the queue (and use its key through SQS). */
   grantSend(grantee: Grantee): void;
 }
 

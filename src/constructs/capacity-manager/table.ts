@@ -2,7 +2,7 @@ import { DynamodbResourcePolicy } from "@cdktf/provider-aws/lib/dynamodb-resourc
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Construct } from "constructs";
 import { JOURNAL_ATTRIBUTES, JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, LEDGER_PK_PREFIX, RESERVATION_INDEX, TABLE_ATTRIBUTES, TABLE_PARTITION_KEY, TTL_ATTRIBUTE } from "../../../lambdas/capacity-manager/table";
-import { keyViaServiceStatement, type Grantee } from "./permissions";
+import { type Grantee, keyThroughServiceStatement } from "../../lib/iam";
 import { checkedName } from "../../lib/naming";
 
 /** Where a protected table lives and which key encrypts it. */
@@ -76,7 +76,7 @@ abstract class ProtectedTable extends Construct {
   /** Item actions on `resources` under one statement id, and the table's key through DynamoDB only. */
   protected grantItems(grantee: Grantee, sid: string, actions: readonly string[], resources: string | string[]): void {
     grantee.addToRolePolicy({ Sid: `ReadWrite${sid}`, Effect: "Allow", Action: [...actions], Resource: resources });
-    grantee.addToRolePolicy(keyViaServiceStatement(`${sid}TableKey`, this.kmsKeyArn, "dynamodb", this.region));
+    grantee.addToRolePolicy(keyThroughServiceStatement(`${sid}TableKey`, this.kmsKeyArn, "dynamodb", this.region));
   }
 }
 

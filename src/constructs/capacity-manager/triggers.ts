@@ -24,11 +24,25 @@ export const RECONCILE_EVENT_RULE_NAMES = {
 const TARGET_RETRY_POLICY = { maximumRetryAttempts: 4, maximumEventAgeInSeconds: 3600 } as const;
 
 export interface ReconcileTriggersProps {
+  /** Prefix of the rule names, e.g. `blockfleet-prod-capacity-manager`. */
   readonly namePrefix: string;
+  /** EventBridge schedule of the periodic run, e.g. `rate(1 minute)`. */
   readonly scheduleExpression: string;
-  readonly reconcile: { readonly functionName: string; readonly functionArn: string };
+  /** The function every rule invokes. */
+  readonly reconcile: {
+    /** Name of the function, for the invoke permissions. */
+    readonly functionName: string;
+    /** ARN of the function, the rules' target. */
+    readonly functionArn: string;
+  };
   /** Where undeliverable events go; each rule is allowed to send there. */
-  readonly deadLetters: { readonly queueArn: string; acceptFromEventRule(ruleArn: string): void };
+  readonly deadLetters: {
+    /** ARN of the queue, the targets' dead-letter config. */
+    readonly queueArn: string;
+    /** Lets a rule send its undeliverable events to the queue. */
+    acceptFromEventRule(ruleArn: string): void;
+  };
+  /** Account whose rules alone may invoke the function. */
   readonly accountId: string;
 }
 

@@ -79,6 +79,7 @@ export interface LambdaBundleSpec {
 }
 
 export interface LambdaBundle {
+  /** Function name the bundle was built for (its spec's `name`). */
   readonly name: string;
   /** Absolute path of the zip; content-addressed, never overwritten with other bytes. */
   readonly zipPath: string;
@@ -88,11 +89,13 @@ export interface LambdaBundle {
   readonly sha256: string;
   /** Base64 SHA-256 of the zip, Lambda's `source_code_hash` (what `filebase64sha256` gives). */
   readonly sourceCodeHash: string;
+  /** Size of the zip, in bytes. */
   readonly zipBytes: number;
   /** Uncompressed size of each file in the archive. */
   readonly fileBytes: Readonly<Record<string, number>>;
   /** Number of source files bundled (from esbuild's metafile). */
   readonly inputFiles: number;
+  /** Whether the build was reused from the cache rather than built now. */
   readonly fromCache: boolean;
 }
 

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TerraformStack, Testing } from "cdktf";
+import { AnnotationMetadataEntryType, TerraformStack, Testing } from "cdktf";
 import { afterAll, describe, expect, it } from "vitest";
 import { CapacityManager } from "../../../../src/constructs/capacity-manager";
 import { ManagerAlarms } from "../../../../src/constructs/capacity-manager/alarms";
@@ -11,6 +11,7 @@ import type { LambdaBundle } from "../../../../src/lib/bundling/bundle";
 import { ManagerFunction, type ManagerFunctionProps } from "../../../../src/constructs/capacity-manager/function";
 import { RecordsTable } from "../../../../src/constructs/capacity-manager/table";
 import { deterministicZip } from "../../../../src/lib/bundling/zip";
+import { warningsOf } from "../../../../src/lib/annotations";
 
 const scratch = mkdtempSync(join(tmpdir(), "blockfleet-cm-constructs-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -130,5 +131,17 @@ describe("CapacityManager", () => {
     const bundles = { reconcile: tinyBundle(), api: tinyBundle() };
     const props = { namePrefix: "blockfleet-test-capacity-manager", environment: "test", aws, clusterName: "blockfleet-test", bundles, extensionsEnabled: true, monthlyBudgetUsd: 0 };
     expect(() => new CapacityManager(stack(), "manager", props)).toThrow("blockfleet-test-capacity-manager: monthlyBudgetUsd must be a positive amount in USD, got 0");
+  });
+
+  it("warns through cdktf's Annotations on itself, with no stack forwarding them", () => {
+    // GIVEN a manager alone in a stack, its API authorized by the key alone and no alarm path of its own
+    const scope = stack();
+    const props = { namePrefix: "blockfleet-test-capacity-manager", environment: "test", aws, clusterName: "blockfleet-test", bundles: { reconcile: tinyBundle(), api: tinyBundle() } };
+    // WHEN it is built
+    const manager = new CapacityManager(scope, "manager", { ...props, apiAuth: "api_key_only" });
+    // THEN the manager's own node carries both warnings, prefixed with the environment, and synth reads them from the tree
+    const own = manager.node.metadata.filter((entry) => entry.type === AnnotationMetadataEntryType.WARN).map((entry) => String(entry.data));
+    expect(own).toEqual([expect.stringMatching(/^test: blockfleet-test-capacity-manager: api_auth = "api_key_only"/), expect.stringMatching(/^test: blockfleet-test-capacity-manager: alarms reach only/)]);
+    expect(warningsOf(scope)).toEqual(own);
   });
 });
