@@ -1,6 +1,7 @@
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
-import { CapacityBlockNodeGroup } from "../src/constructs/capacity-block-node-group";
+import { ACCELERATOR_TAINTS, CapacityBlockNodeGroup } from "../src/constructs/capacity-block-node-group";
+import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../src/lib/instance-types";
 import { DeclaredBlocksParameter, declaredBlocksParameterName, type DeclaredBlockInput } from "../src/constructs/capacity-manager/declared-blocks";
 import { EksCluster } from "../src/constructs/eks-cluster";
 import { EncryptionKey } from "../src/constructs/kms-key";
@@ -13,6 +14,17 @@ import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stac
 /** True when EKS Auto Mode's built-in "system" pool runs the cluster's add-ons (then there is no system node group). */
 export function autoModeRunsSystemPool(config: EnvironmentConfig): boolean {
   return config.cluster.auto_mode && config.cluster.auto_mode_node_pools.includes("system");
+}
+
+/** Taints on the capacity-block node groups' nodes: the accelerator taint of each block's kind and its own taints. */
+function nodeGroupTaints(config: EnvironmentConfig): Array<{ key: string; effect: "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE" }> {
+  return config.capacity_blocks
+    .filter((block) => block.consumer === "node_group")
+    .flatMap((block) => {
+      const kind = CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type]?.acceleratorKind;
+      const accelerator = kind === "nvidia" || kind === "neuron" ? [ACCELERATOR_TAINTS[kind]] : [];
+      return [...accelerator, ...block.taints].map((taint) => ({ key: taint.key, effect: taint.effect }));
+    });
 }
 
 /** `<env>-cluster`: network, EKS, the system node group and one node group per capacity block. */
@@ -63,6 +75,7 @@ export class ClusterStack extends EnvironmentStack {
             builtInNodePools: config.cluster.auto_mode_node_pools,
             managedNodeGroups: config.capacity_blocks.some((block) => block.consumer === "node_group"),
             systemNodeGroup: !autoModeRunsSystemPool(config),
+            nodeGroupTaints: nodeGroupTaints(config),
           }
         : undefined,
     });

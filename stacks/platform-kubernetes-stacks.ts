@@ -5,7 +5,7 @@ import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import type { Construct } from "constructs";
 import type { PlatformConfig } from "../src/config/platform-schema";
 import { EksClusterAccess } from "../src/constructs/cluster-access";
-import { PlatformCharts } from "../src/constructs/platform/charts";
+import { controllerPlacement, PlatformCharts } from "../src/constructs/platform/charts";
 import { ClusterLookup } from "../src/constructs/platform/cluster-lookup";
 import type { GpuFleet } from "../src/constructs/platform/gpu-scheduling";
 import { ManifestSet } from "../src/constructs/platform/manifests";
@@ -31,7 +31,11 @@ export function platformHasManifests(platform: PlatformConfig): boolean {
 function gpuFleet(stack: EnvironmentStack): GpuFleet {
   const { config } = stack;
   // Karpenter-consumed blocks have no node group: their nodes are Karpenter's and covered by its term.
-  return { capacityBlocks: config.capacity_blocks.filter((block) => block.consumer === "node_group"), karpenterAmiFamily: config.karpenter.enabled ? config.karpenter.ami_family : undefined };
+  return {
+    capacityBlocks: config.capacity_blocks.filter((block) => block.consumer === "node_group"),
+    karpenterAmiFamily: config.karpenter.enabled ? config.karpenter.ami_family : undefined,
+    ...(config.cluster.auto_mode ? { autoMode: true } : {}),
+  };
 }
 
 /**
@@ -61,6 +65,7 @@ export class PlatformKubernetesStack extends EnvironmentStack {
       dcgmExporter: platform.gpu?.dcgm_exporter ?? false,
       dcgmServiceMonitor: platform.gpu?.dcgm_service_monitor ?? false,
       reloader: platform.reloader !== undefined,
+      controllers: controllerPlacement(config.cluster),
     });
     if (platform.external_secrets) {
       new NamespaceV1(this, "workload-namespace", {

@@ -336,6 +336,15 @@ function checkAutoMode(file: FileEnvironment, ctx: z.RefinementCtx): void {
     // awsdocs/amazon-eks-user-guide latest/ug/automode/automode.adoc: Auto Mode disallows SSH and SSM access to nodes.
     ctx.addIssue({ code: "custom", path: ["cluster", "ssm_access"], message: `${why} nodes take no SSM sessions (EKS Auto Mode disallows SSM and SSH on its nodes); remove cluster.ssm_access` });
   }
+  if (file.platform?.gpu?.gpu_operator) {
+    // awsdocs/amazon-eks-user-guide latest/ug/automode/auto-accelerated.adoc: Auto Mode's NVIDIA nodes carry the NVIDIA
+    // driver and device plugin; the operator's own plugin would advertise the same GPUs a second time.
+    ctx.addIssue({
+      code: "custom",
+      path: ["platform", "gpu", "gpu_operator"],
+      message: `${why} Auto Mode's NVIDIA nodes bring the driver and the NVIDIA device plugin; set gpu_operator = false (nvidia_device_plugin covers AL2023 node-group blocks, dcgm_exporter the metrics)`,
+    });
+  }
   const builtIn = cluster.auto_mode_node_pools ?? DEFAULT_AUTO_MODE_NODE_POOLS;
   if (builtIn.includes("system") && file.system_node_group !== undefined) {
     ctx.addIssue({

@@ -65,6 +65,15 @@ describe("cluster.auto_mode", () => {
     await expectRejected(autoMode({}, { ssm_access: true }), "cluster.ssm_access", /disallows SSM and SSH on its nodes/);
   });
 
+  it("fails when platform.gpu.gpu_operator is set with auto_mode", async () => {
+    // Auto Mode's NVIDIA nodes carry the device plugin (amazon-eks-user-guide latest/ug/automode/auto-accelerated.adoc)
+    await expectRejected(
+      autoMode({ platform: { gpu: { gpu_operator: true, nvidia_device_plugin: false } } }),
+      "platform.gpu.gpu_operator",
+      /Auto Mode's NVIDIA nodes bring the driver and the NVIDIA device plugin; set gpu_operator = false/,
+    );
+  });
+
   it("fails when cluster.auto_mode_node_pools is set without auto_mode", async () => {
     await expectRejected(withCluster({ auto_mode_node_pools: ["system"] }), "cluster.auto_mode_node_pools", /set cluster\.auto_mode = true, or drop it/);
   });

@@ -126,6 +126,32 @@ export interface EksAutoMode {
    * for the add-ons and pods on managed nodes.
    */
   readonly systemNodeGroup: boolean;
+  /**
+   * Taints of the managed node groups beside Auto Mode. Without a system node group CoreDNS runs on those nodes
+   * (pods on non-Auto nodes can't use Auto Mode's node-local DNS), so it tolerates them.
+   * @default [] — no tolerations beyond the add-on's defaults
+   */
+  readonly nodeGroupTaints?: ReadonlyArray<{ readonly key: string; readonly effect: "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE" }>;
+}
+
+const KUBERNETES_EFFECTS = { NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute", PREFER_NO_SCHEDULE: "PreferNoSchedule" } as const;
+
+/**
+ * CoreDNS add-on `configurationValues` for an Auto Mode cluster whose only non-Auto nodes are (tainted) managed node
+ * groups: the add-on's own tolerations (CriticalAddonsOnly, the control-plane taint) plus the node groups' taints.
+ * Auto Mode nodes answer DNS themselves, but managed node groups' pods need CoreDNS (awsdocs/amazon-eks-user-guide
+ * latest/ug/workloads/eks-add-ons.adoc at 9cade941ecff2b3a39228321a8a0622f49f6c0da, "Considerations for Amazon EKS
+ * Auto Mode": combined with managed node groups, VPC CNI, kube-proxy, CoreDNS and the Pod Identity agent "remain
+ * necessary").
+ */
+export function autoModeCoreDnsConfiguration(nodeGroupTaints: NonNullable<EksAutoMode["nodeGroupTaints"]>): string {
+  const tolerations = [
+    { key: "CriticalAddonsOnly", operator: "Exists" },
+    { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+    ...nodeGroupTaints.map((taint) => ({ key: taint.key, operator: "Exists", effect: KUBERNETES_EFFECTS[taint.effect] })),
+  ];
+  const unique = new Map(tolerations.map((toleration) => [`${toleration.key}:${toleration.effect ?? ""}`, toleration]));
+  return JSON.stringify({ tolerations: [...unique.values()] });
 }
 
 /** Clients admitted to the API server's private endpoint. */
@@ -343,10 +369,11 @@ export class EksCluster extends Construct {
     }
 
     // Auto Mode nodes bring networking and DNS built in; managed node groups beside them still need the networking
-    // add-ons, and a system node group CoreDNS (GPU node groups are tainted, CoreDNS would never schedule there).
-    const addonNames = autoMode
-      ? MANAGED_ADDONS.filter((name) => (name === "coredns" ? autoMode.systemNodeGroup : autoMode.managedNodeGroups || autoMode.systemNodeGroup))
-      : MANAGED_ADDONS;
+    // add-ons and CoreDNS (eks-add-ons.adoc, see autoModeCoreDnsConfiguration). With a system node group CoreDNS runs
+    // there as usual; without one it tolerates the node groups' taints (GPU groups are tainted) and runs on them.
+    const nonAutoNodes = autoMode ? autoMode.managedNodeGroups || autoMode.systemNodeGroup : true;
+    const addonNames = nonAutoNodes ? MANAGED_ADDONS : [];
+    const coreDnsOnNodeGroups = autoMode !== undefined && !autoMode.systemNodeGroup;
     for (const addonName of addonNames) {
       this.addons.set(
         addonName,
@@ -355,6 +382,7 @@ export class EksCluster extends Construct {
           addonName,
           resolveConflictsOnCreate: "OVERWRITE",
           resolveConflictsOnUpdate: "OVERWRITE",
+          ...(addonName === "coredns" && coreDnsOnNodeGroups ? { configurationValues: autoModeCoreDnsConfiguration(autoMode.nodeGroupTaints ?? []) } : {}),
         }),
       );
     }

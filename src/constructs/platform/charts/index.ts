@@ -64,9 +64,49 @@ export interface PlatformChartsProps {
   readonly dcgmServiceMonitor?: boolean;
   /** Install Stakater Reloader. */
   readonly reloader: boolean;
+  /**
+   * Where the controllers (External Secrets, Reloader, the GPU Operator and its NFD master) run.
+   * @default SYSTEM_NODE_GROUP_PLACEMENT — blockfleet's system node group
+   */
+  readonly controllers?: ControllerPlacement;
 }
 
-const systemNodes = { nodeSelector: { [SYSTEM_NODE_LABEL.key]: SYSTEM_NODE_LABEL.value } };
+/** Nodes a controller runs on: a node selector and the tolerations for those nodes' taints. */
+export interface ControllerPlacement {
+  /** Labels the nodes carry. */
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  /** Tolerations of those nodes' taints; empty leaves each chart's default tolerations alone. */
+  readonly tolerations: ReadonlyArray<{ readonly key: string; readonly operator: "Exists" }>;
+}
+
+/** blockfleet's system node group (untainted, labelled blockfleet.io/node-role=system). */
+export const SYSTEM_NODE_GROUP_PLACEMENT: ControllerPlacement = { nodeSelector: { [SYSTEM_NODE_LABEL.key]: SYSTEM_NODE_LABEL.value }, tolerations: [] };
+
+/**
+ * EKS Auto Mode's built-in `system` pool: its nodes carry `karpenter.sh/nodepool: system` and the `CriticalAddonsOnly`
+ * taint (awsdocs/amazon-eks-user-guide latest/ug/automode/critical-workload.adoc at
+ * 390223ef50785e42bd70f41d6d5216d8261b1627 and set-builtin-node-pools.adoc at 01c16ed8b31533d1b829b7e185345e3af01ce43b).
+ */
+export const AUTO_MODE_SYSTEM_POOL_PLACEMENT: ControllerPlacement = {
+  nodeSelector: { "karpenter.sh/nodepool": "system" },
+  tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
+};
+
+/**
+ * Where the platform's controllers run: Auto Mode's built-in system pool when it is on (there is no system node group
+ * then), else the system node group (also on Auto Mode without its system pool, where blockfleet keeps one).
+ */
+export function controllerPlacement(cluster: { readonly auto_mode: boolean; readonly auto_mode_node_pools: readonly string[] }): ControllerPlacement {
+  return cluster.auto_mode && cluster.auto_mode_node_pools.includes("system") ? AUTO_MODE_SYSTEM_POOL_PLACEMENT : SYSTEM_NODE_GROUP_PLACEMENT;
+}
+
+/** Chart values placing pods: the node selector, and tolerations only when there are some (an empty list would drop a chart's defaults). */
+function placementValues(placement: ControllerPlacement): Record<string, unknown> {
+  return {
+    nodeSelector: { ...placement.nodeSelector },
+    ...(placement.tolerations.length > 0 ? { tolerations: placement.tolerations.map((toleration) => ({ ...toleration })) } : {}),
+  };
+}
 
 /**
  * The platform's Helm releases. Controllers run on the system node group with two replicas where the chart supports
@@ -87,6 +127,7 @@ export class PlatformCharts extends Construct {
     super(scope, id);
     const tolerations = gpuTolerations(props.fleet);
     const dcgmServiceMonitor = props.dcgmServiceMonitor ?? false;
+    const systemNodes = placementValues(props.controllers ?? SYSTEM_NODE_GROUP_PLACEMENT);
     if (props.loadBalancerController) {
       if (props.vpcId === undefined) throw new Error("platform charts: vpcId is required with loadBalancerController, got undefined");
       const account = CONTROLLER_SERVICE_ACCOUNTS.loadBalancerController;
@@ -143,7 +184,7 @@ export class PlatformCharts extends Construct {
       this.install("dcgmExporter", "dcgm-exporter", { affinity: requiredNodeAffinity(nvidiaTerms), tolerations, serviceMonitor: { enabled: dcgmServiceMonitor } });
     }
     if (props.reloader) {
-      this.install("reloader", "reloader", { reloader: { watchGlobally: true, deployment: systemNodes } });
+      this.install("reloader", "reloader", { reloader: { watchGlobally: true, deployment: { ...systemNodes } } });
     }
   }
 

@@ -38,6 +38,12 @@ export interface GpuFleet {
    * @default undefined — Karpenter is off: no Karpenter GPU nodes
    */
   readonly karpenterAmiFamily?: string;
+  /**
+   * EKS Auto Mode provisions nodes: its NVIDIA nodes carry the device plugin built in (awsdocs/amazon-eks-user-guide
+   * latest/ug/automode/auto-accelerated.adoc at 031299c7087381e4774ffa8e4784f2ac77ff07d9), so only metrics target them.
+   * @default false
+   */
+  readonly autoMode?: boolean;
 }
 
 export interface NodeSelectorRequirement {
@@ -71,15 +77,30 @@ const karpenterNvidiaTerm: NodeSelectorTerm = {
   ],
 };
 
+/**
+ * Auto Mode's NVIDIA nodes: `eks.amazonaws.com/compute-type: auto` marks an Auto Mode node (auto-accelerated.adoc,
+ * above) and the GPU pools require `eks.amazonaws.com/instance-gpu-manufacturer: nvidia`, which labels their nodes.
+ */
+export const AUTO_MODE_NVIDIA_TERM: NodeSelectorTerm = {
+  matchExpressions: [
+    { key: "eks.amazonaws.com/compute-type", operator: "In", values: ["auto"] },
+    { key: "eks.amazonaws.com/instance-gpu-manufacturer", operator: "In", values: ["nvidia"] },
+  ],
+};
+
 /** Nodes that need the NVIDIA device plugin: AL2023 NVIDIA capacity blocks, and Karpenter's NVIDIA nodes when its AMI is AL2023. */
 export function devicePluginNodeTerms(fleet: GpuFleet): NodeSelectorTerm[] {
   const al2023Blocks = fleet.capacityBlocks.filter((block) => isNvidia(block) && block.ami_type.startsWith("AL2023"));
   return [...blockTerm(al2023Blocks), ...(fleet.karpenterAmiFamily === "al2023" ? [karpenterNvidiaTerm] : [])];
 }
 
-/** Every NVIDIA node, whatever its AMI (metrics). */
+/** Every NVIDIA node, whatever its AMI, Auto Mode's included (metrics). */
 export function nvidiaNodeTerms(fleet: GpuFleet): NodeSelectorTerm[] {
-  return [...blockTerm(fleet.capacityBlocks.filter(isNvidia)), ...(fleet.karpenterAmiFamily !== undefined ? [karpenterNvidiaTerm] : [])];
+  return [
+    ...blockTerm(fleet.capacityBlocks.filter(isNvidia)),
+    ...(fleet.karpenterAmiFamily !== undefined ? [karpenterNvidiaTerm] : []),
+    ...(fleet.autoMode ? [AUTO_MODE_NVIDIA_TERM] : []),
+  ];
 }
 
 /** True when some capacity block wants EFA, so its interfaces need the EFA device plugin to be usable by pods. */
