@@ -68,12 +68,22 @@ describe("an Auto Mode environment", () => {
     expect(out.resources(CLUSTER, "aws_eks_access_entry").filter(([id]) => id.includes("auto-node"))).toEqual([]);
   });
 
-  it("has no system node group (Auto Mode's system pool serves), keeps the node-group block's group and no coredns add-on", () => {
+  it("has no system node group (Auto Mode's system pool serves), keeps the node-group block's group and the add-ons its nodes need", () => {
     const groups = out.resources(CLUSTER, "aws_eks_node_group").map(([id]) => id);
     expect(groups.some((id) => id.includes("system-nodes"))).toBe(false);
     expect(groups.filter((id) => id.includes("capacity-block-p5-group"))).toHaveLength(1);
     expect(groups.some((id) => id.includes("p5-auto"))).toBe(false);
-    expect(out.resources(CLUSTER, "aws_eks_addon").map(([, body]) => body.addon_name).sort()).toEqual(["eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
+    // Pods on managed nodes can't use Auto Mode's node-local DNS: CoreDNS runs too, tolerating the GPU group's taint
+    // (awsdocs/amazon-eks-user-guide latest/ug/workloads/eks-add-ons.adoc, "Considerations for Amazon EKS Auto Mode").
+    expect(out.resources(CLUSTER, "aws_eks_addon").map(([, body]) => body.addon_name).sort()).toEqual(["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
+    const coredns = out.resource(CLUSTER, "aws_eks_addon", "addon-coredns");
+    expect(JSON.parse(String(coredns.configuration_values))).toEqual({
+      tolerations: [
+        { key: "CriticalAddonsOnly", operator: "Exists" },
+        { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+        { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
+      ],
+    });
   });
 
   it("has no Karpenter stacks and no load balancer controller release", () => {
