@@ -131,7 +131,12 @@ export interface EksAutoMode {
    * (pods on non-Auto nodes can't use Auto Mode's node-local DNS), so it tolerates them.
    * @default [] — no tolerations beyond the add-on's defaults
    */
-  readonly nodeGroupTaints?: ReadonlyArray<{ readonly key: string; readonly effect: "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE" }>;
+  readonly nodeGroupTaints?: ReadonlyArray<{
+    /** Taint key, e.g. `nvidia.com/gpu`. */
+    readonly key: string;
+    /** Taint effect, in the EKS API's spelling. */
+    readonly effect: "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE";
+  }>;
 }
 
 const KUBERNETES_EFFECTS = { NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute", PREFER_NO_SCHEDULE: "PreferNoSchedule" } as const;

@@ -76,7 +76,12 @@ export interface ControllerPlacement {
   /** Labels the nodes carry. */
   readonly nodeSelector: Readonly<Record<string, string>>;
   /** Tolerations of those nodes' taints; empty leaves each chart's default tolerations alone. */
-  readonly tolerations: ReadonlyArray<{ readonly key: string; readonly operator: "Exists" }>;
+  readonly tolerations: ReadonlyArray<{
+    /** Taint key tolerated. */
+    readonly key: string;
+    /** Any value of that key. */
+    readonly operator: "Exists";
+  }>;
 }
 
 /** blockfleet's system node group (untainted, labelled blockfleet.io/node-role=system). */
