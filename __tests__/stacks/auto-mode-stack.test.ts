@@ -77,7 +77,18 @@ describe("an Auto Mode environment", () => {
     // (awsdocs/amazon-eks-user-guide latest/ug/workloads/eks-add-ons.adoc, "Considerations for Amazon EKS Auto Mode").
     expect(out.resources(CLUSTER, "aws_eks_addon").map(([, body]) => body.addon_name).sort()).toEqual(["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
     const coredns = out.resource(CLUSTER, "aws_eks_addon", "addon-coredns");
-    expect(JSON.parse(String(coredns.configuration_values))).toEqual({
+    const configuration = JSON.parse(String(coredns.configuration_values));
+    // It may also run on Auto Mode's system pool, so the add-on turns ACTIVE before any block's nodes exist.
+    expect(configuration.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+      {
+        matchExpressions: [
+          { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+          { key: "eks.amazonaws.com/compute-type", operator: "NotIn", values: ["fargate", "hybrid"] },
+        ],
+      },
+    ]);
+    expect(configuration).toEqual({
+      affinity: configuration.affinity,
       tolerations: [
         { key: "CriticalAddonsOnly", operator: "Exists" },
         { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },

@@ -156,7 +156,24 @@ export function autoModeCoreDnsConfiguration(nodeGroupTaints: NonNullable<EksAut
     ...nodeGroupTaints.map((taint) => ({ key: taint.key, operator: "Exists", effect: KUBERNETES_EFFECTS[taint.effect] })),
   ];
   const unique = new Map(tolerations.map((toleration) => [`${toleration.key}:${toleration.effect ?? ""}`, toleration]));
-  return JSON.stringify({ tolerations: [...unique.values()] });
+  // Our own affinity replaces the add-on's default, so CoreDNS may also run on Auto Mode nodes (the `system` pool, whose
+  // CriticalAddonsOnly taint it tolerates): until a capacity block's node group has nodes there is nowhere else, the
+  // add-on would stay DEGRADED and Terraform's create would time out waiting for ACTIVE. Fargate and hybrid nodes stay out.
+  const affinity = {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [
+          {
+            matchExpressions: [
+              { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+              { key: "eks.amazonaws.com/compute-type", operator: "NotIn", values: ["fargate", "hybrid"] },
+            ],
+          },
+        ],
+      },
+    },
+  };
+  return JSON.stringify({ affinity, tolerations: [...unique.values()] });
 }
 
 /** Clients admitted to the API server's private endpoint. */
