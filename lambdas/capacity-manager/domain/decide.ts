@@ -1136,7 +1136,10 @@ function recordReplacement(d: Draft, intent: PurchaseIntent, reservation: Reserv
   const money = { intentId: intent.intentId, offeringId: intent.offeringId, feeUsd: intent.feeUsd, durationHours: intent.durationHours, ...(intent.approvedBy ? { approvedBy: intent.approvedBy } : {}) };
   d.append(kind, detail, money);
   d.append("REPLACED_BY", `${newId} follows this block (record ${newId})`, money);
-  d.set("unledgered", [...(record.unledgered ?? []).filter((e) => e.intentId !== intent.intentId), replacementSpend(record, intent, reservation)]);
+  // A block whose payment already failed is never paid for: no ledger item (the next run decides continuity again).
+  if (!DEAD_NEW_BLOCK_STATES.has(reservation.state)) {
+    d.set("unledgered", [...(record.unledgered ?? []).filter((e) => e.intentId !== intent.intentId), replacementSpend(record, intent, reservation)]);
+  }
   const next: CapacityRecord = {
     PK: newId,
     capacityReservationId: newId,

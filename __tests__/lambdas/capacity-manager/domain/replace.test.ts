@@ -285,6 +285,21 @@ describe("decide: settling a replacement purchase only by its intent tag", () =>
     expect(intent.intentId).toBeDefined();
   });
 
+  it.each([
+    ["the tag lookup", "lookup"],
+    ["the purchase call's answer", "outcome"],
+  ])("GIVEN a replacement found by %s already payment-failed WHEN settled THEN no ledger item is written", (_name, how) => {
+    const { record, intent } = intentRecord(at(20 * HOUR));
+    const failed = { ...newReservation, state: "payment-failed" };
+    const decision =
+      how === "lookup"
+        ? decide(input({ record, now: at(20 * HOUR - 2 * MINUTE), intentReservations: [failed] }))
+        : applyPurchaseOutcome(record, intent, { kind: "purchased", reservation: failed }, at(20 * HOUR));
+    expect(decision.changes).not.toHaveProperty("unledgered");
+    const paid = decide(input({ record, now: at(20 * HOUR - 2 * MINUTE), intentReservations: [newReservation] }));
+    expect(paid.changes.unledgered).toMatchObject([{ intentId: intent.intentId }]);
+  });
+
   it("GIVEN the tag lookup failed THEN nothing is settled or bought", () => {
     const { record } = intentRecord(at(20 * HOUR));
     const decision = decide(input({ record, now: at(19 * HOUR) }));
