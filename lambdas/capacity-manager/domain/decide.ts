@@ -742,6 +742,7 @@ function decideExtension(d: Draft, input: DecideInput, endIso: string, endMs: nu
     approval !== undefined &&
     fee <= approval.maxFeeUsd &&
     approval.durationHours === proposal.durationHours &&
+    (approval.offeringId === undefined || approval.offeringId === proposal.offeringId) &&
     (approval.forEndDate === undefined || approval.forEndDate === endIso);
   if (covers) {
     if (nowMs >= windowStart) {

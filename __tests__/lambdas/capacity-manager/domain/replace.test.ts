@@ -176,6 +176,19 @@ describe("decide: when the extension is not bought, a replacement", () => {
     expect(decision.changes.status).toBe("AWAITING_APPROVAL");
   });
 
+  it.each([
+    ["a replacement's approval", "cb-0000000000000000a", 24, "extension", undefined],
+    ["a replacement's approval (same duration as the new block)", "cb-0000000000000000a", 168, "replacement", "cb-0000000000000000a"],
+    ["an extension's approval", "cbeo-aaaa", 24, "extension", "cbeo-aaaa"],
+    ["an extension's approval", "cbeo-aaaa", 168, "replacement", undefined],
+  ])("GIVEN %s of offering %s for %i h WHEN the %s is on sale THEN it buys only the offering it names (bought: %s)", (_name, approvedOffering, hours, onSale, bought) => {
+    const approval = { by: "arn:approver", at: at(39 * HOUR).toISOString(), maxFeeUsd: 50_000, durationHours: hours, forEndDate: END_ISO, offeringId: approvedOffering };
+    const record = replaceable({ requireApproval: true, approval, approved: true });
+    const market = onSale === "extension" ? { offerings: [anOffering({ durationHours: 24, feeUsd: 1000 })] } : { newBlockOfferings: [aNewBlock()] };
+    const decision = decide(input({ record, now: at(20 * HOUR), ...market }));
+    expect(purchaseOf(decision)?.intent.offeringId).toBe(bought);
+  });
+
   it("GIVEN the extension's approval did not come before its approve-by THEN a replacement is proposed instead", () => {
     const record = replaceable({ requireApproval: true });
     const extension = [anOffering({ feeUsd: 1000 })];
