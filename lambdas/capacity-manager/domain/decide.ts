@@ -1105,7 +1105,7 @@ function reportGap(d: Draft, endIso: string, target: Proposal["replacement"], re
 /** Settles a replacement purchase only by the reservation tagged with its intent id; never buys again on doubt. */
 function resolveReplacementIntent(d: Draft, intent: PurchaseIntent, tagged: readonly ReservationView[] | undefined, endIso: string): void {
   if (tagged === undefined) {
-    d.status("PURCHASING", `purchase ${intent.intentId} not settled: the reservations tagged with it could not be looked up this run`);
+    replacementLookupMissing(d, intent, endIso);
     return;
   }
   const found = [...tagged].sort((a, b) => a.capacityReservationId.localeCompare(b.capacityReservationId))[0];
@@ -1119,6 +1119,21 @@ function resolveReplacementIntent(d: Draft, intent: PurchaseIntent, tagged: read
     return;
   }
   holdUnconfirmedPurchase(d, intent, waited, endIso);
+}
+
+/**
+ * The tag lookup failed (or the environment no longer buys new blocks, so nothing looks): never silent. Inside the
+ * expiring horizon the block is flagged; after the grace period the intent is held for an approver, as when the
+ * lookup finds nothing. The reconciler counts the run in RecordFailures.
+ */
+function replacementLookupMissing(d: Draft, intent: PurchaseIntent, endIso: string): void {
+  const waited = d.now.getTime() - Date.parse(intent.startedAt);
+  if (waited >= INTENT_RESOLUTION_GRACE_MS) {
+    holdUnconfirmedPurchase(d, intent, waited, endIso);
+    return;
+  }
+  d.status("PURCHASING", `purchase ${intent.intentId} not settled: the reservations tagged with it could not be looked up this run`);
+  flagExpiring(d, endIso, Date.parse(endIso), `replacement purchase ${intent.intentId} not settled: its tag lookup failed`);
 }
 
 /** Links the old record to the new block and asks the reconciler to track the new block with the same policy. */

@@ -323,6 +323,8 @@ export class Reconciler {
       if (action.kind === "purchase") run.loadedBudget?.reserve(action.intent.feeUsd);
     }
     countDecision(decision, reservation, count);
+    // A replacement intent whose tag lookup failed (or cannot run) is not settled: the run counts as a record failure.
+    if (record.intent?.replacement && input.intentReservations === undefined) count(METRICS.RecordFailures);
     // Every run while held, not once: the unconfirmed-purchase alarm stays in ALARM until the hold is cleared.
     // (A record whose run throws after this point is counted here, not again by the caller.)
     if ((decision.changes.status ?? record.status) === "PURCHASE_UNCONFIRMED") count(METRICS.PurchasesUnconfirmed);

@@ -313,12 +313,26 @@ describe("decide: settling a replacement purchase only by its intent tag", () =>
     expect(paid.changes.unledgered).toMatchObject([{ intentId: intent.intentId }]);
   });
 
-  it("GIVEN the tag lookup failed THEN nothing is settled or bought", () => {
+  it("GIVEN the tag lookup failed within the grace period inside 24 h of the end THEN nothing is settled or bought, and the block is flagged expiring", () => {
     const { record } = intentRecord(at(20 * HOUR));
-    const decision = decide(input({ record, now: at(19 * HOUR) }));
+    const decision = decide(input({ record, now: at(20 * HOUR - 5 * MINUTE) }));
     expect(decision.changes.intent).toBeUndefined();
     expect(purchaseOf(decision)).toBeUndefined();
     expect(decision.changes.status ?? record.status).toBe("PURCHASING");
+    expect(decision.expiringWithoutExtension).toBe(true);
+    expect(notes(decision).map((n) => n.notification)).toContain("EXPIRING");
+  });
+
+  it.each([
+    ["the tag lookup keeps failing", true],
+    ["the environment stopped buying new blocks (no lookup at all)", false],
+  ])("GIVEN %s after the grace period THEN the intent is held as PURCHASE_UNCONFIRMED, never bought blind", (_name, newPurchasesEnabled) => {
+    const { record } = intentRecord(at(20 * HOUR));
+    const decision = decide(input({ record, now: at(20 * HOUR - 16 * MINUTE), newPurchasesEnabled }));
+    expect(decision.changes.intent).toBeUndefined();
+    expect(purchaseOf(decision)).toBeUndefined();
+    expect(decision.changes.status).toBe("PURCHASE_UNCONFIRMED");
+    expect(notes(decision).map((n) => n.notification)).toContain("PURCHASE_UNCONFIRMED");
   });
 
   it("GIVEN no tagged reservation after the grace period THEN held for an approver, never bought blind", () => {

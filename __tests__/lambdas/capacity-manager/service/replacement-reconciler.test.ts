@@ -20,6 +20,7 @@ class Market implements CapacityApi, NewBlockMarket {
   readonly purchases: { intent: PurchaseIntent; tags: Readonly<Record<string, string>> }[] = [];
   readonly tagged = new Map<string, ReservationView[]>();
   lookups = 0;
+  lookupFails = false;
   answer: "purchased" | "timeout-after-buying" = "purchased";
   private next = 0;
   constructor(private readonly reservations: Map<string, ReservationView>) {}
@@ -66,11 +67,12 @@ class Market implements CapacityApi, NewBlockMarket {
   }
   async findReservationsByIntent(ids: readonly string[]): Promise<ReadonlyMap<string, readonly ReservationView[]>> {
     this.lookups += 1;
+    if (this.lookupFails) throw Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded" });
     return new Map(ids.filter((id) => this.tagged.has(id)).map((id) => [id, this.tagged.get(id)!]));
   }
 }
 
-function setup(records: CapacityRecord[]) {
+function setup(records: CapacityRecord[], lines: Record<string, unknown>[] = []) {
   const reservations = new Map(records.map((r) => [r.capacityReservationId, aReservation({ capacityReservationId: r.capacityReservationId, instanceType: r.instanceType, instanceCount: r.instanceCount })]));
   const market = new Market(reservations);
   const store = new InMemoryRecordStore();
@@ -80,7 +82,7 @@ function setup(records: CapacityRecord[]) {
     ec2: market,
     notifier: undefined,
     scaler: { ensureDesiredSize: async () => ({ changed: false, previous: 0 }) },
-    logger: createLogger(() => undefined),
+    logger: createLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>)),
     clock: () => now,
     concurrency: 8,
     newBlocks: { market, tags: TAGS },
@@ -130,6 +132,27 @@ describe("reconciler: replacements", () => {
     const old = await store.get("block-0");
     expect(old?.replacedBy?.intentId).toBe(market.purchases[0]?.intent.intentId);
     expect(await store.get(old!.replacedBy!.PK)).toBeDefined();
+  });
+
+  it("GIVEN the purchase answer was lost and the tag lookup keeps failing THEN every run counts a record failure and ExpiringWithoutExtension, then the intent is held (PurchasesUnconfirmed)", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const { market, store, reconciler, advance } = setup([replaceable(0)], lines);
+    await store.create(replaceable(0));
+    market.answer = "timeout-after-buying";
+    await reconciler.reconcileAll();
+    market.lookupFails = true;
+    const runMetrics = async () => {
+      const before = lines.length;
+      await reconciler.reconcileAll();
+      return lines.slice(before).filter((l) => "_aws" in l).at(-1) ?? {};
+    };
+    advance(5 * 60_000);
+    expect(await runMetrics()).toMatchObject({ RecordFailures: 1, ExpiringWithoutExtension: 1, PurchasesUnconfirmed: 0 });
+    expect((await store.get("block-0"))?.status).toBe("PURCHASING");
+    advance(15 * 60_000);
+    expect(await runMetrics()).toMatchObject({ RecordFailures: 1, PurchasesUnconfirmed: 1 });
+    expect((await store.get("block-0"))?.status).toBe("PURCHASE_UNCONFIRMED");
+    expect(market.purchases).toHaveLength(1);
   });
 
   it("GIVEN the environment buys no new blocks THEN nothing is searched or bought and the record shows the gap", async () => {
