@@ -309,6 +309,7 @@ describe("capacity manager stack", () => {
         "LedgerWriteFailures",
         "NotificationFailures",
         "PurchasesOverBudget",
+        "PurchasesRejected",
         "PurchasesUnconfirmed",
         "RecordFailures",
         "Throttles",
@@ -317,6 +318,8 @@ describe("capacity manager stack", () => {
       expect(alarms.LedgerWriteFailures).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 1, treat_missing_data: "notBreaching" });
       expect(alarms.PurchasesOverBudget).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 1 });
       expect(alarms.PurchasesOverBudget.alarm_description).toContain("capacity_manager.monthly_budget_usd");
+      // A purchase EC2 rejected (IAM, quota, offering gone) is retried every run: the first one is worth hearing about.
+      expect(alarms.PurchasesRejected).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 1, treat_missing_data: "notBreaching" });
       expect(alarms.DeclaredBlocksUnavailable).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 3 });
       expect(alarms.Errors).toMatchObject({ namespace: "AWS/Lambda", dimensions: { FunctionName: ref(D, "aws_lambda_function", "reconcile_function", "function_name") }, threshold: 1 });
       expect(alarms.Throttles).toMatchObject({ namespace: "AWS/Lambda", threshold: 5 });

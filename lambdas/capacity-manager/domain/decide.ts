@@ -15,6 +15,7 @@ import {
   REMINDER_INTERVAL_MS,
 } from "./rules";
 import { chooseReplacement, newBlockQueryOf, replacementPolicyOf } from "./replace";
+import { nextRejectedPurchases, REPEATED_REJECTIONS } from "./rejections";
 import type {
   CapacityRecord,
   ExtensionView,
@@ -854,6 +855,19 @@ function purchase(d: Draft, proposal: Proposal, approvedBy: string | undefined, 
     ...(approvedBy ? { approvedBy } : {}),
   });
   d.actions.push({ kind: "purchase", intent });
+  warnOfRejectedPurchases(d, endIso);
+}
+
+/**
+ * EC2 rejected the purchases for this end before: flag the block expiring inside the horizon (metric and alert,
+ * throttled) and after REPEATED_REJECTIONS report the gap, while each run still tries again.
+ */
+function warnOfRejectedPurchases(d: Draft, endIso: string): void {
+  const rejected = d.record.rejectedPurchases;
+  if (!rejected || rejected.forEndDate !== endIso) return;
+  const why = `EC2 rejected ${rejected.count} purchase(s) for this end, the last at ${rejected.lastAt} (${rejected.lastCode}); fix the cause (IAM, quotas, the offering) so the next attempt goes through`;
+  flagExpiring(d, endIso, Date.parse(endIso), why);
+  if (rejected.count >= REPEATED_REJECTIONS) reportGap(d, endIso, undefined, why);
 }
 
 /**
@@ -908,6 +922,10 @@ export function applyPurchaseOutcome(record: CapacityRecord, intent: PurchaseInt
   const d = new Draft(record, now, false);
   switch (outcome.kind) {
     case "purchased":
+      if (record.rejectedPurchases) {
+        d.set("rejectedPurchases", null);
+        if (record.gap?.startDate === record.rejectedPurchases.forEndDate && record.gap.hours === undefined) d.set("gap", null);
+      }
       if (intent.replacement) {
         if (outcome.reservation) {
           recordReplacement(d, intent, outcome.reservation, "PURCHASED", `PurchaseCapacityBlock succeeded: ${outcome.reservation.capacityReservationId}`);
@@ -921,6 +939,7 @@ export function applyPurchaseOutcome(record: CapacityRecord, intent: PurchaseInt
       break;
     case "rejected":
       d.set("intent", null);
+      d.set("rejectedPurchases", nextRejectedPurchases(record.rejectedPurchases, intent.forEndDate, outcome.code, d.nowIso));
       d.status("TRACKING", `EC2 rejected purchase ${intent.intentId}: ${outcome.code}: ${outcome.message}`);
       d.append("PURCHASE_REJECTED", `${outcome.code}: ${outcome.message}`, { intentId: intent.intentId, offeringId: intent.offeringId });
       break;

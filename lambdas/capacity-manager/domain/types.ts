@@ -130,6 +130,16 @@ export interface ReplacementLink {
 }
 
 /** A gap the manager knows it cannot close: no extension and no replacement within the policy. */
+/** EC2 rejecting the purchases for one end (IAM, quota, offering gone): counted so the block's end is escalated. */
+export interface RejectedPurchases {
+  /** The block end the rejected purchases were for. */
+  readonly forEndDate: string;
+  readonly count: number;
+  /** EC2's error code of the last rejection. */
+  readonly lastCode: string;
+  readonly lastAt: string;
+}
+
 export interface KnownGap {
   /** The old block's end. */
   readonly startDate: string;
@@ -303,6 +313,8 @@ export interface RecordState {
   /** Set while the manager knows the block's end leaves a gap (shown by `capacity status` and `timeline`). */
   readonly gap?: KnownGap;
   readonly notifications?: Partial<Record<NotificationKind, NotificationMark>>;
+  /** Purchases EC2 rejected for one block end, in a row (cleared when a purchase goes through). */
+  readonly rejectedPurchases?: RejectedPurchases;
   /** When the linked node group is scaled to zero (40 min before the real end). */
   readonly nodeGroupScaleDownAt?: string;
   /** Node count the manager last set on the linked node group. */

@@ -135,6 +135,7 @@ export const NOT_UPDATABLE_FIELDS = [
   "replacedBy",
   "replacementOf",
   "gap",
+  "rejectedPurchases",
   "history",
   "version",
 ] as const;

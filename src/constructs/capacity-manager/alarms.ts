@@ -120,6 +120,16 @@ export class ManagerAlarms extends Construct {
         treatMissingData: "ignore",
       },
       {
+        id: "purchases-rejected",
+        // Any one is worth a look: the purchase did not happen and the manager tries again every run until it does.
+        description: "EC2 rejected a capacity purchase (extension or replacement): IAM, quotas, or the offering gone. The manager retries every run; the record's statusReason and history (PURCHASE_REJECTED) carry EC2's error. Fix it before the block's approve-by time.",
+        namespace: METRIC_NAMESPACE,
+        metricName: METRICS.PurchasesRejected,
+        dimensions: serviceDimensions,
+        statistic: "Sum",
+        threshold: 1,
+      },
+      {
         id: "record-failures",
         description: "Records failed to reconcile (throttling, conflicts, timeouts, a record that cannot be written): failing records are not extended. Check the function's logs for \"record reconcile failed\".",
         namespace: METRIC_NAMESPACE,

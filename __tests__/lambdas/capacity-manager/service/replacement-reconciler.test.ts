@@ -21,7 +21,7 @@ class Market implements CapacityApi, NewBlockMarket {
   readonly tagged = new Map<string, ReservationView[]>();
   lookups = 0;
   lookupFails = false;
-  answer: "purchased" | "timeout-after-buying" = "purchased";
+  answer: "purchased" | "timeout-after-buying" | "unauthorized" = "purchased";
   private next = 0;
   constructor(private readonly reservations: Map<string, ReservationView>) {}
   async describeReservations(ids: readonly string[]): Promise<ReservationLookup> {
@@ -59,6 +59,7 @@ class Market implements CapacityApi, NewBlockMarket {
   }
   async purchaseNewBlock(intent: PurchaseIntent, tags: Readonly<Record<string, string>>): Promise<PurchaseOutcome> {
     this.purchases.push({ intent, tags });
+    if (this.answer === "unauthorized") return { kind: "rejected", code: "UnauthorizedOperation", message: "You are not authorized to perform this operation." };
     const id = `cr-1${(this.next++).toString(16).padStart(16, "0")}`;
     const view = aReservation({ capacityReservationId: id, state: "payment-pending", startDate: intent.replacement!.startDate, endDate: intent.replacement!.endDate });
     this.reservations.set(id, view);
@@ -153,6 +154,23 @@ describe("reconciler: replacements", () => {
     expect(await runMetrics()).toMatchObject({ RecordFailures: 1, PurchasesUnconfirmed: 1 });
     expect((await store.get("block-0"))?.status).toBe("PURCHASE_UNCONFIRMED");
     expect(market.purchases).toHaveLength(1);
+  });
+
+  it("GIVEN EC2 rejects every purchase (UnauthorizedOperation) THEN PurchasesRejected is counted every run and, from the second, ExpiringWithoutExtension too", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const { market, store, reconciler, advance } = setup([replaceable(0)], lines);
+    await store.create(replaceable(0));
+    market.answer = "unauthorized";
+    const runMetrics = async () => {
+      const before = lines.length;
+      await reconciler.reconcileAll();
+      return lines.slice(before).filter((l) => "_aws" in l).at(-1) ?? {};
+    };
+    expect(await runMetrics()).toMatchObject({ PurchasesRejected: 1, ExpiringWithoutExtension: 0 });
+    advance(10 * 60_000);
+    expect(await runMetrics()).toMatchObject({ PurchasesRejected: 1, ExpiringWithoutExtension: 1 });
+    expect((await store.get("block-0"))?.rejectedPurchases).toMatchObject({ count: 2, lastCode: "UnauthorizedOperation" });
+    expect(market.purchases).toHaveLength(2);
   });
 
   it("GIVEN the environment buys no new blocks THEN nothing is searched or bought and the record shows the gap", async () => {
