@@ -4,6 +4,7 @@ import { autoModeManifests } from "../src/constructs/auto-mode/manifests";
 import { AutoModeNodePools } from "../src/constructs/auto-mode/node-pools";
 import { EksClusterAccess } from "../src/constructs/cluster-access";
 import { autoModeNodeRoleName } from "../src/constructs/eks-cluster";
+import { managerNewBlockTags } from "../src/lib/tags";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 /**
@@ -15,6 +16,7 @@ export class AutoModePoolsStack extends EnvironmentStack {
   constructor(scope: Construct, props: Omit<EnvironmentStackProps, "stateBackend">) {
     super(scope, "auto-mode-pools", props);
     const { config, names } = this;
+    const newBlockTags = managerNewBlockTags(this.environment, config);
     const access = new EksClusterAccess(this, "cluster-access", { clusterName: names.clusterName, region: config.region });
     new KubernetesProvider(this, "kubernetes", { host: access.endpoint, clusterCaCertificate: access.clusterCaCertificate, exec: [access.exec] });
     new AutoModeNodePools(this, "node-pools", {
@@ -24,7 +26,10 @@ export class AutoModePoolsStack extends EnvironmentStack {
         nodeRoleName: autoModeNodeRoleName(names.clusterName),
         nodePools: config.node_pools,
         capacityBlocks: config.capacity_blocks,
+        // The tags the manager puts on a replacement it buys, so this pool uses it.
+        ...(newBlockTags ? { newBlockTags } : {}),
       }),
     });
   }
 }
+

@@ -4,6 +4,7 @@ import { EksClusterAccess } from "../src/constructs/cluster-access";
 import { karpenterManifests } from "../src/constructs/karpenter/manifests";
 import { karpenterNames } from "../src/constructs/karpenter/names";
 import { KarpenterNodePools } from "../src/constructs/karpenter/node-pools";
+import { managerNewBlockTags } from "../src/lib/tags";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 /**
@@ -14,6 +15,7 @@ export class KarpenterPoolsStack extends EnvironmentStack {
   constructor(scope: Construct, props: Omit<EnvironmentStackProps, "stateBackend">) {
     super(scope, "karpenter-pools", props);
     const { config, names } = this;
+    const newBlockTags = managerNewBlockTags(this.environment, config);
 
     const access = new EksClusterAccess(this, "cluster-access", { clusterName: names.clusterName, region: config.region });
     new KubernetesProvider(this, "kubernetes", {
@@ -30,7 +32,10 @@ export class KarpenterPoolsStack extends EnvironmentStack {
         amiAliasVersion: config.karpenter.ami_alias_version,
         nodePools: config.node_pools,
         capacityBlocks: config.capacity_blocks,
+        // The tags the manager puts on a replacement it buys, so this pool uses it.
+        ...(newBlockTags ? { newBlockTags } : {}),
       }),
     });
   }
 }
+

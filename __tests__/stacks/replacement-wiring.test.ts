@@ -21,12 +21,33 @@ function withReplacement(manager: Input, replace: Input | undefined): Input {
   };
 }
 
+/** Replacement on, the capacity-block pool with no reservation_tags: on Karpenter, or on EKS Auto Mode. */
+function withoutReservationTags(autoMode: boolean): Input {
+  const base = withReplacement({ extensions_enabled: true, allow_new_purchases: true, monthly_budget_usd: 500_000 }, { enabled: true });
+  return autoMode
+    ? { ...Object.fromEntries(Object.entries(base).filter(([key]) => key !== "karpenter")), cluster: { version: "1.34", auto_mode: true }, node_pools: {} }
+    : { ...base, node_pools: {} };
+}
+
 let buying: Synthesized;
 let extendingOnly: Synthesized;
+let karpenterUntagged: Synthesized;
+let autoUntagged: Synthesized;
 beforeAll(async () => {
   buying = await synthesizeWith(withReplacement({ extensions_enabled: true, allow_new_purchases: true, monthly_budget_usd: 500_000 }, { enabled: true, availability_zones: ["us-east-1a", "us-east-1b"], duration_hours: 336 }), "rb");
   extendingOnly = await synthesizeWith(withReplacement({ extensions_enabled: true, monthly_budget_usd: 500_000 }, undefined), "re");
+  karpenterUntagged = await synthesizeWith(withoutReservationTags(false), "rk");
+  autoUntagged = await synthesizeWith(withoutReservationTags(true), "ra");
 }, 120_000);
+
+type Term = { id?: string; tags?: Record<string, string> };
+const capacityBlockTerms = (s: Synthesized, stack: string): Term[] => {
+  const manifests = s.resources(stack, "kubernetes_manifest").map(([, r]) => (r as { manifest: { kind: string; metadata: { name: string }; spec: { capacityReservationSelectorTerms?: Term[] } } }).manifest);
+  const nodeClass = manifests.find((m) => (m.kind === "EC2NodeClass" || m.kind === "NodeClass") && m.metadata.name === "gpu-capacity-block");
+  return nodeClass?.spec.capacityReservationSelectorTerms ?? [];
+};
+/** EC2 selects a reservation by a tag term when the reservation carries every tag of the term. */
+const selects = (term: Term, tags: Record<string, string>) => term.tags !== undefined && Object.entries(term.tags).every(([k, v]) => tags[k] === v);
 
 const reconcileVariables = (s: Synthesized, stack: string) =>
   (s.resource(stack, "aws_lambda_function", "reconcile_function") as { environment: { variables: Record<string, string> } }).environment.variables;
@@ -36,6 +57,22 @@ describe("replacement wiring", () => {
     const tags = JSON.parse(reconcileVariables(buying, "rb-capacity-manager")["NEW_BLOCK_TAGS"]!) as Record<string, string>;
     expect(tags).toEqual({ team: "ml", "blockfleet.io/capacity-consumer": "karpenter", "blockfleet.io/environment": "rb" });
     expect(tags).toEqual(newBlockReservationTags("rb", { team: "ml" }));
+  });
+
+  it.each([
+    ["Karpenter", () => karpenterUntagged, "rk"],
+    ["EKS Auto Mode", () => autoUntagged, "ra"],
+  ])("GIVEN replacement on and no reservation_tags on %s THEN the capacity-block NodeClass selects the blocks the manager buys, and never a node-group block", (_name, synthesized, env) => {
+    const s = synthesized();
+    const newBlockTags = JSON.parse(reconcileVariables(s, `${env}-capacity-manager`)["NEW_BLOCK_TAGS"]!) as Record<string, string>;
+    // What the manager puts on a replacement: NEW_BLOCK_TAGS plus the purchase's intent id.
+    const replacement = { ...newBlockTags, "blockfleet.io/intent-id": "replace-cr-0123456789abcdef0-1790000000000-v3" };
+    const terms = capacityBlockTerms(s, `${env}-${env === "ra" ? "auto-mode" : "karpenter"}-pools`);
+    expect(terms.some((term) => selects(term, replacement))).toBe(true);
+    // A node-group block, even tagged as this environment's (so its reconcile may extend it), is never selected.
+    const nodeGroupBlocks: Record<string, string>[] = [{ "blockfleet.io/environment": env }, { "blockfleet.io/environment": env, "blockfleet.io/capacity-consumer": "node_group" }, {}];
+    for (const tags of nodeGroupBlocks) expect(terms.filter((term) => selects(term, tags))).toEqual([]);
+    expect(terms.filter((term) => term.id === "cr-0123456789abcdef0")).toEqual([]);
   });
 
   it("GIVEN new purchases not allowed THEN reconcile gets no NEW_BLOCK_TAGS (it buys no replacement)", () => {

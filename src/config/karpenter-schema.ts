@@ -135,7 +135,10 @@ const gpuSpotPoolSchema = z.strictObject({
 });
 
 const gpuCapacityBlockPoolSchema = z.strictObject({
-  /** Created only when there is something to select: NVIDIA capacity_blocks with consumer = "karpenter", or reservation_tags. */
+  /**
+   * Created only when there is something to select: NVIDIA capacity_blocks with consumer = "karpenter", reservation_tags,
+   * or (capacity_manager.allow_new_purchases) the blocks the manager buys, tagged blockfleet.io/environment = <env>.
+   */
   enabled: z.boolean().default(true),
   /**
    * Also select capacity reservations carrying all of these tags and `blockfleet.io/capacity-consumer = karpenter`

@@ -59,3 +59,16 @@ export function environmentNewBlockTags(environment: string, config: CapacityBlo
   if (!(config.karpenter.enabled || config.cluster.auto_mode) || !pool.enabled) return undefined;
   return newBlockReservationTags(environment, pool.reservation_tags);
 }
+
+/**
+ * The tags of the new blocks the capacity manager may buy for this environment (`capacity_manager.allow_new_purchases`,
+ * which every replacement needs), which the capacity-block pool must select; undefined when it buys none or no such
+ * pool runs.
+ */
+export function managerNewBlockTags(
+  environment: string,
+  config: CapacityBlockPoolSettings & { readonly capacity_manager?: { readonly allow_new_purchases: boolean } | undefined },
+): Record<string, string> | undefined {
+  if (config.capacity_manager?.allow_new_purchases !== true) return undefined;
+  return environmentNewBlockTags(environment, config);
+}

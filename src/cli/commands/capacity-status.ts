@@ -1,6 +1,7 @@
 import { CAPACITY_MANAGER_MODE_LINES, capacityManagerMode } from "../../config/capacity-manager-schema";
 import type { EnvironmentConfig } from "../../config/schema";
 import { capacityReservationTerms, NODE_POOL_NAMES } from "../../constructs/karpenter/manifests";
+import { managerNewBlockTags } from "../../lib/tags";
 import { parseCommandLine, requireOption } from "../args";
 import { demoRequested, ec2Source, type CapacitySource } from "../capacity/source";
 import { capacityStatus, LIVE_STATES, renderStatus, statusJson, warningCount, type NodePoolSelection } from "../capacity/status";
@@ -65,10 +66,15 @@ export function demoEnvironmentsDir(environment: string, dir: string | undefined
  * gpu-capacity-block pool, or on an EKS Auto Mode cluster the Auto Mode pool of that name, which selects the same
  * reservations. Absent when neither runs.
  */
-export function capacityBlockPoolSelection(config: Pick<EnvironmentConfig, "capacity_blocks" | "karpenter" | "node_pools" | "cluster">): NodePoolSelection | undefined {
+export function capacityBlockPoolSelection(
+  config: Pick<EnvironmentConfig, "capacity_blocks" | "karpenter" | "node_pools" | "cluster"> & Partial<Pick<EnvironmentConfig, "capacity_manager">>,
+  environment?: string,
+): NodePoolSelection | undefined {
   const { capacity_blocks: blocks, karpenter, node_pools: nodePools, cluster } = config;
   const poolRuns = (karpenter.enabled || cluster.auto_mode) && nodePools.gpu_capacity_block.enabled;
-  const terms = poolRuns ? capacityReservationTerms({ capacityBlocks: blocks, nodePools }) : [];
+  // The same terms the pool stacks synthesize, including the one selecting the blocks the manager buys.
+  const newBlockTags = environment === undefined ? undefined : managerNewBlockTags(environment, config);
+  const terms = poolRuns ? capacityReservationTerms({ capacityBlocks: blocks, nodePools, ...(newBlockTags ? { newBlockTags } : {}) }) : [];
   if (terms.length === 0) return undefined;
   return { nodePool: cluster.auto_mode ? `${NODE_POOL_NAMES.gpuCapacityBlock} (EKS Auto Mode)` : NODE_POOL_NAMES.gpuCapacityBlock, terms };
 }
@@ -78,7 +84,7 @@ export async function capacitySnapshot(io: CliIo, environment: string, dir: stri
   const [loaded] = await loadForCli(io, dir, [environment]);
   if (!loaded) throw new CliError(`no environment "${environment}"`);
   const { region, capacity_blocks: blocks } = loaded.config;
-  const selection = capacityBlockPoolSelection(loaded.config);
+  const selection = capacityBlockPoolSelection(loaded.config, environment);
   const status = progress(io);
   try {
     const reservations = await source.listCapacityBlocks(region, status.update);

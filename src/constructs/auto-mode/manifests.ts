@@ -67,6 +67,11 @@ export interface AutoModeManifestsInput {
   readonly nodePools: NodePoolsConfig;
   /** The environment's capacity blocks; the NVIDIA ones whose consumer is `karpenter` are selected by id. */
   readonly capacityBlocks: ReadonlyArray<{ readonly reservation_id: string; readonly instance_type: string; readonly consumer: "node_group" | "karpenter" }>;
+  /**
+   * Tags the capacity manager puts on the new blocks it buys for this environment; the pool selects them.
+   * @default none (the manager buys no new blocks)
+   */
+  readonly newBlockTags?: Readonly<Record<string, string>>;
 }
 
 /** Tag EKS puts on the cluster security group it creates; only AWS can set `aws:` tags. */

