@@ -36,6 +36,8 @@ export interface BlockStatus {
    * `blockfleet.io/intent-id = replace-<this reservation>-…`), and the gap from this block's end to its start.
    */
   readonly replacedBy?: { readonly reservationId: string; readonly startDate: Date; readonly gapMs: number };
+  /** An open-ended gap: the block ends within 24 h with no extension and no replacement found by its intent tag. */
+  readonly gap?: { readonly from: Date };
   readonly warnings: readonly string[];
 }
 
@@ -167,9 +169,11 @@ function blockStatus(options: {
   }
   const end = reservation.endDate?.getTime();
   const extensionOnTheWay = extensions.some((extension) => extension.status !== "payment-failed") || replacedBy !== undefined;
-  if (reservation.state === "active" && end !== undefined && end - now <= EXPIRY_WARNING_MS && !extensionOnTheWay) {
+  const openGap = reservation.state === "active" && end !== undefined && end - now <= EXPIRY_WARNING_MS && !extensionOnTheWay;
+  if (openGap) {
     warnings.push(
-      `ends in ${formatDuration(end - now)} with no extension; its instances are terminated at ${formatUtc(new Date(end - terminationLeadMs(reservation.instanceType)))}`,
+      `ends in ${formatDuration(end - now)} with no extension; its instances are terminated at ${formatUtc(new Date(end - terminationLeadMs(reservation.instanceType)))}; ` +
+        `gap from ${formatUtc(new Date(end))}, no replacement bought yet`,
     );
   }
   return {
@@ -187,6 +191,7 @@ function blockStatus(options: {
     extensions,
     usedBy: options.usedBy,
     ...(replacedBy ? { replacedBy } : {}),
+    ...(openGap ? { gap: { from: new Date(end) } } : {}),
     warnings,
   };
 }
@@ -352,6 +357,7 @@ export function statusJson(environment: string, region: string, blocks: readonly
       replaced_by: block.replacedBy
         ? { reservation_id: block.replacedBy.reservationId, start_date: block.replacedBy.startDate.toISOString(), gap_hours: Math.round((block.replacedBy.gapMs / 3_600_000) * 100) / 100 }
         : null,
+      gap: block.gap ? { from: block.gap.from.toISOString(), replacement_bought: false } : null,
       warnings: block.warnings,
     })),
   };

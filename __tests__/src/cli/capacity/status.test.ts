@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Extension, Reservation } from "../../../../src/cli/capacity/ec2";
-import { capacityStatus, type StatusInput } from "../../../../src/cli/capacity/status";
+import { capacityStatus, statusJson, type StatusInput } from "../../../../src/cli/capacity/status";
 import { capacityBlockSchema, type CapacityBlockConfig } from "../../../../src/config/schema";
 
 const NOW = new Date("2026-11-22T12:00:00Z");
@@ -61,7 +61,7 @@ describe("capacityStatus", () => {
     const ending = reservation({ instanceType, endDate: new Date("2026-11-23T00:00:00Z") });
     const [status] = statusOf({ blocks: [block({ instance_type: instanceType, ami_type: instanceType.startsWith("p6e") ? "AL2023_ARM_64_NVIDIA" : "AL2023_x86_64_NVIDIA" })], reservations: [ending] });
 
-    expect(status?.warnings).toEqual([`ends in 12h with no extension; its instances are terminated at ${terminatedAt}`]);
+    expect(status?.warnings).toEqual([`ends in 12h with no extension; its instances are terminated at ${terminatedAt}; gap from 2026-11-23 00:00 UTC, no replacement bought yet`]);
   });
 
   it("GIVEN a tracked block that expired THEN it is still listed, with how long ago it ended and a hint to remove it", () => {
@@ -165,6 +165,17 @@ describe("capacityStatus: replacements and gaps", () => {
     const [status] = statusOf({ reservations: [ending, replacement("2026-11-23T16:00:00Z")] });
     expect(status?.replacedBy?.gapMs).toBe(10 * 3_600_000);
     expect(status?.warnings).toEqual([expect.stringMatching(/replaced by cr-0fedcba9876543210 from .*: a gap of 10h after its end .*gpu-on-demand/)]);
+  });
+
+  it("GIVEN the block ends within 24 h with no extension and no replacement bought THEN status and --json show the open-ended gap from its end", () => {
+    const [status] = statusOf({ reservations: [ending] });
+    expect(status?.gap).toEqual({ from: new Date("2026-11-23T06:00:00Z") });
+    expect(status?.warnings).toEqual([expect.stringContaining("gap from 2026-11-23 06:00 UTC, no replacement bought yet")]);
+    const json = statusJson("prod", "us-east-1", [status!]) as { blocks: Array<{ gap: unknown }> };
+    expect(json.blocks[0]?.gap).toEqual({ from: "2026-11-23T06:00:00.000Z", replacement_bought: false });
+    const [replaced] = statusOf({ reservations: [ending, replacement("2026-11-23T06:00:00Z")] });
+    expect(replaced?.gap).toBeUndefined();
+    expect((statusJson("prod", "us-east-1", [replaced!]) as { blocks: Array<{ gap: unknown }> }).blocks[0]?.gap).toBeNull();
   });
 
   it("GIVEN a reservation tagged for another block's replacement THEN it is not taken for this block's", () => {

@@ -125,7 +125,7 @@ describe("blockfleet capacity status", () => {
     expect(json.blocks[0]?.used_by).toEqual(["node pool gpu-capacity-block"]);
     expect(json.blocks[0]?.warnings).toEqual([
       "extension to 2026-11-24 00:00 UTC failed payment: the block ends at its current end date",
-      "ends in 12h with no extension; its instances are terminated at 2026-11-22 23:30 UTC",
+      "ends in 12h with no extension; its instances are terminated at 2026-11-22 23:30 UTC; gap from 2026-11-23 00:00 UTC, no replacement bought yet",
     ]);
   });
 
