@@ -10,7 +10,7 @@ import {
   type CapacityBlockExtension,
   type CapacityReservation,
 } from "@aws-sdk/client-ec2";
-import type { PurchaseOutcome } from "../domain/decide";
+import type { PurchaseOutcome } from "../domain/types";
 import type { ExtensionStatus, ExtensionView, NewBlockOfferingView, NewBlockQuery, OfferingView, PurchaseIntent, ReservationView } from "../domain/types";
 import type { CapacityApi, NewBlockMarket, ReservationLookup } from "../service/ports";
 

@@ -411,3 +411,11 @@ export interface NewBlockQuery {
   readonly instanceCount: number;
   readonly durationHours: number;
 }
+
+/** Outcome of one PurchaseCapacityBlockExtension call, as classified by the EC2 adapter. */
+export type PurchaseOutcome =
+  | { readonly kind: "purchased"; readonly extension?: ExtensionView; readonly reservation?: ReservationView }
+  /** EC2 refused before buying (validation, unknown offering, throttling): nothing was bought. */
+  | { readonly kind: "rejected"; readonly code: string; readonly message: string }
+  /** Timeout, network error or 5xx: the purchase may have gone through. */
+  | { readonly kind: "unknown"; readonly message: string };

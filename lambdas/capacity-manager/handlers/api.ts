@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { permissionOf, refuseCaller } from "../access";
 import { API_ROUTES, PK_PATH_PARAMETER, type ApiRoute } from "../api-routes";
 import { loadConfig, type ManagerConfig } from "../config";
-import { TRACKING_MODE } from "../domain/decide";
+import { TRACKING_MODE } from "../domain/decision";
 import { DomainError } from "../domain/errors";
 import { buildSpendSummary, isUtcMonth, utcMonthOf } from "../domain/spend";
 import type { RecordChanges } from "../domain/types";

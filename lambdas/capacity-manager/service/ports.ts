@@ -1,4 +1,4 @@
-import type { PurchaseOutcome } from "../domain/decide";
+import type { PurchaseOutcome } from "../domain/types";
 import type { DeclaredBlock } from "../domain/declared";
 import type { SpendEntry } from "../domain/spend";
 import type {

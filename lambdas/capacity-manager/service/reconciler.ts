@@ -1,4 +1,4 @@
-import { applyPurchaseOutcome, decide, needsExtensionHistory, type Action, type DecideInput, type Decision } from "../domain/decide";
+import { applyPurchaseOutcome, decide, needsExtensionHistory, type Action, type DecideInput, type Decision } from "../domain/decision";
 import { syncDeclared } from "../domain/declared";
 import { reservationOwners } from "../domain/records";
 import { EXPIRING_HORIZON_MS, notificationRetryDelayMs } from "../domain/rules";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyPurchaseOutcome, decide, type DecideInput } from "../../../../lambdas/capacity-manager/domain/decide";
+import { applyPurchaseOutcome, decide, type DecideInput } from "../../../../lambdas/capacity-manager/domain/decision";
 import type { CapacityRecord } from "../../../../lambdas/capacity-manager/domain/types";
 import { aRecord, aReservation, anExtension, anOffering, at, END_ISO, HOUR, MINUTE } from "../fixtures";
 

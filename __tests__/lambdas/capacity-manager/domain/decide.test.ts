@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyPurchaseOutcome, decide, needsExtensionHistory, type DecideInput } from "../../../../lambdas/capacity-manager/domain/decide";
+import { applyPurchaseOutcome, decide, needsExtensionHistory, type DecideInput } from "../../../../lambdas/capacity-manager/domain/decision";
 import type { CapacityRecord } from "../../../../lambdas/capacity-manager/domain/types";
 import { aRecord, aReservation, anExtension, anOffering, at, END, END_ISO, HOUR, MINUTE, RESERVATION_ID } from "../fixtures";
 

@@ -4,7 +4,7 @@
  * @aws-sdk/client-ec2 3.1169.0 (an error code and message, nothing bought).
  */
 import { describe, expect, it } from "vitest";
-import { applyPurchaseOutcome, decide, type Action, type DecideInput, type Decision } from "../../../../lambdas/capacity-manager/domain/decide";
+import { applyPurchaseOutcome, decide, type Action, type DecideInput, type Decision } from "../../../../lambdas/capacity-manager/domain/decision";
 import { REPEATED_REJECTIONS } from "../../../../lambdas/capacity-manager/domain/rejections";
 import { PAYMENT_CUTOFF_BEFORE_END_MS, PAYMENT_MAX_MS } from "../../../../lambdas/capacity-manager/domain/rules";
 import type { CapacityRecord, NewBlockOfferingView } from "../../../../lambdas/capacity-manager/domain/types";

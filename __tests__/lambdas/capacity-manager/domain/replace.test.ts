@@ -4,7 +4,7 @@
  * StartDate, EndDate, CapacityBlockDurationHours, UpfrontFee, CurrencyCode).
  */
 import { describe, expect, it } from "vitest";
-import { applyPurchaseOutcome, decide, type Action, type DecideInput, type Decision } from "../../../../lambdas/capacity-manager/domain/decide";
+import { applyPurchaseOutcome, decide, type Action, type DecideInput, type Decision } from "../../../../lambdas/capacity-manager/domain/decision";
 import { chooseReplacement, newBlockQueryKey, newBlockQueryOf, replacementPolicyOf } from "../../../../lambdas/capacity-manager/domain/replace";
 import type { CapacityRecord, NewBlockOfferingView } from "../../../../lambdas/capacity-manager/domain/types";
 import { aRecord, aReservation, anOffering, at, END, END_ISO, HOUR, MINUTE } from "../fixtures";

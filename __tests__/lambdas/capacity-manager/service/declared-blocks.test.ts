@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
-import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/decide";
+import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
 import { declaredPk, type DeclaredBlock } from "../../../../lambdas/capacity-manager/domain/declared";
 import type { ExtensionView, OfferingView, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
 import { createLogger } from "../../../../lambdas/capacity-manager/log";

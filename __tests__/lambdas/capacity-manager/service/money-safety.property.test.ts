@@ -23,7 +23,7 @@ import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapte
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
 import { utcMonthOf } from "../../../../lambdas/capacity-manager/domain/spend";
 import { RECORD_ITEM_BUDGET_BYTES } from "../../../../lambdas/capacity-manager/table";
-import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/decide";
+import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
 import { newRecord } from "../../../../lambdas/capacity-manager/domain/records";
 import { aSpec } from "../fixtures";
 import type { CapacityRecord, ExtensionView, HistoryEntry, OfferingView, PurchaseIntent, RecordChanges, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";

@@ -9,7 +9,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
 import { EksNodeGroupScaler } from "../../../../lambdas/capacity-manager/adapters/eks-scaler";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
-import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/decide";
+import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
 import { declaredPk, type DeclaredBlock } from "../../../../lambdas/capacity-manager/domain/declared";
 import type { ExtensionView, OfferingView, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
 import { createReconcileHandler } from "../../../../lambdas/capacity-manager/handlers/reconcile";

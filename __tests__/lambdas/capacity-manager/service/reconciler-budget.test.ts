@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapters/memory-ledger";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
-import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/decide";
+import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
 import type { SpendEntry } from "../../../../lambdas/capacity-manager/domain/spend";
 import type { CapacityRecord, ExtensionView, OfferingView, PurchaseIntent, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
 import { createLogger } from "../../../../lambdas/capacity-manager/log";

@@ -5,7 +5,7 @@
  * item to its size budget on any store.
  */
 import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapters/memory-ledger";
-import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/decide";
+import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
 import { creationEntry, newRecord } from "../../../../lambdas/capacity-manager/domain/records";
 import type { CapacityRecord, ExtensionView, OfferingView, PurchaseIntent, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
 import { createLogger } from "../../../../lambdas/capacity-manager/log";

@@ -18,7 +18,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapters/memory-ledger";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
-import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/decide";
+import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
 import { newRecord } from "../../../../lambdas/capacity-manager/domain/records";
 import type { ExtensionView, NewBlockOfferingView, NewBlockQuery, OfferingView, PurchaseIntent, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
 import { createLogger } from "../../../../lambdas/capacity-manager/log";
