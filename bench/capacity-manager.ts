@@ -22,7 +22,7 @@ import { build } from "esbuild";
 import { Ec2CapacityApi } from "../lambdas/capacity-manager/adapters/ec2";
 import { InMemoryRecordStore } from "../lambdas/capacity-manager/adapters/memory-store";
 import { newRecord } from "../lambdas/capacity-manager/domain/records";
-import { createLogger } from "../lambdas/capacity-manager/log";
+import { createLogger } from "../lambdas/capacity-manager/runtime/log";
 import { Reconciler } from "../lambdas/capacity-manager/service/reconciler";
 
 const TRACKED_BLOCKS = 10_000;

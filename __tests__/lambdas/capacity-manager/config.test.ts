@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CONFIG_DEFAULTS, loadConfig } from "../../../lambdas/capacity-manager/config";
+import { CONFIG_DEFAULTS, loadConfig } from "../../../lambdas/capacity-manager/runtime/config";
 
 describe("loadConfig", () => {
   it("GIVEN the tables only THEN no topic and the documented defaults", () => {

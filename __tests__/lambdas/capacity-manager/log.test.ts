@@ -1,7 +1,7 @@
 import type { Context } from "aws-lambda";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createLogger, withLogContext } from "../../../lambdas/capacity-manager/log";
-import { METRIC_DIMENSIONS, METRIC_NAMESPACE, METRIC_SERVICE, METRICS } from "../../../lambdas/capacity-manager/metrics";
+import { createLogger, withLogContext } from "../../../lambdas/capacity-manager/runtime/log";
+import { METRIC_DIMENSIONS, METRIC_NAMESPACE, METRIC_SERVICE, METRICS } from "../../../lambdas/capacity-manager/contract/metrics";
 
 const context = (requestId: string): Context =>
   ({

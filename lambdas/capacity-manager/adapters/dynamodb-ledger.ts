@@ -3,7 +3,7 @@ import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/
 import type { SpendEntry } from "../domain/spend";
 import { InvalidCursorError } from "../service/errors";
 import type { LedgerPage, SpendLedger } from "../service/ports";
-import { JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, LEDGER_SK_PREFIX, ledgerItemKey, ledgerPartitionKey } from "../table";
+import { JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, LEDGER_SK_PREFIX, ledgerItemKey, ledgerPartitionKey } from "../contract/table";
 
 const DEFAULT_LEDGER_PAGE = 500;
 const MAX_CURSOR_LENGTH = 2048;

@@ -15,7 +15,7 @@ import type { CapacityRecord, HistoryEntry, RecordChanges } from "../domain/type
 import { InvalidCursorError, RecordExistsError, RecordNotFoundError, VersionConflictError } from "../service/errors";
 import type { HistoryPage, RecordStore } from "../service/ports";
 import { isPrintableKey } from "../domain/keys";
-import { HISTORY_SK_PREFIX, JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, RESERVATION_INDEX, TABLE_PARTITION_KEY } from "../table";
+import { HISTORY_SK_PREFIX, JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, RESERVATION_INDEX, TABLE_PARTITION_KEY } from "../contract/table";
 
 const PK = TABLE_PARTITION_KEY.name;
 export const DEFAULT_SCAN_LIMIT = 500;

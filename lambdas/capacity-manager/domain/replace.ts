@@ -4,7 +4,7 @@ import type { CapacityRecord, NewBlockOfferingView, NewBlockQuery, NewBlockTarge
 
 /**
  * Replacement (rollover): when no extension within the policy is bought in time, a new block of the same type
- * and count follows the old one. Pure choices only; decide.ts applies them.
+ * and count follows the old one. Pure choices only; domain/decision/replacement.ts applies them.
  */
 
 /** The replacement policy of a record with its defaults applied. */

@@ -1,4 +1,4 @@
-import { RESERVED_PATH_WORDS } from "../api-routes";
+import { RESERVED_PATH_WORDS } from "../contract/api-routes";
 import { z } from "zod";
 import { isPrintableKey, PK_MAX_LENGTH } from "../domain/keys";
 import {

@@ -1,13 +1,13 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { z } from "zod";
-import { permissionOf, refuseCaller } from "../access";
-import { API_ROUTES, PK_PATH_PARAMETER, type ApiRoute } from "../api-routes";
-import { loadConfig, type ManagerConfig } from "../config";
+import { permissionOf, refuseCaller } from "../contract/access";
+import { API_ROUTES, PK_PATH_PARAMETER, type ApiRoute } from "../contract/api-routes";
+import { loadConfig, type ManagerConfig } from "../runtime/config";
 import { TRACKING_MODE } from "../domain/decision";
 import { DomainError } from "../domain/errors";
 import { buildSpendSummary, isUtcMonth, utcMonthOf } from "../domain/spend";
 import type { RecordChanges } from "../domain/types";
-import { withLogContext, type Logger } from "../log";
+import { withLogContext, type Logger } from "../runtime/log";
 import { InvalidCursorError, RecordExistsError, RecordNotFoundError, VersionConflictError } from "../service/errors";
 import { readLedgerMonth, type SpendLedger } from "../service/ports";
 import type { RecordsService } from "../service/records-service";

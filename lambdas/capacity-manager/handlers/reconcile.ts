@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { loadConfig } from "../config";
-import { withLogContext, type Logger } from "../log";
+import { loadConfig } from "../runtime/config";
+import { withLogContext, type Logger } from "../runtime/log";
 import type { ReconcileSummary, Reconciler } from "../service/reconciler";
 import { createReconciler, createRuntime } from "./dependencies";
 

@@ -5,8 +5,8 @@ import { EXPIRING_HORIZON_MS, notificationRetryDelayMs } from "../domain/rules";
 import { newBlockQueryKey } from "../domain/replace";
 import { committedSpendUsd, pendingPurchases, toCents, utcMonthOf, type BudgetState } from "../domain/spend";
 import type { CapacityRecord, ExtensionView, NewBlockOfferingView, NewBlockQuery, NotificationKind, ReservationView } from "../domain/types";
-import type { Logger } from "../log";
-import { METRICS, type MetricName } from "../metrics";
+import type { Logger } from "../runtime/log";
+import { METRICS, type MetricName } from "../contract/metrics";
 import { RecordExistsError, VersionConflictError } from "./errors";
 import {
   readLedgerMonth,

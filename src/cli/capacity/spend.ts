@@ -2,7 +2,7 @@
  * `capacity spend`: the manager's spend ledger for one UTC month against the environment's budget.
  *
  * It reads the ledger with one DynamoDB Query on the manager's journal table (the month's own partition, see
- * lambdas/capacity-manager/table.ts), with the caller's AWS credentials, through the same adapter the manager uses.
+ * lambdas/capacity-manager/contract/table.ts), with the caller's AWS credentials, through the same adapter the manager uses.
  * Not through GET /spend: that would need the API's URL (a Terraform output), the read key from Secrets Manager and
  * SigV4 signing, while the table's name follows from the environment's name and the budget from its file — the
  * same file the deployed budget came from. The caller needs dynamodb:Query on the journal table and the table's KMS

@@ -1,6 +1,6 @@
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Construct } from "constructs";
-import { METRIC_DIMENSIONS, METRIC_NAMESPACE, METRIC_SERVICE, METRICS } from "../../../lambdas/capacity-manager/metrics";
+import { METRIC_DIMENSIONS, METRIC_NAMESPACE, METRIC_SERVICE, METRICS } from "../../../lambdas/capacity-manager/contract/metrics";
 import { checkedName } from "../../lib/naming";
 
 /** Thresholds (counts within one period) and the period itself. */

@@ -2,7 +2,7 @@ import { ApiGatewayApiKey } from "@cdktf/provider-aws/lib/api-gateway-api-key";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Construct } from "constructs";
-import { API_PERMISSIONS, type ApiPermission } from "../../../lambdas/capacity-manager/access";
+import { API_PERMISSIONS, type ApiPermission } from "../../../lambdas/capacity-manager/contract/access";
 import type { Grantee } from "../../lib/iam";
 import { checkedName } from "../../lib/naming";
 

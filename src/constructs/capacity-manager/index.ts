@@ -7,7 +7,7 @@ import type { ApiAuthMode } from "../../config/capacity-manager-schema";
 import type { AwsContext } from "../../lib/aws-context";
 import { GrantedStatements, policyDocument, type PolicyStatement } from "../../lib/iam";
 import { EncryptionKey } from "../kms-key";
-import { API_PERMISSIONS } from "../../../lambdas/capacity-manager/access";
+import { API_PERMISSIONS } from "../../../lambdas/capacity-manager/contract/access";
 import { ManagerAlarms, type AlarmSettings } from "./alarms";
 import { RecordsApi, type ApiPermission } from "./api";
 import { ApiKeys } from "./api-keys";

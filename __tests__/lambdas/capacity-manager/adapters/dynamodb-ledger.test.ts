@@ -6,7 +6,7 @@ import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapte
 import type { SpendEntry } from "../../../../lambdas/capacity-manager/domain/spend";
 import { InvalidCursorError } from "../../../../lambdas/capacity-manager/service/errors";
 import { readLedgerMonth, type SpendLedger } from "../../../../lambdas/capacity-manager/service/ports";
-import { ledgerItemKey } from "../../../../lambdas/capacity-manager/table";
+import { ledgerItemKey } from "../../../../lambdas/capacity-manager/contract/table";
 import { journalTableOf, startDynalite, type LocalDynamo } from "../dynalite";
 
 let dynamo: LocalDynamo;

@@ -5,8 +5,8 @@
  */
 import type { APIGatewayProxyResult } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { principalIdentity, refuseCaller, type ApiAccess } from "../../../../lambdas/capacity-manager/access";
-import type { ManagerConfig } from "../../../../lambdas/capacity-manager/config";
+import { principalIdentity, refuseCaller, type ApiAccess } from "../../../../lambdas/capacity-manager/contract/access";
+import type { ManagerConfig } from "../../../../lambdas/capacity-manager/runtime/config";
 import { createApiHandler } from "../../../../lambdas/capacity-manager/handlers/api";
 import { startDynalite, type LocalDynamo } from "../dynalite";
 import { at, END, HOUR } from "../fixtures";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_ROUTES } from "../../../../lambdas/capacity-manager/api-routes";
+import { API_ROUTES } from "../../../../lambdas/capacity-manager/contract/api-routes";
 import { createApiHandler } from "../../../../lambdas/capacity-manager/handlers/api";
 import type { SpendEntry } from "../../../../lambdas/capacity-manager/domain/spend";
 import { startDynalite, type LocalDynamo } from "../dynalite";

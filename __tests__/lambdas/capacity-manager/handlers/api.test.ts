@@ -1,7 +1,7 @@
 import { DescribeCapacityReservationsCommand } from "@aws-sdk/client-ec2";
 import type { APIGatewayProxyResult } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_ROUTES } from "../../../../lambdas/capacity-manager/api-routes";
+import { API_ROUTES } from "../../../../lambdas/capacity-manager/contract/api-routes";
 import { createApiHandler } from "../../../../lambdas/capacity-manager/handlers/api";
 import { startDynalite, type LocalDynamo } from "../dynalite";
 import { at, END, HOUR } from "../fixtures";

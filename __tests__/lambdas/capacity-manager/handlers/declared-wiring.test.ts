@@ -4,9 +4,9 @@ import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
-import { CONFIG_DEFAULTS } from "../../../../lambdas/capacity-manager/config";
+import { CONFIG_DEFAULTS } from "../../../../lambdas/capacity-manager/runtime/config";
 import { createReconciler } from "../../../../lambdas/capacity-manager/handlers/dependencies";
-import { createLogger } from "../../../../lambdas/capacity-manager/log";
+import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import type { CapacityApi } from "../../../../lambdas/capacity-manager/service/ports";
 import { aReservation } from "../fixtures";
 

@@ -5,7 +5,7 @@ import { creationEntry, newRecord } from "../../../../lambdas/capacity-manager/d
 import type { RecordSpec } from "../../../../lambdas/capacity-manager/domain/types";
 import { createApiHandler } from "../../../../lambdas/capacity-manager/handlers/api";
 import { createReconcileHandler, parseReconcileEvent } from "../../../../lambdas/capacity-manager/handlers/reconcile";
-import { METRIC_NAMESPACE, METRICS } from "../../../../lambdas/capacity-manager/metrics";
+import { METRIC_NAMESPACE, METRICS } from "../../../../lambdas/capacity-manager/contract/metrics";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
 import { startDynalite, type LocalDynamo } from "../dynalite";
 import { aSpec, END, HOUR, MINUTE } from "../fixtures";

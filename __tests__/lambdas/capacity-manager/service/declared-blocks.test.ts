@@ -3,7 +3,7 @@ import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapte
 import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
 import { declaredPk, type DeclaredBlock } from "../../../../lambdas/capacity-manager/domain/declared";
 import type { ExtensionView, OfferingView, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
-import { createLogger } from "../../../../lambdas/capacity-manager/log";
+import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import type { CapacityApi, DeclaredBlocksSource, NodeGroupScaler, ReservationLookup } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
 import { RecordsService } from "../../../../lambdas/capacity-manager/service/records-service";

@@ -22,12 +22,12 @@ import { itemSizeBytes } from "../../../../lambdas/capacity-manager/adapters/ite
 import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapters/memory-ledger";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
 import { utcMonthOf } from "../../../../lambdas/capacity-manager/domain/spend";
-import { RECORD_ITEM_BUDGET_BYTES } from "../../../../lambdas/capacity-manager/table";
+import { RECORD_ITEM_BUDGET_BYTES } from "../../../../lambdas/capacity-manager/contract/table";
 import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
 import { newRecord } from "../../../../lambdas/capacity-manager/domain/records";
 import { aSpec } from "../fixtures";
 import type { CapacityRecord, ExtensionView, HistoryEntry, OfferingView, PurchaseIntent, RecordChanges, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
-import { createLogger } from "../../../../lambdas/capacity-manager/log";
+import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import { VersionConflictError } from "../../../../lambdas/capacity-manager/service/errors";
 import type { CapacityApi, RecordStore, ReservationLookup } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";

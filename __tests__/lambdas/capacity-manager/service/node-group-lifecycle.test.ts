@@ -13,7 +13,7 @@ import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domai
 import { declaredPk, type DeclaredBlock } from "../../../../lambdas/capacity-manager/domain/declared";
 import type { ExtensionView, OfferingView, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
 import { createReconcileHandler } from "../../../../lambdas/capacity-manager/handlers/reconcile";
-import { createLogger } from "../../../../lambdas/capacity-manager/log";
+import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import type { CapacityApi, DeclaredBlocksSource, ReservationLookup } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
 

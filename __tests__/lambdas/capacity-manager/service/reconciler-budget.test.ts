@@ -4,8 +4,8 @@ import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapte
 import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
 import type { SpendEntry } from "../../../../lambdas/capacity-manager/domain/spend";
 import type { CapacityRecord, ExtensionView, OfferingView, PurchaseIntent, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
-import { createLogger } from "../../../../lambdas/capacity-manager/log";
-import { METRICS } from "../../../../lambdas/capacity-manager/metrics";
+import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
+import { METRICS } from "../../../../lambdas/capacity-manager/contract/metrics";
 import type { CapacityApi, ReservationLookup } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
 import { aRecord, aReservation, anExtension, anOffering, at, END_ISO, HOUR, MINUTE } from "../fixtures";

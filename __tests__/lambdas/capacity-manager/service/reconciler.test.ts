@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
 import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
 import type { CapacityRecord, ExtensionView, OfferingView, PurchaseIntent, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
-import { createLogger } from "../../../../lambdas/capacity-manager/log";
+import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import type { CapacityApi, NodeGroupScaler, Notifier, ReservationLookup } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
 import { aRecord, aReservation, anExtension, anOffering, at, HOUR, MINUTE } from "../fixtures";

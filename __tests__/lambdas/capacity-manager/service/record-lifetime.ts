@@ -8,7 +8,7 @@ import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapte
 import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
 import { creationEntry, newRecord } from "../../../../lambdas/capacity-manager/domain/records";
 import type { CapacityRecord, ExtensionView, OfferingView, PurchaseIntent, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
-import { createLogger } from "../../../../lambdas/capacity-manager/log";
+import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import type { CapacityApi, Notifier, RecordStore, ReservationLookup } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
 import { RecordsService } from "../../../../lambdas/capacity-manager/service/records-service";

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDocumentClient, DynamoRecordStore } from "../../../../lambdas/capacity-manager/adapters/dynamodb-store";
 import { itemSizeBytes } from "../../../../lambdas/capacity-manager/adapters/item-size";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
-import { RECORD_ITEM_BUDGET_BYTES } from "../../../../lambdas/capacity-manager/table";
+import { RECORD_ITEM_BUDGET_BYTES } from "../../../../lambdas/capacity-manager/contract/table";
 import { journalTableOf, startDynalite, type LocalDynamo } from "../dynalite";
 import { LIFETIME_PK, liveForDays } from "./record-lifetime";
 

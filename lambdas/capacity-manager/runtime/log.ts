@@ -8,7 +8,7 @@
 import { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
-import { METRIC_DIMENSIONS, METRIC_NAMESPACE, METRIC_SERVICE, type MetricName } from "./metrics";
+import { METRIC_DIMENSIONS, METRIC_NAMESPACE, METRIC_SERVICE, type MetricName } from "../contract/metrics";
 
 export type LogFields = Readonly<Record<string, unknown>>;
 export type LogSink = (line: string) => void;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ApiAccess } from "./access";
+import type { ApiAccess } from "../contract/access";
 
 /**
  * The only place the capacity manager reads its environment. Region, credentials and endpoints
