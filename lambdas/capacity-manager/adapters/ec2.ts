@@ -10,8 +10,8 @@ import {
   type CapacityBlockExtension,
   type CapacityReservation,
 } from "@aws-sdk/client-ec2";
-import type { PurchaseOutcome } from "../domain/types";
-import type { ExtensionStatus, ExtensionView, NewBlockOfferingView, NewBlockQuery, OfferingView, PurchaseIntent, ReservationView } from "../domain/types";
+import type { ReservationState } from "../../../src/lib/capacity-blocks/facts";
+import type { ExtensionStatus, PurchaseOutcome, ExtensionView, NewBlockOfferingView, NewBlockQuery, OfferingView, PurchaseIntent, ReservationView } from "../domain/types";
 import type { CapacityApi, NewBlockMarket, ReservationLookup } from "../service/ports";
 
 /** Ids sent per DescribeCapacityReservations / …ExtensionHistory call; pages within a batch follow NextToken. */
@@ -295,7 +295,7 @@ export class Ec2CapacityApi implements CapacityApi, NewBlockMarket {
     do {
       const page = await this.clients.read.send(
         new DescribeCapacityReservationsCommand({
-          Filters: [{ Name: "state", Values: ["active", "scheduled"] }],
+          Filters: [{ Name: "state", Values: ["active", "scheduled"] satisfies ReservationState[] }],
           MaxResults: LIST_PAGE_SIZE,
           NextToken: token,
         }),

@@ -27,6 +27,9 @@ export function terminalStatus(state: string): "EXPIRED" | "NOT_EXTENDABLE" | un
   return Object.hasOwn(TERMINAL_STATES, state) ? TERMINAL_STATES[state as ReservationState] : undefined;
 }
 
+/** The state of a block that is running now (its node group may hold nodes). */
+export const ACTIVE_STATE = "active" satisfies ReservationState;
+
 /** Only active or scheduled blocks can be extended (EC2 refuses the others). */
 export const EXTENDABLE_STATES: ReadonlySet<string> = new Set<ReservationState>(["active", "scheduled"]);
 
