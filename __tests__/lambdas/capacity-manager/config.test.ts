@@ -14,7 +14,9 @@ describe("loadConfig", () => {
   });
 
   it("GIVEN EXTENSIONS_ENABLED=true THEN extensions may be bought; unset is tracking mode", () => {
-    expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", EXTENSIONS_ENABLED: "true", MONTHLY_BUDGET_USD: "60000" }).extensionsEnabled).toBe(true);
+    expect(
+      loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", EXTENSIONS_ENABLED: "true", MONTHLY_BUDGET_USD: "60000" }).extensionsEnabled,
+    ).toBe(true);
     expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", EXTENSIONS_ENABLED: "false" }).extensionsEnabled).toBe(false);
   });
 
@@ -25,7 +27,9 @@ describe("loadConfig", () => {
   });
 
   it("GIVEN MONTHLY_BUDGET_USD THEN purchases are checked against it; tracking mode needs none", () => {
-    expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", EXTENSIONS_ENABLED: "true", MONTHLY_BUDGET_USD: "2500.50" }).monthlyBudgetUsd).toBe(2500.5);
+    expect(
+      loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", EXTENSIONS_ENABLED: "true", MONTHLY_BUDGET_USD: "2500.50" }).monthlyBudgetUsd,
+    ).toBe(2500.5);
     expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal" })).not.toHaveProperty("monthlyBudgetUsd");
   });
 
@@ -42,7 +46,9 @@ describe("loadConfig", () => {
   });
 
   it("fails when JOURNAL_TABLE_NAME is missing", () => {
-    expect(() => loadConfig({ TABLE_NAME: "cbm" })).toThrowError("capacity manager configuration: JOURNAL_TABLE_NAME: JOURNAL_TABLE_NAME must be set to the capacity manager's journal table (record history)");
+    expect(() => loadConfig({ TABLE_NAME: "cbm" })).toThrowError(
+      "capacity manager configuration: JOURNAL_TABLE_NAME: JOURNAL_TABLE_NAME must be set to the capacity manager's journal table (record history)",
+    );
   });
 
   it("GIVEN approvers, a mode and key ids THEN the API knows who may approve and which key is which", () => {
@@ -69,28 +75,41 @@ describe("loadConfig", () => {
   });
 
   it("fails when API_AUTH_MODE is unknown", () => {
-    expect(() => loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", API_AUTH_MODE: "open" })).toThrowError(/API_AUTH_MODE: API_AUTH_MODE must be "iam_and_key" or "api_key_only"/);
+    expect(() => loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", API_AUTH_MODE: "open" })).toThrowError(
+      /API_AUTH_MODE: API_AUTH_MODE must be "iam_and_key" or "api_key_only"/,
+    );
   });
 
   it("GIVEN a topic THEN it is used; an empty TOPIC_ARN means none", () => {
-    expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:cbm-alerts" }).topicArn).toBe("arn:aws:sns:eu-west-1:123456789012:cbm-alerts");
+    expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:cbm-alerts" }).topicArn).toBe(
+      "arn:aws:sns:eu-west-1:123456789012:cbm-alerts",
+    );
     expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", TOPIC_ARN: "" }).topicArn).toBeUndefined();
   });
 
   it("fails when TABLE_NAME is missing", () => {
-    expect(() => loadConfig({ JOURNAL_TABLE_NAME: "cbm-journal" })).toThrowError("capacity manager configuration: TABLE_NAME: TABLE_NAME must be set to the capacity manager's DynamoDB table");
+    expect(() => loadConfig({ JOURNAL_TABLE_NAME: "cbm-journal" })).toThrowError(
+      "capacity manager configuration: TABLE_NAME: TABLE_NAME must be set to the capacity manager's DynamoDB table",
+    );
   });
 
   it("fails when TOPIC_ARN is not an SNS topic ARN", () => {
-    expect(() => loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", TOPIC_ARN: "my-topic" })).toThrowError(/TOPIC_ARN: TOPIC_ARN must be an SNS topic ARN/);
+    expect(() => loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", TOPIC_ARN: "my-topic" })).toThrowError(
+      /TOPIC_ARN: TOPIC_ARN must be an SNS topic ARN/,
+    );
   });
 
   it("GIVEN DECLARED_BLOCKS_PARAMETER THEN reconcile reads declared blocks from it", () => {
-    expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", DECLARED_BLOCKS_PARAMETER: "/blockfleet/dev/capacity-manager/declared-blocks" }).declaredBlocksParameter).toBe("/blockfleet/dev/capacity-manager/declared-blocks");
+    expect(
+      loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", DECLARED_BLOCKS_PARAMETER: "/blockfleet/dev/capacity-manager/declared-blocks" })
+        .declaredBlocksParameter,
+    ).toBe("/blockfleet/dev/capacity-manager/declared-blocks");
     expect(loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", DECLARED_BLOCKS_PARAMETER: "" }).declaredBlocksParameter).toBeUndefined();
   });
 
   it("fails when DECLARED_BLOCKS_PARAMETER is not a parameter name", () => {
-    expect(() => loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", DECLARED_BLOCKS_PARAMETER: "declared blocks" })).toThrowError(/DECLARED_BLOCKS_PARAMETER must be an SSM parameter name/);
+    expect(() => loadConfig({ TABLE_NAME: "cbm", JOURNAL_TABLE_NAME: "cbm-journal", DECLARED_BLOCKS_PARAMETER: "declared blocks" })).toThrowError(
+      /DECLARED_BLOCKS_PARAMETER must be an SSM parameter name/,
+    );
   });
 });

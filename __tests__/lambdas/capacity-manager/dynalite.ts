@@ -1,7 +1,14 @@
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
-import { JOURNAL_ATTRIBUTES, JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, RESERVATION_INDEX, TABLE_ATTRIBUTES, TABLE_PARTITION_KEY } from "../../../lambdas/capacity-manager/contract/table";
+import type { AddressInfo } from "node:net";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  JOURNAL_ATTRIBUTES,
+  JOURNAL_PARTITION_KEY,
+  JOURNAL_SORT_KEY,
+  RESERVATION_INDEX,
+  TABLE_ATTRIBUTES,
+  TABLE_PARTITION_KEY,
+} from "../../../lambdas/capacity-manager/contract/table";
 
 interface DynaliteServer {
   listen(port: number, host: string, callback: (error?: Error) => void): void;
@@ -22,7 +29,11 @@ export interface LocalDynamo {
 }
 
 export async function startDynalite(): Promise<LocalDynamo> {
-  const dynalite = createRequire(__filename)("dynalite") as (options: { createTableMs: number; deleteTableMs: number; updateTableMs: number }) => DynaliteServer;
+  const dynalite = createRequire(__filename)("dynalite") as (options: {
+    createTableMs: number;
+    deleteTableMs: number;
+    updateTableMs: number;
+  }) => DynaliteServer;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => server.listen(0, "127.0.0.1", (error) => (error ? reject(error) : resolve())));
   const endpoint = `http://127.0.0.1:${server.address().port}`;

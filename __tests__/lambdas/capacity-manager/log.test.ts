@@ -1,7 +1,7 @@
 import type { Context } from "aws-lambda";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createLogger, withLogContext } from "../../../lambdas/capacity-manager/runtime/log";
 import { METRIC_DIMENSIONS, METRIC_NAMESPACE, METRIC_SERVICE, METRICS } from "../../../lambdas/capacity-manager/contract/metrics";
+import { createLogger, withLogContext } from "../../../lambdas/capacity-manager/runtime/log";
 
 const context = (requestId: string): Context =>
   ({
@@ -32,16 +32,27 @@ describe("capacity manager logs (Powertools Logger)", () => {
     vi.stubEnv("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1");
     vi.stubEnv("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
     const { lines, logger } = capture();
-    const handler = withLogContext(async (event: { n: number }) => {
-      logger.info("reconciling", { PK: `rec-${event.n}` });
-      return event.n;
-    }, () => logger);
+    const handler = withLogContext(
+      async (event: { n: number }) => {
+        logger.info("reconciling", { PK: `rec-${event.n}` });
+        return event.n;
+      },
+      () => logger,
+    );
 
     await handler({ n: 1 }, context("req-1"));
     await handler({ n: 2 }, context("req-2"));
 
     expect(lines).toEqual([
-      expect.objectContaining({ level: "INFO", message: "reconciling", PK: "rec-1", service: METRIC_SERVICE, function_request_id: "req-1", cold_start: true, xray_trace_id: "1-5759e988-bd862e3fe1be46a994272793" }),
+      expect.objectContaining({
+        level: "INFO",
+        message: "reconciling",
+        PK: "rec-1",
+        service: METRIC_SERVICE,
+        function_request_id: "req-1",
+        cold_start: true,
+        xray_trace_id: "1-5759e988-bd862e3fe1be46a994272793",
+      }),
       expect.objectContaining({ message: "reconciling", PK: "rec-2", function_request_id: "req-2", cold_start: false }),
     ]);
   });
@@ -51,7 +62,13 @@ describe("capacity manager logs (Powertools Logger)", () => {
 
     logger.error("record reconcile failed", { PK: "rec-1", error: Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded" }) });
 
-    expect(lines[0]).toMatchObject({ level: "ERROR", message: "record reconcile failed", PK: "rec-1", errorName: "RequestLimitExceeded", errorMessage: "Rate exceeded" });
+    expect(lines[0]).toMatchObject({
+      level: "ERROR",
+      message: "record reconcile failed",
+      PK: "rec-1",
+      errorName: "RequestLimitExceeded",
+      errorMessage: "Rate exceeded",
+    });
   });
 
   it("GIVEN the function's log level is ERROR (AWS_LAMBDA_LOG_LEVEL) THEN info and warn lines are left out", () => {
@@ -73,7 +90,9 @@ describe("capacity manager metrics (Powertools Metrics)", () => {
     logger.metrics({ [METRICS.RecordsReconciled]: 3, [METRICS.RecordFailures]: 0, [METRICS.PurchasesUnconfirmed]: 1 });
 
     expect(lines).toHaveLength(1);
-    const emf = lines[0] as { _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } } & Record<string, unknown>;
+    const emf = lines[0] as {
+      _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+    } & Record<string, unknown>;
     expect(emf._aws.CloudWatchMetrics).toEqual([
       {
         Namespace: METRIC_NAMESPACE,

@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, LEDGER_SK_PREFIX, ledgerItemKey, ledgerPartitionKey } from "../contract/table";
 import type { SpendEntry } from "../domain/spend";
 import { InvalidCursorError } from "../service/errors";
 import type { LedgerPage, SpendLedger } from "../service/ports";
-import { JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, LEDGER_SK_PREFIX, ledgerItemKey, ledgerPartitionKey } from "../contract/table";
 
 const DEFAULT_LEDGER_PAGE = 500;
 const MAX_CURSOR_LENGTH = 2048;
@@ -71,7 +71,14 @@ function decodeLedgerCursor(pk: string, cursor: string): string {
     throw new InvalidCursorError(cursor);
   }
   const v = value as Record<string, unknown> | null;
-  if (typeof v !== "object" || v === null || v["pk"] !== pk || typeof v["sk"] !== "string" || !v["sk"].startsWith(LEDGER_SK_PREFIX) || Object.keys(v).length !== 2) {
+  if (
+    typeof v !== "object" ||
+    v === null ||
+    v["pk"] !== pk ||
+    typeof v["sk"] !== "string" ||
+    !v["sk"].startsWith(LEDGER_SK_PREFIX) ||
+    Object.keys(v).length !== 2
+  ) {
     throw new InvalidCursorError(cursor);
   }
   return v["sk"];

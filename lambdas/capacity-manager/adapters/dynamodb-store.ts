@@ -11,11 +11,11 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
+import { HISTORY_SK_PREFIX, JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, RESERVATION_INDEX, TABLE_PARTITION_KEY } from "../contract/table";
+import { isPrintableKey } from "../domain/keys";
 import type { CapacityRecord, HistoryEntry, RecordChanges } from "../domain/types";
 import { InvalidCursorError, RecordExistsError, RecordNotFoundError, VersionConflictError } from "../service/errors";
 import type { HistoryPage, RecordStore } from "../service/ports";
-import { isPrintableKey } from "../domain/keys";
-import { HISTORY_SK_PREFIX, JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, RESERVATION_INDEX, TABLE_PARTITION_KEY } from "../contract/table";
 
 const PK = TABLE_PARTITION_KEY.name;
 export const DEFAULT_SCAN_LIMIT = 500;
@@ -118,7 +118,8 @@ function decodeHistoryCursor(pk: string, cursor: string): HistoryPosition {
   }
   const v = value as Record<string, unknown> | null;
   if (typeof v !== "object" || v === null || v["pk"] !== pk || Object.keys(v).length !== 3) throw new InvalidCursorError(cursor);
-  if (v["phase"] === "journal" && typeof v["sk"] === "string" && v["sk"].startsWith(HISTORY_SK_PREFIX) && v["sk"].length <= 512) return { phase: "journal", sk: v["sk"] };
+  if (v["phase"] === "journal" && typeof v["sk"] === "string" && v["sk"].startsWith(HISTORY_SK_PREFIX) && v["sk"].length <= 512)
+    return { phase: "journal", sk: v["sk"] };
   if (v["phase"] === "legacy" && Number.isSafeInteger(v["index"]) && (v["index"] as number) >= 0) return { phase: "legacy", index: v["index"] as number };
   throw new InvalidCursorError(cursor);
 }
@@ -192,7 +193,9 @@ export class DynamoRecordStore implements RecordStore {
       throw error;
     }
     const writeId = newWriteId();
-    await this.putJournal(history.map((entry, i) => ({ ...entry, PK: record.PK, SK: historySortKey(entry, record.version, i, writeId), version: record.version })));
+    await this.putJournal(
+      history.map((entry, i) => ({ ...entry, PK: record.PK, SK: historySortKey(entry, record.version, i, writeId), version: record.version })),
+    );
   }
 
   async update(pk: string, expectedVersion: number, changes: RecordChanges, history: readonly HistoryEntry[]): Promise<CapacityRecord> {
@@ -222,7 +225,10 @@ export class DynamoRecordStore implements RecordStore {
    */
   private async updateRecordItem(pk: string, expectedVersion: number, changes: RecordChanges): Promise<Record<string, unknown>> {
     const send = async () =>
-      (await this.doc.send(new UpdateCommand({ ...buildUpdate(this.tableName, pk, expectedVersion, changes), ReturnValues: "ALL_NEW" }))).Attributes as Record<string, unknown>;
+      (await this.doc.send(new UpdateCommand({ ...buildUpdate(this.tableName, pk, expectedVersion, changes), ReturnValues: "ALL_NEW" }))).Attributes as Record<
+        string,
+        unknown
+      >;
     try {
       return await send();
     } catch (error) {

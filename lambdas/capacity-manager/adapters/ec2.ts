@@ -1,4 +1,7 @@
 import {
+  type CapacityBlockExtension,
+  type CapacityReservation,
+  type CapacityReservationInstancePlatform,
   DescribeCapacityBlockExtensionHistoryCommand,
   DescribeCapacityBlockExtensionOfferingsCommand,
   DescribeCapacityBlockOfferingsCommand,
@@ -6,12 +9,18 @@ import {
   EC2Client,
   PurchaseCapacityBlockCommand,
   PurchaseCapacityBlockExtensionCommand,
-  type CapacityReservationInstancePlatform,
-  type CapacityBlockExtension,
-  type CapacityReservation,
 } from "@aws-sdk/client-ec2";
 import type { ReservationState } from "../../../src/lib/capacity-blocks/facts";
-import type { ExtensionStatus, PurchaseOutcome, ExtensionView, NewBlockOfferingView, NewBlockQuery, OfferingView, PurchaseIntent, ReservationView } from "../domain/types";
+import type {
+  ExtensionStatus,
+  ExtensionView,
+  NewBlockOfferingView,
+  NewBlockQuery,
+  OfferingView,
+  PurchaseIntent,
+  PurchaseOutcome,
+  ReservationView,
+} from "../domain/types";
 import type { CapacityApi, NewBlockMarket, ReservationLookup } from "../service/ports";
 
 /** Ids sent per DescribeCapacityReservations / …ExtensionHistory call; pages within a batch follow NextToken. */
@@ -145,7 +154,11 @@ export class Ec2CapacityApi implements CapacityApi, NewBlockMarket {
       const named = batch.filter((id) => inMessage.has(id));
       if (named.length > 0) {
         for (const id of named) missing.add(id);
-        await this.describeBatch(batch.filter((id) => !named.includes(id)), found, missing);
+        await this.describeBatch(
+          batch.filter((id) => !named.includes(id)),
+          found,
+          missing,
+        );
         return;
       }
       if (batch.length === 1) {

@@ -1,4 +1,4 @@
-import { DescribeNodegroupCommand, EKSClient, UpdateNodegroupConfigCommand } from "@aws-sdk/client-eks";
+import { DescribeNodegroupCommand, type EKSClient, UpdateNodegroupConfigCommand } from "@aws-sdk/client-eks";
 import type { NodeGroupScaler } from "../service/ports";
 
 /**

@@ -19,7 +19,9 @@ function valueSize(value: unknown): number {
   if (value === null || typeof value === "boolean") return 1;
   if (typeof value === "string") return utf8(value);
   if (typeof value === "number") {
-    const digits = String(Math.abs(value)).replace(/[.e+-]/g, "").replace(/^0+/, "").length;
+    const digits = String(Math.abs(value))
+      .replace(/[.e+-]/g, "")
+      .replace(/^0+/, "").length;
     return Math.ceil(Math.max(digits, 1) / 2) + 1;
   }
   if (Array.isArray(value)) return 3 + value.reduce<number>((sum, v) => sum + 1 + valueSize(v), 0);

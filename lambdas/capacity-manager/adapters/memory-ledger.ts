@@ -1,7 +1,7 @@
+import { ledgerItemKey, ledgerPartitionKey } from "../contract/table";
 import type { SpendEntry } from "../domain/spend";
 import { InvalidCursorError } from "../service/errors";
 import type { LedgerPage, SpendLedger } from "../service/ports";
-import { ledgerItemKey, ledgerPartitionKey } from "../contract/table";
 
 /**
  * The SpendLedger contract in memory, keyed like the DynamoDB ledger (a partition per month, put only when absent).

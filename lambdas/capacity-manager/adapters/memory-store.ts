@@ -1,5 +1,5 @@
-import { applyChanges } from "../domain/records";
 import { isPrintableKey } from "../domain/keys";
+import { applyChanges } from "../domain/records";
 import type { CapacityRecord, HistoryEntry, RecordChanges } from "../domain/types";
 import { InvalidCursorError, RecordExistsError, RecordNotFoundError, VersionConflictError } from "../service/errors";
 import type { HistoryPage, RecordStore } from "../service/ports";
@@ -69,7 +69,13 @@ export class InMemoryRecordStore implements RecordStore {
     let offset = 0;
     if (options.cursor !== undefined) {
       const position = decodeJson(options.cursor) as { pk?: unknown; offset?: unknown } | null;
-      if (typeof position !== "object" || position === null || position.pk !== pk || !Number.isSafeInteger(position.offset) || (position.offset as number) < 0) {
+      if (
+        typeof position !== "object" ||
+        position === null ||
+        position.pk !== pk ||
+        !Number.isSafeInteger(position.offset) ||
+        (position.offset as number) < 0
+      ) {
         throw new InvalidCursorError(options.cursor);
       }
       offset = position.offset as number;

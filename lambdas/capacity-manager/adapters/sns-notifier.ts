@@ -1,4 +1,4 @@
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import type { Notifier } from "../service/ports";
 
 /** SNS subjects must be ASCII, start with a letter/number/punctuation and stay under 100 characters. */
@@ -22,9 +22,7 @@ export class SnsNotifier implements Notifier {
         TopicArn: this.topicArn,
         Subject: toSnsSubject(subject),
         Message: message,
-        MessageAttributes: Object.fromEntries(
-          Object.entries(attributes).map(([name, value]) => [name, { DataType: "String", StringValue: value }]),
-        ),
+        MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, { DataType: "String", StringValue: value }])),
       }),
     );
   }

@@ -28,4 +28,6 @@ export const API_ROUTES: readonly ApiRoute[] = [
 export const PK_PATH_PARAMETER = "PK";
 
 /** Path words of the API's own resources: API Gateway routes them before `/{PK}`, so no record may be called so. */
-export const RESERVED_PATH_WORDS: readonly string[] = API_ROUTES.map((r) => r.path).filter((p) => p !== "/" && !p.includes("{")).map((p) => p.slice(1));
+export const RESERVED_PATH_WORDS: readonly string[] = API_ROUTES.map((r) => r.path)
+  .filter((p) => p !== "/" && !p.includes("{"))
+  .map((p) => p.slice(1));

@@ -1,4 +1,4 @@
-import { utcMonthOf, type SpendEntry } from "../domain/spend";
+import { type SpendEntry, utcMonthOf } from "../domain/spend";
 
 /**
  * DynamoDB table contracts of the capacity manager, shared with the infrastructure that creates the tables.

@@ -137,7 +137,11 @@ function declaredRecord(block: DeclaredBlock, now: Date): { record: CapacityReco
     "CREATED",
   );
   return {
-    record: { ...created, declared: { blockName: block.name }, statusReason: "declared in the environment file; the next reconcile checks the reservation against EC2" },
+    record: {
+      ...created,
+      declared: { blockName: block.name },
+      statusReason: "declared in the environment file; the next reconcile checks the reservation against EC2",
+    },
     history: [{ at, kind: "DECLARED", detail: `declared in the environment file as capacity block "${block.name}"${linkText(block.nodeGroup)}` }],
   };
 }
@@ -196,7 +200,13 @@ function releaseRecord(record: CapacityRecord, at: string, now: Date): DeclaredS
       expiresAt: Math.floor((now.getTime() + RECORD_RETENTION_MS) / 1000),
       updatedAt: at,
     },
-    history: [{ at, kind: "UNDECLARED", detail: `capacity block "${record.declared?.blockName}" removed from the environment file; history kept until the record expires` }],
+    history: [
+      {
+        at,
+        kind: "UNDECLARED",
+        detail: `capacity block "${record.declared?.blockName}" removed from the environment file; history kept until the record expires`,
+      },
+    ],
   };
 }
 
@@ -216,7 +226,11 @@ export function refuseFileOwnedChange(record: CapacityRecord, change: "update" |
   if (!record.declared) return;
   const where = `capacity block "${record.declared.blockName}" of the environment file`;
   if (change === "delete") {
-    throw new DomainError("conflict", "DECLARED_IN_FILE", `record ${record.PK} is ${where}; remove the block from capacity_blocks and apply, and it stops being tracked`);
+    throw new DomainError(
+      "conflict",
+      "DECLARED_IN_FILE",
+      `record ${record.PK} is ${where}; remove the block from capacity_blocks and apply, and it stops being tracked`,
+    );
   }
   const owned = fields.filter((field) => FILE_FIELDS.has(field));
   const first = owned[0];

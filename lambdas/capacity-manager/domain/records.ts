@@ -18,7 +18,12 @@ export function newRecord(spec: RecordSpec, now: Date, origin: "CREATED" | "IMPO
 
 /** The first history entry of a record (who created or imported it). */
 export function creationEntry(now: Date, origin: "CREATED" | "IMPORTED", by?: string): HistoryEntry {
-  return { at: now.toISOString(), kind: origin, detail: origin === "CREATED" ? "created through the API" : "imported from the account's capacity blocks", ...(by ? { by } : {}) };
+  return {
+    at: now.toISOString(),
+    kind: origin,
+    detail: origin === "CREATED" ? "created through the API" : "imported from the account's capacity blocks",
+    ...(by ? { by } : {}),
+  };
 }
 
 export interface RecordMutation {
@@ -55,7 +60,11 @@ export function withPolicyChanges(policy: MoneyPolicy, changes: MoneyPolicyChang
     extendByHours: changes.extendByHours ?? policy.extendByHours,
     extendBeforeHours: changes.extendBeforeHours ?? policy.extendBeforeHours,
     ...(cap !== undefined ? { maxUpfrontFeeUsd: cap } : {}),
-    ...replacementFields(changes.allowReplacement ?? policy.allowReplacement, changes.replacementAvailabilityZones ?? policy.replacementAvailabilityZones, changes.replacementDurationHours ?? policy.replacementDurationHours),
+    ...replacementFields(
+      changes.allowReplacement ?? policy.allowReplacement,
+      changes.replacementAvailabilityZones ?? policy.replacementAvailabilityZones,
+      changes.replacementDurationHours ?? policy.replacementDurationHours,
+    ),
   };
 }
 
@@ -80,15 +89,22 @@ export interface PolicyLoosening {
  */
 export function policyLoosenings(before: MoneyPolicy, after: MoneyPolicy, ownZone?: string): PolicyLoosening[] {
   const out: PolicyLoosening[] = [];
-  if (before.requireApproval && !after.requireApproval) out.push({ field: "requireApproval", why: "turning approval off lets purchases happen without an approver" });
+  if (before.requireApproval && !after.requireApproval)
+    out.push({ field: "requireApproval", why: "turning approval off lets purchases happen without an approver" });
   if (before.maxUpfrontFeeUsd !== undefined && (after.maxUpfrontFeeUsd === undefined || after.maxUpfrontFeeUsd > before.maxUpfrontFeeUsd)) {
-    out.push({ field: "maxUpfrontFeeUsd", why: `raising the cap from ${usd(before.maxUpfrontFeeUsd)} to ${capText(after.maxUpfrontFeeUsd)} allows higher fees` });
+    out.push({
+      field: "maxUpfrontFeeUsd",
+      why: `raising the cap from ${usd(before.maxUpfrontFeeUsd)} to ${capText(after.maxUpfrontFeeUsd)} allows higher fees`,
+    });
   }
   if (after.extendByHours > before.extendByHours) {
     out.push({ field: "extendByHours", why: `extending by ${after.extendByHours} h instead of ${before.extendByHours} h buys more and costs more` });
   }
   if (after.extendBeforeHours > before.extendBeforeHours) {
-    out.push({ field: "extendBeforeHours", why: `buying ${after.extendBeforeHours} h instead of ${before.extendBeforeHours} h before the end spends earlier and can chain extensions` });
+    out.push({
+      field: "extendBeforeHours",
+      why: `buying ${after.extendBeforeHours} h instead of ${before.extendBeforeHours} h before the end spends earlier and can chain extensions`,
+    });
   }
   if (before.allowReplacement !== true && after.allowReplacement === true) {
     out.push({ field: "allowReplacement", why: "turning replacement on lets the manager buy new blocks when no extension is bought" });
@@ -228,7 +244,11 @@ function refuseWhileBuying(record: CapacityRecord): void {
     throw new DomainError("conflict", "PURCHASE_IN_PROGRESS", `record ${record.PK} is already buying an extension`);
   }
   if (record.status === "DUPLICATE") {
-    throw new DomainError("conflict", "DUPLICATE_RECORD", `record ${record.PK} never buys: ${record.statusReason ?? "another record tracks its reservation"}; approve that record`);
+    throw new DomainError(
+      "conflict",
+      "DUPLICATE_RECORD",
+      `record ${record.PK} never buys: ${record.statusReason ?? "another record tracks its reservation"}; approve that record`,
+    );
   }
 }
 
@@ -256,16 +276,36 @@ export function approveRecord(record: CapacityRecord, approvedBy: string, now: D
   const changes: Record<string, unknown> = { ...pickPolicyChanges(policyChanges), ...settled.changes, updatedAt: at };
   if (changedFields.length > 0) {
     const detail = changedFields.map((f) => `${f} ${String(before[f] ?? "none")} -> ${String(policy[f] ?? "none")}`).join(", ");
-    history.push({ at, kind: "POLICY_CHANGED", approvedBy, detail: `${detail}${settled.withdrawn.length > 0 ? `; withdrew ${settled.withdrawn.join(" and ")}` : ""}` });
+    history.push({
+      at,
+      kind: "POLICY_CHANGED",
+      approvedBy,
+      detail: `${detail}${settled.withdrawn.length > 0 ? `; withdrew ${settled.withdrawn.join(" and ")}` : ""}`,
+    });
   }
 
   const proposal = settled.changes["proposal"] === null ? undefined : pendingProposal(record);
   if (proposal) {
     changes["approved"] = true;
-    changes["approval"] = { by: approvedBy, at, maxFeeUsd: proposal.feeUsd, durationHours: proposal.durationHours, forEndDate: proposal.forEndDate, offeringId: proposal.offeringId };
+    changes["approval"] = {
+      by: approvedBy,
+      at,
+      maxFeeUsd: proposal.feeUsd,
+      durationHours: proposal.durationHours,
+      forEndDate: proposal.forEndDate,
+      offeringId: proposal.offeringId,
+    };
     changes["status"] = "APPROVED";
     changes["statusReason"] = `approved by ${approvedBy}: ${proposal.durationHours} h for up to ${usd(proposal.feeUsd)}`;
-    history.push({ at, kind: "APPROVED", approvedBy, offeringId: proposal.offeringId, feeUsd: proposal.feeUsd, durationHours: proposal.durationHours, detail: "approved the pending proposal" });
+    history.push({
+      at,
+      kind: "APPROVED",
+      approvedBy,
+      offeringId: proposal.offeringId,
+      feeUsd: proposal.feeUsd,
+      durationHours: proposal.durationHours,
+      detail: "approved the pending proposal",
+    });
     const appliesTo: ApprovalTarget = {
       kind: "PENDING_PROPOSAL",
       offeringId: proposal.offeringId,
@@ -283,7 +323,8 @@ export function approveRecord(record: CapacityRecord, approvedBy: string, now: D
     // The policy change is the approver's consent: purchases within it need no approval of their own.
     if (record.status === "AWAITING_APPROVAL" || record.status === "APPROVED") {
       changes["status"] = "TRACKING";
-      changes["statusReason"] = `policy set by ${approvedBy}: ${policy.extendByHours} h extensions up to ${capText(policy.maxUpfrontFeeUsd)} are bought without approval`;
+      changes["statusReason"] =
+        `policy set by ${approvedBy}: ${policy.extendByHours} h extensions up to ${capText(policy.maxUpfrontFeeUsd)} are bought without approval`;
     }
     const message = `approval is off: ${policy.extendByHours} h extensions up to ${capText(policy.maxUpfrontFeeUsd)} are bought without asking`;
     return { changes: changes as RecordChanges, history, appliesTo: { kind: "POLICY", message } };
@@ -303,7 +344,14 @@ export function approveRecord(record: CapacityRecord, approvedBy: string, now: D
     changes["status"] = "APPROVED";
     changes["statusReason"] = `approved in advance by ${approvedBy}: next ${policy.extendByHours} h extension up to ${usd(policy.maxUpfrontFeeUsd)}`;
   }
-  history.push({ at, kind: "APPROVED", approvedBy, feeUsd: policy.maxUpfrontFeeUsd, durationHours: policy.extendByHours, detail: "advance approval up to maxUpfrontFeeUsd" });
+  history.push({
+    at,
+    kind: "APPROVED",
+    approvedBy,
+    feeUsd: policy.maxUpfrontFeeUsd,
+    durationHours: policy.extendByHours,
+    detail: "advance approval up to maxUpfrontFeeUsd",
+  });
   return { changes: changes as RecordChanges, history, appliesTo: nextProposalTarget(record, policy.maxUpfrontFeeUsd, policy.extendByHours) };
 }
 

@@ -14,7 +14,9 @@ export interface ReplacementPolicy {
   readonly durationHours: number;
 }
 
-export function replacementPolicyOf(record: Pick<CapacityRecord, "allowReplacement" | "replacementAvailabilityZones" | "replacementDurationHours" | "availabilityZone">): ReplacementPolicy {
+export function replacementPolicyOf(
+  record: Pick<CapacityRecord, "allowReplacement" | "replacementAvailabilityZones" | "replacementDurationHours" | "availabilityZone">,
+): ReplacementPolicy {
   const zones = record.replacementAvailabilityZones;
   return {
     allowed: record.allowReplacement === true,
@@ -24,7 +26,9 @@ export function replacementPolicyOf(record: Pick<CapacityRecord, "allowReplaceme
 }
 
 /** The search a record's replacement needs; records with equal keys share one DescribeCapacityBlockOfferings. */
-export function newBlockQueryOf(record: Pick<CapacityRecord, "instanceType" | "instanceCount"> & { readonly replacementDurationHours?: number }): NewBlockQuery {
+export function newBlockQueryOf(
+  record: Pick<CapacityRecord, "instanceType" | "instanceCount"> & { readonly replacementDurationHours?: number },
+): NewBlockQuery {
   return {
     instanceType: record.instanceType,
     instanceCount: record.instanceCount,

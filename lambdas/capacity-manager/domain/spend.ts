@@ -182,7 +182,10 @@ export function buildSpendSummary(input: { readonly month: string; readonly budg
   const entries = input.entries
     .filter((entry) => inUtcMonth(entry.purchasedAt, month) && !seen.has(entry.intentId) && seen.add(entry.intentId))
     .sort((a, b) => Date.parse(a.purchasedAt) - Date.parse(b.purchasedAt) || a.intentId.localeCompare(b.intentId));
-  const kindCents: Record<PurchaseKind, { purchases: number; cents: number }> = { extension: { purchases: 0, cents: 0 }, replacement: { purchases: 0, cents: 0 } };
+  const kindCents: Record<PurchaseKind, { purchases: number; cents: number }> = {
+    extension: { purchases: 0, cents: 0 },
+    replacement: { purchases: 0, cents: 0 },
+  };
   const blocks = new Map<string, { capacityReservationId: string; recordPk: string; cents: number; purchases: SpendEntry[] }>();
   let total = 0;
   for (const entry of entries) {
@@ -208,6 +211,11 @@ export function buildSpendSummary(input: { readonly month: string; readonly budg
     },
     blocks: [...blocks.values()]
       .sort((a, b) => b.cents - a.cents || a.capacityReservationId.localeCompare(b.capacityReservationId))
-      .map((block) => ({ capacityReservationId: block.capacityReservationId, recordPk: block.recordPk, totalUsd: fromCents(block.cents), purchases: block.purchases })),
+      .map((block) => ({
+        capacityReservationId: block.capacityReservationId,
+        recordPk: block.recordPk,
+        totalUsd: fromCents(block.cents),
+        purchases: block.purchases,
+      })),
   };
 }

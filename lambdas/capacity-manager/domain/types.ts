@@ -331,7 +331,13 @@ export type CapacityRecord = RecordSpec & RecordState;
 /** Policy fields that decide what may be bought without asking anyone again. */
 export type MoneyPolicy = Pick<
   RecordSpec,
-  "requireApproval" | "maxUpfrontFeeUsd" | "extendByHours" | "extendBeforeHours" | "allowReplacement" | "replacementAvailabilityZones" | "replacementDurationHours"
+  | "requireApproval"
+  | "maxUpfrontFeeUsd"
+  | "extendByHours"
+  | "extendBeforeHours"
+  | "allowReplacement"
+  | "replacementAvailabilityZones"
+  | "replacementDurationHours"
 >;
 
 /** A change of the money policy; `maxUpfrontFeeUsd: null` removes the cap. */
@@ -347,9 +353,7 @@ export interface MoneyPolicyChanges {
 
 /** Record fields a decision may set; `null` removes an optional field. History entries are written beside it. */
 export type RecordChanges = {
-  readonly [K in Exclude<keyof CapacityRecord, "PK" | "version" | "createdAt">]?:
-    | CapacityRecord[K]
-    | (undefined extends CapacityRecord[K] ? null : never);
+  readonly [K in Exclude<keyof CapacityRecord, "PK" | "version" | "createdAt">]?: CapacityRecord[K] | (undefined extends CapacityRecord[K] ? null : never);
 };
 
 /** What EC2 says about a reservation (DescribeCapacityReservations). */

@@ -1,13 +1,13 @@
-import { RESERVED_PATH_WORDS } from "../contract/api-routes";
 import { z } from "zod";
+import { RESERVED_PATH_WORDS } from "../contract/api-routes";
 import { isPrintableKey, PK_MAX_LENGTH } from "../domain/keys";
 import {
   DEFAULT_EXTEND_BEFORE_HOURS,
   DEFAULT_EXTEND_BY_HOURS,
   DEFAULT_REQUIRE_APPROVAL,
+  isSellableDurationHours,
   MAX_EXTEND_BEFORE_HOURS,
   MIN_EXTEND_BEFORE_HOURS,
-  isSellableDurationHours,
 } from "../domain/rules";
 
 /** Full ISO 8601 date and time with seconds and a zone: `2025-06-30T23:59:59Z`, `2025-07-01T01:59:59.5+02:00`. */
@@ -32,7 +32,9 @@ export function parseIsoDateTime(value: string): Date | undefined {
 /** A full ISO 8601 date-time with a zone, stored as ISO 8601 UTC. */
 const dateString = z
   .string()
-  .refine((v) => parseIsoDateTime(v) !== undefined, { error: "must be a full ISO 8601 date and time with seconds and a zone, such as 2025-06-30T23:59:59Z or 2025-07-01T01:59:59+02:00" })
+  .refine((v) => parseIsoDateTime(v) !== undefined, {
+    error: "must be a full ISO 8601 date and time with seconds and a zone, such as 2025-06-30T23:59:59Z or 2025-07-01T01:59:59+02:00",
+  })
   .transform((v) => (parseIsoDateTime(v) as Date).toISOString());
 
 const text = (max: number) => z.string().max(max, { error: `must be at most ${max} characters` });
@@ -44,7 +46,8 @@ export const pkSchema = z
   .min(1, { error: "must not be empty" })
   .max(PK_MAX_LENGTH, { error: `must be at most ${PK_MAX_LENGTH} characters` })
   .refine(isPrintableKey, {
-    error: "must be printable characters only: no '/', whitespace, control or format characters (bidirectional overrides, zero-width characters) or lone surrogates",
+    error:
+      "must be printable characters only: no '/', whitespace, control or format characters (bidirectional overrides, zero-width characters) or lone surrogates",
   })
   .refine((value) => !RESERVED_PATH_WORDS.includes(value), {
     error: `must not be one of the API's own paths (${RESERVED_PATH_WORDS.join(", ")})`,
@@ -196,7 +199,13 @@ const pageFields = (maxPageSize: number, defaultPageSize: number) => ({
     .string()
     .regex(/^\d+$/, { error: "must be a whole number" })
     .transform(Number)
-    .pipe(z.number().int().min(1, { error: "must be at least 1" }).max(maxPageSize, { error: `must be at most ${maxPageSize}` }))
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1, { error: "must be at least 1" })
+        .max(maxPageSize, { error: `must be at most ${maxPageSize}` }),
+    )
     .default(defaultPageSize),
   /** Checked by the store (an empty or forged cursor is a 400 INVALID_CURSOR). */
   cursor: z.string().optional(),

@@ -1,17 +1,27 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { z } from "zod";
 import { permissionOf, refuseCaller } from "../contract/access";
-import { API_ROUTES, PK_PATH_PARAMETER, type ApiRoute } from "../contract/api-routes";
-import { loadConfig, type ManagerConfig } from "../runtime/config";
+import { API_ROUTES, type ApiRoute, PK_PATH_PARAMETER } from "../contract/api-routes";
 import { TRACKING_MODE } from "../domain/decision";
 import { DomainError } from "../domain/errors";
 import { buildSpendSummary, isUtcMonth, utcMonthOf } from "../domain/spend";
 import type { RecordChanges } from "../domain/types";
-import { withLogContext, type Logger } from "../runtime/log";
+import { loadConfig, type ManagerConfig } from "../runtime/config";
+import { type Logger, withLogContext } from "../runtime/log";
 import { InvalidCursorError, RecordExistsError, RecordNotFoundError, VersionConflictError } from "../service/errors";
 import { readLedgerMonth, type SpendLedger } from "../service/ports";
 import type { RecordsService } from "../service/records-service";
-import { approveBodySchema, createBodySchema, emptyBodySchema, getQuerySchema, listQuerySchema, NOT_UPDATABLE_FIELDS, pkSchema, spendQuerySchema, updateBodySchema } from "./api-schemas";
+import {
+  approveBodySchema,
+  createBodySchema,
+  emptyBodySchema,
+  getQuerySchema,
+  listQuerySchema,
+  NOT_UPDATABLE_FIELDS,
+  pkSchema,
+  spendQuerySchema,
+  updateBodySchema,
+} from "./api-schemas";
 import { createRecordsService, createRuntime } from "./dependencies";
 
 /** An error answered to the caller as `{ "error": { code, message, field } }`. */
@@ -70,7 +80,12 @@ function findRoute(event: APIGatewayProxyEvent): ApiRoute {
   const byPath = API_ROUTES.filter((r) => r.path === event.resource);
   if (byPath.length === 0) throw new HttpError(404, "ROUTE_NOT_FOUND", `no route ${event.resource}`);
   const route = byPath.find((r) => r.method === event.httpMethod);
-  if (!route) throw new HttpError(405, "METHOD_NOT_ALLOWED", `${event.httpMethod} is not allowed on ${event.resource}; allowed: ${byPath.map((r) => r.method).join(", ")}`);
+  if (!route)
+    throw new HttpError(
+      405,
+      "METHOD_NOT_ALLOWED",
+      `${event.httpMethod} is not allowed on ${event.resource}; allowed: ${byPath.map((r) => r.method).join(", ")}`,
+    );
   return route;
 }
 
@@ -90,7 +105,8 @@ function pathPk(event: APIGatewayProxyEvent): string {
 function rejectNotUpdatable(body: unknown): void {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return;
   const field = NOT_UPDATABLE_FIELDS.find((f) => Object.hasOwn(body, f));
-  if (field === "approved") throw new HttpError(422, "NOT_UPDATABLE", "approved cannot be set with PUT: approve with PATCH /{PK}, which records who approved", field);
+  if (field === "approved")
+    throw new HttpError(422, "NOT_UPDATABLE", "approved cannot be set with PUT: approve with PATCH /{PK}, which records who approved", field);
   if (field) throw new HttpError(422, "NOT_UPDATABLE", `${field} is managed by the capacity manager and cannot be updated`, field);
 }
 
@@ -145,22 +161,25 @@ async function route(event: APIGatewayProxyEvent, service: RecordsService, confi
     }
     case "createRecord": {
       const input = parse(createBodySchema, body ?? null, "body");
-      const record = await service.create({
-        PK: input.PK,
-        capacityReservationId: input.capacityReservationId,
-        instanceType: input.instanceType,
-        availabilityZone: input.availabilityZone,
-        platform: input.platform,
-        tenancy: input.tenancy,
-        startDate: input.startDate ?? "",
-        endDate: input.endDate ?? "",
-        instanceCount: input.instanceCount,
-        extendBeforeHours: input.extendBeforeHours,
-        extendByHours: input.extendByHours,
-        requireApproval: input.requireApproval,
-        ...(input.maxUpfrontFeeUsd !== undefined ? { maxUpfrontFeeUsd: input.maxUpfrontFeeUsd } : {}),
-        ...(input.nodeGroup ? { nodeGroup: input.nodeGroup } : {}),
-      }, callerIdentity(event));
+      const record = await service.create(
+        {
+          PK: input.PK,
+          capacityReservationId: input.capacityReservationId,
+          instanceType: input.instanceType,
+          availabilityZone: input.availabilityZone,
+          platform: input.platform,
+          tenancy: input.tenancy,
+          startDate: input.startDate ?? "",
+          endDate: input.endDate ?? "",
+          instanceCount: input.instanceCount,
+          extendBeforeHours: input.extendBeforeHours,
+          extendByHours: input.extendByHours,
+          requireApproval: input.requireApproval,
+          ...(input.maxUpfrontFeeUsd !== undefined ? { maxUpfrontFeeUsd: input.maxUpfrontFeeUsd } : {}),
+          ...(input.nodeGroup ? { nodeGroup: input.nodeGroup } : {}),
+        },
+        callerIdentity(event),
+      );
       return json(201, record);
     }
     case "updateRecord": {
@@ -222,12 +241,23 @@ export function createApiHandler(getDeps: () => { service: RecordsService; confi
     const { service, config, logger, ...extras } = getDeps();
     try {
       const result = await route(event, service, config, extras);
-      logger.info("api request", { method: event.httpMethod, resource: event.resource, PK: event.pathParameters?.[PK_PATH_PARAMETER], statusCode: result.statusCode });
+      logger.info("api request", {
+        method: event.httpMethod,
+        resource: event.resource,
+        PK: event.pathParameters?.[PK_PATH_PARAMETER],
+        statusCode: result.statusCode,
+      });
       return result;
     } catch (error) {
       const http = toHttpError(error);
       if (http) {
-        logger.info("api request refused", { method: event.httpMethod, resource: event.resource, PK: event.pathParameters?.[PK_PATH_PARAMETER], statusCode: http.statusCode, code: http.code });
+        logger.info("api request refused", {
+          method: event.httpMethod,
+          resource: event.resource,
+          PK: event.pathParameters?.[PK_PATH_PARAMETER],
+          statusCode: http.statusCode,
+          code: http.code,
+        });
         return errorResponse(http);
       }
       logger.error("api request failed", { method: event.httpMethod, resource: event.resource, PK: event.pathParameters?.[PK_PATH_PARAMETER], error });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { loadConfig } from "../runtime/config";
-import { withLogContext, type Logger } from "../runtime/log";
-import type { ReconcileSummary, Reconciler } from "../service/reconciler";
+import { type Logger, withLogContext } from "../runtime/log";
+import type { Reconciler, ReconcileSummary } from "../service/reconciler";
 import { createReconciler, createRuntime } from "./dependencies";
 
 const scheduledEventSchema = z.object({ source: z.literal("aws.events"), "detail-type": z.literal("Scheduled Event") });
@@ -28,7 +28,9 @@ export function parseReconcileEvent(event: unknown): ReconcileRequest {
   if (!parsed.success) return { kind: "ignored", reason: parsed.error.issues.map((i) => `${i.path.join(".") || "event"}: ${i.message}`).join("; ") };
   const e = parsed.data;
   const fromDetail = e.detail?.["capacity-reservation-id"];
-  const id = (fromDetail && RESERVATION_ID.test(fromDetail) ? fromDetail : undefined) ?? e.resources?.map((r) => RESERVATION_ID.exec(r)?.[0]).find((x) => x !== undefined);
+  const id =
+    (fromDetail && RESERVATION_ID.test(fromDetail) ? fromDetail : undefined) ??
+    e.resources?.map((r) => RESERVATION_ID.exec(r)?.[0]).find((x) => x !== undefined);
   if (!id) return { kind: "ignored", reason: `${e["detail-type"]} event names no capacity reservation` };
   const warning = e["detail-type"].includes("Expiration Warning");
   const endDate = e.detail?.["end-date"];
@@ -43,7 +45,10 @@ export function createReconcileHandler(getReconciler: () => { reconciler: Reconc
       case "all":
         return reconciler.reconcileAll();
       case "reservation":
-        logger.info("reconciling on event", { capacityReservationId: request.capacityReservationId, expirationWarning: request.expirationWarning !== undefined });
+        logger.info("reconciling on event", {
+          capacityReservationId: request.capacityReservationId,
+          expirationWarning: request.expirationWarning !== undefined,
+        });
         return reconciler.reconcileReservation(request.capacityReservationId, request.expirationWarning);
       case "ignored":
         logger.warn("event ignored", { reason: request.reason });

@@ -57,7 +57,7 @@ const envSchema = z.object({
     .or(z.literal("").transform(() => undefined)),
   DECLARED_BLOCKS_PARAMETER: z
     .string()
-    .regex(/^\/[A-Za-z0-9_.\/-]{1,2047}$/, "DECLARED_BLOCKS_PARAMETER must be an SSM parameter name starting with /")
+    .regex(/^\/[A-Za-z0-9_./-]{1,2047}$/, "DECLARED_BLOCKS_PARAMETER must be an SSM parameter name starting with /")
     .optional()
     .or(z.literal("").transform(() => undefined)),
   /** "true" lets reconcile buy extensions; anything else unset is tracking mode. */
@@ -93,7 +93,12 @@ const envSchema = z.object({
   APPROVER_PRINCIPAL_ARNS: z
     .string()
     .default("")
-    .transform((value) => value.split(",").map((arn) => arn.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(",")
+        .map((arn) => arn.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, "APPROVER_PRINCIPAL_ARNS must list IAM role or user ARNs"))),
   API_KEY_ID_READ: z.string().min(1).optional(),
   API_KEY_ID_WRITE: z.string().min(1).optional(),
@@ -120,7 +125,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   }
   const data = parsed.data;
   if (data.EXTENSIONS_ENABLED && data.MONTHLY_BUDGET_USD === undefined) {
-    throw new Error("capacity manager configuration: MONTHLY_BUDGET_USD: must be set when EXTENSIONS_ENABLED is true (every purchase is checked against the month's budget)");
+    throw new Error(
+      "capacity manager configuration: MONTHLY_BUDGET_USD: must be set when EXTENSIONS_ENABLED is true (every purchase is checked against the month's budget)",
+    );
   }
   const declared = data.DECLARED_BLOCKS_PARAMETER;
   const apiKeyIds = {

@@ -1,4 +1,3 @@
-import type { PurchaseOutcome } from "../domain/types";
 import type { DeclaredBlock } from "../domain/declared";
 import type { SpendEntry } from "../domain/spend";
 import type {
@@ -9,6 +8,7 @@ import type {
   NewBlockQuery,
   OfferingView,
   PurchaseIntent,
+  PurchaseOutcome,
   RecordChanges,
   ReservationView,
 } from "../domain/types";

@@ -1,21 +1,21 @@
-import { applyPurchaseOutcome, decide, needsExtensionHistory, type Action, type DecideInput, type Decision } from "../domain/decision";
-import { syncDeclared } from "../domain/declared";
+import { METRICS, type MetricName } from "../contract/metrics";
+import { type Action, applyPurchaseOutcome, type DecideInput, type Decision, decide, needsExtensionHistory } from "../domain/decision";
+import { type DeclaredBlock, syncDeclared } from "../domain/declared";
 import { reservationOwners } from "../domain/records";
-import { EXPIRING_HORIZON_MS, notificationRetryDelayMs } from "../domain/rules";
 import { newBlockQueryKey } from "../domain/replace";
-import { committedSpendUsd, pendingPurchases, toCents, utcMonthOf, type BudgetState } from "../domain/spend";
+import { EXPIRING_HORIZON_MS, notificationRetryDelayMs } from "../domain/rules";
+import { type BudgetState, committedSpendUsd, pendingPurchases, toCents, utcMonthOf } from "../domain/spend";
 import type { CapacityRecord, ExtensionView, NewBlockOfferingView, NewBlockQuery, NotificationKind, ReservationView } from "../domain/types";
 import type { Logger } from "../runtime/log";
-import { METRICS, type MetricName } from "../contract/metrics";
 import { RecordExistsError, VersionConflictError } from "./errors";
 import {
-  readLedgerMonth,
   type CapacityApi,
   type DeclaredBlocksSource,
   type NewBlockMarket,
   type NodeGroupScaler,
   type Notifier,
   type RecordStore,
+  readLedgerMonth,
   type SpendLedger,
 } from "./ports";
 
@@ -152,7 +152,7 @@ export class Reconciler {
   private async followDeclared(records: CapacityRecord[], onlyReservationId?: string): Promise<CapacityRecord[]> {
     const { declared, store, logger, clock } = this.deps;
     if (!declared) return records;
-    let blocks;
+    let blocks: readonly DeclaredBlock[] | undefined;
     try {
       blocks = await declared.read();
     } catch (error) {
@@ -174,7 +174,11 @@ export class Reconciler {
           byPk.set(PK, await store.update(PK, write.expectedVersion, write.changes, write.history));
         }
         const record = byPk.get(PK)!;
-        logger.info(write.kind === "create" ? "declared block tracked" : "record follows the environment file", { PK, capacityReservationId: record.capacityReservationId, status: record.status });
+        logger.info(write.kind === "create" ? "declared block tracked" : "record follows the environment file", {
+          PK,
+          capacityReservationId: record.capacityReservationId,
+          status: record.status,
+        });
       } catch (error) {
         failures += 1;
         logger.error("declared block not synced; the next run tries again", { PK, error });
@@ -420,7 +424,12 @@ export class Reconciler {
         });
       } catch (error) {
         count(METRICS.LedgerWriteFailures);
-        logger.error("ledger write failed; the next run writes it again", { PK: record.PK, capacityReservationId: record.capacityReservationId, intentId: entry.intentId, error });
+        logger.error("ledger write failed; the next run writes it again", {
+          PK: record.PK,
+          capacityReservationId: record.capacityReservationId,
+          intentId: entry.intentId,
+          error,
+        });
       }
     }
     if (written.size === 0) return record;
@@ -460,7 +469,11 @@ export class Reconciler {
   private async trackNewBlock(action: Extract<Action, { kind: "trackNewBlock" }>): Promise<void> {
     try {
       await this.deps.store.create(action.record, action.history);
-      this.deps.logger.info("replacement block tracked", { PK: action.record.PK, capacityReservationId: action.record.capacityReservationId, replaces: action.record.replacementOf?.capacityReservationId });
+      this.deps.logger.info("replacement block tracked", {
+        PK: action.record.PK,
+        capacityReservationId: action.record.capacityReservationId,
+        replaces: action.record.replacementOf?.capacityReservationId,
+      });
     } catch (error) {
       if (!(error instanceof RecordExistsError)) throw error;
     }
@@ -519,7 +532,12 @@ export class Reconciler {
       return await store.update(record.PK, record.version, { notifications: { ...record.notifications, [kind]: { ...mark, failedAttempts, retryAt } } }, []);
     } catch (error) {
       // Another writer got there first: the message waits for the reminder interval (or, sent once, the next run).
-      logger.warn("refused notification not recorded for retry", { PK: record.PK, capacityReservationId: record.capacityReservationId, notification: kind, error });
+      logger.warn("refused notification not recorded for retry", {
+        PK: record.PK,
+        capacityReservationId: record.capacityReservationId,
+        notification: kind,
+        error,
+      });
       return record;
     }
   }
@@ -534,9 +552,19 @@ export class Reconciler {
     if (!mark) return record;
     const { failedAttempts: _failed, retryAt: _retryAt, ...delivered } = mark;
     try {
-      return await store.update(record.PK, record.version, { notifications: { ...record.notifications, [kind]: once ? { ...delivered, deliveredAt: clock().toISOString() } : delivered } }, []);
+      return await store.update(
+        record.PK,
+        record.version,
+        { notifications: { ...record.notifications, [kind]: once ? { ...delivered, deliveredAt: clock().toISOString() } : delivered } },
+        [],
+      );
     } catch (error) {
-      logger.warn("notification delivery not recorded; the next run sends it again", { PK: record.PK, capacityReservationId: record.capacityReservationId, notification: kind, error });
+      logger.warn("notification delivery not recorded; the next run sends it again", {
+        PK: record.PK,
+        capacityReservationId: record.capacityReservationId,
+        notification: kind,
+        error,
+      });
       return record;
     }
   }
@@ -547,7 +575,14 @@ export class Reconciler {
     if (!result.changed && record.nodeGroupAppliedSize === action.desiredSize) return record;
     if (result.changed) {
       count(METRICS.NodeGroupsScaled);
-      logger.info("node group scaled", { PK: record.PK, capacityReservationId: record.capacityReservationId, nodegroup: action.nodegroupName, from: result.previous, to: action.desiredSize, reason: action.reason });
+      logger.info("node group scaled", {
+        PK: record.PK,
+        capacityReservationId: record.capacityReservationId,
+        nodegroup: action.nodegroupName,
+        from: result.previous,
+        to: action.desiredSize,
+        reason: action.reason,
+      });
     }
     const at = clock().toISOString();
     return store.update(
@@ -555,7 +590,13 @@ export class Reconciler {
       record.version,
       { nodeGroupAppliedSize: action.desiredSize, lastReconciledAt: at },
       result.changed
-        ? [{ at, kind: "NODE_GROUP_SCALED", detail: `${action.clusterName}/${action.nodegroupName}: ${result.previous ?? "?"} -> ${action.desiredSize} (${action.reason})` }]
+        ? [
+            {
+              at,
+              kind: "NODE_GROUP_SCALED",
+              detail: `${action.clusterName}/${action.nodegroupName}: ${result.previous ?? "?"} -> ${action.desiredSize} (${action.reason})`,
+            },
+          ]
         : [],
     );
   }
@@ -568,7 +609,10 @@ function needsBudget(decision: Decision): boolean {
 
 function countDecision(decision: Decision, reservation: ReservationView | undefined, count: (name: MetricName) => void): void {
   const status = decision.changes.status;
-  if (decision.history.some((h) => h.kind === "OVER_BUDGET") || decision.actions.some((a) => a.kind === "notify" && a.notification === "OVER_BUDGET" && a.retry === undefined)) {
+  if (
+    decision.history.some((h) => h.kind === "OVER_BUDGET") ||
+    decision.actions.some((a) => a.kind === "notify" && a.notification === "OVER_BUDGET" && a.retry === undefined)
+  ) {
     count(METRICS.PurchasesOverBudget);
   }
   if (!reservation) count(METRICS.ReservationsNotFound);

@@ -1,5 +1,5 @@
-import { DomainError } from "../domain/errors";
 import { refuseFileOwnedChange } from "../domain/declared";
+import { DomainError } from "../domain/errors";
 import { approveRecord, assertCreatableByWriter, clearUnconfirmedPurchase, creationEntry, newRecord, updateRecord } from "../domain/records";
 import { DEFAULT_EXTEND_BEFORE_HOURS, DEFAULT_EXTEND_BY_HOURS, DEFAULT_REQUIRE_APPROVAL } from "../domain/rules";
 import type { ApprovalTarget, CapacityRecord, MoneyPolicyChanges, RecordChanges, RecordSpec } from "../domain/types";
@@ -88,7 +88,11 @@ export class RecordsService {
     const record = await this.get(pk);
     // The file owns a declared block's policy; restating its values (an advance approval's cap) changes nothing.
     const changed = Object.entries(policy).filter(([field, value]) => (value ?? undefined) !== (record as unknown as Record<string, unknown>)[field]);
-    refuseFileOwnedChange(record, "update", changed.map(([field]) => field));
+    refuseFileOwnedChange(
+      record,
+      "update",
+      changed.map(([field]) => field),
+    );
     const mutation = approveRecord(record, approvedBy, this.deps.clock(), policy);
     const approved = await this.deps.store.update(pk, record.version, mutation.changes, mutation.history);
     return { ...approved, appliesTo: mutation.appliesTo };

@@ -1,8 +1,8 @@
 /** Declared records through the real DynamoDB store (dynalite): created, changed by the file, released, found by reservation. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDocumentClient, DynamoRecordStore } from "../../../../lambdas/capacity-manager/adapters/dynamodb-store";
-import { declaredPk, syncDeclared, type DeclaredBlock } from "../../../../lambdas/capacity-manager/domain/declared";
-import { journalTableOf, startDynalite, type LocalDynamo } from "../dynalite";
+import { type DeclaredBlock, declaredPk, syncDeclared } from "../../../../lambdas/capacity-manager/domain/declared";
+import { journalTableOf, type LocalDynamo, startDynalite } from "../dynalite";
 
 let dynamo: LocalDynamo;
 let store: DynamoRecordStore;

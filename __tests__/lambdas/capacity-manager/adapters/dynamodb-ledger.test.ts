@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoSpendLedger } from "../../../../lambdas/capacity-manager/adapters/dynamodb-ledger";
 import { createDocumentClient } from "../../../../lambdas/capacity-manager/adapters/dynamodb-store";
 import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapters/memory-ledger";
+import { ledgerItemKey } from "../../../../lambdas/capacity-manager/contract/table";
 import type { SpendEntry } from "../../../../lambdas/capacity-manager/domain/spend";
 import { InvalidCursorError } from "../../../../lambdas/capacity-manager/service/errors";
 import { readLedgerMonth, type SpendLedger } from "../../../../lambdas/capacity-manager/service/ports";
-import { ledgerItemKey } from "../../../../lambdas/capacity-manager/contract/table";
-import { journalTableOf, startDynalite, type LocalDynamo } from "../dynalite";
+import { journalTableOf, type LocalDynamo, startDynalite } from "../dynalite";
 
 let dynamo: LocalDynamo;
 beforeAll(async () => {
@@ -91,7 +91,14 @@ describe("spend ledger on DynamoDB: keys and append-only items", () => {
     const doc = createDocumentClient(dynamo.client);
     const ledger = new DynamoSpendLedger(doc, journalTableOf("ledger"));
     // A history item can never land in a ledger partition: record PKs hold no '/'.
-    await doc.send(new UpdateCommand({ TableName: journalTableOf("ledger"), Key: { PK: "LEDGER/2026-11", SK: "HISTORY#x" }, UpdateExpression: "SET kind = :k", ExpressionAttributeValues: { ":k": "CREATED" } }));
+    await doc.send(
+      new UpdateCommand({
+        TableName: journalTableOf("ledger"),
+        Key: { PK: "LEDGER/2026-11", SK: "HISTORY#x" },
+        UpdateExpression: "SET kind = :k",
+        ExpressionAttributeValues: { ":k": "CREATED" },
+      }),
+    );
     expect(await readLedgerMonth(ledger, "2026-11")).toEqual([]);
     await doc.send(new DeleteCommand({ TableName: journalTableOf("ledger"), Key: { PK: "LEDGER/2026-11", SK: "HISTORY#x" } }));
   });

@@ -6,7 +6,7 @@ import { itemSizeBytes } from "../../../../lambdas/capacity-manager/adapters/ite
 import { creationEntry, newRecord } from "../../../../lambdas/capacity-manager/domain/records";
 import type { HistoryEntry } from "../../../../lambdas/capacity-manager/domain/types";
 import { RecordExistsError, RecordNotFoundError, VersionConflictError } from "../../../../lambdas/capacity-manager/service/errors";
-import { journalTableOf, startDynalite, type LocalDynamo } from "../dynalite";
+import { journalTableOf, type LocalDynamo, startDynalite } from "../dynalite";
 import { aSpec, at, HOUR } from "../fixtures";
 
 let dynamo: LocalDynamo;
@@ -34,7 +34,9 @@ describe("DynamoRecordStore against dynalite", () => {
 
   it("GIVEN an update at the current version THEN fields are set/removed, the version bumps and history is appended", async () => {
     await store.create({ ...newRecord(spec("update-1"), now, "CREATED"), maxUpfrontFeeUsd: 100 }, [creationEntry(now, "CREATED")]);
-    const updated = await store.update("update-1", 0, { status: "APPROVED", maxUpfrontFeeUsd: null }, [{ at: now.toISOString(), kind: "APPROVED", approvedBy: "arn:x" }]);
+    const updated = await store.update("update-1", 0, { status: "APPROVED", maxUpfrontFeeUsd: null }, [
+      { at: now.toISOString(), kind: "APPROVED", approvedBy: "arn:x" },
+    ]);
     expect(updated.version).toBe(1);
     expect(updated.status).toBe("APPROVED");
     expect(updated.maxUpfrontFeeUsd).toBeUndefined();
@@ -108,7 +110,11 @@ describe("buildUpdate", () => {
 });
 
 describe("DynamoRecordStore: history beside the record", () => {
-  const entry = (minute: number, kind: HistoryEntry["kind"] = "UPDATED"): HistoryEntry => ({ at: new Date(now.getTime() + minute * 60_000).toISOString(), kind, detail: `minute ${minute}` });
+  const entry = (minute: number, kind: HistoryEntry["kind"] = "UPDATED"): HistoryEntry => ({
+    at: new Date(now.getTime() + minute * 60_000).toISOString(),
+    kind,
+    detail: `minute ${minute}`,
+  });
   const readAll = async (pk: string, limit: number) => {
     const entries: HistoryEntry[] = [];
     let cursor: string | undefined;
@@ -165,7 +171,11 @@ describe("DynamoRecordStore: history beside the record", () => {
 describe("DynamoRecordStore: records written by the old layout (history list inside the item)", () => {
   it("GIVEN an old item THEN it reads as a record, its history reads from the list, and the next write moves the list out without losing or doubling an entry", async () => {
     const old = { ...newRecord(spec("legacy-1", "cr-0aaaaaaaaaaaaaaa9"), now, "CREATED"), version: 7 };
-    const list: HistoryEntry[] = Array.from({ length: 30 }, (_, i) => ({ at: new Date(now.getTime() + i * 60_000).toISOString(), kind: i === 0 ? "CREATED" : "APPROVAL_REQUESTED", detail: `old ${i}` }));
+    const list: HistoryEntry[] = Array.from({ length: 30 }, (_, i) => ({
+      at: new Date(now.getTime() + i * 60_000).toISOString(),
+      kind: i === 0 ? "CREATED" : "APPROVAL_REQUESTED",
+      detail: `old ${i}`,
+    }));
     await createDocumentClient(dynamo.client).send(new PutCommand({ TableName: "records", Item: { ...old, history: list } }));
 
     const record = await store.get("legacy-1");
@@ -208,13 +218,26 @@ describe("DynamoRecordStore: records written by the old layout (history list ins
     const padding = "x".repeat(900);
     // Filled to just under 400 KB, as a record of the old layout got after about 430 daily extensions.
     const list: HistoryEntry[] = [];
-    while (itemSizeBytes({ ...old, history: list }) < 408_000) list.push({ at: new Date(now.getTime() + list.length * 60_000).toISOString(), kind: "APPROVAL_REQUESTED", detail: `${list.length} ${padding}` });
+    while (itemSizeBytes({ ...old, history: list }) < 408_000)
+      list.push({ at: new Date(now.getTime() + list.length * 60_000).toISOString(), kind: "APPROVAL_REQUESTED", detail: `${list.length} ${padding}` });
     const doc = createDocumentClient(dynamo.client);
     await doc.send(new PutCommand({ TableName: "records", Item: { ...old, history: list } }));
     // The old layout's write fails as it did in production: one more entry no longer fits.
-    await expect(doc.send(new UpdateCommand({ TableName: "records", Key: { PK: "legacy-full" }, UpdateExpression: "SET #h = list_append(#h, :h)", ExpressionAttributeNames: { "#h": "history" }, ExpressionAttributeValues: { ":h": list.slice(0, 3) } }))).rejects.toThrow(/maximum allowed size/);
+    await expect(
+      doc.send(
+        new UpdateCommand({
+          TableName: "records",
+          Key: { PK: "legacy-full" },
+          UpdateExpression: "SET #h = list_append(#h, :h)",
+          ExpressionAttributeNames: { "#h": "history" },
+          ExpressionAttributeValues: { ":h": list.slice(0, 3) },
+        }),
+      ),
+    ).rejects.toThrow(/maximum allowed size/);
 
-    const updated = await store.update("legacy-full", 4, { statusReason: `now writable ${padding}${padding}${padding}`, status: "TRACKING" }, [{ at: new Date(now.getTime() + 500 * 60_000).toISOString(), kind: "UPDATED", detail: "first write after the move" }]);
+    const updated = await store.update("legacy-full", 4, { statusReason: `now writable ${padding}${padding}${padding}`, status: "TRACKING" }, [
+      { at: new Date(now.getTime() + 500 * 60_000).toISOString(), kind: "UPDATED", detail: "first write after the move" },
+    ]);
     expect(updated.version).toBe(5);
     const raw = await dynamo.client.send(new GetItemCommand({ TableName: "records", Key: { PK: { S: "legacy-full" } } }));
     expect(raw.Item?.["history"]).toBeUndefined();

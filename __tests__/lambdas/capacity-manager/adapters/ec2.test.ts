@@ -8,7 +8,14 @@ import {
 } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
-import { classifyPurchaseError, createEc2Clients, Ec2CapacityApi, IDS_PER_CALL, parseFee, PURCHASE_MAX_ATTEMPTS } from "../../../../lambdas/capacity-manager/adapters/ec2";
+import {
+  classifyPurchaseError,
+  createEc2Clients,
+  Ec2CapacityApi,
+  IDS_PER_CALL,
+  PURCHASE_MAX_ATTEMPTS,
+  parseFee,
+} from "../../../../lambdas/capacity-manager/adapters/ec2";
 import { END, END_ISO } from "../fixtures";
 
 const read = new EC2Client({ region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
@@ -63,7 +70,8 @@ describe("Ec2CapacityApi.describeReservations", () => {
     const shortId = "cr-0123abcd";
     const longId = "cr-0123abcd456789ef0";
     readMock.on(DescribeCapacityReservationsCommand).callsFake((input: { CapacityReservationIds: string[] }) => {
-      if (input.CapacityReservationIds.includes(longId)) throw ec2Error("InvalidCapacityReservationId.NotFound", `The capacity reservation ID '${longId}' does not exist`, 400);
+      if (input.CapacityReservationIds.includes(longId))
+        throw ec2Error("InvalidCapacityReservationId.NotFound", `The capacity reservation ID '${longId}' does not exist`, 400);
       return { CapacityReservations: input.CapacityReservationIds.map((cid) => ({ CapacityReservationId: cid, State: "active" })) };
     });
     const lookup = await api.describeReservations([shortId, longId]);
@@ -94,8 +102,23 @@ describe("Ec2CapacityApi history, offerings and listing", () => {
   it("GIVEN paged extension history THEN every page is read and statuses, fees and dates are mapped", async () => {
     readMock
       .on(DescribeCapacityBlockExtensionHistoryCommand)
-      .resolvesOnce({ CapacityBlockExtensions: [{ CapacityReservationId: id(1), CapacityBlockExtensionOfferingId: "cbeo-1", CapacityBlockExtensionStatus: "payment-pending", UpfrontFee: "12.50", CapacityBlockExtensionEndDate: END }], NextToken: "t" })
-      .resolvesOnce({ CapacityBlockExtensions: [{ CapacityReservationId: id(2), CapacityBlockExtensionOfferingId: "cbeo-2", CapacityBlockExtensionStatus: "payment-succeeded" }] });
+      .resolvesOnce({
+        CapacityBlockExtensions: [
+          {
+            CapacityReservationId: id(1),
+            CapacityBlockExtensionOfferingId: "cbeo-1",
+            CapacityBlockExtensionStatus: "payment-pending",
+            UpfrontFee: "12.50",
+            CapacityBlockExtensionEndDate: END,
+          },
+        ],
+        NextToken: "t",
+      })
+      .resolvesOnce({
+        CapacityBlockExtensions: [
+          { CapacityReservationId: id(2), CapacityBlockExtensionOfferingId: "cbeo-2", CapacityBlockExtensionStatus: "payment-succeeded" },
+        ],
+      });
     const history = await api.describeExtensionHistory([id(1), id(2)]);
     expect(history).toEqual([
       { capacityReservationId: id(1), offeringId: "cbeo-1", status: "payment-pending", feeUsd: 12.5, endDate: END_ISO },
@@ -106,11 +129,22 @@ describe("Ec2CapacityApi history, offerings and listing", () => {
 
   it("GIVEN an offerings query THEN it asks for the record's duration and parses fees", async () => {
     readMock.on(DescribeCapacityBlockExtensionOfferingsCommand).resolves({
-      CapacityBlockExtensionOfferings: [{ CapacityBlockExtensionOfferingId: "cbeo-9", CapacityBlockExtensionDurationHours: 48, UpfrontFee: "99.99", CurrencyCode: "USD", CapacityBlockExtensionStartDate: END }],
+      CapacityBlockExtensionOfferings: [
+        {
+          CapacityBlockExtensionOfferingId: "cbeo-9",
+          CapacityBlockExtensionDurationHours: 48,
+          UpfrontFee: "99.99",
+          CurrencyCode: "USD",
+          CapacityBlockExtensionStartDate: END,
+        },
+      ],
     });
     const offerings = await api.describeExtensionOfferings(id(1), 48);
     expect(offerings).toEqual([{ offeringId: "cbeo-9", durationHours: 48, feeUsd: 99.99, currency: "USD", startDate: END_ISO }]);
-    expect(readMock.commandCalls(DescribeCapacityBlockExtensionOfferingsCommand)[0]?.args[0].input).toMatchObject({ CapacityReservationId: id(1), CapacityBlockExtensionDurationHours: 48 });
+    expect(readMock.commandCalls(DescribeCapacityBlockExtensionOfferingsCommand)[0]?.args[0].input).toMatchObject({
+      CapacityReservationId: id(1),
+      CapacityBlockExtensionDurationHours: 48,
+    });
   });
 
   it("GIVEN the account's reservations THEN import lists only active/scheduled capacity blocks", async () => {
@@ -141,10 +175,15 @@ describe("Ec2CapacityApi.purchaseExtension", () => {
   const intent = { intentId: "i", offeringId: "cbeo-1", durationHours: 24, feeUsd: 10, forEndDate: END_ISO, startedAt: END_ISO };
 
   it("GIVEN success THEN purchased with the extension, sent once on the purchase client", async () => {
-    purchaseMock.on(PurchaseCapacityBlockExtensionCommand).resolves({ CapacityBlockExtensions: [{ CapacityReservationId: id(1), CapacityBlockExtensionOfferingId: "cbeo-1", CapacityBlockExtensionStatus: "payment-pending" }] });
+    purchaseMock.on(PurchaseCapacityBlockExtensionCommand).resolves({
+      CapacityBlockExtensions: [{ CapacityReservationId: id(1), CapacityBlockExtensionOfferingId: "cbeo-1", CapacityBlockExtensionStatus: "payment-pending" }],
+    });
     const outcome = await api.purchaseExtension(id(1), intent);
     expect(outcome).toEqual({ kind: "purchased", extension: { capacityReservationId: id(1), offeringId: "cbeo-1", status: "payment-pending" } });
-    expect(purchaseMock.commandCalls(PurchaseCapacityBlockExtensionCommand)[0]?.args[0].input).toEqual({ CapacityReservationId: id(1), CapacityBlockExtensionOfferingId: "cbeo-1" });
+    expect(purchaseMock.commandCalls(PurchaseCapacityBlockExtensionCommand)[0]?.args[0].input).toEqual({
+      CapacityReservationId: id(1),
+      CapacityBlockExtensionOfferingId: "cbeo-1",
+    });
     expect(readMock.calls()).toHaveLength(0);
   });
 

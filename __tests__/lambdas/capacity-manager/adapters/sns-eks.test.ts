@@ -45,6 +45,10 @@ describe("EksNodeGroupScaler", () => {
     eksMock.on(DescribeNodegroupCommand).resolves({ nodegroup: { scalingConfig: { desiredSize: 0, minSize: 0, maxSize: 2 } } });
     eksMock.on(UpdateNodegroupConfigCommand).resolves({});
     expect(await scaler.ensureDesiredSize("prod", "p5-a", 4)).toEqual({ changed: true, previous: 0 });
-    expect(eksMock.commandCalls(UpdateNodegroupConfigCommand)[0]?.args[0].input).toEqual({ clusterName: "prod", nodegroupName: "p5-a", scalingConfig: { desiredSize: 4, minSize: 0, maxSize: 4 } });
+    expect(eksMock.commandCalls(UpdateNodegroupConfigCommand)[0]?.args[0].input).toEqual({
+      clusterName: "prod",
+      nodegroupName: "p5-a",
+      scalingConfig: { desiredSize: 4, minSize: 0, maxSize: 4 },
+    });
   });
 });

@@ -17,7 +17,8 @@ const BLOCK = {
   nodeGroup: { clusterName: "blockfleet-prod", nodegroupName: "p5-training-20261119100000000000000001", desiredSize: 4 },
   policy: { extendBeforeHours: 24, extendByHours: 24, requireApproval: true },
 };
-const answer = (value: unknown) => ssmMock.on(GetParameterCommand, { Name: NAME }).resolves({ Parameter: { Name: NAME, Value: typeof value === "string" ? value : JSON.stringify(value) } });
+const answer = (value: unknown) =>
+  ssmMock.on(GetParameterCommand, { Name: NAME }).resolves({ Parameter: { Name: NAME, Value: typeof value === "string" ? value : JSON.stringify(value) } });
 
 describe("SsmDeclaredBlocks", () => {
   const source = new SsmDeclaredBlocks(ssm, NAME);

@@ -1,11 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { applyPurchaseOutcome, decide, type DecideInput } from "../../../../lambdas/capacity-manager/domain/decision";
+import { applyPurchaseOutcome, type DecideInput, decide } from "../../../../lambdas/capacity-manager/domain/decision";
 import type { CapacityRecord } from "../../../../lambdas/capacity-manager/domain/types";
-import { aRecord, aReservation, anExtension, anOffering, at, END_ISO, HOUR, MINUTE } from "../fixtures";
+import { anExtension, anOffering, aRecord, aReservation, at, END_ISO, HOUR, MINUTE } from "../fixtures";
 
 /** In the purchase window (24 h before the end, extendBeforeHours 24), an offering of $1000. */
 function input(overrides: Partial<DecideInput> & { record?: CapacityRecord } = {}): DecideInput {
-  return { record: aRecord(), reservation: aReservation(), extensions: [], offerings: [anOffering()], now: at(20 * HOUR), notificationsEnabled: true, ...overrides };
+  return {
+    record: aRecord(),
+    reservation: aReservation(),
+    extensions: [],
+    offerings: [anOffering()],
+    now: at(20 * HOUR),
+    notificationsEnabled: true,
+    ...overrides,
+  };
 }
 const budget = (committedUsd: number, budgetUsd = 5000) => ({ month: "2026-03", budgetUsd, committedUsd });
 const purchaseOf = (d: ReturnType<typeof decide>) => d.actions.find((a) => a.kind === "purchase");
@@ -25,18 +33,28 @@ describe("decide: the monthly budget gates every purchase", () => {
   it("GIVEN the budget refuses WHEN deciding THEN the record says why, one alert goes out, nothing is bought, and the proposal stays", () => {
     const decision = decide(input({ budget: budget(4500) }));
     expect(purchaseOf(decision)).toBeUndefined();
-    expect(decision.changes.statusReason).toMatch(/^extension cbeo-aaaa not bought: the fee \$1000\.00 would take this month's committed spend from \$4500\.00 to \$5500\.00, over the monthly budget of \$5000\.00/);
+    expect(decision.changes.statusReason).toMatch(
+      /^extension cbeo-aaaa not bought: the fee \$1000\.00 would take this month's committed spend from \$4500\.00 to \$5500\.00, over the monthly budget of \$5000\.00/,
+    );
     expect(decision.changes.statusReason).toContain("no approval can override it");
     expect(decision.history.map((h) => h.kind)).toEqual(["OVER_BUDGET"]);
     const [alert] = alerts(decision, "OVER_BUDGET");
     expect(alert).toMatchObject({ once: true });
-    expect(alert && alert.kind === "notify" ? alert.message : "").toContain("raise capacity_manager.monthly_budget_usd and redeploy (an approval cannot override the budget)");
+    expect(alert && alert.kind === "notify" ? alert.message : "").toContain(
+      "raise capacity_manager.monthly_budget_usd and redeploy (an approval cannot override the budget)",
+    );
     expect(decision.changes.proposal).toMatchObject({ offeringId: "cbeo-aaaa", feeUsd: 1000 });
   });
 
   it("GIVEN the alert went out WHEN the next run refuses again THEN no second alert (throttled to one per block end and month)", () => {
     const first = decide(input({ budget: budget(4500) }));
-    const record = aRecord({ ...(first.changes as Partial<CapacityRecord>), status: "OVER_BUDGET", notifications: { OVER_BUDGET: { ...(first.changes.notifications?.OVER_BUDGET as { at: string; key: string }), deliveredAt: at(20 * HOUR).toISOString() } } });
+    const record = aRecord({
+      ...(first.changes as Partial<CapacityRecord>),
+      status: "OVER_BUDGET",
+      notifications: {
+        OVER_BUDGET: { ...(first.changes.notifications?.OVER_BUDGET as { at: string; key: string }), deliveredAt: at(20 * HOUR).toISOString() },
+      },
+    });
     const again = decide(input({ record, budget: budget(4500), now: at(20 * HOUR - MINUTE) }));
     expect(purchaseOf(again)).toBeUndefined();
     expect(alerts(again, "OVER_BUDGET")).toEqual([]);
@@ -68,7 +86,15 @@ describe("decide: the monthly budget gates every purchase", () => {
 });
 
 describe("applyPurchaseOutcome / settlement: the ledger item rides on the record until written", () => {
-  const intent = { intentId: "cr-0123456789abcdef0|2026-03-10T12:00:00.000Z|v3", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(20 * HOUR).toISOString(), approvedBy: "arn:aws:iam::123456789012:role/finance-approver" };
+  const intent = {
+    intentId: "cr-0123456789abcdef0|2026-03-10T12:00:00.000Z|v3",
+    offeringId: "cbeo-aaaa",
+    durationHours: 24,
+    feeUsd: 1000,
+    forEndDate: END_ISO,
+    startedAt: at(20 * HOUR).toISOString(),
+    approvedBy: "arn:aws:iam::123456789012:role/finance-approver",
+  };
 
   it("GIVEN a purchase EC2 confirms at once WHEN applied THEN one unledgered entry holds fee, offering, block, dates, approver, reason and intent", () => {
     const decision = applyPurchaseOutcome(aRecord({ intent }), intent, { kind: "purchased" }, at(20 * HOUR));

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyPurchaseOutcome, decide, needsExtensionHistory, type DecideInput } from "../../../../lambdas/capacity-manager/domain/decision";
+import { applyPurchaseOutcome, type DecideInput, decide, needsExtensionHistory } from "../../../../lambdas/capacity-manager/domain/decision";
 import type { CapacityRecord } from "../../../../lambdas/capacity-manager/domain/types";
-import { aRecord, aReservation, anExtension, anOffering, at, END, END_ISO, HOUR, MINUTE, RESERVATION_ID } from "../fixtures";
+import { anExtension, anOffering, aRecord, aReservation, at, END, END_ISO, HOUR, MINUTE, RESERVATION_ID } from "../fixtures";
 
 function input(overrides: Partial<DecideInput> & { record?: CapacityRecord } = {}): DecideInput {
   return {
@@ -41,11 +41,36 @@ describe("decide: when the manager looks at offerings", () => {
 describe("decide: choosing the offering", () => {
   const now = at(20 * HOUR);
   it.each([
-    ["the cheapest matching one", [anOffering({ offeringId: "cbeo-dear", feeUsd: 2000 }), anOffering({ offeringId: "cbeo-cheap", feeUsd: 900 })], undefined, "cbeo-cheap"],
-    ["not a wrong duration", [anOffering({ offeringId: "cbeo-48h", durationHours: 48, feeUsd: 10 }), anOffering({ offeringId: "cbeo-24h", feeUsd: 900 })], undefined, "cbeo-24h"],
-    ["not another currency", [anOffering({ offeringId: "cbeo-eur", currency: "EUR", feeUsd: 10 }), anOffering({ offeringId: "cbeo-usd" })], undefined, "cbeo-usd"],
-    ["not one starting at another time", [anOffering({ offeringId: "cbeo-late", startDate: new Date(END.getTime() + HOUR).toISOString(), feeUsd: 10 }), anOffering({ offeringId: "cbeo-ok" })], undefined, "cbeo-ok"],
-    ["not one with an unreadable fee", [anOffering({ offeringId: "cbeo-nan", feeUsd: undefined }), anOffering({ offeringId: "cbeo-ok" })], undefined, "cbeo-ok"],
+    [
+      "the cheapest matching one",
+      [anOffering({ offeringId: "cbeo-dear", feeUsd: 2000 }), anOffering({ offeringId: "cbeo-cheap", feeUsd: 900 })],
+      undefined,
+      "cbeo-cheap",
+    ],
+    [
+      "not a wrong duration",
+      [anOffering({ offeringId: "cbeo-48h", durationHours: 48, feeUsd: 10 }), anOffering({ offeringId: "cbeo-24h", feeUsd: 900 })],
+      undefined,
+      "cbeo-24h",
+    ],
+    [
+      "not another currency",
+      [anOffering({ offeringId: "cbeo-eur", currency: "EUR", feeUsd: 10 }), anOffering({ offeringId: "cbeo-usd" })],
+      undefined,
+      "cbeo-usd",
+    ],
+    [
+      "not one starting at another time",
+      [anOffering({ offeringId: "cbeo-late", startDate: new Date(END.getTime() + HOUR).toISOString(), feeUsd: 10 }), anOffering({ offeringId: "cbeo-ok" })],
+      undefined,
+      "cbeo-ok",
+    ],
+    [
+      "not one with an unreadable fee",
+      [anOffering({ offeringId: "cbeo-nan", feeUsd: undefined }), anOffering({ offeringId: "cbeo-ok" })],
+      undefined,
+      "cbeo-ok",
+    ],
     ["one at exactly the cap", [anOffering({ offeringId: "cbeo-cap", feeUsd: 1500 })], 1500, "cbeo-cap"],
     ["none above the cap", [anOffering({ feeUsd: 1500.01 })], 1500, undefined],
     ["none when EC2 offers nothing", [], undefined, undefined],
@@ -94,7 +119,13 @@ describe("decide: EC2 rules for extending", () => {
     expect(first.changes.status).toBe("NOT_FOUND");
     expect(first.changes.expiresAt).toBe(Math.floor((now.getTime() + 90 * 24 * HOUR) / 1000));
     expect(notifications(first)).toEqual(["NOT_FOUND"]);
-    const again = decide(input({ record: aRecord({ status: "NOT_FOUND", notifications: first.changes.notifications ?? {} }), reservation: undefined, now: new Date(now.getTime() + HOUR) }));
+    const again = decide(
+      input({
+        record: aRecord({ status: "NOT_FOUND", notifications: first.changes.notifications ?? {} }),
+        reservation: undefined,
+        now: new Date(now.getTime() + HOUR),
+      }),
+    );
     expect(notifications(again)).toEqual([]);
   });
 
@@ -115,15 +146,33 @@ describe("decide: EC2 rules for extending", () => {
   });
 
   it("GIVEN the manager already bought for this end THEN it never buys again for it", () => {
-    const record = aRecord({ lastExtension: { intentId: "i1", offeringId: "cbeo-aaaa", feeUsd: 1000, durationHours: 24, forEndDate: END_ISO, purchasedAt: at(21 * HOUR).toISOString() } });
+    const record = aRecord({
+      lastExtension: {
+        intentId: "i1",
+        offeringId: "cbeo-aaaa",
+        feeUsd: 1000,
+        durationHours: 24,
+        forEndDate: END_ISO,
+        purchasedAt: at(21 * HOUR).toISOString(),
+      },
+    });
     const decision = decide(input({ record, now, offerings }));
     expect(purchaseOf(decision)).toBeUndefined();
     expect(decision.changes.status).toBe("EXTENSION_PENDING");
   });
 
   it("GIVEN the last extension's payment failed THEN it alerts and buys a new offering", () => {
-    const record = aRecord({ lastExtension: { intentId: "i1", offeringId: "cbeo-old", feeUsd: 1000, durationHours: 24, forEndDate: END_ISO, purchasedAt: at(21 * HOUR).toISOString() } });
-    const decision = decide(input({ record, now, offerings: [anOffering({ offeringId: "cbeo-new" })], extensions: [anExtension({ offeringId: "cbeo-old", status: "payment-failed" })] }));
+    const record = aRecord({
+      lastExtension: { intentId: "i1", offeringId: "cbeo-old", feeUsd: 1000, durationHours: 24, forEndDate: END_ISO, purchasedAt: at(21 * HOUR).toISOString() },
+    });
+    const decision = decide(
+      input({
+        record,
+        now,
+        offerings: [anOffering({ offeringId: "cbeo-new" })],
+        extensions: [anExtension({ offeringId: "cbeo-old", status: "payment-failed" })],
+      }),
+    );
     expect(decision.changes.lastExtension?.paymentFailed).toBe(true);
     expect(notifications(decision)).toContain("PAYMENT_FAILED");
     expect(decision.history.map((h) => h.kind)).toContain("PAYMENT_FAILED");
@@ -132,7 +181,16 @@ describe("decide: EC2 rules for extending", () => {
   });
 
   it("GIVEN a re-purchase of the same offering id after a failed payment THEN the old failure is not taken for the new purchase", () => {
-    const record = aRecord({ lastExtension: { intentId: "i2", offeringId: "cbeo-aaaa", feeUsd: 1000, durationHours: 24, forEndDate: END_ISO, purchasedAt: at(15 * HOUR).toISOString() } });
+    const record = aRecord({
+      lastExtension: {
+        intentId: "i2",
+        offeringId: "cbeo-aaaa",
+        feeUsd: 1000,
+        durationHours: 24,
+        forEndDate: END_ISO,
+        purchasedAt: at(15 * HOUR).toISOString(),
+      },
+    });
     const extensions = [
       anExtension({ status: "payment-failed", purchaseDate: at(20 * HOUR).toISOString() }),
       anExtension({ status: "payment-pending", purchaseDate: at(15 * HOUR).toISOString() }),
@@ -147,8 +205,18 @@ describe("decide: EC2 rules for extending", () => {
     const failedAt = at(20 * HOUR).toISOString();
     const rebought = at(20 * HOUR - 2 * MINUTE).toISOString();
     const extensions = [anExtension({ status: "payment-failed", purchaseDate: failedAt }), anExtension({ status: "payment-pending", purchaseDate: rebought })];
-    const base = { intentId: "i2", offeringId: "cbeo-aaaa", feeUsd: 1000, durationHours: 24, forEndDate: END_ISO, intentStartedAt: at(20 * HOUR - MINUTE).toISOString() };
-    for (const lastExtension of [{ ...base, purchasedAt: rebought, extensionPurchaseDate: rebought }, { ...base, purchasedAt: base.intentStartedAt }]) {
+    const base = {
+      intentId: "i2",
+      offeringId: "cbeo-aaaa",
+      feeUsd: 1000,
+      durationHours: 24,
+      forEndDate: END_ISO,
+      intentStartedAt: at(20 * HOUR - MINUTE).toISOString(),
+    };
+    for (const lastExtension of [
+      { ...base, purchasedAt: rebought, extensionPurchaseDate: rebought },
+      { ...base, purchasedAt: base.intentStartedAt },
+    ]) {
       const decision = decide(input({ record: aRecord({ lastExtension }), now: at(19 * HOUR), offerings, extensions }));
       expect(decision.changes.status).toBe("EXTENSION_PENDING");
       expect(decision.changes.lastExtension).toBeUndefined();
@@ -160,9 +228,27 @@ describe("decide: EC2 rules for extending", () => {
   it("GIVEN an unknown outcome after a fast payment failure of the same offering THEN the purchase confirmed is the intent's own (the latest), not the failed one", () => {
     const failed = anExtension({ status: "payment-failed", purchaseDate: at(20 * HOUR).toISOString() });
     const ours = anExtension({ status: "payment-pending", purchaseDate: at(20 * HOUR - 2 * MINUTE).toISOString() });
-    const previous = { intentId: "i1", offeringId: "cbeo-aaaa", feeUsd: 1000, durationHours: 24, forEndDate: END_ISO, purchasedAt: failed.purchaseDate as string, extensionPurchaseDate: failed.purchaseDate as string, paymentFailed: true };
-    const intent = { intentId: "i2", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(20 * HOUR - 2 * MINUTE).toISOString() };
-    const decision = decide(input({ record: aRecord({ status: "PURCHASING", intent, lastExtension: previous }), now: at(19 * HOUR), extensions: [failed, ours] }));
+    const previous = {
+      intentId: "i1",
+      offeringId: "cbeo-aaaa",
+      feeUsd: 1000,
+      durationHours: 24,
+      forEndDate: END_ISO,
+      purchasedAt: failed.purchaseDate as string,
+      extensionPurchaseDate: failed.purchaseDate as string,
+      paymentFailed: true,
+    };
+    const intent = {
+      intentId: "i2",
+      offeringId: "cbeo-aaaa",
+      durationHours: 24,
+      feeUsd: 1000,
+      forEndDate: END_ISO,
+      startedAt: at(20 * HOUR - 2 * MINUTE).toISOString(),
+    };
+    const decision = decide(
+      input({ record: aRecord({ status: "PURCHASING", intent, lastExtension: previous }), now: at(19 * HOUR), extensions: [failed, ours] }),
+    );
     expect(decision.changes.status).toBe("EXTENSION_PENDING");
     expect(decision.changes.lastExtension).toMatchObject({ intentId: "i2", extensionPurchaseDate: ours.purchaseDate });
     expect(decision.changes.lastExtension?.paymentFailed).toBeUndefined();
@@ -196,7 +282,9 @@ describe("decide: EC2 rules for extending", () => {
     expect(decision.history.map((h) => h.kind)).toEqual(["DUPLICATE"]);
     // EC2's dates are still mirrored.
     expect(decision.changes.endDate).toBeUndefined();
-    expect(decide(input({ record: aRecord({ endDate: "2030-01-01T00:00:00.000Z" }), now: at(20 * HOUR), duplicateOf: "env-001" })).changes.endDate).toBe(END_ISO);
+    expect(decide(input({ record: aRecord({ endDate: "2030-01-01T00:00:00.000Z" }), now: at(20 * HOUR), duplicateOf: "env-001" })).changes.endDate).toBe(
+      END_ISO,
+    );
   });
 
   it("GIVEN stored dates a user typed THEN EC2's dates replace them", () => {
@@ -218,14 +306,33 @@ describe("decide: EC2 rules for extending", () => {
 });
 
 describe("decide: an unresolved purchase intent", () => {
-  const intent = { intentId: "cr|end|v3", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(20 * HOUR).toISOString() };
+  const intent = {
+    intentId: "cr|end|v3",
+    offeringId: "cbeo-aaaa",
+    durationHours: 24,
+    feeUsd: 1000,
+    forEndDate: END_ISO,
+    startedAt: at(20 * HOUR).toISOString(),
+  };
   const record = aRecord({ status: "PURCHASING", intent });
   it.each([
     ["EC2 history shows it", [anExtension({ offeringId: "cbeo-aaaa" })], at(20 * HOUR - MINUTE), "EXTENSION_PENDING", "PURCHASE_CONFIRMED"],
-    ["history shows a purchase made after the intent", [anExtension({ offeringId: "cbeo-other", purchaseDate: at(20 * HOUR - MINUTE).toISOString() })], at(19 * HOUR), "EXTENSION_PENDING", "PURCHASE_CONFIRMED"],
+    [
+      "history shows a purchase made after the intent",
+      [anExtension({ offeringId: "cbeo-other", purchaseDate: at(20 * HOUR - MINUTE).toISOString() })],
+      at(19 * HOUR),
+      "EXTENSION_PENDING",
+      "PURCHASE_CONFIRMED",
+    ],
     ["history is empty within the grace period", [], at(20 * HOUR - 14 * MINUTE), undefined, undefined],
     ["history is empty after the grace period (it can lag)", [], at(20 * HOUR - 16 * MINUTE), "PURCHASE_UNCONFIRMED", "PURCHASE_UNCONFIRMED"],
-    ["history holds only an older purchase of the same offering (after the grace period)", [anExtension({ offeringId: "cbeo-aaaa", status: "payment-failed", purchaseDate: at(30 * HOUR).toISOString() })], at(19 * HOUR), "PURCHASE_UNCONFIRMED", "PURCHASE_UNCONFIRMED"],
+    [
+      "history holds only an older purchase of the same offering (after the grace period)",
+      [anExtension({ offeringId: "cbeo-aaaa", status: "payment-failed", purchaseDate: at(30 * HOUR).toISOString() })],
+      at(19 * HOUR),
+      "PURCHASE_UNCONFIRMED",
+      "PURCHASE_UNCONFIRMED",
+    ],
     ["history shows it failed", [anExtension({ offeringId: "cbeo-aaaa", status: "payment-failed" })], at(19 * HOUR), "PAYMENT_FAILED", "PURCHASE_CONFIRMED"],
   ])("GIVEN %s THEN status %s and never a second purchase", (_name, extensions, now, status, historyKind) => {
     const decision = decide(input({ record, extensions, now, offerings: [anOffering()] }));
@@ -241,16 +348,36 @@ describe("decide: an unresolved purchase intent", () => {
     ["within the grace period", "PURCHASING" as const, at(20 * HOUR - 5 * MINUTE)],
     ["after the grace period", "PURCHASING" as const, at(20 * HOUR - 40 * MINUTE)],
     ["while held for an operator", "PURCHASE_UNCONFIRMED" as const, at(18 * HOUR)],
-  ])("GIVEN the history still lags but EC2 reports the block's end moved past the intent's end (%s) THEN the purchase is confirmed, not bought again", (_name, status, now) => {
-    const newEnd = new Date(END.getTime() + 24 * HOUR).toISOString();
-    const given = input({ record: aRecord({ status, intent }), reservation: aReservation({ endDate: newEnd }), extensions: [], now, offerings: [anOffering()] });
-    const decision = decide(given);
-    expect(purchaseOf(decision)).toBeUndefined();
-    expect(decision.changes.intent).toBeNull();
-    expect(decision.changes.status).toBe("TRACKING");
-    expect(decision.changes.lastExtension).toMatchObject({ intentId: "cr|end|v3", forEndDate: END_ISO, offeringId: "cbeo-aaaa", feeUsd: 1000, purchasedAt: intent.startedAt });
-    expect(decision.history).toEqual([expect.objectContaining({ kind: "PURCHASE_CONFIRMED", detail: `EC2 reports the block's end moved from ${END_ISO} to ${newEnd}: the extension was bought and paid` })]);
-  });
+  ])(
+    "GIVEN the history still lags but EC2 reports the block's end moved past the intent's end (%s) THEN the purchase is confirmed, not bought again",
+    (_name, status, now) => {
+      const newEnd = new Date(END.getTime() + 24 * HOUR).toISOString();
+      const given = input({
+        record: aRecord({ status, intent }),
+        reservation: aReservation({ endDate: newEnd }),
+        extensions: [],
+        now,
+        offerings: [anOffering()],
+      });
+      const decision = decide(given);
+      expect(purchaseOf(decision)).toBeUndefined();
+      expect(decision.changes.intent).toBeNull();
+      expect(decision.changes.status).toBe("TRACKING");
+      expect(decision.changes.lastExtension).toMatchObject({
+        intentId: "cr|end|v3",
+        forEndDate: END_ISO,
+        offeringId: "cbeo-aaaa",
+        feeUsd: 1000,
+        purchasedAt: intent.startedAt,
+      });
+      expect(decision.history).toEqual([
+        expect.objectContaining({
+          kind: "PURCHASE_CONFIRMED",
+          detail: `EC2 reports the block's end moved from ${END_ISO} to ${newEnd}: the extension was bought and paid`,
+        }),
+      ]);
+    },
+  );
 
   it("GIVEN EC2 reports the same end (within a minute) THEN that is no proof of a purchase: still held", () => {
     const decision = decide(input({ record, reservation: aReservation({ endDate: new Date(END.getTime() + 30_000).toISOString() }), now: at(19 * HOUR) }));
@@ -260,7 +387,15 @@ describe("decide: an unresolved purchase intent", () => {
 });
 
 describe("decide: a purchase held for an operator (PURCHASE_UNCONFIRMED)", () => {
-  const intent = { intentId: "cr|end|v3", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(20 * HOUR).toISOString(), approvedBy: "arn:aws:iam::123456789012:user/fin" };
+  const intent = {
+    intentId: "cr|end|v3",
+    offeringId: "cbeo-aaaa",
+    durationHours: 24,
+    feeUsd: 1000,
+    forEndDate: END_ISO,
+    startedAt: at(20 * HOUR).toISOString(),
+    approvedBy: "arn:aws:iam::123456789012:user/fin",
+  };
   const held = decide(input({ record: aRecord({ status: "PURCHASING", intent }), now: at(20 * HOUR - 16 * MINUTE) }));
   const heldRecord = { ...aRecord({ status: "PURCHASING", intent }), ...held.changes, history: held.history } as CapacityRecord;
   const alert = held.actions.find((a) => a.kind === "notify");
@@ -269,7 +404,9 @@ describe("decide: a purchase held for an operator (PURCHASE_UNCONFIRMED)", () =>
     expect(held.changes.statusReason).toBe(
       `purchase cr|end|v3 (offering cbeo-aaaa, $1000.00) is neither in EC2's extension history nor visible in the block's end (${END_ISO}) 16 min after it started; nothing is bought for this block until an approver checks EC2 and clears it (PATCH /env-123 with body {"clearUnconfirmedPurchase": true}); a replacement must be bought by ${at(12 * HOUR + 35 * MINUTE).toISOString()}; the block ends at ${END_ISO} (within 24 h) and is not extended`,
     );
-    expect(held.history).toEqual([expect.objectContaining({ kind: "PURCHASE_UNCONFIRMED", intentId: "cr|end|v3", offeringId: "cbeo-aaaa", feeUsd: 1000, durationHours: 24 })]);
+    expect(held.history).toEqual([
+      expect.objectContaining({ kind: "PURCHASE_UNCONFIRMED", intentId: "cr|end|v3", offeringId: "cbeo-aaaa", feeUsd: 1000, durationHours: 24 }),
+    ]);
   });
 
   it("GIVEN the hold starts THEN one alert names the reservation, the intent, the deadline and what an operator must check", () => {
@@ -280,7 +417,9 @@ describe("decide: a purchase held for an operator (PURCHASE_UNCONFIRMED)", () =>
     const message = alert?.kind === "notify" ? alert.message : "";
     expect(alert?.kind === "notify" && alert.subject).toBe(`Capacity block ${RESERVATION_ID}: purchase unconfirmed, manager stopped`);
     expect(message).toContain(`Record: env-123 (${RESERVATION_ID}, 2 x p5.48xlarge in us-east-1a)`);
-    expect(message).toContain(`Purchase intent: cr|end|v3: extend the block ending ${END_ISO} by 24 h with offering cbeo-aaaa for $1000.00, started ${intent.startedAt}, approved by arn:aws:iam::123456789012:user/fin`);
+    expect(message).toContain(
+      `Purchase intent: cr|end|v3: extend the block ending ${END_ISO} by 24 h with offering cbeo-aaaa for $1000.00, started ${intent.startedAt}, approved by arn:aws:iam::123456789012:user/fin`,
+    );
     expect(message).toContain(`Deadline: a replacement extension must be bought by ${at(12 * HOUR + 35 * MINUTE).toISOString()}`);
     expect(message).toContain(`Check: aws ec2 describe-capacity-block-extension-history --capacity-reservation-ids ${RESERVATION_ID}`);
     expect(message).toContain(`aws ec2 describe-capacity-reservations --capacity-reservation-ids ${RESERVATION_ID} (an end date later than ${END_ISO})`);
@@ -293,7 +432,10 @@ describe("decide: a purchase held for an operator (PURCHASE_UNCONFIRMED)", () =>
   ])("GIVEN the alert was delivered THEN %s there is no reminder, no history, no offering lookup and no purchase", (_name, later) => {
     const deliveredAt = at(20 * HOUR - 16 * MINUTE).toISOString();
     const marks = heldRecord.notifications ?? {};
-    const delivered = { ...heldRecord, notifications: { PURCHASE_UNCONFIRMED: { ...marks.PURCHASE_UNCONFIRMED, deliveredAt }, EXPIRING: { ...marks.EXPIRING, deliveredAt } } } as CapacityRecord;
+    const delivered = {
+      ...heldRecord,
+      notifications: { PURCHASE_UNCONFIRMED: { ...marks.PURCHASE_UNCONFIRMED, deliveredAt }, EXPIRING: { ...marks.EXPIRING, deliveredAt } },
+    } as CapacityRecord;
     const next = decide(input({ record: delivered, now: new Date(at(20 * HOUR - 16 * MINUTE).getTime() + later), offerings: [anOffering()] }));
     expect(next.actions).toEqual([]);
     expect(next.history).toEqual([]);
@@ -314,7 +456,9 @@ describe("decide: a purchase held for an operator (PURCHASE_UNCONFIRMED)", () =>
   });
 
   it("GIVEN the history finally shows the purchase THEN the hold resolves itself without anyone clearing it", () => {
-    const next = decide(input({ record: heldRecord, extensions: [anExtension({ offeringId: "cbeo-aaaa", purchaseDate: at(20 * HOUR).toISOString() })], now: at(19 * HOUR) }));
+    const next = decide(
+      input({ record: heldRecord, extensions: [anExtension({ offeringId: "cbeo-aaaa", purchaseDate: at(20 * HOUR).toISOString() })], now: at(19 * HOUR) }),
+    );
     expect(next.changes.status).toBe("EXTENSION_PENDING");
     expect(next.changes.intent).toBeNull();
     expect(next.history.map((h) => h.kind)).toEqual(["PURCHASE_CONFIRMED"]);
@@ -380,7 +524,14 @@ describe("decide: approval", () => {
       status: "APPROVED",
       approved: true,
       notifications: asked.changes.notifications ?? {},
-      approval: { by: "arn:aws:iam::123456789012:user/finance", at: at(45 * HOUR + 30 * MINUTE).toISOString(), maxFeeUsd: 1000, durationHours: 24, forEndDate: END_ISO, offeringId: "cbeo-aaaa" },
+      approval: {
+        by: "arn:aws:iam::123456789012:user/finance",
+        at: at(45 * HOUR + 30 * MINUTE).toISOString(),
+        maxFeeUsd: 1000,
+        durationHours: 24,
+        forEndDate: END_ISO,
+        offeringId: "cbeo-aaaa",
+      },
     });
     const decision = decide(input({ record: approved, now: at(45 * HOUR), offerings: [anOffering({ feeUsd: 1100 })] }));
     expect(decision.changes.status).toBe("AWAITING_APPROVAL");
@@ -390,15 +541,36 @@ describe("decide: approval", () => {
     expect(decision.history.map((h) => h.kind)).toEqual(["APPROVAL_REQUESTED"]);
   });
 
-  const approval = { by: "arn:aws:iam::123456789012:user/finance", at: at(45 * HOUR).toISOString(), maxFeeUsd: 1000, durationHours: 24, forEndDate: END_ISO, offeringId: "cbeo-aaaa" };
+  const approval = {
+    by: "arn:aws:iam::123456789012:user/finance",
+    at: at(45 * HOUR).toISOString(),
+    maxFeeUsd: 1000,
+    durationHours: 24,
+    forEndDate: END_ISO,
+    offeringId: "cbeo-aaaa",
+  };
   it.each([
     ["before the window it waits as APPROVED", approval, at(30 * HOUR), 1000, "APPROVED", false],
     ["in the window it buys with the approver recorded", approval, at(20 * HOUR), 1000, "PURCHASING", true],
     ["a cheaper fee is still covered", approval, at(20 * HOUR), 900, "PURCHASING", true],
     ["a higher fee asks again", approval, at(20 * HOUR), 1000.01, "AWAITING_APPROVAL", false],
-    ["an approval for an earlier end does not cover this one", { ...approval, forEndDate: "2026-03-09T12:00:00.000Z" }, at(20 * HOUR), 1000, "AWAITING_APPROVAL", false],
+    [
+      "an approval for an earlier end does not cover this one",
+      { ...approval, forEndDate: "2026-03-09T12:00:00.000Z" },
+      at(20 * HOUR),
+      1000,
+      "AWAITING_APPROVAL",
+      false,
+    ],
     ["an approval for another duration does not cover", { ...approval, durationHours: 48 }, at(20 * HOUR), 1000, "AWAITING_APPROVAL", false],
-    ["an advance approval (no end) covers the next proposal", { by: "arn:x", at: at(100 * HOUR).toISOString(), maxFeeUsd: 1500, durationHours: 24 }, at(20 * HOUR), 1400, "PURCHASING", true],
+    [
+      "an advance approval (no end) covers the next proposal",
+      { by: "arn:x", at: at(100 * HOUR).toISOString(), maxFeeUsd: 1500, durationHours: 24 },
+      at(20 * HOUR),
+      1400,
+      "PURCHASING",
+      true,
+    ],
   ])("GIVEN an approval: %s", (_name, given, now, fee, status, buys) => {
     const decision = decide(input({ record: approvalRecord({ approval: given, approved: true }), now, offerings: [anOffering({ feeUsd: fee })] }));
     expect(decision.changes.status).toBe(status);
@@ -419,7 +591,13 @@ describe("decide: alerts are rate limited per block end", () => {
     let marks: typeof sent = { ...sent, GAP: { ...sent.GAP!, deliveredAt: at(40 * HOUR).toISOString() } };
     for (let minute = 1; minute <= 30; minute++) {
       const offerings = minute % 2 === 1 ? [anOffering({ feeUsd: 750 })] : [];
-      const next = decide(input({ record: aRecord({ maxUpfrontFeeUsd: 500, extendBeforeHours: 48, status: "NO_OFFERING", notifications: marks }), now: new Date(at(40 * HOUR).getTime() + minute * MINUTE), offerings }));
+      const next = decide(
+        input({
+          record: aRecord({ maxUpfrontFeeUsd: 500, extendBeforeHours: 48, status: "NO_OFFERING", notifications: marks }),
+          now: new Date(at(40 * HOUR).getTime() + minute * MINUTE),
+          offerings,
+        }),
+      );
       expect(next.changes.status ?? "NO_OFFERING").toBe("NO_OFFERING");
       expect(notifications(next)).toEqual([]);
       marks = next.changes.notifications ?? marks;
@@ -446,7 +624,16 @@ describe("decide: expiry", () => {
   ])("GIVEN an expiration warning %s THEN expiring=%s", (_name, endDate, expected) => {
     // EC2 now reports the end as END; the stale warning was about an end a day earlier.
     const now = new Date(Date.parse("2026-03-09T12:00:00.000Z") - 40 * MINUTE);
-    const record = aRecord({ lastExtension: { intentId: "i0", offeringId: "cbeo-prev", feeUsd: 1, durationHours: 24, forEndDate: "2026-03-09T12:00:00.000Z", purchasedAt: "2026-03-08T00:00:00.000Z" } });
+    const record = aRecord({
+      lastExtension: {
+        intentId: "i0",
+        offeringId: "cbeo-prev",
+        feeUsd: 1,
+        durationHours: 24,
+        forEndDate: "2026-03-09T12:00:00.000Z",
+        purchasedAt: "2026-03-08T00:00:00.000Z",
+      },
+    });
     const decision = decide(input({ record, now, expirationWarning: endDate ? { endDate } : {} }));
     expect(decision.changes.status === "EXPIRING").toBe(expected);
     expect(notifications(decision).includes("EXPIRING")).toBe(expected);
@@ -455,7 +642,9 @@ describe("decide: expiry", () => {
 
 describe("decide: expiration warning with a paid extension EC2 has not applied yet", () => {
   it("GIVEN payment-succeeded for an end beyond the warned one THEN no EXPIRING alert, the record waits for EC2 to move the end", () => {
-    const decision = decide(input({ now: at(40 * MINUTE), expirationWarning: { endDate: END_ISO }, extensions: [anExtension({ status: "payment-succeeded" })] }));
+    const decision = decide(
+      input({ now: at(40 * MINUTE), expirationWarning: { endDate: END_ISO }, extensions: [anExtension({ status: "payment-succeeded" })] }),
+    );
     expect(decision.changes.status).toBe("EXTENSION_PENDING");
     expect(notifications(decision)).toEqual([]);
     expect(decision.expiringWithoutExtension).toBe(false);
@@ -497,8 +686,21 @@ describe("decide: linked node group", () => {
 });
 
 describe("applyPurchaseOutcome", () => {
-  const intent = { intentId: "i-1", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(20 * HOUR).toISOString(), approvedBy: "arn:approver" };
-  const record = aRecord({ status: "PURCHASING", intent, approval: { by: "arn:approver", at: at(30 * HOUR).toISOString(), maxFeeUsd: 1000, durationHours: 24 }, approved: true });
+  const intent = {
+    intentId: "i-1",
+    offeringId: "cbeo-aaaa",
+    durationHours: 24,
+    feeUsd: 1000,
+    forEndDate: END_ISO,
+    startedAt: at(20 * HOUR).toISOString(),
+    approvedBy: "arn:approver",
+  };
+  const record = aRecord({
+    status: "PURCHASING",
+    intent,
+    approval: { by: "arn:approver", at: at(30 * HOUR).toISOString(), maxFeeUsd: 1000, durationHours: 24 },
+    approved: true,
+  });
   it.each([
     ["purchased", { kind: "purchased" as const }, "EXTENSION_PENDING", "PURCHASED", null],
     ["rejected", { kind: "rejected" as const, code: "InvalidParameterValue", message: "offering expired" }, "TRACKING", "PURCHASE_REJECTED", null],
@@ -537,7 +739,14 @@ describe("needsExtensionHistory", () => {
 });
 
 describe("decide: escalation while the manager cannot act", () => {
-  const intent = { intentId: "cr|end|v3", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(60 * HOUR).toISOString() };
+  const intent = {
+    intentId: "cr|end|v3",
+    offeringId: "cbeo-aaaa",
+    durationHours: 24,
+    feeUsd: 1000,
+    forEndDate: END_ISO,
+    startedAt: at(60 * HOUR).toISOString(),
+  };
   const expiringKeys = (d: ReturnType<typeof decide>) => (d.changes.notifications?.EXPIRING ? [d.changes.notifications.EXPIRING.key] : []);
 
   it.each([
@@ -545,16 +754,22 @@ describe("decide: escalation while the manager cannot act", () => {
     [40, [`${END_ISO}|unable|48h`], false],
     [20, [`${END_ISO}|unable|24h`], true],
     [5, [`${END_ISO}|unable|6h`], true],
-  ])("GIVEN a held purchase and %i h left THEN the expiring alert of that stage goes out (%j) and ExpiringWithoutExtension is %s", (hoursLeft, keys, expiring) => {
-    const decision = decide(input({ record: aRecord({ status: "PURCHASE_UNCONFIRMED", intent }), now: at(hoursLeft * HOUR) }));
-    expect(statusAfter(input({ record: aRecord({ status: "PURCHASE_UNCONFIRMED", intent }) }), decision)).toBe("PURCHASE_UNCONFIRMED");
-    expect(expiringKeys(decision)).toEqual(keys);
-    expect(decision.expiringWithoutExtension).toBe(expiring);
-    expect(purchaseOf(decision)).toBeUndefined();
-  });
+  ])(
+    "GIVEN a held purchase and %i h left THEN the expiring alert of that stage goes out (%j) and ExpiringWithoutExtension is %s",
+    (hoursLeft, keys, expiring) => {
+      const decision = decide(input({ record: aRecord({ status: "PURCHASE_UNCONFIRMED", intent }), now: at(hoursLeft * HOUR) }));
+      expect(statusAfter(input({ record: aRecord({ status: "PURCHASE_UNCONFIRMED", intent }) }), decision)).toBe("PURCHASE_UNCONFIRMED");
+      expect(expiringKeys(decision)).toEqual(keys);
+      expect(decision.expiringWithoutExtension).toBe(expiring);
+      expect(purchaseOf(decision)).toBeUndefined();
+    },
+  );
 
   it("GIVEN the 24 h stage alert was delivered THEN it is not sent again within the stage", () => {
-    const marks = { EXPIRING: { at: at(20 * HOUR).toISOString(), key: `${END_ISO}|unable|24h`, deliveredAt: at(20 * HOUR).toISOString() }, PURCHASE_UNCONFIRMED: { at: at(59 * HOUR).toISOString(), key: intent.intentId, deliveredAt: at(59 * HOUR).toISOString() } };
+    const marks = {
+      EXPIRING: { at: at(20 * HOUR).toISOString(), key: `${END_ISO}|unable|24h`, deliveredAt: at(20 * HOUR).toISOString() },
+      PURCHASE_UNCONFIRMED: { at: at(59 * HOUR).toISOString(), key: intent.intentId, deliveredAt: at(59 * HOUR).toISOString() },
+    };
     const decision = decide(input({ record: aRecord({ status: "PURCHASE_UNCONFIRMED", intent, notifications: marks }), now: at(10 * HOUR) }));
     expect(notifications(decision)).toEqual([]);
     expect(decision.expiringWithoutExtension).toBe(true);
@@ -564,7 +779,9 @@ describe("decide: escalation while the manager cannot act", () => {
     const decision = decide(input({ reservation: aReservation({ state: "payment-pending" }), now: at(20 * HOUR) }));
     expect(decision.expiringWithoutExtension).toBe(true);
     expect(expiringKeys(decision)).toEqual([`${END_ISO}|unable|24h`]);
-    expect(decision.changes.statusReason).toBe(`reservation is payment-pending; only active or scheduled blocks can be extended; the block ends at ${END_ISO} (within 24 h) and is not extended`);
+    expect(decision.changes.statusReason).toBe(
+      `reservation is payment-pending; only active or scheduled blocks can be extended; the block ends at ${END_ISO} (within 24 h) and is not extended`,
+    );
   });
 });
 
@@ -574,7 +791,15 @@ describe("decide: a request SNS refused", () => {
     aRecord({
       requireApproval: true,
       status: "AWAITING_APPROVAL",
-      notifications: { APPROVAL_REQUEST: { at: new Date(now.getTime() - 10 * MINUTE).toISOString(), key: `${END_ISO}|`, feeUsd, failedAttempts: 3, retryAt: new Date(now.getTime() + retryInMs).toISOString() } },
+      notifications: {
+        APPROVAL_REQUEST: {
+          at: new Date(now.getTime() - 10 * MINUTE).toISOString(),
+          key: `${END_ISO}|`,
+          feeUsd,
+          failedAttempts: 3,
+          retryAt: new Date(now.getTime() + retryInMs).toISOString(),
+        },
+      },
     });
   const request = (d: ReturnType<typeof decide>) => d.actions.find((a) => a.kind === "notify" && a.notification === "APPROVAL_REQUEST");
 
@@ -605,7 +830,14 @@ describe("decide: tracking mode (extension purchasing off)", () => {
 
   it.each([
     ["auto-extend inside the window", aRecord(), at(20 * HOUR)],
-    ["approval required, approved and inside the window", aRecord({ requireApproval: true, approval: { by: "arn:aws:iam::123456789012:role/finance-approver", at: at(30 * HOUR).toISOString(), maxFeeUsd: 5000, durationHours: 24 } }), at(20 * HOUR)],
+    [
+      "approval required, approved and inside the window",
+      aRecord({
+        requireApproval: true,
+        approval: { by: "arn:aws:iam::123456789012:role/finance-approver", at: at(30 * HOUR).toISOString(), maxFeeUsd: 5000, durationHours: 24 },
+      }),
+      at(20 * HOUR),
+    ],
     ["approval required, before the window", aRecord({ requireApproval: true }), at(40 * HOUR)],
   ])("GIVEN %s WHEN deciding THEN nothing is proposed, asked for or bought", (_name, record, now) => {
     const i = tracking({ record, now });
@@ -686,8 +918,17 @@ describe("decide: tracking mode (extension purchasing off)", () => {
   });
 
   it("GIVEN a purchase started before purchasing was turned off THEN it is still confirmed, never bought again", () => {
-    const intent = { intentId: "cr|end|v3", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(20 * HOUR).toISOString() };
-    const decision = decide(tracking({ record: aRecord({ status: "PURCHASING", intent }), extensions: [anExtension({ offeringId: "cbeo-aaaa" })], now: at(19 * HOUR) }));
+    const intent = {
+      intentId: "cr|end|v3",
+      offeringId: "cbeo-aaaa",
+      durationHours: 24,
+      feeUsd: 1000,
+      forEndDate: END_ISO,
+      startedAt: at(20 * HOUR).toISOString(),
+    };
+    const decision = decide(
+      tracking({ record: aRecord({ status: "PURCHASING", intent }), extensions: [anExtension({ offeringId: "cbeo-aaaa" })], now: at(19 * HOUR) }),
+    );
     expect(decision.changes.status).toBe("EXTENSION_PENDING");
     expect(purchaseOf(decision)).toBeUndefined();
   });

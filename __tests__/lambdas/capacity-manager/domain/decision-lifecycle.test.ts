@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEAD_NEW_BLOCK_STATES,
-  EXTENDABLE_STATES,
-  TERMINAL_STATES,
-  terminalStatus,
-} from "../../../../lambdas/capacity-manager/domain/decision/lifecycle";
+import { DEAD_NEW_BLOCK_STATES, EXTENDABLE_STATES, TERMINAL_STATES, terminalStatus } from "../../../../lambdas/capacity-manager/domain/decision/lifecycle";
 import { RESERVATION_STATE_PHASES, reservationPhase } from "../../../../src/lib/capacity-blocks/facts";
 
 describe("decision lifecycle: reservation states agree with the capacity-block facts", () => {

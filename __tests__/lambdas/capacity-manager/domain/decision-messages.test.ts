@@ -58,12 +58,17 @@ describe("decision messages: the termination lead is the instance family's", () 
     [P5, 30],
     [GB200, 60],
   ])("GIVEN a %s purchase held as unconfirmed THEN the hold alert gives the deadline rules and %i min", (instanceType, minutes) => {
-    const intent = { intentId: "cr|end|v3", offeringId: "cbeo-aaaa", durationHours: 24, feeUsd: 1000, forEndDate: END_ISO, startedAt: at(20 * HOUR).toISOString() };
+    const intent = {
+      intentId: "cr|end|v3",
+      offeringId: "cbeo-aaaa",
+      durationHours: 24,
+      feeUsd: 1000,
+      forEndDate: END_ISO,
+      startedAt: at(20 * HOUR).toISOString(),
+    };
     const decision = decide(input(instanceType, { record: aRecord({ instanceType, status: "PURCHASING", intent }), now: at(20 * HOUR - 16 * MINUTE) }));
     const held = notices(decision).find((n) => n.notification === "PURCHASE_UNCONFIRMED");
-    expect(held?.message).toContain(
-      `(payment can take 12 h and must clear 35 min before the end); instances are terminated ${minutes} min before ${END_ISO}.`,
-    );
+    expect(held?.message).toContain(`(payment can take 12 h and must clear 35 min before the end); instances are terminated ${minutes} min before ${END_ISO}.`);
   });
 });
 

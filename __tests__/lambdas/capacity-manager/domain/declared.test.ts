@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { declaredPk, syncDeclared, type DeclaredBlock, type DeclaredSync } from "../../../../lambdas/capacity-manager/domain/declared";
+import { type DeclaredBlock, type DeclaredSync, declaredPk, syncDeclared } from "../../../../lambdas/capacity-manager/domain/declared";
 import { applyChanges } from "../../../../lambdas/capacity-manager/domain/records";
 import type { CapacityRecord } from "../../../../lambdas/capacity-manager/domain/types";
 import { aRecord, at, HOUR, RESERVATION_ID } from "../fixtures";
@@ -32,7 +32,8 @@ function after(record: CapacityRecord, writes: DeclaredSync[]): CapacityRecord {
 }
 
 /** The history entries the writes append for a record. */
-const historyOf = (PK: string, writes: DeclaredSync[]) => writes.flatMap((w) => (w.kind === "create" ? (w.record.PK === PK ? w.history : []) : w.PK === PK ? w.history : []));
+const historyOf = (PK: string, writes: DeclaredSync[]) =>
+  writes.flatMap((w) => (w.kind === "create" ? (w.record.PK === PK ? w.history : []) : w.PK === PK ? w.history : []));
 
 describe("syncDeclared: blocks declared once", () => {
   it("GIVEN a declared block nobody tracks THEN a record is created with the file's policy and node group link", () => {
@@ -60,7 +61,11 @@ describe("syncDeclared: blocks declared once", () => {
 
   it("GIVEN the file's policy differs from the stored one THEN the file wins, loosening included, and history says so", () => {
     const record = declaredRecord({ maxUpfrontFeeUsd: 500 });
-    const writes = syncDeclared({ records: [record], declared: [aBlock({ policy: { extendBeforeHours: 36, extendByHours: 48, requireApproval: false } })], now: NOW });
+    const writes = syncDeclared({
+      records: [record],
+      declared: [aBlock({ policy: { extendBeforeHours: 36, extendByHours: 48, requireApproval: false } })],
+      now: NOW,
+    });
     const next = after(record, writes);
     expect(next).toMatchObject({ extendBeforeHours: 36, extendByHours: 48, requireApproval: false });
     expect(next.maxUpfrontFeeUsd).toBeUndefined();
@@ -70,10 +75,16 @@ describe("syncDeclared: blocks declared once", () => {
 
   it("GIVEN an approval for 24 h and the file now extends by 48 h THEN the approval is withdrawn; approvals stay the manager's otherwise", () => {
     const approval = { by: "arn:aws:iam::111122223333:user/finance", at: NOW.toISOString(), maxFeeUsd: 900, durationHours: 24 };
-    const kept = after(declaredRecord({ approval, approved: true }), syncDeclared({ records: [declaredRecord({ approval, approved: true })], declared: [aBlock()], now: NOW }));
+    const kept = after(
+      declaredRecord({ approval, approved: true }),
+      syncDeclared({ records: [declaredRecord({ approval, approved: true })], declared: [aBlock()], now: NOW }),
+    );
     expect(kept.approval).toEqual(approval);
     const record = declaredRecord({ approval, approved: true });
-    const next = after(record, syncDeclared({ records: [record], declared: [aBlock({ policy: { extendBeforeHours: 24, extendByHours: 48, requireApproval: true } })], now: NOW }));
+    const next = after(
+      record,
+      syncDeclared({ records: [record], declared: [aBlock({ policy: { extendBeforeHours: 24, extendByHours: 48, requireApproval: true } })], now: NOW }),
+    );
     expect(next.approval).toBeUndefined();
     expect(next.approved).toBe(false);
   });
@@ -91,7 +102,11 @@ describe("syncDeclared: blocks declared once", () => {
   });
 
   it("GIVEN a record linked by hand through the API for the same reservation THEN it is adopted, not duplicated", () => {
-    const byHand = aRecord({ PK: "team-a-p5", requireApproval: true, approval: { by: "arn:aws:iam::111122223333:user/finance", at: NOW.toISOString(), maxFeeUsd: 900, durationHours: 24 } });
+    const byHand = aRecord({
+      PK: "team-a-p5",
+      requireApproval: true,
+      approval: { by: "arn:aws:iam::111122223333:user/finance", at: NOW.toISOString(), maxFeeUsd: 900, durationHours: 24 },
+    });
     const writes = syncDeclared({ records: [byHand], declared: [aBlock()], now: NOW });
     expect(writes.map((w) => w.kind)).toEqual(["update"]);
     const next = after(byHand, writes);
@@ -146,7 +161,9 @@ describe("syncDeclared: blocks declared once", () => {
   it("GIVEN a purchase in flight THEN the record is neither changed nor released until it settles", () => {
     const intent = { intentId: "i-1", offeringId: "cbeo-a", durationHours: 24, feeUsd: 900, forEndDate: NOW.toISOString(), startedAt: NOW.toISOString() };
     const buying = declaredRecord({ status: "PURCHASING", intent });
-    expect(syncDeclared({ records: [buying], declared: [aBlock({ policy: { extendBeforeHours: 48, extendByHours: 48, requireApproval: true } })], now: NOW })).toEqual([]);
+    expect(
+      syncDeclared({ records: [buying], declared: [aBlock({ policy: { extendBeforeHours: 48, extendByHours: 48, requireApproval: true } })], now: NOW }),
+    ).toEqual([]);
     expect(syncDeclared({ records: [buying], declared: [], now: NOW })).toEqual([]);
   });
 

@@ -1,16 +1,40 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../../../lambdas/capacity-manager/domain/errors";
-import { applyChanges, approveRecord, assertCreatableByWriter, clearUnconfirmedPurchase, creationEntry, newRecord, reservationOwners, updateRecord } from "../../../../lambdas/capacity-manager/domain/records";
+import {
+  applyChanges,
+  approveRecord,
+  assertCreatableByWriter,
+  clearUnconfirmedPurchase,
+  creationEntry,
+  newRecord,
+  reservationOwners,
+  updateRecord,
+} from "../../../../lambdas/capacity-manager/domain/records";
 import type { CapacityRecord } from "../../../../lambdas/capacity-manager/domain/types";
 import { aRecord, aSpec, at, END_ISO, HOUR } from "../fixtures";
 
 const now = at(30 * HOUR);
-const proposal = { offeringId: "cbeo-p", durationHours: 24, feeUsd: 1234, forEndDate: END_ISO, newEndDate: "2026-03-11T12:00:00.000Z", approveBy: at(13 * HOUR).toISOString(), proposedAt: at(40 * HOUR).toISOString() };
+const proposal = {
+  offeringId: "cbeo-p",
+  durationHours: 24,
+  feeUsd: 1234,
+  forEndDate: END_ISO,
+  newEndDate: "2026-03-11T12:00:00.000Z",
+  approveBy: at(13 * HOUR).toISOString(),
+  proposedAt: at(40 * HOUR).toISOString(),
+};
 
 describe("approveRecord", () => {
   it("GIVEN a pending proposal THEN it approves exactly that fee, duration and end, recording who and when", () => {
     const mutation = approveRecord(aRecord({ status: "AWAITING_APPROVAL", proposal, maxUpfrontFeeUsd: 5000 }), "arn:aws:iam::123456789012:user/fin", now);
-    expect(mutation.changes.approval).toEqual({ by: "arn:aws:iam::123456789012:user/fin", at: now.toISOString(), maxFeeUsd: 1234, durationHours: 24, forEndDate: END_ISO, offeringId: "cbeo-p" });
+    expect(mutation.changes.approval).toEqual({
+      by: "arn:aws:iam::123456789012:user/fin",
+      at: now.toISOString(),
+      maxFeeUsd: 1234,
+      durationHours: 24,
+      forEndDate: END_ISO,
+      offeringId: "cbeo-p",
+    });
     expect(mutation.changes.approved).toBe(true);
     expect(mutation.history[0]).toMatchObject({ kind: "APPROVED", approvedBy: "arn:aws:iam::123456789012:user/fin", feeUsd: 1234 });
   });
@@ -22,14 +46,19 @@ describe("approveRecord", () => {
 
   it("fails when there is no proposal and no cap to bound the approval", () => {
     expect(() => approveRecord(aRecord(), "arn:x", now)).toThrowError(
-      new DomainError("invalid", "NOTHING_TO_APPROVE", "record env-123 has no pending proposal and no maxUpfrontFeeUsd to bound an advance approval; set maxUpfrontFeeUsd or wait for the proposal", "maxUpfrontFeeUsd"),
+      new DomainError(
+        "invalid",
+        "NOTHING_TO_APPROVE",
+        "record env-123 has no pending proposal and no maxUpfrontFeeUsd to bound an advance approval; set maxUpfrontFeeUsd or wait for the proposal",
+        "maxUpfrontFeeUsd",
+      ),
     );
   });
 
   it("fails when the record is a duplicate of another record tracking the same reservation", () => {
-    expect(() => approveRecord(aRecord({ status: "DUPLICATE", statusReason: "record env-001 tracks cr-0123456789abcdef0 and makes its decisions" }), "arn:x", now)).toThrowError(
-      "record env-123 never buys: record env-001 tracks cr-0123456789abcdef0 and makes its decisions; approve that record",
-    );
+    expect(() =>
+      approveRecord(aRecord({ status: "DUPLICATE", statusReason: "record env-001 tracks cr-0123456789abcdef0 and makes its decisions" }), "arn:x", now),
+    ).toThrowError("record env-123 never buys: record env-001 tracks cr-0123456789abcdef0 and makes its decisions; approve that record");
   });
 
   it("fails when a purchase is in progress", () => {
@@ -40,13 +69,40 @@ describe("approveRecord", () => {
 describe("updateRecord: loosening the money policy is an approver's action", () => {
   const guarded = aRecord({ requireApproval: true, maxUpfrontFeeUsd: 1000, extendByHours: 24, extendBeforeHours: 24 });
   it.each([
-    ["turns approval off", { requireApproval: false }, "requireApproval", 'requireApproval: turning approval off lets purchases happen without an approver; loosening the money policy is an approver\'s action: use PATCH /env-123 with body {"requireApproval":false}'],
-    ["raises the cap", { maxUpfrontFeeUsd: 1000.01 }, "maxUpfrontFeeUsd", 'maxUpfrontFeeUsd: raising the cap from $1000.00 to $1000.01 allows higher fees; loosening the money policy is an approver\'s action: use PATCH /env-123 with body {"maxUpfrontFeeUsd":1000.01}'],
-    ["removes the cap", { maxUpfrontFeeUsd: null }, "maxUpfrontFeeUsd", 'maxUpfrontFeeUsd: raising the cap from $1000.00 to no cap allows higher fees; loosening the money policy is an approver\'s action: use PATCH /env-123 with body {"maxUpfrontFeeUsd":null}'],
-    ["extends by longer (a higher fee)", { extendByHours: 48 }, "extendByHours", 'extendByHours: extending by 48 h instead of 24 h buys more and costs more; loosening the money policy is an approver\'s action: use PATCH /env-123 with body {"extendByHours":48}'],
-    ["buys earlier (extension after extension)", { extendBeforeHours: 1344 }, "extendBeforeHours", 'extendBeforeHours: buying 1344 h instead of 24 h before the end spends earlier and can chain extensions; loosening the money policy is an approver\'s action: use PATCH /env-123 with body {"extendBeforeHours":1344}'],
+    [
+      "turns approval off",
+      { requireApproval: false },
+      "requireApproval",
+      'requireApproval: turning approval off lets purchases happen without an approver; loosening the money policy is an approver\'s action: use PATCH /env-123 with body {"requireApproval":false}',
+    ],
+    [
+      "raises the cap",
+      { maxUpfrontFeeUsd: 1000.01 },
+      "maxUpfrontFeeUsd",
+      'maxUpfrontFeeUsd: raising the cap from $1000.00 to $1000.01 allows higher fees; loosening the money policy is an approver\'s action: use PATCH /env-123 with body {"maxUpfrontFeeUsd":1000.01}',
+    ],
+    [
+      "removes the cap",
+      { maxUpfrontFeeUsd: null },
+      "maxUpfrontFeeUsd",
+      'maxUpfrontFeeUsd: raising the cap from $1000.00 to no cap allows higher fees; loosening the money policy is an approver\'s action: use PATCH /env-123 with body {"maxUpfrontFeeUsd":null}',
+    ],
+    [
+      "extends by longer (a higher fee)",
+      { extendByHours: 48 },
+      "extendByHours",
+      'extendByHours: extending by 48 h instead of 24 h buys more and costs more; loosening the money policy is an approver\'s action: use PATCH /env-123 with body {"extendByHours":48}',
+    ],
+    [
+      "buys earlier (extension after extension)",
+      { extendBeforeHours: 1344 },
+      "extendBeforeHours",
+      'extendBeforeHours: buying 1344 h instead of 24 h before the end spends earlier and can chain extensions; loosening the money policy is an approver\'s action: use PATCH /env-123 with body {"extendBeforeHours":1344}',
+    ],
   ])("fails when PUT %s", (_name, patch, field, message) => {
-    expect(() => updateRecord(guarded, { instanceCount: 4, ...patch }, now, "arn:writer")).toThrowError(new DomainError("forbidden", "APPROVER_REQUIRED", message, field));
+    expect(() => updateRecord(guarded, { instanceCount: 4, ...patch }, now, "arn:writer")).toThrowError(
+      new DomainError("forbidden", "APPROVER_REQUIRED", message, field),
+    );
   });
 
   it("fails naming the first loosened field and listing every one with the PATCH body that would make them all", () => {
@@ -56,7 +112,11 @@ describe("updateRecord: loosening the money policy is an approver's action", () 
     } catch (e) {
       error = e;
     }
-    expect(error).toMatchObject({ kind: "forbidden", field: "requireApproval", message: expect.stringContaining('maxUpfrontFeeUsd: raising the cap from $1000.00 to $5000.00') });
+    expect(error).toMatchObject({
+      kind: "forbidden",
+      field: "requireApproval",
+      message: expect.stringContaining("maxUpfrontFeeUsd: raising the cap from $1000.00 to $5000.00"),
+    });
     expect((error as Error).message).toContain('PATCH /env-123 with body {"requireApproval":false,"maxUpfrontFeeUsd":5000}');
   });
 
@@ -85,11 +145,20 @@ describe("updateRecord: loosening the money policy is an approver's action", () 
     const mutation = updateRecord(pending(), { maxUpfrontFeeUsd: 1000 }, now, "arn:writer");
     expect(mutation.changes).toMatchObject({ maxUpfrontFeeUsd: 1000, proposal: null, approval: null, approved: false, status: "TRACKING" });
     expect(mutation.changes.statusReason).toContain("the approval by arn:fin (24 h up to $1234.00)");
-    expect(mutation.history[0]?.detail).toBe("updated maxUpfrontFeeUsd; withdrew the proposal (24 h for $1234.00) and the approval by arn:fin (24 h up to $1234.00)");
+    expect(mutation.history[0]?.detail).toBe(
+      "updated maxUpfrontFeeUsd; withdrew the proposal (24 h for $1234.00) and the approval by arn:fin (24 h up to $1234.00)",
+    );
   });
 
   it("GIVEN an advance approval for 48 h and PUT shortens extensions to 24 h THEN the approval no longer covers anything and is withdrawn", () => {
-    const record = aRecord({ requireApproval: true, extendByHours: 48, maxUpfrontFeeUsd: 3000, status: "APPROVED", approved: true, approval: { by: "arn:fin", at: at(35 * HOUR).toISOString(), maxFeeUsd: 3000, durationHours: 48 } });
+    const record = aRecord({
+      requireApproval: true,
+      extendByHours: 48,
+      maxUpfrontFeeUsd: 3000,
+      status: "APPROVED",
+      approved: true,
+      approval: { by: "arn:fin", at: at(35 * HOUR).toISOString(), maxFeeUsd: 3000, durationHours: 48 },
+    });
     expect(updateRecord(record, { extendByHours: 24 }, now).changes).toMatchObject({ approval: null, approved: false, status: "TRACKING" });
   });
 
@@ -102,7 +171,12 @@ describe("updateRecord: loosening the money policy is an approver's action", () 
 describe("assertCreatableByWriter", () => {
   it("fails when a record would be created without approval (delete and re-create must not undo what PUT refuses)", () => {
     expect(() => assertCreatableByWriter(aSpec({ requireApproval: false }))).toThrowError(
-      new DomainError("forbidden", "APPROVER_REQUIRED", 'requireApproval: a record is created with approval required; turning it off is an approver\'s action: create the record, then PATCH /env-123 with body {"requireApproval":false}', "requireApproval"),
+      new DomainError(
+        "forbidden",
+        "APPROVER_REQUIRED",
+        'requireApproval: a record is created with approval required; turning it off is an approver\'s action: create the record, then PATCH /env-123 with body {"requireApproval":false}',
+        "requireApproval",
+      ),
     );
     expect(() => assertCreatableByWriter(aSpec({ requireApproval: true }))).not.toThrow();
   });
@@ -111,19 +185,36 @@ describe("assertCreatableByWriter", () => {
 describe("approveRecord with policy changes (PATCH body)", () => {
   const approver = "arn:aws:iam::123456789012:role/finance-approver";
   it("GIVEN an approver turns approval off THEN the change is applied and the history names the approver and the time", () => {
-    const mutation = approveRecord(aRecord({ requireApproval: true, maxUpfrontFeeUsd: 1000, status: "AWAITING_APPROVAL", proposal: { ...proposal, feeUsd: 900 } }), approver, now, { requireApproval: false, maxUpfrontFeeUsd: 2000 });
+    const mutation = approveRecord(
+      aRecord({ requireApproval: true, maxUpfrontFeeUsd: 1000, status: "AWAITING_APPROVAL", proposal: { ...proposal, feeUsd: 900 } }),
+      approver,
+      now,
+      { requireApproval: false, maxUpfrontFeeUsd: 2000 },
+    );
     expect(mutation.changes).toMatchObject({ requireApproval: false, maxUpfrontFeeUsd: 2000, approved: true, status: "APPROVED" });
-    expect(mutation.history[0]).toEqual({ at: now.toISOString(), kind: "POLICY_CHANGED", approvedBy: approver, detail: "requireApproval true -> false, maxUpfrontFeeUsd 1000 -> 2000" });
+    expect(mutation.history[0]).toEqual({
+      at: now.toISOString(),
+      kind: "POLICY_CHANGED",
+      approvedBy: approver,
+      detail: "requireApproval true -> false, maxUpfrontFeeUsd 1000 -> 2000",
+    });
   });
 
   it("GIVEN no proposal and an approver raises the cap THEN the advance approval is bounded by the new cap", () => {
-    const mutation = approveRecord(aRecord({ requireApproval: true, maxUpfrontFeeUsd: 1000, status: "NO_OFFERING" }), approver, now, { maxUpfrontFeeUsd: 1500 });
+    const mutation = approveRecord(aRecord({ requireApproval: true, maxUpfrontFeeUsd: 1000, status: "NO_OFFERING" }), approver, now, {
+      maxUpfrontFeeUsd: 1500,
+    });
     expect(mutation.changes.approval).toEqual({ by: approver, at: now.toISOString(), maxFeeUsd: 1500, durationHours: 24 });
-    expect(mutation.history.map((h) => [h.kind, h.approvedBy])).toEqual([["POLICY_CHANGED", approver], ["APPROVED", approver]]);
+    expect(mutation.history.map((h) => [h.kind, h.approvedBy])).toEqual([
+      ["POLICY_CHANGED", approver],
+      ["APPROVED", approver],
+    ]);
   });
 
   it("GIVEN a pending 24 h proposal and an approver switches to 48 h THEN the old proposal is not approved: the approval is for 48 h up to the cap", () => {
-    const mutation = approveRecord(aRecord({ requireApproval: true, maxUpfrontFeeUsd: 5000, status: "AWAITING_APPROVAL", proposal }), approver, now, { extendByHours: 48 });
+    const mutation = approveRecord(aRecord({ requireApproval: true, maxUpfrontFeeUsd: 5000, status: "AWAITING_APPROVAL", proposal }), approver, now, {
+      extendByHours: 48,
+    });
     expect(mutation.changes).toMatchObject({ extendByHours: 48, proposal: null, approval: { maxFeeUsd: 5000, durationHours: 48 }, status: "APPROVED" });
     expect(mutation.changes.approval).not.toHaveProperty("forEndDate");
   });
@@ -137,7 +228,9 @@ describe("approveRecord with policy changes (PATCH body)", () => {
 
   it("fails when the record holds an unconfirmed purchase: it must be cleared first", () => {
     const intent = { intentId: "i-9", offeringId: "cbeo-p", durationHours: 24, feeUsd: 1234, forEndDate: END_ISO, startedAt: at(31 * HOUR).toISOString() };
-    expect(() => approveRecord(aRecord({ status: "PURCHASE_UNCONFIRMED", intent, maxUpfrontFeeUsd: 5000 }), approver, now, { maxUpfrontFeeUsd: 9000 })).toThrowError(
+    expect(() =>
+      approveRecord(aRecord({ status: "PURCHASE_UNCONFIRMED", intent, maxUpfrontFeeUsd: 5000 }), approver, now, { maxUpfrontFeeUsd: 9000 }),
+    ).toThrowError(
       new DomainError(
         "conflict",
         "PURCHASE_UNCONFIRMED",
@@ -149,7 +242,15 @@ describe("approveRecord with policy changes (PATCH body)", () => {
 });
 
 describe("clearUnconfirmedPurchase", () => {
-  const intent = { intentId: "i-9", offeringId: "cbeo-p", durationHours: 24, feeUsd: 1234, forEndDate: END_ISO, startedAt: at(31 * HOUR).toISOString(), approvedBy: "arn:fin" };
+  const intent = {
+    intentId: "i-9",
+    offeringId: "cbeo-p",
+    durationHours: 24,
+    feeUsd: 1234,
+    forEndDate: END_ISO,
+    startedAt: at(31 * HOUR).toISOString(),
+    approvedBy: "arn:fin",
+  };
   const held = aRecord({
     requireApproval: true,
     status: "PURCHASE_UNCONFIRMED",
@@ -157,14 +258,25 @@ describe("clearUnconfirmedPurchase", () => {
     proposal,
     approved: true,
     approval: { by: "arn:fin", at: at(35 * HOUR).toISOString(), maxFeeUsd: 1234, durationHours: 24, forEndDate: END_ISO },
-    notifications: { APPROVAL_REQUEST: { at: at(36 * HOUR).toISOString(), key: `${END_ISO}|`, feeUsd: 1234 }, PURCHASE_UNCONFIRMED: { at: at(31 * HOUR).toISOString(), key: "i-9", deliveredAt: at(31 * HOUR).toISOString() } },
+    notifications: {
+      APPROVAL_REQUEST: { at: at(36 * HOUR).toISOString(), key: `${END_ISO}|`, feeUsd: 1234 },
+      PURCHASE_UNCONFIRMED: { at: at(31 * HOUR).toISOString(), key: "i-9", deliveredAt: at(31 * HOUR).toISOString() },
+    },
   });
 
   it("GIVEN a held purchase THEN the intent and the approval it used are dropped, the approval request can go out at once, and the approver is recorded", () => {
     const mutation = clearUnconfirmedPurchase(held, "arn:aws:iam::123456789012:user/ops-approver", now);
     expect(mutation.changes).toMatchObject({ intent: null, approval: null, approved: false, proposal: null, status: "TRACKING" });
     expect(mutation.changes.notifications).toEqual({ PURCHASE_UNCONFIRMED: held.notifications?.PURCHASE_UNCONFIRMED });
-    expect(mutation.history).toEqual([expect.objectContaining({ at: now.toISOString(), kind: "UNCONFIRMED_PURCHASE_CLEARED", approvedBy: "arn:aws:iam::123456789012:user/ops-approver", intentId: "i-9", feeUsd: 1234 })]);
+    expect(mutation.history).toEqual([
+      expect.objectContaining({
+        at: now.toISOString(),
+        kind: "UNCONFIRMED_PURCHASE_CLEARED",
+        approvedBy: "arn:aws:iam::123456789012:user/ops-approver",
+        intentId: "i-9",
+        feeUsd: 1234,
+      }),
+    ]);
   });
 
   it.each([
@@ -172,7 +284,12 @@ describe("clearUnconfirmedPurchase", () => {
     ["nothing is held", aRecord({ status: "TRACKING" })],
   ])("fails when %s", (_name, record) => {
     expect(() => clearUnconfirmedPurchase(record, "arn:x", now)).toThrowError(
-      new DomainError("conflict", "NO_UNCONFIRMED_PURCHASE", `record env-123 holds no unconfirmed purchase (status ${record.status}); only a PURCHASE_UNCONFIRMED record can be cleared`, "clearUnconfirmedPurchase"),
+      new DomainError(
+        "conflict",
+        "NO_UNCONFIRMED_PURCHASE",
+        `record env-123 holds no unconfirmed purchase (status ${record.status}); only a PURCHASE_UNCONFIRMED record can be cleared`,
+        "clearUnconfirmedPurchase",
+      ),
     );
   });
 });
@@ -196,7 +313,12 @@ describe("newRecord and applyChanges", () => {
     const record = newRecord({ ...spec, PK: "env-9" }, now, "CREATED");
     expect(record).toMatchObject({ status: "TRACKING", approved: false, version: 0, createdAt: now.toISOString() });
     expect("history" in record).toBe(false);
-    expect(creationEntry(now, "CREATED", "arn:aws:iam::123456789012:user/ops")).toEqual({ at: now.toISOString(), kind: "CREATED", detail: "created through the API", by: "arn:aws:iam::123456789012:user/ops" });
+    expect(creationEntry(now, "CREATED", "arn:aws:iam::123456789012:user/ops")).toEqual({
+      at: now.toISOString(),
+      kind: "CREATED",
+      detail: "created through the API",
+      by: "arn:aws:iam::123456789012:user/ops",
+    });
     const next = applyChanges(record, { status: "APPROVED", maxUpfrontFeeUsd: null });
     expect(next.version).toBe(1);
     expect("maxUpfrontFeeUsd" in next).toBe(false);

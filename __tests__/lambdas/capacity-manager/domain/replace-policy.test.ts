@@ -32,7 +32,11 @@ describe("replacement policy fields (PUT tightens, PATCH loosens)", () => {
 
   it.each([
     ["turning replacement off", aRecord({ allowReplacement: true }), { allowReplacement: false }],
-    ["fewer zones", aRecord({ allowReplacement: true, replacementAvailabilityZones: ["us-east-1a", "us-east-1b"] }), { replacementAvailabilityZones: ["us-east-1b"] }],
+    [
+      "fewer zones",
+      aRecord({ allowReplacement: true, replacementAvailabilityZones: ["us-east-1a", "us-east-1b"] }),
+      { replacementAvailabilityZones: ["us-east-1b"] },
+    ],
     ["the block's own zone, listed", aRecord({ allowReplacement: true }), { replacementAvailabilityZones: ["us-east-1a"] }],
     ["a shorter replacement", aRecord({ allowReplacement: true }), { replacementDurationHours: 72 }],
   ])("GIVEN PUT tightens by %s THEN it is applied", (_name, record, patch) => {
@@ -40,8 +44,16 @@ describe("replacement policy fields (PUT tightens, PATCH loosens)", () => {
   });
 
   it("GIVEN an approver PATCHes replacement on with zones and duration THEN applied and recorded as a policy change", () => {
-    const mutation = approveRecord(aRecord({ maxUpfrontFeeUsd: 50_000 }), APPROVER, NOW, { allowReplacement: true, replacementAvailabilityZones: ["us-east-1a", "us-east-1c"], replacementDurationHours: 336 });
-    expect(mutation.changes).toMatchObject({ allowReplacement: true, replacementAvailabilityZones: ["us-east-1a", "us-east-1c"], replacementDurationHours: 336 });
+    const mutation = approveRecord(aRecord({ maxUpfrontFeeUsd: 50_000 }), APPROVER, NOW, {
+      allowReplacement: true,
+      replacementAvailabilityZones: ["us-east-1a", "us-east-1c"],
+      replacementDurationHours: 336,
+    });
+    expect(mutation.changes).toMatchObject({
+      allowReplacement: true,
+      replacementAvailabilityZones: ["us-east-1a", "us-east-1c"],
+      replacementDurationHours: 336,
+    });
     const policy = mutation.history.find((h) => h.kind === "POLICY_CHANGED");
     expect(policy?.approvedBy).toBe(APPROVER);
     expect(policy?.detail).toContain("allowReplacement");
@@ -57,7 +69,14 @@ describe("replacement policy fields (PUT tightens, PATCH loosens)", () => {
       newEndDate: "2026-03-17T12:00:00.000Z",
       approveBy: at(13 * HOUR).toISOString(),
       proposedAt: NOW.toISOString(),
-      replacement: { availabilityZone: "us-east-1a", instanceType: "p5.48xlarge", instanceCount: 2, startDate: END_ISO, endDate: "2026-03-17T12:00:00.000Z", gapHours: 0 },
+      replacement: {
+        availabilityZone: "us-east-1a",
+        instanceType: "p5.48xlarge",
+        instanceCount: 2,
+        startDate: END_ISO,
+        endDate: "2026-03-17T12:00:00.000Z",
+        gapHours: 0,
+      },
     };
     const record = aRecord({ requireApproval: true, allowReplacement: true, status: "AWAITING_APPROVAL", proposal });
     const mutation = approveRecord(record, APPROVER, NOW);
@@ -74,7 +93,14 @@ describe("replacement policy fields (PUT tightens, PATCH loosens)", () => {
       newEndDate: "2026-03-17T12:00:00.000Z",
       approveBy: at(13 * HOUR).toISOString(),
       proposedAt: NOW.toISOString(),
-      replacement: { availabilityZone: "us-east-1a", instanceType: "p5.48xlarge", instanceCount: 2, startDate: END_ISO, endDate: "2026-03-17T12:00:00.000Z", gapHours: 0 },
+      replacement: {
+        availabilityZone: "us-east-1a",
+        instanceType: "p5.48xlarge",
+        instanceCount: 2,
+        startDate: END_ISO,
+        endDate: "2026-03-17T12:00:00.000Z",
+        gapHours: 0,
+      },
     };
     const record = aRecord({ requireApproval: true, allowReplacement: true, status: "AWAITING_APPROVAL", proposal });
     expect(updateRecord(record, { allowReplacement: false }, NOW, "writer").changes).toMatchObject({ proposal: null, status: "TRACKING" });

@@ -4,10 +4,10 @@
  * StartDate, EndDate, CapacityBlockDurationHours, UpfrontFee, CurrencyCode).
  */
 import { describe, expect, it } from "vitest";
-import { applyPurchaseOutcome, decide, type Action, type DecideInput, type Decision } from "../../../../lambdas/capacity-manager/domain/decision";
+import { type Action, applyPurchaseOutcome, type DecideInput, type Decision, decide } from "../../../../lambdas/capacity-manager/domain/decision";
 import { chooseReplacement, newBlockQueryKey, newBlockQueryOf, replacementPolicyOf } from "../../../../lambdas/capacity-manager/domain/replace";
 import type { CapacityRecord, NewBlockOfferingView } from "../../../../lambdas/capacity-manager/domain/types";
-import { aRecord, aReservation, anOffering, at, END, END_ISO, HOUR, MINUTE } from "../fixtures";
+import { anOffering, aRecord, aReservation, at, END, END_ISO, HOUR, MINUTE } from "../fixtures";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const afterEnd = (hours: number) => iso(END.getTime() + hours * HOUR);
@@ -49,12 +49,23 @@ const notes = (d: Decision) => d.actions.flatMap((a) => (a.kind === "notify" ? [
 const statusAfter = (i: DecideInput, d: Decision) => d.changes.status ?? i.record.status;
 
 describe("chooseReplacement", () => {
-  const base = { instanceType: "p5.48xlarge", instanceCount: 2, policy: replacementPolicyOf(replaceable()), maxFeeUsd: 60_000, oldEndMs: END.getTime(), notBeforeMs: at(20 * HOUR).getTime() };
+  const base = {
+    instanceType: "p5.48xlarge",
+    instanceCount: 2,
+    policy: replacementPolicyOf(replaceable()),
+    maxFeeUsd: 60_000,
+    oldEndMs: END.getTime(),
+    notBeforeMs: at(20 * HOUR).getTime(),
+  };
 
   it("GIVEN several offerings starting by the old end THEN the cheapest per GPU-hour, with no gap", () => {
     const choice = chooseReplacement({
       ...base,
-      offerings: [aNewBlock({ offeringId: "cb-dear", feeUsd: 55_000 }), aNewBlock({ offeringId: "cb-cheap", feeUsd: 40_000, startDate: afterEnd(-2) }), aNewBlock({ offeringId: "cb-later", feeUsd: 1_000, startDate: afterEnd(5) })],
+      offerings: [
+        aNewBlock({ offeringId: "cb-dear", feeUsd: 55_000 }),
+        aNewBlock({ offeringId: "cb-cheap", feeUsd: 40_000, startDate: afterEnd(-2) }),
+        aNewBlock({ offeringId: "cb-later", feeUsd: 1_000, startDate: afterEnd(5) }),
+      ],
     });
     expect(choice).toMatchObject({ kind: "found", offeringId: "cb-cheap", feeUsd: 40_000, target: { gapHours: 0, availabilityZone: "us-east-1a" } });
     // 40,000 / (8 GPUs x 2 instances x 168 h)
@@ -64,7 +75,11 @@ describe("chooseReplacement", () => {
   it("GIVEN none starts by the old end THEN the earliest within the cap, and the gap it leaves", () => {
     const choice = chooseReplacement({
       ...base,
-      offerings: [aNewBlock({ offeringId: "cb-late", startDate: afterEnd(30), feeUsd: 10_000 }), aNewBlock({ offeringId: "cb-soon", startDate: afterEnd(6) }), aNewBlock({ offeringId: "cb-soon-too-dear", startDate: afterEnd(1), feeUsd: 90_000 })],
+      offerings: [
+        aNewBlock({ offeringId: "cb-late", startDate: afterEnd(30), feeUsd: 10_000 }),
+        aNewBlock({ offeringId: "cb-soon", startDate: afterEnd(6) }),
+        aNewBlock({ offeringId: "cb-soon-too-dear", startDate: afterEnd(1), feeUsd: 90_000 }),
+      ],
     });
     expect(choice).toMatchObject({ kind: "found", offeringId: "cb-soon", target: { gapHours: 6, startDate: afterEnd(6) } });
   });
@@ -88,7 +103,10 @@ describe("chooseReplacement", () => {
   it("GIVEN listed zones THEN offerings there count, the block's own zone only when listed", () => {
     const policy = replacementPolicyOf(replaceable({ replacementAvailabilityZones: ["us-east-1b", "us-east-1c"] }));
     expect(chooseReplacement({ ...base, policy, offerings: [aNewBlock({ availabilityZone: "us-east-1a" })] }).kind).toBe("none");
-    expect(chooseReplacement({ ...base, policy, offerings: [aNewBlock({ availabilityZone: "us-east-1c" })] })).toMatchObject({ kind: "found", target: { availabilityZone: "us-east-1c" } });
+    expect(chooseReplacement({ ...base, policy, offerings: [aNewBlock({ availabilityZone: "us-east-1c" })] })).toMatchObject({
+      kind: "found",
+      target: { availabilityZone: "us-east-1c" },
+    });
   });
 
   it("defaults: off, the block's own zone, 168 h; one search key per type, count and duration", () => {
@@ -118,7 +136,13 @@ describe("decide: when the extension is not bought, a replacement", () => {
     const i = input({ newBlockOfferings: [aNewBlock()] });
     const decision = decide(i);
     const action = purchaseOf(decision);
-    expect(action?.intent).toMatchObject({ offeringId: "cb-0000000000000000a", feeUsd: 50_000, durationHours: 168, forEndDate: END_ISO, replacement: { availabilityZone: "us-east-1a", startDate: END_ISO, gapHours: 0 } });
+    expect(action?.intent).toMatchObject({
+      offeringId: "cb-0000000000000000a",
+      feeUsd: 50_000,
+      durationHours: 168,
+      forEndDate: END_ISO,
+      replacement: { availabilityZone: "us-east-1a", startDate: END_ISO, gapHours: 0 },
+    });
     expect(action?.intent.intentId).toMatch(/^[A-Za-z0-9-]+$/);
     expect(decision.changes.intent).toEqual(action?.intent);
     expect(statusAfter(i, decision)).toBe("PURCHASING");
@@ -140,7 +164,8 @@ describe("decide: when the extension is not bought, a replacement", () => {
     expect(decision.changes.proposal).toMatchObject({ offeringId: "cb-0000000000000000a", replacement: { gapHours: 3 } });
     const request = notes(decision).find((n) => n.notification === "APPROVAL_REQUEST");
     expect(request?.subject).toBe("Approve replacement of capacity block cr-0123456789abcdef0");
-    for (const part of ["cb-0000000000000000a", "us-east-1a", afterEnd(3), afterEnd(3 + 168), "$50000.00", "per GPU-hour", "Gap after the old end: 3 h"]) expect(request?.message).toContain(part);
+    for (const part of ["cb-0000000000000000a", "us-east-1a", afterEnd(3), afterEnd(3 + 168), "$50000.00", "per GPU-hour", "Gap after the old end: 3 h"])
+      expect(request?.message).toContain(part);
     expect(decision.history.map((h) => h.kind)).toContain("REPLACEMENT_PROPOSED");
   });
 
@@ -149,13 +174,26 @@ describe("decide: when the extension is not bought, a replacement", () => {
     const offerings = [aNewBlock()];
     const first = decide(input({ record, now: at(40 * HOUR), newBlockOfferings: offerings }));
     const after = (minutes: number) =>
-      decide(input({ record: { ...record, ...(first.changes as Partial<CapacityRecord>), status: "AWAITING_APPROVAL" }, now: new Date(at(40 * HOUR).getTime() + minutes * MINUTE), newBlockOfferings: offerings }));
+      decide(
+        input({
+          record: { ...record, ...(first.changes as Partial<CapacityRecord>), status: "AWAITING_APPROVAL" },
+          now: new Date(at(40 * HOUR).getTime() + minutes * MINUTE),
+          newBlockOfferings: offerings,
+        }),
+      );
     expect(notes(after(5 * 60 + 59)).filter((n) => n.notification === "APPROVAL_REQUEST")).toHaveLength(0);
     expect(notes(after(6 * 60)).filter((n) => n.notification === "APPROVAL_REQUEST")).toHaveLength(1);
   });
 
   it("GIVEN approval of this very proposal THEN bought once the window opens, approved by that person", () => {
-    const approval = { by: "arn:aws:iam::111122223333:role/approver", at: at(39 * HOUR).toISOString(), maxFeeUsd: 50_000, durationHours: 168, forEndDate: END_ISO, offeringId: "cb-0000000000000000a" };
+    const approval = {
+      by: "arn:aws:iam::111122223333:role/approver",
+      at: at(39 * HOUR).toISOString(),
+      maxFeeUsd: 50_000,
+      durationHours: 168,
+      forEndDate: END_ISO,
+      offeringId: "cb-0000000000000000a",
+    };
     const record = replaceable({ requireApproval: true, approval, approved: true });
     const before = decide(input({ record, now: at(30 * HOUR), newBlockOfferings: [aNewBlock()] }));
     expect(purchaseOf(before)).toBeUndefined();
@@ -169,7 +207,15 @@ describe("decide: when the extension is not bought, a replacement", () => {
     ["an approval of another offering", { offeringId: "cb-other" }],
     ["an approval of a lower fee", { maxFeeUsd: 49_999 }],
   ])("GIVEN %s THEN the replacement is not bought without its own approval", (_name, change) => {
-    const approval = { by: "a", at: at(39 * HOUR).toISOString(), maxFeeUsd: 50_000, durationHours: 168, forEndDate: END_ISO, offeringId: "cb-0000000000000000a", ...change };
+    const approval = {
+      by: "a",
+      at: at(39 * HOUR).toISOString(),
+      maxFeeUsd: 50_000,
+      durationHours: 168,
+      forEndDate: END_ISO,
+      offeringId: "cb-0000000000000000a",
+      ...change,
+    };
     const record = replaceable({ requireApproval: true, approval: approval as CapacityRecord["approval"] & object, approved: true });
     const decision = decide(input({ record, now: at(20 * HOUR), newBlockOfferings: [aNewBlock()] }));
     expect(purchaseOf(decision)).toBeUndefined();
@@ -181,13 +227,23 @@ describe("decide: when the extension is not bought, a replacement", () => {
     ["a replacement's approval (same duration as the new block)", "cb-0000000000000000a", 168, "replacement", "cb-0000000000000000a"],
     ["an extension's approval", "cbeo-aaaa", 24, "extension", "cbeo-aaaa"],
     ["an extension's approval", "cbeo-aaaa", 168, "replacement", undefined],
-  ])("GIVEN %s of offering %s for %i h WHEN the %s is on sale THEN it buys only the offering it names (bought: %s)", (_name, approvedOffering, hours, onSale, bought) => {
-    const approval = { by: "arn:approver", at: at(39 * HOUR).toISOString(), maxFeeUsd: 50_000, durationHours: hours, forEndDate: END_ISO, offeringId: approvedOffering };
-    const record = replaceable({ requireApproval: true, approval, approved: true });
-    const market = onSale === "extension" ? { offerings: [anOffering({ durationHours: 24, feeUsd: 1000 })] } : { newBlockOfferings: [aNewBlock()] };
-    const decision = decide(input({ record, now: at(20 * HOUR), ...market }));
-    expect(purchaseOf(decision)?.intent.offeringId).toBe(bought);
-  });
+  ])(
+    "GIVEN %s of offering %s for %i h WHEN the %s is on sale THEN it buys only the offering it names (bought: %s)",
+    (_name, approvedOffering, hours, onSale, bought) => {
+      const approval = {
+        by: "arn:approver",
+        at: at(39 * HOUR).toISOString(),
+        maxFeeUsd: 50_000,
+        durationHours: hours,
+        forEndDate: END_ISO,
+        offeringId: approvedOffering,
+      };
+      const record = replaceable({ requireApproval: true, approval, approved: true });
+      const market = onSale === "extension" ? { offerings: [anOffering({ durationHours: 24, feeUsd: 1000 })] } : { newBlockOfferings: [aNewBlock()] };
+      const decision = decide(input({ record, now: at(20 * HOUR), ...market }));
+      expect(purchaseOf(decision)?.intent.offeringId).toBe(bought);
+    },
+  );
 
   it("GIVEN the extension's approval did not come before its approve-by THEN a replacement is proposed instead", () => {
     const record = replaceable({ requireApproval: true });
@@ -222,7 +278,17 @@ describe("decide: gaps", () => {
     expect(decision.history.map((h) => h.kind)).toContain("GAP_EXPECTED");
     // Delivered once: not sent again by later runs.
     const marks = decision.changes.notifications!;
-    const later = decide(input({ record: { ...i.record, ...(decision.changes as Partial<CapacityRecord>), notifications: { ...marks, GAP: { ...marks.GAP!, deliveredAt: at(20 * HOUR).toISOString() } } }, now: at(15 * HOUR), newBlockOfferings: [aNewBlock({ feeUsd: 90_000 })] }));
+    const later = decide(
+      input({
+        record: {
+          ...i.record,
+          ...(decision.changes as Partial<CapacityRecord>),
+          notifications: { ...marks, GAP: { ...marks.GAP!, deliveredAt: at(20 * HOUR).toISOString() } },
+        },
+        now: at(15 * HOUR),
+        newBlockOfferings: [aNewBlock({ feeUsd: 90_000 })],
+      }),
+    );
     expect(notes(later).filter((n) => n.notification === "GAP")).toHaveLength(0);
     expect(later.history.map((h) => h.kind)).not.toContain("GAP_EXPECTED");
   });
@@ -253,7 +319,10 @@ describe("decide: settling a replacement purchase only by its intent tag", () =>
   const intentRecord = (startedAt: Date) => {
     const bought = decide(input({ newBlockOfferings: [aNewBlock()] }));
     const intent = purchaseOf(bought)!.intent;
-    return { record: replaceable({ ...(bought.changes as Partial<CapacityRecord>), intent: { ...intent, startedAt: startedAt.toISOString() }, status: "PURCHASING" }), intent };
+    return {
+      record: replaceable({ ...(bought.changes as Partial<CapacityRecord>), intent: { ...intent, startedAt: startedAt.toISOString() }, status: "PURCHASING" }),
+      intent,
+    };
   };
   const newReservation = aReservation({ capacityReservationId: "cr-0fedcba9876543210", state: "payment-pending", startDate: END_ISO, endDate: afterEnd(168) });
 
@@ -379,7 +448,15 @@ describe("decide: replacements and the monthly budget (the same purchase path as
     const reservation = aReservation({ capacityReservationId: "cr-0fedcba9876543210", state: "payment-pending", startDate: END_ISO, endDate: afterEnd(168) });
     const after = applyPurchaseOutcome(record, intent, { kind: "purchased", reservation }, at(20 * HOUR));
     expect(after.changes.unledgered).toEqual([
-      expect.objectContaining({ intentId: intent.intentId, kind: "replacement", capacityReservationId: "cr-0fedcba9876543210", feeUsd: 50_000, startDate: END_ISO, endDate: afterEnd(168), recordPk: record.PK }),
+      expect.objectContaining({
+        intentId: intent.intentId,
+        kind: "replacement",
+        capacityReservationId: "cr-0fedcba9876543210",
+        feeUsd: 50_000,
+        startDate: END_ISO,
+        endDate: afterEnd(168),
+        recordPk: record.PK,
+      }),
     ]);
   });
 });

@@ -4,9 +4,9 @@ import {
   buildSpendSummary,
   committedSpendUsd,
   isUtcMonth,
+  type SpendEntry,
   utcMonthBounds,
   utcMonthOf,
-  type SpendEntry,
 } from "../../../../lambdas/capacity-manager/domain/spend";
 
 function anEntry(overrides: Partial<SpendEntry> = {}): SpendEntry {
@@ -41,7 +41,13 @@ describe("spend: UTC months", () => {
     expect(end.toISOString()).toBe("2027-01-01T00:00:00.000Z");
   });
 
-  it.each([["2026-12", true], ["2026-13", false], ["2026-1", false], ["26-01", false], ["2026-00", false]])("GIVEN %s WHEN checked THEN isUtcMonth=%s", (value, ok) => {
+  it.each([
+    ["2026-12", true],
+    ["2026-13", false],
+    ["2026-1", false],
+    ["26-01", false],
+    ["2026-00", false],
+  ])("GIVEN %s WHEN checked THEN isUtcMonth=%s", (value, ok) => {
     expect(isUtcMonth(value)).toBe(ok);
   });
 

@@ -5,10 +5,10 @@
  */
 import type { APIGatewayProxyResult } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { principalIdentity, refuseCaller, type ApiAccess } from "../../../../lambdas/capacity-manager/contract/access";
-import type { ManagerConfig } from "../../../../lambdas/capacity-manager/runtime/config";
+import { type ApiAccess, principalIdentity, refuseCaller } from "../../../../lambdas/capacity-manager/contract/access";
 import { createApiHandler } from "../../../../lambdas/capacity-manager/handlers/api";
-import { startDynalite, type LocalDynamo } from "../dynalite";
+import type { ManagerConfig } from "../../../../lambdas/capacity-manager/runtime/config";
+import { type LocalDynamo, startDynalite } from "../dynalite";
 import { at, END, HOUR } from "../fixtures";
 import { apiEvent, createHarness, type Harness } from "./harness";
 
@@ -41,7 +41,9 @@ const RECORD = {
 
 /** A record waiting for approval of a 24 h extension. */
 async function awaitingApproval(pk: string, reservation: string) {
-  const created = await iamMode([APPROVER_ROLE])(apiEvent("POST", "/", { body: { ...RECORD, PK: pk, capacityReservationId: reservation, maxUpfrontFeeUsd: 5000 }, userArn: WRITER_SESSION }));
+  const created = await iamMode([APPROVER_ROLE])(
+    apiEvent("POST", "/", { body: { ...RECORD, PK: pk, capacityReservationId: reservation, maxUpfrontFeeUsd: 5000 }, userArn: WRITER_SESSION }),
+  );
   expect(created.statusCode).toBe(201);
   const proposal = {
     offeringId: "cbeo-access",
@@ -80,7 +82,13 @@ describe("who an ARN stands for", () => {
   });
 
   it("GIVEN root, a federated user or something malformed THEN it is nobody", () => {
-    for (const arn of [`arn:aws:iam::${ACCOUNT}:root`, `arn:aws:sts::${ACCOUNT}:federated-user/alice`, `arn:aws:sts::${ACCOUNT}:assumed-role/finance-approver`, "apiKey:key-approve", ""]) {
+    for (const arn of [
+      `arn:aws:iam::${ACCOUNT}:root`,
+      `arn:aws:sts::${ACCOUNT}:federated-user/alice`,
+      `arn:aws:sts::${ACCOUNT}:assumed-role/finance-approver`,
+      "apiKey:key-approve",
+      "",
+    ]) {
       expect(principalIdentity(arn), arn).toBeUndefined();
     }
   });
@@ -99,12 +107,19 @@ describe("iam_and_key: only approver principals approve", () => {
   it("GIVEN tracking mode THEN the approval is kept and the answer says nothing is bought until purchasing is on", async () => {
     await awaitingApproval("access-tracking", "cr-0a0a0a0a0a0a0a0b1");
     const service = h.service();
-    const config: ManagerConfig = { ...h.config, extensionsEnabled: false, access: { mode: "iam_and_key", approverPrincipalArns: [APPROVER_ROLE], apiKeyIds: KEYS } };
-    const res = await createApiHandler(() => ({ service, config, logger: h.logger }))(apiEvent("PATCH", "/{PK}", { pk: "access-tracking", userArn: APPROVER_SESSION }));
+    const config: ManagerConfig = {
+      ...h.config,
+      extensionsEnabled: false,
+      access: { mode: "iam_and_key", approverPrincipalArns: [APPROVER_ROLE], apiKeyIds: KEYS },
+    };
+    const res = await createApiHandler(() => ({ service, config, logger: h.logger }))(
+      apiEvent("PATCH", "/{PK}", { pk: "access-tracking", userArn: APPROVER_SESSION }),
+    );
     expect(res.statusCode).toBe(200);
     expect(bodyOf(res)).toMatchObject({
       approved: true,
-      purchasing: "off: tracking mode (capacity_manager.extensions_enabled = false: extension purchasing is off); the approval is kept and applies once purchasing is turned on",
+      purchasing:
+        "off: tracking mode (capacity_manager.extensions_enabled = false: extension purchasing is off); the approval is kept and applies once purchasing is turned on",
     });
   });
 
@@ -121,7 +136,10 @@ describe("iam_and_key: only approver principals approve", () => {
     await awaitingApproval("access-3", "cr-0a0a0a0a0a0a0a0a3");
     const res = await iamMode([APPROVER_ROLE])(apiEvent("PATCH", "/{PK}", { pk: "access-3", userArn: null, apiKeyId: KEYS.approve }));
     expect(res.statusCode).toBe(403);
-    expect(bodyOf(res).error).toMatchObject({ code: "NOT_AN_APPROVER", message: `apiKey:${KEYS.approve} is not one of capacity_manager.approver_principal_arns` });
+    expect(bodyOf(res).error).toMatchObject({
+      code: "NOT_AN_APPROVER",
+      message: `apiKey:${KEYS.approve} is not one of capacity_manager.approver_principal_arns`,
+    });
   });
 
   it("fails with 403 NOT_AN_APPROVER for everyone when no approver is configured", async () => {
@@ -153,7 +171,10 @@ describe("api_key_only: one key per permission", () => {
     expect((await api(apiEvent("PUT", "/{PK}", { pk: "access-5", userArn: null, apiKeyId: KEYS.write, body: { instanceCount: 2 } }))).statusCode).toBe(200);
     const res = await api(apiEvent("PATCH", "/{PK}", { pk: "access-5", userArn: null, apiKeyId: KEYS.write }));
     expect(res.statusCode).toBe(403);
-    expect(bodyOf(res).error).toMatchObject({ code: "NOT_AN_APPROVER", message: 'this API key may not approve purchases; only the approver key may (api_auth = "api_key_only")' });
+    expect(bodyOf(res).error).toMatchObject({
+      code: "NOT_AN_APPROVER",
+      message: 'this API key may not approve purchases; only the approver key may (api_auth = "api_key_only")',
+    });
   });
 
   it("GIVEN the approver key THEN it approves (and cannot write)", async () => {

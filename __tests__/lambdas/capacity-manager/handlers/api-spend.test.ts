@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_ROUTES } from "../../../../lambdas/capacity-manager/contract/api-routes";
-import { createApiHandler } from "../../../../lambdas/capacity-manager/handlers/api";
 import type { SpendEntry } from "../../../../lambdas/capacity-manager/domain/spend";
-import { startDynalite, type LocalDynamo } from "../dynalite";
+import { createApiHandler } from "../../../../lambdas/capacity-manager/handlers/api";
+import { type LocalDynamo, startDynalite } from "../dynalite";
 import { at, HOUR } from "../fixtures";
 import { apiEvent, createHarness, type Harness } from "./harness";
 
@@ -58,7 +58,13 @@ describe("GET /spend", () => {
       remainingUsd: 1499.5,
       byKind: { extension: { purchases: 1, totalUsd: 1000 }, replacement: { purchases: 1, totalUsd: 2500.5 } },
     });
-    expect((body(res)["blocks"] as { capacityReservationId: string; recordPk: string; totalUsd: number }[]).map((b) => [b.capacityReservationId, b.recordPk, b.totalUsd])).toEqual([
+    expect(
+      (body(res)["blocks"] as { capacityReservationId: string; recordPk: string; totalUsd: number }[]).map((b) => [
+        b.capacityReservationId,
+        b.recordPk,
+        b.totalUsd,
+      ]),
+    ).toEqual([
       ["cr-0fedcba9876543210", "p5-a-next", 2500.5],
       ["cr-0123456789abcdef0", "p5-a.cr-0123456789abcdef0", 1000],
     ]);
@@ -72,7 +78,11 @@ describe("GET /spend", () => {
   it.each(["2026-13", "december", "2026-1"])("fails when month is %s (400 naming month)", async (month) => {
     const res = await api(apiEvent("GET", "/spend", { query: { month } }));
     expect(res.statusCode).toBe(400);
-    expect(body(res)["error"]).toEqual({ code: "INVALID_REQUEST", message: `month: must be a UTC month written YYYY-MM (such as 2026-12), got "${month}"`, field: "month" });
+    expect(body(res)["error"]).toEqual({
+      code: "INVALID_REQUEST",
+      message: `month: must be a UTC month written YYYY-MM (such as 2026-12), got "${month}"`,
+      field: "month",
+    });
   });
 
   it("fails when the query names an unknown parameter", async () => {
@@ -82,7 +92,11 @@ describe("GET /spend", () => {
   });
 
   it("fails when a record is created under the API's own path word (spend)", async () => {
-    const res = await api(apiEvent("POST", "/", { body: { PK: "spend", capacityReservationId: "cr-0123456789abcdef0", instanceType: "p5.48xlarge", availabilityZone: "us-east-1a", instanceCount: 1 } }));
+    const res = await api(
+      apiEvent("POST", "/", {
+        body: { PK: "spend", capacityReservationId: "cr-0123456789abcdef0", instanceType: "p5.48xlarge", availabilityZone: "us-east-1a", instanceCount: 1 },
+      }),
+    );
     expect(res.statusCode).toBe(422);
     expect(JSON.stringify(body(res))).toContain("must not be one of the API's own paths (import, spend)");
   });

@@ -3,7 +3,7 @@ import type { APIGatewayProxyResult } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_ROUTES } from "../../../../lambdas/capacity-manager/contract/api-routes";
 import { createApiHandler } from "../../../../lambdas/capacity-manager/handlers/api";
-import { startDynalite, type LocalDynamo } from "../dynalite";
+import { type LocalDynamo, startDynalite } from "../dynalite";
 import { at, END, HOUR } from "../fixtures";
 import { apiEvent, createHarness, type Harness } from "./harness";
 
@@ -36,7 +36,8 @@ const SAMPLE_BODY = {
   approved: false,
 };
 
-const bodyOf = (r: APIGatewayProxyResult) => JSON.parse(r.body) as Record<string, unknown> & { error?: { code: string; message: string; field: string | null } };
+const bodyOf = (r: APIGatewayProxyResult) =>
+  JSON.parse(r.body) as Record<string, unknown> & { error?: { code: string; message: string; field: string | null } };
 /** A record's history through the API, oldest first (GET /{PK}?history=true, paged). */
 async function historyOf(pk: string): Promise<({ kind: string; at: string } & Record<string, unknown>)[]> {
   const entries: ({ kind: string; at: string } & Record<string, unknown>)[] = [];
@@ -89,7 +90,12 @@ describe("POST /", () => {
     ["instanceCount is a string", { ...SAMPLE_BODY, PK: "a6", instanceCount: "8" }, 400, "instanceCount"],
     ["a date is not a date", { ...SAMPLE_BODY, PK: "a7", endDate: "soon" }, 422, "endDate"],
     ["the reservation id is malformed", { ...SAMPLE_BODY, PK: "a8", capacityReservationId: "reservation-1" }, 422, "capacityReservationId"],
-    ["the node group size is negative", { ...SAMPLE_BODY, PK: "a9", nodeGroup: { clusterName: "c", nodegroupName: "n", desiredSize: -1 } }, 422, "nodeGroup.desiredSize"],
+    [
+      "the node group size is negative",
+      { ...SAMPLE_BODY, PK: "a9", nodeGroup: { clusterName: "c", nodegroupName: "n", desiredSize: -1 } },
+      422,
+      "nodeGroup.desiredSize",
+    ],
   ])("fails when %s (%i, field %s)", async (_name, body, status, field) => {
     const res = await create(body as Record<string, unknown>);
     expect(res.statusCode).toBe(status);
@@ -107,7 +113,12 @@ describe("POST /", () => {
   });
 
   it("GIVEN a caller identity THEN the creation history names who created the record", async () => {
-    const res = await api(apiEvent("POST", "/", { body: { ...SAMPLE_BODY, PK: "who-1", capacityReservationId: "cr-0aaaaaaaaaaaaaaa1" }, userArn: "arn:aws:iam::123456789012:user/ops" }));
+    const res = await api(
+      apiEvent("POST", "/", {
+        body: { ...SAMPLE_BODY, PK: "who-1", capacityReservationId: "cr-0aaaaaaaaaaaaaaa1" },
+        userArn: "arn:aws:iam::123456789012:user/ops",
+      }),
+    );
     expect(res.statusCode).toBe(201);
     expect(bodyOf(res)).not.toHaveProperty("history");
     expect(await historyOf("who-1")).toEqual([expect.objectContaining({ kind: "CREATED", by: "arn:aws:iam::123456789012:user/ops" })]);
@@ -121,7 +132,12 @@ describe("POST /", () => {
     ["189 days (past 182 days)", 4536, 422],
     ["12 hours", 12, 422],
   ])("GIVEN extendByHours of %s THEN %i", async (_name, extendByHours, status) => {
-    const res = await create({ ...SAMPLE_BODY, PK: `dur-${extendByHours}`, capacityReservationId: `cr-0${extendByHours.toString(16).padStart(16, "0")}`, extendByHours });
+    const res = await create({
+      ...SAMPLE_BODY,
+      PK: `dur-${extendByHours}`,
+      capacityReservationId: `cr-0${extendByHours.toString(16).padStart(16, "0")}`,
+      extendByHours,
+    });
     expect(res.statusCode).toBe(status);
     if (status === 422) expect(bodyOf(res).error).toMatchObject({ field: "extendByHours", message: expect.stringContaining("must be a duration EC2 sells") });
   });
@@ -132,7 +148,14 @@ describe("POST /", () => {
     [13.5, 400], // not a whole number: zod reports the type (expected int)
     [1345, 422],
   ])("GIVEN extendBeforeHours %s THEN %i", async (extendBeforeHours, status) => {
-    const res = await create({ ...SAMPLE_BODY, PK: `before-${extendBeforeHours}`, capacityReservationId: `cr-0b${Math.round(extendBeforeHours * 10).toString(16).padStart(15, "0")}`, extendBeforeHours });
+    const res = await create({
+      ...SAMPLE_BODY,
+      PK: `before-${extendBeforeHours}`,
+      capacityReservationId: `cr-0b${Math.round(extendBeforeHours * 10)
+        .toString(16)
+        .padStart(15, "0")}`,
+      extendBeforeHours,
+    });
     expect(res.statusCode).toBe(status);
     if (status !== 201) expect(bodyOf(res).error?.field).toBe("extendBeforeHours");
   });
@@ -189,7 +212,8 @@ describe("GET", () => {
     expect(res.statusCode).toBe(422);
     expect(bodyOf(res).error).toEqual({
       code: "VALIDATION_FAILED",
-      message: "PK: must be printable characters only: no '/', whitespace, control or format characters (bidirectional overrides, zero-width characters) or lone surrogates",
+      message:
+        "PK: must be printable characters only: no '/', whitespace, control or format characters (bidirectional overrides, zero-width characters) or lone surrogates",
       field: "PK",
     });
   });
@@ -228,7 +252,11 @@ describe("PUT /{PK}", () => {
     const before = bodyOf(await api(apiEvent("GET", "/{PK}", { pk: "env-123" }))) as { instanceCount: number; version: number };
     const res = await api(apiEvent("PUT", "/{PK}", { pk: "env-123", body: { instanceCount: 3, approved: false } }));
     expect(res.statusCode).toBe(422);
-    expect(bodyOf(res).error).toEqual({ code: "NOT_UPDATABLE", message: "approved cannot be set with PUT: approve with PATCH /{PK}, which records who approved", field: "approved" });
+    expect(bodyOf(res).error).toEqual({
+      code: "NOT_UPDATABLE",
+      message: "approved cannot be set with PUT: approve with PATCH /{PK}, which records who approved",
+      field: "approved",
+    });
     const after = bodyOf(await api(apiEvent("GET", "/{PK}", { pk: "env-123" }))) as { instanceCount: number; version: number };
     expect([after.instanceCount, after.version]).toEqual([before.instanceCount, before.version]);
   });
@@ -242,7 +270,11 @@ describe("PATCH /{PK} (approve)", () => {
   it("GIVEN a cap and no proposal THEN it approves the next proposal up to the cap, recording the caller's ARN", async () => {
     const res = await api(apiEvent("PATCH", "/{PK}", { pk: "env-123" }));
     expect(res.statusCode).toBe(200);
-    expect(bodyOf(res)).toMatchObject({ approved: true, status: "APPROVED", approval: { by: "arn:aws:iam::123456789012:user/finance", maxFeeUsd: 5000, durationHours: 24 } });
+    expect(bodyOf(res)).toMatchObject({
+      approved: true,
+      status: "APPROVED",
+      approval: { by: "arn:aws:iam::123456789012:user/finance", maxFeeUsd: 5000, durationHours: 24 },
+    });
   });
 
   it("GIVEN a pending proposal THEN it approves exactly that proposal (fee, duration, end), recording who and when", async () => {
@@ -263,9 +295,20 @@ describe("PATCH /{PK} (approve)", () => {
     expect(record).toMatchObject({
       approved: true,
       status: "APPROVED",
-      approval: { by: "arn:aws:iam::123456789012:role/finance-approver", at: h.now.toISOString(), maxFeeUsd: 1234.5, durationHours: 24, forEndDate: END.toISOString(), offeringId: "cbeo-p" },
+      approval: {
+        by: "arn:aws:iam::123456789012:role/finance-approver",
+        at: h.now.toISOString(),
+        maxFeeUsd: 1234.5,
+        durationHours: 24,
+        forEndDate: END.toISOString(),
+        offeringId: "cbeo-p",
+      },
     });
-    expect((await historyOf("prop-1")).at(-1)).toMatchObject({ kind: "APPROVED", approvedBy: "arn:aws:iam::123456789012:role/finance-approver", feeUsd: 1234.5 });
+    expect((await historyOf("prop-1")).at(-1)).toMatchObject({
+      kind: "APPROVED",
+      approvedBy: "arn:aws:iam::123456789012:role/finance-approver",
+      feeUsd: 1234.5,
+    });
   });
 
   it("fails with 409 when the record is a duplicate that never buys", async () => {
@@ -306,7 +349,11 @@ describe("money policy: PUT may tighten it, only PATCH (the approve permission) 
     const before = await versionOf("policy-1");
     const res = await api(apiEvent("PUT", "/{PK}", { pk: "policy-1", body: { instanceCount: 3, ...policy } }));
     expect(res.statusCode).toBe(403);
-    expect(bodyOf(res).error).toMatchObject({ code: "APPROVER_REQUIRED", field, message: expect.stringContaining(`use PATCH /policy-1 with body ${JSON.stringify(policy)}`) });
+    expect(bodyOf(res).error).toMatchObject({
+      code: "APPROVER_REQUIRED",
+      field,
+      message: expect.stringContaining(`use PATCH /policy-1 with body ${JSON.stringify(policy)}`),
+    });
     expect(await versionOf("policy-1")).toBe(before);
   });
 
@@ -320,7 +367,12 @@ describe("money policy: PUT may tighten it, only PATCH (the approve permission) 
     const res = await api(apiEvent("PATCH", "/{PK}", { pk: "policy-1", userArn: approver, body: { maxUpfrontFeeUsd: 2000, extendByHours: 48 } }));
     expect(res.statusCode).toBe(200);
     const record = bodyOf(res);
-    expect(record).toMatchObject({ maxUpfrontFeeUsd: 2000, extendByHours: 48, status: "APPROVED", approval: { by: approver, at: h.now.toISOString(), maxFeeUsd: 2000, durationHours: 48 } });
+    expect(record).toMatchObject({
+      maxUpfrontFeeUsd: 2000,
+      extendByHours: 48,
+      status: "APPROVED",
+      approval: { by: approver, at: h.now.toISOString(), maxFeeUsd: 2000, durationHours: 48 },
+    });
     expect((await historyOf("policy-1")).slice(-2)).toEqual([
       { at: h.now.toISOString(), kind: "POLICY_CHANGED", approvedBy: approver, detail: "maxUpfrontFeeUsd 800 -> 2000, extendByHours 24 -> 48" },
       expect.objectContaining({ at: h.now.toISOString(), kind: "APPROVED", approvedBy: approver, feeUsd: 2000, durationHours: 48 }),
@@ -358,7 +410,14 @@ describe("money policy: PUT may tighten it, only PATCH (the approve permission) 
 
 describe("an unconfirmed purchase: only an approver clears it (PATCH /{PK} clearUnconfirmedPurchase)", () => {
   const approver = "arn:aws:iam::123456789012:user/ops-approver";
-  const intent = { intentId: "cr-0ddddddddddddddd3|end|v0", offeringId: "cbeo-h", durationHours: 24, feeUsd: 900, forEndDate: END.toISOString(), startedAt: at(21 * HOUR).toISOString() };
+  const intent = {
+    intentId: "cr-0ddddddddddddddd3|end|v0",
+    offeringId: "cbeo-h",
+    durationHours: 24,
+    feeUsd: 900,
+    forEndDate: END.toISOString(),
+    startedAt: at(21 * HOUR).toISOString(),
+  };
 
   beforeAll(async () => {
     expect((await create({ ...SAMPLE_BODY, PK: "held-1", capacityReservationId: "cr-0ddddddddddddddd3" })).statusCode).toBe(201);
@@ -387,7 +446,12 @@ describe("an unconfirmed purchase: only an approver clears it (PATCH /{PK} clear
     const record = bodyOf(res);
     expect(record).toMatchObject({ status: "TRACKING", approved: false });
     expect(record).not.toHaveProperty("intent");
-    expect((await historyOf("held-1")).at(-1)).toMatchObject({ at: h.now.toISOString(), kind: "UNCONFIRMED_PURCHASE_CLEARED", approvedBy: approver, intentId: intent.intentId });
+    expect((await historyOf("held-1")).at(-1)).toMatchObject({
+      at: h.now.toISOString(),
+      kind: "UNCONFIRMED_PURCHASE_CLEARED",
+      approvedBy: approver,
+      intentId: intent.intentId,
+    });
   });
 
   it("fails with 409 when nothing is held", async () => {
@@ -408,7 +472,14 @@ describe("DELETE /{PK}, POST /import and routing", () => {
     h.ec2Read.on(DescribeCapacityReservationsCommand).resolves({
       CapacityReservations: [
         { CapacityReservationId: "cr-0123456789abcdef0", State: "active", ReservationType: "capacity-block", EndDate: END },
-        { CapacityReservationId: "cr-0fedcba987654321f", State: "scheduled", ReservationType: "capacity-block", EndDate: END, InstanceType: "p5.48xlarge", TotalInstanceCount: 2 },
+        {
+          CapacityReservationId: "cr-0fedcba987654321f",
+          State: "scheduled",
+          ReservationType: "capacity-block",
+          EndDate: END,
+          InstanceType: "p5.48xlarge",
+          TotalInstanceCount: 2,
+        },
       ],
     });
     const first = bodyOf(await api(apiEvent("POST", "/import")));
@@ -430,7 +501,9 @@ describe("DELETE /{PK}, POST /import and routing", () => {
   it("GIVEN the routes contract THEN only PATCH /{PK} needs the approve permission and every route is served", async () => {
     expect(API_ROUTES.filter((r) => r.approvePermission).map((r) => `${r.method} ${r.path}`)).toEqual(["PATCH /{PK}"]);
     for (const route of API_ROUTES) {
-      const res = await api(apiEvent(route.method, route.path, route.path === "/{PK}" ? { pk: "env-123", body: route.method === "PUT" ? { instanceCount: 2 } : undefined } : {}));
+      const res = await api(
+        apiEvent(route.method, route.path, route.path === "/{PK}" ? { pk: "env-123", body: route.method === "PUT" ? { instanceCount: 2 } : undefined } : {}),
+      );
       const code = res.statusCode >= 400 ? bodyOf(res).error?.code : "OK";
       expect([route.operation, code]).not.toContainEqual(expect.stringMatching(/^(ROUTE_NOT_FOUND|METHOD_NOT_ALLOWED|INTERNAL)$/));
       expect(res.statusCode).toBeLessThan(500);
@@ -493,7 +566,14 @@ describe("API edges", () => {
 
   it("GIVEN an extension is pending THEN an approval answers that it applies to the next proposal (the end after the pending one), not the purchase in flight", async () => {
     expect((await create({ ...SAMPLE_BODY, PK: "pending-1", capacityReservationId: "cr-0eeeeeeeeeeeeeee5", maxUpfrontFeeUsd: 3000 })).statusCode).toBe(201);
-    const lastExtension = { intentId: "i1", offeringId: "cbeo-x", feeUsd: 900, durationHours: 24, forEndDate: END.toISOString(), purchasedAt: at(20 * HOUR).toISOString() };
+    const lastExtension = {
+      intentId: "i1",
+      offeringId: "cbeo-x",
+      feeUsd: 900,
+      durationHours: 24,
+      forEndDate: END.toISOString(),
+      purchasedAt: at(20 * HOUR).toISOString(),
+    };
     await h.store.update("pending-1", 0, { status: "EXTENSION_PENDING", statusReason: "waiting for payment", lastExtension }, []);
     const res = await api(apiEvent("PATCH", "/{PK}", { pk: "pending-1" }));
     expect(res.statusCode).toBe(200);
@@ -513,10 +593,24 @@ describe("API edges", () => {
 
   it("GIVEN a pending proposal THEN the approval answers with exactly that proposal", async () => {
     expect((await create({ ...SAMPLE_BODY, PK: "pending-2", capacityReservationId: "cr-0eeeeeeeeeeeeeee6", maxUpfrontFeeUsd: 3000 })).statusCode).toBe(201);
-    const proposal = { offeringId: "cbeo-q", durationHours: 24, feeUsd: 1500, forEndDate: END.toISOString(), newEndDate: new Date(END.getTime() + 24 * HOUR).toISOString(), approveBy: at(13 * HOUR).toISOString(), proposedAt: h.now.toISOString() };
+    const proposal = {
+      offeringId: "cbeo-q",
+      durationHours: 24,
+      feeUsd: 1500,
+      forEndDate: END.toISOString(),
+      newEndDate: new Date(END.getTime() + 24 * HOUR).toISOString(),
+      approveBy: at(13 * HOUR).toISOString(),
+      proposedAt: h.now.toISOString(),
+    };
     await h.store.update("pending-2", 0, { status: "AWAITING_APPROVAL", proposal }, []);
     const res = await api(apiEvent("PATCH", "/{PK}", { pk: "pending-2" }));
-    expect(bodyOf(res).appliesTo).toMatchObject({ kind: "PENDING_PROPOSAL", offeringId: "cbeo-q", feeUsd: 1500, durationHours: 24, forEndDate: END.toISOString() });
+    expect(bodyOf(res).appliesTo).toMatchObject({
+      kind: "PENDING_PROPOSAL",
+      offeringId: "cbeo-q",
+      feeUsd: 1500,
+      durationHours: 24,
+      forEndDate: END.toISOString(),
+    });
   });
 });
 
@@ -538,7 +632,8 @@ describe("GET /{PK}?history=true", () => {
     ["forged", () => Promise.resolve(Buffer.from(JSON.stringify({ pk: "hist-api", phase: "journal", sk: "LEDGER#2026" })).toString("base64url"))],
     [
       "another record's",
-      async () => (bodyOf(await api(apiEvent("GET", "/{PK}", { pk: "who-1", query: { history: "true", limit: "1" } }))) as { nextCursor: string }).nextCursor ?? "x",
+      async () =>
+        (bodyOf(await api(apiEvent("GET", "/{PK}", { pk: "who-1", query: { history: "true", limit: "1" } }))) as { nextCursor: string }).nextCursor ?? "x",
     ],
   ])("fails with 400 INVALID_CURSOR for an %s cursor", async (_name, cursor) => {
     const res = await api(apiEvent("GET", "/{PK}", { pk: "hist-api", query: { history: "true", cursor: await cursor() } }));

@@ -1,11 +1,11 @@
-import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapters/memory-ledger";
 import { DescribeNodegroupCommand, EKSClient, UpdateNodegroupConfigCommand } from "@aws-sdk/client-eks";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapters/memory-ledger";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
-import { CONFIG_DEFAULTS } from "../../../../lambdas/capacity-manager/runtime/config";
 import { createReconciler } from "../../../../lambdas/capacity-manager/handlers/dependencies";
+import { CONFIG_DEFAULTS } from "../../../../lambdas/capacity-manager/runtime/config";
 import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import type { CapacityApi } from "../../../../lambdas/capacity-manager/service/ports";
 import { aReservation } from "../fixtures";
@@ -60,18 +60,36 @@ describe("reconcile wiring: declared blocks", () => {
     eks.on(DescribeNodegroupCommand).resolves({ nodegroup: { scalingConfig: { desiredSize: 0, minSize: 0, maxSize: 2 } } });
     eks.on(UpdateNodegroupConfigCommand).resolves({});
     const store = new InMemoryRecordStore();
-    const config = { tableName: "t", journalTableName: "t-journal", topicArn: undefined, ...CONFIG_DEFAULTS, extensionsEnabled: false, declaredBlocksParameter: PARAMETER, access: NO_APPROVERS };
+    const config = {
+      tableName: "t",
+      journalTableName: "t-journal",
+      topicArn: undefined,
+      ...CONFIG_DEFAULTS,
+      extensionsEnabled: false,
+      declaredBlocksParameter: PARAMETER,
+      access: NO_APPROVERS,
+    };
     const reconciler = createReconciler({ config, logger: createLogger(() => undefined), store, ec2, ledger: new InMemorySpendLedger() });
     await reconciler.reconcileAll();
     expect(ssm.commandCalls(GetParameterCommand).map((call) => call.args[0].input.Name)).toEqual([PARAMETER]);
     expect((await store.get("p5-training.cr-0123456789abcdef0"))?.declared).toEqual({ blockName: "p5-training" });
-    expect(eks.commandCalls(UpdateNodegroupConfigCommand)[0]?.args[0].input).toMatchObject({ clusterName: "blockfleet-prod", nodegroupName: "p5-training-1", scalingConfig: { desiredSize: 2 } });
+    expect(eks.commandCalls(UpdateNodegroupConfigCommand)[0]?.args[0].input).toMatchObject({
+      clusterName: "blockfleet-prod",
+      nodegroupName: "p5-training-1",
+      scalingConfig: { desiredSize: 2 },
+    });
   });
 
   it("GIVEN no DECLARED_BLOCKS_PARAMETER THEN SSM is never called", async () => {
     vi.stubEnv("AWS_REGION", "us-east-1");
     const config = { tableName: "t", journalTableName: "t-journal", topicArn: undefined, ...CONFIG_DEFAULTS, extensionsEnabled: false, access: NO_APPROVERS };
-    await createReconciler({ config, logger: createLogger(() => undefined), store: new InMemoryRecordStore(), ec2, ledger: new InMemorySpendLedger() }).reconcileAll();
+    await createReconciler({
+      config,
+      logger: createLogger(() => undefined),
+      store: new InMemoryRecordStore(),
+      ec2,
+      ledger: new InMemorySpendLedger(),
+    }).reconcileAll();
     expect(ssm.commandCalls(GetParameterCommand)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { journalTableOf, startDynalite, type LocalDynamo } from "../dynalite";
+import { journalTableOf, type LocalDynamo, startDynalite } from "../dynalite";
 import { apiEvent } from "./harness";
 
 let dynamo: LocalDynamo;

@@ -3,23 +3,23 @@ import {
   DescribeCapacityBlockExtensionOfferingsCommand,
   DescribeCapacityReservationsCommand,
   EC2Client,
+  type EC2ClientResolvedConfig,
   EC2ServiceException,
   PurchaseCapacityBlockExtensionCommand,
-  type EC2ClientResolvedConfig,
   type ServiceInputTypes,
   type ServiceOutputTypes,
 } from "@aws-sdk/client-ec2";
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { mockClient, type AwsStub } from "aws-sdk-client-mock";
+import { type AwsStub, mockClient } from "aws-sdk-client-mock";
 import { DynamoSpendLedger } from "../../../../lambdas/capacity-manager/adapters/dynamodb-ledger";
 import { createDocumentClient, DynamoRecordStore } from "../../../../lambdas/capacity-manager/adapters/dynamodb-store";
 import { Ec2CapacityApi } from "../../../../lambdas/capacity-manager/adapters/ec2";
+import type { HistoryEntry } from "../../../../lambdas/capacity-manager/domain/types";
 import { CONFIG_DEFAULTS, type ManagerConfig } from "../../../../lambdas/capacity-manager/runtime/config";
 import { createLogger, type Logger } from "../../../../lambdas/capacity-manager/runtime/log";
 import type { NodeGroupScaler, Notifier } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
 import { RecordsService } from "../../../../lambdas/capacity-manager/service/records-service";
-import type { HistoryEntry } from "../../../../lambdas/capacity-manager/domain/types";
 import { journalTableOf, type LocalDynamo } from "../dynalite";
 
 type Ec2Stub = AwsStub<ServiceInputTypes, ServiceOutputTypes, EC2ClientResolvedConfig>;
@@ -80,7 +80,10 @@ export function createHarness(dynamo: LocalDynamo, tableName: string, now: Date)
     publishFault: undefined,
     scaled,
     lines,
-    logger: createLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>), () => harness.now),
+    logger: createLogger(
+      (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
+      () => harness.now,
+    ),
     config: {
       tableName,
       journalTableName: journalTableOf(tableName),
@@ -170,7 +173,13 @@ export interface FakeBlock {
 /** EC2 as seen through the SDK: capacity blocks, extension history and purchases, with hooks for faults. */
 export interface FakeEc2 {
   readonly blocks: Map<string, FakeBlock>;
-  readonly extensions: { CapacityReservationId: string; CapacityBlockExtensionOfferingId: string; CapacityBlockExtensionStatus: string; CapacityBlockExtensionPurchaseDate: Date; UpfrontFee: string }[];
+  readonly extensions: {
+    CapacityReservationId: string;
+    CapacityBlockExtensionOfferingId: string;
+    CapacityBlockExtensionStatus: string;
+    CapacityBlockExtensionPurchaseDate: Date;
+    UpfrontFee: string;
+  }[];
   purchases: number;
   /** Throws from the purchase call after (or instead of) buying. */
   purchaseFault?: { afterBuying: boolean; error: Error };
@@ -183,33 +192,47 @@ export function installFakeEc2(h: Harness): FakeEc2 {
     const ids = input.CapacityReservationIds ?? [...fake.blocks.keys()];
     const unknown = ids.find((id) => !fake.blocks.has(id));
     if (unknown) {
-      throw new EC2ServiceException({ name: "InvalidCapacityReservationId.NotFound", message: `The capacity reservation ID '${unknown}' does not exist`, $fault: "client", $metadata: { httpStatusCode: 400 } });
+      throw new EC2ServiceException({
+        name: "InvalidCapacityReservationId.NotFound",
+        message: `The capacity reservation ID '${unknown}' does not exist`,
+        $fault: "client",
+        $metadata: { httpStatusCode: 400 },
+      });
     }
     return {
       CapacityReservations: ids.map((id) => {
         const b = fake.blocks.get(id) as FakeBlock;
-        return { CapacityReservationId: id, State: b.state, ReservationType: "capacity-block", EndDate: b.end, InstanceType: "p5.48xlarge", TotalInstanceCount: 2 };
+        return {
+          CapacityReservationId: id,
+          State: b.state,
+          ReservationType: "capacity-block",
+          EndDate: b.end,
+          InstanceType: "p5.48xlarge",
+          TotalInstanceCount: 2,
+        };
       }),
     };
   });
   h.ec2Read.on(DescribeCapacityBlockExtensionHistoryCommand).callsFake((input: { CapacityReservationIds?: string[] }) => ({
     CapacityBlockExtensions: fake.extensions.filter((e) => input.CapacityReservationIds?.includes(e.CapacityReservationId) ?? true),
   }));
-  h.ec2Read.on(DescribeCapacityBlockExtensionOfferingsCommand).callsFake((input: { CapacityReservationId: string; CapacityBlockExtensionDurationHours: number }) => {
-    if (fake.offeringsFault?.id === input.CapacityReservationId) throw fake.offeringsFault.error;
-    const b = fake.blocks.get(input.CapacityReservationId);
-    return {
-      CapacityBlockExtensionOfferings: (b?.offerings ?? [])
-        .filter((o) => (o.hours ?? 24) === input.CapacityBlockExtensionDurationHours)
-        .map((o) => ({
-          CapacityBlockExtensionOfferingId: o.id,
-          CapacityBlockExtensionDurationHours: o.hours ?? 24,
-          UpfrontFee: o.fee,
-          CurrencyCode: "USD",
-          CapacityBlockExtensionStartDate: b?.end,
-        })),
-    };
-  });
+  h.ec2Read
+    .on(DescribeCapacityBlockExtensionOfferingsCommand)
+    .callsFake((input: { CapacityReservationId: string; CapacityBlockExtensionDurationHours: number }) => {
+      if (fake.offeringsFault?.id === input.CapacityReservationId) throw fake.offeringsFault.error;
+      const b = fake.blocks.get(input.CapacityReservationId);
+      return {
+        CapacityBlockExtensionOfferings: (b?.offerings ?? [])
+          .filter((o) => (o.hours ?? 24) === input.CapacityBlockExtensionDurationHours)
+          .map((o) => ({
+            CapacityBlockExtensionOfferingId: o.id,
+            CapacityBlockExtensionDurationHours: o.hours ?? 24,
+            UpfrontFee: o.fee,
+            CurrencyCode: "USD",
+            CapacityBlockExtensionStartDate: b?.end,
+          })),
+      };
+    });
   h.ec2Purchase.on(PurchaseCapacityBlockExtensionCommand).callsFake((input: { CapacityReservationId: string; CapacityBlockExtensionOfferingId: string }) => {
     const fault = fake.purchaseFault;
     if (fault && !fault.afterBuying) throw fault.error;

@@ -1,15 +1,15 @@
 import { DescribeCapacityReservationsCommand, PurchaseCapacityBlockExtensionCommand } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDocumentClient, DynamoRecordStore } from "../../../../lambdas/capacity-manager/adapters/dynamodb-store";
+import { METRIC_NAMESPACE, METRICS } from "../../../../lambdas/capacity-manager/contract/metrics";
 import { creationEntry, newRecord } from "../../../../lambdas/capacity-manager/domain/records";
 import type { RecordSpec } from "../../../../lambdas/capacity-manager/domain/types";
 import { createApiHandler } from "../../../../lambdas/capacity-manager/handlers/api";
 import { createReconcileHandler, parseReconcileEvent } from "../../../../lambdas/capacity-manager/handlers/reconcile";
-import { METRIC_NAMESPACE, METRICS } from "../../../../lambdas/capacity-manager/contract/metrics";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
-import { startDynalite, type LocalDynamo } from "../dynalite";
+import { type LocalDynamo, startDynalite } from "../dynalite";
 import { aSpec, END, HOUR, MINUTE } from "../fixtures";
-import { apiEvent, createHarness, installFakeEc2, metricLines, type FakeBlock, type FakeEc2, type Harness } from "./harness";
+import { apiEvent, createHarness, type FakeBlock, type FakeEc2, type Harness, installFakeEc2, metricLines } from "./harness";
 
 let dynamo: LocalDynamo;
 let tableCounter = 0;
@@ -37,7 +37,14 @@ async function track(n: number, overrides: Partial<RecordSpec> = {}, block: Part
   const id = crId(n);
   ec2.blocks.set(id, { state: "active", end: END, offerings: [{ id: `cbeo-${n}`, fee: "1000.00" }], ...block });
   // Typed-in dates and count that are wrong on purpose: the reconcile takes them from EC2.
-  const spec = aSpec({ PK: `rec-${n}`, capacityReservationId: id, startDate: "2020-01-01T00:00:00.000Z", endDate: "2030-01-01T00:00:00.000Z", instanceCount: 8, ...overrides });
+  const spec = aSpec({
+    PK: `rec-${n}`,
+    capacityReservationId: id,
+    startDate: "2020-01-01T00:00:00.000Z",
+    endDate: "2030-01-01T00:00:00.000Z",
+    instanceCount: 8,
+    ...overrides,
+  });
   await h.store.create(newRecord(spec, h.now, "CREATED"), [creationEntry(h.now, "CREATED")]);
   return spec.PK;
 }
@@ -51,7 +58,12 @@ function answerDescribeOnceBothAsked(): void {
     if (++asked === 2) release();
     await bothAsked;
     return {
-      CapacityReservations: input.CapacityReservationIds.map((id) => ({ CapacityReservationId: id, State: "active", ReservationType: "capacity-block", EndDate: ec2.blocks.get(id)?.end })),
+      CapacityReservations: input.CapacityReservationIds.map((id) => ({
+        CapacityReservationId: id,
+        State: "active",
+        ReservationType: "capacity-block",
+        EndDate: ec2.blocks.get(id)?.end,
+      })),
     };
   });
 }
@@ -100,7 +112,7 @@ describe("reconcile on the schedule", () => {
     await h.service().approve("rec-1", "arn:aws:iam::123456789012:user/finance");
     await reconciler.reconcileAll();
     expect(ec2.purchases).toBe(1);
-    const history = (await h.history("rec-1"));
+    const history = await h.history("rec-1");
     expect(history.find((e) => e.kind === "PURCHASED")?.approvedBy).toBe("arn:aws:iam::123456789012:user/finance");
   });
 
@@ -156,12 +168,17 @@ describe("reconcile on the schedule", () => {
   it("GIVEN one record's EC2 call is throttled THEN it is logged and counted, the others are reconciled and the run succeeds", async () => {
     await track(1);
     await track(2);
-    ec2.offeringsFault = { id: crId(1), error: Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded", $metadata: { httpStatusCode: 503 } }) };
+    ec2.offeringsFault = {
+      id: crId(1),
+      error: Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded", $metadata: { httpStatusCode: 503 } }),
+    };
     const summary = await handlerFor(h.reconciler())(SCHEDULE);
     expect(summary).toMatchObject({ records: 2, failures: 1, purchases: 1 });
     const failureLog = h.lines.find((l) => l["message"] === "record reconcile failed");
     expect(failureLog).toMatchObject({ PK: "rec-1", capacityReservationId: crId(1), errorName: "RequestLimitExceeded" });
-    const metrics = metricLines(h.lines).at(-1) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] } };
+    const metrics = metricLines(h.lines).at(-1) as Record<string, unknown> & {
+      _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] };
+    };
     expect(metrics._aws.CloudWatchMetrics[0]?.Namespace).toBe(METRIC_NAMESPACE);
     expect(metrics[METRICS.RecordFailures]).toBe(1);
     expect(metrics._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name)).toContain(METRICS.ExpiringWithoutExtension);
@@ -229,7 +246,13 @@ describe("reconcile after a purchase whose outcome stayed unknown", () => {
     expect(heldNow()).toBe(0);
     const confirmed = await h.store.get("rec-1");
     expect(confirmed?.status).toBe("EXTENSION_PENDING");
-    expect((await h.history("rec-1")).map((e) => e.kind)).toEqual(["CREATED", "PURCHASE_STARTED", "PURCHASE_OUTCOME_UNKNOWN", "PURCHASE_UNCONFIRMED", "PURCHASE_CONFIRMED"]);
+    expect((await h.history("rec-1")).map((e) => e.kind)).toEqual([
+      "CREATED",
+      "PURCHASE_STARTED",
+      "PURCHASE_OUTCOME_UNKNOWN",
+      "PURCHASE_UNCONFIRMED",
+      "PURCHASE_CONFIRMED",
+    ]);
     expect(ec2.purchases).toBe(1);
   });
 
@@ -266,7 +289,9 @@ describe("reconcile after a purchase whose outcome stayed unknown", () => {
     await expect(h.service().remove("rec-1")).rejects.toMatchObject({ code: "PURCHASE_UNCONFIRMED" });
 
     const api = createApiHandler(() => ({ service: h.service(), config: h.config, logger: h.logger }));
-    const cleared = await api(apiEvent("PATCH", "/{PK}", { pk: "rec-1", body: { clearUnconfirmedPurchase: true }, userArn: "arn:aws:iam::123456789012:user/ops-approver" }));
+    const cleared = await api(
+      apiEvent("PATCH", "/{PK}", { pk: "rec-1", body: { clearUnconfirmedPurchase: true }, userArn: "arn:aws:iam::123456789012:user/ops-approver" }),
+    );
     expect(cleared.statusCode).toBe(200);
     await runEveryMinute(3);
     expect(ec2.purchases).toBe(1);
@@ -308,9 +333,26 @@ describe("reconcile on EC2 events", () => {
 
   it.each([
     ["a schedule", SCHEDULE, { kind: "all" }],
-    ["a state change", { source: "aws.ec2", "detail-type": "EC2 Capacity Reservation Active", detail: { "capacity-reservation-id": "cr-0123456789abcdef0", state: "active" } }, { kind: "reservation", capacityReservationId: "cr-0123456789abcdef0" }],
-    ["a delivered block (id only in resources)", { source: "aws.ec2", "detail-type": "Capacity Block Reservation Delivered", resources: ["arn:aws:ec2:us-east-1:1:capacity-reservation/cr-0123456789abcdef0"], detail: {} }, { kind: "reservation", capacityReservationId: "cr-0123456789abcdef0" }],
-    ["an expiration warning", warning("cr-0123456789abcdef0", END), { kind: "reservation", capacityReservationId: "cr-0123456789abcdef0", expirationWarning: { endDate: END.toISOString() } }],
+    [
+      "a state change",
+      { source: "aws.ec2", "detail-type": "EC2 Capacity Reservation Active", detail: { "capacity-reservation-id": "cr-0123456789abcdef0", state: "active" } },
+      { kind: "reservation", capacityReservationId: "cr-0123456789abcdef0" },
+    ],
+    [
+      "a delivered block (id only in resources)",
+      {
+        source: "aws.ec2",
+        "detail-type": "Capacity Block Reservation Delivered",
+        resources: ["arn:aws:ec2:us-east-1:1:capacity-reservation/cr-0123456789abcdef0"],
+        detail: {},
+      },
+      { kind: "reservation", capacityReservationId: "cr-0123456789abcdef0" },
+    ],
+    [
+      "an expiration warning",
+      warning("cr-0123456789abcdef0", END),
+      { kind: "reservation", capacityReservationId: "cr-0123456789abcdef0", expirationWarning: { endDate: END.toISOString() } },
+    ],
   ])("parses %s", (_name, event, expected) => {
     expect(parseReconcileEvent(event)).toEqual(expected);
   });
@@ -318,7 +360,10 @@ describe("reconcile on EC2 events", () => {
   it.each([
     ["an S3 event", { source: "aws.s3", "detail-type": "Object Created" }],
     ["an unrelated EC2 event", { source: "aws.ec2", "detail-type": "EC2 Instance State-change Notification", detail: {} }],
-    ["an interruption warning naming no reservation", { source: "aws.ec2", "detail-type": "EC2 Capacity Reservation Instance Interruption Warning", detail: { "instance-id": "i-1" } }],
+    [
+      "an interruption warning naming no reservation",
+      { source: "aws.ec2", "detail-type": "EC2 Capacity Reservation Instance Interruption Warning", detail: { "instance-id": "i-1" } },
+    ],
     ["not an object", "hello"],
   ])("ignores %s", (_name, event) => {
     expect(parseReconcileEvent(event).kind).toBe("ignored");
@@ -330,7 +375,9 @@ describe("reconcile when the extension history cannot be read", () => {
     const { DescribeCapacityBlockExtensionHistoryCommand } = await import("@aws-sdk/client-ec2");
     await track(1);
     await track(2, {}, { end: new Date(END.getTime() + 30 * 24 * HOUR) });
-    h.ec2Read.on(DescribeCapacityBlockExtensionHistoryCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded", $metadata: { httpStatusCode: 503 } }));
+    h.ec2Read
+      .on(DescribeCapacityBlockExtensionHistoryCommand)
+      .rejects(Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded", $metadata: { httpStatusCode: 503 } }));
     const summary = await h.reconciler().reconcileAll();
     expect(summary).toMatchObject({ records: 2, failures: 1, purchases: 0 });
     expect(ec2.purchases).toBe(0);
@@ -350,9 +397,11 @@ describe("reconcile while the topic refuses every publish", () => {
       await reconciler.reconcileAll();
       h.now = new Date(h.now.getTime() + MINUTE);
     }
-    const history = (await h.history("rec-1"));
+    const history = await h.history("rec-1");
     expect(history.filter((e) => e.kind === "APPROVAL_REQUESTED")).toHaveLength(1);
-    const attempts = h.publishAttempts.filter((a) => a.kind === "APPROVAL_REQUEST").map((a) => (a.at.getTime() - (h.publishAttempts[0]?.at.getTime() ?? 0)) / MINUTE);
+    const attempts = h.publishAttempts
+      .filter((a) => a.kind === "APPROVAL_REQUEST")
+      .map((a) => (a.at.getTime() - (h.publishAttempts[0]?.at.getTime() ?? 0)) / MINUTE);
     // 1, 2, 4, 8, 16 minutes apart, then every 30 minutes.
     expect(attempts).toEqual([0, 1, 3, 7, 15, 31, 61, 91]);
     // The block also ends within 24 h: its EXPIRING alert is refused and retried the same way.
@@ -372,7 +421,7 @@ describe("reconcile while the topic refuses every publish", () => {
     const mark = (await h.store.get("rec-1"))?.notifications?.APPROVAL_REQUEST;
     expect(mark?.failedAttempts).toBeUndefined();
     expect(mark?.retryAt).toBeUndefined();
-    expect(((await h.history("rec-1"))).filter((e) => e.kind === "APPROVAL_REQUESTED")).toHaveLength(1);
+    expect((await h.history("rec-1")).filter((e) => e.kind === "APPROVAL_REQUESTED")).toHaveLength(1);
   });
 });
 
@@ -414,7 +463,11 @@ describe("reconcile while a purchase is held (PURCHASE_UNCONFIRMED) until the bl
       const before = h.lines.length;
       await reconciler.reconcileAll();
       const metrics = metricLines(h.lines.slice(before)).at(-1) ?? {};
-      runs.push({ left: (END.getTime() - h.now.getTime()) / HOUR, held: Number(metrics[METRICS.PurchasesUnconfirmed]), expiring: Number(metrics[METRICS.ExpiringWithoutExtension]) });
+      runs.push({
+        left: (END.getTime() - h.now.getTime()) / HOUR,
+        held: Number(metrics[METRICS.PurchasesUnconfirmed]),
+        expiring: Number(metrics[METRICS.ExpiringWithoutExtension]),
+      });
     }
     expect((await h.store.get("rec-1"))?.status).toBe("PURCHASE_UNCONFIRMED");
     expect(ec2.purchases).toBe(0);
@@ -442,18 +495,27 @@ describe("reconcile while a purchase is held (PURCHASE_UNCONFIRMED) until the bl
     h.now = new Date(h.now.getTime() + 20 * MINUTE);
     await reconciler.reconcileAll();
     expect((await h.store.get("rec-1"))?.status).toBe("PURCHASE_UNCONFIRMED");
-    h.ec2Read.on(DescribeCapacityBlockExtensionHistoryCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded", $metadata: { httpStatusCode: 503 } }));
+    h.ec2Read
+      .on(DescribeCapacityBlockExtensionHistoryCommand)
+      .rejects(Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded", $metadata: { httpStatusCode: 503 } }));
     for (let minute = 0; minute < 3; minute++) {
       h.now = new Date(h.now.getTime() + MINUTE);
       const before = h.lines.length;
       expect(await reconciler.reconcileAll()).toMatchObject({ failures: 1 });
-      expect(metricLines(h.lines.slice(before)).at(-1)).toMatchObject({ [METRICS.PurchasesUnconfirmed]: 1, [METRICS.RecordFailures]: 1, [METRICS.ExpiringWithoutExtension]: 1 });
+      expect(metricLines(h.lines.slice(before)).at(-1)).toMatchObject({
+        [METRICS.PurchasesUnconfirmed]: 1,
+        [METRICS.RecordFailures]: 1,
+        [METRICS.ExpiringWithoutExtension]: 1,
+      });
     }
   });
 
   it("GIVEN a record that fails every run within 24 h of its end THEN it counts in RecordFailures and in ExpiringWithoutExtension", async () => {
     await track(1, {}, { offerings: [] });
-    ec2.offeringsFault = { id: crId(1), error: Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded", $metadata: { httpStatusCode: 503 } }) };
+    ec2.offeringsFault = {
+      id: crId(1),
+      error: Object.assign(new Error("Rate exceeded"), { name: "RequestLimitExceeded", $metadata: { httpStatusCode: 503 } }),
+    };
     const summary = await h.reconciler().reconcileAll();
     expect(summary).toMatchObject({ failures: 1, expiringWithoutExtension: 1 });
     const metrics = metricLines(h.lines).at(-1) ?? {};

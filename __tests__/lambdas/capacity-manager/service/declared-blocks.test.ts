@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
-import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
-import { declaredPk, type DeclaredBlock } from "../../../../lambdas/capacity-manager/domain/declared";
-import type { ExtensionView, OfferingView, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
+import { type DeclaredBlock, declaredPk } from "../../../../lambdas/capacity-manager/domain/declared";
+import type { ExtensionView, OfferingView, PurchaseOutcome, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
 import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import type { CapacityApi, DeclaredBlocksSource, NodeGroupScaler, ReservationLookup } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
@@ -49,7 +48,16 @@ function reconcilerWith(store: InMemoryRecordStore, declared: DeclaredBlocksSour
     },
   };
   const ec2 = new ActiveEc2();
-  const reconciler = new Reconciler({ store, ec2, notifier: undefined, scaler, logger: createLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>)), clock: () => at(3 * 24 * HOUR), concurrency: 2, declared });
+  const reconciler = new Reconciler({
+    store,
+    ec2,
+    notifier: undefined,
+    scaler,
+    logger: createLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>)),
+    clock: () => at(3 * 24 * HOUR),
+    concurrency: 2,
+    declared,
+  });
   return { reconciler, lines, scaled, ec2 };
 }
 
@@ -119,14 +127,20 @@ describe("Reconciler: declared blocks", () => {
 describe("RecordsService: what the environment file owns", () => {
   const service = async () => {
     const store = new InMemoryRecordStore();
-    await store.create(aRecord({ PK: declaredPk(BLOCK), declared: { blockName: BLOCK.name }, requireApproval: true, maxUpfrontFeeUsd: 3000, nodeGroup: BLOCK.nodeGroup }));
+    await store.create(
+      aRecord({ PK: declaredPk(BLOCK), declared: { blockName: BLOCK.name }, requireApproval: true, maxUpfrontFeeUsd: 3000, nodeGroup: BLOCK.nodeGroup }),
+    );
     await store.create(aRecord({ PK: "bought-by-hand", capacityReservationId: "cr-0aaaaaaaaaaaaaaa1", requireApproval: true }));
     return { store, records: new RecordsService({ store, ec2: new ActiveEc2(), clock: () => at(3 * 24 * HOUR) }) };
   };
 
   it("fails when PUT changes the policy or node group of a declared block, naming the file", async () => {
     const { records } = await service();
-    await expect(records.update(declaredPk(BLOCK), { extendBeforeHours: 36 })).rejects.toMatchObject({ kind: "conflict", code: "DECLARED_IN_FILE", field: "extendBeforeHours" });
+    await expect(records.update(declaredPk(BLOCK), { extendBeforeHours: 36 })).rejects.toMatchObject({
+      kind: "conflict",
+      code: "DECLARED_IN_FILE",
+      field: "extendBeforeHours",
+    });
     await expect(records.update(declaredPk(BLOCK), { nodeGroup: null })).rejects.toThrow(/capacity_blocks\[\]\.extend/);
   });
 
@@ -137,7 +151,9 @@ describe("RecordsService: what the environment file owns", () => {
 
   it("fails when an approval tries to change a declared block's policy; an approval within the file's policy is fine", async () => {
     const { records } = await service();
-    await expect(records.approve(declaredPk(BLOCK), "arn:aws:iam::111122223333:user/finance", { maxUpfrontFeeUsd: 5000 })).rejects.toMatchObject({ code: "DECLARED_IN_FILE" });
+    await expect(records.approve(declaredPk(BLOCK), "arn:aws:iam::111122223333:user/finance", { maxUpfrontFeeUsd: 5000 })).rejects.toMatchObject({
+      code: "DECLARED_IN_FILE",
+    });
     const approved = await records.approve(declaredPk(BLOCK), "arn:aws:iam::111122223333:user/finance", { maxUpfrontFeeUsd: 3000 });
     expect(approved.approval?.by).toBe("arn:aws:iam::111122223333:user/finance");
   });

@@ -21,17 +21,25 @@ import { describe, expect, it } from "vitest";
 import { itemSizeBytes } from "../../../../lambdas/capacity-manager/adapters/item-size";
 import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapters/memory-ledger";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
-import { utcMonthOf } from "../../../../lambdas/capacity-manager/domain/spend";
 import { RECORD_ITEM_BUDGET_BYTES } from "../../../../lambdas/capacity-manager/contract/table";
-import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
 import { newRecord } from "../../../../lambdas/capacity-manager/domain/records";
-import { aSpec } from "../fixtures";
-import type { CapacityRecord, ExtensionView, HistoryEntry, OfferingView, PurchaseIntent, RecordChanges, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
+import { utcMonthOf } from "../../../../lambdas/capacity-manager/domain/spend";
+import type {
+  CapacityRecord,
+  ExtensionView,
+  HistoryEntry,
+  OfferingView,
+  PurchaseIntent,
+  PurchaseOutcome,
+  RecordChanges,
+  ReservationView,
+} from "../../../../lambdas/capacity-manager/domain/types";
 import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import { VersionConflictError } from "../../../../lambdas/capacity-manager/service/errors";
 import type { CapacityApi, RecordStore, ReservationLookup } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
 import { RecordsService } from "../../../../lambdas/capacity-manager/service/records-service";
+import { aSpec } from "../fixtures";
 
 const FC_RUNS = Number(process.env["FC_RUNS"] ?? 5);
 const MINUTE = 60_000;
@@ -82,7 +90,14 @@ interface StepFaults {
   writeConflicts: boolean;
   lostWriteReplies: boolean;
 }
-const PURCHASE_FAULTS: readonly StepFaults["purchase"][] = ["timeout-after-buying", "server-error-after-buying", "timeout-after-buying", "timeout-before-buying", "rejected", "none"];
+const PURCHASE_FAULTS: readonly StepFaults["purchase"][] = [
+  "timeout-after-buying",
+  "server-error-after-buying",
+  "timeout-after-buying",
+  "timeout-before-buying",
+  "rejected",
+  "none",
+];
 const NO_FAULTS: StepFaults = { throttleReads: false, throttleOfferings: false, purchase: "none", writeConflicts: false, lostWriteReplies: false };
 const anyFault = (f: StepFaults) => f.throttleReads || f.throttleOfferings || f.purchase !== "none" || f.writeConflicts || f.lostWriteReplies;
 
@@ -136,7 +151,10 @@ class SimulatedEc2 implements CapacityApi {
   readonly ledger: Purchase[] = [];
   faults: StepFaults = NO_FAULTS;
   now = T0;
-  constructor(private readonly rng: () => number, private readonly paymentFailureRate: number) {}
+  constructor(
+    private readonly rng: () => number,
+    private readonly paymentFailureRate: number,
+  ) {}
 
   private day(): number {
     return Math.floor((this.now - T0) / DAY);
@@ -170,7 +188,14 @@ class SimulatedEc2 implements CapacityApi {
     for (const id of ids) {
       const b = this.blocks.get(id);
       if (!b) missing.add(id);
-      else found.set(id, { capacityReservationId: id, state: b.state, reservationType: "capacity-block", startDate: new Date(b.start).toISOString(), endDate: new Date(b.end).toISOString() });
+      else
+        found.set(id, {
+          capacityReservationId: id,
+          state: b.state,
+          reservationType: "capacity-block",
+          startDate: new Date(b.start).toISOString(),
+          endDate: new Date(b.end).toISOString(),
+        });
     }
     return { found, missing };
   }
@@ -179,16 +204,18 @@ class SimulatedEc2 implements CapacityApi {
     await Promise.resolve();
     if (this.faults.throttleReads) throw new ThrottledError("Rate exceeded");
     return ids.flatMap((id) =>
-      (this.blocks.get(id)?.extensions ?? []).filter((e) => e.visibleAt <= this.now).map((e) => ({
-        capacityReservationId: id,
-        offeringId: e.offeringId,
-        status: e.status,
-        durationHours: e.hours,
-        purchaseDate: new Date(e.purchasedAt).toISOString(),
-        startDate: new Date(e.forEnd).toISOString(),
-        endDate: new Date(e.forEnd + e.hours * HOUR).toISOString(),
-        feeUsd: e.fee,
-      })),
+      (this.blocks.get(id)?.extensions ?? [])
+        .filter((e) => e.visibleAt <= this.now)
+        .map((e) => ({
+          capacityReservationId: id,
+          offeringId: e.offeringId,
+          status: e.status,
+          durationHours: e.hours,
+          purchaseDate: new Date(e.purchasedAt).toISOString(),
+          startDate: new Date(e.forEnd).toISOString(),
+          endDate: new Date(e.forEnd + e.hours * HOUR).toISOString(),
+          feeUsd: e.fee,
+        })),
     );
   }
 
@@ -225,7 +252,13 @@ class SimulatedEc2 implements CapacityApi {
     if (fault === "server-error-after-buying") return { kind: "unknown", message: "InternalError: 500" };
     return {
       kind: "purchased",
-      extension: { capacityReservationId: id, offeringId: ext.offeringId, status: "payment-pending", feeUsd: ext.fee, purchaseDate: new Date(this.now).toISOString() },
+      extension: {
+        capacityReservationId: id,
+        offeringId: ext.offeringId,
+        status: "payment-pending",
+        feeUsd: ext.fee,
+        purchaseDate: new Date(this.now).toISOString(),
+      },
     };
   }
 
@@ -260,7 +293,10 @@ class SimulatedEc2 implements CapacityApi {
 /** The real store semantics plus injected write faults. */
 class FaultyStore implements RecordStore {
   faults: StepFaults = NO_FAULTS;
-  constructor(readonly inner: InMemoryRecordStore, private readonly rng: () => number) {}
+  constructor(
+    readonly inner: InMemoryRecordStore,
+    private readonly rng: () => number,
+  ) {}
   scan(o?: { cursor?: string; limit?: number }) {
     return this.inner.scan(o);
   }
@@ -349,7 +385,9 @@ interface HoldStats {
   expiredAwaitingOperator: string[];
 }
 
-async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { purchases: number; steps: number; recordFailures: number; refusedByBudget: number; ledgered: number }> {
+async function simulate(
+  scenario: Scenario,
+): Promise<Violations & HoldStats & { purchases: number; steps: number; recordFailures: number; refusedByBudget: number; ledgered: number }> {
   const rng = prng(scenario.seed);
   const t0 = scenario.t0 ?? T0;
   const ec2 = new SimulatedEc2(rng, scenario.paymentFailureRate);
@@ -364,7 +402,10 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
   const unseenFailures: string[] = [];
   let recordFailures = 0;
   const published: Published[] = [];
-  const notifier = { publish: async (_subject: string, message: string, attributes: Readonly<Record<string, string>>) => void published.push({ kind: attributes["kind"], pk: attributes["PK"], message }) };
+  const notifier = {
+    publish: async (_subject: string, message: string, attributes: Readonly<Record<string, string>>) =>
+      void published.push({ kind: attributes["kind"], pk: attributes["PK"], message }),
+  };
   const spendLedger = new InMemorySpendLedger();
   const reconciler = new Reconciler({
     store,
@@ -407,7 +448,15 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
 
   const lastPurchaseAt = (blockId: string) => Math.max(-Infinity, ...ec2.ledger.filter((p) => p.blockId === blockId).map((p) => p.at));
   const approvalCovers = (b: SimBlock, fee: number, at: number) =>
-    approvals.some((a) => a.blockId === b.id && a.at <= at && a.at > Math.max(lastPurchaseAt(b.id), clearedAt.get(b.id) ?? -Infinity) && a.maxFee >= fee && a.hours === b.spec.extendByHours && (a.forEnd === undefined || a.forEnd === b.end));
+    approvals.some(
+      (a) =>
+        a.blockId === b.id &&
+        a.at <= at &&
+        a.at > Math.max(lastPurchaseAt(b.id), clearedAt.get(b.id) ?? -Infinity) &&
+        a.maxFee >= fee &&
+        a.hours === b.spec.extendByHours &&
+        (a.forEnd === undefined || a.forEnd === b.end),
+    );
 
   let steps = 0;
   let faultsLastStep = false;
@@ -444,12 +493,15 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
     for (const b of ec2.blocks.values()) {
       if (!b.spec.requireApproval || b.state === "expired") continue;
       const record = await store.inner.get(b.pk);
-      const wantsTo = (record?.status === "AWAITING_APPROVAL" && rng() < b.spec.diligence) || (b.spec.approveInAdvance && b.spec.cap !== undefined && !record?.approval && rng() < 0.02);
+      const wantsTo =
+        (record?.status === "AWAITING_APPROVAL" && rng() < b.spec.diligence) ||
+        (b.spec.approveInAdvance && b.spec.cap !== undefined && !record?.approval && rng() < 0.02);
       if (!record || !wantsTo || record.status === "PURCHASING" || record.status === "PURCHASE_UNCONFIRMED") continue;
       try {
         const approved = await service.approve(b.pk, `arn:aws:iam::123456789012:user/approver-${b.pk}`);
         const a = approved.approval;
-        if (a) approvals.push({ blockId: b.id, at: now, maxFee: a.maxFeeUsd, hours: a.durationHours, forEnd: a.forEndDate ? Date.parse(a.forEndDate) : undefined });
+        if (a)
+          approvals.push({ blockId: b.id, at: now, maxFee: a.maxFeeUsd, hours: a.durationHours, forEnd: a.forEndDate ? Date.parse(a.forEndDate) : undefined });
       } catch {
         // a concurrent write or nothing to approve: the person tries again later
       }
@@ -507,7 +559,11 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
       const b = ec2.blocks.get(id) as SimBlock;
       const staleEnd = b.end - b.spec.extendByHours * HOUR;
       // duplicate and out-of-order: the same event twice, and a warning about an end already extended
-      runs.push(reconciler.reconcileReservation(id), reconciler.reconcileReservation(id), reconciler.reconcileReservation(id, { endDate: new Date(staleEnd).toISOString() }));
+      runs.push(
+        reconciler.reconcileReservation(id),
+        reconciler.reconcileReservation(id),
+        reconciler.reconcileReservation(id, { endDate: new Date(staleEnd).toISOString() }),
+      );
     }
     stepLines = [];
     const settled = await Promise.allSettled(runs);
@@ -519,7 +575,9 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
     const finished = stepLines.filter((l) => l["message"] === "reconcile finished").length;
     const thrown = settled.filter((r) => r.status === "rejected").length;
     if (failedRecords !== counted || finished + thrown !== runs.length) {
-      unseenFailures.push(`${new Date(now).toISOString()}: ${failedRecords} records failed, ${counted} counted; ${runs.length} runs, ${finished} finished, ${thrown} threw`);
+      unseenFailures.push(
+        `${new Date(now).toISOString()}: ${failedRecords} records failed, ${counted} counted; ${runs.length} runs, ${finished} finished, ${thrown} threw`,
+      );
     }
     for (const b of ec2.blocks.values()) {
       for (const pk of [b.pk, `${b.pk}-again`]) {
@@ -537,7 +595,17 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
     }
   }
 
-  const violations: Violations = { doublePurchases: [], unapproved: [], aboveCap: [], expiredWithChance, holdsNotAlerted: [], oversizedItems, unseenFailures, overBudget: [], ledgerWithoutPurchase: [] };
+  const violations: Violations = {
+    doublePurchases: [],
+    unapproved: [],
+    aboveCap: [],
+    expiredWithChance,
+    holdsNotAlerted: [],
+    oversizedItems,
+    unseenFailures,
+    overBudget: [],
+    ledgerWithoutPurchase: [],
+  };
   if (scenario.monthlyBudgetUsd !== undefined) {
     // Every purchase EC2 made counts in the month it was made (a payment that failed later included: the manager
     // counts it too), so the budget bounds what EC2 really sold, lost replies and timeouts after buying included.
@@ -562,20 +630,41 @@ async function simulate(scenario: Scenario): Promise<Violations & HoldStats & { 
     for (const held of history.filter((h) => h.kind === "PURCHASE_UNCONFIRMED")) {
       stats.holds += 1;
       const alerts = published.filter((p) => p.kind === "PURCHASE_UNCONFIRMED" && p.pk === b.pk && p.message.includes(`Purchase intent: ${held.intentId}:`));
-      const complete = alerts.every((p) => p.message.includes(b.id) && /Deadline: .*\d{4}-\d{2}-\d{2}T/.test(p.message) && p.message.includes("Check: aws ec2 describe-capacity-block-extension-history"));
+      const complete = alerts.every(
+        (p) =>
+          p.message.includes(b.id) &&
+          /Deadline: .*\d{4}-\d{2}-\d{2}T/.test(p.message) &&
+          p.message.includes("Check: aws ec2 describe-capacity-block-extension-history"),
+      );
       // At least once: a write fault can repeat the alert (reminders are ruled out in the domain tests), never lose it.
-      if (alerts.length === 0 || !complete) violations.holdsNotAlerted.push(`${b.pk} ${held.intentId}: ${alerts.length} alerts${complete ? "" : " (incomplete)"}`);
+      if (alerts.length === 0 || !complete)
+        violations.holdsNotAlerted.push(`${b.pk} ${held.intentId}: ${alerts.length} alerts${complete ? "" : " (incomplete)"}`);
     }
   }
   for (const [i, p] of ec2.ledger.entries()) {
     const b = ec2.blocks.get(p.blockId) as SimBlock;
     const earlier = ec2.ledger.slice(0, i).filter((q) => q.blockId === p.blockId && q.forEnd === p.forEnd);
     const stillValid = earlier.filter((q) => !(q.ext.status === "payment-failed" && q.ext.settleAt <= p.at));
-    if (stillValid.length > 0) violations.doublePurchases.push(`${p.blockId} end ${new Date(p.forEnd).toISOString()} bought again at ${new Date(p.at).toISOString()}`);
+    if (stillValid.length > 0)
+      violations.doublePurchases.push(`${p.blockId} end ${new Date(p.forEnd).toISOString()} bought again at ${new Date(p.at).toISOString()}`);
     if (b.spec.cap !== undefined && p.fee > b.spec.cap) violations.aboveCap.push(`${p.blockId}: ${p.fee} > ${b.spec.cap}`);
     if (b.spec.requireApproval) {
-      const previous = Math.max(-Infinity, ...ec2.ledger.slice(0, i).filter((q) => q.blockId === p.blockId).map((q) => q.at));
-      const ok = approvals.some((a) => a.blockId === p.blockId && a.at <= p.at && a.at > previous && a.maxFee >= p.fee && a.hours === p.hours && (a.forEnd === undefined || a.forEnd === p.forEnd));
+      const previous = Math.max(
+        -Infinity,
+        ...ec2.ledger
+          .slice(0, i)
+          .filter((q) => q.blockId === p.blockId)
+          .map((q) => q.at),
+      );
+      const ok = approvals.some(
+        (a) =>
+          a.blockId === p.blockId &&
+          a.at <= p.at &&
+          a.at > previous &&
+          a.maxFee >= p.fee &&
+          a.hours === p.hours &&
+          (a.forEnd === undefined || a.forEnd === p.forEnd),
+      );
       if (!ok) violations.unapproved.push(`${p.blockId}: ${p.fee} at ${new Date(p.at).toISOString()}`);
     }
   }

@@ -9,9 +9,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
 import { EksNodeGroupScaler } from "../../../../lambdas/capacity-manager/adapters/eks-scaler";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
-import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
-import { declaredPk, type DeclaredBlock } from "../../../../lambdas/capacity-manager/domain/declared";
-import type { ExtensionView, OfferingView, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
+import { type DeclaredBlock, declaredPk } from "../../../../lambdas/capacity-manager/domain/declared";
+import type { ExtensionView, OfferingView, PurchaseOutcome, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
 import { createReconcileHandler } from "../../../../lambdas/capacity-manager/handlers/reconcile";
 import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import type { CapacityApi, DeclaredBlocksSource, ReservationLookup } from "../../../../lambdas/capacity-manager/service/ports";
@@ -47,7 +46,13 @@ class Ec2Block implements CapacityApi {
   state = "scheduled";
   end = END;
   async describeReservations(ids: readonly string[]): Promise<ReservationLookup> {
-    const view: ReservationView = { capacityReservationId: RESERVATION, state: this.state, reservationType: "capacity-block", startDate: START.toISOString(), endDate: this.end.toISOString() };
+    const view: ReservationView = {
+      capacityReservationId: RESERVATION,
+      state: this.state,
+      reservationType: "capacity-block",
+      startDate: START.toISOString(),
+      endDate: this.end.toISOString(),
+    };
     return { found: new Map(ids.filter((id) => id === RESERVATION).map((id) => [id, view])), missing: new Set() };
   }
   async describeExtensionHistory(): Promise<ExtensionView[]> {
@@ -74,7 +79,11 @@ class SimulatedNodeGroup {
   private eksScaledDown = false;
   readonly updates: { at: string; desired: number }[] = [];
 
-  constructor(desired: number, createdForEnd: Date, private readonly clock: () => Date) {
+  constructor(
+    desired: number,
+    createdForEnd: Date,
+    private readonly clock: () => Date,
+  ) {
     this.desired = desired;
     this.eksScaleDownAt = new Date(createdForEnd.getTime() - 40 * MINUTE);
   }
@@ -137,7 +146,6 @@ function setup(initialDesired: number) {
 }
 
 describe("declared node group through a block's life (simulated EKS node group)", () => {
-
   it("GIVEN a declared block before its start THEN the manager tracks it without touching the node group's created size", async () => {
     const s = setup(4);
     await s.handler(SCHEDULE);

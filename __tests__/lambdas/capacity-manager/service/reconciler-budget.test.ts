@@ -1,21 +1,30 @@
 import { describe, expect, it } from "vitest";
 import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapters/memory-ledger";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
-import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
-import type { SpendEntry } from "../../../../lambdas/capacity-manager/domain/spend";
-import type { CapacityRecord, ExtensionView, OfferingView, PurchaseIntent, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
-import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import { METRICS } from "../../../../lambdas/capacity-manager/contract/metrics";
+import type { SpendEntry } from "../../../../lambdas/capacity-manager/domain/spend";
+import type {
+  CapacityRecord,
+  ExtensionView,
+  OfferingView,
+  PurchaseIntent,
+  PurchaseOutcome,
+  ReservationView,
+} from "../../../../lambdas/capacity-manager/domain/types";
+import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import type { CapacityApi, ReservationLookup } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
-import { aRecord, aReservation, anExtension, anOffering, at, END_ISO, HOUR, MINUTE } from "../fixtures";
+import { anExtension, anOffering, aRecord, aReservation, at, END_ISO, HOUR, MINUTE } from "../fixtures";
 
 /** EC2 selling a $1000 extension for every block; a purchase shows in the history at once unless `answer` is rejected. */
 class Market implements CapacityApi {
   readonly purchases: { id: string; intent: PurchaseIntent }[] = [];
   readonly history: ExtensionView[] = [];
   answer: PurchaseOutcome = { kind: "purchased" };
-  constructor(private readonly clock: () => Date, private readonly offerings: OfferingView[] = [anOffering()]) {}
+  constructor(
+    private readonly clock: () => Date,
+    private readonly offerings: OfferingView[] = [anOffering()],
+  ) {}
   async describeReservations(ids: readonly string[]): Promise<ReservationLookup> {
     return { found: new Map(ids.map((id) => [id, aReservation({ capacityReservationId: id }) as ReservationView])), missing: new Set() };
   }
@@ -27,7 +36,10 @@ class Market implements CapacityApi {
   }
   async purchaseExtension(id: string, intent: PurchaseIntent): Promise<PurchaseOutcome> {
     this.purchases.push({ id, intent });
-    if (this.answer.kind !== "rejected") this.history.push(anExtension({ capacityReservationId: id, offeringId: intent.offeringId, feeUsd: intent.feeUsd, purchaseDate: this.clock().toISOString() }));
+    if (this.answer.kind !== "rejected")
+      this.history.push(
+        anExtension({ capacityReservationId: id, offeringId: intent.offeringId, feeUsd: intent.feeUsd, purchaseDate: this.clock().toISOString() }),
+      );
     return this.answer;
   }
   async listCapacityBlocks(): Promise<ReservationView[]> {
@@ -89,7 +101,14 @@ describe("Reconciler: the monthly budget across records and runs", () => {
 
   it("GIVEN an unknown outcome settled as not bought (the intent is rejected) WHEN the next run decides THEN its fee is released", async () => {
     const [record] = blocks(1);
-    const intent: PurchaseIntent = { intentId: "stale", offeringId: "cbeo-zzzz", durationHours: 24, feeUsd: 2000, forEndDate: END_ISO, startedAt: at(21 * HOUR).toISOString() };
+    const intent: PurchaseIntent = {
+      intentId: "stale",
+      offeringId: "cbeo-zzzz",
+      durationHours: 24,
+      feeUsd: 2000,
+      forEndDate: END_ISO,
+      startedAt: at(21 * HOUR).toISOString(),
+    };
     const other = aRecord({ PK: "other", capacityReservationId: "cr-0ffff000000000000", intent, status: "PURCHASING" });
     const { market, reconciler, store, advance } = await setup([record!, other], { budget: 2500 });
     // `other`'s intent ($2000) is open (outcome unknown): block-0's $1000 does not fit.

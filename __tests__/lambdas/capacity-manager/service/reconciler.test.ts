@@ -1,11 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
-import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
-import type { CapacityRecord, ExtensionView, OfferingView, PurchaseIntent, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
+import type {
+  CapacityRecord,
+  ExtensionView,
+  OfferingView,
+  PurchaseIntent,
+  PurchaseOutcome,
+  ReservationView,
+} from "../../../../lambdas/capacity-manager/domain/types";
 import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import type { CapacityApi, NodeGroupScaler, Notifier, ReservationLookup } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
-import { aRecord, aReservation, anExtension, anOffering, at, HOUR, MINUTE } from "../fixtures";
+import { anExtension, anOffering, aRecord, aReservation, at, HOUR, MINUTE } from "../fixtures";
 
 /** EC2 port with fixed answers; records every purchase and history read. */
 class FixedEc2 implements CapacityApi {
@@ -138,10 +144,18 @@ describe("Reconciler: notifications", () => {
       },
     };
     let now = at(40 * HOUR);
-    const { reconciler, store, lines } = await reconcilerFor({ records: [approvalRecord()], ec2: new FixedEc2(aReservation(), [], [anOffering()]), clock: () => now, notifier });
+    const { reconciler, store, lines } = await reconcilerFor({
+      records: [approvalRecord()],
+      ec2: new FixedEc2(aReservation(), [], [anOffering()]),
+      clock: () => now,
+      notifier,
+    });
     await reconciler.reconcileAll();
     expect(sent).toEqual([]);
-    expect((await store.get("env-123"))?.notifications?.APPROVAL_REQUEST).toMatchObject({ failedAttempts: 1, retryAt: new Date(now.getTime() + MINUTE).toISOString() });
+    expect((await store.get("env-123"))?.notifications?.APPROVAL_REQUEST).toMatchObject({
+      failedAttempts: 1,
+      retryAt: new Date(now.getTime() + MINUTE).toISOString(),
+    });
     expect(lines.find((l) => l["message"] === "notification failed")).toMatchObject({ PK: "env-123", notification: "APPROVAL_REQUEST", failedAttempts: 1 });
     now = new Date(now.getTime() + MINUTE);
     await reconciler.reconcileAll();
@@ -160,7 +174,13 @@ describe("Reconciler: notifications", () => {
         throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
       },
     };
-    const { reconciler } = await reconcilerFor({ records: [approvalRecord()], ec2: new FixedEc2(aReservation(), [], [anOffering()]), clock: () => at(40 * HOUR), notifier, scaler });
+    const { reconciler } = await reconcilerFor({
+      records: [approvalRecord()],
+      ec2: new FixedEc2(aReservation(), [], [anOffering()]),
+      clock: () => at(40 * HOUR),
+      notifier,
+      scaler,
+    });
     const summary = await reconciler.reconcileAll();
     expect(summary.failures).toBe(1);
     expect(sent).toEqual(["Approve extension of capacity block cr-0123456789abcdef0"]);

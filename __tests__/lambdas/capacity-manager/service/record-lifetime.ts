@@ -5,9 +5,15 @@
  * item to its size budget on any store.
  */
 import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapters/memory-ledger";
-import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
 import { creationEntry, newRecord } from "../../../../lambdas/capacity-manager/domain/records";
-import type { CapacityRecord, ExtensionView, OfferingView, PurchaseIntent, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
+import type {
+  CapacityRecord,
+  ExtensionView,
+  OfferingView,
+  PurchaseIntent,
+  PurchaseOutcome,
+  ReservationView,
+} from "../../../../lambdas/capacity-manager/domain/types";
 import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import type { CapacityApi, Notifier, RecordStore, ReservationLookup } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
@@ -40,7 +46,18 @@ class OneBlockEc2 implements CapacityApi {
     while (this.extensions.length > 10) this.extensions.shift();
   }
   async describeReservations(ids: readonly string[]): Promise<ReservationLookup> {
-    const view: ReservationView = { capacityReservationId: RESERVATION, state: "active", reservationType: "capacity-block", startDate: new Date(LIFETIME_START).toISOString(), endDate: new Date(this.end).toISOString(), instanceType: "p5.48xlarge", availabilityZone: "eu-west-1a", instanceCount: 8, tenancy: "default", platform: "Linux/UNIX" };
+    const view: ReservationView = {
+      capacityReservationId: RESERVATION,
+      state: "active",
+      reservationType: "capacity-block",
+      startDate: new Date(LIFETIME_START).toISOString(),
+      endDate: new Date(this.end).toISOString(),
+      instanceType: "p5.48xlarge",
+      availabilityZone: "eu-west-1a",
+      instanceCount: 8,
+      tenancy: "default",
+      platform: "Linux/UNIX",
+    };
     return { found: new Map(ids.map((id) => [id, view])), missing: new Set() };
   }
   async describeExtensionHistory(): Promise<ExtensionView[]> {
@@ -49,7 +66,16 @@ class OneBlockEc2 implements CapacityApi {
   async describeExtensionOfferings(_id: string, hours: number): Promise<OfferingView[]> {
     const day = Math.floor((this.clock() - LIFETIME_START) / DAY);
     const fee = 24_000 + (day % 7) * 1_000.55;
-    return [{ offeringId: `cbeo-${day.toString(16).padStart(17, "0")}`, durationHours: hours, feeUsd: fee, currency: "USD", startDate: new Date(this.end).toISOString(), endDate: new Date(this.end + hours * HOUR).toISOString() }];
+    return [
+      {
+        offeringId: `cbeo-${day.toString(16).padStart(17, "0")}`,
+        durationHours: hours,
+        feeUsd: fee,
+        currency: "USD",
+        startDate: new Date(this.end).toISOString(),
+        endDate: new Date(this.end + hours * HOUR).toISOString(),
+      },
+    ];
   }
   async purchaseExtension(_id: string, intent: PurchaseIntent): Promise<PurchaseOutcome> {
     this.purchases += 1;
@@ -106,7 +132,16 @@ export async function liveForDays(store: RecordStore, days: number, measure: (pk
       }
     },
   };
-  const reconciler = new Reconciler({ store, ec2, notifier, scaler: { ensureDesiredSize: async () => ({ changed: true, previous: 0 }) }, logger: createLogger(() => undefined), clock, concurrency: 1, ledger: new InMemorySpendLedger() });
+  const reconciler = new Reconciler({
+    store,
+    ec2,
+    notifier,
+    scaler: { ensureDesiredSize: async () => ({ changed: true, previous: 0 }) },
+    logger: createLogger(() => undefined),
+    clock,
+    concurrency: 1,
+    ledger: new InMemorySpendLedger(),
+  });
   const service = new RecordsService({ store, ec2, clock });
   const spec = aSpec({
     PK: LIFETIME_PK,

@@ -4,7 +4,7 @@ import { createDocumentClient, DynamoRecordStore } from "../../../../lambdas/cap
 import { itemSizeBytes } from "../../../../lambdas/capacity-manager/adapters/item-size";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
 import { RECORD_ITEM_BUDGET_BYTES } from "../../../../lambdas/capacity-manager/contract/table";
-import { journalTableOf, startDynalite, type LocalDynamo } from "../dynalite";
+import { journalTableOf, type LocalDynamo, startDynalite } from "../dynalite";
 import { LIFETIME_PK, liveForDays } from "./record-lifetime";
 
 let dynamo: LocalDynamo;

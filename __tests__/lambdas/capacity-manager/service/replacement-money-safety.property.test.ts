@@ -18,9 +18,16 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InMemorySpendLedger } from "../../../../lambdas/capacity-manager/adapters/memory-ledger";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
-import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
 import { newRecord } from "../../../../lambdas/capacity-manager/domain/records";
-import type { ExtensionView, NewBlockOfferingView, NewBlockQuery, OfferingView, PurchaseIntent, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
+import type {
+  ExtensionView,
+  NewBlockOfferingView,
+  NewBlockQuery,
+  OfferingView,
+  PurchaseIntent,
+  PurchaseOutcome,
+  ReservationView,
+} from "../../../../lambdas/capacity-manager/domain/types";
 import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import type { CapacityApi, NewBlockMarket, ReservationLookup } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
@@ -34,7 +41,7 @@ const DAY = 24 * HOUR;
 const T0 = Date.parse("2026-05-04T00:00:00.000Z");
 const SIM_DAYS = 6;
 const ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"] as const;
-const TAGS = { "team": "ml", "blockfleet.io/capacity-consumer": "karpenter", "blockfleet.io/environment": "prod" };
+const TAGS = { team: "ml", "blockfleet.io/capacity-consumer": "karpenter", "blockfleet.io/environment": "prod" };
 const INTENT_TAG = "blockfleet.io/intent-id";
 
 function prng(seed: number): () => number {
@@ -146,7 +153,16 @@ class Market implements CapacityApi, NewBlockMarket {
   }
 
   private view(r: SimReservation): ReservationView {
-    return { capacityReservationId: r.id, state: r.state, reservationType: "capacity-block", startDate: new Date(r.start).toISOString(), endDate: new Date(r.end).toISOString(), instanceType: "p5.48xlarge", instanceCount: 2, availabilityZone: r.zone };
+    return {
+      capacityReservationId: r.id,
+      state: r.state,
+      reservationType: "capacity-block",
+      startDate: new Date(r.start).toISOString(),
+      endDate: new Date(r.end).toISOString(),
+      instanceType: "p5.48xlarge",
+      instanceCount: 2,
+      availabilityZone: r.zone,
+    };
   }
 
   async describeReservations(ids: readonly string[]): Promise<ReservationLookup> {
@@ -175,7 +191,13 @@ class Market implements CapacityApi, NewBlockMarket {
   async describeNewBlockOfferings(query: NewBlockQuery, from: Date): Promise<NewBlockOfferingView[]> {
     this.offeringSearches.push(`${query.instanceType}|${query.instanceCount}|${query.durationHours}`);
     return this.offerings()
-      .filter((o) => o.instanceType === query.instanceType && o.instanceCount === query.instanceCount && o.durationHours === query.durationHours && Date.parse(o.startDate) >= from.getTime())
+      .filter(
+        (o) =>
+          o.instanceType === query.instanceType &&
+          o.instanceCount === query.instanceCount &&
+          o.durationHours === query.durationHours &&
+          Date.parse(o.startDate) >= from.getTime(),
+      )
       .map(({ oldBlock: _oldBlock, ...o }) => o);
   }
 
@@ -194,7 +216,15 @@ class Market implements CapacityApi, NewBlockMarket {
     this.sold.add(offering.offeringId);
     const id = `cr-1${(this.next++).toString(16).padStart(16, "0")}`;
     const allTags = { ...tags, [INTENT_TAG]: intent.intentId, ...(fault === "payment-fails" ? { "sim-fails": "1" } : {}) };
-    this.reservations.set(id, { id, zone: offering.availabilityZone, start, end: start + 168 * HOUR, state: "payment-pending", tags: allTags, replaces: buyer });
+    this.reservations.set(id, {
+      id,
+      zone: offering.availabilityZone,
+      start,
+      end: start + 168 * HOUR,
+      state: "payment-pending",
+      tags: allTags,
+      replaces: buyer,
+    });
     this.bought.push({
       intentId: intent.intentId,
       offeringId: intent.offeringId,
@@ -228,7 +258,9 @@ async function simulate(scenario: Scenario) {
   let now = T0;
   const clock = () => new Date(now);
   const specs = new Map<string, BlockSpec>();
-  scenario.blocks.forEach((spec, i) => specs.set(`cr-0${i.toString(16).padStart(16, "0")}`, spec));
+  scenario.blocks.forEach((spec, i) => {
+    specs.set(`cr-0${i.toString(16).padStart(16, "0")}`, spec);
+  });
   const market = new Market(specs, (id) => ({ cap: specs.get(id)!.cap, zones: specs.get(id)!.zones }));
   /** Approvals given, by old block: the offering approved and when. */
   const approvals: { block: string; offeringId: string; at: number }[] = [];
@@ -298,7 +330,11 @@ async function simulate(scenario: Scenario) {
   return { market, approvals, store, ledger: (await ledger.month("2026-05", { limit: 1000 })).entries };
 }
 
-const offerArb = fc.record({ startOffsetHours: fc.integer({ min: -20, max: 60 }), zone: fc.integer({ min: 0, max: 2 }), fee: fc.integer({ min: 20_000, max: 80_000 }) });
+const offerArb = fc.record({
+  startOffsetHours: fc.integer({ min: -20, max: 60 }),
+  zone: fc.integer({ min: 0, max: 2 }),
+  fee: fc.integer({ min: 20_000, max: 80_000 }),
+});
 const blockArb = fc.record({
   requireApproval: fc.boolean(),
   cap: fc.integer({ min: 30_000, max: 70_000 }),
@@ -329,7 +365,10 @@ describe("money safety of replacements (simulated market of new blocks)", () => 
         expect(new Set(ledger.map((e) => e.intentId)).size).toBe(ledger.length);
         for (const entry of ledger) {
           expect(entry.kind).toBe("replacement");
-          expect(market.bought.some((b) => b.intentId === entry.intentId && b.fee === entry.feeUsd), `${entry.intentId} in the ledger but never bought`).toBe(true);
+          expect(
+            market.bought.some((b) => b.intentId === entry.intentId && b.fee === entry.feeUsd),
+            `${entry.intentId} in the ledger but never bought`,
+          ).toBe(true);
         }
         const specs = scenario.blocks;
         for (const [oldBlock, list] of groupBy(market.bought, (b) => b.oldBlock)) {
@@ -340,11 +379,15 @@ describe("money safety of replacements (simulated market of new blocks)", () => 
             purchases += 1;
             expect(b.fee, `${b.intentId} above the cap`).toBeLessThanOrEqual(spec.cap);
             if (spec.requireApproval) {
-              expect(approvals.some((a) => a.block === oldBlock && a.offeringId === b.offeringId && a.at <= b.at), `${b.intentId} bought without approval`).toBe(true);
+              expect(
+                approvals.some((a) => a.block === oldBlock && a.offeringId === b.offeringId && a.at <= b.at),
+                `${b.intentId} bought without approval`,
+              ).toBe(true);
             }
             expect(b.tags).toMatchObject({ ...TAGS, [INTENT_TAG]: b.intentId });
             // The gap: no gap when the market offered one without; otherwise the earliest start on sale.
-            if (b.noGapAvailable) expect(b.start, `${b.intentId} left a gap the market did not force`).toBeLessThanOrEqual(market.reservations.get(oldBlock)!.end);
+            if (b.noGapAvailable)
+              expect(b.start, `${b.intentId} left a gap the market did not force`).toBeLessThanOrEqual(market.reservations.get(oldBlock)!.end);
             else expect(b.start, `${b.intentId} gap longer than the best offering`).toBe(b.bestStart);
           }
         }

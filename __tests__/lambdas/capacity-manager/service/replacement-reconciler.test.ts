@@ -4,8 +4,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { InMemoryRecordStore } from "../../../../lambdas/capacity-manager/adapters/memory-store";
-import type { PurchaseOutcome } from "../../../../lambdas/capacity-manager/domain/types";
-import type { CapacityRecord, ExtensionView, NewBlockOfferingView, NewBlockQuery, OfferingView, PurchaseIntent, ReservationView } from "../../../../lambdas/capacity-manager/domain/types";
+import type {
+  CapacityRecord,
+  ExtensionView,
+  NewBlockOfferingView,
+  NewBlockQuery,
+  OfferingView,
+  PurchaseIntent,
+  PurchaseOutcome,
+  ReservationView,
+} from "../../../../lambdas/capacity-manager/domain/types";
 import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import type { CapacityApi, NewBlockMarket, ReservationLookup } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
@@ -59,9 +67,15 @@ class Market implements CapacityApi, NewBlockMarket {
   }
   async purchaseNewBlock(intent: PurchaseIntent, tags: Readonly<Record<string, string>>): Promise<PurchaseOutcome> {
     this.purchases.push({ intent, tags });
-    if (this.answer === "unauthorized") return { kind: "rejected", code: "UnauthorizedOperation", message: "You are not authorized to perform this operation." };
+    if (this.answer === "unauthorized")
+      return { kind: "rejected", code: "UnauthorizedOperation", message: "You are not authorized to perform this operation." };
     const id = `cr-1${(this.next++).toString(16).padStart(16, "0")}`;
-    const view = aReservation({ capacityReservationId: id, state: "payment-pending", startDate: intent.replacement!.startDate, endDate: intent.replacement!.endDate });
+    const view = aReservation({
+      capacityReservationId: id,
+      state: "payment-pending",
+      startDate: intent.replacement!.startDate,
+      endDate: intent.replacement!.endDate,
+    });
     this.reservations.set(id, view);
     this.tagged.set(intent.intentId, [view]);
     return this.answer === "purchased" ? { kind: "purchased", reservation: view } : { kind: "unknown", message: "TimeoutError" };
@@ -74,7 +88,12 @@ class Market implements CapacityApi, NewBlockMarket {
 }
 
 function setup(records: CapacityRecord[], lines: Record<string, unknown>[] = []) {
-  const reservations = new Map(records.map((r) => [r.capacityReservationId, aReservation({ capacityReservationId: r.capacityReservationId, instanceType: r.instanceType, instanceCount: r.instanceCount })]));
+  const reservations = new Map(
+    records.map((r) => [
+      r.capacityReservationId,
+      aReservation({ capacityReservationId: r.capacityReservationId, instanceType: r.instanceType, instanceCount: r.instanceCount }),
+    ]),
+  );
   const market = new Market(reservations);
   const store = new InMemoryRecordStore();
   let now = NOW;
@@ -104,7 +123,11 @@ describe("reconciler: replacements", () => {
     for (const r of records) await store.create(r);
     const summary = await reconciler.reconcileAll();
     expect(summary).toMatchObject({ records: 12, failures: 0, purchases: 12 });
-    expect(market.searches.map((q) => `${q.instanceType}|${q.instanceCount}|${q.durationHours}`).sort()).toEqual(["p5.48xlarge|2|168", "p5.48xlarge|4|168", "p5e.48xlarge|2|168"]);
+    expect(market.searches.map((q) => `${q.instanceType}|${q.instanceCount}|${q.durationHours}`).sort()).toEqual([
+      "p5.48xlarge|2|168",
+      "p5.48xlarge|4|168",
+      "p5e.48xlarge|2|168",
+    ]);
     for (const p of market.purchases) expect(p.tags).toEqual(TAGS);
     const all = (await store.scan({ limit: 100 })).records;
     expect(all).toHaveLength(24);
@@ -145,7 +168,12 @@ describe("reconciler: replacements", () => {
     const runMetrics = async () => {
       const before = lines.length;
       await reconciler.reconcileAll();
-      return lines.slice(before).filter((l) => "_aws" in l).at(-1) ?? {};
+      return (
+        lines
+          .slice(before)
+          .filter((l) => "_aws" in l)
+          .at(-1) ?? {}
+      );
     };
     advance(5 * 60_000);
     expect(await runMetrics()).toMatchObject({ RecordFailures: 1, ExpiringWithoutExtension: 1, PurchasesUnconfirmed: 0 });
@@ -164,7 +192,12 @@ describe("reconciler: replacements", () => {
     const runMetrics = async () => {
       const before = lines.length;
       await reconciler.reconcileAll();
-      return lines.slice(before).filter((l) => "_aws" in l).at(-1) ?? {};
+      return (
+        lines
+          .slice(before)
+          .filter((l) => "_aws" in l)
+          .at(-1) ?? {}
+      );
     };
     expect(await runMetrics()).toMatchObject({ PurchasesRejected: 1, ExpiringWithoutExtension: 0 });
     advance(10 * 60_000);
@@ -179,7 +212,15 @@ describe("reconciler: replacements", () => {
     const market = new Market(reservations);
     const store = new InMemoryRecordStore();
     await store.create(records[0]!);
-    const reconciler = new Reconciler({ store, ec2: market, notifier: undefined, scaler: { ensureDesiredSize: async () => ({ changed: false, previous: 0 }) }, logger: createLogger(() => undefined), clock: () => NOW, concurrency: 1 });
+    const reconciler = new Reconciler({
+      store,
+      ec2: market,
+      notifier: undefined,
+      scaler: { ensureDesiredSize: async () => ({ changed: false, previous: 0 }) },
+      logger: createLogger(() => undefined),
+      clock: () => NOW,
+      concurrency: 1,
+    });
     await reconciler.reconcileAll();
     expect(market.searches).toHaveLength(0);
     expect(market.purchases).toHaveLength(0);

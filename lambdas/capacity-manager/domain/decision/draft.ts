@@ -4,7 +4,6 @@
  * publishes on their backoff, once-only alerts until delivered).
  */
 import { REMINDER_INTERVAL_MS } from "../rules";
-import type { Notice } from "./messages";
 import type {
   CapacityRecord,
   HistoryEntry,
@@ -16,6 +15,7 @@ import type {
   RecordChanges,
   RecordStatus,
 } from "../types";
+import type { Notice } from "./messages";
 
 /** A side effect the reconciler performs after the record write that announces it. */
 export type Action =

@@ -2,15 +2,9 @@
  * Extensions: when the manager looks at a block, waiting while an extension is in flight, choosing the cheapest
  * matching offering within the cap, and the approval it needs (or buying it at the window).
  */
-import {
-  APPROVAL_LEAD_MS,
-  HOUR_MS,
-  OFFERINGS_CLOSE_BEFORE_END_MS,
-  OFFERINGS_OPEN_BEFORE_END_MS,
-  PAYMENT_CUTOFF_BEFORE_END_MS,
-  PAYMENT_MAX_MS,
-} from "../rules";
+
 import { replacementPolicyOf } from "../replace";
+import { APPROVAL_LEAD_MS, HOUR_MS, OFFERINGS_CLOSE_BEFORE_END_MS, OFFERINGS_OPEN_BEFORE_END_MS, PAYMENT_CUTOFF_BEFORE_END_MS, PAYMENT_MAX_MS } from "../rules";
 import { type BudgetState, budgetVerdict } from "../spend";
 import type { CapacityRecord, ExtensionView, OfferingView, Proposal, ReservationView } from "../types";
 import type { Draft } from "./draft";

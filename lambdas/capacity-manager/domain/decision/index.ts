@@ -14,7 +14,7 @@
  * - messages.ts: every alert and notification text, built from the rule constants
  */
 import { RECORD_RETENTION_MS } from "../rules";
-import { Draft, type Decision } from "./draft";
+import { type Decision, Draft } from "./draft";
 import { decideExtension, succeededBeyond, waitForExtensionInFlight } from "./extension";
 import type { DecideInput } from "./input";
 import { EXTENDABLE_STATES, escalateUnableToAct, isCurrentEnd, refreshFromEc2, terminalStatus, trackOnly } from "./lifecycle";
@@ -104,7 +104,12 @@ export function decide(input: DecideInput): Decision {
 
   if (!EXTENDABLE_STATES.has(reservation.state)) {
     d.status("TRACKING", `reservation is ${reservation.state}; only active or scheduled blocks can be extended`);
-    escalateUnableToAct(d, endIso, `reservation ${reservation.state}`, `EC2 reports the reservation as ${reservation.state}; only active or scheduled blocks can be extended`);
+    escalateUnableToAct(
+      d,
+      endIso,
+      `reservation ${reservation.state}`,
+      `EC2 reports the reservation as ${reservation.state}; only active or scheduled blocks can be extended`,
+    );
     return d.finish();
   }
 

@@ -39,7 +39,8 @@ export const OFFERINGS_CLOSED_TEXT = `EC2 sells no extension in the last ${hours
 /** Minutes before its end at which a block of this instance type loses its instances (60 for UltraServers, else 30). */
 export const terminationLeadMinutes = (instanceType: string): number => minutes(terminationLeadMs(instanceType));
 
-const recordLine = (r: CapacityRecord): string => `Record: ${r.PK} (${r.capacityReservationId}, ${r.instanceCount} x ${r.instanceType} in ${r.availabilityZone})`;
+const recordLine = (r: CapacityRecord): string =>
+  `Record: ${r.PK} (${r.capacityReservationId}, ${r.instanceCount} x ${r.instanceType} in ${r.availabilityZone})`;
 
 const budgetRefusalLine = (budget: BudgetState, reason: string): string =>
   `Budget: NOT WITHIN THE MONTHLY BUDGET (${budget.month}): ${reason}. Approving it will not buy it until the budget is raised (capacity_manager.monthly_budget_usd, a redeploy) or a new month begins.`;
@@ -73,7 +74,8 @@ export const unableToAct = (r: CapacityRecord, endIso: string, stageHours: numbe
   ].join("\n"),
 });
 
-export const notExtendedReason = (decidedReason: string, endIso: string): string => `${decidedReason}; the block ends at ${endIso} (${EXPIRING_HORIZON_TEXT}) and is not extended`;
+export const notExtendedReason = (decidedReason: string, endIso: string): string =>
+  `${decidedReason}; the block ends at ${endIso} (${EXPIRING_HORIZON_TEXT}) and is not extended`;
 
 /** Why a linked node group is scaled to 0 while its block is still active. */
 export const nodeGroupScaleDownReason = (endMs: number): string =>
@@ -123,7 +125,13 @@ function replacementSummary(p: Proposal): string {
   ].join("\n");
 }
 
-export const replacementApprovalRequest = (r: CapacityRecord, p: Proposal, endIso: string, why: string, refusal?: { budget: BudgetState; reason: string }): Notice => ({
+export const replacementApprovalRequest = (
+  r: CapacityRecord,
+  p: Proposal,
+  endIso: string,
+  why: string,
+  refusal?: { budget: BudgetState; reason: string },
+): Notice => ({
   subject: `Approve replacement of capacity block ${r.capacityReservationId}`,
   message: [
     recordLine(r),
@@ -145,7 +153,14 @@ export const gapExpected = (r: CapacityRecord, endIso: string, length: string, r
   ].join("\n"),
 });
 
-export const purchaseUnconfirmed = (r: CapacityRecord, intent: PurchaseIntent, waitedMinutes: number, endIso: string, deadline: string, clear: string): Notice => {
+export const purchaseUnconfirmed = (
+  r: CapacityRecord,
+  intent: PurchaseIntent,
+  waitedMinutes: number,
+  endIso: string,
+  deadline: string,
+  clear: string,
+): Notice => {
   const id = r.capacityReservationId;
   return {
     subject: `Capacity block ${id}: purchase unconfirmed, manager stopped`,
@@ -162,7 +177,15 @@ export const purchaseUnconfirmed = (r: CapacityRecord, intent: PurchaseIntent, w
   };
 };
 
-export const overBudget = (r: CapacityRecord, budget: BudgetState, kind: PurchaseKind, offeringId: string, endIso: string, feeUsd: number, reason: string): Notice => ({
+export const overBudget = (
+  r: CapacityRecord,
+  budget: BudgetState,
+  kind: PurchaseKind,
+  offeringId: string,
+  endIso: string,
+  feeUsd: number,
+  reason: string,
+): Notice => ({
   subject: `Capacity block ${r.capacityReservationId}: ${kind} not bought, monthly budget reached`,
   message: [
     recordLine(r),

@@ -3,14 +3,9 @@
  * purchase whose outcome was unknown is settled from EC2's truth, the hold when it cannot be, and recording a
  * purchase (or its failed payment).
  */
-import {
-  INTENT_RESOLUTION_GRACE_MS,
-  MINUTE_MS,
-  PAYMENT_CUTOFF_BEFORE_END_MS,
-  PAYMENT_MAX_MS,
-  PURCHASE_CLOCK_SKEW_MS,
-} from "../rules";
+
 import { REPEATED_REJECTIONS } from "../rejections";
+import { INTENT_RESOLUTION_GRACE_MS, MINUTE_MS, PAYMENT_CUTOFF_BEFORE_END_MS, PAYMENT_MAX_MS, PURCHASE_CLOCK_SKEW_MS } from "../rules";
 import type { BudgetState } from "../spend";
 import type { ExtensionView, HistoryKind, LastExtension, Proposal, PurchaseIntent } from "../types";
 import { extensionSpend, refusedByBudget } from "./budget";
@@ -41,7 +36,8 @@ function isRecordedExtension(e: ExtensionView, last: LastExtension | undefined):
 export function findIntentPurchase(intent: PurchaseIntent, extensions: readonly ExtensionView[], previous?: LastExtension): ExtensionView | undefined {
   const notBefore = Date.parse(intent.startedAt) - PURCHASE_CLOCK_SKEW_MS;
   const since = extensions.filter((e) => purchasedSince(e, notBefore) && !isRecordedExtension(e, previous));
-  const latest = (list: ExtensionView[]) => list.reduce<ExtensionView | undefined>((best, e) => (best === undefined || purchasedMs(e) > purchasedMs(best) ? e : best), undefined);
+  const latest = (list: ExtensionView[]) =>
+    list.reduce<ExtensionView | undefined>((best, e) => (best === undefined || purchasedMs(e) > purchasedMs(best) ? e : best), undefined);
   return latest(since.filter((e) => e.offeringId === intent.offeringId)) ?? latest(since.filter((e) => e.purchaseDate !== undefined));
 }
 
@@ -85,10 +81,7 @@ export function resolveIntent(d: Draft, intent: PurchaseIntent, extensions: read
   }
   const waited = d.now.getTime() - Date.parse(intent.startedAt);
   if (waited < INTENT_RESOLUTION_GRACE_MS) {
-    d.status(
-      "PURCHASING",
-      `purchase ${intent.intentId} started at ${intent.startedAt}; waiting for EC2's extension history before any new attempt`,
-    );
+    d.status("PURCHASING", `purchase ${intent.intentId} started at ${intent.startedAt}; waiting for EC2's extension history before any new attempt`);
     return;
   }
   holdUnconfirmedPurchase(d, intent, waited, reservationEnd ?? d.record.endDate);
@@ -112,16 +105,15 @@ export function holdUnconfirmedPurchase(d: Draft, intent: PurchaseIntent, waited
     durationHours: intent.durationHours,
   });
   d.notifyOnce("PURCHASE_UNCONFIRMED", intent.intentId, purchaseUnconfirmed(record, intent, minutes, endIso, deadline, clear));
-  escalateUnableToAct(d, endIso, "purchase held", `purchase ${intent.intentId} is held as unconfirmed; nothing extends the block until an approver checks EC2 and clears it (${clear})`);
+  escalateUnableToAct(
+    d,
+    endIso,
+    "purchase held",
+    `purchase ${intent.intentId} is held as unconfirmed; nothing extends the block until an approver checks EC2 and clears it (${clear})`,
+  );
 }
 
-export function recordPurchase(
-  d: Draft,
-  intent: PurchaseIntent,
-  extension: ExtensionView | undefined,
-  kind: HistoryKind,
-  detail: string,
-): void {
+export function recordPurchase(d: Draft, intent: PurchaseIntent, extension: ExtensionView | undefined, kind: HistoryKind, detail: string): void {
   const failed = extension?.status === "payment-failed";
   d.set("intent", null);
   d.set("approval", null);

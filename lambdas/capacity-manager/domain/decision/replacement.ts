@@ -3,8 +3,9 @@
  * domain/replace.ts), its approval, the gap it leaves, and settling its purchase by the reservation tagged with its
  * intent id (never by a second purchase on doubt).
  */
-import { HOUR_MS, INTENT_RESOLUTION_GRACE_MS, PAYMENT_CUTOFF_BEFORE_END_MS, PAYMENT_MAX_MS } from "../rules";
+
 import { chooseReplacement, newBlockQueryOf, replacementPolicyOf } from "../replace";
+import { HOUR_MS, INTENT_RESOLUTION_GRACE_MS, PAYMENT_CUTOFF_BEFORE_END_MS, PAYMENT_MAX_MS } from "../rules";
 import { type BudgetState, budgetVerdict } from "../spend";
 import type { CapacityRecord, HistoryKind, Proposal, PurchaseIntent, ReservationView } from "../types";
 import { replacementSpend } from "./budget";
@@ -44,7 +45,12 @@ export function replaceOrReportGap(d: Draft, input: DecideInput, endIso: string,
     return false;
   }
   if (input.newPurchasesEnabled !== true) {
-    reportGap(d, endIso, undefined, `${why}; replacement is allowed for the record but this environment buys no new blocks (capacity_manager.allow_new_purchases = false)`);
+    reportGap(
+      d,
+      endIso,
+      undefined,
+      `${why}; replacement is allowed for the record but this environment buys no new blocks (capacity_manager.allow_new_purchases = false)`,
+    );
     return false;
   }
   if (input.newBlockOfferings === undefined) {
@@ -89,7 +95,11 @@ export function replaceOrReportGap(d: Draft, input: DecideInput, endIso: string,
   // very proposal (its offering) or a policy without approval pays for it.
   const approved =
     !record.requireApproval ||
-    (approval !== undefined && approval.offeringId === proposal.offeringId && approval.forEndDate === endIso && proposal.feeUsd <= approval.maxFeeUsd && approval.durationHours === proposal.durationHours);
+    (approval !== undefined &&
+      approval.offeringId === proposal.offeringId &&
+      approval.forEndDate === endIso &&
+      proposal.feeUsd <= approval.maxFeeUsd &&
+      approval.durationHours === proposal.durationHours);
   if (approved && now.getTime() >= windowStart) {
     purchase(d, proposal, record.requireApproval ? approval?.by : undefined, input.budget, endIso);
     return true;
@@ -97,7 +107,10 @@ export function replaceOrReportGap(d: Draft, input: DecideInput, endIso: string,
   d.set("proposal", proposal);
   if (approved) {
     d.set("approved", record.requireApproval);
-    d.status("APPROVED", `replacement ${proposal.offeringId} ${record.requireApproval ? `approved by ${approval?.by}` : "within the policy"}; buying at ${iso(windowStart)}`);
+    d.status(
+      "APPROVED",
+      `replacement ${proposal.offeringId} ${record.requireApproval ? `approved by ${approval?.by}` : "within the policy"}; buying at ${iso(windowStart)}`,
+    );
     flagExpiring(d, endIso, endMs, "replacement bought at the window");
     return true;
   }
@@ -171,8 +184,17 @@ export function recordReplacement(d: Draft, intent: PurchaseIntent, reservation:
   d.set("proposal", null);
   d.set("replacedBy", { PK: newId, capacityReservationId: newId, intentId: intent.intentId, at });
   if (target.gapHours === 0) d.set("gap", null);
-  d.status("TRACKING", `replaced by ${newId} (${target.availabilityZone}, ${target.startDate} to ${target.endDate}); this block runs until its end ${intent.forEndDate}`);
-  const money = { intentId: intent.intentId, offeringId: intent.offeringId, feeUsd: intent.feeUsd, durationHours: intent.durationHours, ...(intent.approvedBy ? { approvedBy: intent.approvedBy } : {}) };
+  d.status(
+    "TRACKING",
+    `replaced by ${newId} (${target.availabilityZone}, ${target.startDate} to ${target.endDate}); this block runs until its end ${intent.forEndDate}`,
+  );
+  const money = {
+    intentId: intent.intentId,
+    offeringId: intent.offeringId,
+    feeUsd: intent.feeUsd,
+    durationHours: intent.durationHours,
+    ...(intent.approvedBy ? { approvedBy: intent.approvedBy } : {}),
+  };
   d.append(kind, detail, money);
   d.append("REPLACED_BY", `${newId} follows this block (record ${newId})`, money);
   // A block whose payment already failed is never paid for: no ledger item (the next run decides continuity again).
@@ -205,5 +227,9 @@ export function recordReplacement(d: Draft, intent: PurchaseIntent, reservation:
     reservationState: reservation.state,
     version: 0,
   };
-  d.actions.push({ kind: "trackNewBlock", record: next, history: [{ at, kind: "REPLACES", detail: `bought to follow ${record.capacityReservationId} (record ${record.PK})`, ...money }] });
+  d.actions.push({
+    kind: "trackNewBlock",
+    record: next,
+    history: [{ at, kind: "REPLACES", detail: `bought to follow ${record.capacityReservationId} (record ${record.PK})`, ...money }],
+  });
 }
