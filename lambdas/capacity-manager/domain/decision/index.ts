@@ -17,7 +17,7 @@ import { RECORD_RETENTION_MS } from "../rules";
 import { type Decision, Draft } from "./draft";
 import { decideExtension, succeededBeyond, waitForExtensionInFlight } from "./extension";
 import type { DecideInput } from "./input";
-import { EXTENDABLE_STATES, escalateUnableToAct, isCurrentEnd, refreshFromEc2, terminalStatus, trackOnly } from "./lifecycle";
+import { EXTENDABLE_STATES, EXTENDABLE_STATES_TEXT, escalateUnableToAct, isCurrentEnd, refreshFromEc2, terminalStatus, trackOnly } from "./lifecycle";
 import { expirationWarned, expirationWarnedReason, notFound } from "./messages";
 import { planNodeGroup } from "./node-group";
 import { resolveIntent } from "./purchase-intent";
@@ -103,12 +103,12 @@ export function decide(input: DecideInput): Decision {
   }
 
   if (!EXTENDABLE_STATES.has(reservation.state)) {
-    d.status("TRACKING", `reservation is ${reservation.state}; only active or scheduled blocks can be extended`);
+    d.status("TRACKING", `reservation is ${reservation.state}; only ${EXTENDABLE_STATES_TEXT} blocks can be extended`);
     escalateUnableToAct(
       d,
       endIso,
       `reservation ${reservation.state}`,
-      `EC2 reports the reservation as ${reservation.state}; only active or scheduled blocks can be extended`,
+      `EC2 reports the reservation as ${reservation.state}; only ${EXTENDABLE_STATES_TEXT} blocks can be extended`,
     );
     return d.finish();
   }

@@ -32,6 +32,8 @@ export const ACTIVE_STATE = "active" satisfies ReservationState;
 
 /** Only active or scheduled blocks can be extended (EC2 refuses the others). */
 export const EXTENDABLE_STATES: ReadonlySet<string> = new Set<ReservationState>(["active", "scheduled"]);
+/** "active or scheduled", for the reasons that say why a block cannot be extended. */
+export const EXTENDABLE_STATES_TEXT = [...EXTENDABLE_STATES].join(" or ");
 
 /** Reservation states of a new block that mean it will never run (its payment failed or EC2 gave up on it). */
 export const DEAD_NEW_BLOCK_STATES: ReadonlySet<string> = new Set<ReservationState>(["payment-failed", "failed", "cancelled", "unavailable"]);
