@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { appWarnings, buildApp } from "../stacks/app";
-import { loadEnvironments, type LoadedEnvironment } from "./config/load";
+import { type LoadedEnvironment, loadEnvironments } from "./config/load";
 import { physicalNameViolations } from "./lib/naming";
 
 export interface SynthesizeOptions {
@@ -90,8 +90,12 @@ async function refuseOverlongNames(folder: string, stacks: readonly SynthesizedS
     violations.push(...physicalNameViolations(stack.name, JSON.parse(await readFile(join(folder, "stacks", stack.name, "cdk.tf.json"), "utf8"))));
   }
   if (violations.length > 0) {
-    const lines = violations.map((violation) => `  ${violation.stack}: ${violation.address}: ${violation.kind} "${violation.name}" is ${violation.name.length} characters, over its limit`);
-    throw new Error(`${violations.length} physical name${violations.length === 1 ? "" : "s"} longer than AWS allows (nothing was written):\n${lines.join("\n")}`);
+    const lines = violations.map(
+      (violation) => `  ${violation.stack}: ${violation.address}: ${violation.kind} "${violation.name}" is ${violation.name.length} characters, over its limit`,
+    );
+    throw new Error(
+      `${violations.length} physical name${violations.length === 1 ? "" : "s"} longer than AWS allows (nothing was written):\n${lines.join("\n")}`,
+    );
   }
 }
 

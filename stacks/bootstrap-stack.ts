@@ -4,7 +4,7 @@ import type { Construct } from "constructs";
 import { EncryptionKey } from "../src/constructs/kms-key";
 import { PrivateBucket } from "../src/constructs/private-bucket";
 import { awsContext } from "../src/lib/aws-context";
-import { EnvironmentStack, stateBucketName, type EnvironmentStackProps } from "./environment-stack";
+import { EnvironmentStack, type EnvironmentStackProps, stateBucketName } from "./environment-stack";
 
 /**
  * Days an overwritten state file is kept: long enough to roll back a bad apply, short enough that secrets an old state

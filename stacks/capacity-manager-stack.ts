@@ -59,15 +59,24 @@ export class CapacityManagerStack extends EnvironmentStack {
 
     const manager = this.manager;
     new TerraformOutput(this, "api_url", { value: manager.apiUrl });
-    new TerraformOutput(this, "api_key_secret_names", { value: manager.apiKeySecretNames, description: "Secrets Manager secret of each API key (read, write, approve)" });
+    new TerraformOutput(this, "api_key_secret_names", {
+      value: manager.apiKeySecretNames,
+      description: "Secrets Manager secret of each API key (read, write, approve)",
+    });
     new TerraformOutput(this, "table_name", { value: manager.tableName });
     new TerraformOutput(this, "topic_arn", { value: manager.topicArn });
-    new TerraformOutput(this, "alarm_topic_arn", { value: manager.alarmTopicArn, description: "Every alarm of the manager, on its own KMS key (subscribe on-call here)" });
+    new TerraformOutput(this, "alarm_topic_arn", {
+      value: manager.alarmTopicArn,
+      description: "Every alarm of the manager, on its own KMS key (subscribe on-call here)",
+    });
     new TerraformOutput(this, "journal_table_name", { value: manager.journalTableName });
     new TerraformOutput(this, "api_execute_arns", {
       value: manager.executeArns,
       description: "execute-api:Invoke resources per permission; approve (PATCH /{PK}) spends money",
     });
-    new TerraformOutput(this, "caller_policy_arns", { value: manager.callerPolicyArns, description: "Managed policies to attach to API callers, per permission" });
+    new TerraformOutput(this, "caller_policy_arns", {
+      value: manager.callerPolicyArns,
+      description: "Managed policies to attach to API callers, per permission",
+    });
   }
 }

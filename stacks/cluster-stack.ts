@@ -1,14 +1,14 @@
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
+import type { EnvironmentConfig } from "../src/config/schema";
 import { ACCELERATOR_TAINTS, CapacityBlockNodeGroup } from "../src/constructs/capacity-block-node-group";
-import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../src/lib/instance-types";
-import { DeclaredBlocksParameter, declaredBlocksParameterName, type DeclaredBlockInput } from "../src/constructs/capacity-manager/declared-blocks";
+import { type DeclaredBlockInput, DeclaredBlocksParameter, declaredBlocksParameterName } from "../src/constructs/capacity-manager/declared-blocks";
 import { EksCluster } from "../src/constructs/eks-cluster";
 import { EncryptionKey } from "../src/constructs/kms-key";
 import { Network } from "../src/constructs/network";
 import { SystemNodeGroup } from "../src/constructs/system-node-group";
 import { awsContext } from "../src/lib/aws-context";
-import type { EnvironmentConfig } from "../src/config/schema";
+import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../src/lib/instance-types";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 /** True when EKS Auto Mode's built-in "system" pool runs the cluster's add-ons (then there is no system node group). */
@@ -148,7 +148,14 @@ export class ClusterStack extends EnvironmentStack {
               : {}),
           },
           ...(group
-            ? { nodeGroup: { clusterName: names.clusterName, nodegroupName: group.nodeGroupName, desiredSize: block.desired_size ?? block.instance_count, nameLengthAtMost: group.nodeGroupNameMaxLength } }
+            ? {
+                nodeGroup: {
+                  clusterName: names.clusterName,
+                  nodegroupName: group.nodeGroupName,
+                  desiredSize: block.desired_size ?? block.instance_count,
+                  nameLengthAtMost: group.nodeGroupNameMaxLength,
+                },
+              }
             : {}),
         });
       }

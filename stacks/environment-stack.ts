@@ -2,7 +2,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../src/config/schema";
-import { derivedStateBucketName, naming, type Naming } from "../src/lib/naming";
+import { derivedStateBucketName, type Naming, naming } from "../src/lib/naming";
 import { defaultTags } from "../src/lib/tags";
 
 export interface EnvironmentStackProps {
@@ -32,7 +32,9 @@ export function stateBucketName(environment: string, config: Pick<EnvironmentCon
   // The loader refuses files whose derived name is too long (src/lib/naming.ts plans it); this is the backstop.
   const name = derivedStateBucketName(environment, config.account_id, config.region);
   if (name.length > MAX_BUCKET_NAME_LENGTH) {
-    throw new Error(`environment "${environment}": the derived state bucket name "${name}" is over S3's ${MAX_BUCKET_NAME_LENGTH} characters; set state_bucket`);
+    throw new Error(
+      `environment "${environment}": the derived state bucket name "${name}" is over S3's ${MAX_BUCKET_NAME_LENGTH} characters; set state_bucket`,
+    );
   }
   return name;
 }

@@ -1,8 +1,8 @@
 import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
-import { KarpenterInfrastructure } from "../src/constructs/karpenter";
 import { EksClusterAccess } from "../src/constructs/cluster-access";
+import { KarpenterInfrastructure } from "../src/constructs/karpenter";
 import { karpenterNames } from "../src/constructs/karpenter/names";
 import { KarpenterRelease } from "../src/constructs/karpenter/release";
 import { awsContext } from "../src/lib/aws-context";

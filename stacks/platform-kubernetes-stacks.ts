@@ -1,17 +1,25 @@
 import { DataAwsDbInstance } from "@cdktf/provider-aws/lib/data-aws-db-instance";
 import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
-import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import type { Construct } from "constructs";
 import type { PlatformConfig } from "../src/config/platform-schema";
 import { EksClusterAccess } from "../src/constructs/cluster-access";
 import { controllerPlacement, PlatformCharts } from "../src/constructs/platform/charts";
 import { ClusterLookup } from "../src/constructs/platform/cluster-lookup";
 import type { GpuFleet } from "../src/constructs/platform/gpu-scheduling";
-import { ManifestSet } from "../src/constructs/platform/manifests";
-import { albIngressClass, albIngressClassParams, autoModeAlbIngressClass, autoModeAlbIngressClassParams, clusterSecretStore, externalSecrets, type KubernetesObject } from "../src/constructs/platform/manifests";
-import { platformNames, platformSecretKinds } from "../src/constructs/platform/shared/names";
+import {
+  albIngressClass,
+  albIngressClassParams,
+  autoModeAlbIngressClass,
+  autoModeAlbIngressClassParams,
+  clusterSecretStore,
+  externalSecrets,
+  type KubernetesObject,
+  ManifestSet,
+} from "../src/constructs/platform/manifests";
 import type { PlatformSecretKind } from "../src/constructs/platform/secrets";
+import { platformNames, platformSecretKinds } from "../src/constructs/platform/shared/names";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 export interface PlatformKubernetesStackProps extends Omit<EnvironmentStackProps, "stateBackend"> {
@@ -90,7 +98,9 @@ export class PlatformManifestsStack extends EnvironmentStack {
 
     const objects: KubernetesObject[] = [];
     if (platform.external_secrets) {
-      const existing: Partial<Record<PlatformSecretKind, string>> = Object.fromEntries(platformSecretKinds(platform).map((kind) => [kind, named.secrets[kind]]));
+      const existing: Partial<Record<PlatformSecretKind, string>> = Object.fromEntries(
+        platformSecretKinds(platform).map((kind) => [kind, named.secrets[kind]]),
+      );
       // The master secret's name (rds!db-<uuid>) is chosen by RDS; the instance tells it.
       const databaseMasterSecretArn = platform.database
         ? new DataAwsDbInstance(this, "database", { dbInstanceIdentifier: named.databaseIdentifier }).masterUserSecret.get(0).secretArn
@@ -101,7 +111,10 @@ export class PlatformManifestsStack extends EnvironmentStack {
       );
     }
     if (platform.load_balancer_controller) {
-      objects.push(albIngressClassParams({ certificateArn: platform.load_balancer_controller.certificate_arn, scheme: platform.load_balancer_controller.scheme }), albIngressClass());
+      objects.push(
+        albIngressClassParams({ certificateArn: platform.load_balancer_controller.certificate_arn, scheme: platform.load_balancer_controller.scheme }),
+        albIngressClass(),
+      );
     }
     if (platform.auto_mode_ingress) {
       const ingress = platform.auto_mode_ingress;

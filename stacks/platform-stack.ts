@@ -9,10 +9,10 @@ import { ClusterLookup } from "../src/constructs/platform/cluster-lookup";
 import { PlatformDatabase } from "../src/constructs/platform/database";
 import { loadBalancerControllerStatements } from "../src/constructs/platform/load-balancer-controller";
 import { MODEL_REGISTRY_PREFIXES, ModelRegistry } from "../src/constructs/platform/model-registry";
-import { platformNames, platformSecretKinds } from "../src/constructs/platform/shared/names";
 import { ClusterObservability } from "../src/constructs/platform/observability";
-import { PodIdentityRole } from "../src/constructs/pod-identity-role";
 import { SecretsStore } from "../src/constructs/platform/secrets";
+import { platformNames, platformSecretKinds } from "../src/constructs/platform/shared/names";
+import { PodIdentityRole } from "../src/constructs/pod-identity-role";
 import { awsContext } from "../src/lib/aws-context";
 import { GrantedStatements } from "../src/lib/iam";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
@@ -24,9 +24,15 @@ export interface PlatformStackProps extends Omit<EnvironmentStackProps, "stateBa
 
 /** True when the platform section turns on anything with AWS resources. */
 export function platformHasAwsParts(platform: PlatformConfig): boolean {
-  return [platform.model_registry, platform.database, platform.cache, platform.secrets, platform.external_secrets, platform.load_balancer_controller, platform.logs].some(
-    (part) => part !== undefined,
-  );
+  return [
+    platform.model_registry,
+    platform.database,
+    platform.cache,
+    platform.secrets,
+    platform.external_secrets,
+    platform.load_balancer_controller,
+    platform.logs,
+  ].some((part) => part !== undefined);
 }
 
 /**
@@ -55,9 +61,16 @@ export class PlatformStack extends EnvironmentStack {
       : undefined;
     const dataKey =
       platform.database !== undefined || platform.cache !== undefined
-        ? new EncryptionKey(this, "data-key", { aliasName: `${names.clusterName}-platform-data`, description: `Platform databases of ${names.clusterName}`, aws })
+        ? new EncryptionKey(this, "data-key", {
+            aliasName: `${names.clusterName}-platform-data`,
+            description: `Platform databases of ${names.clusterName}`,
+            aws,
+          })
         : undefined;
-    const secrets = platformSecretKinds(platform).length > 0 ? new SecretsStore(this, "secrets", { clusterName: names.clusterName, prefix: names.environment, aws }) : undefined;
+    const secrets =
+      platformSecretKinds(platform).length > 0
+        ? new SecretsStore(this, "secrets", { clusterName: names.clusterName, prefix: names.environment, aws })
+        : undefined;
 
     let registry: ModelRegistry | undefined;
     if (platform.model_registry && secrets) {
@@ -118,7 +131,10 @@ export class PlatformStack extends EnvironmentStack {
         numCacheClusters: platform.cache.num_cache_clusters,
       });
       // No password anywhere: clients sign an IAM auth token for the user (elasticache:Connect, granted below).
-      secrets.addSecret("redis", { description: "Redis URL and user (TLS, IAM authentication)", value: JSON.stringify({ url: cache.connectionUrl, username: cache.userName }) });
+      secrets.addSecret("redis", {
+        description: "Redis URL and user (TLS, IAM authentication)",
+        value: JSON.stringify({ url: cache.connectionUrl, username: cache.userName }),
+      });
       if (registry) cache.grantConnect("workloads-connect", registry.roleName);
       new TerraformOutput(this, "cache_endpoint", { value: cache.primaryEndpointAddress });
     }

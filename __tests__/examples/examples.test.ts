@@ -4,6 +4,7 @@ import { parse } from "yaml";
 import { nodePoolsSchema } from "../../src/config/karpenter-schema";
 import { karpenterManifests, type NodePoolManifest, type Taint } from "../../src/constructs/karpenter/manifests";
 
+// biome-ignore lint/suspicious/noExplicitAny: synthesized JSON walked by key in assertions; the assertions check the values
 type Json = Record<string, any>;
 
 interface Toleration {
@@ -67,7 +68,10 @@ describe("examples", () => {
   it("the check would notice a missing toleration", () => {
     // GIVEN the smoke test without the blockfleet capacity-block toleration  THEN no pool admits it
     const spec = podSpecOf("gpu-smoke-test.yaml");
-    const withoutBlockToleration = { ...spec, tolerations: spec.tolerations.filter((toleration: Toleration) => toleration.key !== "blockfleet.io/capacity-block") };
+    const withoutBlockToleration = {
+      ...spec,
+      tolerations: spec.tolerations.filter((toleration: Toleration) => toleration.key !== "blockfleet.io/capacity-block"),
+    };
     expect(poolsFor(withoutBlockToleration, nodePools)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, cpSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -18,7 +18,11 @@ function workspace(): { dir: string; environmentsDir: string; outdir: string } {
 
 function readStacks(outdir: string): Record<string, string> {
   const stacksDir = join(outdir, "stacks");
-  return Object.fromEntries(readdirSync(stacksDir).sort().map((name) => [name, readFileSync(join(stacksDir, name, "cdk.tf.json"), "utf8")]));
+  return Object.fromEntries(
+    readdirSync(stacksDir)
+      .sort()
+      .map((name) => [name, readFileSync(join(stacksDir, name, "cdk.tf.json"), "utf8")]),
+  );
 }
 
 describe("synthesis", () => {
@@ -74,11 +78,15 @@ describe("synthesis", () => {
 
   it("exits non-zero from the command line with every problem and creates no output", async () => {
     const { dir } = workspace();
-    writeFileSync(join(dir, "environments", "dev.tfvars"), 'region = "us-east-1"\nvpc_cidr = "10.0.0.0/16"\navailability_zones = ["us-east-1a", "us-east-1b"]\ncluster = { version = "9.99" }\n');
-    const entry = join(process.cwd(), "src", "main.ts");
-    const failure = await run(process.execPath, ["--require", "tsx/cjs", entry], { cwd: dir, env: { ...process.env, NODE_PATH: join(process.cwd(), "node_modules") } }).catch(
-      (caught: { code: number; stderr: string }) => caught,
+    writeFileSync(
+      join(dir, "environments", "dev.tfvars"),
+      'region = "us-east-1"\nvpc_cidr = "10.0.0.0/16"\navailability_zones = ["us-east-1a", "us-east-1b"]\ncluster = { version = "9.99" }\n',
     );
+    const entry = join(process.cwd(), "src", "main.ts");
+    const failure = await run(process.execPath, ["--require", "tsx/cjs", entry], {
+      cwd: dir,
+      env: { ...process.env, NODE_PATH: join(process.cwd(), "node_modules") },
+    }).catch((caught: { code: number; stderr: string }) => caught);
     expect(failure).toMatchObject({ code: 1 });
     expect((failure as { stderr: string }).stderr).toMatch(/dev\.tfvars: cluster\.version: expected a Kubernetes version EKS supports/);
     expect((failure as { stderr: string }).stderr).toMatch(/Nothing was written/);

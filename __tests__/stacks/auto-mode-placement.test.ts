@@ -12,8 +12,9 @@
  *   nodeSelector/tolerations at the top level, under `webhook` and under `certController`.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { synthesizeWith, type Synthesized } from "../support/synth";
+import { type Synthesized, synthesizeWith } from "../support/synth";
 
+// biome-ignore lint/suspicious/noExplicitAny: synthesized JSON walked by key in assertions; the assertions check the values
 type Json = Record<string, any>;
 
 const CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789";
@@ -42,7 +43,10 @@ function nodesOf(out: Synthesized): Node[] {
       for (const pool of (cluster.compute_config?.node_pools ?? []) as string[]) {
         nodes.push({
           source: `built-in ${pool}`,
-          labels: labelMap([["karpenter.sh/nodepool", [pool]], ["eks.amazonaws.com/compute-type", ["auto"]]]),
+          labels: labelMap([
+            ["karpenter.sh/nodepool", [pool]],
+            ["eks.amazonaws.com/compute-type", ["auto"]],
+          ]),
           taints: pool === "system" ? [{ key: "CriticalAddonsOnly", effect: "NoSchedule" }] : [],
         });
       }
@@ -60,9 +64,15 @@ function nodesOf(out: Synthesized): Node[] {
         ...Object.entries((template.metadata?.labels ?? {}) as Record<string, string>).map(([key, value]): [string, string[]] => [key, [value]]),
         ["karpenter.sh/nodepool", [manifest.metadata.name]],
         ["eks.amazonaws.com/compute-type", ["auto"]],
-        ...((template.spec.requirements ?? []) as Json[]).filter((requirement) => requirement.operator === "In").map((requirement): [string, string[]] => [requirement.key, requirement.values]),
+        ...((template.spec.requirements ?? []) as Json[])
+          .filter((requirement) => requirement.operator === "In")
+          .map((requirement): [string, string[]] => [requirement.key, requirement.values]),
       ];
-      nodes.push({ source: `NodePool ${manifest.metadata.name}`, labels: labelMap(labels), taints: ((template.spec.taints ?? []) as Json[]).map((taint) => ({ key: taint.key, effect: taint.effect })) });
+      nodes.push({
+        source: `NodePool ${manifest.metadata.name}`,
+        labels: labelMap(labels),
+        taints: ((template.spec.taints ?? []) as Json[]).map((taint) => ({ key: taint.key, effect: taint.effect })),
+      });
     }
   }
   return nodes;
@@ -71,10 +81,13 @@ function nodesOf(out: Synthesized): Node[] {
 /** Every object in the values that places pods: a nodeSelector or required node affinity, with its sibling tolerations. */
 function placementsIn(value: unknown, where: string, into: Placement[]): Placement[] {
   if (Array.isArray(value)) {
-    value.forEach((item, index) => placementsIn(item, `${where}[${index}]`, into));
+    for (const [index, item] of value.entries()) placementsIn(item, `${where}[${index}]`, into);
   } else if (value !== null && typeof value === "object") {
     const object = value as Json;
-    const nodeSelector = object.nodeSelector && typeof object.nodeSelector === "object" && !Array.isArray(object.nodeSelector) && Object.keys(object.nodeSelector).length > 0 ? object.nodeSelector : undefined;
+    const nodeSelector =
+      object.nodeSelector && typeof object.nodeSelector === "object" && !Array.isArray(object.nodeSelector) && Object.keys(object.nodeSelector).length > 0
+        ? object.nodeSelector
+        : undefined;
     const terms = object.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
     if (nodeSelector || terms) into.push({ where, nodeSelector, terms, tolerations: object.tolerations ?? [] });
     for (const [key, child] of Object.entries(object)) {
@@ -88,7 +101,7 @@ function placementsOf(out: Synthesized): Placement[] {
   const placements: Placement[] = [];
   for (const stackName of Object.keys(out.stacks)) {
     for (const [, release] of out.resources(stackName, "helm_release")) {
-      ((release.values ?? []) as string[]).forEach((values) => placementsIn(JSON.parse(values), String(release.chart), placements));
+      for (const values of (release.values ?? []) as string[]) placementsIn(JSON.parse(values), String(release.chart), placements);
     }
     for (const [id, resource] of out.resources(stackName, "kubernetes_manifest")) {
       if ((resource.manifest as Json).kind !== "NodePool") placementsIn(resource.manifest, `kubernetes_manifest.${id}`, placements);
@@ -98,13 +111,20 @@ function placementsOf(out: Synthesized): Placement[] {
 }
 
 const tolerates = (tolerations: Placement["tolerations"], taint: { key: string; effect: string }): boolean =>
-  tolerations.some((toleration) => (toleration.key === undefined || toleration.key === taint.key) && (toleration.effect === undefined || toleration.effect === taint.effect));
+  tolerations.some(
+    (toleration) => (toleration.key === undefined || toleration.key === taint.key) && (toleration.effect === undefined || toleration.effect === taint.effect),
+  );
 
-const selectorMatches = (node: Node, selector: Record<string, string>): boolean => Object.entries(selector).every(([key, value]) => node.labels.get(key)?.has(value) ?? false);
+const selectorMatches = (node: Node, selector: Record<string, string>): boolean =>
+  Object.entries(selector).every(([key, value]) => node.labels.get(key)?.has(value) ?? false);
 
 const termMatches = (node: Node, term: NonNullable<Placement["terms"]>[number]): boolean =>
   term.matchExpressions.every((expression) =>
-    expression.operator === "Exists" ? node.labels.has(expression.key) : expression.operator === "In" ? (expression.values ?? []).some((value) => node.labels.get(expression.key)?.has(value)) : false,
+    expression.operator === "Exists"
+      ? node.labels.has(expression.key)
+      : expression.operator === "In"
+        ? (expression.values ?? []).some((value) => node.labels.get(expression.key)?.has(value))
+        : false,
   );
 
 /** Nodes a placement can schedule onto: selector and (per term) affinity match, every taint tolerated. */
@@ -129,7 +149,14 @@ describe("an Auto Mode environment with every platform feature it allows", () =>
       cluster: { version: "1.34", auto_mode: true },
       node_pools: { gpu_spot: { instance_types: ["g6e.12xlarge"], gpu_limit: 8 }, gpu_on_demand: { instance_types: ["g6e.12xlarge"], gpu_limit: 8 } },
       capacity_blocks: [
-        { name: "p5-auto", reservation_id: "cr-0aaaaaaaaaaaaaaa1", instance_type: "p5.48xlarge", instance_count: 1, availability_zone: "us-east-1a", consumer: "karpenter" },
+        {
+          name: "p5-auto",
+          reservation_id: "cr-0aaaaaaaaaaaaaaa1",
+          instance_type: "p5.48xlarge",
+          instance_count: 1,
+          availability_zone: "us-east-1a",
+          consumer: "karpenter",
+        },
         { name: "p5-al", reservation_id: "cr-0bbbbbbbbbbbbbbb2", instance_type: "p5.48xlarge", instance_count: 1, availability_zone: "us-east-1b", efa: true },
         {
           name: "p5-br",
@@ -174,7 +201,12 @@ describe("an Auto Mode environment with every platform feature it allows", () =>
 
   it("runs the controllers on Auto Mode's system pool, never on the system node group it doesn't have", () => {
     const controllers = placements.filter((placement) => /^(external-secrets|reloader)\b/.test(placement.where));
-    expect(controllers.map((placement) => placement.where).sort()).toEqual(["external-secrets", "external-secrets.certController", "external-secrets.webhook", "reloader.reloader.deployment"]);
+    expect(controllers.map((placement) => placement.where).sort()).toEqual([
+      "external-secrets",
+      "external-secrets.certController",
+      "external-secrets.webhook",
+      "reloader.reloader.deployment",
+    ]);
     for (const placement of controllers) {
       expect(landingNodes(placement, nodes).map((node) => node.source)).toEqual(["built-in system"]);
     }
@@ -182,7 +214,11 @@ describe("an Auto Mode environment with every platform feature it allows", () =>
 
   it("gives DCGM the Auto Mode NVIDIA nodes and the node-group blocks, and the device plugin only the AL2023 block", () => {
     const dcgm = placements.find((placement) => placement.where === "dcgm-exporter")!;
-    expect(landingNodes(dcgm, nodes).map((node) => node.source).sort()).toEqual(
+    expect(
+      landingNodes(dcgm, nodes)
+        .map((node) => node.source)
+        .sort(),
+    ).toEqual(
       ["NodePool gpu-capacity-block", "NodePool gpu-on-demand", "NodePool gpu-spot", expect.stringContaining("p5-al"), expect.stringContaining("p5-br")].sort(),
     );
     const plugin = placements.find((placement) => placement.where === "nvidia-device-plugin")!;
@@ -196,6 +232,10 @@ describe("an Auto Mode environment with every platform feature it allows", () =>
     const tolerations = JSON.parse(String(coredns.configuration_values)).tolerations as Placement["tolerations"];
     const groups = nodes.filter((node) => node.source.startsWith("node group"));
     expect(groups).toHaveLength(2);
-    for (const group of groups) expect(group.taints.every((taint) => tolerates(tolerations, taint)), group.source).toBe(true);
+    for (const group of groups)
+      expect(
+        group.taints.every((taint) => tolerates(tolerations, taint)),
+        group.source,
+      ).toBe(true);
   });
 });

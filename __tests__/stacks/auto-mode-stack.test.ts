@@ -17,13 +17,27 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { AUTO_MODE_CLUSTER_POLICIES, AUTO_MODE_NODE_POLICIES } from "../../src/constructs/eks-cluster";
 import { autoModeCelErrors, autoModeSchemaErrors } from "../src/constructs/auto-mode/auto-mode-schema-validation";
 import { celErrors, crdErrors } from "../src/constructs/karpenter/crd-validation";
-import { baseEnvironmentInput, synthesizeWith, type Synthesized } from "../support/synth";
+import { baseEnvironmentInput, type Synthesized, synthesizeWith } from "../support/synth";
 
+// biome-ignore lint/suspicious/noExplicitAny: synthesized JSON walked by key in assertions; the assertions check the values
 type Json = Record<string, any>;
 
 const CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789";
-const KARPENTER_BLOCK = { name: "p5-auto", reservation_id: "cr-0aaaaaaaaaaaaaaa1", instance_type: "p5.48xlarge", instance_count: 1, availability_zone: "us-east-1a", consumer: "karpenter" };
-const NODE_GROUP_BLOCK = { name: "p5-group", reservation_id: "cr-0bbbbbbbbbbbbbbb2", instance_type: "p5.48xlarge", instance_count: 1, availability_zone: "us-east-1b" };
+const KARPENTER_BLOCK = {
+  name: "p5-auto",
+  reservation_id: "cr-0aaaaaaaaaaaaaaa1",
+  instance_type: "p5.48xlarge",
+  instance_count: 1,
+  availability_zone: "us-east-1a",
+  consumer: "karpenter",
+};
+const NODE_GROUP_BLOCK = {
+  name: "p5-group",
+  reservation_id: "cr-0bbbbbbbbbbbbbbb2",
+  instance_type: "p5.48xlarge",
+  instance_count: 1,
+  availability_zone: "us-east-1b",
+};
 
 const policiesOf = (out: Synthesized, stack: string, roleId: string): string[] =>
   out
@@ -47,7 +61,11 @@ describe("an Auto Mode environment", () => {
 
   it("turns on compute, block storage and load balancing together, without bootstrapping self-managed add-ons", () => {
     const cluster = out.resource(CLUSTER, "aws_eks_cluster");
-    expect(cluster.compute_config).toEqual({ enabled: true, node_pools: ["system"], node_role_arn: expect.stringContaining("aws_iam_role.eks_auto-node-role") });
+    expect(cluster.compute_config).toEqual({
+      enabled: true,
+      node_pools: ["system"],
+      node_role_arn: expect.stringContaining("aws_iam_role.eks_auto-node-role"),
+    });
     expect(cluster.kubernetes_network_config).toEqual({ elastic_load_balancing: { enabled: true } });
     expect(cluster.storage_config).toEqual({ block_storage: { enabled: true } });
     expect(cluster.bootstrap_self_managed_addons).toBe(false);
@@ -56,7 +74,9 @@ describe("an Auto Mode environment", () => {
   });
 
   it("gives the cluster role the policies Auto Mode needs, and a trust policy with sts:TagSession", () => {
-    expect(policiesOf(out, CLUSTER, "cluster-role")).toEqual([...AUTO_MODE_CLUSTER_POLICIES, "AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController"].sort());
+    expect(policiesOf(out, CLUSTER, "cluster-role")).toEqual(
+      [...AUTO_MODE_CLUSTER_POLICIES, "AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController"].sort(),
+    );
     const trust = JSON.parse(String(out.resource(CLUSTER, "aws_iam_role", "eks_cluster-role").assume_role_policy));
     expect(trust.Statement[0].Action).toEqual(expect.arrayContaining(["sts:AssumeRole", "sts:TagSession"]));
   });
@@ -75,7 +95,12 @@ describe("an Auto Mode environment", () => {
     expect(groups.some((id) => id.includes("p5-auto"))).toBe(false);
     // Pods on managed nodes can't use Auto Mode's node-local DNS: CoreDNS runs too, tolerating the GPU group's taint
     // (awsdocs/amazon-eks-user-guide latest/ug/workloads/eks-add-ons.adoc, "Considerations for Amazon EKS Auto Mode").
-    expect(out.resources(CLUSTER, "aws_eks_addon").map(([, body]) => body.addon_name).sort()).toEqual(["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
+    expect(
+      out
+        .resources(CLUSTER, "aws_eks_addon")
+        .map(([, body]) => body.addon_name)
+        .sort(),
+    ).toEqual(["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
     const coredns = out.resource(CLUSTER, "aws_eks_addon", "addon-coredns");
     const configuration = JSON.parse(String(coredns.configuration_values));
     // It may also run on Auto Mode's system pool, so the add-on turns ACTIVE before any block's nodes exist.
@@ -110,8 +135,14 @@ describe("an Auto Mode environment", () => {
     const manifests = out.resources("test-auto-mode-pools", "kubernetes_manifest").map(([, body]) => body.manifest as Json);
     const kinds = manifests.map((manifest) => `${manifest.kind}/${manifest.metadata.name}`).sort();
     expect(kinds).toEqual([
-      "NodeClass/default", "NodeClass/gpu-capacity-block", "NodeClass/gpu-on-demand", "NodeClass/gpu-spot",
-      "NodePool/default", "NodePool/gpu-capacity-block", "NodePool/gpu-on-demand", "NodePool/gpu-spot",
+      "NodeClass/default",
+      "NodeClass/gpu-capacity-block",
+      "NodeClass/gpu-on-demand",
+      "NodeClass/gpu-spot",
+      "NodePool/default",
+      "NodePool/gpu-capacity-block",
+      "NodePool/gpu-on-demand",
+      "NodePool/gpu-spot",
     ]);
     for (const manifest of manifests) {
       if (manifest.kind === "NodeClass") {
@@ -137,7 +168,10 @@ describe("an Auto Mode environment", () => {
 describe("an Auto Mode environment without built-in pools", () => {
   it("names no node role to EKS, joins blockfleet's node role through an EC2 access entry with AmazonEKSAutoNodePolicy, and keeps a system node group with CoreDNS", async () => {
     // GIVEN Auto Mode with no built-in pools and only node-group blocks
-    const out = await synthesizeWith({ cluster: { version: "1.34", auto_mode: true, auto_mode_node_pools: [] }, capacity_blocks: baseEnvironmentInput().capacity_blocks });
+    const out = await synthesizeWith({
+      cluster: { version: "1.34", auto_mode: true, auto_mode_node_pools: [] },
+      capacity_blocks: baseEnvironmentInput().capacity_blocks,
+    });
     const cluster = out.resource("test-cluster", "aws_eks_cluster");
     expect(cluster.compute_config).toEqual({ enabled: true });
     const entry = out.resource("test-cluster", "aws_eks_access_entry", "auto-node-access");
@@ -147,7 +181,12 @@ describe("an Auto Mode environment without built-in pools", () => {
     expect(association.access_scope).toEqual({ type: "cluster" });
     expect(out.resources("test-cluster", "aws_eks_node_group").filter(([id]) => id.includes("system-nodes"))).toHaveLength(1);
     // The system node group runs CoreDNS, as on a cluster without Auto Mode.
-    expect(out.resources("test-cluster", "aws_eks_addon").map(([, body]) => body.addon_name).sort()).toEqual(["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
+    expect(
+      out
+        .resources("test-cluster", "aws_eks_addon")
+        .map(([, body]) => body.addon_name)
+        .sort(),
+    ).toEqual(["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { STATE_NONCURRENT_VERSION_DAYS } from "../../stacks/bootstrap-stack";
 import { RoleSimulator } from "../support/iam-simulation";
-import { synthesizeWith, type Synthesized } from "../support/synth";
+import { type Synthesized, synthesizeWith } from "../support/synth";
 
 const DEPLOY_ROLE = "arn:aws:iam::123456789012:role/blockfleet-deploy-test";
 const PLAN_ROLE = "arn:aws:iam::123456789012:role/blockfleet-plan-test";
@@ -26,9 +26,20 @@ describe("bootstrap stack", () => {
   it("versions, encrypts, blocks public access and enforces bucket ownership", () => {
     expect(out.resource("test-bootstrap", "aws_s3_bucket_versioning")).toMatchObject({ versioning_configuration: { status: "Enabled" } });
     expect(out.resource("test-bootstrap", "aws_s3_bucket_server_side_encryption_configuration").rule).toEqual([
-      { apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\.state-key_\w+\.arn\}$/) }, bucket_key_enabled: true },
+      {
+        apply_server_side_encryption_by_default: {
+          sse_algorithm: "aws:kms",
+          kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\.state-key_\w+\.arn\}$/),
+        },
+        bucket_key_enabled: true,
+      },
     ]);
-    expect(out.resource("test-bootstrap", "aws_s3_bucket_public_access_block")).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    expect(out.resource("test-bootstrap", "aws_s3_bucket_public_access_block")).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
     expect(out.resource("test-bootstrap", "aws_s3_bucket_ownership_controls")).toMatchObject({ rule: { object_ownership: "BucketOwnerEnforced" } });
   });
 
@@ -46,14 +57,21 @@ describe("bootstrap stack", () => {
       simulator = new RoleSimulator(out);
     });
     /** Someone whose identity policy allows every KMS action on every key. */
-    const withKmsStar = (arn: string) => ({
-      role: { address: "aws_iam_role.x", stack: "test-bootstrap", type: "aws_iam_role", name: "x", config: {} },
-      arn,
-      policies: [{ document: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }] }, unresolved: [] }],
-      attachedArns: [],
-    }) as unknown as Parameters<RoleSimulator["decide"]>[0];
+    const withKmsStar = (arn: string) =>
+      ({
+        role: { address: "aws_iam_role.x", stack: "test-bootstrap", type: "aws_iam_role", name: "x", config: {} },
+        arn,
+        policies: [{ document: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }] }, unresolved: [] }],
+        attachedArns: [],
+      }) as unknown as Parameters<RoleSimulator["decide"]>[0];
     const decide = (arn: string, action: string, viaService = "s3.us-east-1.amazonaws.com") =>
-      simulator.decide(withKmsStar(arn), action, simulator.arn("test-bootstrap", "aws_kms_key"), { "kms:ViaService": viaService, "aws:PrincipalArn": arn }, simulator.resourcePolicy("test-bootstrap", "aws_kms_key"));
+      simulator.decide(
+        withKmsStar(arn),
+        action,
+        simulator.arn("test-bootstrap", "aws_kms_key"),
+        { "kms:ViaService": viaService, "aws:PrincipalArn": arn },
+        simulator.resourcePolicy("test-bootstrap", "aws_kms_key"),
+      );
 
     it("lets the deploy and plan roles (and the bootstrap's deployer) encrypt and decrypt state through S3", async () => {
       for (const arn of [DEPLOY_ROLE, PLAN_ROLE]) {
@@ -62,7 +80,11 @@ describe("bootstrap stack", () => {
         expect(await decide(arn, "kms:Decrypt", "secretsmanager.us-east-1.amazonaws.com"), arn).not.toBe("Allowed");
       }
       const policy = simulator.resourcePolicy("test-bootstrap", "aws_kms_key") as { Statement: Array<{ Sid: string; Principal?: { AWS: string[] } }> };
-      expect(policy.Statement.find((statement) => statement.Sid === "OnlyTheseUseTheKey")!.Principal!.AWS).toEqual([DEPLOY_ROLE, PLAN_ROLE, expect.any(String)]);
+      expect(policy.Statement.find((statement) => statement.Sid === "OnlyTheseUseTheKey")!.Principal!.AWS).toEqual([
+        DEPLOY_ROLE,
+        PLAN_ROLE,
+        expect.any(String),
+      ]);
     });
 
     it("GIVEN an account admin with kms:* THEN it may administer the key but not decrypt state", async () => {
@@ -90,7 +112,11 @@ describe("bootstrap stack", () => {
         { account_id: "111111111111", region: "eu-west-1", availability_zones: ["eu-west-1a", "eu-west-1b"], capacity_blocks: [] },
       ].map(async (overrides) => (await synthesizeWith(overrides)).resource("test-bootstrap", "aws_s3_bucket").bucket),
     );
-    expect(names).toEqual(["blockfleet-tfstate-test-111111111111-us-east-1", "blockfleet-tfstate-test-222222222222-us-east-1", "blockfleet-tfstate-test-111111111111-eu-west-1"]);
+    expect(names).toEqual([
+      "blockfleet-tfstate-test-111111111111-us-east-1",
+      "blockfleet-tfstate-test-222222222222-us-east-1",
+      "blockfleet-tfstate-test-111111111111-eu-west-1",
+    ]);
   });
 
   it("uses a custom state bucket name when the environment file gives one", async () => {

@@ -4,10 +4,11 @@
  * parameter with its node group linked.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadEnvironments, type LoadedEnvironment } from "../../src/config/load";
+import { type LoadedEnvironment, loadEnvironments } from "../../src/config/load";
 import { CAPACITY_CONSUMER_TAG, KARPENTER_CONSUMER_TAG_VALUE } from "../../src/lib/tags";
-import { synthesize, type Synthesized } from "../support/synth";
+import { type Synthesized, synthesize } from "../support/synth";
 
+// biome-ignore lint/suspicious/noExplicitAny: synthesized JSON walked by key in assertions; the assertions check the values
 type Json = Record<string, any>;
 
 let environments: readonly LoadedEnvironment[];
@@ -30,7 +31,11 @@ describe("capacity block consumers in every shipped environment", () => {
     for (const { name, config } of environments) {
       for (const block of config.capacity_blocks.filter((candidate) => candidate.consumer === "node_group")) {
         const group = out.resource(`${name}-cluster`, "aws_eks_node_group", `capacity-block-${block.name}_`) as Json;
-        expect(group.scaling_config, `${name}/${block.name}`).toEqual({ min_size: 0, desired_size: block.desired_size ?? block.instance_count, max_size: block.instance_count });
+        expect(group.scaling_config, `${name}/${block.name}`).toEqual({
+          min_size: 0,
+          desired_size: block.desired_size ?? block.instance_count,
+          max_size: block.instance_count,
+        });
         expect(group.lifecycle.ignore_changes).toEqual(["scaling_config[0].desired_size"]);
       }
       for (const block of config.capacity_blocks.filter((candidate) => candidate.consumer === "karpenter")) {
@@ -42,7 +47,10 @@ describe("capacity block consumers in every shipped environment", () => {
   it("lets no Karpenter selector term select a node-group block: ids are Karpenter blocks only, every tag term needs the Karpenter consumer tag", () => {
     for (const { name, config } of environments) {
       if (!config.karpenter.enabled) continue;
-      const nodeClasses = out.resources(`${name}-karpenter-pools`, "kubernetes_manifest").map(([, resource]) => (resource as Json).manifest).filter((m: Json) => m.kind === "EC2NodeClass");
+      const nodeClasses = out
+        .resources(`${name}-karpenter-pools`, "kubernetes_manifest")
+        .map(([, resource]) => (resource as Json).manifest)
+        .filter((m: Json) => m.kind === "EC2NodeClass");
       const terms: Json[] = nodeClasses.flatMap((m: Json) => m.spec.capacityReservationSelectorTerms ?? []);
       const nodeGroupIds = new Set(config.capacity_blocks.filter((block) => block.consumer === "node_group").map((block) => block.reservation_id));
       for (const term of terms) {
@@ -71,7 +79,13 @@ describe("capacity block consumers in every shipped environment", () => {
         });
         const groupId = nodeGroupIdOf(name, block.name);
         expect(declared.nodeGroup).toEqual(
-          groupId ? { clusterName: `blockfleet-${name}`, nodegroupName: `\${aws_eks_node_group.${groupId}.node_group_name}`, desiredSize: block.desired_size ?? block.instance_count } : undefined,
+          groupId
+            ? {
+                clusterName: `blockfleet-${name}`,
+                nodegroupName: `\${aws_eks_node_group.${groupId}.node_group_name}`,
+                desiredSize: block.desired_size ?? block.instance_count,
+              }
+            : undefined,
         );
       }
     }

@@ -4,11 +4,12 @@
  * grant name the same reservations, and the switch between tracking mode and extension purchasing holds in IAM.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadEnvironments, type LoadedEnvironment } from "../../src/config/load";
+import { type LoadedEnvironment, loadEnvironments } from "../../src/config/load";
 import { CAPACITY_BLOCK_NODE_GROUP_TAG, RESERVATION_ENVIRONMENT_TAG } from "../../src/constructs/capacity-manager";
 import { RoleSimulator } from "../support/iam-simulation";
-import { synthesize, type Synthesized } from "../support/synth";
+import { type Synthesized, synthesize } from "../support/synth";
 
+// biome-ignore lint/suspicious/noExplicitAny: synthesized JSON walked by key in assertions; the assertions check the values
 type Json = Record<string, any>;
 
 let environments: readonly LoadedEnvironment[];
@@ -21,8 +22,10 @@ beforeAll(async () => {
 });
 
 const reconcileRole = (env: string) => simulator.role(`${env}-capacity-manager`, `blockfleet-${env}-capacity-manager-reconcile`);
-const tagContext = (tags: Record<string, string> | undefined) => Object.fromEntries(Object.entries(tags ?? {}).map(([key, value]) => [`aws:ResourceTag/${key}`, value]));
-const declaredDocument = (env: string): { blocks: Json[] } => JSON.parse((out.resource(`${env}-cluster`, "aws_ssm_parameter", "declared-capacity-blocks") as Json).value);
+const tagContext = (tags: Record<string, string> | undefined) =>
+  Object.fromEntries(Object.entries(tags ?? {}).map(([key, value]) => [`aws:ResourceTag/${key}`, value]));
+const declaredDocument = (env: string): { blocks: Json[] } =>
+  JSON.parse((out.resource(`${env}-cluster`, "aws_ssm_parameter", "declared-capacity-blocks") as Json).value);
 
 describe("capacity manager integration in every shipped environment", () => {
   it("ships dev in tracking mode and prod (the reference setup) buying extensions", () => {
@@ -40,7 +43,9 @@ describe("capacity manager integration in every shipped environment", () => {
       const blockGroups = groups.filter(([, group]) => group.capacity_type === "CAPACITY_BLOCK");
       const nodeGroupBlocks = config.capacity_blocks.filter((block) => block.consumer === "node_group");
       expect(blockGroups, name).toHaveLength(nodeGroupBlocks.length);
-      expect(blockGroups.map(([, group]) => group.tags?.[CAPACITY_BLOCK_NODE_GROUP_TAG]).sort()).toEqual(nodeGroupBlocks.map((block) => block.reservation_id).sort());
+      expect(blockGroups.map(([, group]) => group.tags?.[CAPACITY_BLOCK_NODE_GROUP_TAG]).sort()).toEqual(
+        nodeGroupBlocks.map((block) => block.reservation_id).sort(),
+      );
       const arnOf = (group: Json) =>
         `arn:aws:eks:${config.region}:${config.account_id}:nodegroup/blockfleet-${name}/${group.node_group_name_prefix ?? group.node_group_name}abc/0ec8f9a2-1b3c-4d5e-8f90-123456789abc`;
       for (const [id, group] of groups) {
@@ -70,7 +75,9 @@ describe("capacity manager integration in every shipped environment", () => {
       const own = { [`aws:ResourceTag/${RESERVATION_ENVIRONMENT_TAG}`]: name };
       expect(await simulator.decide(reconcileRole(name), "ec2:PurchaseCapacityBlockExtension", undeclared, own), `${name} tagged`).toBe(expected);
       const other = { [`aws:ResourceTag/${RESERVATION_ENVIRONMENT_TAG}`]: name === "prod" ? "dev" : "prod" };
-      expect(await simulator.decide(reconcileRole(name), "ec2:PurchaseCapacityBlockExtension", undeclared, other), `${name} other env`).toBe("ImplicitlyDenied");
+      expect(await simulator.decide(reconcileRole(name), "ec2:PurchaseCapacityBlockExtension", undeclared, other), `${name} other env`).toBe(
+        "ImplicitlyDenied",
+      );
     }
   });
 

@@ -6,12 +6,12 @@ import { API_ROUTES } from "../../lambdas/capacity-manager/contract/api-routes";
 import { METRIC_NAMESPACE } from "../../lambdas/capacity-manager/contract/metrics";
 import { TTL_ATTRIBUTE } from "../../lambdas/capacity-manager/contract/table";
 import { buildCapacityManagerBundles } from "../../src/lib/bundling/bundle";
+import { runGate } from "../../src/policy/engine";
 import { stackFromJson } from "../../src/policy/load";
 import type { JsonObject } from "../../src/policy/model";
-import { runGate } from "../../src/policy/engine";
 import { appWarnings, buildApp } from "../../stacks/app";
 import { customCapacityManagerInput, PAGER_TOPIC_ARN, WEB_ACL_ARN } from "../support/capacity-manager";
-import { baseEnvironmentInput, environmentFrom, synthesize, type Synthesized, type TerraformJson } from "../support/synth";
+import { baseEnvironmentInput, environmentFrom, type Synthesized, synthesize, type TerraformJson } from "../support/synth";
 
 const WEB_ACL = WEB_ACL_ARN;
 
@@ -74,7 +74,10 @@ describe("capacity manager stack", () => {
         expect(appWarnings(buildApp([DEFAULTS], { outdir }))).toEqual([
           expect.stringMatching(/^cm: .*alarms reach only the notification topic.*capacity_manager\.alarms\.email or capacity_manager\.alarms\.topic_arns/),
         ]);
-        const extendingNoApprover = environmentFrom("cme", { ...baseEnvironmentInput(), capacity_manager: { extensions_enabled: true, monthly_budget_usd: 10000, alarms: { email: "oncall@example.com" } } });
+        const extendingNoApprover = environmentFrom("cme", {
+          ...baseEnvironmentInput(),
+          capacity_manager: { extensions_enabled: true, monthly_budget_usd: 10000, alarms: { email: "oncall@example.com" } },
+        });
         expect(appWarnings(buildApp([extendingNoApprover], { outdir }))).toEqual([
           "cme: blockfleet-cme-capacity-manager: capacity_manager.approver_principal_arns is empty — nobody can approve, so blocks that require approval are never extended.",
         ]);
@@ -147,7 +150,9 @@ describe("capacity manager stack", () => {
           API_KEY_ID_APPROVE: ref(D, "aws_api_gateway_api_key", "_approve_", "id"),
         },
       });
-      expect(one(X, "aws_lambda_function", "reconcile_function").environment).toMatchObject({ variables: { EXTENSIONS_ENABLED: "true", MONTHLY_BUDGET_USD: "25000" } });
+      expect(one(X, "aws_lambda_function", "reconcile_function").environment).toMatchObject({
+        variables: { EXTENSIONS_ENABLED: "true", MONTHLY_BUDGET_USD: "25000" },
+      });
       // GET /spend shows the month against the same budget; tracking mode (D) has none.
       expect(one(X, "aws_lambda_function", "api_function").environment).toMatchObject({ variables: { MONTHLY_BUDGET_USD: "25000" } });
       expect((one(D, "aws_lambda_function", "reconcile_function").environment as { variables: object }).variables).not.toHaveProperty("MONTHLY_BUDGET_USD");
@@ -168,13 +173,22 @@ describe("capacity manager stack", () => {
     });
 
     it("writes JSON logs to log groups created first, with the configured retention and the KMS key", () => {
-      for (const [stack, days] of [[D, 90], [X, 365]] as const) {
+      for (const [stack, days] of [
+        [D, 90],
+        [X, 365],
+      ] as const) {
         for (const name of ["reconcile", "api"]) {
           const group = one(stack, "aws_cloudwatch_log_group", `${name}_logs`);
-          expect(group).toMatchObject({ name: `/aws/lambda/blockfleet-${stack.split("-")[0]}-capacity-manager-${name}`, retention_in_days: days, kms_key_id: ref(stack, "aws_kms_key", "manager_key", "arn") });
+          expect(group).toMatchObject({
+            name: `/aws/lambda/blockfleet-${stack.split("-")[0]}-capacity-manager-${name}`,
+            retention_in_days: days,
+            kms_key_id: ref(stack, "aws_kms_key", "manager_key", "arn"),
+          });
           const fn = one(stack, "aws_lambda_function", `${name}_function`);
           expect(fn.logging_config).toMatchObject({ log_format: "JSON", log_group: ref(stack, "aws_cloudwatch_log_group", `${name}_logs`, "name") });
-          expect(fn.depends_on).toContain(`aws_cloudwatch_log_group.${synthesized.resources(stack, "aws_cloudwatch_log_group").find(([id]) => id.includes(`${name}_logs`))![0]}`);
+          expect(fn.depends_on).toContain(
+            `aws_cloudwatch_log_group.${synthesized.resources(stack, "aws_cloudwatch_log_group").find(([id]) => id.includes(`${name}_logs`))![0]}`,
+          );
         }
       }
       for (const group of all(X, "aws_cloudwatch_log_group")) {
@@ -252,7 +266,9 @@ describe("capacity manager stack", () => {
       }
       const [statement] = parse(one(D, "aws_sqs_queue_policy").policy).Statement;
       expect(statement).toMatchObject({ Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage" });
-      expect((statement!.Condition as { ArnEquals: { "aws:SourceArn": string[] } }).ArnEquals["aws:SourceArn"].sort()).toEqual(rules.map((id) => `\${aws_cloudwatch_event_rule.${id}.arn}`).sort());
+      expect((statement!.Condition as { ArnEquals: { "aws:SourceArn": string[] } }).ArnEquals["aws:SourceArn"].sort()).toEqual(
+        rules.map((id) => `\${aws_cloudwatch_event_rule.${id}.arn}`).sort(),
+      );
     });
 
     it("scopes every invoke permission to one source ARN and the account", () => {
@@ -283,8 +299,16 @@ describe("capacity manager stack", () => {
 
     it("subscribes the e-mail addresses only when configured: notifications to the notification topic, alarms to the alarm topic", () => {
       expect(all(D, "aws_sns_topic_subscription")).toEqual([]);
-      expect(one(X, "aws_sns_topic_subscription", "notifications")).toMatchObject({ protocol: "email", endpoint: "gpu-oncall@example.com", topic_arn: ref(X, "aws_sns_topic", "notifications", "arn") });
-      expect(one(X, "aws_sns_topic_subscription", "alarm-topic")).toMatchObject({ protocol: "email", endpoint: "gpu-pager@example.com", topic_arn: ref(X, "aws_sns_topic", "alarm-topic", "arn") });
+      expect(one(X, "aws_sns_topic_subscription", "notifications")).toMatchObject({
+        protocol: "email",
+        endpoint: "gpu-oncall@example.com",
+        topic_arn: ref(X, "aws_sns_topic", "notifications", "arn"),
+      });
+      expect(one(X, "aws_sns_topic_subscription", "alarm-topic")).toMatchObject({
+        protocol: "email",
+        endpoint: "gpu-pager@example.com",
+        topic_arn: ref(X, "aws_sns_topic", "alarm-topic", "arn"),
+      });
     });
 
     it("gives the alarm topic its own rotated key, usable by CloudWatch, so a broken notification key cannot silence the alarms", () => {
@@ -293,9 +317,18 @@ describe("capacity manager stack", () => {
       expect(ref(D, "aws_kms_key", "alarm-key", "arn")).not.toBe(ref(D, "aws_kms_key", "manager_key", "arn"));
       const key = one(D, "aws_kms_key", "alarm-key");
       expect(key).toMatchObject({ enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
-      expect(parse(key.policy).Statement).toContainEqual(expect.objectContaining({ Principal: { Service: ["cloudwatch.amazonaws.com"] }, Condition: { StringEquals: { "aws:SourceAccount": expect.any(String) } } }));
+      expect(parse(key.policy).Statement).toContainEqual(
+        expect.objectContaining({
+          Principal: { Service: ["cloudwatch.amazonaws.com"] },
+          Condition: { StringEquals: { "aws:SourceAccount": expect.any(String) } },
+        }),
+      );
       const [statement] = parse(one(D, "aws_sns_topic_policy", "alarm-topic").policy).Statement;
-      expect(statement).toMatchObject({ Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: ref(D, "aws_sns_topic", "alarm-topic", "arn") });
+      expect(statement).toMatchObject({
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: ref(D, "aws_sns_topic", "alarm-topic", "arn"),
+      });
     });
 
     it("alarms on reconcile errors and throttles, dead letters, expiring blocks, held purchases, record failures, refused notifications, an unreadable declared set, ledger write failures and purchases over budget, to both topics", () => {
@@ -315,20 +348,68 @@ describe("capacity manager stack", () => {
         "Throttles",
       ]);
       // A purchase missing from the spend ledger, or one the budget refused: any one is worth hearing about.
-      expect(alarms.LedgerWriteFailures).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 1, treat_missing_data: "notBreaching" });
-      expect(alarms.PurchasesOverBudget).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 1 });
+      expect(alarms.LedgerWriteFailures).toMatchObject({
+        namespace: METRIC_NAMESPACE,
+        dimensions: { Service: "capacity-manager" },
+        statistic: "Sum",
+        threshold: 1,
+        treat_missing_data: "notBreaching",
+      });
+      expect(alarms.PurchasesOverBudget).toMatchObject({
+        namespace: METRIC_NAMESPACE,
+        dimensions: { Service: "capacity-manager" },
+        statistic: "Sum",
+        threshold: 1,
+      });
       expect(alarms.PurchasesOverBudget.alarm_description).toContain("capacity_manager.monthly_budget_usd");
       // A purchase EC2 rejected (IAM, quota, offering gone) is retried every run: the first one is worth hearing about.
-      expect(alarms.PurchasesRejected).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 1, treat_missing_data: "notBreaching" });
-      expect(alarms.DeclaredBlocksUnavailable).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 3 });
-      expect(alarms.Errors).toMatchObject({ namespace: "AWS/Lambda", dimensions: { FunctionName: ref(D, "aws_lambda_function", "reconcile_function", "function_name") }, threshold: 1 });
+      expect(alarms.PurchasesRejected).toMatchObject({
+        namespace: METRIC_NAMESPACE,
+        dimensions: { Service: "capacity-manager" },
+        statistic: "Sum",
+        threshold: 1,
+        treat_missing_data: "notBreaching",
+      });
+      expect(alarms.DeclaredBlocksUnavailable).toMatchObject({
+        namespace: METRIC_NAMESPACE,
+        dimensions: { Service: "capacity-manager" },
+        statistic: "Sum",
+        threshold: 3,
+      });
+      expect(alarms.Errors).toMatchObject({
+        namespace: "AWS/Lambda",
+        dimensions: { FunctionName: ref(D, "aws_lambda_function", "reconcile_function", "function_name") },
+        threshold: 1,
+      });
       expect(alarms.Throttles).toMatchObject({ namespace: "AWS/Lambda", threshold: 5 });
-      expect(alarms.ApproximateNumberOfMessagesVisible).toMatchObject({ namespace: "AWS/SQS", dimensions: { QueueName: ref(D, "aws_sqs_queue", "", "name") }, threshold: 1 });
+      expect(alarms.ApproximateNumberOfMessagesVisible).toMatchObject({
+        namespace: "AWS/SQS",
+        dimensions: { QueueName: ref(D, "aws_sqs_queue", "", "name") },
+        threshold: 1,
+      });
       expect(alarms.ExpiringWithoutExtension).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, threshold: 1 });
       // Emitted every run while a hold lasts: the alarm keeps its state through missing data instead of flipping to OK.
-      expect(alarms.PurchasesUnconfirmed).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Maximum", threshold: 1, treat_missing_data: "ignore" });
-      expect(alarms.RecordFailures).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 3, treat_missing_data: "notBreaching" });
-      expect(alarms.NotificationFailures).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { Service: "capacity-manager" }, statistic: "Sum", threshold: 1, treat_missing_data: "notBreaching" });
+      expect(alarms.PurchasesUnconfirmed).toMatchObject({
+        namespace: METRIC_NAMESPACE,
+        dimensions: { Service: "capacity-manager" },
+        statistic: "Maximum",
+        threshold: 1,
+        treat_missing_data: "ignore",
+      });
+      expect(alarms.RecordFailures).toMatchObject({
+        namespace: METRIC_NAMESPACE,
+        dimensions: { Service: "capacity-manager" },
+        statistic: "Sum",
+        threshold: 3,
+        treat_missing_data: "notBreaching",
+      });
+      expect(alarms.NotificationFailures).toMatchObject({
+        namespace: METRIC_NAMESPACE,
+        dimensions: { Service: "capacity-manager" },
+        statistic: "Sum",
+        threshold: 1,
+        treat_missing_data: "notBreaching",
+      });
       const actions = [ref(D, "aws_sns_topic", "alarm-topic", "arn"), ref(D, "aws_sns_topic", "notifications", "arn")];
       for (const alarm of Object.values(alarms)) {
         expect(alarm).toMatchObject({ alarm_actions: actions, ok_actions: actions, period: 300, evaluation_periods: 1 });
@@ -351,13 +432,19 @@ describe("capacity manager stack", () => {
   describe("REST API", () => {
     const methodKey = (method: Body, stack: string): string => {
       const resource = method.resource_id === ref(stack, "aws_api_gateway_rest_api", "", "root_resource_id") ? "/" : null;
-      const path = resource ?? `/${synthesized.resources(stack, "aws_api_gateway_resource").find(([id]) => method.resource_id === `\${aws_api_gateway_resource.${id}.id}`)![1].path_part}`;
+      const path =
+        resource ??
+        `/${synthesized.resources(stack, "aws_api_gateway_resource").find(([id]) => method.resource_id === `\${aws_api_gateway_resource.${id}.id}`)![1].path_part}`;
       return `${method.http_method} ${path}`;
     };
 
     it("declares exactly the manager's routes as resources and methods, without an OpenAPI body", () => {
       expect(one(D, "aws_api_gateway_rest_api").body).toBeUndefined();
-      expect(all(D, "aws_api_gateway_method").map((method) => methodKey(method, D)).sort()).toEqual(API_ROUTES.map((route) => `${route.method} ${route.path}`).sort());
+      expect(
+        all(D, "aws_api_gateway_method")
+          .map((method) => methodKey(method, D))
+          .sort(),
+      ).toEqual(API_ROUTES.map((route) => `${route.method} ${route.path}`).sort());
     });
 
     it("requires AWS_IAM and the API key on every method by default", () => {
@@ -386,7 +473,11 @@ describe("capacity manager stack", () => {
       const integrations = all(D, "aws_api_gateway_integration");
       expect(integrations).toHaveLength(API_ROUTES.length);
       for (const integration of integrations) {
-        expect(integration).toMatchObject({ type: "AWS_PROXY", integration_http_method: "POST", uri: ref(D, "aws_lambda_function", "api_function", "invoke_arn") });
+        expect(integration).toMatchObject({
+          type: "AWS_PROXY",
+          integration_http_method: "POST",
+          uri: ref(D, "aws_lambda_function", "api_function", "invoke_arn"),
+        });
       }
     });
 
@@ -397,15 +488,25 @@ describe("capacity manager stack", () => {
       for (const type of ["aws_api_gateway_method", "aws_api_gateway_integration"]) {
         for (const [id] of synthesized.resources(D, type)) expect(trigger).toContain(`${type}.${id}.id`);
       }
-      const shapeOf = (stack: string): string => /"([0-9a-f]{64})"/.exec((one(stack, "aws_api_gateway_deployment").triggers as { redeployment: string }).redeployment)![1]!;
+      const shapeOf = (stack: string): string =>
+        /"([0-9a-f]{64})"/.exec((one(stack, "aws_api_gateway_deployment").triggers as { redeployment: string }).redeployment)![1]!;
       expect(shapeOf(D)).not.toBe(shapeOf(X));
     });
 
     it("logs access as JSON lines with the caller's IAM ARN and key, and traces with X-Ray", () => {
       const stage = one(D, "aws_api_gateway_stage");
-      expect(stage).toMatchObject({ stage_name: "v1", xray_tracing_enabled: true, access_log_settings: { destination_arn: ref(D, "aws_cloudwatch_log_group", "access-logs", "arn") } });
+      expect(stage).toMatchObject({
+        stage_name: "v1",
+        xray_tracing_enabled: true,
+        access_log_settings: { destination_arn: ref(D, "aws_cloudwatch_log_group", "access-logs", "arn") },
+      });
       const format = JSON.parse((stage.access_log_settings as { format: string }).format);
-      expect(format).toMatchObject({ requestId: "$context.requestId", userArn: "$context.identity.userArn", apiKeyId: "$context.identity.apiKeyId", status: "$context.status" });
+      expect(format).toMatchObject({
+        requestId: "$context.requestId",
+        userArn: "$context.identity.userArn",
+        apiKeyId: "$context.identity.apiKeyId",
+        status: "$context.status",
+      });
       expect(one(D, "aws_cloudwatch_log_group", "execution-logs").name).toBe(`API-Gateway-Execution-Logs_${ref(D, "aws_api_gateway_rest_api", "", "id")}/v1`);
     });
 
@@ -425,7 +526,10 @@ describe("capacity manager stack", () => {
           throttle_settings: { rate_limit: 10, burst_limit: 20 },
           quota_settings: { limit: 10_000, period: "DAY" },
         });
-        expect(one(X, "aws_api_gateway_usage_plan", `usage-plan-${permission}`)).toMatchObject({ throttle_settings: { rate_limit: 2, burst_limit: 4 }, quota_settings: { limit: 500 } });
+        expect(one(X, "aws_api_gateway_usage_plan", `usage-plan-${permission}`)).toMatchObject({
+          throttle_settings: { rate_limit: 2, burst_limit: 4 },
+          quota_settings: { limit: 500 },
+        });
         expect(one(D, "aws_api_gateway_usage_plan_key", `usage-plan-key-${permission}`)).toMatchObject({
           key_id: ref(D, "aws_api_gateway_api_key", `_${permission}_`, "id"),
           key_type: "API_KEY",
@@ -439,15 +543,21 @@ describe("capacity manager stack", () => {
       const policyOf = (stack: string) => JSON.parse(one(stack, "aws_api_gateway_rest_api_policy").policy as string);
       const approve = `${ref(D, "aws_api_gateway_rest_api", "", "execution_arn")}/v1/PATCH/*`;
       // No approver configured: nobody.
-      expect(policyOf(D).Statement).toEqual([{ Sid: "OnlyApproversApprove", Effect: "Deny", Principal: "*", Action: "execute-api:Invoke", Resource: [approve] }]);
-      expect(one(D, "aws_api_gateway_deployment").depends_on).toContain(`aws_api_gateway_rest_api_policy.${synthesized.resources(D, "aws_api_gateway_rest_api_policy")[0]![0]}`);
+      expect(policyOf(D).Statement).toEqual([
+        { Sid: "OnlyApproversApprove", Effect: "Deny", Principal: "*", Action: "execute-api:Invoke", Resource: [approve] },
+      ]);
+      expect(one(D, "aws_api_gateway_deployment").depends_on).toContain(
+        `aws_api_gateway_rest_api_policy.${synthesized.resources(D, "aws_api_gateway_rest_api_policy")[0]![0]}`,
+      );
       // Key-only callers have no principal: the function checks the approver key instead.
       expect(all(X, "aws_api_gateway_rest_api_policy")).toEqual([]);
     });
 
     it("attaches the web ACL only when configured", () => {
       expect(all(D, "aws_wafv2_web_acl_association")).toEqual([]);
-      expect(one(X, "aws_wafv2_web_acl_association")).toEqual(expect.objectContaining({ resource_arn: ref(X, "aws_api_gateway_stage", "", "arn"), web_acl_arn: WEB_ACL }));
+      expect(one(X, "aws_wafv2_web_acl_association")).toEqual(
+        expect.objectContaining({ resource_arn: ref(X, "aws_api_gateway_stage", "", "arn"), web_acl_arn: WEB_ACL }),
+      );
     });
 
     it("manages API Gateway's account logging role unless told another stack does", () => {
@@ -460,7 +570,10 @@ describe("capacity manager stack", () => {
     it("is generated by API Gateway per permission, each kept in a KMS-encrypted secret of its own, and findable through SSM", () => {
       for (const permission of ["read", "write", "approve"]) {
         expect(one(D, "aws_api_gateway_api_key", `_${permission}_`).value).toBeUndefined();
-        expect(one(D, "aws_secretsmanager_secret", `_${permission}_`)).toMatchObject({ name: `blockfleet/cm/capacity-manager/api-key-${permission}`, kms_key_id: ref(D, "aws_kms_key", "manager_key", "arn") });
+        expect(one(D, "aws_secretsmanager_secret", `_${permission}_`)).toMatchObject({
+          name: `blockfleet/cm/capacity-manager/api-key-${permission}`,
+          kms_key_id: ref(D, "aws_kms_key", "manager_key", "arn"),
+        });
         expect(one(D, "aws_secretsmanager_secret_version", `_${permission}_`)).toMatchObject({
           secret_id: ref(D, "aws_secretsmanager_secret", `_${permission}_`, "id"),
           secret_string: ref(D, "aws_api_gateway_api_key", `_${permission}_`, "value"),
@@ -484,7 +597,15 @@ describe("capacity manager stack", () => {
             Sid: "OnlyTheManagerWritesRecords",
             Effect: "Deny",
             Principal: "*",
-            Action: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete"],
+            Action: [
+              "dynamodb:PutItem",
+              "dynamodb:UpdateItem",
+              "dynamodb:DeleteItem",
+              "dynamodb:BatchWriteItem",
+              "dynamodb:PartiQLInsert",
+              "dynamodb:PartiQLUpdate",
+              "dynamodb:PartiQLDelete",
+            ],
             Resource: ref(D, "aws_dynamodb_table", table, "arn"),
             Condition: { ArnNotEquals: { "aws:PrincipalArn": [ref(D, "aws_iam_role", "reconcile_role", "arn"), ref(D, "aws_iam_role", "api_role", "arn")] } },
           },

@@ -2,12 +2,20 @@ import { TerraformStack, Testing } from "cdktf";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CONTROL_PLANE_LOG_TYPES, EksCluster, MANAGED_ADDONS, NODE_MANAGED_POLICIES } from "../../src/constructs/eks-cluster";
 import { awsContext } from "../../src/lib/aws-context";
-import { baseEnvironmentInput, synthesizeWith, type Synthesized } from "../support/synth";
+import { baseEnvironmentInput, type Synthesized, synthesizeWith } from "../support/synth";
 
+// biome-ignore lint/suspicious/noExplicitAny: synthesized JSON walked by key in assertions; the assertions check the values
 type Json = Record<string, any>;
 
 const STACK = "test-cluster";
-const BLOCK_A = { name: "p5-a", reservation_id: "cr-0123456789abcdef0", instance_type: "p5.48xlarge", instance_count: 2, availability_zone: "us-east-1a", efa: true };
+const BLOCK_A = {
+  name: "p5-a",
+  reservation_id: "cr-0123456789abcdef0",
+  instance_type: "p5.48xlarge",
+  instance_count: 2,
+  availability_zone: "us-east-1a",
+  efa: true,
+};
 const BLOCK_B = {
   name: "p5e-b",
   reservation_id: "cr-0fedcba9876543210",
@@ -31,7 +39,13 @@ describe("cluster stack", () => {
       tags: { team: "ml" },
       single_nat_gateway: false,
       availability_zones: ["us-east-1a", "us-east-1b", "us-east-1c"],
-      cluster: { version: "1.34", endpoint_public_access: true, public_access_cidrs: ["198.51.100.0/24"], admin_principal_arns: ["arn:aws:iam::111122223333:role/admin"], log_retention_days: 30 },
+      cluster: {
+        version: "1.34",
+        endpoint_public_access: true,
+        public_access_cidrs: ["198.51.100.0/24"],
+        admin_principal_arns: ["arn:aws:iam::111122223333:role/admin"],
+        log_retention_days: 30,
+      },
       capacity_blocks: [BLOCK_A, BLOCK_B],
     });
   });
@@ -40,7 +54,13 @@ describe("cluster stack", () => {
     it("keeps state in the environment's S3 bucket, encrypted by the bucket's state key, with S3-native locking", () => {
       // encrypt = true without kms_key_id would have Terraform request SSE-S3 and bypass the state key.
       expect(out.stack(STACK).terraform!.backend).toEqual({
-        s3: { bucket: "blockfleet-tfstate-test-111122223333-us-east-1", key: "test/test-cluster.tfstate", region: "us-east-1", encrypt: false, use_lockfile: true },
+        s3: {
+          bucket: "blockfleet-tfstate-test-111122223333-us-east-1",
+          key: "test/test-cluster.tfstate",
+          region: "us-east-1",
+          encrypt: false,
+          use_lockfile: true,
+        },
       });
     });
 
@@ -52,10 +72,12 @@ describe("cluster stack", () => {
       });
     });
 
-    it("tags every resource of a production environment production = \"true\", which the policy gate reads", async () => {
+    it('tags every resource of a production environment production = "true", which the policy gate reads', async () => {
       // GIVEN an environment file with production = true WHEN synthesized THEN the provider's default tags say so
       const production = await synthesizeWith({ production: true });
-      expect(production.stack(STACK).provider!.aws![0]!.default_tags).toEqual([{ tags: { environment: "test", "managed-by": "blockfleet", production: "true" } }]);
+      expect(production.stack(STACK).provider!.aws![0]!.default_tags).toEqual([
+        { tags: { environment: "test", "managed-by": "blockfleet", production: "true" } },
+      ]);
     });
   });
 
@@ -96,7 +118,10 @@ describe("cluster stack", () => {
       expect(defaultGroup.ingress).toBeUndefined();
       expect(defaultGroup.egress).toBeUndefined();
       expect(out.resource(STACK, "aws_flow_log")).toMatchObject({ traffic_type: "ALL", log_destination_type: "cloud-watch-logs" });
-      expect(out.resource(STACK, "aws_cloudwatch_log_group", "flow-log")).toMatchObject({ retention_in_days: 30, kms_key_id: expect.stringContaining("aws_kms_key.") });
+      expect(out.resource(STACK, "aws_cloudwatch_log_group", "flow-log")).toMatchObject({
+        retention_in_days: 30,
+        kms_key_id: expect.stringContaining("aws_kms_key."),
+      });
     });
 
     it("keeps the audit log groups (flow logs, control plane) when the stack is destroyed or renamed", () => {
@@ -113,7 +138,10 @@ describe("cluster stack", () => {
           Action: "sts:AssumeRole",
           Condition: {
             StringEquals: { "aws:SourceAccount": "${data.aws_caller_identity.caller-identity.account_id}" },
-            ArnLike: { "aws:SourceArn": "arn:${data.aws_partition.partition.partition}:ec2:us-east-1:${data.aws_caller_identity.caller-identity.account_id}:vpc-flow-log/*" },
+            ArnLike: {
+              "aws:SourceArn":
+                "arn:${data.aws_partition.partition.partition}:ec2:us-east-1:${data.aws_caller_identity.caller-identity.account_id}:vpc-flow-log/*",
+            },
           },
         },
       ]);
@@ -125,7 +153,10 @@ describe("cluster stack", () => {
       expect(logsStatement).toMatchObject({
         Principal: { Service: ["logs.us-east-1.amazonaws.com"] },
         Condition: {
-          ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:${data.aws_partition.partition.partition}:logs:us-east-1:${data.aws_caller_identity.caller-identity.account_id}:log-group:*" },
+          ArnLike: {
+            "kms:EncryptionContext:aws:logs:arn":
+              "arn:${data.aws_partition.partition.partition}:logs:us-east-1:${data.aws_caller_identity.caller-identity.account_id}:log-group:*",
+          },
         },
       });
       // Logs calls KMS without aws:SourceAccount, so a SourceAccount condition would deny it.
@@ -146,7 +177,10 @@ describe("cluster stack", () => {
     });
 
     it("encrypts secrets with a rotating KMS key", () => {
-      expect(cluster.encryption_config).toEqual({ provider: { key_arn: expect.stringMatching(/^\$\{aws_kms_key\.eks_secrets-key_\w+\.arn\}$/) }, resources: ["secrets"] });
+      expect(cluster.encryption_config).toEqual({
+        provider: { key_arn: expect.stringMatching(/^\$\{aws_kms_key\.eks_secrets-key_\w+\.arn\}$/) },
+        resources: ["secrets"],
+      });
       for (const [, key] of out.resources(STACK, "aws_kms_key")) expect(key).toMatchObject({ enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
     });
 
@@ -161,7 +195,10 @@ describe("cluster stack", () => {
 
     it("ships every control-plane log type to a retained log group created before the cluster", () => {
       expect(cluster.enabled_cluster_log_types).toEqual([...CONTROL_PLANE_LOG_TYPES]);
-      expect(out.resource(STACK, "aws_cloudwatch_log_group", "control-plane")).toMatchObject({ name: "/aws/eks/blockfleet-test/cluster", retention_in_days: 30 });
+      expect(out.resource(STACK, "aws_cloudwatch_log_group", "control-plane")).toMatchObject({
+        name: "/aws/eks/blockfleet-test/cluster",
+        retention_in_days: 30,
+      });
       expect(cluster.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_cloudwatch_log_group\.eks_control-plane-logs/)]));
     });
 
@@ -172,7 +209,10 @@ describe("cluster stack", () => {
       expect(principals).toEqual(["arn:aws:iam::111122223333:role/admin"]);
       expect(out.dataSources(STACK, "aws_iam_session_context")).toEqual([]);
       for (const [, association] of out.resources(STACK, "aws_eks_access_policy_association")) {
-        expect(association).toMatchObject({ policy_arn: "arn:${data.aws_partition.partition.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", access_scope: { type: "cluster" } });
+        expect(association).toMatchObject({
+          policy_arn: "arn:${data.aws_partition.partition.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+          access_scope: { type: "cluster" },
+        });
       }
     });
 
@@ -199,7 +239,10 @@ describe("cluster stack", () => {
       const ssm = await synthesizeWith({ cluster: { version: "1.34", ssm_access: true } }, "ssm");
       for (const stack of ["ssm-cluster", "ssm-karpenter"]) {
         const attachments = ssm.resources(stack, "aws_iam_role_policy_attachment").map(([, attachment]) => String(attachment.policy_arn));
-        expect(attachments.filter((arn) => arn.endsWith("/AmazonSSMManagedInstanceCore")), stack).toHaveLength(1);
+        expect(
+          attachments.filter((arn) => arn.endsWith("/AmazonSSMManagedInstanceCore")),
+          stack,
+        ).toHaveLength(1);
       }
     });
 
@@ -213,7 +256,11 @@ describe("cluster stack", () => {
   describe("system node group", () => {
     it("runs on-demand with the system label and the configured sizes", () => {
       const group = out.resource(STACK, "aws_eks_node_group", "system-nodes");
-      expect(group).toMatchObject({ capacity_type: "ON_DEMAND", labels: { "blockfleet.io/node-role": "system" }, scaling_config: { min_size: 2, max_size: 4, desired_size: 2 } });
+      expect(group).toMatchObject({
+        capacity_type: "ON_DEMAND",
+        labels: { "blockfleet.io/node-role": "system" },
+        scaling_config: { min_size: 2, max_size: 4, desired_size: 2 },
+      });
     });
   });
 
@@ -234,10 +281,15 @@ describe("cluster stack", () => {
     });
 
     it("requires IMDSv2 with hop limit 1 and encrypts a gp3 volume on the AMI's data device", () => {
-      for (const [name, device] of [["p5-a", "/dev/xvda"], ["p5e-b", "/dev/xvdb"]] as const) {
+      for (const [name, device] of [
+        ["p5-a", "/dev/xvda"],
+        ["p5e-b", "/dev/xvdb"],
+      ] as const) {
         const template = launchTemplateFor(name);
         expect(template.metadata_options).toMatchObject({ http_tokens: "required", http_put_response_hop_limit: 1 });
-        expect(template.block_device_mappings).toEqual([{ device_name: device, ebs: expect.objectContaining({ encrypted: "true", volume_type: "gp3", volume_size: 500 }) }]);
+        expect(template.block_device_mappings).toEqual([
+          { device_name: device, ebs: expect.objectContaining({ encrypted: "true", volume_type: "gp3", volume_size: 500 }) },
+        ]);
       }
     });
 
@@ -268,7 +320,11 @@ describe("cluster stack", () => {
         { key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" },
         { key: "team", value: "research", effect: "NO_SCHEDULE" },
       ]);
-      expect(group.labels).toEqual({ team: "research", "blockfleet.io/capacity-block": "p5e-b", "blockfleet.io/capacity-reservation-id": "cr-0fedcba9876543210" });
+      expect(group.labels).toEqual({
+        team: "research",
+        "blockfleet.io/capacity-block": "p5e-b",
+        "blockfleet.io/capacity-reservation-id": "cr-0fedcba9876543210",
+      });
     });
 
     it("depends on the node role's policy attachments so a destroy never strands nodes", () => {
@@ -282,7 +338,9 @@ describe("cluster stack", () => {
       expect(interfaces).toHaveLength(32);
       expect(interfaces[0]).toMatchObject({ device_index: 0, network_card_index: 0, interface_type: "efa" });
       // EC2's multi-card guidance: an EFA-only interface takes device index 0 of its own card.
-      expect(interfaces.slice(1).every((nic, index) => nic.device_index === 0 && nic.network_card_index === index + 1 && nic.interface_type === "efa-only")).toBe(true);
+      expect(
+        interfaces.slice(1).every((nic, index) => nic.device_index === 0 && nic.network_card_index === index + 1 && nic.interface_type === "efa-only"),
+      ).toBe(true);
       expect(interfaces.every((nic) => nic.subnet_id === undefined)).toBe(true);
       expect(template.vpc_security_group_ids).toBeUndefined();
       // A capacity block is already co-located; a placement group on the reservation can strand part of it.
@@ -330,7 +388,9 @@ describe("cluster stack", () => {
 
   it("outputs what operators and later stacks need", () => {
     const outputs = out.stack(STACK).output!;
-    expect(Object.keys(outputs).sort()).toEqual(expect.arrayContaining(["cluster_endpoint", "cluster_name", "configure_kubectl", "node_role_arn", "private_subnet_ids", "region"]));
+    expect(Object.keys(outputs).sort()).toEqual(
+      expect.arrayContaining(["cluster_endpoint", "cluster_name", "configure_kubectl", "node_role_arn", "private_subnet_ids", "region"]),
+    );
     expect(outputs.configure_kubectl!.value).toBe("aws eks update-kubeconfig --region us-east-1 --name blockfleet-test");
   });
 });
@@ -348,7 +408,11 @@ describe("cluster access entries", () => {
     // THEN B keeps its address, and its association keeps its own
     expect(entryIdOf(onlyB, ADMIN_B)).toBe(entryIdOf(both, ADMIN_B));
     expect(entries(onlyB)).toHaveLength(1);
-    const associations = (out: Synthesized) => out.resources(STACK, "aws_eks_access_policy_association").map(([id]) => id).sort();
+    const associations = (out: Synthesized) =>
+      out
+        .resources(STACK, "aws_eks_access_policy_association")
+        .map(([id]) => id)
+        .sort();
     expect(associations(both)).toEqual(expect.arrayContaining(associations(onlyB)));
   });
 
@@ -375,7 +439,9 @@ describe("cluster access entries", () => {
     // THEN the deployer's entry and association are counted out when its role is one of the listed admins
     const [, deployer] = entries(out).find(([id]) => id.includes("deployer"))!;
     expect(deployer["principal_arn"]).toMatch(/^\$\{data\.aws_iam_session_context\.eks_deployer-role_\w+\.issuer_arn\}$/);
-    expect(deployer["count"]).toBe(`\${contains(["${ADMIN_A}"], data.aws_iam_session_context.${out.dataSources(STACK, "aws_iam_session_context")[0]![0]}.issuer_arn) ? 0 : 1}`);
+    expect(deployer["count"]).toBe(
+      `\${contains(["${ADMIN_A}"], data.aws_iam_session_context.${out.dataSources(STACK, "aws_iam_session_context")[0]![0]}.issuer_arn) ? 0 : 1}`,
+    );
     const association = out.resource(STACK, "aws_eks_access_policy_association", "deployer");
     expect(association["count"]).toBe(deployer["count"]);
   });
@@ -388,7 +454,10 @@ describe("cluster access entries", () => {
     expect(moved).toEqual([
       { from: "aws_eks_access_entry.eks_admin-0_access-entry_F46141A8", to: `aws_eks_access_entry.${entryIdOf(out, ADMIN_A)}` },
       { from: "aws_eks_access_entry.eks_admin-1_access-entry_04799577", to: `aws_eks_access_entry.${entryIdOf(out, ADMIN_B)}` },
-      { from: expect.stringMatching(/^aws_eks_access_entry\.eks_admin-2_access-entry_[0-9A-F]{8}$/), to: expect.stringMatching(/^aws_eks_access_entry\.eks_deployer_access-entry_\w+\[0\]$/) },
+      {
+        from: expect.stringMatching(/^aws_eks_access_entry\.eks_admin-2_access-entry_[0-9A-F]{8}$/),
+        to: expect.stringMatching(/^aws_eks_access_entry\.eks_deployer_access-entry_\w+\[0\]$/),
+      },
     ]);
   });
 
@@ -399,7 +468,14 @@ describe("cluster access entries", () => {
     // THEN both reach the cluster security group (the private endpoint's interfaces carry it) on TCP 443 only
     const clusterGroup = `\${aws_eks_cluster.${out.resources(STACK, "aws_eks_cluster")[0]![0]}.vpc_config[0].cluster_security_group_id}`;
     expect(rules.map(([, { "//": _metadata, ...rule }]) => rule).sort((a, b) => String(a["description"]).localeCompare(String(b["description"])))).toEqual([
-      { security_group_id: clusterGroup, cidr_ipv4: "10.99.0.0/16", ip_protocol: "tcp", from_port: 443, to_port: 443, description: "Kubernetes API from 10.99.0.0/16" },
+      {
+        security_group_id: clusterGroup,
+        cidr_ipv4: "10.99.0.0/16",
+        ip_protocol: "tcp",
+        from_port: 443,
+        to_port: 443,
+        description: "Kubernetes API from 10.99.0.0/16",
+      },
       {
         security_group_id: clusterGroup,
         referenced_security_group_id: "sg-0123456789abcdef0",
@@ -431,7 +507,11 @@ describe("cluster stack without capacity blocks", () => {
 
 describe("cluster stack with a Karpenter block", () => {
   it("creates no node group for it, yet declares it (without a node group) to the capacity manager", async () => {
-    const out = await synthesizeWith({ capacity_blocks: [{ ...BLOCK_B, availability_zone: "us-east-1a", labels: {}, taints: [], consumer: "karpenter", extend: { by_hours: 48, max_upfront_fee_usd: 2500 } }] });
+    const out = await synthesizeWith({
+      capacity_blocks: [
+        { ...BLOCK_B, availability_zone: "us-east-1a", labels: {}, taints: [], consumer: "karpenter", extend: { by_hours: 48, max_upfront_fee_usd: 2500 } },
+      ],
+    });
     expect(out.resources(STACK, "aws_eks_node_group").map(([id]) => id)).toEqual([expect.stringMatching(/^system-nodes/)]);
     const document = JSON.parse(out.resource(STACK, "aws_ssm_parameter", "declared-capacity-blocks").value as string);
     expect(document.blocks).toEqual([

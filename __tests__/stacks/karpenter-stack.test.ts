@@ -9,15 +9,23 @@ import { controllerPolicyStatements } from "../../src/constructs/karpenter/contr
 import { karpenterManifests } from "../../src/constructs/karpenter/manifests";
 import { buildApp } from "../../stacks/app";
 import { RoleSimulator } from "../support/iam-simulation";
-import { baseEnvironmentInput, environmentFrom, synthesize, type Synthesized } from "../support/synth";
+import { baseEnvironmentInput, environmentFrom, type Synthesized, synthesize } from "../support/synth";
 
+// biome-ignore lint/suspicious/noExplicitAny: synthesized JSON walked by key in assertions; the assertions check the values
 type Json = Record<string, any>;
 
 const KARPENTER = "test-karpenter";
 const POOLS = "test-karpenter-pools";
 const BLOCKS = [
   { name: "p5-a", reservation_id: "cr-0123456789abcdef0", instance_type: "p5.48xlarge", instance_count: 2, availability_zone: "us-east-1a" },
-  { name: "p5e-b", reservation_id: "cr-0fedcba9876543210", instance_type: "p5e.48xlarge", instance_count: 1, availability_zone: "us-east-1b", consumer: "karpenter" },
+  {
+    name: "p5e-b",
+    reservation_id: "cr-0fedcba9876543210",
+    instance_type: "p5e.48xlarge",
+    instance_count: 1,
+    availability_zone: "us-east-1b",
+    consumer: "karpenter",
+  },
 ];
 const TEST_INPUT = { ...baseEnvironmentInput(), account_id: "111122223333", capacity_blocks: BLOCKS, create_spot_service_linked_role: true };
 /** Defaults only, and no capacity blocks. */
@@ -44,9 +52,15 @@ describe("karpenter stacks", () => {
       const moved = (out.stack(KARPENTER)["moved"] as Array<{ from: string; to: string }>).sort((a, b) => (a.from < b.from ? -1 : 1));
       // THEN each moves to the PodIdentityRole's resource of the same type, so Terraform keeps the role
       expect(moved).toEqual([
-        { from: "aws_eks_pod_identity_association.infrastructure_pod-identity_C9E32B2D", to: `aws_eks_pod_identity_association.${idOf(KARPENTER, "aws_eks_pod_identity_association", "controller-role")}` },
+        {
+          from: "aws_eks_pod_identity_association.infrastructure_pod-identity_C9E32B2D",
+          to: `aws_eks_pod_identity_association.${idOf(KARPENTER, "aws_eks_pod_identity_association", "controller-role")}`,
+        },
         { from: "aws_iam_role.infrastructure_controller-role_4B5AC9B6", to: `aws_iam_role.${idOf(KARPENTER, "aws_iam_role", "controller-role")}` },
-        { from: "aws_iam_role_policy.infrastructure_controller-policy_E1981D8C", to: `aws_iam_role_policy.${idOf(KARPENTER, "aws_iam_role_policy", "controller-role")}` },
+        {
+          from: "aws_iam_role_policy.infrastructure_controller-policy_E1981D8C",
+          to: `aws_iam_role_policy.${idOf(KARPENTER, "aws_iam_role_policy", "controller-role")}`,
+        },
       ]);
     });
   });
@@ -86,7 +100,8 @@ describe("karpenter stacks", () => {
             Action: ["sts:AssumeRole", "sts:TagSession"],
             Condition: {
               StringEquals: {
-                "aws:RequestTag/eks-cluster-arn": "arn:${data.aws_partition.partition.partition}:eks:us-east-1:${data.aws_caller_identity.caller-identity.account_id}:cluster/blockfleet-test",
+                "aws:RequestTag/eks-cluster-arn":
+                  "arn:${data.aws_partition.partition.partition}:eks:us-east-1:${data.aws_caller_identity.caller-identity.account_id}:cluster/blockfleet-test",
                 "aws:RequestTag/kubernetes-namespace": "karpenter",
                 "aws:RequestTag/kubernetes-service-account": "karpenter",
               },
@@ -112,13 +127,18 @@ describe("karpenter stacks", () => {
         "aws:RequestTag/kubernetes-service-account": "karpenter",
         ...overrides,
       });
-      const decide = (context: Record<string, string>) => simulator.serviceMayAssume(KARPENTER, "blockfleet-test-karpenter-controller", "pods.eks.amazonaws.com", context);
+      const decide = (context: Record<string, string>) =>
+        simulator.serviceMayAssume(KARPENTER, "blockfleet-test-karpenter-controller", "pods.eks.amazonaws.com", context);
       expect(await decide(pod())).toBe("Allowed");
       expect(await decide(pod({ "aws:RequestTag/kubernetes-namespace": "default" }))).toBe("ImplicitlyDenied");
       expect(await decide(pod({ "aws:RequestTag/kubernetes-service-account": "default" }))).toBe("ImplicitlyDenied");
       expect(await decide(pod({ "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:us-east-1:${account}:cluster/other` }))).toBe("ImplicitlyDenied");
       // the same cluster name in another account: its cluster ARN names that account
-      expect(await decide(pod({ "aws:SourceAccount": "444455556666", "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:us-east-1:444455556666:cluster/blockfleet-test" }))).toBe("ImplicitlyDenied");
+      expect(
+        await decide(
+          pod({ "aws:SourceAccount": "444455556666", "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:us-east-1:444455556666:cluster/blockfleet-test" }),
+        ),
+      ).toBe("ImplicitlyDenied");
       // the trust doesn't depend on aws:SourceAccount, which AWS doesn't document for EKS Auth's AssumeRole
       const { "aws:SourceAccount": _sourceAccount, ...withoutSourceAccount } = pod();
       expect(await decide(withoutSourceAccount)).toBe("Allowed");
@@ -145,7 +165,11 @@ describe("karpenter stacks", () => {
       const attached = out.resources(KARPENTER, "aws_iam_role_policy_attachment").map(([, attachment]) => attachment);
       expect(attached.map((attachment) => String(attachment.policy_arn).split("/").pop()).sort()).toEqual([...NODE_MANAGED_POLICIES].sort());
       expect(attached.every((attachment) => attachment.role === ref("aws_iam_role", nodeRoleId, "name"))).toBe(true);
-      expect(out.resource(KARPENTER, "aws_eks_access_entry")).toMatchObject({ cluster_name: "blockfleet-test", principal_arn: ref("aws_iam_role", nodeRoleId, "arn"), type: "EC2_LINUX" });
+      expect(out.resource(KARPENTER, "aws_eks_access_entry")).toMatchObject({
+        cluster_name: "blockfleet-test",
+        principal_arn: ref("aws_iam_role", nodeRoleId, "arn"),
+        type: "EC2_LINUX",
+      });
     });
 
     it("create the Spot service-linked role only when the environment asks", () => {
@@ -156,7 +180,11 @@ describe("karpenter stacks", () => {
 
   describe("interruption handling", () => {
     it("queues events for 300 s with SSE", () => {
-      expect(out.resource(KARPENTER, "aws_sqs_queue")).toMatchObject({ name: "blockfleet-test-karpenter", message_retention_seconds: 300, sqs_managed_sse_enabled: true });
+      expect(out.resource(KARPENTER, "aws_sqs_queue")).toMatchObject({
+        name: "blockfleet-test-karpenter",
+        message_retention_seconds: 300,
+        sqs_managed_sse_enabled: true,
+      });
     });
 
     it("lets only the interruption rules send, and denies access without TLS", () => {
@@ -174,7 +202,14 @@ describe("karpenter stacks", () => {
           Resource: queueArn,
           Condition: { ArnEquals: { "aws:SourceArn": expect.arrayContaining(ruleArns) } },
         },
-        { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: queueArn, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "sqs:*",
+          Resource: queueArn,
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
       ]);
     });
 
@@ -206,12 +241,25 @@ describe("karpenter stacks", () => {
 
     it("installs the pinned chart and waits for the controller", () => {
       expect(out.resources(KARPENTER, "helm_release")).toHaveLength(2);
-      expect(release).toMatchObject({ chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1", namespace: "karpenter", create_namespace: true, wait: true, atomic: true });
+      expect(release).toMatchObject({
+        chart: "oci://public.ecr.aws/karpenter/karpenter",
+        version: "1.14.1",
+        namespace: "karpenter",
+        create_namespace: true,
+        wait: true,
+        atomic: true,
+      });
     });
 
     it("installs the CRDs from the karpenter-crd chart at the same version, before the controller, so upgrades move them too", () => {
       // GIVEN Helm never upgrades a chart's bundled crds/  THEN the controller skips them and the CRD chart owns them
-      expect(crds).toMatchObject({ chart: "oci://public.ecr.aws/karpenter/karpenter-crd", version: release.version, name: "karpenter-crd", namespace: "karpenter", wait: true });
+      expect(crds).toMatchObject({
+        chart: "oci://public.ecr.aws/karpenter/karpenter-crd",
+        version: release.version,
+        name: "karpenter-crd",
+        namespace: "karpenter",
+        wait: true,
+      });
       expect(release.skip_crds).toBe(true);
       expect(release.depends_on).toContain(`helm_release.${idOf(KARPENTER, "helm_release", "karpenter_crds")}`);
     });
@@ -246,13 +294,20 @@ describe("karpenter stacks", () => {
   });
 
   describe("providers", () => {
-    const EXEC = { api_version: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", "blockfleet-test", "--region", "us-east-1"] };
+    const EXEC = {
+      api_version: "client.authentication.k8s.io/v1beta1",
+      command: "aws",
+      args: ["eks", "get-token", "--cluster-name", "blockfleet-test", "--region", "us-east-1"],
+    };
 
     it("reach the cluster by name with a fresh token per call, in both stacks", () => {
       for (const stack of [KARPENTER, POOLS]) {
         const [[id, cluster]] = out.dataSources(stack, "aws_eks_cluster") as [[string, Json]];
         expect(cluster.name).toBe("blockfleet-test");
-        const connection = { host: `\${data.aws_eks_cluster.${id}.endpoint}`, cluster_ca_certificate: `\${base64decode(data.aws_eks_cluster.${id}.certificate_authority[0].data)}` };
+        const connection = {
+          host: `\${data.aws_eks_cluster.${id}.endpoint}`,
+          cluster_ca_certificate: `\${base64decode(data.aws_eks_cluster.${id}.certificate_authority[0].data)}`,
+        };
         if (stack === KARPENTER) expect(out.stack(stack).provider!.helm).toEqual([{ kubernetes: { ...connection, exec: EXEC } }]);
         else expect(out.stack(stack).provider!.kubernetes).toEqual([{ ...connection, exec: [EXEC] }]);
       }
@@ -276,18 +331,27 @@ describe("karpenter stacks", () => {
         capacityBlocks: config.capacity_blocks,
       });
       const applied = out.resources(POOLS, "kubernetes_manifest") as Array<[string, Json]>;
-      expect(applied.map(([, resource]) => resource.manifest)).toEqual(expect.arrayContaining([...expected.nodeClasses, ...expected.nodePools].map((manifest) => JSON.parse(JSON.stringify(manifest)))));
+      expect(applied.map(([, resource]) => resource.manifest)).toEqual(
+        expect.arrayContaining([...expected.nodeClasses, ...expected.nodePools].map((manifest) => JSON.parse(JSON.stringify(manifest)))),
+      );
       expect(applied).toHaveLength(expected.nodeClasses.length + expected.nodePools.length);
       for (const [, resource] of applied.filter(([, candidate]) => candidate.manifest.kind === "NodePool")) {
-        const nodeClassId = applied.find(([, candidate]) => candidate.manifest.kind === "EC2NodeClass" && candidate.manifest.metadata.name === resource.manifest.spec.template.spec.nodeClassRef.name)![0];
+        const nodeClassId = applied.find(
+          ([, candidate]) =>
+            candidate.manifest.kind === "EC2NodeClass" && candidate.manifest.metadata.name === resource.manifest.spec.template.spec.nodeClassRef.name,
+        )![0];
         expect(resource.depends_on).toEqual([`kubernetes_manifest.${nodeClassId}`]);
       }
     });
 
     it("selects the Karpenter block by id and never the node group's block, and has no capacity-block pool without blocks", () => {
-      const nodeClass = (out.resources(POOLS, "kubernetes_manifest") as Array<[string, Json]>).find(([, resource]) => resource.manifest.kind === "EC2NodeClass" && resource.manifest.metadata.name === "gpu-capacity-block")![1];
+      const nodeClass = (out.resources(POOLS, "kubernetes_manifest") as Array<[string, Json]>).find(
+        ([, resource]) => resource.manifest.kind === "EC2NodeClass" && resource.manifest.metadata.name === "gpu-capacity-block",
+      )![1];
       expect(nodeClass.manifest.spec.capacityReservationSelectorTerms).toEqual([{ id: "cr-0fedcba9876543210" }]);
-      const plainNames = (out.resources("plain-karpenter-pools", "kubernetes_manifest") as Array<[string, Json]>).map(([, resource]) => resource.manifest.metadata.name);
+      const plainNames = (out.resources("plain-karpenter-pools", "kubernetes_manifest") as Array<[string, Json]>).map(
+        ([, resource]) => resource.manifest.metadata.name,
+      );
       expect(plainNames).not.toContain("gpu-capacity-block");
       expect(plainNames).toContain("gpu-spot");
     });

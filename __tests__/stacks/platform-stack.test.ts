@@ -1,21 +1,21 @@
-import { esoCrdErrors } from "../src/constructs/platform/eso-crd-validation";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PLATFORM_CHARTS } from "../../src/constructs/platform/charts";
+import { ALB_SSL_POLICY } from "../../src/constructs/platform/manifests";
 import { MODEL_BUCKET_ACTIONS } from "../../src/constructs/platform/model-registry";
 import { platformNames, platformSecretKinds } from "../../src/constructs/platform/shared/names";
 import { naming } from "../../src/lib/naming";
-import { ALB_SSL_POLICY } from "../../src/constructs/platform/manifests";
 import { DEFAULT_WAIVERS_FILE } from "../../src/policy/cli";
 import { runGate } from "../../src/policy/engine";
 import { stackFromJson } from "../../src/policy/load";
 import type { JsonObject } from "../../src/policy/model";
 import { loadWaivers } from "../../src/policy/waivers";
 import { buildApp } from "../../stacks/app";
+import { esoCrdErrors } from "../src/constructs/platform/eso-crd-validation";
 import { RoleSimulator } from "../support/iam-simulation";
-import { baseEnvironmentInput, environmentFrom, synthesize, type Synthesized } from "../support/synth";
+import { baseEnvironmentInput, environmentFrom, type Synthesized, synthesize } from "../support/synth";
 
 const CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
 
@@ -79,15 +79,22 @@ const resources = (stack: string, type: string) => synthesized.resources(stack, 
 const one = (stack: string, type: string, idPart = "") => synthesized.resource(stack, type, idPart);
 const policyOf = (stack: string, idPart: string) => JSON.parse(one(stack, "aws_iam_role_policy", idPart)["policy"] as string) as { Statement: Body[] };
 const associations = (stack: string) =>
-  resources(stack, "aws_eks_pod_identity_association").map(([, body]) => `${String(body["namespace"])}/${String(body["service_account"])}`).sort();
+  resources(stack, "aws_eks_pod_identity_association")
+    .map(([, body]) => `${String(body["namespace"])}/${String(body["service_account"])}`)
+    .sort();
 const releases = (stack: string) => Object.fromEntries(resources(stack, "helm_release").map(([, body]) => [body["chart"] as string, body]));
+// biome-ignore lint/suspicious/noExplicitAny: Helm values walked by key in assertions; the assertions check the values
 const valuesOf = (release: Body) => JSON.parse((release["values"] as string[])[0]!) as Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects walked by key in assertions; the assertions check the values
 const manifests = (stack: string) => resources(stack, "kubernetes_manifest").map(([, body]) => body["manifest"] as Record<string, any>);
 
 describe("platform stacks", () => {
   it("exist only for the parts an environment turns on", () => {
     // GIVEN four environments  WHEN synthesized  THEN each has exactly the platform stacks its parts need
-    const platformStacks = (env: string) => Object.keys(synthesized.stacks).filter((name) => name.startsWith(`${env}-platform`)).sort();
+    const platformStacks = (env: string) =>
+      Object.keys(synthesized.stacks)
+        .filter((name) => name.startsWith(`${env}-platform`))
+        .sort();
     expect(platformStacks("pf")).toEqual([P, M, K].sort());
     expect(platformStacks("pfmin")).toEqual(["pfmin-platform"]);
     expect(platformStacks("pfgpu")).toEqual(["pfgpu-platform-k8s"]);
@@ -98,7 +105,8 @@ describe("platform stacks", () => {
     const outdir = mkdtempSync(join(tmpdir(), "blockfleet-platform-order-"));
     try {
       const app = buildApp([FULL, GPU_OPERATOR], { outdir });
-      const dependenciesOf = (name: string) => (app.node.findChild(name) as unknown as { dependencies: Array<{ node: { id: string } }> }).dependencies.map((stack) => stack.node.id);
+      const dependenciesOf = (name: string) =>
+        (app.node.findChild(name) as unknown as { dependencies: Array<{ node: { id: string } }> }).dependencies.map((stack) => stack.node.id);
       expect(dependenciesOf(P)).toEqual(["pf-cluster"]);
       expect(dependenciesOf(K)).toEqual([P]);
       expect(dependenciesOf(M)).toEqual([K]);
@@ -131,12 +139,22 @@ describe("model registry", () => {
     expect(bucket["lifecycle"]).toEqual({ prevent_destroy: true });
     expect(one(P, "aws_s3_bucket_versioning")["versioning_configuration"]).toEqual({ status: "Enabled" });
     const [rule] = one(P, "aws_s3_bucket_server_side_encryption_configuration")["rule"] as Body[];
-    expect(rule!["apply_server_side_encryption_by_default"]).toEqual({ sse_algorithm: "aws:kms", kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\.model-registry_key_\w+\.arn\}$/) });
+    expect(rule!["apply_server_side_encryption_by_default"]).toEqual({
+      sse_algorithm: "aws:kms",
+      kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\.model-registry_key_\w+\.arn\}$/),
+    });
     expect(rule!["bucket_key_enabled"]).toBe(true);
-    expect(one(P, "aws_s3_bucket_public_access_block")).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    expect(one(P, "aws_s3_bucket_public_access_block")).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
     expect(one(P, "aws_s3_bucket_ownership_controls")["rule"]).toEqual({ object_ownership: "BucketOwnerEnforced" });
     const policy = JSON.parse(one(P, "aws_s3_bucket_policy")["policy"] as string) as { Statement: Body[] };
-    expect(policy.Statement).toEqual([expect.objectContaining({ Effect: "Deny", Principal: "*", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } })]);
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({ Effect: "Deny", Principal: "*", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+    ]);
     const lifecycle = one(P, "aws_s3_bucket_lifecycle_configuration")["rule"] as Body[];
     expect(lifecycle.map((entry) => [entry["id"], entry["status"]])).toEqual([
       ["abort-incomplete-multipart-uploads", "Enabled"],
@@ -148,9 +166,11 @@ describe("model registry", () => {
 
   it("gives the workloads' service account exactly the object and multipart actions, through Pod Identity", () => {
     const statements = policyOf(P, "model-registry");
-    expect(statements.Statement.flatMap((statement) => statement["Action"] as string[]).filter((action) => action.startsWith("s3:")).sort()).toEqual(
-      [...MODEL_BUCKET_ACTIONS.bucket, ...MODEL_BUCKET_ACTIONS.object].sort(),
-    );
+    expect(
+      statements.Statement.flatMap((statement) => statement["Action"] as string[])
+        .filter((action) => action.startsWith("s3:"))
+        .sort(),
+    ).toEqual([...MODEL_BUCKET_ACTIONS.bucket, ...MODEL_BUCKET_ACTIONS.object].sort());
     expect(JSON.parse(one(P, "aws_iam_role", "model-registry")["assume_role_policy"] as string).Statement[0]).toMatchObject({
       Effect: "Allow",
       Principal: { Service: "pods.eks.amazonaws.com" },
@@ -200,7 +220,9 @@ describe("database", () => {
   });
 
   it("admits only the nodes' security groups on 5432", () => {
-    const rules = resources(P, "aws_vpc_security_group_ingress_rule").filter(([id]) => id.startsWith("database_")).map(([, body]) => body);
+    const rules = resources(P, "aws_vpc_security_group_ingress_rule")
+      .filter(([id]) => id.startsWith("database_"))
+      .map(([, body]) => body);
     expect(rules.map((rule) => rule["referenced_security_group_id"]).sort()).toEqual([
       expect.stringMatching(/^\$\{data\.aws_eks_cluster\.cluster_\w+\.vpc_config\[0\]\.cluster_security_group_id\}$/),
       expect.stringMatching(/^\$\{data\.aws_security_group\.cluster_node-security-group_\w+\.id\}$/),
@@ -236,7 +258,11 @@ describe("cache", () => {
     expect(group["user_group_ids"]).toEqual([expect.stringMatching(/^\$\{aws_elasticache_user_group\.cache_user-group_\w+\.user_group_id\}$/)]);
     expect(one(P, "aws_elasticache_user_group")).toMatchObject({ user_group_id: "blockfleet-pf-platform", engine: "redis" });
     // The mandatory "default" user can't log in; the app user authenticates with IAM only (user id = user name).
-    expect(one(P, "aws_elasticache_user", "default-user")).toMatchObject({ user_name: "default", access_string: "off -@all", authentication_mode: { type: "no-password-required" } });
+    expect(one(P, "aws_elasticache_user", "default-user")).toMatchObject({
+      user_name: "default",
+      access_string: "off -@all",
+      authentication_mode: { type: "no-password-required" },
+    });
     expect(one(P, "aws_elasticache_user", "app-user")).toMatchObject({
       user_id: "blockfleet-pf-platform-app",
       user_name: "blockfleet-pf-platform-app",
@@ -244,48 +270,65 @@ describe("cache", () => {
     });
     expect(one(P, "aws_elasticache_user", "app-user")["passwords"]).toBeUndefined();
     expect(resources(P, "random_password")).toEqual([]);
-    const ports = resources(P, "aws_vpc_security_group_ingress_rule").filter(([id]) => id.startsWith("cache_")).map(([, body]) => body["from_port"]);
+    const ports = resources(P, "aws_vpc_security_group_ingress_rule")
+      .filter(([id]) => id.startsWith("cache_"))
+      .map(([, body]) => body["from_port"]);
     expect(ports).toEqual([6379, 6379]);
   });
 
   it("is a single node without failover when asked", () => {
-    expect(one("pfmin-platform", "aws_elasticache_replication_group")).toMatchObject({ automatic_failover_enabled: false, multi_az_enabled: false, num_cache_clusters: 1 });
+    expect(one("pfmin-platform", "aws_elasticache_replication_group")).toMatchObject({
+      automatic_failover_enabled: false,
+      multi_az_enabled: false,
+      num_cache_clusters: 1,
+    });
   });
 });
 
 describe("secrets layout", () => {
   const secretNamed = (name: string) => resources(P, "aws_secretsmanager_secret").find(([, body]) => body["name"] === name)?.[1];
-  const valueOf = (kind: string) => one(P, "aws_secretsmanager_secret_version", `secrets_${kind}_value`);
+  const secretValueOf = (kind: string) => one(P, "aws_secretsmanager_secret_version", `secrets_${kind}_value`);
 
   it("creates exactly the secrets the manifests stack syncs, whatever parts are on", () => {
     // GIVEN every part on, and only the data services  THEN the AWS stack's secrets are the layout's kinds for those parts
     for (const environment of [FULL, MINIMAL]) {
-      const created = resources(`${environment.name}-platform`, "aws_secretsmanager_secret").map(([, body]) => body["name"]).sort();
+      const created = resources(`${environment.name}-platform`, "aws_secretsmanager_secret")
+        .map(([, body]) => body["name"])
+        .sort();
       const layout = platformNames(naming(environment.name)).secrets;
-      expect(created).toEqual(platformSecretKinds(environment.config.platform!).map((kind) => layout[kind]).sort());
+      expect(created).toEqual(
+        platformSecretKinds(environment.config.platform!)
+          .map((kind) => layout[kind])
+          .sort(),
+      );
     }
     expect(platformSecretKinds(MINIMAL.config.platform!)).toEqual(["databaseConnection", "redis"]);
   });
 
   it("puts every secret under <env>/ with the secrets key and a 30-day recovery window", () => {
-    const names = resources(P, "aws_secretsmanager_secret").map(([, body]) => body["name"]).sort();
+    const names = resources(P, "aws_secretsmanager_secret")
+      .map(([, body]) => body["name"])
+      .sort();
     expect(names).toEqual(["pf/cookies-secret", "pf/oidc_secret", "pf/rds/connection", "pf/redis/auth-token", "pf/s3/storage"]);
     for (const name of names) {
-      expect(secretNamed(name as string)).toMatchObject({ kms_key_id: expect.stringMatching(/^\$\{aws_kms_key\.secrets_key_\w+\.arn\}$/), recovery_window_in_days: 30 });
+      expect(secretNamed(name as string)).toMatchObject({
+        kms_key_id: expect.stringMatching(/^\$\{aws_kms_key\.secrets_key_\w+\.arn\}$/),
+        recovery_window_in_days: 30,
+      });
     }
   });
 
   it("holds the database location, storage URLs and the Redis URL and user, with no password in them", () => {
-    expect(JSON.parse(valueOf("databaseConnection")["secret_string"] as string)).toEqual({
+    expect(JSON.parse(secretValueOf("databaseConnection")["secret_string"] as string)).toEqual({
       endpoint: expect.stringMatching(/^\$\{aws_db_instance\.database_instance_\w+\.address\}$/),
       port: "5432",
       database_name: "platform",
     });
-    expect(JSON.parse(valueOf("storage")["secret_string"] as string)).toEqual({
+    expect(JSON.parse(secretValueOf("storage")["secret_string"] as string)).toEqual({
       model_registry: expect.stringMatching(/^s3:\/\/\$\{aws_s3_bucket\.model-registry_bucket_\w+\.bucket\}\/model_registry$/),
       workdir: expect.stringMatching(/^s3:\/\/\$\{aws_s3_bucket\.model-registry_bucket_\w+\.bucket\}\/shared$/),
     });
-    const redis = JSON.parse(valueOf("redis")["secret_string"] as string) as { url: string; username: string };
+    const redis = JSON.parse(secretValueOf("redis")["secret_string"] as string) as { url: string; username: string };
     expect(redis.username).toMatch(/^\$\{aws_elasticache_user\.cache_app-user_\w+\.user_name\}$/);
     expect(redis.url).toMatch(
       /^rediss:\/\/\$\{aws_elasticache_user\.cache_app-user_\w+\.user_name\}@\$\{aws_elasticache_replication_group\.cache_replication-group_\w+\.primary_endpoint_address\}:6379$/,
@@ -293,13 +336,22 @@ describe("secrets layout", () => {
   });
 
   it("seeds the OIDC providers without client secrets and keeps what is set later; generates the cookie secret outside state", () => {
-    const oidc = valueOf("oidcProviders");
+    const oidc = secretValueOf("oidcProviders");
     expect(oidc["lifecycle"]).toEqual({ ignore_changes: ["secret_string"] });
     expect(JSON.parse(oidc["secret_string"] as string)).toEqual([
-      { name: "Okta", key: "okta", issuer_url: "https://example.okta.com", client_id: "abc123", scopes: ["openid", "email", "profile"], pkce: true, allow_sign_up: false, client_secret: "" },
+      {
+        name: "Okta",
+        key: "okta",
+        issuer_url: "https://example.okta.com",
+        client_id: "abc123",
+        scopes: ["openid", "email", "profile"],
+        pkce: true,
+        allow_sign_up: false,
+        client_secret: "",
+      },
     ]);
     // An ephemeral password written through the write-only attribute: neither lands in state.
-    const cookies = valueOf("cookies");
+    const cookies = secretValueOf("cookies");
     expect(cookies["secret_string"]).toBeUndefined();
     expect(cookies["secret_string_wo"]).toBe("${ephemeral.random_password.secrets_cookies.result}");
     expect(cookies["secret_string_wo_version"]).toBe(1);
@@ -318,9 +370,15 @@ describe("logs", () => {
   it("installs the CloudWatch Observability add-on with Pod Identity and pre-creates its log groups with retention and KMS", () => {
     const addon = one(P, "aws_eks_addon");
     expect(addon).toMatchObject({ addon_name: "amazon-cloudwatch-observability", cluster_name: "blockfleet-pf" });
-    expect(addon["pod_identity_association"]).toEqual([{ role_arn: expect.stringMatching(/observability_agent_role_\w+\.arn/), service_account: "cloudwatch-agent" }]);
-    const groups = resources(P, "aws_cloudwatch_log_group").map(([, body]) => body).filter((body) => String(body["name"]).startsWith("/aws/containerinsights/"));
-    expect(groups.map((group) => group["name"]).sort()).toEqual(["application", "dataplane", "host", "performance"].map((kind) => `/aws/containerinsights/blockfleet-pf/${kind}`));
+    expect(addon["pod_identity_association"]).toEqual([
+      { role_arn: expect.stringMatching(/observability_agent_role_\w+\.arn/), service_account: "cloudwatch-agent" },
+    ]);
+    const groups = resources(P, "aws_cloudwatch_log_group")
+      .map(([, body]) => body)
+      .filter((body) => String(body["name"]).startsWith("/aws/containerinsights/"));
+    expect(groups.map((group) => group["name"]).sort()).toEqual(
+      ["application", "dataplane", "host", "performance"].map((kind) => `/aws/containerinsights/blockfleet-pf/${kind}`),
+    );
     for (const group of groups) expect(group).toMatchObject({ retention_in_days: 400, kms_key_id: expect.stringMatching(/logs-key_\w+\.arn/) });
   });
 
@@ -332,7 +390,14 @@ describe("logs", () => {
 describe("charts", () => {
   it("installs the pinned charts of the parts that are on, and nothing else", () => {
     const installed = releases(K);
-    expect(Object.keys(installed).sort()).toEqual(["aws-efa-k8s-device-plugin", "aws-load-balancer-controller", "dcgm-exporter", "external-secrets", "nvidia-device-plugin", "reloader"]);
+    expect(Object.keys(installed).sort()).toEqual([
+      "aws-efa-k8s-device-plugin",
+      "aws-load-balancer-controller",
+      "dcgm-exporter",
+      "external-secrets",
+      "nvidia-device-plugin",
+      "reloader",
+    ]);
     for (const pin of Object.values(PLATFORM_CHARTS)) {
       if (installed[pin.chart]) expect(installed[pin.chart]).toMatchObject({ repository: pin.repository, version: pin.version, atomic: true, wait: true });
     }
@@ -340,7 +405,13 @@ describe("charts", () => {
 
   it("reaches the cluster with aws eks get-token, never a stored token", () => {
     const kubernetes = synthesized.stack(K).provider!["kubernetes"]![0]!;
-    expect(kubernetes["exec"]).toEqual([{ api_version: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", "blockfleet-pf", "--region", "us-east-1"] }]);
+    expect(kubernetes["exec"]).toEqual([
+      {
+        api_version: "client.authentication.k8s.io/v1beta1",
+        command: "aws",
+        args: ["eks", "get-token", "--cluster-name", "blockfleet-pf", "--region", "us-east-1"],
+      },
+    ]);
     expect(kubernetes["token"]).toBeUndefined();
   });
 
@@ -375,7 +446,12 @@ describe("charts", () => {
   it("uses the GPU Operator with the driver and toolkit off instead of the standalone plugin and exporter", () => {
     const installed = releases("pfgpu-platform-k8s");
     expect(Object.keys(installed).sort()).toEqual(["gpu-operator", "reloader"]);
-    expect(valuesOf(installed["gpu-operator"]!)).toMatchObject({ driver: { enabled: false }, toolkit: { enabled: false }, devicePlugin: { enabled: true }, dcgmExporter: { enabled: true } });
+    expect(valuesOf(installed["gpu-operator"]!)).toMatchObject({
+      driver: { enabled: false },
+      toolkit: { enabled: false },
+      devicePlugin: { enabled: true },
+      dcgmExporter: { enabled: true },
+    });
   });
 });
 
@@ -395,7 +471,13 @@ describe("manifests", () => {
 
   it("validates every ClusterSecretStore and ExternalSecret against the External Secrets 2.0.1 v1 CRDs", () => {
     const objects = manifests(M).filter((manifest) => String(manifest["apiVersion"]).startsWith("external-secrets.io/"));
-    expect(objects.map((manifest) => manifest["kind"]).sort()).toEqual(["ClusterSecretStore", "ExternalSecret", "ExternalSecret", "ExternalSecret", "ExternalSecret"]);
+    expect(objects.map((manifest) => manifest["kind"]).sort()).toEqual([
+      "ClusterSecretStore",
+      "ExternalSecret",
+      "ExternalSecret",
+      "ExternalSecret",
+      "ExternalSecret",
+    ]);
     for (const object of objects) expect(esoCrdErrors(object), `${object["kind"]} ${object["metadata"].name}`).toEqual([]);
   });
 
@@ -410,7 +492,10 @@ describe("manifests", () => {
     expect(params["spec"]).toMatchObject({ scheme: "internet-facing", sslPolicy: ALB_SSL_POLICY, certificateArn: [CERTIFICATE] });
     expect(ALB_SSL_POLICY).toBe("ELBSecurityPolicy-TLS13-1-2-2021-06");
     const ingressClass = manifests(M).find((manifest) => manifest["kind"] === "IngressClass")!;
-    expect(ingressClass["spec"]).toEqual({ controller: "ingress.k8s.aws/alb", parameters: { apiGroup: "elbv2.k8s.aws", kind: "IngressClassParams", name: "alb" } });
+    expect(ingressClass["spec"]).toEqual({
+      controller: "ingress.k8s.aws/alb",
+      parameters: { apiGroup: "elbv2.k8s.aws", kind: "IngressClassParams", name: "alb" },
+    });
   });
 });
 
@@ -441,14 +526,17 @@ describe("IAM, simulated", () => {
       ["blockfleet-pf-cloudwatch-agent", "amazon-cloudwatch", "cloudwatch-agent"],
     ];
 
-    it.each(ROLES)("GIVEN a pod of %s's service account on this cluster THEN EKS Pod Identity may assume and tag the session", async (role, namespace, serviceAccount) => {
-      for (const action of ["sts:AssumeRole", "sts:TagSession"]) {
-        expect(await simulator.serviceMayAssume(P, role, "pods.eks.amazonaws.com", pod(namespace, serviceAccount), action), action).toBe("Allowed");
-      }
-      // the trust doesn't depend on aws:SourceAccount, which AWS doesn't document for EKS Auth's AssumeRole
-      const { "aws:SourceAccount": _sourceAccount, ...withoutSourceAccount } = pod(namespace, serviceAccount);
-      expect(await simulator.serviceMayAssume(P, role, "pods.eks.amazonaws.com", withoutSourceAccount)).toBe("Allowed");
-    });
+    it.each(ROLES)(
+      "GIVEN a pod of %s's service account on this cluster THEN EKS Pod Identity may assume and tag the session",
+      async (role, namespace, serviceAccount) => {
+        for (const action of ["sts:AssumeRole", "sts:TagSession"]) {
+          expect(await simulator.serviceMayAssume(P, role, "pods.eks.amazonaws.com", pod(namespace, serviceAccount), action), action).toBe("Allowed");
+        }
+        // the trust doesn't depend on aws:SourceAccount, which AWS doesn't document for EKS Auth's AssumeRole
+        const { "aws:SourceAccount": _sourceAccount, ...withoutSourceAccount } = pod(namespace, serviceAccount);
+        expect(await simulator.serviceMayAssume(P, role, "pods.eks.amazonaws.com", withoutSourceAccount)).toBe("Allowed");
+      },
+    );
 
     it.each(ROLES)("GIVEN %s: another namespace, service account, cluster or account THEN it is denied", async (role, namespace, serviceAccount) => {
       const denied = [
@@ -456,7 +544,10 @@ describe("IAM, simulated", () => {
         pod(namespace, "default"),
         pod(namespace, serviceAccount, { "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:us-east-1:${account}:cluster/analytics` }),
         // the same cluster name in another account: its cluster ARN names that account
-        pod(namespace, serviceAccount, { "aws:SourceAccount": "444455556666", "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:us-east-1:444455556666:cluster/blockfleet-pf" }),
+        pod(namespace, serviceAccount, {
+          "aws:SourceAccount": "444455556666",
+          "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:us-east-1:444455556666:cluster/blockfleet-pf",
+        }),
       ];
       for (const context of denied) {
         expect(await simulator.serviceMayAssume(P, role, "pods.eks.amazonaws.com", context), JSON.stringify(context)).toBe("ImplicitlyDenied");
@@ -515,7 +606,8 @@ describe("IAM, simulated", () => {
   it("lets the workloads reach their bucket's objects and multipart uploads, and nothing else", async () => {
     const role = simulator.role(P, "blockfleet-pf-model-registry");
     const bucket = simulator.arn(P, "aws_s3_bucket");
-    for (const action of MODEL_BUCKET_ACTIONS.object) expect(await simulator.decide(role, action, `${bucket}/model_registry/llama/part-0001`), action).toBe("Allowed");
+    for (const action of MODEL_BUCKET_ACTIONS.object)
+      expect(await simulator.decide(role, action, `${bucket}/model_registry/llama/part-0001`), action).toBe("Allowed");
     for (const action of MODEL_BUCKET_ACTIONS.bucket) expect(await simulator.decide(role, action, bucket), action).toBe("Allowed");
     expect(await simulator.decide(role, "s3:GetObject", "arn:aws:s3:::another-bucket/model")).toBe("ImplicitlyDenied");
     expect(await simulator.decide(role, "s3:ListBucket", "arn:aws:s3:::another-bucket")).toBe("ImplicitlyDenied");
@@ -528,6 +620,14 @@ describe("IAM, simulated", () => {
     expect(await simulator.decide(role, "kms:Decrypt", key, { "kms:ViaService": "s3.us-east-1.amazonaws.com" }, keyPolicy)).toBe("Allowed");
     expect(await simulator.decide(role, "kms:Decrypt", key, {}, keyPolicy)).toBe("ImplicitlyDenied");
     const secretsKey = simulator.arn(P, "aws_kms_key", "secrets_key");
-    expect(await simulator.decide(role, "kms:Decrypt", secretsKey, { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" }, simulator.resourcePolicy(P, "aws_kms_key", "secrets_key"))).toBe("ImplicitlyDenied");
+    expect(
+      await simulator.decide(
+        role,
+        "kms:Decrypt",
+        secretsKey,
+        { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" },
+        simulator.resourcePolicy(P, "aws_kms_key", "secrets_key"),
+      ),
+    ).toBe("ImplicitlyDenied");
   });
 });

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { newBlockReservationTags } from "../../src/lib/tags";
-import { baseEnvironmentInput, synthesizeWith, type Synthesized } from "../support/synth";
+import { baseEnvironmentInput, type Synthesized, synthesizeWith } from "../support/synth";
 
 type Input = Record<string, unknown>;
 
@@ -34,7 +34,13 @@ let extendingOnly: Synthesized;
 let karpenterUntagged: Synthesized;
 let autoUntagged: Synthesized;
 beforeAll(async () => {
-  buying = await synthesizeWith(withReplacement({ extensions_enabled: true, allow_new_purchases: true, monthly_budget_usd: 500_000 }, { enabled: true, availability_zones: ["us-east-1a", "us-east-1b"], duration_hours: 336 }), "rb");
+  buying = await synthesizeWith(
+    withReplacement(
+      { extensions_enabled: true, allow_new_purchases: true, monthly_budget_usd: 500_000 },
+      { enabled: true, availability_zones: ["us-east-1a", "us-east-1b"], duration_hours: 336 },
+    ),
+    "rb",
+  );
   extendingOnly = await synthesizeWith(withReplacement({ extensions_enabled: true, monthly_budget_usd: 500_000 }, undefined), "re");
   karpenterUntagged = await synthesizeWith(withoutReservationTags(false), "rk");
   autoUntagged = await synthesizeWith(withoutReservationTags(true), "ra");
@@ -42,7 +48,9 @@ beforeAll(async () => {
 
 type Term = { id?: string; tags?: Record<string, string> };
 const capacityBlockTerms = (s: Synthesized, stack: string): Term[] => {
-  const manifests = s.resources(stack, "kubernetes_manifest").map(([, r]) => (r as { manifest: { kind: string; metadata: { name: string }; spec: { capacityReservationSelectorTerms?: Term[] } } }).manifest);
+  const manifests = s
+    .resources(stack, "kubernetes_manifest")
+    .map(([, r]) => (r as { manifest: { kind: string; metadata: { name: string }; spec: { capacityReservationSelectorTerms?: Term[] } } }).manifest);
   const nodeClass = manifests.find((m) => (m.kind === "EC2NodeClass" || m.kind === "NodeClass") && m.metadata.name === "gpu-capacity-block");
   return nodeClass?.spec.capacityReservationSelectorTerms ?? [];
 };
@@ -62,18 +70,25 @@ describe("replacement wiring", () => {
   it.each([
     ["Karpenter", () => karpenterUntagged, "rk"],
     ["EKS Auto Mode", () => autoUntagged, "ra"],
-  ])("GIVEN replacement on and no reservation_tags on %s THEN the capacity-block NodeClass selects the blocks the manager buys, and never a node-group block", (_name, synthesized, env) => {
-    const s = synthesized();
-    const newBlockTags = JSON.parse(reconcileVariables(s, `${env}-capacity-manager`)["NEW_BLOCK_TAGS"]!) as Record<string, string>;
-    // What the manager puts on a replacement: NEW_BLOCK_TAGS plus the purchase's intent id.
-    const replacement = { ...newBlockTags, "blockfleet.io/intent-id": "replace-cr-0123456789abcdef0-1790000000000-v3" };
-    const terms = capacityBlockTerms(s, `${env}-${env === "ra" ? "auto-mode" : "karpenter"}-pools`);
-    expect(terms.some((term) => selects(term, replacement))).toBe(true);
-    // A node-group block, even tagged as this environment's (so its reconcile may extend it), is never selected.
-    const nodeGroupBlocks: Record<string, string>[] = [{ "blockfleet.io/environment": env }, { "blockfleet.io/environment": env, "blockfleet.io/capacity-consumer": "node_group" }, {}];
-    for (const tags of nodeGroupBlocks) expect(terms.filter((term) => selects(term, tags))).toEqual([]);
-    expect(terms.filter((term) => term.id === "cr-0123456789abcdef0")).toEqual([]);
-  });
+  ])(
+    "GIVEN replacement on and no reservation_tags on %s THEN the capacity-block NodeClass selects the blocks the manager buys, and never a node-group block",
+    (_name, synthesized, env) => {
+      const s = synthesized();
+      const newBlockTags = JSON.parse(reconcileVariables(s, `${env}-capacity-manager`)["NEW_BLOCK_TAGS"]!) as Record<string, string>;
+      // What the manager puts on a replacement: NEW_BLOCK_TAGS plus the purchase's intent id.
+      const replacement = { ...newBlockTags, "blockfleet.io/intent-id": "replace-cr-0123456789abcdef0-1790000000000-v3" };
+      const terms = capacityBlockTerms(s, `${env}-${env === "ra" ? "auto-mode" : "karpenter"}-pools`);
+      expect(terms.some((term) => selects(term, replacement))).toBe(true);
+      // A node-group block, even tagged as this environment's (so its reconcile may extend it), is never selected.
+      const nodeGroupBlocks: Record<string, string>[] = [
+        { "blockfleet.io/environment": env },
+        { "blockfleet.io/environment": env, "blockfleet.io/capacity-consumer": "node_group" },
+        {},
+      ];
+      for (const tags of nodeGroupBlocks) expect(terms.filter((term) => selects(term, tags))).toEqual([]);
+      expect(terms.filter((term) => term.id === "cr-0123456789abcdef0")).toEqual([]);
+    },
+  );
 
   it("GIVEN new purchases not allowed THEN reconcile gets no NEW_BLOCK_TAGS (it buys no replacement)", () => {
     expect(reconcileVariables(extendingOnly, "re-capacity-manager")["NEW_BLOCK_TAGS"]).toBeUndefined();

@@ -65,7 +65,13 @@ describe("resource addresses of the shipped environments", () => {
     // THEN no construct id along any address (the last part is cdktf's hash) is a bare index or ends in one (admin-0)
     const positional = Object.values(actual)
       .flatMap((stack) => stack.resources)
-      .filter((address) => address.split(".")[1]!.split("_").slice(0, -1).some((part) => /^(\d+|[a-z-]+-\d+)$/.test(part)));
+      .filter((address) =>
+        address
+          .split(".")[1]!
+          .split("_")
+          .slice(0, -1)
+          .some((part) => /^(\d+|[a-z-]+-\d+)$/.test(part)),
+      );
     expect(positional).toEqual([]);
   });
 
@@ -74,7 +80,12 @@ describe("resource addresses of the shipped environments", () => {
       for (const move of moved) {
         // A move into a counted resource names its instance: `type.name[0]`.
         const [from, to] = move.split(" -> ").map((address) => address.replace(/\[\d+\]$/, ""));
-        expect({ stack, move, toExists: resources.includes(to!), fromGone: !resources.includes(from!) }).toEqual({ stack, move, toExists: true, fromGone: true });
+        expect({ stack, move, toExists: resources.includes(to!), fromGone: !resources.includes(from!) }).toEqual({
+          stack,
+          move,
+          toExists: true,
+          fromGone: true,
+        });
       }
     }
   });

@@ -34,7 +34,9 @@ const capacityBlock = (zones: readonly string[]) =>
     .chain((block) => fc.constantFrom(...amiTypesFor(block.instance_type)).map((ami_type) => ({ ...block, ami_type })))
     .map((block) => (CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type]!.efaUnsupportedReason ? { ...block, efa: false } : block))
     // Karpenter launches NVIDIA blocks without EFA; the others keep their node group.
-    .map((block) => (block.efa || CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type]!.acceleratorKind !== "nvidia" ? { ...block, consumer: "node_group" } : block));
+    .map((block) =>
+      block.efa || CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type]!.acceleratorKind !== "nvidia" ? { ...block, consumer: "node_group" } : block,
+    );
 
 /** Inputs (as an environment file holds them) that the schema accepts. */
 export const validEnvironmentInput: fc.Arbitrary<Record<string, unknown>> = fc
@@ -48,7 +50,10 @@ export const validEnvironmentInput: fc.Arbitrary<Record<string, unknown>> = fc
     retention: fc.constantFrom(7, 30, 90, 365),
   })
   .chain((base) => {
-    const zones = "abcd".slice(0, base.zoneCount).split("").map((letter) => `${base.region}${letter}`);
+    const zones = "abcd"
+      .slice(0, base.zoneCount)
+      .split("")
+      .map((letter) => `${base.region}${letter}`);
     return fc
       .uniqueArray(capacityBlock(zones), { maxLength: 3, selector: (block) => block.name })
       .filter((blocks) => new Set(blocks.map((block) => block.reservation_id)).size === blocks.length)
@@ -124,12 +129,19 @@ const capacityManagerInput = (region: string) =>
         log_retention_days: fc.constantFrom(30, 90, 365),
         schedule_expression: fc.constantFrom("rate(1 minute)", "rate(5 minutes)", "cron(0/5 * * * ? *)"),
         notification_email: fc.constant("gpu-oncall@example.com"),
-        throttle: fc.record({ rate_limit: fc.integer({ min: 1, max: 100 }), extraBurst: fc.integer({ min: 0, max: 100 }), quota_per_day: fc.integer({ min: 1, max: 100_000 }) }),
+        throttle: fc.record({
+          rate_limit: fc.integer({ min: 1, max: 100 }),
+          extraBurst: fc.integer({ min: 0, max: 100 }),
+          quota_per_day: fc.integer({ min: 1, max: 100_000 }),
+        }),
         waf_web_acl_arn: fc.constant(`arn:aws:wafv2:${region}:111122223333:regional/webacl/blockfleet/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b`),
         api_reserved_concurrency: fc.integer({ min: 1, max: 50 }),
         manage_api_gateway_account: fc.boolean(),
         enabled: fc.boolean(),
-        extend: fc.record({ before_hours: fc.integer({ min: 13, max: 72 }), by_hours: fc.constantFrom(24, 48, 168), require_approval: fc.boolean() }, { requiredKeys: [] }),
+        extend: fc.record(
+          { before_hours: fc.integer({ min: 13, max: 72 }), by_hours: fc.constantFrom(24, 48, 168), require_approval: fc.boolean() },
+          { requiredKeys: [] },
+        ),
       },
       { requiredKeys: ["allow_new_purchases"] },
     )
@@ -139,7 +151,9 @@ const capacityManagerInput = (region: string) =>
       ...(manager.allow_new_purchases ? { extensions_enabled: true } : {}),
       // A manager that may buy needs a monthly budget.
       ...(manager.allow_new_purchases || manager.extensions_enabled ? { monthly_budget_usd: 50_000 } : {}),
-      ...(throttle ? { throttle: { rate_limit: throttle.rate_limit, burst_limit: throttle.rate_limit + throttle.extraBurst, quota_per_day: throttle.quota_per_day } } : {}),
+      ...(throttle
+        ? { throttle: { rate_limit: throttle.rate_limit, burst_limit: throttle.rate_limit + throttle.extraBurst, quota_per_day: throttle.quota_per_day } }
+        : {}),
     }));
 
 /**
@@ -159,7 +173,8 @@ export const validEnvironmentWithServicesInput: fc.Arbitrary<Record<string, unkn
       autoMode: fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: fc.subarray(["general-purpose", "system"]), weight: 1 }),
     })
     .map(({ karpenter, capacityManager, platform, production, autoMode }) => {
-      const withProduction = platform && production && isJsonRecord(platform["database"]) ? { ...platform, database: { ...platform["database"], multi_az: true } } : platform;
+      const withProduction =
+        platform && production && isJsonRecord(platform["database"]) ? { ...platform, database: { ...platform["database"], multi_az: true } } : platform;
       if (autoMode !== undefined) {
         // Auto Mode has no karpenter section and serves the alb ingress class itself.
         const { load_balancer_controller: ingress, ...rest } = withProduction ?? {};
@@ -174,7 +189,9 @@ export const validEnvironmentWithServicesInput: fc.Arbitrary<Record<string, unkn
       return {
         ...input,
         // Without Karpenter every block is its node group's (a karpenter block would be refused).
-        capacity_blocks: (input["capacity_blocks"] as Array<Record<string, unknown>>).map((block) => (karpenter.enabled ? block : { ...block, consumer: "node_group" })),
+        capacity_blocks: (input["capacity_blocks"] as Array<Record<string, unknown>>).map((block) =>
+          karpenter.enabled ? block : { ...block, consumer: "node_group" },
+        ),
         karpenter,
         ...(capacityManager ? { capacity_manager: capacityManager } : {}),
         // A production file keeps its database Multi-AZ (the schema refuses it otherwise).

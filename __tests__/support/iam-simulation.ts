@@ -7,7 +7,7 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { collectPolicies } from "../../src/policy/iam-documents";
 import { stackFromJson } from "../../src/policy/load";
 import type { JsonObject, TerraformBlock } from "../../src/policy/model";
-import { rolePermissions, type RolePermissions } from "../../src/policy/rules/iam";
+import { type RolePermissions, rolePermissions } from "../../src/policy/rules/iam";
 import { Workspace } from "../../src/policy/workspace";
 import type { Synthesized } from "./synth";
 
@@ -26,7 +26,13 @@ export class RoleSimulator {
   /** The role of a stack whose physical name is `name`. */
   role(stack: string, name: string): RolePermissions {
     const role = this.roles.find((candidate) => candidate.role.stack === stack && this.workspace.physicalName(candidate.role) === name);
-    if (!role) throw new Error(`no role "${name}" in ${stack}; roles: ${this.roles.filter((r) => r.role.stack === stack).map((r) => this.workspace.physicalName(r.role)).join(", ")}`);
+    if (!role)
+      throw new Error(
+        `no role "${name}" in ${stack}; roles: ${this.roles
+          .filter((r) => r.role.stack === stack)
+          .map((r) => this.workspace.physicalName(r.role))
+          .join(", ")}`,
+      );
     return role;
   }
 
@@ -78,7 +84,9 @@ export class RoleSimulator {
   ): Promise<Decision> {
     const unreadable = role.policies.filter((source) => source.document === undefined || source.unresolved.length > 0);
     if (unreadable.length > 0) {
-      throw new Error(`policies of ${role.role.address} are unreadable or hold unresolved references: ${unreadable.map((source) => source.error ?? source.unresolved.join(", ")).join("; ")}`);
+      throw new Error(
+        `policies of ${role.role.address} are unreadable or hold unresolved references: ${unreadable.map((source) => source.error ?? source.unresolved.join(", ")).join("; ")}`,
+      );
     }
     const result = await runSimulation(
       {
@@ -104,7 +112,12 @@ export class RoleSimulator {
     const trust = JSON.parse(this.workspace.resolveString(stack, role.config["assume_role_policy"] as string)) as JsonObject;
     const result = await runSimulation(
       {
-        request: { principal: service, action, resource: { resource: this.workspace.arnOf(role), accountId: this.workspace.account(stack) }, contextVariables: context },
+        request: {
+          principal: service,
+          action,
+          resource: { resource: this.workspace.arnOf(role), accountId: this.workspace.account(stack) },
+          contextVariables: context,
+        },
         identityPolicies: [],
         serviceControlPolicies: [],
         resourceControlPolicies: [],
@@ -118,7 +131,8 @@ export class RoleSimulator {
 
   private block(stack: string, type: string, idPart: string): TerraformBlock {
     const matches = this.workspace.resources(type).filter((block) => block.stack === stack && block.name.includes(idPart));
-    if (matches.length !== 1) throw new Error(`expected one ${type} matching "${idPart}" in ${stack}, found ${matches.map((block) => block.name).join(", ") || "none"}`);
+    if (matches.length !== 1)
+      throw new Error(`expected one ${type} matching "${idPart}" in ${stack}, found ${matches.map((block) => block.name).join(", ") || "none"}`);
     return matches[0]!;
   }
 }

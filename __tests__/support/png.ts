@@ -25,7 +25,7 @@ export function decodePng(data: Buffer): Image {
     if (type === "IEND") break;
     offset += 12 + length;
   }
-  if (!header || header.depth !== 8 || ![2, 6].includes(header.colour) || header.interlace !== 0) {
+  if (header?.depth !== 8 || ![2, 6].includes(header.colour) || header.interlace !== 0) {
     throw new Error(`unsupported PNG: ${JSON.stringify(header)}`);
   }
   const channels = header.colour === 6 ? 4 : 3;

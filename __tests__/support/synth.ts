@@ -5,8 +5,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseEnvironment, type LoadedEnvironment } from "../../src/config/load";
-import { environmentSchema, type EnvironmentConfig } from "../../src/config/schema";
+import { type LoadedEnvironment, parseEnvironment } from "../../src/config/load";
+import { type EnvironmentConfig, environmentSchema } from "../../src/config/schema";
 import { synthesizeLoaded } from "../../src/synth";
 
 export type TerraformJson = {

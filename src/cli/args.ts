@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { isSellableDurationHours } from "../lib/capacity-blocks/facts";
 import { CliError, UnknownWordError } from "./errors";
 
@@ -32,7 +32,14 @@ export function requireOption<V>(command: string, name: string, value: V | undef
 /** `p5.48xlarge,p5e.48xlarge` (or the flag repeated) → unique, trimmed, non-empty items in the given order. */
 export function listOption(values: string | readonly string[] | undefined): string[] {
   const raw = typeof values === "string" ? [values] : (values ?? []);
-  return [...new Set(raw.flatMap((value) => value.split(",")).map((item) => item.trim()).filter((item) => item !== ""))];
+  return [
+    ...new Set(
+      raw
+        .flatMap((value) => value.split(","))
+        .map((item) => item.trim())
+        .filter((item) => item !== ""),
+    ),
+  ];
 }
 
 export function positiveInteger(command: string, name: string, value: string): number {
@@ -49,9 +56,7 @@ export function capacityDurationHours(command: string, value: string): number {
   const units: Record<string, number> = { h: 1, d: 24, w: 168 };
   const hours = match ? Number(match[1]) * (units[match[2]!.toLowerCase()] ?? 0) : Number.NaN;
   if (!isSellableDurationHours(hours)) {
-    throw new CliError(
-      `${command}: --duration must be whole days from 1d to 14d, or whole weeks up to 26w (182 days), like 7d or 4w; got "${value}"`,
-    );
+    throw new CliError(`${command}: --duration must be whole days from 1d to 14d, or whole weeks up to 26w (182 days), like 7d or 4w; got "${value}"`);
   }
   return hours;
 }

@@ -68,6 +68,7 @@ export function palette(enabled: boolean): Palette {
 }
 
 export function stripAnsi(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: an ANSI colour code starts with ESC; matching it is the point
   return text.replace(/\u001b\[[0-9;]*m/g, "");
 }
 

@@ -1,18 +1,18 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { projectRoot } from "../lib/paths";
 import { CliError, EXIT, UnknownWordError } from "./errors";
 import {
   CAPACITY_OFFERINGS_HELP,
+  CAPACITY_SPEND_HELP,
   CAPACITY_STATUS_HELP,
   CAPACITY_TIMELINE_HELP,
-  CAPACITY_SPEND_HELP,
   PLAN_SUMMARY_HELP,
   STACKS_HELP,
   SYNTH_HELP,
   VALIDATE_HELP,
 } from "./help";
 import type { CliIo } from "./io";
-import { projectRoot } from "../lib/paths";
 
 type Run = (argv: readonly string[], io: CliIo) => Promise<number>;
 
@@ -38,49 +38,73 @@ const COMMANDS: readonly Command[] = [
     words: ["synth"],
     summary: "validate environments and synthesize their stacks into cdktf.out",
     help: SYNTH_HELP,
-    run: lazy(() => import("./commands/synth"), (module) => module.runSynth),
+    run: lazy(
+      () => import("./commands/synth"),
+      (module) => module.runSynth,
+    ),
   },
   {
     words: ["validate"],
     summary: "check environment files against the schema (fast, no synthesis)",
     help: VALIDATE_HELP,
-    run: lazy(() => import("./commands/validate"), (module) => module.runValidate),
+    run: lazy(
+      () => import("./commands/validate"),
+      (module) => module.runValidate,
+    ),
   },
   {
     words: ["stacks"],
     summary: "synthesized stacks in dependency order, for CI",
     help: STACKS_HELP,
-    run: lazy(() => import("./commands/stacks"), (module) => module.runStacks),
+    run: lazy(
+      () => import("./commands/stacks"),
+      (module) => module.runStacks,
+    ),
   },
   {
     words: ["plan-summary"],
     summary: "Markdown review of `terraform show -json` plans with a DANGER section",
     help: PLAN_SUMMARY_HELP,
-    run: lazy(() => import("./commands/plan-summary"), (module) => module.runPlanSummary),
+    run: lazy(
+      () => import("./commands/plan-summary"),
+      (module) => module.runPlanSummary,
+    ),
   },
   {
     words: ["capacity", "offerings"],
     summary: "capacity blocks for sale, ranked by price per GPU-hour",
     help: CAPACITY_OFFERINGS_HELP,
-    run: lazy(() => import("./commands/capacity-offerings"), (module) => module.runCapacityOfferings),
+    run: lazy(
+      () => import("./commands/capacity-offerings"),
+      (module) => module.runCapacityOfferings,
+    ),
   },
   {
     words: ["capacity", "status"],
     summary: "the environment's blocks: state, time left, extensions, who uses them",
     help: CAPACITY_STATUS_HELP,
-    run: lazy(() => import("./commands/capacity-status"), (module) => module.runCapacityStatus),
+    run: lazy(
+      () => import("./commands/capacity-status"),
+      (module) => module.runCapacityStatus,
+    ),
   },
   {
     words: ["capacity", "timeline"],
     summary: "blocks, extensions and gaps over the coming weeks, as a drawing and a Mermaid gantt",
     help: CAPACITY_TIMELINE_HELP,
-    run: lazy(() => import("./commands/capacity-timeline"), (module) => module.runCapacityTimeline),
+    run: lazy(
+      () => import("./commands/capacity-timeline"),
+      (module) => module.runCapacityTimeline,
+    ),
   },
   {
     words: ["capacity", "spend"],
     summary: "what the capacity manager bought in a month, against the monthly budget",
     help: CAPACITY_SPEND_HELP,
-    run: lazy(() => import("./commands/capacity-spend"), (module) => module.runCapacitySpend),
+    run: lazy(
+      () => import("./commands/capacity-spend"),
+      (module) => module.runCapacitySpend,
+    ),
   },
 ];
 
@@ -176,7 +200,12 @@ async function suggest(error: UnknownWordError): Promise<string> {
   const { closest } = await import("../config/load");
   // Candidates of the typed word's length first, so a swapped pair of letters (--wdie) finds --wide before --dir.
   const suggestion = error.attempts
-    .map(({ word, candidates }) => closest(word, [...candidates].sort((left, right) => Math.abs(left.length - word.length) - Math.abs(right.length - word.length))))
+    .map(({ word, candidates }) =>
+      closest(
+        word,
+        [...candidates].sort((left, right) => Math.abs(left.length - word.length) - Math.abs(right.length - word.length)),
+      ),
+    )
     .find((found) => found !== undefined);
   return error.withSuggestion(suggestion);
 }

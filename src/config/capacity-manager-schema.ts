@@ -37,12 +37,18 @@ const scheduleExpression = z.string().superRefine((value, ctx) => {
     const singular = !unit.endsWith("s");
     if (amount < 1) ctx.addIssue({ code: "custom", message: `a rate must be at least 1, got "${value}"` });
     else if (singular !== (amount === 1)) {
-      ctx.addIssue({ code: "custom", message: `EventBridge needs "${amount === 1 ? unit.replace(/s$/, "") : `${unit}s`}" with ${amount}: "${value}" is rejected at deploy` });
+      ctx.addIssue({
+        code: "custom",
+        message: `EventBridge needs "${amount === 1 ? unit.replace(/s$/, "") : `${unit}s`}" with ${amount}: "${value}" is rejected at deploy`,
+      });
     }
     return;
   }
   if (!CRON_EXPRESSION.test(value)) {
-    ctx.addIssue({ code: "custom", message: 'expected an EventBridge schedule expression such as "rate(1 minute)", "rate(5 minutes)" or "cron(0/5 * * * ? *)"' });
+    ctx.addIssue({
+      code: "custom",
+      message: 'expected an EventBridge schedule expression such as "rate(1 minute)", "rate(5 minutes)" or "cron(0/5 * * * ? *)"',
+    });
   }
 });
 
@@ -180,7 +186,9 @@ export const capacityManagerSchema = z.strictObject({
    * so records that require approval are never extended. In `api_key_only` mode the approver API key approves instead.
    */
   approver_principal_arns: z
-    .array(z.string().regex(APPROVER_ARN, { message: "expected an IAM role or user ARN (arn:aws:iam::<account>:role/<name>), not a session, root or wildcard" }))
+    .array(
+      z.string().regex(APPROVER_ARN, { message: "expected an IAM role or user ARN (arn:aws:iam::<account>:role/<name>), not a session, root or wildcard" }),
+    )
     .superRefine(refuseDuplicatePrincipals("capacity_manager.approver_principal_arns", "list each approver once"))
     .default([]),
   /**
@@ -191,7 +199,10 @@ export const capacityManagerSchema = z.strictObject({
   api_auth: z.enum(API_AUTH_MODES, { message: `expected one of ${API_AUTH_MODES.join(", ")}` }).default("iam_and_key"),
   throttle: throttleSchema.default(() => throttleSchema.parse({})),
   /** A REGIONAL WAFv2 web ACL (same region as the environment) attached to the API stage. */
-  waf_web_acl_arn: z.string().regex(REGIONAL_WEB_ACL_ARN, { message: "expected a REGIONAL WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)" }).optional(),
+  waf_web_acl_arn: z
+    .string()
+    .regex(REGIONAL_WEB_ACL_ARN, { message: "expected a REGIONAL WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)" })
+    .optional(),
   /** Lets reconcile buy new capacity blocks (ec2:PurchaseCapacityBlock); needs `extensions_enabled = true`. */
   allow_new_purchases: z.boolean().default(false),
   log_retention_days: logRetentionDays.default(90),
@@ -227,7 +238,10 @@ export const CAPACITY_MANAGER_MODE_LINES: Readonly<Record<CapacityManagerMode, s
 };
 
 /** Rules that need the rest of the environment. Each names the field it blames. */
-export function checkCapacityManager(env: { readonly region: string; readonly capacity_manager?: CapacityManagerConfig | undefined }, ctx: z.RefinementCtx): void {
+export function checkCapacityManager(
+  env: { readonly region: string; readonly capacity_manager?: CapacityManagerConfig | undefined },
+  ctx: z.RefinementCtx,
+): void {
   for (const [index, topicArn] of (env.capacity_manager?.alarms.topic_arns ?? []).entries()) {
     const topicRegion = SNS_TOPIC_ARN.exec(topicArn)?.[1];
     if (topicRegion !== undefined && topicRegion !== env.region) {

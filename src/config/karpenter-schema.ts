@@ -29,8 +29,25 @@ const AMI_ALIAS_VERSION_FORMATS: Readonly<Record<AmiFamily, { pattern: RegExp; e
 
 /** Instance families with NVIDIA GPUs, for the GPU pools' instance type lists. */
 export const NVIDIA_GPU_FAMILIES = [
-  "g4dn", "g5", "g5g", "g6", "g6e", "g6f", "gr6", "gr6f", "g7e",
-  "p3", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en", "p6-b200", "p6-b300", "p6e-gb200",
+  "g4dn",
+  "g5",
+  "g5g",
+  "g6",
+  "g6e",
+  "g6f",
+  "gr6",
+  "gr6f",
+  "g7e",
+  "p3",
+  "p3dn",
+  "p4d",
+  "p4de",
+  "p5",
+  "p5e",
+  "p5en",
+  "p6-b200",
+  "p6-b300",
+  "p6e-gb200",
 ] as const;
 
 const SEMVER = /^(\d+)\.(\d+)\.(\d+)$/;
@@ -116,11 +133,20 @@ const volumeGib = (defaultGib: number) => z.number().int().min(20).max(16_384).d
 const defaultPoolSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** EC2 instance categories (first letter of the family): compute, general purpose, memory. */
-  instance_categories: z.array(z.string().regex(/^[a-z]$/, { message: 'expected an instance category letter such as "c"' })).min(1).default(["c", "m", "r"]),
+  instance_categories: z
+    .array(z.string().regex(/^[a-z]$/, { message: 'expected an instance category letter such as "c"' }))
+    .min(1)
+    .default(["c", "m", "r"]),
   /** Oldest instance generation allowed (6 = c6i/m6i/r6i and newer). */
   min_instance_generation: z.number().int().min(1).default(6),
-  capacity_types: z.array(z.enum(["spot", "on-demand"])).min(1).default(["spot", "on-demand"]),
-  architectures: z.array(z.enum(["amd64", "arm64"])).min(1).default(["amd64"]),
+  capacity_types: z
+    .array(z.enum(["spot", "on-demand"]))
+    .min(1)
+    .default(["spot", "on-demand"]),
+  architectures: z
+    .array(z.enum(["amd64", "arm64"]))
+    .min(1)
+    .default(["amd64"]),
   /** Total vCPUs the pool may run; Karpenter stops launching at the limit. */
   cpu_limit: z.number().int().min(1).default(1000),
   volume_gib: volumeGib(100),
@@ -148,7 +174,9 @@ const gpuCapacityBlockPoolSchema = z.strictObject({
   reservation_tags: z
     .record(z.string().min(1, { message: "tag keys must not be empty" }), z.string().min(1, { message: "tag values must not be empty" }))
     // The CRD allows 20 tags per term (karpenter.k8s.aws_ec2nodeclasses.yaml, maxProperties); blockfleet adds the consumer tag.
-    .refine((tags) => Object.keys(tags).length <= 19, { message: "at most 19 tags can select reservations (Karpenter allows 20 per term; blockfleet adds the consumer tag)" })
+    .refine((tags) => Object.keys(tags).length <= 19, {
+      message: "at most 19 tags can select reservations (Karpenter allows 20 per term; blockfleet adds the consumer tag)",
+    })
     .refine((tags) => !(CAPACITY_CONSUMER_TAG in tags), {
       message: `"${CAPACITY_CONSUMER_TAG}" is added to the selection by blockfleet (= "karpenter"); leave it out`,
     })

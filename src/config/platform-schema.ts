@@ -26,7 +26,10 @@ const serviceAccountSchema = z.strictObject({
 const modelRegistrySchema = z
   .strictObject({
     /** Service accounts (EKS Pod Identity) whose pods read and write the bucket. */
-    service_accounts: z.array(serviceAccountSchema).min(1).default([{ namespace: DEFAULT_PLATFORM_NAMESPACE, name: "ml-workloads" }]),
+    service_accounts: z
+      .array(serviceAccountSchema)
+      .min(1)
+      .default([{ namespace: DEFAULT_PLATFORM_NAMESPACE, name: "ml-workloads" }]),
     /** Days a replaced or deleted model version is kept before it expires. */
     noncurrent_version_expiration_days: z.number().int().min(1).max(3650).default(90),
   })
@@ -34,7 +37,11 @@ const modelRegistrySchema = z
     registry.service_accounts.forEach((account, index) => {
       const first = registry.service_accounts.findIndex((other) => other.namespace === account.namespace && other.name === account.name);
       if (first !== index) {
-        ctx.addIssue({ code: "custom", path: ["service_accounts", index], message: `"${account.namespace}/${account.name}" is already listed at service_accounts[${first}]` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["service_accounts", index],
+          message: `"${account.namespace}/${account.name}" is already listed at service_accounts[${first}]`,
+        });
       }
     });
   });
@@ -46,14 +53,25 @@ const databaseSchema = z
       .string()
       .regex(/^(1[7-9]|[2-9]\d)(\.\d+)?$/, { message: 'expected PostgreSQL 17 or newer, as a major ("17") or major.minor ("17.6") version' })
       .default("17"),
-    instance_class: z.string().regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { message: 'expected an RDS instance class such as "db.m8g.2xlarge"' }).default("db.m8g.large"),
+    instance_class: z
+      .string()
+      .regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { message: 'expected an RDS instance class such as "db.m8g.2xlarge"' })
+      .default("db.m8g.large"),
     /** A standby in a second AZ; failover takes about a minute instead of a restore. */
     multi_az: z.boolean().default(true),
-    backup_retention_days: z.number().int().min(1, { message: "backups can't be turned off: expected 1-35 days" }).max(35, { message: "RDS keeps automated backups at most 35 days" }).default(30),
+    backup_retention_days: z
+      .number()
+      .int()
+      .min(1, { message: "backups can't be turned off: expected 1-35 days" })
+      .max(35, { message: "RDS keeps automated backups at most 35 days" })
+      .default(30),
     allocated_storage_gib: z.number().int().min(20).max(65_536).default(100),
     /** Storage autoscaling ceiling. */
     max_allocated_storage_gib: z.number().int().min(20).max(65_536).default(1_000),
-    database_name: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, { message: "expected a PostgreSQL database name: a lower-case letter, then letters, digits or '_'" }).default("platform"),
+    database_name: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,62}$/, { message: "expected a PostgreSQL database name: a lower-case letter, then letters, digits or '_'" })
+      .default("platform"),
   })
   .superRefine((database, ctx) => {
     if (database.max_allocated_storage_gib < database.allocated_storage_gib) {
@@ -67,7 +85,10 @@ const databaseSchema = z
 
 const cacheSchema = z
   .strictObject({
-    node_type: z.string().regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, { message: 'expected an ElastiCache node type such as "cache.r7g.large"' }).default("cache.r7g.large"),
+    node_type: z
+      .string()
+      .regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, { message: 'expected an ElastiCache node type such as "cache.r7g.large"' })
+      .default("cache.r7g.large"),
     /** A replica is promoted when the primary fails; needs at least 2 nodes. */
     automatic_failover: z.boolean().default(true),
     /** Primary plus replicas. */
@@ -91,7 +112,9 @@ const oidcProviderSchema = z.strictObject({
   issuer_url: z.url({ protocol: /^https$/, message: "expected the provider's https issuer URL" }),
   client_id: z.string().min(1),
   /** Never here: the environment file is committed. Set it in Secrets Manager after the first deploy. */
-  client_secret: z.never({ error: "client secrets never go in the environment file; set them in the <env>/oidc_secret secret with `aws secretsmanager put-secret-value`" }).optional(),
+  client_secret: z
+    .never({ error: "client secrets never go in the environment file; set them in the <env>/oidc_secret secret with `aws secretsmanager put-secret-value`" })
+    .optional(),
   scopes: z.array(z.string().min(1)).min(1).default(["openid", "email", "profile"]),
   pkce: z.boolean().default(true),
   /** Lets anyone the provider authenticates create an account; off so access is granted deliberately. */
@@ -106,7 +129,8 @@ const secretsSchema = z
   .superRefine((secrets, ctx) => {
     secrets.oidc_providers.forEach((provider, index) => {
       const first = secrets.oidc_providers.findIndex((other) => other.key === provider.key);
-      if (first !== index) ctx.addIssue({ code: "custom", path: ["oidc_providers", index, "key"], message: `"${provider.key}" is already used by oidc_providers[${first}]` });
+      if (first !== index)
+        ctx.addIssue({ code: "custom", path: ["oidc_providers", index, "key"], message: `"${provider.key}" is already used by oidc_providers[${first}]` });
     });
   });
 
@@ -140,13 +164,18 @@ const gpuSchema = z
   })
   .superRefine((gpu, ctx) => {
     if (gpu.dcgm_service_monitor && !gpu.dcgm_exporter) {
-      ctx.addIssue({ code: "custom", path: ["dcgm_service_monitor"], message: "a ServiceMonitor needs the exporter: set dcgm_exporter = true, or drop dcgm_service_monitor" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["dcgm_service_monitor"],
+        message: "a ServiceMonitor needs the exporter: set dcgm_exporter = true, or drop dcgm_service_monitor",
+      });
     }
     if (gpu.gpu_operator && gpu.nvidia_device_plugin) {
       ctx.addIssue({
         code: "custom",
         path: ["nvidia_device_plugin"],
-        message: "the GPU Operator runs its own device plugin; set nvidia_device_plugin = false when gpu_operator = true, or two plugins would advertise the same GPUs",
+        message:
+          "the GPU Operator runs its own device plugin; set nvidia_device_plugin = false when gpu_operator = true, or two plugins would advertise the same GPUs",
       });
     }
   });

@@ -3,10 +3,12 @@
  * nowhere else, cross-field rules as refinements that name the field. Parsed once, at the edge (load.ts).
  */
 import { z } from "zod";
-import { karpenterSchema, nodePoolsSchema } from "./karpenter-schema";
-import { capacityManagerSchema, checkCapacityManager, extendPolicyFields, replacePolicySchema, type CapacityManagerConfig } from "./capacity-manager-schema";
-import { checkPlatform, platformSchema } from "./platform-schema";
 import { cidrsOverlap, MAX_AVAILABILITY_ZONES, MIN_VPC_PREFIX, parseCidr } from "../lib/cidr";
+import { SUPPORTED_EKS_VERSIONS } from "../lib/eks-versions";
+import { CAPACITY_BLOCK_FAMILIES, CAPACITY_BLOCK_INSTANCE_TYPES, DEPRECATED_AMI_TYPES, GPU_AMI_TYPES, type GpuAmiType } from "../lib/instance-types";
+import { LOG_RETENTION_DAYS } from "../lib/log-retention";
+import { ownValue } from "../lib/lookup";
+import { MAX_CAPACITY_BLOCK_NAME_LENGTH, NAME_LIMITS } from "../lib/naming";
 import {
   awsTagsSchema,
   MAX_PUBLIC_ACCESS_CIDRS,
@@ -17,18 +19,10 @@ import {
   taintValueSchema,
   vpcCidrProblem,
 } from "./aws-limits";
-import { SUPPORTED_EKS_VERSIONS } from "../lib/eks-versions";
-import { LOG_RETENTION_DAYS } from "../lib/log-retention";
-import {
-  CAPACITY_BLOCK_FAMILIES,
-  CAPACITY_BLOCK_INSTANCE_TYPES,
-  DEPRECATED_AMI_TYPES,
-  GPU_AMI_TYPES,
-  type GpuAmiType,
-} from "../lib/instance-types";
-import { ownValue } from "../lib/lookup";
+import { type CapacityManagerConfig, capacityManagerSchema, checkCapacityManager, extendPolicyFields, replacePolicySchema } from "./capacity-manager-schema";
+import { karpenterSchema, nodePoolsSchema } from "./karpenter-schema";
+import { checkPlatform, platformSchema } from "./platform-schema";
 import { refuseDuplicatePrincipals } from "./unique-principals";
-import { MAX_CAPACITY_BLOCK_NAME_LENGTH, NAME_LIMITS } from "../lib/naming";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const RESERVATION_ID = /^cr-[0-9a-f]{17}$/;
@@ -45,11 +39,9 @@ const cidr = z.string().refine((value) => parseCidr(value) !== undefined, {
 const availabilityZone = z.string().regex(AVAILABILITY_ZONE, { message: 'expected an availability zone name such as "us-east-1a"' });
 
 // EKS access entries take IAM roles and users only: not the root user, not an assumed-role session ARN.
-const iamPrincipalArn = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, {
-    message: "expected an IAM role or user ARN (arn:aws:iam::<account>:role/<name>); access entries refuse root and assumed-role session ARNs",
-  });
+const iamPrincipalArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, {
+  message: "expected an IAM role or user ARN (arn:aws:iam::<account>:role/<name>); access entries refuse root and assumed-role session ARNs",
+});
 
 const taintSchema = z.strictObject({
   key: taintKeySchema,
@@ -57,15 +49,21 @@ const taintSchema = z.strictObject({
   effect: z.enum(["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]),
 });
 
-const amiType = z.string().superRefine((value, ctx) => {
-  const replacement = ownValue(DEPRECATED_AMI_TYPES, value);
-  if (replacement) {
-    ctx.addIssue({ code: "custom", message: `ami_type "${value}" is deprecated: EKS publishes no Amazon Linux 2 AMIs since AL2 reached end of support (2025-11-26); use "${replacement}"` });
-  } else if (!Object.hasOwn(GPU_AMI_TYPES, value)) {
-    ctx.addIssue({ code: "custom", message: `expected a GPU AMI type, one of ${Object.keys(GPU_AMI_TYPES).join(", ")}` });
-  }
-  // Types the parsed value as a GpuAmiType; runs only when the check above passed, so it never adds an issue of its own.
-}).refine((value): value is GpuAmiType => Object.hasOwn(GPU_AMI_TYPES, value), { when: (payload) => payload.issues.length === 0 });
+const amiType = z
+  .string()
+  .superRefine((value, ctx) => {
+    const replacement = ownValue(DEPRECATED_AMI_TYPES, value);
+    if (replacement) {
+      ctx.addIssue({
+        code: "custom",
+        message: `ami_type "${value}" is deprecated: EKS publishes no Amazon Linux 2 AMIs since AL2 reached end of support (2025-11-26); use "${replacement}"`,
+      });
+    } else if (!Object.hasOwn(GPU_AMI_TYPES, value)) {
+      ctx.addIssue({ code: "custom", message: `expected a GPU AMI type, one of ${Object.keys(GPU_AMI_TYPES).join(", ")}` });
+    }
+    // Types the parsed value as a GpuAmiType; runs only when the check above passed, so it never adds an issue of its own.
+  })
+  .refine((value): value is GpuAmiType => Object.hasOwn(GPU_AMI_TYPES, value), { when: (payload) => payload.issues.length === 0 });
 
 /**
  * Who launches a block's instances. One owner per reservation: a managed node group and Karpenter both launching
@@ -110,7 +108,10 @@ export const capacityBlockSchema = z
     /** Kubernetes node labels: keys and values in label syntax, each at most 63 characters (EKS). */
     labels: nodeLabelsSchema.default({}),
     /** At most 50 (EKS); key and value in Kubernetes label syntax, at most 63 characters each. */
-    taints: z.array(taintSchema).max(MAX_TAINTS, { message: `EKS takes at most ${MAX_TAINTS} taints per node group` }).default([]),
+    taints: z
+      .array(taintSchema)
+      .max(MAX_TAINTS, { message: `EKS takes at most ${MAX_TAINTS} taints per node group` })
+      .default([]),
     root_volume_gib: z.number().int().min(50).max(16_384).default(500),
     /** EFA interfaces on every network card and an all-traffic self rule for multi-node training (no placement group: EC2 co-locates a block). */
     efa: z.boolean().default(false),
@@ -119,7 +120,9 @@ export const capacityBlockSchema = z
      * active. `karpenter`: no node group; the `gpu-capacity-block` EC2NodeClass selects the reservation by id (on an
      * EKS Auto Mode cluster, the Auto Mode NodeClass of that name does).
      */
-    consumer: z.enum(CAPACITY_BLOCK_CONSUMERS, { message: `expected one of ${CAPACITY_BLOCK_CONSUMERS.map((c) => `"${c}"`).join(", ")}` }).default("node_group"),
+    consumer: z
+      .enum(CAPACITY_BLOCK_CONSUMERS, { message: `expected one of ${CAPACITY_BLOCK_CONSUMERS.map((c) => `"${c}"`).join(", ")}` })
+      .default("node_group"),
     /**
      * Nodes the block's node group runs while the block is active: its size at creation, and the size the capacity
      * manager holds it at. 0 parks the group (e.g. to upgrade it during a block, as EKS requires). @default instance_count
@@ -130,7 +133,11 @@ export const capacityBlockSchema = z
   })
   .superRefine((block, ctx) => {
     if (block.desired_size !== undefined && block.desired_size > block.instance_count) {
-      ctx.addIssue({ code: "custom", path: ["desired_size"], message: `must be at most instance_count (${block.instance_count}): the block holds no more instances, got ${block.desired_size}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["desired_size"],
+        message: `must be at most instance_count (${block.instance_count}): the block holds no more instances, got ${block.desired_size}`,
+      });
     }
     if (block.desired_size !== undefined && block.consumer === "karpenter") {
       ctx.addIssue({ code: "custom", path: ["desired_size"], message: 'sizes the block\'s node group, which a consumer = "karpenter" block does not have' });
@@ -152,7 +159,9 @@ export const capacityBlockSchema = z
 
 const apiAccessSchema = z.strictObject({
   /** Security groups (in the cluster's VPC or a peered one) whose members may call the API server. */
-  security_group_ids: z.array(z.string().regex(/^sg-[0-9a-f]{8}([0-9a-f]{9})?$/, { message: 'expected a security group id such as "sg-0123456789abcdef0"' })).default([]),
+  security_group_ids: z
+    .array(z.string().regex(/^sg-[0-9a-f]{8}([0-9a-f]{9})?$/, { message: 'expected a security group id such as "sg-0123456789abcdef0"' }))
+    .default([]),
   /** Networks routed to the VPC (VPN, peering, Transit Gateway) that may call the API server. */
   cidrs: z.array(cidr).default([]),
 });
@@ -164,10 +173,12 @@ const clusterSchema = z.strictObject({
   endpoint_public_access: z.boolean().default(false),
   /** Public addresses allowed to reach a public endpoint; at most 40 (EKS quota), no private or reserved ranges. */
   public_access_cidrs: z
-    .array(cidr.superRefine((value, ctx) => {
-      const problem = publicAccessCidrProblem(value);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-    }))
+    .array(
+      cidr.superRefine((value, ctx) => {
+        const problem = publicAccessCidrProblem(value);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    )
     .max(MAX_PUBLIC_ACCESS_CIDRS, { message: `EKS takes at most ${MAX_PUBLIC_ACCESS_CIDRS} public access CIDR blocks per cluster` })
     .default([]),
   /** Must be set to allow a public endpoint open to 0.0.0.0/0; off because it exposes the API server to the internet. */
@@ -177,7 +188,12 @@ const clusterSchema = z.strictObject({
     .superRefine((arns, ctx) => {
       arns.forEach((arn, index) => {
         const first = arns.indexOf(arn);
-        if (first !== index) ctx.addIssue({ code: "custom", path: [index], message: `"${arn}" is already listed at admin_principal_arns[${first}]; EKS keeps one access entry per principal` });
+        if (first !== index)
+          ctx.addIssue({
+            code: "custom",
+            path: [index],
+            message: `"${arn}" is already listed at admin_principal_arns[${first}]; EKS keeps one access entry per principal`,
+          });
       });
     })
     .default([]),
@@ -213,10 +229,12 @@ const clusterSchema = z.strictObject({
     .optional(),
 });
 
-
 const systemNodeGroupSchema = z
   .strictObject({
-    instance_types: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { message: 'expected an instance type such as "m7i.large"' })).min(1).default(["m7i.large"]),
+    instance_types: z
+      .array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { message: 'expected an instance type such as "m7i.large"' }))
+      .min(1)
+      .default(["m7i.large"]),
     min_size: z.number().int().min(1).default(2),
     max_size: z.number().int().min(1).default(4),
     desired_size: z.number().int().min(1).default(2),
@@ -234,14 +252,20 @@ const systemNodeGroupSchema = z
 export const environmentShape = {
   region: z.string().regex(REGION, { message: 'expected an AWS region name such as "us-east-1"' }),
   /** Becomes the provider's allowed_account_ids, so a plan against the wrong account fails before it changes anything. */
-  account_id: z.string().regex(/^\d{12}$/, { message: "expected a 12-digit AWS account id" }).optional(),
+  account_id: z
+    .string()
+    .regex(/^\d{12}$/, { message: "expected a 12-digit AWS account id" })
+    .optional(),
   /** Tags on every resource: at most 41 (AWS allows 50, blockfleet adds up to 9), keys 1-128 characters not starting with "aws:", values at most 256. */
   tags: awsTagsSchema.default({}),
   /**
    * S3 bucket holding this environment's Terraform state (bucket names are global). Without it, account_id is required.
    * @default blockfleet-tfstate-<env>-<account_id>-<region>
    */
-  state_bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "expected an S3 bucket name" }).optional(),
+  state_bucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "expected an S3 bucket name" })
+    .optional(),
   /**
    * IAM roles or users that read and write this environment's Terraform state (CI deploy and plan roles): the only
    * principals the state key lets decrypt, besides the identity that deploys the bootstrap stack. They must exist
@@ -283,7 +307,11 @@ function checkKarpenterConsumer(env: ParsedEnvironment, block: ParsedEnvironment
   const path = ["capacity_blocks", index, "consumer"];
   const where = `capacity_blocks[${index}] ("${block.name}") has consumer = "karpenter"`;
   if (!env.karpenter.enabled && !env.cluster.auto_mode) {
-    ctx.addIssue({ code: "custom", path, message: `${where}, but karpenter.enabled = false: nothing would launch into the block; use consumer = "node_group" or enable Karpenter` });
+    ctx.addIssue({
+      code: "custom",
+      path,
+      message: `${where}, but karpenter.enabled = false: nothing would launch into the block; use consumer = "node_group" or enable Karpenter`,
+    });
   } else if (!env.node_pools.gpu_capacity_block.enabled) {
     ctx.addIssue({
       code: "custom",
@@ -299,7 +327,11 @@ function checkKarpenterConsumer(env: ParsedEnvironment, block: ParsedEnvironment
     });
   }
   if (CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type]?.acceleratorKind === "neuron") {
-    ctx.addIssue({ code: "custom", path, message: `${where}, but "${block.instance_type}" is a Neuron type and the gpu-capacity-block pool only launches NVIDIA GPUs; use consumer = "node_group"` });
+    ctx.addIssue({
+      code: "custom",
+      path,
+      message: `${where}, but "${block.instance_type}" is a Neuron type and the gpu-capacity-block pool only launches NVIDIA GPUs; use consumer = "node_group"`,
+    });
   }
 }
 
@@ -311,16 +343,28 @@ function checkAutoMode(file: FileEnvironment, ctx: z.RefinementCtx): void {
   const cluster = file.cluster;
   if (!cluster.auto_mode) {
     if (cluster.auto_mode_node_pools !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["cluster", "auto_mode_node_pools"], message: "configures EKS Auto Mode's built-in node pools; set cluster.auto_mode = true, or drop it" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["cluster", "auto_mode_node_pools"],
+        message: "configures EKS Auto Mode's built-in node pools; set cluster.auto_mode = true, or drop it",
+      });
     }
     if (file.platform?.auto_mode_ingress !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["platform", "auto_mode_ingress"], message: "configures EKS Auto Mode's ALB ingress class; set cluster.auto_mode = true, or use platform.load_balancer_controller" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["platform", "auto_mode_ingress"],
+        message: "configures EKS Auto Mode's ALB ingress class; set cluster.auto_mode = true, or use platform.load_balancer_controller",
+      });
     }
     return;
   }
   const why = "with cluster.auto_mode = true";
   if (file.karpenter !== undefined) {
-    ctx.addIssue({ code: "custom", path: ["karpenter"], message: `${why} EKS runs Karpenter itself and blockfleet installs none; remove the karpenter section (node_pools still shape the Auto Mode node pools)` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["karpenter"],
+      message: `${why} EKS runs Karpenter itself and blockfleet installs none; remove the karpenter section (node_pools still shape the Auto Mode node pools)`,
+    });
   }
   if (file.platform?.load_balancer_controller !== undefined) {
     ctx.addIssue({
@@ -330,11 +374,19 @@ function checkAutoMode(file: FileEnvironment, ctx: z.RefinementCtx): void {
     });
   }
   if (file.create_spot_service_linked_role) {
-    ctx.addIssue({ code: "custom", path: ["create_spot_service_linked_role"], message: `${why} there is no Karpenter stack to create the role in; remove it (create AWSServiceRoleForEC2Spot once per account by hand)` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["create_spot_service_linked_role"],
+      message: `${why} there is no Karpenter stack to create the role in; remove it (create AWSServiceRoleForEC2Spot once per account by hand)`,
+    });
   }
   if (cluster.ssm_access) {
     // awsdocs/amazon-eks-user-guide latest/ug/automode/automode.adoc: Auto Mode disallows SSH and SSM access to nodes.
-    ctx.addIssue({ code: "custom", path: ["cluster", "ssm_access"], message: `${why} nodes take no SSM sessions (EKS Auto Mode disallows SSM and SSH on its nodes); remove cluster.ssm_access` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["cluster", "ssm_access"],
+      message: `${why} nodes take no SSM sessions (EKS Auto Mode disallows SSM and SSH on its nodes); remove cluster.ssm_access`,
+    });
   }
   if (file.platform?.gpu?.gpu_operator) {
     // awsdocs/amazon-eks-user-guide latest/ug/automode/auto-accelerated.adoc: Auto Mode's NVIDIA nodes carry the NVIDIA
@@ -383,7 +435,11 @@ function checkEnvironment(file: FileEnvironment, ctx: z.RefinementCtx): void {
   checkCapacityManager({ ...env, region: regionOfZones }, ctx);
   checkPlatform({ ...env, region: regionOfZones }, ctx);
   if (env.production && env.platform?.database && !env.platform.database.multi_az) {
-    ctx.addIssue({ code: "custom", path: ["platform", "database", "multi_az"], message: "a production environment keeps its database in two availability zones; set multi_az = true or production = false" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["platform", "database", "multi_az"],
+      message: "a production environment keeps its database in two availability zones; set multi_az = true or production = false",
+    });
   }
   // S3 bucket names are global: a name derived from the environment alone is likely someone else's already.
   if (env.state_bucket === undefined && env.account_id === undefined) {
@@ -405,7 +461,11 @@ function checkEnvironment(file: FileEnvironment, ctx: z.RefinementCtx): void {
   }
   const vpc = parseCidr(env.vpc_cidr);
   if (vpc && vpc.prefix > MIN_VPC_PREFIX) {
-    ctx.addIssue({ code: "custom", path: ["vpc_cidr"], message: `too small for the subnet plan (a private /20, a public /24 and an intra /24 per AZ); use a /${MIN_VPC_PREFIX} or larger` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["vpc_cidr"],
+      message: `too small for the subnet plan (a private /20, a public /24 and an intra /24 per AZ); use a /${MIN_VPC_PREFIX} or larger`,
+    });
   } else {
     const problem = vpcCidrProblem(env.vpc_cidr);
     if (problem) ctx.addIssue({ code: "custom", path: ["vpc_cidr"], message: problem });
@@ -455,7 +515,11 @@ function checkEnvironment(file: FileEnvironment, ctx: z.RefinementCtx): void {
     }
     const firstWithName = env.capacity_blocks.findIndex((other) => other.name === block.name);
     if (firstWithName !== index) {
-      ctx.addIssue({ code: "custom", path: ["capacity_blocks", index, "name"], message: `"${block.name}" is already used by capacity_blocks[${firstWithName}]` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["capacity_blocks", index, "name"],
+        message: `"${block.name}" is already used by capacity_blocks[${firstWithName}]`,
+      });
     }
     const firstWithReservation = env.capacity_blocks.findIndex((other) => other.reservation_id === block.reservation_id);
     if (firstWithReservation !== index) {
@@ -488,7 +552,8 @@ function checkReplacement(env: ParsedEnvironment, block: ParsedEnvironment["capa
     ctx.addIssue({
       code: "custom",
       path: [...path, "enabled"],
-      message: "a replacement is a new capacity block: set capacity_manager.allow_new_purchases = true (with extensions_enabled = true) to let the manager buy it",
+      message:
+        "a replacement is a new capacity block: set capacity_manager.allow_new_purchases = true (with extensions_enabled = true) to let the manager buy it",
     });
   }
   // A replacement is used through the capacity-block pool's tag selection: without that pool it would be paid and idle.
@@ -497,7 +562,8 @@ function checkReplacement(env: ParsedEnvironment, block: ParsedEnvironment["capa
     ctx.addIssue({
       code: "custom",
       path: [...path, "enabled"],
-      message: "a replacement runs on the gpu-capacity-block node pool, which selects it by its tags: enable karpenter (or cluster.auto_mode) and node_pools.gpu_capacity_block",
+      message:
+        "a replacement runs on the gpu-capacity-block node pool, which selects it by its tags: enable karpenter (or cluster.auto_mode) and node_pools.gpu_capacity_block",
     });
   }
 }

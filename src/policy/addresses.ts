@@ -43,11 +43,12 @@ export function parseRange(cidr: string): AddressRange | undefined {
 }
 
 function merge(ranges: readonly AddressRange[]): AddressRange[] {
-  const sorted = [...ranges].sort((a, b) => (a.family - b.family) || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  const sorted = [...ranges].sort((a, b) => a.family - b.family || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
   const merged: AddressRange[] = [];
   for (const range of sorted) {
     const last = merged.at(-1);
     if (last && last.family === range.family && range.first <= last.end) {
+      // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max and Math.min refuse
       merged[merged.length - 1] = { ...last, end: range.end > last.end ? range.end : last.end };
     } else merged.push(range);
   }
@@ -56,7 +57,9 @@ function merge(ranges: readonly AddressRange[]): AddressRange[] {
 
 function overlap(a: AddressRange, b: AddressRange): bigint {
   if (a.family !== b.family) return 0n;
+  // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max and Math.min refuse
   const first = a.first > b.first ? a.first : b.first;
+  // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max and Math.min refuse
   const end = a.end < b.end ? a.end : b.end;
   return end > first ? end - first : 0n;
 }

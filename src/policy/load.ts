@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { type JsonObject, type StackDocument, type TerraformBlock, isJsonObject } from "./model";
+import { isJsonObject, type JsonObject, type StackDocument, type TerraformBlock } from "./model";
 
 /** Every `cdk.tf.json` below `root`, sorted so reports are stable. */
 export function findStackFiles(root: string): string[] {

@@ -2,7 +2,7 @@
  * Who a policy statement names, and which conditions scope it: the small vocabulary the trust and resource-policy
  * rules share.
  */
-import { type JsonObject, type JsonValue, isJsonObject, stringList } from "./model";
+import { isJsonObject, type JsonObject, type JsonValue, stringList } from "./model";
 
 /** The identifiers of one principal type in a statement (`AWS`, `Service`, `Federated`); `*` yields ["*"]. */
 export function principalsOf(statement: JsonObject, type: "AWS" | "Service" | "Federated"): string[] {

@@ -19,11 +19,7 @@ export function formatReport(result: GateResult, stackCount: number): string {
   }
   const waived = result.findings.filter((finding) => finding.waivedBy);
   if (waived.length > 0) {
-    lines.push(
-      `Waived (${waived.length}):`,
-      ...table(waived, (finding) => `waived until ${finding.waivedBy!.expires}: ${finding.waivedBy!.reason}`),
-      "",
-    );
+    lines.push(`Waived (${waived.length}):`, ...table(waived, (finding) => `waived until ${finding.waivedBy!.expires}: ${finding.waivedBy!.reason}`), "");
   }
   for (const waiver of result.unusedWaivers) {
     lines.push(`warning: waiver ${waiver.rule} for ${waiver.resource} (expires ${waiver.expires}) matches no finding; remove it`);

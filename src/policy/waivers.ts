@@ -49,7 +49,10 @@ export function loadWaivers(file: string): Waiver[] {
 /** `*` in a waiver's resource matches any text, so one waiver can cover every environment. */
 export function waiverMatches(waiver: Waiver, finding: Finding): boolean {
   if (waiver.rule !== finding.ruleId) return false;
-  const pattern = waiver.resource.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
+  const pattern = waiver.resource
+    .split("*")
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".*");
   return new RegExp(`^${pattern}$`).test(finding.address);
 }
 

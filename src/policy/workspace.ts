@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type JsonObject, type JsonValue, type StackDocument, type TerraformBlock, isJsonObject, stringList } from "./model";
+import { isJsonObject, type JsonObject, type JsonValue, type StackDocument, stringList, type TerraformBlock } from "./model";
 
 /** Account used for references when the provider does not pin one with `allowed_account_ids`. */
 export const FAKE_ACCOUNT_ID = "111122223333";
@@ -174,7 +174,10 @@ export class Workspace {
     const parsed = TRAVERSAL.exec(match[1]!.trim());
     if (!parsed) return undefined;
     const [, dataPrefix, type, name, rest] = parsed as unknown as [string, string | undefined, string, string, string];
-    const path = rest.split(/\.|\[/).filter(Boolean).map((part) => part.replace(/\]$/, ""));
+    const path = rest
+      .split(/\.|\[/)
+      .filter(Boolean)
+      .map((part) => part.replace(/\]$/, ""));
     if (dataPrefix === "data" && type === "terraform_remote_state" && path[0] === "outputs" && path[1] !== undefined) {
       const remote = this.remoteOutput(stack, name, path[1]);
       return remote ? this.target(remote.stack, remote.value, depth + 1) : undefined;
@@ -308,7 +311,7 @@ export class Workspace {
 
   private unresolvable(expression: string): string {
     const placeholder = `unresolved-${shortHash(expression, 10)}`;
-    this.unresolved.set(placeholder, "${" + expression + "}");
+    this.unresolved.set(placeholder, `\${${expression}}`);
     return placeholder;
   }
 
@@ -317,7 +320,10 @@ export class Workspace {
     const parsed = TRAVERSAL.exec(expression);
     if (!parsed) return this.unresolvable(expression);
     const [, dataPrefix, type, name, rest] = parsed as unknown as [string, string | undefined, string, string, string];
-    const path = rest.split(/\.|\[/).filter(Boolean).map((part) => part.replace(/\]$/, ""));
+    const path = rest
+      .split(/\.|\[/)
+      .filter(Boolean)
+      .map((part) => part.replace(/\]$/, ""));
     if (!dataPrefix && type === "var") return this.variableValue(stack, name);
     if (!dataPrefix && type === "terraform") return "default";
     if (dataPrefix === "data") {

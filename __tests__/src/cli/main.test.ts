@@ -73,12 +73,24 @@ describe("blockfleet", () => {
   });
 
   it.each([
-    [["capacity", "status", "--wdie"], "blockfleet: capacity status: Unknown option '--wdie'; did you mean --wide? (see `blockfleet capacity status --help`)\n"],
-    [["capacity", "timeline", "--jsn"], "blockfleet: capacity timeline: Unknown option '--jsn'; did you mean --json? (see `blockfleet capacity timeline --help`)\n"],
+    [
+      ["capacity", "status", "--wdie"],
+      "blockfleet: capacity status: Unknown option '--wdie'; did you mean --wide? (see `blockfleet capacity status --help`)\n",
+    ],
+    [
+      ["capacity", "timeline", "--jsn"],
+      "blockfleet: capacity timeline: Unknown option '--jsn'; did you mean --json? (see `blockfleet capacity timeline --help`)\n",
+    ],
     [["validate", "--deubg"], "blockfleet: validate: Unknown option '--deubg'; did you mean --debug? (see `blockfleet validate --help`)\n"],
     [["synth", "--zzzzzz"], "blockfleet: synth: Unknown option '--zzzzzz' (see `blockfleet synth --help`)\n"],
-    [["capacity", "statsu", "--demo"], 'blockfleet: unknown command "capacity statsu"; did you mean `blockfleet capacity status`? (`blockfleet --help` lists them all)\n'],
-    [["capcity", "timeline"], 'blockfleet: unknown command "capcity timeline"; did you mean `blockfleet capacity timeline`? (`blockfleet --help` lists them all)\n'],
+    [
+      ["capacity", "statsu", "--demo"],
+      'blockfleet: unknown command "capacity statsu"; did you mean `blockfleet capacity status`? (`blockfleet --help` lists them all)\n',
+    ],
+    [
+      ["capcity", "timeline"],
+      'blockfleet: unknown command "capcity timeline"; did you mean `blockfleet capacity timeline`? (`blockfleet --help` lists them all)\n',
+    ],
     [["synht"], 'blockfleet: unknown command "synht"; did you mean `blockfleet synth`? (`blockfleet --help` lists them all)\n'],
   ])("fails with a suggestion when %j is mistyped", async (argv, message) => {
     const io = captureIo();
@@ -99,7 +111,12 @@ describe("blockfleet", () => {
     const failing = () => {
       const io = captureIo();
       let calls = 0;
-      const stdout = { write: () => { calls += 1; throw new Error("stdout closed"); } };
+      const stdout = {
+        write: () => {
+          calls += 1;
+          throw new Error("stdout closed");
+        },
+      };
       return { io: { ...io, stdout }, calls: () => calls };
     };
     const quiet = failing();

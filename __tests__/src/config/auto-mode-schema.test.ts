@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { environmentSchema } from "../../../src/config/schema";
-import { expectRejected, withCluster, type Input } from "../../support/config-input";
+import { expectRejected, type Input, withCluster } from "../../support/config-input";
 import { baseEnvironmentInput, issuesOf } from "../../support/synth";
 
 const CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789";
@@ -31,7 +31,10 @@ describe("cluster.auto_mode", () => {
   });
 
   it("takes the built-in pools as configured, also none, and a system node group when the system pool is off", async () => {
-    expect(environmentSchema.parse(autoMode({}, { auto_mode_node_pools: ["general-purpose", "system"] })).cluster.auto_mode_node_pools).toEqual(["general-purpose", "system"]);
+    expect(environmentSchema.parse(autoMode({}, { auto_mode_node_pools: ["general-purpose", "system"] })).cluster.auto_mode_node_pools).toEqual([
+      "general-purpose",
+      "system",
+    ]);
     expect(environmentSchema.parse(autoMode({}, { auto_mode_node_pools: [] })).cluster.auto_mode_node_pools).toEqual([]);
     expect(await issuesOf(autoMode({ system_node_group: { min_size: 1, desired_size: 1 } }, { auto_mode_node_pools: [] }))).toEqual([]);
   });
@@ -42,7 +45,11 @@ describe("cluster.auto_mode", () => {
   });
 
   it("fails when the karpenter section is set with auto_mode", async () => {
-    await expectRejected(autoMode({ karpenter: { enabled: true } }), "karpenter", /with cluster\.auto_mode = true EKS runs Karpenter itself.*remove the karpenter section/);
+    await expectRejected(
+      autoMode({ karpenter: { enabled: true } }),
+      "karpenter",
+      /with cluster\.auto_mode = true EKS runs Karpenter itself.*remove the karpenter section/,
+    );
   });
 
   it("fails when platform.load_balancer_controller is set with auto_mode", async () => {
@@ -54,7 +61,11 @@ describe("cluster.auto_mode", () => {
   });
 
   it("fails when system_node_group is set while Auto Mode's system pool serves", async () => {
-    await expectRejected(autoMode({ system_node_group: { min_size: 2 } }), "system_node_group", /built-in "system" pool runs the add-ons.*remove system_node_group/);
+    await expectRejected(
+      autoMode({ system_node_group: { min_size: 2 } }),
+      "system_node_group",
+      /built-in "system" pool runs the add-ons.*remove system_node_group/,
+    );
   });
 
   it("fails when create_spot_service_linked_role is set with auto_mode", async () => {
@@ -87,7 +98,11 @@ describe("cluster.auto_mode", () => {
   });
 
   it("fails when platform.auto_mode_ingress is set without auto_mode", async () => {
-    await expectRejected({ ...baseEnvironmentInput(), platform: { auto_mode_ingress: { certificate_arn: CERTIFICATE } } }, "platform.auto_mode_ingress", /configures EKS Auto Mode's ALB ingress class/);
+    await expectRejected(
+      { ...baseEnvironmentInput(), platform: { auto_mode_ingress: { certificate_arn: CERTIFICATE } } },
+      "platform.auto_mode_ingress",
+      /configures EKS Auto Mode's ALB ingress class/,
+    );
   });
 
   it("fails when the auto_mode_ingress certificate is in another region", async () => {

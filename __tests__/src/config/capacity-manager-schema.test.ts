@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { environmentSchema } from "../../../src/config/schema";
 import { customCapacityManagerInput, WEB_ACL_ARN } from "../../support/capacity-manager";
-import { baseEnvironmentInput, issuesOf } from "../../support/synth";
 import { expectRejected, type Input } from "../../support/config-input";
+import { baseEnvironmentInput, issuesOf } from "../../support/synth";
 
 function withManager(section: Input): Input {
   return { ...baseEnvironmentInput(), capacity_manager: section };
@@ -79,7 +79,11 @@ describe("capacity_manager schema", () => {
   });
 
   it("fails when the monthly budget is not a positive amount", async () => {
-    await expectRejected(withManager({ extensions_enabled: true, monthly_budget_usd: 0 }), "capacity_manager.monthly_budget_usd", /expected a positive amount in USD/);
+    await expectRejected(
+      withManager({ extensions_enabled: true, monthly_budget_usd: 0 }),
+      "capacity_manager.monthly_budget_usd",
+      /expected a positive amount in USD/,
+    );
   });
 
   it("fails when extensions_enabled is not a boolean", async () => {
@@ -104,7 +108,17 @@ describe("capacity_manager schema", () => {
       allow_new_purchases: false,
       log_retention_days: 90,
       manage_api_gateway_account: true,
-      alarms: { reconcile_errors: 1, reconcile_throttles: 5, dlq_messages: 1, expiring_without_extension: 1, record_failures: 3, notification_failures: 1, topic_arns: [], period_seconds: 300, evaluation_periods: 1 },
+      alarms: {
+        reconcile_errors: 1,
+        reconcile_throttles: 5,
+        dlq_messages: 1,
+        expiring_without_extension: 1,
+        record_failures: 3,
+        notification_failures: 1,
+        topic_arns: [],
+        period_seconds: 300,
+        evaluation_periods: 1,
+      },
     });
   });
 
@@ -117,7 +131,11 @@ describe("capacity_manager schema", () => {
   });
 
   it("fails when the schedule is not an EventBridge expression", async () => {
-    await expectRejected(withManager({ schedule_expression: "every minute" }), "capacity_manager.schedule_expression", /expected an EventBridge schedule expression/);
+    await expectRejected(
+      withManager({ schedule_expression: "every minute" }),
+      "capacity_manager.schedule_expression",
+      /expected an EventBridge schedule expression/,
+    );
   });
 
   it("fails when a rate of 1 uses the plural unit, which EventBridge rejects", async () => {
@@ -133,7 +151,9 @@ describe("capacity_manager schema", () => {
   });
 
   it("accepts approver roles and users", async () => {
-    expect(await issuesOf(withManager({ approver_principal_arns: ["arn:aws:iam::111122223333:role/finance/approver", "arn:aws:iam::111122223333:user/cfo"] }))).toEqual([]);
+    expect(
+      await issuesOf(withManager({ approver_principal_arns: ["arn:aws:iam::111122223333:role/finance/approver", "arn:aws:iam::111122223333:user/cfo"] })),
+    ).toEqual([]);
   });
 
   it.each([
@@ -181,7 +201,11 @@ describe("capacity_manager schema", () => {
   });
 
   it("fails when the log retention is not a period CloudWatch accepts", async () => {
-    await expectRejected(withManager({ log_retention_days: 45 }), "capacity_manager.log_retention_days", /expected a CloudWatch Logs retention period: 1, 3, 5/);
+    await expectRejected(
+      withManager({ log_retention_days: 45 }),
+      "capacity_manager.log_retention_days",
+      /expected a CloudWatch Logs retention period: 1, 3, 5/,
+    );
   });
 
   it("fails when an alarm period is not a whole number of minutes", async () => {
@@ -209,7 +233,11 @@ describe("capacity_manager schema", () => {
   });
 
   it("fails when an alarm topic is in another region than the alarms", async () => {
-    await expectRejected(withManager({ alarms: { topic_arns: ["arn:aws:sns:eu-west-1:111122223333:pager"] } }), "capacity_manager.alarms.topic_arns[0]", /in "eu-west-1" but the alarms are in "us-east-1"/);
+    await expectRejected(
+      withManager({ alarms: { topic_arns: ["arn:aws:sns:eu-west-1:111122223333:pager"] } }),
+      "capacity_manager.alarms.topic_arns[0]",
+      /in "eu-west-1" but the alarms are in "us-east-1"/,
+    );
   });
 
   it("fails when more alarm topics are named than CloudWatch takes actions", async () => {

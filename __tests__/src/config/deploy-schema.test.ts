@@ -2,14 +2,18 @@
 import { describe, expect, it } from "vitest";
 import { parseEnvironment } from "../../../src/config/load";
 import { environmentSchema } from "../../../src/config/schema";
+import { expectRejected, withCluster } from "../../support/config-input";
 import { baseEnvironmentInput, issuesOf } from "../../support/synth";
-import { withCluster, expectRejected } from "../../support/config-input";
 
 describe("state bucket", () => {
   it("fails when the file has neither account_id nor state_bucket, saying what to add", async () => {
     // GIVEN a file without an account id  THEN the error names account_id and both ways out
     const { account_id: _omitted, ...input } = baseEnvironmentInput();
-    await expectRejected(input, "account_id", /required to give the state bucket a globally unique name .*add account_id = "<12-digit AWS account id>", or .*state_bucket = /);
+    await expectRejected(
+      input,
+      "account_id",
+      /required to give the state bucket a globally unique name .*add account_id = "<12-digit AWS account id>", or .*state_bucket = /,
+    );
   });
 
   it("accepts a file that names its bucket instead", async () => {
@@ -31,7 +35,11 @@ describe("cluster.api_access", () => {
   });
 
   it("fails when a security group id is not sg- followed by 8 or 17 hex digits", async () => {
-    await expectRejected(withCluster({ api_access: { security_group_ids: ["sg-12"] } }), "cluster.api_access.security_group_ids[0]", /expected a security group id/);
+    await expectRejected(
+      withCluster({ api_access: { security_group_ids: ["sg-12"] } }),
+      "cluster.api_access.security_group_ids[0]",
+      /expected a security group id/,
+    );
   });
 
   it("fails when a CIDR is not an IPv4 network", async () => {
@@ -47,11 +55,18 @@ describe("cluster.api_access", () => {
 describe("derived state bucket name", () => {
   it("fails when environment, account and region make it longer than S3's 63 characters, naming the longest environment name", async () => {
     // GIVEN a 16-character environment name in a region with a long name
-    const input = { ...baseEnvironmentInput(), region: "eu-northwestern-1", availability_zones: ["eu-northwestern-1a", "eu-northwestern-1b"], capacity_blocks: [] };
+    const input = {
+      ...baseEnvironmentInput(),
+      region: "eu-northwestern-1",
+      availability_zones: ["eu-northwestern-1a", "eu-northwestern-1b"],
+      capacity_blocks: [],
+    };
     const result = await parseEnvironment("environments/abcdefghijklmnop.tfvars.json", JSON.stringify(input));
     // THEN the file is refused before anything is written, the message naming the bucket and what fits
     expect(!result.ok && result.issues.map((issue) => issue.message)).toEqual([
-      expect.stringMatching(/aws_s3_bucket\.bucket "blockfleet-tfstate-abcdefghijklmnop-123456789012-eu-northwestern-1" 66 characters.*63.*longest environment name is 13 characters/),
+      expect.stringMatching(
+        /aws_s3_bucket\.bucket "blockfleet-tfstate-abcdefghijklmnop-123456789012-eu-northwestern-1" 66 characters.*63.*longest environment name is 13 characters/,
+      ),
     ]);
   });
 

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_AMI_ALIAS_VERSIONS, DEFAULT_KARPENTER_CHART_VERSION } from "../../../src/config/karpenter-schema";
 import { parseEnvironment } from "../../../src/config/load";
 import { environmentSchema } from "../../../src/config/schema";
-import { baseEnvironmentInput, issuesOf } from "../../support/synth";
 import { expectRejected, type Input } from "../../support/config-input";
+import { baseEnvironmentInput, issuesOf } from "../../support/synth";
 
 const withKarpenter = (section: Input): Input => ({ ...baseEnvironmentInput(), karpenter: section });
 const withPool = (pool: string, section: Input): Input => ({ ...baseEnvironmentInput(), node_pools: { [pool]: section } });
@@ -21,7 +21,12 @@ describe("karpenter and node_pools schema", () => {
       ami_alias_version: DEFAULT_AMI_ALIAS_VERSIONS.bottlerocket,
     });
     expect(env.create_spot_service_linked_role).toBe(false);
-    expect(env.node_pools.default).toMatchObject({ enabled: true, instance_categories: ["c", "m", "r"], capacity_types: ["spot", "on-demand"], cpu_limit: 1000 });
+    expect(env.node_pools.default).toMatchObject({
+      enabled: true,
+      instance_categories: ["c", "m", "r"],
+      capacity_types: ["spot", "on-demand"],
+      cpu_limit: 1000,
+    });
     expect(env.node_pools.gpu_spot).toMatchObject({ enabled: true, gpu_limit: 16 });
     expect(env.node_pools.gpu_capacity_block).toEqual({ enabled: true, reservation_tags: {}, termination_grace_period: "24h", volume_gib: 500 });
     expect(env.node_pools.gpu_on_demand).toMatchObject({ enabled: true, instance_types: ["p5.48xlarge"], gpu_limit: 0 });
@@ -68,7 +73,11 @@ describe("karpenter and node_pools schema", () => {
     });
 
     it("fails when the AMI alias version has the other family's format", async () => {
-      await expectRejected(withKarpenter({ ami_family: "al2023", ami_alias_version: "v1.66.0" }), "karpenter.ami_alias_version", /pinned al2023 release such as "v20260903"/);
+      await expectRejected(
+        withKarpenter({ ami_family: "al2023", ami_alias_version: "v1.66.0" }),
+        "karpenter.ami_alias_version",
+        /pinned al2023 release such as "v20260903"/,
+      );
     });
 
     it("fails when the AMI family is not Bottlerocket or AL2023", async () => {
@@ -86,18 +95,34 @@ describe("karpenter and node_pools schema", () => {
 
   describe("node_pools", () => {
     it("fails when a GPU pool lists an instance type without NVIDIA GPUs", async () => {
-      await expectRejected(withPool("gpu_spot", { instance_types: ["m7i.large"] }), "node_pools.gpu_spot.instance_types[0]", /expected an NVIDIA GPU instance type \(families g4dn, g5/);
+      await expectRejected(
+        withPool("gpu_spot", { instance_types: ["m7i.large"] }),
+        "node_pools.gpu_spot.instance_types[0]",
+        /expected an NVIDIA GPU instance type \(families g4dn, g5/,
+      );
     });
 
     it("fails when a GPU pool lists a type without instance-store NVMe, which its pool could never launch", async () => {
       // GIVEN EBS-only GPU types (g5g, p3 but not p3dn)  WHEN parsed  THEN each is named; p3dn with local NVMe passes
-      await expectRejected(withPool("gpu_spot", { instance_types: ["g6e.12xlarge", "g5g.16xlarge"] }), "node_pools.gpu_spot.instance_types[1]", /"g5g\.16xlarge" has no instance-store NVMe disks/);
-      await expectRejected(withPool("gpu_on_demand", { instance_types: ["p3.16xlarge"] }), "node_pools.gpu_on_demand.instance_types[0]", /"p3\.16xlarge" has no instance-store NVMe disks/);
+      await expectRejected(
+        withPool("gpu_spot", { instance_types: ["g6e.12xlarge", "g5g.16xlarge"] }),
+        "node_pools.gpu_spot.instance_types[1]",
+        /"g5g\.16xlarge" has no instance-store NVMe disks/,
+      );
+      await expectRejected(
+        withPool("gpu_on_demand", { instance_types: ["p3.16xlarge"] }),
+        "node_pools.gpu_on_demand.instance_types[0]",
+        /"p3\.16xlarge" has no instance-store NVMe disks/,
+      );
       expect(await issuesOf(withPool("gpu_on_demand", { instance_types: ["p3dn.24xlarge"] }))).toEqual([]);
     });
 
     it("fails when a GPU pool lists an instance type twice", async () => {
-      await expectRejected(withPool("gpu_on_demand", { instance_types: ["p5.48xlarge", "p5.48xlarge"] }), "node_pools.gpu_on_demand.instance_types", /must not repeat/);
+      await expectRejected(
+        withPool("gpu_on_demand", { instance_types: ["p5.48xlarge", "p5.48xlarge"] }),
+        "node_pools.gpu_on_demand.instance_types",
+        /must not repeat/,
+      );
     });
 
     it("fails when a GPU pool lists no instance types", async () => {
@@ -121,11 +146,19 @@ describe("karpenter and node_pools schema", () => {
     });
 
     it("fails when the termination grace period is not a duration", async () => {
-      await expectRejected(withPool("gpu_capacity_block", { termination_grace_period: "1 day" }), "node_pools.gpu_capacity_block.termination_grace_period", /duration such as "24h"/);
+      await expectRejected(
+        withPool("gpu_capacity_block", { termination_grace_period: "1 day" }),
+        "node_pools.gpu_capacity_block.termination_grace_period",
+        /duration such as "24h"/,
+      );
     });
 
     it("fails when a reservation tag value is empty (Karpenter rejects empty selector tags)", async () => {
-      await expectRejected(withPool("gpu_capacity_block", { reservation_tags: { deployment: "" } }), "node_pools.gpu_capacity_block.reservation_tags.deployment", /tag values must not be empty/);
+      await expectRejected(
+        withPool("gpu_capacity_block", { reservation_tags: { deployment: "" } }),
+        "node_pools.gpu_capacity_block.reservation_tags.deployment",
+        /tag values must not be empty/,
+      );
     });
 
     it("fails when more than 19 tags select reservations (the CRD's 20 per term, one being the consumer tag)", async () => {

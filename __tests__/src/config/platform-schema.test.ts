@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { environmentSchema } from "../../../src/config/schema";
-import { baseEnvironmentInput, issuesOf } from "../../support/synth";
 import { expectRejected, type Input } from "../../support/config-input";
+import { baseEnvironmentInput, issuesOf } from "../../support/synth";
 
 const CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
 
@@ -100,7 +100,11 @@ describe("platform schema", () => {
   });
 
   it("fails when automatic failover has no replica to promote", async () => {
-    await expectRejected(withPlatform({ cache: { num_cache_clusters: 1 } }), "platform.cache.num_cache_clusters", /automatic_failover needs a replica to promote.*got 1/);
+    await expectRejected(
+      withPlatform({ cache: { num_cache_clusters: 1 } }),
+      "platform.cache.num_cache_clusters",
+      /automatic_failover needs a replica to promote.*got 1/,
+    );
   });
 
   it("accepts a single cache node when automatic failover is off", async () => {
@@ -109,7 +113,9 @@ describe("platform schema", () => {
 
   it("fails when an OIDC client secret is put in the environment file", async () => {
     await expectRejected(
-      withPlatform({ secrets: { oidc_providers: [{ name: "Okta", key: "okta", issuer_url: "https://example.okta.com", client_id: "abc", client_secret: "s3cr3t" }] } }),
+      withPlatform({
+        secrets: { oidc_providers: [{ name: "Okta", key: "okta", issuer_url: "https://example.okta.com", client_id: "abc", client_secret: "s3cr3t" }] },
+      }),
       "platform.secrets.oidc_providers[0].client_secret",
       /client secrets never go in the environment file/,
     );
@@ -125,24 +131,44 @@ describe("platform schema", () => {
 
   it("fails when two OIDC providers share a key", async () => {
     const provider = { name: "Okta", key: "okta", issuer_url: "https://example.okta.com", client_id: "abc" };
-    await expectRejected(withPlatform({ secrets: { oidc_providers: [provider, { ...provider, name: "Okta 2" }] } }), "platform.secrets.oidc_providers[1].key", /"okta" is already used by oidc_providers\[0\]/);
+    await expectRejected(
+      withPlatform({ secrets: { oidc_providers: [provider, { ...provider, name: "Okta 2" }] } }),
+      "platform.secrets.oidc_providers[1].key",
+      /"okta" is already used by oidc_providers\[0\]/,
+    );
   });
 
   it("fails when a model registry service account is listed twice", async () => {
     const account = { namespace: "ml", name: "harmony" };
-    await expectRejected(withPlatform({ model_registry: { service_accounts: [account, account] } }), "platform.model_registry.service_accounts[1]", /"ml\/harmony" is already listed at service_accounts\[0\]/);
+    await expectRejected(
+      withPlatform({ model_registry: { service_accounts: [account, account] } }),
+      "platform.model_registry.service_accounts[1]",
+      /"ml\/harmony" is already listed at service_accounts\[0\]/,
+    );
   });
 
   it("fails when a namespace is not a DNS label", async () => {
-    await expectRejected(withPlatform({ secrets: {}, external_secrets: { namespace: "ML_Platform" } }), "platform.external_secrets.namespace", /expected a DNS label/);
+    await expectRejected(
+      withPlatform({ secrets: {}, external_secrets: { namespace: "ML_Platform" } }),
+      "platform.external_secrets.namespace",
+      /expected a DNS label/,
+    );
   });
 
   it("fails when External Secrets is on with nothing to sync", async () => {
-    await expectRejected(withPlatform({ external_secrets: {} }), "platform.external_secrets", /nothing to sync; turn on at least one of database, cache, model_registry or secrets/);
+    await expectRejected(
+      withPlatform({ external_secrets: {} }),
+      "platform.external_secrets",
+      /nothing to sync; turn on at least one of database, cache, model_registry or secrets/,
+    );
   });
 
   it("fails when the load balancer certificate is not an ACM ARN", async () => {
-    await expectRejected(withPlatform({ load_balancer_controller: { certificate_arn: "arn:aws:iam::111122223333:server-certificate/x" } }), "platform.load_balancer_controller.certificate_arn", /expected an ACM certificate ARN/);
+    await expectRejected(
+      withPlatform({ load_balancer_controller: { certificate_arn: "arn:aws:iam::111122223333:server-certificate/x" } }),
+      "platform.load_balancer_controller.certificate_arn",
+      /expected an ACM certificate ARN/,
+    );
   });
 
   it("fails when the certificate is in another region than the environment", async () => {
@@ -154,11 +180,19 @@ describe("platform schema", () => {
   });
 
   it("fails when the scheme is neither internal nor internet-facing", async () => {
-    await expectRejected(withPlatform({ load_balancer_controller: { certificate_arn: CERTIFICATE, scheme: "public" } }), "platform.load_balancer_controller.scheme", /"internal" or "internet-facing"/);
+    await expectRejected(
+      withPlatform({ load_balancer_controller: { certificate_arn: CERTIFICATE, scheme: "public" } }),
+      "platform.load_balancer_controller.scheme",
+      /"internal" or "internet-facing"/,
+    );
   });
 
   it("fails when both the GPU Operator and the standalone device plugin are on", async () => {
-    await expectRejected(withPlatform({ gpu: { gpu_operator: true } }), "platform.gpu.nvidia_device_plugin", /set nvidia_device_plugin = false when gpu_operator = true/);
+    await expectRejected(
+      withPlatform({ gpu: { gpu_operator: true } }),
+      "platform.gpu.nvidia_device_plugin",
+      /set nvidia_device_plugin = false when gpu_operator = true/,
+    );
   });
 
   it("fails when the GPU Operator would reach a Bottlerocket block that has not opted out", async () => {

@@ -1,8 +1,8 @@
 /** `capacity_blocks[].extend.replace`: the replacement policy of a declared block, and its validation rules. */
 import { describe, expect, it } from "vitest";
 import { environmentSchema } from "../../../src/config/schema";
-import { baseEnvironmentInput } from "../../support/synth";
 import { expectRejected, type Input } from "../../support/config-input";
+import { baseEnvironmentInput } from "../../support/synth";
 
 const BUYING = { extensions_enabled: true, allow_new_purchases: true, monthly_budget_usd: 500_000 };
 
@@ -29,15 +29,27 @@ describe("capacity_blocks[].extend.replace", () => {
   });
 
   it("fails when replacement is enabled without capacity_manager.allow_new_purchases", async () => {
-    await expectRejected(withReplace({ enabled: true }, { extensions_enabled: true, monthly_budget_usd: 500_000 }), "capacity_blocks[0].extend.replace.enabled", /set capacity_manager\.allow_new_purchases = true/);
+    await expectRejected(
+      withReplace({ enabled: true }, { extensions_enabled: true, monthly_budget_usd: 500_000 }),
+      "capacity_blocks[0].extend.replace.enabled",
+      /set capacity_manager\.allow_new_purchases = true/,
+    );
   });
 
   it("fails when a replacement zone is not one of the environment's zones", async () => {
-    await expectRejected(withReplace({ enabled: true, availability_zones: ["eu-west-1a"] }), "capacity_blocks[0].extend.replace.availability_zones[0]", /"eu-west-1a" is not one of availability_zones/);
+    await expectRejected(
+      withReplace({ enabled: true, availability_zones: ["eu-west-1a"] }),
+      "capacity_blocks[0].extend.replace.availability_zones[0]",
+      /"eu-west-1a" is not one of availability_zones/,
+    );
   });
 
   it("fails when the zone list is empty", async () => {
-    await expectRejected(withReplace({ enabled: true, availability_zones: [] }), "capacity_blocks[0].extend.replace.availability_zones", /list at least one zone/);
+    await expectRejected(
+      withReplace({ enabled: true, availability_zones: [] }),
+      "capacity_blocks[0].extend.replace.availability_zones",
+      /list at least one zone/,
+    );
   });
 
   it("fails when the duration is not one EC2 sells", async () => {
@@ -45,10 +57,18 @@ describe("capacity_blocks[].extend.replace", () => {
   });
 
   it("fails when replace has an unknown key", async () => {
-    await expectRejected(withReplace({ enabled: true, zones: ["x"] }), "capacity_blocks[0].extend.replace.zones", /unknown key; expected one of enabled, availability_zones, duration_hours/);
+    await expectRejected(
+      withReplace({ enabled: true, zones: ["x"] }),
+      "capacity_blocks[0].extend.replace.zones",
+      /unknown key; expected one of enabled, availability_zones, duration_hours/,
+    );
   });
 
   it("fails when no gpu-capacity-block pool would select the replacement", async () => {
-    await expectRejected({ ...withReplace({ enabled: true }), karpenter: { enabled: false } }, "capacity_blocks[0].extend.replace.enabled", /enable karpenter \(or cluster\.auto_mode\) and node_pools\.gpu_capacity_block/);
+    await expectRejected(
+      { ...withReplace({ enabled: true }), karpenter: { enabled: false } },
+      "capacity_blocks[0].extend.replace.enabled",
+      /enable karpenter \(or cluster\.auto_mode\) and node_pools\.gpu_capacity_block/,
+    );
   });
 });

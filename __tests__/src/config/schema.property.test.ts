@@ -21,7 +21,12 @@ describe("environment validation (properties)", () => {
   });
 
   it("either validates or rejects with issues that carry file, path and message — never crashes", async () => {
-    const anything = fc.oneof(fc.jsonValue(), validEnvironmentInput.chain((input) => fc.record({ ...Object.fromEntries(Object.entries(input).map(([key, value]) => [key, fc.oneof(fc.constant(value), fc.jsonValue())])) })));
+    const anything = fc.oneof(
+      fc.jsonValue(),
+      validEnvironmentInput.chain((input) =>
+        fc.record({ ...Object.fromEntries(Object.entries(input).map(([key, value]) => [key, fc.oneof(fc.constant(value), fc.jsonValue())])) }),
+      ),
+    );
     await fc.assert(
       fc.asyncProperty(anything, async (input) => {
         const result = await parse(input);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { expectRejected, type Input, withBlock, withCluster } from "../../support/config-input";
 import { baseEnvironmentInput, issuesOf } from "../../support/synth";
-import { withBlock, withCluster, expectRejected, type Input } from "../../support/config-input";
 
 describe("environment schema", () => {
   it("accepts the base environment and fills in documented defaults", async () => {
@@ -45,7 +45,11 @@ describe("environment schema", () => {
     });
 
     it("fails when a karpenter block is declared in an environment without Karpenter, naming both places", async () => {
-      await expectRejected({ ...withBlock({ consumer: "karpenter" }), karpenter: { enabled: false } }, "capacity_blocks[0].consumer", /capacity_blocks\[0\] \("p5-a"\) has consumer = "karpenter", but karpenter.enabled = false/);
+      await expectRejected(
+        { ...withBlock({ consumer: "karpenter" }), karpenter: { enabled: false } },
+        "capacity_blocks[0].consumer",
+        /capacity_blocks\[0\] \("p5-a"\) has consumer = "karpenter", but karpenter.enabled = false/,
+      );
     });
 
     it("fails when a karpenter block is declared with the capacity-block pool switched off, naming both places", async () => {
@@ -57,7 +61,11 @@ describe("environment schema", () => {
     });
 
     it("fails when a karpenter block is a Neuron type the GPU pool never launches", async () => {
-      await expectRejected(withBlock({ consumer: "karpenter", instance_type: "trn2.48xlarge", ami_type: "AL2023_x86_64_NEURON" }), "capacity_blocks[0].consumer", /Neuron type/);
+      await expectRejected(
+        withBlock({ consumer: "karpenter", instance_type: "trn2.48xlarge", ami_type: "AL2023_x86_64_NEURON" }),
+        "capacity_blocks[0].consumer",
+        /Neuron type/,
+      );
     });
 
     it("fails when a block's desired size is above its instance count", async () => {
@@ -73,19 +81,35 @@ describe("environment schema", () => {
     });
 
     it("fails when a block's availability zone is not one of the environment's", async () => {
-      await expectRejected(withBlock({ availability_zone: "us-east-1d" }), "capacity_blocks[0].availability_zone", /"us-east-1d" is not one of availability_zones \[us-east-1a, us-east-1b\]/);
+      await expectRejected(
+        withBlock({ availability_zone: "us-east-1d" }),
+        "capacity_blocks[0].availability_zone",
+        /"us-east-1d" is not one of availability_zones \[us-east-1a, us-east-1b\]/,
+      );
     });
 
     it("fails when the instance type is not a family capacity blocks sell", async () => {
-      await expectRejected(withBlock({ instance_type: "g5.48xlarge" }), "capacity_blocks[0].instance_type", /sold as a capacity block \(families p4d, p4de, p5/);
+      await expectRejected(
+        withBlock({ instance_type: "g5.48xlarge" }),
+        "capacity_blocks[0].instance_type",
+        /sold as a capacity block \(families p4d, p4de, p5/,
+      );
     });
 
     it("fails when the AMI type is not a GPU AMI", async () => {
-      await expectRejected(withBlock({ ami_type: "AL2023_x86_64_STANDARD" }), "capacity_blocks[0].ami_type", /expected a GPU AMI type, one of AL2023_x86_64_NVIDIA/);
+      await expectRejected(
+        withBlock({ ami_type: "AL2023_x86_64_STANDARD" }),
+        "capacity_blocks[0].ami_type",
+        /expected a GPU AMI type, one of AL2023_x86_64_NVIDIA/,
+      );
     });
 
     it("fails when the deprecated AL2 GPU AMI is used, naming its replacement", async () => {
-      await expectRejected(withBlock({ ami_type: "AL2_x86_64_GPU" }), "capacity_blocks[0].ami_type", /"AL2_x86_64_GPU" is deprecated.*use "AL2023_x86_64_NVIDIA"/);
+      await expectRejected(
+        withBlock({ ami_type: "AL2_x86_64_GPU" }),
+        "capacity_blocks[0].ami_type",
+        /"AL2_x86_64_GPU" is deprecated.*use "AL2023_x86_64_NVIDIA"/,
+      );
     });
 
     it("fails when the AMI's architecture does not fit the instance type", async () => {
@@ -116,7 +140,11 @@ describe("environment schema", () => {
   describe("production", () => {
     it("fails when a production environment keeps its database in one availability zone", async () => {
       const input = { ...baseEnvironmentInput(), production: true, platform: { database: { multi_az: false } } };
-      await expectRejected(input, "platform.database.multi_az", /a production environment keeps its database in two availability zones; set multi_az = true or production = false/);
+      await expectRejected(
+        input,
+        "platform.database.multi_az",
+        /a production environment keeps its database in two availability zones; set multi_az = true or production = false/,
+      );
     });
 
     it("accepts a single-AZ database outside production", async () => {
@@ -134,7 +162,11 @@ describe("environment schema", () => {
     });
 
     it("fails when an availability zone is in another region", async () => {
-      await expectRejected({ ...baseEnvironmentInput(), availability_zones: ["us-east-1a", "us-west-2b"] }, "availability_zones[1]", /"us-west-2b" is not in region "us-east-1"/);
+      await expectRejected(
+        { ...baseEnvironmentInput(), availability_zones: ["us-east-1a", "us-west-2b"] },
+        "availability_zones[1]",
+        /"us-west-2b" is not in region "us-east-1"/,
+      );
     });
 
     it("fails when an availability zone is listed twice", async () => {
@@ -142,7 +174,11 @@ describe("environment schema", () => {
     });
 
     it("fails when fewer than two availability zones are given", async () => {
-      await expectRejected({ ...baseEnvironmentInput(), availability_zones: ["us-east-1a"], capacity_blocks: [] }, "availability_zones", /at least 2 availability zones/);
+      await expectRejected(
+        { ...baseEnvironmentInput(), availability_zones: ["us-east-1a"], capacity_blocks: [] },
+        "availability_zones",
+        /at least 2 availability zones/,
+      );
     });
 
     it("fails when more than eight availability zones are given", async () => {
@@ -173,7 +209,9 @@ describe("environment schema", () => {
     });
 
     it("accepts 0.0.0.0/0 on a public endpoint when explicitly allowed", async () => {
-      expect(await issuesOf(withCluster({ endpoint_public_access: true, public_access_cidrs: ["0.0.0.0/0"], allow_public_endpoint_from_anywhere: true }))).toEqual([]);
+      expect(
+        await issuesOf(withCluster({ endpoint_public_access: true, public_access_cidrs: ["0.0.0.0/0"], allow_public_endpoint_from_anywhere: true })),
+      ).toEqual([]);
     });
 
     it("fails when a public endpoint lists no CIDRs", async () => {
@@ -198,7 +236,11 @@ describe("environment schema", () => {
     });
 
     it("fails when an admin principal is the account root, which access entries refuse", async () => {
-      await expectRejected(withCluster({ admin_principal_arns: ["arn:aws:iam::111122223333:root"] }), "cluster.admin_principal_arns[0]", /IAM role or user ARN/);
+      await expectRejected(
+        withCluster({ admin_principal_arns: ["arn:aws:iam::111122223333:root"] }),
+        "cluster.admin_principal_arns[0]",
+        /IAM role or user ARN/,
+      );
     });
 
     it("fails when the log retention is not a period CloudWatch accepts", async () => {
@@ -233,7 +275,11 @@ describe("environment schema", () => {
 
   describe("unknown keys", () => {
     it("fails when a key is misspelt, suggesting the close one", async () => {
-      await expectRejected(withCluster({ endpont_public_access: true }), "cluster.endpont_public_access", /unknown key; did you mean "endpoint_public_access"\?/);
+      await expectRejected(
+        withCluster({ endpont_public_access: true }),
+        "cluster.endpont_public_access",
+        /unknown key; did you mean "endpoint_public_access"\?/,
+      );
     });
 
     it("fails when a key is unknown and nothing is close, listing the expected keys", async () => {

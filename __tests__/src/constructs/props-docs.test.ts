@@ -17,7 +17,14 @@ const NOT_YET_DOCUMENTED: readonly string[] = [];
  */
 function propsDocFindings(root: string, excluded: readonly string[] = []): string[] {
   const files = typeScriptFiles(root);
-  const program = ts.createProgram(files, { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, noEmit: true });
+  const program = ts.createProgram(files, {
+    strict: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    skipLibCheck: true,
+    noEmit: true,
+  });
   const checker = program.getTypeChecker();
   const base = projectRoot();
   const projectSources = resolve(root, "..");
@@ -122,7 +129,9 @@ export class Thing {
 
     it("passes documented readonly props, optional ones with @default", () => {
       // GIVEN a props interface done right  WHEN checked  THEN nothing is found
-      expect(withSources(construct("  /** The name. */\n  readonly name: string;\n  /**\n   * How many.\n   * @default 1\n   */\n  readonly count?: number;"))).toEqual([]);
+      expect(
+        withSources(construct("  /** The name. */\n  readonly name: string;\n  /**\n   * How many.\n   * @default 1\n   */\n  readonly count?: number;")),
+      ).toEqual([]);
     });
 
     it("fails when a prop has no doc comment, naming it", () => {
@@ -132,7 +141,9 @@ export class Thing {
 
     it("fails when an optional prop has no @default", () => {
       // GIVEN an optional prop documented without @default  WHEN checked  THEN it is found
-      expect(withSources(construct("  /** How many. */\n  readonly count?: number;"))).toEqual(["thing/index.ts:4 ThingProps.count (props of Thing): optional without @default"]);
+      expect(withSources(construct("  /** How many. */\n  readonly count?: number;"))).toEqual([
+        "thing/index.ts:4 ThingProps.count (props of Thing): optional without @default",
+      ]);
     });
 
     it("fails when a prop is not readonly", () => {

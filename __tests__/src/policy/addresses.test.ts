@@ -9,7 +9,8 @@ describe("address ranges", () => {
   });
 
   it("refuses text that is not a CIDR", () => {
-    for (const text of ["10.0.0.0", "10.0.0.256/8", "10.0.0.0/33", "::1::/64", "2001:db8::/129", "sg-0123", "${var.cidr}"]) expect(parseRange(text), text).toBeUndefined();
+    for (const text of ["10.0.0.0", "10.0.0.256/8", "10.0.0.0/33", "::1::/64", "2001:db8::/129", "sg-0123", "${var.cidr}"])
+      expect(parseRange(text), text).toBeUndefined();
   });
 
   it("counts only public addresses: private, shared, loopback, link-local and multicast space is not the internet", () => {

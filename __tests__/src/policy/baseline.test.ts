@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runGate } from "../../../src/policy/engine";
 import { ALL_RULES } from "../../../src/policy/rules";
-import { TODAY, secureStacks, toStacks } from "./fixtures";
+import { secureStacks, TODAY, toStacks } from "./fixtures";
 
 describe("policy gate on the secure fixture", () => {
   it("passes every rule, so each failing fixture below differs by exactly what it breaks", async () => {
@@ -26,7 +26,12 @@ describe("policy gate on the secure fixture", () => {
   it("maps no Checkov id that Checkov has retired, so security teams can look each one up", () => {
     // Checkov removed these as duplicates (CKV_AWS_151 of CKV_AWS_58, …) or deleted them; they match no current check.
     const retired = new Set(["CKV_AWS_4", "CKV_AWS_125", "CKV_AWS_128", "CKV_AWS_132", "CKV_AWS_151"]);
-    const mapped = ALL_RULES.flatMap((rule) => rule.checkovId.split(", ").filter(Boolean).map((checkov) => `${rule.id} ${checkov}`));
+    const mapped = ALL_RULES.flatMap((rule) =>
+      rule.checkovId
+        .split(", ")
+        .filter(Boolean)
+        .map((checkov) => `${rule.id} ${checkov}`),
+    );
     expect(mapped.filter((entry) => retired.has(entry.split(" ")[1]!))).toEqual([]);
   });
 });

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_WAIVERS_FILE, check, outputIsStale, parseArguments } from "../../../src/policy/cli";
+import { check, DEFAULT_WAIVERS_FILE, outputIsStale, parseArguments } from "../../../src/policy/cli";
 import type { JsonObject } from "../../../src/policy/model";
-import { TODAY, patch, secureStacks } from "./fixtures";
+import { patch, secureStacks, TODAY } from "./fixtures";
 
 const root = mkdtempSync(join(tmpdir(), "blockfleet-check-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -42,17 +42,25 @@ describe("npm run check", () => {
     const lines = output.split("\n");
     expect(lines[0]).toBe("Findings (1):");
     expect(lines[1]).toMatch(/^RULE\s+CHECKOV\s+RESOURCE\s+MESSAGE$/);
-    expect(lines[2]).toMatch(/^BF-EKS-001\s+CKV_AWS_37\s+test-cluster\/aws_eks_cluster\.main\s+control-plane log types not enabled: audit, authenticator, controllerManager, scheduler$/);
+    expect(lines[2]).toMatch(
+      /^BF-EKS-001\s+CKV_AWS_37\s+test-cluster\/aws_eks_cluster\.main\s+control-plane log types not enabled: audit, authenticator, controllerManager, scheduler$/,
+    );
     expect(lines[3]).toMatch(/^\s+fix: set enabled_cluster_log_types = \["api","audit","authenticator","controllerManager","scheduler"\]$/);
     expect(lines.at(-1)).toBe("policy gate FAILED: 1 finding(s) in 2 stack(s), 0 waived");
   });
 
   it("exits 2 when the folder given does not exist or holds no stacks", async () => {
     const missing = join(root, "missing");
-    expect(await check({ dir: missing, waiversFile: noWaivers, synthesizeWhenStale: false }, TODAY)).toEqual({ exitCode: 2, output: `${missing} does not exist` });
+    expect(await check({ dir: missing, waiversFile: noWaivers, synthesizeWhenStale: false }, TODAY)).toEqual({
+      exitCode: 2,
+      output: `${missing} does not exist`,
+    });
     const empty = join(root, "empty");
     mkdirSync(empty);
-    expect(await check({ dir: empty, waiversFile: noWaivers, synthesizeWhenStale: false }, TODAY)).toEqual({ exitCode: 2, output: `no cdk.tf.json under ${empty}` });
+    expect(await check({ dir: empty, waiversFile: noWaivers, synthesizeWhenStale: false }, TODAY)).toEqual({
+      exitCode: 2,
+      output: `no cdk.tf.json under ${empty}`,
+    });
   });
 
   it("checks the given folder as it is, even when it is older than the sources", async () => {

@@ -7,13 +7,13 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_WAIVERS_FILE, check } from "../../../src/policy/cli";
+import { check, DEFAULT_WAIVERS_FILE } from "../../../src/policy/cli";
 import { type GateResult, runGate } from "../../../src/policy/engine";
 import { findStackFiles, loadStackFile, stackFromJson } from "../../../src/policy/load";
 import type { JsonObject } from "../../../src/policy/model";
 import { loadWaivers } from "../../../src/policy/waivers";
 import { validEnvironmentWithServicesInput } from "../../support/arbitraries";
-import { type Synthesized, environmentFrom, synthesize } from "../../support/synth";
+import { environmentFrom, type Synthesized, synthesize } from "../../support/synth";
 
 const FC_RUNS = Number(process.env["FC_RUNS"] ?? 20);
 const waivers = loadWaivers(DEFAULT_WAIVERS_FILE);
@@ -40,9 +40,13 @@ describe("policy gate on the shipped environments", () => {
   it("synthesizes every environment file when the output is missing and passes every rule", () => {
     expect(describeFailures(result)).toEqual([]);
     expect(command.exitCode).toBe(0);
-    expect(command.output.split("\n").at(-1)).toBe(`policy gate passed: ${findStackFiles(outdir).length} stack(s), ${result.findings.length} waived finding(s)`);
+    expect(command.output.split("\n").at(-1)).toBe(
+      `policy gate passed: ${findStackFiles(outdir).length} stack(s), ${result.findings.length} waived finding(s)`,
+    );
     const stackNames = findStackFiles(outdir).map((file) => basename(dirname(file)));
-    expect(stackNames).toEqual(expect.arrayContaining(["dev-bootstrap", "dev-cluster", "prod-bootstrap", "prod-cluster", "auto-cluster", "auto-auto-mode-pools"]));
+    expect(stackNames).toEqual(
+      expect.arrayContaining(["dev-bootstrap", "dev-cluster", "prod-bootstrap", "prod-cluster", "auto-cluster", "auto-auto-mode-pools"]),
+    );
   });
 
   it("uses every checked-in waiver, and only for findings that are there by design", () => {

@@ -3,9 +3,10 @@
  * (bootstrap + cluster + services) that passes every rule; tests break one thing with `patch` and check the
  * rule that must notice.
  */
-import type { JsonObject, JsonValue, StackDocument } from "../../../src/policy/model";
-import { stackFromJson } from "../../../src/policy/load";
+
 import { runGate } from "../../../src/policy/engine";
+import { stackFromJson } from "../../../src/policy/load";
+import type { JsonObject, JsonValue, StackDocument } from "../../../src/policy/model";
 import { ALL_RULES } from "../../../src/policy/rules";
 import type { Waiver } from "../../../src/policy/waivers";
 
@@ -28,7 +29,9 @@ function bucketResources(prefix: string, bucket: string): JsonObject {
   return {
     aws_s3_bucket: { [prefix]: { bucket, lifecycle: { prevent_destroy: true } } },
     aws_s3_bucket_versioning: { [prefix]: { bucket: ref, versioning_configuration: { status: "Enabled" } } },
-    aws_s3_bucket_server_side_encryption_configuration: { [prefix]: { bucket: ref, rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] } },
+    aws_s3_bucket_server_side_encryption_configuration: {
+      [prefix]: { bucket: ref, rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] },
+    },
     aws_s3_bucket_public_access_block: {
       [prefix]: { bucket: ref, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true },
     },
@@ -52,7 +55,13 @@ function bootstrapStack(): JsonObject {
           enable_key_rotation: true,
           lifecycle: { prevent_destroy: true },
           policy: policy([
-            { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: ["kms:Create*", "kms:Describe*", "kms:Put*", "kms:Enable*", "kms:ScheduleKeyDeletion"], Resource: "*" },
+            {
+              Sid: "AccountAdministers",
+              Effect: "Allow",
+              Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+              Action: ["kms:Create*", "kms:Describe*", "kms:Put*", "kms:Enable*", "kms:ScheduleKeyDeletion"],
+              Resource: "*",
+            },
             {
               Sid: "DeployRolesUseTheKey",
               Effect: "Allow",
@@ -68,11 +77,16 @@ function bootstrapStack(): JsonObject {
       aws_s3_bucket_server_side_encryption_configuration: {
         state: {
           bucket: "${aws_s3_bucket.state.id}",
-          rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "${aws_kms_key.state.arn}" }, bucket_key_enabled: true }],
+          rule: [
+            { apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "${aws_kms_key.state.arn}" }, bucket_key_enabled: true },
+          ],
         },
       },
       aws_s3_bucket_lifecycle_configuration: {
-        state: { bucket: "${aws_s3_bucket.state.id}", rule: [{ id: "expire-old-states", status: "Enabled", filter: {}, noncurrent_version_expiration: { noncurrent_days: 90 } }] },
+        state: {
+          bucket: "${aws_s3_bucket.state.id}",
+          rule: [{ id: "expire-old-states", status: "Enabled", filter: {}, noncurrent_version_expiration: { noncurrent_days: 90 } }],
+        },
       },
     },
   };
@@ -82,7 +96,18 @@ function clusterStack(): JsonObject {
   const models = bucketResources("models", "blockfleet-test-models");
   return {
     "//": { metadata: { stackName: "test-cluster", backend: "s3" } },
-    terraform: { backend: { s3: { bucket: "blockfleet-tfstate-test", key: "test/test-cluster.tfstate", region: "us-east-1", encrypt: true, kms_key_id: STATE_KEY_ARN, use_lockfile: true } } },
+    terraform: {
+      backend: {
+        s3: {
+          bucket: "blockfleet-tfstate-test",
+          key: "test/test-cluster.tfstate",
+          region: "us-east-1",
+          encrypt: true,
+          kms_key_id: STATE_KEY_ARN,
+          use_lockfile: true,
+        },
+      },
+    },
     provider: { aws: [{ region: "us-east-1", allowed_account_ids: [ACCOUNT] }] },
     data: {
       aws_caller_identity: { current: {} },
@@ -90,7 +115,12 @@ function clusterStack(): JsonObject {
         controller: {
           statement: [
             { sid: "Queue", actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage"], resources: ["${aws_sqs_queue.interruption.arn}"] },
-            { sid: "RegionalReads", actions: ["ec2:DescribeInstances", "ec2:DescribeSubnets"], resources: ["*"], condition: [{ test: "StringEquals", variable: "aws:RequestedRegion", values: ["us-east-1"] }] },
+            {
+              sid: "RegionalReads",
+              actions: ["ec2:DescribeInstances", "ec2:DescribeSubnets"],
+              resources: ["*"],
+              condition: [{ test: "StringEquals", variable: "aws:RequestedRegion", values: ["us-east-1"] }],
+            },
             { sid: "Cluster", actions: ["eks:DescribeCluster"], resources: ["${aws_eks_cluster.main.arn}"] },
           ],
         },
@@ -99,7 +129,14 @@ function clusterStack(): JsonObject {
     resource: {
       ...models,
       aws_vpc: { main: { cidr_block: "10.0.0.0/16" } },
-      aws_flow_log: { main: { vpc_id: "${aws_vpc.main.id}", traffic_type: "ALL", log_destination: "${aws_cloudwatch_log_group.flow.arn}", iam_role_arn: "${aws_iam_role.flow.arn}" } },
+      aws_flow_log: {
+        main: {
+          vpc_id: "${aws_vpc.main.id}",
+          traffic_type: "ALL",
+          log_destination: "${aws_cloudwatch_log_group.flow.arn}",
+          iam_role_arn: "${aws_iam_role.flow.arn}",
+        },
+      },
       aws_default_security_group: { default: { vpc_id: "${aws_vpc.main.id}", ingress: [], egress: [] } },
       aws_internet_gateway: { igw: { vpc_id: "${aws_vpc.main.id}" } },
       aws_subnet: {
@@ -118,7 +155,12 @@ function clusterStack(): JsonObject {
         },
       },
       aws_vpc_security_group_ingress_rule: {
-        efa: { security_group_id: "${aws_security_group.nodes.id}", referenced_security_group_id: "${aws_security_group.nodes.id}", ip_protocol: "-1", description: "EFA traffic between training nodes" },
+        efa: {
+          security_group_id: "${aws_security_group.nodes.id}",
+          referenced_security_group_id: "${aws_security_group.nodes.id}",
+          ip_protocol: "-1",
+          description: "EFA traffic between training nodes",
+        },
       },
       aws_kms_key: {
         main: {
@@ -135,7 +177,11 @@ function clusterStack(): JsonObject {
           role_arn: "${aws_iam_role.cluster.arn}",
           enabled_cluster_log_types: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
           encryption_config: { resources: ["secrets"], provider: { key_arn: "${aws_kms_key.main.arn}" } },
-          vpc_config: { endpoint_private_access: true, endpoint_public_access: false, subnet_ids: ["${aws_subnet.private_a.id}", "${aws_subnet.private_b.id}"] },
+          vpc_config: {
+            endpoint_private_access: true,
+            endpoint_public_access: false,
+            subnet_ids: ["${aws_subnet.private_a.id}", "${aws_subnet.private_b.id}"],
+          },
         },
       },
       aws_iam_role: {
@@ -168,7 +214,12 @@ function clusterStack(): JsonObject {
         reconcile: {
           role: "${aws_iam_role.reconcile.name}",
           policy: policy([
-            { Sid: "Table", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], Resource: "${aws_dynamodb_table.records.arn}" },
+            {
+              Sid: "Table",
+              Effect: "Allow",
+              Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+              Resource: "${aws_dynamodb_table.records.arn}",
+            },
             { Sid: "Reservations", Effect: "Allow", Action: "ec2:DescribeCapacityReservations", Resource: "*" },
           ]),
         },
@@ -180,7 +231,7 @@ function clusterStack(): JsonObject {
           block_device_mappings: [{ device_name: "/dev/xvda", ebs: { encrypted: "true", volume_type: "gp3", volume_size: 200 } }],
           instance_market_options: { market_type: "capacity-block" },
           capacity_reservation_specification: { capacity_reservation_target: { capacity_reservation_id: "cr-0123456789abcdef0" } },
-          user_data: Buffer.from("[settings.kubernetes]\ncluster-name = \"blockfleet-test\"\n").toString("base64"),
+          user_data: Buffer.from('[settings.kubernetes]\ncluster-name = "blockfleet-test"\n').toString("base64"),
         },
       },
       aws_eks_node_group: {
@@ -236,7 +287,13 @@ function clusterStack(): JsonObject {
         alerts: {
           arn: "${aws_sns_topic.alerts.arn}",
           policy: policy([
-            { Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: "${aws_sns_topic.alerts.arn}", Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } },
+            {
+              Effect: "Allow",
+              Principal: { Service: "cloudwatch.amazonaws.com" },
+              Action: "sns:Publish",
+              Resource: "${aws_sns_topic.alerts.arn}",
+              Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+            },
           ]),
         },
       },
@@ -259,7 +316,15 @@ function clusterStack(): JsonObject {
               Sid: "OnlyTheManagerWrites",
               Effect: "Deny",
               Principal: "*",
-              Action: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete"],
+              Action: [
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:BatchWriteItem",
+                "dynamodb:PartiQLInsert",
+                "dynamodb:PartiQLUpdate",
+                "dynamodb:PartiQLDelete",
+              ],
               Resource: "${aws_dynamodb_table.records.arn}",
               Condition: { ArnNotEquals: { "aws:PrincipalArn": ["${aws_iam_role.reconcile.arn}"] } },
             },
@@ -275,20 +340,41 @@ function clusterStack(): JsonObject {
           handler: "index.handler",
           reserved_concurrent_executions: 1,
           tracing_config: { mode: "Active" },
-          environment: { variables: { TABLE_NAME: "${aws_dynamodb_table.records.name}", API_KEY_SECRET_NAME: "test/capacity-manager/api-key", LOG_LEVEL: "INFO" } },
+          environment: {
+            variables: { TABLE_NAME: "${aws_dynamodb_table.records.name}", API_KEY_SECRET_NAME: "test/capacity-manager/api-key", LOG_LEVEL: "INFO" },
+          },
         },
       },
       aws_lambda_function_event_invoke_config: {
-        reconcile: { function_name: "${aws_lambda_function.reconcile.function_name}", destination_config: { on_failure: { destination: "${aws_sqs_queue.dlq.arn}" } } },
+        reconcile: {
+          function_name: "${aws_lambda_function.reconcile.function_name}",
+          destination_config: { on_failure: { destination: "${aws_sqs_queue.dlq.arn}" } },
+        },
       },
       aws_cloudwatch_event_rule: { schedule: { name: "blockfleet-test-reconcile", schedule_expression: "rate(1 minute)" } },
       aws_lambda_permission: {
-        schedule: { function_name: "${aws_lambda_function.reconcile.function_name}", action: "lambda:InvokeFunction", principal: "events.amazonaws.com", source_arn: "${aws_cloudwatch_event_rule.schedule.arn}" },
+        schedule: {
+          function_name: "${aws_lambda_function.reconcile.function_name}",
+          action: "lambda:InvokeFunction",
+          principal: "events.amazonaws.com",
+          source_arn: "${aws_cloudwatch_event_rule.schedule.arn}",
+        },
       },
       aws_api_gateway_rest_api: { api: { name: "blockfleet-test-capacity" } },
       aws_api_gateway_method: {
-        get: { rest_api_id: "${aws_api_gateway_rest_api.api.id}", resource_id: "${aws_api_gateway_rest_api.api.root_resource_id}", http_method: "GET", authorization: "AWS_IAM", api_key_required: true },
-        options: { rest_api_id: "${aws_api_gateway_rest_api.api.id}", resource_id: "${aws_api_gateway_rest_api.api.root_resource_id}", http_method: "OPTIONS", authorization: "NONE" },
+        get: {
+          rest_api_id: "${aws_api_gateway_rest_api.api.id}",
+          resource_id: "${aws_api_gateway_rest_api.api.root_resource_id}",
+          http_method: "GET",
+          authorization: "AWS_IAM",
+          api_key_required: true,
+        },
+        options: {
+          rest_api_id: "${aws_api_gateway_rest_api.api.id}",
+          resource_id: "${aws_api_gateway_rest_api.api.root_resource_id}",
+          http_method: "OPTIONS",
+          authorization: "NONE",
+        },
       },
       aws_api_gateway_stage: {
         live: {
@@ -315,9 +401,19 @@ function clusterStack(): JsonObject {
         },
       },
       aws_api_gateway_api_key: { key: { name: "blockfleet-test" } },
-      aws_api_gateway_usage_plan_key: { key: { key_id: "${aws_api_gateway_api_key.key.id}", key_type: "API_KEY", usage_plan_id: "${aws_api_gateway_usage_plan.plan.id}" } },
+      aws_api_gateway_usage_plan_key: {
+        key: { key_id: "${aws_api_gateway_api_key.key.id}", key_type: "API_KEY", usage_plan_id: "${aws_api_gateway_usage_plan.plan.id}" },
+      },
       aws_db_instance: {
-        db: { identifier: "blockfleet-test", engine: "postgres", storage_encrypted: true, deletion_protection: true, publicly_accessible: false, backup_retention_period: 7, enabled_cloudwatch_logs_exports: ["postgresql"] },
+        db: {
+          identifier: "blockfleet-test",
+          engine: "postgres",
+          storage_encrypted: true,
+          deletion_protection: true,
+          publicly_accessible: false,
+          backup_retention_period: 7,
+          enabled_cloudwatch_logs_exports: ["postgresql"],
+        },
       },
       aws_elasticache_replication_group: {
         cache: {
@@ -353,7 +449,8 @@ export function patch(json: JsonObject, path: string, change: Record<string, Jso
     delete parent[last];
     return json;
   }
-  const target = (parent[last] ??= {}) as JsonObject;
+  parent[last] ??= {};
+  const target = parent[last] as JsonObject;
   for (const [key, value] of Object.entries(change)) {
     if (value === undefined) delete target[key];
     else target[key] = value;

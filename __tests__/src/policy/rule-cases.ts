@@ -31,8 +31,14 @@ export function describeRuleCases(title: string, rules: readonly Rule[], cases: 
     it("has a passing and a failing case for every rule of the module, and no case for another module's rule", () => {
       const ids = rules.map((rule) => rule.id);
       for (const id of ids) {
-        expect(cases.some((ruleCase) => ruleCase.rule === id && ruleCase.expected.length > 0), `${id} failing case`).toBe(true);
-        expect(cases.some((ruleCase) => ruleCase.rule === id && ruleCase.expected.length === 0), `${id} passing case`).toBe(true);
+        expect(
+          cases.some((ruleCase) => ruleCase.rule === id && ruleCase.expected.length > 0),
+          `${id} failing case`,
+        ).toBe(true);
+        expect(
+          cases.some((ruleCase) => ruleCase.rule === id && ruleCase.expected.length === 0),
+          `${id} passing case`,
+        ).toBe(true);
       }
       expect(cases.filter((ruleCase) => !ids.includes(ruleCase.rule)).map((ruleCase) => ruleCase.rule)).toEqual([]);
     });

@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runGate } from "../../../src/policy/engine";
 import { formatReport } from "../../../src/policy/report";
 import { ALL_RULES } from "../../../src/policy/rules";
-import { type Waiver, loadWaivers } from "../../../src/policy/waivers";
-import { TODAY, patch, secureStacks, toStacks } from "./fixtures";
+import { loadWaivers, type Waiver } from "../../../src/policy/waivers";
+import { patch, secureStacks, TODAY, toStacks } from "./fixtures";
 
 const PURCHASE = "test-cluster/aws_ec2_capacity_block_reservation.p5";
 
@@ -31,13 +31,19 @@ describe("waivers", () => {
     const result = await runGate({ stacks: withPurchase(), waivers: [waiver()], today: TODAY });
     // THEN the finding is kept as waived, nothing fails, the waiver counts as used
     expect(result.failures).toEqual([]);
-    expect(result.findings.map((finding) => [finding.ruleId, finding.address, finding.waivedBy?.reason])).toEqual([["BF-CB-006", PURCHASE, "approved in CHG-1234 for the December training run"]]);
+    expect(result.findings.map((finding) => [finding.ruleId, finding.address, finding.waivedBy?.reason])).toEqual([
+      ["BF-CB-006", PURCHASE, "approved in CHG-1234 for the December training run"],
+    ]);
     expect(result.unusedWaivers).toEqual([]);
     expect(formatReport(result, 2)).toContain("waived until 2026-12-31: approved in CHG-1234");
   });
 
   it("a waiver stays valid through its expiry date and `*` in its resource matches any text", async () => {
-    const result = await runGate({ stacks: withPurchase(), waivers: [waiver({ resource: "*-cluster/aws_ec2_capacity_block_reservation.*", expires: "2026-11-22" })], today: TODAY });
+    const result = await runGate({
+      stacks: withPurchase(),
+      waivers: [waiver({ resource: "*-cluster/aws_ec2_capacity_block_reservation.*", expires: "2026-11-22" })],
+      today: TODAY,
+    });
     expect(result.failures).toEqual([]);
   });
 
@@ -74,7 +80,9 @@ describe("waivers", () => {
     // THEN the gate passes and the report warns about the stale waiver
     expect(result.failures).toEqual([]);
     expect(result.unusedWaivers).toEqual([stale]);
-    expect(formatReport(result, 2)).toContain("warning: waiver BF-IAM-006 for test-cluster/aws_iam_role.controller (expires 2026-12-31) matches no finding; remove it");
+    expect(formatReport(result, 2)).toContain(
+      "warning: waiver BF-IAM-006 for test-cluster/aws_iam_role.controller (expires 2026-12-31) matches no finding; remove it",
+    );
   });
 
   it("does not let a waiver for one rule cover another rule on the same resource", async () => {
@@ -110,8 +118,11 @@ describe("waivers", () => {
 
     it("fails when a waiver's resource does not name a resource type, so it cannot silence a rule everywhere", () => {
       const file = write({ waivers: [waiver({ resource: "*" }), waiver({ resource: "prod-cluster/*" })] });
-      const expected = "expected a resource address <stack>/<type>.<name> such as prod-cluster/aws_iam_role.karpenter (* may replace parts of the stack or name, not the type)";
-      expect(() => loadWaivers(file)).toThrow([`${file}: invalid waiver file`, `  waivers.0.resource: ${expected}`, `  waivers.1.resource: ${expected}`].join("\n"));
+      const expected =
+        "expected a resource address <stack>/<type>.<name> such as prod-cluster/aws_iam_role.karpenter (* may replace parts of the stack or name, not the type)";
+      expect(() => loadWaivers(file)).toThrow(
+        [`${file}: invalid waiver file`, `  waivers.0.resource: ${expected}`, `  waivers.1.resource: ${expected}`].join("\n"),
+      );
     });
 
     it("fails when the file is not JSON", () => {

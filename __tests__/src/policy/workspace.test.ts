@@ -16,7 +16,9 @@ describe("reference resolution", () => {
     expect(resolve("${aws_lambda_function.reconcile.arn}")).toBe("arn:aws:lambda:us-east-1:111122223333:function:blockfleet-test-capacity-manager-reconcile");
     expect(resolve("${aws_s3_bucket.models.arn}/*")).toBe("arn:aws:s3:::blockfleet-test-models/*");
     expect(resolve("${aws_cloudwatch_log_group.flow.arn}:*")).toBe("arn:aws:logs:us-east-1:111122223333:log-group:/aws/vpc/test/flow-logs:*");
-    expect(resolve("${aws_kms_key.main.arn}")).toMatch(/^arn:aws:kms:us-east-1:111122223333:key\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(resolve("${aws_kms_key.main.arn}")).toMatch(
+      /^arn:aws:kms:us-east-1:111122223333:key\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
   });
 
   it("resolves ids, names, data sources and plain attributes the way Terraform reports them", () => {
@@ -50,10 +52,7 @@ describe("reference resolution", () => {
       },
       "dev-a",
     );
-    const consumer = stackFromJson(
-      { data: { terraform_remote_state: { "cross-stack-reference-input-dev-a": { backend: "s3" } } } },
-      "dev-b",
-    );
+    const consumer = stackFromJson({ data: { terraform_remote_state: { "cross-stack-reference-input-dev-a": { backend: "s3" } } } }, "dev-b");
     const crossStack = new Workspace([producer, consumer]);
     const reference = "${data.terraform_remote_state.cross-stack-reference-input-dev-a.outputs.cross-stack-output-aws_sqs_queueqarn}";
     // WHEN the consumer's reference is resolved THEN it is the producer's queue, in the producer's region

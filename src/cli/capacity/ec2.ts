@@ -3,13 +3,13 @@
  * everything after this module is pure and testable without AWS. The CLI never buys capacity.
  */
 import {
+  type CapacityBlockExtension,
+  type CapacityBlockOffering,
+  type CapacityReservation,
   EC2Client,
   paginateDescribeCapacityBlockExtensionHistory,
   paginateDescribeCapacityBlockOfferings,
   paginateDescribeCapacityReservations,
-  type CapacityBlockExtension,
-  type CapacityBlockOffering,
-  type CapacityReservation,
 } from "@aws-sdk/client-ec2";
 import { CliError } from "../errors";
 
@@ -107,11 +107,7 @@ export async function listCapacityBlocks(client: EC2Client, onPage: PageListener
 }
 
 /** Extension purchases (pending, failed and paid) for the given reservations, asked about a page of ids at a time. */
-export async function listExtensions(
-  client: EC2Client,
-  reservationIds: readonly string[],
-  onPage: PageListener = () => undefined,
-): Promise<Extension[]> {
+export async function listExtensions(client: EC2Client, reservationIds: readonly string[], onPage: PageListener = () => undefined): Promise<Extension[]> {
   const extensions: Extension[] = [];
   for (let offset = 0; offset < reservationIds.length; offset += PAGE_SIZE) {
     const ids = reservationIds.slice(offset, offset + PAGE_SIZE);

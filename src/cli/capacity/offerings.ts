@@ -1,6 +1,6 @@
 import { capacityBlockSchema } from "../../config/schema";
-import { CAPACITY_CONSUMER_TAG, KARPENTER_CONSUMER_TAG_VALUE, RESERVATION_ENVIRONMENT_TAG } from "../../lib/tags";
 import { CAPACITY_BLOCK_INSTANCE_TYPES, GPU_AMI_TYPES, type GpuAmiType } from "../../lib/instance-types";
+import { CAPACITY_CONSUMER_TAG, KARPENTER_CONSUMER_TAG_VALUE, RESERVATION_ENVIRONMENT_TAG } from "../../lib/tags";
 import { formatDuration, formatMoney, formatUtc, textTable } from "../format/text";
 import type { Palette } from "../io";
 import type { Offering } from "./ec2";
@@ -59,7 +59,20 @@ export function renderOfferingsTable(offerings: readonly RankedOffering[], colou
   }
   const ordered = [...groups.values()].flat();
   const table = textTable(
-    ["#", "Instance type", ...(options.showRegion ? ["Region"] : []), "AZ", "Count", "Start (UTC)", "End (UTC)", "Length", "Upfront fee", "Per GPU-h", "Per instance-h", "Offering"],
+    [
+      "#",
+      "Instance type",
+      ...(options.showRegion ? ["Region"] : []),
+      "AZ",
+      "Count",
+      "Start (UTC)",
+      "End (UTC)",
+      "Length",
+      "Upfront fee",
+      "Per GPU-h",
+      "Per instance-h",
+      "Offering",
+    ],
     ordered.map((offering) => [
       String(offering.rank),
       `${offering.instanceType}${offering.acceleratorName ? colours.dim(` (${offering.acceleratorsPerInstance}× ${offering.acceleratorName})`) : ""}`,
@@ -70,7 +83,9 @@ export function renderOfferingsTable(offerings: readonly RankedOffering[], colou
       formatUtc(offering.endDate).replace(" UTC", ""),
       formatDuration(offering.durationHours * 3_600_000),
       money(offering.upfrontFee, offering.currency),
-      offering.rank === 1 ? colours.green(money(offering.pricePerAcceleratorHour, offering.currency)) : money(offering.pricePerAcceleratorHour, offering.currency),
+      offering.rank === 1
+        ? colours.green(money(offering.pricePerAcceleratorHour, offering.currency))
+        : money(offering.pricePerAcceleratorHour, offering.currency),
       money(offering.pricePerInstanceHour, offering.currency),
       colours.dim(offering.offeringId),
     ]),
@@ -89,7 +104,9 @@ export function renderOfferingsTable(offerings: readonly RankedOffering[], colou
 export function defaultAmiType(instanceType: string): GpuAmiType {
   const facts = CAPACITY_BLOCK_INSTANCE_TYPES[instanceType];
   const fitting = (Object.keys(GPU_AMI_TYPES) as GpuAmiType[]).filter(
-    (amiType) => GPU_AMI_TYPES[amiType].architecture === (facts?.architecture ?? "x86_64") && GPU_AMI_TYPES[amiType].acceleratorKind === (facts?.acceleratorKind ?? "nvidia"),
+    (amiType) =>
+      GPU_AMI_TYPES[amiType].architecture === (facts?.architecture ?? "x86_64") &&
+      GPU_AMI_TYPES[amiType].acceleratorKind === (facts?.acceleratorKind ?? "nvidia"),
   );
   return fitting.find((amiType) => amiType.startsWith("AL2023_")) ?? fitting[0] ?? "AL2023_x86_64_NVIDIA";
 }

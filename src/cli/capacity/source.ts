@@ -2,7 +2,17 @@
  * Where the capacity commands read from: EC2 in a real account, or the simulated demo account (`--demo`,
  * BLOCKFLEET_DEMO=1). Both answer the same three questions, so everything after this port is the same code.
  */
-import { ec2Client, listCapacityBlocks, listExtensions, searchOfferings, type Extension, type Offering, type OfferingQuery, type PageListener, type Reservation } from "./ec2";
+import {
+  type Extension,
+  ec2Client,
+  listCapacityBlocks,
+  listExtensions,
+  type Offering,
+  type OfferingQuery,
+  type PageListener,
+  type Reservation,
+  searchOfferings,
+} from "./ec2";
 
 export interface CapacitySource {
   /** Shown in headings: `EC2` or `demo account (simulated)`. */

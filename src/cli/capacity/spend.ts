@@ -12,7 +12,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoSpendLedger } from "../../../lambdas/capacity-manager/adapters/dynamodb-ledger";
 import { createDocumentClient } from "../../../lambdas/capacity-manager/adapters/dynamodb-store";
 import { declaredPk } from "../../../lambdas/capacity-manager/domain/declared";
-import { buildSpendSummary, utcMonthOf, type SpendEntry, type SpendSummary } from "../../../lambdas/capacity-manager/domain/spend";
+import { buildSpendSummary, type SpendEntry, type SpendSummary, utcMonthOf } from "../../../lambdas/capacity-manager/domain/spend";
 import { readLedgerMonth } from "../../../lambdas/capacity-manager/service/ports";
 import { naming } from "../../lib/naming";
 import { demoAccount } from "../demo/account";
@@ -69,7 +69,8 @@ const money = (amount: number): string => `$${amount.toLocaleString("en-US", { m
 /** The month as a table: totals against the budget, then one line per purchase grouped by block. */
 export function renderSpend(environment: string, source: string, summary: SpendSummary): string {
   const lines = [`Spend of ${environment} in ${summary.month} (UTC), from ${source}`, ""];
-  const budget = summary.budgetUsd === undefined ? "none (capacity_manager.monthly_budget_usd is not set: tracking mode buys nothing)" : money(summary.budgetUsd);
+  const budget =
+    summary.budgetUsd === undefined ? "none (capacity_manager.monthly_budget_usd is not set: tracking mode buys nothing)" : money(summary.budgetUsd);
   const label = (name: string) => name.padEnd(14);
   lines.push(`${label("Budget")}${budget}`);
   lines.push(`${label("Spent")}${money(summary.totalUsd)}`);
@@ -85,12 +86,24 @@ export function renderSpend(environment: string, source: string, summary: SpendS
   const rows: string[][] = [];
   for (const block of summary.blocks) {
     for (const p of block.purchases) {
-      rows.push([block.capacityReservationId, block.recordPk, p.kind, p.purchasedAt.slice(0, 16).replace("T", " "), `${p.startDate.slice(0, 16).replace("T", " ")} → ${p.endDate.slice(0, 16).replace("T", " ")}`, money(p.feeUsd), p.approvedBy ?? "-"]);
+      rows.push([
+        block.capacityReservationId,
+        block.recordPk,
+        p.kind,
+        p.purchasedAt.slice(0, 16).replace("T", " "),
+        `${p.startDate.slice(0, 16).replace("T", " ")} → ${p.endDate.slice(0, 16).replace("T", " ")}`,
+        money(p.feeUsd),
+        p.approvedBy ?? "-",
+      ]);
     }
     rows.push(["", "", "", "", "block total", money(block.totalUsd), ""]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const format = (r: readonly string[]) => r.map((cell, i) => (i === 5 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ").trimEnd();
+  const format = (r: readonly string[]) =>
+    r
+      .map((cell, i) => (i === 5 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   lines.push(format(header), ...rows.map(format));
   return lines.join("\n");
 }

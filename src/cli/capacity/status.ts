@@ -1,9 +1,9 @@
 import type { CapacityBlockConfig } from "../../config/schema";
-import { formatDuration, formatMoney, formatUtc, textTable } from "../format/text";
-import { stripAnsi, type Palette } from "../io";
-import type { Extension, Reservation } from "./ec2";
-import { INTENT_ID_TAG } from "../../lib/tags";
 import { ENDED_RESERVATION_STATES as ENDED_STATES, LIVE_RESERVATION_STATES as LIVE_STATES, terminationLeadMs } from "../../lib/capacity-blocks/facts";
+import { INTENT_ID_TAG } from "../../lib/tags";
+import { formatDuration, formatMoney, formatUtc, textTable } from "../format/text";
+import { type Palette, stripAnsi } from "../io";
+import type { Extension, Reservation } from "./ec2";
 
 /** States of a block that is, or will be, usable and paid for; and how long before its end a block loses its instances. */
 export { LIVE_STATES, terminationLeadMs };
@@ -68,7 +68,9 @@ export function capacityStatus(input: StatusInput): BlockStatus[] {
   const tracked = input.blocks.map((block) => trackedStatus(block, byId.get(block.reservation_id), input));
   const discovered = input.reservations
     .filter((reservation) => !trackedIds.has(reservation.reservationId) && LIVE_STATES.has(reservation.state))
-    .map((reservation) => blockStatus({ reservation, input, usedBy: nodePoolsUsing(reservation.reservationId, reservation.tags, input.karpenter), tracked: false }));
+    .map((reservation) =>
+      blockStatus({ reservation, input, usedBy: nodePoolsUsing(reservation.reservationId, reservation.tags, input.karpenter), tracked: false }),
+    );
   return [...tracked, ...discovered].sort(
     (left, right) => (left.startDate?.getTime() ?? Number.MAX_SAFE_INTEGER) - (right.startDate?.getTime() ?? Number.MAX_SAFE_INTEGER),
   );
@@ -126,7 +128,9 @@ function consumerWarnings(block: CapacityBlockConfig, nodeGroup: boolean, pool: 
     ];
   }
   if (!nodeGroup && !pool && reservation.state === "active") {
-    return [`active, but nothing launches into it: consumer = "karpenter" in ${environment}.tfvars and no node pool selects it (Karpenter or its gpu-capacity-block pool off?)`];
+    return [
+      `active, but nothing launches into it: consumer = "karpenter" in ${environment}.tfvars and no node pool selects it (Karpenter or its gpu-capacity-block pool off?)`,
+    ];
   }
   return [];
 }
@@ -298,7 +302,9 @@ export function renderStatus(environment: string, region: string, blocks: readon
   const extensionsShown = columns.some((column) => column.header === "Extensions");
   const extensionLines = extensionsShown
     ? []
-    : blocks.flatMap((block) => block.extensions.map((extension) => wrap(`  ${block.name ?? block.reservationId}: extension ${describeExtension(extension)}`, width, "    ")));
+    : blocks.flatMap((block) =>
+        block.extensions.map((extension) => wrap(`  ${block.name ?? block.reservationId}: extension ${describeExtension(extension)}`, width, "    ")),
+      );
   const extensionList = extensionLines.length > 0 ? `\n\nExtensions:\n${extensionLines.join("\n")}` : "";
   const warnings = blocks.flatMap((block) =>
     block.warnings.map((warning) => colours.yellow(wrap(`⚠ ${block.name ?? block.reservationId}: ${warning}`, width, "  "))),
@@ -355,7 +361,11 @@ export function statusJson(environment: string, region: string, blocks: readonly
       })),
       used_by: block.usedBy,
       replaced_by: block.replacedBy
-        ? { reservation_id: block.replacedBy.reservationId, start_date: block.replacedBy.startDate.toISOString(), gap_hours: Math.round((block.replacedBy.gapMs / 3_600_000) * 100) / 100 }
+        ? {
+            reservation_id: block.replacedBy.reservationId,
+            start_date: block.replacedBy.startDate.toISOString(),
+            gap_hours: Math.round((block.replacedBy.gapMs / 3_600_000) * 100) / 100,
+          }
         : null,
       gap: block.gap ? { from: block.gap.from.toISOString(), replacement_bought: false } : null,
       warnings: block.warnings,

@@ -1,7 +1,7 @@
+import { ENDED_RESERVATION_STATES, LIVE_RESERVATION_STATES, type ReservationState } from "../../lib/capacity-blocks/facts";
 import { formatUtc } from "../format/text";
 import type { Palette, Style } from "../io";
 import type { BlockStatus } from "./status";
-import { ENDED_RESERVATION_STATES, LIVE_RESERVATION_STATES, type ReservationState } from "../../lib/capacity-blocks/facts";
 
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
@@ -204,13 +204,13 @@ export function renderTimeline(timeline: Timeline, colours: Palette, width?: num
       const inside = ` ${text} `;
       const after = Math.max(...segments.map((segment) => Math.max(column(segment.end), column(segment.start) + 1))) + 1;
       if (last - first >= inside.length) {
-        [...inside].forEach((char, offset) => (cells[first + offset] = { char, kind: own.kind, text: true }));
+        for (const [offset, char] of [...inside].entries()) cells[first + offset] = { char, kind: own.kind, text: true };
         placed = true;
       } else if (after >= 0 && after + text.length <= columns) {
-        [...text].forEach((char, offset) => (cells[after + offset] = { char, label: true }));
+        for (const [offset, char] of [...text].entries()) cells[after + offset] = { char, label: true };
         placed = true;
       } else if (first - 1 - text.length >= 0) {
-        [...text].forEach((char, offset) => (cells[first - 1 - text.length + offset] = { char, label: true }));
+        for (const [offset, char] of [...text].entries()) cells[first - 1 - text.length + offset] = { char, label: true };
         placed = true;
       }
     }
@@ -246,7 +246,9 @@ export function renderTimeline(timeline: Timeline, colours: Palette, width?: num
     "",
     `${pad}${months.join("").trimEnd()}`,
     `${pad}${mondays.join("").trimEnd()}  ${colours.dim("(weeks start Monday)")}`,
-    ...timeline.rows.map((row) => `${row.label.padEnd(labelWidth)}  ${paint(row.segments, `${row.instanceCount} × ${row.instanceType} · ${row.availabilityZone}`)}`.trimEnd()),
+    ...timeline.rows.map((row) =>
+      `${row.label.padEnd(labelWidth)}  ${paint(row.segments, `${row.instanceCount} × ${row.instanceType} · ${row.availabilityZone}`)}`.trimEnd(),
+    ),
     ...(timeline.rows.length === 0 ? [colours.dim("(no capacity blocks in this window)")] : []),
     ...timeline.gaps.map((gap) => `${`no ${gap.instanceType}`.padEnd(labelWidth)}  ${paint(gap.segments)}`.trimEnd()),
     ...(nowLine ? [`${pad}${colours.bold(nowLine)}`] : []),
@@ -286,18 +288,21 @@ export function mermaidGantt(timeline: Timeline): string {
   timeline.rows.forEach((row, rowIndex) => {
     lines.push(`    section ${text(row.label)}`);
     row.segments.forEach((segment, segmentIndex) => {
-      const title = segmentIndex === 0 ? `${text(`${row.reservationId} ${row.instanceCount}× ${row.instanceType} ${row.availabilityZone}`)} ${SEGMENT_TITLE[segment.kind]}` : SEGMENT_TITLE[segment.kind];
+      const title =
+        segmentIndex === 0
+          ? `${text(`${row.reservationId} ${row.instanceCount}× ${row.instanceType} ${row.availabilityZone}`)} ${SEGMENT_TITLE[segment.kind]}`
+          : SEGMENT_TITLE[segment.kind];
       lines.push(`    ${title} :${MERMAID_TAG[segment.kind]}b${rowIndex}s${segmentIndex}, ${when(segment.start)}, ${when(segment.end)}`);
     });
   });
   const gaps = timeline.gaps.filter((gap) => gap.segments.length > 0);
   if (gaps.length > 0) {
     lines.push("    section Gaps");
-    gaps.forEach((gap, gapIndex) =>
-      gap.segments.forEach((segment, index) =>
-        lines.push(`    no ${text(gap.instanceType)} block :${MERMAID_TAG.gap}g${gapIndex}s${index}, ${when(segment.start)}, ${when(segment.end)}`),
-      ),
-    );
+    for (const [gapIndex, gap] of gaps.entries()) {
+      for (const [index, segment] of gap.segments.entries()) {
+        lines.push(`    no ${text(gap.instanceType)} block :${MERMAID_TAG.gap}g${gapIndex}s${index}, ${when(segment.start)}, ${when(segment.end)}`);
+      }
+    }
   }
   return `${lines.join("\n")}\n`;
 }
@@ -328,7 +333,14 @@ export const SVG_NOW_COLOUR = "#1f2328";
 export interface SvgLayout {
   readonly width: number;
   readonly height: number;
-  readonly bars: readonly { readonly kind: SegmentKind; readonly row: string; readonly x: number; readonly y: number; readonly width: number; readonly height: number }[];
+  readonly bars: readonly {
+    readonly kind: SegmentKind;
+    readonly row: string;
+    readonly x: number;
+    readonly y: number;
+    readonly width: number;
+    readonly height: number;
+  }[];
   /** The "now" line's pixel column (absent when now is outside the window). */
   readonly nowX?: number;
   readonly chartTop: number;
@@ -352,7 +364,14 @@ export function svgLayout(timeline: Timeline): SvgLayout {
       .filter((segment) => segment.end > timeline.from && segment.start < timeline.to)
       .map((segment) => {
         const [left, right] = [x(segment.start), x(segment.end)];
-        return { kind: segment.kind, row: row.label, x: left, y: SVG.top + index * SVG.rowHeight + (SVG.rowHeight - SVG.barHeight) / 2, width: Math.max(2, right - left), height: SVG.barHeight };
+        return {
+          kind: segment.kind,
+          row: row.label,
+          x: left,
+          y: SVG.top + index * SVG.rowHeight + (SVG.rowHeight - SVG.barHeight) / 2,
+          width: Math.max(2, right - left),
+          height: SVG.barHeight,
+        };
       }),
   );
   const chartBottom = SVG.top + rows.length * SVG.rowHeight;
@@ -377,11 +396,11 @@ export function svgLayout(timeline: Timeline): SvgLayout {
  * "now" line and a legend.
  */
 export function timelineSvg(timeline: Timeline): string {
-  const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
   const layout = svgLayout(timeline);
   const span = timeline.to.getTime() - timeline.from.getTime();
   const chartWidth = Math.round((span / DAY_MS) * SVG.dayWidth);
-  const dayX = (day: number) => SVG.labelWidth + Math.round((day * DAY_MS / span) * chartWidth);
+  const dayX = (day: number) => SVG.labelWidth + Math.round(((day * DAY_MS) / span) * chartWidth);
   const rowLabels = [...timeline.rows.map((row) => row.label), ...timeline.gaps.map((gap) => `no ${gap.instanceType}`)];
   const barText = new Map(timeline.rows.map((row) => [row.label, row.barLabel]));
   const weeks = Math.round(span / WEEK_MS);
@@ -391,16 +410,16 @@ export function timelineSvg(timeline: Timeline): string {
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
-    `<text x="${SVG.margin}" y="24" font-size="15" font-weight="bold" fill="#1f2328">${escape(`Capacity timeline of ${timeline.environment} (UTC)`)}</text>`,
-    `<text x="${SVG.margin}" y="42" fill="#57606a">${escape(`${formatUtc(timeline.from)} → ${formatUtc(timeline.to)}; weeks start Monday`)}</text>`,
+    `<text x="${SVG.margin}" y="24" font-size="15" font-weight="bold" fill="#1f2328">${escapeXml(`Capacity timeline of ${timeline.environment} (UTC)`)}</text>`,
+    `<text x="${SVG.margin}" y="42" fill="#57606a">${escapeXml(`${formatUtc(timeline.from)} → ${formatUtc(timeline.to)}; weeks start Monday`)}</text>`,
     ...ticks.map((tick, index) => {
       const at = dayX(index * 7);
       return `<line x1="${at}" y1="${layout.chartTop}" x2="${at}" y2="${layout.chartBottom}" stroke="#d0d7de"/>${index < weeks ? `<text x="${at + 3}" y="${layout.chartTop - 6}" fill="#57606a">${label(tick)}</text>` : ""}`;
     }),
-    ...rowLabels.map((text, index) => `<text x="${SVG.margin}" y="${SVG.top + index * SVG.rowHeight + 19}" fill="#1f2328">${escape(text)}</text>`),
+    ...rowLabels.map((text, index) => `<text x="${SVG.margin}" y="${SVG.top + index * SVG.rowHeight + 19}" fill="#1f2328">${escapeXml(text)}</text>`),
     ...layout.bars.map((bar, index) => {
       const tooltip = `${bar.row}: ${SEGMENT_TITLE[bar.kind]}`;
-      const rect = `<rect x="${bar.x}" y="${bar.y}" width="${bar.width}" height="${bar.height}" rx="3" fill="${SVG_COLOUR[bar.kind]}" data-kind="${bar.kind}"><title>${escape(tooltip)}</title></rect>`;
+      const rect = `<rect x="${bar.x}" y="${bar.y}" width="${bar.width}" height="${bar.height}" rx="3" fill="${SVG_COLOUR[bar.kind]}" data-kind="${bar.kind}"><title>${escapeXml(tooltip)}</title></rect>`;
       const own = !firstBars.has(bar.row) && barText.has(bar.row);
       firstBars.add(bar.row);
       const text = own ? barText.get(bar.row)! : SEGMENT_TITLE[bar.kind];
@@ -414,21 +433,22 @@ export function timelineSvg(timeline: Timeline): string {
       const before = !fits && own && !after && bar.x - 6 - textWidth >= SVG.labelWidth;
       if (after || before) {
         const at = after ? rowEnd + 6 : Math.round(bar.x - 6 - textWidth);
-        return `${rect}<text x="${at}" y="${bar.y + 15}" fill="#1f2328" font-size="11">${escape(text)}</text>`;
+        return `${rect}<text x="${at}" y="${bar.y + 15}" fill="#1f2328" font-size="11">${escapeXml(text)}</text>`;
       }
       const room = Math.floor((bar.width - 10) / 6.5);
       const shown = fits ? text : room >= 4 ? `${text.slice(0, room - 1).trimEnd()}…` : "";
       if (shown === "") return rect;
-      return `${rect}<clipPath id="c${index}"><rect x="${bar.x}" y="${bar.y}" width="${bar.width}" height="${bar.height}"/></clipPath><text x="${bar.x + 6}" y="${bar.y + 15}" fill="${SVG_TEXT[bar.kind]}" font-size="11" clip-path="url(#c${index})">${escape(shown)}</text>`;
+      return `${rect}<clipPath id="c${index}"><rect x="${bar.x}" y="${bar.y}" width="${bar.width}" height="${bar.height}"/></clipPath><text x="${bar.x + 6}" y="${bar.y + 15}" fill="${SVG_TEXT[bar.kind]}" font-size="11" clip-path="url(#c${index})">${escapeXml(shown)}</text>`;
     }),
     ...(layout.nowX !== undefined
       ? [
           `<line x1="${layout.nowX}" y1="${layout.chartTop}" x2="${layout.nowX}" y2="${layout.chartBottom}" stroke="${SVG_NOW_COLOUR}" stroke-width="2"/>`,
-          `<text x="${layout.nowX + 4}" y="${layout.chartBottom + 12}" fill="${SVG_NOW_COLOUR}" font-weight="bold">${escape(`now ${formatUtc(timeline.now)}`)}</text>`,
+          `<text x="${layout.nowX + 4}" y="${layout.chartBottom + 12}" fill="${SVG_NOW_COLOUR}" font-weight="bold">${escapeXml(`now ${formatUtc(timeline.now)}`)}</text>`,
         ]
       : []),
     ...layout.legend.map(
-      (item) => `<rect x="${item.x}" y="${item.y}" width="${item.size}" height="${item.size}" rx="2" fill="${SVG_COLOUR[item.kind]}"/><text x="${item.x + item.size + 5}" y="${item.y + 11}" fill="#1f2328">${escape(SEGMENT_TITLE[item.kind])}</text>`,
+      (item) =>
+        `<rect x="${item.x}" y="${item.y}" width="${item.size}" height="${item.size}" rx="2" fill="${SVG_COLOUR[item.kind]}"/><text x="${item.x + item.size + 5}" y="${item.y + 11}" fill="#1f2328">${escapeXml(SEGMENT_TITLE[item.kind])}</text>`,
     ),
     (() => {
       const x = SVG.margin + SEGMENT_KINDS.length * 145;

@@ -6,7 +6,7 @@ import { attachSnippet, offeringsJson, rankOfferings, renderOfferingsTable } fro
 import { demoRequested, ec2Source } from "../capacity/source";
 import { DEMO_REGION, demoSource } from "../demo/account";
 import { CliError, EXIT } from "../errors";
-import { palette, progress, useColour, type CliIo } from "../io";
+import { type CliIo, palette, progress, useColour } from "../io";
 import { demoEnvironmentsDir } from "./capacity-status";
 import { loadForCli } from "./environment";
 
@@ -33,20 +33,30 @@ export async function runCapacityOfferings(argv: readonly string[], io: CliIo): 
   if (positionals.length > 0) throw new CliError(`${COMMAND}: unexpected argument "${positionals[0]}"`);
   const instanceTypes = listOption(values["instance-type"]);
   // Name every missing required flag at once, so a first try doesn't take three round trips.
-  const missing = [instanceTypes.length === 0 && "--instance-type", values.count === undefined && "--count", values.duration === undefined && "--duration"].filter(Boolean);
+  const missing = [
+    instanceTypes.length === 0 && "--instance-type",
+    values.count === undefined && "--count",
+    values.duration === undefined && "--duration",
+  ].filter(Boolean);
   if (missing.length > 0) {
-    throw new CliError(`${COMMAND}: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} required, e.g. --instance-type p5.48xlarge --count 2 --duration 7d (see \`blockfleet ${COMMAND} --help\`)`);
+    throw new CliError(
+      `${COMMAND}: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} required, e.g. --instance-type p5.48xlarge --count 2 --duration 7d (see \`blockfleet ${COMMAND} --help\`)`,
+    );
   }
   const unknownType = instanceTypes.find((type) => !(type in CAPACITY_BLOCK_INSTANCE_TYPES));
   if (unknownType) {
-    throw new CliError(`${COMMAND}: --instance-type "${unknownType}" is not sold as a capacity block; known types: ${Object.keys(CAPACITY_BLOCK_INSTANCE_TYPES).join(", ")}`);
+    throw new CliError(
+      `${COMMAND}: --instance-type "${unknownType}" is not sold as a capacity block; known types: ${Object.keys(CAPACITY_BLOCK_INSTANCE_TYPES).join(", ")}`,
+    );
   }
   const instanceCount = positiveInteger(COMMAND, "count", requireOption(COMMAND, "count", values.count));
   const durationHours = capacityDurationHours(COMMAND, requireOption(COMMAND, "duration", values.duration));
   const startAfter = values["start-after"] === undefined ? undefined : utcDate(COMMAND, "start-after", values["start-after"]);
   const endBefore = values["end-before"] === undefined ? undefined : utcDate(COMMAND, "end-before", values["end-before"]);
   if (startAfter && endBefore && endBefore.getTime() - startAfter.getTime() < durationHours * 3_600_000) {
-    throw new CliError(`${COMMAND}: --start-after ${values["start-after"]} and --end-before ${values["end-before"]} leave less than the ${values.duration} duration`);
+    throw new CliError(
+      `${COMMAND}: --start-after ${values["start-after"]} and --end-before ${values["end-before"]} leave less than the ${values.duration} duration`,
+    );
   }
   const limit = values.limit === undefined ? 20 : positiveInteger(COMMAND, "limit", values.limit);
   const demo = demoRequested(values.demo, io.env);
@@ -61,7 +71,8 @@ export async function runCapacityOfferings(argv: readonly string[], io: CliIo): 
     if (!environment) throw new CliError(`no environment "${values.env}"`);
     const { region, availability_zones: envZones } = environment.config;
     const outside = zones.filter((zone) => !envZones.includes(zone));
-    if (outside.length > 0) throw new CliError(`${COMMAND}: --availability-zone ${outside.join(", ")} is not among ${values.env}'s availability_zones (${envZones.join(", ")})`);
+    if (outside.length > 0)
+      throw new CliError(`${COMMAND}: --availability-zone ${outside.join(", ")} is not among ${values.env}'s availability_zones (${envZones.join(", ")})`);
     regions = [region];
     zones = zones.length > 0 ? zones : [...envZones];
     // Karpenter's tag selection also requires the consumer tag, and reconcile may extend only reservations of its
@@ -82,9 +93,11 @@ export async function runCapacityOfferings(argv: readonly string[], io: CliIo): 
     // Regions are searched at once; each region's types one after the other (EC2 throttles per region).
     const perRegion = await Promise.all(
       regions.map(async (region) =>
-        (await source.searchOfferings(region, { instanceTypes, instanceCount, durationHours, startAfter, endBefore }, (message) => status.update(`${region}: ${message}`))).map(
-          (offering) => ({ ...offering, region }),
-        ),
+        (
+          await source.searchOfferings(region, { instanceTypes, instanceCount, durationHours, startAfter, endBefore }, (message) =>
+            status.update(`${region}: ${message}`),
+          )
+        ).map((offering) => ({ ...offering, region })),
       ),
     );
     found = perRegion.flat();
@@ -109,7 +122,9 @@ export async function runCapacityOfferings(argv: readonly string[], io: CliIo): 
   }
   const colours = palette(useColour(io.stdout, io.env));
   const shown = ranked.slice(0, limit);
-  io.stdout.write(`${colours.bold(`${ranked.length} offering${ranked.length === 1 ? "" : "s"} in ${where}`)}${account}, cheapest GPU-hour first, by GPU generation:\n\n`);
+  io.stdout.write(
+    `${colours.bold(`${ranked.length} offering${ranked.length === 1 ? "" : "s"} in ${where}`)}${account}, cheapest GPU-hour first, by GPU generation:\n\n`,
+  );
   io.stdout.write(`${renderOfferingsTable(shown, colours, { showRegion: regions.length > 1 })}\n`);
   if (ranked.length > shown.length) io.stdout.write(colours.dim(`… ${ranked.length - shown.length} more (raise --limit or use --json)\n`));
   io.stdout.write(`\nTo attach offering #1 after buying it:\n\n${attachSnippet(best, best.region ?? regions[0]!, tags)}\n`);

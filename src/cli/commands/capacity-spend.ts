@@ -37,7 +37,7 @@ export async function runCapacitySpend(argv: readonly string[], io: CliIo): Prom
     ? demoSpendSource(io.now(), new Map(loaded.config.capacity_blocks.map((block) => [block.reservation_id, block.name])))
     : dynamoSpendSource(loaded.name, loaded.config.region);
   const month = values.month ?? utcMonthOf(io.now());
-  let entries;
+  let entries: Awaited<ReturnType<SpendSource["readMonth"]>>;
   try {
     entries = await source.readMonth(month);
   } catch (error) {
@@ -46,6 +46,8 @@ export async function runCapacitySpend(argv: readonly string[], io: CliIo): Prom
   }
   const budget = manager?.monthly_budget_usd;
   const summary = buildSpendSummary({ month, entries, ...(budget !== undefined ? { budgetUsd: budget } : {}) });
-  io.stdout.write(values.json ? `${JSON.stringify({ environment: loaded.name, ...summary }, null, 2)}\n` : `${renderSpend(loaded.name, source.label, summary)}\n`);
+  io.stdout.write(
+    values.json ? `${JSON.stringify({ environment: loaded.name, ...summary }, null, 2)}\n` : `${renderSpend(loaded.name, source.label, summary)}\n`,
+  );
   return EXIT.ok;
 }

@@ -3,11 +3,11 @@ import type { EnvironmentConfig } from "../../config/schema";
 import { capacityReservationTerms, NODE_POOL_NAMES } from "../../constructs/karpenter/manifests";
 import { managerNewBlockTags } from "../../lib/tags";
 import { parseCommandLine, requireOption } from "../args";
-import { demoRequested, ec2Source, type CapacitySource } from "../capacity/source";
-import { capacityStatus, LIVE_STATES, renderStatus, statusJson, warningCount, type NodePoolSelection } from "../capacity/status";
+import { type CapacitySource, demoRequested, ec2Source } from "../capacity/source";
+import { capacityStatus, LIVE_STATES, type NodePoolSelection, renderStatus, statusJson, warningCount } from "../capacity/status";
 import { DEMO_ENVIRONMENT, DEMO_ENVIRONMENTS_DIR, demoSource } from "../demo/account";
 import { CliError, EXIT } from "../errors";
-import { palette, progress, terminalWidth, useColour, type CliIo } from "../io";
+import { type CliIo, palette, progress, terminalWidth, useColour } from "../io";
 import { loadForCli } from "./environment";
 
 const OPTIONS = {
@@ -94,7 +94,16 @@ export async function capacitySnapshot(io: CliIo, environment: string, dir: stri
       .filter((reservation) => tracked.has(reservation.reservationId) || LIVE_STATES.has(reservation.state))
       .map((reservation) => reservation.reservationId);
     const extensions = await source.listExtensions(region, ids, status.update);
-    return { environment: loaded.name, region, blocks, karpenter: selection, reservations, extensions, source: source.label, manager: loaded.config.capacity_manager };
+    return {
+      environment: loaded.name,
+      region,
+      blocks,
+      karpenter: selection,
+      reservations,
+      extensions,
+      source: source.label,
+      manager: loaded.config.capacity_manager,
+    };
   } finally {
     status.done();
   }

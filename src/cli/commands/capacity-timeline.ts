@@ -4,7 +4,7 @@ import { parseCommandLine, positiveInteger } from "../args";
 import { capacityStatus } from "../capacity/status";
 import { buildTimeline, mermaidGantt, renderTimeline, timelineJson, timelineSvg } from "../capacity/timeline";
 import { CliError, EXIT } from "../errors";
-import { palette, terminalWidth, useColour, type CliIo } from "../io";
+import { type CliIo, palette, terminalWidth, useColour } from "../io";
 import { capacitySnapshot, capacityTarget } from "./capacity-status";
 
 const OPTIONS = {
@@ -24,7 +24,8 @@ export async function runCapacityTimeline(argv: readonly string[], io: CliIo): P
   if (positionals.length > 0) throw new CliError(`${COMMAND}: unexpected argument "${positionals[0]}" (use --env ${positionals[0]})`);
   const weeks = values.weeks === undefined ? 6 : positiveInteger(COMMAND, "weeks", values.weeks);
   if (weeks > 26) throw new CliError(`${COMMAND}: --weeks must be at most 26 (capacity blocks are sold up to 26 weeks ahead), got ${weeks}`);
-  if (values.json && (values.mermaid === "-" || values.svg === "-")) throw new CliError(`${COMMAND}: --json prints to stdout, so --mermaid/--svg need a file name`);
+  if (values.json && (values.mermaid === "-" || values.svg === "-"))
+    throw new CliError(`${COMMAND}: --json prints to stdout, so --mermaid/--svg need a file name`);
   const target = capacityTarget(COMMAND, io, values);
   const snapshot = await capacitySnapshot(io, target.environment, target.dir, target.source);
   const now = io.now();

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { ConfigError, formatConfigIssues, loadEnvironments, type LoadedEnvironment } from "../../config/load";
+import { ConfigError, formatConfigIssues, type LoadedEnvironment, loadEnvironments } from "../../config/load";
 import { CliError } from "../errors";
 import type { CliIo } from "../io";
 

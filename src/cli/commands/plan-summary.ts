@@ -5,7 +5,7 @@ import { CliError, EXIT } from "../errors";
 import type { CliIo } from "../io";
 import { decodePlanBytes, parsePlanJson } from "../plan/plan-json";
 import { dangerCount, renderPlanReport, type UnreadablePlan } from "../plan/render";
-import { summarizePlan, type StackSummary } from "../plan/summarize";
+import { type StackSummary, summarizePlan } from "../plan/summarize";
 
 const OPTIONS = {
   stack: { type: "string" },
@@ -35,7 +35,8 @@ export async function runPlanSummary(argv: readonly string[], io: CliIo): Promis
     throw new CliError(`plan-summary: --format must be one of ${FORMATS.join(", ")}, got "${format}"`);
   }
   const budget = values.budget === undefined ? undefined : positiveInteger("plan-summary", "budget", values.budget);
-  const fullBudget = values["full-report-budget"] === undefined ? undefined : positiveInteger("plan-summary", "full-report-budget", values["full-report-budget"]);
+  const fullBudget =
+    values["full-report-budget"] === undefined ? undefined : positiveInteger("plan-summary", "full-report-budget", values["full-report-budget"]);
 
   const summaries: StackSummary[] = [];
   const unreadable: UnreadablePlan[] = [];
@@ -83,7 +84,10 @@ function readPlanFile(absolutePath: string, shownAs: string): string {
 
 /** `prod-cluster.json`, `prod-cluster.plan.json` → prod-cluster; `stacks/prod-cluster/plan.json` → prod-cluster. */
 export function stackNameFromPath(file: string): string {
-  const base = path.basename(file).replace(/\.json$/i, "").replace(/\.(tf)?plan$/i, "");
+  const base = path
+    .basename(file)
+    .replace(/\.json$/i, "")
+    .replace(/\.(tf)?plan$/i, "");
   if (/^(tf)?plan$/i.test(base) || base === "") return path.basename(path.dirname(path.resolve(file)));
   return base;
 }

@@ -2,14 +2,14 @@ import path from "node:path";
 import { synthesizeEnvironments } from "../../synth";
 import { parseCommandLine } from "../args";
 import { EXIT } from "../errors";
-import { palette, progress, useColour, type CliIo } from "../io";
+import { type CliIo, palette, progress, useColour } from "../io";
 import { DEFAULT_ENVIRONMENTS_DIR, environmentError } from "./environment";
 
 export async function runSynth(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandLine("synth", argv, { dir: { type: "string" }, out: { type: "string" }, json: { type: "boolean" } });
   const status = progress(io);
   status.update(`synthesizing ${positionals.length > 0 ? positionals.join(", ") : "all environments"}…`);
-  let result;
+  let result: Awaited<ReturnType<typeof synthesizeEnvironments>>;
   try {
     result = await synthesizeEnvironments({
       environmentsDir: path.resolve(io.cwd, values.dir ?? DEFAULT_ENVIRONMENTS_DIR),

@@ -2,7 +2,7 @@ import path from "node:path";
 import { ConfigError, loadEnvironments } from "../../config/load";
 import { parseCommandLine } from "../args";
 import { EXIT } from "../errors";
-import { palette, useColour, type CliIo } from "../io";
+import { type CliIo, palette, useColour } from "../io";
 import { DEFAULT_ENVIRONMENTS_DIR, loadForCli } from "./environment";
 
 /**
@@ -34,7 +34,9 @@ export async function runValidate(argv: readonly string[], io: CliIo): Promise<n
   const colours = palette(useColour(io.stdout, io.env));
   for (const environment of await loadForCli(io, values.dir, positionals)) {
     const { capacity_blocks: blocks, availability_zones: zones, region } = environment.config;
-    io.stdout.write(`${colours.green("✓")} ${relative(environment.file)}: ${region}, ${zones.length} AZs, ${blocks.length} capacity block${blocks.length === 1 ? "" : "s"}\n`);
+    io.stdout.write(
+      `${colours.green("✓")} ${relative(environment.file)}: ${region}, ${zones.length} AZs, ${blocks.length} capacity block${blocks.length === 1 ? "" : "s"}\n`,
+    );
   }
   return EXIT.ok;
 }

@@ -96,8 +96,30 @@ export function demoAccount(now: Date): DemoAccount {
     { id: "cr-0de300000000000c3", type: "p4d.24xlarge", count: 2, zone: "us-east-1a", state: "active", start: at(-6), end: at(1, 0), inUse: 0, bought: at(-9) },
     { id: "cr-0de300000000000d4", type: "p5.48xlarge", count: 4, zone: "us-east-1a", state: "scheduled", start: at(12), end: at(26), inUse: 0, bought: at(-1) },
     { id: "cr-0de300000000000e5", type: "p4d.24xlarge", count: 2, zone: "us-east-1a", state: "expired", start: at(-8), end: at(-1), inUse: 0, bought: at(-12) },
-    { id: "cr-0de30000000000107", type: "p5en.48xlarge", count: 1, zone: "us-east-1b", state: "payment-failed", start: at(3), end: at(10), inUse: 0, bought: at(-1), payment: "payment-failed" },
-    { id: "cr-0de300000000000f6", type: "p5.48xlarge", count: 2, zone: "us-east-1b", state: "scheduled", start: at(5), end: at(8), inUse: 0, tags: { "capacity-pool": "demo" }, bought: at(-2) },
+    {
+      id: "cr-0de30000000000107",
+      type: "p5en.48xlarge",
+      count: 1,
+      zone: "us-east-1b",
+      state: "payment-failed",
+      start: at(3),
+      end: at(10),
+      inUse: 0,
+      bought: at(-1),
+      payment: "payment-failed",
+    },
+    {
+      id: "cr-0de300000000000f6",
+      type: "p5.48xlarge",
+      count: 2,
+      zone: "us-east-1b",
+      state: "scheduled",
+      start: at(5),
+      end: at(8),
+      inUse: 0,
+      tags: { "capacity-pool": "demo" },
+      bought: at(-2),
+    },
   ];
   const extension = (reservationId: string, status: string, start: Date, end: Date, purchased: Date): Extension => {
     const block = blocks.find((candidate) => candidate.id === reservationId)!;

@@ -24,9 +24,7 @@ export function formatMoney(amount: number, currency: string): string {
 
 /** Columns padded to their widest cell (colour codes don't count), two spaces apart. */
 export function textTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((header, column) =>
-    Math.max(stripAnsi(header).length, ...rows.map((row) => stripAnsi(row[column] ?? "").length)),
-  );
+  const widths = headers.map((header, column) => Math.max(stripAnsi(header).length, ...rows.map((row) => stripAnsi(row[column] ?? "").length)));
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, column) => cell + " ".repeat((widths[column] ?? 0) - stripAnsi(cell).length))
@@ -37,8 +35,8 @@ export function textTable(headers: readonly string[], rows: readonly (readonly s
 
 /** A GitHub-flavoured Markdown table; pipes and newlines inside cells are escaped so a value can't break the row. */
 export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const escape = (cell: string) => cell.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-  const line = (cells: readonly string[]) => `| ${cells.map(escape).join(" | ")} |`;
+  const escapeCell = (cell: string) => cell.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+  const line = (cells: readonly string[]) => `| ${cells.map(escapeCell).join(" | ")} |`;
   return [line(headers), line(headers.map(() => "---")), ...rows.map(line)].join("\n");
 }
 

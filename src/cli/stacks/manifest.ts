@@ -26,9 +26,7 @@ const stackJsonSchema = z.looseObject({
   terraform: z.looseObject({ backend: z.record(z.string(), z.looseObject({ region: z.string().optional() })).optional() }).optional(),
   provider: z
     .looseObject({
-      aws: z
-        .array(z.looseObject({ default_tags: z.array(z.looseObject({ tags: z.record(z.string(), z.string()).optional() })).optional() }))
-        .optional(),
+      aws: z.array(z.looseObject({ default_tags: z.array(z.looseObject({ tags: z.record(z.string(), z.string()).optional() })).optional() })).optional(),
     })
     .optional(),
 });

@@ -8,7 +8,15 @@
  */
 import type { NodePoolsConfig } from "../../config/karpenter-schema";
 import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
-import { capacityReservationTerms, KARPENTER_TAINTS, NODE_POOL_LABEL, NODE_POOL_NAMES, type DisruptionBudget, type Requirement, type Taint } from "../karpenter/manifests";
+import {
+  capacityReservationTerms,
+  type DisruptionBudget,
+  KARPENTER_TAINTS,
+  NODE_POOL_LABEL,
+  NODE_POOL_NAMES,
+  type Requirement,
+  type Taint,
+} from "../karpenter/manifests";
 
 /** Auto Mode replaces a node after at most 21 days (automode.adoc, "Security"); pools may only shorten that. */
 export const AUTO_MODE_MAX_NODE_LIFETIME = "504h";
@@ -88,7 +96,11 @@ export function autoModeManifests(input: AutoModeManifestsInput): AutoModeManife
   const { nodePools: config } = input;
   const labels = (pool: string) => ({ "app.kubernetes.io/managed-by": "blockfleet", [NODE_POOL_LABEL]: pool });
 
-  const nodeClass = (name: string, volumeGib: number, capacityReservationSelectorTerms?: AutoModeNodeClassManifest["spec"]["capacityReservationSelectorTerms"]): AutoModeNodeClassManifest => ({
+  const nodeClass = (
+    name: string,
+    volumeGib: number,
+    capacityReservationSelectorTerms?: AutoModeNodeClassManifest["spec"]["capacityReservationSelectorTerms"],
+  ): AutoModeNodeClassManifest => ({
     apiVersion: "eks.amazonaws.com/v1",
     kind: "NodeClass",
     metadata: { name, labels: labels(name) },
@@ -96,7 +108,10 @@ export function autoModeManifests(input: AutoModeManifestsInput): AutoModeManife
       role: input.nodeRoleName,
       // The private subnets and security groups blockfleet tags for node discovery, as the Karpenter node classes use.
       subnetSelectorTerms: [{ tags: { [KARPENTER_DISCOVERY_TAG]: input.clusterName } }],
-      securityGroupSelectorTerms: [{ tags: { [KARPENTER_DISCOVERY_TAG]: input.clusterName } }, { tags: { [EKS_CLUSTER_SECURITY_GROUP_TAG]: input.clusterName } }],
+      securityGroupSelectorTerms: [
+        { tags: { [KARPENTER_DISCOVERY_TAG]: input.clusterName } },
+        { tags: { [EKS_CLUSTER_SECURITY_GROUP_TAG]: input.clusterName } },
+      ],
       ...(capacityReservationSelectorTerms ? { capacityReservationSelectorTerms } : {}),
       ephemeralStorage: { size: `${volumeGib}Gi` },
       tags: { environment: input.environment, "managed-by": "blockfleet", [NODE_POOL_LABEL]: name },

@@ -111,7 +111,8 @@ export class ManagerAlarms extends Construct {
         id: "purchases-unconfirmed",
         // Any one is worth a page: the block is held, nothing will extend it until a person checks EC2 and clears it.
         // The metric counts the held records in every run, so the alarm stays in ALARM until the hold is cleared.
-        description: "An extension purchase has no confirmation from EC2 after 15 minutes; the block is held until an approver checks and clears it (PATCH clearUnconfirmedPurchase). Stays in ALARM while any block is held.",
+        description:
+          "An extension purchase has no confirmation from EC2 after 15 minutes; the block is held until an approver checks and clears it (PATCH clearUnconfirmedPurchase). Stays in ALARM while any block is held.",
         namespace: METRIC_NAMESPACE,
         metricName: METRICS.PurchasesUnconfirmed,
         dimensions: serviceDimensions,
@@ -122,7 +123,8 @@ export class ManagerAlarms extends Construct {
       {
         id: "purchases-rejected",
         // Any one is worth a look: the purchase did not happen and the manager tries again every run until it does.
-        description: "EC2 rejected a capacity purchase (extension or replacement): IAM, quotas, or the offering gone. The manager retries every run; the record's statusReason and history (PURCHASE_REJECTED) carry EC2's error. Fix it before the block's approve-by time.",
+        description:
+          "EC2 rejected a capacity purchase (extension or replacement): IAM, quotas, or the offering gone. The manager retries every run; the record's statusReason and history (PURCHASE_REJECTED) carry EC2's error. Fix it before the block's approve-by time.",
         namespace: METRIC_NAMESPACE,
         metricName: METRICS.PurchasesRejected,
         dimensions: serviceDimensions,
@@ -131,7 +133,8 @@ export class ManagerAlarms extends Construct {
       },
       {
         id: "record-failures",
-        description: "Records failed to reconcile (throttling, conflicts, timeouts, a record that cannot be written): failing records are not extended. Check the function's logs for \"record reconcile failed\".",
+        description:
+          'Records failed to reconcile (throttling, conflicts, timeouts, a record that cannot be written): failing records are not extended. Check the function\'s logs for "record reconcile failed".',
         namespace: METRIC_NAMESPACE,
         metricName: METRICS.RecordFailures,
         dimensions: serviceDimensions,
@@ -140,7 +143,8 @@ export class ManagerAlarms extends Construct {
       },
       {
         id: "notification-failures",
-        description: "SNS refused approval requests or alerts (topic, key or policy broken): people are not being asked or told. The manager retries with backoff; fix the notification topic.",
+        description:
+          "SNS refused approval requests or alerts (topic, key or policy broken): people are not being asked or told. The manager retries with backoff; fix the notification topic.",
         namespace: METRIC_NAMESPACE,
         metricName: METRICS.NotificationFailures,
         dimensions: serviceDimensions,
@@ -161,7 +165,7 @@ export class ManagerAlarms extends Construct {
       {
         id: "purchases-over-budget",
         description:
-          "A purchase was not made because it would exceed capacity_manager.monthly_budget_usd this UTC month; no approval overrides it. Raise the budget and redeploy, or let the block end (see the runbook, \"Monthly budget\").",
+          'A purchase was not made because it would exceed capacity_manager.monthly_budget_usd this UTC month; no approval overrides it. Raise the budget and redeploy, or let the block end (see the runbook, "Monthly budget").',
         namespace: METRIC_NAMESPACE,
         metricName: METRICS.PurchasesOverBudget,
         dimensions: serviceDimensions,

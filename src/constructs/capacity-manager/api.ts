@@ -19,8 +19,8 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
 import { Fn, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { API_PERMISSIONS, permissionOf, type ApiPermission } from "../../../lambdas/capacity-manager/contract/access";
-import { API_ROUTES, PK_PATH_PARAMETER, type ApiRoute } from "../../../lambdas/capacity-manager/contract/api-routes";
+import { API_PERMISSIONS, type ApiPermission, permissionOf } from "../../../lambdas/capacity-manager/contract/access";
+import { API_ROUTES, type ApiRoute, PK_PATH_PARAMETER } from "../../../lambdas/capacity-manager/contract/api-routes";
 import type { ApiAuthMode } from "../../config/capacity-manager-schema";
 import type { AwsContext } from "../../lib/aws-context";
 import { type Grantee, managedPolicyArn, serviceAssumeRolePolicy } from "../../lib/iam";
@@ -29,7 +29,7 @@ import { checkedName } from "../../lib/naming";
 /** The one stage; part of every execute-api ARN callers are granted. */
 export const API_STAGE_NAME = "v1";
 
-export { permissionOf, type ApiPermission };
+export { type ApiPermission, permissionOf };
 
 /**
  * The execute-api resource pattern of a route, relative to the API's execution ARN: `<stage>/<METHOD>/<path>`,
@@ -139,7 +139,9 @@ export class RecordsApi extends Construct {
     const routes = props.routes ?? API_ROUTES;
     const approverPrincipalArns = props.approverPrincipalArns ?? [];
     if (props.throttleBurstLimit < props.throttleRateLimit) {
-      throw new Error(`api "${props.apiName}": throttleBurstLimit must be at least throttleRateLimit, got ${props.throttleBurstLimit} < ${props.throttleRateLimit}`);
+      throw new Error(
+        `api "${props.apiName}": throttleBurstLimit must be at least throttleRateLimit, got ${props.throttleBurstLimit} < ${props.throttleRateLimit}`,
+      );
     }
     const authorization = authMode === "iam_and_key" ? "AWS_IAM" : "NONE";
 
@@ -155,14 +157,23 @@ export class RecordsApi extends Construct {
       const resource = new ApiGatewayResource(this, `resource-${slug(path)}`, { restApiId: api.id, parentId: api.rootResourceId, pathPart: path.slice(1) });
       resources.set(path, resource.id);
     }
-    const validateParameters = new ApiGatewayRequestValidator(this, "validate-parameters", { restApiId: api.id, name: "parameters", validateRequestParameters: true });
+    const validateParameters = new ApiGatewayRequestValidator(this, "validate-parameters", {
+      restApiId: api.id,
+      name: "parameters",
+      validateRequestParameters: true,
+    });
     const validateBody = new ApiGatewayRequestValidator(this, "validate-body", {
       restApiId: api.id,
       name: "body-and-parameters",
       validateRequestBody: true,
       validateRequestParameters: true,
     });
-    const bodyModel = new ApiGatewayModel(this, "json-object", { restApiId: api.id, name: "JsonObject", contentType: "application/json", schema: JSON_OBJECT_MODEL });
+    const bodyModel = new ApiGatewayModel(this, "json-object", {
+      restApiId: api.id,
+      name: "JsonObject",
+      contentType: "application/json",
+      schema: JSON_OBJECT_MODEL,
+    });
 
     const deployed: ITerraformDependable[] = [];
     const deployedIds: string[] = [];
@@ -213,7 +224,9 @@ export class RecordsApi extends Construct {
                 Effect: "Deny",
                 Principal: "*",
                 Action: "execute-api:Invoke",
-                Resource: [...new Set(routes.filter((route) => permissionOf(route) === "approve").map((route) => `${api.executionArn}/${executeApiResource(route)}`))],
+                Resource: [
+                  ...new Set(routes.filter((route) => permissionOf(route) === "approve").map((route) => `${api.executionArn}/${executeApiResource(route)}`)),
+                ],
                 ...(approverPrincipalArns.length > 0 ? { Condition: { ArnNotEquals: { "aws:PrincipalArn": [...approverPrincipalArns] } } } : {}),
               },
             ],
@@ -318,5 +331,8 @@ export class RecordsApi extends Construct {
 function slug(path: string): string {
   if (path === "/") return "root";
   if (path === `/{${PK_PATH_PARAMETER}}`) return "record";
-  return path.slice(1).replace(/[^a-z0-9]+/gi, "-").toLowerCase();
+  return path
+    .slice(1)
+    .replace(/[^a-z0-9]+/gi, "-")
+    .toLowerCase();
 }

@@ -3,8 +3,8 @@ import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { Lazy } from "cdktf";
 import { Construct } from "constructs";
 import { type Grantee, keyThroughServiceStatement } from "../../lib/iam";
-import { type FailureDestination, resourcePolicyDocument } from "./permissions";
 import { checkedName } from "../../lib/naming";
+import { type FailureDestination, resourcePolicyDocument } from "./permissions";
 
 export interface DeadLetterQueueProps {
   /** Physical queue name, checked against SQS's limit. */

@@ -5,10 +5,10 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
 import { AssetType, Lazy, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
-import { type Grantee, policyDocument, serviceAssumeRolePolicy, type PolicyStatement } from "../../lib/iam";
 import { LAMBDA_RUNTIME, type LambdaBundle } from "../../lib/bundling/bundle";
-import type { FailureDestination } from "./permissions";
+import { type Grantee, type PolicyStatement, policyDocument, serviceAssumeRolePolicy } from "../../lib/iam";
 import { checkedName } from "../../lib/naming";
+import type { FailureDestination } from "./permissions";
 
 /** How asynchronous invocations (EventBridge) that fail are handled. */
 export interface AsyncInvocationSettings {
@@ -74,14 +74,27 @@ export class ManagerFunction extends Construct implements Grantee {
     const memorySize = props.memorySize ?? 256;
     const timeoutSeconds = props.timeoutSeconds ?? 30;
     if (props.reservedConcurrency !== undefined && (!Number.isInteger(props.reservedConcurrency) || props.reservedConcurrency < 1)) {
-      throw new Error(`function "${props.functionName}": reservedConcurrency must be a whole number >= 1 (0 disables the function), got ${props.reservedConcurrency}`);
+      throw new Error(
+        `function "${props.functionName}": reservedConcurrency must be a whole number >= 1 (0 disables the function), got ${props.reservedConcurrency}`,
+      );
     }
     const asyncInvocation = props.asyncInvocation;
-    if (asyncInvocation && !(Number.isInteger(asyncInvocation.maximumEventAgeSeconds) && asyncInvocation.maximumEventAgeSeconds >= 60 && asyncInvocation.maximumEventAgeSeconds <= 21_600)) {
-      throw new Error(`function "${props.functionName}": asyncInvocation.maximumEventAgeSeconds must be a whole number from 60 to 21600 (Lambda's limits), got ${asyncInvocation.maximumEventAgeSeconds}`);
+    if (
+      asyncInvocation &&
+      !(
+        Number.isInteger(asyncInvocation.maximumEventAgeSeconds) &&
+        asyncInvocation.maximumEventAgeSeconds >= 60 &&
+        asyncInvocation.maximumEventAgeSeconds <= 21_600
+      )
+    ) {
+      throw new Error(
+        `function "${props.functionName}": asyncInvocation.maximumEventAgeSeconds must be a whole number from 60 to 21600 (Lambda's limits), got ${asyncInvocation.maximumEventAgeSeconds}`,
+      );
     }
     if (asyncInvocation && ![0, 1, 2].includes(asyncInvocation.maximumRetryAttempts)) {
-      throw new Error(`function "${props.functionName}": asyncInvocation.maximumRetryAttempts must be 0, 1 or 2 (Lambda's limits), got ${asyncInvocation.maximumRetryAttempts}`);
+      throw new Error(
+        `function "${props.functionName}": asyncInvocation.maximumRetryAttempts must be 0, 1 or 2 (Lambda's limits), got ${asyncInvocation.maximumRetryAttempts}`,
+      );
     }
 
     const logGroup = new CloudwatchLogGroup(this, "logs", {

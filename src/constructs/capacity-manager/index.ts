@@ -3,26 +3,25 @@ import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { Annotations } from "cdktf";
 import { Construct } from "constructs";
+import { API_PERMISSIONS } from "../../../lambdas/capacity-manager/contract/access";
 import type { ApiAuthMode } from "../../config/capacity-manager-schema";
 import type { AwsContext } from "../../lib/aws-context";
-import { GrantedStatements, policyDocument, type PolicyStatement } from "../../lib/iam";
-import { EncryptionKey } from "../kms-key";
-import { API_PERMISSIONS } from "../../../lambdas/capacity-manager/contract/access";
-import { ManagerAlarms, type AlarmSettings } from "./alarms";
-import { RecordsApi, type ApiPermission } from "./api";
-import { ApiKeys } from "./api-keys";
 import { buildCapacityManagerBundles, type LambdaBundle } from "../../lib/bundling/bundle";
+import { GrantedStatements, type PolicyStatement, policyDocument } from "../../lib/iam";
+import { checkedName } from "../../lib/naming";
+import { CAPACITY_CONSUMER_TAG, INTENT_ID_TAG, KARPENTER_CONSUMER_TAG_VALUE, newBlockReservationTags, RESERVATION_ENVIRONMENT_TAG } from "../../lib/tags";
+import { EncryptionKey } from "../kms-key";
+import { type AlarmSettings, ManagerAlarms } from "./alarms";
+import { type ApiPermission, RecordsApi } from "./api";
+import { ApiKeys } from "./api-keys";
 import { DeadLetterQueue } from "./dead-letter-queue";
 import { ManagerFunction } from "./function";
 import { NotificationTopic } from "./notifications";
 import { JournalTable, RecordsTable } from "./table";
 import { ReconcileTriggers } from "./triggers";
-import { checkedName } from "../../lib/naming";
-import { CAPACITY_CONSUMER_TAG, INTENT_ID_TAG, KARPENTER_CONSUMER_TAG_VALUE, newBlockReservationTags, RESERVATION_ENVIRONMENT_TAG } from "../../lib/tags";
-
-export { permissionOf, executeApiResource, API_STAGE_NAME } from "./api";
 
 export { RESERVATION_ENVIRONMENT_TAG } from "../../lib/tags";
+export { API_STAGE_NAME, executeApiResource, permissionOf } from "./api";
 
 /** Tag every capacity-block node group carries (see CapacityBlockNodeGroup); reconcile resizes only those. */
 export const CAPACITY_BLOCK_NODE_GROUP_TAG = "blockfleet.io/capacity-reservation-id";
@@ -238,7 +237,13 @@ export class CapacityManager extends Construct {
     });
     const table = new RecordsTable(this, "records", { tableName: prefix, kmsKeyArn: key.keyArn, region });
     const journal = new JournalTable(this, "journal", { tableName: `${prefix}-journal`, kmsKeyArn: key.keyArn, region });
-    const topic = new NotificationTopic(this, "notifications", { topicName: prefix, kmsKeyArn: key.keyArn, aws: props.aws, alarmNamePrefix, email: props.notificationEmail });
+    const topic = new NotificationTopic(this, "notifications", {
+      topicName: prefix,
+      kmsKeyArn: key.keyArn,
+      aws: props.aws,
+      alarmNamePrefix,
+      email: props.notificationEmail,
+    });
     // Alarms also go to a topic that shares nothing with the notification topic that may be failing: its own key
     // (CloudWatch may use it) and its own subscription.
     const alarmKey = new EncryptionKey(this, "alarm-key", {
@@ -303,7 +308,11 @@ export class CapacityManager extends Construct {
       });
     }
 
-    const apiKeys = new ApiKeys(this, "api-keys", { namePrefix: prefix, secretPrefix: `blockfleet/${props.environment}/capacity-manager/api-key`, kmsKeyArn: key.keyArn });
+    const apiKeys = new ApiKeys(this, "api-keys", {
+      namePrefix: prefix,
+      secretPrefix: `blockfleet/${props.environment}/capacity-manager/api-key`,
+      kmsKeyArn: key.keyArn,
+    });
     const apiFunction = new ManagerFunction(this, "api", {
       functionName: `${prefix}-api`,
       description: "REST API of the capacity manager: records, approvals, import",
@@ -386,7 +395,12 @@ export class CapacityManager extends Construct {
       // Each caller invokes its permission's routes, finds the API and reads its own permission's key, never another's.
       const caller = new GrantedStatements();
       api.grantInvoke(caller, permission);
-      caller.addToRolePolicy({ Sid: "FindApi", Effect: "Allow", Action: "ssm:GetParameter", Resource: [urlParameter.arn, secretNameParameters[permission].arn] });
+      caller.addToRolePolicy({
+        Sid: "FindApi",
+        Effect: "Allow",
+        Action: "ssm:GetParameter",
+        Resource: [urlParameter.arn, secretNameParameters[permission].arn],
+      });
       apiKeys.grantRead(caller, permission);
       key.grantUseThrough(caller, { sid: "DecryptApiKey", service: "secretsmanager" });
       const policy = new IamPolicy(this, `caller-${permission}`, {
@@ -459,7 +473,12 @@ export function reconcileCapacityStatements(options: {
     { Sid: "FindExtensionOfferings", Effect: "Allow", Action: "ec2:DescribeCapacityBlockExtensionOfferings", Resource: reservations },
   ];
   if (options.extensionsEnabled && options.reservationIds.length > 0) {
-    statements.push({ Sid: "ExtendDeclaredCapacityBlocks", Effect: "Allow", Action: "ec2:PurchaseCapacityBlockExtension", Resource: options.reservationIds.map(reservationArn) });
+    statements.push({
+      Sid: "ExtendDeclaredCapacityBlocks",
+      Effect: "Allow",
+      Action: "ec2:PurchaseCapacityBlockExtension",
+      Resource: options.reservationIds.map(reservationArn),
+    });
   }
   if (options.extensionsEnabled) {
     // ec2:PurchaseCapacityBlockExtension supports aws:ResourceTag/${TagKey} on capacity-reservation (iam-data, service

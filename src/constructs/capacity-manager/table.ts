@@ -1,7 +1,16 @@
 import { DynamodbResourcePolicy } from "@cdktf/provider-aws/lib/dynamodb-resource-policy";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Construct } from "constructs";
-import { JOURNAL_ATTRIBUTES, JOURNAL_PARTITION_KEY, JOURNAL_SORT_KEY, LEDGER_PK_PREFIX, RESERVATION_INDEX, TABLE_ATTRIBUTES, TABLE_PARTITION_KEY, TTL_ATTRIBUTE } from "../../../lambdas/capacity-manager/contract/table";
+import {
+  JOURNAL_ATTRIBUTES,
+  JOURNAL_PARTITION_KEY,
+  JOURNAL_SORT_KEY,
+  LEDGER_PK_PREFIX,
+  RESERVATION_INDEX,
+  TABLE_ATTRIBUTES,
+  TABLE_PARTITION_KEY,
+  TTL_ATTRIBUTE,
+} from "../../../lambdas/capacity-manager/contract/table";
 import { type Grantee, keyThroughServiceStatement } from "../../lib/iam";
 import { checkedName } from "../../lib/naming";
 
@@ -89,21 +98,23 @@ export class RecordsTable extends ProtectedTable {
   protected readonly description = "records table";
 
   constructor(scope: Construct, id: string, props: RecordsTableProps) {
-    super(scope, id, props, (self) =>
-      new DynamodbTable(self, "table", {
-        name: checkedName("aws_dynamodb_table.name", props.tableName),
-        billingMode: "PAY_PER_REQUEST",
-        hashKey: TABLE_PARTITION_KEY.name,
-        attribute: TABLE_ATTRIBUTES.map((attribute) => ({ name: attribute.name, type: attribute.type })),
-        globalSecondaryIndex: [
-          { name: RESERVATION_INDEX.name, hashKey: RESERVATION_INDEX.partitionKey.name, projectionType: RESERVATION_INDEX.projection },
-        ],
-        pointInTimeRecovery: { enabled: true },
-        deletionProtectionEnabled: true,
-        serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
-        ttl: { attributeName: TTL_ATTRIBUTE, enabled: true },
-        lifecycle: { preventDestroy: true },
-      }),
+    super(
+      scope,
+      id,
+      props,
+      (self) =>
+        new DynamodbTable(self, "table", {
+          name: checkedName("aws_dynamodb_table.name", props.tableName),
+          billingMode: "PAY_PER_REQUEST",
+          hashKey: TABLE_PARTITION_KEY.name,
+          attribute: TABLE_ATTRIBUTES.map((attribute) => ({ name: attribute.name, type: attribute.type })),
+          globalSecondaryIndex: [{ name: RESERVATION_INDEX.name, hashKey: RESERVATION_INDEX.partitionKey.name, projectionType: RESERVATION_INDEX.projection }],
+          pointInTimeRecovery: { enabled: true },
+          deletionProtectionEnabled: true,
+          serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
+          ttl: { attributeName: TTL_ATTRIBUTE, enabled: true },
+          lifecycle: { preventDestroy: true },
+        }),
     );
   }
 
@@ -114,10 +125,23 @@ export class RecordsTable extends ProtectedTable {
 }
 
 /** What nobody granted the journal may do to spend ledger items: change or remove them. */
-const LEDGER_DENIED_ACTIONS = ["dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete"] as const;
+const LEDGER_DENIED_ACTIONS = [
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:PartiQLUpdate",
+  "dynamodb:PartiQLDelete",
+] as const;
 
 /** Item actions on the journal: entries are put, read by Query, and removed again when their write lost its condition. */
-const JOURNAL_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"] as const;
+const JOURNAL_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:Query",
+  "dynamodb:PutItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:DescribeTable",
+] as const;
 
 /**
  * What happened to each record (history now, the spend ledger later): items of their own in the record's partition
@@ -128,18 +152,22 @@ export class JournalTable extends ProtectedTable {
   protected readonly description = "journal table";
 
   constructor(scope: Construct, id: string, props: JournalTableProps) {
-    super(scope, id, props, (self) =>
-      new DynamodbTable(self, "table", {
-        name: checkedName("aws_dynamodb_table.name", props.tableName),
-        billingMode: "PAY_PER_REQUEST",
-        hashKey: JOURNAL_PARTITION_KEY.name,
-        rangeKey: JOURNAL_SORT_KEY.name,
-        attribute: JOURNAL_ATTRIBUTES.map((attribute) => ({ name: attribute.name, type: attribute.type })),
-        pointInTimeRecovery: { enabled: true },
-        deletionProtectionEnabled: true,
-        serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
-        lifecycle: { preventDestroy: true },
-      }),
+    super(
+      scope,
+      id,
+      props,
+      (self) =>
+        new DynamodbTable(self, "table", {
+          name: checkedName("aws_dynamodb_table.name", props.tableName),
+          billingMode: "PAY_PER_REQUEST",
+          hashKey: JOURNAL_PARTITION_KEY.name,
+          rangeKey: JOURNAL_SORT_KEY.name,
+          attribute: JOURNAL_ATTRIBUTES.map((attribute) => ({ name: attribute.name, type: attribute.type })),
+          pointInTimeRecovery: { enabled: true },
+          deletionProtectionEnabled: true,
+          serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
+          lifecycle: { preventDestroy: true },
+        }),
     );
   }
 

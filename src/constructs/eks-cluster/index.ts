@@ -10,14 +10,14 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { dependable, Fn, type ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { dependable, Fn, Token, type ITerraformDependable } from "cdktf";
 import type { AwsContext } from "../../lib/aws-context";
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy } from "../../lib/iam";
 import { addressAt, movedFrom, movedToInstance } from "../../lib/moves";
+import { checkedName } from "../../lib/naming";
 import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
 import { EncryptionKey } from "../kms-key";
-import { checkedName } from "../../lib/naming";
 
 /** Every control-plane log type EKS can ship; all are on, because an audit gap can't be filled afterwards. */
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
@@ -99,7 +99,12 @@ export interface EksClusterProps {
  * Managed policies EKS Auto Mode needs on the cluster role, beside AmazonEKSClusterPolicy: compute, block storage,
  * load balancing, networking (awsdocs/amazon-eks-user-guide latest/ug/automode/auto-learn-iam.adoc, "Cluster IAM role").
  */
-export const AUTO_MODE_CLUSTER_POLICIES = ["AmazonEKSComputePolicy", "AmazonEKSBlockStoragePolicy", "AmazonEKSLoadBalancingPolicy", "AmazonEKSNetworkingPolicy"] as const;
+export const AUTO_MODE_CLUSTER_POLICIES = [
+  "AmazonEKSComputePolicy",
+  "AmazonEKSBlockStoragePolicy",
+  "AmazonEKSLoadBalancingPolicy",
+  "AmazonEKSNetworkingPolicy",
+] as const;
 
 /** The Auto Mode node role's managed policies (auto-learn-iam.adoc, "Node IAM role"). */
 export const AUTO_MODE_NODE_POLICIES = ["AmazonEKSWorkerNodeMinimalPolicy", "AmazonEC2ContainerRegistryPullOnly"] as const;
@@ -240,18 +245,18 @@ export class EksCluster extends Construct {
       // sts:TagSession is also what Auto Mode requires of the cluster role (amazon-eks-user-guide automode/auto-enable-existing.adoc).
       assumeRolePolicy: serviceAssumeRolePolicy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]),
     });
-    const clusterRolePolicies: ITerraformDependable[] = ["AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController", ...(autoMode ? AUTO_MODE_CLUSTER_POLICIES : [])].map(
-      (policy) => new IamRolePolicyAttachment(this, `cluster-role-${policy}`, { role: clusterRole.name, policyArn: managedPolicyArn(partition, policy) }),
-    );
+    const clusterRolePolicies: ITerraformDependable[] = [
+      "AmazonEKSClusterPolicy",
+      "AmazonEKSVPCResourceController",
+      ...(autoMode ? AUTO_MODE_CLUSTER_POLICIES : []),
+    ].map((policy) => new IamRolePolicyAttachment(this, `cluster-role-${policy}`, { role: clusterRole.name, policyArn: managedPolicyArn(partition, policy) }));
     // AmazonEKSClusterPolicy grants no KMS actions, and the key policy delegates to IAM: without this the control plane
     // can't envelope-encrypt secrets with the key.
     clusterRolePolicies.push(
       new IamRolePolicy(this, "cluster-role-secrets-key", {
         role: clusterRole.id,
         name: "encrypt-secrets",
-        policy: policyDocument([
-          { Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: secretsKey.keyArn },
-        ]),
+        policy: policyDocument([{ Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: secretsKey.keyArn }]),
       }),
     );
 
@@ -283,7 +288,8 @@ export class EksCluster extends Construct {
       : undefined;
     const autoNodeRolePolicies = autoNodeRole
       ? AUTO_MODE_NODE_POLICIES.map(
-          (policy) => new IamRolePolicyAttachment(this, `auto-node-role-${policy}`, { role: autoNodeRole.name, policyArn: managedPolicyArn(partition, policy) }),
+          (policy) =>
+            new IamRolePolicyAttachment(this, `auto-node-role-${policy}`, { role: autoNodeRole.name, policyArn: managedPolicyArn(partition, policy) }),
         )
       : [];
     const builtInNodePools = autoMode ? [...autoMode.builtInNodePools] : [];
@@ -421,7 +427,12 @@ export class EksCluster extends Construct {
   }
 
   /** A STANDARD access entry with cluster-wide AmazonEKSClusterAdminPolicy, under its own scope. */
-  private clusterAdmin(id: string, principalArn: string, policyArn: string, count?: number): { entry: EksAccessEntry; association: EksAccessPolicyAssociation } {
+  private clusterAdmin(
+    id: string,
+    principalArn: string,
+    policyArn: string,
+    count?: number,
+  ): { entry: EksAccessEntry; association: EksAccessPolicyAssociation } {
     const scope = new Construct(this, id);
     const entry = new EksAccessEntry(scope, "access-entry", { clusterName: this.cluster.name, principalArn, type: "STANDARD", count });
     const association = new EksAccessPolicyAssociation(scope, "cluster-admin", {

@@ -31,7 +31,9 @@ export function controllerPolicyStatements(input: ControllerPolicyInput): Policy
   const tags = clusterTags(clusterName);
   const ec2 = (resource: string, account = "*") => `arn:${partition}:ec2:${region}:${account}:${resource}`;
   const instanceProfiles = `arn:${partition}:iam::${accountId}:instance-profile/*`;
-  const launchedResources = ["fleet/*", "instance/*", "volume/*", "network-interface/*", "launch-template/*", "spot-instances-request/*"].map((resource) => ec2(resource));
+  const launchedResources = ["fleet/*", "instance/*", "volume/*", "network-interface/*", "launch-template/*", "spot-instances-request/*"].map((resource) =>
+    ec2(resource),
+  );
   const requestTagsOfCluster = {
     [`aws:RequestTag/${tags.ownedKey}`]: "owned",
     [`aws:RequestTag/${tags.eksClusterNameKey}`]: clusterName,

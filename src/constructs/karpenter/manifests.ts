@@ -154,7 +154,9 @@ function architecturesOf(instanceTypes: readonly string[]): string[] {
  * `blockfleet.io/capacity-consumer = karpenter`, which a node-group block's reservation never carries, so no term
  * can select a block a node group launches into.
  */
-export function capacityReservationTerms(input: Pick<KarpenterManifestsInput, "capacityBlocks" | "nodePools" | "newBlockTags">): Array<{ id: string } | { tags: Record<string, string> }> {
+export function capacityReservationTerms(
+  input: Pick<KarpenterManifestsInput, "capacityBlocks" | "nodePools" | "newBlockTags">,
+): Array<{ id: string } | { tags: Record<string, string> }> {
   // Neuron (Trainium) blocks would never satisfy the pool's NVIDIA requirement or taint (config refuses them as `karpenter`).
   const karpenterBlocks = input.capacityBlocks.filter(
     (block) => block.consumer === "karpenter" && CAPACITY_BLOCK_INSTANCE_TYPES[block.instance_type]?.acceleratorKind === "nvidia",
@@ -171,7 +173,10 @@ export function capacityReservationTerms(input: Pick<KarpenterManifestsInput, "c
  * The term selecting the blocks the manager buys, needed only when no reservation_tags term does already (the manager's
  * tags are the pool's reservation_tags plus the consumer and environment tags). It requires the consumer tag too.
  */
-function newBlockTerm(reservationTags: Readonly<Record<string, string>>, newBlockTags: Readonly<Record<string, string>> | undefined): Array<{ tags: Record<string, string> }> {
+function newBlockTerm(
+  reservationTags: Readonly<Record<string, string>>,
+  newBlockTags: Readonly<Record<string, string>> | undefined,
+): Array<{ tags: Record<string, string> }> {
   if (newBlockTags === undefined || Object.keys(reservationTags).length > 0) return [];
   return [{ tags: { ...newBlockTags, [CAPACITY_CONSUMER_TAG]: KARPENTER_CONSUMER_TAG_VALUE } }];
 }
@@ -192,7 +197,10 @@ export function karpenterManifests(input: KarpenterManifestsInput): KarpenterMan
         amiSelectorTerms: [{ alias: `${input.amiFamily}@${input.amiAliasVersion}` }],
         subnetSelectorTerms: [{ tags: { [KARPENTER_DISCOVERY_TAG]: input.clusterName } }],
         // The node group's security group and the one EKS made for the cluster (API server <-> kubelet), as managed nodes get.
-        securityGroupSelectorTerms: [{ tags: { [KARPENTER_DISCOVERY_TAG]: input.clusterName } }, { tags: { [EKS_CLUSTER_SECURITY_GROUP_TAG]: input.clusterName } }],
+        securityGroupSelectorTerms: [
+          { tags: { [KARPENTER_DISCOVERY_TAG]: input.clusterName } },
+          { tags: { [EKS_CLUSTER_SECURITY_GROUP_TAG]: input.clusterName } },
+        ],
         ...(options.capacityReservationSelectorTerms ? { capacityReservationSelectorTerms: options.capacityReservationSelectorTerms } : {}),
         // IMDSv2 only, one hop: pods cannot reach the node role's credentials.
         metadataOptions: { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" },
@@ -234,7 +242,8 @@ export function karpenterManifests(input: KarpenterManifestsInput): KarpenterMan
   const nodeClasses: EC2NodeClassManifest[] = [];
   const nodePools: NodePoolManifest[] = [];
   // Bottlerocket's NVIDIA variants run their own device plugin; this label keeps a GPU Operator from adding a second.
-  const gpuNodeLabels: Record<string, string> = input.amiFamily === "bottlerocket" ? { [GPU_OPERATOR_OPT_OUT_LABEL.key]: GPU_OPERATOR_OPT_OUT_LABEL.value } : {};
+  const gpuNodeLabels: Record<string, string> =
+    input.amiFamily === "bottlerocket" ? { [GPU_OPERATOR_OPT_OUT_LABEL.key]: GPU_OPERATOR_OPT_OUT_LABEL.value } : {};
 
   if (config.default.enabled) {
     const pool = config.default;
@@ -267,22 +276,26 @@ export function karpenterManifests(input: KarpenterManifestsInput): KarpenterMan
   ): void => {
     nodeClasses.push(nodeClass({ name, volumeGib: pool.volume_gib, soci: SOCI_PULL_PROFILES.gpu, instanceStore: true }));
     nodePools.push(
-      nodePool(name, {
-        weight,
-        limits: { "nvidia.com/gpu": String(pool.gpu_limit) },
-        // GPU jobs are not moved for bin packing: only empty GPU nodes are consolidated.
-        disruption: { consolidationPolicy: "WhenEmpty", consolidateAfter: "5m", budgets: [{ nodes: "10%" }] },
-        template: {
-          requirements: [
-            requirement("node.kubernetes.io/instance-type", "In", pool.instance_types),
-            requirement("karpenter.sh/capacity-type", "In", [capacityType]),
-            requirement("kubernetes.io/arch", "In", architecturesOf(pool.instance_types)),
-            HAS_INSTANCE_STORE,
-          ],
-          taints: taints.map((taint) => ({ ...taint })),
-          expireAfter: "720h",
+      nodePool(
+        name,
+        {
+          weight,
+          limits: { "nvidia.com/gpu": String(pool.gpu_limit) },
+          // GPU jobs are not moved for bin packing: only empty GPU nodes are consolidated.
+          disruption: { consolidationPolicy: "WhenEmpty", consolidateAfter: "5m", budgets: [{ nodes: "10%" }] },
+          template: {
+            requirements: [
+              requirement("node.kubernetes.io/instance-type", "In", pool.instance_types),
+              requirement("karpenter.sh/capacity-type", "In", [capacityType]),
+              requirement("kubernetes.io/arch", "In", architecturesOf(pool.instance_types)),
+              HAS_INSTANCE_STORE,
+            ],
+            taints: taints.map((taint) => ({ ...taint })),
+            expireAfter: "720h",
+          },
         },
-      }, gpuNodeLabels),
+        gpuNodeLabels,
+      ),
     );
   };
 
@@ -303,25 +316,29 @@ export function karpenterManifests(input: KarpenterManifestsInput): KarpenterMan
       }),
     );
     nodePools.push(
-      nodePool(NODE_POOL_NAMES.gpuCapacityBlock, {
-        // Prepaid capacity first: pods tolerating several GPU pools land here while the block has room.
-        weight: 100,
-        // A block's nodes are never disrupted voluntarily; EC2 ends them at the block's end and Karpenter drains first.
-        disruption: { consolidationPolicy: "WhenEmpty", consolidateAfter: "10m", budgets: [{ nodes: "0" }] },
-        template: {
-          requirements: [
-            requirement("karpenter.sh/capacity-type", "In", ["reserved"]),
-            requirement("karpenter.k8s.aws/capacity-reservation-type", "In", ["capacity-block"]),
-            requirement("karpenter.k8s.aws/instance-gpu-manufacturer", "In", ["nvidia"]),
-            requirement("kubernetes.io/arch", "In", ["amd64", "arm64"]),
-            HAS_INSTANCE_STORE,
-          ],
-          taints: [{ ...KARPENTER_TAINTS.gpu }, { ...KARPENTER_TAINTS.capacityBlock }],
-          // The block's end bounds the node's life; expiring earlier would cut a training run short.
-          expireAfter: "Never",
-          terminationGracePeriod: pool.termination_grace_period,
+      nodePool(
+        NODE_POOL_NAMES.gpuCapacityBlock,
+        {
+          // Prepaid capacity first: pods tolerating several GPU pools land here while the block has room.
+          weight: 100,
+          // A block's nodes are never disrupted voluntarily; EC2 ends them at the block's end and Karpenter drains first.
+          disruption: { consolidationPolicy: "WhenEmpty", consolidateAfter: "10m", budgets: [{ nodes: "0" }] },
+          template: {
+            requirements: [
+              requirement("karpenter.sh/capacity-type", "In", ["reserved"]),
+              requirement("karpenter.k8s.aws/capacity-reservation-type", "In", ["capacity-block"]),
+              requirement("karpenter.k8s.aws/instance-gpu-manufacturer", "In", ["nvidia"]),
+              requirement("kubernetes.io/arch", "In", ["amd64", "arm64"]),
+              HAS_INSTANCE_STORE,
+            ],
+            taints: [{ ...KARPENTER_TAINTS.gpu }, { ...KARPENTER_TAINTS.capacityBlock }],
+            // The block's end bounds the node's life; expiring earlier would cut a training run short.
+            expireAfter: "Never",
+            terminationGracePeriod: pool.termination_grace_period,
+          },
         },
-      }, gpuNodeLabels),
+        gpuNodeLabels,
+      ),
     );
   }
 

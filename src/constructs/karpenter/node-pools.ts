@@ -24,7 +24,9 @@ export class KarpenterNodePools extends Construct {
       const nodeClassName = manifest.spec.template.spec.nodeClassRef.name;
       const nodeClass = nodeClasses.get(nodeClassName);
       if (!nodeClass) {
-        throw new Error(`karpenter node pools: NodePool "${manifest.metadata.name}" refers to EC2NodeClass "${nodeClassName}", which is not among ${JSON.stringify([...nodeClasses.keys()])}`);
+        throw new Error(
+          `karpenter node pools: NodePool "${manifest.metadata.name}" refers to EC2NodeClass "${nodeClassName}", which is not among ${JSON.stringify([...nodeClasses.keys()])}`,
+        );
       }
       new Manifest(this, `node-pool-${manifest.metadata.name}`, { manifest: { ...manifest }, dependsOn: [nodeClass] });
     }

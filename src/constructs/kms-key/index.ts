@@ -3,7 +3,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Lazy } from "cdktf";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../lib/aws-context";
-import { keyThroughServiceStatement, type Grantee } from "../../lib/iam";
+import { type Grantee, keyThroughServiceStatement } from "../../lib/iam";
 import { checkedName } from "../../lib/naming";
 
 export interface KmsKeyProps {
@@ -85,7 +85,7 @@ export class EncryptionKey extends Construct {
     if (restrictUseTo !== undefined && restrictUseTo.principalArns.length === 0) {
       throw new Error(`kms key "${props.aliasName}": restrictUseTo.principalArns must name at least one principal, got []`);
     }
-    const statements: object[] = (this.statements = [
+    this.statements = [
       {
         Sid: "AccountAdministers",
         Effect: "Allow",
@@ -93,7 +93,8 @@ export class EncryptionKey extends Construct {
         Action: restrictUseTo ? [...ADMINISTRATION_ACTIONS] : "kms:*",
         Resource: "*",
       },
-    ]);
+    ];
+    const statements = this.statements;
     if (restrictUseTo) {
       statements.push({
         Sid: "OnlyTheseUseTheKey",

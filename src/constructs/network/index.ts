@@ -13,11 +13,11 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Construct } from "constructs";
-import { planSubnets } from "../../lib/cidr";
 import type { AwsContext } from "../../lib/aws-context";
+import { planSubnets } from "../../lib/cidr";
 import { serviceAssumeRolePolicy } from "../../lib/iam";
-import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
 import { checkedName } from "../../lib/naming";
+import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
 
 export interface NetworkProps {
   /** Prefix for Name tags, e.g. the cluster name. */

@@ -2,12 +2,12 @@ import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-ident
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { Token, type ITerraformDependable } from "cdktf";
+import { type ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../lib/aws-context";
-import { podIdentityAssumeRolePolicy, policyDocument, type PolicyStatement } from "../../lib/iam";
-import { checkedName } from "../../lib/naming";
+import { type PolicyStatement, podIdentityAssumeRolePolicy, policyDocument } from "../../lib/iam";
 import { addressAt, movedFrom } from "../../lib/moves";
+import { checkedName } from "../../lib/naming";
 
 /** A Kubernetes service account, by namespace and name. */
 export interface ServiceAccountRef {

@@ -43,9 +43,7 @@ export class SystemNodeGroup extends Construct {
     super(scope, id);
     const volumeSizeGib = props.volumeSizeGib ?? 50;
     if (props.minSize > props.desiredSize || props.desiredSize > props.maxSize) {
-      throw new Error(
-        `system node group: sizes must satisfy minSize <= desiredSize <= maxSize, got ${props.minSize}/${props.desiredSize}/${props.maxSize}`,
-      );
+      throw new Error(`system node group: sizes must satisfy minSize <= desiredSize <= maxSize, got ${props.minSize}/${props.desiredSize}/${props.maxSize}`);
     }
     const launchTemplate = new NodeLaunchTemplate(this, "launch-template", {
       namePrefix: `${props.clusterName}-system`,

@@ -15,7 +15,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { threadId } from "node:worker_threads";
-import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
+import { type BuildOptions, buildSync, version as esbuildVersion } from "esbuild";
 import { projectRoot } from "../paths";
 import { deterministicZip, type ZipEntry } from "./zip";
 
@@ -37,7 +37,6 @@ export const BUNDLE_BUDGET_BYTES = 1_100_000;
 
 /** The Lambda runtime the bundles target; keep in step with `target` below. */
 export const LAMBDA_RUNTIME = "nodejs22.x";
-
 
 /** Bump when the archive layout (zip.ts, the loader) changes: cached archives were made by the old code. */
 const ARCHIVE_FORMAT_VERSION = 1;
@@ -142,7 +141,15 @@ export function bundleLambda(spec: LambdaBundleSpec): LambdaBundle {
   // Installed packages are pinned by the lock file, so its hash stands for every file esbuild reads from node_modules.
   const lockFile = hashFile(join(root, "package-lock.json"));
   const fingerprint = sha256Hex(
-    JSON.stringify({ ARCHIVE_FORMAT_VERSION, CACHE_MANIFEST_VERSION, esbuildVersion, ESBUILD_OPTIONS, lockFile, entry: relativePath(root, spec.entryPoint), loader: loaderSource(spec.name) }),
+    JSON.stringify({
+      ARCHIVE_FORMAT_VERSION,
+      CACHE_MANIFEST_VERSION,
+      esbuildVersion,
+      ESBUILD_OPTIONS,
+      lockFile,
+      entry: relativePath(root, spec.entryPoint),
+      loader: loaderSource(spec.name),
+    }),
   );
   const manifestPath = join(cacheDir, `${spec.name}.json`);
   if (useCache) {
@@ -160,7 +167,10 @@ export function bundleLambda(spec: LambdaBundleSpec): LambdaBundle {
     write: false,
     metafile: true,
   });
-  const entries: ZipEntry[] = result.outputFiles.map((file) => ({ name: relative(join(root, ".lambda-bundle"), file.path).split(sep).join("/"), data: Buffer.from(file.contents) }));
+  const entries: ZipEntry[] = result.outputFiles.map((file) => ({
+    name: relative(join(root, ".lambda-bundle"), file.path).split(sep).join("/"),
+    data: Buffer.from(file.contents),
+  }));
   entries.push({ name: `${spec.name}.js`, data: Buffer.from(loaderSource(spec.name)) });
   const zip = deterministicZip(entries);
   const sha256 = sha256Hex(zip);
@@ -292,7 +302,10 @@ function writeAtomically(path: string, data: Buffer, attempt = 1): void {
   } catch (error) {
     rmSync(temporary, { force: true });
     // The folder was pruned between mkdir and rename by a process that saw only old files in it: write again.
-    if ((error as NodeJS.ErrnoException).code === "ENOENT" && attempt < 3) return writeAtomically(path, data, attempt + 1);
+    if ((error as NodeJS.ErrnoException).code === "ENOENT" && attempt < 3) {
+      writeAtomically(path, data, attempt + 1);
+      return;
+    }
     throw error;
   }
 }
@@ -314,7 +327,10 @@ function relativePath(root: string, path: string): string {
 }
 
 /** Both capacity manager handlers, built (or taken from the cache). */
-export function buildCapacityManagerBundles(options: Pick<LambdaBundleSpec, "cacheDir" | "useCache"> = {}): { readonly reconcile: LambdaBundle; readonly api: LambdaBundle } {
+export function buildCapacityManagerBundles(options: Pick<LambdaBundleSpec, "cacheDir" | "useCache"> = {}): {
+  readonly reconcile: LambdaBundle;
+  readonly api: LambdaBundle;
+} {
   const handlers = capacityManagerHandlers();
   return {
     reconcile: bundleLambda({ name: "reconcile", entryPoint: handlers.reconcile, ...options }),

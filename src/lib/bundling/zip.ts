@@ -24,7 +24,8 @@ const METHOD_DEFLATE = 8;
 export function deterministicZip(entries: readonly ZipEntry[]): Buffer {
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   sorted.forEach((entry, index) => {
-    if (!entry.name || entry.name.startsWith("/") || entry.name.includes("\\")) throw new Error(`zip entry name must be a relative /-separated path, got "${entry.name}"`);
+    if (!entry.name || entry.name.startsWith("/") || entry.name.includes("\\"))
+      throw new Error(`zip entry name must be a relative /-separated path, got "${entry.name}"`);
     if (index > 0 && sorted[index - 1]!.name === entry.name) throw new Error(`zip entry "${entry.name}" is listed twice`);
   });
   const localParts: Buffer[] = [];

@@ -1,6 +1,6 @@
-import { type TerraformBlock, firstBlock, isJsonObject, nestedBlocks } from "../model";
+import { firstBlock, isJsonObject, nestedBlocks, type TerraformBlock } from "../model";
 import type { Workspace } from "../workspace";
-import { type Rule, asNumber, hasValue, isTrue, resourceRule } from "./rule";
+import { asNumber, hasValue, isTrue, type Rule, resourceRule } from "./rule";
 
 function restApiOf(workspace: Workspace, block: TerraformBlock): TerraformBlock | undefined {
   const target = workspace.target(block.stack, block.config["rest_api_id"] ?? null);
@@ -46,7 +46,9 @@ export const apiGatewayRules: readonly Rule[] = [
     fix: "set settings.data_trace_enabled = false: it logs full request and response bodies",
     types: ["aws_api_gateway_method_settings"],
     test: (settings) =>
-      isTrue(firstBlock(settings.config["settings"])?.["data_trace_enabled"]) ? "data tracing logs full request and response bodies (data_trace_enabled = true)" : undefined,
+      isTrue(firstBlock(settings.config["settings"])?.["data_trace_enabled"])
+        ? "data tracing logs full request and response bodies (data_trace_enabled = true)"
+        : undefined,
   }),
   resourceRule({
     id: "BF-APIGW-004",
@@ -80,7 +82,9 @@ export const apiGatewayRules: readonly Rule[] = [
       if (!needsKey) return undefined;
       const plans = usagePlansFor(workspace, api);
       if (plans.length === 0) return "methods require an API key but no usage plan covers the API";
-      const keyed = workspace.resources("aws_api_gateway_usage_plan_key").some((key) => plans.some((plan) => workspace.refersTo(key, key.config["usage_plan_id"], plan)));
+      const keyed = workspace
+        .resources("aws_api_gateway_usage_plan_key")
+        .some((key) => plans.some((plan) => workspace.refersTo(key, key.config["usage_plan_id"], plan)));
       const quota = plans.some((plan) => isJsonObject(firstBlock(plan.config["quota_settings"])));
       if (!keyed) return "the usage plan has no API key attached (aws_api_gateway_usage_plan_key)";
       return quota ? undefined : "the usage plan has no quota_settings";

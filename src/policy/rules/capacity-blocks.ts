@@ -1,6 +1,6 @@
-import { type JsonObject, type TerraformBlock, firstBlock, isJsonObject, stringList } from "../model";
+import { firstBlock, isJsonObject, type JsonObject, stringList, type TerraformBlock } from "../model";
 import type { Workspace } from "../workspace";
-import { type BlockProblems, type Rule, type RuleContext, findingsFor, hasValue } from "./rule";
+import { type BlockProblems, findingsFor, hasValue, type Rule, type RuleContext } from "./rule";
 
 /** Ways to tell Terraform to leave the desired size alone once the group exists. */
 const DESIRED_SIZE_IGNORES = new Set(["scaling_config[0].desired_size", "scaling_config.0.desired_size", "scaling_config", "all"]);
@@ -68,7 +68,9 @@ export const capacityBlockRules: readonly Rule[] = [
       if (!firstBlock(group.config["launch_template"])) return "CAPACITY_BLOCK node group has no launch template";
       if (!template) return "the node group's launch template is not in the synthesized output";
       const market = firstBlock(template.config["instance_market_options"])?.["market_type"];
-      return market === "capacity-block" ? undefined : `launch template ${template.address} has market_type ${JSON.stringify(market ?? "unset")}, expected "capacity-block"`;
+      return market === "capacity-block"
+        ? undefined
+        : `launch template ${template.address} has market_type ${JSON.stringify(market ?? "unset")}, expected "capacity-block"`;
     },
   }),
   capacityBlockRule({

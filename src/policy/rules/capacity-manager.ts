@@ -3,11 +3,11 @@
  * functions may write its records table (reconcile acts on an "approved" record, so a write is a purchase order).
  */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { type PolicySource, statementsOfDocument } from "../iam-documents";
 import { matchesAction } from "../iam-actions";
-import { type Finding, type JsonObject, type TerraformBlock, firstBlock, isJsonObject, stringList } from "../model";
+import { type PolicySource, statementsOfDocument } from "../iam-documents";
+import { type Finding, firstBlock, isJsonObject, type JsonObject, stringList, type TerraformBlock } from "../model";
 import type { Workspace } from "../workspace";
-import { type RolePermissions, isAllowed, rolePermissions } from "./iam";
+import { isAllowed, type RolePermissions, rolePermissions } from "./iam";
 import type { Rule, RuleContext } from "./rule";
 
 /** How the gate recognises the capacity manager's functions: their function_name ends with these (src/constructs/capacity-manager). */
@@ -55,7 +55,13 @@ function holders(workspace: Workspace, policies: readonly PolicySource[]): RoleP
   const roles = rolePermissions(workspace, policies);
   const attached = new Set(roles.flatMap((role) => role.policies.map((source) => source.owner.address)));
   const standalone = policies
-    .filter((source) => source.kind === "identity" && source.owner.type !== "aws_iam_role" && source.owner.type !== "aws_iam_role_policy" && !attached.has(source.owner.address))
+    .filter(
+      (source) =>
+        source.kind === "identity" &&
+        source.owner.type !== "aws_iam_role" &&
+        source.owner.type !== "aws_iam_role_policy" &&
+        !attached.has(source.owner.address),
+    )
     .map((source) => ({
       role: source.owner,
       arn: `arn:aws:iam::${workspace.account(source.owner.stack)}:role/blockfleet-policy-gate-probe`,
@@ -66,7 +72,9 @@ function holders(workspace: Workspace, policies: readonly PolicySource[]): RoleP
 }
 
 function managedGrant(holder: RolePermissions, kind: keyof typeof MANAGED_POLICIES_GRANTING): string | undefined {
-  return holder.attachedArns.map((arn) => /^arn:[^:]+:iam::aws:policy\/(.+)$/.exec(arn)?.[1]).find((name) => name !== undefined && MANAGED_POLICIES_GRANTING[kind].includes(name));
+  return holder.attachedArns
+    .map((arn) => /^arn:[^:]+:iam::aws:policy\/(.+)$/.exec(arn)?.[1])
+    .find((name) => name !== undefined && MANAGED_POLICIES_GRANTING[kind].includes(name));
 }
 
 /**
@@ -76,9 +84,14 @@ function managedGrant(holder: RolePermissions, kind: keyof typeof MANAGED_POLICI
 function namesAction(holder: RolePermissions, action: string): boolean {
   const statements = holder.policies.flatMap((source) => (source.document ? statementsOfDocument(source.document) : []));
   const covers = (statement: JsonObject): boolean =>
-    statement["Action"] !== undefined ? matchesAction(stringList(statement["Action"]), action) : statement["NotAction"] !== undefined && !matchesAction(stringList(statement["NotAction"]), action);
+    statement["Action"] !== undefined
+      ? matchesAction(stringList(statement["Action"]), action)
+      : statement["NotAction"] !== undefined && !matchesAction(stringList(statement["NotAction"]), action);
   const allowed = statements.some((statement) => statement["Effect"] === "Allow" && covers(statement));
-  const denied = statements.some((statement) => statement["Effect"] === "Deny" && statement["Condition"] === undefined && stringList(statement["Resource"]).includes("*") && covers(statement));
+  const denied = statements.some(
+    (statement) =>
+      statement["Effect"] === "Deny" && statement["Condition"] === undefined && stringList(statement["Resource"]).includes("*") && covers(statement),
+  );
   return allowed && !denied;
 }
 
@@ -87,10 +100,12 @@ function functionsEndingWith(workspace: Workspace, suffixes: readonly string[]):
 }
 
 function executionRoles(workspace: Workspace, functions: readonly TerraformBlock[]): Set<string> {
-  return new Set(functions.flatMap((fn) => {
-    const target = workspace.target(fn.stack, fn.config["role"] ?? null);
-    return target?.block.type === "aws_iam_role" ? [target.block.address] : [];
-  }));
+  return new Set(
+    functions.flatMap((fn) => {
+      const target = workspace.target(fn.stack, fn.config["role"] ?? null);
+      return target?.block.type === "aws_iam_role" ? [target.block.address] : [];
+    }),
+  );
 }
 
 /** The tables the manager's functions name in their environment (TABLE_NAME …). */
@@ -151,7 +166,12 @@ async function tableWriterFindings({ workspace, policies }: RuleContext): Promis
 async function outsiderCanWrite(resourcePolicy: JsonObject | undefined, account: string, tableArn: string, action: string): Promise<boolean> {
   const result = await runSimulation(
     {
-      request: { principal: `arn:aws:iam::${account}:role/blockfleet-policy-gate-probe`, action, resource: { resource: tableArn, accountId: account }, contextVariables: {} },
+      request: {
+        principal: `arn:aws:iam::${account}:role/blockfleet-policy-gate-probe`,
+        action,
+        resource: { resource: tableArn, accountId: account },
+        contextVariables: {},
+      },
       identityPolicies: [{ name: "everything", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } }],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
@@ -169,7 +189,8 @@ async function tablePolicyFindings({ workspace, policies }: RuleContext): Promis
     const tableArn = workspace.arnOf(table);
     const account = workspace.account(table.stack);
     const attached = policies.filter(
-      (source) => source.owner.type === "aws_dynamodb_resource_policy" && source.document && workspace.refersTo(source.owner, source.owner.config["resource_arn"], table),
+      (source) =>
+        source.owner.type === "aws_dynamodb_resource_policy" && source.document && workspace.refersTo(source.owner, source.owner.config["resource_arn"], table),
     );
     if (attached.length === 0) {
       findings.push({

@@ -1,5 +1,5 @@
-import { type JsonObject, type TerraformBlock, firstBlock, isJsonObject, nestedBlocks } from "../model";
-import { type BlockProblems, type Rule, type RuleContext, asNumber, findingsFor, isTrue, resourceRule } from "./rule";
+import { firstBlock, isJsonObject, type JsonObject, nestedBlocks, type TerraformBlock } from "../model";
+import { asNumber, type BlockProblems, findingsFor, isTrue, type Rule, type RuleContext, resourceRule } from "./rule";
 
 /** A Karpenter EC2NodeClass declared through `kubernetes_manifest`. */
 interface NodeClass {
@@ -98,7 +98,9 @@ export const computeRules: readonly Rule[] = [
     },
     nodeClass: (spec) => {
       const limit = isJsonObject(spec["metadataOptions"]) ? asNumber(spec["metadataOptions"]["httpPutResponseHopLimit"]) : undefined;
-      return limit === undefined || limit === 1 ? undefined : `pods can reach the node's instance credentials (metadataOptions.httpPutResponseHopLimit is ${limit}, expected 1)`;
+      return limit === undefined || limit === 1
+        ? undefined
+        : `pods can reach the node's instance credentials (metadataOptions.httpPutResponseHopLimit is ${limit}, expected 1)`;
     },
   }),
   computeRule({

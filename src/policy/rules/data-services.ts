@@ -1,8 +1,8 @@
 import { statementsOfDocument } from "../iam-documents";
-import { type JsonValue, type TerraformBlock, firstBlock, isJsonObject, stringList } from "../model";
+import { firstBlock, isJsonObject, type JsonValue, stringList, type TerraformBlock } from "../model";
 import { accountOfPrincipal, principalsOf } from "../principals";
 import type { Workspace } from "../workspace";
-import { type Rule, asNumber, hasValue, isTrue, resourceRule } from "./rule";
+import { asNumber, hasValue, isTrue, type Rule, resourceRule } from "./rule";
 
 /** True when a statement's principal is everyone (`"*"` or `{"AWS": "*"}`). */
 export function isPublicPrincipal(principal: JsonValue | undefined): boolean {
@@ -53,11 +53,13 @@ function crossAccountPrincipalRule(id: string, checkovId: string, service: strin
               return account !== undefined && account !== own;
             });
             if (foreign.length === 0) return [];
-            return [{
-              ruleId: id,
-              address: source.owner.address,
-              message: `statement ${JSON.stringify(statement["Sid"] ?? index)} allows ${JSON.stringify(statement["Action"] ?? statement["NotAction"])} to principals of another account (${foreign.join(", ")})`,
-            }];
+            return [
+              {
+                ruleId: id,
+                address: source.owner.address,
+                message: `statement ${JSON.stringify(statement["Sid"] ?? index)} allows ${JSON.stringify(statement["Action"] ?? statement["NotAction"])} to principals of another account (${foreign.join(", ")})`,
+              },
+            ];
           });
         }),
   };
@@ -87,7 +89,8 @@ export const dataServiceRules: readonly Rule[] = [
     title: "SQS queues encrypted",
     fix: "set kms_master_key_id, or sqs_managed_sse_enabled = true",
     types: ["aws_sqs_queue"],
-    test: (queue) => (hasValue(queue.config["kms_master_key_id"]) || isTrue(queue.config["sqs_managed_sse_enabled"]) ? undefined : "queue is not encrypted at rest"),
+    test: (queue) =>
+      hasValue(queue.config["kms_master_key_id"]) || isTrue(queue.config["sqs_managed_sse_enabled"]) ? undefined : "queue is not encrypted at rest",
   }),
   publicPrincipalRule("BF-SQS-002", "CKV_AWS_168, CKV_AWS_387", "SQS queue", ["aws_sqs_queue", "aws_sqs_queue_policy"]),
   crossAccountPrincipalRule("BF-SQS-003", "", "SQS queue", ["aws_sqs_queue", "aws_sqs_queue_policy"]),
@@ -191,7 +194,9 @@ export const dataServiceRules: readonly Rule[] = [
     fix: "add an aws_s3_bucket_server_side_encryption_configuration (aws:kms with a customer managed key, or AES256)",
     types: ["aws_s3_bucket"],
     test: (bucket, { workspace }) =>
-      bucketSettings(workspace, "aws_s3_bucket_server_side_encryption_configuration", bucket).length > 0 ? undefined : "bucket has no server-side encryption configuration",
+      bucketSettings(workspace, "aws_s3_bucket_server_side_encryption_configuration", bucket).length > 0
+        ? undefined
+        : "bucket has no server-side encryption configuration",
   }),
   resourceRule({
     id: "BF-S3-003",
@@ -200,7 +205,9 @@ export const dataServiceRules: readonly Rule[] = [
     fix: 'add an aws_s3_bucket_versioning with versioning_configuration { status = "Enabled" }',
     types: ["aws_s3_bucket"],
     test: (bucket, { workspace }) =>
-      bucketSettings(workspace, "aws_s3_bucket_versioning", bucket).some((versioning) => firstBlock(versioning.config["versioning_configuration"])?.["status"] === "Enabled")
+      bucketSettings(workspace, "aws_s3_bucket_versioning", bucket).some(
+        (versioning) => firstBlock(versioning.config["versioning_configuration"])?.["status"] === "Enabled",
+      )
         ? undefined
         : "versioning is not enabled",
   }),
@@ -211,7 +218,9 @@ export const dataServiceRules: readonly Rule[] = [
     fix: 'add a bucket policy statement denying s3:* when aws:SecureTransport is "false"',
     types: ["aws_s3_bucket"],
     test: (bucket, { workspace, policies }) => {
-      const bucketPolicies = policies.filter((source) => source.owner.type === "aws_s3_bucket_policy" && workspace.refersTo(source.owner, source.owner.config["bucket"], bucket));
+      const bucketPolicies = policies.filter(
+        (source) => source.owner.type === "aws_s3_bucket_policy" && workspace.refersTo(source.owner, source.owner.config["bucket"], bucket),
+      );
       const deniesHttp = bucketPolicies.some((source) =>
         statementsOfDocument(source.document ?? {}).some((statement) => {
           const condition = statement["Condition"];
@@ -257,7 +266,10 @@ export const dataServiceRules: readonly Rule[] = [
     title: "RDS exports its logs to CloudWatch",
     fix: 'set enabled_cloudwatch_logs_exports (e.g. ["postgresql", "upgrade"] or ["audit", "error", "general", "slowquery"])',
     types: ["aws_db_instance", "aws_rds_cluster"],
-    test: (db) => (stringList(db.config["enabled_cloudwatch_logs_exports"]).length > 0 ? undefined : "no database logs are exported (enabled_cloudwatch_logs_exports is empty)"),
+    test: (db) =>
+      stringList(db.config["enabled_cloudwatch_logs_exports"]).length > 0
+        ? undefined
+        : "no database logs are exported (enabled_cloudwatch_logs_exports is empty)",
   }),
   resourceRule({
     id: "BF-RDS-005",

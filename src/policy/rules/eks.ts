@@ -1,6 +1,6 @@
 import { EKS_VERSIONS } from "../../lib/eks-versions";
 import { firstBlock, stringList } from "../model";
-import { type Rule, hasValue, isTrue, resourceRule } from "./rule";
+import { hasValue, isTrue, type Rule, resourceRule } from "./rule";
 
 const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
 const OPEN_CIDRS = new Set(["0.0.0.0/0", "::/0"]);
@@ -27,7 +27,7 @@ export const eksRules: readonly Rule[] = [
     test: (cluster) => {
       const encryption = firstBlock(cluster.config["encryption_config"]);
       if (!encryption || !stringList(encryption["resources"]).includes("secrets")) {
-        return "Kubernetes secrets are not envelope-encrypted (no encryption_config for \"secrets\")";
+        return 'Kubernetes secrets are not envelope-encrypted (no encryption_config for "secrets")';
       }
       return hasValue(firstBlock(encryption["provider"])?.["key_arn"]) ? undefined : "encryption_config has no provider.key_arn";
     },
@@ -47,7 +47,8 @@ export const eksRules: readonly Rule[] = [
       if (isPublic) {
         const cidrs = stringList(vpc["public_access_cidrs"]);
         if (cidrs.length === 0) problems.push("the public API endpoint is open to 0.0.0.0/0 (no public_access_cidrs)");
-        else if (cidrs.some((cidr) => OPEN_CIDRS.has(cidr))) problems.push(`the public API endpoint allows ${cidrs.filter((cidr) => OPEN_CIDRS.has(cidr)).join(", ")}`);
+        else if (cidrs.some((cidr) => OPEN_CIDRS.has(cidr)))
+          problems.push(`the public API endpoint allows ${cidrs.filter((cidr) => OPEN_CIDRS.has(cidr)).join(", ")}`);
       }
       return problems;
     },
@@ -98,23 +99,33 @@ export const eksRules: readonly Rule[] = [
     id: "BF-EKS-007",
     checkovId: "",
     title: "EKS Auto Mode all on or all off, on access entries, without self-managed add-ons",
-    fix: "with compute_config.enabled = true also set kubernetes_network_config.elastic_load_balancing.enabled and storage_config.block_storage.enabled to true, bootstrap_self_managed_addons = false and access_config.authentication_mode = \"API\"",
+    fix: 'with compute_config.enabled = true also set kubernetes_network_config.elastic_load_balancing.enabled and storage_config.block_storage.enabled to true, bootstrap_self_managed_addons = false and access_config.authentication_mode = "API"',
     types: ["aws_eks_cluster"],
     test: (cluster) => {
       // The provider refuses a partial set (terraform-provider-aws internal/service/eks/cluster.go, validateAutoModeCustomizeDiff).
       const capabilities = {
         "compute_config.enabled": firstBlock(cluster.config["compute_config"])?.["enabled"],
-        "kubernetes_network_config.elastic_load_balancing.enabled": firstBlock(firstBlock(cluster.config["kubernetes_network_config"])?.["elastic_load_balancing"])?.["enabled"],
+        "kubernetes_network_config.elastic_load_balancing.enabled": firstBlock(
+          firstBlock(cluster.config["kubernetes_network_config"])?.["elastic_load_balancing"],
+        )?.["enabled"],
         "storage_config.block_storage.enabled": firstBlock(firstBlock(cluster.config["storage_config"])?.["block_storage"])?.["enabled"],
       };
-      const on = Object.entries(capabilities).filter(([, value]) => isTrue(value)).map(([name]) => name);
+      const on = Object.entries(capabilities)
+        .filter(([, value]) => isTrue(value))
+        .map(([name]) => name);
       if (on.length === 0) return undefined;
       const problems: string[] = [];
       if (on.length < 3) {
-        problems.push(`EKS Auto Mode is half on (${on.join(", ")}); ${Object.keys(capabilities).filter((name) => !on.includes(name)).join(", ")} must be true as well`);
+        problems.push(
+          `EKS Auto Mode is half on (${on.join(", ")}); ${Object.keys(capabilities)
+            .filter((name) => !on.includes(name))
+            .join(", ")} must be true as well`,
+        );
       }
       if (cluster.config["bootstrap_self_managed_addons"] !== false && cluster.config["bootstrap_self_managed_addons"] !== "false") {
-        problems.push("EKS Auto Mode cluster bootstraps the self-managed add-ons (bootstrap_self_managed_addons is not false): they would run beside Auto Mode's own");
+        problems.push(
+          "EKS Auto Mode cluster bootstraps the self-managed add-ons (bootstrap_self_managed_addons is not false): they would run beside Auto Mode's own",
+        );
       }
       const mode = firstBlock(cluster.config["access_config"])?.["authentication_mode"];
       if (mode !== "API" && mode !== "API_AND_CONFIG_MAP") {

@@ -2,7 +2,7 @@ import { validateIdentityPolicy, validateResourcePolicy, validateTrustPolicy } f
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { expandAction, isNarrowedBeyondResourceTypes, isScopable, matchesAction, scopableChanges } from "../iam-actions";
 import { type PolicySource, statementsOfDocument } from "../iam-documents";
-import { type Finding, type JsonObject, type TerraformBlock, stringList } from "../model";
+import { type Finding, type JsonObject, stringList, type TerraformBlock } from "../model";
 import { accountOfPrincipal, conditionValues, isAccountRoot, principalsOf } from "../principals";
 import type { Workspace } from "../workspace";
 import { isPublicPrincipal } from "./data-services";
@@ -96,7 +96,13 @@ function probeArn(kind: ProbeKind, account: string, region: string): string {
   return `arn:aws:iam::${account}:${kind}/${PROBE_NAME}`;
 }
 
-export async function isAllowed(principal: RolePermissions, account: string, action: string, resource: string, context: Record<string, string> = {}): Promise<boolean> {
+export async function isAllowed(
+  principal: RolePermissions,
+  account: string,
+  action: string,
+  resource: string,
+  context: Record<string, string> = {},
+): Promise<boolean> {
   const identityPolicies = principal.policies
     .filter((source) => source.document !== undefined)
     .map((source, index) => ({ name: `policy-${index}`, policy: source.document }));
@@ -142,7 +148,11 @@ async function escalationFindings({ workspace, policies }: RuleContext): Promise
       for (const target of targets) if (await isAllowed(principal, account, action, target)) reachable.push(target);
       if (reachable.length === 0) continue;
       const scope = reachable[0]!.endsWith(PROBE_NAME) ? `any ${on}` : reachable.join(", ");
-      findings.push({ ruleId: "BF-IAM-005", address: principal.role.address, message: `role can ${action} on ${scope}, which lets it raise its own permissions` });
+      findings.push({
+        ruleId: "BF-IAM-005",
+        address: principal.role.address,
+        message: `role can ${action} on ${scope}, which lets it raise its own permissions`,
+      });
     }
     for (const { service } of matchesAction(patterns, "iam:PassRole") ? PASS_ROLE_TARGETS : []) {
       if (await isAllowed(principal, account, "iam:PassRole", probeArn("role", account, region), { "iam:PassedToService": service })) {
@@ -185,7 +195,13 @@ async function passRoleComboFindings({ workspace, policies }: RuleContext): Prom
  * the IAM global condition key reference: aws:SourceArn, aws:SourceAccount, aws:SourceOrgID, aws:SourceOrgPaths.
  * CloudWatch Logs calls KMS with the log group in the encryption context instead, so that key counts too.
  */
-const SOURCE_CONDITION_KEYS: readonly string[] = ["aws:SourceArn", "aws:SourceAccount", "aws:SourceOrgID", "aws:SourceOrgPaths", "kms:EncryptionContext:aws:logs:arn"];
+const SOURCE_CONDITION_KEYS: readonly string[] = [
+  "aws:SourceArn",
+  "aws:SourceAccount",
+  "aws:SourceOrgID",
+  "aws:SourceOrgPaths",
+  "kms:EncryptionContext:aws:logs:arn",
+];
 
 /** Trust policies whose service principal must carry a source condition (roles other services assume stay as AWS documents them). */
 const TRUSTED_SERVICES_NEEDING_SOURCE: readonly string[] = ["pods.eks.amazonaws.com"];
@@ -287,9 +303,7 @@ export const iamRules: readonly Rule[] = [
     check: ({ policies, workspace }) =>
       policies.flatMap((source) => {
         if (source.error) return [{ ruleId: "BF-IAM-001", address: source.owner.address, message: source.error }];
-        const errors = validators[source.kind](source.document).map(
-          (error) => `${where(source)}: ${error.path}: ${error.message}`,
-        );
+        const errors = validators[source.kind](source.document).map((error) => `${where(source)}: ${error.path}: ${error.message}`);
         const unresolved = source.unresolved.map(
           (placeholder) => `${where(source)}: reference ${workspace.unresolvedExpression(placeholder)} does not point at anything in the synthesized output`,
         );
@@ -305,12 +319,20 @@ export const iamRules: readonly Rule[] = [
       const findings: Finding[] = [];
       for (const source of policies) {
         if (!source.document) continue;
-        const names = new Set(statementsOfDocument(source.document).flatMap((statement) => [...stringList(statement["Action"]), ...stringList(statement["NotAction"])]));
+        const names = new Set(
+          statementsOfDocument(source.document).flatMap((statement) => [...stringList(statement["Action"]), ...stringList(statement["NotAction"])]),
+        );
         for (const name of names) {
           if (name === "*") continue;
           const expanded = await expandAction(name);
-          if (!expanded.serviceExists) findings.push({ ruleId: "BF-IAM-002", address: source.owner.address, message: `${where(source)}: unknown service in action ${JSON.stringify(name)}` });
-          else if (expanded.actions.length === 0) findings.push({ ruleId: "BF-IAM-002", address: source.owner.address, message: `${where(source)}: action ${JSON.stringify(name)} does not exist` });
+          if (!expanded.serviceExists)
+            findings.push({
+              ruleId: "BF-IAM-002",
+              address: source.owner.address,
+              message: `${where(source)}: unknown service in action ${JSON.stringify(name)}`,
+            });
+          else if (expanded.actions.length === 0)
+            findings.push({ ruleId: "BF-IAM-002", address: source.owner.address, message: `${where(source)}: action ${JSON.stringify(name)} does not exist` });
         }
       }
       return findings;
@@ -327,10 +349,22 @@ export const iamRules: readonly Rule[] = [
           ? statementsOfDocument(source.document).flatMap((statement, index) => {
               if (statement["Effect"] !== "Allow") return [];
               if (stringList(statement["Action"]).includes("*")) {
-                return [{ ruleId: "BF-IAM-003", address: source.owner.address, message: `${where(source)}: ${statementLabel(statement, index)} allows every action ("*")` }];
+                return [
+                  {
+                    ruleId: "BF-IAM-003",
+                    address: source.owner.address,
+                    message: `${where(source)}: ${statementLabel(statement, index)} allows every action ("*")`,
+                  },
+                ];
               }
               if (statement["NotAction"] !== undefined) {
-                return [{ ruleId: "BF-IAM-003", address: source.owner.address, message: `${where(source)}: ${statementLabel(statement, index)} allows every action except ${JSON.stringify(statement["NotAction"])} (Allow with NotAction)` }];
+                return [
+                  {
+                    ruleId: "BF-IAM-003",
+                    address: source.owner.address,
+                    message: `${where(source)}: ${statementLabel(statement, index)} allows every action except ${JSON.stringify(statement["NotAction"])} (Allow with NotAction)`,
+                  },
+                ];
               }
               return [];
             })
@@ -341,7 +375,7 @@ export const iamRules: readonly Rule[] = [
     id: "BF-IAM-004",
     checkovId: "CKV_AWS_355, CKV_AWS_356, CKV_AWS_290, CKV_AWS_111",
     title: "No * resource on actions that can be scoped",
-    fix: "replace \"*\" with the ARNs (or ARN patterns such as arn:aws:ec2:<region>:<account>:instance/*) the actions need",
+    fix: 'replace "*" with the ARNs (or ARN patterns such as arn:aws:ec2:<region>:<account>:instance/*) the actions need',
     check: async ({ policies }) => {
       const findings: Finding[] = [];
       for (const source of policies) {
@@ -354,7 +388,8 @@ export const iamRules: readonly Rule[] = [
             const expanded = await expandAction(name);
             if (expanded.actions.length === 0) continue; // BF-IAM-002 reports it.
             if (!expanded.isWildcard) {
-              if ((await isScopable(expanded.actions[0]!)) && !(await isNarrowedBeyondResourceTypes(expanded.actions[0]!, exactConditions(statement)))) scopable.push(name);
+              if ((await isScopable(expanded.actions[0]!)) && !(await isNarrowedBeyondResourceTypes(expanded.actions[0]!, exactConditions(statement))))
+                scopable.push(name);
               continue;
             }
             // A wildcard counts as unscoped, like "*", when it grants any change that could have been scoped

@@ -8,8 +8,8 @@ import { iamRules } from "./iam";
 import { lambdaRules } from "./lambda";
 import { networkRules } from "./network";
 import { reliabilityRules } from "./reliability";
-import { secretRules } from "./secrets";
 import type { Rule } from "./rule";
+import { secretRules } from "./secrets";
 
 /** Every rule of the gate, in report order. */
 export const ALL_RULES: readonly Rule[] = [

@@ -1,8 +1,8 @@
-import { type TerraformBlock, firstBlock, isJsonObject } from "../model";
-import type { Workspace } from "../workspace";
+import { firstBlock, isJsonObject, type TerraformBlock } from "../model";
 import { secretReferenceIn } from "../secret-references";
+import type { Workspace } from "../workspace";
 import { secretIn } from "./compute";
-import { type Rule, asNumber, hasValue, resourceRule } from "./rule";
+import { asNumber, hasValue, type Rule, resourceRule } from "./rule";
 
 /**
  * Lambda runtimes AWS has not deprecated as of this release (checked against the Lambda runtime
@@ -125,7 +125,9 @@ export const lambdaRules: readonly Rule[] = [
     test: (fn) => {
       if (fn.config["package_type"] === "Image") return undefined;
       const runtime = fn.config["runtime"];
-      return typeof runtime === "string" && SUPPORTED_LAMBDA_RUNTIMES.includes(runtime) ? undefined : `runtime ${JSON.stringify(runtime ?? "unset")} is deprecated or unknown`;
+      return typeof runtime === "string" && SUPPORTED_LAMBDA_RUNTIMES.includes(runtime)
+        ? undefined
+        : `runtime ${JSON.stringify(runtime ?? "unset")} is deprecated or unknown`;
     },
   }),
   resourceRule({
@@ -172,6 +174,9 @@ export const lambdaRules: readonly Rule[] = [
     title: "Lambda function URLs require IAM authentication",
     fix: 'set authorization_type = "AWS_IAM" on the aws_lambda_function_url (or put the function behind API Gateway with authorization)',
     types: ["aws_lambda_function_url"],
-    test: (url) => (url.config["authorization_type"] === "AWS_IAM" ? undefined : `anyone on the internet can invoke the function (authorization_type ${JSON.stringify(url.config["authorization_type"] ?? "unset")})`),
+    test: (url) =>
+      url.config["authorization_type"] === "AWS_IAM"
+        ? undefined
+        : `anyone on the internet can invoke the function (authorization_type ${JSON.stringify(url.config["authorization_type"] ?? "unset")})`,
   }),
 ];

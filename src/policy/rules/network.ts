@@ -1,7 +1,7 @@
-import { type JsonObject, type JsonValue, type TerraformBlock, nestedBlocks, stringList } from "../model";
 import { coversInternet, isWithin, publicAddresses } from "../addresses";
+import { type JsonObject, type JsonValue, nestedBlocks, stringList, type TerraformBlock } from "../model";
 import type { Workspace } from "../workspace";
-import { type Rule, asNumber, hasValue, isTrue, resourceRule } from "./rule";
+import { asNumber, hasValue, isTrue, type Rule, resourceRule } from "./rule";
 
 const ADMIN_PORTS: ReadonlyArray<{ port: number; service: string }> = [
   { port: 22, service: "SSH" },
@@ -55,7 +55,14 @@ function securityGroupRules(workspace: Workspace): SecurityGroupRule[] {
     const target = workspace.target(block.stack, block.config["security_group_id"] ?? null);
     return target?.block.address ?? `${block.stack}:${String(block.config["security_group_id"] ?? block.address)}`;
   };
-  const fromBlock = (address: string, group: string, label: string, direction: "ingress" | "egress", config: JsonObject, cidrs: string[]): SecurityGroupRule => ({
+  const fromBlock = (
+    address: string,
+    group: string,
+    label: string,
+    direction: "ingress" | "egress",
+    config: JsonObject,
+    cidrs: string[],
+  ): SecurityGroupRule => ({
     address,
     group,
     label,
@@ -128,7 +135,7 @@ function internetIngress(workspace: Workspace, matches: (rule: SecurityGroupRule
 function vpcCidrsOf(workspace: Workspace, rule: SecurityGroupRule): string[] {
   const group = workspace.resources("aws_security_group").find((candidate) => candidate.address === rule.group);
   const vpc = group ? workspace.target(group.stack, group.config["vpc_id"] ?? null)?.block : undefined;
-  if (!vpc || vpc.type !== "aws_vpc") return PRIVATE_RANGES;
+  if (vpc?.type !== "aws_vpc") return PRIVATE_RANGES;
   const literal = (value: JsonValue | undefined): string[] => (typeof value === "string" && !value.includes("${") ? [value] : []);
   const cidrs = [
     ...literal(vpc.config["cidr_block"]),
@@ -156,12 +163,14 @@ function coversPort(rule: SecurityGroupRule, port: number): boolean {
 /** Subnets whose route table sends 0.0.0.0/0 to an internet gateway. */
 function publicSubnets(workspace: Workspace): Set<string> {
   const routesToInternet = (table: TerraformBlock): boolean => {
-    const isIgw = (route: JsonObject): boolean =>
-      workspace.target(table.stack, route["gateway_id"] ?? null)?.block.type === "aws_internet_gateway";
+    const isIgw = (route: JsonObject): boolean => workspace.target(table.stack, route["gateway_id"] ?? null)?.block.type === "aws_internet_gateway";
     const inline = nestedBlocks(table.config["route"]).some((route) => route["cidr_block"] === "0.0.0.0/0" && isIgw(route));
     const separate = workspace
       .resources("aws_route")
-      .some((route) => workspace.refersTo(route, route.config["route_table_id"], table) && route.config["destination_cidr_block"] === "0.0.0.0/0" && isIgw(route.config));
+      .some(
+        (route) =>
+          workspace.refersTo(route, route.config["route_table_id"], table) && route.config["destination_cidr_block"] === "0.0.0.0/0" && isIgw(route.config),
+      );
     return inline || separate;
   };
   const publicTables = workspace.resources("aws_route_table").filter(routesToInternet);
@@ -220,7 +229,11 @@ export const networkRules: readonly Rule[] = [
       return securityGroupRules(workspace).flatMap((rule) =>
         open
           .filter(({ rules }) => rules.has(key(rule)))
-          .map(({ port, service }) => ({ ruleId: "BF-NET-004", address: rule.address, message: `${rule.label} opens ${service} (port ${port}) to the internet${splitNote(rule)}` })),
+          .map(({ port, service }) => ({
+            ruleId: "BF-NET-004",
+            address: rule.address,
+            message: `${rule.label} opens ${service} (port ${port}) to the internet${splitNote(rule)}`,
+          })),
       );
     },
   },
@@ -260,7 +273,13 @@ export const networkRules: readonly Rule[] = [
           if (outside.length === 0) return [];
           const ports = DATA_PORTS.filter(({ port }) => coversPort(rule, port)).map(({ port, service }) => `${service} (port ${port})`);
           if (ports.length === 0) return [];
-          return [{ ruleId: "BF-NET-007", address: rule.address, message: `${rule.label} opens ${ports.join(", ")} to ${outside.join(", ")}, beyond the VPC (${vpc.join(", ")})` }];
+          return [
+            {
+              ruleId: "BF-NET-007",
+              address: rule.address,
+              message: `${rule.label} opens ${ports.join(", ")} to ${outside.join(", ")}, beyond the VPC (${vpc.join(", ")})`,
+            },
+          ];
         }),
   },
 ];

@@ -1,7 +1,7 @@
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { type Finding, type StackDocument, type TerraformBlock, firstBlock, isJsonObject, nestedBlocks } from "../model";
+import { type Finding, firstBlock, isJsonObject, nestedBlocks, type StackDocument, type TerraformBlock } from "../model";
 import type { Workspace } from "../workspace";
-import { type Rule, type RuleContext, asNumber, hasValue, isTrue, resourceRule } from "./rule";
+import { asNumber, hasValue, isTrue, type Rule, type RuleContext, resourceRule } from "./rule";
 
 /** Resources that hold data Terraform must never destroy by accident, and their own deletion guard. */
 const STATEFUL: Readonly<Record<string, string | undefined>> = {
@@ -78,7 +78,8 @@ function stateEncryptionProblem(workspace: Workspace, bucket: TerraformBlock): s
   const kms = defaults.find((entry) => String(entry["sse_algorithm"]).startsWith("aws:kms"));
   if (!kms) return `state bucket is not encrypted with KMS by default (sse_algorithm ${JSON.stringify(defaults[0]?.["sse_algorithm"] ?? "unset")})`;
   const key = kms["kms_master_key_id"];
-  if (!hasValue(key) || key === "alias/aws/s3" || String(key).endsWith(":alias/aws/s3")) return "state bucket uses the AWS managed key aws/s3, whose policy nobody can narrow to the deploy roles";
+  if (!hasValue(key) || key === "alias/aws/s3" || String(key).endsWith(":alias/aws/s3"))
+    return "state bucket uses the AWS managed key aws/s3, whose policy nobody can narrow to the deploy roles";
   return undefined;
 }
 
@@ -178,11 +179,13 @@ export const reliabilityRules: readonly Rule[] = [
       const backendFindings = workspace.stacks.flatMap((stack) => {
         const backend = s3Backend(stack);
         if (!backend || !names.has(String(backend["bucket"])) || !isTrue(backend["encrypt"]) || hasValue(backend["kms_key_id"])) return [];
-        return [{
-          ruleId: "BF-REL-003",
-          address: `${stack.name}/terraform.backend`,
-          message: `S3 backend writes state to ${String(backend["bucket"])} with encrypt = true but no kms_key_id, so Terraform uploads it with SSE-S3 (AES256) instead of the bucket's KMS key`,
-        }];
+        return [
+          {
+            ruleId: "BF-REL-003",
+            address: `${stack.name}/terraform.backend`,
+            message: `S3 backend writes state to ${String(backend["bucket"])} with encrypt = true but no kms_key_id, so Terraform uploads it with SSE-S3 (AES256) instead of the bucket's KMS key`,
+          },
+        ];
       });
       return [...bucketFindings, ...backendFindings];
     },
@@ -198,7 +201,8 @@ export const reliabilityRules: readonly Rule[] = [
         .map((bucket) => ({
           ruleId: "BF-REL-004",
           address: bucket.address,
-          message: "noncurrent state versions are kept forever (no enabled lifecycle rule with noncurrent_version_expiration), and with them every secret an old state held",
+          message:
+            "noncurrent state versions are kept forever (no enabled lifecycle rule with noncurrent_version_expiration), and with them every secret an old state held",
         })),
   },
   {

@@ -42,8 +42,7 @@ export function resourceRule(spec: ResourceRuleSpec): Rule {
     checkovId: spec.checkovId ?? "",
     title: spec.title,
     fix: spec.fix,
-    check: (context) =>
-      context.workspace.resources(...spec.types).flatMap((block) => findingsFor(spec.id, block.address, spec.test(block, context))),
+    check: (context) => context.workspace.resources(...spec.types).flatMap((block) => findingsFor(spec.id, block.address, spec.test(block, context))),
   };
 }
 

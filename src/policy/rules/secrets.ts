@@ -1,5 +1,5 @@
+import { isJsonObject, type JsonValue } from "../model";
 import { secretReferenceIn } from "../secret-references";
-import { type JsonValue, isJsonObject } from "../model";
 import { secretIn } from "./compute";
 import { type Rule, resourceRule } from "./rule";
 

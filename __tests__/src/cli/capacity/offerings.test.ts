@@ -55,7 +55,11 @@ describe("rankOfferings", () => {
 describe("attachSnippet", () => {
   it("GIVEN an offering THEN the snippet is a capacity_blocks entry the schema accepts once the reservation id is filled in", async () => {
     const snippet = attachSnippet(offering({}), "us-east-1");
-    const entry = snippet.split("\n").filter((line) => !line.startsWith("#")).join("\n").replace(/,$/, "");
+    const entry = snippet
+      .split("\n")
+      .filter((line) => !line.startsWith("#"))
+      .join("\n")
+      .replace(/,$/, "");
     const parsed = (await parse("snippet.tfvars", `capacity_blocks = [${entry}]`)) as { capacity_blocks: unknown[] };
     const block = parsed.capacity_blocks[0] as Record<string, unknown>;
 
@@ -70,7 +74,11 @@ describe("attachSnippet", () => {
   });
 
   it("GIVEN the snippet pasted without the purchase's reservation id THEN validation refuses it", async () => {
-    const entry = attachSnippet(offering({}), "us-east-1").split("\n").filter((line) => !line.startsWith("#")).join("\n").replace(/,$/, "");
+    const entry = attachSnippet(offering({}), "us-east-1")
+      .split("\n")
+      .filter((line) => !line.startsWith("#"))
+      .join("\n")
+      .replace(/,$/, "");
     const parsed = (await parse("snippet.tfvars", `capacity_blocks = [${entry}]`)) as { capacity_blocks: unknown[] };
 
     const result = capacityBlockSchema.safeParse(parsed.capacity_blocks[0]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Extension, Reservation } from "../../../../src/cli/capacity/ec2";
-import { capacityStatus, statusJson, type StatusInput } from "../../../../src/cli/capacity/status";
-import { capacityBlockSchema, type CapacityBlockConfig } from "../../../../src/config/schema";
+import { capacityStatus, type StatusInput, statusJson } from "../../../../src/cli/capacity/status";
+import { type CapacityBlockConfig, capacityBlockSchema } from "../../../../src/config/schema";
 
 const NOW = new Date("2026-11-22T12:00:00Z");
 
@@ -59,9 +59,14 @@ describe("capacityStatus", () => {
     ["p6e-gb200.36xlarge", "2026-11-22 23:00 UTC"],
   ])("GIVEN a %s block ending in 12 hours with no extension THEN it warns when its instances go (UltraServers an hour early)", (instanceType, terminatedAt) => {
     const ending = reservation({ instanceType, endDate: new Date("2026-11-23T00:00:00Z") });
-    const [status] = statusOf({ blocks: [block({ instance_type: instanceType, ami_type: instanceType.startsWith("p6e") ? "AL2023_ARM_64_NVIDIA" : "AL2023_x86_64_NVIDIA" })], reservations: [ending] });
+    const [status] = statusOf({
+      blocks: [block({ instance_type: instanceType, ami_type: instanceType.startsWith("p6e") ? "AL2023_ARM_64_NVIDIA" : "AL2023_x86_64_NVIDIA" })],
+      reservations: [ending],
+    });
 
-    expect(status?.warnings).toEqual([`ends in 12h with no extension; its instances are terminated at ${terminatedAt}; gap from 2026-11-23 00:00 UTC, no replacement bought yet`]);
+    expect(status?.warnings).toEqual([
+      `ends in 12h with no extension; its instances are terminated at ${terminatedAt}; gap from 2026-11-23 00:00 UTC, no replacement bought yet`,
+    ]);
   });
 
   it("GIVEN a tracked block that expired THEN it is still listed, with how long ago it ended and a hint to remove it", () => {
@@ -116,7 +121,9 @@ describe("capacityStatus", () => {
       const handTagged = reservation({ tags: { deployment: "prod", "blockfleet.io/capacity-consumer": "karpenter" } });
       const [status] = statusOf({ reservations: [handTagged], karpenter });
       expect(status?.usedBy).toEqual(["node group p5-training-*", "node pool gpu-capacity-block"]);
-      expect(status?.warnings).toEqual([expect.stringMatching(/^its node group launches into it and Karpenter's node pool also selects it .*compete for the same instances/)]);
+      expect(status?.warnings).toEqual([
+        expect.stringMatching(/^its node group launches into it and Karpenter's node pool also selects it .*compete for the same instances/),
+      ]);
     });
 
     it("GIVEN a node group's reservation carrying the pool's tags but not the Karpenter consumer tag THEN only the node group uses it", () => {
@@ -132,7 +139,10 @@ describe("capacityStatus", () => {
     });
 
     it("GIVEN a karpenter block selected by id THEN its pool is its consumer and there is no node group", () => {
-      const [status] = statusOf({ blocks: [block({ consumer: "karpenter" })], karpenter: { nodePool: "gpu-capacity-block", terms: [{ id: "cr-0123456789abcdef0" }] } });
+      const [status] = statusOf({
+        blocks: [block({ consumer: "karpenter" })],
+        karpenter: { nodePool: "gpu-capacity-block", terms: [{ id: "cr-0123456789abcdef0" }] },
+      });
       expect(status?.usedBy).toEqual(["node pool gpu-capacity-block"]);
       expect(status?.warnings).toEqual([]);
     });

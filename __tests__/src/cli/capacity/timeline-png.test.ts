@@ -41,49 +41,52 @@ function demoTimeline() {
   return buildTimeline("demo", blocks, NOW, 6);
 }
 
-describe.skipIf(!available && !inCi)(`timeline SVG rendered to PNG${available ? "" : " (skipped: rsvg-convert not installed; apt-get install librsvg2-bin)"}`, () => {
-  const render = () => {
-    if (!available) throw new Error("rsvg-convert is not installed: CI must install librsvg2-bin (see .ci/run)");
-    const timeline = demoTimeline();
-    const result = spawnSync("rsvg-convert", ["--format", "png"], { input: timelineSvg(timeline) });
-    expect(result.status, result.stderr?.toString()).toBe(0);
-    return { timeline, layout: svgLayout(timeline), image: decodePng(result.stdout) };
-  };
+describe.skipIf(!available && !inCi)(
+  `timeline SVG rendered to PNG${available ? "" : " (skipped: rsvg-convert not installed; apt-get install librsvg2-bin)"}`,
+  () => {
+    const render = () => {
+      if (!available) throw new Error("rsvg-convert is not installed: CI must install librsvg2-bin (see .ci/run)");
+      const timeline = demoTimeline();
+      const result = spawnSync("rsvg-convert", ["--format", "png"], { input: timelineSvg(timeline) });
+      expect(result.status, result.stderr?.toString()).toBe(0);
+      return { timeline, layout: svgLayout(timeline), image: decodePng(result.stdout) };
+    };
 
-  it("GIVEN the demo timeline THEN the image has the SVG's size and each bar shows its state's colour where no text is drawn", () => {
-    const { layout, image } = render();
-    const seen = new Set<string>();
+    it("GIVEN the demo timeline THEN the image has the SVG's size and each bar shows its state's colour where no text is drawn", () => {
+      const { layout, image } = render();
+      const seen = new Set<string>();
 
-    expect([image.width, image.height]).toEqual([layout.width, layout.height]);
-    for (const bar of layout.bars.filter((candidate) => candidate.width >= 8)) {
-      // Below the label's descenders, away from the rounded corners and from the now line.
-      let x = bar.x + Math.floor(bar.width / 2);
-      if (layout.nowX !== undefined && Math.abs(x - layout.nowX) <= 2) x = layout.nowX + 4 < bar.x + bar.width - 3 ? layout.nowX + 4 : layout.nowX - 5;
-      const pixel = image.pixel(x, bar.y + bar.height - 2);
-      expect(near(pixel, rgb(SVG_COLOUR[bar.kind])), `${bar.row} ${bar.kind} at (${x}, ${bar.y + bar.height - 2}) is ${pixel}`).toBe(true);
-      seen.add(bar.kind);
-    }
-    expect([...seen].sort()).toEqual([...SEGMENT_KINDS].sort());
-  });
+      expect([image.width, image.height]).toEqual([layout.width, layout.height]);
+      for (const bar of layout.bars.filter((candidate) => candidate.width >= 8)) {
+        // Below the label's descenders, away from the rounded corners and from the now line.
+        let x = bar.x + Math.floor(bar.width / 2);
+        if (layout.nowX !== undefined && Math.abs(x - layout.nowX) <= 2) x = layout.nowX + 4 < bar.x + bar.width - 3 ? layout.nowX + 4 : layout.nowX - 5;
+        const pixel = image.pixel(x, bar.y + bar.height - 2);
+        expect(near(pixel, rgb(SVG_COLOUR[bar.kind])), `${bar.row} ${bar.kind} at (${x}, ${bar.y + bar.height - 2}) is ${pixel}`).toBe(true);
+        seen.add(bar.kind);
+      }
+      expect([...seen].sort()).toEqual([...SEGMENT_KINDS].sort());
+    });
 
-  it("GIVEN the demo timeline THEN the legend shows a swatch of every state's colour", () => {
-    const { layout, image } = render();
+    it("GIVEN the demo timeline THEN the legend shows a swatch of every state's colour", () => {
+      const { layout, image } = render();
 
-    for (const item of layout.legend) {
-      const centre = Math.floor(item.size / 2);
-      expect(near(image.pixel(item.x + centre, item.y + centre), rgb(SVG_COLOUR[item.kind])), item.kind).toBe(true);
-    }
-  });
+      for (const item of layout.legend) {
+        const centre = Math.floor(item.size / 2);
+        expect(near(image.pixel(item.x + centre, item.y + centre), rgb(SVG_COLOUR[item.kind])), item.kind).toBe(true);
+      }
+    });
 
-  it("GIVEN the demo timeline THEN a dark now line crosses the whole chart at now, and the pixels beside it are not the line", () => {
-    const { layout, image } = render();
-    const nowX = layout.nowX!;
+    it("GIVEN the demo timeline THEN a dark now line crosses the whole chart at now, and the pixels beside it are not the line", () => {
+      const { layout, image } = render();
+      const nowX = layout.nowX!;
 
-    expect(nowX).toBeGreaterThan(0);
-    for (let y = layout.chartTop + 2; y < layout.chartBottom - 2; y += 5) {
-      expect(near(image.pixel(nowX - 1, y), rgb(SVG_NOW_COLOUR), 24), `now line at (${nowX - 1}, ${y}) is ${image.pixel(nowX - 1, y)}`).toBe(true);
-    }
-    const beside = Array.from({ length: 20 }, (_, index) => layout.chartTop + 2 + index * 5).filter((y) => y < layout.chartBottom);
-    expect(beside.some((y) => !near(image.pixel(nowX - 6, y), rgb(SVG_NOW_COLOUR), 24))).toBe(true);
-  });
-});
+      expect(nowX).toBeGreaterThan(0);
+      for (let y = layout.chartTop + 2; y < layout.chartBottom - 2; y += 5) {
+        expect(near(image.pixel(nowX - 1, y), rgb(SVG_NOW_COLOUR), 24), `now line at (${nowX - 1}, ${y}) is ${image.pixel(nowX - 1, y)}`).toBe(true);
+      }
+      const beside = Array.from({ length: 20 }, (_, index) => layout.chartTop + 2 + index * 5).filter((y) => y < layout.chartBottom);
+      expect(beside.some((y) => !near(image.pixel(nowX - 6, y), rgb(SVG_NOW_COLOUR), 24))).toBe(true);
+    });
+  },
+);

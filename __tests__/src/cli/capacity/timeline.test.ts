@@ -6,12 +6,12 @@ import {
   renderTimeline,
   SEGMENT_KINDS,
   SEGMENT_TITLE,
+  type SegmentKind,
   SVG_COLOUR,
   svgLayout,
   timelineJson,
   timelineSvg,
   windowStart,
-  type SegmentKind,
 } from "../../../../src/cli/capacity/timeline";
 import { palette, stripAnsi } from "../../../../src/cli/io";
 
@@ -42,7 +42,14 @@ const kinds = (timeline: ReturnType<typeof buildTimeline>) => timeline.rows.map(
 const everyKind = (): BlockStatus[] => [
   block({
     endDate: new Date("2026-12-04T11:30:00Z"),
-    extensions: [{ reservationId: "cr-0123456789abcdef0", status: "payment-succeeded", startDate: new Date("2026-11-27T11:30:00Z"), endDate: new Date("2026-12-04T11:30:00Z") }],
+    extensions: [
+      {
+        reservationId: "cr-0123456789abcdef0",
+        status: "payment-succeeded",
+        startDate: new Date("2026-11-27T11:30:00Z"),
+        endDate: new Date("2026-12-04T11:30:00Z"),
+      },
+    ],
   }),
   block({
     name: "p5e-inference",
@@ -51,7 +58,12 @@ const everyKind = (): BlockStatus[] => [
     startDate: new Date("2026-11-19T11:30:00Z"),
     endDate: new Date("2026-11-23T11:30:00Z"),
     extensions: [
-      { reservationId: "cr-0fedcba9876543210", status: "payment-pending", startDate: new Date("2026-11-23T11:30:00Z"), endDate: new Date("2026-11-30T11:30:00Z") },
+      {
+        reservationId: "cr-0fedcba9876543210",
+        status: "payment-pending",
+        startDate: new Date("2026-11-23T11:30:00Z"),
+        endDate: new Date("2026-11-30T11:30:00Z"),
+      },
     ],
   }),
   block({
@@ -68,9 +80,22 @@ const everyKind = (): BlockStatus[] => [
     instanceType: "p4d.24xlarge",
     startDate: new Date("2026-11-18T11:30:00Z"),
     endDate: new Date("2026-11-23T00:00:00Z"),
-    extensions: [{ reservationId: "cr-0cccccccccccccccc", status: "payment-failed", startDate: new Date("2026-11-23T00:00:00Z"), endDate: new Date("2026-11-25T00:00:00Z") }],
+    extensions: [
+      {
+        reservationId: "cr-0cccccccccccccccc",
+        status: "payment-failed",
+        startDate: new Date("2026-11-23T00:00:00Z"),
+        endDate: new Date("2026-11-25T00:00:00Z"),
+      },
+    ],
   }),
-  block({ name: "p5-next", reservationId: "cr-0eeeeeeeeeeeeeeee", state: "scheduled", startDate: new Date("2026-12-08T11:30:00Z"), endDate: new Date("2026-12-15T11:30:00Z") }),
+  block({
+    name: "p5-next",
+    reservationId: "cr-0eeeeeeeeeeeeeeee",
+    state: "scheduled",
+    startDate: new Date("2026-12-08T11:30:00Z"),
+    endDate: new Date("2026-12-15T11:30:00Z"),
+  }),
 ];
 
 describe("windowStart", () => {
@@ -98,9 +123,22 @@ describe("buildTimeline", () => {
 
   it("GIVEN a pending extension and a later block THEN the extension closes the gap up to its end and the later block closes the rest", () => {
     const extended = block({
-      extensions: [{ reservationId: "cr-0123456789abcdef0", status: "payment-pending", startDate: new Date("2026-11-27T11:30:00Z"), endDate: new Date("2026-12-01T11:30:00Z") }],
+      extensions: [
+        {
+          reservationId: "cr-0123456789abcdef0",
+          status: "payment-pending",
+          startDate: new Date("2026-11-27T11:30:00Z"),
+          endDate: new Date("2026-12-01T11:30:00Z"),
+        },
+      ],
     });
-    const next = block({ name: "p5-next", reservationId: "cr-0fedcba9876543210", state: "scheduled", startDate: new Date("2026-12-02T11:30:00Z"), endDate: new Date("2026-12-16T11:30:00Z") });
+    const next = block({
+      name: "p5-next",
+      reservationId: "cr-0fedcba9876543210",
+      state: "scheduled",
+      startDate: new Date("2026-12-02T11:30:00Z"),
+      endDate: new Date("2026-12-16T11:30:00Z"),
+    });
 
     const timeline = buildTimeline("prod", [extended, next], NOW, 3);
 
@@ -122,7 +160,14 @@ describe("buildTimeline", () => {
 
   it("GIVEN a failed extension THEN it is drawn as payment failed but does not cover the gap", () => {
     const failed = block({
-      extensions: [{ reservationId: "cr-0123456789abcdef0", status: "payment-failed", startDate: new Date("2026-11-27T11:30:00Z"), endDate: new Date("2026-12-04T11:30:00Z") }],
+      extensions: [
+        {
+          reservationId: "cr-0123456789abcdef0",
+          status: "payment-failed",
+          startDate: new Date("2026-11-27T11:30:00Z"),
+          endDate: new Date("2026-12-04T11:30:00Z"),
+        },
+      ],
     });
 
     const timeline = buildTimeline("prod", [failed], NOW, 2);
@@ -133,7 +178,12 @@ describe("buildTimeline", () => {
 
   it("GIVEN an expired block and a block whose payment failed THEN they are drawn as expired and payment failed, not scheduled, and cover nothing", () => {
     const expired = block({ state: "expired", startDate: new Date("2026-11-14T11:30:00Z"), endDate: new Date("2026-11-21T11:30:00Z") });
-    const unpaid = block({ name: "p5-unpaid", state: "payment-failed", startDate: new Date("2026-11-25T11:30:00Z"), endDate: new Date("2026-11-27T11:30:00Z") });
+    const unpaid = block({
+      name: "p5-unpaid",
+      state: "payment-failed",
+      startDate: new Date("2026-11-25T11:30:00Z"),
+      endDate: new Date("2026-11-27T11:30:00Z"),
+    });
 
     const timeline = buildTimeline("prod", [expired, unpaid], NOW, 2);
 
@@ -238,7 +288,14 @@ describe("renderTimeline", () => {
 describe("mermaidGantt", () => {
   it("GIVEN blocks, an extension and gaps THEN it writes a gantt with one section per block and gaps per instance type", () => {
     const extended = block({
-      extensions: [{ reservationId: "cr-0123456789abcdef0", status: "payment-pending", startDate: new Date("2026-11-27T11:30:00Z"), endDate: new Date("2026-12-01T11:30:00Z") }],
+      extensions: [
+        {
+          reservationId: "cr-0123456789abcdef0",
+          status: "payment-pending",
+          startDate: new Date("2026-11-27T11:30:00Z"),
+          endDate: new Date("2026-12-01T11:30:00Z"),
+        },
+      ],
     });
 
     const chart = mermaidGantt(buildTimeline("prod", [extended], NOW, 3));
@@ -306,7 +363,14 @@ describe("timelineSvg", () => {
     const failed = (days: number) =>
       block({
         endDate: new Date("2026-11-23T00:00:00Z"),
-        extensions: [{ reservationId: "cr-0123456789abcdef0", status: "payment-failed", startDate: new Date("2026-11-23T00:00:00Z"), endDate: new Date(Date.parse("2026-11-23T00:00:00Z") + days * 86_400_000) }],
+        extensions: [
+          {
+            reservationId: "cr-0123456789abcdef0",
+            status: "payment-failed",
+            startDate: new Date("2026-11-23T00:00:00Z"),
+            endDate: new Date(Date.parse("2026-11-23T00:00:00Z") + days * 86_400_000),
+          },
+        ],
       });
     const inBar = (svg: string) => [...svg.matchAll(/clip-path="url\(#c\d+\)">([^<]*)<\/text>/g)].map((match) => match[1]);
 
@@ -321,7 +385,11 @@ describe("timelineSvg", () => {
     // 14 days at 22 px from x=170: the block 0 → 11.479 days is clipped at the window's start… it starts at day 4.479.
     const [own] = layout.bars;
 
-    expect(own).toMatchObject({ kind: "active", x: 170 + Math.round((4.479166 / 14) * 308), width: Math.round((11.479166 / 14) * 308) - Math.round((4.479166 / 14) * 308) });
+    expect(own).toMatchObject({
+      kind: "active",
+      x: 170 + Math.round((4.479166 / 14) * 308),
+      width: Math.round((11.479166 / 14) * 308) - Math.round((4.479166 / 14) * 308),
+    });
     expect(layout.nowX).toBe(170 + Math.round((6.5 / 14) * 308));
     for (const bar of layout.bars) expect([bar.x, bar.y, bar.width, bar.height].every(Number.isInteger)).toBe(true);
   });
@@ -344,7 +412,14 @@ describe("timelineJson", () => {
 describe("buildTimeline: replacements", () => {
   it("GIVEN the manager bought a replacement starting 10 h after the block ends THEN the timeline shows exactly that gap", () => {
     const old = block({ replacedBy: { reservationId: "cr-0fedcba9876543210", startDate: new Date("2026-11-27T21:30:00Z"), gapMs: 10 * 3_600_000 } });
-    const replacement = block({ name: undefined, tracked: false, reservationId: "cr-0fedcba9876543210", state: "payment-pending", startDate: new Date("2026-11-27T21:30:00Z"), endDate: new Date("2026-12-04T21:30:00Z") });
+    const replacement = block({
+      name: undefined,
+      tracked: false,
+      reservationId: "cr-0fedcba9876543210",
+      state: "payment-pending",
+      startDate: new Date("2026-11-27T21:30:00Z"),
+      endDate: new Date("2026-12-04T21:30:00Z"),
+    });
     const timeline = buildTimeline("prod", [old, replacement], NOW, 3);
     expect(timeline.gaps[0]?.segments.map((gap) => [iso(gap.start), iso(gap.end)])).toEqual([
       ["2026-11-27T11:30:00.000Z", "2026-11-27T21:30:00.000Z"],

@@ -43,7 +43,10 @@ describe("blockfleet capacity offerings", () => {
 
     const code = await runCli(search, io);
     const calls = ec2.commandCalls(DescribeCapacityBlockOfferingsCommand).map((call) => call.args[0].input);
-    const rows = io.out().split("\n").filter((line) => /^\d+\s+p/.test(line));
+    const rows = io
+      .out()
+      .split("\n")
+      .filter((line) => /^\d+\s+p/.test(line));
 
     expect(code).toBe(0);
     expect(calls).toHaveLength(3);
@@ -121,7 +124,9 @@ describe("blockfleet capacity offerings", () => {
 
   it("fails with one line when EC2 denies the call", async () => {
     ec2.reset();
-    ec2.on(DescribeCapacityBlockOfferingsCommand).rejects(Object.assign(new Error("You are not authorized to perform this operation."), { name: "UnauthorizedOperation" }));
+    ec2
+      .on(DescribeCapacityBlockOfferingsCommand)
+      .rejects(Object.assign(new Error("You are not authorized to perform this operation."), { name: "UnauthorizedOperation" }));
     const io = captureIo();
 
     const code = await runCli(search, io);
@@ -134,14 +139,45 @@ describe("blockfleet capacity offerings", () => {
 
   it.each([
     [["--count", "2", "--duration", "7d", "--region", "us-east-1"], "capacity offerings: --instance-type is required"],
-    [["--region", "us-east-1"], "capacity offerings: --instance-type, --count, --duration are required, e.g. --instance-type p5.48xlarge --count 2 --duration 7d"],
+    [
+      ["--region", "us-east-1"],
+      "capacity offerings: --instance-type, --count, --duration are required, e.g. --instance-type p5.48xlarge --count 2 --duration 7d",
+    ],
     [["--instance-type", "p5.48xlarge", "--region", "us-east-1"], "capacity offerings: --count, --duration are required"],
-    [["--instance-type", "m5.large", "--count", "2", "--duration", "7d", "--region", "us-east-1"], 'capacity offerings: --instance-type "m5.large" is not sold as a capacity block'],
-    [["--instance-type", "p5.48xlarge", "--count", "0", "--duration", "7d", "--region", "us-east-1"], 'capacity offerings: --count must be a whole number of 1 or more, got "0"'],
-    [["--instance-type", "p5.48xlarge", "--count", "1", "--duration", "15d", "--region", "us-east-1"], 'capacity offerings: --duration must be whole days from 1d to 14d, or whole weeks up to 26w (182 days), like 7d or 4w; got "15d"'],
+    [
+      ["--instance-type", "m5.large", "--count", "2", "--duration", "7d", "--region", "us-east-1"],
+      'capacity offerings: --instance-type "m5.large" is not sold as a capacity block',
+    ],
+    [
+      ["--instance-type", "p5.48xlarge", "--count", "0", "--duration", "7d", "--region", "us-east-1"],
+      'capacity offerings: --count must be a whole number of 1 or more, got "0"',
+    ],
+    [
+      ["--instance-type", "p5.48xlarge", "--count", "1", "--duration", "15d", "--region", "us-east-1"],
+      'capacity offerings: --duration must be whole days from 1d to 14d, or whole weeks up to 26w (182 days), like 7d or 4w; got "15d"',
+    ],
     [["--instance-type", "p5.48xlarge", "--count", "1", "--duration", "7d"], "capacity offerings: --region is required (or set AWS_REGION, or pass --env)"],
-    [["--instance-type", "p5.48xlarge", "--count", "1", "--duration", "7d", "--region", "us-east-1", "--start-after", "next week"], 'capacity offerings: --start-after must be a date like 2026-12-01 or 2026-12-01T11:30Z, got "next week"'],
-    [["--instance-type", "p5.48xlarge", "--count", "1", "--duration", "7d", "--region", "us-east-1", "--start-after", "2026-12-01", "--end-before", "2026-12-05"], "leave less than the 7d duration"],
+    [
+      ["--instance-type", "p5.48xlarge", "--count", "1", "--duration", "7d", "--region", "us-east-1", "--start-after", "next week"],
+      'capacity offerings: --start-after must be a date like 2026-12-01 or 2026-12-01T11:30Z, got "next week"',
+    ],
+    [
+      [
+        "--instance-type",
+        "p5.48xlarge",
+        "--count",
+        "1",
+        "--duration",
+        "7d",
+        "--region",
+        "us-east-1",
+        "--start-after",
+        "2026-12-01",
+        "--end-before",
+        "2026-12-05",
+      ],
+      "leave less than the 7d duration",
+    ],
   ])("fails when the arguments are %j", async (args, message) => {
     const io = captureIo();
 

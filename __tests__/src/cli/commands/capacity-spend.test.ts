@@ -11,7 +11,7 @@ import { createDocumentClient } from "../../../../lambdas/capacity-manager/adapt
 import { journalTableName } from "../../../../src/cli/capacity/spend";
 import { DEMO_ENVIRONMENTS_DIR } from "../../../../src/cli/demo/account";
 import { runCli } from "../../../../src/cli/main";
-import { startDynalite, type LocalDynamo } from "../../../lambdas/capacity-manager/dynalite";
+import { type LocalDynamo, startDynalite } from "../../../lambdas/capacity-manager/dynalite";
 import { captureIo } from "../test-io";
 
 const NOW = new Date("2026-11-22T12:00:00Z");
@@ -38,8 +38,22 @@ describe("capacity spend --demo", () => {
   it("GIVEN --json THEN it prints the GET /spend shape with the environment", async () => {
     const { code, out } = await run(["capacity", "spend", "--demo", "--json"]);
     expect(code).toBe(0);
-    const json = JSON.parse(out) as { environment: string; month: string; budgetUsd: number; totalUsd: number; remainingUsd: number; byKind: { extension: { purchases: number } }; blocks: unknown[] };
-    expect(json).toMatchObject({ environment: "demo", month: "2026-11", currency: "USD", budgetUsd: 60000, byKind: { extension: { purchases: 2 }, replacement: { purchases: 0 } } });
+    const json = JSON.parse(out) as {
+      environment: string;
+      month: string;
+      budgetUsd: number;
+      totalUsd: number;
+      remainingUsd: number;
+      byKind: { extension: { purchases: number } };
+      blocks: unknown[];
+    };
+    expect(json).toMatchObject({
+      environment: "demo",
+      month: "2026-11",
+      currency: "USD",
+      budgetUsd: 60000,
+      byKind: { extension: { purchases: 2 }, replacement: { purchases: 0 } },
+    });
     expect(json.remainingUsd).toBeCloseTo(json.budgetUsd - json.totalUsd, 2);
     expect(json.blocks).toHaveLength(2);
   });
@@ -79,7 +93,13 @@ describe("capacity spend --env (the journal table on dynalite)", () => {
     await dynamo.createTable(table.replace(/-journal$/, ""));
     dir = mkdtempSync(path.join(tmpdir(), "blockfleet-spend-"));
     copyFileSync(path.join(DEMO_ENVIRONMENTS_DIR, "demo.tfvars"), path.join(dir, "staging.tfvars"));
-    writeFileSync(path.join(dir, "untracked.tfvars"), readFileSync(path.join(DEMO_ENVIRONMENTS_DIR, "demo.tfvars"), "utf8").replace(/capacity_manager = \{[^}]*\}/, "capacity_manager = {\n  enabled = false\n}"));
+    writeFileSync(
+      path.join(dir, "untracked.tfvars"),
+      readFileSync(path.join(DEMO_ENVIRONMENTS_DIR, "demo.tfvars"), "utf8").replace(
+        /capacity_manager = \{[^}]*\}/,
+        "capacity_manager = {\n  enabled = false\n}",
+      ),
+    );
     const ledger = new DynamoSpendLedger(createDocumentClient(dynamo.client), table);
     await ledger.append({
       intentId: "cr-0de300000000000a1|2026-11-20T11:30:00.000Z|v7",

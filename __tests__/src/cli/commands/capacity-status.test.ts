@@ -1,8 +1,8 @@
-import { DescribeCapacityBlockExtensionHistoryCommand, DescribeCapacityReservationsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { mockClient } from "aws-sdk-client-mock";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { DescribeCapacityBlockExtensionHistoryCommand, DescribeCapacityReservationsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../../../../src/cli/main";
 import { EXTENSIONS, NOW, RESERVATION_PAGES } from "../capacity/fixtures/ec2-snapshot";
@@ -52,7 +52,10 @@ describe("blockfleet capacity status", () => {
 
   it("GIVEN extension purchasing turned on THEN it says the manager buys extensions", async () => {
     const extending = mkdtempSync(path.join(tmpdir(), "blockfleet-status-mode-"));
-    writeFileSync(path.join(extending, "staging.tfvars"), `${readFileSync(path.join(dir, "staging.tfvars"), "utf8")}\ncapacity_manager = {\n  extensions_enabled = true\n  monthly_budget_usd = 10000\n}\n`);
+    writeFileSync(
+      path.join(extending, "staging.tfvars"),
+      `${readFileSync(path.join(dir, "staging.tfvars"), "utf8")}\ncapacity_manager = {\n  extensions_enabled = true\n  monthly_budget_usd = 10000\n}\n`,
+    );
     const io = captureIo({ now: NOW });
     await runCli(["capacity", "status", "--env", "staging", "--dir", extending], io);
     expect(io.err()).toBe("");
@@ -94,9 +97,7 @@ describe("blockfleet capacity status", () => {
     const training = json.blocks.find((block) => block.name === "p5-training");
 
     expect(training?.timing).toBe("23h 30m left");
-    expect(training?.extensions).toEqual([
-      expect.objectContaining({ status: "payment-pending", end_date: "2026-11-30T11:30:00.000Z", upfront_fee: 10752 }),
-    ]);
+    expect(training?.extensions).toEqual([expect.objectContaining({ status: "payment-pending", end_date: "2026-11-30T11:30:00.000Z", upfront_fee: 10752 })]);
     expect(training?.used_by).toEqual(["node group p5-training-*"]);
     expect(training?.warnings).toEqual([]);
   });
@@ -167,7 +168,9 @@ describe("blockfleet capacity status", () => {
 
     expect(tty.out()).toContain("\u001b[32mactive\u001b[39m");
     expect(piped.out()).not.toContain("\u001b[");
-    expect(piped.out()).toMatch(/^p5-training\s+cr-0123456789abcdef0\s+2 × p5\.48xlarge\s+2\/2\s+us-east-1a\s+active\s+2026-11-20 11:30\s+2026-11-23 11:30\s+23h 30m left\s+pending to 2026-11-30 11:30 UTC \(USD 10,752\.00\)\s+node group p5-training-\*$/m);
+    expect(piped.out()).toMatch(
+      /^p5-training\s+cr-0123456789abcdef0\s+2 × p5\.48xlarge\s+2\/2\s+us-east-1a\s+active\s+2026-11-20 11:30\s+2026-11-23 11:30\s+23h 30m left\s+pending to 2026-11-30 11:30 UTC \(USD 10,752\.00\)\s+node group p5-training-\*$/m,
+    );
     expect(piped.out()).toContain("⚠ p5e-inference: availability_zone is us-east-1b");
   });
 
@@ -180,7 +183,12 @@ describe("blockfleet capacity status", () => {
 
     expect(Math.max(...table.map((line) => line.length))).toBeLessThanOrEqual(columns);
     expect(io.out()).toContain("--wide shows all");
-    expect(io.out().split("\n").every((line) => line.length <= columns)).toBe(true);
+    expect(
+      io
+        .out()
+        .split("\n")
+        .every((line) => line.length <= columns),
+    ).toBe(true);
   });
 
   it("GIVEN a terminal too narrow for the Extensions column THEN each block's extension is still listed below the table", async () => {

@@ -2,11 +2,12 @@
  * The capacity commands against the demo account (src/cli/demo): what a newcomer sees with `--demo` or
  * BLOCKFLEET_DEMO=1, no AWS account involved. The EC2 client is mocked only to prove it is never called.
  */
-import { DescribeCapacityBlockOfferingsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { mockClient } from "aws-sdk-client-mock";
+
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { DescribeCapacityBlockOfferingsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SEGMENT_KINDS } from "../../../../src/cli/capacity/timeline";
 import { demoAccount } from "../../../../src/cli/demo/account";
@@ -20,7 +21,14 @@ const NOW = new Date("2026-11-22T12:00:00Z");
 interface StatusJson {
   environment: string;
   region: string;
-  blocks: { name: string | null; reservation_id: string; state: string; instances_in_use: number | null; warnings: string[]; extensions: { status: string }[] }[];
+  blocks: {
+    name: string | null;
+    reservation_id: string;
+    state: string;
+    instances_in_use: number | null;
+    warnings: string[];
+    extensions: { status: string }[];
+  }[];
 }
 
 const run = async (argv: string[], env: Record<string, string> = {}, cwd?: string) => {
@@ -106,7 +114,9 @@ describe("the demo account", () => {
     it("GIVEN --json THEN every kind of segment is in it, with gaps per instance type", async () => {
       const { code, out } = await run(["capacity", "timeline", "--demo", "--json"]);
       const json = JSON.parse(out) as { blocks: { segments: { kind: string }[] }[]; gaps: { instance_type: string; segments: unknown[] }[] };
-      const kinds = new Set([...json.blocks.flatMap((block) => block.segments), ...json.gaps.flatMap((gap) => gap.segments as { kind: string }[])].map((segment) => segment.kind));
+      const kinds = new Set(
+        [...json.blocks.flatMap((block) => block.segments), ...json.gaps.flatMap((gap) => gap.segments as { kind: string }[])].map((segment) => segment.kind),
+      );
 
       expect(code).toBe(0);
       expect(kinds).toEqual(new Set(SEGMENT_KINDS));
@@ -136,7 +146,10 @@ describe("the demo account", () => {
       expect(code).toBe(0);
       expect(out).toContain("27 offerings in us-east-1 [demo account (simulated)]");
       expect(headings).toEqual(["A100: p4d.24xlarge", "H100: p5.48xlarge", "H200: p5e.48xlarge"]);
-      const ranks = out.split("\n").filter((line) => /^\d+\s+p/.test(line)).map((line) => Number(line.split(/\s+/)[0]));
+      const ranks = out
+        .split("\n")
+        .filter((line) => /^\d+\s+p/.test(line))
+        .map((line) => Number(line.split(/\s+/)[0]));
       expect(ranks).toEqual([...ranks].sort((left, right) => left - right));
     });
 
@@ -219,7 +232,18 @@ describe("capacity offerings --regions against EC2", () => {
       return { CapacityBlockOfferings: [] };
     });
 
-    const { code } = await run(["capacity", "offerings", "--instance-type", "p5.48xlarge", "--count", "1", "--duration", "1d", "--regions", "us-east-1,eu-north-1"]);
+    const { code } = await run([
+      "capacity",
+      "offerings",
+      "--instance-type",
+      "p5.48xlarge",
+      "--count",
+      "1",
+      "--duration",
+      "1d",
+      "--regions",
+      "us-east-1,eu-north-1",
+    ]);
 
     expect(code).toBe(0);
     expect(ec2.commandCalls(DescribeCapacityBlockOfferingsCommand)).toHaveLength(2);

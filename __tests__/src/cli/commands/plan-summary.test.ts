@@ -33,7 +33,9 @@ describe("blockfleet plan-summary", () => {
     expect(code).toBe(2);
     expect(io.out()).toContain("> [!CAUTION]\n> **1 dangerous change** in `capacity-block-purchase`.");
     expect(io.out()).toContain("### 🛑 DANGER in `capacity-block-purchase`");
-    expect(io.out()).toContain("  - Lost: the upfront fee of USD 10,752.00, charged at purchase\n  - Recovery: none: a capacity block can't be cancelled, refunded or resold");
+    expect(io.out()).toContain(
+      "  - Lost: the upfront fee of USD 10,752.00, charged at purchase\n  - Recovery: none: a capacity block can't be cancelled, refunded or resold",
+    );
     expect(io.out()).toContain("  - Upfront fee: USD 10,752.00 (USD 4.00 per GPU-hour), charged at purchase");
   });
 
@@ -167,7 +169,9 @@ describe("blockfleet plan-summary", () => {
     const code = await runCli(["plan-summary", "missing-a.json", "missing-b.json"], io);
 
     expect(code).toBe(1);
-    expect(io.err()).toBe("blockfleet: plan-summary: cannot read missing-a.json: no such file\nblockfleet: plan-summary: cannot read missing-b.json: no such file\n");
+    expect(io.err()).toBe(
+      "blockfleet: plan-summary: cannot read missing-a.json: no such file\nblockfleet: plan-summary: cannot read missing-b.json: no such file\n",
+    );
     expect(io.out()).toBe("");
   });
 

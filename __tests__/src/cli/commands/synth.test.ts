@@ -4,7 +4,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../../../src/cli/main";
 import { loadEnvironments } from "../../../../src/config/load";
-import { captureIo, type CapturedIo } from "../test-io";
+import { type CapturedIo, captureIo } from "../test-io";
 
 const fixtures = path.join(__dirname, "..", "capacity", "fixtures", "environments");
 const repository = path.join(__dirname, "..", "..", "..", "..");
@@ -35,7 +35,10 @@ describe("blockfleet synth", () => {
 
   it("GIVEN no terminal THEN no progress is written, only configuration warnings", () => {
     // dev declares a block, so it runs the capacity manager, which warns that nobody subscribes to its alarm topic.
-    const lines = io.err().split("\n").filter((line) => line !== "");
+    const lines = io
+      .err()
+      .split("\n")
+      .filter((line) => line !== "");
     expect(lines.filter((line) => !line.startsWith("WARNING dev: "))).toEqual([]);
   });
 
@@ -123,7 +126,9 @@ describe("blockfleet validate", () => {
     expect(code).toBe(0);
     expect(JSON.parse(io.out())).toEqual({
       valid: true,
-      environments: [{ name: "staging", file: "environments/staging.tfvars", region: "us-east-1", availability_zones: ["us-east-1a", "us-east-1b"], capacity_blocks: 3 }],
+      environments: [
+        { name: "staging", file: "environments/staging.tfvars", region: "us-east-1", availability_zones: ["us-east-1a", "us-east-1b"], capacity_blocks: 3 },
+      ],
       issues: [],
     });
   });
@@ -136,7 +141,13 @@ describe("blockfleet validate", () => {
     expect(code).toBe(1);
     expect(JSON.parse(io.out())).toMatchObject({
       valid: false,
-      issues: [{ file: "environments/broken.tfvars", path: "capacity_blocks[0].reservation_id", message: expect.stringContaining("expected a capacity reservation id") }],
+      issues: [
+        {
+          file: "environments/broken.tfvars",
+          path: "capacity_blocks[0].reservation_id",
+          message: expect.stringContaining("expected a capacity reservation id"),
+        },
+      ],
     });
     expect(io.err()).toBe("");
   });

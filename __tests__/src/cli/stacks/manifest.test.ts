@@ -1,11 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { dependencyOrder, stacksOf, type StackInfo } from "../../../../src/cli/stacks/manifest";
+import { dependencyOrder, type StackInfo, stacksOf } from "../../../../src/cli/stacks/manifest";
 
 const stack = (name: string, dependencies: string[] = []): StackInfo => ({ name, directory: `stacks/${name}`, dependencies, backend: "s3" });
 
 describe("dependencyOrder", () => {
   it("GIVEN stacks listed in any order THEN each comes after its dependencies", () => {
-    const ordered = dependencyOrder([stack("prod-karpenter-pools", ["prod-karpenter"]), stack("prod-karpenter", ["prod-cluster"]), stack("prod-cluster", ["prod-bootstrap"]), stack("prod-bootstrap")]);
+    const ordered = dependencyOrder([
+      stack("prod-karpenter-pools", ["prod-karpenter"]),
+      stack("prod-karpenter", ["prod-cluster"]),
+      stack("prod-cluster", ["prod-bootstrap"]),
+      stack("prod-bootstrap"),
+    ]);
 
     expect(ordered.map((entry) => entry.name)).toEqual(["prod-bootstrap", "prod-cluster", "prod-karpenter", "prod-karpenter-pools"]);
   });

@@ -12,6 +12,7 @@ import { toStrictJsonSchema } from "../karpenter/crd-validation";
 
 const DIR = join(__dirname, "../../../fixtures/crds/eks-auto-mode");
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON Schema of a recorded CRD, walked by key
 type SchemaNode = Record<string, any>;
 
 function fixture(file: string): SchemaNode {
@@ -40,10 +41,21 @@ export function autoModeSchemaErrors(object: { apiVersion: string; kind: string 
   if (object.apiVersion !== "eks.amazonaws.com/v1") throw new Error(`not an Auto Mode object: ${object.apiVersion}`);
   const validate = validators[object.kind as keyof typeof validators];
   if (!validate) throw new Error(`no Auto Mode schema for kind ${object.kind}`);
-  return validate(object) ? [] : (validate.errors ?? []).map((error) => `${error.instancePath || "/"}: ${error.message}${error.params && "additionalProperty" in error.params ? ` (${String(error.params.additionalProperty)})` : ""}`);
+  return validate(object)
+    ? []
+    : (validate.errors ?? []).map(
+        (error) =>
+          `${error.instancePath || "/"}: ${error.message}${error.params && "additionalProperty" in error.params ? ` (${String(error.params.additionalProperty)})` : ""}`,
+      );
 }
 
-const RESTRICTED_TAGS = ["karpenter.sh/provisioner-name", "karpenter.sh/nodepool", "karpenter.sh/nodeclaim", "karpenter.sh/managed-by", "eks.amazonaws.com/nodeclass"];
+const RESTRICTED_TAGS = [
+  "karpenter.sh/provisioner-name",
+  "karpenter.sh/nodepool",
+  "karpenter.sh/nodeclaim",
+  "karpenter.sh/managed-by",
+  "eks.amazonaws.com/nodeclass",
+];
 
 /** The NodeClass schema's CEL rules (x-kubernetes-validations in the fixture) that blockfleet's objects could break. */
 export function autoModeCelErrors(object: SchemaNode): string[] {
@@ -51,12 +63,16 @@ export function autoModeCelErrors(object: SchemaNode): string[] {
   if (object.kind !== "NodeClass") return errors;
   const spec = object.spec;
   if (spec.role === "") errors.push("role cannot be empty");
-  for (const [field, keys] of [["subnetSelectorTerms", ["tags", "id"]], ["securityGroupSelectorTerms", ["tags", "id", "name"]]] as const) {
+  for (const [field, keys] of [
+    ["subnetSelectorTerms", ["tags", "id"]],
+    ["securityGroupSelectorTerms", ["tags", "id", "name"]],
+  ] as const) {
     const terms = (spec[field] ?? []) as SchemaNode[];
     if (terms.length === 0) errors.push(`${field} cannot be empty`);
     if (!terms.every((term) => keys.some((key) => key in term))) errors.push(`${field}: expected at least one of ${keys.join(", ")}`);
     if (terms.some((term) => "id" in term && Object.keys(term).length > 1)) errors.push(`${field}: 'id' is mutually exclusive`);
-    if (terms.some((term) => Object.entries(term.tags ?? {}).some(([key, value]) => key === "" || value === ""))) errors.push(`${field}: empty tag keys or values aren't supported`);
+    if (terms.some((term) => Object.entries(term.tags ?? {}).some(([key, value]) => key === "" || value === "")))
+      errors.push(`${field}: empty tag keys or values aren't supported`);
   }
   for (const term of (spec.capacityReservationSelectorTerms ?? []) as SchemaNode[]) {
     if (!term.id && !term.tags) errors.push("capacity reservation term: expected at least one of tags, id");

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { nodePoolsSchema } from "../../../../src/config/karpenter-schema";
-import { AUTO_MODE_MAX_NODE_LIFETIME, autoModeManifests, type AutoModeManifestsInput } from "../../../../src/constructs/auto-mode/manifests";
+import { AUTO_MODE_MAX_NODE_LIFETIME, type AutoModeManifestsInput, autoModeManifests } from "../../../../src/constructs/auto-mode/manifests";
 import { KARPENTER_TAINTS, karpenterManifests, NODE_POOL_NAMES } from "../../../../src/constructs/karpenter/manifests";
-import { autoModeAlbIngressClass, autoModeAlbIngressClassParams, ALB_SSL_POLICY } from "../../../../src/constructs/platform/manifests";
+import { ALB_SSL_POLICY, autoModeAlbIngressClass, autoModeAlbIngressClassParams } from "../../../../src/constructs/platform/manifests";
 import { CAPACITY_CONSUMER_TAG } from "../../../../src/lib/tags";
 import { celErrors, crdErrors } from "../karpenter/crd-validation";
 import { autoModeCelErrors, autoModeSchemaErrors } from "./auto-mode-schema-validation";
 
+// biome-ignore lint/suspicious/noExplicitAny: synthesized JSON walked by key in assertions; the assertions check the values
 type Json = Record<string, any>;
 
 const KARPENTER_BLOCK = { reservation_id: "cr-0123456789abcdef0", instance_type: "p5.48xlarge", consumer: "karpenter" } as const;
@@ -28,7 +29,8 @@ const byName = <T extends { metadata: { name: string } }>(objects: readonly T[],
   if (!found) throw new Error(`no ${name}; got ${objects.map((candidate) => candidate.metadata.name).join(", ")}`);
   return found;
 };
-const requirementOf = (nodePool: Json, key: string): Json | undefined => nodePool.spec.template.spec.requirements.find((requirement: Json) => requirement.key === key);
+const requirementOf = (nodePool: Json, key: string): Json | undefined =>
+  nodePool.spec.template.spec.requirements.find((requirement: Json) => requirement.key === key);
 
 describe("EKS Auto Mode node classes and pools", () => {
   // GIVEN every pool on, one Karpenter-consumed block, one node-group block, and tagged reservations
@@ -59,18 +61,25 @@ describe("EKS Auto Mode node classes and pools", () => {
 
   it("the validators refuse what the schemas refuse (an unknown key, a bad reservation term, an EC2NodeClass-only field)", () => {
     const nodeClass = byName(manifests.nodeClasses, NODE_POOL_NAMES.gpuCapacityBlock);
-    expect(autoModeSchemaErrors({ ...nodeClass, spec: { ...nodeClass.spec, amiSelectorTerms: [{ alias: "bottlerocket@latest" }] } } as never)).toContain("/spec: must NOT have additional properties (amiSelectorTerms)");
-    expect(autoModeSchemaErrors({ ...nodeClass, spec: { ...nodeClass.spec, ephemeralStorage: { size: "70000Gi" } } } as never).join()).toMatch(/ephemeralStorage\/size: must match pattern/);
-    expect(autoModeCelErrors({ ...nodeClass, spec: { ...nodeClass.spec, capacityReservationSelectorTerms: [{ id: "cr-0123456789abcdef0", tags: { a: "b" } }] } })).toEqual([
-      "capacity reservation term: 'id' is mutually exclusive",
-    ]);
+    expect(autoModeSchemaErrors({ ...nodeClass, spec: { ...nodeClass.spec, amiSelectorTerms: [{ alias: "bottlerocket@latest" }] } } as never)).toContain(
+      "/spec: must NOT have additional properties (amiSelectorTerms)",
+    );
+    expect(autoModeSchemaErrors({ ...nodeClass, spec: { ...nodeClass.spec, ephemeralStorage: { size: "70000Gi" } } } as never).join()).toMatch(
+      /ephemeralStorage\/size: must match pattern/,
+    );
+    expect(
+      autoModeCelErrors({ ...nodeClass, spec: { ...nodeClass.spec, capacityReservationSelectorTerms: [{ id: "cr-0123456789abcdef0", tags: { a: "b" } }] } }),
+    ).toEqual(["capacity reservation term: 'id' is mutually exclusive"]);
   });
 
   it("names the Auto Mode node role and selects the subnets and security groups blockfleet tags for nodes", () => {
     const spec = byName(manifests.nodeClasses, NODE_POOL_NAMES.default).spec;
     expect(spec.role).toBe("blockfleet-test-auto-node");
     expect(spec.subnetSelectorTerms).toEqual([{ tags: { "karpenter.sh/discovery": "blockfleet-test" } }]);
-    expect(spec.securityGroupSelectorTerms).toEqual([{ tags: { "karpenter.sh/discovery": "blockfleet-test" } }, { tags: { "aws:eks:cluster-name": "blockfleet-test" } }]);
+    expect(spec.securityGroupSelectorTerms).toEqual([
+      { tags: { "karpenter.sh/discovery": "blockfleet-test" } },
+      { tags: { "aws:eks:cluster-name": "blockfleet-test" } },
+    ]);
     expect(spec.ephemeralStorage).toEqual({ size: "100Gi" });
   });
 
@@ -84,7 +93,14 @@ describe("EKS Auto Mode node classes and pools", () => {
 
   it("the capacity-block pool takes reserved capacity only, with the Karpenter pool's taints, budget, weight and grace period", () => {
     const pool = byName(manifests.nodePools, NODE_POOL_NAMES.gpuCapacityBlock);
-    const karpenterPool = byName(karpenterManifests({ ...input({ gpu_capacity_block: { reservation_tags: { team: "research" } } }), amiFamily: "bottlerocket", amiAliasVersion: "v1.66.0" }).nodePools, NODE_POOL_NAMES.gpuCapacityBlock);
+    const karpenterPool = byName(
+      karpenterManifests({
+        ...input({ gpu_capacity_block: { reservation_tags: { team: "research" } } }),
+        amiFamily: "bottlerocket",
+        amiAliasVersion: "v1.66.0",
+      }).nodePools,
+      NODE_POOL_NAMES.gpuCapacityBlock,
+    );
     expect(requirementOf(pool, "karpenter.sh/capacity-type")).toEqual({ key: "karpenter.sh/capacity-type", operator: "In", values: ["reserved"] });
     expect(requirementOf(pool, "eks.amazonaws.com/instance-gpu-manufacturer")?.values).toEqual(["nvidia"]);
     expect(pool.spec.template.spec.taints).toEqual([KARPENTER_TAINTS.gpu, KARPENTER_TAINTS.capacityBlock]);
@@ -112,7 +128,11 @@ describe("EKS Auto Mode node classes and pools", () => {
   it("the default pool uses Auto Mode's instance-category and instance-generation labels and no kubernetes.io/os (Auto Mode refuses it)", () => {
     const pool = byName(manifests.nodePools, NODE_POOL_NAMES.default);
     expect(requirementOf(pool, "eks.amazonaws.com/instance-category")?.values).toEqual(["c", "m", "r"]);
-    expect(requirementOf(pool, "eks.amazonaws.com/instance-generation")).toEqual({ key: "eks.amazonaws.com/instance-generation", operator: "Gt", values: ["5"] });
+    expect(requirementOf(pool, "eks.amazonaws.com/instance-generation")).toEqual({
+      key: "eks.amazonaws.com/instance-generation",
+      operator: "Gt",
+      values: ["5"],
+    });
     expect(requirementOf(pool, "kubernetes.io/os")).toBeUndefined();
     expect(JSON.stringify(manifests.nodePools)).not.toContain("karpenter.k8s.aws/");
   });
@@ -128,15 +148,24 @@ describe("the alb ingress class on Auto Mode's controller", () => {
 
   it("is valid against the Auto Mode IngressClassParams schema, with certificateARNs and the TLS 1.3 policy", () => {
     expect(autoModeSchemaErrors(params as never)).toEqual([]);
-    expect(params.spec).toMatchObject({ scheme: "internal", certificateARNs: ["arn:aws:acm:us-west-2:111122223333:certificate/abc"], sslPolicy: ALB_SSL_POLICY });
+    expect(params.spec).toMatchObject({
+      scheme: "internal",
+      certificateARNs: ["arn:aws:acm:us-west-2:111122223333:certificate/abc"],
+      sslPolicy: ALB_SSL_POLICY,
+    });
     expect(ALB_SSL_POLICY).toMatch(/TLS13/);
   });
 
   it("the schema refuses the open-source controller's certificateArn spelling", () => {
-    expect(autoModeSchemaErrors({ ...params, spec: { ...params.spec, certificateArn: ["x"] } } as never)).toContain("/spec: must NOT have additional properties (certificateArn)");
+    expect(autoModeSchemaErrors({ ...params, spec: { ...params.spec, certificateArn: ["x"] } } as never)).toContain(
+      "/spec: must NOT have additional properties (certificateArn)",
+    );
   });
 
   it("points the IngressClass at eks.amazonaws.com/alb and its eks.amazonaws.com IngressClassParams", () => {
-    expect(autoModeAlbIngressClass().spec).toEqual({ controller: "eks.amazonaws.com/alb", parameters: { apiGroup: "eks.amazonaws.com", kind: "IngressClassParams", name: "alb" } });
+    expect(autoModeAlbIngressClass().spec).toEqual({
+      controller: "eks.amazonaws.com/alb",
+      parameters: { apiGroup: "eks.amazonaws.com", kind: "IngressClassParams", name: "alb" },
+    });
   });
 });

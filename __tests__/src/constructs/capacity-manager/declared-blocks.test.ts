@@ -1,10 +1,10 @@
 import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import {
+  type DeclaredBlockInput,
   DeclaredBlocksParameter,
   SSM_ADVANCED_VALUE_LIMIT,
   SSM_STANDARD_VALUE_LIMIT,
-  type DeclaredBlockInput,
 } from "../../../../src/constructs/capacity-manager/declared-blocks";
 
 // SSM Parameter Store: 4,096 characters for Standard values, 8,192 for Advanced (the service's ValidationException:
@@ -17,12 +17,20 @@ const block = (index: number): DeclaredBlockInput => ({
   availabilityZone: "us-east-1a",
   instanceCount: 64,
   policy: { extendBeforeHours: 1344, extendByHours: 4368, requireApproval: true, maxUpfrontFeeUsd: 99_999_999 },
-  nodeGroup: { clusterName: "blockfleet-an-environment-with-a-long-name", nodegroupName: "${aws_eks_node_group.x.node_group_name}", desiredSize: 64, nameLengthAtMost: 63 },
+  nodeGroup: {
+    clusterName: "blockfleet-an-environment-with-a-long-name",
+    nodegroupName: "${aws_eks_node_group.x.node_group_name}",
+    desiredSize: 64,
+    nameLengthAtMost: 63,
+  },
 });
 
 function synth(count: number): { tier: string; value: string } {
   const stack = Testing.synthScope((scope) => {
-    new DeclaredBlocksParameter(scope, "declared", { parameterName: "/blockfleet/test/capacity-manager/declared-blocks", blocks: Array.from({ length: count }, (_, i) => block(i)) });
+    new DeclaredBlocksParameter(scope, "declared", {
+      parameterName: "/blockfleet/test/capacity-manager/declared-blocks",
+      blocks: Array.from({ length: count }, (_, i) => block(i)),
+    });
   });
   const parameters = JSON.parse(stack).resource.aws_ssm_parameter as Record<string, { tier: string; value: string }>;
   return Object.values(parameters)[0]!;

@@ -17,7 +17,11 @@ const synthesizedJson = new Map<RoleSimulator, TerraformJson>();
 
 function synthesizeManager(manager: Record<string, unknown>): RoleSimulator {
   const environment = environmentFrom("cm", { ...baseEnvironmentInput(), capacity_manager: manager });
-  const stack = new CapacityManagerStack(Testing.app(), { environment: environment.name, config: environment.config, manager: environment.config.capacity_manager! });
+  const stack = new CapacityManagerStack(Testing.app(), {
+    environment: environment.name,
+    config: environment.config,
+    manager: environment.config.capacity_manager!,
+  });
   const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
   const simulator = new RoleSimulator({ stacks: { [STACK]: json } });
   synthesizedJson.set(simulator, json);
@@ -26,7 +30,10 @@ function synthesizeManager(manager: Record<string, unknown>): RoleSimulator {
 
 /** The request tags of a PurchaseCapacityBlock as reconcile sends them: the synthesized NEW_BLOCK_TAGS plus the intent id. */
 function purchaseRequestTags(simulator: RoleSimulator, intentId: string): Record<string, string> {
-  const functions = (synthesizedJson.get(simulator) as { resource: Record<string, Record<string, { environment?: { variables?: Record<string, string> } }>> }).resource["aws_lambda_function"] ?? {};
+  const functions =
+    (synthesizedJson.get(simulator) as { resource: Record<string, Record<string, { environment?: { variables?: Record<string, string> } }>> }).resource[
+      "aws_lambda_function"
+    ] ?? {};
   const [reconcile] = Object.entries(functions).filter(([id]) => id.includes("reconcile_function"));
   const tags = JSON.parse(reconcile![1].environment!.variables!["NEW_BLOCK_TAGS"]!) as Record<string, string>;
   return Object.fromEntries(Object.entries({ ...tags, "blockfleet.io/intent-id": intentId }).map(([key, value]) => [`aws:RequestTag/${key}`, value]));
@@ -86,12 +93,20 @@ const via = (service: string, region = "us-east-1") => ({ "kms:ViaService": `${s
 
 /** KMS always evaluates the key policy; the manager's delegates to IAM (account root), as the simulation must see. */
 async function decideOnKey(simulator: RoleSimulator, role: ReturnType<RoleSimulator["role"]>, action: string, context: Record<string, string> = {}) {
-  return simulator.decide(role, action, simulator.arn(STACK, "aws_kms_key", "manager_key"), context, simulator.resourcePolicy(STACK, "aws_kms_key", "manager_key"));
+  return simulator.decide(
+    role,
+    action,
+    simulator.arn(STACK, "aws_kms_key", "manager_key"),
+    context,
+    simulator.resourcePolicy(STACK, "aws_kms_key", "manager_key"),
+  );
 }
 
 describe("capacity manager IAM", () => {
   it("writes only valid identity policies naming actions that exist", async () => {
-    const documents = defaults.workspace.resources("aws_iam_role_policy", "aws_iam_policy").map((block) => JSON.parse(defaults.workspace.resolveString(STACK, block.config["policy"] as string)));
+    const documents = defaults.workspace
+      .resources("aws_iam_role_policy", "aws_iam_policy")
+      .map((block) => JSON.parse(defaults.workspace.resolveString(STACK, block.config["policy"] as string)));
     expect(documents).toHaveLength(5);
     const unknown: string[] = [];
     for (const document of documents) {
@@ -118,11 +133,19 @@ describe("capacity manager IAM", () => {
       expect(await defaults.decide(role(), "ec2:PurchaseCapacityBlock", reservation)).toBe("ImplicitlyDenied");
       const actions = defaults.workspace
         .resources("aws_iam_role_policy")
-        .flatMap((block) => (JSON.parse(defaults.workspace.resolveString(STACK, block.config["policy"] as string)) as { Statement: Array<{ Action: string | string[] }> }).Statement)
+        .flatMap(
+          (block) =>
+            (JSON.parse(defaults.workspace.resolveString(STACK, block.config["policy"] as string)) as { Statement: Array<{ Action: string | string[] }> })
+              .Statement,
+        )
         .flatMap((statement) => [statement.Action].flat());
       expect(actions.filter((action) => /purchase/i.test(action))).toEqual([]);
       expect(await defaults.decide(role(), "ec2:DescribeCapacityReservations", "*")).toBe("Allowed");
-      expect(await defaults.decide(role(), "eks:UpdateNodegroupConfig", ownNodeGroup, { "aws:ResourceTag/blockfleet.io/capacity-reservation-id": "cr-0123456789abcdef0" })).toBe("Allowed");
+      expect(
+        await defaults.decide(role(), "eks:UpdateNodegroupConfig", ownNodeGroup, {
+          "aws:ResourceTag/blockfleet.io/capacity-reservation-id": "cr-0123456789abcdef0",
+        }),
+      ).toBe("Allowed");
     });
 
     it("reads capacity and extension offerings, and extends blocks of its own account and region", async () => {
@@ -172,13 +195,17 @@ describe("capacity manager IAM", () => {
       const permitted = withPurchases.role(STACK, "blockfleet-cm-capacity-manager-reconcile");
       const tags = purchaseRequestTags(withPurchases, "replace-x");
       expect(await withPurchases.decide(permitted, "ec2:PurchaseCapacityBlock", reservation)).toBe("ImplicitlyDenied");
-      expect(await withPurchases.decide(permitted, "ec2:PurchaseCapacityBlock", reservation, { ...tags, "aws:RequestTag/blockfleet.io/environment": "prod" })).toBe("ImplicitlyDenied");
+      expect(
+        await withPurchases.decide(permitted, "ec2:PurchaseCapacityBlock", reservation, { ...tags, "aws:RequestTag/blockfleet.io/environment": "prod" }),
+      ).toBe("ImplicitlyDenied");
       const { ["aws:RequestTag/blockfleet.io/intent-id"]: _intent, ...untraceable } = tags;
       expect(await withPurchases.decide(permitted, "ec2:PurchaseCapacityBlock", reservation, untraceable)).toBe("ImplicitlyDenied");
       expect(await withPurchases.decide(permitted, "ec2:DescribeCapacityBlockOfferings", "*")).toBe("Allowed");
       expect(await extending.decide(extendingRole(), "ec2:DescribeCapacityBlockOfferings", "*")).toBe("ImplicitlyDenied");
       expect(await withPurchases.decide(permitted, "ec2:CreateTags", reservation, { "ec2:CreateAction": "PurchaseCapacityBlock" })).toBe("Allowed");
-      expect(await withPurchases.decide(permitted, "ec2:CreateTags", reservation, { "ec2:CreateAction": "CreateCapacityReservation" })).toBe("ImplicitlyDenied");
+      expect(await withPurchases.decide(permitted, "ec2:CreateTags", reservation, { "ec2:CreateAction": "CreateCapacityReservation" })).toBe(
+        "ImplicitlyDenied",
+      );
       expect(await withPurchases.decide(permitted, "ec2:CreateTags", reservation)).toBe("ImplicitlyDenied");
     });
 
@@ -243,7 +270,9 @@ describe("capacity manager IAM", () => {
       expect(await defaults.decide(role(), "ssm:GetParameter", declared)).toBe("Allowed");
       expect(await defaults.decide(role(), "ssm:PutParameter", declared)).toBe("ImplicitlyDenied");
       expect(await defaults.decide(role(), "ssm:DeleteParameter", declared)).toBe("ImplicitlyDenied");
-      expect(await defaults.decide(role(), "ssm:GetParameter", `arn:aws:ssm:${region}:${account}:parameter/blockfleet/prod/capacity-manager/declared-blocks`)).toBe("ImplicitlyDenied");
+      expect(
+        await defaults.decide(role(), "ssm:GetParameter", `arn:aws:ssm:${region}:${account}:parameter/blockfleet/prod/capacity-manager/declared-blocks`),
+      ).toBe("ImplicitlyDenied");
       expect(await defaults.decide(role(), "ssm:GetParameter", `arn:aws:ssm:${region}:${account}:parameter/blockfleet/cm/api-url`)).toBe("ImplicitlyDenied");
     });
 
@@ -304,7 +333,9 @@ describe("capacity manager IAM", () => {
     const rootGrants = (policy: string): string[] => {
       const document = defaults.resourcePolicy(STACK, "aws_iam_policy", `caller-${policy}`) as { Statement: Array<{ Sid: string; Resource: string[] }> };
       const prefix = `${own(defaults).execution}/v1/`;
-      return document.Statement.find((statement) => statement.Sid === "InvokeApi")!.Resource.filter((arn) => arn.endsWith("/")).map((arn) => arn.slice(prefix.length));
+      return document.Statement.find((statement) => statement.Sid === "InvokeApi")!
+        .Resource.filter((arn) => arn.endsWith("/"))
+        .map((arn) => arn.slice(prefix.length));
     };
 
     it("let readers list and get records but not change or approve them", async () => {
@@ -337,7 +368,9 @@ describe("capacity manager IAM", () => {
         const holder = defaults.holderOf(STACK, `caller-${policy}`);
         expect(await defaults.decide(holder, "ssm:GetParameter", urlParameter)).toBe("Allowed");
         for (const other of ["read", "write", "approve"] as const) {
-          expect(await defaults.decide(holder, "secretsmanager:GetSecretValue", secrets[other]), `${policy} reads ${other}`).toBe(other === policy ? "Allowed" : "ImplicitlyDenied");
+          expect(await defaults.decide(holder, "secretsmanager:GetSecretValue", secrets[other]), `${policy} reads ${other}`).toBe(
+            other === policy ? "Allowed" : "ImplicitlyDenied",
+          );
         }
         expect(await decideOnKey(defaults, holder, "kms:Decrypt", via("secretsmanager"))).toBe("Allowed");
         expect(await defaults.decide(holder, "secretsmanager:GetSecretValue", outsiders(defaults).otherSecret)).toBe("ImplicitlyDenied");
@@ -373,10 +406,22 @@ describe("capacity manager resource policies", () => {
       const writerArn = "arn:aws:iam::123456789012:role/platform-operator";
       const writer = holder(withApprover, "write", writerArn);
       const overGranted = holder(withApprover, "approve", writerArn);
-      expect(await withApprover.decide(writer, "execute-api:Invoke", approveArn(withApprover), principal(writerArn), apiPolicy(withApprover))).not.toBe("Allowed");
-      expect(await withApprover.decide(overGranted, "execute-api:Invoke", approveArn(withApprover), principal(writerArn), apiPolicy(withApprover))).toBe("ExplicitlyDenied");
+      expect(await withApprover.decide(writer, "execute-api:Invoke", approveArn(withApprover), principal(writerArn), apiPolicy(withApprover))).not.toBe(
+        "Allowed",
+      );
+      expect(await withApprover.decide(overGranted, "execute-api:Invoke", approveArn(withApprover), principal(writerArn), apiPolicy(withApprover))).toBe(
+        "ExplicitlyDenied",
+      );
       // Everything else stays with the caller's identity policy.
-      expect(await withApprover.decide(writer, "execute-api:Invoke", `${own(withApprover).execution}/v1/PUT/team-a-p5`, principal(writerArn), apiPolicy(withApprover))).toBe("Allowed");
+      expect(
+        await withApprover.decide(
+          writer,
+          "execute-api:Invoke",
+          `${own(withApprover).execution}/v1/PUT/team-a-p5`,
+          principal(writerArn),
+          apiPolicy(withApprover),
+        ),
+      ).toBe("Allowed");
     });
 
     it("GIVEN no approver is configured THEN nobody may approve", async () => {
@@ -395,7 +440,10 @@ describe("capacity manager resource policies", () => {
         for (const action of ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]) {
           expect(await defaults.decide(role, action, own(defaults).table, principal(role.arn), tablePolicy(defaults)), `${name} ${action}`).toBe("Allowed");
         }
-        expect(await defaults.decide(role, "dynamodb:PutItem", own(defaults).journal, principal(role.arn), tablePolicy(defaults, "journal")), `${name} journal`).toBe("Allowed");
+        expect(
+          await defaults.decide(role, "dynamodb:PutItem", own(defaults).journal, principal(role.arn), tablePolicy(defaults, "journal")),
+          `${name} journal`,
+        ).toBe("Allowed");
         expect(await decideOnKey(defaults, role, "kms:Decrypt", { ...via("dynamodb"), ...principal(role.arn) })).toBe("Allowed");
       }
     });
@@ -406,7 +454,9 @@ describe("capacity manager resource policies", () => {
       for (const action of ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]) {
         expect(await defaults.decide(role, action, table, principal(role.arn), tablePolicy(defaults)), action).toBe("Allowed");
       }
-      expect(await defaults.decide(role, "dynamodb:Query", `${table}/index/byCapacityReservationId`, principal(role.arn), tablePolicy(defaults))).toBe("Allowed");
+      expect(await defaults.decide(role, "dynamodb:Query", `${table}/index/byCapacityReservationId`, principal(role.arn), tablePolicy(defaults))).toBe(
+        "Allowed",
+      );
       for (const action of ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]) {
         expect(await defaults.decide(role, action, journal, principal(role.arn), tablePolicy(defaults, "journal")), `journal ${action}`).toBe("Allowed");
       }
@@ -420,12 +470,20 @@ describe("capacity manager resource policies", () => {
       const admin = {
         ...defaults.holderOf(STACK, "caller-write"),
         arn: outsiderArn,
-        policies: [{ ...defaults.holderOf(STACK, "caller-write").policies[0]!, document: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["dynamodb:*", "kms:*"], Resource: "*" }] }, unresolved: [] }],
+        policies: [
+          {
+            ...defaults.holderOf(STACK, "caller-write").policies[0]!,
+            document: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["dynamodb:*", "kms:*"], Resource: "*" }] },
+            unresolved: [],
+          },
+        ],
       };
       for (const action of WRITES) {
         expect(await defaults.decide(admin, action, own(defaults).table, principal(outsiderArn), tablePolicy(defaults)), action).toBe("ExplicitlyDenied");
         // The journal (each record's history) likewise.
-        expect(await defaults.decide(admin, action, own(defaults).journal, principal(outsiderArn), tablePolicy(defaults, "journal")), `journal ${action}`).toBe("ExplicitlyDenied");
+        expect(await defaults.decide(admin, action, own(defaults).journal, principal(outsiderArn), tablePolicy(defaults, "journal")), `journal ${action}`).toBe(
+          "ExplicitlyDenied",
+        );
       }
       expect(await decideOnKey(defaults, admin, "kms:Decrypt", { ...via("dynamodb"), ...principal(outsiderArn) })).toBe("ExplicitlyDenied");
       expect(await decideOnKey(defaults, admin, "kms:GenerateDataKey", { ...via("dynamodb"), ...principal(outsiderArn) })).toBe("ExplicitlyDenied");
@@ -434,9 +492,14 @@ describe("capacity manager resource policies", () => {
     });
 
     it("GIVEN DynamoDB itself (backups, restores through its grant) THEN the key is not denied to it", async () => {
-      const policy = defaults.resourcePolicy(STACK, "aws_kms_key", "manager_key") as { Statement: Array<{ Sid?: string; Condition?: Record<string, Record<string, unknown>> }> };
+      const policy = defaults.resourcePolicy(STACK, "aws_kms_key", "manager_key") as {
+        Statement: Array<{ Sid?: string; Condition?: Record<string, Record<string, unknown>> }>;
+      };
       const deny = policy.Statement.find((statement) => statement.Sid === "RecordsKeyOnlyForTheManager")!;
-      expect(deny.Condition).toMatchObject({ Bool: { "aws:PrincipalIsAWSService": "false" }, StringEquals: { "kms:ViaService": "dynamodb.us-east-1.amazonaws.com" } });
+      expect(deny.Condition).toMatchObject({
+        Bool: { "aws:PrincipalIsAWSService": "false" },
+        StringEquals: { "kms:ViaService": "dynamodb.us-east-1.amazonaws.com" },
+      });
     });
   });
 });

@@ -12,14 +12,34 @@ const stack = () => new TerraformStack(Testing.app(), "test");
 
 describe("Karpenter constructs", () => {
   it("fails when the release is asked for no controller replicas", () => {
-    expect(() => new KarpenterRelease(stack(), "karpenter", { clusterName: "blockfleet-test", clusterEndpoint: "https://example", names, chartVersion: "1.14.1", replicas: 0, systemNodeMinSize: 2, dependsOn: [] })).toThrow(
-      "karpenter release: replicas must be a whole number >= 1, got 0",
-    );
+    expect(
+      () =>
+        new KarpenterRelease(stack(), "karpenter", {
+          clusterName: "blockfleet-test",
+          clusterEndpoint: "https://example",
+          names,
+          chartVersion: "1.14.1",
+          replicas: 0,
+          systemNodeMinSize: 2,
+          dependsOn: [],
+        }),
+    ).toThrow("karpenter release: replicas must be a whole number >= 1, got 0");
   });
 
   it("fails when there are more controller replicas than system nodes to keep them apart", () => {
     // GIVEN 3 replicas and a system node group of at least 2 nodes  THEN the third replica could never schedule
-    expect(() => new KarpenterRelease(stack(), "karpenter", { clusterName: "blockfleet-test", clusterEndpoint: "https://example", names, chartVersion: "1.14.1", replicas: 3, systemNodeMinSize: 2, dependsOn: [] })).toThrow(
+    expect(
+      () =>
+        new KarpenterRelease(stack(), "karpenter", {
+          clusterName: "blockfleet-test",
+          clusterEndpoint: "https://example",
+          names,
+          chartVersion: "1.14.1",
+          replicas: 3,
+          systemNodeMinSize: 2,
+          dependsOn: [],
+        }),
+    ).toThrow(
       "karpenter release: replicas must not exceed systemNodeMinSize (each replica needs a system node of its own; karpenter.replicas vs system_node_group.min_size), got replicas=3, systemNodeMinSize=2",
     );
   });
@@ -27,7 +47,14 @@ describe("Karpenter constructs", () => {
   it("moves the CRD chart with the controller chart when the version changes", () => {
     // GIVEN a release pinned to another version  WHEN synthesized  THEN both charts carry it
     const scope = stack();
-    new KarpenterRelease(scope, "karpenter", { clusterName: "blockfleet-test", clusterEndpoint: "https://example", names, chartVersion: "1.8.2", systemNodeMinSize: 2, dependsOn: [] });
+    new KarpenterRelease(scope, "karpenter", {
+      clusterName: "blockfleet-test",
+      clusterEndpoint: "https://example",
+      names,
+      chartVersion: "1.8.2",
+      systemNodeMinSize: 2,
+      dependsOn: [],
+    });
     const releases = Object.values(JSON.parse(Testing.synth(scope)).resource.helm_release as Record<string, { chart: string; version: string }>);
     expect(releases.map((release) => [release.chart, release.version]).sort()).toEqual([
       ["oci://public.ecr.aws/karpenter/karpenter", "1.8.2"],

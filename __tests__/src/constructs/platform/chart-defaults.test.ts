@@ -7,10 +7,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { PLATFORM_CHARTS } from "../../../../src/constructs/platform/charts";
-import { baseEnvironmentInput, environmentFrom, issuesOf, synthesize, type Synthesized } from "../../../support/synth";
 import { loadEnvironments } from "../../../../src/config/load";
+import { PLATFORM_CHARTS } from "../../../../src/constructs/platform/charts";
+import { baseEnvironmentInput, environmentFrom, issuesOf, type Synthesized, synthesize } from "../../../support/synth";
 
+// biome-ignore lint/suspicious/noExplicitAny: Helm values walked by key in assertions; the assertions check the values
 type Values = Record<string, any>;
 
 const FIXTURES = join(__dirname, "..", "..", "..", "fixtures", "charts");
@@ -24,7 +25,8 @@ function helmMerge(defaults: Values, override: Values): Values {
   const merged: Values = { ...defaults };
   for (const [key, value] of Object.entries(override)) {
     const base = merged[key];
-    merged[key] = value && typeof value === "object" && !Array.isArray(value) && base && typeof base === "object" && !Array.isArray(base) ? helmMerge(base, value) : value;
+    merged[key] =
+      value && typeof value === "object" && !Array.isArray(value) && base && typeof base === "object" && !Array.isArray(base) ? helmMerge(base, value) : value;
   }
   return merged;
 }
@@ -76,8 +78,15 @@ describe("pinned chart defaults against the shipped prod environment", () => {
     expect(lbRelease).toMatchObject({ wait: true, atomic: true });
     expect(lbRelease["depends_on"]).toBeUndefined();
     const others = releasesOf(prod, "prod-platform-k8s").filter(([id]) => id !== lbId);
-    expect(others.map(([, body]) => body["chart"]).sort()).toEqual(["aws-efa-k8s-device-plugin", "dcgm-exporter", "external-secrets", "nvidia-device-plugin", "reloader"]);
-    for (const [, release] of others) expect({ chart: release["chart"], dependsOn: release["depends_on"] }).toEqual({ chart: release["chart"], dependsOn: [`helm_release.${lbId}`] });
+    expect(others.map(([, body]) => body["chart"]).sort()).toEqual([
+      "aws-efa-k8s-device-plugin",
+      "dcgm-exporter",
+      "external-secrets",
+      "nvidia-device-plugin",
+      "reloader",
+    ]);
+    for (const [, release] of others)
+      expect({ chart: release["chart"], dependsOn: release["depends_on"] }).toEqual({ chart: release["chart"], dependsOn: [`helm_release.${lbId}`] });
   });
 
   it("dcgm-exporter renders no ServiceMonitor, which its chart does by default", () => {
@@ -92,18 +101,27 @@ describe("dcgm_service_monitor", () => {
     // GIVEN the standalone exporter and the GPU Operator's, each with the option on
     const out = await synthesize([
       environmentFrom("sm", { ...baseEnvironmentInput(), platform: { gpu: { dcgm_exporter: true, dcgm_service_monitor: true } } }),
-      environmentFrom("op", { ...baseEnvironmentInput(), platform: { gpu: { gpu_operator: true, nvidia_device_plugin: false, dcgm_exporter: true, dcgm_service_monitor: true } } }),
+      environmentFrom("op", {
+        ...baseEnvironmentInput(),
+        platform: { gpu: { gpu_operator: true, nvidia_device_plugin: false, dcgm_exporter: true, dcgm_service_monitor: true } },
+      }),
       environmentFrom("opoff", { ...baseEnvironmentInput(), platform: { gpu: { gpu_operator: true, nvidia_device_plugin: false, dcgm_exporter: true } } }),
     ]);
     // THEN both render it, and the operator's default (off) stays off without the option
     expect(helmMerge(DCGM_DEFAULTS, valuesOf(releaseOf(out, "sm-platform-k8s", "dcgm-exporter")))["serviceMonitor"]["enabled"]).toBe(true);
-    expect(helmMerge(GPU_OPERATOR_DEFAULTS, valuesOf(releaseOf(out, "op-platform-k8s", "gpu-operator")))["dcgmExporter"]["serviceMonitor"]["enabled"]).toBe(true);
-    expect(helmMerge(GPU_OPERATOR_DEFAULTS, valuesOf(releaseOf(out, "opoff-platform-k8s", "gpu-operator")))["dcgmExporter"]["serviceMonitor"]["enabled"]).toBe(false);
+    expect(helmMerge(GPU_OPERATOR_DEFAULTS, valuesOf(releaseOf(out, "op-platform-k8s", "gpu-operator")))["dcgmExporter"]["serviceMonitor"]["enabled"]).toBe(
+      true,
+    );
+    expect(helmMerge(GPU_OPERATOR_DEFAULTS, valuesOf(releaseOf(out, "opoff-platform-k8s", "gpu-operator")))["dcgmExporter"]["serviceMonitor"]["enabled"]).toBe(
+      false,
+    );
   });
 
   it("fails when it is on without the exporter", async () => {
     const issues = await issuesOf({ ...baseEnvironmentInput(), platform: { gpu: { dcgm_service_monitor: true } } });
-    expect(issues).toEqual([{ path: "platform.gpu.dcgm_service_monitor", message: "a ServiceMonitor needs the exporter: set dcgm_exporter = true, or drop dcgm_service_monitor" }]);
+    expect(issues).toEqual([
+      { path: "platform.gpu.dcgm_service_monitor", message: "a ServiceMonitor needs the exporter: set dcgm_exporter = true, or drop dcgm_service_monitor" },
+    ]);
   });
 });
 

@@ -13,7 +13,9 @@ import { toStrictJsonSchema } from "../karpenter/crd-validation";
 const CRD_DIR = join(__dirname, "../../../fixtures/crds/external-secrets-2.0.1");
 
 function served(file: string): object {
-  const document = parse(readFileSync(join(CRD_DIR, file), "utf8")) as { spec: { versions: Array<{ name: string; served: boolean; schema: { openAPIV3Schema: object } }> } };
+  const document = parse(readFileSync(join(CRD_DIR, file), "utf8")) as {
+    spec: { versions: Array<{ name: string; served: boolean; schema: { openAPIV3Schema: object } }> };
+  };
   const version = document.spec.versions.find((candidate) => candidate.name === "v1" && candidate.served);
   if (!version) throw new Error(`${file}: no served v1 version`);
   return toStrictJsonSchema(version.schema.openAPIV3Schema) as object;
@@ -33,5 +35,8 @@ export function esoCrdErrors(object: unknown): string[] {
   if (!validate) throw new Error(`no External Secrets CRD for kind ${kind}`);
   return validate(object)
     ? []
-    : (validate.errors ?? []).map((error) => `${error.instancePath || "/"}: ${error.message}${error.params && "additionalProperty" in error.params ? ` (${String(error.params.additionalProperty)})` : ""}`);
+    : (validate.errors ?? []).map(
+        (error) =>
+          `${error.instancePath || "/"}: ${error.message}${error.params && "additionalProperty" in error.params ? ` (${String(error.params.additionalProperty)})` : ""}`,
+      );
 }

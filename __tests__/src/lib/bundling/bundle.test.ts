@@ -4,17 +4,17 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { fromBuffer, type Entry } from "yauzl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Entry, fromBuffer } from "yauzl";
 import {
   ARCHIVES_KEPT,
   BUNDLE_BUDGET_BYTES,
-  PRUNE_UNUSED_FOR_MS,
   buildCapacityManagerBundles,
   bundleLambda,
   capacityManagerHandlers,
-  pruneStaleArchives,
   type LambdaBundle,
+  PRUNE_UNUSED_FOR_MS,
+  pruneStaleArchives,
 } from "../../../../src/lib/bundling/bundle";
 import { deterministicZip } from "../../../../src/lib/bundling/zip";
 import { projectRoot } from "../../../../src/lib/paths";
@@ -171,7 +171,7 @@ describe("capacity manager bundles", () => {
       // GIVEN five archives, the four oldest unused for longer than the delay, and two leftover temporary files
       const cacheDir = join(scratch, "stale-cache");
       const zips = buildVersions("stale", cacheDir, ARCHIVES_KEPT + 2);
-      zips.slice(0, -1).forEach((zip, index) => age(zip, unusedMinutes + 10 - index));
+      for (const [index, zip] of zips.slice(0, -1).entries()) age(zip, unusedMinutes + 10 - index);
       const crashedWrite = `${zips[4]!}.4242-0-abcdef.tmp`;
       const runningWrite = `${zips[4]!}.4343-0-abcdef.tmp`;
       writeFileSync(crashedWrite, "half");
@@ -225,7 +225,9 @@ describe("capacity manager bundles", () => {
         }
         process.stdout.write(JSON.stringify(built));`;
       const runs = await Promise.all(
-        [1, 2, 3, 4].map((worker) => promisify(execFile)(process.execPath, ["--require", "tsx/cjs", "-e", script(worker)], { cwd: projectRoot(), env: { PATH: process.env.PATH } })),
+        [1, 2, 3, 4].map((worker) =>
+          promisify(execFile)(process.execPath, ["--require", "tsx/cjs", "-e", script(worker)], { cwd: projectRoot(), env: { PATH: process.env.PATH } }),
+        ),
       );
       // WHEN they are done  THEN every archive any of them returned is still there, whole, with its reported hash
       const built = runs.flatMap((run) => JSON.parse(run.stdout) as Array<{ zipPath: string; sha256: string }>);
@@ -239,12 +241,14 @@ describe("capacity manager bundles", () => {
 
     it("fails when the function name is not a plain lower-case name", () => {
       expect(() => bundleLambda({ name: "Reconcile/v2", entryPoint: capacityManagerHandlers().reconcile })).toThrow(
-        'lambda bundle: name must be lower-case letters, digits and \'-\', got "Reconcile/v2"',
+        "lambda bundle: name must be lower-case letters, digits and '-', got \"Reconcile/v2\"",
       );
     });
 
     it("fails when the entry point does not exist, naming it", () => {
-      expect(() => bundleLambda({ name: "ghost", entryPoint: join(scratch, "missing.ts") })).toThrow(/lambda bundle "ghost": entryPoint .*missing\.ts does not exist/);
+      expect(() => bundleLambda({ name: "ghost", entryPoint: join(scratch, "missing.ts") })).toThrow(
+        /lambda bundle "ghost": entryPoint .*missing\.ts does not exist/,
+      );
     });
   });
 });
@@ -262,6 +266,8 @@ describe("deterministic zip", () => {
   });
 
   it("fails when an entry name is absolute", () => {
-    expect(() => deterministicZip([{ name: "/etc/passwd", data: Buffer.from("") }])).toThrow('zip entry name must be a relative /-separated path, got "/etc/passwd"');
+    expect(() => deterministicZip([{ name: "/etc/passwd", data: Buffer.from("") }])).toThrow(
+      'zip entry name must be a relative /-separated path, got "/etc/passwd"',
+    );
   });
 });

@@ -1,6 +1,6 @@
+import { join } from "node:path";
 import { CapacityReservationState } from "@aws-sdk/client-ec2";
 import { buildSync } from "esbuild";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   ARM64_GPU_FAMILIES,

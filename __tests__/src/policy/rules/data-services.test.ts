@@ -1,13 +1,21 @@
-import { dataServiceRules } from "../../../../src/policy/rules/data-services";
 import type { JsonObject } from "../../../../src/policy/model";
+import { dataServiceRules } from "../../../../src/policy/rules/data-services";
 import { patch, policy } from "../fixtures";
 import { describeRuleCases } from "../rule-cases";
 
 const C = "test-cluster";
-const foreignStatement = { Sid: "Partner", Effect: "Allow", Principal: { AWS: "arn:aws:iam::444455556666:role/partner" }, Action: "secretsmanager:GetSecretValue", Resource: "*" };
+const foreignStatement = {
+  Sid: "Partner",
+  Effect: "Allow",
+  Principal: { AWS: "arn:aws:iam::444455556666:role/partner" },
+  Action: "secretsmanager:GetSecretValue",
+  Resource: "*",
+};
 /** Marks the stack production the way environment files do: `production = true` becomes a provider default tag. */
 const markProduction = (stack: JsonObject): void => {
-  stack["provider"] = { aws: [{ region: "us-east-1", allowed_account_ids: ["111122223333"], default_tags: [{ tags: { environment: "test", production: "true" } }] }] };
+  stack["provider"] = {
+    aws: [{ region: "us-east-1", allowed_account_ids: ["111122223333"], default_tags: [{ tags: { environment: "test", production: "true" } }] }],
+  };
 };
 const publicStatement = { Sid: "Anyone", Effect: "Allow", Principal: "*", Action: "sqs:SendMessage", Resource: "*" };
 
@@ -37,7 +45,10 @@ describeRuleCases("data service rules", dataServiceRules, [
   {
     rule: "BF-SNS-002",
     when: "any AWS principal may publish",
-    change: (s) => patch(s[C]!, "resource.aws_sns_topic_policy.alerts", { policy: policy([{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sns:Publish", Resource: "*" }]) }),
+    change: (s) =>
+      patch(s[C]!, "resource.aws_sns_topic_policy.alerts", {
+        policy: policy([{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sns:Publish", Resource: "*" }]),
+      }),
     expected: [`${C}/aws_sns_topic_policy.alerts: statement 0 allows "sns:Publish" to any principal (*)`],
   },
   { rule: "BF-DDB-001", when: "point-in-time recovery is on", change: () => {}, expected: [] },
@@ -71,13 +82,19 @@ describeRuleCases("data service rules", dataServiceRules, [
   {
     rule: "BF-SM-002",
     when: "the secret policy names a role",
-    change: (s) => patch(s[C]!, "resource.aws_secretsmanager_secret.api_key", { policy: policy([{ Effect: "Allow", Principal: { AWS: "${aws_iam_role.reconcile.arn}" }, Action: "secretsmanager:GetSecretValue", Resource: "*" }]) }),
+    change: (s) =>
+      patch(s[C]!, "resource.aws_secretsmanager_secret.api_key", {
+        policy: policy([{ Effect: "Allow", Principal: { AWS: "${aws_iam_role.reconcile.arn}" }, Action: "secretsmanager:GetSecretValue", Resource: "*" }]),
+      }),
     expected: [],
   },
   {
     rule: "BF-SM-002",
     when: "the secret policy lets anyone read",
-    change: (s) => patch(s[C]!, "resource.aws_secretsmanager_secret.api_key", { policy: policy([{ Effect: "Allow", Principal: "*", Action: "secretsmanager:GetSecretValue", Resource: "*" }]) }),
+    change: (s) =>
+      patch(s[C]!, "resource.aws_secretsmanager_secret.api_key", {
+        policy: policy([{ Effect: "Allow", Principal: "*", Action: "secretsmanager:GetSecretValue", Resource: "*" }]),
+      }),
     expected: [`${C}/aws_secretsmanager_secret.api_key: statement 0 allows "secretsmanager:GetSecretValue" to any principal (*)`],
   },
   { rule: "BF-LOG-001", when: "logs expire", change: () => {}, expected: [] },
@@ -110,7 +127,10 @@ describeRuleCases("data service rules", dataServiceRules, [
   {
     rule: "BF-KMS-002",
     when: "the key policy allows anyone",
-    change: (s) => patch(s[C]!, "resource.aws_kms_key.main", { policy: policy([{ Sid: "Open", Effect: "Allow", Principal: { AWS: ["*"] }, Action: "kms:Decrypt", Resource: "*" }]) }),
+    change: (s) =>
+      patch(s[C]!, "resource.aws_kms_key.main", {
+        policy: policy([{ Sid: "Open", Effect: "Allow", Principal: { AWS: ["*"] }, Action: "kms:Decrypt", Resource: "*" }]),
+      }),
     expected: [`${C}/aws_kms_key.main: statement "Open" allows "kms:Decrypt" to any principal (*)`],
   },
   { rule: "BF-S3-001", when: "all public access is blocked", change: () => {}, expected: [] },
@@ -121,7 +141,10 @@ describeRuleCases("data service rules", dataServiceRules, [
       patch(s[C]!, "resource.aws_s3_bucket_public_access_block.models", { restrict_public_buckets: false });
       patch(s["test-bootstrap"]!, "resource.aws_s3_bucket_public_access_block", null);
     },
-    expected: ["test-bootstrap/aws_s3_bucket.state: bucket has no public access block", `${C}/aws_s3_bucket.models: public access block leaves restrict_public_buckets off`],
+    expected: [
+      "test-bootstrap/aws_s3_bucket.state: bucket has no public access block",
+      `${C}/aws_s3_bucket.models: public access block leaves restrict_public_buckets off`,
+    ],
   },
   { rule: "BF-S3-002", when: "buckets have default encryption", change: () => {}, expected: [] },
   {
@@ -148,7 +171,10 @@ describeRuleCases("data service rules", dataServiceRules, [
   {
     rule: "BF-S3-005",
     when: "the bucket policy lets anyone read",
-    change: (s) => patch(s[C]!, "resource.aws_s3_bucket_policy.models", { policy: policy([{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "${aws_s3_bucket.models.arn}/*" }]) }),
+    change: (s) =>
+      patch(s[C]!, "resource.aws_s3_bucket_policy.models", {
+        policy: policy([{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "${aws_s3_bucket.models.arn}/*" }]),
+      }),
     expected: [`${C}/aws_s3_bucket_policy.models: statement 0 allows "s3:GetObject" to any principal (*)`],
   },
   { rule: "BF-RDS-001", when: "storage is encrypted", change: () => {}, expected: [] },
@@ -169,7 +195,12 @@ describeRuleCases("data service rules", dataServiceRules, [
   {
     rule: "BF-CACHE-001",
     when: "the cache is open",
-    change: (s) => patch(s[C]!, "resource.aws_elasticache_replication_group.cache", { at_rest_encryption_enabled: undefined, transit_encryption_enabled: false, auth_token: undefined }),
+    change: (s) =>
+      patch(s[C]!, "resource.aws_elasticache_replication_group.cache", {
+        at_rest_encryption_enabled: undefined,
+        transit_encryption_enabled: false,
+        auth_token: undefined,
+      }),
     expected: [`${C}/aws_elasticache_replication_group.cache: replication group: not encrypted at rest; not encrypted in transit; no auth token or user group`],
   },
   // Cross-account principals: the same statement in each service's policy (a deliberate share is waived).
@@ -178,26 +209,41 @@ describeRuleCases("data service rules", dataServiceRules, [
     rule: "BF-SQS-003",
     when: "another account's role may send",
     change: (s) => patch(s[C]!, "resource.aws_sqs_queue_policy.interruption", { policy: policy([{ ...foreignStatement, Action: "sqs:SendMessage" }]) }),
-    expected: [`${C}/aws_sqs_queue_policy.interruption: statement "Partner" allows "sqs:SendMessage" to principals of another account (arn:aws:iam::444455556666:role/partner)`],
+    expected: [
+      `${C}/aws_sqs_queue_policy.interruption: statement "Partner" allows "sqs:SendMessage" to principals of another account (arn:aws:iam::444455556666:role/partner)`,
+    ],
   },
   { rule: "BF-SNS-003", when: "only this account and services are named", change: () => {}, expected: [] },
   {
     rule: "BF-SNS-003",
     when: "another account may publish",
-    change: (s) => patch(s[C]!, "resource.aws_sns_topic_policy.alerts", { policy: policy([{ ...foreignStatement, Principal: { AWS: "444455556666" }, Action: "sns:Publish" }]) }),
+    change: (s) =>
+      patch(s[C]!, "resource.aws_sns_topic_policy.alerts", {
+        policy: policy([{ ...foreignStatement, Principal: { AWS: "444455556666" }, Action: "sns:Publish" }]),
+      }),
     expected: [`${C}/aws_sns_topic_policy.alerts: statement "Partner" allows "sns:Publish" to principals of another account (444455556666)`],
   },
   {
     rule: "BF-SM-003",
     when: "the secret policy names a role of this account",
-    change: (s) => patch(s[C]!, "resource.aws_secretsmanager_secret_policy.api_key", { secret_arn: "${aws_secretsmanager_secret.api_key.arn}", policy: policy([{ ...foreignStatement, Principal: { AWS: "${aws_iam_role.reconcile.arn}" } }]) }),
+    change: (s) =>
+      patch(s[C]!, "resource.aws_secretsmanager_secret_policy.api_key", {
+        secret_arn: "${aws_secretsmanager_secret.api_key.arn}",
+        policy: policy([{ ...foreignStatement, Principal: { AWS: "${aws_iam_role.reconcile.arn}" } }]),
+      }),
     expected: [],
   },
   {
     rule: "BF-SM-003",
     when: "another account may read the secret",
-    change: (s) => patch(s[C]!, "resource.aws_secretsmanager_secret_policy.api_key", { secret_arn: "${aws_secretsmanager_secret.api_key.arn}", policy: policy([foreignStatement]) }),
-    expected: [`${C}/aws_secretsmanager_secret_policy.api_key: statement "Partner" allows "secretsmanager:GetSecretValue" to principals of another account (arn:aws:iam::444455556666:role/partner)`],
+    change: (s) =>
+      patch(s[C]!, "resource.aws_secretsmanager_secret_policy.api_key", {
+        secret_arn: "${aws_secretsmanager_secret.api_key.arn}",
+        policy: policy([foreignStatement]),
+      }),
+    expected: [
+      `${C}/aws_secretsmanager_secret_policy.api_key: statement "Partner" allows "secretsmanager:GetSecretValue" to principals of another account (arn:aws:iam::444455556666:role/partner)`,
+    ],
   },
   { rule: "BF-KMS-003", when: "the key policy names this account's root", change: () => {}, expected: [] },
   {
@@ -205,7 +251,15 @@ describeRuleCases("data service rules", dataServiceRules, [
     when: "another account's root may use the key",
     change: (s) =>
       patch(s[C]!, "resource.aws_kms_key.main", {
-        policy: policy([{ Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: ["arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:root"] }, Action: "kms:*", Resource: "*" }]),
+        policy: policy([
+          {
+            Sid: "AccountAdministers",
+            Effect: "Allow",
+            Principal: { AWS: ["arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:root"] },
+            Action: "kms:*",
+            Resource: "*",
+          },
+        ]),
       }),
     expected: [`${C}/aws_kms_key.main: statement "AccountAdministers" allows "kms:*" to principals of another account (arn:aws:iam::444455556666:root)`],
   },
@@ -213,10 +267,27 @@ describeRuleCases("data service rules", dataServiceRules, [
   {
     rule: "BF-S3-006",
     when: "another account may read objects",
-    change: (s) => patch(s[C]!, "resource.aws_s3_bucket_policy.models", { policy: policy([{ ...foreignStatement, Action: "s3:GetObject", Resource: "${aws_s3_bucket.models.arn}/*" }]) }),
-    expected: [`${C}/aws_s3_bucket_policy.models: statement "Partner" allows "s3:GetObject" to principals of another account (arn:aws:iam::444455556666:role/partner)`],
+    change: (s) =>
+      patch(s[C]!, "resource.aws_s3_bucket_policy.models", {
+        policy: policy([{ ...foreignStatement, Action: "s3:GetObject", Resource: "${aws_s3_bucket.models.arn}/*" }]),
+      }),
+    expected: [
+      `${C}/aws_s3_bucket_policy.models: statement "Partner" allows "s3:GetObject" to principals of another account (arn:aws:iam::444455556666:role/partner)`,
+    ],
   },
-  { rule: "BF-RDS-003", when: "automated backups are kept, or the database is a read replica", change: (s) => patch(s[C]!, "resource.aws_db_instance.replica", { identifier: "blockfleet-test-replica", replicate_source_db: "${aws_db_instance.db.identifier}", backup_retention_period: 0, storage_encrypted: true, deletion_protection: true }), expected: [] },
+  {
+    rule: "BF-RDS-003",
+    when: "automated backups are kept, or the database is a read replica",
+    change: (s) =>
+      patch(s[C]!, "resource.aws_db_instance.replica", {
+        identifier: "blockfleet-test-replica",
+        replicate_source_db: "${aws_db_instance.db.identifier}",
+        backup_retention_period: 0,
+        storage_encrypted: true,
+        deletion_protection: true,
+      }),
+    expected: [],
+  },
   {
     rule: "BF-RDS-003",
     when: "backups are switched off",
@@ -230,11 +301,24 @@ describeRuleCases("data service rules", dataServiceRules, [
     change: (s) => patch(s[C]!, "resource.aws_db_instance.db", { enabled_cloudwatch_logs_exports: undefined }),
     expected: [`${C}/aws_db_instance.db: no database logs are exported (enabled_cloudwatch_logs_exports is empty)`],
   },
-  { rule: "BF-RDS-005", when: "a single-AZ database lives in an environment not marked production", change: (s) => patch(s[C]!, "resource.aws_db_instance.db", { multi_az: false }), expected: [] },
-  { rule: "BF-RDS-005", when: "a production database is Multi-AZ", change: (s) => { markProduction(s[C]!); patch(s[C]!, "resource.aws_db_instance.db", { multi_az: true }); }, expected: [] },
   {
     rule: "BF-RDS-005",
-    when: "the environment is marked production (provider default tag production = \"true\") and the database runs in one zone",
+    when: "a single-AZ database lives in an environment not marked production",
+    change: (s) => patch(s[C]!, "resource.aws_db_instance.db", { multi_az: false }),
+    expected: [],
+  },
+  {
+    rule: "BF-RDS-005",
+    when: "a production database is Multi-AZ",
+    change: (s) => {
+      markProduction(s[C]!);
+      patch(s[C]!, "resource.aws_db_instance.db", { multi_az: true });
+    },
+    expected: [],
+  },
+  {
+    rule: "BF-RDS-005",
+    when: 'the environment is marked production (provider default tag production = "true") and the database runs in one zone',
     change: (s) => markProduction(s[C]!),
     expected: [`${C}/aws_db_instance.db: the environment is marked production but the database runs in one availability zone (multi_az is not true)`],
   },

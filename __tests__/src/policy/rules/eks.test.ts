@@ -1,7 +1,7 @@
-import { eksRules } from "../../../../src/policy/rules/eks";
 import { EKS_VERSIONS, SUPPORTED_EKS_VERSIONS } from "../../../../src/lib/eks-versions";
-import { describeRuleCases } from "../rule-cases";
+import { eksRules } from "../../../../src/policy/rules/eks";
 import { patch } from "../fixtures";
+import { describeRuleCases } from "../rule-cases";
 
 const CLUSTER = "resource.aws_eks_cluster.main";
 const at = "test-cluster/aws_eks_cluster.main";
@@ -54,7 +54,10 @@ describeRuleCases("EKS rules", eksRules, [
   {
     rule: "BF-EKS-003",
     when: "the public endpoint is restricted to named CIDRs",
-    change: (s) => patch(s["test-cluster"]!, CLUSTER, { vpc_config: { endpoint_private_access: true, endpoint_public_access: true, public_access_cidrs: ["203.0.113.0/24"] } }),
+    change: (s) =>
+      patch(s["test-cluster"]!, CLUSTER, {
+        vpc_config: { endpoint_private_access: true, endpoint_public_access: true, public_access_cidrs: ["203.0.113.0/24"] },
+      }),
     expected: [],
   },
   {
@@ -69,7 +72,8 @@ describeRuleCases("EKS rules", eksRules, [
   {
     rule: "BF-EKS-003",
     when: "the public endpoint allows 0.0.0.0/0",
-    change: (s) => patch(s["test-cluster"]!, CLUSTER, { vpc_config: { endpoint_private_access: true, endpoint_public_access: true, public_access_cidrs: ["0.0.0.0/0"] } }),
+    change: (s) =>
+      patch(s["test-cluster"]!, CLUSTER, { vpc_config: { endpoint_private_access: true, endpoint_public_access: true, public_access_cidrs: ["0.0.0.0/0"] } }),
     expected: [`${at}: the public API endpoint allows 0.0.0.0/0`],
   },
   { rule: "BF-EKS-004", when: "the version is supported", change: () => {}, expected: [] },
@@ -95,7 +99,10 @@ describeRuleCases("EKS rules", eksRules, [
   {
     rule: "BF-EKS-005",
     when: "SSH is limited to source security groups",
-    change: (s) => patch(s["test-cluster"]!, "resource.aws_eks_node_group.gpu", { remote_access: { ec2_ssh_key: "ops", source_security_group_ids: ["${aws_security_group.nodes.id}"] } }),
+    change: (s) =>
+      patch(s["test-cluster"]!, "resource.aws_eks_node_group.gpu", {
+        remote_access: { ec2_ssh_key: "ops", source_security_group_ids: ["${aws_security_group.nodes.id}"] },
+      }),
     expected: [],
   },
   {

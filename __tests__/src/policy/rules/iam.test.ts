@@ -1,7 +1,7 @@
+import type { JsonObject } from "../../../../src/policy/model";
 import { iamRules } from "../../../../src/policy/rules/iam";
 import { ACCOUNT, patch, policy } from "../fixtures";
-import type { JsonObject } from "../../../../src/policy/model";
-import { type RuleCase, describeRuleCases } from "../rule-cases";
+import { describeRuleCases, type RuleCase } from "../rule-cases";
 
 const C = "test-cluster";
 const controllerRole = `${C}/aws_iam_role.controller`;
@@ -9,12 +9,16 @@ const reconcilePolicy = `${C}/aws_iam_role_policy.reconcile`;
 const controllerDocument = "data.aws_iam_policy_document.controller";
 
 /** Gives the reconcile role exactly these statements. */
-const reconcileStatements = (...statements: JsonObject[]): RuleCase["change"] => (s) =>
-  patch(s[C]!, "resource.aws_iam_role_policy.reconcile", { policy: policy(statements) });
+const reconcileStatements =
+  (...statements: JsonObject[]): RuleCase["change"] =>
+  (s) =>
+    patch(s[C]!, "resource.aws_iam_role_policy.reconcile", { policy: policy(statements) });
 
 /** Replaces the Karpenter controller's policy document statements (aws_iam_policy_document syntax). */
-const controllerStatements = (...statements: JsonObject[]): RuleCase["change"] => (s) =>
-  patch(s[C]!, "data.aws_iam_policy_document.controller", { statement: statements });
+const controllerStatements =
+  (...statements: JsonObject[]): RuleCase["change"] =>
+  (s) =>
+    patch(s[C]!, "data.aws_iam_policy_document.controller", { statement: statements });
 
 const passNodeRoleTo = (service: string) => ({
   sid: "PassNodeRole",
@@ -45,7 +49,7 @@ describeRuleCases("IAM rules", iamRules, [
   {
     rule: "BF-IAM-001",
     when: "the document is a Terraform function call",
-    change: (s) => patch(s[C]!, "resource.aws_iam_role_policy.reconcile", { policy: '${jsonencode({Statement = []})}' }),
+    change: (s) => patch(s[C]!, "resource.aws_iam_role_policy.reconcile", { policy: "${jsonencode({Statement = []})}" }),
     expected: [
       `${reconcilePolicy}: policy is not a JSON document the gate can read (use JSON.stringify or an aws_iam_policy_document, not a Terraform function): \${jsonencode({Statement = []})}`,
     ],
@@ -79,24 +83,39 @@ describeRuleCases("IAM rules", iamRules, [
   {
     rule: "BF-IAM-004",
     when: '"*" carries actions that support resource ARNs',
-    change: reconcileStatements({ Sid: "Table", Effect: "Allow", Action: ["dynamodb:GetItem", "ec2:DescribeCapacityReservations", "ec2:PurchaseCapacityBlockExtension"], Resource: "*" }),
-    expected: [`${reconcilePolicy}: policy: statement "Table" grants dynamodb:GetItem, ec2:PurchaseCapacityBlockExtension on "*" although they support resource ARNs`],
+    change: reconcileStatements({
+      Sid: "Table",
+      Effect: "Allow",
+      Action: ["dynamodb:GetItem", "ec2:DescribeCapacityReservations", "ec2:PurchaseCapacityBlockExtension"],
+      Resource: "*",
+    }),
+    expected: [
+      `${reconcilePolicy}: policy: statement "Table" grants dynamodb:GetItem, ec2:PurchaseCapacityBlockExtension on "*" although they support resource ARNs`,
+    ],
   },
   {
     rule: "BF-IAM-004",
-    when: '"*" is narrowed by the action\'s own condition key to a resource its resource types can\'t name (zonal shift of an EKS cluster, as upstream Karpenter grants it)',
+    when: "\"*\" is narrowed by the action's own condition key to a resource its resource types can't name (zonal shift of an EKS cluster, as upstream Karpenter grants it)",
     change: reconcileStatements({
       Sid: "ZonalShift",
       Effect: "Allow",
       Action: "arc-zonal-shift:GetManagedResource",
       Resource: "*",
-      Condition: { StringEquals: { "arc-zonal-shift:ResourceIdentifier": "arn:${data.aws_partition.current.partition}:eks:us-east-1:${data.aws_caller_identity.current.account_id}:cluster/blockfleet-test" } },
+      Condition: {
+        StringEquals: {
+          "arc-zonal-shift:ResourceIdentifier":
+            "arn:${data.aws_partition.current.partition}:eks:us-east-1:${data.aws_caller_identity.current.account_id}:cluster/blockfleet-test",
+        },
+      },
     }),
     expected: [],
   },
   ...(
     [
-      ["names a load balancer, which the action's resource types do name", { StringEquals: { "arc-zonal-shift:ResourceIdentifier": `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:loadbalancer/app/web/0123456789abcdef` } }],
+      [
+        "names a load balancer, which the action's resource types do name",
+        { StringEquals: { "arc-zonal-shift:ResourceIdentifier": `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:loadbalancer/app/web/0123456789abcdef` } },
+      ],
       ["is a wildcard over clusters", { StringEquals: { "arc-zonal-shift:ResourceIdentifier": `arn:aws:eks:us-east-1:${ACCOUNT}:cluster/*` } }],
       ["is a Like match", { StringLike: { "arc-zonal-shift:ResourceIdentifier": `arn:aws:eks:us-east-1:${ACCOUNT}:cluster/blockfleet-test` } }],
       ["is a key of another service", { StringEquals: { "eks:clusterName": "blockfleet-test" } }],
@@ -104,7 +123,13 @@ describeRuleCases("IAM rules", iamRules, [
   ).map(([what, condition]) => ({
     rule: "BF-IAM-004",
     when: `"*" carries zonal shift and the condition ${what}`,
-    change: reconcileStatements({ Sid: "ZonalShift", Effect: "Allow", Action: "arc-zonal-shift:GetManagedResource", Resource: "*", Condition: condition as unknown as JsonObject }),
+    change: reconcileStatements({
+      Sid: "ZonalShift",
+      Effect: "Allow",
+      Action: "arc-zonal-shift:GetManagedResource",
+      Resource: "*",
+      Condition: condition as unknown as JsonObject,
+    }),
     expected: [`${reconcilePolicy}: policy: statement "ZonalShift" grants arc-zonal-shift:GetManagedResource on "*" although they support resource ARNs`],
   })),
   {
@@ -147,25 +172,32 @@ describeRuleCases("IAM rules", iamRules, [
     rule: "BF-IAM-006",
     when: "the role may pass the node role to EC2 and launch instances (the Karpenter pattern)",
     change: controllerStatements(passNodeRoleTo("ec2.amazonaws.com"), launchInstances),
-    expected: [`${controllerRole}: role can pass ${C}/aws_iam_role.node to ec2.amazonaws.com and start it (ec2:RunInstances), so it can act with that role's permissions`],
+    expected: [
+      `${controllerRole}: role can pass ${C}/aws_iam_role.node to ec2.amazonaws.com and start it (ec2:RunInstances), so it can act with that role's permissions`,
+    ],
   },
   { rule: "BF-IAM-007", when: "roles trust named services", change: () => {}, expected: [] },
   {
     rule: "BF-IAM-007",
     when: "a role trusts any AWS principal",
-    change: (s) => patch(s[C]!, "resource.aws_iam_role.reconcile", { assume_role_policy: policy([{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }]) }),
+    change: (s) =>
+      patch(s[C]!, "resource.aws_iam_role.reconcile", { assume_role_policy: policy([{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }]) }),
     expected: [`${C}/aws_iam_role.reconcile: statement 0 of the trust policy lets any principal (*) assume the role`],
   },
   { rule: "BF-IAM-008", when: "only narrow managed policies are attached", change: () => {}, expected: [] },
   {
     rule: "BF-IAM-008",
     when: "AdministratorAccess is attached through the partition data source",
-    change: (s) => patch(s[C]!, "resource.aws_iam_role_policy_attachment.admin", { role: "${aws_iam_role.reconcile.name}", policy_arn: "arn:${data.aws_partition.current.partition}:iam::aws:policy/AdministratorAccess" }),
+    change: (s) =>
+      patch(s[C]!, "resource.aws_iam_role_policy_attachment.admin", {
+        role: "${aws_iam_role.reconcile.name}",
+        policy_arn: "arn:${data.aws_partition.current.partition}:iam::aws:policy/AdministratorAccess",
+      }),
     expected: [`${C}/aws_iam_role.reconcile: role has the AWS managed AdministratorAccess policy attached`],
   },
   {
     rule: "BF-IAM-004",
-    when: "a service wildcard on \"*\" grants writes that could be scoped (dynamodb:*, s3:*)",
+    when: 'a service wildcard on "*" grants writes that could be scoped (dynamodb:*, s3:*)',
     change: reconcileStatements({ Sid: "Everything", Effect: "Allow", Action: ["dynamodb:*", "s3:*", "ec2:Describe*"], Resource: "*" }),
     expected: [
       `${reconcilePolicy}: policy: statement "Everything" grants dynamodb:* (${DYNAMODB_CHANGES}), s3:* (${S3_CHANGES}) on "*" although they support resource ARNs`,
@@ -177,7 +209,12 @@ describeRuleCases("IAM rules", iamRules, [
     change: (s) =>
       patch(s[C]!, "resource.aws_iam_role.reconcile", {
         assume_role_policy: policy([
-          { Effect: "Allow", Principal: { AWS: "arn:aws:iam::444455556666:root" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": "blockfleet-7f3a" } } },
+          {
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::444455556666:root" },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "sts:ExternalId": "blockfleet-7f3a" } },
+          },
           { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "sts:AssumeRole" },
         ]),
       }),
@@ -190,7 +227,12 @@ describeRuleCases("IAM rules", iamRules, [
       patch(s[C]!, "resource.aws_iam_role.reconcile", {
         assume_role_policy: policy([
           { Sid: "Vendor", Effect: "Allow", Principal: { AWS: ["arn:aws:iam::444455556666:root", "777788889999"] }, Action: "sts:AssumeRole" },
-          { Effect: "Allow", Principal: { AWS: "arn:aws:iam::444455556666:root" }, Action: "sts:AssumeRole", Condition: { StringLike: { "sts:ExternalId": "*" } } },
+          {
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::444455556666:root" },
+            Action: "sts:AssumeRole",
+            Condition: { StringLike: { "sts:ExternalId": "*" } },
+          },
         ]),
       }),
     expected: [
@@ -209,7 +251,11 @@ describeRuleCases("IAM rules", iamRules, [
             Effect: "Allow",
             Principal: { Service: "pods.eks.amazonaws.com" },
             Action: ["sts:AssumeRole", "sts:TagSession"],
-            Condition: { StringEquals: { "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:us-east-1:${data.aws_caller_identity.current.account_id}:cluster/blockfleet-test" } },
+            Condition: {
+              StringEquals: {
+                "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:us-east-1:${data.aws_caller_identity.current.account_id}:cluster/blockfleet-test",
+              },
+            },
           },
         ]),
       });
@@ -222,8 +268,18 @@ describeRuleCases("IAM rules", iamRules, [
     change: (s) => {
       patch(s[C]!, "resource.aws_iam_role.controller", {
         assume_role_policy: policy([
-          { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"], Condition: { StringLike: { "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:us-east-1:*:cluster/blockfleet-test" } } },
-          { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"], Condition: { StringLike: { "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:us-east-1:${ACCOUNT}:cluster/*` } } },
+          {
+            Effect: "Allow",
+            Principal: { Service: "pods.eks.amazonaws.com" },
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+            Condition: { StringLike: { "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:us-east-1:*:cluster/blockfleet-test" } },
+          },
+          {
+            Effect: "Allow",
+            Principal: { Service: "pods.eks.amazonaws.com" },
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+            Condition: { StringLike: { "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:us-east-1:${ACCOUNT}:cluster/*` } },
+          },
         ]),
       });
     },
@@ -237,17 +293,38 @@ describeRuleCases("IAM rules", iamRules, [
     when: "a queue, a topic and a key let services act for anyone, and Pod Identity trust has no source account",
     change: (s) => {
       patch(s[C]!, "resource.aws_sqs_queue_policy.interruption", {
-        policy: policy([{ Sid: "EventBridgeSends", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage", Resource: "${aws_sqs_queue.interruption.arn}" }]),
+        policy: policy([
+          {
+            Sid: "EventBridgeSends",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "sqs:SendMessage",
+            Resource: "${aws_sqs_queue.interruption.arn}",
+          },
+        ]),
       });
       patch(s[C]!, "resource.aws_sns_topic_policy.alerts", {
         policy: policy([
-          { Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: "${aws_sns_topic.alerts.arn}", Condition: { StringLike: { "aws:SourceArn": "arn:aws:cloudwatch:us-east-1:*:alarm:*" } } },
+          {
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: "${aws_sns_topic.alerts.arn}",
+            Condition: { StringLike: { "aws:SourceArn": "arn:aws:cloudwatch:us-east-1:*:alarm:*" } },
+          },
         ]),
       });
       patch(s[C]!, "resource.aws_kms_key.main", {
         policy: policy([
           { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
-          { Sid: "Logs", Effect: "Allow", Principal: { Service: "logs.us-east-1.amazonaws.com" }, Action: ["kms:Encrypt*", "kms:Decrypt*"], Resource: "*", Condition: { StringEqualsIfExists: { "aws:SourceAccount": ACCOUNT } } },
+          {
+            Sid: "Logs",
+            Effect: "Allow",
+            Principal: { Service: "logs.us-east-1.amazonaws.com" },
+            Action: ["kms:Encrypt*", "kms:Decrypt*"],
+            Resource: "*",
+            Condition: { StringEqualsIfExists: { "aws:SourceAccount": ACCOUNT } },
+          },
         ]),
       });
       patch(s[C]!, "resource.aws_iam_role.controller", {

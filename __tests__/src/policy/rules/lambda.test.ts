@@ -19,23 +19,49 @@ describeRuleCases("Lambda rules", lambdaRules, [
     when: "concurrency is unreserved but only API Gateway invokes the function, through a stage that throttles every method",
     change: (s) => {
       patch(s["test-cluster"]!, FN, { reserved_concurrent_executions: -1 });
-      patch(s["test-cluster"]!, "resource.aws_lambda_permission.schedule", { principal: "apigateway.amazonaws.com", source_arn: "${aws_api_gateway_rest_api.api.execution_arn}/live/*/*" });
+      patch(s["test-cluster"]!, "resource.aws_lambda_permission.schedule", {
+        principal: "apigateway.amazonaws.com",
+        source_arn: "${aws_api_gateway_rest_api.api.execution_arn}/live/*/*",
+      });
     },
     expected: [],
   },
   ...(
     [
-      ["the stage doesn't throttle (-1)", (s: Record<string, JsonObject>) => patch(s["test-cluster"]!, "resource.aws_api_gateway_method_settings.all", { settings: { metrics_enabled: true, throttling_rate_limit: -1, throttling_burst_limit: -1 } })],
-      ["the permission admits every stage", (s: Record<string, JsonObject>) => patch(s["test-cluster"]!, "resource.aws_lambda_permission.schedule", { source_arn: "${aws_api_gateway_rest_api.api.execution_arn}/*/*/*" })],
-      ["the throttled settings are for another stage", (s: Record<string, JsonObject>) => patch(s["test-cluster"]!, "resource.aws_lambda_permission.schedule", { source_arn: "${aws_api_gateway_rest_api.api.execution_arn}/beta/*/*" })],
-      ["a function URL also reaches it", (s: Record<string, JsonObject>) => patch(s["test-cluster"]!, "resource.aws_lambda_function_url", { open: { function_name: "${aws_lambda_function.reconcile.function_name}", authorization_type: "AWS_IAM" } })],
+      [
+        "the stage doesn't throttle (-1)",
+        (s: Record<string, JsonObject>) =>
+          patch(s["test-cluster"]!, "resource.aws_api_gateway_method_settings.all", {
+            settings: { metrics_enabled: true, throttling_rate_limit: -1, throttling_burst_limit: -1 },
+          }),
+      ],
+      [
+        "the permission admits every stage",
+        (s: Record<string, JsonObject>) =>
+          patch(s["test-cluster"]!, "resource.aws_lambda_permission.schedule", { source_arn: "${aws_api_gateway_rest_api.api.execution_arn}/*/*/*" }),
+      ],
+      [
+        "the throttled settings are for another stage",
+        (s: Record<string, JsonObject>) =>
+          patch(s["test-cluster"]!, "resource.aws_lambda_permission.schedule", { source_arn: "${aws_api_gateway_rest_api.api.execution_arn}/beta/*/*" }),
+      ],
+      [
+        "a function URL also reaches it",
+        (s: Record<string, JsonObject>) =>
+          patch(s["test-cluster"]!, "resource.aws_lambda_function_url", {
+            open: { function_name: "${aws_lambda_function.reconcile.function_name}", authorization_type: "AWS_IAM" },
+          }),
+      ],
     ] as const
   ).map(([what, extra]) => ({
     rule: "BF-LAMBDA-001",
     when: `concurrency is unreserved, API Gateway invokes the function, and ${what}`,
     change: (s: Record<string, JsonObject>) => {
       patch(s["test-cluster"]!, FN, { reserved_concurrent_executions: -1 });
-      patch(s["test-cluster"]!, "resource.aws_lambda_permission.schedule", { principal: "apigateway.amazonaws.com", source_arn: "${aws_api_gateway_rest_api.api.execution_arn}/live/*/*" });
+      patch(s["test-cluster"]!, "resource.aws_lambda_permission.schedule", {
+        principal: "apigateway.amazonaws.com",
+        source_arn: "${aws_api_gateway_rest_api.api.execution_arn}/live/*/*",
+      });
       extra(s);
     },
     expected: [`${fn}: no reserved concurrency: one noisy caller can take the account's whole concurrency`],
@@ -55,7 +81,10 @@ describeRuleCases("Lambda rules", lambdaRules, [
     when: "only API Gateway invokes the function (synchronously, where destinations never apply)",
     change: (s) => {
       patch(s["test-cluster"]!, "resource.aws_lambda_function_event_invoke_config", null);
-      patch(s["test-cluster"]!, "resource.aws_lambda_permission.schedule", { principal: "apigateway.amazonaws.com", source_arn: "${aws_api_gateway_rest_api.api.execution_arn}/*/*" });
+      patch(s["test-cluster"]!, "resource.aws_lambda_permission.schedule", {
+        principal: "apigateway.amazonaws.com",
+        source_arn: "${aws_api_gateway_rest_api.api.execution_arn}/*/*",
+      });
     },
     expected: [],
   },
@@ -73,7 +102,12 @@ describeRuleCases("Lambda rules", lambdaRules, [
     expected: [`${fn}: tracing is "PassThrough", expected "Active"`],
   },
   { rule: "BF-LAMBDA-004", when: "the runtime is current", change: () => {}, expected: [] },
-  { rule: "BF-LAMBDA-004", when: "the function is a container image", change: (s) => patch(s["test-cluster"]!, FN, { runtime: undefined, package_type: "Image" }), expected: [] },
+  {
+    rule: "BF-LAMBDA-004",
+    when: "the function is a container image",
+    change: (s) => patch(s["test-cluster"]!, FN, { runtime: undefined, package_type: "Image" }),
+    expected: [],
+  },
   {
     rule: "BF-LAMBDA-004",
     when: "the runtime is deprecated",
@@ -88,7 +122,10 @@ describeRuleCases("Lambda rules", lambdaRules, [
       patch(s["test-cluster"]!, FN, {
         environment: { variables: { AWS_ACCESS_KEY_ID: "AKIAABCDEFGHIJKLMNOP", WEBHOOK_TOKEN_VALUE: "q8Zr4Lm2Xv9Tb1Nw6Yc3", TABLE_NAME: "records" } },
       }),
-    expected: [`${fn}: environment variable AWS_ACCESS_KEY_ID holds an AWS access key id`, `${fn}: environment variable WEBHOOK_TOKEN_VALUE holds a secret-looking literal value`],
+    expected: [
+      `${fn}: environment variable AWS_ACCESS_KEY_ID holds an AWS access key id`,
+      `${fn}: environment variable WEBHOOK_TOKEN_VALUE holds a secret-looking literal value`,
+    ],
   },
   { rule: "BF-LAMBDA-006", when: "EventBridge is limited to its rule", change: () => {}, expected: [] },
   {
@@ -108,7 +145,13 @@ describeRuleCases("Lambda rules", lambdaRules, [
     when: "variables carry a secret's name, an endpoint without credentials and a plain reference",
     change: (s) =>
       patch(s["test-cluster"]!, FN, {
-        environment: { variables: { API_KEY_SECRET_NAME: "${aws_secretsmanager_secret.api_key.name}", REDIS_URL: "rediss://${aws_elasticache_replication_group.cache.primary_endpoint_address}:6379", TABLE_NAME: "${aws_dynamodb_table.records.name}" } },
+        environment: {
+          variables: {
+            API_KEY_SECRET_NAME: "${aws_secretsmanager_secret.api_key.name}",
+            REDIS_URL: "rediss://${aws_elasticache_replication_group.cache.primary_endpoint_address}:6379",
+            TABLE_NAME: "${aws_dynamodb_table.records.name}",
+          },
+        },
       }),
     expected: [],
   },
@@ -133,11 +176,24 @@ describeRuleCases("Lambda rules", lambdaRules, [
       `${fn}: environment variable DATABASE_URL copies a URL with an inline password (readable by anyone who can read the function's configuration)`,
     ],
   },
-  { rule: "BF-LAMBDA-007", when: "the function URL requires IAM", change: (s) => patch(s["test-cluster"]!, "resource.aws_lambda_function_url.reconcile", { function_name: "${aws_lambda_function.reconcile.function_name}", authorization_type: "AWS_IAM" }), expected: [] },
+  {
+    rule: "BF-LAMBDA-007",
+    when: "the function URL requires IAM",
+    change: (s) =>
+      patch(s["test-cluster"]!, "resource.aws_lambda_function_url.reconcile", {
+        function_name: "${aws_lambda_function.reconcile.function_name}",
+        authorization_type: "AWS_IAM",
+      }),
+    expected: [],
+  },
   {
     rule: "BF-LAMBDA-007",
     when: "the function URL has authorization NONE",
-    change: (s) => patch(s["test-cluster"]!, "resource.aws_lambda_function_url.reconcile", { function_name: "${aws_lambda_function.reconcile.function_name}", authorization_type: "NONE" }),
+    change: (s) =>
+      patch(s["test-cluster"]!, "resource.aws_lambda_function_url.reconcile", {
+        function_name: "${aws_lambda_function.reconcile.function_name}",
+        authorization_type: "NONE",
+      }),
     expected: ['test-cluster/aws_lambda_function_url.reconcile: anyone on the internet can invoke the function (authorization_type "NONE")'],
   },
 ]);

@@ -28,7 +28,13 @@ describeRuleCases("reliability rules", reliabilityRules, [
   {
     rule: "BF-REL-002",
     when: "the S3 backend lacks encryption and a lock file, writing to a bucket the gate cannot see",
-    change: (s) => patch(s["test-cluster"]!, "terraform.backend.s3", { bucket: "blockfleet-tfstate-elsewhere", encrypt: undefined, kms_key_id: undefined, use_lockfile: false }),
+    change: (s) =>
+      patch(s["test-cluster"]!, "terraform.backend.s3", {
+        bucket: "blockfleet-tfstate-elsewhere",
+        encrypt: undefined,
+        kms_key_id: undefined,
+        use_lockfile: false,
+      }),
     expected: [
       "test-cluster/terraform.backend: S3 backend does not encrypt state (encrypt is not true)",
       "test-cluster/terraform.backend: S3 backend has no lock file (use_lockfile is not true), so two applies can race",
@@ -50,7 +56,9 @@ describeRuleCases("reliability rules", reliabilityRules, [
     rule: "BF-REL-002",
     when: "the S3 backend leaves encryption to a state bucket that defaults to SSE-S3",
     change: (s) => {
-      patch(s["test-bootstrap"]!, "resource.aws_s3_bucket_server_side_encryption_configuration.state", { rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] });
+      patch(s["test-bootstrap"]!, "resource.aws_s3_bucket_server_side_encryption_configuration.state", {
+        rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }],
+      });
       patch(s["test-cluster"]!, "terraform.backend.s3", { encrypt: false, kms_key_id: undefined });
     },
     expected: ["test-cluster/terraform.backend: S3 backend does not encrypt state (encrypt is not true)"],
@@ -66,7 +74,9 @@ describeRuleCases("reliability rules", reliabilityRules, [
     rule: "BF-REL-003",
     when: "the state bucket falls back to SSE-S3 and a backend omits kms_key_id",
     change: (s) => {
-      patch(s["test-bootstrap"]!, "resource.aws_s3_bucket_server_side_encryption_configuration.state", { rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] });
+      patch(s["test-bootstrap"]!, "resource.aws_s3_bucket_server_side_encryption_configuration.state", {
+        rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }],
+      });
       patch(s["test-cluster"]!, "terraform.backend.s3", { kms_key_id: undefined });
     },
     expected: [
@@ -78,7 +88,9 @@ describeRuleCases("reliability rules", reliabilityRules, [
     rule: "BF-REL-003",
     when: "the state bucket uses the AWS managed key",
     change: (s) =>
-      patch(s["test-bootstrap"]!, "resource.aws_s3_bucket_server_side_encryption_configuration.state", { rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms" } }] }),
+      patch(s["test-bootstrap"]!, "resource.aws_s3_bucket_server_side_encryption_configuration.state", {
+        rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms" } }],
+      }),
     expected: ["test-bootstrap/aws_s3_bucket.state: state bucket uses the AWS managed key aws/s3, whose policy nobody can narrow to the deploy roles"],
   },
   { rule: "BF-REL-004", when: "noncurrent state versions expire", change: () => {}, expected: [] },

@@ -9,9 +9,22 @@ describeRuleCases("secret copy rules", secretRules, [
     rule: "BF-SSM-001",
     when: "String parameters publish a secret's name and a URL, and a SecureString holds the key",
     change: (s) => {
-      patch(s[C]!, "resource.aws_ssm_parameter.secret_name", { name: "/blockfleet/test/api-key-secret-name", type: "String", value: "${aws_secretsmanager_secret.api_key.name}" });
-      patch(s[C]!, "resource.aws_ssm_parameter.api_url", { name: "/blockfleet/test/api-url", type: "String", value: "https://${aws_api_gateway_rest_api.api.id}.execute-api.us-east-1.amazonaws.com/live" });
-      patch(s[C]!, "resource.aws_ssm_parameter.api_key", { name: "/blockfleet/test/api-key", type: "SecureString", value: "${aws_api_gateway_api_key.key.value}", key_id: "${aws_kms_key.main.arn}" });
+      patch(s[C]!, "resource.aws_ssm_parameter.secret_name", {
+        name: "/blockfleet/test/api-key-secret-name",
+        type: "String",
+        value: "${aws_secretsmanager_secret.api_key.name}",
+      });
+      patch(s[C]!, "resource.aws_ssm_parameter.api_url", {
+        name: "/blockfleet/test/api-url",
+        type: "String",
+        value: "https://${aws_api_gateway_rest_api.api.id}.execute-api.us-east-1.amazonaws.com/live",
+      });
+      patch(s[C]!, "resource.aws_ssm_parameter.api_key", {
+        name: "/blockfleet/test/api-key",
+        type: "SecureString",
+        value: "${aws_api_gateway_api_key.key.value}",
+        key_id: "${aws_kms_key.main.arn}",
+      });
     },
     expected: [],
   },
@@ -20,7 +33,11 @@ describeRuleCases("secret copy rules", secretRules, [
     when: "String parameters copy the API key, a URL with a password or a literal token",
     change: (s) => {
       patch(s[C]!, "resource.aws_ssm_parameter.api_key", { name: "/blockfleet/test/api-key", type: "String", value: "${aws_api_gateway_api_key.key.value}" });
-      patch(s[C]!, "resource.aws_ssm_parameter.redis", { name: "/blockfleet/test/redis", type: "String", insecure_value: "rediss://:${random_password.cache.result}@cache.internal:6379" });
+      patch(s[C]!, "resource.aws_ssm_parameter.redis", {
+        name: "/blockfleet/test/redis",
+        type: "String",
+        insecure_value: "rediss://:${random_password.cache.result}@cache.internal:6379",
+      });
       patch(s[C]!, "resource.aws_ssm_parameter.token", { name: "/blockfleet/test/token", type: "StringList", value: "token=Zx81kLmQ0pWv" });
     },
     expected: [
@@ -35,7 +52,12 @@ describeRuleCases("secret copy rules", secretRules, [
     change: (s) => {
       s[C]!["output"] = {
         api_key_secret_name: { value: "${aws_secretsmanager_secret.api_key.name}" },
-        endpoints: { value: { cache: "${aws_elasticache_replication_group.cache.primary_endpoint_address}", api: "https://${aws_api_gateway_rest_api.api.id}.execute-api.us-east-1.amazonaws.com/live" } },
+        endpoints: {
+          value: {
+            cache: "${aws_elasticache_replication_group.cache.primary_endpoint_address}",
+            api: "https://${aws_api_gateway_rest_api.api.id}.execute-api.us-east-1.amazonaws.com/live",
+          },
+        },
       };
     },
     expected: [],

@@ -5,8 +5,8 @@ import { ElasticacheUserGroup } from "@cdktf/provider-aws/lib/elasticache-user-g
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
 import { policyDocument } from "../../../lib/iam";
-import { ClientSecurityGroup } from "../shared/client-security-group";
 import { checkedName } from "../../../lib/naming";
+import { ClientSecurityGroup } from "../shared/client-security-group";
 
 export const REDIS_PORT = 6379;
 

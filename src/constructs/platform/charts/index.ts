@@ -1,14 +1,7 @@
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { Construct } from "constructs";
 import { SYSTEM_NODE_LABEL } from "../../system-node-group";
-import {
-  devicePluginNodeTerms,
-  fleetUsesEfa,
-  gpuTolerations,
-  nvidiaNodeTerms,
-  requiredNodeAffinity,
-  type GpuFleet,
-} from "../gpu-scheduling";
+import { devicePluginNodeTerms, fleetUsesEfa, type GpuFleet, gpuTolerations, nvidiaNodeTerms, requiredNodeAffinity } from "../gpu-scheduling";
 
 export interface ChartPin {
   readonly repository: string;
@@ -186,7 +179,11 @@ export class PlatformCharts extends Construct {
     }
     const nvidiaTerms = nvidiaNodeTerms(props.fleet);
     if (props.dcgmExporter && !props.gpuOperator && nvidiaTerms.length > 0) {
-      this.install("dcgmExporter", "dcgm-exporter", { affinity: requiredNodeAffinity(nvidiaTerms), tolerations, serviceMonitor: { enabled: dcgmServiceMonitor } });
+      this.install("dcgmExporter", "dcgm-exporter", {
+        affinity: requiredNodeAffinity(nvidiaTerms),
+        tolerations,
+        serviceMonitor: { enabled: dcgmServiceMonitor },
+      });
     }
     if (props.reloader) {
       this.install("reloader", "reloader", { reloader: { watchGlobally: true, deployment: { ...systemNodes } } });

@@ -1,15 +1,15 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { Id } from "@cdktf/provider-random/lib/id";
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
+import { Id } from "@cdktf/provider-random/lib/id";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../../lib/aws-context";
 import type { Grantee, PolicyStatement } from "../../../lib/iam";
-import { ClientSecurityGroup } from "../shared/client-security-group";
-import { SECRET_READ_ACTIONS, type ReadableSecret } from "../secrets";
 import { checkedName } from "../../../lib/naming";
+import { type ReadableSecret, SECRET_READ_ACTIONS } from "../secrets";
+import { ClientSecurityGroup } from "../shared/client-security-group";
 
 export const POSTGRES_PORT = 5432;
 

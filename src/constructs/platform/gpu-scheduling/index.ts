@@ -3,9 +3,10 @@
  * the node-pool label and the GPU manufacturer label Karpenter sets. The AMI decides whether a device plugin is
  * needed: Bottlerocket's NVIDIA variants ship one, AL2023's accelerated AMI does not.
  */
+
+import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../../lib/instance-types";
 import { CAPACITY_BLOCK_LABELS } from "../../capacity-block-node-group";
 import { KARPENTER_TAINTS, NODE_POOL_LABEL } from "../../karpenter/manifests";
-import { CAPACITY_BLOCK_INSTANCE_TYPES } from "../../../lib/instance-types";
 
 /** Label Karpenter sets on every node it launches with the instance's GPU maker. */
 export const KARPENTER_GPU_MANUFACTURER_LABEL = "karpenter.k8s.aws/instance-gpu-manufacturer";

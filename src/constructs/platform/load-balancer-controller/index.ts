@@ -79,7 +79,13 @@ export function loadBalancerControllerStatements(scope: LoadBalancerControllerSc
     {
       Sid: "ReadReferencedResources",
       Effect: "Allow",
-      Action: ["acm:DescribeCertificate", "iam:GetServerCertificate", "cognito-idp:DescribeUserPoolClient", "ec2:GetCoipPoolUsage", "ec2:GetSecurityGroupsForVpc"],
+      Action: [
+        "acm:DescribeCertificate",
+        "iam:GetServerCertificate",
+        "cognito-idp:DescribeUserPoolClient",
+        "ec2:GetCoipPoolUsage",
+        "ec2:GetSecurityGroupsForVpc",
+      ],
       Resource: [arn("acm", "certificate/*"), arn("iam", "server-certificate/*", false), arn("cognito-idp", "userpool/*"), arn("ec2", "coip-pool/*"), vpc],
     },
     {
@@ -122,7 +128,12 @@ export function loadBalancerControllerStatements(scope: LoadBalancerControllerSc
     {
       Sid: "ManageListenersAndRules",
       Effect: "Allow",
-      Action: ["elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener", "elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule"],
+      Action: [
+        "elasticloadbalancing:CreateListener",
+        "elasticloadbalancing:DeleteListener",
+        "elasticloadbalancing:CreateRule",
+        "elasticloadbalancing:DeleteRule",
+      ],
       Resource: [...loadBalancers, ...listeners, ...listenerRules],
     },
     {
@@ -132,7 +143,12 @@ export function loadBalancerControllerStatements(scope: LoadBalancerControllerSc
       Resource: [...loadBalancers, targetGroups],
       Condition: ownedTagChange,
     },
-    { Sid: "TagListenersAndRules", Effect: "Allow", Action: ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"], Resource: [...listeners, ...listenerRules] },
+    {
+      Sid: "TagListenersAndRules",
+      Effect: "Allow",
+      Action: ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"],
+      Resource: [...listeners, ...listenerRules],
+    },
     {
       Sid: "TagOnCreate",
       Effect: "Allow",
@@ -159,7 +175,12 @@ export function loadBalancerControllerStatements(scope: LoadBalancerControllerSc
       Resource: [...loadBalancers, targetGroups, ...listeners],
       Condition: resourceTagged,
     },
-    { Sid: "RegisterTargets", Effect: "Allow", Action: ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"], Resource: targetGroups },
+    {
+      Sid: "RegisterTargets",
+      Effect: "Allow",
+      Action: ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+      Resource: targetGroups,
+    },
     {
       Sid: "ModifyListenersAndRules",
       Effect: "Allow",

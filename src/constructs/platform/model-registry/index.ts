@@ -3,8 +3,8 @@ import { Construct } from "constructs";
 import type { AwsContext } from "../../../lib/aws-context";
 import { GrantedStatements } from "../../../lib/iam";
 import { EncryptionKey } from "../../kms-key";
-import { PrivateBucket } from "../../private-bucket";
 import { PodIdentityRole, type ServiceAccountRef } from "../../pod-identity-role";
+import { PrivateBucket } from "../../private-bucket";
 
 /**
  * What pods need to read and write large model files, multipart uploads included. Creating and completing a
@@ -94,4 +94,3 @@ export class ModelRegistry extends Construct {
     this.roleName = role.roleName;
   }
 }
-

@@ -3,8 +3,8 @@ import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../../lib/aws-context";
 import { managedPolicyArn } from "../../../lib/iam";
-import { PodIdentityRole } from "../../pod-identity-role";
 import { checkedName } from "../../../lib/naming";
+import { PodIdentityRole } from "../../pod-identity-role";
 
 export const OBSERVABILITY_ADDON = "amazon-cloudwatch-observability";
 

@@ -3,9 +3,9 @@ import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmana
 import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import type { AwsContext } from "../../../lib/aws-context";
-import { GrantedStatements, keyThroughServiceStatement, type Grantee, type PolicyStatement } from "../../../lib/iam";
-import { EncryptionKey } from "../../kms-key";
+import { GrantedStatements, type Grantee, keyThroughServiceStatement, type PolicyStatement } from "../../../lib/iam";
 import { checkedName } from "../../../lib/naming";
+import { EncryptionKey } from "../../kms-key";
 
 /** What a reader of a secret needs: its value and its metadata (External Secrets checks both). */
 export const SECRET_READ_ACTIONS = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"] as const;
@@ -98,7 +98,11 @@ export class SecretsStore extends Construct {
     }
     this.names = platformSecretNames(props.prefix);
     this.region = props.aws.region;
-    this.keyArn = new EncryptionKey(this, "key", { aliasName: `${props.clusterName}-secrets`, description: `Platform secrets of ${props.clusterName}`, aws: props.aws }).keyArn;
+    this.keyArn = new EncryptionKey(this, "key", {
+      aliasName: `${props.clusterName}-secrets`,
+      description: `Platform secrets of ${props.clusterName}`,
+      aws: props.aws,
+    }).keyArn;
   }
 
   /** Creates the secret of one kind of the layout with its value; returns its ARN. */
@@ -117,8 +121,10 @@ export class SecretsStore extends Construct {
     if (options.generated) {
       const { length } = options.generated;
       const version = options.generated.version ?? 1;
-      if (!Number.isInteger(length) || length < 16 || length > 4096) throw new Error(`secrets store: secret "${this.names[kind]}": generated.length must be 16-4096, got ${length}`);
-      if (!Number.isInteger(version) || version < 1) throw new Error(`secrets store: secret "${this.names[kind]}": generated.version must be a whole number >= 1, got ${version}`);
+      if (!Number.isInteger(length) || length < 16 || length > 4096)
+        throw new Error(`secrets store: secret "${this.names[kind]}": generated.length must be 16-4096, got ${length}`);
+      if (!Number.isInteger(version) || version < 1)
+        throw new Error(`secrets store: secret "${this.names[kind]}": generated.version must be a whole number >= 1, got ${version}`);
       // cdktf 0.21 has no ephemeral resources: the block is added to the stack's JSON as Terraform reads it.
       const ephemeralName = `${this.node.id}_${kind}`.replace(/[^A-Za-z0-9_-]/g, "_");
       TerraformStack.of(this).addOverride(`ephemeral.random_password.${ephemeralName}`, { length, special: false });

@@ -1,8 +1,8 @@
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
-import { checkedName } from "../../../lib/naming";
 import { addressAt, movedFrom } from "../../../lib/moves";
+import { checkedName } from "../../../lib/naming";
 
 export interface ClientSecurityGroupProps {
   /** Physical name of the security group. */

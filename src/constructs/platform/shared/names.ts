@@ -1,6 +1,6 @@
 import type { PlatformConfig } from "../../../config/platform-schema";
 import type { Naming } from "../../../lib/naming";
-import { platformSecretNames, type PlatformSecretKind } from "../secrets";
+import { type PlatformSecretKind, platformSecretNames } from "../secrets";
 
 /**
  * Physical names of the platform's pieces, derived from the environment alone, so the AWS stack that creates them and
