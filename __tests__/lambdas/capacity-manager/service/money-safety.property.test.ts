@@ -730,12 +730,7 @@ const sharedBudgetBlock = (overrides: Partial<BlockSpec>): BlockSpec =>
   holdBlock({ extendBeforeHours: 13, startOffsetHours: 0, durationDays: 1, baseFee: 400, feeFactors: [0.8], diligence: 0, ...overrides });
 const SHARED_BUDGET_SCENARIO: Scenario = {
   seed: 0,
-  blocks: [
-    sharedBudgetBlock({}),
-    sharedBudgetBlock({ extendBeforeHours: 42 }),
-    sharedBudgetBlock({}),
-    sharedBudgetBlock({ durationDays: 4 }),
-  ],
+  blocks: [sharedBudgetBlock({}), sharedBudgetBlock({ extendBeforeHours: 42 }), sharedBudgetBlock({}), sharedBudgetBlock({ durationDays: 4 })],
   faultRate: 0.4,
   concurrencyRate: 0,
   eventRate: 0,
