@@ -139,6 +139,8 @@ interface ApprovalLog {
   maxFee: number;
   hours: number;
   forEnd: number | undefined;
+  /** The offering the approval names, when it names one: the manager buys only that offering with it. */
+  offeringId: string | undefined;
 }
 
 class ThrottledError extends Error {
@@ -447,15 +449,18 @@ async function simulate(
   }
 
   const lastPurchaseAt = (blockId: string) => Math.max(-Infinity, ...ec2.ledger.filter((p) => p.blockId === blockId).map((p) => p.at));
-  const approvalCovers = (b: SimBlock, fee: number, at: number) =>
+  const approvalCovers = (b: SimBlock, offering: OfferingView, at: number) =>
     approvals.some(
       (a) =>
         a.blockId === b.id &&
         a.at <= at &&
         a.at > Math.max(lastPurchaseAt(b.id), clearedAt.get(b.id) ?? -Infinity) &&
-        a.maxFee >= fee &&
+        a.maxFee >= (offering.feeUsd as number) &&
         a.hours === b.spec.extendByHours &&
-        (a.forEnd === undefined || a.forEnd === b.end),
+        (a.forEnd === undefined || a.forEnd === b.end) &&
+        // An approval bound to an offering covers that offering only (domain/decision/extension.ts, docs/runbook.md):
+        // when EC2 replaces it by a cheaper one, the approver is asked again, so that step is no chance.
+        (a.offeringId === undefined || a.offeringId === offering.offeringId),
     );
 
   let steps = 0;
@@ -501,7 +506,14 @@ async function simulate(
         const approved = await service.approve(b.pk, `arn:aws:iam::123456789012:user/approver-${b.pk}`);
         const a = approved.approval;
         if (a)
-          approvals.push({ blockId: b.id, at: now, maxFee: a.maxFeeUsd, hours: a.durationHours, forEnd: a.forEndDate ? Date.parse(a.forEndDate) : undefined });
+          approvals.push({
+            blockId: b.id,
+            at: now,
+            maxFee: a.maxFeeUsd,
+            hours: a.durationHours,
+            forEnd: a.forEndDate ? Date.parse(a.forEndDate) : undefined,
+            offeringId: a.offeringId,
+          });
       } catch {
         // a concurrent write or nothing to approve: the person tries again later
       }
@@ -541,7 +553,9 @@ async function simulate(
         const offers = ec2.currentOfferings(b, b.spec.extendByHours);
         const cheapest = Math.min(...offers.map((o) => o.feeUsd as number));
         if (offers.length === 0 || (b.spec.cap !== undefined && cheapest > b.spec.cap)) continue;
-        if (b.spec.requireApproval && !approvalCovers(b, cheapest, now)) continue;
+        // The manager proposes the cheapest offering; an approval must cover that one.
+        const proposed = offers.find((o) => o.feeUsd === cheapest) as OfferingView;
+        if (b.spec.requireApproval && !approvalCovers(b, proposed, now)) continue;
         const status = (await store.inner.get(b.pk))?.status;
         // The budget forbids it: what EC2 sold this month, plus intents still open, leaves no room for the fee.
         const committedBefore = await committedNow();
@@ -739,6 +753,26 @@ const SHARED_BUDGET_SCENARIO: Scenario = {
   t0: T0,
 };
 
+/**
+ * FC_SEED=-1709531884's counterexample: an approval names the $400 offering; a day later EC2 sells the same 24 h for
+ * $320 under another offering. The manager asks again (the approval covers the offering it names only); the steps
+ * until the approver answers are no chance, and the block that expires meanwhile is no missed chance.
+ */
+const REPRICED_AFTER_APPROVAL_SCENARIO: Scenario = {
+  seed: 0,
+  blocks: [
+    sharedBudgetBlock({}),
+    sharedBudgetBlock({}),
+    sharedBudgetBlock({ requireApproval: true, cap: 500, startOffsetHours: 2, feeFactors: [1, 1.5, 0.8], diligence: 0.3 }),
+  ],
+  faultRate: 0,
+  concurrencyRate: 0,
+  eventRate: 0,
+  paymentFailureRate: 0,
+  monthlyBudgetUsd: 2_500,
+  t0: T0,
+};
+
 describe("money safety over simulated weeks (fast-check)", () => {
   it(`GIVEN random blocks, policies, approvers and faults THEN no double purchase, nothing unapproved or above the cap, no avoidable expiry (${FC_RUNS} runs)`, async () => {
     let totalPurchases = 0;
@@ -787,6 +821,16 @@ describe("money safety over simulated weeks (fast-check)", () => {
     // The budget was binding: it refused purchases, and EC2 sold exactly as much as fit.
     expect(result.refusedByBudget).toBeGreaterThan(0);
     expect(result.purchases).toBe(17);
+  }, 60_000);
+
+  it("GIVEN an approval of an offering that EC2 then sells cheaper under another THEN the manager asks again and the wait is no missed chance", async () => {
+    const result = await simulate(REPRICED_AFTER_APPROVAL_SCENARIO);
+    expect(result.doublePurchases).toEqual([]);
+    expect(result.unapproved).toEqual([]);
+    expect(result.aboveCap).toEqual([]);
+    expect(result.overBudget).toEqual([]);
+    expect(result.expiredWithChance).toEqual([]);
+    expect(result.purchases).toBe(7);
   }, 60_000);
 
   it("GIVEN purchase calls that time out before EC2 bought THEN each is held and alerted, operators clear some, and blocks expire only while held", async () => {
