@@ -42,6 +42,7 @@ import { RecordsService } from "../../../../lambdas/capacity-manager/service/rec
 import { aSpec } from "../fixtures";
 
 const FC_RUNS = Number(process.env["FC_RUNS"] ?? 5);
+const DEFAULT_SEED = 20261205;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -449,19 +450,24 @@ async function simulate(
   }
 
   const lastPurchaseAt = (blockId: string) => Math.max(-Infinity, ...ec2.ledger.filter((p) => p.blockId === blockId).map((p) => p.at));
-  const approvalCovers = (b: SimBlock, offering: OfferingView, at: number) =>
-    approvals.some(
-      (a) =>
-        a.blockId === b.id &&
-        a.at <= at &&
-        a.at > Math.max(lastPurchaseAt(b.id), clearedAt.get(b.id) ?? -Infinity) &&
-        a.maxFee >= (offering.feeUsd as number) &&
-        a.hours === b.spec.extendByHours &&
-        (a.forEnd === undefined || a.forEnd === b.end) &&
-        // An approval bound to an offering covers that offering only (domain/decision/extension.ts, docs/runbook.md):
-        // when EC2 replaces it by a cheaper one, the approver is asked again, so that step is no chance.
-        (a.offeringId === undefined || a.offeringId === offering.offeringId),
-    );
+  const approvalCoversOne = (a: ApprovalLog, b: SimBlock, offering: OfferingView, at: number): boolean =>
+    a.blockId === b.id &&
+    a.at <= at &&
+    a.at > Math.max(lastPurchaseAt(b.id), clearedAt.get(b.id) ?? -Infinity) &&
+    a.maxFee >= (offering.feeUsd as number) &&
+    a.hours === b.spec.extendByHours &&
+    (a.forEnd === undefined || a.forEnd === b.end) &&
+    // An approval bound to an offering covers that offering only (domain/decision/extension.ts, docs/runbook.md):
+    // when EC2 replaces it by a cheaper one, the approver is asked again, so that step is no chance.
+    (a.offeringId === undefined || a.offeringId === offering.offeringId);
+  /**
+   * For chances only the approval in force counts: a later approval replaces an earlier one on the record (approving a
+   * proposal narrows an approval given ahead), so an approval superseded since is no chance (FC_SEED=777).
+   */
+  const currentApprovalCovers = (b: SimBlock, offering: OfferingView, at: number) => {
+    const current = approvals.filter((a) => a.blockId === b.id && a.at <= at).at(-1);
+    return current !== undefined && approvalCoversOne(current, b, offering, at);
+  };
 
   let steps = 0;
   let faultsLastStep = false;
@@ -555,7 +561,7 @@ async function simulate(
         if (offers.length === 0 || (b.spec.cap !== undefined && cheapest > b.spec.cap)) continue;
         // The manager proposes the cheapest offering; an approval must cover that one.
         const proposed = offers.find((o) => o.feeUsd === cheapest) as OfferingView;
-        if (b.spec.requireApproval && !approvalCovers(b, proposed, now)) continue;
+        if (b.spec.requireApproval && !currentApprovalCovers(b, proposed, now)) continue;
         const status = (await store.inner.get(b.pk))?.status;
         // The budget forbids it: what EC2 sold this month, plus intents still open, leaves no room for the fee.
         const committedBefore = await committedNow();
@@ -633,10 +639,16 @@ async function simulate(
     ledgerWithoutPurchase: [],
   };
   if (scenario.monthlyBudgetUsd !== undefined) {
-    // Every purchase EC2 made counts in the month it was made (a payment that failed later included: the manager
-    // counts it too), so the budget bounds what EC2 really sold, lost replies and timeouts after buying included.
+    // Every purchase EC2 made counts in the month it was made, lost replies and timeouts after buying included. A
+    // purchase whose payment failed was never charged: it counts only if the manager ledgered it before the failure
+    // showed (then the manager keeps counting it, erring low); one it settled as failed frees its room, as EC2 does.
+    // A purchase is identified by block and purchase time (the ledger's purchasedAt is EC2's purchase date): a retry
+    // after a failed payment buys the same end for the same fee again.
+    const ledgeredIds = new Set(spendLedger.all().map((entry) => `${entry.capacityReservationId}@${Date.parse(entry.purchasedAt)}`));
     const byMonth = new Map<string, number>();
     for (const p of ec2.ledger) {
+      const charged = p.ext.status !== "payment-failed" || ledgeredIds.has(`${p.blockId}@${p.at}`);
+      if (!charged) continue;
       const month = utcMonthOf(new Date(p.at));
       byMonth.set(month, (byMonth.get(month) ?? 0) + Math.round(p.fee * 100));
     }
@@ -792,7 +804,9 @@ describe("money safety over simulated weeks (fast-check)", () => {
         expect(result.oversizedItems).toEqual([]);
         expect(result.unseenFailures).toEqual([]);
       }),
-      { numRuns: FC_RUNS, seed: process.env["FC_SEED"] ? Number(process.env["FC_SEED"]) : undefined },
+      // A fixed seed keeps CI reproducible (FC_SEED explores others; FC_RUNS runs more); a failure is reported at once,
+      // with its seed and path, instead of after minutes of shrinking (replay with FC_SEED to shrink).
+      { numRuns: FC_RUNS, seed: process.env["FC_SEED"] ? Number(process.env["FC_SEED"]) : DEFAULT_SEED, endOnFailure: true },
     );
     // The simulation must actually exercise purchases and the ledger, or the property proves nothing.
     expect(totalPurchases).toBeGreaterThan(0);
