@@ -19,7 +19,7 @@ import {
   ManifestSet,
 } from "../src/constructs/platform/manifests";
 import type { PlatformSecretKind } from "../src/constructs/platform/secrets";
-import { platformNames, platformSecretKinds } from "../src/constructs/platform/shared/names";
+import { platformNames, platformSecretKinds } from "../src/constructs/platform/common/names";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 export interface PlatformKubernetesStackProps extends Omit<EnvironmentStackProps, "stateBackend"> {

@@ -11,7 +11,7 @@ import { loadBalancerControllerStatements } from "../src/constructs/platform/loa
 import { MODEL_REGISTRY_PREFIXES, ModelRegistry } from "../src/constructs/platform/model-registry";
 import { ClusterObservability } from "../src/constructs/platform/observability";
 import { SecretsStore } from "../src/constructs/platform/secrets";
-import { platformNames, platformSecretKinds } from "../src/constructs/platform/shared/names";
+import { platformNames, platformSecretKinds } from "../src/constructs/platform/common/names";
 import { PodIdentityRole } from "../src/constructs/pod-identity-role";
 import { awsContext } from "../src/lib/aws-context";
 import { GrantedStatements } from "../src/lib/iam";

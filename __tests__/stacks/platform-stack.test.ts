@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { PLATFORM_CHARTS } from "../../src/constructs/platform/charts";
 import { ALB_SSL_POLICY } from "../../src/constructs/platform/manifests";
 import { MODEL_BUCKET_ACTIONS } from "../../src/constructs/platform/model-registry";
-import { platformNames, platformSecretKinds } from "../../src/constructs/platform/shared/names";
+import { platformNames, platformSecretKinds } from "../../src/constructs/platform/common/names";
 import { naming } from "../../src/lib/naming";
 import { DEFAULT_WAIVERS_FILE } from "../../src/policy/cli";
 import { runGate } from "../../src/policy/engine";

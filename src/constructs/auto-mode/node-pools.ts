@@ -1,5 +1,5 @@
-import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { Construct } from "constructs";
+import { applyNodeClassesAndPools } from "../karpenter/node-pools";
 import type { AutoModeManifests } from "./manifests";
 
 export interface AutoModeNodePoolsProps {
@@ -14,21 +14,6 @@ export interface AutoModeNodePoolsProps {
 export class AutoModeNodePools extends Construct {
   constructor(scope: Construct, id: string, props: AutoModeNodePoolsProps) {
     super(scope, id);
-    const nodeClasses = new Map(
-      props.manifests.nodeClasses.map((manifest) => [
-        manifest.metadata.name,
-        new Manifest(this, `node-class-${manifest.metadata.name}`, { manifest: { ...manifest } }),
-      ]),
-    );
-    for (const manifest of props.manifests.nodePools) {
-      const nodeClassName = manifest.spec.template.spec.nodeClassRef.name;
-      const nodeClass = nodeClasses.get(nodeClassName);
-      if (!nodeClass) {
-        throw new Error(
-          `auto mode node pools: NodePool "${manifest.metadata.name}" refers to NodeClass "${nodeClassName}", which is not among ${JSON.stringify([...nodeClasses.keys()])}`,
-        );
-      }
-      new Manifest(this, `node-pool-${manifest.metadata.name}`, { manifest: { ...manifest }, dependsOn: [nodeClass] });
-    }
+    applyNodeClassesAndPools(this, props.manifests, { owner: "auto mode node pools", nodeClassKind: "NodeClass" });
   }
 }

@@ -14,21 +14,42 @@ export interface KarpenterNodePoolsProps {
 export class KarpenterNodePools extends Construct {
   constructor(scope: Construct, id: string, props: KarpenterNodePoolsProps) {
     super(scope, id);
-    const nodeClasses = new Map(
-      props.manifests.nodeClasses.map((manifest) => [
-        manifest.metadata.name,
-        new Manifest(this, `node-class-${manifest.metadata.name}`, { manifest: { ...manifest } }),
-      ]),
-    );
-    for (const manifest of props.manifests.nodePools) {
-      const nodeClassName = manifest.spec.template.spec.nodeClassRef.name;
-      const nodeClass = nodeClasses.get(nodeClassName);
-      if (!nodeClass) {
-        throw new Error(
-          `karpenter node pools: NodePool "${manifest.metadata.name}" refers to EC2NodeClass "${nodeClassName}", which is not among ${JSON.stringify([...nodeClasses.keys()])}`,
-        );
-      }
-      new Manifest(this, `node-pool-${manifest.metadata.name}`, { manifest: { ...manifest }, dependsOn: [nodeClass] });
+    applyNodeClassesAndPools(this, props.manifests, { owner: "karpenter node pools", nodeClassKind: "EC2NodeClass" });
+  }
+}
+
+/** The shape both Karpenter's and Auto Mode's manifests share: node classes by name, pools naming their class. */
+export interface NodeClassesAndPools {
+  readonly nodeClasses: ReadonlyArray<{ readonly metadata: { readonly name: string } }>;
+  readonly nodePools: ReadonlyArray<{
+    readonly metadata: { readonly name: string };
+    readonly spec: { readonly template: { readonly spec: { readonly nodeClassRef: { readonly name: string } } } };
+  }>;
+}
+
+/**
+ * One `node-class-<name>` manifest per node class and one `node-pool-<name>` per pool under `scope` (ids keyed by name,
+ * so adding a pool never moves another), each pool depending on its class. A pool naming a missing class is refused.
+ */
+export function applyNodeClassesAndPools(
+  scope: Construct,
+  manifests: NodeClassesAndPools,
+  names: { readonly owner: string; readonly nodeClassKind: string },
+): void {
+  const nodeClasses = new Map(
+    manifests.nodeClasses.map((manifest) => [
+      manifest.metadata.name,
+      new Manifest(scope, `node-class-${manifest.metadata.name}`, { manifest: { ...manifest } }),
+    ]),
+  );
+  for (const manifest of manifests.nodePools) {
+    const nodeClassName = manifest.spec.template.spec.nodeClassRef.name;
+    const nodeClass = nodeClasses.get(nodeClassName);
+    if (!nodeClass) {
+      throw new Error(
+        `${names.owner}: NodePool "${manifest.metadata.name}" refers to ${names.nodeClassKind} "${nodeClassName}", which is not among ${JSON.stringify([...nodeClasses.keys()])}`,
+      );
     }
+    new Manifest(scope, `node-pool-${manifest.metadata.name}`, { manifest: { ...manifest }, dependsOn: [nodeClass] });
   }
 }

@@ -6,7 +6,7 @@ import { PlatformDatabase, type PlatformDatabaseProps } from "../../../../src/co
 import { albIngressClass, ManifestSet } from "../../../../src/constructs/platform/manifests";
 import { ModelRegistry } from "../../../../src/constructs/platform/model-registry";
 import { SecretsStore } from "../../../../src/constructs/platform/secrets";
-import { ClientSecurityGroup } from "../../../../src/constructs/platform/shared/client-security-group";
+import { ClientSecurityGroup } from "../../../../src/constructs/platform/common/client-security-group";
 import { PodIdentityRole } from "../../../../src/constructs/pod-identity-role";
 import { awsContext } from "../../../../src/lib/aws-context";
 

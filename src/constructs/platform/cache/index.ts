@@ -6,7 +6,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
 import { policyDocument } from "../../../lib/iam";
 import { checkedName } from "../../../lib/naming";
-import { ClientSecurityGroup } from "../shared/client-security-group";
+import { ClientSecurityGroup } from "../common/client-security-group";
 
 export const REDIS_PORT = 6379;
 

@@ -9,7 +9,7 @@ import type { AwsContext } from "../../../lib/aws-context";
 import type { Grantee, PolicyStatement } from "../../../lib/iam";
 import { checkedName } from "../../../lib/naming";
 import { type ReadableSecret, SECRET_READ_ACTIONS } from "../secrets";
-import { ClientSecurityGroup } from "../shared/client-security-group";
+import { ClientSecurityGroup } from "../common/client-security-group";
 
 export const POSTGRES_PORT = 5432;
 
