@@ -7,6 +7,7 @@ import type { PlatformConfig } from "../src/config/platform-schema";
 import { EksClusterAccess } from "../src/constructs/cluster-access";
 import { controllerPlacement, PlatformCharts } from "../src/constructs/platform/charts";
 import { ClusterLookup } from "../src/constructs/platform/cluster-lookup";
+import { platformNames, platformSecretKinds } from "../src/constructs/platform/common/names";
 import type { GpuFleet } from "../src/constructs/platform/gpu-scheduling";
 import {
   albIngressClass,
@@ -19,7 +20,6 @@ import {
   ManifestSet,
 } from "../src/constructs/platform/manifests";
 import type { PlatformSecretKind } from "../src/constructs/platform/secrets";
-import { platformNames, platformSecretKinds } from "../src/constructs/platform/common/names";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 export interface PlatformKubernetesStackProps extends Omit<EnvironmentStackProps, "stateBackend"> {

@@ -2,11 +2,11 @@ import { TerraformStack, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { PlatformCache } from "../../../../src/constructs/platform/cache";
 import { PlatformCharts } from "../../../../src/constructs/platform/charts";
+import { ClientSecurityGroup } from "../../../../src/constructs/platform/common/client-security-group";
 import { PlatformDatabase, type PlatformDatabaseProps } from "../../../../src/constructs/platform/database";
 import { albIngressClass, ManifestSet } from "../../../../src/constructs/platform/manifests";
 import { ModelRegistry } from "../../../../src/constructs/platform/model-registry";
 import { SecretsStore } from "../../../../src/constructs/platform/secrets";
-import { ClientSecurityGroup } from "../../../../src/constructs/platform/common/client-security-group";
 import { PodIdentityRole } from "../../../../src/constructs/pod-identity-role";
 import { awsContext } from "../../../../src/lib/aws-context";
 

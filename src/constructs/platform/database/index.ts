@@ -8,8 +8,8 @@ import { Construct } from "constructs";
 import type { AwsContext } from "../../../lib/aws-context";
 import type { Grantee, PolicyStatement } from "../../../lib/iam";
 import { checkedName } from "../../../lib/naming";
-import { type ReadableSecret, SECRET_READ_ACTIONS } from "../secrets";
 import { ClientSecurityGroup } from "../common/client-security-group";
+import { type ReadableSecret, SECRET_READ_ACTIONS } from "../secrets";
 
 export const POSTGRES_PORT = 5432;
 
