@@ -92,7 +92,7 @@ describe("decide: purchases EC2 keeps rejecting", () => {
     const buy = purchaseOf(
       decide({ record, reservation: aReservation(), extensions: [], now: at(23 * HOUR), notificationsEnabled: true, offerings: [anOffering()] }),
     );
-    expect(buy).toBeDefined();
+    expect(buy).toMatchObject({ kind: "purchase" });
     const done = applyPurchaseOutcome(record, buy!.intent, { kind: "purchased" }, at(23 * HOUR));
     expect(done.changes.rejectedPurchases).toBeNull();
     expect(done.changes.gap).toBeNull();

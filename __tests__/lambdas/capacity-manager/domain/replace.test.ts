@@ -250,9 +250,9 @@ describe("decide: when the extension is not bought, a replacement", () => {
     const extension = [anOffering({ feeUsd: 1000 })];
     const late = at(12 * HOUR);
     const first = decide(input({ record, now: late, offerings: extension }));
-    expect(first.needsNewBlockOfferings).toBeDefined();
+    expect(first.needsNewBlockOfferings).toMatchObject({ instanceType: record.instanceType, durationHours: expect.any(Number) });
     const second = decide(input({ record, now: late, offerings: extension, newBlockOfferings: [aNewBlock({ startDate: afterEnd(-5) })] }));
-    expect(second.changes.proposal?.replacement).toBeDefined();
+    expect(second.changes.proposal?.replacement).toMatchObject({ availabilityZone: expect.any(String), startDate: afterEnd(-5) });
     expect(second.changes.statusReason).toContain("was not approved by");
   });
 
@@ -364,7 +364,7 @@ describe("decide: settling a replacement purchase only by its intent tag", () =>
     expect(decision.changes.replacedBy?.capacityReservationId).toBe("cr-0fedcba9876543210");
     expect(decision.history.map((h) => h.kind)).toContain("PURCHASE_CONFIRMED");
     expect(decision.actions.some((a) => a.kind === "trackNewBlock")).toBe(true);
-    expect(intent.intentId).toBeDefined();
+    expect(decision.changes.replacedBy?.intentId).toBe(intent.intentId);
   });
 
   it.each([
@@ -423,7 +423,7 @@ describe("decide: settling a replacement purchase only by its intent tag", () =>
     const failed = decide(input({ record: replaced, now: at(10 * HOUR), replacedByReservation: { ...newReservation, state: "payment-failed" } }));
     expect(failed.changes.replacedBy).toBeNull();
     expect(failed.history.map((h) => h.kind)).toContain("PAYMENT_FAILED");
-    expect(failed.needsNewBlockOfferings).toBeDefined();
+    expect(failed.needsNewBlockOfferings).toMatchObject({ instanceType: expect.any(String), instanceCount: expect.any(Number) });
   });
 });
 
