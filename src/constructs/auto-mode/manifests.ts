@@ -10,10 +10,10 @@ import type { NodePoolsConfig } from "../../config/karpenter-schema";
 import { KARPENTER_DISCOVERY_TAG } from "../../lib/tags";
 import {
   capacityReservationTerms,
-  type DisruptionBudget,
   KARPENTER_TAINTS,
   NODE_POOL_LABEL,
   NODE_POOL_NAMES,
+  type NodePoolManifest,
   type Requirement,
   type Taint,
 } from "../karpenter/manifests";
@@ -35,30 +35,8 @@ export interface AutoModeNodeClassManifest {
   };
 }
 
-export interface AutoModeNodePoolManifest {
-  readonly apiVersion: "karpenter.sh/v1";
-  readonly kind: "NodePool";
-  readonly metadata: { readonly name: string; readonly labels: Record<string, string> };
-  readonly spec: {
-    readonly weight?: number;
-    readonly limits?: Record<string, string>;
-    readonly disruption: {
-      readonly consolidationPolicy: "WhenEmpty" | "WhenEmptyOrUnderutilized";
-      readonly consolidateAfter: string;
-      readonly budgets: DisruptionBudget[];
-    };
-    readonly template: {
-      readonly metadata: { readonly labels: Record<string, string> };
-      readonly spec: {
-        readonly nodeClassRef: { readonly group: "eks.amazonaws.com"; readonly kind: "NodeClass"; readonly name: string };
-        readonly requirements: Requirement[];
-        readonly taints?: Taint[];
-        readonly expireAfter: string;
-        readonly terminationGracePeriod?: string;
-      };
-    };
-  };
-}
+/** A NodePool on Auto Mode's NodeClass: the same `karpenter.sh/v1` object as Karpenter's pools. */
+export type AutoModeNodePoolManifest = NodePoolManifest<{ readonly group: "eks.amazonaws.com"; readonly kind: "NodeClass"; readonly name: string }>;
 
 export interface AutoModeManifests {
   /** NodeClass objects (`eks.amazonaws.com/v1`), one per node class the pools use. */

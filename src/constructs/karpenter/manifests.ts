@@ -27,7 +27,15 @@ export interface DisruptionBudget {
   readonly nodes: string;
 }
 
-export interface NodePoolManifest {
+/** Which node class a NodePool's nodes use; Karpenter's EC2NodeClass unless another provider's (Auto Mode's NodeClass). */
+export interface NodeClassRef {
+  readonly group: string;
+  readonly kind: string;
+  readonly name: string;
+}
+
+/** A `karpenter.sh/v1` NodePool, shared by Karpenter and EKS Auto Mode; only the node class it refers to differs. */
+export interface NodePoolManifest<Ref extends NodeClassRef = { readonly group: "karpenter.k8s.aws"; readonly kind: "EC2NodeClass"; readonly name: string }> {
   readonly apiVersion: "karpenter.sh/v1";
   readonly kind: "NodePool";
   readonly metadata: { readonly name: string; readonly labels: Record<string, string> };
@@ -42,7 +50,7 @@ export interface NodePoolManifest {
     readonly template: {
       readonly metadata: { readonly labels: Record<string, string> };
       readonly spec: {
-        readonly nodeClassRef: { readonly group: "karpenter.k8s.aws"; readonly kind: "EC2NodeClass"; readonly name: string };
+        readonly nodeClassRef: Ref;
         readonly requirements: Requirement[];
         readonly taints?: Taint[];
         readonly expireAfter: string;

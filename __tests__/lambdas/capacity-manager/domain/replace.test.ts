@@ -438,7 +438,10 @@ describe("decide: replacements and the monthly budget (the same purchase path as
   });
 
   it("GIVEN a replacement within the budget THEN it is bought", () => {
-    expect(purchaseOf(decide(input({ newBlockOfferings: [aNewBlock({ feeUsd: 50_000 })], budget: budget(50_000) })))).toBeDefined();
+    expect(purchaseOf(decide(input({ newBlockOfferings: [aNewBlock({ feeUsd: 50_000 })], budget: budget(50_000) })))?.intent).toMatchObject({
+      feeUsd: 50_000,
+      replacement: expect.anything(),
+    });
   });
 
   it("GIVEN a replacement settled as bought THEN its ledger item is a replacement of the new block, with the intent id", () => {

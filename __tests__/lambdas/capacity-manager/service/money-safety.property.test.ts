@@ -39,6 +39,7 @@ import { VersionConflictError } from "../../../../lambdas/capacity-manager/servi
 import type { CapacityApi, RecordStore, ReservationLookup } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
 import { RecordsService } from "../../../../lambdas/capacity-manager/service/records-service";
+import { prng } from "../../../support/prng";
 import { aSpec } from "../fixtures";
 
 const FC_RUNS = Number(process.env["FC_RUNS"] ?? 5);
@@ -50,18 +51,6 @@ const T0 = Date.parse("2026-05-04T00:00:00.000Z");
 const SIM_DAYS = 14;
 /** EC2's extension history may show a purchase this late (eventual consistency); below the manager's 15-min grace. */
 const HISTORY_LAG_MAX_MS = 10 * MINUTE;
-
-/** Deterministic PRNG so a failing seed replays exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface BlockSpec {
   readonly requireApproval: boolean;

@@ -40,6 +40,7 @@ import { createLogger } from "../../../../lambdas/capacity-manager/runtime/log";
 import type { CapacityApi, NewBlockMarket, ReservationLookup } from "../../../../lambdas/capacity-manager/service/ports";
 import { Reconciler } from "../../../../lambdas/capacity-manager/service/reconciler";
 import { RecordsService } from "../../../../lambdas/capacity-manager/service/records-service";
+import { prng } from "../../../support/prng";
 import { aSpec } from "../fixtures";
 
 const FC_RUNS = Number(process.env["FC_RUNS"] ?? 10);
@@ -58,17 +59,6 @@ const EXTEND_BY_HOURS = 24;
 const EXTEND_BEFORE_HOURS = 24;
 /** Extension offerings change every this many ms (they come and go; their fee changes). */
 const EXT_SLOT_MS = 6 * HOUR;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ExtensionSale {
   /**

@@ -155,7 +155,7 @@ describe("reconciler: replacements", () => {
     expect(market.purchases).toHaveLength(1);
     const old = await store.get("block-0");
     expect(old?.replacedBy?.intentId).toBe(market.purchases[0]?.intent.intentId);
-    expect(await store.get(old!.replacedBy!.PK)).toBeDefined();
+    expect((await store.get(old!.replacedBy!.PK))?.replacementOf?.PK).toBe("block-0");
   });
 
   it("GIVEN the purchase answer was lost and the tag lookup keeps failing THEN every run counts a record failure and ExpiringWithoutExtension, then the intent is held (PurchasesUnconfirmed)", async () => {
